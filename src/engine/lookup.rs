@@ -1,0 +1,162 @@
+//! Lookup tables: a source loaded once, indexed by key (and optionally by parent key), and
+//! shared read-only by every worker thread.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+/// The string form of a lookup key: strings as they are, integers in decimal, anything else
+/// is not a key.
+pub fn key_string(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(std::borrow::Cow::Owned(n.to_string())),
+        _ => None,
+    }
+}
+
+/// One indexed source. Rows keep their input order.
+#[derive(Debug, Default)]
+pub struct Table {
+    name: String,
+    rows: Vec<Value>,
+    keys: Vec<String>,
+    by_key: HashMap<String, usize>,
+    /// Parent key of each row (empty = root), when the table declares a parent field.
+    parents: Option<Vec<Option<String>>>,
+    children: HashMap<String, Vec<usize>>,
+}
+
+/// A problem found while indexing a table (duplicate keys, missing keys, unknown parents).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableWarning {
+    pub row: usize,
+    pub message: String,
+}
+
+impl Table {
+    /// Builds a table from `(key, parent, row)` triples. A row without a key cannot be looked up
+    /// and is reported; a duplicate key keeps the first row and is reported.
+    pub fn build(
+        name: impl Into<String>,
+        entries: Vec<(Option<String>, Option<String>, Value)>,
+        hierarchical: bool,
+    ) -> (Table, Vec<TableWarning>) {
+        let mut t = Table {
+            name: name.into(),
+            parents: hierarchical.then(Vec::new),
+            ..Table::default()
+        };
+        let mut warnings = Vec::new();
+        for (i, (key, parent, row)) in entries.into_iter().enumerate() {
+            let Some(key) = key.filter(|k| !k.is_empty()) else {
+                warnings.push(TableWarning {
+                    row: i + 1,
+                    message: format!("row {} of `{}` has no key: it cannot be looked up", i + 1, t.name),
+                });
+                continue;
+            };
+            if t.by_key.contains_key(&key) {
+                warnings.push(TableWarning {
+                    row: i + 1,
+                    message: format!("duplicate key `{key}` in `{}`: the first row is kept", t.name),
+                });
+                continue;
+            }
+            let idx = t.rows.len();
+            t.by_key.insert(key.clone(), idx);
+            t.keys.push(key);
+            t.rows.push(row);
+            if let Some(parents) = t.parents.as_mut() {
+                parents.push(parent.filter(|p| !p.is_empty()));
+            }
+        }
+        if let Some(parents) = &t.parents {
+            for (idx, parent) in parents.iter().enumerate() {
+                if let Some(p) = parent {
+                    if !t.by_key.contains_key(p) {
+                        warnings.push(TableWarning {
+                            row: idx + 1,
+                            message: format!(
+                                "`{}` in `{}` names parent `{p}`, which is not in the table",
+                                t.keys[idx], t.name
+                            ),
+                        });
+                    }
+                    t.children.entry(p.clone()).or_default().push(idx);
+                }
+            }
+        }
+        (t, warnings)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+    pub fn contains(&self, key: &str) -> bool {
+        self.by_key.contains_key(key)
+    }
+    /// The row stored under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.by_key.get(key).map(|&i| &self.rows[i])
+    }
+    /// Whether the table was declared with a parent field.
+    pub fn is_hierarchical(&self) -> bool {
+        self.parents.is_some()
+    }
+    /// The parent key of `key`, if the table is hierarchical and `key` has one.
+    pub fn parent(&self, key: &str) -> Option<&str> {
+        let parents = self.parents.as_ref()?;
+        let idx = *self.by_key.get(key)?;
+        parents[idx].as_deref()
+    }
+    /// The keys of the immediate children of `key`, in table order.
+    pub fn children(&self, key: &str) -> impl Iterator<Item = &str> {
+        self.children
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|&i| self.keys[i].as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cats() -> (Table, Vec<TableWarning>) {
+        let rows = [("A", ""), ("A.B", "A"), ("A.B.C", "A.B"), ("A.B", "A"), ("Z", "Q")];
+        Table::build(
+            "cats",
+            rows.iter()
+                .map(|(k, p)| (Some(k.to_string()), Some(p.to_string()), json!({"codice": k})))
+                .collect(),
+            true,
+        )
+    }
+
+    #[test]
+    fn indexes_keys_parents_and_children() {
+        let (t, warnings) = cats();
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.parent("A.B.C"), Some("A.B"));
+        assert_eq!(t.parent("A"), None);
+        assert_eq!(t.children("A").collect::<Vec<_>>(), vec!["A.B"]);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].message.contains("duplicate key `A.B`"));
+        assert!(warnings[1].message.contains("parent `Q`"));
+    }
+
+    #[test]
+    fn integer_keys_have_a_string_form() {
+        assert_eq!(key_string(&json!(1001)).as_deref(), Some("1001"));
+        assert_eq!(key_string(&json!(1.5)), None);
+    }
+}

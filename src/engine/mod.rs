@@ -1,0 +1,3 @@
+//! The engine: sources, grouping, lookup tables, parallel evaluation, ordered output, rejects.
+
+pub mod lookup;

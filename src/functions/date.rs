@@ -1,0 +1,3 @@
+//! date functions
+use super::Function;
+pub const FUNCTIONS: &[Function] = &[];

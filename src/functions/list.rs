@@ -1,0 +1,3 @@
+//! list functions
+use super::Function;
+pub const FUNCTIONS: &[Function] = &[];

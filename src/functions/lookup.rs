@@ -1,0 +1,3 @@
+//! lookup functions
+use super::Function;
+pub const FUNCTIONS: &[Function] = &[];

@@ -1,0 +1,180 @@
+//! Built-in functions, one file per family.
+//!
+//! Every function is a static [`Function`]: its signature (used by the checker for arity and
+//! type errors), a summary, runnable [`Example`]s (each one is a test, see
+//! `tests/function_examples.rs`) and its implementation.
+//!
+//! Null handling convention: unless a function says otherwise, a null first argument gives null
+//! (so a missing input field flows through a pipe chain and the attribute is left out).
+
+use serde_json::Value;
+
+use crate::engine::lookup::Table;
+use crate::types::Ty;
+
+pub mod date;
+pub mod list;
+pub mod lookup;
+pub mod number;
+pub mod string;
+pub mod url;
+
+/// How an argument is passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamKind {
+    /// An ordinary value.
+    Value,
+    /// The bare name of a lookup table (`lookup categorie by ...`), resolved at compile time.
+    Table,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    pub ty: Ty,
+    pub required: bool,
+    pub kind: ParamKind,
+}
+
+impl Param {
+    pub const fn req(name: &'static str, ty: Ty) -> Param {
+        Param { name, ty, required: true, kind: ParamKind::Value }
+    }
+    pub const fn opt(name: &'static str, ty: Ty) -> Param {
+        Param { name, ty, required: false, kind: ParamKind::Value }
+    }
+    pub const fn table(name: &'static str) -> Param {
+        Param { name, ty: Ty::ANY, required: true, kind: ParamKind::Table }
+    }
+}
+
+/// The implementation. Arguments arrive evaluated, in a mutable slice so a function may take
+/// ownership of them (`std::mem::take`). Its length is between the number of required
+/// parameters and the number of parameters (or more for variadic functions).
+/// The error is a message for the user: what went wrong with which value, and how to fix it.
+#[derive(Clone, Copy)]
+pub enum Imp {
+    Pure(fn(&mut [Value]) -> Result<Value, String>),
+    /// Table functions receive the table named by their first (`ParamKind::Table`) argument;
+    /// the slice holds the remaining arguments.
+    Table(fn(&Table, &mut [Value]) -> Result<Value, String>),
+}
+
+/// A runnable example: `source` is a clerkmap expression, `result` the JSON text of the value
+/// it gives, or `Err(substring of the error message)`.
+/// Examples of table functions run against the fixture table `categorie` (key `codice`, parent
+/// `codicePadre`) with rows `ABB` (root), `ABB.FEL` (parent `ABB`), `ABB.FEL.U` (parent
+/// `ABB.FEL`), `ABB.MAG` (parent `ABB`) and `CAL` (root), each row `{codice, codicePadre, nome}`
+/// with `nome` = the code in lower case.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    pub title: &'static str,
+    pub source: &'static str,
+    pub result: Result<&'static str, &'static str>,
+}
+
+pub struct Function {
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub params: &'static [Param],
+    /// The last parameter may repeat.
+    pub variadic: bool,
+    pub returns: Ty,
+    pub examples: &'static [Example],
+    pub imp: Imp,
+    /// Called by the checker with the arguments that are constants (None for the others),
+    /// to reject bad formats, time zones, etc. before any record is read.
+    pub check_const: Option<fn(&[Option<&Value>]) -> Result<(), String>>,
+}
+
+impl Function {
+    pub fn min_args(&self) -> usize {
+        self.params.iter().filter(|p| p.required).count()
+    }
+    /// None when variadic.
+    pub fn max_args(&self) -> Option<usize> {
+        (!self.variadic).then_some(self.params.len())
+    }
+    /// `name(a, b?, c...)`, for diagnostics and docs.
+    pub fn signature(&self) -> String {
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let mut s = p.name.to_string();
+                if !p.required {
+                    s.push('?');
+                }
+                if self.variadic && i + 1 == self.params.len() {
+                    s.push_str("...");
+                }
+                s
+            })
+            .collect();
+        format!("{}({})", self.name, params.join(", "))
+    }
+}
+
+/// The families, in documentation order.
+pub fn families() -> [(&'static str, &'static [Function]); 6] {
+    [
+        ("string", string::FUNCTIONS),
+        ("number", number::FUNCTIONS),
+        ("list", list::FUNCTIONS),
+        ("date", date::FUNCTIONS),
+        ("url", url::FUNCTIONS),
+        ("lookup", lookup::FUNCTIONS),
+    ]
+}
+
+/// Every built-in function.
+pub fn all() -> impl Iterator<Item = &'static Function> {
+    families().into_iter().flat_map(|(_, f)| f.iter())
+}
+
+/// The built-in function called `name`.
+pub fn get(name: &str) -> Option<&'static Function> {
+    all().find(|f| f.name == name)
+}
+
+/// Names of the compile-time functions handled by the compiler itself (not in the registry).
+pub const SPECIAL: &[&str] = &["var", "env"];
+
+// ---- helpers shared by the families ----
+
+/// A short JSON rendering of a value for error messages (cut at 40 chars).
+pub fn show(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 {
+        let cut: String = s.chars().take(37).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+/// The name of a value's kind, for error messages.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "object",
+    }
+}
+
+/// A float as a JSON value: integral-valued floats stay floats; NaN/inf are errors.
+pub fn float(f: f64) -> Result<Value, String> {
+    serde_json::Number::from_f64(f)
+        .map(Value::Number)
+        .ok_or_else(|| format!("the result {f} is not a finite number"))
+}
+
+/// The numeric value of a JSON number.
+pub fn as_f64(v: &Value) -> Option<f64> {
+    v.as_f64()
+}

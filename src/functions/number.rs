@@ -1,0 +1,3 @@
+//! number functions
+use super::Function;
+pub const FUNCTIONS: &[Function] = &[];

@@ -1,0 +1,3 @@
+//! string functions
+use super::Function;
+pub const FUNCTIONS: &[Function] = &[];

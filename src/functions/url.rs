@@ -1,0 +1,3 @@
+//! url functions
+use super::Function;
+pub const FUNCTIONS: &[Function] = &[];

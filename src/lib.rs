@@ -1,0 +1,11 @@
+//! clerkmap: a declarative mapping language from Passweb exports to Clerk.io data.
+//!
+//! A record flows through the stages in this order, one module each:
+//! [`syntax`] (pest -> span-carrying AST), [`check`] (names, types, Clerk's contract,
+//! diagnostics), [`plan`] (a `Send + Sync` compiled program), [`eval`] and [`functions`]
+//! (evaluating one record), [`engine`] (sources, grouping, lookup tables, rayon, ordered output,
+//! rejects), [`clerk`] (the contract) and [`cli`] on top.
+
+pub mod engine;
+pub mod functions;
+pub mod types;

@@ -6,6 +6,12 @@
 //! (evaluating one record), [`engine`] (sources, grouping, lookup tables, rayon, ordered output,
 //! rejects), [`clerk`] (the contract) and [`cli`] on top.
 
+pub mod clerk;
 pub mod engine;
 pub mod functions;
 pub mod types;
+pub mod diagnostic;
+pub mod syntax;
+pub mod check;
+pub mod eval;
+pub mod plan;

@@ -1,3 +1,484 @@
-//! date functions
-use super::Function;
-pub const FUNCTIONS: &[Function] = &[];
+//! Date functions: local date strings to unix seconds and back, in a named time zone.
+
+use std::fmt::Write as _;
+
+use chrono::format::{Item, Parsed, StrftimeItems};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+use serde_json::Value;
+
+use super::{Example, Function, Imp, Param, kind, show};
+use crate::types::Ty;
+
+/// The time zone used when none is given.
+pub const DEFAULT_TZ: Tz = chrono_tz::Europe::Rome;
+
+pub const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "date",
+        summary: "Reads a local date/time string as unix seconds (int), with a strftime `format` (default: ISO dates and RFC 3339) in time zone `tz` (default \"Europe/Rome\"); ints are returned as they are.",
+        params: &[
+            Param::req("s", Ty::STRING.or(Ty::INT).nullable()),
+            Param::opt("format", Ty::STRING),
+            Param::opt("tz", Ty::STRING),
+        ],
+        variadic: false,
+        returns: Ty::INT.nullable(),
+        examples: &[
+            Example {
+                title: "Italian date, midnight in Rome",
+                source: r#"date("31/12/2024", "%d/%m/%Y")"#,
+                result: Ok("1735599600"),
+            },
+            Example {
+                title: "ISO date and time",
+                source: r#"date("2024-07-01 18:30")"#,
+                result: Ok("1719851400"),
+            },
+            Example {
+                title: "RFC 3339 keeps its offset",
+                source: r#"date("2024-07-01T18:30:00Z")"#,
+                result: Ok("1719858600"),
+            },
+            Example {
+                title: "another time zone",
+                source: r#"date("01/07/2024 18:30", "%d/%m/%Y %H:%M", "UTC")"#,
+                result: Ok("1719858600"),
+            },
+            Example {
+                title: "wrong layout",
+                source: r#"date("2024-12-31", "%d/%m/%Y")"#,
+                result: Err(r#"date: cannot read "2024-12-31" with format "%d/%m/%Y""#),
+            },
+        ],
+        imp: Imp::Pure(date),
+        check_const: Some(check_date),
+    },
+    Function {
+        name: "format_date",
+        summary: "Writes unix seconds as a local date/time string with a strftime `format`, in time zone `tz` (default \"Europe/Rome\").",
+        params: &[
+            Param::req("unix", Ty::INT.nullable()),
+            Param::req("format", Ty::STRING),
+            Param::opt("tz", Ty::STRING),
+        ],
+        variadic: false,
+        returns: Ty::STRING.nullable(),
+        examples: &[
+            Example {
+                title: "Italian date",
+                source: r#"format_date(1735599600, "%d/%m/%Y")"#,
+                result: Ok(r#""31/12/2024""#),
+            },
+            Example {
+                title: "ISO in UTC",
+                source: r#"format_date(1719858600, "%Y-%m-%dT%H:%M:%SZ", "UTC")"#,
+                result: Ok(r#""2024-07-01T18:30:00Z""#),
+            },
+            Example {
+                title: "null flows through",
+                source: r#"format_date(null, "%Y")"#,
+                result: Ok("null"),
+            },
+            Example {
+                title: "a string",
+                source: r#"format_date("2024-12-31", "%Y")"#,
+                result: Err("use date(s) first"),
+            },
+        ],
+        imp: Imp::Pure(format_date),
+        check_const: Some(check_format_date),
+    },
+];
+
+// ---- arguments ----
+
+/// The time zone argument (default [`DEFAULT_TZ`]).
+fn tz_arg(f: &str, v: Option<&Value>) -> Result<Tz, String> {
+    match v {
+        None | Some(Value::Null) => Ok(DEFAULT_TZ),
+        Some(Value::String(name)) => name.parse::<Tz>().map_err(|_| {
+            format!(
+                "{f}: unknown time zone {} (use an IANA name such as \"Europe/Rome\" or \"UTC\")",
+                show(&Value::String(name.clone()))
+            )
+        }),
+        Some(other) => Err(format!(
+            "{f}: the time zone must be a string such as \"Europe/Rome\", got {} {}",
+            kind(other),
+            show(other)
+        )),
+    }
+}
+
+/// The strftime items of a format, or an error pointing at the bad specifier.
+fn format_items<'a>(f: &str, format: &'a str) -> Result<Vec<Item<'a>>, String> {
+    let items: Vec<Item<'a>> = StrftimeItems::new(format).collect();
+    if items.iter().any(|i| matches!(i, Item::Error)) {
+        return Err(format!(
+            "{f}: invalid date format {} (use strftime specifiers such as %d/%m/%Y %H:%M; write %% for a literal %)",
+            show(&Value::String(format.to_string()))
+        ));
+    }
+    Ok(items)
+}
+
+/// The format argument: Ok(None) when absent or null.
+fn format_arg<'a>(f: &str, v: Option<&'a Value>) -> Result<Option<&'a str>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => {
+            format_items(f, s)?;
+            Ok(Some(s))
+        }
+        Some(other) => Err(format!(
+            "{f}: the format must be a string such as \"%d/%m/%Y\", got {} {}",
+            kind(other),
+            show(other)
+        )),
+    }
+}
+
+/// Checks a constant format (argument 2) and time zone (argument 3) of function `f`.
+fn check_format_and_tz(f: &str, args: &[Option<&Value>]) -> Result<(), String> {
+    if let Some(Some(v)) = args.get(1) {
+        format_arg(f, Some(v))?;
+    }
+    if let Some(Some(v)) = args.get(2) {
+        tz_arg(f, Some(v))?;
+    }
+    Ok(())
+}
+
+fn check_date(args: &[Option<&Value>]) -> Result<(), String> {
+    check_format_and_tz("date", args)
+}
+
+fn check_format_date(args: &[Option<&Value>]) -> Result<(), String> {
+    if let Some(Some(Value::Null)) = args.get(1) {
+        return Err("format_date: the format is missing (give one such as \"%d/%m/%Y\")".into());
+    }
+    check_format_and_tz("format_date", args)
+}
+
+// ---- date ----
+
+/// Unix seconds of a local date-time in `tz`: the earlier instant when the time occurs twice
+/// (clocks going back), an error when it does not occur (clocks jumping forward).
+fn local_to_unix(f: &str, naive: NaiveDateTime, tz: Tz) -> Result<i64, String> {
+    tz.from_local_datetime(&naive)
+        .earliest()
+        .map(|dt| dt.timestamp())
+        .ok_or_else(|| {
+            format!(
+                "{f}: {} does not exist in {} (the clocks jump forward then); check the time or the time zone",
+                naive.format("%Y-%m-%d %H:%M:%S"),
+                tz.name()
+            )
+        })
+}
+
+/// Parses `s` with an explicit strftime format. A format without a time part means midnight;
+/// a format with an offset (`%z`) or a timestamp (`%s`) gives an absolute instant.
+fn parse_with_format(s: &str, format: &str, tz: Tz) -> Result<i64, String> {
+    let fail = |why: String| {
+        format!(
+            "date: cannot read {} with format {} ({why}); check that the format matches the data",
+            show(&Value::String(s.to_string())),
+            show(&Value::String(format.to_string()))
+        )
+    };
+    let items = format_items("date", format)?;
+    let mut parsed = Parsed::new();
+    chrono::format::parse(&mut parsed, s, items.iter()).map_err(|e| fail(e.to_string()))?;
+    if parsed.timestamp().is_some() && parsed.offset().is_none() {
+        parsed.set_offset(0).map_err(|e| fail(e.to_string()))?;
+    }
+    if parsed.offset().is_some() {
+        return parsed
+            .to_datetime()
+            .map(|dt| dt.timestamp())
+            .map_err(|e| fail(e.to_string()));
+    }
+    let day = parsed.to_naive_date().map_err(|e| fail(e.to_string()))?;
+    let has_time = parsed.hour_div_12().is_some()
+        || parsed.hour_mod_12().is_some()
+        || parsed.minute().is_some()
+        || parsed.second().is_some();
+    let time = if has_time {
+        parsed.to_naive_time().map_err(|e| fail(e.to_string()))?
+    } else {
+        NaiveTime::MIN
+    };
+    local_to_unix("date", day.and_time(time), tz)
+}
+
+/// Parses `s` without a format: RFC 3339 (its offset wins over `tz`), `YYYY-MM-DD` (midnight),
+/// `YYYY-MM-DD HH:MM[:SS[.fff]]` (also with `T`).
+fn parse_default(s: &str, tz: Tz) -> Result<i64, String> {
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Ok(dt.timestamp());
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return local_to_unix("date", day.and_time(NaiveTime::MIN), tz);
+    }
+    for fmt in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
+            return local_to_unix("date", naive, tz);
+        }
+    }
+    Err(format!(
+        "date: cannot read {} as a date (expected 2024-12-31, 2024-12-31 18:30[:00] or RFC 3339; for other layouts give a format, e.g. date(s, \"%d/%m/%Y\"))",
+        show(&Value::String(s.to_string()))
+    ))
+}
+
+fn date(args: &mut [Value]) -> Result<Value, String> {
+    let format = format_arg("date", args.get(1))?;
+    let tz = tz_arg("date", args.get(2))?;
+    match &args[0] {
+        Value::Null => Ok(Value::Null),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Value::Number(n.clone())),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => Ok(Value::from(x as i64)),
+            _ => Err(format!(
+                "date: {n} is not a whole number of unix seconds (use int(x) to drop the fraction)"
+            )),
+        },
+        Value::String(s) => {
+            let s = s.trim();
+            if s.is_empty() {
+                return Ok(Value::Null);
+            }
+            let unix = match format {
+                Some(format) => parse_with_format(s, format, tz)?,
+                None => parse_default(s, tz)?,
+            };
+            Ok(Value::from(unix))
+        }
+        other => Err(format!(
+            "date: expected a date string or unix seconds, got {} {}",
+            kind(other),
+            show(other)
+        )),
+    }
+}
+
+// ---- format_date ----
+
+fn format_date(args: &mut [Value]) -> Result<Value, String> {
+    let format = match format_arg("format_date", args.get(1))? {
+        Some(f) => f,
+        None => {
+            return Err("format_date: the format is missing (give one such as \"%d/%m/%Y\")".into());
+        }
+    };
+    let tz = tz_arg("format_date", args.get(2))?;
+    let unix = match &args[0] {
+        Value::Null => return Ok(Value::Null),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Some(i),
+            (None, Some(x)) if x.is_finite() && x.abs() < 1e15 => Some(x.floor() as i64),
+            _ => None,
+        }
+        .ok_or_else(|| format!("format_date: {n} is out of range for unix seconds"))?,
+        Value::String(_) => {
+            return Err(format!(
+                "format_date: expected unix seconds, got the string {} (use date(s) first to read it)",
+                show(&args[0])
+            ));
+        }
+        other => {
+            return Err(format!(
+                "format_date: expected unix seconds (an int), got {} {}",
+                kind(other),
+                show(other)
+            ));
+        }
+    };
+    let utc = DateTime::from_timestamp(unix, 0)
+        .ok_or_else(|| format!("format_date: {unix} is out of range for unix seconds"))?;
+    let local = utc.with_timezone(&tz);
+    let items = format_items("format_date", format)?;
+    let mut out = String::new();
+    write!(out, "{}", local.format_with_items(items.iter())).map_err(|_| {
+        format!(
+            "format_date: cannot write the date with format {}",
+            show(&args[1])
+        )
+    })?;
+    Ok(Value::String(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn call(
+        f: fn(&mut [Value]) -> Result<Value, String>,
+        args: Vec<Value>,
+    ) -> Result<Value, String> {
+        let mut args = args;
+        f(&mut args)
+    }
+
+    fn d(args: Vec<Value>) -> Result<Value, String> {
+        call(date, args)
+    }
+
+    #[test]
+    fn date_with_format() {
+        assert_eq!(
+            d(vec![json!("31/12/2024"), json!("%d/%m/%Y")]),
+            Ok(json!(1735599600))
+        );
+        // summer time: UTC+2
+        assert_eq!(
+            d(vec![json!("01/07/2024 18:30"), json!("%d/%m/%Y %H:%M")]),
+            Ok(json!(1719851400))
+        );
+        assert_eq!(
+            d(vec![
+                json!("01/07/2024 18:30"),
+                json!("%d/%m/%Y %H:%M"),
+                json!("UTC")
+            ]),
+            Ok(json!(1719858600))
+        );
+        assert_eq!(
+            d(vec![json!(" 31/12/2024 "), json!("%d/%m/%Y"), Value::Null]),
+            Ok(json!(1735599600))
+        );
+        assert_eq!(
+            d(vec![json!("1719858600"), json!("%s")]),
+            Ok(json!(1719858600))
+        );
+        assert_eq!(
+            d(vec![
+                json!("2024-07-01 18:30 +0000"),
+                json!("%Y-%m-%d %H:%M %z")
+            ]),
+            Ok(json!(1719858600))
+        );
+        let e = d(vec![json!("2024-12-31"), json!("%d/%m/%Y")]).unwrap_err();
+        assert!(
+            e.starts_with(r#"date: cannot read "2024-12-31" with format "%d/%m/%Y""#),
+            "{e}"
+        );
+        let e = d(vec![json!("31/02/2024"), json!("%d/%m/%Y")]).unwrap_err();
+        assert!(e.contains("cannot read"), "{e}");
+    }
+
+    #[test]
+    fn date_default_formats() {
+        assert_eq!(d(vec![json!("2024-12-31")]), Ok(json!(1735599600)));
+        assert_eq!(d(vec![json!("2024-07-01 18:30")]), Ok(json!(1719851400)));
+        assert_eq!(d(vec![json!("2024-07-01 18:30:00")]), Ok(json!(1719851400)));
+        assert_eq!(
+            d(vec![json!("2024-07-01T18:30:00.250")]),
+            Ok(json!(1719851400))
+        );
+        assert_eq!(
+            d(vec![json!("2024-07-01T18:30:00Z")]),
+            Ok(json!(1719858600))
+        );
+        assert_eq!(
+            d(vec![
+                json!("2024-07-01T20:30:00+02:00"),
+                Value::Null,
+                json!("UTC")
+            ]),
+            Ok(json!(1719858600))
+        );
+        assert_eq!(d(vec![json!("")]), Ok(Value::Null));
+        assert_eq!(d(vec![Value::Null]), Ok(Value::Null));
+        assert_eq!(d(vec![json!(1719858600)]), Ok(json!(1719858600)));
+        assert!(d(vec![json!(1.5)]).is_err());
+        assert!(d(vec![json!(true)]).unwrap_err().contains("got bool true"));
+        let e = d(vec![json!("31/12/2024")]).unwrap_err();
+        assert!(e.contains("give a format"), "{e}");
+    }
+
+    #[test]
+    fn dst_fold_and_gap() {
+        // 2024-10-27 02:30 happens twice in Rome: first at +02:00 (00:30 UTC)
+        assert_eq!(d(vec![json!("2024-10-27 02:30")]), Ok(json!(1729989000)));
+        // 2024-03-31 02:30 does not exist in Rome
+        let e = d(vec![json!("2024-03-31 02:30")]).unwrap_err();
+        assert!(e.contains("does not exist in Europe/Rome"), "{e}");
+    }
+
+    #[test]
+    fn bad_constants() {
+        assert!(check_date(&[None, Some(&json!("%d/%m/%Y")), Some(&json!("Europe/Rome"))]).is_ok());
+        assert!(check_date(&[None, None, None]).is_ok());
+        let e = check_date(&[None, Some(&json!("%d/%m/%Q"))]).unwrap_err();
+        assert!(e.contains("invalid date format \"%d/%m/%Q\""), "{e}");
+        let e = check_date(&[None, None, Some(&json!("Europe/Roma"))]).unwrap_err();
+        assert!(e.contains("unknown time zone \"Europe/Roma\""), "{e}");
+        assert!(check_date(&[None, Some(&json!(3))]).is_err());
+        assert!(
+            check_format_date(&[None, Some(&Value::Null)])
+                .unwrap_err()
+                .contains("format_date: the format is missing")
+        );
+        assert!(check_format_date(&[None, Some(&json!("%Y")), Some(&json!("UTC"))]).is_ok());
+        assert!(
+            d(vec![json!("x"), json!("%Q")])
+                .unwrap_err()
+                .contains("invalid date format")
+        );
+    }
+
+    #[test]
+    fn formatting() {
+        let f = |args: Vec<Value>| call(format_date, args);
+        assert_eq!(
+            f(vec![json!(1735599600), json!("%d/%m/%Y")]),
+            Ok(json!("31/12/2024"))
+        );
+        assert_eq!(
+            f(vec![json!(1719858600), json!("%d/%m/%Y %H:%M")]),
+            Ok(json!("01/07/2024 20:30"))
+        );
+        assert_eq!(
+            f(vec![
+                json!(1719858600),
+                json!("%Y-%m-%dT%H:%M:%SZ"),
+                json!("UTC")
+            ]),
+            Ok(json!("2024-07-01T18:30:00Z"))
+        );
+        assert_eq!(
+            f(vec![json!(1719858600.9), json!("%H:%M:%S"), json!("UTC")]),
+            Ok(json!("18:30:00"))
+        );
+        assert_eq!(f(vec![Value::Null, json!("%Y")]), Ok(Value::Null));
+        assert!(
+            f(vec![json!("2024"), json!("%Y")])
+                .unwrap_err()
+                .contains("use date(s) first")
+        );
+        assert!(
+            f(vec![json!(0), json!("%Y %Q")])
+                .unwrap_err()
+                .contains("invalid date format")
+        );
+        assert!(
+            f(vec![json!(0), Value::Null])
+                .unwrap_err()
+                .contains("format is missing")
+        );
+        assert!(
+            f(vec![json!(i64::MAX), json!("%Y")])
+                .unwrap_err()
+                .contains("out of range")
+        );
+    }
+}

@@ -1,3 +1,792 @@
-//! list functions
-use super::Function;
-pub const FUNCTIONS: &[Function] = &[];
+//! List (and object) functions.
+
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::{Example, Function, Imp, Param, kind, show};
+use crate::types::Ty;
+
+pub const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "first",
+        summary: "The first element of a list (null when empty); any other value is returned as it is.",
+        params: &[Param::req("x", Ty::ANY)],
+        variadic: false,
+        returns: Ty::ANY,
+        examples: &[
+            Example {
+                title: "a list",
+                source: r#"first(["a", "b"])"#,
+                result: Ok(r#""a""#),
+            },
+            Example {
+                title: "empty list",
+                source: "first([])",
+                result: Ok("null"),
+            },
+            Example {
+                title: "not a list",
+                source: r#"first("a")"#,
+                result: Ok(r#""a""#),
+            },
+        ],
+        imp: Imp::Pure(first),
+        check_const: None,
+    },
+    Function {
+        name: "last",
+        summary: "The last element of a list (null when empty); any other value is returned as it is.",
+        params: &[Param::req("x", Ty::ANY)],
+        variadic: false,
+        returns: Ty::ANY,
+        examples: &[
+            Example {
+                title: "a list",
+                source: r#"last(["a", "b"])"#,
+                result: Ok(r#""b""#),
+            },
+            Example {
+                title: "after split",
+                source: r#"split("ABB.FEL.U", ".") | last"#,
+                result: Ok(r#""U""#),
+            },
+            Example {
+                title: "null flows through",
+                source: "last(null)",
+                result: Ok("null"),
+            },
+        ],
+        imp: Imp::Pure(last),
+        check_const: None,
+    },
+    Function {
+        name: "unique",
+        summary: "The list without repeated values, in first-seen order.",
+        params: &[Param::req("list", Ty::LIST.nullable())],
+        variadic: false,
+        returns: Ty::LIST.nullable(),
+        examples: &[
+            Example {
+                title: "strings",
+                source: r#"unique(["S", "M", "S", "L", "M"])"#,
+                result: Ok(r#"["S","M","L"]"#),
+            },
+            Example {
+                title: "null flows through",
+                source: "unique(null)",
+                result: Ok("null"),
+            },
+            Example {
+                title: "not a list",
+                source: r#"unique("S")"#,
+                result: Err("unique: expected a list"),
+            },
+        ],
+        imp: Imp::Pure(unique),
+        check_const: None,
+    },
+    Function {
+        name: "compact",
+        summary: "The list without nulls, empty strings and empty lists.",
+        params: &[Param::req("list", Ty::LIST.nullable())],
+        variadic: false,
+        returns: Ty::LIST.nullable(),
+        examples: &[
+            Example {
+                title: "drops empties",
+                source: r#"compact(["a", null, "", [], 0, false])"#,
+                result: Ok(r#"["a",0,false]"#),
+            },
+            Example {
+                title: "null flows through",
+                source: "compact(null)",
+                result: Ok("null"),
+            },
+        ],
+        imp: Imp::Pure(compact),
+        check_const: None,
+    },
+    Function {
+        name: "flatten",
+        summary: "Flattens a list of lists by one level (other elements are kept).",
+        params: &[Param::req("list", Ty::LIST.nullable())],
+        variadic: false,
+        returns: Ty::LIST.nullable(),
+        examples: &[
+            Example {
+                title: "one level",
+                source: r#"flatten([["a", "b"], "c", [["d"]]])"#,
+                result: Ok(r#"["a","b","c",["d"]]"#),
+            },
+            Example {
+                title: "null flows through",
+                source: "flatten(null)",
+                result: Ok("null"),
+            },
+        ],
+        imp: Imp::Pure(flatten),
+        check_const: None,
+    },
+    Function {
+        name: "len",
+        summary: "The number of elements of a list, characters of a string or keys of an object; 0 for null.",
+        params: &[Param::req(
+            "x",
+            Ty::LIST.or(Ty::STRING).or(Ty::OBJECT).nullable(),
+        )],
+        variadic: false,
+        returns: Ty::INT,
+        examples: &[
+            Example {
+                title: "a list",
+                source: "len([1, 2, 3])",
+                result: Ok("3"),
+            },
+            Example {
+                title: "a string counts characters",
+                source: r#"len("più")"#,
+                result: Ok("3"),
+            },
+            Example {
+                title: "null",
+                source: "len(null)",
+                result: Ok("0"),
+            },
+            Example {
+                title: "a number",
+                source: "len(12)",
+                result: Err("len: expected a list, string or object"),
+            },
+        ],
+        imp: Imp::Pure(len),
+        check_const: None,
+    },
+    Function {
+        name: "sort",
+        summary: "Sorts a list of numbers or of strings; order \"asc\" (default) or \"desc\".",
+        params: &[
+            Param::req("list", Ty::LIST.nullable()),
+            Param::opt("order", Ty::STRING),
+        ],
+        variadic: false,
+        returns: Ty::LIST.nullable(),
+        examples: &[
+            Example {
+                title: "numbers",
+                source: "sort([3, 1.5, 2])",
+                result: Ok("[1.5,2,3]"),
+            },
+            Example {
+                title: "strings, descending",
+                source: r#"sort(["b", "c", "a"], "desc")"#,
+                result: Ok(r#"["c","b","a"]"#),
+            },
+            Example {
+                title: "mixed",
+                source: r#"sort([1, "a"])"#,
+                result: Err("sort: cannot compare"),
+            },
+            Example {
+                title: "bad order",
+                source: r#"sort([1], "up")"#,
+                result: Err(r#"use "asc" or "desc""#),
+            },
+        ],
+        imp: Imp::Pure(sort),
+        check_const: Some(check_sort),
+    },
+    Function {
+        name: "reverse",
+        summary: "The list in reverse order.",
+        params: &[Param::req("list", Ty::LIST.nullable())],
+        variadic: false,
+        returns: Ty::LIST.nullable(),
+        examples: &[
+            Example {
+                title: "a list",
+                source: "reverse([1, 2, 3])",
+                result: Ok("[3,2,1]"),
+            },
+            Example {
+                title: "null flows through",
+                source: "reverse(null)",
+                result: Ok("null"),
+            },
+        ],
+        imp: Imp::Pure(reverse),
+        check_const: None,
+    },
+    Function {
+        name: "contains",
+        summary: "Whether a list contains a value, a string contains a substring, or an object has a key; false for null.",
+        params: &[
+            Param::req(
+                "haystack",
+                Ty::LIST.or(Ty::STRING).or(Ty::OBJECT).nullable(),
+            ),
+            Param::req("needle", Ty::ANY),
+        ],
+        variadic: false,
+        returns: Ty::BOOL,
+        examples: &[
+            Example {
+                title: "a list",
+                source: r#"contains(["S", "M"], "M")"#,
+                result: Ok("true"),
+            },
+            Example {
+                title: "a substring",
+                source: r#""Felpa rossa" | contains("rossa")"#,
+                result: Ok("true"),
+            },
+            Example {
+                title: "null haystack",
+                source: r#"contains(null, "x")"#,
+                result: Ok("false"),
+            },
+            Example {
+                title: "numbers compare by value",
+                source: "contains([1, 2], 2.0)",
+                result: Ok("true"),
+            },
+            Example {
+                title: "a number haystack",
+                source: "contains(12, 1)",
+                result: Err("contains: expected a list, string or object"),
+            },
+        ],
+        imp: Imp::Pure(contains),
+        check_const: None,
+    },
+    Function {
+        name: "keys",
+        summary: "The keys of an object, in order.",
+        params: &[Param::req("object", Ty::OBJECT.nullable())],
+        variadic: false,
+        returns: Ty::LIST.nullable(),
+        examples: &[
+            Example {
+                title: "an object",
+                source: r#"keys({"b": 1, "a": 2})"#,
+                result: Ok(r#"["b","a"]"#),
+            },
+            Example {
+                title: "null flows through",
+                source: "keys(null)",
+                result: Ok("null"),
+            },
+            Example {
+                title: "not an object",
+                source: "keys([1])",
+                result: Err("keys: expected an object"),
+            },
+        ],
+        imp: Imp::Pure(keys),
+        check_const: None,
+    },
+    Function {
+        name: "values",
+        summary: "The values of an object, in key order.",
+        params: &[Param::req("object", Ty::OBJECT.nullable())],
+        variadic: false,
+        returns: Ty::LIST.nullable(),
+        examples: &[
+            Example {
+                title: "an object",
+                source: r#"values({"b": 1, "a": "x"})"#,
+                result: Ok(r#"[1,"x"]"#),
+            },
+            Example {
+                title: "null flows through",
+                source: "values(null)",
+                result: Ok("null"),
+            },
+        ],
+        imp: Imp::Pure(values),
+        check_const: None,
+    },
+    Function {
+        name: "take",
+        summary: "The first `n` elements of a list (all of them when shorter).",
+        params: &[
+            Param::req("list", Ty::LIST.nullable()),
+            Param::req("n", Ty::INT),
+        ],
+        variadic: false,
+        returns: Ty::LIST.nullable(),
+        examples: &[
+            Example {
+                title: "first two",
+                source: r#"take(["a", "b", "c"], 2)"#,
+                result: Ok(r#"["a","b"]"#),
+            },
+            Example {
+                title: "shorter list",
+                source: r#"take(["a"], 5)"#,
+                result: Ok(r#"["a"]"#),
+            },
+            Example {
+                title: "null flows through",
+                source: "take(null, 2)",
+                result: Ok("null"),
+            },
+            Example {
+                title: "negative",
+                source: "take([1], -1)",
+                result: Err("take: n must be"),
+            },
+        ],
+        imp: Imp::Pure(take),
+        check_const: None,
+    },
+];
+
+fn article(k: &str) -> String {
+    if k.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {k}")
+    } else {
+        format!("a {k}")
+    }
+}
+
+/// The list argument of `f`: Ok(None) for null, an error for anything but a list.
+fn list_arg(f: &str, v: Value) -> Result<Option<Vec<Value>>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Array(items) => Ok(Some(items)),
+        other => Err(format!(
+            "{f}: expected a list, got {} {}",
+            kind(&other),
+            show(&other)
+        )),
+    }
+}
+
+/// Equality where numbers compare by value (`2` equals `2.0`).
+fn loose_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(i), Some(j)) => i == j,
+            _ => match (x.as_u64(), y.as_u64()) {
+                (Some(i), Some(j)) => i == j,
+                _ => x.as_f64() == y.as_f64(),
+            },
+        },
+        _ => a == b,
+    }
+}
+
+fn first(args: &mut [Value]) -> Result<Value, String> {
+    match std::mem::take(&mut args[0]) {
+        Value::Array(items) => Ok(items.into_iter().next().unwrap_or(Value::Null)),
+        other => Ok(other),
+    }
+}
+
+fn last(args: &mut [Value]) -> Result<Value, String> {
+    match std::mem::take(&mut args[0]) {
+        Value::Array(mut items) => Ok(items.pop().unwrap_or(Value::Null)),
+        other => Ok(other),
+    }
+}
+
+fn unique(args: &mut [Value]) -> Result<Value, String> {
+    let Some(items) = list_arg("unique", std::mem::take(&mut args[0]))? else {
+        return Ok(Value::Null);
+    };
+    let mut seen_scalars: HashSet<String> = HashSet::new();
+    let mut out: Vec<Value> = Vec::with_capacity(items.len());
+    for item in items {
+        let new = match &item {
+            Value::Array(_) | Value::Object(_) => !out.contains(&item),
+            // the JSON text tells scalars apart exactly as `==` does
+            scalar => seen_scalars.insert(scalar.to_string()),
+        };
+        if new {
+            out.push(item);
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+fn compact(args: &mut [Value]) -> Result<Value, String> {
+    let Some(items) = list_arg("compact", std::mem::take(&mut args[0]))? else {
+        return Ok(Value::Null);
+    };
+    Ok(Value::Array(
+        items
+            .into_iter()
+            .filter(|v| match v {
+                Value::Null => false,
+                Value::String(s) => !s.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                _ => true,
+            })
+            .collect(),
+    ))
+}
+
+fn flatten(args: &mut [Value]) -> Result<Value, String> {
+    let Some(items) = list_arg("flatten", std::mem::take(&mut args[0]))? else {
+        return Ok(Value::Null);
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Value::Array(inner) => out.extend(inner),
+            other => out.push(other),
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+fn len(args: &mut [Value]) -> Result<Value, String> {
+    let n = match &args[0] {
+        Value::Null => 0,
+        Value::Array(items) => items.len(),
+        Value::String(s) => s.chars().count(),
+        Value::Object(m) => m.len(),
+        other => {
+            return Err(format!(
+                "len: expected a list, string or object, got {} {} (use string(x) to count the digits of a number)",
+                kind(other),
+                show(other)
+            ));
+        }
+    };
+    Ok(Value::from(n))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Order {
+    Asc,
+    Desc,
+}
+
+fn order_arg(v: Option<&Value>) -> Result<Order, String> {
+    match v {
+        None | Some(Value::Null) => Ok(Order::Asc),
+        Some(Value::String(s)) if s == "asc" => Ok(Order::Asc),
+        Some(Value::String(s)) if s == "desc" => Ok(Order::Desc),
+        Some(other) => Err(format!(
+            "sort: unknown order {} (use \"asc\" or \"desc\")",
+            show(other)
+        )),
+    }
+}
+
+fn check_sort(args: &[Option<&Value>]) -> Result<(), String> {
+    if let Some(Some(v)) = args.get(1) {
+        order_arg(Some(v))?;
+    }
+    Ok(())
+}
+
+/// Numbers by value (ints exactly), strings by code point.
+fn compare_numbers(a: &Value, b: &Value) -> Ordering {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let exact = |n: &serde_json::Number| {
+                n.as_i64()
+                    .map(i128::from)
+                    .or_else(|| n.as_u64().map(i128::from))
+            };
+            match (exact(x), exact(y)) {
+                (Some(i), Some(j)) => i.cmp(&j),
+                _ => x
+                    .as_f64()
+                    .unwrap_or(f64::NAN)
+                    .total_cmp(&y.as_f64().unwrap_or(f64::NAN)),
+            }
+        }
+        _ => Ordering::Equal,
+    }
+}
+
+fn sort(args: &mut [Value]) -> Result<Value, String> {
+    let order = order_arg(args.get(1))?;
+    let Some(mut items) = list_arg("sort", std::mem::take(&mut args[0]))? else {
+        return Ok(Value::Null);
+    };
+    let Some(head) = items.first() else {
+        return Ok(Value::Array(items));
+    };
+    let numbers = match head {
+        Value::Number(_) => true,
+        Value::String(_) => false,
+        other => {
+            return Err(format!(
+                "sort: cannot compare {} {} (only lists of numbers or of strings can be sorted{})",
+                article(kind(other)),
+                show(other),
+                if other.is_null() {
+                    "; use compact(...) first to drop nulls"
+                } else {
+                    ""
+                }
+            ));
+        }
+    };
+    if let Some((i, bad)) = items.iter().enumerate().find(|(_, v)| {
+        if numbers {
+            !v.is_number()
+        } else {
+            !v.is_string()
+        }
+    }) {
+        return Err(format!(
+            "sort: cannot compare element {} ({} {}) with element 1 ({} {}): the list must hold only numbers or only strings{}",
+            i + 1,
+            kind(bad),
+            show(bad),
+            kind(&items[0]),
+            show(&items[0]),
+            if bad.is_null() {
+                " (use compact(...) first to drop nulls)"
+            } else {
+                ""
+            }
+        ));
+    }
+    if numbers {
+        items.sort_by(compare_numbers);
+    } else {
+        items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    }
+    if order == Order::Desc {
+        items.reverse();
+    }
+    Ok(Value::Array(items))
+}
+
+fn reverse(args: &mut [Value]) -> Result<Value, String> {
+    let Some(mut items) = list_arg("reverse", std::mem::take(&mut args[0]))? else {
+        return Ok(Value::Null);
+    };
+    items.reverse();
+    Ok(Value::Array(items))
+}
+
+fn contains(args: &mut [Value]) -> Result<Value, String> {
+    let needle = &args[1];
+    let found = match &args[0] {
+        Value::Null => false,
+        Value::Array(items) => items.iter().any(|v| loose_eq(v, needle)),
+        Value::String(s) => match needle {
+            Value::String(n) => s.contains(n.as_str()),
+            Value::Null => false,
+            other => {
+                return Err(format!(
+                    "contains: the haystack is a string, so the needle must be a string, got {} {} (use string(x) to convert it)",
+                    kind(other),
+                    show(other)
+                ));
+            }
+        },
+        Value::Object(m) => match needle {
+            Value::String(k) => m.contains_key(k),
+            Value::Null => false,
+            other => {
+                return Err(format!(
+                    "contains: the haystack is an object, so the needle must be a key (a string), got {} {}",
+                    kind(other),
+                    show(other)
+                ));
+            }
+        },
+        other => {
+            return Err(format!(
+                "contains: expected a list, string or object to search in, got {} {}",
+                kind(other),
+                show(other)
+            ));
+        }
+    };
+    Ok(Value::Bool(found))
+}
+
+fn object_arg(f: &str, v: Value) -> Result<Option<serde_json::Map<String, Value>>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Object(m) => Ok(Some(m)),
+        other => Err(format!(
+            "{f}: expected an object, got {} {}",
+            kind(&other),
+            show(&other)
+        )),
+    }
+}
+
+fn keys(args: &mut [Value]) -> Result<Value, String> {
+    Ok(match object_arg("keys", std::mem::take(&mut args[0]))? {
+        None => Value::Null,
+        Some(m) => Value::Array(m.into_iter().map(|(k, _)| Value::String(k)).collect()),
+    })
+}
+
+fn values(args: &mut [Value]) -> Result<Value, String> {
+    Ok(match object_arg("values", std::mem::take(&mut args[0]))? {
+        None => Value::Null,
+        Some(m) => Value::Array(m.into_iter().map(|(_, v)| v).collect()),
+    })
+}
+
+fn take(args: &mut [Value]) -> Result<Value, String> {
+    let Some(n) = args[1].as_u64() else {
+        return Err(format!(
+            "take: n must be a whole number, 0 or more, got {}",
+            show(&args[1])
+        ));
+    };
+    let n = usize::try_from(n).unwrap_or(usize::MAX);
+    let Some(mut items) = list_arg("take", std::mem::take(&mut args[0]))? else {
+        return Ok(Value::Null);
+    };
+    items.truncate(n);
+    Ok(Value::Array(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn call(
+        f: fn(&mut [Value]) -> Result<Value, String>,
+        args: Vec<Value>,
+    ) -> Result<Value, String> {
+        let mut args = args;
+        f(&mut args)
+    }
+
+    #[test]
+    fn first_last() {
+        assert_eq!(call(first, vec![json!([1, 2])]), Ok(json!(1)));
+        assert_eq!(call(last, vec![json!([])]), Ok(Value::Null));
+        assert_eq!(call(last, vec![json!({"a": 1})]), Ok(json!({"a": 1})));
+        assert_eq!(call(first, vec![Value::Null]), Ok(Value::Null));
+    }
+
+    #[test]
+    fn unique_keeps_first_seen() {
+        assert_eq!(
+            call(
+                unique,
+                vec![
+                    json!([1, "1", 1, 1.0, null, null, [1], [1], {"a": 1, "b": 2}, {"b": 2, "a": 1}])
+                ]
+            ),
+            Ok(json!([1, "1", 1.0, null, [1], {"a": 1, "b": 2}]))
+        );
+        assert!(
+            call(unique, vec![json!("S")])
+                .unwrap_err()
+                .contains("expected a list, got string \"S\"")
+        );
+    }
+
+    #[test]
+    fn compact_flatten_len() {
+        assert_eq!(
+            call(compact, vec![json!(["a", null, "", [], 0, false, {}])]),
+            Ok(json!(["a", 0, false, {}]))
+        );
+        assert_eq!(
+            call(flatten, vec![json!([[1, 2], 3, [[4]], []])]),
+            Ok(json!([1, 2, 3, [4]]))
+        );
+        assert_eq!(call(len, vec![json!("più")]), Ok(json!(3)));
+        assert_eq!(call(len, vec![json!({"a": 1})]), Ok(json!(1)));
+        assert!(call(len, vec![json!(true)]).is_err());
+    }
+
+    #[test]
+    fn sorting() {
+        assert_eq!(
+            call(sort, vec![json!([3, 1.5, 2, -1])]),
+            Ok(json!([-1, 1.5, 2, 3]))
+        );
+        assert_eq!(
+            call(sort, vec![json!([3, 1, 2]), json!("desc")]),
+            Ok(json!([3, 2, 1]))
+        );
+        assert_eq!(
+            call(sort, vec![json!(["b", "B", "a"])]),
+            Ok(json!(["B", "a", "b"]))
+        );
+        assert_eq!(call(sort, vec![json!([])]), Ok(json!([])));
+        assert_eq!(call(sort, vec![Value::Null]), Ok(Value::Null));
+        let e = call(sort, vec![json!([1, "a"])]).unwrap_err();
+        assert!(e.contains("sort: cannot compare element 2"), "{e}");
+        let e = call(sort, vec![json!(["a", null])]).unwrap_err();
+        assert!(e.contains("compact"), "{e}");
+        assert!(
+            call(sort, vec![json!([1]), json!("up")])
+                .unwrap_err()
+                .contains(r#"use "asc" or "desc""#)
+        );
+        assert!(check_sort(&[None, Some(&json!("DESC"))]).is_err());
+        assert!(check_sort(&[None, Some(&json!("desc"))]).is_ok());
+    }
+
+    #[test]
+    fn contains_cases() {
+        assert_eq!(
+            call(contains, vec![json!([1, 2]), json!(2.0)]),
+            Ok(json!(true))
+        );
+        assert_eq!(
+            call(contains, vec![json!(["a"]), json!("b")]),
+            Ok(json!(false))
+        );
+        assert_eq!(
+            call(contains, vec![json!([null]), Value::Null]),
+            Ok(json!(true))
+        );
+        assert_eq!(
+            call(contains, vec![json!("Felpa"), json!("elp")]),
+            Ok(json!(true))
+        );
+        assert_eq!(
+            call(contains, vec![Value::Null, json!("x")]),
+            Ok(json!(false))
+        );
+        assert_eq!(
+            call(contains, vec![json!({"a": 1}), json!("a")]),
+            Ok(json!(true))
+        );
+        assert!(call(contains, vec![json!("12"), json!(1)]).is_err());
+        assert!(call(contains, vec![json!(12), json!(1)]).is_err());
+    }
+
+    #[test]
+    fn objects_and_take() {
+        assert_eq!(
+            call(keys, vec![json!({"b": 1, "a": 2})]),
+            Ok(json!(["b", "a"]))
+        );
+        assert_eq!(
+            call(values, vec![json!({"b": 1, "a": 2})]),
+            Ok(json!([1, 2]))
+        );
+        assert!(
+            call(values, vec![json!(1)])
+                .unwrap_err()
+                .contains("expected an object")
+        );
+        assert_eq!(call(take, vec![json!([1, 2, 3]), json!(0)]), Ok(json!([])));
+        assert_eq!(
+            call(take, vec![json!([1, 2, 3]), json!(2)]),
+            Ok(json!([1, 2]))
+        );
+        assert!(
+            call(take, vec![json!([1]), json!(-1)])
+                .unwrap_err()
+                .contains("take: n must be")
+        );
+        assert!(call(take, vec![json!([1]), json!(1.5)]).is_err());
+        assert_eq!(call(reverse, vec![json!([1, 2])]), Ok(json!([2, 1])));
+    }
+}

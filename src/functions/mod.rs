@@ -178,3 +178,9 @@ pub fn float(f: f64) -> Result<Value, String> {
 pub fn as_f64(v: &Value) -> Option<f64> {
     v.as_f64()
 }
+
+impl std::fmt::Debug for Function {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.signature())
+    }
+}

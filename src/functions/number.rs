@@ -1,3 +1,1047 @@
-//! number functions
-use super::Function;
-pub const FUNCTIONS: &[Function] = &[];
+//! Number functions: reading decimal numbers written the Italian or English way, rounding, and
+//! aggregates over lists.
+
+use serde_json::{Number, Value};
+
+use super::{Example, Function, Imp, Param, float, kind, show};
+use crate::types::Ty;
+
+const NUM_OR_LIST: Ty = Ty::NUMBER.or(Ty::LIST).or(Ty::NULL);
+
+pub const FUNCTIONS: &[Function] = &[
+    Function {
+        name: "decimal",
+        summary: "Reads a number from a string (\"1.234,56\", \"49.90 EUR\", \"€ 12,50\") as a float; locale \"auto\" (default): a `,` is the decimal comma, two or more `.` are thousands separators, else `.` is the decimal point; \"it\": `.` thousands, `,` decimal; \"en\": `,` thousands, `.` decimal. An empty string gives null.",
+        params: &[
+            Param::req("v", Ty::NUMBER.or(Ty::STRING).nullable()),
+            Param::opt("locale", Ty::STRING),
+        ],
+        variadic: false,
+        returns: Ty::FLOAT.nullable(),
+        examples: &[
+            Example {
+                title: "Italian format",
+                source: r#"decimal("1.234,56")"#,
+                result: Ok("1234.56"),
+            },
+            Example {
+                title: "with a currency",
+                source: r#"decimal("49.90 EUR")"#,
+                result: Ok("49.9"),
+            },
+            Example {
+                title: "many decimals",
+                source: r#"decimal("18,000000")"#,
+                result: Ok("18.0"),
+            },
+            Example {
+                title: "explicit locale",
+                source: r#"decimal("1.234", "it")"#,
+                result: Ok("1234.0"),
+            },
+            Example {
+                title: "not a number",
+                source: r#"decimal("abc")"#,
+                result: Err(r#"decimal: cannot read "abc" as a number"#),
+            },
+        ],
+        imp: Imp::Pure(decimal),
+        check_const: Some(check_decimal),
+    },
+    Function {
+        name: "int",
+        summary: "Converts a number or numeric string (read like `decimal`) to an integer, dropping the fractional part; an empty string gives null.",
+        params: &[Param::req("v", Ty::NUMBER.or(Ty::STRING).nullable())],
+        variadic: false,
+        returns: Ty::INT.nullable(),
+        examples: &[
+            Example {
+                title: "a string",
+                source: r#"int("1.234")"#,
+                result: Ok("1"),
+            },
+            Example {
+                title: "Italian thousands",
+                source: r#"int("1.234.567")"#,
+                result: Ok("1234567"),
+            },
+            Example {
+                title: "toward zero",
+                source: "int(-7.9)",
+                result: Ok("-7"),
+            },
+            Example {
+                title: "empty string",
+                source: r#"int("")"#,
+                result: Ok("null"),
+            },
+            Example {
+                title: "a bool",
+                source: "int(true)",
+                result: Err("int: cannot convert bool true"),
+            },
+        ],
+        imp: Imp::Pure(int),
+        check_const: None,
+    },
+    Function {
+        name: "float",
+        summary: "Converts a number or numeric string (read like `decimal` with locale \"auto\") to a float; an empty string gives null.",
+        params: &[Param::req("v", Ty::NUMBER.or(Ty::STRING).nullable())],
+        variadic: false,
+        returns: Ty::FLOAT.nullable(),
+        examples: &[
+            Example {
+                title: "an int",
+                source: "float(18)",
+                result: Ok("18.0"),
+            },
+            Example {
+                title: "a string",
+                source: r#"float("12,5")"#,
+                result: Ok("12.5"),
+            },
+            Example {
+                title: "null flows through",
+                source: "float(null)",
+                result: Ok("null"),
+            },
+            Example {
+                title: "not a number",
+                source: r#"float("n/a")"#,
+                result: Err(r#"float: cannot read "n/a" as a number"#),
+            },
+        ],
+        imp: Imp::Pure(float_fn),
+        check_const: None,
+    },
+    Function {
+        name: "round",
+        summary: "Rounds half away from zero: to an int (digits 0, the default), or to a float with `digits` decimals.",
+        params: &[
+            Param::req("x", Ty::NUMBER.nullable()),
+            Param::opt("digits", Ty::INT),
+        ],
+        variadic: false,
+        returns: Ty::NUMBER.nullable(),
+        examples: &[
+            Example {
+                title: "to an int",
+                source: "round(2.5)",
+                result: Ok("3"),
+            },
+            Example {
+                title: "two decimals",
+                source: "round(1.005, 2)",
+                result: Ok("1.01"),
+            },
+            Example {
+                title: "negative",
+                source: "round(-2.345, 1)",
+                result: Ok("-2.3"),
+            },
+            Example {
+                title: "a string",
+                source: r#"round("2.5")"#,
+                result: Err("use decimal(x) first"),
+            },
+        ],
+        imp: Imp::Pure(round),
+        check_const: None,
+    },
+    Function {
+        name: "abs",
+        summary: "The absolute value (an int stays an int).",
+        params: &[Param::req("x", Ty::NUMBER.nullable())],
+        variadic: false,
+        returns: Ty::NUMBER.nullable(),
+        examples: &[
+            Example {
+                title: "an int",
+                source: "abs(-3)",
+                result: Ok("3"),
+            },
+            Example {
+                title: "a float",
+                source: "abs(-2.5)",
+                result: Ok("2.5"),
+            },
+            Example {
+                title: "null flows through",
+                source: "abs(null)",
+                result: Ok("null"),
+            },
+        ],
+        imp: Imp::Pure(abs),
+        check_const: None,
+    },
+    Function {
+        name: "floor",
+        summary: "The largest integer not greater than x, as an int.",
+        params: &[Param::req("x", Ty::NUMBER.nullable())],
+        variadic: false,
+        returns: Ty::INT.nullable(),
+        examples: &[
+            Example {
+                title: "positive",
+                source: "floor(2.7)",
+                result: Ok("2"),
+            },
+            Example {
+                title: "negative",
+                source: "floor(-2.1)",
+                result: Ok("-3"),
+            },
+            Example {
+                title: "null flows through",
+                source: "floor(null)",
+                result: Ok("null"),
+            },
+        ],
+        imp: Imp::Pure(floor),
+        check_const: None,
+    },
+    Function {
+        name: "ceil",
+        summary: "The smallest integer not less than x, as an int.",
+        params: &[Param::req("x", Ty::NUMBER.nullable())],
+        variadic: false,
+        returns: Ty::INT.nullable(),
+        examples: &[
+            Example {
+                title: "positive",
+                source: "ceil(2.1)",
+                result: Ok("3"),
+            },
+            Example {
+                title: "negative",
+                source: "ceil(-2.7)",
+                result: Ok("-2"),
+            },
+            Example {
+                title: "a string",
+                source: r#"ceil("2,1")"#,
+                result: Err("use decimal(x) first"),
+            },
+        ],
+        imp: Imp::Pure(ceil),
+        check_const: None,
+    },
+    Function {
+        name: "min",
+        summary: "The smallest of the numbers given (lists are flattened one level, nulls ignored); null when there are none.",
+        params: &[Param::req("x", NUM_OR_LIST)],
+        variadic: true,
+        returns: Ty::NUMBER.nullable(),
+        examples: &[
+            Example {
+                title: "arguments",
+                source: "min(3, 1, 2)",
+                result: Ok("1"),
+            },
+            Example {
+                title: "a list and a float",
+                source: "min([3, null, 2], 2.5)",
+                result: Ok("2.0"),
+            },
+            Example {
+                title: "nothing",
+                source: "min([], null)",
+                result: Ok("null"),
+            },
+            Example {
+                title: "a string",
+                source: r#"min(["1,5"])"#,
+                result: Err("use decimal(x) first"),
+            },
+        ],
+        imp: Imp::Pure(min),
+        check_const: None,
+    },
+    Function {
+        name: "max",
+        summary: "The largest of the numbers given (lists are flattened one level, nulls ignored); null when there are none.",
+        params: &[Param::req("x", NUM_OR_LIST)],
+        variadic: true,
+        returns: Ty::NUMBER.nullable(),
+        examples: &[
+            Example {
+                title: "arguments",
+                source: "max(3, 1, 2)",
+                result: Ok("3"),
+            },
+            Example {
+                title: "a list",
+                source: "max([1.5, null, 2.25])",
+                result: Ok("2.25"),
+            },
+            Example {
+                title: "nothing",
+                source: "max(null)",
+                result: Ok("null"),
+            },
+        ],
+        imp: Imp::Pure(max),
+        check_const: None,
+    },
+    Function {
+        name: "sum",
+        summary: "The sum of the numbers given (lists are flattened one level, nulls ignored); 0 when there are none.",
+        params: &[Param::req("x", NUM_OR_LIST)],
+        variadic: true,
+        returns: Ty::NUMBER,
+        examples: &[
+            Example {
+                title: "ints",
+                source: "sum([1, 2], 3)",
+                result: Ok("6"),
+            },
+            Example {
+                title: "with a float",
+                source: "sum([1, null, 2.5])",
+                result: Ok("3.5"),
+            },
+            Example {
+                title: "nothing",
+                source: "sum([])",
+                result: Ok("0"),
+            },
+            Example {
+                title: "a string",
+                source: r#"sum(["4"])"#,
+                result: Err("use decimal(x) first"),
+            },
+        ],
+        imp: Imp::Pure(sum),
+        check_const: None,
+    },
+];
+
+// ---- reading numbers ----
+
+/// How to read the separators of a number written as a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    /// `,` present: decimal comma and `.` thousands; else two or more `.`: thousands; else a
+    /// single `.` is the decimal point.
+    Auto,
+    /// `.` thousands, `,` decimal.
+    It,
+    /// `,` thousands, `.` decimal.
+    En,
+}
+
+impl Locale {
+    fn from_name(name: &str) -> Option<Locale> {
+        match name {
+            "auto" => Some(Locale::Auto),
+            "it" => Some(Locale::It),
+            "en" => Some(Locale::En),
+            _ => None,
+        }
+    }
+}
+
+/// A number read from a string: sign, the integer digits and the fraction digits (ASCII digits
+/// only, possibly empty but not both).
+#[derive(Debug, PartialEq)]
+struct Parsed {
+    negative: bool,
+    int: String,
+    frac: String,
+}
+
+impl Parsed {
+    fn to_f64(&self) -> Option<f64> {
+        let int = if self.int.is_empty() { "0" } else { &self.int };
+        let frac = if self.frac.is_empty() {
+            "0"
+        } else {
+            &self.frac
+        };
+        let f: f64 = format!("{int}.{frac}").parse().ok()?;
+        f.is_finite().then_some(if self.negative { -f } else { f })
+    }
+
+    /// The integer part (truncated toward zero), exactly.
+    fn to_i64(&self) -> Option<i64> {
+        let digits = self.int.trim_start_matches('0');
+        if digits.is_empty() {
+            return Some(0);
+        }
+        let v: i128 = digits.parse().ok()?;
+        i64::try_from(if self.negative { -v } else { v }).ok()
+    }
+}
+
+fn is_currency_symbol(c: char) -> bool {
+    matches!(
+        c,
+        '€' | '$'
+            | '£'
+            | '¥'
+            | '¢'
+            | '₹'
+            | '₽'
+            | '₩'
+            | '₺'
+            | '₪'
+            | '₫'
+            | '₱'
+            | '₴'
+            | '₦'
+            | '₡'
+            | '₲'
+            | '₵'
+            | '₸'
+            | '₼'
+            | '₾'
+            | '₿'
+    )
+}
+
+/// Removes a currency symbol or a three-letter upper-case code (`EUR`) at the start of `s`.
+fn strip_currency_prefix(s: &str) -> &str {
+    if let Some(c) = s.chars().next()
+        && is_currency_symbol(c)
+    {
+        return s[c.len_utf8()..].trim_start();
+    }
+    let b = s.as_bytes();
+    if b.len() > 3 && b[..3].iter().all(u8::is_ascii_uppercase) && !b[3].is_ascii_alphabetic() {
+        return s[3..].trim_start();
+    }
+    s
+}
+
+/// Removes a currency symbol or a three-letter upper-case code at the end of `s`.
+fn strip_currency_suffix(s: &str) -> &str {
+    if let Some(c) = s.chars().next_back()
+        && is_currency_symbol(c)
+    {
+        return s[..s.len() - c.len_utf8()].trim_end();
+    }
+    let b = s.as_bytes();
+    let n = b.len();
+    if n > 3 && b[n - 3..].iter().all(u8::is_ascii_uppercase) && !b[n - 4].is_ascii_alphabetic() {
+        return s[..n - 3].trim_end();
+    }
+    s
+}
+
+/// Reads a number written as a string. `Ok(None)` for an empty (or all-whitespace) string;
+/// `Err(())` when the string is not a number.
+///
+/// Surrounding whitespace and a currency symbol or three-letter upper-case code at either end are ignored
+/// (`"49.90 EUR"`, `"€ 12,50"`, `"-€ 3"`); a leading `+` or `-` is allowed. The separators are
+/// read according to `locale` (see [`Locale`]); thousands separators may appear only in the
+/// integer part and are not checked for group sizes.
+fn parse_number(s: &str, locale: Locale) -> Result<Option<Parsed>, ()> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let mut negative = false;
+    let mut signed = false;
+    let mut rest = s;
+    if let Some(r) = rest.strip_prefix('-') {
+        negative = true;
+        signed = true;
+        rest = r.trim_start();
+    } else if let Some(r) = rest.strip_prefix('+') {
+        signed = true;
+        rest = r.trim_start();
+    }
+    rest = strip_currency_prefix(rest);
+    if !signed {
+        if let Some(r) = rest.strip_prefix('-') {
+            negative = true;
+            rest = r.trim_start();
+        } else if let Some(r) = rest.strip_prefix('+') {
+            rest = r.trim_start();
+        }
+    }
+    rest = strip_currency_suffix(rest);
+    if rest.is_empty()
+        || !rest
+            .bytes()
+            .all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
+    {
+        return Err(());
+    }
+    let dots = rest.bytes().filter(|&c| c == b'.').count();
+    let has_comma = rest.contains(',');
+    // (decimal separator, thousands separator)
+    let (dec, thousands) = match locale {
+        Locale::Auto if has_comma => (Some(','), '.'),
+        Locale::Auto if dots >= 2 => (None, '.'),
+        Locale::Auto => (Some('.'), ','),
+        Locale::It => (Some(','), '.'),
+        Locale::En => (Some('.'), ','),
+    };
+    let (int_part, frac_part) = match dec.and_then(|d| rest.split_once(d)) {
+        Some((i, f)) => (i, f),
+        None => (rest, ""),
+    };
+    if frac_part.contains(['.', ',']) {
+        return Err(());
+    }
+    let int: String = int_part.chars().filter(|&c| c != thousands).collect();
+    if !int.bytes().all(|c| c.is_ascii_digit()) || (int.is_empty() && frac_part.is_empty()) {
+        return Err(());
+    }
+    Ok(Some(Parsed {
+        negative,
+        int,
+        frac: frac_part.to_string(),
+    }))
+}
+
+const NUMBER_HINT: &str = "expected 1.234,56 or 1234.56, optionally with a currency";
+
+fn cannot_read(f: &str, s: &str) -> String {
+    format!(
+        "{f}: cannot read {} as a number ({NUMBER_HINT})",
+        show(&Value::String(s.to_string()))
+    )
+}
+
+/// The float value of a number or numeric string; None for null and empty strings.
+fn to_float(f: &str, v: &Value, locale: Locale) -> Result<Option<f64>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => n
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| format!("{f}: {n} is not a finite number")),
+        Value::String(s) => match parse_number(s, locale) {
+            Ok(None) => Ok(None),
+            Ok(Some(p)) => p.to_f64().map(Some).ok_or_else(|| cannot_read(f, s)),
+            Err(()) => Err(cannot_read(f, s)),
+        },
+        other => Err(format!(
+            "{f}: cannot convert {} {} to a number (expected a number or a string like \"1.234,56\")",
+            kind(other),
+            show(other)
+        )),
+    }
+}
+
+fn locale_arg(f: &str, v: Option<&Value>) -> Result<Locale, String> {
+    match v {
+        None | Some(Value::Null) => Ok(Locale::Auto),
+        Some(Value::String(s)) => {
+            Locale::from_name(s).ok_or_else(|| bad_locale(f, &Value::String(s.clone())))
+        }
+        Some(other) => Err(bad_locale(f, other)),
+    }
+}
+
+fn bad_locale(f: &str, v: &Value) -> String {
+    format!(
+        "{f}: unknown locale {} (use \"auto\", \"it\" for 1.234,56 or \"en\" for 1,234.56)",
+        show(v)
+    )
+}
+
+fn check_decimal(args: &[Option<&Value>]) -> Result<(), String> {
+    if let Some(Some(v)) = args.get(1) {
+        locale_arg("decimal", Some(v))?;
+    }
+    Ok(())
+}
+
+/// Reads a number or a numeric string as a float.
+///
+/// Strings: surrounding whitespace and a currency code or symbol at either end are ignored
+/// (`"49.90 EUR"`, `"€ 12,50"`); an empty string gives null. With locale `"auto"` (the default)
+/// a string containing `,` uses `,` as the decimal separator and `.` as thousands separators
+/// (`1.234,56` -> 1234.56, `18,000000` -> 18.0); otherwise two or more `.` are thousands
+/// separators (`1.234.567` -> 1234567.0); otherwise a single `.` is the decimal point (`1234.56`,
+/// and the ambiguous `1.234` -> 1.234). Locale `"it"`: `.` always thousands, `,` decimal
+/// (`1.234` -> 1234.0). Locale `"en"`: `,` thousands, `.` decimal. A leading sign is allowed.
+fn decimal(args: &mut [Value]) -> Result<Value, String> {
+    let locale = locale_arg("decimal", args.get(1))?;
+    match to_float("decimal", &args[0], locale)? {
+        None => Ok(Value::Null),
+        Some(f) => float(f),
+    }
+}
+
+fn float_fn(args: &mut [Value]) -> Result<Value, String> {
+    match to_float("float", &args[0], Locale::Auto)? {
+        None => Ok(Value::Null),
+        Some(f) => float(f),
+    }
+}
+
+fn int_of_f64(f: &str, x: f64) -> Result<Value, String> {
+    // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
+    if x.is_finite() && x >= -9_223_372_036_854_775_808.0 && x < 9_223_372_036_854_775_808.0 {
+        Ok(Value::from(x as i64))
+    } else {
+        Err(format!("{f}: {x} is too large for an int"))
+    }
+}
+
+fn int(args: &mut [Value]) -> Result<Value, String> {
+    match &args[0] {
+        Value::Null => Ok(Value::Null),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Value::Number(n.clone())),
+        Value::Number(n) => int_of_f64("int", n.as_f64().unwrap_or(f64::NAN).trunc()),
+        Value::String(s) => match parse_number(s, Locale::Auto) {
+            Ok(None) => Ok(Value::Null),
+            Ok(Some(p)) => p
+                .to_i64()
+                .map(Value::from)
+                .ok_or_else(|| format!("int: {} is too large for an int", show(&args[0]))),
+            Err(()) => Err(cannot_read("int", s)),
+        },
+        other => Err(format!(
+            "int: cannot convert {} {} to an int (expected a number or a numeric string; use if/else for bools)",
+            kind(other),
+            show(other)
+        )),
+    }
+}
+
+// ---- arithmetic ----
+
+/// A numeric argument: exact integer or float.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Num {
+    Int(i128),
+    Float(f64),
+}
+
+impl Num {
+    fn f(self) -> f64 {
+        match self {
+            Num::Int(i) => i as f64,
+            Num::Float(x) => x,
+        }
+    }
+    fn to_value(self) -> Result<Value, String> {
+        match self {
+            Num::Int(i) => {
+                if let Ok(v) = i64::try_from(i) {
+                    Ok(Value::from(v))
+                } else if let Ok(v) = u64::try_from(i) {
+                    Ok(Value::from(v))
+                } else {
+                    float(i as f64)
+                }
+            }
+            Num::Float(x) => float(x),
+        }
+    }
+}
+
+fn num_of(n: &Number) -> Num {
+    if let Some(i) = n.as_i64() {
+        Num::Int(i128::from(i))
+    } else if let Some(u) = n.as_u64() {
+        Num::Int(i128::from(u))
+    } else {
+        Num::Float(n.as_f64().unwrap_or(f64::NAN))
+    }
+}
+
+fn not_a_number(f: &str, v: &Value) -> String {
+    match v {
+        Value::String(_) => format!(
+            "{f}: {} is a string, not a number (use decimal(x) first to read it)",
+            show(v)
+        ),
+        _ => format!("{f}: expected a number, got {} {}", kind(v), show(v)),
+    }
+}
+
+/// The number argument of a one-number function; None for null.
+fn one_num(f: &str, v: &Value) -> Result<Option<Num>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => Ok(Some(num_of(n))),
+        other => Err(not_a_number(f, other)),
+    }
+}
+
+/// Rounds the decimal representation of `x` to `digits` decimals, half away from zero
+/// (`1.005` -> `1.01`, as written rather than as stored in binary).
+fn round_decimal(x: f64, digits: u32) -> f64 {
+    let text = format!("{}", x.abs());
+    let Some((int, frac)) = text.split_once('.') else {
+        return x;
+    };
+    let d = digits as usize;
+    if frac.len() <= d {
+        return x;
+    }
+    let mut kept: Vec<u8> = int.bytes().chain(frac.bytes().take(d)).collect();
+    if frac.as_bytes()[d] >= b'5' {
+        // add one unit in the last kept place, with carry
+        let mut i = kept.len();
+        loop {
+            if i == 0 {
+                kept.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if kept[i] == b'9' {
+                kept[i] = b'0';
+            } else {
+                kept[i] += 1;
+                break;
+            }
+        }
+    }
+    let split = kept.len() - d;
+    let s = format!(
+        "{}.{}",
+        String::from_utf8_lossy(&kept[..split]),
+        String::from_utf8_lossy(&kept[split..])
+    );
+    let r: f64 = s.parse().unwrap_or(x.abs());
+    if x < 0.0 { -r } else { r }
+}
+
+fn round(args: &mut [Value]) -> Result<Value, String> {
+    let Some(x) = one_num("round", &args[0])? else {
+        return Ok(Value::Null);
+    };
+    let digits = match args.get(1) {
+        None | Some(Value::Null) => 0,
+        Some(v) => v.as_i64().ok_or_else(|| {
+            format!(
+                "round: digits must be a whole number (e.g. 2), got {}",
+                show(v)
+            )
+        })?,
+    };
+    match x {
+        Num::Int(i) if digits >= 0 => {
+            if digits == 0 {
+                Num::Int(i).to_value()
+            } else {
+                float(i as f64)
+            }
+        }
+        Num::Int(i) => {
+            // round to tens, hundreds...
+            let p = 10i128.checked_pow(u32::try_from(-digits).unwrap_or(u32::MAX));
+            match p {
+                Some(p) => {
+                    let q = i.abs() / p;
+                    let r = i.abs() % p;
+                    let q = if r * 2 >= p { q + 1 } else { q };
+                    Num::Int(i.signum() * q * p).to_value()
+                }
+                None => Ok(Value::from(0)),
+            }
+        }
+        Num::Float(x) if digits == 0 => int_of_f64("round", x.round()),
+        Num::Float(x) if digits > 0 => {
+            float(round_decimal(x, u32::try_from(digits).unwrap_or(u32::MAX)))
+        }
+        Num::Float(x) => {
+            let p = 10f64.powi(i32::try_from(-digits).unwrap_or(i32::MAX));
+            int_of_f64("round", (x / p).round() * p)
+        }
+    }
+}
+
+fn abs(args: &mut [Value]) -> Result<Value, String> {
+    match one_num("abs", &args[0])? {
+        None => Ok(Value::Null),
+        Some(Num::Int(i)) => Num::Int(i.abs()).to_value(),
+        Some(Num::Float(x)) => float(x.abs()),
+    }
+}
+
+fn floor(args: &mut [Value]) -> Result<Value, String> {
+    match one_num("floor", &args[0])? {
+        None => Ok(Value::Null),
+        Some(Num::Int(i)) => Num::Int(i).to_value(),
+        Some(Num::Float(x)) => int_of_f64("floor", x.floor()),
+    }
+}
+
+fn ceil(args: &mut [Value]) -> Result<Value, String> {
+    match one_num("ceil", &args[0])? {
+        None => Ok(Value::Null),
+        Some(Num::Int(i)) => Num::Int(i).to_value(),
+        Some(Num::Float(x)) => int_of_f64("ceil", x.ceil()),
+    }
+}
+
+/// The numbers of the arguments, lists flattened one level, nulls skipped.
+fn collect_nums(f: &str, args: &[Value]) -> Result<Vec<Num>, String> {
+    let mut out = Vec::new();
+    let mut push = |v: &Value, nested: bool| -> Result<(), String> {
+        match v {
+            Value::Null => Ok(()),
+            Value::Number(n) => {
+                out.push(num_of(n));
+                Ok(())
+            }
+            Value::Array(_) if nested => Err(format!(
+                "{f}: a list inside a list: {} (use flatten(...) first)",
+                show(v)
+            )),
+            other => Err(not_a_number(f, other)),
+        }
+    };
+    for a in args {
+        match a {
+            Value::Array(items) => {
+                for item in items {
+                    push(item, true)?;
+                }
+            }
+            other => push(other, false)?,
+        }
+    }
+    Ok(out)
+}
+
+fn extreme(f: &str, args: &[Value], want: std::cmp::Ordering) -> Result<Value, String> {
+    let nums = collect_nums(f, args)?;
+    let Some(&first) = nums.first() else {
+        return Ok(Value::Null);
+    };
+    if nums.iter().all(|n| matches!(n, Num::Int(_))) {
+        let mut best = first;
+        for &n in &nums[1..] {
+            if let (Num::Int(a), Num::Int(b)) = (n, best)
+                && a.cmp(&b) == want
+            {
+                best = n;
+            }
+        }
+        return best.to_value();
+    }
+    let mut best = first.f();
+    for n in &nums[1..] {
+        let x = n.f();
+        if x.total_cmp(&best) == want {
+            best = x;
+        }
+    }
+    float(best)
+}
+
+fn min(args: &mut [Value]) -> Result<Value, String> {
+    extreme("min", args, std::cmp::Ordering::Less)
+}
+
+fn max(args: &mut [Value]) -> Result<Value, String> {
+    extreme("max", args, std::cmp::Ordering::Greater)
+}
+
+fn sum(args: &mut [Value]) -> Result<Value, String> {
+    let nums = collect_nums("sum", args)?;
+    if nums.iter().all(|n| matches!(n, Num::Int(_))) {
+        let mut total: i128 = 0;
+        for n in &nums {
+            if let Num::Int(i) = n {
+                match total.checked_add(*i) {
+                    Some(t) => total = t,
+                    None => return float(nums.iter().map(|n| n.f()).sum()),
+                }
+            }
+        }
+        return Num::Int(total).to_value();
+    }
+    float(nums.iter().map(|n| n.f()).sum())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn call(
+        f: fn(&mut [Value]) -> Result<Value, String>,
+        args: Vec<Value>,
+    ) -> Result<Value, String> {
+        let mut args = args;
+        f(&mut args)
+    }
+
+    fn dec(s: &str) -> Result<Value, String> {
+        call(decimal, vec![json!(s)])
+    }
+
+    fn dec_in(s: &str, locale: &str) -> Result<Value, String> {
+        call(decimal, vec![json!(s), json!(locale)])
+    }
+
+    #[test]
+    fn decimal_auto() {
+        assert_eq!(dec("1.234,56"), Ok(json!(1234.56)));
+        assert_eq!(dec("18,000000"), Ok(json!(18.0)));
+        assert_eq!(dec("1.234.567"), Ok(json!(1234567.0)));
+        assert_eq!(dec("1234.56"), Ok(json!(1234.56)));
+        assert_eq!(dec("1.234"), Ok(json!(1.234)));
+        assert_eq!(dec("49.90 EUR"), Ok(json!(49.9)));
+        assert_eq!(dec("€ 12,50"), Ok(json!(12.5)));
+        assert_eq!(dec("12,50€"), Ok(json!(12.5)));
+        assert_eq!(dec("EUR12,50"), Ok(json!(12.5)));
+        assert_eq!(dec("  -3,5 "), Ok(json!(-3.5)));
+        assert_eq!(dec("-€ 3"), Ok(json!(-3.0)));
+        assert_eq!(dec("€ -3"), Ok(json!(-3.0)));
+        assert_eq!(dec("+7"), Ok(json!(7.0)));
+        assert_eq!(dec(",5"), Ok(json!(0.5)));
+        assert_eq!(dec(""), Ok(Value::Null));
+        assert_eq!(dec("   "), Ok(Value::Null));
+        assert_eq!(call(decimal, vec![json!(3)]), Ok(json!(3.0)));
+        assert_eq!(call(decimal, vec![Value::Null]), Ok(Value::Null));
+        for bad in [
+            "abc", "abc5", "5 eur", "1,2,3", "1.2,3.4", "12a", "EUR", "1 234", "--1", ".", "1e5",
+            "€",
+        ] {
+            let e = dec(bad).unwrap_err();
+            assert!(e.starts_with("decimal: cannot read"), "{bad}: {e}");
+        }
+        let e = dec("abc").unwrap_err();
+        assert_eq!(
+            e,
+            "decimal: cannot read \"abc\" as a number (expected 1.234,56 or 1234.56, optionally with a currency)"
+        );
+        assert!(
+            call(decimal, vec![json!(true)])
+                .unwrap_err()
+                .contains("bool true")
+        );
+    }
+
+    #[test]
+    fn decimal_locales() {
+        assert_eq!(dec_in("1.234", "it"), Ok(json!(1234.0)));
+        assert_eq!(dec_in("1.234,5", "it"), Ok(json!(1234.5)));
+        assert_eq!(dec_in("1,234.5", "en"), Ok(json!(1234.5)));
+        assert_eq!(dec_in("1,234", "en"), Ok(json!(1234.0)));
+        assert!(dec_in("1.234,5", "en").is_err());
+        assert!(
+            dec_in("1", "fr")
+                .unwrap_err()
+                .contains("unknown locale \"fr\"")
+        );
+        assert!(check_decimal(&[None, Some(&json!("de"))]).is_err());
+        assert!(check_decimal(&[None, Some(&json!("it"))]).is_ok());
+        assert!(check_decimal(&[None]).is_ok());
+    }
+
+    #[test]
+    fn int_and_float() {
+        assert_eq!(call(int, vec![json!("1.234")]), Ok(json!(1)));
+        assert_eq!(call(int, vec![json!("-1.234,99")]), Ok(json!(-1234)));
+        assert_eq!(
+            call(int, vec![json!("9223372036854775807")]),
+            Ok(json!(i64::MAX))
+        );
+        assert!(call(int, vec![json!("9223372036854775808")]).is_err());
+        assert_eq!(call(int, vec![json!(-7.9)]), Ok(json!(-7)));
+        assert_eq!(call(int, vec![json!(u64::MAX)]), Ok(json!(u64::MAX)));
+        assert!(
+            call(int, vec![json!(1e300)])
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert_eq!(call(int, vec![json!("")]), Ok(Value::Null));
+        assert!(
+            call(int, vec![json!(true)])
+                .unwrap_err()
+                .contains("int: cannot convert bool true")
+        );
+        assert_eq!(call(float_fn, vec![json!(18)]), Ok(json!(18.0)));
+        assert_eq!(call(float_fn, vec![json!("12,5")]), Ok(json!(12.5)));
+        assert!(
+            call(float_fn, vec![json!("n/a")])
+                .unwrap_err()
+                .starts_with("float: cannot read \"n/a\"")
+        );
+    }
+
+    #[test]
+    fn rounding() {
+        assert_eq!(call(round, vec![json!(2.5)]), Ok(json!(3)));
+        assert_eq!(call(round, vec![json!(-2.5)]), Ok(json!(-3)));
+        assert_eq!(call(round, vec![json!(7)]), Ok(json!(7)));
+        assert_eq!(call(round, vec![json!(1.005), json!(2)]), Ok(json!(1.01)));
+        assert_eq!(call(round, vec![json!(-2.345), json!(1)]), Ok(json!(-2.3)));
+        assert_eq!(call(round, vec![json!(-2.35), json!(1)]), Ok(json!(-2.4)));
+        assert_eq!(call(round, vec![json!(9.995), json!(2)]), Ok(json!(10.0)));
+        assert_eq!(call(round, vec![json!(0.125), json!(2)]), Ok(json!(0.13)));
+        assert_eq!(call(round, vec![json!(1.5), json!(3)]), Ok(json!(1.5)));
+        assert_eq!(call(round, vec![json!(3), json!(2)]), Ok(json!(3.0)));
+        assert_eq!(call(round, vec![json!(1250), json!(-2)]), Ok(json!(1300)));
+        assert_eq!(call(round, vec![json!(-1249), json!(-2)]), Ok(json!(-1200)));
+        assert_eq!(call(round, vec![json!(1249.9), json!(-1)]), Ok(json!(1250)));
+        assert_eq!(call(round, vec![Value::Null]), Ok(Value::Null));
+        assert!(
+            call(round, vec![json!("2.5")])
+                .unwrap_err()
+                .contains("use decimal(x) first")
+        );
+        assert!(
+            call(round, vec![json!(2.5), json!(1.5)])
+                .unwrap_err()
+                .contains("digits")
+        );
+        assert_eq!(round_decimal(1e-7, 3), 0.0);
+        assert_eq!(round_decimal(123456789.123456789, 4), 123456789.1235);
+    }
+
+    #[test]
+    fn abs_floor_ceil() {
+        assert_eq!(call(abs, vec![json!(-3)]), Ok(json!(3)));
+        assert_eq!(
+            call(abs, vec![json!(i64::MIN)]),
+            Ok(json!(9223372036854775808u64))
+        );
+        assert_eq!(call(abs, vec![json!(-2.5)]), Ok(json!(2.5)));
+        assert_eq!(call(floor, vec![json!(-2.1)]), Ok(json!(-3)));
+        assert_eq!(call(ceil, vec![json!(-2.7)]), Ok(json!(-2)));
+        assert_eq!(call(ceil, vec![json!(4)]), Ok(json!(4)));
+        assert!(
+            call(floor, vec![json!(true)])
+                .unwrap_err()
+                .contains("expected a number, got bool")
+        );
+    }
+
+    #[test]
+    fn aggregates() {
+        assert_eq!(call(min, vec![json!(3), json!(1), json!(2)]), Ok(json!(1)));
+        assert_eq!(
+            call(min, vec![json!([3, null, 2]), json!(2.5)]),
+            Ok(json!(2.0))
+        );
+        assert_eq!(call(max, vec![json!([1.5, null, 2.25])]), Ok(json!(2.25)));
+        assert_eq!(call(max, vec![json!([]), Value::Null]), Ok(Value::Null));
+        assert_eq!(call(min, vec![json!(-1), json!([-5, 7])]), Ok(json!(-5)));
+        assert_eq!(call(sum, vec![json!([1, 2]), json!(3)]), Ok(json!(6)));
+        assert_eq!(call(sum, vec![json!([1, null, 2.5])]), Ok(json!(3.5)));
+        assert_eq!(call(sum, vec![json!([])]), Ok(json!(0)));
+        assert_eq!(
+            call(sum, vec![json!(i64::MAX), json!(1)]),
+            Ok(json!(9223372036854775808u64))
+        );
+        assert!(
+            call(sum, vec![json!(["4"])])
+                .unwrap_err()
+                .contains("use decimal(x) first")
+        );
+        assert!(
+            call(sum, vec![json!([[1]])])
+                .unwrap_err()
+                .contains("flatten")
+        );
+        assert!(
+            call(max, vec![json!({"a": 1})])
+                .unwrap_err()
+                .contains("object")
+        );
+    }
+}

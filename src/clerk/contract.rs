@@ -1,0 +1,399 @@
+use serde_json::{Map, Value};
+
+use crate::types::Ty;
+
+/// The five Clerk object types, in the order feeds are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Entity {
+    Products,
+    Categories,
+    Orders,
+    Customers,
+    Pages,
+}
+
+/// What a typed Clerk field must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    /// int or string (one type per feed, enforced by the engine).
+    Id,
+    String,
+    /// A number; ints are written as floats.
+    Float,
+    /// An integer; integral floats are written as ints.
+    Int,
+    Bool,
+    /// A string starting with `http://` or `https://`.
+    AbsoluteUrl,
+    /// A list of ids (ints or strings).
+    IdList,
+    /// Unix seconds (an integer).
+    UnixTime,
+    /// Order lines: a list of `{id, quantity: int, price: float}`.
+    OrderLines,
+    /// One of Clerk's order statuses.
+    OrderStatus,
+}
+
+impl FieldKind {
+    /// The static type an expression bound to this field must be able to have.
+    pub fn ty(self) -> Ty {
+        match self {
+            FieldKind::Id => Ty::INT.or(Ty::STRING),
+            FieldKind::String | FieldKind::AbsoluteUrl | FieldKind::OrderStatus => Ty::STRING,
+            FieldKind::Float => Ty::NUMBER,
+            FieldKind::Int | FieldKind::UnixTime => Ty::NUMBER,
+            FieldKind::Bool => Ty::BOOL,
+            FieldKind::IdList | FieldKind::OrderLines => Ty::LIST,
+        }
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            FieldKind::Id => "an id (int or string)",
+            FieldKind::String => "a string",
+            FieldKind::Float => "a number",
+            FieldKind::Int => "an integer",
+            FieldKind::Bool => "a bool",
+            FieldKind::AbsoluteUrl => "an absolute URL (http:// or https://)",
+            FieldKind::IdList => "a list of ids",
+            FieldKind::UnixTime => "unix seconds (an integer)",
+            FieldKind::OrderLines => "a list of {id, quantity, price} objects",
+            FieldKind::OrderStatus => "one of CONFIRMED, SENT, DELIVERED, RETURNED, CANCELLED",
+        }
+    }
+    /// How to get there from a string, for hints.
+    pub fn fix_hint(self) -> Option<&'static str> {
+        match self {
+            FieldKind::Float => Some("convert with `| decimal` (reads 1.234,56 and 1234.56)"),
+            FieldKind::Int => Some("convert with `| int`"),
+            FieldKind::UnixTime => Some("parse it with `| date(\"%d/%m/%Y\")`"),
+            FieldKind::AbsoluteUrl => Some("make it absolute with `| absolute_url(site)`"),
+            FieldKind::IdList => Some("wrap a single id in a list: `[.code]`, or use `ancestors(...)`"),
+            FieldKind::Bool => Some("compare to get a bool, e.g. `.catalogo != \"NO\"`"),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    pub required: bool,
+}
+
+const fn req(name: &'static str, kind: FieldKind) -> FieldSpec {
+    FieldSpec { name, kind, required: true }
+}
+const fn opt(name: &'static str, kind: FieldKind) -> FieldSpec {
+    FieldSpec { name, kind, required: false }
+}
+
+use FieldKind as K;
+
+const PRODUCTS: &[FieldSpec] = &[
+    req("id", K::Id),
+    req("name", K::String),
+    req("description", K::String),
+    req("price", K::Float),
+    req("image", K::AbsoluteUrl),
+    req("url", K::AbsoluteUrl),
+    req("categories", K::IdList),
+    req("created_at", K::UnixTime),
+    opt("list_price", K::Float),
+    opt("brand", K::String),
+    opt("sku", K::String),
+    opt("stock", K::Int),
+    opt("on_sale", K::Bool),
+    opt("in_stock", K::Bool),
+    opt("index", K::Bool),
+];
+const CATEGORIES: &[FieldSpec] = &[
+    req("id", K::Id),
+    req("name", K::String),
+    req("url", K::AbsoluteUrl),
+    req("subcategories", K::IdList),
+    opt("image", K::AbsoluteUrl),
+    opt("description", K::String),
+];
+const ORDERS: &[FieldSpec] = &[
+    req("id", K::Id),
+    req("products", K::OrderLines),
+    req("time", K::UnixTime),
+    req("customer", K::Id),
+    opt("email", K::String),
+    opt("status", K::OrderStatus),
+];
+const CUSTOMERS: &[FieldSpec] = &[
+    req("id", K::Id),
+    opt("email", K::String),
+    opt("name", K::String),
+    opt("subscribed", K::Bool),
+    opt("age", K::Int),
+    opt("is_b2b", K::Bool),
+];
+const PAGES: &[FieldSpec] = &[
+    req("id", K::Id),
+    req("type", K::String),
+    req("url", K::AbsoluteUrl),
+    req("title", K::String),
+    req("text", K::String),
+    opt("image", K::AbsoluteUrl),
+];
+
+pub const ORDER_STATUSES: &[&str] = &["CONFIRMED", "SENT", "DELIVERED", "RETURNED", "CANCELLED"];
+
+impl Entity {
+    pub const ALL: [Entity; 5] =
+        [Entity::Products, Entity::Categories, Entity::Orders, Entity::Customers, Entity::Pages];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Entity::Products => "products",
+            Entity::Categories => "categories",
+            Entity::Orders => "orders",
+            Entity::Customers => "customers",
+            Entity::Pages => "pages",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Entity> {
+        Entity::ALL.into_iter().find(|e| e.name() == s)
+    }
+    pub fn fields(self) -> &'static [FieldSpec] {
+        match self {
+            Entity::Products => PRODUCTS,
+            Entity::Categories => CATEGORIES,
+            Entity::Orders => ORDERS,
+            Entity::Customers => CUSTOMERS,
+            Entity::Pages => PAGES,
+        }
+    }
+    pub fn field(self, name: &str) -> Option<&'static FieldSpec> {
+        self.fields().iter().find(|f| f.name == name)
+    }
+    /// Whether Clerk deletes records that a feed of this type leaves out.
+    pub fn is_mirrored(self) -> bool {
+        self != Entity::Orders
+    }
+}
+
+/// Whether `name` is a valid Clerk attribute name (letters, digits, `_`).
+pub fn is_valid_attribute_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// The kind of a record's id, for the one-id-type-per-feed rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    Int,
+    String,
+}
+
+impl IdKind {
+    pub fn of(v: &Value) -> Option<IdKind> {
+        match v {
+            Value::String(_) => Some(IdKind::String),
+            Value::Number(n) if n.is_i64() || n.is_u64() => Some(IdKind::Int),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            IdKind::Int => "int",
+            IdKind::String => "string",
+        }
+    }
+}
+
+/// Checks a mapped record against the contract and normalises it in place: nulls removed
+/// (also inside lists and order lines), ints in float fields become floats, integral floats in
+/// int fields become ints. Returns every violation (empty = valid).
+pub fn validate_record(entity: Entity, rec: &mut Map<String, Value>) -> Vec<String> {
+    let mut reasons = Vec::new();
+    rec.retain(|_, v| !v.is_null());
+    for v in rec.values_mut() {
+        strip_nulls(v);
+    }
+    for spec in entity.fields() {
+        match rec.get_mut(spec.name) {
+            None if spec.required => reasons.push(format!(
+                "required attribute `{}` is missing (it must be {})",
+                spec.name,
+                spec.kind.describe()
+            )),
+            None => {}
+            Some(v) => {
+                if let Err(e) = conform(spec.kind, v) {
+                    reasons.push(format!("`{}` {e}", spec.name));
+                }
+            }
+        }
+    }
+    for (k, v) in rec.iter() {
+        if !is_valid_attribute_name(k) {
+            reasons.push(format!("attribute name `{k}` has characters other than letters, digits and `_`: Clerk would ignore it"));
+        }
+        let is_lines = entity == Entity::Orders && k == "products";
+        if !is_lines && contains_object(v) {
+            reasons.push(format!(
+                "`{k}` holds an object: Clerk cannot filter or facet objects; spread it (`...expr`) or pick its fields"
+            ));
+        }
+    }
+    reasons
+}
+
+fn strip_nulls(v: &mut Value) {
+    match v {
+        Value::Array(items) => {
+            items.retain(|x| !x.is_null());
+            items.iter_mut().for_each(strip_nulls);
+        }
+        Value::Object(m) => {
+            m.retain(|_, x| !x.is_null());
+            m.values_mut().for_each(strip_nulls);
+        }
+        _ => {}
+    }
+}
+
+fn contains_object(v: &Value) -> bool {
+    match v {
+        Value::Object(_) => true,
+        Value::Array(items) => items.iter().any(contains_object),
+        _ => false,
+    }
+}
+
+fn show(v: &Value) -> String {
+    crate::functions::show(v)
+}
+
+fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
+    let bad = |v: &Value| {
+        let mut msg = format!("must be {}, got {} {}", kind.describe(), crate::functions::kind(v), show(v));
+        if let (Value::String(_), Some(h)) = (v, kind.fix_hint()) {
+            msg.push_str(&format!("; {h}"));
+        }
+        msg
+    };
+    match kind {
+        FieldKind::Id => {
+            if IdKind::of(v).is_none() {
+                return Err(bad(v));
+            }
+            if v.as_str() == Some("") {
+                return Err("is an empty string".into());
+            }
+        }
+        FieldKind::String => {
+            if !v.is_string() {
+                return Err(bad(v));
+            }
+        }
+        FieldKind::Float => match v.as_f64() {
+            Some(f) if v.is_number() => {
+                if !v.is_f64() {
+                    if let Some(n) = serde_json::Number::from_f64(f) {
+                        *v = Value::Number(n);
+                    }
+                }
+            }
+            _ => return Err(bad(v)),
+        },
+        FieldKind::Int | FieldKind::UnixTime => {
+            if v.is_i64() || v.is_u64() {
+                return Ok(());
+            }
+            match v.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => *v = Value::from(f as i64),
+                _ => return Err(bad(v)),
+            }
+        }
+        FieldKind::Bool => {
+            if !v.is_boolean() {
+                return Err(bad(v));
+            }
+        }
+        FieldKind::AbsoluteUrl => match v.as_str() {
+            Some(s) if s.starts_with("https://") || s.starts_with("http://") => {}
+            _ => return Err(bad(v)),
+        },
+        FieldKind::IdList => match v {
+            Value::Array(items) => {
+                if let Some(x) = items.iter().find(|x| IdKind::of(x).is_none()) {
+                    return Err(format!("must be a list of ids, but holds {} {}", crate::functions::kind(x), show(x)));
+                }
+            }
+            _ => return Err(bad(v)),
+        },
+        FieldKind::OrderStatus => match v.as_str() {
+            Some(s) if ORDER_STATUSES.contains(&s) => {}
+            _ => return Err(bad(v)),
+        },
+        FieldKind::OrderLines => {
+            let Value::Array(lines) = v else { return Err(bad(v)) };
+            if lines.is_empty() {
+                return Err("is an empty list: an order needs at least one line".into());
+            }
+            for (i, line) in lines.iter_mut().enumerate() {
+                let Value::Object(m) = line else {
+                    return Err(format!("line {} must be an object {{id, quantity, price}}, got {}", i + 1, show(line)));
+                };
+                for (field, kind) in [("id", FieldKind::Id), ("quantity", FieldKind::Int), ("price", FieldKind::Float)] {
+                    match m.get_mut(field) {
+                        None => return Err(format!("line {} has no `{field}`", i + 1)),
+                        Some(x) => conform(kind, x).map_err(|e| format!("line {} `{field}` {e}", i + 1))?,
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rec(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
+    }
+
+    #[test]
+    fn a_complete_product_passes_and_is_normalised() {
+        let mut r = rec(json!({"id": "A1", "name": "n", "description": "d", "price": 10, "image": "https://x/i.jpg",
+            "url": "https://x/a", "categories": ["C", null], "created_at": 1.7e9, "stock": 3.0, "extra": null}));
+        assert_eq!(validate_record(Entity::Products, &mut r), Vec::<String>::new());
+        assert_eq!(r["price"], json!(10.0));
+        assert_eq!(r["stock"], json!(3));
+        assert_eq!(r["categories"], json!(["C"]));
+        assert!(!r.contains_key("extra"));
+    }
+
+    #[test]
+    fn every_violation_is_reported() {
+        let mut r = rec(json!({"id": "A1", "price": "10,5", "image": "/i.jpg", "bad-name": 1, "o": {"a": 1}}));
+        let reasons = validate_record(Entity::Products, &mut r);
+        let all = reasons.join("\n");
+        assert!(all.contains("`name` is missing"), "{all}");
+        assert!(all.contains("`price` must be a number, got string \"10,5\"; convert with `| decimal`"), "{all}");
+        assert!(all.contains("`image` must be an absolute URL"), "{all}");
+        assert!(all.contains("`bad-name`"), "{all}");
+        assert!(all.contains("`o` holds an object"), "{all}");
+    }
+
+    #[test]
+    fn order_lines_are_checked() {
+        let mut r = rec(json!({"id": 1, "time": 5, "customer": "c", "products": [{"id": "A", "quantity": 2.0, "price": 3}]}));
+        assert!(validate_record(Entity::Orders, &mut r).is_empty());
+        assert_eq!(r["products"], json!([{"id": "A", "quantity": 2, "price": 3.0}]));
+        let mut bad = rec(json!({"id": 1, "time": 5, "customer": "c", "products": [{"id": "A", "price": 3}]}));
+        assert_eq!(validate_record(Entity::Orders, &mut bad), vec!["`products` line 1 has no `quantity`"]);
+    }
+}

@@ -1,0 +1,387 @@
+//! Evaluation of compiled expressions against one record.
+//!
+//! Semantics (docs/language.md has the full list): a missing field or index is null; `[*]` and
+//! `[? ]` project, so the rest of the path applies to every element and missing results are
+//! dropped; most operators give null when an operand is null; `and`/`or`/`!`/`if` treat null as
+//! false; `==` compares numbers by value (`1 == 1.0`).
+
+mod record;
+
+pub use record::{Outcome, Reason, map_record};
+
+use std::cmp::Ordering;
+
+use serde_json::{Map, Value};
+
+use crate::engine::lookup::Table;
+use crate::functions::{self, Imp};
+use crate::plan::{CExpr, Step};
+use crate::syntax::ast::{BinOp, Span, UnOp};
+
+/// What an expression can see besides `.`.
+pub struct Env<'a> {
+    pub slots: &'a [Value],
+    pub rows: &'a [Value],
+    pub tables: &'a [Table],
+}
+
+impl Env<'static> {
+    pub fn empty() -> Env<'static> {
+        Env { slots: &[], rows: &[], tables: &[] }
+    }
+}
+
+/// An evaluation failure: the message, and the span of the expression that failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalError {
+    pub message: String,
+    pub span: Option<Span>,
+}
+
+impl EvalError {
+    fn new(message: impl Into<String>, span: Span) -> EvalError {
+        EvalError { message: message.into(), span: Some(span) }
+    }
+}
+
+type R = Result<Value, EvalError>;
+
+/// Evaluates `e` with `cur` as `.`.
+pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
+    match e {
+        CExpr::Const(v) => Ok(v.clone()),
+        CExpr::Current => Ok(cur.clone()),
+        CExpr::Rows => Ok(Value::Array(env.rows.to_vec())),
+        CExpr::Slot(i) => Ok(env.slots.get(*i).cloned().unwrap_or(Value::Null)),
+        CExpr::Path { base, steps, projects } => eval_path(base, steps, *projects, cur, env),
+        CExpr::List(items) => items.iter().map(|i| eval(i, cur, env)).collect::<Result<Vec<_>, _>>().map(Value::Array),
+        CExpr::Object(entries) => {
+            let mut m = Map::with_capacity(entries.len());
+            for (k, v) in entries {
+                m.insert(k.clone(), eval(v, cur, env)?);
+            }
+            Ok(Value::Object(m))
+        }
+        CExpr::Call { f, table, args, map_first, span } => {
+            let mut vals = Vec::with_capacity(args.len());
+            for a in args {
+                vals.push(eval(a, cur, env)?);
+            }
+            let call = |vals: &mut [Value]| -> R {
+                match (f.imp, table) {
+                    (Imp::Pure(imp), _) => imp(vals),
+                    (Imp::Table(imp), Some(t)) => match env.tables.get(*t) {
+                        Some(table) => imp(table, vals),
+                        None => Err(format!("{}: the lookup table is not loaded", f.name)),
+                    },
+                    (Imp::Table(_), None) => Err(format!("{}: no lookup table given", f.name)),
+                }
+                .map_err(|m| EvalError::new(m, *span))
+            };
+            if *map_first && vals.first().is_some_and(Value::is_array) {
+                let Some(Value::Array(items)) = vals.first_mut().map(std::mem::take) else {
+                    return Ok(Value::Null);
+                };
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    vals[0] = item;
+                    let mut call_args = vals.clone();
+                    let v = call(&mut call_args)?;
+                    if !v.is_null() {
+                        out.push(v);
+                    }
+                }
+                Ok(Value::Array(out))
+            } else {
+                call(&mut vals)
+            }
+        }
+        CExpr::Unary(op, x, span) => {
+            let v = eval(x, cur, env)?;
+            match op {
+                UnOp::Not => Ok(Value::Bool(!truthy(&v, *span, "`!`")?)),
+                UnOp::Neg => match &v {
+                    Value::Null => Ok(Value::Null),
+                    Value::Number(n) => match n.as_i64() {
+                        Some(i) => Ok(i.checked_neg().map(Value::from).unwrap_or_else(|| float_or_null(-(i as f64)))),
+                        None => Ok(float_or_null(-n.as_f64().unwrap_or(0.0))),
+                    },
+                    other => Err(EvalError::new(format!("`-` needs a number, got {} {}", functions::kind(other), functions::show(other)), *span)),
+                },
+            }
+        }
+        CExpr::Binary(op, a, b, span) => binary(*op, a, b, *span, cur, env),
+        CExpr::If(c, t, f, span) => {
+            let cv = eval(c, cur, env)?;
+            if truthy(&cv, *span, "an `if` condition")? {
+                eval(t, cur, env)
+            } else {
+                match f {
+                    Some(f) => eval(f, cur, env),
+                    None => Ok(Value::Null),
+                }
+            }
+        }
+        CExpr::Match(v, arms) => {
+            let v = eval(v, cur, env)?;
+            for (pats, body) in arms {
+                let hit = match pats {
+                    None => true,
+                    Some(lits) => lits.iter().any(|l| values_equal(l, &v)),
+                };
+                if hit {
+                    return eval(body, cur, env);
+                }
+            }
+            Ok(Value::Null)
+        }
+    }
+}
+
+fn float_or_null(f: f64) -> Value {
+    serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)
+}
+
+/// `true` is true, `false` and null are false, anything else is an error.
+fn truthy(v: &Value, span: Span, what: &str) -> Result<bool, EvalError> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::Null => Ok(false),
+        other => Err(EvalError::new(
+            format!("{what} must be a bool, got {} {}", functions::kind(other), functions::show(other)),
+            span,
+        )),
+    }
+}
+
+/// Structural equality where numbers compare by value.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(i), Some(j)) => i == j,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+fn binary(op: BinOp, a: &CExpr, b: &CExpr, span: Span, cur: &Value, env: &Env) -> R {
+    match op {
+        BinOp::Coalesce => {
+            let l = eval(a, cur, env)?;
+            return if l.is_null() { eval(b, cur, env) } else { Ok(l) };
+        }
+        BinOp::And => {
+            let l = eval(a, cur, env)?;
+            if !truthy(&l, span, "`and`")? {
+                return Ok(Value::Bool(false));
+            }
+            return Ok(Value::Bool(truthy(&eval(b, cur, env)?, span, "`and`")?));
+        }
+        BinOp::Or => {
+            let l = eval(a, cur, env)?;
+            if truthy(&l, span, "`or`")? {
+                return Ok(Value::Bool(true));
+            }
+            return Ok(Value::Bool(truthy(&eval(b, cur, env)?, span, "`or`")?));
+        }
+        _ => {}
+    }
+    let l = eval(a, cur, env)?;
+    let r = eval(b, cur, env)?;
+    let mismatch = |l: &Value, r: &Value| {
+        let mut msg = format!(
+            "`{}` cannot combine {} {} and {} {}",
+            op.symbol(),
+            functions::kind(l),
+            functions::show(l),
+            functions::kind(r),
+            functions::show(r)
+        );
+        if l.is_string() || r.is_string() {
+            msg.push_str("; convert text to numbers with `| decimal`, or join text with `~`");
+        }
+        EvalError::new(msg, span)
+    };
+    match op {
+        BinOp::Eq => return Ok(Value::Bool(values_equal(&l, &r))),
+        BinOp::Ne => return Ok(Value::Bool(!values_equal(&l, &r))),
+        _ => {}
+    }
+    if l.is_null() || r.is_null() {
+        return Ok(Value::Null);
+    }
+    match op {
+        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            let ord = match (&l, &r) {
+                (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+                    (Some(i), Some(j)) => Some(i.cmp(&j)),
+                    _ => x.as_f64().zip(y.as_f64()).and_then(|(p, q)| p.partial_cmp(&q)),
+                },
+                (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+                _ => None,
+            };
+            let ord = ord.ok_or_else(|| mismatch(&l, &r))?;
+            Ok(Value::Bool(match op {
+                BinOp::Lt => ord == Ordering::Less,
+                BinOp::Le => ord != Ordering::Greater,
+                BinOp::Gt => ord == Ordering::Greater,
+                _ => ord != Ordering::Less,
+            }))
+        }
+        BinOp::Concat => {
+            let s = |v: &Value| match v {
+                Value::String(s) => Ok(s.clone()),
+                Value::Number(_) | Value::Bool(_) => Ok(v.to_string()),
+                other => Err(EvalError::new(
+                    format!("`~` joins text, got {} {}", functions::kind(other), functions::show(other)),
+                    span,
+                )),
+            };
+            Ok(Value::String(s(&l)? + &s(&r)?))
+        }
+        BinOp::Add => match (l, r) {
+            (Value::String(x), Value::String(y)) => Ok(Value::String(x + &y)),
+            (Value::Array(mut x), Value::Array(y)) => {
+                x.extend(y);
+                Ok(Value::Array(x))
+            }
+            (l, r) => arith(op, &l, &r, span).ok_or_else(|| mismatch(&l, &r))?,
+        },
+        _ => arith(op, &l, &r, span).ok_or_else(|| mismatch(&l, &r))?,
+    }
+}
+
+/// Arithmetic on two numbers; None when they are not both numbers.
+fn arith(op: BinOp, l: &Value, r: &Value, span: Span) -> Option<R> {
+    let (Value::Number(x), Value::Number(y)) = (l, r) else { return None };
+    if let (Some(i), Some(j), false) = (x.as_i64(), y.as_i64(), op == BinOp::Div) {
+        let res = match op {
+            BinOp::Add => i.checked_add(j),
+            BinOp::Sub => i.checked_sub(j),
+            BinOp::Mul => i.checked_mul(j),
+            BinOp::Rem if j == 0 => return Some(Err(EvalError::new("`%` by zero", span))),
+            BinOp::Rem => i.checked_rem(j),
+            _ => None,
+        };
+        if let Some(v) = res {
+            return Some(Ok(Value::from(v)));
+        }
+    }
+    let (p, q) = (x.as_f64()?, y.as_f64()?);
+    let v = match op {
+        BinOp::Add => p + q,
+        BinOp::Sub => p - q,
+        BinOp::Mul => p * q,
+        BinOp::Div | BinOp::Rem if q == 0.0 => {
+            return Some(Err(EvalError::new(format!("`{}` by zero", op.symbol()), span)));
+        }
+        BinOp::Div => p / q,
+        _ => p % q,
+    };
+    Some(serde_json::Number::from_f64(v).map(Value::Number).ok_or_else(|| EvalError::new("the result is not a finite number", span)))
+}
+
+fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Value, env: &Env) -> R {
+    // Borrow the base when possible: paths on `.` are the hot case.
+    let owned;
+    let base_ref: &Value = match base {
+        CExpr::Current => cur,
+        CExpr::Slot(i) => env.slots.get(*i).unwrap_or(&Value::Null),
+        other => {
+            owned = match other {
+                CExpr::Rows => Value::Array(env.rows.to_vec()),
+                _ => eval(other, cur, env)?,
+            };
+            &owned
+        }
+    };
+    if projects {
+        let mut out = Vec::new();
+        walk(base_ref, steps, cur, env, &mut out)?;
+        Ok(Value::Array(out))
+    } else {
+        Ok(get_ref(base_ref, steps, cur, env)?.cloned().unwrap_or(Value::Null))
+    }
+}
+
+fn index<'v>(v: &'v Value, idx: &Value) -> Option<&'v Value> {
+    match (v, idx) {
+        (Value::Array(items), Value::Number(n)) => {
+            let i = n.as_i64()?;
+            let i = if i < 0 { items.len() as i64 + i } else { i };
+            usize::try_from(i).ok().and_then(|i| items.get(i))
+        }
+        (Value::Object(m), Value::String(k)) => m.get(k),
+        _ => None,
+    }
+}
+
+fn get_ref<'v>(v: &'v Value, steps: &[Step], cur: &Value, env: &Env) -> Result<Option<&'v Value>, EvalError> {
+    let mut v = v;
+    for s in steps {
+        let next = match s {
+            Step::Field(name) => v.get(name.as_str()),
+            Step::Index(e) => index(v, &eval(e, cur, env)?),
+            Step::Each | Step::Filter(_) => None,
+        };
+        match next {
+            Some(n) => v = n,
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(v))
+}
+
+fn walk(v: &Value, steps: &[Step], cur: &Value, env: &Env, out: &mut Vec<Value>) -> Result<(), EvalError> {
+    let Some((step, rest)) = steps.split_first() else {
+        if !v.is_null() {
+            out.push(v.clone());
+        }
+        return Ok(());
+    };
+    match step {
+        Step::Field(name) => {
+            if let Some(x) = v.get(name.as_str()) {
+                walk(x, rest, cur, env, out)?;
+            }
+        }
+        Step::Index(e) => {
+            if let Some(x) = index(v, &eval(e, cur, env)?) {
+                walk(x, rest, cur, env, out)?;
+            }
+        }
+        Step::Each => match v {
+            Value::Array(items) => {
+                for x in items {
+                    walk(x, rest, cur, env, out)?;
+                }
+            }
+            Value::Object(m) => {
+                for x in m.values() {
+                    walk(x, rest, cur, env, out)?;
+                }
+            }
+            _ => {}
+        },
+        Step::Filter(cond) => {
+            let single = std::slice::from_ref(v);
+            let items: &[Value] = match v {
+                Value::Array(items) => items,
+                Value::Null => &[],
+                _ => single,
+            };
+            for x in items {
+                let keep = eval(cond, x, env)?;
+                if matches!(keep, Value::Bool(true)) {
+                    walk(x, rest, cur, env, out)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

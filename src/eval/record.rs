@@ -1,0 +1,124 @@
+//! Mapping one input record (or one group of rows) to one Clerk record.
+
+use serde_json::{Map, Value};
+
+use super::{Env, eval};
+use crate::clerk;
+use crate::engine::lookup::Table;
+use crate::functions::string::normalize_attribute_name;
+use crate::plan::{BlockPlan, Op};
+use crate::syntax::ast::Span;
+
+/// Why a record was rejected: which attribute (if any), what happened, where in the mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub attribute: Option<String>,
+    pub message: String,
+    pub span: Option<Span>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Written(Map<String, Value>),
+    /// A `where` did not hold (its span).
+    Filtered(Span),
+    Rejected { id: Option<Value>, reasons: Vec<Reason> },
+}
+
+/// Maps one record. `rows` is the group's rows in a grouped block (`record` is then the first
+/// row), empty otherwise. Never panics on data: every failure becomes a [`Reason`].
+pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[Table]) -> Outcome {
+    let mut slots = vec![Value::Null; block.slots];
+    let mut reasons = Vec::new();
+    if let Some(filter) = &block.filter {
+        let env = Env { slots: &slots, rows, tables };
+        match eval(filter, record, &env) {
+            Ok(Value::Bool(true)) => {}
+            Ok(Value::Bool(false) | Value::Null) => return Outcome::Filtered(block.span),
+            Ok(other) => {
+                reasons.push(Reason {
+                    attribute: None,
+                    message: format!("the `where` condition gave {} instead of a bool", crate::functions::show(&other)),
+                    span: None,
+                });
+                return Outcome::Rejected { id: None, reasons };
+            }
+            Err(e) => {
+                reasons.push(Reason { attribute: None, message: e.message, span: e.span });
+                return Outcome::Rejected { id: None, reasons };
+            }
+        }
+    }
+    let mut spreads: Vec<Map<String, Value>> = Vec::new();
+    for op in &block.ops {
+        match op {
+            Op::Let { slot, expr } | Op::Assign { slot, expr, .. } => {
+                let env = Env { slots: &slots, rows, tables };
+                match eval(expr, record, &env) {
+                    Ok(v) => slots[*slot] = v,
+                    Err(e) => {
+                        let attribute = match op {
+                            Op::Assign { name, .. } => Some(name.clone()),
+                            _ => None,
+                        };
+                        reasons.push(Reason { attribute, message: e.message, span: e.span });
+                    }
+                }
+            }
+            Op::Spread { expr, span } => {
+                let env = Env { slots: &slots, rows, tables };
+                match eval(expr, record, &env) {
+                    Ok(Value::Object(m)) => spreads.push(m),
+                    Ok(Value::Null) => {}
+                    Ok(other) => reasons.push(Reason {
+                        attribute: None,
+                        message: format!("`...` needs an object, got {}", crate::functions::show(&other)),
+                        span: Some(*span),
+                    }),
+                    Err(e) => reasons.push(Reason { attribute: None, message: e.message, span: e.span }),
+                }
+            }
+            Op::Where { expr, span } => {
+                let env = Env { slots: &slots, rows, tables };
+                match eval(expr, record, &env) {
+                    Ok(Value::Bool(true)) => {}
+                    Ok(Value::Bool(false) | Value::Null) => return Outcome::Filtered(*span),
+                    Ok(other) => reasons.push(Reason {
+                        attribute: None,
+                        message: format!("`where` gave {} instead of a bool", crate::functions::show(&other)),
+                        span: Some(*span),
+                    }),
+                    Err(e) => reasons.push(Reason { attribute: None, message: e.message, span: e.span }),
+                }
+            }
+        }
+    }
+    let id = block.id_slot.and_then(|s| slots.get(s)).filter(|v| !v.is_null()).cloned();
+    let mut out = Map::with_capacity(block.ops.len() + 8);
+    for op in &block.ops {
+        if let Op::Assign { slot, name, .. } = op {
+            let v = std::mem::take(&mut slots[*slot]);
+            if !v.is_null() {
+                out.insert(name.clone(), v);
+            }
+        }
+    }
+    for m in spreads {
+        for (k, v) in m {
+            if v.is_null() || v.as_str() == Some("") {
+                continue;
+            }
+            let name = normalize_attribute_name(&k);
+            if name.is_empty() || out.contains_key(&name) {
+                continue;
+            }
+            out.insert(name, v);
+        }
+    }
+    reasons.extend(clerk::validate_record(block.entity, &mut out).into_iter().map(|message| Reason {
+        attribute: None,
+        message,
+        span: None,
+    }));
+    if reasons.is_empty() { Outcome::Written(out) } else { Outcome::Rejected { id, reasons } }
+}

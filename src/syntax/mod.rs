@@ -1,0 +1,7 @@
+//! Syntax: the pest grammar (`grammar/clerkmap.pest`) turned into our own span-carrying AST.
+//! Nothing outside this module touches pest.
+
+pub mod ast;
+mod parser;
+
+pub use parser::{parse, parse_expr};

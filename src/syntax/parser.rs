@@ -1,0 +1,491 @@
+use std::sync::OnceLock;
+
+use pest::Parser as _;
+use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
+use pest_derive::Parser;
+use serde_json::Value;
+
+use super::ast::*;
+use crate::diagnostic::Diagnostic;
+
+#[derive(Parser)]
+#[grammar = "../grammar/clerkmap.pest"]
+struct Grammar;
+
+/// Syntax error code.
+pub const E_SYNTAX: &str = "E001";
+
+/// Parses a whole mapping file.
+pub fn parse(src: &str) -> Result<File, Diagnostic> {
+    let mut pairs = Grammar::parse(Rule::file, src).map_err(syntax_error)?;
+    let file = pairs.next().map(|p| p.into_inner()).into_iter().flatten();
+    let mut items = Vec::new();
+    for pair in file {
+        match pair.as_rule() {
+            Rule::let_stmt => items.push(Item::Let(let_stmt(pair)?)),
+            Rule::lookup_decl => items.push(Item::Lookup(lookup_decl(pair)?)),
+            Rule::block => items.push(Item::Block(block(pair)?)),
+            _ => {}
+        }
+    }
+    Ok(File { items })
+}
+
+/// Parses a lone expression (function examples, `--where`-style snippets, tests).
+pub fn parse_expr(src: &str) -> Result<Expr, Diagnostic> {
+    let mut pairs = Grammar::parse(Rule::expr, src).map_err(syntax_error)?;
+    let pair = pairs.next().ok_or_else(|| Diagnostic::error(E_SYNTAX, Span::default(), "empty expression"))?;
+    let end = pair.as_span().end();
+    if end < src.trim_end().len() {
+        return Err(Diagnostic::error(E_SYNTAX, Span::new(end, src.len()), "unexpected text after the expression"));
+    }
+    expr(pair)
+}
+
+fn span(p: &Pair<Rule>) -> Span {
+    let s = p.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn syntax_error(e: pest::error::Error<Rule>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let (start, end) = match e.location {
+        InputLocation::Pos(p) => (p, p),
+        InputLocation::Span((s, e)) => (s, e),
+    };
+    let (message, hint) = match &e.variant {
+        ErrorVariant::ParsingError { positives, negatives } => {
+            let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
+            names.sort_unstable();
+            names.dedup();
+            let expected = match names.len() {
+                0 => String::new(),
+                1 => names[0].to_string(),
+                _ => {
+                    let (last, rest) = names.split_last().map(|(l, r)| (*l, r.to_vec())).unwrap_or(("", vec![]));
+                    format!("{} or {last}", rest.join(", "))
+                }
+            };
+            let msg = if !expected.is_empty() {
+                format!("syntax error: expected {expected}")
+            } else if !negatives.is_empty() {
+                "syntax error: a keyword cannot be used here".to_string()
+            } else {
+                "syntax error".to_string()
+            };
+            (msg, syntax_hint(&names))
+        }
+        ErrorVariant::CustomError { message } => (message.clone(), None),
+    };
+    Diagnostic::error(E_SYNTAX, Span::new(start, end), message)
+        .label("here")
+        .hint_opt(hint)
+}
+
+fn syntax_hint(expected: &[&str]) -> Option<String> {
+    if expected.contains(&"`=`") {
+        Some("an attribute is written `name = expression`".into())
+    } else if expected.contains(&"an expression") {
+        Some("an expression is a path like `.codice`, a literal, a name, or a function call".into())
+    } else if expected.contains(&"`}`") {
+        Some("every `{` needs a matching `}`; statements in a block are `name = expr`, `let`, `where` or `...spread`".into())
+    } else {
+        None
+    }
+}
+
+fn rule_name(r: &Rule) -> Option<&'static str> {
+    Some(match r {
+        Rule::EOI => "end of file",
+        Rule::item | Rule::block | Rule::let_stmt | Rule::lookup_decl => {
+            "`let`, `lookup` or an entity block (`products from SOURCE { ... }`)"
+        }
+        Rule::expr | Rule::postfix | Rule::primary | Rule::prefix | Rule::literal => "an expression",
+        Rule::infix | Rule::postfix_op => "an operator",
+        Rule::ident | Rule::name => "a name",
+        Rule::assign | Rule::attr_name | Rule::loose_name | Rule::stmt => "an attribute (`name = expr`)",
+        Rule::where_stmt | Rule::where_clause | Rule::kw_where => "`where`",
+        Rule::spread => "`...`",
+        Rule::kw_from => "`from`",
+        Rule::kw_by => "`by`",
+        Rule::group_clause | Rule::kw_group => "`group by`",
+        Rule::string => "a string",
+        Rule::number => "a number",
+        Rule::arm | Rule::pattern => "a match arm (`\"value\" => expr`)",
+        Rule::then_block => "`{`",
+        Rule::call_args => "`(`",
+        _ => return None,
+    })
+}
+
+fn let_stmt(p: Pair<Rule>) -> Result<Let, Diagnostic> {
+    let sp = span(&p);
+    let mut it = p.into_inner();
+    let mut name = None;
+    let mut value = None;
+    for c in it.by_ref() {
+        match c.as_rule() {
+            Rule::ident => name = Some(ident(&c)),
+            Rule::expr => value = Some(expr(c)?),
+            _ => {}
+        }
+    }
+    match (name, value) {
+        (Some(name), Some(value)) => Ok(Let { name, value, span: sp }),
+        _ => Err(internal(sp)),
+    }
+}
+
+fn lookup_decl(p: Pair<Rule>) -> Result<LookupDecl, Diagnostic> {
+    let sp = span(&p);
+    let (mut name, mut key, mut parent) = (None, None, None);
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::ident => name = Some(ident(&c)),
+            Rule::expr => key = Some(expr(c)?),
+            Rule::parent_clause => {
+                if let Some(e) = c.into_inner().find(|c| c.as_rule() == Rule::expr) {
+                    parent = Some(expr(e)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    match (name, key) {
+        (Some(name), Some(key)) => Ok(LookupDecl { name, key, parent, span: sp }),
+        _ => Err(internal(sp)),
+    }
+}
+
+fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
+    let sp = span(&p);
+    let (mut entity, mut source, mut group_by, mut filter) = (None, None, None, None);
+    let mut stmts = Vec::new();
+    let mut header_end = sp.start;
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::entity => {
+                header_end = span(&c).end;
+                entity = c.into_inner().next().map(|i| ident(&i));
+            }
+            Rule::ident => {
+                header_end = span(&c).end;
+                source = Some(ident(&c));
+            }
+            Rule::group_clause => {
+                header_end = span(&c).end;
+                if let Some(e) = c.into_inner().find(|c| c.as_rule() == Rule::expr) {
+                    group_by = Some(expr(e)?);
+                }
+            }
+            Rule::where_clause => {
+                header_end = span(&c).end;
+                if let Some(e) = c.into_inner().find(|c| c.as_rule() == Rule::expr) {
+                    filter = Some(expr(e)?);
+                }
+            }
+            Rule::let_stmt => stmts.push(Stmt::Let(let_stmt(c)?)),
+            Rule::where_stmt => {
+                let s = span(&c);
+                let e = c.into_inner().find(|c| c.as_rule() == Rule::expr).ok_or_else(|| internal(s))?;
+                stmts.push(Stmt::Where { cond: expr(e)?, span: s });
+            }
+            Rule::spread => {
+                let s = span(&c);
+                let e = c.into_inner().find(|c| c.as_rule() == Rule::expr).ok_or_else(|| internal(s))?;
+                stmts.push(Stmt::Spread { value: expr(e)?, span: s });
+            }
+            Rule::assign => {
+                let s = span(&c);
+                let mut name = None;
+                let mut value = None;
+                for a in c.into_inner() {
+                    match a.as_rule() {
+                        Rule::attr_name => {
+                            let n = a.into_inner().next().ok_or_else(|| internal(s))?;
+                            let nsp = span(&n);
+                            let text = match n.as_rule() {
+                                Rule::string => string_value(n)?,
+                                _ => n.as_str().to_string(),
+                            };
+                            name = Some(Ident { name: text, span: nsp });
+                        }
+                        Rule::expr => value = Some(expr(a)?),
+                        _ => {}
+                    }
+                }
+                match (name, value) {
+                    (Some(name), Some(value)) => stmts.push(Stmt::Assign { name, value }),
+                    _ => return Err(internal(s)),
+                }
+            }
+            _ => {}
+        }
+    }
+    match (entity, source) {
+        (Some(entity), Some(source)) => Ok(Block {
+            entity,
+            source,
+            group_by,
+            filter,
+            stmts,
+            header: Span::new(sp.start, header_end),
+            span: sp,
+        }),
+        _ => Err(internal(sp)),
+    }
+}
+
+fn internal(sp: Span) -> Diagnostic {
+    Diagnostic::error(E_SYNTAX, sp, "internal parser error: unexpected syntax tree shape")
+        .hint("please report this mapping file as a bug")
+}
+
+fn ident(p: &Pair<Rule>) -> Ident {
+    Ident { name: p.as_str().to_string(), span: span(p) }
+}
+
+fn pratt() -> &'static PrattParser<Rule> {
+    static P: OnceLock<PrattParser<Rule>> = OnceLock::new();
+    P.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::coalesce, Assoc::Left))
+            .op(Op::infix(Rule::or, Assoc::Left))
+            .op(Op::infix(Rule::and, Assoc::Left))
+            .op(Op::infix(Rule::eq, Assoc::Left)
+                | Op::infix(Rule::ne, Assoc::Left)
+                | Op::infix(Rule::lt, Assoc::Left)
+                | Op::infix(Rule::le, Assoc::Left)
+                | Op::infix(Rule::gt, Assoc::Left)
+                | Op::infix(Rule::ge, Assoc::Left))
+            .op(Op::infix(Rule::concat, Assoc::Left))
+            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::rem, Assoc::Left))
+            .op(Op::prefix(Rule::neg) | Op::prefix(Rule::not))
+    })
+}
+
+fn expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    pratt()
+        .map_primary(postfix)
+        .map_prefix(|op, rhs| {
+            let rhs = rhs?;
+            let op_span = span(&op);
+            let un = if op.as_rule() == Rule::neg { UnOp::Neg } else { UnOp::Not };
+            Ok(Expr { span: op_span.to(rhs.span), kind: ExprKind::Unary(un, Box::new(rhs)) })
+        })
+        .map_infix(|lhs, op, rhs| {
+            let (lhs, rhs) = (lhs?, rhs?);
+            let bin = match op.as_rule() {
+                Rule::coalesce => BinOp::Coalesce,
+                Rule::or => BinOp::Or,
+                Rule::and => BinOp::And,
+                Rule::eq => BinOp::Eq,
+                Rule::ne => BinOp::Ne,
+                Rule::lt => BinOp::Lt,
+                Rule::le => BinOp::Le,
+                Rule::gt => BinOp::Gt,
+                Rule::ge => BinOp::Ge,
+                Rule::concat => BinOp::Concat,
+                Rule::add => BinOp::Add,
+                Rule::sub => BinOp::Sub,
+                Rule::mul => BinOp::Mul,
+                Rule::div => BinOp::Div,
+                _ => BinOp::Rem,
+            };
+            Ok(Expr { span: lhs.span.to(rhs.span), kind: ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)) })
+        })
+        .parse(p.into_inner())
+}
+
+fn postfix(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    let mut it = p.into_inner();
+    let first = it.next().ok_or_else(|| internal(Span::default()))?;
+    let mut e = primary(first)?;
+    for op in it {
+        let sp = e.span.to(span(&op));
+        let kind = match op.as_rule() {
+            Rule::field => {
+                let n = op.into_inner().next().ok_or_else(|| internal(sp))?;
+                ExprKind::Field(Box::new(e), name_or_string(n)?)
+            }
+            Rule::wildcard => ExprKind::Wildcard(Box::new(e)),
+            Rule::filter => {
+                let c = op.into_inner().next().ok_or_else(|| internal(sp))?;
+                ExprKind::Filter(Box::new(e), Box::new(expr(c)?))
+            }
+            Rule::index => {
+                let c = op.into_inner().next().ok_or_else(|| internal(sp))?;
+                ExprKind::Index(Box::new(e), Box::new(expr(c)?))
+            }
+            Rule::pipe => {
+                let mut inner = op.into_inner();
+                let name = inner.next().map(|n| ident(&n)).ok_or_else(|| internal(sp))?;
+                let mut args = vec![e];
+                if let Some(a) = inner.next() {
+                    args.extend(call_args(a)?);
+                }
+                ExprKind::Call { name, args, piped: true }
+            }
+            _ => return Err(internal(sp)),
+        };
+        e = Expr { kind, span: sp };
+    }
+    Ok(e)
+}
+
+fn call_args(p: Pair<Rule>) -> Result<Vec<Expr>, Diagnostic> {
+    p.into_inner().map(expr).collect()
+}
+
+fn name_or_string(p: Pair<Rule>) -> Result<String, Diagnostic> {
+    match p.as_rule() {
+        Rule::string => string_value(p),
+        _ => Ok(p.as_str().to_string()),
+    }
+}
+
+fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    let sp = span(&p);
+    let kind = match p.as_rule() {
+        Rule::null => ExprKind::Literal(Value::Null),
+        Rule::bool => ExprKind::Literal(Value::Bool(p.as_str() == "true")),
+        Rule::number => ExprKind::Literal(number(&p)?),
+        Rule::string => ExprKind::Literal(Value::String(string_value(p)?)),
+        Rule::paren => {
+            let inner = p.into_inner().next().ok_or_else(|| internal(sp))?;
+            let mut e = expr(inner)?;
+            e.span = sp;
+            return Ok(e);
+        }
+        Rule::root => match p.into_inner().next() {
+            None => ExprKind::Current,
+            Some(n) => {
+                let name = name_or_string(n)?;
+                ExprKind::Field(Box::new(Expr { kind: ExprKind::Current, span: Span::new(sp.start, sp.start + 1) }), name)
+            }
+        },
+        Rule::ident => ExprKind::Name(ident(&p)),
+        Rule::call => {
+            let mut it = p.into_inner();
+            let name = it.next().map(|n| ident(&n)).ok_or_else(|| internal(sp))?;
+            let args = match it.next() {
+                Some(a) => call_args(a)?,
+                None => Vec::new(),
+            };
+            ExprKind::Call { name, args, piped: false }
+        }
+        Rule::list => ExprKind::List(p.into_inner().map(expr).collect::<Result<_, _>>()?),
+        Rule::object => {
+            let mut entries = Vec::new();
+            for entry in p.into_inner() {
+                let mut it = entry.into_inner();
+                let k = it.next().ok_or_else(|| internal(sp))?;
+                let v = it.next().ok_or_else(|| internal(sp))?;
+                entries.push((name_or_string(k)?, expr(v)?));
+            }
+            ExprKind::Object(entries)
+        }
+        Rule::if_expr => return if_expr(p),
+        Rule::match_expr => {
+            let mut it = p.into_inner().filter(|c| c.as_rule() != Rule::kw_match);
+            let value = it.next().ok_or_else(|| internal(sp))?;
+            let value = expr(value)?;
+            let mut arms = Vec::new();
+            for arm in it {
+                let asp = span(&arm);
+                let mut a = arm.into_inner();
+                let pat = a.next().ok_or_else(|| internal(asp))?;
+                let body = a.next().ok_or_else(|| internal(asp))?;
+                let mut lits = Vec::new();
+                let mut any = false;
+                for l in pat.into_inner() {
+                    match l.as_rule() {
+                        Rule::wildcard_pat => any = true,
+                        _ => match primary(l)?.kind {
+                            ExprKind::Literal(v) => lits.push(v),
+                            _ => return Err(internal(asp)),
+                        },
+                    }
+                }
+                let pattern = if any { Pattern::Any } else { Pattern::Literals(lits) };
+                arms.push(Arm { pattern, value: expr(body)?, span: asp });
+            }
+            ExprKind::Match { value: Box::new(value), arms }
+        }
+        _ => return Err(internal(sp)),
+    };
+    Ok(Expr { kind, span: sp })
+}
+
+fn if_expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    let sp = span(&p);
+    let mut it = p.into_inner().filter(|c| !matches!(c.as_rule(), Rule::kw_if | Rule::kw_else));
+    let cond = it.next().ok_or_else(|| internal(sp))?;
+    let then = it.next().ok_or_else(|| internal(sp))?;
+    let then = then.into_inner().next().ok_or_else(|| internal(sp))?;
+    let els = match it.next() {
+        None => None,
+        Some(e) if e.as_rule() == Rule::if_expr => Some(Box::new(if_expr(e)?)),
+        Some(e) => {
+            let inner = e.into_inner().next().ok_or_else(|| internal(sp))?;
+            Some(Box::new(expr(inner)?))
+        }
+    };
+    Ok(Expr {
+        kind: ExprKind::If { cond: Box::new(expr(cond)?), then: Box::new(expr(then)?), els },
+        span: sp,
+    })
+}
+
+fn number(p: &Pair<Rule>) -> Result<Value, Diagnostic> {
+    let s = p.as_str();
+    let bad = || Diagnostic::error(E_SYNTAX, span(p), format!("number `{s}` is out of range"));
+    if !s.contains(['.', 'e', 'E']) {
+        if let Ok(i) = s.parse::<i64>() {
+            return Ok(Value::from(i));
+        }
+    }
+    let f: f64 = s.parse().map_err(|_| bad())?;
+    serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(bad)
+}
+
+fn string_value(p: Pair<Rule>) -> Result<String, Diagnostic> {
+    let sp = span(&p);
+    let inner = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let bad = |what: &str| {
+            Diagnostic::error(E_SYNTAX, sp, format!("invalid escape in string: {what}"))
+                .hint("escapes are \\\" \\' \\\\ \\n \\r \\t \\uXXXX and \\u{X..}")
+        };
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('0') => out.push('\0'),
+            Some(c @ ('"' | '\'' | '\\' | '/')) => out.push(c),
+            Some('u') => {
+                let rest = chars.as_str();
+                let (hex, consumed) = if let Some(r) = rest.strip_prefix('{') {
+                    let end = r.find('}').ok_or_else(|| bad("unclosed \\u{"))?;
+                    (&r[..end], end + 2)
+                } else {
+                    (rest.get(..4).ok_or_else(|| bad("\\u needs 4 hex digits"))?, 4)
+                };
+                let code = u32::from_str_radix(hex, 16).map_err(|_| bad(hex))?;
+                out.push(char::from_u32(code).ok_or_else(|| bad("not a Unicode scalar value"))?);
+                chars = rest[consumed..].chars();
+            }
+            Some(other) => return Err(bad(&format!("\\{other}"))),
+            None => return Err(bad("trailing backslash")),
+        }
+    }
+    Ok(out)
+}

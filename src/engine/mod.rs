@@ -1,3 +1,4 @@
 //! The engine: sources, grouping, lookup tables, parallel evaluation, ordered output, rejects.
 
 pub mod lookup;
+pub mod source;

@@ -18,7 +18,7 @@ pub const FUNCTIONS: &[Function] = &[
         name: "date",
         summary: "Reads a local date/time string as unix seconds (int), with a strftime `format` (default: ISO dates and RFC 3339) in time zone `tz` (default \"Europe/Rome\"); ints are returned as they are.",
         params: &[
-            Param::req("s", Ty::STRING.or(Ty::INT).nullable()),
+            Param::req("s", Ty::STRING.or(Ty::NUMBER).nullable()),
             Param::opt("format", Ty::STRING),
             Param::opt("tz", Ty::STRING),
         ],
@@ -58,7 +58,7 @@ pub const FUNCTIONS: &[Function] = &[
         name: "format_date",
         summary: "Writes unix seconds as a local date/time string with a strftime `format`, in time zone `tz` (default \"Europe/Rome\").",
         params: &[
-            Param::req("unix", Ty::INT.nullable()),
+            Param::req("unix", Ty::NUMBER.nullable()),
             Param::req("format", Ty::STRING),
             Param::opt("tz", Ty::STRING),
         ],
@@ -275,7 +275,9 @@ fn format_date(args: &mut [Value]) -> Result<Value, String> {
     let format = match format_arg("format_date", args.get(1))? {
         Some(f) => f,
         None => {
-            return Err("format_date: the format is missing (give one such as \"%d/%m/%Y\")".into());
+            return Err(
+                "format_date: the format is missing (give one such as \"%d/%m/%Y\")".into(),
+            );
         }
     };
     let tz = tz_arg("format_date", args.get(2))?;

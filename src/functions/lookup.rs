@@ -392,3 +392,265 @@ mod tests {
         );
     }
 }
+
+/// Runs every built-in function's examples with a tiny evaluator (literals, calls, pipes,
+/// negation and the `categorie` table), until the real one is wired to them.
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+    use crate::functions::{Imp, all};
+    use serde_json::json;
+
+    fn categorie() -> Table {
+        let rows = [
+            ("ABB", ""),
+            ("ABB.FEL", "ABB"),
+            ("ABB.FEL.U", "ABB.FEL"),
+            ("ABB.MAG", "ABB"),
+            ("CAL", ""),
+        ];
+        Table::build(
+            "categorie",
+            rows.iter()
+                .map(|(k, p)| {
+                    (
+                        Some(k.to_string()),
+                        Some(p.to_string()),
+                        json!({"codice": k, "codicePadre": p, "nome": k.to_lowercase()}),
+                    )
+                })
+                .collect(),
+            true,
+        )
+        .0
+    }
+
+    enum Arg {
+        Val(Value),
+        Table,
+    }
+
+    struct P<'a> {
+        s: &'a str,
+        i: usize,
+        table: &'a Table,
+    }
+
+    impl P<'_> {
+        fn ws(&mut self) {
+            while self.s[self.i..].starts_with([' ', '\n', '\t']) {
+                self.i += 1;
+            }
+        }
+        fn eat(&mut self, c: char) -> bool {
+            self.ws();
+            if self.s[self.i..].starts_with(c) {
+                self.i += c.len_utf8();
+                true
+            } else {
+                false
+            }
+        }
+        fn ident(&mut self) -> String {
+            self.ws();
+            let n = self.s[self.i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .count();
+            let id = self.s[self.i..self.i + n].to_string();
+            self.i += n;
+            id
+        }
+        fn args(&mut self) -> Result<Vec<Arg>, String> {
+            let mut out = Vec::new();
+            if self.eat(')') {
+                return Ok(out);
+            }
+            loop {
+                out.push(self.expr()?);
+                if self.eat(')') {
+                    return Ok(out);
+                }
+                assert!(self.eat(','), "expected , at {}", &self.s[self.i..]);
+            }
+        }
+        fn call(&mut self, name: &str, args: Vec<Arg>) -> Result<Arg, String> {
+            let f = crate::functions::get(name).unwrap_or_else(|| panic!("no function {name}"));
+            let n = args.len();
+            assert!(
+                n >= f.min_args() && f.max_args().is_none_or(|m| n <= m),
+                "{name}: {n} args"
+            );
+            let mut vals: Vec<Value> = Vec::new();
+            for (i, a) in args.into_iter().enumerate() {
+                match a {
+                    Arg::Val(v) => vals.push(v),
+                    Arg::Table => assert_eq!(i, 0, "table not first"),
+                }
+            }
+            let v = match f.imp {
+                Imp::Pure(imp) => imp(&mut vals)?,
+                Imp::Table(imp) => imp(self.table, &mut vals)?,
+            };
+            Ok(Arg::Val(v))
+        }
+        fn expr(&mut self) -> Result<Arg, String> {
+            let mut v = self.unary()?;
+            while self.eat('|') {
+                let name = self.ident();
+                let mut args = vec![v];
+                if self.eat('(') {
+                    args.extend(self.args()?);
+                }
+                v = self.call(&name, args)?;
+            }
+            Ok(v)
+        }
+        fn unary(&mut self) -> Result<Arg, String> {
+            if self.eat('-') {
+                return Ok(match self.unary()? {
+                    Arg::Val(Value::Number(n)) if n.is_i64() => {
+                        Arg::Val(json!(-n.as_i64().unwrap()))
+                    }
+                    Arg::Val(Value::Number(n)) => Arg::Val(json!(-n.as_f64().unwrap())),
+                    _ => panic!("bad negation"),
+                });
+            }
+            self.primary()
+        }
+        fn val(&mut self) -> Result<Value, String> {
+            match self.expr()? {
+                Arg::Val(v) => Ok(v),
+                Arg::Table => panic!("table in a literal"),
+            }
+        }
+        fn primary(&mut self) -> Result<Arg, String> {
+            self.ws();
+            let rest = &self.s[self.i..];
+            if rest.starts_with('"') {
+                let b = rest.as_bytes();
+                let mut j = 1;
+                while b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                self.i += j + 1;
+                return Ok(Arg::Val(serde_json::from_str(&rest[..=j]).unwrap()));
+            }
+            if rest.starts_with(|c: char| c.is_ascii_digit()) {
+                let n = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == 'e')
+                    .count();
+                self.i += n;
+                let text = &rest[..n];
+                return Ok(Arg::Val(if text.contains(['.', 'e']) {
+                    json!(text.parse::<f64>().unwrap())
+                } else {
+                    json!(text.parse::<i64>().unwrap())
+                }));
+            }
+            if self.eat('[') {
+                let mut items = Vec::new();
+                if !self.eat(']') {
+                    loop {
+                        items.push(self.val()?);
+                        if self.eat(']') {
+                            break;
+                        }
+                        assert!(self.eat(','));
+                    }
+                }
+                return Ok(Arg::Val(Value::Array(items)));
+            }
+            if self.eat('{') {
+                let mut m = serde_json::Map::new();
+                if !self.eat('}') {
+                    loop {
+                        let Value::String(k) = self.val()? else {
+                            panic!("key")
+                        };
+                        assert!(self.eat(':'));
+                        m.insert(k, self.val()?);
+                        if self.eat('}') {
+                            break;
+                        }
+                        assert!(self.eat(','));
+                    }
+                }
+                return Ok(Arg::Val(Value::Object(m)));
+            }
+            let id = self.ident();
+            match id.as_str() {
+                "null" => Ok(Arg::Val(Value::Null)),
+                "true" => Ok(Arg::Val(json!(true))),
+                "false" => Ok(Arg::Val(json!(false))),
+                "categorie" => Ok(Arg::Table),
+                name => {
+                    assert!(self.eat('('), "unknown name {name}");
+                    let args = self.args()?;
+                    self.call(name, args)
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_example_gives_its_result() {
+        let table = categorie();
+        let mut names = HashSet::new();
+        let mut run = 0;
+        for f in all() {
+            assert!(names.insert(f.name), "duplicate {}", f.name);
+            assert!(
+                (2..=5).contains(&f.examples.len()),
+                "{}: {} examples",
+                f.name,
+                f.examples.len()
+            );
+            for ex in f.examples {
+                run += 1;
+                let mut p = P {
+                    s: ex.source,
+                    i: 0,
+                    table: &table,
+                };
+                let got = p.expr().map(|a| match a {
+                    Arg::Val(v) => v,
+                    Arg::Table => panic!("table result"),
+                });
+                p.ws();
+                assert_eq!(
+                    p.i,
+                    ex.source.len(),
+                    "{}: trailing input in {}",
+                    f.name,
+                    ex.source
+                );
+                match (&ex.result, got) {
+                    (Ok(want), Ok(v)) => {
+                        assert_eq!(
+                            serde_json::to_string(&v).unwrap(),
+                            *want,
+                            "{}: {}",
+                            f.name,
+                            ex.source
+                        );
+                        let ty = crate::types::Ty::of(&v);
+                        assert!(
+                            f.returns.contains(ty),
+                            "{}: {} is not in {}",
+                            f.name,
+                            ty,
+                            f.returns
+                        );
+                    }
+                    (Err(want), Err(e)) => {
+                        assert!(e.contains(want), "{}: {} gave {e}", f.name, ex.source)
+                    }
+                    (want, got) => panic!("{}: {} wanted {want:?}, got {got:?}", f.name, ex.source),
+                }
+            }
+        }
+        assert!(run > 100, "only {run} examples ran");
+    }
+}

@@ -577,7 +577,8 @@ fn float_fn(args: &mut [Value]) -> Result<Value, String> {
 
 fn int_of_f64(f: &str, x: f64) -> Result<Value, String> {
     // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
-    if x.is_finite() && x >= -9_223_372_036_854_775_808.0 && x < 9_223_372_036_854_775_808.0 {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if (-LIMIT..LIMIT).contains(&x) {
         Ok(Value::from(x as i64))
     } else {
         Err(format!("{f}: {x} is too large for an int"))
@@ -990,7 +991,7 @@ mod tests {
                 .contains("digits")
         );
         assert_eq!(round_decimal(1e-7, 3), 0.0);
-        assert_eq!(round_decimal(123456789.123456789, 4), 123456789.1235);
+        assert_eq!(round_decimal(123456789.12345, 4), 123456789.1235);
     }
 
     #[test]

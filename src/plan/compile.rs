@@ -588,6 +588,16 @@ impl<'o> Compiler<'o> {
             }
             return null();
         };
+        // `key | ancestors(categorie)`: the piped value goes after the table.
+        let reordered;
+        let args = if piped && args.len() >= 2 && f.params.first().is_some_and(|p| p.kind == ParamKind::Table) {
+            let mut a = args.to_vec();
+            a.swap(0, 1);
+            reordered = a;
+            &reordered[..]
+        } else {
+            args
+        };
         let n = args.len();
         let max = f.max_args();
         if n < f.min_args() || max.is_some_and(|m| n > m) {

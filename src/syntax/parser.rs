@@ -103,7 +103,7 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         }
         Rule::expr | Rule::postfix | Rule::primary | Rule::prefix | Rule::literal => "an expression",
         Rule::infix | Rule::postfix_op => "an operator",
-        Rule::ident | Rule::name => "a name",
+        Rule::ident | Rule::name | Rule::callee => "a name",
         Rule::assign | Rule::attr_name | Rule::loose_name | Rule::stmt => "an attribute (`name = expr`)",
         Rule::where_stmt | Rule::where_clause | Rule::kw_where => "`where`",
         Rule::spread => "`...`",

@@ -1,0 +1,392 @@
+//! Input sources: JSON arrays, NDJSON and CSV, read in chunks of raw records on a reader thread
+//! and decoded to values on the workers.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+/// How a source file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// A JSON array of objects (read whole).
+    Json,
+    /// One JSON object per line (streamed).
+    Ndjson,
+    /// CSV with a header row (streamed). `None` detects the delimiter from the header among
+    /// `;`, `,` and TAB.
+    Csv { delimiter: Option<u8> },
+}
+
+impl Format {
+    /// The format a file name implies.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "json" => Format::Json,
+            "ndjson" | "jsonl" => Format::Ndjson,
+            "csv" | "txt" => Format::Csv { delimiter: None },
+            "tsv" | "tab" => Format::Csv { delimiter: Some(b'\t') },
+            _ => return None,
+        })
+    }
+
+    /// Parses `json`, `ndjson`, `csv`, `tsv`, `csv;`, `csv,`.
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "json" => Format::Json,
+            "ndjson" | "jsonl" => Format::Ndjson,
+            "csv" => Format::Csv { delimiter: None },
+            "tsv" => Format::Csv { delimiter: Some(b'\t') },
+            "csv;" => Format::Csv { delimiter: Some(b';') },
+            "csv," => Format::Csv { delimiter: Some(b',') },
+            _ => return None,
+        })
+    }
+
+    /// Whether a record's location is a line number (else a record number).
+    pub fn has_lines(self) -> bool {
+        !matches!(self, Format::Json)
+    }
+}
+
+/// A fatal problem with an input file as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceError {
+    pub path: PathBuf,
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}: {}", self.path.display(), self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+/// A batch of raw records, in input order.
+pub enum Chunk {
+    /// NDJSON lines: `buf` holds them back to back; `spans` has (line number, start, end).
+    Lines { buf: Vec<u8>, spans: Vec<(u64, usize, usize)> },
+    /// CSV rows with their line numbers (or the reason they could not be read).
+    Csv { headers: Arc<Vec<String>>, rows: Vec<(u64, Result<csv::ByteRecord, String>)> },
+    /// Records of a JSON array (1-based record numbers).
+    Values(Vec<(u64, Value)>),
+}
+
+impl Chunk {
+    pub fn len(&self) -> usize {
+        match self {
+            Chunk::Lines { spans, .. } => spans.len(),
+            Chunk::Csv { rows, .. } => rows.len(),
+            Chunk::Values(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Decodes every record: `(location, value or reason)`. Consumes the chunk so values of a
+    /// JSON array move rather than copy.
+    pub fn decode(self) -> Vec<(u64, Result<Value, String>)> {
+        match self {
+            Chunk::Lines { buf, spans } => spans
+                .into_iter()
+                .map(|(line, s, e)| (line, decode_json_line(&buf[s..e])))
+                .collect(),
+            Chunk::Csv { headers, rows } => rows
+                .into_iter()
+                .map(|(line, r)| (line, r.and_then(|rec| decode_csv_row(&headers, &rec))))
+                .collect(),
+            Chunk::Values(v) => v
+                .into_iter()
+                .map(|(i, v)| {
+                    let r = if v.is_object() { Ok(v) } else { Err(format!("record is {}, not an object", crate::functions::kind(&v))) };
+                    (i, r)
+                })
+                .collect(),
+        }
+    }
+}
+
+fn decode_json_line(bytes: &[u8]) -> Result<Value, String> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(other) => Err(format!("line holds a JSON {}, not an object", crate::functions::kind(&other))),
+        Err(e) => {
+            if std::str::from_utf8(bytes).is_err() {
+                Err("line is not valid UTF-8: re-export the file as UTF-8".to_string())
+            } else {
+                Err(format!("malformed JSON at column {}: {e}", e.column()))
+            }
+        }
+    }
+}
+
+/// A CSV row to an object. Empty cells are left out (a CSV has no other way to say "missing"),
+/// so paths on them give null.
+fn decode_csv_row(headers: &[String], rec: &csv::ByteRecord) -> Result<Value, String> {
+    if rec.len() != headers.len() {
+        return Err(format!(
+            "row has {} fields but the header has {}: check the delimiter and the quoting of fields with line breaks",
+            rec.len(),
+            headers.len()
+        ));
+    }
+    let mut m = Map::with_capacity(headers.len());
+    for (h, field) in headers.iter().zip(rec.iter()) {
+        if field.is_empty() {
+            continue;
+        }
+        let s = std::str::from_utf8(field).map_err(|_| format!("field `{h}` is not valid UTF-8: re-export the file as UTF-8"))?;
+        m.insert(h.clone(), Value::String(s.to_string()));
+    }
+    Ok(Value::Object(m))
+}
+
+/// Reads a source file in chunks. Fatal errors (unreadable file, bad header) end the stream.
+pub struct SourceReader {
+    path: PathBuf,
+    inner: Inner,
+    chunk_size: usize,
+}
+
+enum Inner {
+    Lines { reader: Box<dyn BufRead + Send>, line: u64, done: bool },
+    Csv { reader: csv::Reader<Box<dyn Read + Send>>, headers: Arc<Vec<String>>, done: bool, line_fix: u64 },
+    Values { items: std::vec::IntoIter<Value>, next: u64 },
+}
+
+fn open(path: &Path) -> Result<File, SourceError> {
+    File::open(path).map_err(|e| SourceError { path: path.to_path_buf(), line: None, message: format!("cannot open: {e}") })
+}
+
+impl SourceReader {
+    /// Opens a file. Checks now what can be checked without reading records: that it exists,
+    /// is not empty, and (CSV) has a valid header; (JSON) parses as an array.
+    pub fn open(path: &Path, format: Format, chunk_size: usize) -> Result<SourceReader, SourceError> {
+        let err = |line: Option<u64>, message: String| SourceError { path: path.to_path_buf(), line, message };
+        let file = open(path)?;
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if len == 0 {
+            return Err(err(None, "the file is empty: refusing to map nothing (Clerk would delete every record a feed omits)".into()));
+        }
+        let inner = match format {
+            Format::Ndjson => {
+                let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 20, file));
+                skip_bom(&mut reader).map_err(|e| err(None, format!("cannot read: {e}")))?;
+                Inner::Lines { reader, line: 0, done: false }
+            }
+            Format::Json => {
+                let reader = BufReader::with_capacity(1 << 20, file);
+                let v: Value = serde_json::from_reader(reader)
+                    .map_err(|e| err(Some(e.line() as u64), format!("not valid JSON: {e}")))?;
+                let Value::Array(items) = v else {
+                    return Err(err(None, "a .json source must hold an array of records; use .ndjson for one record per line".into()));
+                };
+                Inner::Values { items: items.into_iter(), next: 1 }
+            }
+            Format::Csv { delimiter } => {
+                let mut buffered = BufReader::with_capacity(1 << 20, file);
+                let head = buffered.fill_buf().map_err(|e| err(None, format!("cannot read: {e}")))?;
+                let delim = delimiter.unwrap_or_else(|| detect_delimiter(head));
+                // The csv crate counts a CRLF record's line before its LF: correct for it.
+                let line_fix = u64::from(memchr::memchr(b'\n', head).is_some_and(|i| i > 0 && head[i - 1] == b'\r'));
+                let reader: Box<dyn Read + Send> = Box::new(buffered);
+                let mut csv = csv::ReaderBuilder::new().delimiter(delim).flexible(true).has_headers(true).from_reader(reader);
+                let raw = csv.byte_headers().map_err(|e| err(Some(1), format!("cannot read the header row: {e}")))?.clone();
+                let mut headers = Vec::with_capacity(raw.len());
+                for (i, h) in raw.iter().enumerate() {
+                    let h = std::str::from_utf8(h).map_err(|_| err(Some(1), format!("header column {} is not valid UTF-8", i + 1)))?;
+                    let h = h.trim_start_matches('\u{feff}').trim().to_string();
+                    if h.is_empty() {
+                        return Err(err(Some(1), format!("header column {} is empty: every column needs a name", i + 1)));
+                    }
+                    if headers.contains(&h) {
+                        return Err(err(Some(1), format!("header column `{h}` appears twice")));
+                    }
+                    headers.push(h);
+                }
+                Inner::Csv { reader: csv, headers: Arc::new(headers), done: false, line_fix }
+            }
+        };
+        Ok(SourceReader { path: path.to_path_buf(), inner, chunk_size: chunk_size.max(1) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The next chunk, `None` at the end.
+    pub fn next_chunk(&mut self) -> Option<Result<Chunk, SourceError>> {
+        let n = self.chunk_size;
+        match &mut self.inner {
+            Inner::Lines { reader, line, done } => {
+                if *done {
+                    return None;
+                }
+                let mut buf = Vec::with_capacity(n * 512);
+                let mut spans = Vec::with_capacity(n);
+                while spans.len() < n {
+                    let start = buf.len();
+                    match reader.read_until(b'\n', &mut buf) {
+                        Ok(0) => {
+                            *done = true;
+                            break;
+                        }
+                        Ok(_) => {
+                            *line += 1;
+                            let mut end = buf.len();
+                            while end > start && matches!(buf[end - 1], b'\n' | b'\r') {
+                                end -= 1;
+                            }
+                            if buf[start..end].iter().all(u8::is_ascii_whitespace) {
+                                buf.truncate(start);
+                                continue;
+                            }
+                            spans.push((*line, start, end));
+                        }
+                        Err(e) => {
+                            *done = true;
+                            return Some(Err(SourceError { path: self.path.clone(), line: Some(*line + 1), message: format!("read error: {e}") }));
+                        }
+                    }
+                }
+                if spans.is_empty() { None } else { Some(Ok(Chunk::Lines { buf, spans })) }
+            }
+            Inner::Csv { reader, headers, done, line_fix } => {
+                if *done {
+                    return None;
+                }
+                let mut rows = Vec::with_capacity(n);
+                while rows.len() < n {
+                    let mut rec = csv::ByteRecord::new();
+                    match reader.read_byte_record(&mut rec) {
+                        Ok(false) => {
+                            *done = true;
+                            break;
+                        }
+                        Ok(true) => {
+                            let line = rec.position().map_or(0, |p| p.line()) + *line_fix;
+                            if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
+                                continue; // blank line
+                            }
+                            rows.push((line, Ok(rec)));
+                        }
+                        Err(e) => {
+                            let line = e.position().map_or(0, |p| p.line()) + *line_fix;
+                            if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                                *done = true;
+                                return Some(Err(SourceError { path: self.path.clone(), line: Some(line), message: format!("read error: {e}") }));
+                            }
+                            rows.push((line, Err(format!("unreadable CSV row: {e}"))));
+                        }
+                    }
+                }
+                if rows.is_empty() { None } else { Some(Ok(Chunk::Csv { headers: headers.clone(), rows })) }
+            }
+            Inner::Values { items, next } => {
+                let mut out = Vec::with_capacity(n);
+                for v in items.by_ref().take(n) {
+                    out.push((*next, v));
+                    *next += 1;
+                }
+                if out.is_empty() { None } else { Some(Ok(Chunk::Values(out))) }
+            }
+        }
+    }
+}
+
+fn skip_bom(reader: &mut Box<dyn BufRead + Send>) -> std::io::Result<()> {
+    let buf = reader.fill_buf()?;
+    if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        reader.consume(3);
+    }
+    Ok(())
+}
+
+/// The delimiter among `;`, `,`, TAB that occurs most in the first line (outside quotes).
+fn detect_delimiter(head: &[u8]) -> u8 {
+    let line_end = memchr::memchr(b'\n', head).unwrap_or(head.len());
+    let mut counts = [(b';', 0usize), (b',', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in &head[..line_end] {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for c in counts.iter_mut() {
+                if c.0 == b {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+    counts.iter().max_by_key(|c| c.1).filter(|c| c.1 > 0).map_or(b',', |c| c.0)
+}
+
+/// Reads a whole source (for lookup tables).
+pub fn read_all(path: &Path, format: Format) -> Result<Vec<(u64, Result<Value, String>)>, SourceError> {
+    let mut reader = SourceReader::open(path, format, 4096)?;
+    let mut out = Vec::new();
+    while let Some(chunk) = reader.next_chunk() {
+        out.extend(chunk?.decode());
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    pub fn file(name: &str, content: &[u8]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let p = dir.path().join(name);
+        let mut f = File::create(&p).unwrap_or_else(|e| panic!("create: {e}"));
+        f.write_all(content).unwrap_or_else(|e| panic!("write: {e}"));
+        (dir, p)
+    }
+
+    #[test]
+    fn csv_with_bom_quotes_newlines_and_bad_rows() {
+        let (_d, p) = file("a.csv", "\u{feff}codice;html;n\r\nA;\"<p>x\r\ny</p>\";1\r\nB;;2\r\nC;3\r\n".as_bytes());
+        let rows = read_all(&p, Format::Csv { delimiter: None }).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].1.as_ref().ok().and_then(|v| v.get("html")).and_then(Value::as_str), Some("<p>x\r\ny</p>"));
+        assert_eq!(rows[0].1.as_ref().ok().and_then(|v| v.get("codice")).and_then(Value::as_str), Some("A"));
+        assert!(rows[1].1.as_ref().ok().is_some_and(|v| v.get("html").is_none()), "empty cell is missing");
+        assert_eq!(rows[2].0, 5);
+        assert!(rows[2].1.as_ref().is_err_and(|e| e.contains("2 fields but the header has 3")));
+    }
+
+    #[test]
+    fn ndjson_reports_bad_lines_with_numbers() {
+        let (_d, p) = file("a.ndjson", b"{\"a\":1}\n\n{bad\n[1]\n\xff\xfe\n");
+        let rows = read_all(&p, Format::Ndjson).unwrap_or_else(|e| panic!("{e}"));
+        let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![1, 3, 4, 5]);
+        assert!(rows[1].1.as_ref().is_err_and(|e| e.contains("malformed JSON")));
+        assert!(rows[2].1.as_ref().is_err_and(|e| e.contains("not an object")));
+        assert!(rows[3].1.as_ref().is_err_and(|e| e.contains("UTF-8")));
+    }
+
+    #[test]
+    fn empty_and_missing_files_are_errors() {
+        let (_d, p) = file("e.ndjson", b"");
+        assert!(SourceReader::open(&p, Format::Ndjson, 10).is_err_and(|e| e.message.contains("empty")));
+        assert!(SourceReader::open(Path::new("/nonexistent/x.csv"), Format::Csv { delimiter: None }, 10).is_err());
+    }
+
+    #[test]
+    fn detects_delimiters() {
+        assert_eq!(detect_delimiter(b"a;b;c\n1,2;3"), b';');
+        assert_eq!(detect_delimiter(b"a\tb\n"), b'\t');
+        assert_eq!(detect_delimiter(b"\"a;b\",c,d\n"), b',');
+    }
+}

@@ -22,7 +22,10 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        SourceFile { name: name.into(), text: text.into() }
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -60,7 +63,10 @@ impl Diagnostic {
         }
     }
     pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, span, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, span, message)
+        }
     }
     pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
         self.label = label.into();
@@ -85,15 +91,27 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        format!("{}:{line}:{col}: {sev}[{}]: {}", src.name, self.code, self.message)
+        format!(
+            "{}:{line}:{col}: {sev}[{}]: {}",
+            src.name, self.code, self.message
+        )
     }
 
     /// The full report: the short line, then the source snippet with the span underlined and
     /// the hint. `color` adds ANSI colours (for terminals).
     pub fn render(&self, src: &SourceFile, color: bool) -> String {
-        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
-        let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
-        let report = Report { diag: self, src: NamedSource::new(&src.name, src.text.clone()) };
+        let theme = if color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_width(100)
+            .with_links(false);
+        let report = Report {
+            diag: self,
+            src: NamedSource::new(&src.name, src.text.clone()),
+        };
         let mut out = self.short(src);
         out.push('\n');
         if handler.render_report(&mut out, &report).is_err() {
@@ -153,7 +171,10 @@ impl miette::Diagnostic for Report<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diag.hint.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.diag
+            .hint
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.src)
@@ -162,7 +183,9 @@ impl miette::Diagnostic for Report<'_> {
         let span = self.diag.span;
         let len = span.end.saturating_sub(span.start);
         let label = (!self.diag.label.is_empty()).then(|| self.diag.label.clone());
-        Some(Box::new(std::iter::once(LabeledSpan::new(label, span.start, len))))
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            label, span.start, len,
+        ))))
     }
 }
 

@@ -6,12 +6,13 @@
 //! (evaluating one record), [`engine`] (sources, grouping, lookup tables, rayon, ordered output,
 //! rejects), [`clerk`] (the contract) and [`cli`] on top.
 
-pub mod clerk;
-pub mod engine;
-pub mod functions;
-pub mod types;
-pub mod diagnostic;
-pub mod syntax;
 pub mod check;
+pub mod clerk;
+pub mod cli;
+pub mod diagnostic;
+pub mod engine;
 pub mod eval;
+pub mod functions;
 pub mod plan;
+pub mod syntax;
+pub mod types;

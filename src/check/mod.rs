@@ -24,7 +24,10 @@ pub fn check(src: &SourceFile, opts: &CompileOptions) -> Result<Checked, Vec<Dia
     let (program, mut diags) = plan::compile(&file, opts);
     diags.sort_by_key(|d| (d.severity, d.span.start));
     match program {
-        Some(program) => Ok(Checked { program, warnings: diags }),
+        Some(program) => Ok(Checked {
+            program,
+            warnings: diags,
+        }),
         None => Err(diags),
     }
 }

@@ -11,7 +11,10 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// `Some("did you mean `x`?")`.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
@@ -19,7 +22,10 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 mod tests {
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(super::closest("strp_html", ["strip_html", "trim"]), Some("strip_html"));
+        assert_eq!(
+            super::closest("strp_html", ["strip_html", "trim"]),
+            Some("strip_html")
+        );
         assert_eq!(super::closest("xyz", ["strip_html", "trim"]), None);
     }
 }

@@ -69,7 +69,9 @@ impl FieldKind {
             FieldKind::Int => Some("convert with `| int`"),
             FieldKind::UnixTime => Some("parse it with `| date(\"%d/%m/%Y\")`"),
             FieldKind::AbsoluteUrl => Some("make it absolute with `| absolute_url(site)`"),
-            FieldKind::IdList => Some("wrap a single id in a list: `[.code]`, or use `ancestors(...)`"),
+            FieldKind::IdList => {
+                Some("wrap a single id in a list: `[.code]`, or use `ancestors(...)`")
+            }
             FieldKind::Bool => Some("compare to get a bool, e.g. `.catalogo != \"NO\"`"),
             _ => None,
         }
@@ -84,10 +86,18 @@ pub struct FieldSpec {
 }
 
 const fn req(name: &'static str, kind: FieldKind) -> FieldSpec {
-    FieldSpec { name, kind, required: true }
+    FieldSpec {
+        name,
+        kind,
+        required: true,
+    }
 }
 const fn opt(name: &'static str, kind: FieldKind) -> FieldSpec {
-    FieldSpec { name, kind, required: false }
+    FieldSpec {
+        name,
+        kind,
+        required: false,
+    }
 }
 
 use FieldKind as K;
@@ -145,8 +155,13 @@ const PAGES: &[FieldSpec] = &[
 pub const ORDER_STATUSES: &[&str] = &["CONFIRMED", "SENT", "DELIVERED", "RETURNED", "CANCELLED"];
 
 impl Entity {
-    pub const ALL: [Entity; 5] =
-        [Entity::Products, Entity::Categories, Entity::Orders, Entity::Customers, Entity::Pages];
+    pub const ALL: [Entity; 5] = [
+        Entity::Products,
+        Entity::Categories,
+        Entity::Orders,
+        Entity::Customers,
+        Entity::Pages,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -272,7 +287,12 @@ fn show(v: &Value) -> String {
 
 fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
     let bad = |v: &Value| {
-        let mut msg = format!("must be {}, got {} {}", kind.describe(), crate::functions::kind(v), show(v));
+        let mut msg = format!(
+            "must be {}, got {} {}",
+            kind.describe(),
+            crate::functions::kind(v),
+            show(v)
+        );
         if let (Value::String(_), Some(h)) = (v, kind.fix_hint()) {
             msg.push_str(&format!("; {h}"));
         }
@@ -323,7 +343,11 @@ fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
         FieldKind::IdList => match v {
             Value::Array(items) => {
                 if let Some(x) = items.iter().find(|x| IdKind::of(x).is_none()) {
-                    return Err(format!("must be a list of ids, but holds {} {}", crate::functions::kind(x), show(x)));
+                    return Err(format!(
+                        "must be a list of ids, but holds {} {}",
+                        crate::functions::kind(x),
+                        show(x)
+                    ));
                 }
             }
             _ => return Err(bad(v)),
@@ -333,18 +357,30 @@ fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
             _ => return Err(bad(v)),
         },
         FieldKind::OrderLines => {
-            let Value::Array(lines) = v else { return Err(bad(v)) };
+            let Value::Array(lines) = v else {
+                return Err(bad(v));
+            };
             if lines.is_empty() {
                 return Err("is an empty list: an order needs at least one line".into());
             }
             for (i, line) in lines.iter_mut().enumerate() {
                 let Value::Object(m) = line else {
-                    return Err(format!("line {} must be an object {{id, quantity, price}}, got {}", i + 1, show(line)));
+                    return Err(format!(
+                        "line {} must be an object {{id, quantity, price}}, got {}",
+                        i + 1,
+                        show(line)
+                    ));
                 };
-                for (field, kind) in [("id", FieldKind::Id), ("quantity", FieldKind::Int), ("price", FieldKind::Float)] {
+                for (field, kind) in [
+                    ("id", FieldKind::Id),
+                    ("quantity", FieldKind::Int),
+                    ("price", FieldKind::Float),
+                ] {
                     match m.get_mut(field) {
                         None => return Err(format!("line {} has no `{field}`", i + 1)),
-                        Some(x) => conform(kind, x).map_err(|e| format!("line {} `{field}` {e}", i + 1))?,
+                        Some(x) => {
+                            conform(kind, x).map_err(|e| format!("line {} `{field}` {e}", i + 1))?
+                        }
                     }
                 }
             }
@@ -367,9 +403,14 @@ mod tests {
 
     #[test]
     fn a_complete_product_passes_and_is_normalised() {
-        let mut r = rec(json!({"id": "A1", "name": "n", "description": "d", "price": 10, "image": "https://x/i.jpg",
-            "url": "https://x/a", "categories": ["C", null], "created_at": 1.7e9, "stock": 3.0, "extra": null}));
-        assert_eq!(validate_record(Entity::Products, &mut r), Vec::<String>::new());
+        let mut r = rec(
+            json!({"id": "A1", "name": "n", "description": "d", "price": 10, "image": "https://x/i.jpg",
+            "url": "https://x/a", "categories": ["C", null], "created_at": 1.7e9, "stock": 3.0, "extra": null}),
+        );
+        assert_eq!(
+            validate_record(Entity::Products, &mut r),
+            Vec::<String>::new()
+        );
         assert_eq!(r["price"], json!(10.0));
         assert_eq!(r["stock"], json!(3));
         assert_eq!(r["categories"], json!(["C"]));
@@ -378,11 +419,16 @@ mod tests {
 
     #[test]
     fn every_violation_is_reported() {
-        let mut r = rec(json!({"id": "A1", "price": "10,5", "image": "/i.jpg", "bad-name": 1, "o": {"a": 1}}));
+        let mut r = rec(
+            json!({"id": "A1", "price": "10,5", "image": "/i.jpg", "bad-name": 1, "o": {"a": 1}}),
+        );
         let reasons = validate_record(Entity::Products, &mut r);
         let all = reasons.join("\n");
         assert!(all.contains("`name` is missing"), "{all}");
-        assert!(all.contains("`price` must be a number, got string \"10,5\"; convert with `| decimal`"), "{all}");
+        assert!(
+            all.contains("`price` must be a number, got string \"10,5\"; convert with `| decimal`"),
+            "{all}"
+        );
         assert!(all.contains("`image` must be an absolute URL"), "{all}");
         assert!(all.contains("`bad-name`"), "{all}");
         assert!(all.contains("`o` holds an object"), "{all}");
@@ -390,10 +436,20 @@ mod tests {
 
     #[test]
     fn order_lines_are_checked() {
-        let mut r = rec(json!({"id": 1, "time": 5, "customer": "c", "products": [{"id": "A", "quantity": 2.0, "price": 3}]}));
+        let mut r = rec(
+            json!({"id": 1, "time": 5, "customer": "c", "products": [{"id": "A", "quantity": 2.0, "price": 3}]}),
+        );
         assert!(validate_record(Entity::Orders, &mut r).is_empty());
-        assert_eq!(r["products"], json!([{"id": "A", "quantity": 2, "price": 3.0}]));
-        let mut bad = rec(json!({"id": 1, "time": 5, "customer": "c", "products": [{"id": "A", "price": 3}]}));
-        assert_eq!(validate_record(Entity::Orders, &mut bad), vec!["`products` line 1 has no `quantity`"]);
+        assert_eq!(
+            r["products"],
+            json!([{"id": "A", "quantity": 2, "price": 3.0}])
+        );
+        let mut bad = rec(
+            json!({"id": 1, "time": 5, "customer": "c", "products": [{"id": "A", "price": 3}]}),
+        );
+        assert_eq!(
+            validate_record(Entity::Orders, &mut bad),
+            vec!["`products` line 1 has no `quantity`"]
+        );
     }
 }

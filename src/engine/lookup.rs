@@ -10,7 +10,9 @@ use serde_json::Value;
 pub fn key_string(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
     match v {
         Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(std::borrow::Cow::Owned(n.to_string())),
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            Some(std::borrow::Cow::Owned(n.to_string()))
+        }
         _ => None,
     }
 }
@@ -52,14 +54,21 @@ impl Table {
             let Some(key) = key.filter(|k| !k.is_empty()) else {
                 warnings.push(TableWarning {
                     row: i + 1,
-                    message: format!("row {} of `{}` has no key: it cannot be looked up", i + 1, t.name),
+                    message: format!(
+                        "row {} of `{}` has no key: it cannot be looked up",
+                        i + 1,
+                        t.name
+                    ),
                 });
                 continue;
             };
             if t.by_key.contains_key(&key) {
                 warnings.push(TableWarning {
                     row: i + 1,
-                    message: format!("duplicate key `{key}` in `{}`: the first row is kept", t.name),
+                    message: format!(
+                        "duplicate key `{key}` in `{}`: the first row is kept",
+                        t.name
+                    ),
                 });
                 continue;
             }
@@ -132,11 +141,23 @@ mod tests {
     use serde_json::json;
 
     fn cats() -> (Table, Vec<TableWarning>) {
-        let rows = [("A", ""), ("A.B", "A"), ("A.B.C", "A.B"), ("A.B", "A"), ("Z", "Q")];
+        let rows = [
+            ("A", ""),
+            ("A.B", "A"),
+            ("A.B.C", "A.B"),
+            ("A.B", "A"),
+            ("Z", "Q"),
+        ];
         Table::build(
             "cats",
             rows.iter()
-                .map(|(k, p)| (Some(k.to_string()), Some(p.to_string()), json!({"codice": k})))
+                .map(|(k, p)| {
+                    (
+                        Some(k.to_string()),
+                        Some(p.to_string()),
+                        json!({"codice": k}),
+                    )
+                })
                 .collect(),
             true,
         )

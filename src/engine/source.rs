@@ -29,7 +29,9 @@ impl Format {
             "json" => Format::Json,
             "ndjson" | "jsonl" => Format::Ndjson,
             "csv" | "txt" => Format::Csv { delimiter: None },
-            "tsv" | "tab" => Format::Csv { delimiter: Some(b'\t') },
+            "tsv" | "tab" => Format::Csv {
+                delimiter: Some(b'\t'),
+            },
             _ => return None,
         })
     }
@@ -40,9 +42,15 @@ impl Format {
             "json" => Format::Json,
             "ndjson" | "jsonl" => Format::Ndjson,
             "csv" => Format::Csv { delimiter: None },
-            "tsv" => Format::Csv { delimiter: Some(b'\t') },
-            "csv;" => Format::Csv { delimiter: Some(b';') },
-            "csv," => Format::Csv { delimiter: Some(b',') },
+            "tsv" => Format::Csv {
+                delimiter: Some(b'\t'),
+            },
+            "csv;" => Format::Csv {
+                delimiter: Some(b';'),
+            },
+            "csv," => Format::Csv {
+                delimiter: Some(b','),
+            },
             _ => return None,
         })
     }
@@ -73,9 +81,15 @@ impl std::fmt::Display for SourceError {
 /// A batch of raw records, in input order.
 pub enum Chunk {
     /// NDJSON lines: `buf` holds them back to back; `spans` has (line number, start, end).
-    Lines { buf: Vec<u8>, spans: Vec<(u64, usize, usize)> },
+    Lines {
+        buf: Vec<u8>,
+        spans: Vec<(u64, usize, usize)>,
+    },
     /// CSV rows with their line numbers (or the reason they could not be read).
-    Csv { headers: Arc<Vec<String>>, rows: Vec<(u64, Result<csv::ByteRecord, String>)> },
+    Csv {
+        headers: Arc<Vec<String>>,
+        rows: Vec<(u64, Result<csv::ByteRecord, String>)>,
+    },
     /// Records of a JSON array (1-based record numbers).
     Values(Vec<(u64, Value)>),
 }
@@ -107,7 +121,14 @@ impl Chunk {
             Chunk::Values(v) => v
                 .into_iter()
                 .map(|(i, v)| {
-                    let r = if v.is_object() { Ok(v) } else { Err(format!("record is {}, not an object", crate::functions::kind(&v))) };
+                    let r = if v.is_object() {
+                        Ok(v)
+                    } else {
+                        Err(format!(
+                            "record is {}, not an object",
+                            crate::functions::kind(&v)
+                        ))
+                    };
                     (i, r)
                 })
                 .collect(),
@@ -118,7 +139,10 @@ impl Chunk {
 fn decode_json_line(bytes: &[u8]) -> Result<Value, String> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(v @ Value::Object(_)) => Ok(v),
-        Ok(other) => Err(format!("line holds a JSON {}, not an object", crate::functions::kind(&other))),
+        Ok(other) => Err(format!(
+            "line holds a JSON {}, not an object",
+            crate::functions::kind(&other)
+        )),
         Err(e) => {
             if std::str::from_utf8(bytes).is_err() {
                 Err("line is not valid UTF-8: re-export the file as UTF-8".to_string())
@@ -144,7 +168,8 @@ fn decode_csv_row(headers: &[String], rec: &csv::ByteRecord) -> Result<Value, St
         if field.is_empty() {
             continue;
         }
-        let s = std::str::from_utf8(field).map_err(|_| format!("field `{h}` is not valid UTF-8: re-export the file as UTF-8"))?;
+        let s = std::str::from_utf8(field)
+            .map_err(|_| format!("field `{h}` is not valid UTF-8: re-export the file as UTF-8"))?;
         m.insert(h.clone(), Value::String(s.to_string()));
     }
     Ok(Value::Object(m))
@@ -158,20 +183,44 @@ pub struct SourceReader {
 }
 
 enum Inner {
-    Lines { reader: Box<dyn BufRead + Send>, line: u64, done: bool },
-    Csv { reader: csv::Reader<Box<dyn Read + Send>>, headers: Arc<Vec<String>>, done: bool, line_fix: u64 },
-    Values { items: std::vec::IntoIter<Value>, next: u64 },
+    Lines {
+        reader: Box<dyn BufRead + Send>,
+        line: u64,
+        done: bool,
+    },
+    Csv {
+        reader: csv::Reader<Box<dyn Read + Send>>,
+        headers: Arc<Vec<String>>,
+        done: bool,
+        line_fix: u64,
+    },
+    Values {
+        items: std::vec::IntoIter<Value>,
+        next: u64,
+    },
 }
 
 fn open(path: &Path) -> Result<File, SourceError> {
-    File::open(path).map_err(|e| SourceError { path: path.to_path_buf(), line: None, message: format!("cannot open: {e}") })
+    File::open(path).map_err(|e| SourceError {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!("cannot open: {e}"),
+    })
 }
 
 impl SourceReader {
     /// Opens a file. Checks now what can be checked without reading records: that it exists,
     /// is not empty, and (CSV) has a valid header; (JSON) parses as an array.
-    pub fn open(path: &Path, format: Format, chunk_size: usize) -> Result<SourceReader, SourceError> {
-        let err = |line: Option<u64>, message: String| SourceError { path: path.to_path_buf(), line, message };
+    pub fn open(
+        path: &Path,
+        format: Format,
+        chunk_size: usize,
+    ) -> Result<SourceReader, SourceError> {
+        let err = |line: Option<u64>, message: String| SourceError {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
         let file = open(path)?;
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
         if len == 0 {
@@ -179,9 +228,14 @@ impl SourceReader {
         }
         let inner = match format {
             Format::Ndjson => {
-                let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 20, file));
+                let mut reader: Box<dyn BufRead + Send> =
+                    Box::new(BufReader::with_capacity(1 << 20, file));
                 skip_bom(&mut reader).map_err(|e| err(None, format!("cannot read: {e}")))?;
-                Inner::Lines { reader, line: 0, done: false }
+                Inner::Lines {
+                    reader,
+                    line: 0,
+                    done: false,
+                }
             }
             Format::Json => {
                 let reader = BufReader::with_capacity(1 << 20, file);
@@ -190,33 +244,67 @@ impl SourceReader {
                 let Value::Array(items) = v else {
                     return Err(err(None, "a .json source must hold an array of records; use .ndjson for one record per line".into()));
                 };
-                Inner::Values { items: items.into_iter(), next: 1 }
+                Inner::Values {
+                    items: items.into_iter(),
+                    next: 1,
+                }
             }
             Format::Csv { delimiter } => {
                 let mut buffered = BufReader::with_capacity(1 << 20, file);
-                let head = buffered.fill_buf().map_err(|e| err(None, format!("cannot read: {e}")))?;
+                let head = buffered
+                    .fill_buf()
+                    .map_err(|e| err(None, format!("cannot read: {e}")))?;
                 let delim = delimiter.unwrap_or_else(|| detect_delimiter(head));
                 // The csv crate counts a CRLF record's line before its LF: correct for it.
-                let line_fix = u64::from(memchr::memchr(b'\n', head).is_some_and(|i| i > 0 && head[i - 1] == b'\r'));
+                let line_fix = u64::from(
+                    memchr::memchr(b'\n', head).is_some_and(|i| i > 0 && head[i - 1] == b'\r'),
+                );
                 let reader: Box<dyn Read + Send> = Box::new(buffered);
-                let mut csv = csv::ReaderBuilder::new().delimiter(delim).flexible(true).has_headers(true).from_reader(reader);
-                let raw = csv.byte_headers().map_err(|e| err(Some(1), format!("cannot read the header row: {e}")))?.clone();
+                let mut csv = csv::ReaderBuilder::new()
+                    .delimiter(delim)
+                    .flexible(true)
+                    .has_headers(true)
+                    .from_reader(reader);
+                let raw = csv
+                    .byte_headers()
+                    .map_err(|e| err(Some(1), format!("cannot read the header row: {e}")))?
+                    .clone();
                 let mut headers = Vec::with_capacity(raw.len());
                 for (i, h) in raw.iter().enumerate() {
-                    let h = std::str::from_utf8(h).map_err(|_| err(Some(1), format!("header column {} is not valid UTF-8", i + 1)))?;
+                    let h = std::str::from_utf8(h).map_err(|_| {
+                        err(
+                            Some(1),
+                            format!("header column {} is not valid UTF-8", i + 1),
+                        )
+                    })?;
                     let h = h.trim_start_matches('\u{feff}').trim().to_string();
                     if h.is_empty() {
-                        return Err(err(Some(1), format!("header column {} is empty: every column needs a name", i + 1)));
+                        return Err(err(
+                            Some(1),
+                            format!(
+                                "header column {} is empty: every column needs a name",
+                                i + 1
+                            ),
+                        ));
                     }
                     if headers.contains(&h) {
                         return Err(err(Some(1), format!("header column `{h}` appears twice")));
                     }
                     headers.push(h);
                 }
-                Inner::Csv { reader: csv, headers: Arc::new(headers), done: false, line_fix }
+                Inner::Csv {
+                    reader: csv,
+                    headers: Arc::new(headers),
+                    done: false,
+                    line_fix,
+                }
             }
         };
-        Ok(SourceReader { path: path.to_path_buf(), inner, chunk_size: chunk_size.max(1) })
+        Ok(SourceReader {
+            path: path.to_path_buf(),
+            inner,
+            chunk_size: chunk_size.max(1),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -254,13 +342,26 @@ impl SourceReader {
                         }
                         Err(e) => {
                             *done = true;
-                            return Some(Err(SourceError { path: self.path.clone(), line: Some(*line + 1), message: format!("read error: {e}") }));
+                            return Some(Err(SourceError {
+                                path: self.path.clone(),
+                                line: Some(*line + 1),
+                                message: format!("read error: {e}"),
+                            }));
                         }
                     }
                 }
-                if spans.is_empty() { None } else { Some(Ok(Chunk::Lines { buf, spans })) }
+                if spans.is_empty() {
+                    None
+                } else {
+                    Some(Ok(Chunk::Lines { buf, spans }))
+                }
             }
-            Inner::Csv { reader, headers, done, line_fix } => {
+            Inner::Csv {
+                reader,
+                headers,
+                done,
+                line_fix,
+            } => {
                 if *done {
                     return None;
                 }
@@ -283,13 +384,24 @@ impl SourceReader {
                             let line = e.position().map_or(0, |p| p.line()) + *line_fix;
                             if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                                 *done = true;
-                                return Some(Err(SourceError { path: self.path.clone(), line: Some(line), message: format!("read error: {e}") }));
+                                return Some(Err(SourceError {
+                                    path: self.path.clone(),
+                                    line: Some(line),
+                                    message: format!("read error: {e}"),
+                                }));
                             }
                             rows.push((line, Err(format!("unreadable CSV row: {e}"))));
                         }
                     }
                 }
-                if rows.is_empty() { None } else { Some(Ok(Chunk::Csv { headers: headers.clone(), rows })) }
+                if rows.is_empty() {
+                    None
+                } else {
+                    Some(Ok(Chunk::Csv {
+                        headers: headers.clone(),
+                        rows,
+                    }))
+                }
             }
             Inner::Values { items, next } => {
                 let mut out = Vec::with_capacity(n);
@@ -297,7 +409,11 @@ impl SourceReader {
                     out.push((*next, v));
                     *next += 1;
                 }
-                if out.is_empty() { None } else { Some(Ok(Chunk::Values(out))) }
+                if out.is_empty() {
+                    None
+                } else {
+                    Some(Ok(Chunk::Values(out)))
+                }
             }
         }
     }
@@ -327,11 +443,18 @@ fn detect_delimiter(head: &[u8]) -> u8 {
             }
         }
     }
-    counts.iter().max_by_key(|c| c.1).filter(|c| c.1 > 0).map_or(b',', |c| c.0)
+    counts
+        .iter()
+        .max_by_key(|c| c.1)
+        .filter(|c| c.1 > 0)
+        .map_or(b',', |c| c.0)
 }
 
 /// Reads a whole source (for lookup tables).
-pub fn read_all(path: &Path, format: Format) -> Result<Vec<(u64, Result<Value, String>)>, SourceError> {
+pub fn read_all(
+    path: &Path,
+    format: Format,
+) -> Result<Vec<(u64, Result<Value, String>)>, SourceError> {
     let mut reader = SourceReader::open(path, format, 4096)?;
     let mut out = Vec::new();
     while let Some(chunk) = reader.next_chunk() {
@@ -349,20 +472,52 @@ mod tests {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
         let p = dir.path().join(name);
         let mut f = File::create(&p).unwrap_or_else(|e| panic!("create: {e}"));
-        f.write_all(content).unwrap_or_else(|e| panic!("write: {e}"));
+        f.write_all(content)
+            .unwrap_or_else(|e| panic!("write: {e}"));
         (dir, p)
     }
 
     #[test]
     fn csv_with_bom_quotes_newlines_and_bad_rows() {
-        let (_d, p) = file("a.csv", "\u{feff}codice;html;n\r\nA;\"<p>x\r\ny</p>\";1\r\nB;;2\r\nC;3\r\n".as_bytes());
+        let (_d, p) = file(
+            "a.csv",
+            "\u{feff}codice;html;n\r\nA;\"<p>x\r\ny</p>\";1\r\nB;;2\r\nC;3\r\n".as_bytes(),
+        );
         let rows = read_all(&p, Format::Csv { delimiter: None }).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0].1.as_ref().ok().and_then(|v| v.get("html")).and_then(Value::as_str), Some("<p>x\r\ny</p>"));
-        assert_eq!(rows[0].1.as_ref().ok().and_then(|v| v.get("codice")).and_then(Value::as_str), Some("A"));
-        assert!(rows[1].1.as_ref().ok().is_some_and(|v| v.get("html").is_none()), "empty cell is missing");
+        assert_eq!(
+            rows[0]
+                .1
+                .as_ref()
+                .ok()
+                .and_then(|v| v.get("html"))
+                .and_then(Value::as_str),
+            Some("<p>x\r\ny</p>")
+        );
+        assert_eq!(
+            rows[0]
+                .1
+                .as_ref()
+                .ok()
+                .and_then(|v| v.get("codice"))
+                .and_then(Value::as_str),
+            Some("A")
+        );
+        assert!(
+            rows[1]
+                .1
+                .as_ref()
+                .ok()
+                .is_some_and(|v| v.get("html").is_none()),
+            "empty cell is missing"
+        );
         assert_eq!(rows[2].0, 5);
-        assert!(rows[2].1.as_ref().is_err_and(|e| e.contains("2 fields but the header has 3")));
+        assert!(
+            rows[2]
+                .1
+                .as_ref()
+                .is_err_and(|e| e.contains("2 fields but the header has 3"))
+        );
     }
 
     #[test]
@@ -371,16 +526,35 @@ mod tests {
         let rows = read_all(&p, Format::Ndjson).unwrap_or_else(|e| panic!("{e}"));
         let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
         assert_eq!(lines, vec![1, 3, 4, 5]);
-        assert!(rows[1].1.as_ref().is_err_and(|e| e.contains("malformed JSON")));
-        assert!(rows[2].1.as_ref().is_err_and(|e| e.contains("not an object")));
+        assert!(
+            rows[1]
+                .1
+                .as_ref()
+                .is_err_and(|e| e.contains("malformed JSON"))
+        );
+        assert!(
+            rows[2]
+                .1
+                .as_ref()
+                .is_err_and(|e| e.contains("not an object"))
+        );
         assert!(rows[3].1.as_ref().is_err_and(|e| e.contains("UTF-8")));
     }
 
     #[test]
     fn empty_and_missing_files_are_errors() {
         let (_d, p) = file("e.ndjson", b"");
-        assert!(SourceReader::open(&p, Format::Ndjson, 10).is_err_and(|e| e.message.contains("empty")));
-        assert!(SourceReader::open(Path::new("/nonexistent/x.csv"), Format::Csv { delimiter: None }, 10).is_err());
+        assert!(
+            SourceReader::open(&p, Format::Ndjson, 10).is_err_and(|e| e.message.contains("empty"))
+        );
+        assert!(
+            SourceReader::open(
+                Path::new("/nonexistent/x.csv"),
+                Format::Csv { delimiter: None },
+                10
+            )
+            .is_err()
+        );
     }
 
     #[test]

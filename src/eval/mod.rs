@@ -27,7 +27,11 @@ pub struct Env<'a> {
 
 impl Env<'static> {
     pub fn empty() -> Env<'static> {
-        Env { slots: &[], rows: &[], tables: &[] }
+        Env {
+            slots: &[],
+            rows: &[],
+            tables: &[],
+        }
     }
 }
 
@@ -40,7 +44,10 @@ pub struct EvalError {
 
 impl EvalError {
     fn new(message: impl Into<String>, span: Span) -> EvalError {
-        EvalError { message: message.into(), span: Some(span) }
+        EvalError {
+            message: message.into(),
+            span: Some(span),
+        }
     }
 }
 
@@ -53,8 +60,16 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
         CExpr::Current => Ok(cur.clone()),
         CExpr::Rows => Ok(Value::Array(env.rows.to_vec())),
         CExpr::Slot(i) => Ok(env.slots.get(*i).cloned().unwrap_or(Value::Null)),
-        CExpr::Path { base, steps, projects } => eval_path(base, steps, *projects, cur, env),
-        CExpr::List(items) => items.iter().map(|i| eval(i, cur, env)).collect::<Result<Vec<_>, _>>().map(Value::Array),
+        CExpr::Path {
+            base,
+            steps,
+            projects,
+        } => eval_path(base, steps, *projects, cur, env),
+        CExpr::List(items) => items
+            .iter()
+            .map(|i| eval(i, cur, env))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
         CExpr::Object(entries) => {
             let mut m = Map::with_capacity(entries.len());
             for (k, v) in entries {
@@ -62,7 +77,13 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
             }
             Ok(Value::Object(m))
         }
-        CExpr::Call { f, table, args, map_first, span } => {
+        CExpr::Call {
+            f,
+            table,
+            args,
+            map_first,
+            span,
+        } => {
             let mut vals = Vec::with_capacity(args.len());
             for a in args {
                 vals.push(eval(a, cur, env)?);
@@ -103,10 +124,20 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
                 UnOp::Neg => match &v {
                     Value::Null => Ok(Value::Null),
                     Value::Number(n) => match n.as_i64() {
-                        Some(i) => Ok(i.checked_neg().map(Value::from).unwrap_or_else(|| float_or_null(-(i as f64)))),
+                        Some(i) => Ok(i
+                            .checked_neg()
+                            .map(Value::from)
+                            .unwrap_or_else(|| float_or_null(-(i as f64)))),
                         None => Ok(float_or_null(-n.as_f64().unwrap_or(0.0))),
                     },
-                    other => Err(EvalError::new(format!("`-` needs a number, got {} {}", functions::kind(other), functions::show(other)), *span)),
+                    other => Err(EvalError::new(
+                        format!(
+                            "`-` needs a number, got {} {}",
+                            functions::kind(other),
+                            functions::show(other)
+                        ),
+                        *span,
+                    )),
                 },
             }
         }
@@ -139,7 +170,9 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
 }
 
 fn float_or_null(f: f64) -> Value {
-    serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null)
+    serde_json::Number::from_f64(f)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
 /// `true` is true, `false` and null are false, anything else is an error.
@@ -148,7 +181,11 @@ fn truthy(v: &Value, span: Span, what: &str) -> Result<bool, EvalError> {
         Value::Bool(b) => Ok(*b),
         Value::Null => Ok(false),
         other => Err(EvalError::new(
-            format!("{what} must be a bool, got {} {}", functions::kind(other), functions::show(other)),
+            format!(
+                "{what} must be a bool, got {} {}",
+                functions::kind(other),
+                functions::show(other)
+            ),
             span,
         )),
     }
@@ -161,9 +198,13 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
             (Some(i), Some(j)) => i == j,
             _ => x.as_f64() == y.as_f64(),
         },
-        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b)),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b))
+        }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
         }
         _ => a == b,
     }
@@ -173,7 +214,11 @@ fn binary(op: BinOp, a: &CExpr, b: &CExpr, span: Span, cur: &Value, env: &Env) -
     match op {
         BinOp::Coalesce => {
             let l = eval(a, cur, env)?;
-            return if l.is_null() { eval(b, cur, env) } else { Ok(l) };
+            return if l.is_null() {
+                eval(b, cur, env)
+            } else {
+                Ok(l)
+            };
         }
         BinOp::And => {
             let l = eval(a, cur, env)?;
@@ -220,7 +265,10 @@ fn binary(op: BinOp, a: &CExpr, b: &CExpr, span: Span, cur: &Value, env: &Env) -
             let ord = match (&l, &r) {
                 (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
                     (Some(i), Some(j)) => Some(i.cmp(&j)),
-                    _ => x.as_f64().zip(y.as_f64()).and_then(|(p, q)| p.partial_cmp(&q)),
+                    _ => x
+                        .as_f64()
+                        .zip(y.as_f64())
+                        .and_then(|(p, q)| p.partial_cmp(&q)),
                 },
                 (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
                 _ => None,
@@ -238,7 +286,11 @@ fn binary(op: BinOp, a: &CExpr, b: &CExpr, span: Span, cur: &Value, env: &Env) -
                 Value::String(s) => Ok(s.clone()),
                 Value::Number(_) | Value::Bool(_) => Ok(v.to_string()),
                 other => Err(EvalError::new(
-                    format!("`~` joins text, got {} {}", functions::kind(other), functions::show(other)),
+                    format!(
+                        "`~` joins text, got {} {}",
+                        functions::kind(other),
+                        functions::show(other)
+                    ),
                     span,
                 )),
             };
@@ -258,7 +310,9 @@ fn binary(op: BinOp, a: &CExpr, b: &CExpr, span: Span, cur: &Value, env: &Env) -
 
 /// Arithmetic on two numbers; None when they are not both numbers.
 fn arith(op: BinOp, l: &Value, r: &Value, span: Span) -> Option<R> {
-    let (Value::Number(x), Value::Number(y)) = (l, r) else { return None };
+    let (Value::Number(x), Value::Number(y)) = (l, r) else {
+        return None;
+    };
     if let (Some(i), Some(j), false) = (x.as_i64(), y.as_i64(), op == BinOp::Div) {
         let res = match op {
             BinOp::Add => i.checked_add(j),
@@ -278,12 +332,19 @@ fn arith(op: BinOp, l: &Value, r: &Value, span: Span) -> Option<R> {
         BinOp::Sub => p - q,
         BinOp::Mul => p * q,
         BinOp::Div | BinOp::Rem if q == 0.0 => {
-            return Some(Err(EvalError::new(format!("`{}` by zero", op.symbol()), span)));
+            return Some(Err(EvalError::new(
+                format!("`{}` by zero", op.symbol()),
+                span,
+            )));
         }
         BinOp::Div => p / q,
         _ => p % q,
     };
-    Some(serde_json::Number::from_f64(v).map(Value::Number).ok_or_else(|| EvalError::new("the result is not a finite number", span)))
+    Some(
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| EvalError::new("the result is not a finite number", span)),
+    )
 }
 
 fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Value, env: &Env) -> R {
@@ -305,7 +366,9 @@ fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Value, env: &En
         walk(base_ref, steps, cur, env, &mut out)?;
         Ok(Value::Array(out))
     } else {
-        Ok(get_ref(base_ref, steps, cur, env)?.cloned().unwrap_or(Value::Null))
+        Ok(get_ref(base_ref, steps, cur, env)?
+            .cloned()
+            .unwrap_or(Value::Null))
     }
 }
 
@@ -321,7 +384,12 @@ fn index<'v>(v: &'v Value, idx: &Value) -> Option<&'v Value> {
     }
 }
 
-fn get_ref<'v>(v: &'v Value, steps: &[Step], cur: &Value, env: &Env) -> Result<Option<&'v Value>, EvalError> {
+fn get_ref<'v>(
+    v: &'v Value,
+    steps: &[Step],
+    cur: &Value,
+    env: &Env,
+) -> Result<Option<&'v Value>, EvalError> {
     let mut v = v;
     for s in steps {
         let next = match s {
@@ -337,7 +405,13 @@ fn get_ref<'v>(v: &'v Value, steps: &[Step], cur: &Value, env: &Env) -> Result<O
     Ok(Some(v))
 }
 
-fn walk(v: &Value, steps: &[Step], cur: &Value, env: &Env, out: &mut Vec<Value>) -> Result<(), EvalError> {
+fn walk(
+    v: &Value,
+    steps: &[Step],
+    cur: &Value,
+    env: &Env,
+    out: &mut Vec<Value>,
+) -> Result<(), EvalError> {
     let Some((step, rest)) = steps.split_first() else {
         if !v.is_null() {
             out.push(v.clone());

@@ -22,7 +22,10 @@ pub enum Outcome {
     Written(Map<String, Value>),
     /// A `where` did not hold (its span).
     Filtered(Span),
-    Rejected { id: Option<Value>, reasons: Vec<Reason> },
+    Rejected {
+        id: Option<Value>,
+        reasons: Vec<Reason>,
+    },
 }
 
 /// Maps one record. `rows` is the group's rows in a grouped block (`record` is then the first
@@ -31,20 +34,31 @@ pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[T
     let mut slots = vec![Value::Null; block.slots];
     let mut reasons = Vec::new();
     if let Some(filter) = &block.filter {
-        let env = Env { slots: &slots, rows, tables };
+        let env = Env {
+            slots: &slots,
+            rows,
+            tables,
+        };
         match eval(filter, record, &env) {
             Ok(Value::Bool(true)) => {}
             Ok(Value::Bool(false) | Value::Null) => return Outcome::Filtered(block.span),
             Ok(other) => {
                 reasons.push(Reason {
                     attribute: None,
-                    message: format!("the `where` condition gave {} instead of a bool", crate::functions::show(&other)),
+                    message: format!(
+                        "the `where` condition gave {} instead of a bool",
+                        crate::functions::show(&other)
+                    ),
                     span: None,
                 });
                 return Outcome::Rejected { id: None, reasons };
             }
             Err(e) => {
-                reasons.push(Reason { attribute: None, message: e.message, span: e.span });
+                reasons.push(Reason {
+                    attribute: None,
+                    message: e.message,
+                    span: e.span,
+                });
                 return Outcome::Rejected { id: None, reasons };
             }
         }
@@ -53,7 +67,11 @@ pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[T
     for op in &block.ops {
         match op {
             Op::Let { slot, expr } | Op::Assign { slot, expr, .. } => {
-                let env = Env { slots: &slots, rows, tables };
+                let env = Env {
+                    slots: &slots,
+                    rows,
+                    tables,
+                };
                 match eval(expr, record, &env) {
                     Ok(v) => slots[*slot] = v,
                     Err(e) => {
@@ -61,39 +79,69 @@ pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[T
                             Op::Assign { name, .. } => Some(name.clone()),
                             _ => None,
                         };
-                        reasons.push(Reason { attribute, message: e.message, span: e.span });
+                        reasons.push(Reason {
+                            attribute,
+                            message: e.message,
+                            span: e.span,
+                        });
                     }
                 }
             }
             Op::Spread { expr, span } => {
-                let env = Env { slots: &slots, rows, tables };
+                let env = Env {
+                    slots: &slots,
+                    rows,
+                    tables,
+                };
                 match eval(expr, record, &env) {
                     Ok(Value::Object(m)) => spreads.push(m),
                     Ok(Value::Null) => {}
                     Ok(other) => reasons.push(Reason {
                         attribute: None,
-                        message: format!("`...` needs an object, got {}", crate::functions::show(&other)),
+                        message: format!(
+                            "`...` needs an object, got {}",
+                            crate::functions::show(&other)
+                        ),
                         span: Some(*span),
                     }),
-                    Err(e) => reasons.push(Reason { attribute: None, message: e.message, span: e.span }),
+                    Err(e) => reasons.push(Reason {
+                        attribute: None,
+                        message: e.message,
+                        span: e.span,
+                    }),
                 }
             }
             Op::Where { expr, span } => {
-                let env = Env { slots: &slots, rows, tables };
+                let env = Env {
+                    slots: &slots,
+                    rows,
+                    tables,
+                };
                 match eval(expr, record, &env) {
                     Ok(Value::Bool(true)) => {}
                     Ok(Value::Bool(false) | Value::Null) => return Outcome::Filtered(*span),
                     Ok(other) => reasons.push(Reason {
                         attribute: None,
-                        message: format!("`where` gave {} instead of a bool", crate::functions::show(&other)),
+                        message: format!(
+                            "`where` gave {} instead of a bool",
+                            crate::functions::show(&other)
+                        ),
                         span: Some(*span),
                     }),
-                    Err(e) => reasons.push(Reason { attribute: None, message: e.message, span: e.span }),
+                    Err(e) => reasons.push(Reason {
+                        attribute: None,
+                        message: e.message,
+                        span: e.span,
+                    }),
                 }
             }
         }
     }
-    let id = block.id_slot.and_then(|s| slots.get(s)).filter(|v| !v.is_null()).cloned();
+    let id = block
+        .id_slot
+        .and_then(|s| slots.get(s))
+        .filter(|v| !v.is_null())
+        .cloned();
     let mut out = Map::with_capacity(block.ops.len() + 8);
     for op in &block.ops {
         if let Op::Assign { slot, name, .. } = op {
@@ -115,10 +163,18 @@ pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[T
             out.insert(name, v);
         }
     }
-    reasons.extend(clerk::validate_record(block.entity, &mut out).into_iter().map(|message| Reason {
-        attribute: None,
-        message,
-        span: None,
-    }));
-    if reasons.is_empty() { Outcome::Written(out) } else { Outcome::Rejected { id, reasons } }
+    reasons.extend(
+        clerk::validate_record(block.entity, &mut out)
+            .into_iter()
+            .map(|message| Reason {
+                attribute: None,
+                message,
+                span: None,
+            }),
+    );
+    if reasons.is_empty() {
+        Outcome::Written(out)
+    } else {
+        Outcome::Rejected { id, reasons }
+    }
 }

@@ -38,13 +38,28 @@ pub struct Param {
 
 impl Param {
     pub const fn req(name: &'static str, ty: Ty) -> Param {
-        Param { name, ty, required: true, kind: ParamKind::Value }
+        Param {
+            name,
+            ty,
+            required: true,
+            kind: ParamKind::Value,
+        }
     }
     pub const fn opt(name: &'static str, ty: Ty) -> Param {
-        Param { name, ty, required: false, kind: ParamKind::Value }
+        Param {
+            name,
+            ty,
+            required: false,
+            kind: ParamKind::Value,
+        }
     }
     pub const fn table(name: &'static str) -> Param {
-        Param { name, ty: Ty::ANY, required: true, kind: ParamKind::Table }
+        Param {
+            name,
+            ty: Ty::ANY,
+            required: true,
+            kind: ParamKind::Table,
+        }
     }
 }
 

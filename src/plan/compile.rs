@@ -33,8 +33,12 @@ pub fn compile(file: &File, opts: &CompileOptions) -> (Option<Program>, Vec<Diag
         if !c.vars_read.contains(name) {
             let known: Vec<&str> = c.vars_read.iter().map(String::as_str).collect();
             c.diags.push(
-                Diagnostic::warning(codes::UNUSED_VAR, Span::default(), format!("--var `{name}` is given but the mapping never reads it"))
-                    .hint_opt(suggest::did_you_mean(name, known)),
+                Diagnostic::warning(
+                    codes::UNUSED_VAR,
+                    Span::default(),
+                    format!("--var `{name}` is given but the mapping never reads it"),
+                )
+                .hint_opt(suggest::did_you_mean(name, known)),
             );
         }
     }
@@ -44,19 +48,30 @@ pub fn compile(file: &File, opts: &CompileOptions) -> (Option<Program>, Vec<Diag
 
 /// Compiles a lone expression with no record context beyond `.` (function examples, tests).
 /// `tables` names the lookup tables it may use, in id order.
-pub fn compile_expr(expr: &Expr, tables: &[&str], opts: &CompileOptions) -> Result<CExpr, Vec<Diagnostic>> {
+pub fn compile_expr(
+    expr: &Expr,
+    tables: &[&str],
+    opts: &CompileOptions,
+) -> Result<CExpr, Vec<Diagnostic>> {
     let mut c = Compiler::new(opts);
     for (i, t) in tables.iter().enumerate() {
         c.tables.insert(t.to_string(), (i, Span::default()));
     }
     let mut scope = Scope::record();
     let (e, _) = c.expr(expr, &mut scope);
-    if c.diags.iter().any(Diagnostic::is_error) { Err(c.diags) } else { Ok(e) }
+    if c.diags.iter().any(Diagnostic::is_error) {
+        Err(c.diags)
+    } else {
+        Ok(e)
+    }
 }
 
 #[derive(Clone)]
 enum Binding {
-    Slot { slot: usize, ty: Ty },
+    Slot {
+        slot: usize,
+        ty: Ty,
+    },
     /// An attribute assigned later in the block (for E010).
     Later,
 }
@@ -73,10 +88,19 @@ struct Scope {
 
 impl Scope {
     fn file() -> Scope {
-        Scope { has_record: false, grouped: false, locals: HashMap::new(), slots: 0, tables_used: Vec::new() }
+        Scope {
+            has_record: false,
+            grouped: false,
+            locals: HashMap::new(),
+            slots: 0,
+            tables_used: Vec::new(),
+        }
     }
     fn record() -> Scope {
-        Scope { has_record: true, ..Scope::file() }
+        Scope {
+            has_record: true,
+            ..Scope::file()
+        }
     }
 }
 
@@ -105,7 +129,10 @@ impl<'o> Compiler<'o> {
     }
 
     fn file(&mut self, file: &File) -> Program {
-        let mut program = Program { tables: Vec::new(), blocks: Vec::new() };
+        let mut program = Program {
+            tables: Vec::new(),
+            blocks: Vec::new(),
+        };
         self.sources = file
             .items
             .iter()
@@ -119,9 +146,13 @@ impl<'o> Compiler<'o> {
             if let Item::Lookup(l) = item {
                 if self.tables.contains_key(&l.name.name) {
                     self.diags.push(
-                        Diagnostic::error(codes::DUPLICATE, l.name.span, format!("lookup table `{}` is declared twice", l.name.name))
-                            .label("second declaration")
-                            .hint("remove one of the declarations"),
+                        Diagnostic::error(
+                            codes::DUPLICATE,
+                            l.name.span,
+                            format!("lookup table `{}` is declared twice", l.name.name),
+                        )
+                        .label("second declaration")
+                        .hint("remove one of the declarations"),
                     );
                     continue;
                 }
@@ -130,7 +161,12 @@ impl<'o> Compiler<'o> {
                 let mut scope = Scope::record();
                 let (key, _) = self.expr(&l.key, &mut scope);
                 let parent = l.parent.as_ref().map(|p| self.expr(p, &mut scope).0);
-                program.tables.push(TablePlan { name: l.name.name.clone(), key, parent, span: l.span });
+                program.tables.push(TablePlan {
+                    name: l.name.name.clone(),
+                    key,
+                    parent,
+                    span: l.span,
+                });
             }
         }
         let mut seen_entities: HashMap<Entity, Span> = HashMap::new();
@@ -139,8 +175,12 @@ impl<'o> Compiler<'o> {
                 Item::Let(l) => {
                     if self.globals.contains_key(&l.name.name) {
                         self.diags.push(
-                            Diagnostic::error(codes::DUPLICATE, l.name.span, format!("`{}` is defined twice", l.name.name))
-                                .hint("give the second `let` another name"),
+                            Diagnostic::error(
+                                codes::DUPLICATE,
+                                l.name.span,
+                                format!("`{}` is defined twice", l.name.name),
+                            )
+                            .hint("give the second `let` another name"),
                         );
                         continue;
                     }
@@ -162,9 +202,13 @@ impl<'o> Compiler<'o> {
                     if let Some(plan) = self.block(b) {
                         if seen_entities.contains_key(&plan.entity) {
                             self.diags.push(
-                                Diagnostic::error(codes::DUPLICATE, b.entity.span, format!("a second `{}` block", b.entity.name))
-                                    .label("another block already maps this type")
-                                    .hint("one block per Clerk type: merge the two blocks"),
+                                Diagnostic::error(
+                                    codes::DUPLICATE,
+                                    b.entity.span,
+                                    format!("a second `{}` block", b.entity.name),
+                                )
+                                .label("another block already maps this type")
+                                .hint("one block per Clerk type: merge the two blocks"),
                             );
                             continue;
                         }
@@ -175,7 +219,9 @@ impl<'o> Compiler<'o> {
             }
         }
         for t in &program.tables {
-            let Some((id, span)) = self.tables.get(&t.name) else { continue };
+            let Some((id, span)) = self.tables.get(&t.name) else {
+                continue;
+            };
             if !self.tables_read.contains(id) {
                 self.diags.push(
                     Diagnostic::warning(codes::UNUSED_LOOKUP, *span, format!("lookup table `{}` is never used", t.name))
@@ -194,9 +240,13 @@ impl<'o> Compiler<'o> {
                 let hint = suggest::did_you_mean(&b.entity.name, names)
                     .unwrap_or_else(|| format!("use one of {}", names.join(", ")));
                 self.diags.push(
-                    Diagnostic::error(codes::UNKNOWN_ENTITY, b.entity.span, format!("unknown Clerk type `{}`", b.entity.name))
-                        .label("not a Clerk type")
-                        .hint(hint),
+                    Diagnostic::error(
+                        codes::UNKNOWN_ENTITY,
+                        b.entity.span,
+                        format!("unknown Clerk type `{}`", b.entity.name),
+                    )
+                    .label("not a Clerk type")
+                    .hint(hint),
                 );
                 None
             }
@@ -206,7 +256,10 @@ impl<'o> Compiler<'o> {
         // Attributes assigned anywhere in the block, for "used before assigned".
         for s in &b.stmts {
             if let Stmt::Assign { name, .. } = s {
-                scope.locals.entry(name.name.clone()).or_insert(Binding::Later);
+                scope
+                    .locals
+                    .entry(name.name.clone())
+                    .or_insert(Binding::Later);
             }
         }
         let group_by = b.group_by.as_ref().map(|g| {
@@ -233,25 +286,38 @@ impl<'o> Compiler<'o> {
             match s {
                 Stmt::Let(l) => {
                     let (expr, ty) = self.expr(&l.value, &mut scope);
-                    if matches!(scope.locals.get(&l.name.name), Some(Binding::Slot { .. } | Binding::Later)) {
+                    if matches!(
+                        scope.locals.get(&l.name.name),
+                        Some(Binding::Slot { .. } | Binding::Later)
+                    ) {
                         self.diags.push(
-                            Diagnostic::error(codes::DUPLICATE, l.name.span, format!("`{}` is already defined in this block", l.name.name))
-                                .hint("give the `let` another name"),
+                            Diagnostic::error(
+                                codes::DUPLICATE,
+                                l.name.span,
+                                format!("`{}` is already defined in this block", l.name.name),
+                            )
+                            .hint("give the `let` another name"),
                         );
                         continue;
                     }
                     let slot = scope.slots;
                     scope.slots += 1;
-                    scope.locals.insert(l.name.name.clone(), Binding::Slot { slot, ty });
+                    scope
+                        .locals
+                        .insert(l.name.name.clone(), Binding::Slot { slot, ty });
                     ops.push(Op::Let { slot, expr });
                 }
                 Stmt::Assign { name, value } => {
                     let (expr, ty) = self.expr(value, &mut scope);
                     if assigned.contains_key(&name.name) {
                         self.diags.push(
-                            Diagnostic::error(codes::DUPLICATE, name.span, format!("attribute `{}` is assigned twice", name.name))
-                                .label("second assignment")
-                                .hint("remove one, or combine them with `??`"),
+                            Diagnostic::error(
+                                codes::DUPLICATE,
+                                name.span,
+                                format!("attribute `{}` is assigned twice", name.name),
+                            )
+                            .label("second assignment")
+                            .hint("remove one, or combine them with `??`"),
                         );
                         continue;
                     }
@@ -261,20 +327,30 @@ impl<'o> Compiler<'o> {
                     }
                     let slot = scope.slots;
                     scope.slots += 1;
-                    scope.locals.insert(name.name.clone(), Binding::Slot { slot, ty });
+                    scope
+                        .locals
+                        .insert(name.name.clone(), Binding::Slot { slot, ty });
                     assigned.insert(name.name.clone(), (slot, name.span, ty));
                     order.push(name.name.clone());
                     if name.name == "id" {
                         id_slot = Some(slot);
                     }
-                    ops.push(Op::Assign { slot, name: name.name.clone(), expr });
+                    ops.push(Op::Assign {
+                        slot,
+                        name: name.name.clone(),
+                        expr,
+                    });
                 }
                 Stmt::Spread { value, span } => {
                     let (expr, ty) = self.expr(value, &mut scope);
                     if !ty.intersects(Ty::OBJECT.or(Ty::NULL)) {
                         self.diags.push(
-                            Diagnostic::error(codes::TYPE_MISMATCH, value.span, format!("`...` spreads an object, but this is {ty}"))
-                                .hint("spread an object such as `.attributi`"),
+                            Diagnostic::error(
+                                codes::TYPE_MISMATCH,
+                                value.span,
+                                format!("`...` spreads an object, but this is {ty}"),
+                            )
+                            .hint("spread an object such as `.attributi`"),
                         );
                     }
                     ops.push(Op::Spread { expr, span: *span });
@@ -294,16 +370,27 @@ impl<'o> Compiler<'o> {
             .map(|f| f.name)
             .collect();
         if !missing.is_empty() {
-            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            let list = missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let plural = if missing.len() == 1 { "" } else { "s" };
             self.diags.push(
                 Diagnostic::error(
                     codes::MISSING_REQUIRED,
                     b.header,
-                    format!("`{}` block lacks the required attribute{plural} {list}", entity.name()),
+                    format!(
+                        "`{}` block lacks the required attribute{plural} {list}",
+                        entity.name()
+                    ),
                 )
                 .label("in this block")
-                .hint(format!("Clerk needs {list} on every {}: add `{} = ...`", entity.name().trim_end_matches('s'), missing[0])),
+                .hint(format!(
+                    "Clerk needs {list} on every {}: add `{} = ...`",
+                    entity.name().trim_end_matches('s'),
+                    missing[0]
+                )),
             );
         }
         let mut tables = scope.tables_used;
@@ -328,24 +415,38 @@ impl<'o> Compiler<'o> {
         }
         let fixed = functions::string::normalize_attribute_name(&name.name);
         self.diags.push(
-            Diagnostic::error(codes::BAD_ATTRIBUTE_NAME, name.span, format!("attribute name `{}` would be ignored by Clerk", name.name))
-                .label("only letters, digits and `_` are allowed")
-                .hint(format!("rename it `{fixed}`")),
+            Diagnostic::error(
+                codes::BAD_ATTRIBUTE_NAME,
+                name.span,
+                format!("attribute name `{}` would be ignored by Clerk", name.name),
+            )
+            .label("only letters, digits and `_` are allowed")
+            .hint(format!("rename it `{fixed}`")),
         );
     }
 
     fn check_contract_type(&mut self, entity: Entity, name: &Ident, ty: Ty, span: Span) {
-        let Some(spec) = entity.field(&name.name) else { return };
+        let Some(spec) = entity.field(&name.name) else {
+            return;
+        };
         let want = spec.kind.ty();
         if ty.without(Ty::NULL).is_never() || ty.intersects(want) {
             return;
         }
-        let hint = if ty.contains(Ty::STRING) { spec.kind.fix_hint() } else { None };
+        let hint = if ty.contains(Ty::STRING) {
+            spec.kind.fix_hint()
+        } else {
+            None
+        };
         self.diags.push(
             Diagnostic::error(
                 codes::TYPE_MISMATCH,
                 span,
-                format!("`{}` must be {}, but this expression gives {ty}", name.name, spec.kind.describe()),
+                format!(
+                    "`{}` must be {}, but this expression gives {ty}",
+                    name.name,
+                    spec.kind.describe()
+                ),
             )
             .label(format!("this is {ty}"))
             .hint_opt(hint.map(String::from)),
@@ -355,8 +456,12 @@ impl<'o> Compiler<'o> {
     fn expect_bool(&mut self, _e: &CExpr, ty: Ty, span: Span, what: &str) {
         if !ty.intersects(Ty::BOOL.or(Ty::NULL)) {
             self.diags.push(
-                Diagnostic::error(codes::TYPE_MISMATCH, span, format!("{what} must be a bool, but this is {ty}"))
-                    .hint("compare it, e.g. `.pubblicato == \"SI\"`"),
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    span,
+                    format!("{what} must be a bool, but this is {ty}"),
+                )
+                .hint("compare it, e.g. `.pubblicato == \"SI\"`"),
             );
         }
     }
@@ -371,29 +476,43 @@ impl<'o> Compiler<'o> {
                 self.fold(CExpr::List(items), Ty::LIST, e.span)
             }
             ExprKind::Object(entries) => {
-                let entries = entries.iter().map(|(k, v)| (k.clone(), self.expr(v, scope).0)).collect();
+                let entries = entries
+                    .iter()
+                    .map(|(k, v)| (k.clone(), self.expr(v, scope).0))
+                    .collect();
                 self.fold(CExpr::Object(entries), Ty::OBJECT, e.span)
             }
             ExprKind::Current => {
                 if !scope.has_record {
                     self.diags.push(
-                        Diagnostic::error(codes::RECORD_OUTSIDE_BLOCK, e.span, "a file-level `let` cannot read record fields")
-                            .label("there is no record here")
-                            .hint("move this `let` inside the entity block"),
+                        Diagnostic::error(
+                            codes::RECORD_OUTSIDE_BLOCK,
+                            e.span,
+                            "a file-level `let` cannot read record fields",
+                        )
+                        .label("there is no record here")
+                        .hint("move this `let` inside the entity block"),
                     );
                     return null();
                 }
                 (CExpr::Current, Ty::ANY)
             }
             ExprKind::Name(id) => self.name(id, scope),
-            ExprKind::Field(..) | ExprKind::Index(..) | ExprKind::Wildcard(..) | ExprKind::Filter(..) => self.path(e, scope),
+            ExprKind::Field(..)
+            | ExprKind::Index(..)
+            | ExprKind::Wildcard(..)
+            | ExprKind::Filter(..) => self.path(e, scope),
             ExprKind::Call { name, args, piped } => self.call(e, name, args, *piped, scope),
             ExprKind::Unary(op, inner) => {
                 let (x, t) = self.expr(inner, scope);
                 let ty = match op {
                     UnOp::Neg => {
                         if !t.intersects(Ty::NUMBER.or(Ty::NULL)) {
-                            self.type_error(inner.span, format!("`-` needs a number, but this is {t}"), Some("convert with `| decimal`"));
+                            self.type_error(
+                                inner.span,
+                                format!("`-` needs a number, but this is {t}"),
+                                Some("convert with `| decimal`"),
+                            );
                         }
                         Ty::NUMBER.nullable()
                     }
@@ -433,7 +552,11 @@ impl<'o> Compiler<'o> {
                         Ty::NUMBER.nullable()
                     }
                 };
-                self.fold(CExpr::Binary(*op, Box::new(a), Box::new(b), e.span), ty, e.span)
+                self.fold(
+                    CExpr::Binary(*op, Box::new(a), Box::new(b), e.span),
+                    ty,
+                    e.span,
+                )
             }
             ExprKind::If { cond, then, els } => {
                 let (c, tc) = self.expr(cond, scope);
@@ -446,7 +569,11 @@ impl<'o> Compiler<'o> {
                     }
                     None => (None, Ty::NULL),
                 };
-                self.fold(CExpr::If(Box::new(c), Box::new(t), f, e.span), tt.or(tf), e.span)
+                self.fold(
+                    CExpr::If(Box::new(c), Box::new(t), f, e.span),
+                    tt.or(tf),
+                    e.span,
+                )
             }
             ExprKind::Match { value, arms } => {
                 let (v, _) = self.expr(value, scope);
@@ -473,7 +600,9 @@ impl<'o> Compiler<'o> {
     }
 
     fn type_error(&mut self, span: Span, msg: String, hint: Option<&str>) {
-        self.diags.push(Diagnostic::error(codes::TYPE_MISMATCH, span, msg).hint_opt(hint.map(String::from)));
+        self.diags.push(
+            Diagnostic::error(codes::TYPE_MISMATCH, span, msg).hint_opt(hint.map(String::from)),
+        );
     }
 
     fn name(&mut self, id: &Ident, scope: &mut Scope) -> (CExpr, Ty) {
@@ -491,9 +620,13 @@ impl<'o> Compiler<'o> {
             Some(Binding::Slot { slot, ty }) => return (CExpr::Slot(*slot), *ty),
             Some(Binding::Later) => {
                 self.diags.push(
-                    Diagnostic::error(codes::USED_BEFORE_ASSIGNED, id.span, format!("attribute `{}` is used before it is assigned", id.name))
-                        .label("not assigned yet")
-                        .hint(format!("move the `{} = ...` line above this one", id.name)),
+                    Diagnostic::error(
+                        codes::USED_BEFORE_ASSIGNED,
+                        id.span,
+                        format!("attribute `{}` is used before it is assigned", id.name),
+                    )
+                    .label("not assigned yet")
+                    .hint(format!("move the `{} = ...` line above this one", id.name)),
                 );
                 return null();
             }
@@ -504,19 +637,30 @@ impl<'o> Compiler<'o> {
         }
         if self.tables.contains_key(&id.name) {
             self.diags.push(
-                Diagnostic::error(codes::TABLE_AS_VALUE, id.span, format!("`{}` is a lookup table, not a value", id.name))
-                    .hint(format!("look a row up with `lookup({}, key)`", id.name)),
+                Diagnostic::error(
+                    codes::TABLE_AS_VALUE,
+                    id.span,
+                    format!("`{}` is a lookup table, not a value", id.name),
+                )
+                .hint(format!("look a row up with `lookup({}, key)`", id.name)),
             );
             return null();
         }
         let mut candidates: Vec<&str> = self.globals.keys().map(String::as_str).collect();
         candidates.extend(scope.locals.keys().map(String::as_str));
-        let hint = suggest::did_you_mean(&id.name, candidates.iter().copied())
-            .or_else(|| scope.has_record.then(|| format!("to read the record field, write `.{}`", id.name)));
+        let hint = suggest::did_you_mean(&id.name, candidates.iter().copied()).or_else(|| {
+            scope
+                .has_record
+                .then(|| format!("to read the record field, write `.{}`", id.name))
+        });
         self.diags.push(
-            Diagnostic::error(codes::UNKNOWN_NAME, id.span, format!("unknown name `{}`", id.name))
-                .label("not defined")
-                .hint_opt(hint),
+            Diagnostic::error(
+                codes::UNKNOWN_NAME,
+                id.span,
+                format!("unknown name `{}`", id.name),
+            )
+            .label("not defined")
+            .hint_opt(hint),
         );
         null()
     }
@@ -561,27 +705,59 @@ impl<'o> Compiler<'o> {
         steps_rev.reverse();
         let projects = steps_rev.iter().any(Step::projects);
         let ty = if projects { Ty::LIST } else { Ty::ANY };
-        if base_ty.without(Ty::NULL).and(Ty::OBJECT.or(Ty::LIST)).is_never() && !base_ty.without(Ty::NULL).is_never() {
+        if base_ty
+            .without(Ty::NULL)
+            .and(Ty::OBJECT.or(Ty::LIST))
+            .is_never()
+            && !base_ty.without(Ty::NULL).is_never()
+        {
             self.diags.push(
-                Diagnostic::error(codes::TYPE_MISMATCH, e.span, format!("cannot read a field or element of {base_ty}"))
-                    .hint("paths read into objects and lists"),
+                Diagnostic::error(
+                    codes::TYPE_MISMATCH,
+                    e.span,
+                    format!("cannot read a field or element of {base_ty}"),
+                )
+                .hint("paths read into objects and lists"),
             );
             return null();
         }
-        self.fold(CExpr::Path { base: Box::new(base), steps: steps_rev, projects }, ty, e.span)
+        self.fold(
+            CExpr::Path {
+                base: Box::new(base),
+                steps: steps_rev,
+                projects,
+            },
+            ty,
+            e.span,
+        )
     }
 
-    fn call(&mut self, e: &Expr, name: &Ident, args: &[Expr], piped: bool, scope: &mut Scope) -> (CExpr, Ty) {
+    fn call(
+        &mut self,
+        e: &Expr,
+        name: &Ident,
+        args: &[Expr],
+        piped: bool,
+        scope: &mut Scope,
+    ) -> (CExpr, Ty) {
         if name.name == "var" || name.name == "env" {
             return self.compile_time_call(name, args, piped, scope);
         }
         let Some(f) = functions::get(&name.name) else {
-            let names: Vec<&str> = functions::all().map(|f| f.name).chain(functions::SPECIAL.iter().copied()).collect();
-            let hint = suggest::did_you_mean(&name.name, names).unwrap_or_else(|| "see docs/language.md for the list of functions".into());
+            let names: Vec<&str> = functions::all()
+                .map(|f| f.name)
+                .chain(functions::SPECIAL.iter().copied())
+                .collect();
+            let hint = suggest::did_you_mean(&name.name, names)
+                .unwrap_or_else(|| "see docs/language.md for the list of functions".into());
             self.diags.push(
-                Diagnostic::error(codes::UNKNOWN_FUNCTION, name.span, format!("unknown function `{}`", name.name))
-                    .label("no such function")
-                    .hint(hint),
+                Diagnostic::error(
+                    codes::UNKNOWN_FUNCTION,
+                    name.span,
+                    format!("unknown function `{}`", name.name),
+                )
+                .label("no such function")
+                .hint(hint),
             );
             for a in args {
                 self.expr(a, scope);
@@ -590,7 +766,10 @@ impl<'o> Compiler<'o> {
         };
         // `key | ancestors(categorie)`: the piped value goes after the table.
         let reordered;
-        let args = if piped && args.len() >= 2 && f.params.first().is_some_and(|p| p.kind == ParamKind::Table) {
+        let args = if piped
+            && args.len() >= 2
+            && f.params.first().is_some_and(|p| p.kind == ParamKind::Table)
+        {
             let mut a = args.to_vec();
             a.swap(0, 1);
             reordered = a;
@@ -611,9 +790,18 @@ impl<'o> Compiler<'o> {
                 hint.push_str("; the value before `|` is the first argument");
             }
             self.diags.push(
-                Diagnostic::error(codes::ARITY, name.span, format!("`{}` takes {expected} argument{}, but {n} {} given", f.name, if expected == "1" { "" } else { "s" }, if n == 1 { "is" } else { "are" }))
-                    .label(format!("{n} given"))
-                    .hint(hint),
+                Diagnostic::error(
+                    codes::ARITY,
+                    name.span,
+                    format!(
+                        "`{}` takes {expected} argument{}, but {n} {} given",
+                        f.name,
+                        if expected == "1" { "" } else { "s" },
+                        if n == 1 { "is" } else { "are" }
+                    ),
+                )
+                .label(format!("{n} given"))
+                .hint(hint),
             );
             return null();
         }
@@ -633,23 +821,40 @@ impl<'o> Compiler<'o> {
                     ExprKind::Name(id) => {
                         let names: Vec<&str> = self.tables.keys().map(String::as_str).collect();
                         let hint = if self.sources.contains(&id.name) {
-                            Some(format!("declare it at file level: `lookup {} by .codice parent .codicePadre`", id.name))
+                            Some(format!(
+                                "declare it at file level: `lookup {} by .codice parent .codicePadre`",
+                                id.name
+                            ))
                         } else {
                             suggest::did_you_mean(&id.name, names).or_else(|| {
                                 Some(format!("declare it with `lookup {} by .key` and pass `--input {}=PATH`", id.name, id.name))
                             })
                         };
                         self.diags.push(
-                            Diagnostic::error(codes::UNKNOWN_TABLE, id.span, format!("unknown lookup table `{}`", id.name))
-                                .label("no `lookup` declares this")
-                                .hint_opt(hint),
+                            Diagnostic::error(
+                                codes::UNKNOWN_TABLE,
+                                id.span,
+                                format!("unknown lookup table `{}`", id.name),
+                            )
+                            .label("no `lookup` declares this")
+                            .hint_opt(hint),
                         );
                         return null();
                     }
                     _ => {
                         self.diags.push(
-                            Diagnostic::error(codes::UNKNOWN_TABLE, a.span, format!("the first argument of `{}` must name a lookup table", f.name))
-                                .hint(format!("e.g. `{}(categorie, .categoriaMerceologica)`", f.name)),
+                            Diagnostic::error(
+                                codes::UNKNOWN_TABLE,
+                                a.span,
+                                format!(
+                                    "the first argument of `{}` must name a lookup table",
+                                    f.name
+                                ),
+                            )
+                            .hint(format!(
+                                "e.g. `{}(categorie, .categoriaMerceologica)`",
+                                f.name
+                            )),
                         );
                         return null();
                     }
@@ -658,13 +863,20 @@ impl<'o> Compiler<'o> {
             }
             let (x, t) = self.expr(a, scope);
             if let Some(p) = param {
-                let accepts = p.ty.or(Ty::NULL).or(if i == 0 { Ty::LIST } else { Ty::NEVER });
+                let accepts =
+                    p.ty.or(Ty::NULL)
+                        .or(if i == 0 { Ty::LIST } else { Ty::NEVER });
                 if !t.intersects(accepts) {
-                    let hint = (t.contains(Ty::STRING) && p.ty.contains(Ty::NUMBER) && !p.ty.contains(Ty::STRING))
-                        .then_some("convert with `| decimal`");
+                    let hint = (t.contains(Ty::STRING)
+                        && p.ty.contains(Ty::NUMBER)
+                        && !p.ty.contains(Ty::STRING))
+                    .then_some("convert with `| decimal`");
                     self.type_error(
                         a.span,
-                        format!("argument `{}` of `{}` must be {}, but this is {t}", p.name, f.name, p.ty),
+                        format!(
+                            "argument `{}` of `{}` must be {}, but this is {t}",
+                            p.name, f.name, p.ty
+                        ),
                         hint,
                     );
                 }
@@ -672,7 +884,11 @@ impl<'o> Compiler<'o> {
             lowered.push(x);
             tys.push(t);
         }
-        let map_first = f.params.iter().find(|p| p.kind == ParamKind::Value).is_some_and(|p| !p.ty.intersects(Ty::LIST))
+        let map_first = f
+            .params
+            .iter()
+            .find(|p| p.kind == ParamKind::Value)
+            .is_some_and(|p| !p.ty.intersects(Ty::LIST))
             && tys.first().is_some_and(|t| t.intersects(Ty::LIST));
         // Constant arguments are checked now.
         if let Some(check) = f.check_const {
@@ -689,7 +905,13 @@ impl<'o> Compiler<'o> {
         if map_first {
             ty = ty.or(Ty::LIST);
         }
-        let call = CExpr::Call { f, table, args: lowered, map_first, span: e.span };
+        let call = CExpr::Call {
+            f,
+            table,
+            args: lowered,
+            map_first,
+            span: e.span,
+        };
         if table.is_some() {
             return (call, ty);
         }
@@ -697,19 +919,43 @@ impl<'o> Compiler<'o> {
     }
 
     /// `var(name, default?)` and `env(name, default?)`: resolved now, to a constant.
-    fn compile_time_call(&mut self, name: &Ident, args: &[Expr], _piped: bool, scope: &mut Scope) -> (CExpr, Ty) {
-        let consts: Vec<Option<Value>> = args.iter().map(|a| self.expr(a, scope).0.as_const().cloned()).collect();
+    fn compile_time_call(
+        &mut self,
+        name: &Ident,
+        args: &[Expr],
+        _piped: bool,
+        scope: &mut Scope,
+    ) -> (CExpr, Ty) {
+        let consts: Vec<Option<Value>> = args
+            .iter()
+            .map(|a| self.expr(a, scope).0.as_const().cloned())
+            .collect();
         if args.is_empty() || args.len() > 2 {
             self.diags.push(
-                Diagnostic::error(codes::ARITY, name.span, format!("`{}` takes 1 or 2 arguments, but {} given", name.name, args.len()))
-                    .hint(format!("`{}(\"NAME\", default?)`", name.name)),
+                Diagnostic::error(
+                    codes::ARITY,
+                    name.span,
+                    format!(
+                        "`{}` takes 1 or 2 arguments, but {} given",
+                        name.name,
+                        args.len()
+                    ),
+                )
+                .hint(format!("`{}(\"NAME\", default?)`", name.name)),
             );
             return null();
         }
         let Some(Some(Value::String(key))) = consts.first() else {
             self.diags.push(
-                Diagnostic::error(codes::BAD_CONSTANT, args[0].span, format!("the name given to `{}` must be a constant string", name.name))
-                    .hint(format!("`{}(\"site_url\")`", name.name)),
+                Diagnostic::error(
+                    codes::BAD_CONSTANT,
+                    args[0].span,
+                    format!(
+                        "the name given to `{}` must be a constant string",
+                        name.name
+                    ),
+                )
+                .hint(format!("`{}(\"site_url\")`", name.name)),
             );
             return null();
         };
@@ -718,8 +964,12 @@ impl<'o> Compiler<'o> {
             Some(Some(v)) => Some(v.clone()),
             Some(None) => {
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_CONSTANT, args[1].span, format!("the default of `{}` must be a constant", name.name))
-                        .hint("use a literal, or a file-level `let`"),
+                    Diagnostic::error(
+                        codes::BAD_CONSTANT,
+                        args[1].span,
+                        format!("the default of `{}` must be a constant", name.name),
+                    )
+                    .hint("use a literal, or a file-level `let`"),
                 );
                 return null();
             }
@@ -738,8 +988,15 @@ impl<'o> Compiler<'o> {
                 Ok(v) => v,
                 Err(kind) => {
                     self.diags.push(
-                        Diagnostic::error(codes::BAD_CONSTANT, name.span, format!("{} `{key}` = {s:?} is not {kind} like its default", name.name))
-                            .hint(format!("pass a value like {d}")),
+                        Diagnostic::error(
+                            codes::BAD_CONSTANT,
+                            name.span,
+                            format!(
+                                "{} `{key}` = {s:?} is not {kind} like its default",
+                                name.name
+                            ),
+                        )
+                        .hint(format!("pass a value like {d}")),
                     );
                     return null();
                 }
@@ -748,14 +1005,29 @@ impl<'o> Compiler<'o> {
             (None, Some(d)) => d,
             (None, None) => {
                 let how = if name.name == "var" {
-                    format!("pass `--var {key}=VALUE` (or set it under `vars:` in clerkmap.yaml), or give a default: `var(\"{key}\", \"...\")`")
+                    format!(
+                        "pass `--var {key}=VALUE` (or set it under `vars:` in clerkmap.yaml), or give a default: `var(\"{key}\", \"...\")`"
+                    )
                 } else {
-                    format!("set the environment variable {key}, or give a default: `env(\"{key}\", \"...\")`")
+                    format!(
+                        "set the environment variable {key}, or give a default: `env(\"{key}\", \"...\")`"
+                    )
                 };
                 self.diags.push(
-                    Diagnostic::error(codes::UNSET_VARIABLE, name.span, format!("{} `{key}` is not set", if name.name == "var" { "variable" } else { "environment variable" }))
-                        .label("no value")
-                        .hint(how),
+                    Diagnostic::error(
+                        codes::UNSET_VARIABLE,
+                        name.span,
+                        format!(
+                            "{} `{key}` is not set",
+                            if name.name == "var" {
+                                "variable"
+                            } else {
+                                "environment variable"
+                            }
+                        ),
+                    )
+                    .label("no value")
+                    .hint(how),
                 );
                 return null();
             }
@@ -777,8 +1049,12 @@ impl<'o> Compiler<'o> {
             }
             Err(err) => {
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_CONSTANT, span, format!("this constant expression fails: {}", err.message))
-                        .hint("fix the literal values"),
+                    Diagnostic::error(
+                        codes::BAD_CONSTANT,
+                        span,
+                        format!("this constant expression fails: {}", err.message),
+                    )
+                    .hint("fix the literal values"),
                 );
                 null()
             }
@@ -808,7 +1084,9 @@ fn is_constant(e: &CExpr) -> bool {
         CExpr::Call { table, args, .. } => table.is_none() && args.iter().all(is_constant),
         CExpr::Unary(_, x, _) => is_constant(x),
         CExpr::Binary(_, a, b, _) => is_constant(a) && is_constant(b),
-        CExpr::If(c, t, f, _) => is_constant(c) && is_constant(t) && f.as_deref().is_none_or(is_constant),
+        CExpr::If(c, t, f, _) => {
+            is_constant(c) && is_constant(t) && f.as_deref().is_none_or(is_constant)
+        }
         CExpr::Match(v, arms) => is_constant(v) && arms.iter().all(|(_, x)| is_constant(x)),
     }
 }
@@ -821,7 +1099,11 @@ fn coerce_like(s: &str, default: &Value) -> Result<Value, &'static str> {
             "false" | "no" | "0" | "off" => Ok(Value::Bool(false)),
             _ => Err("a bool (true/false)"),
         },
-        Value::Number(n) if n.is_i64() => s.trim().parse::<i64>().map(Value::from).map_err(|_| "an integer"),
+        Value::Number(n) if n.is_i64() => s
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "an integer"),
         Value::Number(_) => s
             .trim()
             .parse::<f64>()

@@ -49,10 +49,23 @@ pub struct BlockPlan {
 
 #[derive(Debug)]
 pub enum Op {
-    Let { slot: usize, expr: CExpr },
-    Assign { slot: usize, name: String, expr: CExpr },
-    Spread { expr: CExpr, span: Span },
-    Where { expr: CExpr, span: Span },
+    Let {
+        slot: usize,
+        expr: CExpr,
+    },
+    Assign {
+        slot: usize,
+        name: String,
+        expr: CExpr,
+    },
+    Spread {
+        expr: CExpr,
+        span: Span,
+    },
+    Where {
+        expr: CExpr,
+        span: Span,
+    },
 }
 
 /// One step of a path after its base.

@@ -70,12 +70,21 @@ pub struct Block {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stmt {
     /// `name = expr`; the name is as written (it may be invalid for Clerk: the checker says so).
-    Assign { name: Ident, value: Expr },
+    Assign {
+        name: Ident,
+        value: Expr,
+    },
     Let(Let),
     /// `...expr`: one attribute per key of an object.
-    Spread { value: Expr, span: Span },
+    Spread {
+        value: Expr,
+        span: Span,
+    },
     /// `where expr` inside a block: the record is filtered out unless it holds.
-    Where { cond: Expr, span: Span },
+    Where {
+        cond: Expr,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -35,10 +35,16 @@ pub fn parse(src: &str) -> Result<File, Diagnostic> {
 /// Parses a lone expression (function examples, `--where`-style snippets, tests).
 pub fn parse_expr(src: &str) -> Result<Expr, Diagnostic> {
     let mut pairs = Grammar::parse(Rule::expr, src).map_err(syntax_error)?;
-    let pair = pairs.next().ok_or_else(|| Diagnostic::error(E_SYNTAX, Span::default(), "empty expression"))?;
+    let pair = pairs
+        .next()
+        .ok_or_else(|| Diagnostic::error(E_SYNTAX, Span::default(), "empty expression"))?;
     let end = pair.as_span().end();
     if end < src.trim_end().len() {
-        return Err(Diagnostic::error(E_SYNTAX, Span::new(end, src.len()), "unexpected text after the expression"));
+        return Err(Diagnostic::error(
+            E_SYNTAX,
+            Span::new(end, src.len()),
+            "unexpected text after the expression",
+        ));
     }
     expr(pair)
 }
@@ -55,7 +61,10 @@ fn syntax_error(e: pest::error::Error<Rule>) -> Diagnostic {
         InputLocation::Span((s, e)) => (s, e),
     };
     let (message, hint) = match &e.variant {
-        ErrorVariant::ParsingError { positives, negatives } => {
+        ErrorVariant::ParsingError {
+            positives,
+            negatives,
+        } => {
             let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
             names.sort_unstable();
             names.dedup();
@@ -63,7 +72,10 @@ fn syntax_error(e: pest::error::Error<Rule>) -> Diagnostic {
                 0 => String::new(),
                 1 => names[0].to_string(),
                 _ => {
-                    let (last, rest) = names.split_last().map(|(l, r)| (*l, r.to_vec())).unwrap_or(("", vec![]));
+                    let (last, rest) = names
+                        .split_last()
+                        .map(|(l, r)| (*l, r.to_vec()))
+                        .unwrap_or(("", vec![]));
                     format!("{} or {last}", rest.join(", "))
                 }
             };
@@ -101,10 +113,14 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         Rule::item | Rule::block | Rule::let_stmt | Rule::lookup_decl => {
             "`let`, `lookup` or an entity block (`products from SOURCE { ... }`)"
         }
-        Rule::expr | Rule::postfix | Rule::primary | Rule::prefix | Rule::literal => "an expression",
+        Rule::expr | Rule::postfix | Rule::primary | Rule::prefix | Rule::literal => {
+            "an expression"
+        }
         Rule::infix | Rule::postfix_op => "an operator",
         Rule::ident | Rule::name | Rule::callee => "a name",
-        Rule::assign | Rule::attr_name | Rule::loose_name | Rule::stmt => "an attribute (`name = expr`)",
+        Rule::assign | Rule::attr_name | Rule::loose_name | Rule::stmt => {
+            "an attribute (`name = expr`)"
+        }
         Rule::where_stmt | Rule::where_clause | Rule::kw_where => "`where`",
         Rule::spread => "`...`",
         Rule::kw_from => "`from`",
@@ -132,7 +148,11 @@ fn let_stmt(p: Pair<Rule>) -> Result<Let, Diagnostic> {
         }
     }
     match (name, value) {
-        (Some(name), Some(value)) => Ok(Let { name, value, span: sp }),
+        (Some(name), Some(value)) => Ok(Let {
+            name,
+            value,
+            span: sp,
+        }),
         _ => Err(internal(sp)),
     }
 }
@@ -153,7 +173,12 @@ fn lookup_decl(p: Pair<Rule>) -> Result<LookupDecl, Diagnostic> {
         }
     }
     match (name, key) {
-        (Some(name), Some(key)) => Ok(LookupDecl { name, key, parent, span: sp }),
+        (Some(name), Some(key)) => Ok(LookupDecl {
+            name,
+            key,
+            parent,
+            span: sp,
+        }),
         _ => Err(internal(sp)),
     }
 }
@@ -188,13 +213,25 @@ fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
             Rule::let_stmt => stmts.push(Stmt::Let(let_stmt(c)?)),
             Rule::where_stmt => {
                 let s = span(&c);
-                let e = c.into_inner().find(|c| c.as_rule() == Rule::expr).ok_or_else(|| internal(s))?;
-                stmts.push(Stmt::Where { cond: expr(e)?, span: s });
+                let e = c
+                    .into_inner()
+                    .find(|c| c.as_rule() == Rule::expr)
+                    .ok_or_else(|| internal(s))?;
+                stmts.push(Stmt::Where {
+                    cond: expr(e)?,
+                    span: s,
+                });
             }
             Rule::spread => {
                 let s = span(&c);
-                let e = c.into_inner().find(|c| c.as_rule() == Rule::expr).ok_or_else(|| internal(s))?;
-                stmts.push(Stmt::Spread { value: expr(e)?, span: s });
+                let e = c
+                    .into_inner()
+                    .find(|c| c.as_rule() == Rule::expr)
+                    .ok_or_else(|| internal(s))?;
+                stmts.push(Stmt::Spread {
+                    value: expr(e)?,
+                    span: s,
+                });
             }
             Rule::assign => {
                 let s = span(&c);
@@ -209,7 +246,10 @@ fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
                                 Rule::string => string_value(n)?,
                                 _ => n.as_str().to_string(),
                             };
-                            name = Some(Ident { name: text, span: nsp });
+                            name = Some(Ident {
+                                name: text,
+                                span: nsp,
+                            });
                         }
                         Rule::expr => value = Some(expr(a)?),
                         _ => {}
@@ -238,12 +278,19 @@ fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
 }
 
 fn internal(sp: Span) -> Diagnostic {
-    Diagnostic::error(E_SYNTAX, sp, "internal parser error: unexpected syntax tree shape")
-        .hint("please report this mapping file as a bug")
+    Diagnostic::error(
+        E_SYNTAX,
+        sp,
+        "internal parser error: unexpected syntax tree shape",
+    )
+    .hint("please report this mapping file as a bug")
 }
 
 fn ident(p: &Pair<Rule>) -> Ident {
-    Ident { name: p.as_str().to_string(), span: span(p) }
+    Ident {
+        name: p.as_str().to_string(),
+        span: span(p),
+    }
 }
 
 fn pratt() -> &'static PrattParser<Rule> {
@@ -261,7 +308,9 @@ fn pratt() -> &'static PrattParser<Rule> {
                 | Op::infix(Rule::ge, Assoc::Left))
             .op(Op::infix(Rule::concat, Assoc::Left))
             .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-            .op(Op::infix(Rule::mul, Assoc::Left) | Op::infix(Rule::div, Assoc::Left) | Op::infix(Rule::rem, Assoc::Left))
+            .op(Op::infix(Rule::mul, Assoc::Left)
+                | Op::infix(Rule::div, Assoc::Left)
+                | Op::infix(Rule::rem, Assoc::Left))
             .op(Op::prefix(Rule::neg) | Op::prefix(Rule::not))
     })
 }
@@ -272,8 +321,15 @@ fn expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
         .map_prefix(|op, rhs| {
             let rhs = rhs?;
             let op_span = span(&op);
-            let un = if op.as_rule() == Rule::neg { UnOp::Neg } else { UnOp::Not };
-            Ok(Expr { span: op_span.to(rhs.span), kind: ExprKind::Unary(un, Box::new(rhs)) })
+            let un = if op.as_rule() == Rule::neg {
+                UnOp::Neg
+            } else {
+                UnOp::Not
+            };
+            Ok(Expr {
+                span: op_span.to(rhs.span),
+                kind: ExprKind::Unary(un, Box::new(rhs)),
+            })
         })
         .map_infix(|lhs, op, rhs| {
             let (lhs, rhs) = (lhs?, rhs?);
@@ -294,7 +350,10 @@ fn expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
                 Rule::div => BinOp::Div,
                 _ => BinOp::Rem,
             };
-            Ok(Expr { span: lhs.span.to(rhs.span), kind: ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)) })
+            Ok(Expr {
+                span: lhs.span.to(rhs.span),
+                kind: ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)),
+            })
         })
         .parse(p.into_inner())
 }
@@ -321,12 +380,19 @@ fn postfix(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
             }
             Rule::pipe => {
                 let mut inner = op.into_inner();
-                let name = inner.next().map(|n| ident(&n)).ok_or_else(|| internal(sp))?;
+                let name = inner
+                    .next()
+                    .map(|n| ident(&n))
+                    .ok_or_else(|| internal(sp))?;
                 let mut args = vec![e];
                 if let Some(a) = inner.next() {
                     args.extend(call_args(a)?);
                 }
-                ExprKind::Call { name, args, piped: true }
+                ExprKind::Call {
+                    name,
+                    args,
+                    piped: true,
+                }
             }
             _ => return Err(internal(sp)),
         };
@@ -363,7 +429,13 @@ fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
             None => ExprKind::Current,
             Some(n) => {
                 let name = name_or_string(n)?;
-                ExprKind::Field(Box::new(Expr { kind: ExprKind::Current, span: Span::new(sp.start, sp.start + 1) }), name)
+                ExprKind::Field(
+                    Box::new(Expr {
+                        kind: ExprKind::Current,
+                        span: Span::new(sp.start, sp.start + 1),
+                    }),
+                    name,
+                )
             }
         },
         Rule::ident => ExprKind::Name(ident(&p)),
@@ -374,7 +446,11 @@ fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
                 Some(a) => call_args(a)?,
                 None => Vec::new(),
             };
-            ExprKind::Call { name, args, piped: false }
+            ExprKind::Call {
+                name,
+                args,
+                piped: false,
+            }
         }
         Rule::list => ExprKind::List(p.into_inner().map(expr).collect::<Result<_, _>>()?),
         Rule::object => {
@@ -409,10 +485,21 @@ fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
                         },
                     }
                 }
-                let pattern = if any { Pattern::Any } else { Pattern::Literals(lits) };
-                arms.push(Arm { pattern, value: expr(body)?, span: asp });
+                let pattern = if any {
+                    Pattern::Any
+                } else {
+                    Pattern::Literals(lits)
+                };
+                arms.push(Arm {
+                    pattern,
+                    value: expr(body)?,
+                    span: asp,
+                });
             }
-            ExprKind::Match { value: Box::new(value), arms }
+            ExprKind::Match {
+                value: Box::new(value),
+                arms,
+            }
         }
         _ => return Err(internal(sp)),
     };
@@ -421,7 +508,9 @@ fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
 
 fn if_expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
     let sp = span(&p);
-    let mut it = p.into_inner().filter(|c| !matches!(c.as_rule(), Rule::kw_if | Rule::kw_else));
+    let mut it = p
+        .into_inner()
+        .filter(|c| !matches!(c.as_rule(), Rule::kw_if | Rule::kw_else));
     let cond = it.next().ok_or_else(|| internal(sp))?;
     let then = it.next().ok_or_else(|| internal(sp))?;
     let then = then.into_inner().next().ok_or_else(|| internal(sp))?;
@@ -434,7 +523,11 @@ fn if_expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
         }
     };
     Ok(Expr {
-        kind: ExprKind::If { cond: Box::new(expr(cond)?), then: Box::new(expr(then)?), els },
+        kind: ExprKind::If {
+            cond: Box::new(expr(cond)?),
+            then: Box::new(expr(then)?),
+            els,
+        },
         span: sp,
     })
 }
@@ -448,7 +541,9 @@ fn number(p: &Pair<Rule>) -> Result<Value, Diagnostic> {
         }
     }
     let f: f64 = s.parse().map_err(|_| bad())?;
-    serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(bad)
+    serde_json::Number::from_f64(f)
+        .map(Value::Number)
+        .ok_or_else(bad)
 }
 
 fn string_value(p: Pair<Rule>) -> Result<String, Diagnostic> {
@@ -477,7 +572,10 @@ fn string_value(p: Pair<Rule>) -> Result<String, Diagnostic> {
                     let end = r.find('}').ok_or_else(|| bad("unclosed \\u{"))?;
                     (&r[..end], end + 2)
                 } else {
-                    (rest.get(..4).ok_or_else(|| bad("\\u needs 4 hex digits"))?, 4)
+                    (
+                        rest.get(..4).ok_or_else(|| bad("\\u needs 4 hex digits"))?,
+                        4,
+                    )
                 };
                 let code = u32::from_str_radix(hex, 16).map_err(|_| bad(hex))?;
                 out.push(char::from_u32(code).ok_or_else(|| bad("not a Unicode scalar value"))?);

@@ -314,10 +314,10 @@ fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
         }
         FieldKind::Float => match v.as_f64() {
             Some(f) if v.is_number() => {
-                if !v.is_f64() {
-                    if let Some(n) = serde_json::Number::from_f64(f) {
-                        *v = Value::Number(n);
-                    }
+                if !v.is_f64()
+                    && let Some(n) = serde_json::Number::from_f64(f)
+                {
+                    *v = Value::Number(n);
                 }
             }
             _ => return Err(bad(v)),

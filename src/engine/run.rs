@@ -538,18 +538,18 @@ impl Writer<'_> {
                     id,
                 } => {
                     let kind = IdKind::of(&id);
-                    if let (Some(k), Some((feed_kind, first))) = (kind, self.id_kind) {
-                        if k != feed_kind {
-                            let msg = format!(
-                                "id {} is {} but this feed's ids are {}s (from its first record, {}): Clerk needs one id type per feed; convert with `| string` or `| int`",
-                                id,
-                                k.name(),
-                                feed_kind.name(),
-                                self.where_(first)
-                            );
-                            self.reject(rejects, loc, Some(&id), &[msg])?;
-                            continue;
-                        }
+                    if let (Some(k), Some((feed_kind, first))) = (kind, self.id_kind)
+                        && k != feed_kind
+                    {
+                        let msg = format!(
+                            "id {} is {} but this feed's ids are {}s (from its first record, {}): Clerk needs one id type per feed; convert with `| string` or `| int`",
+                            id,
+                            k.name(),
+                            feed_kind.name(),
+                            self.where_(first)
+                        );
+                        self.reject(rejects, loc, Some(&id), &[msg])?;
+                        continue;
                     }
                     let key = key_string(&id).map(|k| k.into_owned()).unwrap_or_default();
                     if let Some(first) = self.seen.get(&key) {
@@ -649,7 +649,7 @@ fn run_block(
             let (batch, done) = next_batch(&rx, ctx.in_flight)?;
             rows_read += batch.iter().map(|c| c.len() as u64).sum::<u64>();
             let outs: Vec<ChunkOut> = if grouped {
-                let keyed: Vec<Vec<(u64, Result<(String, Value), String>)>> = pool.install(|| {
+                let keyed: Vec<Vec<Keyed>> = pool.install(|| {
                     batch
                         .into_par_iter()
                         .map(|c| key_rows(block, ctx.tables, c))
@@ -738,12 +738,11 @@ fn run_block(
     })
 }
 
+/// A row with its group key, or why it cannot be grouped.
+type Keyed = (u64, Result<(String, Value), String>);
+
 /// Decodes a chunk and computes each row's group key.
-fn key_rows(
-    block: &BlockPlan,
-    tables: &[Table],
-    chunk: Chunk,
-) -> Vec<(u64, Result<(String, Value), String>)> {
+fn key_rows(block: &BlockPlan, tables: &[Table], chunk: Chunk) -> Vec<Keyed> {
     let Some(key_expr) = &block.group_by else {
         return Vec::new();
     };
@@ -809,7 +808,7 @@ impl Grouper {
         }
     }
 
-    fn push(&mut self, rows: Vec<(u64, Result<(String, Value), String>)>, units: &mut Vec<Unit>) {
+    fn push(&mut self, rows: Vec<Keyed>, units: &mut Vec<Unit>) {
         for (loc, r) in rows {
             match r {
                 Err(reason) => units.push(Unit {

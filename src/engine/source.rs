@@ -78,6 +78,9 @@ impl std::fmt::Display for SourceError {
     }
 }
 
+/// A decoded record: its line (or record number), and the object or why it could not be read.
+pub type Decoded = (u64, Result<Value, String>);
+
 /// A batch of raw records, in input order.
 pub enum Chunk {
     /// NDJSON lines: `buf` holds them back to back; `spans` has (line number, start, end).
@@ -108,7 +111,7 @@ impl Chunk {
 
     /// Decodes every record: `(location, value or reason)`. Consumes the chunk so values of a
     /// JSON array move rather than copy.
-    pub fn decode(self) -> Vec<(u64, Result<Value, String>)> {
+    pub fn decode(self) -> Vec<Decoded> {
         match self {
             Chunk::Lines { buf, spans } => spans
                 .into_iter()
@@ -451,10 +454,7 @@ fn detect_delimiter(head: &[u8]) -> u8 {
 }
 
 /// Reads a whole source (for lookup tables).
-pub fn read_all(
-    path: &Path,
-    format: Format,
-) -> Result<Vec<(u64, Result<Value, String>)>, SourceError> {
+pub fn read_all(path: &Path, format: Format) -> Result<Vec<Decoded>, SourceError> {
     let mut reader = SourceReader::open(path, format, 4096)?;
     let mut out = Vec::new();
     while let Some(chunk) = reader.next_chunk() {

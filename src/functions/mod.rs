@@ -88,6 +88,9 @@ pub struct Example {
     pub result: Result<&'static str, &'static str>,
 }
 
+/// Validates the constant arguments of a call (None for a non-constant one).
+pub type ConstCheck = fn(&[Option<&Value>]) -> Result<(), String>;
+
 pub struct Function {
     pub name: &'static str,
     pub summary: &'static str,
@@ -99,7 +102,7 @@ pub struct Function {
     pub imp: Imp,
     /// Called by the checker with the arguments that are constants (None for the others),
     /// to reject bad formats, time zones, etc. before any record is read.
-    pub check_const: Option<fn(&[Option<&Value>]) -> Result<(), String>>,
+    pub check_const: Option<ConstCheck>,
 }
 
 impl Function {

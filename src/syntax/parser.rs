@@ -535,10 +535,10 @@ fn if_expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
 fn number(p: &Pair<Rule>) -> Result<Value, Diagnostic> {
     let s = p.as_str();
     let bad = || Diagnostic::error(E_SYNTAX, span(p), format!("number `{s}` is out of range"));
-    if !s.contains(['.', 'e', 'E']) {
-        if let Ok(i) = s.parse::<i64>() {
-            return Ok(Value::from(i));
-        }
+    if !s.contains(['.', 'e', 'E'])
+        && let Ok(i) = s.parse::<i64>()
+    {
+        return Ok(Value::from(i));
     }
     let f: f64 = s.parse().map_err(|_| bad())?;
     serde_json::Number::from_f64(f)

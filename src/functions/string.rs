@@ -368,9 +368,14 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
             Example {
-                title: "a list",
-                source: "string([1])",
-                result: Err("string: cannot write a list"),
+                title: "a list: each element",
+                source: "string([1, true])",
+                result: Ok(r#"["1","true"]"#),
+            },
+            Example {
+                title: "an object",
+                source: r#"string({"a": 1})"#,
+                result: Err("string: cannot write an object"),
             },
         ],
         imp: Imp::Pure(string),

@@ -808,6 +808,7 @@ impl<'o> Compiler<'o> {
         let mut table = None;
         let mut lowered = Vec::with_capacity(n);
         let mut tys = Vec::with_capacity(n);
+        let first_value = f.params.iter().position(|p| p.kind == ParamKind::Value);
         for (i, a) in args.iter().enumerate() {
             let param = f.params.get(i).or(f.params.last());
             if param.is_some_and(|p| p.kind == ParamKind::Table) {
@@ -863,9 +864,11 @@ impl<'o> Compiler<'o> {
             }
             let (x, t) = self.expr(a, scope);
             if let Some(p) = param {
+                // The first value parameter also takes a list: the call then maps over it.
+                let first = Some(i) == first_value;
                 let accepts =
                     p.ty.or(Ty::NULL)
-                        .or(if i == 0 { Ty::LIST } else { Ty::NEVER });
+                        .or(if first { Ty::LIST } else { Ty::NEVER });
                 if !t.intersects(accepts) {
                     let hint = (t.contains(Ty::STRING)
                         && p.ty.contains(Ty::NUMBER)

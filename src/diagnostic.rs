@@ -80,6 +80,10 @@ impl Diagnostic {
         self.hint = hint;
         self
     }
+    /// Whether the diagnostic points into the file (a `--var` warning does not).
+    pub fn has_location(&self) -> bool {
+        self.span != Span::default()
+    }
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -97,8 +101,8 @@ impl Diagnostic {
         )
     }
 
-    /// The full report: the short line, then the source snippet with the span underlined and
-    /// the hint. `color` adds ANSI colours (for terminals).
+    /// The full report: `error[CODE]`, the message, `file:line:col` with the source snippet and
+    /// the span underlined, and the hint. `color` adds ANSI colours (for terminals).
     pub fn render(&self, src: &SourceFile, color: bool) -> String {
         let theme = if color {
             GraphicalTheme::unicode()
@@ -112,8 +116,7 @@ impl Diagnostic {
             diag: self,
             src: NamedSource::new(&src.name, src.text.clone()),
         };
-        let mut out = self.short(src);
-        out.push('\n');
+        let mut out = String::new();
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str("  (the source snippet could not be rendered)\n");
         }
@@ -162,7 +165,11 @@ impl std::error::Error for Report<'_> {}
 
 impl miette::Diagnostic for Report<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.diag.code))
+        let sev = match self.diag.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        Some(Box::new(format!("{sev}[{}]", self.diag.code)))
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.diag.severity {
@@ -177,9 +184,14 @@ impl miette::Diagnostic for Report<'_> {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.src)
+        self.diag
+            .has_location()
+            .then_some(&self.src as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if !self.diag.has_location() {
+            return None;
+        }
         let span = self.diag.span;
         let len = span.end.saturating_sub(span.start);
         let label = (!self.diag.label.is_empty()).then(|| self.diag.label.clone());

@@ -223,36 +223,40 @@ impl IdKind {
 
 /// Checks a mapped record against the contract and normalises it in place: nulls removed
 /// (also inside lists and order lines), ints in float fields become floats, integral floats in
-/// int fields become ints. Returns every violation (empty = valid).
-pub fn validate_record(entity: Entity, rec: &mut Map<String, Value>) -> Vec<String> {
-    let mut reasons = Vec::new();
+/// int fields become ints. Returns every violation as `(attribute, message)` (empty = valid).
+pub fn validate_record(entity: Entity, rec: &mut Map<String, Value>) -> Vec<(String, String)> {
+    let mut reasons: Vec<(String, String)> = Vec::new();
     rec.retain(|_, v| !v.is_null());
     for v in rec.values_mut() {
         strip_nulls(v);
     }
     for spec in entity.fields() {
         match rec.get_mut(spec.name) {
-            None if spec.required => reasons.push(format!(
-                "required attribute `{}` is missing (it must be {})",
-                spec.name,
-                spec.kind.describe()
+            None if spec.required => reasons.push((
+                spec.name.to_string(),
+                format!(
+                    "required attribute `{}` is missing (it must be {})",
+                    spec.name,
+                    spec.kind.describe()
+                ),
             )),
             None => {}
             Some(v) => {
                 if let Err(e) = conform(spec.kind, v) {
-                    reasons.push(format!("`{}` {e}", spec.name));
+                    reasons.push((spec.name.to_string(), format!("`{}` {e}", spec.name)));
                 }
             }
         }
     }
     for (k, v) in rec.iter() {
         if !is_valid_attribute_name(k) {
-            reasons.push(format!("attribute name `{k}` has characters other than letters, digits and `_`: Clerk would ignore it"));
+            reasons.push((k.clone(), format!("attribute name `{k}` has characters other than letters, digits and `_`: Clerk would ignore it")));
         }
         let is_lines = entity == Entity::Orders && k == "products";
         if !is_lines && contains_object(v) {
-            reasons.push(format!(
-                "`{k}` holds an object: Clerk cannot filter or facet objects; spread it (`...expr`) or pick its fields"
+            reasons.push((
+                k.clone(),
+                format!("`{k}` holds an object: Clerk cannot filter or facet objects; spread it (`...expr`) or pick its fields"),
             ));
         }
     }
@@ -409,7 +413,7 @@ mod tests {
         );
         assert_eq!(
             validate_record(Entity::Products, &mut r),
-            Vec::<String>::new()
+            Vec::<(String, String)>::new()
         );
         assert_eq!(r["price"], json!(10.0));
         assert_eq!(r["stock"], json!(3));
@@ -423,7 +427,11 @@ mod tests {
             json!({"id": "A1", "price": "10,5", "image": "/i.jpg", "bad-name": 1, "o": {"a": 1}}),
         );
         let reasons = validate_record(Entity::Products, &mut r);
-        let all = reasons.join("\n");
+        let all = reasons
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect::<Vec<_>>()
+            .join("\n");
         assert!(all.contains("`name` is missing"), "{all}");
         assert!(
             all.contains("`price` must be a number, got string \"10,5\"; convert with `| decimal`"),
@@ -449,7 +457,10 @@ mod tests {
         );
         assert_eq!(
             validate_record(Entity::Orders, &mut bad),
-            vec!["`products` line 1 has no `quantity`"]
+            vec![(
+                "products".to_string(),
+                "`products` line 1 has no `quantity`".to_string()
+            )]
         );
     }
 }

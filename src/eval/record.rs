@@ -163,15 +163,21 @@ pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[T
             out.insert(name, v);
         }
     }
-    reasons.extend(
-        clerk::validate_record(block.entity, &mut out)
-            .into_iter()
-            .map(|message| Reason {
-                attribute: None,
-                message,
-                span: None,
-            }),
-    );
+    let failed: Vec<&str> = reasons
+        .iter()
+        .filter_map(|r| r.attribute.as_deref())
+        .collect();
+    let violations = clerk::validate_record(block.entity, &mut out)
+        .into_iter()
+        // An attribute whose expression failed is missing for that reason alone.
+        .filter(|(attr, _)| !failed.contains(&attr.as_str()))
+        .map(|(_, message)| Reason {
+            attribute: None,
+            message,
+            span: None,
+        })
+        .collect::<Vec<_>>();
+    reasons.extend(violations);
     if reasons.is_empty() {
         Outcome::Written(out)
     } else {

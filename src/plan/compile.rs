@@ -618,6 +618,11 @@ impl<'o> Compiler<'o> {
         }
         match scope.locals.get(&id.name) {
             Some(Binding::Slot { slot, ty }) => return (CExpr::Slot(*slot), *ty),
+            Some(Binding::Later) if self.globals.contains_key(&id.name) => {
+                // Not assigned yet in this block: the file-level `let` of that name.
+                let v = &self.globals[&id.name];
+                return (CExpr::Const(v.clone()), Ty::of(v));
+            }
             Some(Binding::Later) => {
                 self.diags.push(
                     Diagnostic::error(
@@ -897,8 +902,14 @@ impl<'o> Compiler<'o> {
         if let Some(check) = f.check_const {
             let consts: Vec<Option<&Value>> = lowered.iter().map(CExpr::as_const).collect();
             if let Err(msg) = check(&consts) {
+                let prefix = format!("{}:", f.name);
+                let msg = if msg.starts_with(&prefix) {
+                    msg
+                } else {
+                    format!("{prefix} {msg}")
+                };
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_CONSTANT, e.span, format!("{}: {msg}", f.name))
+                    Diagnostic::error(codes::BAD_CONSTANT, e.span, msg)
                         .hint(format!("the signature is `{}`", f.signature())),
                 );
                 return null();
@@ -1049,6 +1060,14 @@ impl<'o> Compiler<'o> {
             Ok(v) => {
                 let t = Ty::of(&v);
                 (CExpr::Const(v), t)
+            }
+            // Already reported: a type error inside this expression.
+            Err(_)
+                if self.diags.last().is_some_and(|d| {
+                    d.is_error() && d.span.start >= span.start && d.span.end <= span.end
+                }) =>
+            {
+                null()
             }
             Err(err) => {
                 self.diags.push(

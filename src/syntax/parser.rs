@@ -363,7 +363,16 @@ fn postfix(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
     let first = it.next().ok_or_else(|| internal(Span::default()))?;
     let mut e = primary(first)?;
     for op in it {
-        let sp = e.span.to(span(&op));
+        // A pipe's pair may end with the whitespace before an absent `(...)`: use its last child.
+        let op_span = match op.as_rule() {
+            Rule::pipe => op
+                .clone()
+                .into_inner()
+                .last()
+                .map_or(span(&op), |c| span(&c)),
+            _ => span(&op),
+        };
+        let sp = e.span.to(op_span);
         let kind = match op.as_rule() {
             Rule::field => {
                 let n = op.into_inner().next().ok_or_else(|| internal(sp))?;

@@ -1,0 +1,235 @@
+//! The `clerkmap` binary: commands, exit codes, messages.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn clerkmap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn sample_inputs() -> Vec<String> {
+    vec![
+        "--input".into(),
+        "articoli=mappings/sample/articoli.ndjson".into(),
+        "--input".into(),
+        "categorie=mappings/sample/categorie.csv".into(),
+    ]
+}
+
+fn run_in(out: &Path, extra: &[&str]) -> Output {
+    let mut args: Vec<String> = vec!["run".into()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args.extend(["--out".to_string(), out.display().to_string()]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    clerkmap(&refs)
+}
+
+#[test]
+fn check_passes_on_the_shipped_mapping_and_the_builtin_one() {
+    let o = clerkmap(&["check", "mappings/passweb.cmap"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains(
+            "mappings/passweb.cmap: ok (products from articoli, categories from categorie)"
+        )
+    );
+    let o = clerkmap(&["check"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("built in"));
+}
+
+#[test]
+fn builtin_mapping_is_the_shipped_file() {
+    let shipped = std::fs::read_to_string(root().join("mappings/passweb.cmap")).unwrap_or_default();
+    assert_eq!(clerkmap::cli::BUILTIN_MAPPING, shipped);
+}
+
+#[test]
+fn a_mapping_with_three_mistakes_gets_three_coded_diagnostics() {
+    let o = clerkmap(&["check", "tests/cases/error_three_mistakes/mapping.cmap"]);
+    assert_eq!(code(&o), 2);
+    let err = text(&o.stderr);
+    for (code, at) in [("E007", ":2:1]"), ("E003", ":5:36]"), ("E006", ":10:3]")] {
+        assert!(
+            err.contains(&format!("error[{code}]")),
+            "{code} missing:\n{err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "tests/cases/error_three_mistakes/mapping.cmap{at}"
+            )),
+            "{at} missing:\n{err}"
+        );
+    }
+    assert!(err.contains("3 errors"), "{err}");
+    insta::assert_snapshot!(err);
+}
+
+#[test]
+fn run_writes_feeds_and_prints_the_accounting() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let inputs = sample_inputs();
+    let mut args: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    args.extend(["--var", "site_url=https://www.negozio.test", "--jobs", "2"]);
+    let o = run_in(out.path(), &args);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout.contains("products: read 40 = written 39 + filtered 1 + rejected 0"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("categories: read 23 = written 23 + filtered 0 + rejected 0"),
+        "{stdout}"
+    );
+    let products = std::fs::read_to_string(out.path().join("products.json")).unwrap_or_default();
+    assert!(products.contains("\"url\":\"https://www.negozio.test/"));
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("report.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(report["entities"][0]["written"], 39);
+    assert!(out.path().join("rejects.ndjson").exists());
+}
+
+#[test]
+fn missing_and_empty_inputs_stop_before_any_output() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let cats = "categorie=mappings/sample/categorie.csv";
+    let o = run_in(
+        out.path(),
+        &["--input", "articoli=nope/articoli.ndjson", "--input", cats],
+    );
+    assert_eq!(code(&o), 3);
+    assert!(
+        text(&o.stderr).contains("nope/articoli.ndjson: cannot open"),
+        "{}",
+        text(&o.stderr)
+    );
+    let empty = out.path().join("empty.ndjson");
+    std::fs::write(&empty, "").unwrap_or_else(|e| panic!("{e}"));
+    let arg = format!("articoli={}", empty.display());
+    let o = run_in(&out.path().join("o"), &["--input", &arg, "--input", cats]);
+    assert_eq!(code(&o), 3);
+    assert!(text(&o.stderr).contains("is empty"), "{}", text(&o.stderr));
+    assert!(!out.path().join("o/products.json").exists());
+}
+
+#[test]
+fn unknown_input_names_and_missing_lookup_tables_are_usage_errors() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let o = run_in(
+        out.path(),
+        &["--input", "articolo=mappings/sample/articoli.ndjson"],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("did you mean `articoli`?"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = run_in(
+        out.path(),
+        &["--input", "articoli=mappings/sample/articoli.ndjson"],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("looks up table `categorie`, but no --input categorie=PATH"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn max_rejects_aborts_without_replacing_feeds() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(out.path().join("products.json"), "[]\n").unwrap_or_else(|e| panic!("{e}"));
+    let bad = out.path().join("articoli.ndjson");
+    let mut data =
+        std::fs::read_to_string(root().join("mappings/sample/articoli.ndjson")).unwrap_or_default();
+    data.push_str("{broken\n");
+    std::fs::write(&bad, data).unwrap_or_else(|e| panic!("{e}"));
+    let arg = format!("articoli={}", bad.display());
+    let o = run_in(
+        out.path(),
+        &[
+            "--input",
+            &arg,
+            "--input",
+            "categorie=mappings/sample/categorie.csv",
+            "--max-rejects",
+            "0",
+        ],
+    );
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("more than --max-rejects 0"));
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("products.json")).unwrap_or_default(),
+        "[]\n",
+        "old feed kept"
+    );
+    let rejects = std::fs::read_to_string(out.path().join("rejects.ndjson")).unwrap_or_default();
+    assert!(
+        rejects.contains("\"line\":41") && rejects.contains("malformed JSON"),
+        "{rejects}"
+    );
+}
+
+#[test]
+fn project_file_gives_the_same_settings() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let sample = root().join("mappings/sample");
+    let yaml = format!(
+        "mapping: {}\ninputs:\n  articoli: {}\n  categorie: {{ path: {}, format: csv }}\nout: out\nformat: ndjson\nvars:\n  site_url: https://yaml.test\njobs: 1\n",
+        root().join("mappings/passweb.cmap").display(),
+        sample.join("articoli.ndjson").display(),
+        sample.join("categorie.csv").display()
+    );
+    let cfg = dir.path().join("clerkmap.yaml");
+    std::fs::write(&cfg, yaml).unwrap_or_else(|e| panic!("{e}"));
+    let o = clerkmap(&["run", "-c", &cfg.display().to_string()]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let products =
+        std::fs::read_to_string(dir.path().join("out/products.ndjson")).unwrap_or_default();
+    assert_eq!(products.lines().count(), 39);
+    assert!(products.contains("https://yaml.test/"));
+
+    std::fs::write(&cfg, "inputz: {}\n").unwrap_or_else(|e| panic!("{e}"));
+    let o = clerkmap(&["run", "-c", &cfg.display().to_string()]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("unknown field `inputz`"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    let o = clerkmap(&["run", "--help"]);
+    let help = text(&o.stdout);
+    for line in [
+        "Exit codes:",
+        "2  the mapping has errors",
+        "4  more records rejected than --max-rejects",
+    ] {
+        assert!(help.contains(line), "{help}");
+    }
+}

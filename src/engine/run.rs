@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
@@ -620,7 +621,7 @@ fn run_block(
         .format
         .or_else(|| Format::from_path(&input.path))
         .unwrap_or(Format::Ndjson);
-    let mut w = Writer {
+    let w = Writer {
         block,
         file: input.path.display().to_string(),
         has_lines: format.has_lines(),
@@ -634,7 +635,8 @@ fn run_block(
     let mut rows_read = 0u64;
     let grouped = block.group_by.is_some();
     let mut grouper = Grouper::default();
-    std::thread::scope(|s| -> Result<(), RunError> {
+    let rejected_so_far = AtomicU64::new(0);
+    let w = std::thread::scope(|s| -> Result<Writer, RunError> {
         let (tx, rx) = sync_channel(ctx.in_flight);
         s.spawn(move || {
             loop {
@@ -644,6 +646,20 @@ fn run_block(
                     break;
                 }
             }
+        });
+        // The writer runs beside the workers: batch N is written while batch N+1 is mapped.
+        let (wtx, wrx) = sync_channel::<Vec<ChunkOut>>(1);
+        let rejected_so_far = &rejected_so_far;
+        let (out_files, reject_file) = (&mut *outputs, &mut *rejects);
+        let writer = s.spawn(move || -> Result<Writer, RunError> {
+            let mut w = w;
+            for outs in wrx {
+                for out in outs {
+                    w.chunk(out, out_files, reject_file)?;
+                }
+                rejected_so_far.store(w.rejected, Ordering::Relaxed);
+            }
+            Ok(w)
         });
         loop {
             let (batch, done) = next_batch(&rx, ctx.in_flight)?;
@@ -707,13 +723,15 @@ fn run_block(
                         .collect()
                 })
             };
-            for out in outs {
-                w.chunk(out, outputs, rejects)?;
-            }
-            if budget.is_some_and(|b| w.rejected > b) || done {
-                return Ok(());
+            let over_budget = budget.is_some_and(|b| rejected_so_far.load(Ordering::Relaxed) > b);
+            if wtx.send(outs).is_err() || over_budget || done {
+                break;
             }
         }
+        drop(wtx);
+        writer
+            .join()
+            .map_err(|_| RunError::Internal("the writer thread panicked".into()))?
     })?;
     outputs.end(w.sink)?;
     let elapsed = started.elapsed();

@@ -83,7 +83,9 @@ pub const FUNCTIONS: &[Function] = &[
             Example {
                 title: "a string",
                 source: r#"format_date("2024-12-31", "%Y")"#,
-                result: Err("use date(s) first"),
+                result: Err(
+                    "argument `unix` of `format_date` must be number or null, but this is string",
+                ),
             },
         ],
         imp: Imp::Pure(format_date),

@@ -81,7 +81,7 @@ pub const FUNCTIONS: &[Function] = &[
             Example {
                 title: "not a list",
                 source: r#"unique("S")"#,
-                result: Err("unique: expected a list"),
+                result: Err("argument `list` of `unique` must be list or null, but this is string"),
             },
         ],
         imp: Imp::Pure(unique),
@@ -157,7 +157,9 @@ pub const FUNCTIONS: &[Function] = &[
             Example {
                 title: "a number",
                 source: "len(12)",
-                result: Err("len: expected a list, string or object"),
+                result: Err(
+                    "argument `x` of `len` must be string or list or object or null, but this is int",
+                ),
             },
         ],
         imp: Imp::Pure(len),
@@ -254,7 +256,9 @@ pub const FUNCTIONS: &[Function] = &[
             Example {
                 title: "a number haystack",
                 source: "contains(12, 1)",
-                result: Err("contains: expected a list, string or object"),
+                result: Err(
+                    "argument `haystack` of `contains` must be string or list or object or null, but this is int",
+                ),
             },
         ],
         imp: Imp::Pure(contains),

@@ -34,7 +34,9 @@ pub const FUNCTIONS: &[Function] = &[
             Example {
                 title: "not a string",
                 source: "trim(12)",
-                result: Err("trim: expected a string"),
+                result: Err(
+                    "argument `s` of `trim` must be string or list or null, but this is int",
+                ),
             },
         ],
         imp: Imp::Pure(trim),
@@ -334,7 +336,7 @@ pub const FUNCTIONS: &[Function] = &[
             Example {
                 title: "not a string",
                 source: r#"ends_with(12, "2")"#,
-                result: Err("ends_with: expected a string"),
+                result: Err("argument `s` of `ends_with` must be string or null, but this is int"),
             },
         ],
         imp: Imp::Pure(ends_with),
@@ -375,7 +377,9 @@ pub const FUNCTIONS: &[Function] = &[
             Example {
                 title: "an object",
                 source: r#"string({"a": 1})"#,
-                result: Err("string: cannot write an object"),
+                result: Err(
+                    "argument `v` of `string` must be number or bool or string or null, but this is object",
+                ),
             },
         ],
         imp: Imp::Pure(string),

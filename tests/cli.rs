@@ -47,7 +47,7 @@ fn check_passes_on_the_shipped_mapping_and_the_builtin_one() {
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     assert!(
         text(&o.stdout).contains(
-            "mappings/passweb.cmap: ok (products from articoli, categories from categorie)"
+            "mappings/passweb.cmap: ok (products from articoli, categories from categorie, orders from ordini, customers from clienti, pages from pagine)"
         )
     );
     let o = clerkmap(&["check"]);

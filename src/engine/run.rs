@@ -14,12 +14,13 @@ use serde_json::Value;
 
 use super::lookup::{Table, key_string};
 use super::output::{AtomicFile, OutputError, OutputFormat, Outputs};
-use super::report::{EntityReport, RunReport, Skipped, TableReport};
+use super::report::{EntityReport, FilterCount, RunReport, Skipped, TableReport};
 use super::source::{Chunk, Format, SourceError, SourceReader, read_all};
 use crate::clerk::IdKind;
 use crate::diagnostic::SourceFile;
 use crate::eval::{self, Env, Outcome, Reason, map_record};
 use crate::plan::{BlockPlan, Program};
+use crate::syntax::ast::Span;
 
 /// `--input NAME=PATH`, with the format from the extension unless given.
 #[derive(Debug, Clone, PartialEq)]
@@ -346,6 +347,7 @@ pub fn run(
         }
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
+    report.compute_privacy();
     if let Some((rejected, max)) = aborted {
         drop(outputs);
         let r = rejects.commit()?;
@@ -398,8 +400,9 @@ enum ItemOut {
         start: usize,
         end: usize,
         id: Value,
+        has_email: bool,
     },
-    Filtered,
+    Filtered(Span),
     Rejected {
         loc: u64,
         id: Option<Value>,
@@ -438,6 +441,7 @@ fn map_into(
                     start,
                     end: out.buf.len(),
                     id,
+                    has_email: map.contains_key("email"),
                 }),
                 Err(e) => {
                     out.buf.truncate(start);
@@ -449,7 +453,7 @@ fn map_into(
                 }
             }
         }
-        Outcome::Filtered(_) => out.items.push(ItemOut::Filtered),
+        Outcome::Filtered(span) => out.items.push(ItemOut::Filtered(span)),
         Outcome::Rejected { id, reasons } => out.items.push(ItemOut::Rejected {
             loc,
             id,
@@ -484,7 +488,9 @@ struct Writer<'a> {
     id_kind: Option<(IdKind, u64)>,
     seen: HashMap<String, u64>,
     written: u64,
+    with_email: u64,
     filtered: u64,
+    filtered_by: HashMap<Span, u64>,
     rejected: u64,
 }
 
@@ -528,7 +534,10 @@ impl Writer<'_> {
     ) -> Result<(), RunError> {
         for item in out.items {
             match item {
-                ItemOut::Filtered => self.filtered += 1,
+                ItemOut::Filtered(span) => {
+                    self.filtered += 1;
+                    *self.filtered_by.entry(span).or_default() += 1;
+                }
                 ItemOut::Rejected { loc, id, reasons } => {
                     self.reject(rejects, loc, id.as_ref(), &reasons)?
                 }
@@ -537,6 +546,7 @@ impl Writer<'_> {
                     start,
                     end,
                     id,
+                    has_email,
                 } => {
                     let kind = IdKind::of(&id);
                     if let (Some(k), Some((feed_kind, first))) = (kind, self.id_kind)
@@ -567,6 +577,7 @@ impl Writer<'_> {
                     }
                     outputs.record(&mut self.sink, &out.buf[start..end])?;
                     self.written += 1;
+                    self.with_email += u64::from(has_email);
                 }
             }
         }
@@ -629,7 +640,9 @@ fn run_block(
         id_kind: None,
         seen: HashMap::new(),
         written: 0,
+        with_email: 0,
         filtered: 0,
+        filtered_by: HashMap::new(),
         rejected: 0,
     };
     let mut rows_read = 0u64;
@@ -745,8 +758,9 @@ fn run_block(
         written: w.written,
         filtered: w.filtered,
         rejected: w.rejected,
+        filtered_by: filter_counts(ctx.mapping, &w.filtered_by),
+        with_email: w.with_email,
         output: outputs.file_name(block.entity),
-        bytes: 0,
         elapsed_ms: elapsed.as_millis() as u64,
         records_per_sec: if elapsed.as_secs_f64() > 0.0 {
             read as f64 / elapsed.as_secs_f64()
@@ -754,6 +768,28 @@ fn run_block(
             0.0
         },
     })
+}
+
+/// The filter counts by condition, in mapping order.
+fn filter_counts(mapping: &SourceFile, by: &HashMap<Span, u64>) -> Vec<FilterCount> {
+    let mut spans: Vec<(&Span, &u64)> = by.iter().collect();
+    spans.sort_by_key(|(s, _)| s.start);
+    spans
+        .into_iter()
+        .map(|(span, count)| {
+            let (line, col) = mapping.line_col(span.start);
+            let text = mapping.text.get(span.start..span.end).unwrap_or("");
+            let mut condition: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if condition.chars().count() > 100 {
+                condition = condition.chars().take(97).collect::<String>() + "...";
+            }
+            FilterCount {
+                at: format!("{}:{line}:{col}", mapping.name),
+                condition,
+                count: *count,
+            }
+        })
+        .collect()
 }
 
 /// A row with its group key, or why it cannot be grouped.

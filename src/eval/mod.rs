@@ -153,6 +153,27 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
                 }
             }
         }
+        CExpr::Map(list, body, span) => match eval(list, cur, env)? {
+            Value::Null => Ok(Value::Null),
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in &items {
+                    let v = eval(body, item, env)?;
+                    if !v.is_null() {
+                        out.push(v);
+                    }
+                }
+                Ok(Value::Array(out))
+            }
+            other => Err(EvalError::new(
+                format!(
+                    "`map` needs a list, got {} {}",
+                    functions::kind(&other),
+                    functions::show(&other)
+                ),
+                *span,
+            )),
+        },
         CExpr::Match(v, arms) => {
             let v = eval(v, cur, env)?;
             for (pats, body) in arms {

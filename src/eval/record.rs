@@ -20,7 +20,7 @@ pub struct Reason {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Written(Map<String, Value>),
-    /// A `where` did not hold (its span).
+    /// A `where` did not hold (the span of its condition).
     Filtered(Span),
     Rejected {
         id: Option<Value>,
@@ -41,7 +41,7 @@ pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[T
         };
         match eval(filter, record, &env) {
             Ok(Value::Bool(true)) => {}
-            Ok(Value::Bool(false) | Value::Null) => return Outcome::Filtered(block.span),
+            Ok(Value::Bool(false) | Value::Null) => return Outcome::Filtered(block.filter_span),
             Ok(other) => {
                 reasons.push(Reason {
                     attribute: None,

@@ -10,6 +10,61 @@ use crate::types::Ty;
 
 pub const FUNCTIONS: &[Function] = &[
     Function {
+        name: "omit",
+        summary: "An object without the given keys (e.g. to spread the attributes not mapped explicitly).",
+        params: &[
+            Param::req("object", Ty::OBJECT),
+            Param::req("keys", Ty::LIST.or(Ty::STRING)),
+        ],
+        variadic: false,
+        returns: Ty::OBJECT.or(Ty::NULL),
+        examples: &[
+            Example {
+                title: "a list of keys",
+                source: r#"omit({"Marca": "X", "Colore": "Blu", "Taglia": "M"}, ["Marca", "Taglia"])"#,
+                result: Ok(r#"{"Colore":"Blu"}"#),
+            },
+            Example {
+                title: "one key",
+                source: r#"omit({"a": 1, "b": 2}, "a")"#,
+                result: Ok(r#"{"b":2}"#),
+            },
+            Example {
+                title: "null",
+                source: r#"omit(null, "a")"#,
+                result: Ok("null"),
+            },
+        ],
+        imp: Imp::Pure(omit),
+        check_const: None,
+    },
+    Function {
+        name: "single",
+        summary: "The one distinct value of a list (nulls ignored; null when there is none); an error naming the values when they differ. For the article fields repeated on every row of a group.",
+        params: &[Param::req("list", Ty::LIST)],
+        variadic: false,
+        returns: Ty::ANY,
+        examples: &[
+            Example {
+                title: "all rows agree",
+                source: r#"single(["Felpa", "Felpa", null])"#,
+                result: Ok(r#""Felpa""#),
+            },
+            Example {
+                title: "nothing",
+                source: "single([])",
+                result: Ok("null"),
+            },
+            Example {
+                title: "rows disagree",
+                source: r#"single(["Felpa", "Maglia"])"#,
+                result: Err(r#"single: conflicting values "Felpa" and "Maglia""#),
+            },
+        ],
+        imp: Imp::Pure(single),
+        check_const: None,
+    },
+    Function {
         name: "first",
         summary: "The first element of a list (null when empty); any other value is returned as it is.",
         params: &[Param::req("x", Ty::ANY)],
@@ -396,14 +451,68 @@ fn last(args: &mut [Value]) -> Result<Value, String> {
     }
 }
 
+fn omit(args: &mut [Value]) -> Result<Value, String> {
+    let mut obj = match std::mem::take(&mut args[0]) {
+        Value::Null => return Ok(Value::Null),
+        Value::Object(m) => m,
+        other => {
+            return Err(format!(
+                "omit: expected an object, got {} {}",
+                kind(&other),
+                show(&other)
+            ));
+        }
+    };
+    match &args[1] {
+        Value::String(k) => {
+            obj.shift_remove(k);
+        }
+        Value::Array(keys) => {
+            for k in keys.iter().filter_map(Value::as_str) {
+                obj.shift_remove(k);
+            }
+        }
+        other => {
+            return Err(format!(
+                "omit: keys must be a string or a list of strings, got {}",
+                kind(other)
+            ));
+        }
+    }
+    Ok(Value::Object(obj))
+}
+
+fn single(args: &mut [Value]) -> Result<Value, String> {
+    let Some(items) = list_arg("single", std::mem::take(&mut args[0]))? else {
+        return Ok(Value::Null);
+    };
+    let mut it = items.into_iter().filter(|v| !v.is_null());
+    let Some(first) = it.next() else {
+        return Ok(Value::Null);
+    };
+    for other in it {
+        if other != first {
+            return Err(format!(
+                "single: conflicting values {} and {} (the rows of this group disagree; fix the export or pick one with `first`)",
+                show(&first),
+                show(&other)
+            ));
+        }
+    }
+    Ok(first)
+}
+
 fn unique(args: &mut [Value]) -> Result<Value, String> {
     let Some(items) = list_arg("unique", std::mem::take(&mut args[0]))? else {
         return Ok(Value::Null);
     };
     let mut seen_scalars: HashSet<String> = HashSet::new();
     let mut out: Vec<Value> = Vec::with_capacity(items.len());
+    let small = items.len() <= 32;
     for item in items {
         let new = match &item {
+            // a linear scan beats hashing for the short lists of a record (sizes, colours)
+            _ if small => !out.contains(&item),
             Value::Array(_) | Value::Object(_) => !out.contains(&item),
             // the JSON text tells scalars apart exactly as `==` does
             scalar => seen_scalars.insert(scalar.to_string()),

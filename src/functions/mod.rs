@@ -14,8 +14,10 @@ use crate::types::Ty;
 
 pub mod date;
 pub mod list;
+pub mod logic;
 pub mod lookup;
 pub mod number;
+pub mod privacy;
 pub mod string;
 pub mod url;
 
@@ -135,14 +137,16 @@ impl Function {
 }
 
 /// The families, in documentation order.
-pub fn families() -> [(&'static str, &'static [Function]); 6] {
+pub fn families() -> [(&'static str, &'static [Function]); 8] {
     [
         ("string", string::FUNCTIONS),
         ("number", number::FUNCTIONS),
         ("list", list::FUNCTIONS),
         ("date", date::FUNCTIONS),
         ("url", url::FUNCTIONS),
+        ("logic", logic::FUNCTIONS),
         ("lookup", lookup::FUNCTIONS),
+        ("privacy", privacy::FUNCTIONS),
     ]
 }
 
@@ -157,7 +161,7 @@ pub fn get(name: &str) -> Option<&'static Function> {
 }
 
 /// Names of the compile-time functions handled by the compiler itself (not in the registry).
-pub const SPECIAL: &[&str] = &["var", "env"];
+pub const SPECIAL: &[&str] = &["var", "env", "map"];
 
 // ---- helpers shared by the families ----
 

@@ -401,6 +401,7 @@ impl<'o> Compiler<'o> {
             source: b.source.name.clone(),
             group_by,
             filter,
+            filter_span: b.filter.as_ref().map_or(b.header, |f| f.span),
             ops,
             slots: scope.slots,
             tables,
@@ -745,6 +746,9 @@ impl<'o> Compiler<'o> {
         piped: bool,
         scope: &mut Scope,
     ) -> (CExpr, Ty) {
+        if name.name == "map" {
+            return self.map_call(e, name, args, scope);
+        }
         if name.name == "var" || name.name == "env" {
             return self.compile_time_call(name, args, piped, scope);
         }
@@ -932,6 +936,50 @@ impl<'o> Compiler<'o> {
         self.fold(call, ty, e.span)
     }
 
+    /// `map(list, expr)`: the second argument is evaluated per element, with `.` = the element.
+    fn map_call(
+        &mut self,
+        e: &Expr,
+        name: &Ident,
+        args: &[Expr],
+        scope: &mut Scope,
+    ) -> (CExpr, Ty) {
+        if args.len() != 2 {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::ARITY,
+                    name.span,
+                    format!("`map` takes 2 arguments, but {} given", args.len()),
+                )
+                .hint(
+                    "`map(.righe, {id: .codice, quantity: .quantita | int})`: `.` is each element",
+                ),
+            );
+            return null();
+        }
+        let (list, ty) = self.expr(&args[0], scope);
+        if !ty.intersects(Ty::LIST.or(Ty::NULL)) {
+            self.type_error(
+                args[0].span,
+                format!("`map` needs a list, but this is {ty}"),
+                None,
+            );
+        }
+        let mut inner = Scope {
+            has_record: true,
+            grouped: scope.grouped,
+            locals: scope.locals.clone(),
+            slots: scope.slots,
+            tables_used: std::mem::take(&mut scope.tables_used),
+        };
+        let (body, _) = self.expr(&args[1], &mut inner);
+        scope.tables_used = inner.tables_used;
+        (
+            CExpr::Map(Box::new(list), Box::new(body), e.span),
+            Ty::LIST.nullable(),
+        )
+    }
+
     /// `var(name, default?)` and `env(name, default?)`: resolved now, to a constant.
     fn compile_time_call(
         &mut self,
@@ -1103,13 +1151,17 @@ fn is_constant(e: &CExpr) -> bool {
         }
         CExpr::List(items) => items.iter().all(is_constant),
         CExpr::Object(entries) => entries.iter().all(|(_, v)| is_constant(v)),
-        CExpr::Call { table, args, .. } => table.is_none() && args.iter().all(is_constant),
+        // `error` only fails when a record reaches it.
+        CExpr::Call { f, table, args, .. } => {
+            table.is_none() && f.name != "error" && args.iter().all(is_constant)
+        }
         CExpr::Unary(_, x, _) => is_constant(x),
         CExpr::Binary(_, a, b, _) => is_constant(a) && is_constant(b),
         CExpr::If(c, t, f, _) => {
             is_constant(c) && is_constant(t) && f.as_deref().is_none_or(is_constant)
         }
         CExpr::Match(v, arms) => is_constant(v) && arms.iter().all(|(_, x)| is_constant(x)),
+        CExpr::Map(..) => false,
     }
 }
 

@@ -37,6 +37,8 @@ pub struct BlockPlan {
     pub source: String,
     pub group_by: Option<CExpr>,
     pub filter: Option<CExpr>,
+    /// The span of the header's `where` condition.
+    pub filter_span: Span,
     pub ops: Vec<Op>,
     /// Number of value slots (lets and attributes) a record's evaluation needs.
     pub slots: usize,
@@ -113,6 +115,8 @@ pub enum CExpr {
     Binary(BinOp, Box<CExpr>, Box<CExpr>, Span),
     If(Box<CExpr>, Box<CExpr>, Option<Box<CExpr>>, Span),
     Match(Box<CExpr>, Vec<(Option<Vec<Value>>, CExpr)>),
+    /// `map(list, expr)`: `expr` evaluated with `.` = each element; nulls dropped.
+    Map(Box<CExpr>, Box<CExpr>, Span),
 }
 
 impl CExpr {

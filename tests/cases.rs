@@ -56,7 +56,7 @@ fn run_case(mapping: &Path) -> String {
     entries.sort();
     for p in entries {
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if matches!(ext, "ndjson" | "json" | "csv" | "tsv") {
+        if matches!(ext, "ndjson" | "json" | "csv" | "tsv" | "xml") {
             let name = p
                 .file_stem()
                 .and_then(|s| s.to_str())

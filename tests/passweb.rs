@@ -591,3 +591,55 @@ fn conflicting_rows_of_a_csv_group_reject_the_product() {
     let rejects = read(&out.path().join("rejects.ndjson"));
     assert!(rejects.contains("\"id\":\"GON000001\"") && rejects.contains("`name`: single: conflicting values \\\"Gonna oversize\\\" and \\\"Gonna diversa\\\""), "{rejects}");
 }
+
+#[test]
+fn google_shopping_feed_gives_the_same_products_where_it_has_the_data() {
+    let (g, n) = (tmp(), tmp());
+    let report = map(
+        "google-shopping.cmap",
+        &sample(),
+        &[("feed", "feed-google.xml")],
+        &[],
+        g.path(),
+    );
+    assert_eq!(report.entities[0].rejected, 0);
+    map(
+        "passweb.cmap",
+        &sample(),
+        &[
+            ("articoli", "articoli.ndjson"),
+            ("categorie", "categorie.csv"),
+        ],
+        &[],
+        n.path(),
+    );
+    let google = json_file(&g.path().join("products.json"));
+    let native = json_file(&n.path().join("products.json"));
+    assert_eq!(
+        google.len(),
+        native.len(),
+        "one product per published article"
+    );
+    for (a, b) in google.iter().zip(&native) {
+        for k in [
+            "id",
+            "name",
+            "description",
+            "price",
+            "list_price",
+            "on_sale",
+            "in_stock",
+            "image",
+            "url",
+            "brand",
+            "sizes",
+            "colors",
+            "sizes_available",
+            "colors_available",
+            "variant_skus",
+            "variant_prices",
+        ] {
+            assert_eq!(a.get(k), b.get(k), "{} {k}", a["id"]);
+        }
+    }
+}

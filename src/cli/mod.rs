@@ -220,7 +220,7 @@ fn run_config(a: RunArgs) -> Result<RunConfig, String> {
     let inputs = inputs
         .into_iter()
         .map(|(name, path)| Input {
-            format: formats.get(&name).copied(),
+            format: formats.get(&name).cloned(),
             name,
             path,
         })

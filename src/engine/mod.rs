@@ -14,3 +14,4 @@ pub mod source;
 pub use output::OutputFormat;
 pub use report::RunReport;
 pub use run::{Input, RunError, RunOptions, run};
+pub mod xml;

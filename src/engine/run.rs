@@ -108,7 +108,7 @@ struct Resolved<'p> {
 }
 
 fn format_of(input: &Input) -> Result<Format, RunError> {
-    input.format.or_else(|| Format::from_path(&input.path)).ok_or_else(|| {
+    input.format.clone().or_else(|| Format::from_path(&input.path)).ok_or_else(|| {
         RunError::Usage(format!(
             "cannot tell the format of `{}` from its extension: use .json, .ndjson, .csv or .tsv, or state it with --input-format {}=csv",
             input.path.display(),
@@ -213,7 +213,7 @@ fn load_tables(
             tables.push(Table::default());
             continue;
         };
-        let rows = read_all(&input.path, *format)?;
+        let rows = read_all(&input.path, format.clone())?;
         let mut entries = Vec::with_capacity(rows.len());
         let file = input.path.display().to_string();
         let loc = |n: u64| {
@@ -306,7 +306,11 @@ pub fn run(
     // Open every source now: a missing or empty file stops the run before any record is read.
     let mut readers = Vec::with_capacity(resolved.blocks.len());
     for (_, input, format) in &resolved.blocks {
-        readers.push(SourceReader::open(&input.path, *format, opts.chunk_size)?);
+        readers.push(SourceReader::open(
+            &input.path,
+            format.clone(),
+            opts.chunk_size,
+        )?);
     }
     let tables = load_tables(program, &resolved, &mut report)?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -630,6 +634,7 @@ fn run_block(
     let sink = outputs.begin(block.entity)?;
     let format = input
         .format
+        .clone()
         .or_else(|| Format::from_path(&input.path))
         .unwrap_or(Format::Ndjson);
     let w = Writer {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 /// How a source file is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// A JSON array of objects (read whole).
@@ -19,6 +19,8 @@ pub enum Format {
     /// CSV with a header row (streamed). `None` detects the delimiter from the header among
     /// `;`, `,` and TAB.
     Csv { delimiter: Option<u8> },
+    /// XML (streamed): each element named `item` (at any depth) is a record.
+    Xml { item: String },
 }
 
 impl Format {
@@ -29,6 +31,9 @@ impl Format {
             "json" => Format::Json,
             "ndjson" | "jsonl" => Format::Ndjson,
             "csv" | "txt" => Format::Csv { delimiter: None },
+            "xml" | "rss" => Format::Xml {
+                item: "item".into(),
+            },
             "tsv" | "tab" => Format::Csv {
                 delimiter: Some(b'\t'),
             },
@@ -36,11 +41,17 @@ impl Format {
         })
     }
 
-    /// Parses `json`, `ndjson`, `csv`, `tsv`, `csv;`, `csv,`.
+    /// Parses `json`, `ndjson`, `csv`, `tsv`, `csv;`, `csv,`, `xml`, `xml:ITEM`.
     pub fn parse(s: &str) -> Option<Format> {
         Some(match s.to_ascii_lowercase().as_str() {
             "json" => Format::Json,
             "ndjson" | "jsonl" => Format::Ndjson,
+            "xml" => Format::Xml {
+                item: "item".into(),
+            },
+            x if x.starts_with("xml:") && x.len() > 4 => Format::Xml {
+                item: s[4..].to_string(),
+            },
             "csv" => Format::Csv { delimiter: None },
             "tsv" => Format::Csv {
                 delimiter: Some(b'\t'),
@@ -56,8 +67,8 @@ impl Format {
     }
 
     /// Whether a record's location is a line number (else a record number).
-    pub fn has_lines(self) -> bool {
-        !matches!(self, Format::Json)
+    pub fn has_lines(&self) -> bool {
+        !matches!(self, Format::Json | Format::Xml { .. })
     }
 }
 
@@ -201,6 +212,10 @@ enum Inner {
         items: std::vec::IntoIter<Value>,
         next: u64,
     },
+    Xml {
+        items: super::xml::XmlItems,
+        next: u64,
+    },
 }
 
 fn open(path: &Path) -> Result<File, SourceError> {
@@ -239,6 +254,11 @@ impl SourceReader {
                     line: 0,
                     done: false,
                 }
+            }
+            Format::Xml { item } => {
+                drop(file);
+                let items = super::xml::XmlItems::open(path, &item).map_err(|m| err(None, m))?;
+                Inner::Xml { items, next: 1 }
             }
             Format::Json => {
                 let reader = BufReader::with_capacity(1 << 20, file);
@@ -404,6 +424,30 @@ impl SourceReader {
                         headers: headers.clone(),
                         rows,
                     }))
+                }
+            }
+            Inner::Xml { items, next } => {
+                let mut out = Vec::with_capacity(n);
+                while out.len() < n {
+                    match items.next_item() {
+                        None => break,
+                        Some(Ok(v)) => {
+                            out.push((*next, v));
+                            *next += 1;
+                        }
+                        Some(Err(message)) => {
+                            return Some(Err(SourceError {
+                                path: self.path.clone(),
+                                line: None,
+                                message: format!("record {}: {message}", *next),
+                            }));
+                        }
+                    }
+                }
+                if out.is_empty() {
+                    None
+                } else {
+                    Some(Ok(Chunk::Values(out)))
                 }
             }
             Inner::Values { items, next } => {

@@ -233,3 +233,48 @@ fn help_documents_the_exit_codes() {
         assert!(help.contains(line), "{help}");
     }
 }
+
+#[test]
+fn an_input_given_twice_is_refused() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let o = run_in(
+        out.path(),
+        &[
+            "--input",
+            "articoli=missing.ndjson",
+            "--input",
+            "articoli=mappings/sample/articoli.ndjson",
+        ],
+    );
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("--input articoli=... is given twice"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_feed_whose_records_are_all_rejected_is_not_written() {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let bad = out.path().join("articoli.ndjson");
+    std::fs::write(&bad, "{\"codice\":\"A\",\"pubblicato\":\"SI\"}\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let arg = format!("articoli={}", bad.display());
+    let o = run_in(
+        out.path(),
+        &[
+            "--input",
+            &arg,
+            "--input",
+            "categorie=mappings/sample/categorie.csv",
+        ],
+    );
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("all 1 products records were rejected"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!out.path().join("products.json").exists());
+}

@@ -727,7 +727,9 @@ fn check_cmap_block(f: &Fence, rest: &[Fence], failures: &mut Vec<String>) {
     let mut actual: BTreeMap<String, String> = BTreeMap::new();
     let report = match run(&checked.program, &src, &run_opts) {
         Ok(r) => Some(r),
-        Err(RunError::TooManyRejects { report, .. }) => Some(*report),
+        Err(RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. }) => {
+            Some(*report)
+        }
         Err(e) => {
             actual.insert("error".into(), e.to_string().replace(&prefix, ""));
             None

@@ -517,7 +517,7 @@ fn bad_records_are_rejected_by_name_and_field() {
     let dir = tmp();
     let mut lines = read(&sample().join("articoli.ndjson"))
         .lines()
-        .take(3)
+        .take(4)
         .map(String::from)
         .collect::<Vec<_>>();
     lines[0] = lines[0].replacen("\"prezzoListino\":\"", "\"prezzoListino\":\"x", 1);

@@ -172,6 +172,16 @@ impl Entity {
             Entity::Pages => "pages",
         }
     }
+    /// "product", "category", ...
+    pub fn singular(self) -> &'static str {
+        match self {
+            Entity::Products => "product",
+            Entity::Categories => "category",
+            Entity::Orders => "order",
+            Entity::Customers => "customer",
+            Entity::Pages => "page",
+        }
+    }
     pub fn parse(s: &str) -> Option<Entity> {
         Entity::ALL.into_iter().find(|e| e.name() == s)
     }

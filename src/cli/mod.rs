@@ -209,7 +209,15 @@ fn run_config(a: RunArgs) -> Result<RunConfig, String> {
         .iter()
         .map(|(k, e)| (k.clone(), e.path().to_path_buf()))
         .collect();
-    inputs.extend(a.inputs.into_iter().map(|(k, v)| (k, PathBuf::from(v))));
+    let mut given = std::collections::BTreeSet::new();
+    for (name, path) in a.inputs {
+        if !given.insert(name.clone()) {
+            return Err(format!(
+                "--input {name}=... is given twice: give each source once"
+            ));
+        }
+        inputs.insert(name, PathBuf::from(path));
+    }
     for name in formats.keys() {
         if !inputs.contains_key(name) {
             return Err(format!(
@@ -263,11 +271,13 @@ fn cmd_run(a: RunArgs) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    match engine::run(&checked.program, &src, &cfg.options) {
+    let mut options = cfg.options;
+    options.mapping_warnings = checked.warnings.iter().map(|d| d.short(&src)).collect();
+    match engine::run(&checked.program, &src, &options) {
         Ok(report) => {
             if !quiet {
                 print!("{report}");
-                println!("wrote {}", cfg.options.out_dir.display());
+                println!("wrote {}", options.out_dir.display());
             }
             exit::OK
         }
@@ -275,7 +285,7 @@ fn cmd_run(a: RunArgs) -> u8 {
             let code = match &e {
                 RunError::Usage(_) => exit::USAGE,
                 RunError::Source(_) => exit::INPUT,
-                RunError::TooManyRejects { report, .. } => {
+                RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. } => {
                     eprint!("{report}");
                     exit::TOO_MANY_REJECTS
                 }

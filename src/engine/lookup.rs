@@ -27,6 +27,8 @@ pub struct Table {
     /// Parent key of each row (empty = root), when the table declares a parent field.
     parents: Option<Vec<Option<String>>>,
     children: HashMap<String, Vec<usize>>,
+    /// Whether every key was an integer in the source (keys given back are then integers).
+    int_keys: bool,
 }
 
 /// A problem found while indexing a table (duplicate keys, missing keys, unknown parents).
@@ -97,6 +99,22 @@ impl Table {
             }
         }
         (t, warnings)
+    }
+
+    /// Declares that the source's keys are integers, so keys handed back (ancestors,
+    /// children) are integers too, matching an integer-id feed.
+    pub fn set_int_keys(&mut self, int_keys: bool) {
+        self.int_keys = int_keys;
+    }
+
+    /// A key as a value: an integer when the table's keys are integers, else a string.
+    pub fn key_value(&self, key: &str) -> Value {
+        if self.int_keys
+            && let Ok(i) = key.parse::<i64>()
+        {
+            return Value::from(i);
+        }
+        Value::String(key.to_string())
     }
 
     pub fn name(&self) -> &str {

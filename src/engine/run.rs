@@ -16,7 +16,7 @@ use super::lookup::{Table, key_string};
 use super::output::{AtomicFile, OutputError, OutputFormat, Outputs};
 use super::report::{EntityReport, FilterCount, RunReport, Skipped, TableReport};
 use super::source::{Chunk, Format, SourceError, SourceReader, read_all};
-use crate::clerk::IdKind;
+use crate::clerk::{Entity, IdKind};
 use crate::diagnostic::SourceFile;
 use crate::eval::{self, Env, Outcome, Reason, map_record};
 use crate::plan::{BlockPlan, Program};
@@ -41,6 +41,8 @@ pub struct RunOptions {
     pub max_rejects: Option<u64>,
     /// Records per chunk handed to a worker.
     pub chunk_size: usize,
+    /// The mapping's warnings, to keep in the report.
+    pub mapping_warnings: Vec<String>,
 }
 
 impl Default for RunOptions {
@@ -52,6 +54,7 @@ impl Default for RunOptions {
             jobs: 0,
             max_rejects: None,
             chunk_size: 1024,
+            mapping_warnings: Vec::new(),
         }
     }
 }
@@ -70,6 +73,13 @@ pub enum RunError {
         max: u64,
         report: Box<RunReport>,
     },
+    /// Every record of a mirrored entity was rejected: its feed would be empty and Clerk would
+    /// delete everything. rejects.ndjson and report.json were still written.
+    AllRejected {
+        entity: Entity,
+        rejected: u64,
+        report: Box<RunReport>,
+    },
     Internal(String),
 }
 
@@ -79,6 +89,14 @@ impl std::fmt::Display for RunError {
             RunError::Usage(m) | RunError::Internal(m) => f.write_str(m),
             RunError::Source(e) => write!(f, "{e}"),
             RunError::Output(e) => write!(f, "cannot write {e}"),
+            RunError::AllRejected {
+                entity, rejected, ..
+            } => write!(
+                f,
+                "aborted: all {rejected} {} records were rejected; an empty feed would make Clerk delete every {}; no feed was written (see rejects.ndjson)",
+                entity.name(),
+                entity.singular()
+            ),
             RunError::TooManyRejects { rejected, max, .. } => write!(
                 f,
                 "aborted: {rejected} records rejected, more than --max-rejects {max}; no feed was written (see rejects.ndjson)"
@@ -215,6 +233,7 @@ fn load_tables(
         };
         let rows = read_all(&input.path, format.clone())?;
         let mut entries = Vec::with_capacity(rows.len());
+        let mut int_keys = true;
         let file = input.path.display().to_string();
         let loc = |n: u64| {
             if format.has_lines() {
@@ -237,7 +256,10 @@ fn load_tables(
             };
             let env = Env::empty();
             let key = match eval::eval(&plan.key, &row, &env) {
-                Ok(k) => key_string(&k).map(|k| k.into_owned()),
+                Ok(k) => {
+                    int_keys &= k.is_i64() || k.is_u64();
+                    key_string(&k).map(|k| k.into_owned())
+                }
                 Err(e) => {
                     report.warnings.push(format!(
                         "{}: key of lookup table `{}`: {}",
@@ -265,7 +287,8 @@ fn load_tables(
             };
             entries.push((key, parent, row));
         }
-        let (table, warnings) = Table::build(plan.name.clone(), entries, plan.parent.is_some());
+        let (mut table, warnings) = Table::build(plan.name.clone(), entries, plan.parent.is_some());
+        table.set_int_keys(int_keys && !table.is_empty());
         report.warnings.extend(
             warnings
                 .into_iter()
@@ -301,6 +324,7 @@ pub fn run(
         format: format!("{:?}", opts.format).to_lowercase(),
         jobs,
         skipped: resolved.skipped.clone(),
+        warnings: opts.mapping_warnings.clone(),
         ..RunReport::default()
     };
     // Open every source now: a missing or empty file stops the run before any record is read.
@@ -327,6 +351,7 @@ pub fn run(
         in_flight: jobs * 2,
     };
     let mut aborted = None;
+    let mut all_rejected = None;
     for ((block, input, _), reader) in resolved.blocks.iter().zip(readers) {
         let budget = opts
             .max_rejects
@@ -341,7 +366,13 @@ pub fn run(
             &mut rejects,
             budget,
         )?;
+        if entity.written == 0 && entity.rejected > 0 && entity.entity.is_mirrored() {
+            all_rejected = Some((entity.entity, entity.rejected));
+        }
         report.entities.push(entity);
+        if all_rejected.is_some() {
+            break;
+        }
         if let Some(max) = opts.max_rejects {
             let total = report.total_rejected();
             if total > max {
@@ -352,15 +383,24 @@ pub fn run(
     }
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     report.compute_privacy();
-    if let Some((rejected, max)) = aborted {
+    if aborted.is_some() || all_rejected.is_some() {
         drop(outputs);
         let r = rejects.commit()?;
         report.files.push(r.display().to_string());
         write_report(&opts.out_dir, &mut report)?;
-        return Err(RunError::TooManyRejects {
-            rejected,
-            max,
-            report: Box::new(report),
+        let report = Box::new(report);
+        return Err(match (aborted, all_rejected) {
+            (Some((rejected, max)), _) => RunError::TooManyRejects {
+                rejected,
+                max,
+                report,
+            },
+            (None, Some((entity, rejected))) => RunError::AllRejected {
+                entity,
+                rejected,
+                report,
+            },
+            (None, None) => RunError::Internal("abort without a cause".into()),
         });
     }
     let created = chrono::Utc::now().timestamp();
@@ -751,6 +791,17 @@ fn run_block(
             .join()
             .map_err(|_| RunError::Internal("the writer thread panicked".into()))?
     })?;
+    if rows_read == 0 {
+        return Err(RunError::Source(SourceError {
+            path: input.path.clone(),
+            line: None,
+            message: format!(
+                "holds no records (only a header or blank lines?): refusing to write an empty {} feed (Clerk would delete every {})",
+                block.entity.name(),
+                block.entity.singular()
+            ),
+        }));
+    }
     outputs.end(w.sink)?;
     let elapsed = started.elapsed();
     let read = w.written + w.filtered + w.rejected;

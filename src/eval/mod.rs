@@ -396,7 +396,9 @@ fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Value, env: &En
 fn index<'v>(v: &'v Value, idx: &Value) -> Option<&'v Value> {
     match (v, idx) {
         (Value::Array(items), Value::Number(n)) => {
-            let i = n.as_i64()?;
+            let i = n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))?;
             let i = if i < 0 { items.len() as i64 + i } else { i };
             usize::try_from(i).ok().and_then(|i| items.get(i))
         }
@@ -416,7 +418,7 @@ fn get_ref<'v>(
         let next = match s {
             Step::Field(name) => v.get(name.as_str()),
             Step::Index(e) => index(v, &eval(e, cur, env)?),
-            Step::Each | Step::Filter(_) => None,
+            Step::Each | Step::Filter(..) => None,
         };
         match next {
             Some(n) => v = n,
@@ -463,7 +465,7 @@ fn walk(
             }
             _ => {}
         },
-        Step::Filter(cond) => {
+        Step::Filter(cond, span) => {
             let single = std::slice::from_ref(v);
             let items: &[Value] = match v {
                 Value::Array(items) => items,
@@ -471,8 +473,7 @@ fn walk(
                 _ => single,
             };
             for x in items {
-                let keep = eval(cond, x, env)?;
-                if matches!(keep, Value::Bool(true)) {
+                if truthy(&eval(cond, x, env)?, *span, "a `[? ...]` filter")? {
                     walk(x, rest, cur, env, out)?;
                 }
             }

@@ -119,7 +119,12 @@ pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[T
                 };
                 match eval(expr, record, &env) {
                     Ok(Value::Bool(true)) => {}
-                    Ok(Value::Bool(false) | Value::Null) => return Outcome::Filtered(*span),
+                    // A record whose attributes already failed is rejected, not filtered: its
+                    // errors must not vanish behind a condition on a value that was never made.
+                    Ok(Value::Bool(false) | Value::Null) if reasons.is_empty() => {
+                        return Outcome::Filtered(*span);
+                    }
+                    Ok(Value::Bool(false) | Value::Null) => {}
                     Ok(other) => reasons.push(Reason {
                         attribute: None,
                         message: format!(

@@ -491,7 +491,7 @@ fn single(args: &mut [Value]) -> Result<Value, String> {
         return Ok(Value::Null);
     };
     for other in it {
-        if other != first {
+        if !crate::eval::values_equal(&other, &first) {
             return Err(format!(
                 "single: conflicting values {} and {} (the rows of this group disagree; fix the export or pick one with `first`)",
                 show(&first),

@@ -210,7 +210,7 @@ fn push_chain(
     }
     for k in chain {
         if seen.insert(k.to_string()) {
-            out.push(Value::String(k.to_string()));
+            out.push(table.key_value(k));
         }
     }
     Ok(())
@@ -249,10 +249,7 @@ fn children(table: &Table, args: &mut [Value]) -> Result<Value, String> {
         return Err(not_in_table("children", table, &k));
     }
     Ok(Value::Array(
-        table
-            .children(&k)
-            .map(|c| Value::String(c.to_string()))
-            .collect(),
+        table.children(&k).map(|c| table.key_value(c)).collect(),
     ))
 }
 

@@ -185,14 +185,25 @@ impl<'o> Compiler<'o> {
                         continue;
                     }
                     let mut scope = Scope::file();
+                    let errors_before = self.error_count();
                     let (e, _) = self.expr(&l.value, &mut scope);
                     match e {
                         CExpr::Const(v) => {
                             self.globals.insert(l.name.name.clone(), v);
                         }
                         _ => {
-                            // Only reachable through an error already reported; bind null to
-                            // avoid follow-up "unknown name" noise.
+                            if self.error_count() == errors_before {
+                                self.diags.push(
+                                    Diagnostic::error(
+                                        codes::RECORD_OUTSIDE_BLOCK,
+                                        l.value.span,
+                                        format!("`{}` cannot be computed before any record is read", l.name.name),
+                                    )
+                                    .label("needs a record, a lookup table or a per-element expression")
+                                    .hint("move this `let` inside the entity block that uses it"),
+                                );
+                            }
+                            // Bind null to avoid follow-up "unknown name" noise.
                             self.globals.insert(l.name.name.clone(), Value::Null);
                         }
                     }
@@ -355,10 +366,13 @@ impl<'o> Compiler<'o> {
                     }
                     ops.push(Op::Spread { expr, span: *span });
                 }
-                Stmt::Where { cond, span } => {
+                Stmt::Where { cond, .. } => {
                     let (expr, ty) = self.expr(cond, &mut scope);
                     self.expect_bool(&expr, ty, cond.span, "a `where` condition");
-                    ops.push(Op::Where { expr, span: *span });
+                    ops.push(Op::Where {
+                        expr,
+                        span: cond.span,
+                    });
                 }
             }
         }
@@ -388,7 +402,7 @@ impl<'o> Compiler<'o> {
                 .label("in this block")
                 .hint(format!(
                     "Clerk needs {list} on every {}: add `{} = ...`",
-                    entity.name().trim_end_matches('s'),
+                    entity.singular(),
                     missing[0]
                 )),
             );
@@ -499,6 +513,7 @@ impl<'o> Compiler<'o> {
                 (CExpr::Current, Ty::ANY)
             }
             ExprKind::Name(id) => self.name(id, scope),
+            ExprKind::Paren(inner) => self.expr(inner, scope),
             ExprKind::Field(..)
             | ExprKind::Index(..)
             | ExprKind::Wildcard(..)
@@ -598,6 +613,10 @@ impl<'o> Compiler<'o> {
                 self.fold(CExpr::Match(Box::new(v), out), ty, e.span)
             }
         }
+    }
+
+    fn error_count(&self) -> usize {
+        self.diags.iter().filter(|d| d.is_error()).count()
     }
 
     fn type_error(&mut self, span: Span, msg: String, hint: Option<&str>) {
@@ -701,7 +720,7 @@ impl<'o> Compiler<'o> {
                     let (c, tc) = self.expr(cond, &mut inner_scope);
                     scope.tables_used = inner_scope.tables_used;
                     self.expect_bool(&c, tc, cond.span, "a `[? ...]` filter");
-                    steps_rev.push(Step::Filter(c));
+                    steps_rev.push(Step::Filter(c, cond.span));
                     cur = inner;
                 }
                 _ => break,
@@ -1146,7 +1165,7 @@ fn is_constant(e: &CExpr) -> bool {
                 && steps.iter().all(|s| match s {
                     Step::Field(_) | Step::Each => true,
                     Step::Index(i) => is_constant(i),
-                    Step::Filter(_) => false,
+                    Step::Filter(..) => false,
                 })
         }
         CExpr::List(items) => items.iter().all(is_constant),

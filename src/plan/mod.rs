@@ -78,12 +78,12 @@ pub enum Step {
     /// `[*]`
     Each,
     /// `[? cond]`
-    Filter(CExpr),
+    Filter(CExpr, Span),
 }
 
 impl Step {
     pub fn projects(&self) -> bool {
-        matches!(self, Step::Each | Step::Filter(_))
+        matches!(self, Step::Each | Step::Filter(..))
     }
 }
 

@@ -178,6 +178,8 @@ pub enum ExprKind {
         args: Vec<Expr>,
         piped: bool,
     },
+    /// A parenthesised path: what follows applies to its whole value.
+    Paren(Box<Expr>),
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     If {

@@ -430,9 +430,16 @@ fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
         Rule::string => ExprKind::Literal(Value::String(string_value(p)?)),
         Rule::paren => {
             let inner = p.into_inner().next().ok_or_else(|| internal(sp))?;
-            let mut e = expr(inner)?;
-            e.span = sp;
-            return Ok(e);
+            let e = expr(inner)?;
+            // Parentheses end a path: `(.v[*].t)[0]` indexes the projected list.
+            let kind = match e.kind {
+                ExprKind::Field(..)
+                | ExprKind::Index(..)
+                | ExprKind::Wildcard(..)
+                | ExprKind::Filter(..) => ExprKind::Paren(Box::new(e)),
+                other => other,
+            };
+            return Ok(Expr { kind, span: sp });
         }
         Rule::root => match p.into_inner().next() {
             None => ExprKind::Current,

@@ -35,6 +35,7 @@ fn run_case(mapping: &Path) -> String {
         &CompileOptions {
             vars,
             env: Some(Default::default()),
+            ..Default::default()
         },
     ) {
         Ok(c) => c,

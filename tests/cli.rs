@@ -278,3 +278,110 @@ fn a_feed_whose_records_are_all_rejected_is_not_written() {
     );
     assert!(!out.path().join("products.json").exists());
 }
+
+#[test]
+fn a_project_with_stores_writes_one_directory_per_store_and_routes_by_country() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let s = root().join("mappings/sample");
+    let yaml = format!(
+        r#"mapping: {mapping}
+out: out
+inputs:
+  articoli: {s}/articoli.ndjson
+  categorie: {s}/categorie.csv
+  ordini: {s}/ordini.ndjson
+  clienti: {s}/clienti.ndjson
+stores:
+  - name: it
+    language: it
+    default: true
+    countries: [IT, SM]
+    vars: {{ site_url: "https://www.negozio.it" }}
+  - name: de
+    language: de
+    countries: [DE, CH]
+    vars: {{ site_url: "https://www.negozio.it/de" }}
+"#,
+        mapping = root().join("mappings/passweb.cmap").display(),
+        s = s.display()
+    );
+    let cfg = dir.path().join("clerkmap.yaml");
+    std::fs::write(&cfg, yaml).unwrap_or_else(|e| panic!("{e}"));
+    let o = clerkmap(&["run", "-c", &cfg.display().to_string()]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("== store de"),
+        "{}",
+        text(&o.stdout)
+    );
+    let load = |store: &str, f: &str| -> Vec<serde_json::Value> {
+        let p = dir.path().join("out").join(store).join(f);
+        serde_json::from_str(
+            &std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let clients: Vec<serde_json::Value> = std::fs::read_to_string(s.join("clienti.ndjson"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let country = |id: &serde_json::Value| {
+        clients
+            .iter()
+            .find(|c| &c["id"] == id)
+            .map(|c| c["nazione"].as_str().unwrap_or("").to_string())
+    };
+    let (it, de) = (load("it", "customers.json"), load("de", "customers.json"));
+    let sent = clients
+        .iter()
+        .filter(|c| c["attributi"]["OptOutClerk"] != "S")
+        .count();
+    assert_eq!(
+        it.len() + de.len(),
+        sent,
+        "every customer in exactly one store"
+    );
+    for c in &de {
+        assert!(
+            ["DE", "CH"].contains(&country(&c["id"]).unwrap_or_default().as_str()),
+            "{c}"
+        );
+    }
+    for c in &it {
+        assert!(
+            !["DE", "CH"].contains(&country(&c["id"]).unwrap_or_default().as_str()),
+            "{c}"
+        );
+    }
+    let (oit, ode) = (load("it", "orders.json"), load("de", "orders.json"));
+    for o in &ode {
+        assert!(
+            ["DE", "CH"].contains(&country(&o["customer"]).unwrap_or_default().as_str()),
+            "{o}"
+        );
+    }
+    let ordini = std::fs::read_to_string(s.join("ordini.ndjson")).unwrap_or_default();
+    let kept = ordini
+        .lines()
+        .filter(|l| !l.contains("Pagamento non confermato"))
+        .count();
+    assert_eq!(
+        oit.len() + ode.len(),
+        kept,
+        "every order in exactly one store"
+    );
+    // Products go to every store, each with its own site.
+    let (pit, pde) = (load("it", "products.json"), load("de", "products.json"));
+    assert_eq!(pit.len(), pde.len());
+    assert!(
+        pde[0]["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://www.negozio.it/de/"))
+    );
+    assert!(
+        pit[0]["url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://www.negozio.it/") && !u.contains("/de/"))
+    );
+}

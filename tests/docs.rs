@@ -479,6 +479,7 @@ fn eval_one(src: &str, record: &Value, tables: &[Table]) -> Result<Got, String> 
     let opts = CompileOptions {
         vars: BTreeMap::new(),
         env: Some(HashMap::new()),
+        ..Default::default()
     };
     let compiled = match compile_expr(&expr, &["categorie"], &opts) {
         Ok(c) => c,
@@ -646,6 +647,7 @@ fn check_cmap_block(f: &Fence, rest: &[Fence], failures: &mut Vec<String>) {
     let copts = CompileOptions {
         vars: opts.vars.clone(),
         env: Some(opts.env.clone()),
+        ..Default::default()
     };
     let result = check(&src, &copts);
     let codes_of = |ds: &[clerkmap::diagnostic::Diagnostic]| {

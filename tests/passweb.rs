@@ -44,8 +44,14 @@ fn map(
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-    let checked =
-        check(&src, &CompileOptions { vars, env: None }).unwrap_or_else(|d| panic!("{d:?}"));
+    let checked = check(
+        &src,
+        &CompileOptions {
+            vars,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
     let opts = RunOptions {
         inputs: inputs
             .iter()

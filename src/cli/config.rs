@@ -21,6 +21,67 @@ pub struct Project {
     pub vars: BTreeMap<String, serde_norway::Value>,
     pub jobs: Option<usize>,
     pub max_rejects: Option<u64>,
+    /// One Clerk store per language: each gets its own run and output directory.
+    #[serde(default)]
+    pub stores: Vec<Store>,
+}
+
+/// A Clerk store: its inputs and vars override the project's; orders and customers of its
+/// `countries` go to it (those of no store's countries to the `default` store).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    pub name: String,
+    pub language: Option<String>,
+    #[serde(default)]
+    pub countries: Vec<String>,
+    #[serde(default)]
+    pub default: bool,
+    #[serde(default)]
+    pub inputs: BTreeMap<String, InputEntry>,
+    #[serde(default)]
+    pub vars: BTreeMap<String, serde_norway::Value>,
+    /// Default: `<out>/<name>`.
+    pub out: Option<PathBuf>,
+}
+
+/// Checks the stores: names unique and usable as directory names, no country in two stores,
+/// one default store (the only store is the default). Returns each store with its default flag.
+pub fn validate_stores(stores: &[Store]) -> Result<Vec<(&Store, bool)>, String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut countries: BTreeMap<&str, &str> = BTreeMap::new();
+    for s in stores {
+        if s.name.is_empty()
+            || !s
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "stores: name `{}` must be letters, digits, `-` or `_` (it names the output directory)",
+                s.name
+            ));
+        }
+        if !names.insert(s.name.as_str()) {
+            return Err(format!("stores: `{}` appears twice", s.name));
+        }
+        for c in &s.countries {
+            if let Some(other) = countries.insert(c.as_str(), s.name.as_str()) {
+                return Err(format!(
+                    "stores: country `{c}` is in both `{other}` and `{}`",
+                    s.name
+                ));
+            }
+        }
+    }
+    let defaults: Vec<&Store> = stores.iter().filter(|s| s.default).collect();
+    let default_name = match (defaults.len(), stores.len()) {
+        (1, _) => defaults[0].name.as_str(),
+        (0, 1) => stores[0].name.as_str(),
+        (0, _) => return Err("stores: mark one store `default: true` (it gets the orders and customers of countries no store lists)".into()),
+        _ => return Err("stores: only one store can be `default: true`".into()),
+    };
+    Ok(stores.iter().map(|s| (s, s.name == default_name)).collect())
 }
 
 /// `name: path` or `name: {path: ..., format: csv}`.
@@ -55,7 +116,7 @@ pub fn load(path: &Path) -> Result<Project, String> {
     let mut p: Project = serde_norway::from_str(&text).map_err(|e| {
         let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
         format!(
-            "{}{at}: {e}\n  hint: the keys are mapping, inputs, out, format, vars, jobs, max_rejects (see README.md)",
+            "{}{at}: {e}\n  hint: the keys are mapping, inputs, out, format, vars, jobs, max_rejects, stores (see README.md)",
             path.display()
         )
     })?;
@@ -69,10 +130,17 @@ pub fn load(path: &Path) -> Result<Project, String> {
     };
     p.mapping = p.mapping.as_deref().map(fix);
     p.out = p.out.as_deref().map(fix);
-    for entry in p.inputs.values_mut() {
+    for entry in p
+        .inputs
+        .values_mut()
+        .chain(p.stores.iter_mut().flat_map(|s| s.inputs.values_mut()))
+    {
         match entry {
             InputEntry::Path(path) | InputEntry::Full { path, .. } => *path = fix(path),
         }
+    }
+    for s in &mut p.stores {
+        s.out = s.out.as_deref().map(fix);
     }
     Ok(p)
 }

@@ -131,8 +131,16 @@ fn load_mapping(path: Option<&Path>) -> Result<SourceFile, String> {
 }
 
 /// Checks a mapping, printing diagnostics. Returns the program on success.
-fn checked(src: &SourceFile, vars: BTreeMap<String, String>) -> Result<check::Checked, u8> {
-    let opts = CompileOptions { vars, env: None };
+fn checked(
+    src: &SourceFile,
+    vars: BTreeMap<String, String>,
+    implicit_vars: Vec<String>,
+) -> Result<check::Checked, u8> {
+    let opts = CompileOptions {
+        vars,
+        env: None,
+        implicit_vars,
+    };
     match check::check(src, &opts) {
         Ok(c) => {
             if !c.warnings.is_empty() {
@@ -155,7 +163,7 @@ fn cmd_check(a: CheckArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    match checked(&src, a.vars.into_iter().collect()) {
+    match checked(&src, a.vars.into_iter().collect(), Vec::new()) {
         Ok(c) => {
             let blocks: Vec<String> = c
                 .program
@@ -170,96 +178,216 @@ fn cmd_check(a: CheckArgs) -> u8 {
     }
 }
 
-/// The `run` settings after merging the project file and the flags.
+/// The `run` settings after merging the project file and the flags: one per store.
 struct RunConfig {
+    /// The store's name, for a multi-store project file.
+    store: Option<String>,
     mapping: Option<PathBuf>,
     vars: BTreeMap<String, String>,
+    /// Vars set for a store, not by the user.
+    implicit_vars: Vec<String>,
     options: RunOptions,
 }
 
-fn run_config(a: RunArgs) -> Result<RunConfig, String> {
+fn parse_format(what: &str, f: &str) -> Result<Format, String> {
+    Format::parse(f).ok_or_else(|| {
+        format!(
+            "{what}: `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
+        )
+    })
+}
+
+/// Adds project-file inputs (`name: path` or `{path, format}`) to `inputs`/`formats`.
+fn add_entries(
+    what: &str,
+    entries: &BTreeMap<String, config::InputEntry>,
+    inputs: &mut BTreeMap<String, PathBuf>,
+    formats: &mut BTreeMap<String, Format>,
+) -> Result<(), String> {
+    for (name, entry) in entries {
+        inputs.insert(name.clone(), entry.path().to_path_buf());
+        match entry.format() {
+            Some(f) => {
+                formats.insert(
+                    name.clone(),
+                    parse_format(&format!("{what}.{name}.format"), f)?,
+                );
+            }
+            None => {
+                formats.remove(name);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn add_vars(
+    what: &str,
+    from: &BTreeMap<String, serde_norway::Value>,
+    vars: &mut BTreeMap<String, String>,
+) -> Result<(), String> {
+    for (k, v) in from {
+        let s = config::var_string(v)
+            .ok_or_else(|| format!("{what}.{k} must be a string, number or bool"))?;
+        vars.insert(k.clone(), s);
+    }
+    Ok(())
+}
+
+/// The vars `run -c` sets for each store of a multi-store project.
+const STORE_VARS: &[&str] = &[
+    "store",
+    "language",
+    "store_countries",
+    "other_store_countries",
+    "is_default_store",
+];
+
+fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
     let project = match &a.config {
         Some(p) => config::load(p)?,
         None => config::Project::default(),
     };
     let mut vars = BTreeMap::new();
-    for (k, v) in &project.vars {
-        let s = config::var_string(v).ok_or_else(|| {
-            format!("vars.{k} in the project file must be a string, number or bool")
-        })?;
-        vars.insert(k.clone(), s);
-    }
-    vars.extend(a.vars);
+    add_vars("vars", &project.vars, &mut vars)?;
+    let mut inputs: BTreeMap<String, PathBuf> = BTreeMap::new();
     let mut formats: BTreeMap<String, Format> = BTreeMap::new();
-    for (name, entry) in &project.inputs {
-        if let Some(f) = entry.format() {
-            formats.insert(
-                name.clone(),
-                Format::parse(f).ok_or_else(|| {
-                    format!("inputs.{name}.format `{f}` is not one of json, ndjson, csv, tsv")
-                })?,
-            );
-        }
-    }
-    for (name, f) in &a.input_formats {
-        formats.insert(name.clone(), Format::parse(f).ok_or_else(|| format!("--input-format {name}={f}: not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\""))?);
-    }
-    let mut inputs: BTreeMap<String, PathBuf> = project
-        .inputs
-        .iter()
-        .map(|(k, e)| (k.clone(), e.path().to_path_buf()))
-        .collect();
-    let mut given = std::collections::BTreeSet::new();
+    add_entries("inputs", &project.inputs, &mut inputs, &mut formats)?;
+    let mut cli_inputs = BTreeMap::new();
     for (name, path) in a.inputs {
-        if !given.insert(name.clone()) {
+        if cli_inputs
+            .insert(name.clone(), PathBuf::from(path))
+            .is_some()
+        {
             return Err(format!(
                 "--input {name}=... is given twice: give each source once"
             ));
         }
-        inputs.insert(name, PathBuf::from(path));
     }
-    for name in formats.keys() {
-        if !inputs.contains_key(name) {
-            return Err(format!(
-                "--input-format {name}=...: there is no --input {name}=PATH"
-            ));
-        }
+    let mut cli_formats = BTreeMap::new();
+    for (name, f) in &a.input_formats {
+        cli_formats.insert(
+            name.clone(),
+            parse_format(&format!("--input-format {name}"), f)?,
+        );
     }
-    let inputs = inputs
-        .into_iter()
-        .map(|(name, path)| Input {
-            format: formats.get(&name).cloned(),
-            name,
-            path,
-        })
-        .collect();
     let out = a
         .out
         .or(project.out)
         .ok_or("no output directory: pass --out DIR (or `out:` in the project file)")?;
-    Ok(RunConfig {
-        mapping: a.mapping.or(project.mapping),
-        vars,
-        options: RunOptions {
+    let base = RunOptions {
+        out_dir: out.clone(),
+        format: a.format.or(project.format).unwrap_or_default(),
+        jobs: a.jobs.or(project.jobs).unwrap_or(0),
+        max_rejects: a.max_rejects.or(project.max_rejects),
+        ..RunOptions::default()
+    };
+    let mapping = a.mapping.or(project.mapping);
+    // The flags win over the project file, and over every store.
+    let finish = |mut inputs: BTreeMap<String, PathBuf>,
+                  mut formats: BTreeMap<String, Format>,
+                  mut vars: BTreeMap<String, String>,
+                  out_dir: PathBuf,
+                  store: Option<String>|
+     -> Result<RunConfig, String> {
+        inputs.extend(cli_inputs.clone());
+        formats.extend(cli_formats.clone());
+        vars.extend(a.vars.iter().cloned());
+        if let Some(name) = formats.keys().find(|n| !inputs.contains_key(*n)) {
+            return Err(format!(
+                "--input-format {name}=...: there is no --input {name}=PATH"
+            ));
+        }
+        let inputs = inputs
+            .into_iter()
+            .map(|(name, path)| Input {
+                format: formats.get(&name).cloned(),
+                name,
+                path,
+            })
+            .collect();
+        let implicit_vars = if store.is_some() {
+            STORE_VARS.iter().map(|v| v.to_string()).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(RunConfig {
+            store,
+            mapping: mapping.clone(),
+            vars,
+            implicit_vars,
+            options: RunOptions {
+                inputs,
+                out_dir,
+                ..base.clone()
+            },
+        })
+    };
+    if project.stores.is_empty() {
+        return Ok(vec![finish(inputs, formats, vars, out, None)?]);
+    }
+    let stores = config::validate_stores(&project.stores)?;
+    let mut configs = Vec::new();
+    for (store, is_default) in stores {
+        let (mut inputs, mut formats, mut vars) = (inputs.clone(), formats.clone(), vars.clone());
+        add_entries(
+            &format!("stores.{}.inputs", store.name),
+            &store.inputs,
+            &mut inputs,
+            &mut formats,
+        )?;
+        add_vars(
+            &format!("stores.{}.vars", store.name),
+            &store.vars,
+            &mut vars,
+        )?;
+        let others: Vec<&str> = project
+            .stores
+            .iter()
+            .filter(|s| s.name != store.name)
+            .flat_map(|s| s.countries.iter().map(String::as_str))
+            .collect();
+        vars.insert("store".into(), store.name.clone());
+        if let Some(lang) = &store.language {
+            vars.insert("language".into(), lang.clone());
+        }
+        vars.insert("store_countries".into(), store.countries.join(","));
+        vars.insert("other_store_countries".into(), others.join(","));
+        vars.insert("is_default_store".into(), is_default.to_string());
+        let out_dir = store.out.clone().unwrap_or_else(|| out.join(&store.name));
+        configs.push(finish(
             inputs,
-            out_dir: out,
-            format: a.format.or(project.format).unwrap_or_default(),
-            jobs: a.jobs.or(project.jobs).unwrap_or(0),
-            max_rejects: a.max_rejects.or(project.max_rejects),
-            ..RunOptions::default()
-        },
-    })
+            formats,
+            vars,
+            out_dir,
+            Some(store.name.clone()),
+        )?);
+    }
+    Ok(configs)
 }
 
 fn cmd_run(a: RunArgs) -> u8 {
     let quiet = a.quiet;
-    let cfg = match run_config(a) {
+    let configs = match run_configs(a) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
         }
     };
+    let mut worst = exit::OK;
+    for cfg in configs {
+        if let Some(store) = &cfg.store
+            && !quiet
+        {
+            println!("== store {store} -> {}", cfg.options.out_dir.display());
+        }
+        worst = worst.max(run_one(cfg, quiet));
+    }
+    worst
+}
+
+fn run_one(cfg: RunConfig, quiet: bool) -> u8 {
     let src = match load_mapping(cfg.mapping.as_deref()) {
         Ok(s) => s,
         Err(e) => {
@@ -267,7 +395,7 @@ fn cmd_run(a: RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let checked = match checked(&src, cfg.vars) {
+    let checked = match checked(&src, cfg.vars, cfg.implicit_vars) {
         Ok(c) => c,
         Err(code) => return code,
     };

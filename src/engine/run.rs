@@ -193,7 +193,7 @@ fn resolve<'p>(program: &'p Program, inputs: &'p [Input]) -> Result<Resolved<'p>
     for (t, need) in program.tables.iter().zip(&needed) {
         match (by_name.get(t.name.as_str()), need) {
             (Some(input), Some(_)) => tables.push(Some((*input, format_of(input)?))),
-            (None, Some(entity)) => {
+            (None, Some(entity)) if !t.optional => {
                 return Err(RunError::Usage(format!(
                     "the `{entity}` block looks up table `{}`, but no --input {}=PATH is given",
                     t.name, t.name
@@ -228,7 +228,8 @@ fn load_tables(
     let mut tables = Vec::with_capacity(program.tables.len());
     for (plan, input) in program.tables.iter().zip(&resolved.tables) {
         let Some((input, format)) = input else {
-            tables.push(Table::default());
+            // Not needed by any running block, or `optional` and not given: empty.
+            tables.push(Table::build(plan.name.clone(), Vec::new(), plan.parent.is_some()).0);
             continue;
         };
         let rows = read_all(&input.path, format.clone())?;

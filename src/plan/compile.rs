@@ -23,6 +23,8 @@ pub struct CompileOptions {
     pub vars: BTreeMap<String, String>,
     /// Environment for `env()`; `None` reads the process environment.
     pub env: Option<HashMap<String, String>>,
+    /// Vars set by the tool itself (a store's `store_countries`...): no warning when unused.
+    pub implicit_vars: Vec<String>,
 }
 
 /// Compiles a parsed file. Returns the program (when there is no error) and every diagnostic.
@@ -30,7 +32,7 @@ pub fn compile(file: &File, opts: &CompileOptions) -> (Option<Program>, Vec<Diag
     let mut c = Compiler::new(opts);
     let program = c.file(file);
     for name in opts.vars.keys() {
-        if !c.vars_read.contains(name) {
+        if !c.vars_read.contains(name) && !opts.implicit_vars.contains(name) {
             let known: Vec<&str> = c.vars_read.iter().map(String::as_str).collect();
             c.diags.push(
                 Diagnostic::warning(
@@ -165,6 +167,7 @@ impl<'o> Compiler<'o> {
                     name: l.name.name.clone(),
                     key,
                     parent,
+                    optional: l.optional,
                     span: l.span,
                 });
             }

@@ -27,6 +27,8 @@ pub struct TablePlan {
     pub name: String,
     pub key: CExpr,
     pub parent: Option<CExpr>,
+    /// Declared `optional`: without its input the table is empty.
+    pub optional: bool,
     pub span: Span,
 }
 

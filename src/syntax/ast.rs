@@ -51,6 +51,8 @@ pub struct LookupDecl {
     pub name: Ident,
     pub key: Expr,
     pub parent: Option<Expr>,
+    /// A run without this input gets an empty table instead of an error.
+    pub optional: bool,
     pub span: Span,
 }
 

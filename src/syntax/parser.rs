@@ -160,10 +160,12 @@ fn let_stmt(p: Pair<Rule>) -> Result<Let, Diagnostic> {
 fn lookup_decl(p: Pair<Rule>) -> Result<LookupDecl, Diagnostic> {
     let sp = span(&p);
     let (mut name, mut key, mut parent) = (None, None, None);
+    let mut optional = false;
     for c in p.into_inner() {
         match c.as_rule() {
             Rule::ident => name = Some(ident(&c)),
             Rule::expr => key = Some(expr(c)?),
+            Rule::optional => optional = true,
             Rule::parent_clause => {
                 if let Some(e) = c.into_inner().find(|c| c.as_rule() == Rule::expr) {
                     parent = Some(expr(e)?);
@@ -177,6 +179,7 @@ fn lookup_decl(p: Pair<Rule>) -> Result<LookupDecl, Diagnostic> {
             name,
             key,
             parent,
+            optional,
             span: sp,
         }),
         _ => Err(internal(sp)),

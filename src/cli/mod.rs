@@ -29,7 +29,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// An input file is missing, empty or unreadable.
     pub const INPUT: u8 = 3;
-    /// More records were rejected than --max-rejects allows; no feed was written.
+    /// More records were rejected than --max-rejects allows, or all of a mirrored feed's
+    /// records were; no feed was written.
     pub const TOO_MANY_REJECTS: u8 = 4;
 }
 
@@ -38,8 +39,9 @@ Exit codes:
   0  success (rejected records, if any, are listed in rejects.ndjson and the report)
   1  output or internal error
   2  the mapping has errors, or the arguments or clerkmap.yaml are wrong
-  3  an input file is missing, empty or unreadable
-  4  more records rejected than --max-rejects allows (no feed written)";
+  3  an input file is missing, empty, holds no record, or is unreadable
+  4  more records rejected than --max-rejects allows, or all of a feed's records rejected
+     (no feed written)";
 
 #[derive(Parser, Debug)]
 #[command(name = "clerkmap", version, about = "Map Passweb shop exports to Clerk.io data with a declarative mapping language", after_help = EXIT_CODES_HELP)]

@@ -14,5 +14,7 @@ pub mod engine;
 pub mod eval;
 pub mod functions;
 pub mod plan;
+pub mod sync;
 pub mod syntax;
 pub mod types;
+pub mod workflow;

@@ -1,0 +1,299 @@
+//! `clerkmap run`: flags and the project file merged into one configuration per store, then
+//! the engine.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{EXIT_CODES_HELP, checked, config, exit, load_mapping, parse_pair};
+use crate::engine::source::Format;
+use crate::engine::{self, Input, OutputFormat, RunError, RunOptions};
+
+#[derive(Args, Debug)]
+#[command(after_help = EXIT_CODES_HELP)]
+pub struct RunArgs {
+    /// The mapping file (default: the built-in Passweb mapping, or `mapping:` in the project file).
+    pub mapping: Option<PathBuf>,
+    /// A source: NAME is the name after `from` (or a lookup table), PATH a .json, .ndjson, .csv or .tsv file.
+    #[arg(short, long = "input", value_name = "NAME=PATH", value_parser = parse_pair)]
+    pub inputs: Vec<(String, String)>,
+    /// The format of an input whose extension does not tell: json, ndjson, csv, tsv, "csv;" or "csv,".
+    #[arg(long = "input-format", value_name = "NAME=FORMAT", value_parser = parse_pair)]
+    pub input_formats: Vec<(String, String)>,
+    /// Output directory (created if needed).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Set a mapping variable, read with var("KEY", default).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub vars: Vec<(String, String)>,
+    /// Worker threads (default: one per core).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Abort without writing any feed when more than N records are rejected.
+    #[arg(long, value_name = "N")]
+    pub max_rejects: Option<u64>,
+    /// A project file (clerkmap.yaml) with the same settings; flags given here win.
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Write even when an entity shrinks by more than the allowed share since the previous feed
+    /// in the output directory, or is empty.
+    #[arg(long)]
+    pub allow_shrink: bool,
+    /// Also write a self-contained HTML report of the run to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// The `run` settings after merging the project file and the flags: one per store.
+struct RunConfig {
+    /// The store's name, for a multi-store project file.
+    store: Option<String>,
+    mapping: Option<PathBuf>,
+    vars: BTreeMap<String, String>,
+    /// Vars set for a store, not by the user.
+    implicit_vars: Vec<String>,
+    options: RunOptions,
+}
+
+fn parse_format(what: &str, f: &str) -> Result<Format, String> {
+    Format::parse(f).ok_or_else(|| {
+        format!(
+            "{what}: `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
+        )
+    })
+}
+
+/// Adds project-file inputs (`name: path` or `{path, format}`) to `inputs`/`formats`.
+fn add_entries(
+    what: &str,
+    entries: &BTreeMap<String, config::InputEntry>,
+    inputs: &mut BTreeMap<String, PathBuf>,
+    formats: &mut BTreeMap<String, Format>,
+) -> Result<(), String> {
+    for (name, entry) in entries {
+        inputs.insert(name.clone(), entry.path().to_path_buf());
+        match entry.format() {
+            Some(f) => {
+                formats.insert(
+                    name.clone(),
+                    parse_format(&format!("{what}.{name}.format"), f)?,
+                );
+            }
+            None => {
+                formats.remove(name);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn add_vars(
+    what: &str,
+    from: &BTreeMap<String, serde_norway::Value>,
+    vars: &mut BTreeMap<String, String>,
+) -> Result<(), String> {
+    for (k, v) in from {
+        let s = config::var_string(v)
+            .ok_or_else(|| format!("{what}.{k} must be a string, number or bool"))?;
+        vars.insert(k.clone(), s);
+    }
+    Ok(())
+}
+
+/// The vars `run -c` sets for each store of a multi-store project.
+const STORE_VARS: &[&str] = &[
+    "store",
+    "language",
+    "store_countries",
+    "other_store_countries",
+    "is_default_store",
+];
+
+fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
+    let project = match &a.config {
+        Some(p) => config::load(p)?,
+        None => config::Project::default(),
+    };
+    let mut vars = BTreeMap::new();
+    add_vars("vars", &project.vars, &mut vars)?;
+    let mut inputs: BTreeMap<String, PathBuf> = BTreeMap::new();
+    let mut formats: BTreeMap<String, Format> = BTreeMap::new();
+    add_entries("inputs", &project.inputs, &mut inputs, &mut formats)?;
+    let mut cli_inputs = BTreeMap::new();
+    for (name, path) in a.inputs {
+        if cli_inputs
+            .insert(name.clone(), PathBuf::from(path))
+            .is_some()
+        {
+            return Err(format!(
+                "--input {name}=... is given twice: give each source once"
+            ));
+        }
+    }
+    let mut cli_formats = BTreeMap::new();
+    for (name, f) in &a.input_formats {
+        cli_formats.insert(
+            name.clone(),
+            parse_format(&format!("--input-format {name}"), f)?,
+        );
+    }
+    let out = a
+        .out
+        .or(project.out)
+        .ok_or("no output directory: pass --out DIR (or `out:` in the project file)")?;
+    let base = RunOptions {
+        out_dir: out.clone(),
+        format: a.format.or(project.format).unwrap_or_default(),
+        jobs: a.jobs.or(project.jobs).unwrap_or(0),
+        max_rejects: a.max_rejects.or(project.max_rejects),
+        ..RunOptions::default()
+    };
+    let mapping = a.mapping.or(project.mapping);
+    // The flags win over the project file, and over every store.
+    let finish = |mut inputs: BTreeMap<String, PathBuf>,
+                  mut formats: BTreeMap<String, Format>,
+                  mut vars: BTreeMap<String, String>,
+                  out_dir: PathBuf,
+                  store: Option<String>|
+     -> Result<RunConfig, String> {
+        inputs.extend(cli_inputs.clone());
+        formats.extend(cli_formats.clone());
+        vars.extend(a.vars.iter().cloned());
+        if let Some(name) = formats.keys().find(|n| !inputs.contains_key(*n)) {
+            return Err(format!(
+                "--input-format {name}=...: there is no --input {name}=PATH"
+            ));
+        }
+        let inputs = inputs
+            .into_iter()
+            .map(|(name, path)| Input {
+                format: formats.get(&name).cloned(),
+                name,
+                path,
+            })
+            .collect();
+        let implicit_vars = if store.is_some() {
+            STORE_VARS.iter().map(|v| v.to_string()).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(RunConfig {
+            store,
+            mapping: mapping.clone(),
+            vars,
+            implicit_vars,
+            options: RunOptions {
+                inputs,
+                out_dir,
+                ..base.clone()
+            },
+        })
+    };
+    if project.stores.is_empty() {
+        return Ok(vec![finish(inputs, formats, vars, out, None)?]);
+    }
+    let stores = config::validate_stores(&project.stores)?;
+    let mut configs = Vec::new();
+    for (store, is_default) in stores {
+        let (mut inputs, mut formats, mut vars) = (inputs.clone(), formats.clone(), vars.clone());
+        add_entries(
+            &format!("stores.{}.inputs", store.name),
+            &store.inputs,
+            &mut inputs,
+            &mut formats,
+        )?;
+        add_vars(
+            &format!("stores.{}.vars", store.name),
+            &store.vars,
+            &mut vars,
+        )?;
+        let others: Vec<&str> = project
+            .stores
+            .iter()
+            .filter(|s| s.name != store.name)
+            .flat_map(|s| s.countries.iter().map(String::as_str))
+            .collect();
+        vars.insert("store".into(), store.name.clone());
+        if let Some(lang) = &store.language {
+            vars.insert("language".into(), lang.clone());
+        }
+        vars.insert("store_countries".into(), store.countries.join(","));
+        vars.insert("other_store_countries".into(), others.join(","));
+        vars.insert("is_default_store".into(), is_default.to_string());
+        let out_dir = store.out.clone().unwrap_or_else(|| out.join(&store.name));
+        configs.push(finish(
+            inputs,
+            formats,
+            vars,
+            out_dir,
+            Some(store.name.clone()),
+        )?);
+    }
+    Ok(configs)
+}
+
+pub(crate) fn cmd_run(a: RunArgs) -> u8 {
+    let quiet = a.quiet;
+    let configs = match run_configs(a) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let mut worst = exit::OK;
+    for cfg in configs {
+        if let Some(store) = &cfg.store
+            && !quiet
+        {
+            println!("== store {store} -> {}", cfg.options.out_dir.display());
+        }
+        worst = worst.max(run_one(cfg, quiet));
+    }
+    worst
+}
+
+fn run_one(cfg: RunConfig, quiet: bool) -> u8 {
+    let src = match load_mapping(cfg.mapping.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let checked = match checked(&src, cfg.vars, cfg.implicit_vars) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut options = cfg.options;
+    options.mapping_warnings = checked.warnings.iter().map(|d| d.short(&src)).collect();
+    match engine::run(&checked.program, &src, &options) {
+        Ok(report) => {
+            if !quiet {
+                print!("{report}");
+                println!("wrote {}", options.out_dir.display());
+            }
+            exit::OK
+        }
+        Err(e) => {
+            let code = match &e {
+                RunError::Usage(_) => exit::USAGE,
+                RunError::Source(_) => exit::INPUT,
+                RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. } => {
+                    eprint!("{report}");
+                    exit::TOO_MANY_REJECTS
+                }
+                RunError::Output(_) | RunError::Internal(_) => exit::FAILURE,
+            };
+            eprintln!("error: {e}");
+            code
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Delivery to Clerk: API push with batching, retries and incremental state, the shrink guard, and the feed server.

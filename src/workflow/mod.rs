@@ -1,0 +1,1 @@
+//! The integrator's workflow: mapping test cases, explain, inspect, formatting, project scaffolding, HTML reports.

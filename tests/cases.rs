@@ -112,14 +112,8 @@ fn run_case(mapping: &Path) -> String {
     out.push_str("== accounting\n");
     for e in &report.entities {
         assert!(e.balanced(), "accounting does not add up: {e:?}");
-        out.push_str(&format!(
-            "{}: read {} = written {} + filtered {} + rejected {}\n",
-            e.entity.name(),
-            e.read,
-            e.written,
-            e.filtered,
-            e.rejected
-        ));
+        out.push_str(&e.accounting());
+        out.push('\n');
     }
     for s in &report.skipped {
         out.push_str(&format!("{}: skipped ({})\n", s.entity.name(), s.reason));

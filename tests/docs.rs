@@ -445,21 +445,7 @@ fn fences(md: &str) -> Vec<Fence> {
 
 /// The fixture table of the function examples (see `functions::Example`).
 fn categorie() -> Table {
-    let rows = [
-        ("ABB", ""),
-        ("ABB.FEL", "ABB"),
-        ("ABB.FEL.U", "ABB.FEL"),
-        ("ABB.MAG", "ABB"),
-        ("CAL", ""),
-    ];
-    let entries = rows
-        .iter()
-        .map(|(k, p)| {
-            let row = serde_json::json!({"codice": k, "codicePadre": p, "nome": k.to_lowercase()});
-            (Some(k.to_string()), Some(p.to_string()), row)
-        })
-        .collect();
-    Table::build("categorie", entries, true).0
+    clerkmap::functions::example_table()
 }
 
 /// What evaluating one expression gave.
@@ -740,15 +726,7 @@ fn check_cmap_block(f: &Fence, rest: &[Fence], failures: &mut Vec<String>) {
     if let Some(report) = report {
         let mut acc = String::new();
         for e in &report.entities {
-            let _ = writeln!(
-                acc,
-                "{}: read {} = written {} + filtered {} + rejected {}",
-                e.entity.name(),
-                e.read,
-                e.written,
-                e.filtered,
-                e.rejected
-            );
+            let _ = writeln!(acc, "{}", e.accounting());
         }
         for s in &report.skipped {
             let _ = writeln!(acc, "{}: skipped ({})", s.entity.name(), s.reason);

@@ -5,26 +5,6 @@ use clerkmap::eval::{Env, eval};
 use clerkmap::functions;
 use clerkmap::plan::{CompileOptions, compile_expr};
 use clerkmap::syntax::parse_expr;
-use serde_json::json;
-
-/// The fixture table examples of lookup functions use (see `functions::Example`).
-fn categorie() -> Table {
-    let rows = [
-        ("ABB", ""),
-        ("ABB.FEL", "ABB"),
-        ("ABB.FEL.U", "ABB.FEL"),
-        ("ABB.MAG", "ABB"),
-        ("CAL", ""),
-    ];
-    let entries = rows
-        .iter()
-        .map(|(k, p)| {
-            let row = json!({"codice": k, "codicePadre": p, "nome": k.to_lowercase()});
-            (Some(k.to_string()), Some(p.to_string()), row)
-        })
-        .collect();
-    Table::build("categorie", entries, true).0
-}
 
 /// Runs one example source; the JSON text of its value, or the error message.
 fn run(source: &str, tables: &[Table]) -> Result<String, String> {
@@ -48,7 +28,7 @@ fn run(source: &str, tables: &[Table]) -> Result<String, String> {
 
 #[test]
 fn every_function_example_holds() {
-    let tables = [categorie()];
+    let tables = [functions::example_table()];
     let mut failures = Vec::new();
     let mut count = 0;
     for f in functions::all() {

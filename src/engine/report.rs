@@ -49,6 +49,18 @@ pub struct EntityReport {
 }
 
 impl EntityReport {
+    /// `products: read 40 = written 39 + filtered 1 + rejected 0`
+    pub fn accounting(&self) -> String {
+        format!(
+            "{}: read {} = written {} + filtered {} + rejected {}",
+            self.entity.name(),
+            self.read,
+            self.written,
+            self.filtered,
+            self.rejected
+        )
+    }
+
     /// `read == written + filtered + rejected`.
     pub fn balanced(&self) -> bool {
         self.read == self.written + self.filtered + self.rejected

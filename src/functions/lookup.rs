@@ -258,30 +258,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// The fixture described on [`super::super::Example`].
     fn categorie() -> Table {
-        let rows = [
-            ("ABB", ""),
-            ("ABB.FEL", "ABB"),
-            ("ABB.FEL.U", "ABB.FEL"),
-            ("ABB.MAG", "ABB"),
-            ("CAL", ""),
-        ];
-        let (t, warnings) = Table::build(
-            "categorie",
-            rows.iter()
-                .map(|(k, p)| {
-                    (
-                        Some(k.to_string()),
-                        Some(p.to_string()),
-                        json!({"codice": k, "codicePadre": p, "nome": k.to_lowercase()}),
-                    )
-                })
-                .collect(),
-            true,
-        );
-        assert!(warnings.is_empty());
-        t
+        crate::functions::example_table()
     }
 
     fn table(rows: &[(&str, &str)], hierarchical: bool) -> Table {

@@ -160,6 +160,34 @@ pub fn get(name: &str) -> Option<&'static Function> {
     all().find(|f| f.name == name)
 }
 
+/// The fixture table the examples of lookup functions run against (see [`Example`]).
+pub fn example_table() -> Table {
+    let rows = [
+        ("ABB", ""),
+        ("ABB.FEL", "ABB"),
+        ("ABB.FEL.U", "ABB.FEL"),
+        ("ABB.MAG", "ABB"),
+        ("CAL", ""),
+    ];
+    let entries = rows
+        .iter()
+        .map(|(k, p)| {
+            let row = serde_json::json!({"codice": k, "codicePadre": p, "nome": k.to_lowercase()});
+            (Some(k.to_string()), Some(p.to_string()), row)
+        })
+        .collect();
+    Table::build("categorie", entries, true).0
+}
+
+/// Calls a pure implementation with owned arguments (unit tests of the families).
+#[cfg(test)]
+pub(crate) fn call(
+    f: fn(&mut [Value]) -> Result<Value, String>,
+    mut args: Vec<Value>,
+) -> Result<Value, String> {
+    f(&mut args)
+}
+
 /// Names of the compile-time functions handled by the compiler itself (not in the registry).
 pub const SPECIAL: &[&str] = &["var", "env", "map"];
 

@@ -784,13 +784,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn call(
-        f: fn(&mut [Value]) -> Result<Value, String>,
-        args: Vec<Value>,
-    ) -> Result<Value, String> {
-        let mut args = args;
-        f(&mut args)
-    }
+    use crate::functions::call;
 
     #[test]
     fn trim_lower_upper_on_lists() {

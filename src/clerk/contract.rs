@@ -237,29 +237,17 @@ impl IdKind {
 pub fn validate_record(entity: Entity, rec: &mut Map<String, Value>) -> Vec<(String, String)> {
     let mut reasons: Vec<(String, String)> = Vec::new();
     rec.retain(|_, v| !v.is_null());
-    for v in rec.values_mut() {
+    // One pass over the record (no hashing: this runs for every record written).
+    let specs = entity.fields();
+    let mut present = 0u32;
+    for (k, v) in rec.iter_mut() {
         strip_nulls(v);
-    }
-    for spec in entity.fields() {
-        match rec.get_mut(spec.name) {
-            None if spec.required => reasons.push((
-                spec.name.to_string(),
-                format!(
-                    "required attribute `{}` is missing (it must be {})",
-                    spec.name,
-                    spec.kind.describe()
-                ),
-            )),
-            None => {}
-            Some(v) => {
-                if let Err(e) = conform(spec.kind, v) {
-                    reasons.push((spec.name.to_string(), format!("`{}` {e}", spec.name)));
-                }
+        if let Some(i) = specs.iter().position(|s| s.name == k) {
+            present |= 1 << i;
+            if let Err(e) = conform(specs[i].kind, v) {
+                reasons.push((k.clone(), format!("`{k}` {e}")));
             }
-        }
-    }
-    for (k, v) in rec.iter() {
-        if !is_valid_attribute_name(k) {
+        } else if !is_valid_attribute_name(k) {
             reasons.push((k.clone(), format!("attribute name `{k}` has characters other than letters, digits and `_`: Clerk would ignore it")));
         }
         let is_lines = entity == Entity::Orders && k == "products";
@@ -267,6 +255,18 @@ pub fn validate_record(entity: Entity, rec: &mut Map<String, Value>) -> Vec<(Str
             reasons.push((
                 k.clone(),
                 format!("`{k}` holds an object: Clerk cannot filter or facet objects; spread it (`...expr`) or pick its fields"),
+            ));
+        }
+    }
+    for (i, spec) in specs.iter().enumerate() {
+        if spec.required && present & (1 << i) == 0 {
+            reasons.push((
+                spec.name.to_string(),
+                format!(
+                    "required attribute `{}` is missing (it must be {})",
+                    spec.name,
+                    spec.kind.describe()
+                ),
             ));
         }
     }

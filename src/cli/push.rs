@@ -1,11 +1,295 @@
-//! `clerkmap push`: not implemented yet.
+//! `clerkmap push`: map (or take the feed files `run` wrote) and push them to Clerk's API,
+//! incrementally, with the shrink guard.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
-#[derive(Args, Debug)]
-pub struct PushArgs {}
+use super::{checked, exit, load_mapping, parse_pair};
+use crate::clerk::Entity;
+use crate::engine::source::Format;
+use crate::engine::{self, Input, OutputFormat, RunError, RunOptions};
+use crate::sync::client::{self, ClientConfig, RetryPolicy};
+use crate::sync::guard;
+use crate::sync::progress::{Mode, Progress};
+use crate::sync::push::{self, PushError, PushOptions};
+use crate::sync::secret::{Keys, PRIVATE_KEY_ENV, PUBLIC_KEY_ENV};
 
-pub(crate) fn cmd(_a: PushArgs) -> u8 {
-    eprintln!("error: `clerkmap push` is not implemented yet");
-    super::exit::FAILURE
+const PUSH_HELP: &str = "\
+Keys: the public key from $CLERK_PUBLIC_KEY, the private key from $CLERK_PRIVATE_KEY (or the
+variables named by --public-key-env/--private-key-env). The private key is never printed.
+
+Exit codes:
+  0  everything planned was acknowledged by Clerk (or --dry-run)
+  1  some batches failed or the push stopped (what was acknowledged is kept in the state file;
+     push again to resume)
+  2  wrong arguments, missing keys, or the mapping has errors
+  3  a feed or input file is missing or unreadable
+  4  refused: an entity would shrink by more than --max-shrink, or the products feed is empty";
+
+#[derive(Args, Debug)]
+#[command(after_help = PUSH_HELP)]
+pub struct PushArgs {
+    /// The mapping file when mapping the inputs first (default: the built-in Passweb mapping).
+    pub mapping: Option<PathBuf>,
+    /// Map this source first: NAME=PATH as for `run`.
+    #[arg(short, long = "input", value_name = "NAME=PATH", value_parser = parse_pair)]
+    pub inputs: Vec<(String, String)>,
+    /// The format of an input whose extension does not tell.
+    #[arg(long = "input-format", value_name = "NAME=FORMAT", value_parser = parse_pair)]
+    pub input_formats: Vec<(String, String)>,
+    /// Set a mapping variable, read with var("KEY", default).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub vars: Vec<(String, String)>,
+    /// Push the feed files `clerkmap run --out DIR` wrote, instead of mapping.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["mapping", "inputs", "vars", "input_formats"])]
+    pub from: Option<PathBuf>,
+    /// Clerk's API.
+    #[arg(long, value_name = "URL", default_value = client::DEFAULT_API_URL)]
+    pub api_url: String,
+    /// The state file of incremental sync (default: DIR/clerkmap-state.json with --from,
+    /// ./clerkmap-state.json otherwise).
+    #[arg(long, value_name = "PATH")]
+    pub state: Option<PathBuf>,
+    /// Show what would be sent and deleted; send nothing, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send every record, changed or not (orders too).
+    #[arg(long)]
+    pub full: bool,
+    /// Only these entities (comma-separated): products,categories,orders,customers,pages.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_entity)]
+    pub entities: Vec<Entity>,
+    /// Push even when an entity would shrink by more than --max-shrink, or products are empty.
+    #[arg(long)]
+    pub allow_shrink: bool,
+    /// The share of an entity's acknowledged ids that may be deleted at once.
+    #[arg(long, value_name = "SHARE", default_value = "10%", value_parser = guard::parse_share)]
+    pub max_shrink: f64,
+    /// Records per request, at most.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub batch_size: usize,
+    /// Bytes per request, at most (e.g. 4M, 512k).
+    #[arg(long, value_name = "BYTES", default_value = "4M", value_parser = parse_bytes)]
+    pub batch_bytes: usize,
+    /// Requests in flight.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+    /// Gzip request bodies of 16 KiB and more (Content-Encoding: gzip).
+    #[arg(long)]
+    pub gzip: bool,
+    /// Seconds to wait for an answer before retrying.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub timeout: f64,
+    /// Retries per request (timeouts, connection errors, 429, 5xx).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+    /// Retries for the whole push; when spent, the push stops (and resumes next time).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub retry_budget: u32,
+    /// The first backoff in milliseconds (doubles at each retry, with jitter).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub backoff_ms: u64,
+    /// The longest backoff in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    pub max_backoff_ms: u64,
+    /// Save the state at most every MS milliseconds (orders: after every batch).
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    pub save_every_ms: u64,
+    /// The environment variable holding the public key.
+    #[arg(long, value_name = "NAME", default_value = PUBLIC_KEY_ENV)]
+    pub public_key_env: String,
+    /// The environment variable holding the private key.
+    #[arg(long, value_name = "NAME", default_value = PRIVATE_KEY_ENV)]
+    pub private_key_env: String,
+    /// Worker threads when mapping (default: one per core).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Print only errors and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn parse_entity(s: &str) -> Result<Entity, String> {
+    Entity::parse(s.trim()).ok_or_else(|| {
+        format!("`{s}` is not one of products, categories, orders, customers, pages")
+    })
+}
+
+fn parse_bytes(s: &str) -> Result<usize, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.trim_end_matches("ib").trim_end_matches('b');
+    let (num, mult) = match t.chars().last() {
+        Some('k') => (&t[..t.len() - 1], 1usize << 10),
+        Some('m') => (&t[..t.len() - 1], 1 << 20),
+        _ => (t, 1),
+    };
+    num.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(|n| n * mult)
+        .ok_or_else(|| format!("`{s}` is not a size: write 4M, 512k or a number of bytes"))
+}
+
+pub(crate) fn cmd(a: PushArgs) -> u8 {
+    let api_url = match client::check_api_url(&a.api_url) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let keys = match Keys::from_env(&a.public_key_env, &a.private_key_env, !a.dry_run) {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    if a.from.is_none() && a.inputs.is_empty() {
+        eprintln!(
+            "error: nothing to push: give --from DIR (the feed files of `clerkmap run`), or map first with --input NAME=PATH ..."
+        );
+        return exit::USAGE;
+    }
+    if a.batch_size == 0
+        || a.concurrency == 0
+        || a.timeout.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+    {
+        eprintln!("error: --batch-size, --concurrency and --timeout must be more than 0");
+        return exit::USAGE;
+    }
+    let progress = Progress::new(Mode::auto(a.quiet));
+    // Map first into a temporary directory, unless pushing existing feed files.
+    let mut _tmp = None;
+    let (dir, default_state) = match &a.from {
+        Some(dir) => (dir.clone(), dir.join(push::STATE_FILE)),
+        None => match map_first(&a) {
+            Ok(tmp) => {
+                let dir = tmp.path().to_path_buf();
+                _tmp = Some(tmp);
+                (dir, PathBuf::from(push::STATE_FILE))
+            }
+            Err(code) => return code,
+        },
+    };
+    let opts = PushOptions {
+        dir,
+        entities: a.entities.clone(),
+        state_path: a.state.clone().unwrap_or(default_state),
+        dry_run: a.dry_run,
+        full: a.full,
+        allow_shrink: a.allow_shrink,
+        max_shrink: a.max_shrink,
+        batch_records: a.batch_size,
+        batch_bytes: a.batch_bytes,
+        delete_batch: 100,
+        concurrency: a.concurrency,
+        save_interval: Duration::from_millis(a.save_every_ms),
+        client: ClientConfig {
+            api_url,
+            timeout: Duration::from_secs_f64(a.timeout),
+            connect_timeout: Duration::from_secs_f64(a.timeout.min(10.0)),
+            gzip_min_bytes: a.gzip.then_some(16 << 10),
+            retry: RetryPolicy {
+                max_attempts: a.retries.saturating_add(1),
+                base_delay: Duration::from_millis(a.backoff_ms),
+                max_delay: Duration::from_millis(a.max_backoff_ms.max(a.backoff_ms)),
+                max_retry_after: Duration::from_secs(300),
+                budget: a.retry_budget,
+            },
+        },
+        interrupt: None,
+    };
+    match push::push(&opts, &keys, &progress) {
+        Ok(report) => {
+            print!("{}", keys.redact(&report.to_string()));
+            if report.ok() { exit::OK } else { exit::FAILURE }
+        }
+        Err(e) => {
+            eprintln!("error: {}", keys.redact(&e.to_string()));
+            match e {
+                PushError::Usage(_) => exit::USAGE,
+                PushError::Feed(_) => exit::INPUT,
+                PushError::State(_) => exit::FAILURE,
+                PushError::Shrink(_) => exit::TOO_MANY_REJECTS,
+            }
+        }
+    }
+}
+
+/// Runs the mapping into a temporary directory (NDJSON feeds) and returns it.
+fn map_first(a: &PushArgs) -> Result<tempfile::TempDir, u8> {
+    let src = load_mapping(a.mapping.as_deref()).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::USAGE
+    })?;
+    let vars: BTreeMap<String, String> = a.vars.iter().cloned().collect();
+    let checked = checked(&src, vars, Vec::new())?;
+    let mut formats = BTreeMap::new();
+    for (name, f) in &a.input_formats {
+        match Format::parse(f) {
+            Some(fmt) => {
+                formats.insert(name.clone(), fmt);
+            }
+            None => {
+                eprintln!(
+                    "error: --input-format {name}: `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
+                );
+                return Err(exit::USAGE);
+            }
+        }
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("clerkmap-push-")
+        .tempdir()
+        .map_err(|e| {
+            eprintln!("error: cannot create a temporary directory: {e}");
+            exit::FAILURE
+        })?;
+    let options = RunOptions {
+        inputs: a
+            .inputs
+            .iter()
+            .map(|(name, path)| Input {
+                name: name.clone(),
+                path: PathBuf::from(path),
+                format: formats.get(name).cloned(),
+            })
+            .collect(),
+        out_dir: tmp.path().to_path_buf(),
+        format: OutputFormat::Ndjson,
+        jobs: a.jobs.unwrap_or(0),
+        // Nothing to compare with here: the push compares with what Clerk has.
+        allow_shrink: true,
+        mapping_warnings: checked.warnings.iter().map(|d| d.short(&src)).collect(),
+        ..RunOptions::default()
+    };
+    match engine::run(&checked.program, &src, &options) {
+        Ok(report) => {
+            if !a.quiet {
+                for e in &report.entities {
+                    eprintln!("mapped {}", e.accounting());
+                }
+            }
+            Ok(tmp)
+        }
+        Err(e) => {
+            let code = match &e {
+                RunError::Usage(_) => exit::USAGE,
+                RunError::Source(_) => exit::INPUT,
+                RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. } => {
+                    eprint!("{report}");
+                    exit::TOO_MANY_REJECTS
+                }
+                RunError::Shrink(_) => exit::TOO_MANY_REJECTS,
+                RunError::Output(_) | RunError::Internal(_) => exit::FAILURE,
+            };
+            eprintln!("error: {e}; nothing was pushed");
+            Err(code)
+        }
+    }
 }

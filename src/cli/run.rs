@@ -46,6 +46,10 @@ pub struct RunArgs {
     /// in the output directory, or is empty.
     #[arg(long)]
     pub allow_shrink: bool,
+    /// The share of an entity's ids that may disappear since the previous feed: 10% (default),
+    /// 0.25, ...
+    #[arg(long, value_name = "SHARE", value_parser = crate::sync::guard::parse_share)]
+    pub max_shrink: Option<f64>,
     /// Also write a self-contained HTML report of the run to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -153,6 +157,10 @@ fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
         format: a.format.or(project.format).unwrap_or_default(),
         jobs: a.jobs.or(project.jobs).unwrap_or(0),
         max_rejects: a.max_rejects.or(project.max_rejects),
+        allow_shrink: a.allow_shrink,
+        max_shrink: a
+            .max_shrink
+            .unwrap_or(crate::sync::guard::DEFAULT_MAX_SHRINK),
         ..RunOptions::default()
     };
     let mapping = a.mapping.or(project.mapping);
@@ -290,6 +298,7 @@ fn run_one(cfg: RunConfig, quiet: bool) -> u8 {
                     eprint!("{report}");
                     exit::TOO_MANY_REJECTS
                 }
+                RunError::Shrink(_) => exit::TOO_MANY_REJECTS,
                 RunError::Output(_) | RunError::Internal(_) => exit::FAILURE,
             };
             eprintln!("error: {e}");

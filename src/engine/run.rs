@@ -43,6 +43,11 @@ pub struct RunOptions {
     pub chunk_size: usize,
     /// The mapping's warnings, to keep in the report.
     pub mapping_warnings: Vec<String>,
+    /// Write even when an entity shrinks by more than `max_shrink` since the previous feed in
+    /// the output directory, or the products feed is empty.
+    pub allow_shrink: bool,
+    /// The share of an entity's ids that may disappear since the previous feed (0.1 = 10%).
+    pub max_shrink: f64,
 }
 
 impl Default for RunOptions {
@@ -55,6 +60,8 @@ impl Default for RunOptions {
             max_rejects: None,
             chunk_size: 1024,
             mapping_warnings: Vec::new(),
+            allow_shrink: false,
+            max_shrink: crate::sync::guard::DEFAULT_MAX_SHRINK,
         }
     }
 }
@@ -80,6 +87,9 @@ pub enum RunError {
         rejected: u64,
         report: Box<RunReport>,
     },
+    /// An entity would shrink by more than the allowed share since the previous feed (or the
+    /// products feed would be empty); no feed was written.
+    Shrink(crate::sync::guard::ShrinkRefusal),
     Internal(String),
 }
 
@@ -87,6 +97,7 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Usage(m) | RunError::Internal(m) => f.write_str(m),
+            RunError::Shrink(r) => write!(f, "{r}"),
             RunError::Source(e) => write!(f, "{e}"),
             RunError::Output(e) => write!(f, "cannot write {e}"),
             RunError::AllRejected {
@@ -353,11 +364,12 @@ pub fn run(
     };
     let mut aborted = None;
     let mut all_rejected = None;
+    let mut written_ids = Vec::new();
     for ((block, input, _), reader) in resolved.blocks.iter().zip(readers) {
         let budget = opts
             .max_rejects
             .map(|m| m.saturating_sub(report.total_rejected()));
-        let entity = run_block(
+        let (entity, ids) = run_block(
             &ctx,
             &pool,
             block,
@@ -370,6 +382,7 @@ pub fn run(
         if entity.written == 0 && entity.rejected > 0 && entity.entity.is_mirrored() {
             all_rejected = Some((entity.entity, entity.rejected));
         }
+        written_ids.push((entity.entity, ids));
         report.entities.push(entity);
         if all_rejected.is_some() {
             break;
@@ -404,6 +417,14 @@ pub fn run(
             (None, None) => RunError::Internal("abort without a cause".into()),
         });
     }
+    crate::sync::guard::check_run(
+        &opts.out_dir,
+        opts.format,
+        &written_ids,
+        opts.max_shrink,
+        opts.allow_shrink,
+    )
+    .map_err(RunError::Shrink)?;
     let created = chrono::Utc::now().timestamp();
     for p in outputs.commit(created)? {
         report.files.push(p.display().to_string());
@@ -670,7 +691,7 @@ fn run_block(
     outputs: &mut Outputs,
     rejects: &mut AtomicFile,
     budget: Option<u64>,
-) -> Result<EntityReport, RunError> {
+) -> Result<(EntityReport, Vec<String>), RunError> {
     let started = Instant::now();
     let sink = outputs.begin(block.entity)?;
     let format = input
@@ -806,25 +827,29 @@ fn run_block(
     outputs.end(w.sink)?;
     let elapsed = started.elapsed();
     let read = w.written + w.filtered + w.rejected;
-    Ok(EntityReport {
-        entity: block.entity,
-        source: block.source.clone(),
-        file: w.file,
-        read,
-        rows: grouped.then_some(rows_read),
-        written: w.written,
-        filtered: w.filtered,
-        rejected: w.rejected,
-        filtered_by: filter_counts(ctx.mapping, &w.filtered_by),
-        with_email: w.with_email,
-        output: outputs.file_name(block.entity),
-        elapsed_ms: elapsed.as_millis() as u64,
-        records_per_sec: if elapsed.as_secs_f64() > 0.0 {
-            read as f64 / elapsed.as_secs_f64()
-        } else {
-            0.0
+    let ids = w.seen.into_keys().collect();
+    Ok((
+        EntityReport {
+            entity: block.entity,
+            source: block.source.clone(),
+            file: w.file,
+            read,
+            rows: grouped.then_some(rows_read),
+            written: w.written,
+            filtered: w.filtered,
+            rejected: w.rejected,
+            filtered_by: filter_counts(ctx.mapping, &w.filtered_by),
+            with_email: w.with_email,
+            output: outputs.file_name(block.entity),
+            elapsed_ms: elapsed.as_millis() as u64,
+            records_per_sec: if elapsed.as_secs_f64() > 0.0 {
+                read as f64 / elapsed.as_secs_f64()
+            } else {
+                0.0
+            },
         },
-    })
+        ids,
+    ))
 }
 
 /// The filter counts by condition, in mapping order.

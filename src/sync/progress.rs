@@ -1,0 +1,114 @@
+//! Progress of a push: an indicatif bar on a terminal, plain log lines otherwise, or nothing.
+
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A bar per entity (stderr is a terminal).
+    Bar,
+    /// One line per event on stderr.
+    Lines,
+    /// Only errors.
+    Quiet,
+}
+
+impl Mode {
+    pub fn auto(quiet: bool) -> Mode {
+        if quiet {
+            Mode::Quiet
+        } else if std::io::stderr().is_terminal() {
+            Mode::Bar
+        } else {
+            Mode::Lines
+        }
+    }
+}
+
+/// Cheap to clone; shared by the push and the client's retry notices.
+#[derive(Clone)]
+pub struct Progress {
+    mode: Mode,
+    bar: Arc<Mutex<Option<ProgressBar>>>,
+    /// Lines mode: the last share logged, to log every 10%.
+    state: Arc<Mutex<(String, u64, u64, u64)>>,
+}
+
+impl Progress {
+    pub fn new(mode: Mode) -> Progress {
+        Progress {
+            mode,
+            bar: Arc::new(Mutex::new(None)),
+            state: Arc::new(Mutex::new((String::new(), 0, 0, 0))),
+        }
+    }
+
+    /// A notice (retries, warnings): above the bar, or a line on stderr.
+    pub fn log(&self, msg: &str) {
+        if self.mode == Mode::Quiet {
+            return;
+        }
+        match self.bar.lock().ok().and_then(|b| b.clone()) {
+            Some(bar) => bar.println(msg),
+            None => eprintln!("{msg}"),
+        }
+    }
+
+    /// Starts a stage: `what` ("products: upserting"), `total` units.
+    pub fn start(&self, what: &str, total: u64) {
+        match self.mode {
+            Mode::Quiet => {}
+            Mode::Lines => {
+                eprintln!("{what} ({total})");
+                if let Ok(mut s) = self.state.lock() {
+                    *s = (what.to_string(), total, 0, 0);
+                }
+            }
+            Mode::Bar => {
+                let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+                let style = ProgressStyle::with_template(
+                    "{msg:24} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
+                bar.set_style(style);
+                bar.set_message(what.to_string());
+                bar.enable_steady_tick(Duration::from_millis(200));
+                if let Ok(mut b) = self.bar.lock() {
+                    *b = Some(bar);
+                }
+            }
+        }
+    }
+
+    pub fn advance(&self, n: u64) {
+        match self.mode {
+            Mode::Quiet => {}
+            Mode::Bar => {
+                if let Some(bar) = self.bar.lock().ok().and_then(|b| b.clone()) {
+                    bar.inc(n);
+                }
+            }
+            Mode::Lines => {
+                if let Ok(mut s) = self.state.lock() {
+                    s.2 += n;
+                    let (what, total, done, last) = (&s.0, s.1, s.2, s.3);
+                    let tenth = (done * 10).checked_div(total).unwrap_or(10);
+                    if tenth > last && done < total {
+                        eprintln!("{what}: {done}/{total}");
+                        s.3 = tenth;
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = self.bar.lock().ok().and_then(|mut b| b.take()) {
+            bar.finish_and_clear();
+        }
+    }
+}

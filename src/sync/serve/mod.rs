@@ -1,0 +1,476 @@
+//! `clerkmap serve`: the feed files as "Clerk.io JSON Feed V2" endpoints.
+//!
+//! `GET /products` (`/categories`, `/orders`, `/customers`, `/pages`) streams the entity's feed
+//! file from the directory, as a JSON array or NDJSON (`?format=` or `Accept`), with paging
+//! (`limit`, `page`) and `modified_after` (unix seconds; from a change index). Every request
+//! must carry a token Clerk verifies. The file is opened per request, so a `run` that renames a
+//! new feed into place is picked up at once, and a request being served keeps reading the
+//! version it opened. Requests in flight are bounded, each has a deadline, the access log holds
+//! no token, and ctrl-c / SIGTERM stop the server after the requests in flight.
+
+mod auth;
+mod changes;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::clerk::Entity;
+use crate::sync::feed;
+
+use auth::{TokenChecker, Verdict};
+use changes::ChangeIndex;
+
+/// The change index's name in the feed directory.
+pub const CHANGE_INDEX_FILE: &str = "clerkmap-serve-state.json";
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Clerk's API, for `/token/verify`.
+    pub api_url: String,
+    pub public_key: String,
+    /// The change index (for `modified_after`).
+    pub state_path: PathBuf,
+    /// How long a verified token is trusted without asking Clerk again.
+    pub token_ttl: Duration,
+    /// Requests served at once; more wait up to `request_timeout`, then get 503.
+    pub max_concurrency: usize,
+    /// Until the answer starts (token check, change index).
+    pub request_timeout: Duration,
+    /// For the whole body; past it the answer is cut (an incomplete body, never a short feed).
+    pub body_timeout: Duration,
+    /// The number of the first page: 0 (default) or 1.
+    pub first_page: u64,
+    /// Print one access-log line per request on stderr.
+    pub access_log: bool,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            dir: PathBuf::from("out"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            api_url: crate::sync::client::DEFAULT_API_URL.into(),
+            public_key: String::new(),
+            state_path: PathBuf::from("out").join(CHANGE_INDEX_FILE),
+            token_ttl: Duration::from_secs(60),
+            max_concurrency: 16,
+            request_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(600),
+            first_page: 0,
+            access_log: true,
+        }
+    }
+}
+
+struct App {
+    opts: ServeOptions,
+    tokens: TokenChecker,
+    changes: ChangeIndex,
+    slots: Arc<Semaphore>,
+}
+
+/// Serves until `shutdown` resolves; `ready` gets the bound address once listening.
+pub async fn serve(
+    opts: ServeOptions,
+    ready: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    if !opts.dir.is_dir() {
+        return Err(format!(
+            "{} is not a directory of feed files: give the --out DIR of `clerkmap run`",
+            opts.dir.display()
+        ));
+    }
+    let http = crate::sync::client::http_client(Duration::from_secs(10), Duration::from_secs(5))?;
+    let (changes, warning) = ChangeIndex::open(opts.state_path.clone());
+    if let Some(w) = warning {
+        eprintln!("warning: {w}; starting a new change index");
+    }
+    let app = Arc::new(App {
+        tokens: TokenChecker::new(
+            http,
+            opts.api_url.clone(),
+            opts.public_key.clone(),
+            opts.token_ttl,
+        ),
+        changes,
+        slots: Arc::new(Semaphore::new(opts.max_concurrency.max(1))),
+        opts,
+    });
+    let listener = tokio::net::TcpListener::bind(app.opts.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", app.opts.listen))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {}: {e}", app.opts.listen))?;
+    let router = Router::new()
+        .route("/health", get(|| async { "ok\n" }))
+        .route("/{entity}", get(feed_handler))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), access_log))
+        .with_state(app);
+    ready(addr);
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(|e| format!("the server stopped: {e}"))
+}
+
+/// ctrl-c or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!("shutting down: finishing the requests in flight");
+}
+
+async fn access_log(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    // The path and query only: the token travels in a header and is never logged.
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_default();
+    let resp = next.run(req).await;
+    if app.opts.access_log {
+        eprintln!(
+            "{} {peer} \"{method} {}\" {} {}ms",
+            chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
+            target.escape_debug(),
+            resp.status().as_u16(),
+            started.elapsed().as_millis()
+        );
+    }
+    resp
+}
+
+fn plain(status: StatusCode, msg: &str) -> Response {
+    let mut r = (status, format!("{msg}\n")).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+async fn not_found() -> Response {
+    plain(
+        StatusCode::NOT_FOUND,
+        "not found: the feeds are /products, /categories, /orders, /customers, /pages",
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fmt {
+    Json,
+    Ndjson,
+}
+
+/// The query, checked.
+struct Params {
+    format: Fmt,
+    limit: Option<u64>,
+    page: u64,
+    modified_after: Option<i64>,
+}
+
+fn params(
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    first_page: u64,
+) -> Result<Params, String> {
+    let num = |name: &str| -> Result<Option<u64>, String> {
+        match q.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| format!("`{name}={s}` is not a whole number")),
+        }
+    };
+    let limit = num("limit")?;
+    if limit == Some(0) {
+        return Err("`limit` must be at least 1".into());
+    }
+    let page = num("page")?.unwrap_or(first_page);
+    if page < first_page {
+        return Err(format!("pages start at {first_page}"));
+    }
+    let modified_after = match q
+        .get("modified_after")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(s) => Some(
+            s.parse::<i64>()
+                .map_err(|_| format!("`modified_after={s}` is not unix seconds"))?,
+        ),
+    };
+    let format = match q.get("format").map(|s| s.trim().to_ascii_lowercase()) {
+        Some(f) if f == "json" => Fmt::Json,
+        Some(f) if f == "ndjson" || f == "jsonl" => Fmt::Ndjson,
+        Some(f) => return Err(format!("`format={f}` is not json or ndjson")),
+        None => {
+            let accept = headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if accept.contains("application/x-ndjson") || accept.contains("application/jsonl") {
+                Fmt::Ndjson
+            } else {
+                Fmt::Json
+            }
+        }
+    };
+    Ok(Params {
+        format,
+        limit,
+        page,
+        modified_after,
+    })
+}
+
+async fn feed_handler(
+    State(app): State<Arc<App>>,
+    Path(name): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let deadline = app.opts.request_timeout;
+    // A slot first: bounded concurrency; the slot is held until the body is sent.
+    let permit = match tokio::time::timeout(deadline, app.slots.clone().acquire_owned()).await {
+        Ok(Ok(p)) => p,
+        _ => {
+            let mut r = plain(StatusCode::SERVICE_UNAVAILABLE, "busy: try again shortly");
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            return r;
+        }
+    };
+    match tokio::time::timeout(deadline, prepare(&app, &name, &q, &headers)).await {
+        Err(_) => plain(StatusCode::GATEWAY_TIMEOUT, "timed out preparing the feed"),
+        Ok(Err(resp)) => resp,
+        Ok(Ok((file, p, only))) => stream(&app, file, p, only, permit),
+    }
+}
+
+type Prepared = (feed::FeedFile, Params, Option<HashSet<String>>);
+
+async fn prepare(
+    app: &App,
+    name: &str,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<Prepared, Response> {
+    // The token before anything else: an unauthorised caller learns nothing, not even which
+    // feeds exist.
+    match app.tokens.check(headers).await {
+        Verdict::Ok => {}
+        Verdict::Denied(why) => {
+            let mut r = plain(StatusCode::UNAUTHORIZED, "unauthorized");
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"clerk\""),
+            );
+            // Why, for the operator; the caller sees only "unauthorized".
+            if app.opts.access_log {
+                eprintln!("denied /{}: {why}", name.escape_debug());
+            }
+            return Err(r);
+        }
+        Verdict::Unavailable(e) => {
+            eprintln!("error: cannot verify a token with Clerk: {e}");
+            let mut r = plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "cannot verify the token now",
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            return Err(r);
+        }
+    }
+    let Some(entity) = Entity::parse(name) else {
+        return Err(not_found().await);
+    };
+    let p =
+        params(q, headers, app.opts.first_page).map_err(|e| plain(StatusCode::BAD_REQUEST, &e))?;
+    let Some(file) = feed::find(&app.opts.dir, entity) else {
+        return Err(plain(
+            StatusCode::NOT_FOUND,
+            &format!("no {} feed here", entity.name()),
+        ));
+    };
+    let only = app
+        .changes
+        .changed_after(entity, &file, p.modified_after)
+        .await
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "the feed cannot be read")
+        })?;
+    Ok((file, p, only))
+}
+
+/// The body: a reader thread selects and serialises the records into chunks.
+fn stream(
+    app: &App,
+    file: feed::FeedFile,
+    p: Params,
+    only: Option<HashSet<String>>,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Response {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let skip = p
+        .limit
+        .map(|l| l.saturating_mul(p.page - app.opts.first_page))
+        .unwrap_or(0);
+    let limit = p.limit.unwrap_or(u64::MAX);
+    let fmt = p.format;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
+        if fmt == Fmt::Json {
+            buf.extend_from_slice(b"[");
+        }
+        let (mut matched, mut sent) = (0u64, 0u64);
+        let r = file.for_each(|_, v| {
+            if let Some(only) = &only
+                && !feed::id_key(&v).is_some_and(|k| only.contains(&k))
+            {
+                return Ok(true);
+            }
+            matched += 1;
+            if matched <= skip {
+                return Ok(true);
+            }
+            if sent >= limit {
+                return Ok(false);
+            }
+            match (fmt, sent) {
+                (Fmt::Json, 0) => buf.extend_from_slice(b"\n"),
+                (Fmt::Json, _) => buf.extend_from_slice(b",\n"),
+                _ => {}
+            }
+            serde_json::to_writer(&mut buf, &v).map_err(|e| e.to_string())?;
+            if fmt == Fmt::Ndjson {
+                buf.push(b'\n');
+            }
+            sent += 1;
+            if buf.len() >= 60 << 10 {
+                let chunk = Bytes::from(std::mem::replace(&mut buf, Vec::with_capacity(64 << 10)));
+                if tx.blocking_send(Ok(chunk)).is_err() {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        });
+        let r = r.map_err(|e| e.to_string()).and_then(|n| {
+            n.ok_or_else(|| {
+                format!(
+                    "{} has no {} section",
+                    file.path.display(),
+                    file.entity.name()
+                )
+            })
+        });
+        match r {
+            Ok(_) => {
+                if fmt == Fmt::Json {
+                    buf.extend_from_slice(if sent == 0 { b"]\n" } else { b"\n]\n" });
+                }
+                let _ = tx.blocking_send(Ok(Bytes::from(buf)));
+            }
+            Err(e) => {
+                // Cut the body: Clerk sees a broken answer, never a short feed to mirror.
+                eprintln!("error: {e} (answer cut)");
+                let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+            }
+        }
+    });
+    let body = Body::from_stream(BodyStream {
+        rx,
+        deadline: Box::pin(tokio::time::sleep(app.opts.body_timeout)),
+        done: false,
+    });
+    let ctype = match fmt {
+        Fmt::Json => "application/json",
+        Fmt::Ndjson => "application/x-ndjson",
+    };
+    let mut r = Response::new(body);
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The chunks from the reader thread, cut off at the body deadline.
+struct BodyStream {
+    rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    done: bool,
+}
+
+impl futures_util::Stream for BodyStream {
+    type Item = Result<Bytes, std::io::Error>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        if self.deadline.as_mut().poll(cx).is_ready() {
+            self.done = true;
+            eprintln!("error: an answer took longer than the body timeout (answer cut)");
+            return Poll::Ready(Some(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "body timeout",
+            ))));
+        }
+        match self.rx.poll_recv(cx) {
+            Poll::Ready(Some(Err(e))) => {
+                self.done = true;
+                Poll::Ready(Some(Err(e)))
+            }
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,629 @@
+//! `clerkmap push` against a fake Clerk on 127.0.0.1, and the shrink guard of `run` and `push`.
+
+mod support_clerk;
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support_clerk::*;
+
+/// `push --from DIR` against the fake, with short timeouts and backoff so faults cost little.
+fn push(fake: &FakeClerk, dir: &Path, extra: &[&str]) -> std::process::Output {
+    let d = dir.display().to_string();
+    let mut args = vec![
+        "push",
+        "--from",
+        &d,
+        "--api-url",
+        &fake.url,
+        "--backoff-ms",
+        "5",
+        "--max-backoff-ms",
+        "50",
+        "--save-every-ms",
+        "0",
+    ];
+    if !extra.contains(&"--timeout") {
+        args.extend_from_slice(&["--timeout", "2"]);
+    }
+    args.extend_from_slice(extra);
+    clerkmap(&args)
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn assert_no_duplicates(log: &Log, entity: &str) {
+    let ids = log.upserted_ids(entity);
+    let mut uniq = ids.clone();
+    uniq.sort();
+    uniq.dedup();
+    assert_eq!(ids.len(), uniq.len(), "{entity} sent twice: {ids:?}");
+}
+
+/// Every id of every feed reached the fake exactly once.
+fn assert_all_exactly_once(fake: &FakeClerk, dir: &Path) {
+    let log = fake.log();
+    assert!(log.shape_errors.is_empty(), "{:?}", log.shape_errors);
+    for e in ENTITIES {
+        assert_no_duplicates(&log, e);
+        assert_eq!(
+            sorted(log.upserted_ids(e)),
+            sorted(ids(&feed(dir, e))),
+            "{e}: not everything arrived"
+        );
+    }
+}
+
+fn assert_no_secret(what: &str, s: &str) {
+    assert!(
+        !s.contains(PRIVATE),
+        "the private key leaked into {what}:\n{s}"
+    );
+}
+
+#[test]
+fn faults_lose_nothing_and_duplicate_nothing() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    fake.fault(Some("POST"), Fault::TooMany(1));
+    fake.fault(Some("POST"), Fault::Status(500));
+    fake.fault(Some("POST"), Fault::Drop);
+    fake.fault(Some("POST"), Fault::Status(503));
+    fake.fault(Some("POST"), Fault::Hang(Duration::from_millis(1500)));
+    fake.fault(Some("POST"), Fault::Slow(Duration::from_millis(100)));
+    fake.fault(
+        Some("POST"),
+        Fault::Clerk(200, "InternalError", "try again"),
+    );
+    fake.fault(Some("POST"), Fault::Status(502));
+    let o = push(
+        &fake,
+        dir,
+        &[
+            "--batch-size",
+            "8",
+            "--concurrency",
+            "3",
+            "--timeout",
+            "0.5",
+            "--gzip",
+        ],
+    );
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 0, "stdout:\n{out}\nstderr:\n{err}");
+    if std::env::var_os("SHOW").is_some() {
+        eprintln!("{out}\n{err}");
+    }
+    assert_eq!(fake.faults_left(), 0, "every fault was met");
+    assert_all_exactly_once(&fake, dir);
+    let log = fake.log();
+    for seen in ["429", "500", "dropped", "503", "502"] {
+        assert!(
+            log.requests.iter().any(|r| r.ends_with(seen)),
+            "{seen} not injected: {:?}",
+            log.requests
+        );
+    }
+    assert!(err.contains("retry"), "retries are logged:\n{err}");
+    assert!(
+        out.contains("products            39         0         0         0"),
+        "{out}"
+    );
+    assert!(out.contains("records acknowledged"), "{out}");
+    let state = std::fs::read_to_string(dir.join("clerkmap-state.json")).unwrap_or_default();
+    assert!(state.contains(PUBLIC), "state is kept per store");
+    for (what, s) in [
+        ("stdout", &out),
+        ("stderr", &err),
+        ("the state file", &state),
+    ] {
+        assert_no_secret(what, s);
+    }
+}
+
+#[test]
+fn incremental_push_sends_changes_and_deletes_only_what_is_gone() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    let o = push(&fake, dir, &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_all_exactly_once(&fake, dir);
+
+    // The same data again: nothing is sent.
+    fake.clear_log();
+    let o = push(&fake, dir, &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(fake.log().entity_requests(), 0, "{:?}", fake.log().requests);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("products             0        39         0         0"),
+        "{out}"
+    );
+
+    // One product changed, one gone; one order changed, one gone.
+    let mut products = feed(dir, "products");
+    products[0]["price"] = json!(1234.5);
+    let changed = key(&products[0]["id"]);
+    let gone = key(&products.remove(1)["id"]);
+    write_feed(dir, "products", &products);
+    let mut orders = feed(dir, "orders");
+    orders[0]["status"] = json!("CANCELLED");
+    orders.remove(1);
+    write_feed(dir, "orders", &orders);
+
+    let dry = push(&fake, dir, &["--dry-run"]);
+    assert_eq!(code(&dry), 0, "{}", text(&dry.stderr));
+    let dry_out = text(&dry.stdout);
+    assert!(
+        dry_out.contains("would send 1 (new 0, changed 1)"),
+        "{dry_out}"
+    );
+    assert!(
+        dry_out.contains(&format!("would delete 1: {gone}")),
+        "{dry_out}"
+    );
+    assert_eq!(fake.log().entity_requests(), 0, "a dry run sends nothing");
+
+    fake.clear_log();
+    let o = push(&fake, dir, &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let log = fake.log();
+    assert_eq!(log.upserted_ids("products"), vec![changed]);
+    assert_eq!(log.upserted_ids("products").len(), 1);
+    assert_eq!(log.deleted_ids("products"), vec![gone]);
+    assert!(
+        !log.upserts.contains_key("orders"),
+        "an acknowledged order is never sent again"
+    );
+    assert!(
+        !log.deletes.contains_key("orders"),
+        "orders are never deleted"
+    );
+    assert!(log.shape_errors.is_empty(), "{:?}", log.shape_errors);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("products             1        37         1         0"),
+        "{out}"
+    );
+
+    // --full sends everything again, orders too.
+    fake.clear_log();
+    let o = push(&fake, dir, &["--full", "--entities", "products,orders"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let log = fake.log();
+    assert_eq!(log.upserted_ids("products").len(), 38);
+    assert_eq!(log.upserted_ids("orders").len(), 16);
+    assert!(
+        !log.upserts.contains_key("pages"),
+        "--entities limits the push"
+    );
+}
+
+#[test]
+fn push_refuses_a_mass_deletion_unless_allowed() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    assert_eq!(code(&push(&fake, dir, &[])), 0);
+    fake.clear_log();
+
+    let products = feed(dir, "products");
+    write_feed(dir, "products", &products[..20]);
+    let o = push(&fake, dir, &[]);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 4, "{err}");
+    assert!(
+        err.contains("products: 19 of 39 ids (48.7%) would disappear"),
+        "{err}"
+    );
+    assert!(
+        err.contains("and 14 more") && err.contains("--allow-shrink"),
+        "{err}"
+    );
+    assert_eq!(fake.log().entity_requests(), 0, "nothing sent when refused");
+
+    write_feed(dir, "products", &[]);
+    let o = push(&fake, dir, &[]);
+    assert_eq!(code(&o), 4);
+    assert!(
+        text(&o.stderr).contains("products: the feed is empty"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    write_feed(dir, "products", &products[..20]);
+    let o = push(&fake, dir, &["--max-shrink", "50%"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(fake.log().deleted_ids("products").len(), 19);
+
+    write_feed(dir, "products", &products[..5]);
+    let o = push(&fake, dir, &["--allow-shrink"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(fake.log().deleted_ids("products").len(), 19 + 15);
+}
+
+#[test]
+fn a_push_stopped_half_way_resumes_without_loss_or_duplicates() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    fake.fail_after(3);
+    let o = push(
+        &fake,
+        dir,
+        &[
+            "--batch-size",
+            "5",
+            "--concurrency",
+            "2",
+            "--retries",
+            "2",
+            "--retry-budget",
+            "3",
+        ],
+    );
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 1, "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.contains("stopped:") && out.contains("retry budget"),
+        "{out}"
+    );
+    assert_eq!(fake.log().upserted_ids("products").len(), 15);
+    fake.heal();
+    let o = push(&fake, dir, &["--batch-size", "5"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_all_exactly_once(&fake, dir);
+}
+
+#[test]
+fn a_push_killed_half_way_resumes_without_loss_or_duplicates() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    fake.block_after(4);
+    let d = dir.display().to_string();
+    let mut child = command(&[
+        "push",
+        "--from",
+        &d,
+        "--api-url",
+        &fake.url,
+        "--batch-size",
+        "5",
+        "--concurrency",
+        "1",
+        "--save-every-ms",
+        "0",
+        "--timeout",
+        "30",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap_or_else(|e| panic!("cannot start clerkmap: {e}"));
+    let blocked = wait_until(Duration::from_secs(20), || fake.blocked() > 0);
+    // A second push meanwhile is refused: one push per state file.
+    let second = push(&fake, dir, &[]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(blocked, "the push never reached the 5th batch");
+    assert_eq!(code(&second), 2, "{}", text(&second.stderr));
+    assert!(text(&second.stderr).contains("another push is using the state file"));
+    assert_eq!(fake.log().upserted_ids("products").len(), 20);
+    fake.heal();
+    let o = push(&fake, dir, &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_all_exactly_once(&fake, dir);
+}
+
+#[test]
+fn clerk_errors_are_reported_with_type_message_and_ids_and_not_retried() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    fake.fault(
+        Some("POST"),
+        Fault::Clerk(400, "ParsingError", "price must be a float"),
+    );
+    let o = push(
+        &fake,
+        dir,
+        &[
+            "--entities",
+            "products",
+            "--batch-size",
+            "10",
+            "--concurrency",
+            "1",
+        ],
+    );
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 1, "{out}\n{err}");
+    let first: Vec<String> = ids(&feed(dir, "products")).into_iter().take(10).collect();
+    assert!(out.contains("ParsingError: price must be a float"), "{out}");
+    assert!(
+        out.contains(&format!("batch 1 (10 ids: {}", first.join(", "))),
+        "{out}"
+    );
+    assert!(
+        out.contains("products            29         0         0        10"),
+        "{out}"
+    );
+    assert_eq!(
+        fake.log().requests.len(),
+        4,
+        "the refused batch is not retried"
+    );
+    // The next push sends just that batch.
+    fake.clear_log();
+    let o = push(&fake, dir, &["--entities", "products"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(sorted(fake.log().upserted_ids("products")), sorted(first));
+}
+
+#[test]
+fn the_private_key_never_appears_even_when_echoed() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    fake.fault(Some("POST"), Fault::EchoKey);
+    let o = push(&fake, dir, &["--entities", "pages"]);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 1);
+    assert!(out.contains("private key *** is not valid"), "{out}");
+    assert!(
+        out.contains("check CLERK_PUBLIC_KEY and CLERK_PRIVATE_KEY"),
+        "{out}"
+    );
+    assert_no_secret("stdout", &out);
+    assert_no_secret("stderr", &err);
+    // Deletes carry the key in the query: a failing one must not print the URL.
+    assert_eq!(code(&push(&fake, dir, &["--entities", "pages"])), 0);
+    let pages = feed(dir, "pages");
+    write_feed(dir, "pages", &pages[1..]);
+    fake.fault(Some("DELETE"), Fault::Drop);
+    fake.fault(Some("DELETE"), Fault::Drop);
+    let o = push(
+        &fake,
+        dir,
+        &["--entities", "pages", "--retries", "1", "--allow-shrink"],
+    );
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 1, "{out}\n{err}");
+    assert!(out.contains("DELETE /pages batch 1"), "{out}");
+    assert_no_secret("stdout", &out);
+    assert_no_secret("stderr", &err);
+    // And a dry run.
+    let o = push(&fake, dir, &["--dry-run", "--allow-shrink"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_no_secret("dry run", &text(&o.stdout));
+    let state = std::fs::read_to_string(dir.join("clerkmap-state.json")).unwrap_or_default();
+    assert_no_secret("the state file", &state);
+}
+
+#[test]
+fn push_maps_first_when_given_inputs() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let state = tmp.path().join("state.json").display().to_string();
+    let fake = FakeClerk::start();
+    let o = clerkmap(&[
+        "push",
+        "--input",
+        "articoli=mappings/sample/articoli.ndjson",
+        "--input",
+        "categorie=mappings/sample/categorie.csv",
+        "--api-url",
+        &fake.url,
+        "--state",
+        &state,
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let log = fake.log();
+    assert_eq!(log.upserted_ids("products").len(), 39);
+    assert_eq!(log.upserted_ids("categories").len(), 23);
+    assert!(log.shape_errors.is_empty(), "{:?}", log.shape_errors);
+    assert!(
+        std::fs::metadata(&state).is_ok(),
+        "state written where asked"
+    );
+}
+
+#[test]
+fn keys_and_urls_are_checked_before_anything_happens() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = tmp.path().display().to_string();
+    let o = command(&["push", "--from", &d])
+        .env_remove("CLERK_PRIVATE_KEY")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("CLERK_PRIVATE_KEY"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = clerkmap(&["push", "--from", &d, "--api-url", "http://api.clerk.io/v2"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("use https"), "{}", text(&o.stderr));
+    let o = clerkmap(&["push", "--from", &d, "--api-url", "http://127.0.0.1:9/v2"]);
+    assert_eq!(code(&o), 2, "an empty directory: {}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("no feed file"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn run_refuses_to_replace_a_feed_with_a_much_smaller_one() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let before = std::fs::read_to_string(dir.join("products.json")).unwrap_or_default();
+    let few = dir.join("few.ndjson");
+    let lines: Vec<String> =
+        std::fs::read_to_string(support_clerk::root().join("mappings/sample/articoli.ndjson"))
+            .unwrap_or_default()
+            .lines()
+            .take(10)
+            .map(String::from)
+            .collect();
+    std::fs::write(&few, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.display().to_string();
+    let input = format!("articoli={}", few.display());
+    let args = [
+        "run",
+        "--input",
+        &input,
+        "--input",
+        "categorie=mappings/sample/categorie.csv",
+        "--out",
+        &out,
+    ];
+    let o = clerkmap(&args);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 4, "{err}");
+    assert!(
+        err.contains("would disappear compared with the previous feed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("and ") && err.contains("e.g. "),
+        "lists a few ids: {err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("products.json")).unwrap_or_default(),
+        before,
+        "the old feed is untouched"
+    );
+    let mut with = args.to_vec();
+    with.push("--allow-shrink");
+    let o = clerkmap(&with);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let now: Vec<Value> = feed(dir, "products");
+    assert!(now.len() <= 10, "written with --allow-shrink");
+}
+
+/// Push throughput against the fake: `cargo test --release --test push -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn push_throughput() {
+    let n: usize = std::env::var("PUSH_RECORDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50_000);
+    let batch = std::env::var("PUSH_BATCH").unwrap_or_else(|_| "500".into());
+    let conc = std::env::var("PUSH_CONCURRENCY").unwrap_or_else(|_| "4".into());
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let mut nd = String::new();
+    let sample = feed_sample();
+    for i in 0..n {
+        let mut r = sample.clone();
+        r["id"] = json!(i);
+        r["name"] = json!(format!("Product {i}"));
+        nd.push_str(&r.to_string());
+        nd.push('\n');
+    }
+    std::fs::write(dir.join("products.ndjson"), nd).unwrap_or_else(|e| panic!("{e}"));
+    let fake = FakeClerk::start();
+    let started = std::time::Instant::now();
+    let o = push(
+        &fake,
+        dir,
+        &[
+            "--batch-size",
+            &batch,
+            "--concurrency",
+            &conc,
+            "--timeout",
+            "30",
+        ],
+    );
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(fake.log().upserted_ids("products").len(), n);
+    println!("{}", text(&o.stdout));
+    println!(
+        "push throughput: {n} products (~{} bytes each) in {secs:.2}s wall = {:.0} records/s (batch {batch}, concurrency {conc})",
+        sample.to_string().len(),
+        n as f64 / secs
+    );
+}
+
+/// A realistic product: the first of the sample shop.
+fn feed_sample() -> Value {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    run_sample(tmp.path());
+    feed(tmp.path(), "products").remove(0)
+}
+
+#[test]
+fn ctrl_c_finishes_the_requests_in_flight_and_saves_the_state() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    fake.block_after(2);
+    let d = dir.display().to_string();
+    // State saves far apart: only the save at the interruption records the two batches.
+    let child = command(&[
+        "push",
+        "--from",
+        &d,
+        "--api-url",
+        &fake.url,
+        "--batch-size",
+        "5",
+        "--concurrency",
+        "1",
+        "--timeout",
+        "1",
+        "--retries",
+        "0",
+        "--save-every-ms",
+        "600000",
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap_or_else(|e| panic!("cannot start clerkmap: {e}"));
+    assert!(
+        wait_until(Duration::from_secs(20), || fake.blocked() > 0),
+        "the push never reached the 3rd batch"
+    );
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(sent, "cannot send SIGINT");
+    let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 1, "{out}\n{err}");
+    assert!(out.contains("stopped: interrupted"), "{out}\n{err}");
+    let state = std::fs::read_to_string(dir.join("clerkmap-state.json")).unwrap_or_default();
+    let v: Value = serde_json::from_str(&state).unwrap_or_else(|e| panic!("{e}: {state}"));
+    let acked = v["stores"][PUBLIC]["products"]["ids"]
+        .as_object()
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert_eq!(acked, 10, "the two acknowledged batches are in the state");
+    fake.heal();
+    let o = push(&fake, dir, &[]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_all_exactly_once(&fake, dir);
+}

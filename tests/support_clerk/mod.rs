@@ -1,0 +1,480 @@
+//! A fake Clerk API on 127.0.0.1 for the push and serve tests: it checks the keys and the shape
+//! of every payload, records what it accepted, answers `/v2/token/verify`, and can inject
+//! faults (429 with Retry-After, 5xx, slow answers, hangs, dropped connections, Clerk errors),
+//! fail hard after N batches, or block forever after N batches (to kill a push mid-way).
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+
+pub const PUBLIC: &str = "pk_test_public";
+pub const PRIVATE: &str = "SECRET-private-key-4711";
+pub const ENTITIES: [&str; 5] = ["products", "categories", "orders", "customers", "pages"];
+
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// Answer this status with a Clerk error body (not processed).
+    Status(u16),
+    /// 429 with `Retry-After: N` (not processed).
+    TooMany(u64),
+    /// Wait, then process normally.
+    Slow(Duration),
+    /// Wait (longer than the client's timeout), then 503 (not processed).
+    Hang(Duration),
+    /// Close the connection without an answer (not processed).
+    Drop,
+    /// A Clerk error: status, type, message (not processed).
+    Clerk(u16, &'static str, &'static str),
+    /// A 400 whose message echoes the private key it received (to test redaction).
+    EchoKey,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Log {
+    /// Accepted records per entity, in arrival order.
+    pub upserts: BTreeMap<String, Vec<Value>>,
+    /// Accepted delete ids per entity.
+    pub deletes: BTreeMap<String, Vec<Value>>,
+    /// "POST /v2/products 200" for every request.
+    pub requests: Vec<String>,
+    /// Payloads that broke Clerk's contract (a test failure unless expected).
+    pub shape_errors: Vec<String>,
+    pub verify_calls: usize,
+}
+
+impl Log {
+    pub fn entity_requests(&self) -> usize {
+        self.requests
+            .iter()
+            .filter(|r| !r.contains("/token/verify"))
+            .count()
+    }
+    /// Accepted upsert ids of an entity, as keys.
+    pub fn upserted_ids(&self, entity: &str) -> Vec<String> {
+        self.upserts
+            .get(entity)
+            .map(|v| v.iter().map(|r| key(&r["id"])).collect())
+            .unwrap_or_default()
+    }
+    pub fn deleted_ids(&self, entity: &str) -> Vec<String> {
+        self.deletes
+            .get(entity)
+            .map(|v| v.iter().map(key).collect())
+            .unwrap_or_default()
+    }
+}
+
+pub fn key(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+struct Shared {
+    faults: Mutex<VecDeque<(Option<&'static str>, Fault)>>,
+    fail_after: Mutex<Option<usize>>,
+    block_after: Mutex<Option<usize>>,
+    accepted_batches: AtomicUsize,
+    blocked: AtomicUsize,
+    log: Mutex<Log>,
+    tokens: Mutex<HashSet<String>>,
+}
+
+pub struct FakeClerk {
+    /// `http://127.0.0.1:PORT/v2`
+    pub url: String,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl FakeClerk {
+    pub fn start() -> FakeClerk {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap_or_else(|e| panic!("fake clerk: cannot bind: {e}"));
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        listener
+            .set_nonblocking(true)
+            .unwrap_or_else(|e| panic!("fake clerk: {e}"));
+        let shared = Arc::new(Shared {
+            faults: Mutex::new(VecDeque::new()),
+            fail_after: Mutex::new(None),
+            block_after: Mutex::new(None),
+            accepted_batches: AtomicUsize::new(0),
+            blocked: AtomicUsize::new(0),
+            log: Mutex::new(Log::default()),
+            tokens: Mutex::new(HashSet::new()),
+        });
+        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let sh = shared.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap_or_else(|e| panic!("fake clerk: {e}"));
+            rt.block_on(async move {
+                let l = tokio::net::TcpListener::from_std(listener)
+                    .unwrap_or_else(|e| panic!("fake clerk: {e}"));
+                loop {
+                    tokio::select! {
+                        _ = &mut stop_rx => break,
+                        acc = l.accept() => {
+                            let Ok((stream, _)) = acc else { continue };
+                            let sh = sh.clone();
+                            tokio::spawn(async move {
+                                let svc = service_fn(move |req| handle(sh.clone(), req));
+                                let _ = http1::Builder::new()
+                                    .serve_connection(TokioIo::new(stream), svc)
+                                    .await;
+                            });
+                        }
+                    }
+                }
+            });
+        });
+        FakeClerk {
+            url: format!("http://127.0.0.1:{port}/v2"),
+            shared,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// Queues a fault for the next entity request (of `method`, or any).
+    pub fn fault(&self, method: Option<&'static str>, f: Fault) {
+        lock(&self.shared.faults).push_back((method, f));
+    }
+    /// After `n` accepted batches, every entity request answers 503.
+    pub fn fail_after(&self, n: usize) {
+        *lock(&self.shared.fail_after) = Some(n + self.accepted_batches());
+    }
+    /// After `n` accepted batches, entity requests never get an answer.
+    pub fn block_after(&self, n: usize) {
+        *lock(&self.shared.block_after) = Some(n + self.accepted_batches());
+    }
+    pub fn heal(&self) {
+        *lock(&self.shared.fail_after) = None;
+        *lock(&self.shared.block_after) = None;
+        lock(&self.shared.faults).clear();
+    }
+    pub fn accepted_batches(&self) -> usize {
+        self.shared.accepted_batches.load(Ordering::SeqCst)
+    }
+    pub fn blocked(&self) -> usize {
+        self.shared.blocked.load(Ordering::SeqCst)
+    }
+    pub fn add_token(&self, t: &str) {
+        lock(&self.shared.tokens).insert(t.to_string());
+    }
+    pub fn log(&self) -> Log {
+        lock(&self.shared.log).clone()
+    }
+    pub fn clear_log(&self) {
+        *lock(&self.shared.log) = Log::default();
+    }
+    pub fn faults_left(&self) -> usize {
+        lock(&self.shared.faults).len()
+    }
+}
+
+impl Drop for FakeClerk {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+type Resp = Response<Full<Bytes>>;
+
+fn answer(status: u16, body: Value) -> Resp {
+    let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
+    *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::IM_A_TEAPOT);
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn clerk_error(status: u16, kind: &str, msg: &str) -> Resp {
+    answer(
+        status,
+        json!({"status": "error", "type": kind, "message": msg}),
+    )
+}
+
+async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, std::io::Error> {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let r = route(&sh, req).await;
+    let status = match &r {
+        Ok(resp) => resp.status().as_u16().to_string(),
+        Err(_) => "dropped".into(),
+    };
+    lock(&sh.log)
+        .requests
+        .push(format!("{method} {path} {status}"));
+    r
+}
+
+async fn body_of(req: Request<Incoming>) -> Result<(Vec<u8>, bool), std::io::Error> {
+    let gz = req
+        .headers()
+        .get(hyper::header::CONTENT_ENCODING)
+        .is_some_and(|v| v.as_bytes() == b"gzip");
+    let bytes = req
+        .into_body()
+        .collect()
+        .await
+        .map_err(std::io::Error::other)?
+        .to_bytes();
+    if gz {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut out)?;
+        Ok((out, true))
+    } else {
+        Ok((bytes.to_vec(), false))
+    }
+}
+
+async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Error> {
+    let method = req.method().as_str().to_string();
+    let path = req.uri().path().to_string();
+    let uri = req.uri().to_string();
+    if path == "/v2/token/verify" && method == "POST" {
+        lock(&sh.log).verify_calls += 1;
+        let (body, _) = body_of(req).await?;
+        let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let ok = v["key"] == PUBLIC
+            && v["token"]
+                .as_str()
+                .is_some_and(|t| lock(&sh.tokens).contains(t));
+        return Ok(if ok {
+            answer(200, json!({"status": "ok"}))
+        } else {
+            clerk_error(200, "AuthenticationError", "Invalid token")
+        });
+    }
+    let Some(entity) = path.strip_prefix("/v2/").filter(|e| ENTITIES.contains(e)) else {
+        return Ok(clerk_error(404, "LogicalError", "no such endpoint"));
+    };
+    let entity = entity.to_string();
+    let fault = {
+        let mut q = lock(&sh.faults);
+        let pos = q.iter().position(|(m, _)| m.is_none_or(|m| m == method));
+        pos.and_then(|p| q.remove(p)).map(|(_, f)| f)
+    };
+    match fault {
+        None => {}
+        Some(Fault::Status(c)) => return Ok(clerk_error(c, "InternalError", "injected failure")),
+        Some(Fault::TooMany(s)) => {
+            let mut r = clerk_error(429, "RateLimit", "slow down");
+            r.headers_mut().insert(
+                hyper::header::RETRY_AFTER,
+                hyper::header::HeaderValue::from(s),
+            );
+            return Ok(r);
+        }
+        Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
+        Some(Fault::Hang(d)) => {
+            tokio::time::sleep(d).await;
+            return Ok(clerk_error(503, "InternalError", "too late"));
+        }
+        Some(Fault::Drop) => return Err(std::io::Error::other("dropped on purpose")),
+        Some(Fault::Clerk(c, kind, msg)) => return Ok(clerk_error(c, kind, msg)),
+        Some(Fault::EchoKey) => {
+            let (body, _) = body_of(req).await?;
+            let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let got = v["private_key"].as_str().unwrap_or("?").to_string();
+            return Ok(clerk_error(
+                400,
+                "AuthenticationError",
+                &format!("private key {got} is not valid"),
+            ));
+        }
+    }
+    let accepted = sh.accepted_batches.load(Ordering::SeqCst);
+    if lock(&sh.fail_after).is_some_and(|n| accepted >= n) {
+        return Ok(clerk_error(503, "InternalError", "down for maintenance"));
+    }
+    if lock(&sh.block_after).is_some_and(|n| accepted >= n) {
+        sh.blocked.fetch_add(1, Ordering::SeqCst);
+        std::future::pending::<()>().await;
+    }
+    match method.as_str() {
+        "POST" => {
+            let (body, _) = body_of(req).await?;
+            let v: Value = match serde_json::from_slice(&body) {
+                Ok(v) => v,
+                Err(e) => {
+                    lock(&sh.log)
+                        .shape_errors
+                        .push(format!("POST {entity}: not JSON: {e}"));
+                    return Ok(clerk_error(400, "ParsingError", "not JSON"));
+                }
+            };
+            if v["key"] != PUBLIC || v["private_key"] != PRIVATE {
+                return Ok(clerk_error(403, "AuthenticationError", "Invalid API key"));
+            }
+            let obj = v.as_object().cloned().unwrap_or_default();
+            let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            let mut expected = vec!["key", "private_key", entity.as_str()];
+            expected.sort_unstable();
+            let records = v[entity.as_str()].as_array().cloned().unwrap_or_default();
+            let bad = keys != expected
+                || records.is_empty()
+                || records.iter().any(|r| {
+                    !r.is_object() || !(r["id"].is_string() || r["id"].is_i64() || r["id"].is_u64())
+                });
+            if bad {
+                lock(&sh.log)
+                    .shape_errors
+                    .push(format!("POST {entity}: bad payload keys {keys:?}"));
+                return Ok(clerk_error(400, "ParsingError", "bad payload"));
+            }
+            lock(&sh.log)
+                .upserts
+                .entry(entity)
+                .or_default()
+                .extend(records);
+            sh.accepted_batches.fetch_add(1, Ordering::SeqCst);
+            Ok(answer(200, json!({"status": "ok"})))
+        }
+        "DELETE" => {
+            let url = reqwest::Url::parse(&format!("http://fake{uri}"))
+                .unwrap_or_else(|e| panic!("fake clerk: bad uri {uri}: {e}"));
+            let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+            if q.get("key").map(String::as_str) != Some(PUBLIC)
+                || q.get("private_key").map(String::as_str) != Some(PRIVATE)
+            {
+                return Ok(clerk_error(403, "AuthenticationError", "Invalid API key"));
+            }
+            if entity == "orders" {
+                lock(&sh.log)
+                    .shape_errors
+                    .push("DELETE orders: orders are never deleted".into());
+                return Ok(clerk_error(400, "LogicalError", "orders cannot be deleted"));
+            }
+            let ids: Vec<Value> = q
+                .get(entity.as_str())
+                .and_then(|s| serde_json::from_str::<Value>(s).ok())
+                .and_then(|v| v.as_array().cloned())
+                .unwrap_or_default();
+            if ids.is_empty() {
+                lock(&sh.log)
+                    .shape_errors
+                    .push(format!("DELETE {entity}: no ids"));
+                return Ok(clerk_error(400, "ParsingError", "no ids"));
+            }
+            lock(&sh.log).deletes.entry(entity).or_default().extend(ids);
+            sh.accepted_batches.fetch_add(1, Ordering::SeqCst);
+            Ok(answer(200, json!({"status": "ok"})))
+        }
+        _ => Ok(clerk_error(405, "LogicalError", "method not allowed")),
+    }
+}
+
+// ---------------------------------------------------------------- running clerkmap
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// `clerkmap ARGS` in the crate root, with the test keys in the environment.
+pub fn clerkmap(args: &[&str]) -> Output {
+    command(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"))
+}
+
+pub fn command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_clerkmap"));
+    c.args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("CLERK_PUBLIC_KEY", PUBLIC)
+        .env("CLERK_PRIVATE_KEY", PRIVATE);
+    c
+}
+
+/// Maps the whole sample shop into `out` (JSON feeds) with the built-in mapping.
+pub fn run_sample(out: &Path) {
+    let out_s = out.display().to_string();
+    let o = clerkmap(&[
+        "run",
+        "-q",
+        "--input",
+        "articoli=mappings/sample/articoli.ndjson",
+        "--input",
+        "categorie=mappings/sample/categorie.csv",
+        "--input",
+        "ordini=mappings/sample/ordini.ndjson",
+        "--input",
+        "clienti=mappings/sample/clienti.ndjson",
+        "--input",
+        "pagine=mappings/sample/pagine.ndjson",
+        "--out",
+        &out_s,
+    ]);
+    assert_eq!(code(&o), 0, "run failed: {}", text(&o.stderr));
+}
+
+/// The records of a JSON feed file.
+pub fn feed(dir: &Path, entity: &str) -> Vec<Value> {
+    let p = dir.join(format!("{entity}.json"));
+    let t = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str::<Vec<Value>>(&t).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+pub fn write_feed(dir: &Path, entity: &str, records: &[Value]) {
+    let p = dir.join(format!("{entity}.json"));
+    let t = serde_json::to_string_pretty(records).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&p, t).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+}
+
+pub fn ids(records: &[Value]) -> Vec<String> {
+    records.iter().map(|r| key(&r["id"])).collect()
+}
+
+/// Waits until `f` holds, at most `max`.
+pub fn wait_until(max: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < max {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    f()
+}

@@ -49,8 +49,8 @@ Exit codes:
   1  output or internal error
   2  the mapping has errors, or the arguments or clerkmap.yaml are wrong
   3  an input file is missing, empty, holds no record, or is unreadable
-  4  more records rejected than --max-rejects allows, or all of a feed's records rejected
-     (no feed written)";
+  4  more records rejected than --max-rejects allows, all of a feed's records rejected, or
+     a feed shrinking more than --max-shrink allows (no feed written)";
 
 #[derive(Parser, Debug)]
 #[command(name = "clerkmap", version, about = "Map Passweb shop exports to Clerk.io data with a declarative mapping language", after_help = EXIT_CODES_HELP)]

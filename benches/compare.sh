@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# clerkmap vs jq vs a serde_json round trip on a generated Passweb shop, plus a big-input memory
+# check. Prints a markdown table (see BENCHMARKS.md).
+#
+# usage: benches/compare.sh [GENERATOR] [PRODUCTS] [SEED] [WORKDIR]
+#   GENERATOR  the sample generator           (env GEN,      default ../shared/tools/passweb-sample)
+#   PRODUCTS   number of articles             (env PRODUCTS, default 200000)
+#   SEED       generator seed                 (env SEED,     default 7)
+#   WORKDIR    cache and scratch directory    (env WORK,     default target/bench-data)
+# more env:
+#   RUNS=3         runs per measurement (the best wall time is kept)
+#   JQ_RUNS=$RUNS  runs of jq, 1..RUNS (slow: about 5 minutes per run at 200k articles)
+#   BIG_BYTES=1073741824  minimum size of the big NDJSON for the memory check; BIG=0 skips it
+#
+# Relative paths are relative to the repository root (the script cd's there). The shop is
+# generated once per (PRODUCTS, SEED) and cached in WORKDIR; the release binaries are copied
+# into WORKDIR/bin so a concurrent rebuild of target/ cannot change them mid-run, and clerkmap
+# runs its built-in mapping (mappings/passweb.cmap as compiled into that binary), so an edit of
+# the file during the run cannot desynchronise them. Every input is read once before timing, so
+# all runs are warm-cache.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+GEN=${1:-${GEN:-../shared/tools/passweb-sample}}
+PRODUCTS=${2:-${PRODUCTS:-200000}}
+SEED=${3:-${SEED:-7}}
+WORK=${4:-${WORK:-target/bench-data}}
+RUNS=${RUNS:-3}
+JQ_RUNS=${JQ_RUNS:-$RUNS}
+BIG=${BIG:-1}
+BIG_BYTES=${BIG_BYTES:-1073741824}
+TIME=/usr/bin/time
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "compare.sh: $*"; exit 1; }
+
+[ -x "$TIME" ] || die "$TIME (GNU time) is needed for peak RSS"
+command -v jq >/dev/null || die "jq is needed"
+[ -e "$GEN" ] || die "generator not found: $GEN"
+
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+OUT="$WORK/out"
+BIGFILE="$WORK/big-articoli.ndjson"
+cleanup() {
+    rm -f "$BIGFILE"
+    rm -rf "$OUT"
+}
+trap cleanup EXIT
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+# 1. The shop, generated once and cached ----------------------------------------------------
+SHOP="$WORK/shop-n$PRODUCTS-s$SEED"
+if [ ! -f "$SHOP/.complete" ]; then
+    log "generating $PRODUCTS articles (seed $SEED) into $SHOP ..."
+    rm -rf "$SHOP.tmp"
+    python3 "$GEN" "$SHOP.tmp" --products "$PRODUCTS" --seed "$SEED" \
+        --only articoli.ndjson,categorie.csv >&2
+    touch "$SHOP.tmp/.complete"
+    rm -rf "$SHOP"
+    mv "$SHOP.tmp" "$SHOP"
+fi
+ART="$SHOP/articoli.ndjson"
+CAT="$SHOP/categorie.csv"
+RECORDS=$(wc -l < "$ART")
+BYTES=$(stat -c %s "$ART")
+
+# 2. Release binaries --------------------------------------------------------------------------
+log "building release binaries ..."
+cargo build --release --quiet >&2
+mkdir -p "$WORK/bin"
+# Copy at once: `cargo bench` below (and anyone else's build) may rewrite target/release.
+cp -f target/release/clerkmap "$WORK/bin/clerkmap"
+RT_EXE=$(cargo bench --bench roundtrip --no-run --message-format=json 2>/dev/null \
+    | jq -r 'select(.reason == "compiler-artifact" and .target.name == "roundtrip" and .executable != null) | .executable' \
+    | tail -n 1)
+[ -n "$RT_EXE" ] && [ -x "$RT_EXE" ] || die "cannot build the roundtrip bench"
+cp -f "$RT_EXE" "$WORK/bin/roundtrip"
+CLERKMAP="$WORK/bin/clerkmap"
+"$CLERKMAP" check >&2 || die "the built-in mapping does not check with this build"
+ROUNDTRIP="$WORK/bin/roundtrip"
+REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+DIRTY=$(git status --porcelain -- src Cargo.toml Cargo.lock 2>/dev/null | wc -l)
+[ "$DIRTY" -gt 0 ] && REV="$REV + $DIRTY uncommitted change(s) in src/, Cargo.toml, Cargo.lock"
+
+cat "$ART" "$CAT" > /dev/null # warm the page cache
+
+# 3. Measurements ------------------------------------------------------------------------------
+# once KEY NAME CMD...: runs CMD under GNU time; keeps the best wall time in T[KEY] and the
+# largest peak RSS in RSS[KEY]. The tools are run in interleaved rounds, so a burst of load
+# from other processes on a shared machine does not hit all runs of one tool.
+declare -A T RSS
+once() {
+    local key=$1 name=$2
+    shift 2
+    local t kb
+    if ! "$TIME" -f '%e %M' -o "$OUT/time.txt" "$@" > "$OUT/stdout.txt" 2> "$OUT/stderr.txt"; then
+        cat "$OUT/stderr.txt" >&2
+        die "$name failed: $*"
+    fi
+    read -r t kb < <(tail -n 1 "$OUT/time.txt")
+    log "  $name: ${t} s, $((kb / 1024)) MB peak RSS (load average $(cut -d' ' -f1 /proc/loadavg))"
+    if [ -z "${T[$key]:-}" ] || awk -v a="$t" -v b="${T[$key]}" 'BEGIN { exit !(a < b) }'; then
+        T[$key]=$t
+    fi
+    if [ "$kb" -gt "${RSS[$key]:-0}" ]; then RSS[$key]=$kb; fi
+}
+cm() { # KEY JOBS INPUT OUTDIR
+    once "$1" "clerkmap --jobs $2" "$CLERKMAP" run \
+        --input "articoli=$3" --input "categorie=$CAT" --out "$4" --jobs "$2" --quiet
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+log "measuring on $ART ($RECORDS records, $BYTES bytes) ..."
+for ((round = 1; round <= RUNS; round++)); do
+    log "round $round/$RUNS"
+    cm cm1 1 "$ART" "$OUT/cm1"
+    cm cm2 2 "$ART" "$OUT/cm2"
+    once rt "serde_json round trip" "$ROUNDTRIP" "$ART" --out "$OUT/roundtrip.json"
+    if [ "$round" -le "$JQ_RUNS" ]; then
+        once jq "jq" sh -c 'exec jq -c -n --rawfile categorie "$1" -f benches/products.jq "$2" > "$3"' \
+            jq "$CAT" "$ART" "$OUT/jq-products.ndjson"
+    fi
+done
+
+# The outputs must agree: clerkmap's products (JSON array) and jq's (NDJSON).
+WRITTEN=$(jq -r '.entities[] | select(.entity == "products") | .written' "$OUT/cm2/report.json")
+if cmp -s <(jq -c '.[]' "$OUT/cm2/products.json") "$OUT/jq-products.ndjson"; then
+    AGREE="identical"
+else
+    mkdir -p "$WORK/mismatch"
+    cp "$OUT/cm2/products.json" "$OUT/jq-products.ndjson" "$WORK/mismatch/"
+    AGREE="DIFFERENT (kept in $WORK/mismatch/)"
+fi
+cmp -s "$OUT/cm1/products.json" "$OUT/cm2/products.json" || AGREE="$AGREE; jobs 1 and 2 outputs DIFFER"
+rm -rf "$OUT/cm1" "$OUT/cm2" "$OUT/jq-products.ndjson" "$OUT/roundtrip.json"
+
+# 4. The big input: >= BIG_BYTES of NDJSON, codes rewritten per copy so ids stay unique ----------
+if [ "$BIG" != 0 ]; then
+    COPIES=$(((BIG_BYTES + BYTES - 1) / BYTES))
+    log "building a $COPIES-copy NDJSON (>= $BIG_BYTES bytes) at $BIGFILE ..."
+    cp "$ART" "$BIGFILE"
+    for ((k = 2; k <= COPIES; k++)); do
+        LC_ALL=C sed -E "s/^\\{\"codice\":\"([^\"]*)\"/{\"codice\":\"\\1-$k\"/" "$ART" >> "$BIGFILE"
+    done
+    BIG_RECORDS=$(wc -l < "$BIGFILE")
+    BIG_SIZE=$(stat -c %s "$BIGFILE")
+    cm big 2 "$BIGFILE" "$OUT/big"
+    BIG_REJECTED=$(jq -r '.entities[] | select(.entity == "products") | .rejected' "$OUT/big/report.json")
+    rm -rf "$OUT/big"
+    rm -f "$BIGFILE"
+fi
+
+# 5. The report ------------------------------------------------------------------------------
+fmt_row() { # name seconds kb records bytes
+    awk -v n="$1" -v t="$2" -v kb="$3" -v r="$4" -v b="$5" 'BEGIN {
+        printf "| %s | %.2f | %.0f | %.1f | %.0f |\n", n, t, r / t, b / 1e6 / t, kb / 1024 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v x="$1" -v min="$2" 'BEGIN { print (x >= min ? "**pass**" : "**FAIL**") }'; }
+
+CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+echo
+echo "Input: \`$ART\`: $RECORDS articles ($WRITTEN written as products), $(awk -v b="$BYTES" 'BEGIN { printf "%.1f", b / 1e6 }') MB;"
+echo "clerkmap at $REV."
+echo "machine: $(nproc) CPUs ($CPU), $(jq --version); best of $RUNS runs (jq: $JQ_RUNS), warm page cache;"
+echo "load average $LOAD_BEFORE before the runs, $(cut -d' ' -f1-3 /proc/loadavg) after."
+echo "clerkmap and jq products: $AGREE."
+echo
+echo "| tool | wall s (best) | records/s | MB/s | peak RSS MB |"
+echo "|---|---:|---:|---:|---:|"
+fmt_row "clerkmap --jobs 1" "${T[cm1]}" "${RSS[cm1]}" "$RECORDS" "$BYTES"
+fmt_row "clerkmap --jobs 2" "${T[cm2]}" "${RSS[cm2]}" "$RECORDS" "$BYTES"
+fmt_row "jq (benches/products.jq)" "${T[jq]}" "${RSS[jq]}" "$RECORDS" "$BYTES"
+fmt_row "serde_json round trip (1 thread)" "${T[rt]}" "${RSS[rt]}" "$RECORDS" "$BYTES"
+if [ "$BIG" != 0 ]; then
+    fmt_row "clerkmap --jobs 2, $COPIES× input ($BIG_REJECTED rejected)" "${T[big]}" "${RSS[big]}" "$BIG_RECORDS" "$BIG_SIZE"
+fi
+echo
+S12=$(ratio "${T[cm1]}" "${T[cm2]}")
+SJQ=$(ratio "${T[jq]}" "${T[cm2]}")
+SRT=$(ratio "${T[rt]}" "${T[cm2]}")
+echo "| ratio | value | target | verdict |"
+echo "|---|---:|---:|---|"
+echo "| clerkmap 2 threads vs 1 thread | ${S12}× | ≥ 1.6× | $(verdict "$S12" 1.6) |"
+echo "| clerkmap 2 threads vs jq | ${SJQ}× | ≥ 5× | $(verdict "$SJQ" 5) |"
+echo "| clerkmap 2 threads vs serde_json round trip | ${SRT}× | ≥ 0.5× | $(verdict "$SRT" 0.5) |"
+if [ "$BIG" != 0 ]; then
+    BIG_MB=$(awk -v kb="${RSS[big]}" 'BEGIN { printf "%.0f", kb / 1024 }')
+    echo "| clerkmap peak RSS on $(awk -v b="$BIG_SIZE" 'BEGIN { printf "%.2f", b / 1e9 }') GB NDJSON | ${BIG_MB} MB | < 300 MB | $(awk -v m="$BIG_MB" 'BEGIN { print (m < 300 ? "**pass**" : "**FAIL**") }') |"
+fi

@@ -1,11 +1,77 @@
-//! `clerkmap completions`: not implemented yet.
+//! `clerkmap completions`: shell completions and man pages, generated from the clap definitions.
 
-use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory};
+use clap_complete::aot::{Shell, generate};
+
+use super::{Cli, exit};
 
 #[derive(Args, Debug)]
-pub struct CompletionsArgs {}
+#[command(after_help = "\
+Examples:
+  clerkmap completions bash > ~/.local/share/bash-completion/completions/clerkmap
+  clerkmap completions zsh > ~/.zfunc/_clerkmap
+  clerkmap completions fish > ~/.config/fish/completions/clerkmap.fish
+  clerkmap completions --man > clerkmap.1          # the main page
+  clerkmap completions --man --out man/            # clerkmap.1 and one page per command")]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, elvish or powershell.
+    #[arg(value_enum, required_unless_present = "man")]
+    pub shell: Option<Shell>,
+    /// Print the man page (roff) instead.
+    #[arg(long, conflicts_with = "shell")]
+    pub man: bool,
+    /// With --man: write clerkmap.1 and a page per command (clerkmap-run.1, ...) into DIR.
+    #[arg(long, value_name = "DIR", requires = "man")]
+    pub out: Option<PathBuf>,
+}
 
-pub(crate) fn cmd(_a: CompletionsArgs) -> u8 {
-    eprintln!("error: `clerkmap completions` is not implemented yet");
-    super::exit::FAILURE
+pub(crate) fn cmd(a: CompletionsArgs) -> u8 {
+    let cmd = Cli::command();
+    if a.man {
+        if let Some(dir) = &a.out {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                eprintln!("error: {}: cannot create: {e}", dir.display());
+                return exit::FAILURE;
+            }
+            return match clap_mangen::generate_to(cmd, dir) {
+                Ok(()) => {
+                    println!("wrote the man pages to {}", dir.display());
+                    exit::OK
+                }
+                Err(e) => {
+                    eprintln!("error: {}: cannot write the man pages: {e}", dir.display());
+                    exit::FAILURE
+                }
+            };
+        }
+        let mut buf = Vec::new();
+        if let Err(e) = clap_mangen::Man::new(cmd).render(&mut buf) {
+            eprintln!("error: cannot render the man page: {e}");
+            return exit::FAILURE;
+        }
+        return write_out(&buf);
+    }
+    let Some(shell) = a.shell else {
+        eprintln!("error: name a shell (bash, zsh, fish, elvish, powershell) or pass --man");
+        return exit::USAGE;
+    };
+    let mut cmd = cmd;
+    let mut buf = Vec::new();
+    generate(shell, &mut cmd, "clerkmap", &mut buf);
+    write_out(&buf)
+}
+
+fn write_out(buf: &[u8]) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(buf).and_then(|()| out.flush()) {
+        Ok(()) => exit::OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+        Err(e) => {
+            eprintln!("error: cannot write: {e}");
+            exit::FAILURE
+        }
+    }
 }

@@ -24,6 +24,29 @@ pub struct Project {
     /// One Clerk store per language: each gets its own run and output directory.
     #[serde(default)]
     pub stores: Vec<Store>,
+    /// Where `clerkmap test` finds the project's test cases (folders or case files).
+    #[serde(default)]
+    pub tests: Tests,
+}
+
+/// `tests: DIR` or `tests: [DIR, FILE, ...]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(untagged)]
+pub enum Tests {
+    #[default]
+    None,
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl Tests {
+    pub fn paths(&self) -> Vec<PathBuf> {
+        match self {
+            Tests::None => Vec::new(),
+            Tests::One(p) => vec![p.clone()],
+            Tests::Many(v) => v.clone(),
+        }
+    }
 }
 
 /// A Clerk store: its inputs and vars override the project's; orders and customers of its
@@ -116,7 +139,7 @@ pub fn load(path: &Path) -> Result<Project, String> {
     let mut p: Project = serde_norway::from_str(&text).map_err(|e| {
         let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
         format!(
-            "{}{at}: {e}\n  hint: the keys are mapping, inputs, out, format, vars, jobs, max_rejects, stores (see README.md)",
+            "{}{at}: {e}\n  hint: the keys are mapping, inputs, out, format, vars, jobs, max_rejects, stores, tests (see README.md)",
             path.display()
         )
     })?;
@@ -142,6 +165,10 @@ pub fn load(path: &Path) -> Result<Project, String> {
     for s in &mut p.stores {
         s.out = s.out.as_deref().map(fix);
     }
+    p.tests = match p.tests.paths().as_slice() {
+        [] => Tests::None,
+        paths => Tests::Many(paths.iter().map(|t| fix(t)).collect()),
+    };
     Ok(p)
 }
 

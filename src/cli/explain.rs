@@ -1,11 +1,154 @@
-//! `clerkmap explain`: not implemented yet.
+//! `clerkmap explain`: one record through the mapping, attribute by attribute.
+
+use std::path::PathBuf;
 
 use clap::Args;
 
-#[derive(Args, Debug)]
-pub struct ExplainArgs {}
+use super::{checked, exit, load_mapping, parse_pair};
+use crate::clerk::Entity;
+use crate::engine::Input;
+use crate::engine::source::Format;
+use crate::plan::CompileOptions;
+use crate::syntax;
+use crate::workflow::explain::{self, Request, Target};
 
-pub(crate) fn cmd(_a: ExplainArgs) -> u8 {
-    eprintln!("error: `clerkmap explain` is not implemented yet");
-    super::exit::FAILURE
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Example:
+  clerkmap explain --input articoli=mappings/sample/articoli.ndjson \\
+                   --input categorie=mappings/sample/categorie.csv --id GON000001
+
+For each statement of the block: its text and place in the mapping, the value it gave, the
+record paths it read with their values, and the names it used. Then whether the record is
+written (and the Clerk record), filtered (by which `where`) or rejected (why).")]
+pub struct ExplainArgs {
+    /// The mapping file (default: the built-in Passweb mapping).
+    pub mapping: Option<PathBuf>,
+    /// A source, as for `run`: NAME is the name after `from` (or a lookup table).
+    #[arg(short, long = "input", value_name = "NAME=PATH", value_parser = parse_pair)]
+    pub inputs: Vec<(String, String)>,
+    /// The format of an input whose extension does not tell.
+    #[arg(long = "input-format", value_name = "NAME=FORMAT", value_parser = parse_pair)]
+    pub input_formats: Vec<(String, String)>,
+    /// The record whose `id` attribute is CODE.
+    #[arg(long, value_name = "CODE", required_unless_present = "line")]
+    pub id: Option<String>,
+    /// The record at this line (NDJSON, CSV) or record number (JSON, XML) of the input.
+    #[arg(long, value_name = "N", conflicts_with = "id")]
+    pub line: Option<u64>,
+    /// The block to explain: products, categories, orders, customers or pages (default:
+    /// products when its source is given, else the only block that can run).
+    #[arg(short, long, value_name = "ENTITY")]
+    pub entity: Option<String>,
+    /// Set a mapping variable, read with var("KEY", default).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub vars: Vec<(String, String)>,
+}
+
+pub(crate) fn cmd(a: ExplainArgs) -> u8 {
+    let entity = match &a.entity {
+        None => None,
+        Some(e) => match Entity::parse(e) {
+            Some(e) => Some(e),
+            None => {
+                let names = Entity::ALL.map(Entity::name);
+                eprintln!(
+                    "error: --entity `{e}` is not a Clerk type: use one of {}",
+                    names.join(", ")
+                );
+                return exit::USAGE;
+            }
+        },
+    };
+    let mut inputs: Vec<Input> = Vec::new();
+    for (name, path) in &a.inputs {
+        if inputs.iter().any(|i| &i.name == name) {
+            eprintln!("error: --input {name}=... is given twice: give each source once");
+            return exit::USAGE;
+        }
+        inputs.push(Input {
+            name: name.clone(),
+            path: PathBuf::from(path),
+            format: None,
+        });
+    }
+    for (name, f) in &a.input_formats {
+        let Some(format) = Format::parse(f) else {
+            eprintln!(
+                "error: --input-format {name}: `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
+            );
+            return exit::USAGE;
+        };
+        match inputs.iter_mut().find(|i| &i.name == name) {
+            Some(i) => i.format = Some(format),
+            None => {
+                eprintln!("error: --input-format {name}=...: there is no --input {name}=PATH");
+                return exit::USAGE;
+            }
+        }
+    }
+    if inputs.is_empty() {
+        eprintln!(
+            "error: no input: give the record's source with --input NAME=PATH (e.g. --input articoli=articoli.ndjson)"
+        );
+        return exit::USAGE;
+    }
+    for i in &inputs {
+        if !i.path.is_file() {
+            eprintln!(
+                "error: --input {}={}: no such file",
+                i.name,
+                i.path.display()
+            );
+            return exit::INPUT;
+        }
+    }
+    let src = match load_mapping(a.mapping.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let vars: std::collections::BTreeMap<String, String> = a.vars.into_iter().collect();
+    let checked = match checked(&src, vars.clone(), Vec::new()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let file = match syntax::parse(&src.text) {
+        Ok(f) => f,
+        Err(_) => return exit::USAGE,
+    };
+    let opts = CompileOptions {
+        vars,
+        env: None,
+        implicit_vars: Vec::new(),
+    };
+    let target = match (a.id, a.line) {
+        (_, Some(n)) => Target::Line(n),
+        (Some(id), None) => Target::Id(id),
+        (None, None) => {
+            eprintln!("error: say which record with --id CODE or --line N");
+            return exit::USAGE;
+        }
+    };
+    let req = Request {
+        src: &src,
+        file: &file,
+        program: &checked.program,
+        opts: &opts,
+        inputs: &inputs,
+        entity,
+        target,
+    };
+    match explain::explain(&req) {
+        Ok(x) => {
+            print!("{}", x.render());
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
+    }
 }

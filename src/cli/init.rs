@@ -1,11 +1,48 @@
-//! `clerkmap init`: not implemented yet.
+//! `clerkmap init`: scaffolds a project that runs and tests green at once.
+
+use std::path::PathBuf;
 
 use clap::Args;
 
-#[derive(Args, Debug)]
-pub struct InitArgs {}
+use super::exit;
+use crate::workflow::init;
 
-pub(crate) fn cmd(_a: InitArgs) -> u8 {
-    eprintln!("error: `clerkmap init` is not implemented yet");
-    super::exit::FAILURE
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Writes DIR/clerkmap.yaml, DIR/mapping.cmap (a copy of the built-in Passweb mapping), a small
+sample export in DIR/data/, an example test case DIR/tests/products.yaml with its snapshot, and
+DIR/.gitignore (out/, the push state file, report.html). Then:
+
+  clerkmap run -c DIR/clerkmap.yaml     # writes DIR/out/products.json, categories.json, ...
+  clerkmap test -c DIR/clerkmap.yaml    # the test cases of DIR/tests/")]
+pub struct InitArgs {
+    /// The project folder (created if needed; default: the current folder).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub(crate) fn cmd(a: InitArgs) -> u8 {
+    match init::init(&a.dir, a.force) {
+        Ok(created) => {
+            for f in &created.files {
+                println!("created {}", f.display());
+            }
+            let cfg = a.dir.join("clerkmap.yaml");
+            println!("\nnext:");
+            println!("  clerkmap run -c {}", cfg.display());
+            println!("  clerkmap test -c {}", cfg.display());
+            println!(
+                "  edit {} (clerkmap check and clerkmap fmt help), then clerkmap test --review",
+                a.dir.join("mapping.cmap").display()
+            );
+            exit::OK
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::USAGE
+        }
+    }
 }

@@ -249,6 +249,7 @@ fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
 
 pub(crate) fn cmd_run(a: RunArgs) -> u8 {
     let quiet = a.quiet;
+    let html = a.report.clone();
     let configs = match run_configs(a) {
         Ok(c) => c,
         Err(e) => {
@@ -263,12 +264,17 @@ pub(crate) fn cmd_run(a: RunArgs) -> u8 {
         {
             println!("== store {store} -> {}", cfg.options.out_dir.display());
         }
-        worst = worst.max(run_one(cfg, quiet));
+        // One HTML report per store: report-it.html, report-de.html.
+        let html = html.as_ref().map(|p| match &cfg.store {
+            Some(store) => crate::workflow::report::store_path(p, store),
+            None => p.clone(),
+        });
+        worst = worst.max(run_one(cfg, quiet, html.as_deref()));
     }
     worst
 }
 
-fn run_one(cfg: RunConfig, quiet: bool) -> u8 {
+fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
     let src = match load_mapping(cfg.mapping.as_deref()) {
         Ok(s) => s,
         Err(e) => {
@@ -282,11 +288,32 @@ fn run_one(cfg: RunConfig, quiet: bool) -> u8 {
     };
     let mut options = cfg.options;
     options.mapping_warnings = checked.warnings.iter().map(|d| d.short(&src)).collect();
-    match engine::run(&checked.program, &src, &options) {
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    options.progress = Some(counter.clone());
+    let progress = (!quiet).then(|| {
+        crate::workflow::progress::RunProgress::start(
+            crate::workflow::progress::block_sources(&checked.program, &options.inputs),
+            counter,
+        )
+    });
+    let result = engine::run(&checked.program, &src, &options);
+    if let Some(p) = progress {
+        p.finish();
+    }
+    match result {
         Ok(report) => {
             if !quiet {
                 print!("{report}");
                 println!("wrote {}", options.out_dir.display());
+            }
+            if let Some(path) = html {
+                if let Err(e) = crate::workflow::report::write(&report, &options.out_dir, path) {
+                    eprintln!("error: {e}");
+                    return exit::FAILURE;
+                }
+                if !quiet {
+                    println!("report {}", path.display());
+                }
             }
             exit::OK
         }

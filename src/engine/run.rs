@@ -48,6 +48,8 @@ pub struct RunOptions {
     pub allow_shrink: bool,
     /// The share of an entity's ids that may disappear since the previous feed (0.1 = 10%).
     pub max_shrink: f64,
+    /// Incremented by the records read as the run goes (for a progress display).
+    pub progress: Option<std::sync::Arc<AtomicU64>>,
 }
 
 impl Default for RunOptions {
@@ -62,6 +64,7 @@ impl Default for RunOptions {
             mapping_warnings: Vec::new(),
             allow_shrink: false,
             max_shrink: crate::sync::guard::DEFAULT_MAX_SHRINK,
+            progress: None,
         }
     }
 }
@@ -361,6 +364,7 @@ pub fn run(
         tables: &tables,
         chunk_size: opts.chunk_size.max(1),
         in_flight: jobs * 2,
+        progress: opts.progress.as_deref(),
     };
     let mut aborted = None;
     let mut all_rejected = None;
@@ -451,6 +455,7 @@ struct Ctx<'a> {
     tables: &'a [Table],
     chunk_size: usize,
     in_flight: usize,
+    progress: Option<&'a AtomicU64>,
 }
 
 /// What a worker made of a chunk: records serialized back to back in `buf`, in input order.
@@ -743,7 +748,11 @@ fn run_block(
         });
         loop {
             let (batch, done) = next_batch(&rx, ctx.in_flight)?;
-            rows_read += batch.iter().map(|c| c.len() as u64).sum::<u64>();
+            let n = batch.iter().map(|c| c.len() as u64).sum::<u64>();
+            rows_read += n;
+            if let Some(p) = ctx.progress {
+                p.fetch_add(n, Ordering::Relaxed);
+            }
             let outs: Vec<ChunkOut> = if grouped {
                 let keyed: Vec<Vec<Keyed>> = pool.install(|| {
                     batch

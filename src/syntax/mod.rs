@@ -2,6 +2,7 @@
 //! Nothing outside this module touches pest.
 
 pub mod ast;
+pub mod format;
 mod parser;
 
 pub use parser::{parse, parse_expr};

@@ -1,0 +1,478 @@
+//! `clerkmap run --report report.html`: a self-contained HTML page (inline CSS, no script, no
+//! external asset) about a run: per entity the counts, each attribute's coverage (share of
+//! written records that have it) and value types as bars, the top reject reasons with example
+//! ids, the `where` conditions and what they filtered, the privacy section and the warnings.
+//!
+//! Coverage is computed from the feed files the run wrote; reject reasons from `rejects.ndjson`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::BufRead;
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use crate::engine::RunReport;
+
+/// The attributes of one entity's written records.
+#[derive(Debug, Default, Clone)]
+pub struct Coverage {
+    pub records: u64,
+    /// Per attribute, in first-seen order: records that have it, and its value kinds.
+    pub attributes: IndexMap<String, (u64, BTreeMap<&'static str, u64>)>,
+}
+
+/// Reject reasons grouped: how many, example ids, one full message.
+#[derive(Debug, Clone)]
+pub struct RejectGroup {
+    pub entity: String,
+    pub reason: String,
+    pub count: u64,
+    pub examples: Vec<String>,
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "object",
+    }
+}
+
+fn add(cov: &mut Coverage, rec: &Value) {
+    let Value::Object(m) = rec else { return };
+    cov.records += 1;
+    for (k, v) in m {
+        let e = cov.attributes.entry(k.clone()).or_default();
+        e.0 += 1;
+        *e.1.entry(kind(v)).or_default() += 1;
+    }
+}
+
+/// Reads the records of a feed file: one JSON record per line (as the engine writes JSON
+/// arrays and NDJSON), else the whole file parsed. `section`: the entity's key in a legacy
+/// `feed.json`.
+fn coverage_of(path: &Path, section: Option<&str>) -> Result<Coverage, String> {
+    let mut cov = Coverage::default();
+    if section.is_none() {
+        let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut ok = true;
+        for line in std::io::BufReader::new(f).lines() {
+            let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
+            let t = line.trim().trim_end_matches(',');
+            if t.is_empty() || t == "[" || t == "]" || t == "[]" {
+                continue;
+            }
+            match serde_json::from_str::<Value>(t) {
+                Ok(v) => add(&mut cov, &v),
+                Err(_) => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok {
+            return Ok(cov);
+        }
+        cov = Coverage::default();
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let v: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+    let items = match section {
+        Some(s) => v.get(s).cloned().unwrap_or(Value::Null),
+        None => v,
+    };
+    if let Value::Array(items) = items {
+        for r in &items {
+            add(&mut cov, r);
+        }
+    }
+    Ok(cov)
+}
+
+/// A reason with its specifics (quoted values, line numbers, mapping locations) blurred, so
+/// that records rejected for the same cause group together.
+fn reason_key(r: &str) -> String {
+    let mut s = String::new();
+    let mut rest = r;
+    // Drop the mapping location.
+    if let Some(i) = rest.rfind(" (at ")
+        && rest.ends_with(')')
+    {
+        rest = &rest[..i];
+    }
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            s.push_str("\"…\"");
+            let mut escaped = false;
+            for d in chars.by_ref() {
+                if escaped {
+                    escaped = false;
+                } else if d == '\\' {
+                    escaped = true;
+                } else if d == '"' {
+                    break;
+                }
+            }
+        } else {
+            s.push(c);
+        }
+    }
+    let words: Vec<&str> = s.split(' ').collect();
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let after_place = i > 0 && matches!(words[i - 1], "line" | "record");
+        if after_place
+            && w.trim_end_matches([',', ')', ':'])
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        {
+            out.push("N".to_string());
+        } else {
+            out.push((*w).to_string());
+        }
+    }
+    out.join(" ")
+}
+
+/// Groups the lines of `rejects.ndjson`, most frequent first.
+pub fn reject_groups(path: &Path) -> Vec<RejectGroup> {
+    let Ok(f) = std::fs::File::open(path) else {
+        return Vec::new();
+    };
+    let mut groups: IndexMap<(String, String), RejectGroup> = IndexMap::new();
+    for line in std::io::BufReader::new(f).lines().map_while(Result::ok) {
+        let Ok(v) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        let entity = v
+            .get("entity")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let id = match (v.get("id"), v.get("line"), v.get("record")) {
+            (Some(id), _, _) => id.to_string(),
+            (None, Some(l), _) => format!("line {l}"),
+            (None, None, Some(r)) => format!("record {r}"),
+            _ => "?".to_string(),
+        };
+        let reasons = v
+            .get("reasons")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for r in reasons.iter().filter_map(Value::as_str) {
+            let g = groups
+                .entry((entity.clone(), reason_key(r)))
+                .or_insert_with(|| RejectGroup {
+                    entity: entity.clone(),
+                    reason: r.to_string(),
+                    count: 0,
+                    examples: Vec::new(),
+                });
+            g.count += 1;
+            if g.examples.len() < 5 && !g.examples.contains(&id) {
+                g.examples.push(id.clone());
+            }
+        }
+    }
+    let mut out: Vec<RejectGroup> = groups.into_values().collect();
+    out.sort_by_key(|g| std::cmp::Reverse(g.count));
+    out
+}
+
+fn esc(s: &str) -> String {
+    html_escape::encode_text(s).into_owned()
+}
+
+fn pct(n: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        n as f64 * 100.0 / total as f64
+    }
+}
+
+const STYLE: &str = "
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;color:#1d2733;margin:2rem auto;max-width:70rem;padding:0 1rem}
+h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d6dde5;padding-bottom:.2rem}
+.meta{color:#5b6b7c}code{background:#f1f4f7;padding:0 .25rem;border-radius:3px}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #e8edf2;vertical-align:top}
+th{font-weight:600;color:#43525f;background:#f7f9fb}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.bar{display:flex;height:.9rem;min-width:12rem;background:#eef1f4;border-radius:3px;overflow:hidden}
+.bar span{display:block;height:100%}.written{background:#2f9e66}.filtered{background:#c9a227}.rejected{background:#d64545}
+.cov{background:#3b7dd8}.t-string{background:#3b7dd8}.t-int{background:#7a4fd6}.t-float{background:#b0489c}.t-bool{background:#2f9e66}.t-list{background:#c9a227}.t-object{background:#6b7c8c}.t-null{background:#bbb}
+.legend span{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin:0 .25rem 0 .8rem;vertical-align:middle}
+.warn{color:#8a5a00}.muted{color:#7a8896}
+";
+
+/// The HTML page. `out_dir`: where the run wrote its files (for coverage and rejects).
+pub fn render(report: &RunReport, out_dir: &Path) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>clerkmap report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        esc(&report.mapping)
+    );
+    let _ = writeln!(h, "<h1>clerkmap run report</h1>");
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">mapping <code>{}</code> · output <code>{}</code> · format {} · {} worker thread{} · {:.2} s</p>",
+        esc(&report.mapping),
+        esc(&report.output_dir),
+        esc(&report.format),
+        report.jobs,
+        if report.jobs == 1 { "" } else { "s" },
+        report.elapsed_ms as f64 / 1000.0
+    );
+
+    // Counts.
+    let _ = writeln!(h, "<section id=\"records\">\n<h2>Records</h2>");
+    let _ = writeln!(
+        h,
+        "<p class=\"legend\">every record read is <span class=\"written\"></span>written, <span class=\"filtered\"></span>filtered by a <code>where</code> or <span class=\"rejected\"></span>rejected</p>"
+    );
+    let _ = writeln!(
+        h,
+        "<table id=\"counts\">\n<thead><tr><th>entity</th><th>input</th><th>read</th><th>written</th><th>filtered</th><th>rejected</th><th>records/s</th><th></th></tr></thead>\n<tbody>"
+    );
+    for e in &report.entities {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{:.0}</td><td><div class=\"bar\"><span class=\"written\" style=\"width:{:.2}%\"></span><span class=\"filtered\" style=\"width:{:.2}%\"></span><span class=\"rejected\" style=\"width:{:.2}%\"></span></div></td></tr>",
+            e.entity.name(),
+            esc(&e.file),
+            e.read,
+            e.written,
+            e.filtered,
+            e.rejected,
+            e.records_per_sec,
+            pct(e.written, e.read),
+            pct(e.filtered, e.read),
+            pct(e.rejected, e.read),
+        );
+    }
+    let _ = writeln!(h, "</tbody>\n</table>");
+    for s in &report.skipped {
+        let _ = writeln!(
+            h,
+            "<p class=\"muted\">{}: skipped ({})</p>",
+            s.entity.name(),
+            esc(&s.reason)
+        );
+    }
+    for t in &report.tables {
+        let _ = writeln!(
+            h,
+            "<p class=\"muted\">lookup table <code>{}</code>: {} rows from <code>{}</code></p>",
+            esc(&t.name),
+            t.rows,
+            esc(&t.file)
+        );
+    }
+    let _ = writeln!(h, "</section>");
+
+    // Attribute coverage.
+    for e in &report.entities {
+        let section = (report.format == "feed").then(|| e.entity.name());
+        let cov = coverage_of(&out_dir.join(&e.output), section);
+        let _ = writeln!(
+            h,
+            "<section id=\"coverage-{0}\">\n<h2>{0}: attributes</h2>",
+            e.entity.name()
+        );
+        match cov {
+            Err(err) => {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"warn\">the feed cannot be read back: {}</p>",
+                    esc(&err)
+                );
+            }
+            Ok(cov) if cov.records == 0 => {
+                let _ = writeln!(h, "<p class=\"muted\">no record written</p>");
+            }
+            Ok(cov) => {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"legend\">coverage: share of the {} written records that have the attribute; types: <span class=\"t-string\"></span>string<span class=\"t-int\"></span>int<span class=\"t-float\"></span>float<span class=\"t-bool\"></span>bool<span class=\"t-list\"></span>list<span class=\"t-object\"></span>object</p>",
+                    cov.records
+                );
+                let _ = writeln!(
+                    h,
+                    "<table class=\"coverage\" id=\"coverage-table-{}\">\n<thead><tr><th>attribute</th><th>records</th><th>coverage</th><th></th><th>types</th><th></th></tr></thead>\n<tbody>",
+                    e.entity.name()
+                );
+                for (name, (n, kinds)) in &cov.attributes {
+                    let total: u64 = kinds.values().sum();
+                    let mut bars = String::new();
+                    let mut names = Vec::new();
+                    for (k, c) in kinds {
+                        let _ = write!(
+                            bars,
+                            "<span class=\"t-{k}\" style=\"width:{:.2}%\" title=\"{k}: {c}\"></span>",
+                            pct(*c, total)
+                        );
+                        names.push(if kinds.len() == 1 {
+                            (*k).to_string()
+                        } else {
+                            format!("{k} {:.0}%", pct(*c, total))
+                        });
+                    }
+                    let _ = writeln!(
+                        h,
+                        "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td><td><div class=\"bar\"><span class=\"cov\" style=\"width:{:.2}%\"></span></div></td><td>{}</td><td><div class=\"bar\">{bars}</div></td></tr>",
+                        esc(name),
+                        n,
+                        pct(*n, cov.records),
+                        pct(*n, cov.records),
+                        esc(&names.join(", ")),
+                    );
+                }
+                let _ = writeln!(h, "</tbody>\n</table>");
+            }
+        }
+        if !e.filtered_by.is_empty() {
+            let _ = writeln!(
+                h,
+                "<table class=\"filters\">\n<thead><tr><th>filtered by</th><th>at</th><th>records</th></tr></thead>\n<tbody>"
+            );
+            for f in &e.filtered_by {
+                let _ = writeln!(
+                    h,
+                    "<tr><td><code>where {}</code></td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
+                    esc(&f.condition),
+                    esc(&f.at),
+                    f.count
+                );
+            }
+            let _ = writeln!(h, "</tbody>\n</table>");
+        }
+        let _ = writeln!(h, "</section>");
+    }
+
+    // Rejects.
+    let groups = reject_groups(&out_dir.join("rejects.ndjson"));
+    let _ = writeln!(h, "<section id=\"rejects\">\n<h2>Top reject reasons</h2>");
+    if groups.is_empty() {
+        let _ = writeln!(h, "<p class=\"muted\">no record was rejected</p>");
+    } else {
+        let _ = writeln!(
+            h,
+            "<p class=\"muted\">every rejected record, with all its reasons, is in <code>rejects.ndjson</code></p>\n<table id=\"rejects-table\">\n<thead><tr><th>entity</th><th>reason</th><th>records</th><th>example ids</th></tr></thead>\n<tbody>"
+        );
+        for g in groups.iter().take(20) {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td><code>{}</code></td></tr>",
+                esc(&g.entity),
+                esc(&g.reason),
+                g.count,
+                esc(&g.examples.join(", "))
+            );
+        }
+        let _ = writeln!(h, "</tbody>\n</table>");
+        if groups.len() > 20 {
+            let _ = writeln!(
+                h,
+                "<p class=\"muted\">and {} more reasons</p>",
+                groups.len() - 20
+            );
+        }
+    }
+    let _ = writeln!(h, "</section>");
+
+    // Privacy.
+    let _ = writeln!(h, "<section id=\"privacy\">\n<h2>Privacy</h2>");
+    match &report.privacy {
+        None => {
+            let _ = writeln!(
+                h,
+                "<p class=\"muted\">no orders or customers were mapped: no personal data left</p>"
+            );
+        }
+        Some(p) => {
+            let _ = writeln!(
+                h,
+                "<table id=\"privacy-table\">\n<thead><tr><th>what</th><th>records</th></tr></thead>\n<tbody>"
+            );
+            for (entity, n) in &p.emails_sent {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{} sent with an email</td><td class=\"n\">{n}</td></tr>",
+                    esc(entity)
+                );
+            }
+            let _ = writeln!(
+                h,
+                "<tr><td>customers excluded (opt-out or another <code>where</code>)</td><td class=\"n\">{}</td></tr>\n<tr><td>orders dropped (state, date or another <code>where</code>)</td><td class=\"n\">{}</td></tr>",
+                p.customers_excluded, p.orders_dropped
+            );
+            let _ = writeln!(h, "</tbody>\n</table>");
+        }
+    }
+    let _ = writeln!(h, "</section>");
+
+    if !report.warnings.is_empty() {
+        let _ = writeln!(h, "<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul>");
+        for w in &report.warnings {
+            let _ = writeln!(h, "<li class=\"warn\">{}</li>", esc(w));
+        }
+        let _ = writeln!(h, "</ul>\n</section>");
+    }
+    let _ = writeln!(h, "<section id=\"files\">\n<h2>Files</h2>\n<ul>");
+    for f in &report.files {
+        let _ = writeln!(h, "<li><code>{}</code></li>", esc(f));
+    }
+    let _ = writeln!(h, "</ul>\n</section>\n</body>\n</html>");
+    h
+}
+
+/// `report.html` for store `it`: `report-it.html`.
+pub fn store_path(path: &Path, store: &str) -> std::path::PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}-{store}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-{store}"),
+    };
+    path.with_file_name(name)
+}
+
+/// Renders and writes the page.
+pub fn write(report: &RunReport, out_dir: &Path, path: &Path) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
+    }
+    std::fs::write(path, render(report, out_dir))
+        .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_group_without_their_values() {
+        assert_eq!(
+            reason_key(
+                "`price`: decimal: cannot read \"su richiesta\" as a number (at m.cmap:3:4)"
+            ),
+            "`price`: decimal: cannot read \"…\" as a number"
+        );
+        assert_eq!(
+            reason_key("duplicate id \"A\": the record at line 12 has the same id"),
+            "duplicate id \"…\": the record at line N has the same id"
+        );
+    }
+}

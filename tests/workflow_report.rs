@@ -1,0 +1,180 @@
+//! `clerkmap run --report report.html`: a self-contained page with the counts, the attribute
+//! coverage, the reject reasons and the privacy section; rendered by headless Chromium when it
+//! is installed (Debian's `chromium`).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use clerkmap::check::check;
+use clerkmap::diagnostic::SourceFile;
+use clerkmap::engine::{Input, RunOptions, run};
+use clerkmap::plan::CompileOptions;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn clerkmap(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A sample with a rejected article (unreadable price) and the personal-data entities.
+fn inputs(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut articles =
+        std::fs::read_to_string(root().join("mappings/sample/articoli.ndjson")).unwrap_or_default();
+    articles.push_str(
+        "{\"codice\":\"BAD001\",\"titolo\":\"Prezzo strano\",\"pubblicato\":\"SI\",\"prezzo\":\"su richiesta\",\"url\":\"/x\",\"categoriaMerceologica\":\"ABB\",\"dataCreazione\":\"01/01/2024\"}\n",
+    );
+    let a = dir.join("articoli.ndjson");
+    std::fs::write(&a, articles).unwrap_or_else(|e| panic!("{e}"));
+    let s = |f: &str| root().join("mappings/sample").join(f);
+    vec![
+        ("articoli".into(), a),
+        ("categorie".into(), s("categorie.csv")),
+        ("ordini".into(), s("ordini.ndjson")),
+        ("clienti".into(), s("clienti.ndjson")),
+    ]
+}
+
+#[test]
+fn run_writes_a_self_contained_report_that_chromium_renders() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = tmp.path().join("out");
+    let html = tmp.path().join("report.html");
+    let mut args: Vec<String> = vec!["run".into()];
+    for (n, p) in inputs(tmp.path()) {
+        args.push("--input".into());
+        args.push(format!("{n}={}", p.display()));
+    }
+    args.extend([
+        "--out".into(),
+        out.display().to_string(),
+        "--report".into(),
+        html.display().to_string(),
+    ]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = clerkmap(&refs);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    // No progress display when stderr is not a terminal.
+    assert!(
+        !text(&o.stderr).contains("records/s"),
+        "{}",
+        text(&o.stderr)
+    );
+    let page = std::fs::read_to_string(&html).unwrap_or_else(|e| panic!("{e}"));
+    for bad in ["<script", "<link", " src=", "@import", "url("] {
+        assert!(!page.contains(bad), "the page loads something: `{bad}`");
+    }
+    for want in [
+        "<table id=\"counts\">",
+        "<table class=\"coverage\" id=\"coverage-table-products\">",
+        "<table id=\"rejects-table\">",
+        "<table id=\"privacy-table\">",
+        "BAD001",
+    ] {
+        assert!(page.contains(want), "`{want}` missing");
+    }
+
+    let chromium = Path::new("/usr/bin/chromium");
+    if !chromium.exists() {
+        println!(
+            "notice: /usr/bin/chromium is not installed: the report is not rendered (apt-get install chromium)"
+        );
+        return;
+    }
+    let profile = tmp.path().join("chromium-profile");
+    let dom = Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            &format!("file://{}", html.display()),
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run chromium: {e}"));
+    assert!(
+        dom.status.success(),
+        "chromium failed: {}",
+        text(&dom.stderr)
+    );
+    let dom = text(&dom.stdout);
+    for want in [
+        "<table id=\"counts\">",
+        "<td>products</td>",
+        "<table class=\"coverage\" id=\"coverage-table-products\">",
+        "<code>variant_skus</code>",
+        "<table id=\"rejects-table\">",
+        "decimal: cannot read \"su richiesta\" as a number",
+        "<table id=\"privacy-table\">",
+        "customers sent with an email",
+    ] {
+        assert!(
+            dom.contains(want),
+            "the rendered DOM lacks `{want}`:\n{dom}"
+        );
+    }
+}
+
+#[test]
+fn the_report_of_the_sample() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let src = SourceFile::new("passweb.cmap", clerkmap::cli::BUILTIN_MAPPING);
+    let checked = check(
+        &src,
+        &CompileOptions {
+            env: Some(Default::default()),
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|_| panic!("the built-in mapping checks"));
+    let out = tmp.path().join("out");
+    let opts = RunOptions {
+        inputs: inputs(tmp.path())
+            .into_iter()
+            .map(|(name, path)| Input {
+                name,
+                path,
+                format: None,
+            })
+            .collect(),
+        out_dir: out.clone(),
+        jobs: 1,
+        ..RunOptions::default()
+    };
+    let mut report = run(&checked.program, &src, &opts).unwrap_or_else(|e| panic!("{e}"));
+    // What changes from run to run.
+    let prefix = format!("{}/", tmp.path().display());
+    report.elapsed_ms = 0;
+    report.output_dir = "out".into();
+    for e in &mut report.entities {
+        e.records_per_sec = 0.0;
+        e.elapsed_ms = 0;
+        e.file = e
+            .file
+            .replace(&prefix, "")
+            .replace(&format!("{}/", root().display()), "");
+    }
+    for t in &mut report.tables {
+        t.file = t.file.replace(&format!("{}/", root().display()), "");
+    }
+    for f in &mut report.files {
+        *f = f.replace(&prefix, "");
+    }
+    let page = clerkmap::workflow::report::render(&report, &out);
+    insta::assert_snapshot!(page);
+}

@@ -78,15 +78,20 @@ fn changed_case(edit: impl Fn(String) -> String) -> tempfile::TempDir {
 
 fn brand_and_name_changed() -> tempfile::TempDir {
     changed_case(|m| {
-        m.replace(
-            "name        = .titolo | trim",
-            "name        = .titolo | trim | upper",
-        )
-        .replace(
-            "list_price  = .prezzoListino | decimal",
-            "list_price  = (.prezzoListino | decimal) * 2",
-        )
-        .replace("brand       = .attributi.Marca", "")
+        // Whatever the alignment of the shipped file: edit the lines by their start.
+        m.lines()
+            .map(|l| match l.trim_start() {
+                t if t.starts_with("name ") && t.ends_with(".titolo | trim") => {
+                    format!("{l} | upper")
+                }
+                t if t.starts_with("list_price ") => {
+                    "  list_price = (.prezzoListino | decimal) * 2".to_string()
+                }
+                t if t.starts_with("brand ") => String::new(),
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     })
 }
 

@@ -627,3 +627,87 @@ fn ctrl_c_finishes_the_requests_in_flight_and_saves_the_state() {
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     assert_all_exactly_once(&fake, dir);
 }
+
+#[test]
+fn push_with_a_project_file_pushes_every_store_with_its_own_keys() {
+    let fake = FakeClerk::start();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let s = root().join("mappings/sample");
+    let yaml = format!(
+        r#"out: out
+inputs:
+  articoli: {s}/articoli.ndjson
+  categorie: {s}/categorie.csv
+stores:
+  - name: it
+    default: true
+    countries: [IT]
+    clerk: {{ public_key_env: IT_PUBLIC, private_key_env: IT_PRIVATE }}
+  - name: de
+    countries: [DE]
+    clerk: {{ public_key_env: DE_PUBLIC, private_key_env: DE_PRIVATE }}
+"#,
+        s = s.display()
+    );
+    let cfg = dir.path().join("clerkmap.yaml");
+    std::fs::write(&cfg, yaml).unwrap_or_else(|e| panic!("{e}"));
+    let cfg_s = cfg.display().to_string();
+    let o = clerkmap(&["run", "-q", "-c", &cfg_s]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let args = [
+        "push",
+        "-c",
+        &cfg_s,
+        "--api-url",
+        &fake.url,
+        "--backoff-ms",
+        "5",
+        "--timeout",
+        "2",
+    ];
+    let keys = [
+        ("IT_PUBLIC", PUBLIC),
+        ("IT_PRIVATE", PRIVATE),
+        ("DE_PUBLIC", PUBLIC),
+    ];
+    // The de store's private key is missing: refused before anything is sent to it.
+    let mut c = command(&args);
+    c.envs(keys)
+        .env_remove("CLERK_PUBLIC_KEY")
+        .env_remove("CLERK_PRIVATE_KEY");
+    let o = c.output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("DE_PRIVATE"),
+        "{}",
+        text(&o.stderr)
+    );
+    let mut c = command(&args);
+    c.envs(keys)
+        .env("DE_PRIVATE", PRIVATE)
+        .env_remove("CLERK_PUBLIC_KEY")
+        .env_remove("CLERK_PRIVATE_KEY");
+    let o = c.output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("== store de"),
+        "{}",
+        text(&o.stdout)
+    );
+    let products = feed(&dir.path().join("out/it"), "products").len();
+    assert_eq!(
+        fake.log().upserted_ids("products").len(),
+        2 * products,
+        "each store pushed its products"
+    );
+    for store in ["it", "de"] {
+        assert!(
+            dir.path()
+                .join("out")
+                .join(store)
+                .join("clerkmap-state.json")
+                .exists(),
+            "{store} state"
+        );
+    }
+}

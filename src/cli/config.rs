@@ -24,6 +24,8 @@ pub struct Project {
     /// One Clerk store per language: each gets its own run and output directory.
     #[serde(default)]
     pub stores: Vec<Store>,
+    /// The environment variables holding Clerk's keys (default CLERK_PUBLIC_KEY, CLERK_PRIVATE_KEY).
+    pub clerk: Option<ClerkKeys>,
     /// Where `clerkmap test` finds the project's test cases (folders or case files).
     #[serde(default)]
     pub tests: Tests,
@@ -66,6 +68,17 @@ pub struct Store {
     pub vars: BTreeMap<String, serde_norway::Value>,
     /// Default: `<out>/<name>`.
     pub out: Option<PathBuf>,
+    /// This store's key variables (each Clerk store has its own keys).
+    pub clerk: Option<ClerkKeys>,
+}
+
+/// `clerk: { public_key_env: NAME, private_key_env: NAME }`: where `push` finds the keys. The
+/// keys themselves never go in the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClerkKeys {
+    pub public_key_env: Option<String>,
+    pub private_key_env: Option<String>,
 }
 
 /// Checks the stores: names unique and usable as directory names, no country in two stores,

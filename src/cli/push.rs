@@ -46,6 +46,10 @@ pub struct PushArgs {
     /// Push the feed files `clerkmap run --out DIR` wrote, instead of mapping.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["mapping", "inputs", "vars", "input_formats"])]
     pub from: Option<PathBuf>,
+    /// Push the feeds `run -c FILE` wrote: the project's `out` (or each store's directory), with
+    /// the key variables named under `clerk:` (per store or for the project).
+    #[arg(short = 'c', long = "config", value_name = "FILE", conflicts_with_all = ["mapping", "inputs", "vars", "input_formats", "from"])]
+    pub config: Option<PathBuf>,
     /// Clerk's API.
     #[arg(long, value_name = "URL", default_value = client::DEFAULT_API_URL)]
     pub api_url: String,
@@ -135,6 +139,68 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
 }
 
 pub(crate) fn cmd(a: PushArgs) -> u8 {
+    if let Some(cfg) = &a.config {
+        return push_project(&a, cfg);
+    }
+    push_one(&a, a.from.clone(), &a.public_key_env, &a.private_key_env)
+}
+
+/// `push -c clerkmap.yaml`: every store's output directory (or the project's), each with its keys.
+fn push_project(a: &PushArgs, cfg: &std::path::Path) -> u8 {
+    let project = match super::config::load(cfg) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    let Some(out) = project.out.clone() else {
+        eprintln!(
+            "error: {}: no `out:`: push -c pushes the feeds `run -c` wrote there",
+            cfg.display()
+        );
+        return exit::USAGE;
+    };
+    let env_names = |keys: Option<&super::config::ClerkKeys>| {
+        let project_keys = project.clerk.as_ref();
+        let pick = |f: fn(&super::config::ClerkKeys) -> Option<&String>, default: &str| {
+            keys.and_then(f)
+                .or_else(|| project_keys.and_then(f))
+                .cloned()
+                .unwrap_or_else(|| default.to_string())
+        };
+        (
+            pick(|k| k.public_key_env.as_ref(), &a.public_key_env),
+            pick(|k| k.private_key_env.as_ref(), &a.private_key_env),
+        )
+    };
+    if project.stores.is_empty() {
+        let (public, private) = env_names(None);
+        return push_one(a, Some(out), &public, &private);
+    }
+    if let Err(e) = super::config::validate_stores(&project.stores) {
+        eprintln!("error: {e}");
+        return exit::USAGE;
+    }
+    let mut worst = exit::OK;
+    for store in &project.stores {
+        let dir = store.out.clone().unwrap_or_else(|| out.join(&store.name));
+        let (public, private) = env_names(store.clerk.as_ref());
+        if !a.quiet {
+            println!("== store {} <- {}", store.name, dir.display());
+        }
+        worst = worst.max(push_one(a, Some(dir), &public, &private));
+    }
+    worst
+}
+
+/// Pushes one directory of feed files (or maps the inputs first when `from` is None).
+fn push_one(
+    a: &PushArgs,
+    from: Option<PathBuf>,
+    public_key_env: &str,
+    private_key_env: &str,
+) -> u8 {
     let api_url = match client::check_api_url(&a.api_url) {
         Ok(u) => u,
         Err(e) => {
@@ -142,14 +208,14 @@ pub(crate) fn cmd(a: PushArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let keys = match Keys::from_env(&a.public_key_env, &a.private_key_env, !a.dry_run) {
+    let keys = match Keys::from_env(public_key_env, private_key_env, !a.dry_run) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
         }
     };
-    if a.from.is_none() && a.inputs.is_empty() {
+    if from.is_none() && a.inputs.is_empty() {
         eprintln!(
             "error: nothing to push: give --from DIR (the feed files of `clerkmap run`), or map first with --input NAME=PATH ..."
         );
@@ -165,9 +231,9 @@ pub(crate) fn cmd(a: PushArgs) -> u8 {
     let progress = Progress::new(Mode::auto(a.quiet));
     // Map first into a temporary directory, unless pushing existing feed files.
     let mut _tmp = None;
-    let (dir, default_state) = match &a.from {
+    let (dir, default_state) = match &from {
         Some(dir) => (dir.clone(), dir.join(push::STATE_FILE)),
-        None => match map_first(&a) {
+        None => match map_first(a) {
             Ok(tmp) => {
                 let dir = tmp.path().to_path_buf();
                 _tmp = Some(tmp);

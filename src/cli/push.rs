@@ -10,7 +10,7 @@ use clap::Args;
 use super::{checked, exit, load_mapping, parse_pair};
 use crate::clerk::Entity;
 use crate::engine::source::Format;
-use crate::engine::{self, Input, OutputFormat, RunError, RunOptions};
+use crate::engine::{self, Input, OutputFormat, RunOptions};
 use crate::sync::client::{self, ClientConfig, RetryPolicy};
 use crate::sync::guard;
 use crate::sync::progress::{Mode, Progress};
@@ -344,16 +344,7 @@ fn map_first(a: &PushArgs) -> Result<tempfile::TempDir, u8> {
             Ok(tmp)
         }
         Err(e) => {
-            let code = match &e {
-                RunError::Usage(_) => exit::USAGE,
-                RunError::Source(_) => exit::INPUT,
-                RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. } => {
-                    eprint!("{report}");
-                    exit::TOO_MANY_REJECTS
-                }
-                RunError::Shrink(_) => exit::TOO_MANY_REJECTS,
-                RunError::Output(_) | RunError::Internal(_) => exit::FAILURE,
-            };
+            let code = super::run::exit_code(&e);
             eprintln!("error: {e}; nothing was pushed");
             Err(code)
         }

@@ -318,18 +318,23 @@ fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
             exit::OK
         }
         Err(e) => {
-            let code = match &e {
-                RunError::Usage(_) => exit::USAGE,
-                RunError::Source(_) => exit::INPUT,
-                RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. } => {
-                    eprint!("{report}");
-                    exit::TOO_MANY_REJECTS
-                }
-                RunError::Shrink(_) => exit::TOO_MANY_REJECTS,
-                RunError::Output(_) | RunError::Internal(_) => exit::FAILURE,
-            };
+            let code = exit_code(&e);
             eprintln!("error: {e}");
             code
         }
+    }
+}
+
+/// The exit code of a failed run; prints the report of an aborted one (what was rejected).
+pub(crate) fn exit_code(e: &RunError) -> u8 {
+    match e {
+        RunError::Usage(_) => exit::USAGE,
+        RunError::Source(_) => exit::INPUT,
+        RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. } => {
+            eprint!("{report}");
+            exit::TOO_MANY_REJECTS
+        }
+        RunError::Shrink(_) => exit::TOO_MANY_REJECTS,
+        RunError::Output(_) | RunError::Internal(_) => exit::FAILURE,
     }
 }

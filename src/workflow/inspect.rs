@@ -11,6 +11,8 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::functions::kind;
+
 use crate::engine::source::{Format, SourceError, SourceReader};
 
 /// Distinct values are counted up to this many; beyond, the set is "large".
@@ -63,18 +65,6 @@ struct Acc {
     shapes: IndexMap<&'static str, u64>,
     texts: u64,
     scalars: u64,
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "object",
-    }
 }
 
 /// `.name` or `."odd name"`.

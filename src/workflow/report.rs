@@ -13,6 +13,8 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use crate::functions::kind;
+
 use crate::engine::RunReport;
 
 /// The attributes of one entity's written records.
@@ -30,18 +32,6 @@ pub struct RejectGroup {
     pub reason: String,
     pub count: u64,
     pub examples: Vec<String>,
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "object",
-    }
 }
 
 fn add(cov: &mut Coverage, rec: &Value) {

@@ -9,6 +9,8 @@
 //! - every example in `docs/language.md` runs and gives what the page says (see
 //!   [`language_md_examples_hold`] for the annotations the page uses).
 
+mod support_docs;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,13 +19,14 @@ use clerkmap::check::{check, codes};
 use clerkmap::clerk::Entity;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::lookup::Table;
-use clerkmap::engine::{Input, RunError, RunOptions, run};
+use clerkmap::engine::RunOptions;
 use clerkmap::eval::{Env, eval};
 use clerkmap::functions::{self, Function, ParamKind};
 use clerkmap::plan::{CompileOptions, compile_expr};
 use clerkmap::syntax::parse_expr;
 use clerkmap::types::Ty;
 use serde_json::Value;
+use support_docs::{Fence, fences, run_and_compare};
 
 fn doc_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -407,42 +410,6 @@ fn every_function_and_code_is_documented() {
 // docs/language.md examples
 // ---------------------------------------------------------------------------------------------
 
-/// A fenced code block: the line of its opening fence, its info string, its text.
-struct Fence {
-    line: usize,
-    info: String,
-    body: String,
-}
-
-fn fences(md: &str) -> Vec<Fence> {
-    let mut out = Vec::new();
-    let mut open: Option<Fence> = None;
-    for (i, line) in md.lines().enumerate() {
-        let t = line.trim_start();
-        match open.take() {
-            None => {
-                if let Some(info) = t.strip_prefix("```") {
-                    open = Some(Fence {
-                        line: i + 1,
-                        info: info.trim().to_string(),
-                        body: String::new(),
-                    });
-                }
-            }
-            Some(mut f) => {
-                if t.trim_end() == "```" {
-                    out.push(f);
-                } else {
-                    f.body.push_str(line);
-                    f.body.push('\n');
-                    open = Some(f);
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The fixture table of the function examples (see `functions::Example`).
 fn categorie() -> Table {
     clerkmap::functions::example_table()
@@ -585,38 +552,6 @@ fn cmap_opts(info: &str) -> Result<CmapOpts, String> {
 }
 
 /// The value of `key=` among the words of an info string.
-fn info_attr<'a>(info: &'a str, key: &str) -> Option<&'a str> {
-    info.split_whitespace()
-        .find_map(|w| w.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
-}
-
-/// Compares an output file with the page's version of it: JSON by value, NDJSON line by line
-/// by value, anything else as trimmed lines.
-fn same_output(name: &str, got: &str, want: &str) -> bool {
-    let json_lines = |s: &str| -> Option<Vec<Value>> {
-        s.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).ok())
-            .collect()
-    };
-    if name.ends_with(".ndjson") {
-        return json_lines(got).is_some() && json_lines(got) == json_lines(want);
-    }
-    if name.ends_with(".json") {
-        let g: Option<Value> = serde_json::from_str(got).ok();
-        let w: Option<Value> = serde_json::from_str(want).ok();
-        return g.is_some() && g == w;
-    }
-    let lines = |s: &str| {
-        s.lines()
-            .map(str::trim_end)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect::<Vec<_>>()
-    };
-    lines(got) == lines(want)
-}
-
 /// Checks (and with `run`, runs) one mapping block. `rest` holds the blocks after it: the
 /// inputs (`file=NAME.EXT`) and expected outputs (`output=FILE`, `output=accounting`,
 /// `output=error`) up to the next mapping block.
@@ -678,86 +613,20 @@ fn check_cmap_block(f: &Fence, rest: &[Fence], failures: &mut Vec<String>) {
     if !opts.run {
         return;
     }
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("cannot create a temp dir: {e}"));
-    let in_dir = tmp.path().join("in");
-    let out_dir = tmp.path().join("out");
-    std::fs::create_dir_all(&in_dir)
-        .unwrap_or_else(|e| panic!("cannot create {}: {e}", in_dir.display()));
-    let mut inputs = Vec::new();
-    let mut expected = Vec::new();
-    for b in rest.iter().take_while(|b| !b.info.starts_with("cmap")) {
-        if let Some(file) = info_attr(&b.info, "file") {
-            let p = in_dir.join(file);
-            std::fs::write(&p, &b.body)
-                .unwrap_or_else(|e| panic!("cannot write {}: {e}", p.display()));
-            let name = Path::new(file)
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or(file)
-                .to_string();
-            inputs.push(Input {
-                name,
-                path: p,
-                format: None,
-            });
-        } else if let Some(out) = info_attr(&b.info, "output") {
-            expected.push((b.line, out.to_string(), b.body.clone()));
-        }
-    }
     let run_opts = RunOptions {
-        inputs,
-        out_dir: out_dir.clone(),
         jobs: 2,
         chunk_size: 2,
         ..RunOptions::default()
     };
-    let prefix = format!("{}/", in_dir.display());
-    let mut actual: BTreeMap<String, String> = BTreeMap::new();
-    let report = match run(&checked.program, &src, &run_opts) {
-        Ok(r) => Some(r),
-        Err(RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. }) => {
-            Some(*report)
-        }
-        Err(e) => {
-            actual.insert("error".into(), e.to_string().replace(&prefix, ""));
-            None
-        }
-    };
-    if let Some(report) = report {
-        let mut acc = String::new();
-        for e in &report.entities {
-            let _ = writeln!(acc, "{}", e.accounting());
-        }
-        for s in &report.skipped {
-            let _ = writeln!(acc, "{}: skipped ({})", s.entity.name(), s.reason);
-        }
-        actual.insert("accounting".into(), acc);
-        if let Ok(dir) = std::fs::read_dir(&out_dir) {
-            for entry in dir.flatten() {
-                let name = entry.file_name().to_string_lossy().to_string();
-                if let Ok(text) = std::fs::read_to_string(entry.path()) {
-                    actual.insert(name, text.replace(&prefix, ""));
-                }
-            }
-        }
-    }
-    if expected.is_empty() {
-        failures.push(format!(
-            "{at}: a `cmap run` block needs at least one `output=` block"
-        ));
-    }
-    for (line, name, want) in expected {
-        match actual.get(&name) {
-            None => failures.push(format!(
-                "docs/language.md:{line}: the run wrote no `{name}` (it gave: {})",
-                actual.keys().cloned().collect::<Vec<_>>().join(", ")
-            )),
-            Some(got) if !same_output(&name, got, &want) => failures.push(format!(
-                "docs/language.md:{line}: `{name}` differs\n--- doc\n{want}--- got\n{got}"
-            )),
-            Some(_) => {}
-        }
-    }
+    run_and_compare(
+        "docs/language.md",
+        &at,
+        &checked,
+        &src,
+        rest,
+        run_opts,
+        failures,
+    );
 }
 
 /// Every example of `docs/language.md` holds. The page marks them with the info string of

@@ -6,79 +6,16 @@
 //! `output=FILE` hold what the run must write (`output=accounting`: the read = written +
 //! filtered + rejected lines). A ```` ```cmap ```` block without `run` must check.
 
+mod support_docs;
+
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
-use clerkmap::engine::{Input, RunError, RunOptions, run};
+use clerkmap::engine::RunOptions;
 use clerkmap::plan::CompileOptions;
-use serde_json::Value;
-
-struct Fence {
-    line: usize,
-    info: String,
-    body: String,
-}
-
-fn fences(md: &str) -> Vec<Fence> {
-    let mut out = Vec::new();
-    let mut open: Option<Fence> = None;
-    for (i, line) in md.lines().enumerate() {
-        let t = line.trim_start();
-        match open.take() {
-            None => {
-                if let Some(info) = t.strip_prefix("```") {
-                    open = Some(Fence {
-                        line: i + 1,
-                        info: info.trim().to_string(),
-                        body: String::new(),
-                    });
-                }
-            }
-            Some(mut f) => {
-                if t.trim_end() == "```" {
-                    out.push(f);
-                } else {
-                    f.body.push_str(line);
-                    f.body.push('\n');
-                    open = Some(f);
-                }
-            }
-        }
-    }
-    out
-}
-
-fn attr<'a>(info: &'a str, key: &str) -> Option<&'a str> {
-    info.split_whitespace()
-        .find_map(|w| w.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
-}
-
-fn same(name: &str, got: &str, want: &str) -> bool {
-    let lines = |s: &str| -> Option<Vec<Value>> {
-        s.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).ok())
-            .collect()
-    };
-    if name.ends_with(".ndjson") {
-        return lines(got).is_some() && lines(got) == lines(want);
-    }
-    if name.ends_with(".json") {
-        let g: Option<Value> = serde_json::from_str(got).ok();
-        let w: Option<Value> = serde_json::from_str(want).ok();
-        return g.is_some() && g == w;
-    }
-    let t = |s: &str| {
-        s.lines()
-            .map(str::trim_end)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect::<Vec<_>>()
-    };
-    t(got) == t(want)
-}
+use support_docs::{Fence, fences, run_and_compare};
 
 fn run_recipe(f: &Fence, rest: &[Fence], failures: &mut Vec<String>) {
     let at = format!("docs/cookbook.md:{}", f.line);
@@ -121,79 +58,19 @@ fn run_recipe(f: &Fence, rest: &[Fence], failures: &mut Vec<String>) {
     if !execute {
         return;
     }
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
-    let in_dir = tmp.path().join("in");
-    let out_dir = tmp.path().join("out");
-    std::fs::create_dir_all(&in_dir).unwrap_or_else(|e| panic!("{e}"));
-    let mut inputs = Vec::new();
-    let mut expected = Vec::new();
-    for b in rest.iter().take_while(|b| !b.info.starts_with("cmap")) {
-        if let Some(file) = attr(&b.info, "file") {
-            let p: PathBuf = in_dir.join(file);
-            std::fs::write(&p, &b.body).unwrap_or_else(|e| panic!("{e}"));
-            let name = Path::new(file)
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or(file)
-                .to_string();
-            inputs.push(Input {
-                name,
-                path: p,
-                format: None,
-            });
-        } else if let Some(out) = attr(&b.info, "output") {
-            expected.push((b.line, out.to_string(), b.body.clone()));
-        }
-    }
-    if expected.is_empty() {
-        failures.push(format!(
-            "{at}: a `cmap run` recipe needs an `output=` block"
-        ));
-    }
     let run_opts = RunOptions {
-        inputs,
-        out_dir: out_dir.clone(),
         jobs: 1,
         ..RunOptions::default()
     };
-    let prefix = format!("{}/", in_dir.display());
-    let mut actual: BTreeMap<String, String> = BTreeMap::new();
-    let report = match run(&checked.program, &src, &run_opts) {
-        Ok(r) => Some(r),
-        Err(RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. }) => {
-            Some(*report)
-        }
-        Err(e) => {
-            actual.insert("error".into(), e.to_string().replace(&prefix, ""));
-            None
-        }
-    };
-    if let Some(report) = report {
-        let acc: String = report
-            .entities
-            .iter()
-            .map(|e| format!("{}\n", e.accounting()))
-            .collect();
-        actual.insert("accounting".into(), acc);
-        for entry in std::fs::read_dir(&out_dir).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if let Ok(text) = std::fs::read_to_string(entry.path()) {
-                actual.insert(name, text.replace(&prefix, ""));
-            }
-        }
-    }
-    for (line, name, want) in expected {
-        match actual.get(&name) {
-            None => failures.push(format!(
-                "docs/cookbook.md:{line}: the run wrote no `{name}` (it gave: {})",
-                actual.keys().cloned().collect::<Vec<_>>().join(", ")
-            )),
-            Some(got) if !same(&name, got, &want) => failures.push(format!(
-                "docs/cookbook.md:{line}: `{name}` differs\n--- page\n{want}--- got\n{got}"
-            )),
-            Some(_) => {}
-        }
-    }
+    run_and_compare(
+        "docs/cookbook.md",
+        &at,
+        &checked,
+        &src,
+        rest,
+        run_opts,
+        failures,
+    );
 }
 
 #[test]

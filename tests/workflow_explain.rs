@@ -132,3 +132,29 @@ fn an_unknown_id_says_what_ids_look_like() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("is not a Clerk type"));
 }
+
+#[test]
+fn a_project_file_gives_the_mapping_inputs_and_vars() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let s = root().join("mappings/sample");
+    let yaml = format!(
+        "inputs:\n  articoli: {s}/articoli.ndjson\n  categorie: {s}/categorie.csv\nout: out\nvars:\n  site_url: https://www.negozio.test\n",
+        s = s.display()
+    );
+    let cfg = dir.path().join("clerkmap.yaml");
+    std::fs::write(&cfg, yaml).unwrap_or_else(|e| panic!("{e}"));
+    let o = clerkmap(&[
+        "explain",
+        "-c",
+        &cfg.display().to_string(),
+        "--id",
+        "GON000002",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("result: written"), "{out}");
+    assert!(
+        out.contains("\"https://www.negozio.test/"),
+        "the project's vars apply:\n{out}"
+    );
+}

@@ -43,6 +43,48 @@ pub struct ExplainArgs {
     /// Set a mapping variable, read with var("KEY", default).
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
     pub vars: Vec<(String, String)>,
+    /// Take the mapping, inputs and vars from a project file (flags given here win).
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// With a multi-store project file: the store (default: the first).
+    #[arg(long, value_name = "NAME", requires = "config")]
+    pub store: Option<String>,
+}
+
+/// The mapping, vars and inputs of `-c FILE` (one store), merged with the flags as `run` does.
+fn from_project(a: &ExplainArgs) -> Result<super::run::RunConfig, String> {
+    let run_args = super::RunArgs {
+        mapping: a.mapping.clone(),
+        inputs: a.inputs.clone(),
+        input_formats: a.input_formats.clone(),
+        out: Some(PathBuf::from(".")),
+        format: None,
+        vars: a.vars.clone(),
+        jobs: None,
+        max_rejects: None,
+        config: a.config.clone(),
+        quiet: true,
+        allow_shrink: false,
+        max_shrink: None,
+        report: None,
+    };
+    let configs = super::run::run_configs(run_args)?;
+    let names: Vec<String> = configs.iter().filter_map(|c| c.store.clone()).collect();
+    match &a.store {
+        None => configs
+            .into_iter()
+            .next()
+            .ok_or_else(|| "the project file has no run".to_string()),
+        Some(name) => configs
+            .into_iter()
+            .find(|c| c.store.as_deref() == Some(name.as_str()))
+            .ok_or_else(|| {
+                format!(
+                    "--store {name}: the project's stores are {}",
+                    names.join(", ")
+                )
+            }),
+    }
 }
 
 pub(crate) fn cmd(a: ExplainArgs) -> u8 {
@@ -60,33 +102,25 @@ pub(crate) fn cmd(a: ExplainArgs) -> u8 {
             }
         },
     };
-    let mut inputs: Vec<Input> = Vec::new();
-    for (name, path) in &a.inputs {
-        if inputs.iter().any(|i| &i.name == name) {
-            eprintln!("error: --input {name}=... is given twice: give each source once");
-            return exit::USAGE;
-        }
-        inputs.push(Input {
-            name: name.clone(),
-            path: PathBuf::from(path),
-            format: None,
-        });
-    }
-    for (name, f) in &a.input_formats {
-        let Some(format) = Format::parse(f) else {
-            eprintln!(
-                "error: --input-format {name}: `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
-            );
-            return exit::USAGE;
-        };
-        match inputs.iter_mut().find(|i| &i.name == name) {
-            Some(i) => i.format = Some(format),
-            None => {
-                eprintln!("error: --input-format {name}=...: there is no --input {name}=PATH");
+    let (mapping, inputs, vars, implicit_vars) = if a.config.is_some() {
+        match from_project(&a) {
+            Ok(cfg) => (cfg.mapping, cfg.options.inputs, cfg.vars, cfg.implicit_vars),
+            Err(e) => {
+                eprintln!("error: {e}");
                 return exit::USAGE;
             }
         }
-    }
+    } else {
+        match flag_inputs(&a) {
+            Ok(inputs) => (
+                a.mapping.clone(),
+                inputs,
+                a.vars.iter().cloned().collect(),
+                Vec::new(),
+            ),
+            Err(code) => return code,
+        }
+    };
     if inputs.is_empty() {
         eprintln!(
             "error: no input: give the record's source with --input NAME=PATH (e.g. --input articoli=articoli.ndjson)"
@@ -103,15 +137,14 @@ pub(crate) fn cmd(a: ExplainArgs) -> u8 {
             return exit::INPUT;
         }
     }
-    let src = match load_mapping(a.mapping.as_deref()) {
+    let src = match load_mapping(mapping.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
             return exit::USAGE;
         }
     };
-    let vars: std::collections::BTreeMap<String, String> = a.vars.into_iter().collect();
-    let checked = match checked(&src, vars.clone(), Vec::new()) {
+    let checked = match checked(&src, vars.clone(), implicit_vars.clone()) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -122,7 +155,7 @@ pub(crate) fn cmd(a: ExplainArgs) -> u8 {
     let opts = CompileOptions {
         vars,
         env: None,
-        implicit_vars: Vec::new(),
+        implicit_vars,
     };
     let target = match (a.id, a.line) {
         (_, Some(n)) => Target::Line(n),
@@ -151,4 +184,36 @@ pub(crate) fn cmd(a: ExplainArgs) -> u8 {
             exit::USAGE
         }
     }
+}
+
+/// The inputs given as flags.
+fn flag_inputs(a: &ExplainArgs) -> Result<Vec<Input>, u8> {
+    let mut inputs: Vec<Input> = Vec::new();
+    for (name, path) in &a.inputs {
+        if inputs.iter().any(|i| &i.name == name) {
+            eprintln!("error: --input {name}=... is given twice: give each source once");
+            return Err(exit::USAGE);
+        }
+        inputs.push(Input {
+            name: name.clone(),
+            path: PathBuf::from(path),
+            format: None,
+        });
+    }
+    for (name, f) in &a.input_formats {
+        let Some(format) = Format::parse(f) else {
+            eprintln!(
+                "error: --input-format {name}: `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
+            );
+            return Err(exit::USAGE);
+        };
+        match inputs.iter_mut().find(|i| &i.name == name) {
+            Some(i) => i.format = Some(format),
+            None => {
+                eprintln!("error: --input-format {name}=...: there is no --input {name}=PATH");
+                return Err(exit::USAGE);
+            }
+        }
+    }
+    Ok(inputs)
 }

@@ -56,14 +56,14 @@ pub struct RunArgs {
 }
 
 /// The `run` settings after merging the project file and the flags: one per store.
-struct RunConfig {
+pub(crate) struct RunConfig {
     /// The store's name, for a multi-store project file.
-    store: Option<String>,
-    mapping: Option<PathBuf>,
-    vars: BTreeMap<String, String>,
+    pub store: Option<String>,
+    pub mapping: Option<PathBuf>,
+    pub vars: BTreeMap<String, String>,
     /// Vars set for a store, not by the user.
-    implicit_vars: Vec<String>,
-    options: RunOptions,
+    pub implicit_vars: Vec<String>,
+    pub options: RunOptions,
 }
 
 fn parse_format(what: &str, f: &str) -> Result<Format, String> {
@@ -120,7 +120,7 @@ const STORE_VARS: &[&str] = &[
     "is_default_store",
 ];
 
-fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
+pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
     let project = match &a.config {
         Some(p) => config::load(p)?,
         None => config::Project::default(),

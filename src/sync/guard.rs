@@ -170,6 +170,9 @@ fn natural(a: &str, b: &str) -> std::cmp::Ordering {
 /// previous feed, or it cannot be read (then there is nothing to compare with).
 pub fn previous_ids(dir: &Path, entity: Entity) -> Option<(String, Vec<String>)> {
     let file = feed::find(dir, entity)?;
+    if let Some(ids) = ids_by_line(&file) {
+        return Some((file.path.display().to_string(), ids));
+    }
     let mut ids = Vec::new();
     let n = file
         .for_each(|_, v| {
@@ -181,6 +184,37 @@ pub fn previous_ids(dir: &Path, entity: Entity) -> Option<(String, Vec<String>)>
         .ok()??;
     let _ = n;
     Some((file.path.display().to_string(), ids))
+}
+
+/// The ids of a feed that holds one record per line, as `run` writes both its JSON arrays and
+/// its NDJSON: only `id` is decoded (the rest of each record is skipped, not built), so checking
+/// a large previous feed costs a fraction of reading it. `None` when the file has another
+/// layout: the caller then reads it record by record.
+fn ids_by_line(file: &feed::FeedFile) -> Option<Vec<String>> {
+    use std::io::BufRead;
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<serde_json::Value>,
+    }
+    if file.kind == feed::FeedKind::Legacy {
+        return None;
+    }
+    let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&file.path).ok()?);
+    let mut ids = Vec::new();
+    for line in reader.lines() {
+        let line = line.ok()?;
+        let t = line.trim().trim_end_matches(',');
+        if t.is_empty()
+            || (file.kind == feed::FeedKind::Json && (t == "[" || t == "]" || t == "[]"))
+        {
+            continue;
+        }
+        let rec: IdOnly = serde_json::from_str(t).ok()?;
+        if let Some(k) = rec.id.as_ref().and_then(crate::engine::lookup::key_string) {
+            ids.push(k.into_owned());
+        }
+    }
+    Some(ids)
 }
 
 /// `run`'s guard: the entities about to be written (`new`: entity and ids) against the previous
@@ -245,6 +279,31 @@ pub fn check_run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn previous_ids_read_any_layout_of_a_feed() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let write = |name: &str, text: &str| {
+            std::fs::write(dir.path().join(name), text).unwrap_or_else(|e| panic!("{e}"))
+        };
+        // As `run` writes it: one record a line (fast path).
+        write(
+            "products.json",
+            "[\n{\"id\":\"A\",\"x\":{\"y\":[1]}},\n{\"id\":7}\n]\n",
+        );
+        let (_, ids) = previous_ids(dir.path(), Entity::Products).unwrap_or_default();
+        assert_eq!(ids, vec!["A", "7"]);
+        // Pretty-printed by someone else: read record by record.
+        write(
+            "categories.json",
+            "[\n  {\n    \"id\": \"C1\"\n  },\n  {\"id\": \"C2\"}\n]\n",
+        );
+        let (_, ids) = previous_ids(dir.path(), Entity::Categories).unwrap_or_default();
+        assert_eq!(ids, vec!["C1", "C2"]);
+        write("pages.ndjson", "{\"id\":1}\n\n{\"id\":2}\n");
+        let (_, ids) = previous_ids(dir.path(), Entity::Pages).unwrap_or_default();
+        assert_eq!(ids, vec!["1", "2"]);
+    }
 
     fn set(ids: &[&str]) -> HashSet<String> {
         ids.iter().map(|s| s.to_string()).collect()

@@ -18,7 +18,8 @@ pub const E_SYNTAX: &str = "E001";
 
 /// Parses a whole mapping file.
 pub fn parse(src: &str) -> Result<File, Diagnostic> {
-    let mut pairs = Grammar::parse(Rule::file, src).map_err(syntax_error)?;
+    let mut pairs =
+        Grammar::parse(Rule::file, src).map_err(|e| with_context(syntax_error(e), src))?;
     let file = pairs.next().map(|p| p.into_inner()).into_iter().flatten();
     let mut items = Vec::new();
     for pair in file {
@@ -93,6 +94,24 @@ fn syntax_error(e: pest::error::Error<Rule>) -> Diagnostic {
     Diagnostic::error(E_SYNTAX, Span::new(start, end), message)
         .label("here")
         .hint_opt(hint)
+}
+
+/// Sharpens a syntax error's hint with what comes just before it.
+fn with_context(d: Diagnostic, src: &str) -> Diagnostic {
+    let before = src.get(..d.span.start).unwrap_or("").trim_end();
+    let hint = if before.ends_with('|') && !before.ends_with("||") {
+        Some("after `|` comes a function: `.titolo | trim`, `.prezzo | decimal`")
+    } else if before.ends_with('=') && !before.ends_with("==") {
+        Some("an attribute needs a value after `=`: a path like `.codice`, a literal or a call")
+    } else if before.ends_with(',') {
+        Some("a trailing `,` must be followed by another item, or removed")
+    } else {
+        None
+    };
+    match hint {
+        Some(h) => d.hint(h),
+        None => d,
+    }
 }
 
 fn syntax_hint(expected: &[&str]) -> Option<String> {

@@ -16,19 +16,12 @@
 //!
 //! The result is checked to parse to the same syntax tree (spans aside) before it is returned.
 
-use std::sync::OnceLock;
-
 use pest::Parser as _;
 use pest::iterators::Pair;
-use pest::pratt_parser::{Assoc, Op, PrattParser};
-use pest_derive::Parser;
 
 use super::ast::Span;
+use super::parser::{Grammar, Rule, pratt};
 use crate::diagnostic::Diagnostic;
-
-#[derive(Parser)]
-#[grammar = "../grammar/clerkmap.pest"]
-struct Grammar;
 
 /// The line width the layout aims at.
 pub const WIDTH: usize = 100;
@@ -454,28 +447,6 @@ fn scan_comments(src: &str) -> Vec<Comment> {
 // ---------------------------------------------------------------------------------------------
 // From the parse to a document
 // ---------------------------------------------------------------------------------------------
-
-fn pratt() -> &'static PrattParser<Rule> {
-    static P: OnceLock<PrattParser<Rule>> = OnceLock::new();
-    P.get_or_init(|| {
-        PrattParser::new()
-            .op(Op::infix(Rule::coalesce, Assoc::Left))
-            .op(Op::infix(Rule::or, Assoc::Left))
-            .op(Op::infix(Rule::and, Assoc::Left))
-            .op(Op::infix(Rule::eq, Assoc::Left)
-                | Op::infix(Rule::ne, Assoc::Left)
-                | Op::infix(Rule::lt, Assoc::Left)
-                | Op::infix(Rule::le, Assoc::Left)
-                | Op::infix(Rule::gt, Assoc::Left)
-                | Op::infix(Rule::ge, Assoc::Left))
-            .op(Op::infix(Rule::concat, Assoc::Left))
-            .op(Op::infix(Rule::add, Assoc::Left) | Op::infix(Rule::sub, Assoc::Left))
-            .op(Op::infix(Rule::mul, Assoc::Left)
-                | Op::infix(Rule::div, Assoc::Left)
-                | Op::infix(Rule::rem, Assoc::Left))
-            .op(Op::prefix(Rule::neg) | Op::prefix(Rule::not))
-    })
-}
 
 fn level(r: Rule) -> u8 {
     match r {

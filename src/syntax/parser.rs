@@ -9,9 +9,10 @@ use serde_json::Value;
 use super::ast::*;
 use crate::diagnostic::Diagnostic;
 
+/// The pest parser of `grammar/clerkmap.pest` (shared with the formatter).
 #[derive(Parser)]
 #[grammar = "../grammar/clerkmap.pest"]
-struct Grammar;
+pub(super) struct Grammar;
 
 /// Syntax error code.
 pub const E_SYNTAX: &str = "E001";
@@ -315,7 +316,8 @@ fn ident(p: &Pair<Rule>) -> Ident {
     }
 }
 
-fn pratt() -> &'static PrattParser<Rule> {
+/// Operator precedence and associativity (shared with the formatter).
+pub(super) fn pratt() -> &'static PrattParser<Rule> {
     static P: OnceLock<PrattParser<Rule>> = OnceLock::new();
     P.get_or_init(|| {
         PrattParser::new()

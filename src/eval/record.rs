@@ -65,81 +65,55 @@ pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[T
     }
     let mut spreads: Vec<Map<String, Value>> = Vec::new();
     for op in &block.ops {
+        let (expr, attribute) = match op {
+            Op::Let { expr, .. } | Op::Spread { expr, .. } | Op::Where { expr, .. } => (expr, None),
+            Op::Assign { expr, name, .. } => (expr, Some(name)),
+        };
+        let env = Env {
+            slots: &slots,
+            rows,
+            tables,
+        };
+        let value = match eval(expr, record, &env) {
+            Ok(v) => v,
+            Err(e) => {
+                reasons.push(Reason {
+                    attribute: attribute.cloned(),
+                    message: e.message,
+                    span: e.span,
+                });
+                continue;
+            }
+        };
+        let reason = |message: String, span: &Span| Reason {
+            attribute: None,
+            message,
+            span: Some(*span),
+        };
+        let show = crate::functions::show;
         match op {
-            Op::Let { slot, expr } | Op::Assign { slot, expr, .. } => {
-                let env = Env {
-                    slots: &slots,
-                    rows,
-                    tables,
-                };
-                match eval(expr, record, &env) {
-                    Ok(v) => slots[*slot] = v,
-                    Err(e) => {
-                        let attribute = match op {
-                            Op::Assign { name, .. } => Some(name.clone()),
-                            _ => None,
-                        };
-                        reasons.push(Reason {
-                            attribute,
-                            message: e.message,
-                            span: e.span,
-                        });
-                    }
+            Op::Let { slot, .. } | Op::Assign { slot, .. } => slots[*slot] = value,
+            Op::Spread { span, .. } => match value {
+                Value::Object(m) => spreads.push(m),
+                Value::Null => {}
+                other => reasons.push(reason(
+                    format!("`...` needs an object, got {}", show(&other)),
+                    span,
+                )),
+            },
+            Op::Where { span, .. } => match value {
+                Value::Bool(true) => {}
+                // A record whose attributes already failed is rejected, not filtered: its
+                // errors must not vanish behind a condition on a value that was never made.
+                Value::Bool(false) | Value::Null if reasons.is_empty() => {
+                    return Outcome::Filtered(*span);
                 }
-            }
-            Op::Spread { expr, span } => {
-                let env = Env {
-                    slots: &slots,
-                    rows,
-                    tables,
-                };
-                match eval(expr, record, &env) {
-                    Ok(Value::Object(m)) => spreads.push(m),
-                    Ok(Value::Null) => {}
-                    Ok(other) => reasons.push(Reason {
-                        attribute: None,
-                        message: format!(
-                            "`...` needs an object, got {}",
-                            crate::functions::show(&other)
-                        ),
-                        span: Some(*span),
-                    }),
-                    Err(e) => reasons.push(Reason {
-                        attribute: None,
-                        message: e.message,
-                        span: e.span,
-                    }),
-                }
-            }
-            Op::Where { expr, span } => {
-                let env = Env {
-                    slots: &slots,
-                    rows,
-                    tables,
-                };
-                match eval(expr, record, &env) {
-                    Ok(Value::Bool(true)) => {}
-                    // A record whose attributes already failed is rejected, not filtered: its
-                    // errors must not vanish behind a condition on a value that was never made.
-                    Ok(Value::Bool(false) | Value::Null) if reasons.is_empty() => {
-                        return Outcome::Filtered(*span);
-                    }
-                    Ok(Value::Bool(false) | Value::Null) => {}
-                    Ok(other) => reasons.push(Reason {
-                        attribute: None,
-                        message: format!(
-                            "`where` gave {} instead of a bool",
-                            crate::functions::show(&other)
-                        ),
-                        span: Some(*span),
-                    }),
-                    Err(e) => reasons.push(Reason {
-                        attribute: None,
-                        message: e.message,
-                        span: e.span,
-                    }),
-                }
-            }
+                Value::Bool(false) | Value::Null => {}
+                other => reasons.push(reason(
+                    format!("`where` gave {} instead of a bool", show(&other)),
+                    span,
+                )),
+            },
         }
     }
     let id = block

@@ -1,28 +1,11 @@
 //! The `clerkmap` binary: commands, exit codes, messages.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use support::{clerkmap, code, root, text};
 
-fn clerkmap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clerkmap"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().unwrap_or(-1)
-}
+use std::path::Path;
+use std::process::Output;
 
 fn sample_inputs() -> Vec<String> {
     vec![

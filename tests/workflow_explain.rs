@@ -1,24 +1,8 @@
 //! `clerkmap explain`: one record, attribute by attribute, on the shipped sample.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn clerkmap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clerkmap"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use support::{clerkmap, root, text};
 
 #[test]
 fn a_written_product_shows_every_attribute_its_expression_and_inputs() {

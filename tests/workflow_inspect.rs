@@ -1,23 +1,8 @@
 //! `clerkmap inspect`: the fields of the sample shop's files.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod support;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn clerkmap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clerkmap"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+use support::{clerkmap, text};
 
 fn inspect(file: &str) -> String {
     let o = clerkmap(&["inspect", file]);

@@ -2,30 +2,17 @@
 //! coverage, the reject reasons and the privacy section; rendered by headless Chromium when it
 //! is installed (Debian's `chromium`).
 
+mod support;
+
+use support::{clerkmap, root, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{Input, RunOptions, run};
 use clerkmap::plan::CompileOptions;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn clerkmap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clerkmap"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"))
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 /// A sample with a rejected article (unreadable price) and the personal-data entities.
 fn inputs(dir: &Path) -> Vec<(String, PathBuf)> {

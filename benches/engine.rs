@@ -15,11 +15,11 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::cli::{BUILTIN_MAPPING, BUILTIN_MAPPING_NAME};
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{self, Input, OutputFormat, RunOptions};
-use clerkmap::plan::CompileOptions;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use serde_json::Value;
 

@@ -16,5 +16,5 @@ pub mod functions;
 pub mod plan;
 pub mod sync;
 pub mod syntax;
-pub mod types;
+pub mod value;
 pub mod workflow;

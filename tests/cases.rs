@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::{SourceFile, render_all};
 use clerkmap::engine::{Input, RunError, RunOptions, run};
-use clerkmap::plan::CompileOptions;
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))

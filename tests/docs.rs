@@ -15,16 +15,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use clerkmap::check::{check, codes};
+use clerkmap::check::check;
+use clerkmap::check::{CompileOptions, compile_expr};
 use clerkmap::clerk::Entity;
 use clerkmap::diagnostic::SourceFile;
+use clerkmap::diagnostic::codes;
 use clerkmap::engine::RunOptions;
-use clerkmap::engine::lookup::Table;
 use clerkmap::eval::{Env, eval};
 use clerkmap::functions::{self, Function, ParamKind};
-use clerkmap::plan::{CompileOptions, compile_expr};
 use clerkmap::syntax::parse_expr;
-use clerkmap::types::Ty;
+use clerkmap::value::Table;
+use clerkmap::value::Ty;
 use serde_json::Value;
 use support_docs::{Fence, fences, run_and_compare};
 

@@ -1,10 +1,10 @@
 //! Every built-in function's `examples()` run through the real parser, compiler and evaluator.
 
-use clerkmap::engine::lookup::Table;
+use clerkmap::check::{CompileOptions, compile_expr};
 use clerkmap::eval::{Env, eval};
 use clerkmap::functions;
-use clerkmap::plan::{CompileOptions, compile_expr};
 use clerkmap::syntax::parse_expr;
+use clerkmap::value::Table;
 
 /// Runs one example source; the JSON text of its value, or the error message.
 fn run(source: &str, tables: &[Table]) -> Result<String, String> {

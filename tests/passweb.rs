@@ -6,10 +6,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::TimeZone;
+use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{Input, RunOptions, RunReport, run};
-use clerkmap::plan::CompileOptions;
 use serde_json::{Value, json};
 
 fn root() -> PathBuf {

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{Input, OutputFormat, RunOptions, RunReport, run};
-use clerkmap::plan::CompileOptions;
 use serde_json::Value;
 
 fn root() -> PathBuf {

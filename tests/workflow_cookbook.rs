@@ -11,10 +11,10 @@ mod support_docs;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::RunOptions;
-use clerkmap::plan::CompileOptions;
 use support_docs::{Fence, fences, run_and_compare};
 
 fn run_recipe(f: &Fence, rest: &[Fence], failures: &mut Vec<String>) {

@@ -9,10 +9,10 @@ use support::{clerkmap, root, text};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{Input, RunOptions, run};
-use clerkmap::plan::CompileOptions;
 
 /// A sample with a rejected article (unreadable price) and the personal-data entities.
 fn inputs(dir: &Path) -> Vec<(String, PathBuf)> {

@@ -3,11 +3,12 @@
 //! contract (attribute names, required attributes). Every problem is a coded [`Diagnostic`]
 //! with its place in the file and a fix; all of them are reported, not just the first.
 
-pub mod codes;
-pub mod suggest;
+mod compile;
+
+pub use compile::{CompileOptions, compile, compile_expr};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::plan::{self, CompileOptions, Program};
+use crate::plan::Program;
 use crate::syntax;
 
 /// A mapping that passed the checker, with its warnings.
@@ -21,7 +22,7 @@ pub struct Checked {
 /// in file order).
 pub fn check(src: &SourceFile, opts: &CompileOptions) -> Result<Checked, Vec<Diagnostic>> {
     let file = syntax::parse(&src.text).map_err(|d| vec![d])?;
-    let (program, mut diags) = plan::compile(&file, opts);
+    let (program, mut diags) = compile(&file, opts);
     diags.sort_by_key(|d| (d.severity, d.span.start));
     match program {
         Some(program) => Ok(Checked {

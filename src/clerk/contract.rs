@@ -1,6 +1,6 @@
 use serde_json::{Map, Value};
 
-use crate::types::Ty;
+use crate::value::Ty;
 
 /// The five Clerk object types, in the order feeds are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -296,7 +296,7 @@ fn contains_object(v: &Value) -> bool {
 }
 
 fn show(v: &Value) -> String {
-    crate::functions::show(v)
+    crate::value::show(v)
 }
 
 fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
@@ -304,7 +304,7 @@ fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
         let mut msg = format!(
             "must be {}, got {} {}",
             kind.describe(),
-            crate::functions::kind(v),
+            crate::value::kind(v),
             show(v)
         );
         if let (Value::String(_), Some(h)) = (v, kind.fix_hint()) {
@@ -359,7 +359,7 @@ fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
                 if let Some(x) = items.iter().find(|x| IdKind::of(x).is_none()) {
                     return Err(format!(
                         "must be a list of ids, but holds {} {}",
-                        crate::functions::kind(x),
+                        crate::value::kind(x),
                         show(x)
                     ));
                 }

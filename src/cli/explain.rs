@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{checked, exit, load_mapping, parse_pair};
+use crate::check::CompileOptions;
 use crate::clerk::Entity;
 use crate::engine::Input;
 use crate::engine::source::Format;
-use crate::plan::CompileOptions;
 use crate::syntax;
 use crate::workflow::explain::{self, Request, Target};
 

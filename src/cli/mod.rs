@@ -21,12 +21,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::check;
+use crate::check::CompileOptions;
 use crate::diagnostic::{SourceFile, render_all};
-use crate::plan::CompileOptions;
 
-/// The Passweb mapping built into the binary (the text of `mappings/passweb.cmap`).
-pub const BUILTIN_MAPPING: &str = include_str!("../../mappings/passweb.cmap");
-pub const BUILTIN_MAPPING_NAME: &str = "passweb.cmap (built in)";
+pub use crate::workflow::{BUILTIN_MAPPING, BUILTIN_MAPPING_NAME};
 
 /// Exit codes.
 pub mod exit {

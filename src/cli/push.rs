@@ -9,10 +9,10 @@ use clap::Args;
 
 use super::{checked, exit, load_mapping, parse_pair};
 use crate::clerk::Entity;
+use crate::engine::guard;
 use crate::engine::source::Format;
 use crate::engine::{self, Input, OutputFormat, RunOptions};
 use crate::sync::client::{self, ClientConfig, RetryPolicy};
-use crate::sync::guard;
 use crate::sync::progress::{Mode, Progress};
 use crate::sync::push::{self, PushError, PushOptions};
 use crate::sync::secret::{Keys, PRIVATE_KEY_ENV, PUBLIC_KEY_ENV};

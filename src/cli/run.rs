@@ -48,7 +48,7 @@ pub struct RunArgs {
     pub allow_shrink: bool,
     /// The share of an entity's ids that may disappear since the previous feed: 10% (default),
     /// 0.25, ...
-    #[arg(long, value_name = "SHARE", value_parser = crate::sync::guard::parse_share)]
+    #[arg(long, value_name = "SHARE", value_parser = crate::engine::guard::parse_share)]
     pub max_shrink: Option<f64>,
     /// Also write a self-contained HTML report of the run to this file.
     #[arg(long, value_name = "FILE")]
@@ -160,7 +160,7 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
         allow_shrink: a.allow_shrink,
         max_shrink: a
             .max_shrink
-            .unwrap_or(crate::sync::guard::DEFAULT_MAX_SHRINK),
+            .unwrap_or(crate::engine::guard::DEFAULT_MAX_SHRINK),
         ..RunOptions::default()
     };
     let mapping = a.mapping.or(project.mapping);

@@ -5,7 +5,8 @@
 //! Memory is bounded by the chunks in flight, the lookup tables, and (for grouped blocks) the
 //! open group, not by the input size.
 
-pub mod lookup;
+pub mod feed;
+pub mod guard;
 pub mod output;
 pub mod report;
 mod run;

@@ -12,7 +12,6 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::lookup::{Table, key_string};
 use super::output::{AtomicFile, OutputError, OutputFormat, Outputs};
 use super::report::{EntityReport, FilterCount, RunReport, Skipped, TableReport};
 use super::source::{Chunk, Format, SourceError, SourceReader, read_all};
@@ -21,6 +20,7 @@ use crate::diagnostic::SourceFile;
 use crate::eval::{self, Env, Outcome, Reason, map_record};
 use crate::plan::{BlockPlan, Program};
 use crate::syntax::ast::Span;
+use crate::value::{Table, key_string};
 
 /// `--input NAME=PATH`, with the format from the extension unless given.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +63,7 @@ impl Default for RunOptions {
             chunk_size: 1024,
             mapping_warnings: Vec::new(),
             allow_shrink: false,
-            max_shrink: crate::sync::guard::DEFAULT_MAX_SHRINK,
+            max_shrink: super::guard::DEFAULT_MAX_SHRINK,
             progress: None,
         }
     }
@@ -92,7 +92,7 @@ pub enum RunError {
     },
     /// An entity would shrink by more than the allowed share since the previous feed (or the
     /// products feed would be empty); no feed was written.
-    Shrink(crate::sync::guard::ShrinkRefusal),
+    Shrink(super::guard::ShrinkRefusal),
     Internal(String),
 }
 
@@ -168,7 +168,7 @@ fn resolve<'p>(program: &'p Program, inputs: &'p [Input]) -> Result<Resolved<'p>
         .collect();
     for i in inputs {
         if !known.contains(&i.name.as_str()) {
-            let hint = crate::check::suggest::did_you_mean(&i.name, known.iter().copied())
+            let hint = crate::diagnostic::suggest::did_you_mean(&i.name, known.iter().copied())
                 .unwrap_or_else(|| {
                     format!(
                         "the mapping reads {}",
@@ -421,7 +421,7 @@ pub fn run(
             (None, None) => RunError::Internal("abort without a cause".into()),
         });
     }
-    crate::sync::guard::check_run(
+    super::guard::check_run(
         &opts.out_dir,
         opts.format,
         &written_ids,
@@ -907,7 +907,7 @@ fn key_rows(block: &BlockPlan, tables: &[Table], chunk: Chunk) -> Vec<Keyed> {
                     Some(s) if !s.is_empty() => Ok((s.into_owned(), v)),
                     _ => Err(format!(
                         "group key is {}: every row needs one to be grouped",
-                        crate::functions::show(&k)
+                        crate::value::show(&k)
                     )),
                 }
             });

@@ -140,7 +140,7 @@ impl Chunk {
                     } else {
                         Err(format!(
                             "record is {}, not an object",
-                            crate::functions::kind(&v)
+                            crate::value::kind(&v)
                         ))
                     };
                     (i, r)
@@ -155,7 +155,7 @@ fn decode_json_line(bytes: &[u8]) -> Result<Value, String> {
         Ok(v @ Value::Object(_)) => Ok(v),
         Ok(other) => Err(format!(
             "line holds a JSON {}, not an object",
-            crate::functions::kind(&other)
+            crate::value::kind(&other)
         )),
         Err(e) => {
             if std::str::from_utf8(bytes).is_err() {

@@ -13,10 +13,10 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-use crate::engine::lookup::Table;
-use crate::functions::{self, Imp};
+use crate::functions::Imp;
 use crate::plan::{CExpr, Step};
 use crate::syntax::ast::{BinOp, Span, UnOp};
+use crate::value::{self, Table, values_equal};
 
 /// What an expression can see besides `.`.
 pub struct Env<'a> {
@@ -133,8 +133,8 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
                     other => Err(EvalError::new(
                         format!(
                             "`-` needs a number, got {} {}",
-                            functions::kind(other),
-                            functions::show(other)
+                            value::kind(other),
+                            value::show(other)
                         ),
                         *span,
                     )),
@@ -168,8 +168,8 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
             other => Err(EvalError::new(
                 format!(
                     "`map` needs a list, got {} {}",
-                    functions::kind(&other),
-                    functions::show(&other)
+                    value::kind(&other),
+                    value::show(&other)
                 ),
                 *span,
             )),
@@ -204,30 +204,11 @@ fn truthy(v: &Value, span: Span, what: &str) -> Result<bool, EvalError> {
         other => Err(EvalError::new(
             format!(
                 "{what} must be a bool, got {} {}",
-                functions::kind(other),
-                functions::show(other)
+                value::kind(other),
+                value::show(other)
             ),
             span,
         )),
-    }
-}
-
-/// Structural equality where numbers compare by value.
-pub fn values_equal(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
-            (Some(i), Some(j)) => i == j,
-            _ => x.as_f64() == y.as_f64(),
-        },
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
-        }
-        _ => a == b,
     }
 }
 
@@ -263,10 +244,10 @@ fn binary(op: BinOp, a: &CExpr, b: &CExpr, span: Span, cur: &Value, env: &Env) -
         let mut msg = format!(
             "`{}` cannot combine {} {} and {} {}",
             op.symbol(),
-            functions::kind(l),
-            functions::show(l),
-            functions::kind(r),
-            functions::show(r)
+            value::kind(l),
+            value::show(l),
+            value::kind(r),
+            value::show(r)
         );
         if l.is_string() || r.is_string() {
             msg.push_str("; convert text to numbers with `| decimal`, or join text with `~`");
@@ -309,8 +290,8 @@ fn binary(op: BinOp, a: &CExpr, b: &CExpr, span: Span, cur: &Value, env: &Env) -
                 other => Err(EvalError::new(
                     format!(
                         "`~` joins text, got {} {}",
-                        functions::kind(other),
-                        functions::show(other)
+                        value::kind(other),
+                        value::show(other)
                     ),
                     span,
                 )),

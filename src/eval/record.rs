@@ -4,10 +4,10 @@ use serde_json::{Map, Value};
 
 use super::{Env, eval};
 use crate::clerk;
-use crate::engine::lookup::Table;
 use crate::functions::string::normalize_attribute_name;
 use crate::plan::{BlockPlan, Op};
 use crate::syntax::ast::Span;
+use crate::value::Table;
 
 /// Why a record was rejected: which attribute (if any), what happened, where in the mapping.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[T
                     attribute: None,
                     message: format!(
                         "the `where` condition gave {} instead of a bool",
-                        crate::functions::show(&other)
+                        crate::value::show(&other)
                     ),
                     span: None,
                 });
@@ -90,7 +90,7 @@ pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[T
             message,
             span: Some(*span),
         };
-        let show = crate::functions::show;
+        let show = crate::value::show;
         match op {
             Op::Let { slot, .. } | Op::Assign { slot, .. } => slots[*slot] = value,
             Op::Spread { span, .. } => match value {

@@ -8,7 +8,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::types::Ty;
+use crate::value::Ty;
 
 /// The time zone used when none is given.
 pub const DEFAULT_TZ: Tz = chrono_tz::Europe::Rome;

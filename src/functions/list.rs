@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::types::Ty;
+use crate::value::Ty;
 
 pub const FUNCTIONS: &[Function] = &[
     Function {
@@ -491,7 +491,7 @@ fn single(args: &mut [Value]) -> Result<Value, String> {
         return Ok(Value::Null);
     };
     for other in it {
-        if !crate::eval::values_equal(&other, &first) {
+        if !crate::value::values_equal(&other, &first) {
             return Err(format!(
                 "single: conflicting values {} and {} (the rows of this group disagree; fix the export or pick one with `first`)",
                 show(&first),

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::types::Ty;
+use crate::value::Ty;
 
 pub const FUNCTIONS: &[Function] = &[
     Function {

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::engine::lookup::{Table, key_string};
-use crate::types::Ty;
+use crate::value::Ty;
+use crate::value::{Table, key_string};
 
 const KEY: Ty = Ty::STRING.or(Ty::INT).nullable();
 

@@ -9,8 +9,8 @@
 
 use serde_json::Value;
 
-use crate::engine::lookup::Table;
-use crate::types::Ty;
+use crate::value::{Table, Ty};
+use crate::value::{kind, show};
 
 pub mod date;
 pub mod list;
@@ -193,40 +193,11 @@ pub const SPECIAL: &[&str] = &["var", "env", "map"];
 
 // ---- helpers shared by the families ----
 
-/// A short JSON rendering of a value for error messages (cut at 40 chars).
-pub fn show(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 40 {
-        let cut: String = s.chars().take(37).collect();
-        format!("{cut}...")
-    } else {
-        s
-    }
-}
-
-/// The name of a value's kind, for error messages.
-pub fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(n) if n.is_f64() => "float",
-        Value::Number(_) => "int",
-        Value::String(_) => "string",
-        Value::Array(_) => "list",
-        Value::Object(_) => "object",
-    }
-}
-
 /// A float as a JSON value: integral-valued floats stay floats; NaN/inf are errors.
 pub fn float(f: f64) -> Result<Value, String> {
     serde_json::Number::from_f64(f)
         .map(Value::Number)
         .ok_or_else(|| format!("the result {f} is not a finite number"))
-}
-
-/// The numeric value of a JSON number.
-pub fn as_f64(v: &Value) -> Option<f64> {
-    v.as_f64()
 }
 
 impl std::fmt::Debug for Function {

@@ -4,7 +4,7 @@
 use serde_json::{Number, Value};
 
 use super::{Example, Function, Imp, Param, float, kind, show};
-use crate::types::Ty;
+use crate::value::Ty;
 
 const NUM_OR_LIST: Ty = Ty::NUMBER.or(Ty::LIST).or(Ty::NULL);
 

@@ -5,7 +5,7 @@ use serde_json::Value;
 use sha2::Sha256;
 
 use super::{Example, Function, Imp, Param, kind};
-use crate::types::Ty;
+use crate::value::Ty;
 
 pub const FUNCTIONS: &[Function] = &[Function {
     name: "pseudonymize",

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::types::Ty;
+use crate::value::Ty;
 
 const STR_OR_LIST: Ty = Ty::STRING.or(Ty::LIST).or(Ty::NULL);
 

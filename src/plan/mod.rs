@@ -2,10 +2,6 @@
 //! numbered. A [`Program`] is immutable and `Send + Sync`: every worker thread evaluates records
 //! against the same one.
 
-mod compile;
-
-pub use compile::{CompileOptions, compile, compile_expr};
-
 use serde_json::Value;
 
 use crate::clerk::Entity;

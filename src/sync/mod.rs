@@ -7,8 +7,6 @@
 //! - [`secret`]: the API keys; the private key never prints.
 
 pub mod client;
-pub mod feed;
-pub mod guard;
 pub mod progress;
 pub mod push;
 pub mod secret;

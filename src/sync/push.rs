@@ -19,12 +19,12 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 
 use super::client::{Call, CallError, Clerk, ClientConfig};
-use super::feed::{self, FeedError, FeedFile};
-use super::guard::{self, ShrinkRefusal};
 use super::progress::Progress;
 use super::secret::Keys;
 use super::state::{Entry, State, content_hash};
 use crate::clerk::Entity;
+use crate::engine::feed::{self, FeedError, FeedFile};
+use crate::engine::guard::{self, ShrinkRefusal};
 
 /// The state file's name in a feed directory (`push --from DIR`).
 pub const STATE_FILE: &str = "clerkmap-state.json";

@@ -3,21 +3,7 @@
 
 use serde_json::Value;
 
-/// A byte range in the mapping source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
-    }
-    pub fn to(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
-    }
-}
+pub use crate::diagnostic::Span;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {

@@ -47,7 +47,7 @@ fn layout(file: Pair<Rule>, src: &str) -> String {
 
 fn internal(what: &str) -> Diagnostic {
     Diagnostic::error(
-        super::parser::E_SYNTAX,
+        crate::diagnostic::codes::SYNTAX,
         Span::default(),
         format!("internal formatter error: it produced {what}; the file is left as it is"),
     )

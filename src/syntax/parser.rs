@@ -8,14 +8,12 @@ use serde_json::Value;
 
 use super::ast::*;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::codes::SYNTAX as E_SYNTAX;
 
 /// The pest parser of `grammar/clerkmap.pest` (shared with the formatter).
 #[derive(Parser)]
 #[grammar = "../grammar/clerkmap.pest"]
 pub(super) struct Grammar;
-
-/// Syntax error code.
-pub const E_SYNTAX: &str = "E001";
 
 /// Parses a whole mapping file.
 pub fn parse(src: &str) -> Result<File, Diagnostic> {

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::eval::values_equal;
+use crate::value::values_equal;
 
 /// One attribute of a record that differs. `None`: the attribute is missing on that side.
 #[derive(Debug, Clone, PartialEq)]

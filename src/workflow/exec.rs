@@ -13,17 +13,17 @@ use serde_json::{Map, Value, json};
 
 use super::case::{Case, InputData};
 use crate::check;
+use crate::check::CompileOptions;
 use crate::diagnostic::{SourceFile, render_all};
 use crate::engine::source::Format;
 use crate::engine::{self, Input, OutputFormat, RunError, RunOptions, RunReport};
-use crate::plan::CompileOptions;
 
 /// Loads a case's mapping (or the built-in one).
 pub fn mapping_source(case: &Case) -> Result<SourceFile, String> {
     match &case.mapping {
         None => Ok(SourceFile::new(
-            crate::cli::BUILTIN_MAPPING_NAME,
-            crate::cli::BUILTIN_MAPPING,
+            super::BUILTIN_MAPPING_NAME,
+            super::BUILTIN_MAPPING,
         )),
         Some(p) => std::fs::read_to_string(p)
             .map(|t| SourceFile::new(p.display().to_string(), t))

@@ -8,14 +8,15 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::check::{CompileOptions, compile_expr};
 use crate::clerk::Entity;
 use crate::diagnostic::SourceFile;
 use crate::engine::Input;
-use crate::engine::lookup::{Table, key_string};
 use crate::engine::source::{Format, read_all};
 use crate::eval::{Env, Outcome, eval, map_record};
-use crate::plan::{BlockPlan, CompileOptions, Op, Program, compile_expr};
+use crate::plan::{BlockPlan, Op, Program};
 use crate::syntax::ast::{self, Expr, ExprKind, Item, Span, Stmt};
+use crate::value::{Table, key_string};
 
 /// Which record to explain.
 #[derive(Debug, Clone)]

@@ -84,8 +84,8 @@ fn files(dir: &Path) -> Vec<(PathBuf, String)> {
         .map(|l| format!("{l}\n"))
         .collect();
     // The Passweb mapping in the canonical layout, so that `clerkmap fmt --check` passes.
-    let mapping = crate::syntax::format::format(crate::cli::BUILTIN_MAPPING)
-        .unwrap_or_else(|_| crate::cli::BUILTIN_MAPPING.to_string());
+    let mapping = crate::syntax::format::format(super::BUILTIN_MAPPING)
+        .unwrap_or_else(|_| super::BUILTIN_MAPPING.to_string());
     vec![
         (dir.join("clerkmap.yaml"), PROJECT.to_string()),
         (dir.join("mapping.cmap"), mapping),

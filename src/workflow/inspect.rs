@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::functions::kind;
+use crate::value::kind;
 
 use crate::engine::source::{Format, SourceError, SourceReader};
 

@@ -19,3 +19,8 @@ pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod snapshot;
+
+/// The Passweb mapping built into the binary (the text of `mappings/passweb.cmap`).
+pub const BUILTIN_MAPPING: &str = include_str!("../../mappings/passweb.cmap");
+/// The name diagnostics give the built-in mapping.
+pub const BUILTIN_MAPPING_NAME: &str = "passweb.cmap (built in)";

@@ -13,7 +13,7 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::functions::kind;
+use crate::value::kind;
 
 use crate::engine::RunReport;
 

@@ -10,7 +10,7 @@ use std::time::UNIX_EPOCH;
 use tokio::sync::Mutex;
 
 use crate::clerk::Entity;
-use crate::sync::feed::{self, FeedFile};
+use crate::engine::feed::{self, FeedFile};
 use crate::sync::state::{Entry, State, content_hash};
 
 const STORE: &str = "feed";

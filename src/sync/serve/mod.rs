@@ -29,7 +29,7 @@ use axum::routing::get;
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::clerk::Entity;
-use crate::sync::feed;
+use crate::engine::feed;
 
 use auth::{TokenChecker, Verdict};
 use changes::ChangeIndex;

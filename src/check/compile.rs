@@ -6,14 +6,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::{BlockPlan, CExpr, Op, Program, Step, TableId, TablePlan};
-use crate::check::{codes, suggest};
 use crate::clerk::Entity;
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{codes, suggest};
 use crate::eval;
 use crate::functions::{self, ParamKind};
+use crate::plan::{BlockPlan, CExpr, Op, Program, Step, TableId, TablePlan};
 use crate::syntax::ast::*;
-use crate::types::Ty;
+use crate::value::Ty;
 
 /// What the compiler needs from outside the mapping file.
 #[derive(Debug, Clone, Default)]

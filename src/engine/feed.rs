@@ -90,7 +90,7 @@ pub fn find(dir: &Path, entity: Entity) -> Option<FeedFile> {
 
 /// The key of a record's `id` (ints and strings as text), as the engine and the state file use.
 pub fn id_key(record: &Value) -> Option<String> {
-    crate::engine::lookup::key_string(record.get("id")?).map(|k| k.into_owned())
+    crate::value::key_string(record.get("id")?).map(|k| k.into_owned())
 }
 
 /// What a record callback says: go on or stop reading.

@@ -210,7 +210,7 @@ fn ids_by_line(file: &feed::FeedFile) -> Option<Vec<String>> {
             continue;
         }
         let rec: IdOnly = serde_json::from_str(t).ok()?;
-        if let Some(k) = rec.id.as_ref().and_then(crate::engine::lookup::key_string) {
+        if let Some(k) = rec.id.as_ref().and_then(crate::value::key_string) {
             ids.push(k.into_owned());
         }
     }

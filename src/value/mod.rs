@@ -1,0 +1,91 @@
+//! The data every stage shares: JSON values as records hold them, their static types
+//! ([`Ty`]), lookup keys and tables ([`Table`]), equality by value, and how a value is shown in a
+//! message. This module imports no other module of the crate.
+
+mod table;
+mod ty;
+
+pub use table::{Table, TableWarning, key_string};
+pub use ty::Ty;
+
+use serde_json::Value;
+
+/// A short JSON rendering of a value for error messages (cut at 40 characters).
+pub fn show(v: &Value) -> String {
+    elide(&v.to_string(), 40, "...")
+}
+
+/// `s` cut to at most `max` characters, the cut marked by `marker` (counted in `max` when it is
+/// ASCII `...`, as the messages have always done; see the callers). Used by every message that
+/// shows a value or a text that may be long, so they all cut the same way.
+pub fn elide(s: &str, max: usize, marker: &str) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let keep = max.saturating_sub(marker.chars().count());
+    let mut out: String = s.chars().take(keep).collect();
+    out.push_str(marker);
+    out
+}
+
+/// The name of a value's kind, for error messages.
+pub fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float",
+        Value::Number(_) => "int",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Structural equality where numbers compare by value (`1 == 1.0`).
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(i), Some(j)) => i == j,
+            _ => x.as_f64() == y.as_f64(),
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn show_cuts_long_values_at_forty_characters() {
+        assert_eq!(show(&json!("short")), "\"short\"");
+        let long = show(&json!("a".repeat(60)));
+        assert_eq!(long.chars().count(), 40);
+        assert!(long.ends_with("..."));
+    }
+
+    #[test]
+    fn elide_keeps_short_text_and_marks_the_cut() {
+        assert_eq!(elide("abc", 3, "…"), "abc");
+        assert_eq!(elide("abcdef", 4, "…"), "abc…");
+    }
+
+    #[test]
+    fn numbers_are_equal_by_value() {
+        assert!(values_equal(&json!(1), &json!(1.0)));
+        assert!(values_equal(
+            &json!([1, {"a": 2}]),
+            &json!([1.0, {"a": 2.0}])
+        ));
+        assert!(!values_equal(&json!("1"), &json!(1)));
+    }
+}

@@ -19,7 +19,7 @@ use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::cli::{BUILTIN_MAPPING, BUILTIN_MAPPING_NAME};
 use clerkmap::diagnostic::SourceFile;
-use clerkmap::engine::{self, Input, OutputFormat, RunOptions};
+use clerkmap::engine::{self, FeedOutput, Input, RunOptions};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use serde_json::Value;
 
@@ -87,31 +87,23 @@ fn bench_engine(c: &mut Criterion) {
     for jobs in [1usize, 2] {
         let opts = RunOptions {
             inputs: vec![
-                Input {
-                    name: "articoli".into(),
-                    path: articoli.clone(),
-                    format: None,
-                },
-                Input {
-                    name: "categorie".into(),
-                    path: categorie.clone(),
-                    format: None,
-                },
+                Input::file("articoli", articoli.clone()),
+                Input::file("categorie", categorie.clone()),
             ],
-            out_dir: tmp.path().join(format!("out-{jobs}")),
-            format: OutputFormat::Json,
             jobs,
             ..RunOptions::default()
         };
+        let output = FeedOutput::new(tmp.path().join(format!("out-{jobs}")));
         // One run outside the timing loop: fail loudly (not with a meaningless time) if the
         // mapping stops accepting the sample.
-        let report = engine::run(&checked.program, &src, &opts).expect("engine run");
+        let report = engine::run(&checked.program, &src, &opts, &output).expect("engine run");
         let products = &report.entities[0];
         assert_eq!(products.read, records, "every replicated record is read");
         assert_eq!(products.rejected, 0, "no replicated record is rejected");
         group.bench_function(format!("run/jobs={jobs}"), |b| {
             b.iter(|| {
-                let report = engine::run(&checked.program, &src, &opts).expect("engine run");
+                let report =
+                    engine::run(&checked.program, &src, &opts, &output).expect("engine run");
                 black_box(report)
             })
         });

@@ -9,7 +9,7 @@ use std::path::Path;
 use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::{SourceFile, render_all};
-use clerkmap::engine::{Input, RunError, RunOptions, run};
+use clerkmap::engine::{Abort, FeedOutput, Input, RunError, RunOptions, run};
 
 fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -63,24 +63,22 @@ fn run_case(mapping: &Path) -> String {
                 .and_then(|s| s.to_str())
                 .unwrap_or("")
                 .to_string();
-            inputs.push(Input {
-                name,
-                path: p.clone(),
-                format: None,
-            });
+            inputs.push(Input::file(name, p.clone()));
         }
     }
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let opts = RunOptions {
         inputs,
-        out_dir: tmp.path().to_path_buf(),
         jobs: 2,
         chunk_size: 2,
         ..RunOptions::default()
     };
-    let report = match run(&checked.program, &src, &opts) {
+    let report = match run(&checked.program, &src, &opts, &FeedOutput::new(tmp.path())) {
         Ok(r) => r,
-        Err(RunError::TooManyRejects { report, .. }) => *report,
+        Err(RunError::Aborted {
+            abort: Abort::TooManyRejects { .. },
+            report,
+        }) => *report,
         Err(e) => {
             return format!("{out}== run error\n{e}\n").replace(&format!("{}/", dir.display()), "");
         }

@@ -9,7 +9,7 @@ use chrono::TimeZone;
 use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
-use clerkmap::engine::{Input, RunOptions, RunReport, run};
+use clerkmap::engine::{FeedOutput, Input, RunOptions, RunReport, run};
 use serde_json::{Value, json};
 
 fn root() -> PathBuf {
@@ -55,16 +55,11 @@ fn map(
     let opts = RunOptions {
         inputs: inputs
             .iter()
-            .map(|(n, f)| Input {
-                name: n.to_string(),
-                path: shop.join(f),
-                format: None,
-            })
+            .map(|(n, f)| Input::file(*n, shop.join(f)))
             .collect(),
-        out_dir: out.to_path_buf(),
         ..RunOptions::default()
     };
-    run(&checked.program, &src, &opts).unwrap_or_else(|e| panic!("{e}"))
+    run(&checked.program, &src, &opts, &FeedOutput::new(out)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn sample() -> PathBuf {

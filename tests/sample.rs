@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
-use clerkmap::engine::{Input, OutputFormat, RunOptions, RunReport, run};
+use clerkmap::engine::{FeedOutput, Input, OutputFormat, RunOptions, RunReport, run};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -25,24 +25,18 @@ fn run_sample(out: &Path, jobs: usize, chunk_size: usize, format: OutputFormat) 
     let sample = root().join("mappings/sample");
     let opts = RunOptions {
         inputs: vec![
-            Input {
-                name: "articoli".into(),
-                path: sample.join("articoli.ndjson"),
-                format: None,
-            },
-            Input {
-                name: "categorie".into(),
-                path: sample.join("categorie.csv"),
-                format: None,
-            },
+            Input::file("articoli", sample.join("articoli.ndjson")),
+            Input::file("categorie", sample.join("categorie.csv")),
         ],
-        out_dir: out.to_path_buf(),
         jobs,
         chunk_size,
-        format,
         ..RunOptions::default()
     };
-    run(&checked.program, &src, &opts).unwrap_or_else(|e| panic!("{e}"))
+    let output = FeedOutput {
+        format,
+        ..FeedOutput::new(out)
+    };
+    run(&checked.program, &src, &opts, &output).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn json(p: &Path) -> Value {

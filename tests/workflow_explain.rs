@@ -142,3 +142,57 @@ fn a_project_file_gives_the_mapping_inputs_and_vars() {
         "the project's vars apply:\n{out}"
     );
 }
+
+/// explain groups rows with the run's own code: a group whose rows come back later is rejected
+/// by both, with the same reason, at the same line.
+#[test]
+fn a_group_that_is_not_consecutive_is_rejected_as_the_run_rejects_it() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("m.cmap");
+    std::fs::write(
+        &mapping,
+        "products from righe group by .codice {\n  id = .codice\n  name = .nome\n  description = .nome\n  price = 1\n  image = \"https://x.it/a.jpg\"\n  url = \"https://x.it/a\"\n  categories = []\n  created_at = 0\n  sizes = rows[*].taglia\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let csv = dir.path().join("righe.csv");
+    std::fs::write(
+        &csv,
+        "codice;nome;taglia\nA;Felpa;S\nA;Felpa;M\nB;Gonna;S\nA;Felpa;L\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (m, input) = (
+        mapping.display().to_string(),
+        format!("righe={}", csv.display()),
+    );
+    let out = dir.path().join("out");
+    let o = clerkmap(&[
+        "run",
+        &m,
+        "--input",
+        &input,
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let rejects = std::fs::read_to_string(out.join("rejects.ndjson")).unwrap_or_default();
+    let reject: serde_json::Value = serde_json::from_str(rejects.trim()).unwrap_or_default();
+    assert_eq!(reject["line"], 5, "{rejects}");
+    let reason = reject["reasons"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(reason.contains("are not consecutive"), "{reason}");
+
+    let o = clerkmap(&["explain", &m, "--input", &input, "--line", "5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let shown = text(&o.stdout);
+    assert!(
+        shown.contains(&format!("result: rejected:\n  - {reason}")),
+        "explain must reject line 5 as the run did:\n{shown}"
+    );
+    // The first group of `A` is the one the run wrote: explain --id finds it, written.
+    let o = clerkmap(&["explain", &m, "--input", &input, "--id", "A"]);
+    let shown = text(&o.stdout);
+    assert!(shown.contains("line 2 (a group of 2 rows)"), "{shown}");
+    assert!(shown.contains("result: written"), "{shown}");
+}

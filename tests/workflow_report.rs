@@ -12,7 +12,7 @@ use std::process::Command;
 use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
-use clerkmap::engine::{Input, RunOptions, run};
+use clerkmap::engine::{FeedOutput, Input, RunOptions, run};
 
 /// A sample with a rejected article (unreadable price) and the personal-data entities.
 fn inputs(dir: &Path) -> Vec<(String, PathBuf)> {
@@ -133,17 +133,14 @@ fn the_report_of_the_sample() {
     let opts = RunOptions {
         inputs: inputs(tmp.path())
             .into_iter()
-            .map(|(name, path)| Input {
-                name,
-                path,
-                format: None,
-            })
+            .map(|(name, path)| Input::file(name, path))
             .collect(),
-        out_dir: out.clone(),
         jobs: 1,
+        profile: true,
         ..RunOptions::default()
     };
-    let mut report = run(&checked.program, &src, &opts).unwrap_or_else(|e| panic!("{e}"));
+    let mut report = run(&checked.program, &src, &opts, &FeedOutput::new(&out))
+        .unwrap_or_else(|e| panic!("{e}"));
     // What changes from run to run.
     let prefix = format!("{}/", tmp.path().display());
     report.elapsed_ms = 0;
@@ -162,6 +159,6 @@ fn the_report_of_the_sample() {
     for f in &mut report.files {
         *f = f.replace(&prefix, "");
     }
-    let page = clerkmap::workflow::report::render(&report, &out);
+    let page = clerkmap::workflow::report::render(&report);
     insta::assert_snapshot!(page);
 }

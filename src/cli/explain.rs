@@ -7,10 +7,9 @@ use clap::Args;
 use super::{checked, exit, load_mapping, parse_pair};
 use crate::check::CompileOptions;
 use crate::clerk::Entity;
-use crate::engine::Input;
-use crate::engine::source::Format;
+use crate::engine::{InputProblem, RunError};
 use crate::syntax;
-use crate::workflow::explain::{self, Request, Target};
+use crate::workflow::explain::{self, ExplainError, Request, Target};
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
@@ -51,7 +50,8 @@ pub struct ExplainArgs {
     pub store: Option<String>,
 }
 
-/// The mapping, vars and inputs of `-c FILE` (one store), merged with the flags as `run` does.
+/// The mapping, vars and inputs of the flags, merged with those of `-c FILE` (one store) as
+/// `run` merges them.
 fn from_project(a: &ExplainArgs) -> Result<super::run::RunConfig, String> {
     let run_args = super::RunArgs {
         mapping: a.mapping.clone(),
@@ -102,23 +102,11 @@ pub(crate) fn cmd(a: ExplainArgs) -> u8 {
             }
         },
     };
-    let (mapping, inputs, vars, implicit_vars) = if a.config.is_some() {
-        match from_project(&a) {
-            Ok(cfg) => (cfg.mapping, cfg.options.inputs, cfg.vars, cfg.implicit_vars),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return exit::USAGE;
-            }
-        }
-    } else {
-        match flag_inputs(&a) {
-            Ok(inputs) => (
-                a.mapping.clone(),
-                inputs,
-                a.vars.iter().cloned().collect(),
-                Vec::new(),
-            ),
-            Err(code) => return code,
+    let (mapping, inputs, vars, implicit_vars) = match from_project(&a) {
+        Ok(cfg) => (cfg.mapping, cfg.options.inputs, cfg.vars, cfg.implicit_vars),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
         }
     };
     if inputs.is_empty() {
@@ -128,12 +116,8 @@ pub(crate) fn cmd(a: ExplainArgs) -> u8 {
         return exit::USAGE;
     }
     for i in &inputs {
-        if !i.path.is_file() {
-            eprintln!(
-                "error: --input {}={}: no such file",
-                i.name,
-                i.path.display()
-            );
+        if let Some(path) = i.origin.path().filter(|p| !p.is_file()) {
+            eprintln!("error: --input {}={}: no such file", i.name, path.display());
             return exit::INPUT;
         }
     }
@@ -180,40 +164,48 @@ pub(crate) fn cmd(a: ExplainArgs) -> u8 {
             exit::OK
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", describe(&e));
             exit::USAGE
         }
     }
 }
 
-/// The inputs given as flags.
-fn flag_inputs(a: &ExplainArgs) -> Result<Vec<Input>, u8> {
-    let mut inputs: Vec<Input> = Vec::new();
-    for (name, path) in &a.inputs {
-        if inputs.iter().any(|i| &i.name == name) {
-            eprintln!("error: --input {name}=... is given twice: give each source once");
-            return Err(exit::USAGE);
+/// `entity (--input source=PATH), ...`
+fn block_list(blocks: &[(Entity, String)]) -> String {
+    blocks
+        .iter()
+        .map(|(e, source)| format!("{} (--input {source}=PATH)", e.name()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An explain error as the command line says it.
+fn describe(e: &ExplainError) -> String {
+    match e {
+        ExplainError::NoBlock { entity, blocks } => format!(
+            "the mapping has no `{}` block; it has {}",
+            entity.name(),
+            block_list(blocks)
+        ),
+        ExplainError::SourceNotGiven { entity, source } => format!(
+            "the `{}` block reads `{source}`: give it with --input {source}=PATH",
+            entity.name()
+        ),
+        ExplainError::NothingRuns { blocks } => format!(
+            "no block of the mapping reads the inputs given; give one of: {}",
+            block_list(blocks)
+        ),
+        ExplainError::Ambiguous { blocks } => format!(
+            "several blocks can run: {}; say which with --entity",
+            block_list(blocks)
+        ),
+        ExplainError::NotFound(msg) => msg.clone(),
+        ExplainError::Run(RunError::Inputs(InputProblem::MissingTable { entity, table })) => {
+            format!(
+                "the `{}` block looks up table `{table}`: give it with --input {table}=PATH",
+                entity.name()
+            )
         }
-        inputs.push(Input {
-            name: name.clone(),
-            path: PathBuf::from(path),
-            format: None,
-        });
+        ExplainError::Run(e) => super::run::describe(e),
     }
-    for (name, f) in &a.input_formats {
-        let Some(format) = Format::parse(f) else {
-            eprintln!(
-                "error: --input-format {name}: `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
-            );
-            return Err(exit::USAGE);
-        };
-        match inputs.iter_mut().find(|i| &i.name == name) {
-            Some(i) => i.format = Some(format),
-            None => {
-                eprintln!("error: --input-format {name}=...: there is no --input {name}=PATH");
-                return Err(exit::USAGE);
-            }
-        }
-    }
-    Ok(inputs)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::exit;
-use crate::engine::source::Format;
+use crate::engine::Format;
 use crate::workflow::inspect::{self, DEFAULT_SAMPLE};
 
 #[derive(Args, Debug)]

@@ -8,6 +8,7 @@ mod init;
 mod inspect;
 mod push;
 mod run;
+mod run_progress;
 mod serve;
 mod test_cases;
 

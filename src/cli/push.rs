@@ -10,8 +10,7 @@ use clap::Args;
 use super::{checked, exit, load_mapping, parse_pair};
 use crate::clerk::Entity;
 use crate::engine::guard;
-use crate::engine::source::Format;
-use crate::engine::{self, Input, OutputFormat, RunOptions};
+use crate::engine::{self, FeedOutput, Input, OutputFormat, RunOptions};
 use crate::sync::client::{self, ClientConfig, RetryPolicy};
 use crate::sync::progress::{Mode, Progress};
 use crate::sync::push::{self, PushError, PushOptions};
@@ -287,6 +286,31 @@ fn push_one(
     }
 }
 
+/// The inputs of the flags, built as `run` builds them.
+fn inputs(a: &PushArgs) -> Result<Vec<Input>, String> {
+    let run_args = super::RunArgs {
+        mapping: None,
+        inputs: a.inputs.clone(),
+        input_formats: a.input_formats.clone(),
+        out: Some(PathBuf::from(".")),
+        format: None,
+        vars: Vec::new(),
+        jobs: None,
+        max_rejects: None,
+        config: None,
+        quiet: true,
+        allow_shrink: false,
+        max_shrink: None,
+        report: None,
+    };
+    let configs = super::run::run_configs(run_args)?;
+    Ok(configs
+        .into_iter()
+        .next()
+        .map(|c| c.options.inputs)
+        .unwrap_or_default())
+}
+
 /// Runs the mapping into a temporary directory (NDJSON feeds) and returns it.
 fn map_first(a: &PushArgs) -> Result<tempfile::TempDir, u8> {
     let src = load_mapping(a.mapping.as_deref()).map_err(|e| {
@@ -295,20 +319,6 @@ fn map_first(a: &PushArgs) -> Result<tempfile::TempDir, u8> {
     })?;
     let vars: BTreeMap<String, String> = a.vars.iter().cloned().collect();
     let checked = checked(&src, vars, Vec::new())?;
-    let mut formats = BTreeMap::new();
-    for (name, f) in &a.input_formats {
-        match Format::parse(f) {
-            Some(fmt) => {
-                formats.insert(name.clone(), fmt);
-            }
-            None => {
-                eprintln!(
-                    "error: --input-format {name}: `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
-                );
-                return Err(exit::USAGE);
-            }
-        }
-    }
     let tmp = tempfile::Builder::new()
         .prefix("clerkmap-push-")
         .tempdir()
@@ -317,24 +327,21 @@ fn map_first(a: &PushArgs) -> Result<tempfile::TempDir, u8> {
             exit::FAILURE
         })?;
     let options = RunOptions {
-        inputs: a
-            .inputs
-            .iter()
-            .map(|(name, path)| Input {
-                name: name.clone(),
-                path: PathBuf::from(path),
-                format: formats.get(name).cloned(),
-            })
-            .collect(),
-        out_dir: tmp.path().to_path_buf(),
-        format: OutputFormat::Ndjson,
+        inputs: inputs(a).map_err(|e| {
+            eprintln!("error: {e}");
+            exit::USAGE
+        })?,
         jobs: a.jobs.unwrap_or(0),
-        // Nothing to compare with here: the push compares with what Clerk has.
-        allow_shrink: true,
         mapping_warnings: checked.warnings.iter().map(|d| d.short(&src)).collect(),
         ..RunOptions::default()
     };
-    match engine::run(&checked.program, &src, &options) {
+    let output = FeedOutput {
+        format: OutputFormat::Ndjson,
+        // Nothing to compare with here: the push compares with what Clerk has.
+        allow_shrink: true,
+        ..FeedOutput::new(tmp.path())
+    };
+    match engine::run(&checked.program, &src, &options, &output) {
         Ok(report) => {
             if !a.quiet {
                 for e in &report.entities {
@@ -345,7 +352,7 @@ fn map_first(a: &PushArgs) -> Result<tempfile::TempDir, u8> {
         }
         Err(e) => {
             let code = super::run::exit_code(&e);
-            eprintln!("error: {e}; nothing was pushed");
+            eprintln!("error: {}; nothing was pushed", super::run::describe(&e));
             Err(code)
         }
     }

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{EXIT_CODES_HELP, checked, config, exit, load_mapping, parse_pair};
-use crate::engine::source::Format;
-use crate::engine::{self, Input, OutputFormat, RunError, RunOptions};
+use crate::engine::{
+    self, FeedOutput, Format, Input, InputProblem, OutputFormat, RunError, RunOptions,
+};
 
 #[derive(Args, Debug)]
 #[command(after_help = EXIT_CODES_HELP)]
@@ -63,15 +64,14 @@ pub(crate) struct RunConfig {
     pub vars: BTreeMap<String, String>,
     /// Vars set for a store, not by the user.
     pub implicit_vars: Vec<String>,
+    /// How to map.
     pub options: RunOptions,
+    /// Where the feeds go.
+    pub output: FeedOutput,
 }
 
 fn parse_format(what: &str, f: &str) -> Result<Format, String> {
-    Format::parse(f).ok_or_else(|| {
-        format!(
-            "{what}: `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
-        )
-    })
+    Format::parse_named(what, f)
 }
 
 /// Adds project-file inputs (`name: path` or `{path, format}`) to `inputs`/`formats`.
@@ -153,15 +153,17 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
         .or(project.out)
         .ok_or("no output directory: pass --out DIR (or `out:` in the project file)")?;
     let base = RunOptions {
-        out_dir: out.clone(),
-        format: a.format.or(project.format).unwrap_or_default(),
         jobs: a.jobs.or(project.jobs).unwrap_or(0),
         max_rejects: a.max_rejects.or(project.max_rejects),
+        ..RunOptions::default()
+    };
+    let base_output = FeedOutput {
+        dir: out.clone(),
+        format: a.format.or(project.format).unwrap_or_default(),
         allow_shrink: a.allow_shrink,
         max_shrink: a
             .max_shrink
             .unwrap_or(crate::engine::guard::DEFAULT_MAX_SHRINK),
-        ..RunOptions::default()
     };
     let mapping = a.mapping.or(project.mapping);
     // The flags win over the project file, and over every store.
@@ -181,10 +183,9 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
         }
         let inputs = inputs
             .into_iter()
-            .map(|(name, path)| Input {
-                format: formats.get(&name).cloned(),
-                name,
-                path,
+            .map(|(name, path)| {
+                let format = formats.get(&name).cloned();
+                Input::file(name, path).with_format(format)
             })
             .collect();
         let implicit_vars = if store.is_some() {
@@ -199,8 +200,11 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
             implicit_vars,
             options: RunOptions {
                 inputs,
-                out_dir,
                 ..base.clone()
+            },
+            output: FeedOutput {
+                dir: out_dir,
+                ..base_output.clone()
             },
         })
     };
@@ -262,7 +266,7 @@ pub(crate) fn cmd_run(a: RunArgs) -> u8 {
         if let Some(store) = &cfg.store
             && !quiet
         {
-            println!("== store {store} -> {}", cfg.options.out_dir.display());
+            println!("== store {store} -> {}", cfg.output.dir.display());
         }
         // One HTML report per store: report-it.html, report-de.html.
         let html = html.as_ref().map(|p| match &cfg.store {
@@ -286,17 +290,19 @@ fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let output = cfg.output;
     let mut options = cfg.options;
+    options.profile = html.is_some();
     options.mapping_warnings = checked.warnings.iter().map(|d| d.short(&src)).collect();
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     options.progress = Some(counter.clone());
     let progress = (!quiet).then(|| {
-        crate::workflow::progress::RunProgress::start(
-            crate::workflow::progress::block_sources(&checked.program, &options.inputs),
+        super::run_progress::RunProgress::start(
+            super::run_progress::block_sources(&checked.program, &options.inputs),
             counter,
         )
     });
-    let result = engine::run(&checked.program, &src, &options);
+    let result = engine::run(&checked.program, &src, &options, &output);
     if let Some(p) = progress {
         p.finish();
     }
@@ -304,10 +310,10 @@ fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
         Ok(report) => {
             if !quiet {
                 print!("{report}");
-                println!("wrote {}", options.out_dir.display());
+                println!("wrote {}", output.dir.display());
             }
             if let Some(path) = html {
-                if let Err(e) = crate::workflow::report::write(&report, &options.out_dir, path) {
+                if let Err(e) = crate::workflow::report::write(&report, path) {
                     eprintln!("error: {e}");
                     return exit::FAILURE;
                 }
@@ -319,8 +325,37 @@ fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
         }
         Err(e) => {
             let code = exit_code(&e);
-            eprintln!("error: {e}");
+            eprintln!("error: {}", describe(&e));
             code
+        }
+    }
+}
+
+/// A run error as the command line says it: inputs are `--input NAME=PATH` flags.
+pub(crate) fn describe(e: &RunError) -> String {
+    let RunError::Inputs(problem) = e else {
+        return e.to_string();
+    };
+    match problem {
+        InputProblem::Twice(name) => format!("--input `{name}` is given twice"),
+        InputProblem::Unknown { name, .. } => {
+            let neutral = problem.to_string();
+            let rest = neutral.split_once(": ").map_or("", |(_, r)| r);
+            format!("--input `{name}`: {rest}")
+        }
+        InputProblem::MissingTable { entity, table } => format!(
+            "the `{}` block looks up table `{table}`, but no --input {table}=PATH is given",
+            entity.name()
+        ),
+        InputProblem::NoFormat { name, file } => format!(
+            "cannot tell the format of `{file}` from its extension: use .json, .ndjson, .csv, .tsv or .xml, or state it with --input-format {name}=csv"
+        ),
+        InputProblem::NothingToDo { sources } => {
+            let flags: Vec<String> = sources
+                .iter()
+                .map(|s| format!("--input {s}=PATH"))
+                .collect();
+            format!("nothing to do: give at least one of {}", flags.join(", "))
         }
     }
 }
@@ -328,9 +363,9 @@ fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
 /// The exit code of a failed run; prints the report of an aborted one (what was rejected).
 pub(crate) fn exit_code(e: &RunError) -> u8 {
     match e {
-        RunError::Usage(_) => exit::USAGE,
+        RunError::Inputs(_) => exit::USAGE,
         RunError::Source(_) => exit::INPUT,
-        RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. } => {
+        RunError::Aborted { report, .. } => {
             eprint!("{report}");
             exit::TOO_MANY_REJECTS
         }

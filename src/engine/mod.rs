@@ -1,18 +1,33 @@
-//! The engine: sources, grouping, lookup tables, parallel evaluation, ordered output, rejects.
+//! The engine: inputs and their formats, sources, lookup tables, grouping, the parallel
+//! pipeline into a [`Sink`], structured rejects, the run report, the shrink guard, and the feed
+//! files (written and read back).
 //!
-//! A run reads each entity's source on a reader thread in chunks; a rayon pool decodes and maps
-//! the chunks of a batch in parallel; the calling thread writes the results in input order.
-//! Memory is bounded by the chunks in flight, the lookup tables, and (for grouped blocks) the
-//! open group, not by the input size.
+//! Every caller runs records through the same code: `run` writes feed files ([`run`]), `test`
+//! keeps them in memory ([`run_into`] with [`Memory`]), `explain` walks one block's units
+//! ([`units`]) with the same tables and grouping.
 
 pub mod feed;
+mod group;
 pub mod guard;
+pub mod input;
 pub mod output;
+mod pipeline;
+pub mod reject;
 pub mod report;
 mod run;
+pub mod sink;
 pub mod source;
-
-pub use output::OutputFormat;
-pub use report::RunReport;
-pub use run::{Input, RunError, RunOptions, run};
+mod tables;
+pub mod units;
 pub mod xml;
+
+pub use group::Unit;
+pub use input::{Format, Input, Origin};
+pub use output::{FeedFiles, OutputFormat};
+pub use reject::{Loc, Reject};
+pub use report::RunReport;
+pub use run::{
+    Abort, FeedOutput, InputProblem, Mapped, Resolved, RunError, RunOptions, resolve, run, run_into,
+};
+pub use sink::{Memory, Sink, Written};
+pub use tables::{Loaded, load as load_tables};

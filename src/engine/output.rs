@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
+use super::reject::Reject;
+use super::sink::{Sink, Written};
 use crate::clerk::Entity;
+use crate::diagnostic::SourceFile;
 
 /// `--format`
 #[derive(
@@ -46,14 +49,16 @@ impl std::fmt::Display for OutputError {
     }
 }
 
+impl std::error::Error for OutputError {}
+
 /// A file being written to a temp path, renamed into place by [`AtomicFile::commit`].
 pub struct AtomicFile {
     path: PathBuf,
     out: BufWriter<NamedTempFile>,
-    bytes: u64,
 }
 
 impl AtomicFile {
+    /// Starts writing `path` (a temporary file beside it until [`AtomicFile::commit`]).
     pub fn create(path: &Path) -> Result<AtomicFile, OutputError> {
         let dir = path
             .parent()
@@ -71,22 +76,18 @@ impl AtomicFile {
         Ok(AtomicFile {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(1 << 20, tmp),
-            bytes: 0,
         })
     }
 
+    /// Appends bytes.
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        self.bytes += bytes.len() as u64;
         self.out.write_all(bytes).map_err(|error| OutputError {
             path: self.path.clone(),
             error,
         })
     }
 
-    pub fn bytes(&self) -> u64 {
-        self.bytes
-    }
-
+    /// The final path.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -111,23 +112,28 @@ impl AtomicFile {
     }
 }
 
-/// Where one entity's records go.
-pub struct EntitySink {
-    first: bool,
-    format: OutputFormat,
-}
-
-/// All the feed files of a run.
-pub struct Outputs {
+/// The feed files of a run, and its `rejects.ndjson`: a [`Sink`] whose files appear only on
+/// [`FeedFiles::commit`] (dropped, it leaves the directory as it was).
+pub struct FeedFiles {
     format: OutputFormat,
     dir: PathBuf,
     files: Vec<(Entity, AtomicFile)>,
     feed: Option<AtomicFile>,
     feed_sections: usize,
+    /// No record written yet in the current entity.
+    first: bool,
+    rejects: AtomicFile,
+    mapping: SourceFile,
 }
 
-impl Outputs {
-    pub fn new(dir: &Path, format: OutputFormat) -> Result<Outputs, OutputError> {
+impl FeedFiles {
+    /// Starts the files of a run in `dir` (created if needed). `mapping` names the places of
+    /// failed statements in `rejects.ndjson`.
+    pub fn create(
+        dir: &Path,
+        format: OutputFormat,
+        mapping: &SourceFile,
+    ) -> Result<FeedFiles, OutputError> {
         std::fs::create_dir_all(dir).map_err(|error| OutputError {
             path: dir.to_path_buf(),
             error,
@@ -140,12 +146,15 @@ impl Outputs {
             }
             _ => None,
         };
-        Ok(Outputs {
+        Ok(FeedFiles {
             format,
             dir: dir.to_path_buf(),
             files: Vec::new(),
             feed,
             feed_sections: 0,
+            first: true,
+            rejects: AtomicFile::create(&dir.join("rejects.ndjson"))?,
+            mapping: mapping.clone(),
         })
     }
 
@@ -159,7 +168,8 @@ impl Outputs {
     }
 
     /// Starts an entity's records.
-    pub fn begin(&mut self, entity: Entity) -> Result<EntitySink, OutputError> {
+    fn start(&mut self, entity: Entity) -> Result<(), OutputError> {
+        self.first = true;
         match self.format {
             OutputFormat::Feed => {
                 let sep = if self.feed_sections > 0 { "," } else { "" };
@@ -177,10 +187,7 @@ impl Outputs {
                 self.files.push((entity, f));
             }
         }
-        Ok(EntitySink {
-            first: true,
-            format: self.format,
-        })
+        Ok(())
     }
 
     fn feed_mut(&mut self) -> Result<&mut AtomicFile, OutputError> {
@@ -203,25 +210,26 @@ impl Outputs {
     }
 
     /// Writes one serialized record.
-    pub fn record(&mut self, sink: &mut EntitySink, json: &[u8]) -> Result<(), OutputError> {
-        let sep: &[u8] = match (sink.format, sink.first) {
+    fn write_record(&mut self, json: &[u8]) -> Result<(), OutputError> {
+        let format = self.format;
+        let sep: &[u8] = match (format, self.first) {
             (OutputFormat::Ndjson, _) => b"",
             (_, true) => b"\n",
             (_, false) => b",\n",
         };
-        sink.first = false;
+        self.first = false;
         let f = self.current()?;
         f.write(sep)?;
         f.write(json)?;
-        if sink.format == OutputFormat::Ndjson {
+        if format == OutputFormat::Ndjson {
             f.write(b"\n")?;
         }
         Ok(())
     }
 
     /// Closes an entity's records.
-    pub fn end(&mut self, sink: EntitySink) -> Result<(), OutputError> {
-        let tail: &[u8] = match (sink.format, sink.first) {
+    fn finish(&mut self) -> Result<(), OutputError> {
+        let tail: &[u8] = match (self.format, self.first) {
             (OutputFormat::Ndjson, _) => b"",
             (OutputFormat::Json, true) => b"]\n",
             (OutputFormat::Json, false) => b"\n]\n",
@@ -231,7 +239,13 @@ impl Outputs {
         self.current()?.write(tail)
     }
 
-    /// Renames every file into place; returns their paths.
+    /// Keeps only `rejects.ndjson` (a run that wrote no feed still says what it rejected);
+    /// returns its path.
+    pub fn commit_rejects(self) -> Result<PathBuf, OutputError> {
+        self.rejects.commit()
+    }
+
+    /// Renames every feed file, then `rejects.ndjson`, into place; returns their paths.
     pub fn commit(mut self, created_unix: i64) -> Result<Vec<PathBuf>, OutputError> {
         let mut done = Vec::new();
         if let Some(mut feed) = self.feed.take() {
@@ -245,7 +259,30 @@ impl Outputs {
         for (_, f) in self.files {
             done.push(f.commit()?);
         }
+        done.push(self.rejects.commit()?);
         Ok(done)
+    }
+}
+
+impl Sink for FeedFiles {
+    fn begin(&mut self, entity: Entity) -> Result<(), OutputError> {
+        self.start(entity)
+    }
+    fn record(&mut self, _entity: Entity, record: Written<'_>) -> Result<(), OutputError> {
+        self.write_record(record.json)
+    }
+    fn reject(&mut self, reject: Reject) -> Result<(), OutputError> {
+        let mut json = reject
+            .to_json_line(&self.mapping)
+            .map_err(|e| OutputError {
+                path: self.rejects.path().to_path_buf(),
+                error: std::io::Error::other(e),
+            })?;
+        json.push(b'\n');
+        self.rejects.write(&json)
+    }
+    fn end(&mut self, _entity: Entity) -> Result<(), OutputError> {
+        self.finish()
     }
 }
 
@@ -257,28 +294,45 @@ mod tests {
         std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
+    fn ok<T>(r: Result<T, OutputError>) -> T {
+        r.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn files(dir: &Path, format: OutputFormat) -> FeedFiles {
+        ok(FeedFiles::create(
+            dir,
+            format,
+            &SourceFile::new("m.cmap", ""),
+        ))
+    }
+
+    fn write(out: &mut FeedFiles, entity: Entity, json: &[u8]) {
+        let id = serde_json::Value::Null;
+        ok(out.record(
+            entity,
+            Written {
+                id: &id,
+                json,
+                value: None,
+            },
+        ));
+    }
+
     #[test]
     fn json_arrays_are_valid_and_appear_only_on_commit() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let mut out =
-            Outputs::new(dir.path(), OutputFormat::Json).unwrap_or_else(|e| panic!("{e}"));
-        let mut s = out
-            .begin(Entity::Products)
-            .unwrap_or_else(|e| panic!("{e}"));
-        out.record(&mut s, br#"{"id":1}"#)
-            .unwrap_or_else(|e| panic!("{e}"));
-        out.record(&mut s, br#"{"id":2}"#)
-            .unwrap_or_else(|e| panic!("{e}"));
-        out.end(s).unwrap_or_else(|e| panic!("{e}"));
-        let s = out
-            .begin(Entity::Categories)
-            .unwrap_or_else(|e| panic!("{e}"));
-        out.end(s).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = files(dir.path(), OutputFormat::Json);
+        ok(out.begin(Entity::Products));
+        write(&mut out, Entity::Products, br#"{"id":1}"#);
+        write(&mut out, Entity::Products, br#"{"id":2}"#);
+        ok(out.end(Entity::Products));
+        ok(out.begin(Entity::Categories));
+        ok(out.end(Entity::Categories));
         assert!(
             !dir.path().join("products.json").exists(),
             "nothing before commit"
         );
-        out.commit(0).unwrap_or_else(|e| panic!("{e}"));
+        ok(out.commit(0));
         let v: serde_json::Value =
             serde_json::from_str(&read(&dir.path().join("products.json"))).unwrap_or_default();
         assert_eq!(v, serde_json::json!([{"id": 1}, {"id": 2}]));
@@ -286,19 +340,19 @@ mod tests {
         let leftovers = std::fs::read_dir(dir.path())
             .map(|d| d.count())
             .unwrap_or(0);
-        assert_eq!(leftovers, 2, "no temp files left");
+        assert_eq!(
+            leftovers, 3,
+            "no temp files left: two feeds and rejects.ndjson"
+        );
     }
 
     #[test]
     fn dropped_outputs_leave_old_files_alone() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.path().join("products.json"), "OLD").unwrap_or_else(|e| panic!("{e}"));
-        let mut out =
-            Outputs::new(dir.path(), OutputFormat::Json).unwrap_or_else(|e| panic!("{e}"));
-        let mut s = out
-            .begin(Entity::Products)
-            .unwrap_or_else(|e| panic!("{e}"));
-        out.record(&mut s, b"{}").unwrap_or_else(|e| panic!("{e}"));
+        let mut out = files(dir.path(), OutputFormat::Json);
+        ok(out.begin(Entity::Products));
+        write(&mut out, Entity::Products, b"{}");
         drop(out);
         assert_eq!(read(&dir.path().join("products.json")), "OLD");
         assert_eq!(
@@ -312,15 +366,13 @@ mod tests {
     #[test]
     fn legacy_feed_has_sections_and_config() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let mut out =
-            Outputs::new(dir.path(), OutputFormat::Feed).unwrap_or_else(|e| panic!("{e}"));
+        let mut out = files(dir.path(), OutputFormat::Feed);
         for e in [Entity::Products, Entity::Categories] {
-            let mut s = out.begin(e).unwrap_or_else(|e| panic!("{e}"));
-            out.record(&mut s, br#"{"id":"x"}"#)
-                .unwrap_or_else(|e| panic!("{e}"));
-            out.end(s).unwrap_or_else(|e| panic!("{e}"));
+            ok(out.begin(e));
+            write(&mut out, e, br#"{"id":"x"}"#);
+            ok(out.end(e));
         }
-        out.commit(1700000000).unwrap_or_else(|e| panic!("{e}"));
+        ok(out.commit(1700000000));
         let v: serde_json::Value =
             serde_json::from_str(&read(&dir.path().join("feed.json"))).unwrap_or_default();
         assert_eq!(v["products"][0]["id"], "x");

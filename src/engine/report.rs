@@ -3,7 +3,11 @@
 
 use std::fmt;
 
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::clerk::Entity;
 
@@ -46,6 +50,112 @@ pub struct EntityReport {
     pub output: String,
     pub elapsed_ms: u64,
     pub records_per_sec: f64,
+    /// What the written records hold, when the run profiles them (`RunOptions::profile`).
+    #[serde(skip)]
+    pub profile: Option<Profile>,
+}
+
+/// The written records of an entity, profiled: how many have each attribute, with which value
+/// kinds; and the rejected ones, grouped by cause.
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    /// Records profiled.
+    pub records: u64,
+    /// Per attribute, in first-seen order: records that have it, and its value kinds.
+    pub attributes: IndexMap<String, (u64, BTreeMap<&'static str, u64>)>,
+    /// Reject reasons grouped by cause, in the order first seen.
+    pub rejects: IndexMap<String, RejectGroup>,
+}
+
+/// Rejects of one cause: how many, a few example ids, one full message.
+#[derive(Debug, Clone)]
+pub struct RejectGroup {
+    /// The entity.
+    pub entity: String,
+    /// The first full message of the group.
+    pub reason: String,
+    /// Records rejected for it.
+    pub count: u64,
+    /// Up to five ids (or input places) of such records.
+    pub examples: Vec<String>,
+}
+
+impl Profile {
+    /// Counts a written record.
+    pub fn add(&mut self, record: &Map<String, Value>) {
+        self.records += 1;
+        for (k, v) in record {
+            let e = self.attributes.entry(k.clone()).or_default();
+            e.0 += 1;
+            *e.1.entry(crate::value::kind(v)).or_default() += 1;
+        }
+    }
+
+    /// Counts a rejected record under each of its reasons (`reasons` rendered as in
+    /// `rejects.ndjson`).
+    pub fn add_reject(&mut self, entity: Entity, example: String, reasons: &[String]) {
+        for r in reasons {
+            let g = self
+                .rejects
+                .entry(reason_key(r))
+                .or_insert_with(|| RejectGroup {
+                    entity: entity.name().to_string(),
+                    reason: r.clone(),
+                    count: 0,
+                    examples: Vec::new(),
+                });
+            g.count += 1;
+            if g.examples.len() < 5 && !g.examples.contains(&example) {
+                g.examples.push(example.clone());
+            }
+        }
+    }
+}
+
+/// A reason with its specifics (quoted values, line numbers, mapping locations) blurred, so
+/// that records rejected for the same cause group together.
+pub fn reason_key(r: &str) -> String {
+    let mut s = String::new();
+    let mut rest = r;
+    // Drop the mapping location.
+    if let Some(i) = rest.rfind(" (at ")
+        && rest.ends_with(')')
+    {
+        rest = &rest[..i];
+    }
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            s.push_str("\"…\"");
+            let mut escaped = false;
+            for d in chars.by_ref() {
+                if escaped {
+                    escaped = false;
+                } else if d == '\\' {
+                    escaped = true;
+                } else if d == '"' {
+                    break;
+                }
+            }
+        } else {
+            s.push(c);
+        }
+    }
+    let words: Vec<&str> = s.split(' ').collect();
+    let mut out = Vec::with_capacity(words.len());
+    for (i, w) in words.iter().enumerate() {
+        let after_place = i > 0 && matches!(words[i - 1], "line" | "record");
+        if after_place
+            && w.trim_end_matches([',', ')', ':'])
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        {
+            out.push("N".to_string());
+        } else {
+            out.push((*w).to_string());
+        }
+    }
+    out.join(" ")
 }
 
 impl EntityReport {
@@ -102,6 +212,19 @@ pub struct TableReport {
 }
 
 impl RunReport {
+    /// The reject groups of every profiled entity, most frequent first.
+    pub fn reject_groups(&self) -> Vec<RejectGroup> {
+        let mut out: Vec<RejectGroup> = self
+            .entities
+            .iter()
+            .filter_map(|e| e.profile.as_ref())
+            .flat_map(|p| p.rejects.values().cloned())
+            .collect();
+        out.sort_by_key(|g| std::cmp::Reverse(g.count));
+        out
+    }
+
+    /// Records rejected in all entities.
     pub fn total_rejected(&self) -> u64 {
         self.entities.iter().map(|e| e.rejected).sum()
     }
@@ -188,5 +311,24 @@ impl fmt::Display for RunReport {
             writeln!(f, "warning: {w}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_group_without_their_values() {
+        assert_eq!(
+            reason_key(
+                "`price`: decimal: cannot read \"su richiesta\" as a number (at m.cmap:3:4)"
+            ),
+            "`price`: decimal: cannot read \"…\" as a number"
+        );
+        assert_eq!(
+            reason_key("duplicate id \"A\": the record at line 12 has the same id"),
+            "duplicate id \"…\": the record at line N has the same id"
+        );
     }
 }

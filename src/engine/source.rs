@@ -3,91 +3,33 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::input::{Format, Origin};
+
 use serde_json::{Map, Value};
-
-/// How a source file is read.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// A JSON array of objects (read whole).
-    Json,
-    /// One JSON object per line (streamed).
-    Ndjson,
-    /// CSV with a header row (streamed). `None` detects the delimiter from the header among
-    /// `;`, `,` and TAB.
-    Csv { delimiter: Option<u8> },
-    /// XML (streamed): each element named `item` (at any depth) is a record.
-    Xml { item: String },
-}
-
-impl Format {
-    /// The format a file name implies.
-    pub fn from_path(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        Some(match ext.as_str() {
-            "json" => Format::Json,
-            "ndjson" | "jsonl" => Format::Ndjson,
-            "csv" | "txt" => Format::Csv { delimiter: None },
-            "xml" | "rss" => Format::Xml {
-                item: "item".into(),
-            },
-            "tsv" | "tab" => Format::Csv {
-                delimiter: Some(b'\t'),
-            },
-            _ => return None,
-        })
-    }
-
-    /// Parses `json`, `ndjson`, `csv`, `tsv`, `csv;`, `csv,`, `xml`, `xml:ITEM`.
-    pub fn parse(s: &str) -> Option<Format> {
-        Some(match s.to_ascii_lowercase().as_str() {
-            "json" => Format::Json,
-            "ndjson" | "jsonl" => Format::Ndjson,
-            "xml" => Format::Xml {
-                item: "item".into(),
-            },
-            x if x.starts_with("xml:") && x.len() > 4 => Format::Xml {
-                item: s[4..].to_string(),
-            },
-            "csv" => Format::Csv { delimiter: None },
-            "tsv" => Format::Csv {
-                delimiter: Some(b'\t'),
-            },
-            "csv;" => Format::Csv {
-                delimiter: Some(b';'),
-            },
-            "csv," => Format::Csv {
-                delimiter: Some(b','),
-            },
-            _ => return None,
-        })
-    }
-
-    /// Whether a record's location is a line number (else a record number).
-    pub fn has_lines(&self) -> bool {
-        !matches!(self, Format::Json | Format::Xml { .. })
-    }
-}
 
 /// A fatal problem with an input file as a whole.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceError {
-    pub path: PathBuf,
+    /// The input, as messages name it.
+    pub file: String,
+    /// The line (or record) where reading stopped, when known.
     pub line: Option<u64>,
+    /// What went wrong, and how to fix it.
     pub message: String,
 }
 
 impl std::fmt::Display for SourceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {
-            Some(l) => write!(f, "{}:{l}: {}", self.path.display(), self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
+            Some(l) => write!(f, "{}:{l}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
         }
     }
 }
+
+impl std::error::Error for SourceError {}
 
 /// A decoded record: its line (or record number), and the object or why it could not be read.
 pub type Decoded = (u64, Result<Value, String>);
@@ -191,7 +133,7 @@ fn decode_csv_row(headers: &[String], rec: &csv::ByteRecord) -> Result<Value, St
 
 /// Reads a source file in chunks. Fatal errors (unreadable file, bad header) end the stream.
 pub struct SourceReader {
-    path: PathBuf,
+    file: String,
     inner: Inner,
     chunk_size: usize,
 }
@@ -218,29 +160,39 @@ enum Inner {
     },
 }
 
-fn open(path: &Path) -> Result<File, SourceError> {
-    File::open(path).map_err(|e| SourceError {
-        path: path.to_path_buf(),
-        line: None,
-        message: format!("cannot open: {e}"),
-    })
+/// The bytes of an input, and their length when it is known up front.
+fn open(origin: &Origin) -> Result<(Box<dyn Read + Send>, u64), SourceError> {
+    match origin {
+        Origin::File(path) => {
+            let file = File::open(path).map_err(|e| SourceError {
+                file: origin.display(),
+                line: None,
+                message: format!("cannot open: {e}"),
+            })?;
+            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+            Ok((Box::new(file), len))
+        }
+        Origin::Memory { bytes, .. } => Ok((
+            Box::new(std::io::Cursor::new(bytes.clone())),
+            bytes.len() as u64,
+        )),
+    }
 }
 
 impl SourceReader {
     /// Opens a file. Checks now what can be checked without reading records: that it exists,
     /// is not empty, and (CSV) has a valid header; (JSON) parses as an array.
     pub fn open(
-        path: &Path,
+        origin: &Origin,
         format: Format,
         chunk_size: usize,
     ) -> Result<SourceReader, SourceError> {
         let err = |line: Option<u64>, message: String| SourceError {
-            path: path.to_path_buf(),
+            file: origin.display(),
             line,
             message,
         };
-        let file = open(path)?;
-        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let (file, len) = open(origin)?;
         if len == 0 {
             return Err(err(None, "the file is empty: refusing to map nothing (Clerk would delete every record a feed omits)".into()));
         }
@@ -256,8 +208,7 @@ impl SourceReader {
                 }
             }
             Format::Xml { item } => {
-                drop(file);
-                let items = super::xml::XmlItems::open(path, &item).map_err(|m| err(None, m))?;
+                let items = super::xml::XmlItems::new(file, &item);
                 Inner::Xml { items, next: 1 }
             }
             Format::Json => {
@@ -324,14 +275,15 @@ impl SourceReader {
             }
         };
         Ok(SourceReader {
-            path: path.to_path_buf(),
+            file: origin.display(),
             inner,
             chunk_size: chunk_size.max(1),
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The input, as messages name it.
+    pub fn file(&self) -> &str {
+        &self.file
     }
 
     /// The next chunk, `None` at the end.
@@ -366,7 +318,7 @@ impl SourceReader {
                         Err(e) => {
                             *done = true;
                             return Some(Err(SourceError {
-                                path: self.path.clone(),
+                                file: self.file.clone(),
                                 line: Some(*line + 1),
                                 message: format!("read error: {e}"),
                             }));
@@ -408,7 +360,7 @@ impl SourceReader {
                             if matches!(e.kind(), csv::ErrorKind::Io(_)) {
                                 *done = true;
                                 return Some(Err(SourceError {
-                                    path: self.path.clone(),
+                                    file: self.file.clone(),
                                     line: Some(line),
                                     message: format!("read error: {e}"),
                                 }));
@@ -437,7 +389,7 @@ impl SourceReader {
                         }
                         Some(Err(message)) => {
                             return Some(Err(SourceError {
-                                path: self.path.clone(),
+                                file: self.file.clone(),
                                 line: None,
                                 message: format!("record {}: {message}", *next),
                             }));
@@ -497,9 +449,9 @@ fn detect_delimiter(head: &[u8]) -> u8 {
         .map_or(b',', |c| c.0)
 }
 
-/// Reads a whole source (for lookup tables).
-pub fn read_all(path: &Path, format: Format) -> Result<Vec<Decoded>, SourceError> {
-    let mut reader = SourceReader::open(path, format, 4096)?;
+/// Reads a whole source.
+pub fn read_all(origin: &Origin, format: Format) -> Result<Vec<Decoded>, SourceError> {
+    let mut reader = SourceReader::open(origin, format, 4096)?;
     let mut out = Vec::new();
     while let Some(chunk) = reader.next_chunk() {
         out.extend(chunk?.decode());
@@ -511,6 +463,7 @@ pub fn read_all(path: &Path, format: Format) -> Result<Vec<Decoded>, SourceError
 mod tests {
     use super::*;
     use std::io::Write;
+    use std::path::{Path, PathBuf};
 
     pub fn file(name: &str, content: &[u8]) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
@@ -527,7 +480,8 @@ mod tests {
             "a.csv",
             "\u{feff}codice;html;n\r\nA;\"<p>x\r\ny</p>\";1\r\nB;;2\r\nC;3\r\n".as_bytes(),
         );
-        let rows = read_all(&p, Format::Csv { delimiter: None }).unwrap_or_else(|e| panic!("{e}"));
+        let rows = read_all(&Origin::File(p.clone()), Format::Csv { delimiter: None })
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(rows.len(), 3);
         assert_eq!(
             rows[0]
@@ -567,7 +521,8 @@ mod tests {
     #[test]
     fn ndjson_reports_bad_lines_with_numbers() {
         let (_d, p) = file("a.ndjson", b"{\"a\":1}\n\n{bad\n[1]\n\xff\xfe\n");
-        let rows = read_all(&p, Format::Ndjson).unwrap_or_else(|e| panic!("{e}"));
+        let rows =
+            read_all(&Origin::File(p.clone()), Format::Ndjson).unwrap_or_else(|e| panic!("{e}"));
         let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
         assert_eq!(lines, vec![1, 3, 4, 5]);
         assert!(
@@ -589,11 +544,12 @@ mod tests {
     fn empty_and_missing_files_are_errors() {
         let (_d, p) = file("e.ndjson", b"");
         assert!(
-            SourceReader::open(&p, Format::Ndjson, 10).is_err_and(|e| e.message.contains("empty"))
+            SourceReader::open(&Origin::File(p.clone()), Format::Ndjson, 10)
+                .is_err_and(|e| e.message.contains("empty"))
         );
         assert!(
             SourceReader::open(
-                Path::new("/nonexistent/x.csv"),
+                &Origin::File(Path::new("/nonexistent/x.csv").to_path_buf()),
                 Format::Csv { delimiter: None },
                 10
             )

@@ -3,16 +3,15 @@
 //! prefix is dropped: `<g:price>` is `.price`), repeated children become lists, attributes are
 //! `@name`, the text of an element with children is `#text`. Empty elements are left out.
 
-use std::fs::File;
-use std::io::BufReader;
-use std::path::Path;
+use std::io::{BufReader, Read};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::{Map, Value};
 
+/// The items of an XML document, read one at a time.
 pub struct XmlItems {
-    reader: Reader<BufReader<File>>,
+    reader: Reader<BufReader<Box<dyn Read + Send>>>,
     item: String,
     buf: Vec<u8>,
     done: bool,
@@ -50,15 +49,15 @@ fn attributes(start: &BytesStart, map: &mut Map<String, Value>) -> Result<(), St
 }
 
 impl XmlItems {
-    pub fn open(path: &Path, item: &str) -> Result<XmlItems, String> {
-        let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-        let reader = Reader::from_reader(BufReader::with_capacity(1 << 20, file));
-        Ok(XmlItems {
+    /// Reads the elements named `item` (local name) of a document.
+    pub fn new(input: Box<dyn Read + Send>, item: &str) -> XmlItems {
+        let reader = Reader::from_reader(BufReader::with_capacity(1 << 20, input));
+        XmlItems {
             reader,
             item: local(item),
             buf: Vec::new(),
             done: false,
-        })
+        }
     }
 
     fn position(&self) -> String {
@@ -180,10 +179,10 @@ mod tests {
     use serde_json::json;
 
     fn items(xml: &str, item: &str) -> Vec<Result<Value, String>> {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let p = dir.path().join("f.xml");
-        std::fs::write(&p, xml).unwrap_or_else(|e| panic!("{e}"));
-        let mut r = XmlItems::open(&p, item).unwrap_or_else(|e| panic!("{e}"));
+        let mut r = XmlItems::new(
+            Box::new(std::io::Cursor::new(xml.as_bytes().to_vec())),
+            item,
+        );
         std::iter::from_fn(|| r.next_item()).collect()
     }
 

@@ -7,7 +7,7 @@
 
 mod record;
 
-pub use record::{Outcome, Reason, map_record};
+pub use record::{NoTrace, Outcome, Reason, Trace, map_record, map_record_traced};
 
 use std::cmp::Ordering;
 

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::engine::source::Format;
+use crate::engine::Format;
 
 /// The file of a folder case.
 pub const FOLDER_CASE_FILE: &str = "case.yaml";

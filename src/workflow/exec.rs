@@ -4,10 +4,9 @@
 //! The value is an object: one array per entity that ran (the Clerk records, in output order),
 //! then, when there are any, `rejected` (entity, id, line, reasons), `filtered` (per entity,
 //! each `where` condition and how many records it filtered), `warnings` and `aborted` (the
-//! message of a run that refused to write a feed). Mapping locations (`at file:line:col`) are
-//! left out of reasons so that reformatting a mapping does not change its snapshots.
-
-use std::path::Path;
+//! message of a run that refused to write a feed). Mapping locations are left out of reasons so
+//! that reformatting a mapping does not change its snapshots. The case runs through the real
+//! engine into a [`Memory`] sink: nothing is written to disk or read back.
 
 use serde_json::{Map, Value, json};
 
@@ -15,8 +14,8 @@ use super::case::{Case, InputData};
 use crate::check;
 use crate::check::CompileOptions;
 use crate::diagnostic::{SourceFile, render_all};
-use crate::engine::source::Format;
-use crate::engine::{self, Input, OutputFormat, RunError, RunOptions, RunReport};
+use crate::engine::reject::Located;
+use crate::engine::{self, Format, Input, Loc, Memory, Reject, RunOptions, RunReport};
 
 /// Loads a case's mapping (or the built-in one).
 pub fn mapping_source(case: &Case) -> Result<SourceFile, String> {
@@ -37,16 +36,41 @@ pub fn mapping_source(case: &Case) -> Result<SourceFile, String> {
     }
 }
 
-fn ext_of(f: &Format) -> &'static str {
-    match f {
-        Format::Json => "json",
-        Format::Ndjson => "ndjson",
-        Format::Csv {
-            delimiter: Some(b'\t'),
-        } => "tsv",
-        Format::Csv { .. } => "csv",
-        Format::Xml { .. } => "xml",
+/// The engine inputs of a case: files as they are, inline records and text in memory (named
+/// `NAME.ndjson`, `NAME.csv`... in messages).
+fn inputs(case: &Case) -> Result<Vec<Input>, String> {
+    let mut inputs = Vec::new();
+    for (name, data) in &case.inputs {
+        let input = match data {
+            InputData::File { path, format } => {
+                if !path.is_file() {
+                    return Err(format!(
+                        "{}: input `{name}`: {} does not exist (paths are relative to the case file)",
+                        case.file.display(),
+                        path.display()
+                    ));
+                }
+                Input::file(name.clone(), path.clone()).with_format(format.clone())
+            }
+            InputData::Records(records) => {
+                let mut text = String::new();
+                for r in records {
+                    text.push_str(&r.to_string());
+                    text.push('\n');
+                }
+                Input::memory(name.clone(), format!("{name}.ndjson"), text.into_bytes())
+                    .with_format(Some(Format::Ndjson))
+            }
+            InputData::Text { text, format } => Input::memory(
+                name.clone(),
+                format!("{name}.{}", format.extension()),
+                text.clone().into_bytes(),
+            )
+            .with_format(Some(format.clone())),
+        };
+        inputs.push(input);
     }
+    Ok(inputs)
 }
 
 /// Runs a case. `Err` is a problem of the case itself (mapping does not check, an input is
@@ -64,102 +88,30 @@ pub fn execute(case: &Case) -> Result<Value, String> {
             render_all(&d, &src, false)
         )
     })?;
-    let tmp = tempfile::tempdir().map_err(|e| format!("cannot create a temporary folder: {e}"))?;
-    let in_dir = tmp.path().join("in");
-    let out_dir = tmp.path().join("out");
-    std::fs::create_dir_all(&in_dir)
-        .map_err(|e| format!("cannot create {}: {e}", in_dir.display()))?;
-    let mut inputs = Vec::new();
-    for (name, data) in &case.inputs {
-        let input = match data {
-            InputData::File { path, format } => {
-                if !path.is_file() {
-                    return Err(format!(
-                        "{}: input `{name}`: {} does not exist (paths are relative to the case file)",
-                        case.file.display(),
-                        path.display()
-                    ));
-                }
-                Input {
-                    name: name.clone(),
-                    path: path.clone(),
-                    format: format.clone(),
-                }
-            }
-            InputData::Records(records) => {
-                let mut text = String::new();
-                for r in records {
-                    text.push_str(&r.to_string());
-                    text.push('\n');
-                }
-                let path = in_dir.join(format!("{name}.ndjson"));
-                std::fs::write(&path, text)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                Input {
-                    name: name.clone(),
-                    path,
-                    format: Some(Format::Ndjson),
-                }
-            }
-            InputData::Text { text, format } => {
-                let path = in_dir.join(format!("{name}.{}", ext_of(format)));
-                std::fs::write(&path, text)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                Input {
-                    name: name.clone(),
-                    path,
-                    format: Some(format.clone()),
-                }
-            }
-        };
-        inputs.push(input);
-    }
     let run_opts = RunOptions {
-        inputs,
-        out_dir: out_dir.clone(),
-        format: OutputFormat::Json,
+        inputs: inputs(case)?,
         jobs: 1,
-        // A case pins the output down, empty feeds included: no previous feed to guard.
-        allow_shrink: true,
         ..RunOptions::default()
     };
-    let in_prefix = format!("{}/", in_dir.display());
-    let clean = |s: &str| strip_locations(&s.replace(&in_prefix, ""), &src.name);
-    let (report, aborted) = match engine::run(&checked.program, &src, &run_opts) {
-        Ok(r) => (r, None),
-        Err(e) => {
-            let msg = e.to_string();
-            match e {
-                // All of a feed's records rejected: the snapshot shows it, with the rejects.
-                RunError::AllRejected { report, .. } | RunError::TooManyRejects { report, .. } => {
-                    (*report, Some(msg))
-                }
-                _ => {
-                    return Err(format!(
-                        "{}: the run stopped: {}",
-                        case.file.display(),
-                        clean(&msg)
-                    ));
-                }
-            }
-        }
-    };
+    // A case pins the output down, empty feeds included: there is no previous feed to guard.
+    let mut memory = Memory::default();
+    let mapped = engine::run_into(&checked.program, &src, &run_opts, &mut memory)
+        .map_err(|e| format!("{}: the run stopped: {e}", case.file.display()))?;
+    let report = &mapped.report;
     let mut out = Map::new();
     for e in &report.entities {
-        let path = out_dir.join(&e.output);
-        let records = match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str::<Value>(&text)
-                .map_err(|err| format!("cannot read back {}: {err}", path.display()))?,
-            // An aborted run writes no feed.
-            Err(_) => Value::Array(Vec::new()),
+        // An aborted run writes no feed.
+        let records = match (&mapped.aborted, memory.records(e.entity)) {
+            (None, Some(records)) => records.to_vec(),
+            _ => Vec::new(),
         };
-        out.insert(e.entity.name().to_string(), records);
+        out.insert(e.entity.name().to_string(), Value::Array(records));
     }
-    let rejected = read_rejects(&out_dir.join("rejects.ndjson"), &clean)?;
+    let rejected: Vec<Value> = memory.rejects.iter().map(reject_value).collect();
     if !rejected.is_empty() {
         out.insert("rejected".into(), Value::Array(rejected));
     }
-    let filtered = filtered(&report);
+    let filtered = filtered(report);
     if !filtered.is_empty() {
         out.insert("filtered".into(), Value::Object(filtered));
     }
@@ -168,17 +120,38 @@ pub fn execute(case: &Case) -> Result<Value, String> {
         .iter()
         .map(|d| Value::String(format!("[{}] {}", d.code, d.message)))
         .collect();
-    warnings.extend(report.warnings.iter().map(|w| Value::String(clean(w))));
+    warnings.extend(report.warnings.iter().cloned().map(Value::String));
     if !warnings.is_empty() {
         out.insert("warnings".into(), Value::Array(warnings));
     }
-    if let Some(msg) = aborted {
-        out.insert("aborted".into(), Value::String(clean(&msg)));
+    if let Some(abort) = mapped.aborted {
+        out.insert("aborted".into(), Value::String(abort.to_string()));
     }
     if !case.entities.is_empty() {
         keep_entities(&mut out, &case.entities);
     }
     Ok(Value::Object(out))
+}
+
+/// A rejected record as a snapshot shows it: where, which, why (without mapping locations, so
+/// that reformatting a mapping does not change its snapshots).
+fn reject_value(r: &Reject) -> Value {
+    let mut m = Map::new();
+    m.insert("entity".into(), Value::from(r.entity.name()));
+    if let Some(id) = &r.id {
+        m.insert("id".into(), id.clone());
+    }
+    match r.loc {
+        Loc::Line(n) => m.insert("line".into(), Value::from(n)),
+        Loc::Record(n) => m.insert("record".into(), Value::from(n)),
+    };
+    let reasons = r
+        .reason_texts(Located::Without)
+        .into_iter()
+        .map(Value::String)
+        .collect();
+    m.insert("reasons".into(), Value::Array(reasons));
+    Value::Object(m)
 }
 
 /// Leaves only the given entities in an output (their records, rejects and filter counts).
@@ -199,36 +172,6 @@ fn keep_entities(out: &mut Map<String, Value>, keep: &[String]) {
     }
 }
 
-fn read_rejects(path: &Path, clean: &dyn Fn(&str) -> String) -> Result<Vec<Value>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(_) => return Ok(Vec::new()),
-    };
-    let mut out = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let v: Value = serde_json::from_str(line)
-            .map_err(|e| format!("cannot read back {}: {e}", path.display()))?;
-        let mut m = Map::new();
-        for key in ["entity", "id", "line", "record"] {
-            if let Some(x) = v.get(key) {
-                m.insert(key.into(), x.clone());
-            }
-        }
-        let reasons: Vec<Value> = v
-            .get("reasons")
-            .and_then(Value::as_array)
-            .map(|rs| {
-                rs.iter()
-                    .map(|r| Value::String(clean(r.as_str().unwrap_or_default())))
-                    .collect()
-            })
-            .unwrap_or_default();
-        m.insert("reasons".into(), Value::Array(reasons));
-        out.push(Value::Object(m));
-    }
-    Ok(out)
-}
-
 fn filtered(report: &RunReport) -> Map<String, Value> {
     let mut m = Map::new();
     for e in report.entities.iter().filter(|e| e.filtered > 0) {
@@ -240,47 +183,4 @@ fn filtered(report: &RunReport) -> Map<String, Value> {
         m.insert(e.entity.name().to_string(), Value::Array(by));
     }
     m
-}
-
-/// Removes ` (at MAPPING:LINE:COL)` from a reason.
-pub fn strip_locations(s: &str, mapping: &str) -> String {
-    let needle = format!(" (at {mapping}:");
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find(&needle) {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + needle.len()..];
-        match after.find(')') {
-            Some(j) if after[..j].chars().all(|c| c.is_ascii_digit() || c == ':') => {
-                rest = &after[j + 1..];
-            }
-            _ => {
-                out.push_str(&needle);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn locations_are_stripped() {
-        assert_eq!(
-            strip_locations("`price`: bad (at m.cmap:3:9)", "m.cmap"),
-            "`price`: bad"
-        );
-        assert_eq!(
-            strip_locations("x (at other.cmap:3:9)", "m.cmap"),
-            "x (at other.cmap:3:9)"
-        );
-        assert_eq!(
-            strip_locations("x (at m.cmap:oops)", "m.cmap"),
-            "x (at m.cmap:oops)"
-        );
-    }
 }

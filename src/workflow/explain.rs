@@ -11,9 +11,10 @@ use serde_json::Value;
 use crate::check::{CompileOptions, compile_expr};
 use crate::clerk::Entity;
 use crate::diagnostic::SourceFile;
-use crate::engine::Input;
-use crate::engine::source::{Format, read_all};
-use crate::eval::{Env, Outcome, eval, map_record};
+use crate::engine::reject::{Located, render_reason};
+use crate::engine::units::{self, BlockUnits};
+use crate::engine::{Input, Loc, RunError, Unit};
+use crate::eval::{Env, EvalError, Outcome, Trace, eval, map_record_traced};
 use crate::plan::{BlockPlan, Op, Program};
 use crate::syntax::ast::{self, Expr, ExprKind, Item, Span, Stmt};
 use crate::value::{Table, key_string};
@@ -76,204 +77,203 @@ pub struct Explanation {
     pub verdict: Verdict,
 }
 
-fn fix_format(i: &Input) -> Result<Format, String> {
-    i.format
-        .clone()
-        .or_else(|| Format::from_path(&i.path))
-        .ok_or_else(|| {
-            format!(
-                "cannot tell the format of `{}` from its extension: state it with --input-format {}=csv (or json, ndjson, xml)",
-                i.path.display(),
-                i.name
-            )
-        })
-}
-
 fn input_of<'a>(inputs: &'a [Input], name: &str) -> Option<&'a Input> {
     inputs.iter().find(|i| i.name == name)
 }
 
-/// Loads the lookup tables the way a run does (rows whose key fails are left out).
-fn load_tables(program: &Program, inputs: &[Input]) -> Result<Vec<Table>, String> {
-    let mut tables = Vec::new();
-    for plan in &program.tables {
-        let Some(input) = input_of(inputs, &plan.name) else {
-            tables.push(Table::build(plan.name.clone(), Vec::new(), plan.parent.is_some()).0);
-            continue;
-        };
-        let rows = read_all(&input.path, fix_format(input)?).map_err(|e| e.to_string())?;
-        let env = Env::empty();
-        let mut entries = Vec::new();
-        let mut int_keys = true;
-        for (_, row) in rows {
-            let Ok(row) = row else { continue };
-            let Ok(k) = eval(&plan.key, &row, &env) else {
-                continue;
-            };
-            int_keys &= k.is_i64() || k.is_u64();
-            let key = key_string(&k).map(|k| k.into_owned());
-            let parent = plan
-                .parent
-                .as_ref()
-                .and_then(|p| eval(p, &row, &env).ok())
-                .and_then(|v| key_string(&v).map(|k| k.into_owned()));
-            entries.push((key, parent, row));
-        }
-        let (mut table, _) = Table::build(plan.name.clone(), entries, plan.parent.is_some());
-        table.set_int_keys(int_keys && !table.is_empty());
-        tables.push(table);
-    }
-    Ok(tables)
+/// Why `explain` cannot explain: the block cannot be chosen, the record is not there, or the
+/// inputs do not fit the mapping (as a run would say).
+#[derive(Debug)]
+pub enum ExplainError {
+    /// The mapping has no block for the entity asked for.
+    NoBlock {
+        /// The entity asked for.
+        entity: Entity,
+        /// The mapping's blocks: entity and source.
+        blocks: Vec<(Entity, String)>,
+    },
+    /// The block asked for reads a source that is not given.
+    SourceNotGiven {
+        /// The block's entity.
+        entity: Entity,
+        /// Its source.
+        source: String,
+    },
+    /// No block reads any of the inputs given.
+    NothingRuns {
+        /// The mapping's blocks: entity and source.
+        blocks: Vec<(Entity, String)>,
+    },
+    /// Several blocks can run and none is products: the entity must be said.
+    Ambiguous {
+        /// The blocks whose source is given.
+        blocks: Vec<(Entity, String)>,
+    },
+    /// No record is at that place or has that id (the message says what there is).
+    NotFound(String),
+    /// The inputs do not fit the mapping, or cannot be read.
+    Run(RunError),
 }
 
-/// Picks the block: the one of `--entity`, else products when its source is given, else the
+impl From<RunError> for ExplainError {
+    fn from(e: RunError) -> Self {
+        ExplainError::Run(e)
+    }
+}
+
+fn blocks_of<'a>(bs: impl IntoIterator<Item = &'a BlockPlan>) -> Vec<(Entity, String)> {
+    bs.into_iter()
+        .map(|b| (b.entity, b.source.clone()))
+        .collect()
+}
+
+/// Picks the block: the one of `entity`, else products when its source is given, else the
 /// only block whose source is given.
 fn pick_block<'p>(
     program: &'p Program,
     inputs: &[Input],
     entity: Option<Entity>,
-) -> Result<&'p BlockPlan, String> {
+) -> Result<&'p BlockPlan, ExplainError> {
+    if let Some(e) = entity {
+        let Some(b) = program.blocks.iter().find(|b| b.entity == e) else {
+            return Err(ExplainError::NoBlock {
+                entity: e,
+                blocks: blocks_of(&program.blocks),
+            });
+        };
+        if input_of(inputs, &b.source).is_none() {
+            return Err(ExplainError::SourceNotGiven {
+                entity: e,
+                source: b.source.clone(),
+            });
+        }
+        return Ok(b);
+    }
     let runnable: Vec<&BlockPlan> = program
         .blocks
         .iter()
         .filter(|b| input_of(inputs, &b.source).is_some())
         .collect();
-    let list = |bs: &[&BlockPlan]| {
-        bs.iter()
-            .map(|b| format!("{} (--input {}=PATH)", b.entity.name(), b.source))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if let Some(e) = entity {
-        let Some(b) = program.blocks.iter().find(|b| b.entity == e) else {
-            let all: Vec<&BlockPlan> = program.blocks.iter().collect();
-            return Err(format!(
-                "the mapping has no `{}` block; it has {}",
-                e.name(),
-                list(&all)
-            ));
-        };
-        if input_of(inputs, &b.source).is_none() {
-            return Err(format!(
-                "the `{}` block reads `{}`: give it with --input {}=PATH",
-                e.name(),
-                b.source,
-                b.source
-            ));
-        }
-        return Ok(b);
-    }
     match runnable.as_slice() {
-        [] => {
-            let all: Vec<&BlockPlan> = program.blocks.iter().collect();
-            Err(format!(
-                "no block of the mapping reads the inputs given; give one of: {}",
-                list(&all)
-            ))
-        }
+        [] => Err(ExplainError::NothingRuns {
+            blocks: blocks_of(&program.blocks),
+        }),
         [one] => Ok(one),
         several => several
             .iter()
             .find(|b| b.entity == Entity::Products)
             .copied()
-            .ok_or_else(|| {
-                format!(
-                    "several blocks can run: {}; say which with --entity",
-                    list(several)
-                )
+            .ok_or_else(|| ExplainError::Ambiguous {
+                blocks: blocks_of(several.iter().copied()),
             }),
     }
 }
 
-/// A record, or the rows of a group, with its location.
-struct Unit {
-    loc: u64,
-    record: Value,
-    rows: Vec<Value>,
+/// What the real mapping of a unit reports: the header's `where`, every statement's value.
+#[derive(Default)]
+struct Recorder {
+    filter: Option<Evaluated>,
+    ops: Vec<Option<Evaluated>>,
 }
 
-fn units(block: &BlockPlan, input: &Input, tables: &[Table]) -> Result<Vec<Unit>, String> {
-    let decoded = read_all(&input.path, fix_format(input)?).map_err(|e| e.to_string())?;
-    let Some(key_expr) = &block.group_by else {
-        return Ok(decoded
-            .into_iter()
-            .filter_map(|(loc, r)| {
-                r.ok().map(|record| Unit {
-                    loc,
-                    record,
-                    rows: Vec::new(),
-                })
-            })
-            .collect());
-    };
-    let env = Env {
-        slots: &[],
-        rows: &[],
-        tables,
-    };
-    let mut out: Vec<(String, Unit)> = Vec::new();
-    for (loc, r) in decoded {
-        let Ok(v) = r else { continue };
-        let Some(key) = eval(key_expr, &v, &env)
-            .ok()
-            .and_then(|k| key_string(&k).map(|s| s.into_owned()))
-        else {
-            continue;
-        };
-        match out.last_mut() {
-            Some((k, u)) if *k == key => u.rows.push(v),
-            _ => out.push((
-                key,
-                Unit {
-                    loc,
-                    record: v.clone(),
-                    rows: vec![v],
-                },
-            )),
-        }
+impl Trace for Recorder {
+    fn past_filters(&self) -> bool {
+        true
     }
-    Ok(out.into_iter().map(|(_, u)| u).collect())
+    fn filter(&mut self, value: &Result<Value, EvalError>) {
+        self.filter = Some(value.clone().map_err(|e| e.message));
+    }
+    fn op(&mut self, index: usize, value: &Result<Value, EvalError>) {
+        if self.ops.len() <= index {
+            self.ops.resize(index + 1, None);
+        }
+        self.ops[index] = Some(value.clone().map_err(|e| e.message));
+    }
 }
 
-/// The `id` a record maps to, evaluating only what comes before `id = ...`.
-fn quick_id(block: &BlockPlan, u: &Unit, tables: &[Table]) -> Option<Value> {
-    let mut slots = vec![Value::Null; block.slots];
-    for op in &block.ops {
-        let (slot, expr) = match op {
-            Op::Let { slot, expr } | Op::Assign { slot, expr, .. } => (*slot, expr),
-            _ => continue,
+/// A unit mapped with the recorder.
+struct Traced {
+    unit: Unit,
+    rec: Recorder,
+    outcome: Outcome,
+}
+
+impl Traced {
+    fn new(block: &BlockPlan, unit: Unit, tables: &[Table]) -> Traced {
+        let mut rec = Recorder::default();
+        let outcome = match &unit.rows {
+            Ok(rows) if !rows.is_empty() => {
+                let group: &[Value] = if block.group_by.is_some() { rows } else { &[] };
+                map_record_traced(block, &rows[0], group, tables, &mut rec)
+            }
+            Ok(_) => Outcome::Rejected {
+                id: None,
+                reasons: Vec::new(),
+            },
+            Err(reason) => Outcome::Rejected {
+                id: None,
+                reasons: vec![crate::engine::reject::engine_reason(reason.clone())],
+            },
         };
-        let env = Env {
-            slots: &slots,
-            rows: &u.rows,
-            tables,
-        };
-        let v = eval(expr, &u.record, &env).unwrap_or(Value::Null);
-        if Some(slot) == block.id_slot {
-            return Some(v);
-        }
-        slots[slot] = v;
+        Traced { unit, rec, outcome }
     }
-    None
+
+    /// The value the `id` statement gave.
+    fn id(&self, block: &BlockPlan) -> Option<Value> {
+        let index = block
+            .ops
+            .iter()
+            .position(|op| matches!(op, Op::Assign { slot, .. } if Some(*slot) == block.id_slot))?;
+        match self.rec.ops.get(index)? {
+            Some(Ok(v)) if !v.is_null() => Some(v.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// What a search that found nothing saw: units read, a few ids, where the first unit is.
+struct Missed {
+    seen: usize,
+    ids: Vec<String>,
+    first: Option<u64>,
+}
+
+/// Finds the unit the target names, mapping units as the run does.
+fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed>, ExplainError> {
+    let block = units.block;
+    let mut seen = 0usize;
+    let mut ids = Vec::new();
+    let mut first = None;
+    while let Some(unit) = units.next() {
+        let unit = unit.map_err(RunError::from)?;
+        first.get_or_insert(unit.loc);
+        match target {
+            Target::Line(n) if unit.loc == *n => {
+                return Ok(Ok(Traced::new(block, unit, &units.tables.tables)));
+            }
+            Target::Line(_) => {}
+            Target::Id(code) => {
+                if unit.rows.is_err() {
+                    continue;
+                }
+                seen += 1;
+                let t = Traced::new(block, unit, &units.tables.tables);
+                match t.id(block) {
+                    Some(v) if key_string(&v).is_some_and(|k| k == code.as_str()) => {
+                        return Ok(Ok(t));
+                    }
+                    Some(v) if ids.len() < 5 => ids.push(v.to_string()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(Err(Missed { seen, ids, first }))
 }
 
 /// Explains one record.
-pub fn explain(req: &Request) -> Result<Explanation, String> {
+pub fn explain(req: &Request) -> Result<Explanation, ExplainError> {
     let block = pick_block(req.program, req.inputs, req.entity)?;
-    let Some(input) = input_of(req.inputs, &block.source) else {
-        return Err(format!("no --input {}=PATH given", block.source));
-    };
-    for &t in &block.tables {
-        let plan = &req.program.tables[t];
-        if !plan.optional && input_of(req.inputs, &plan.name).is_none() {
-            return Err(format!(
-                "the `{}` block looks up table `{}`: give it with --input {}=PATH",
-                block.entity.name(),
-                plan.name,
-                plan.name
-            ));
-        }
-    }
     let ast_block = req
         .file
         .items
@@ -282,59 +282,25 @@ pub fn explain(req: &Request) -> Result<Explanation, String> {
             Item::Block(b) if b.span == block.span => Some(b),
             _ => None,
         })
-        .ok_or("internal error: the block's syntax is not found")?;
-    let tables = load_tables(req.program, req.inputs)?;
-    let all = units(block, input, &tables)?;
-    let format = fix_format(input)?;
-    let place = |loc: u64| {
-        if format.has_lines() {
-            format!("line {loc}")
-        } else {
-            format!("record {loc}")
+        .ok_or_else(|| {
+            ExplainError::Run(RunError::Internal("the block's syntax is not found".into()))
+        })?;
+    let mut units = units::open(req.program, req.inputs, block)?;
+    let has_lines = units.has_lines;
+    let place = |loc: u64| Loc::new(loc, has_lines).to_string();
+    let traced = match find(&mut units, &req.target)? {
+        Ok(t) => t,
+        Err(missed) => {
+            return Err(ExplainError::NotFound(not_found(
+                &units.file,
+                block,
+                &req.target,
+                missed.seen,
+                &missed.ids,
+                missed.first.map_or("-".to_string(), place),
+                has_lines,
+            )));
         }
-    };
-    let unit = match &req.target {
-        Target::Line(n) => all.iter().find(|u| u.loc == *n).ok_or_else(|| {
-            format!(
-                "{}: no {} holds a {} record{} (the first is at {})",
-                input.path.display(),
-                place(*n),
-                block.entity.singular(),
-                if block.group_by.is_some() {
-                    " group start"
-                } else {
-                    ""
-                },
-                all.first().map_or("-".to_string(), |u| place(u.loc))
-            )
-        })?,
-        Target::Id(code) => all
-            .iter()
-            .find(|u| {
-                quick_id(block, u, &tables)
-                    .and_then(|v| key_string(&v).map(|k| k == code.as_str()))
-                    .unwrap_or(false)
-            })
-            .ok_or_else(|| {
-                let some: Vec<String> = all
-                    .iter()
-                    .filter_map(|u| quick_id(block, u, &tables))
-                    .filter(|v| !v.is_null())
-                    .take(5)
-                    .map(|v| v.to_string())
-                    .collect();
-                format!(
-                    "{}: no {} has id `{code}` ({} records read; ids look like {}); a record whose id cannot be computed can be named by --line N",
-                    input.path.display(),
-                    block.entity.singular(),
-                    all.len(),
-                    if some.is_empty() {
-                        "nothing: no id was computed".to_string()
-                    } else {
-                        some.join(", ")
-                    }
-                )
-            })?,
     };
     let globals = global_values(req);
     let table_names: Vec<&str> = req.program.tables.iter().map(|t| t.name.as_str()).collect();
@@ -343,14 +309,86 @@ pub fn explain(req: &Request) -> Result<Explanation, String> {
         opts: req.opts,
         globals: &globals,
         table_names: &table_names,
-        tables: &tables,
-        unit,
+        tables: &units.tables.tables,
+        unit: &traced.unit,
     };
+    let steps = steps(&ctx, block, ast_block, &traced)?;
+    let verdict = match &traced.outcome {
+        Outcome::Written(m) => Verdict::Written(Value::Object(m.clone())),
+        Outcome::Filtered(span) => Verdict::Filtered {
+            condition: ctx.text(*span),
+            at: ctx.at(*span),
+        },
+        Outcome::Rejected { reasons, .. } => Verdict::Rejected(
+            reasons
+                .iter()
+                .map(|r| render_reason(r, Located::In(req.src)))
+                .collect(),
+        ),
+    };
+    Ok(Explanation {
+        entity: block.entity,
+        source: block.source.clone(),
+        location: format!("{} {}", units.file, place(traced.unit.loc)),
+        id: traced.id(block),
+        rows: block
+            .group_by
+            .as_ref()
+            .map(|_| traced.unit.rows.as_ref().map_or(0, Vec::len)),
+        steps,
+        verdict,
+    })
+}
+
+/// The message when no record matches the target.
+fn not_found(
+    file: &str,
+    block: &BlockPlan,
+    target: &Target,
+    seen: usize,
+    ids: &[String],
+    first: String,
+    has_lines: bool,
+) -> String {
+    match target {
+        Target::Line(n) => format!(
+            "{file}: no {} holds a {} record{} (the first is at {first})",
+            Loc::new(*n, has_lines),
+            block.entity.singular(),
+            if block.group_by.is_some() {
+                " group start"
+            } else {
+                ""
+            },
+        ),
+        Target::Id(code) => format!(
+            "{file}: no {} has id `{code}` ({seen} records read; ids look like {}); a record whose id cannot be computed can be named by --line N",
+            block.entity.singular(),
+            if ids.is_empty() {
+                "nothing: no id was computed".to_string()
+            } else {
+                ids.join(", ")
+            }
+        ),
+    }
+}
+
+/// The steps of the trace: the header's `group by` and `where`, then every statement.
+fn steps(
+    ctx: &Ctx,
+    block: &BlockPlan,
+    ast_block: &ast::Block,
+    traced: &Traced,
+) -> Result<Vec<StepTrace>, ExplainError> {
     let mut steps = Vec::new();
     let mut names: HashMap<String, Value> = HashMap::new();
-    let no_slots: Vec<Value> = Vec::new();
     if let (Some(g), Some(ge)) = (&ast_block.group_by, &block.group_by) {
-        let v = ctx.eval_in(ge, &no_slots, true);
+        let env = Env {
+            slots: &[],
+            rows: &[],
+            tables: ctx.tables,
+        };
+        let v = eval(ge, ctx.record(), &env).map_err(|e| e.message);
         steps.push(ctx.step(
             format!("group by {}", ctx.text(g.span)),
             g.span,
@@ -359,88 +397,51 @@ pub fn explain(req: &Request) -> Result<Explanation, String> {
             &names,
         ));
     }
-    if let (Some(f), Some(fe)) = (&ast_block.filter, &block.filter) {
-        let v = ctx.eval_in(fe, &no_slots, false);
-        steps.push(ctx.step(format!("where {}", ctx.text(f.span)), f.span, v, f, &names));
+    if let (Some(f), Some(v)) = (&ast_block.filter, &traced.rec.filter) {
+        steps.push(ctx.step(
+            format!("where {}", ctx.text(f.span)),
+            f.span,
+            v.clone(),
+            f,
+            &names,
+        ));
     }
-    let mut slots = vec![Value::Null; block.slots];
-    for (stmt, op) in ast_block.stmts.iter().zip(&block.ops) {
-        match (stmt, op) {
-            (Stmt::Let(l), Op::Let { slot, expr }) => {
-                let v = ctx.eval_in(expr, &slots, false);
-                let text = format!("let {} = {}", l.name.name, ctx.text(l.value.span));
-                steps.push(ctx.step(text, l.span, v.clone(), &l.value, &names));
-                let v = v.unwrap_or(Value::Null);
-                names.insert(l.name.name.clone(), v.clone());
-                slots[*slot] = v;
+    for (index, (stmt, op)) in ast_block.stmts.iter().zip(&block.ops).enumerate() {
+        let Some(Some(v)) = traced.rec.ops.get(index) else {
+            continue;
+        };
+        let v = v.clone();
+        let (text, span, expr, name) = match (stmt, op) {
+            (Stmt::Let(l), Op::Let { .. }) => (
+                format!("let {} = {}", l.name.name, ctx.text(l.value.span)),
+                l.span,
+                &l.value,
+                Some(&l.name.name),
+            ),
+            (Stmt::Assign { name, value }, Op::Assign { .. }) => (
+                format!("{} = {}", name.name, ctx.text(value.span)),
+                name.span.to(value.span),
+                value,
+                Some(&name.name),
+            ),
+            (Stmt::Where { cond, span }, Op::Where { .. }) => {
+                (format!("where {}", ctx.text(cond.span)), *span, cond, None)
             }
-            (Stmt::Assign { name, value }, Op::Assign { slot, expr, .. }) => {
-                let v = ctx.eval_in(expr, &slots, false);
-                let text = format!("{} = {}", name.name, ctx.text(value.span));
-                steps.push(ctx.step(text, name.span.to(value.span), v.clone(), value, &names));
-                let v = v.unwrap_or(Value::Null);
-                names.insert(name.name.clone(), v.clone());
-                slots[*slot] = v;
+            (Stmt::Spread { value, span }, Op::Spread { .. }) => {
+                (format!("... {}", ctx.text(value.span)), *span, value, None)
             }
-            (Stmt::Where { cond, span }, Op::Where { expr, .. }) => {
-                let v = ctx.eval_in(expr, &slots, false);
-                steps.push(ctx.step(
-                    format!("where {}", ctx.text(cond.span)),
-                    *span,
-                    v,
-                    cond,
-                    &names,
-                ));
+            _ => {
+                return Err(ExplainError::Run(RunError::Internal(
+                    "the block's statements and plan differ".into(),
+                )));
             }
-            (Stmt::Spread { value, span }, Op::Spread { expr, .. }) => {
-                let v = ctx.eval_in(expr, &slots, false);
-                steps.push(ctx.step(
-                    format!("... {}", ctx.text(value.span)),
-                    *span,
-                    v,
-                    value,
-                    &names,
-                ));
-            }
-            _ => return Err("internal error: the block's statements and plan differ".into()),
+        };
+        steps.push(ctx.step(text, span, v.clone(), expr, &names));
+        if let Some(n) = name {
+            names.insert(n.clone(), v.unwrap_or(Value::Null));
         }
     }
-    let verdict = match map_record(block, &unit.record, &unit.rows, &tables) {
-        Outcome::Written(m) => Verdict::Written(Value::Object(m)),
-        Outcome::Filtered(span) => Verdict::Filtered {
-            condition: ctx.text(span),
-            at: ctx.at(span),
-        },
-        Outcome::Rejected { reasons, .. } => Verdict::Rejected(
-            reasons
-                .iter()
-                .map(|r| {
-                    let mut s = match &r.attribute {
-                        Some(a) => format!("`{a}`: {}", r.message),
-                        None => r.message.clone(),
-                    };
-                    if let Some(sp) = r.span {
-                        let _ = write!(s, " (at {})", ctx.at(sp));
-                    }
-                    s
-                })
-                .collect(),
-        ),
-    };
-    let id = block
-        .id_slot
-        .and_then(|s| slots.get(s))
-        .filter(|v| !v.is_null())
-        .cloned();
-    Ok(Explanation {
-        entity: block.entity,
-        source: block.source.clone(),
-        location: format!("{} {}", input.path.display(), place(unit.loc)),
-        id,
-        rows: block.group_by.as_ref().map(|_| unit.rows.len()),
-        steps,
-        verdict,
-    })
+    Ok(steps)
 }
 
 /// The values of the file-level `let`s, each compiled with the ones before it.
@@ -630,14 +631,12 @@ impl Ctx<'_> {
         format!("{}:{line}:{col}", self.src.name)
     }
 
-    /// Evaluates a compiled expression on the unit (`key`: a group key, evaluated on a row).
-    fn eval_in(&self, e: &crate::plan::CExpr, slots: &[Value], key: bool) -> Evaluated {
-        let env = Env {
-            slots,
-            rows: if key { &[] } else { &self.unit.rows },
-            tables: self.tables,
-        };
-        eval(e, &self.unit.record, &env).map_err(|e| e.message)
+    fn rows(&self) -> &[Value] {
+        self.unit.rows.as_deref().unwrap_or(&[])
+    }
+
+    fn record(&self) -> &Value {
+        self.rows().first().unwrap_or(&Value::Null)
     }
 
     fn read_path(&self, p: &Expr) -> Option<Evaluated> {
@@ -649,13 +648,13 @@ impl Ctx<'_> {
         let c = compile_expr(&e, self.table_names, self.opts).ok()?;
         let env = Env {
             slots: &[],
-            rows: &self.unit.rows,
+            rows: self.rows(),
             tables: self.tables,
         };
         let cur = if rows {
-            Value::Array(self.unit.rows.clone())
+            Value::Array(self.rows().to_vec())
         } else {
-            self.unit.record.clone()
+            self.record().clone()
         };
         Some(eval(&c, &cur, &env).map_err(|e| e.message))
     }

@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use crate::value::kind;
 
-use crate::engine::source::{Format, SourceError, SourceReader};
+use crate::engine::source::{SourceError, SourceReader};
+use crate::engine::{Format, Origin};
 
 /// Distinct values are counted up to this many; beyond, the set is "large".
 pub const DISTINCT_LIMIT: usize = 20;
@@ -260,7 +261,8 @@ pub fn inspect(
     format: Format,
     limit: Option<usize>,
 ) -> Result<Inspection, SourceError> {
-    let mut reader = SourceReader::open(path, format.clone(), 1024)?;
+    let origin = Origin::File(path.to_path_buf());
+    let mut reader = SourceReader::open(&origin, format.clone(), 1024)?;
     let mut w = Walker {
         fields: IndexMap::new(),
     };

@@ -3,180 +3,13 @@
 //! written records that have it) and value types as bars, the top reject reasons with example
 //! ids, the `where` conditions and what they filtered, the privacy section and the warnings.
 //!
-//! Coverage is computed from the feed files the run wrote; reject reasons from `rejects.ndjson`.
+//! Everything comes from the run's report (a run with `RunOptions::profile`): coverage from the
+//! profile of the written records, the reject groups from the rejects as the run saw them.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::BufRead;
 use std::path::Path;
 
-use indexmap::IndexMap;
-use serde_json::Value;
-
-use crate::value::kind;
-
 use crate::engine::RunReport;
-
-/// The attributes of one entity's written records.
-#[derive(Debug, Default, Clone)]
-pub struct Coverage {
-    pub records: u64,
-    /// Per attribute, in first-seen order: records that have it, and its value kinds.
-    pub attributes: IndexMap<String, (u64, BTreeMap<&'static str, u64>)>,
-}
-
-/// Reject reasons grouped: how many, example ids, one full message.
-#[derive(Debug, Clone)]
-pub struct RejectGroup {
-    pub entity: String,
-    pub reason: String,
-    pub count: u64,
-    pub examples: Vec<String>,
-}
-
-fn add(cov: &mut Coverage, rec: &Value) {
-    let Value::Object(m) = rec else { return };
-    cov.records += 1;
-    for (k, v) in m {
-        let e = cov.attributes.entry(k.clone()).or_default();
-        e.0 += 1;
-        *e.1.entry(kind(v)).or_default() += 1;
-    }
-}
-
-/// Reads the records of a feed file: one JSON record per line (as the engine writes JSON
-/// arrays and NDJSON), else the whole file parsed. `section`: the entity's key in a legacy
-/// `feed.json`.
-fn coverage_of(path: &Path, section: Option<&str>) -> Result<Coverage, String> {
-    let mut cov = Coverage::default();
-    if section.is_none() {
-        let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut ok = true;
-        for line in std::io::BufReader::new(f).lines() {
-            let line = line.map_err(|e| format!("{}: {e}", path.display()))?;
-            let t = line.trim().trim_end_matches(',');
-            if t.is_empty() || t == "[" || t == "]" || t == "[]" {
-                continue;
-            }
-            match serde_json::from_str::<Value>(t) {
-                Ok(v) => add(&mut cov, &v),
-                Err(_) => {
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        if ok {
-            return Ok(cov);
-        }
-        cov = Coverage::default();
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let v: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
-    let items = match section {
-        Some(s) => v.get(s).cloned().unwrap_or(Value::Null),
-        None => v,
-    };
-    if let Value::Array(items) = items {
-        for r in &items {
-            add(&mut cov, r);
-        }
-    }
-    Ok(cov)
-}
-
-/// A reason with its specifics (quoted values, line numbers, mapping locations) blurred, so
-/// that records rejected for the same cause group together.
-fn reason_key(r: &str) -> String {
-    let mut s = String::new();
-    let mut rest = r;
-    // Drop the mapping location.
-    if let Some(i) = rest.rfind(" (at ")
-        && rest.ends_with(')')
-    {
-        rest = &rest[..i];
-    }
-    let mut chars = rest.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '"' {
-            s.push_str("\"…\"");
-            let mut escaped = false;
-            for d in chars.by_ref() {
-                if escaped {
-                    escaped = false;
-                } else if d == '\\' {
-                    escaped = true;
-                } else if d == '"' {
-                    break;
-                }
-            }
-        } else {
-            s.push(c);
-        }
-    }
-    let words: Vec<&str> = s.split(' ').collect();
-    let mut out = Vec::with_capacity(words.len());
-    for (i, w) in words.iter().enumerate() {
-        let after_place = i > 0 && matches!(words[i - 1], "line" | "record");
-        if after_place
-            && w.trim_end_matches([',', ')', ':'])
-                .chars()
-                .all(|c| c.is_ascii_digit())
-        {
-            out.push("N".to_string());
-        } else {
-            out.push((*w).to_string());
-        }
-    }
-    out.join(" ")
-}
-
-/// Groups the lines of `rejects.ndjson`, most frequent first.
-pub fn reject_groups(path: &Path) -> Vec<RejectGroup> {
-    let Ok(f) = std::fs::File::open(path) else {
-        return Vec::new();
-    };
-    let mut groups: IndexMap<(String, String), RejectGroup> = IndexMap::new();
-    for line in std::io::BufReader::new(f).lines().map_while(Result::ok) {
-        let Ok(v) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        let entity = v
-            .get("entity")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .to_string();
-        let id = match (v.get("id"), v.get("line"), v.get("record")) {
-            (Some(id), _, _) => id.to_string(),
-            (None, Some(l), _) => format!("line {l}"),
-            (None, None, Some(r)) => format!("record {r}"),
-            _ => "?".to_string(),
-        };
-        let reasons = v
-            .get("reasons")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        for r in reasons.iter().filter_map(Value::as_str) {
-            let g = groups
-                .entry((entity.clone(), reason_key(r)))
-                .or_insert_with(|| RejectGroup {
-                    entity: entity.clone(),
-                    reason: r.to_string(),
-                    count: 0,
-                    examples: Vec::new(),
-                });
-            g.count += 1;
-            if g.examples.len() < 5 && !g.examples.contains(&id) {
-                g.examples.push(id.clone());
-            }
-        }
-    }
-    let mut out: Vec<RejectGroup> = groups.into_values().collect();
-    out.sort_by_key(|g| std::cmp::Reverse(g.count));
-    out
-}
 
 fn esc(s: &str) -> String {
     html_escape::encode_text(s).into_owned()
@@ -203,8 +36,8 @@ th{font-weight:600;color:#43525f;background:#f7f9fb}td.n{text-align:right;font-v
 .warn{color:#8a5a00}.muted{color:#7a8896}
 ";
 
-/// The HTML page. `out_dir`: where the run wrote its files (for coverage and rejects).
-pub fn render(report: &RunReport, out_dir: &Path) -> String {
+/// The HTML page, from the report of a run that profiled its records.
+pub fn render(report: &RunReport) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
@@ -271,25 +104,23 @@ pub fn render(report: &RunReport, out_dir: &Path) -> String {
 
     // Attribute coverage.
     for e in &report.entities {
-        let section = (report.format == "feed").then(|| e.entity.name());
-        let cov = coverage_of(&out_dir.join(&e.output), section);
+        let cov = e.profile.as_ref();
         let _ = writeln!(
             h,
             "<section id=\"coverage-{0}\">\n<h2>{0}: attributes</h2>",
             e.entity.name()
         );
         match cov {
-            Err(err) => {
+            None => {
                 let _ = writeln!(
                     h,
-                    "<p class=\"warn\">the feed cannot be read back: {}</p>",
-                    esc(&err)
+                    "<p class=\"warn\">the run did not profile its records</p>"
                 );
             }
-            Ok(cov) if cov.records == 0 => {
+            Some(cov) if cov.records == 0 => {
                 let _ = writeln!(h, "<p class=\"muted\">no record written</p>");
             }
-            Ok(cov) => {
+            Some(cov) => {
                 let _ = writeln!(
                     h,
                     "<p class=\"legend\">coverage: share of the {} written records that have the attribute; types: <span class=\"t-string\"></span>string<span class=\"t-int\"></span>int<span class=\"t-float\"></span>float<span class=\"t-bool\"></span>bool<span class=\"t-list\"></span>list<span class=\"t-object\"></span>object</p>",
@@ -349,7 +180,7 @@ pub fn render(report: &RunReport, out_dir: &Path) -> String {
     }
 
     // Rejects.
-    let groups = reject_groups(&out_dir.join("rejects.ndjson"));
+    let groups = report.reject_groups();
     let _ = writeln!(h, "<section id=\"rejects\">\n<h2>Top reject reasons</h2>");
     if groups.is_empty() {
         let _ = writeln!(h, "<p class=\"muted\">no record was rejected</p>");
@@ -439,30 +270,11 @@ pub fn store_path(path: &Path, store: &str) -> std::path::PathBuf {
 }
 
 /// Renders and writes the page.
-pub fn write(report: &RunReport, out_dir: &Path, path: &Path) -> Result<(), String> {
+pub fn write(report: &RunReport, path: &Path) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     }
-    std::fs::write(path, render(report, out_dir))
+    std::fs::write(path, render(report))
         .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reasons_group_without_their_values() {
-        assert_eq!(
-            reason_key(
-                "`price`: decimal: cannot read \"su richiesta\" as a number (at m.cmap:3:4)"
-            ),
-            "`price`: decimal: cannot read \"…\" as a number"
-        );
-        assert_eq!(
-            reason_key("duplicate id \"A\": the record at line 12 has the same id"),
-            "duplicate id \"…\": the record at line N has the same id"
-        );
-    }
 }

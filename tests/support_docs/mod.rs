@@ -6,7 +6,7 @@ use std::path::Path;
 
 use clerkmap::check::Checked;
 use clerkmap::diagnostic::SourceFile;
-use clerkmap::engine::{Input, RunError, RunOptions, run};
+use clerkmap::engine::{FeedOutput, Input, RunError, RunOptions, run};
 use serde_json::Value;
 
 /// A fenced code block: the line of its opening fence, its info string, its text.
@@ -109,11 +109,7 @@ pub fn run_and_compare(
                 .and_then(|s| s.to_str())
                 .unwrap_or(file)
                 .to_string();
-            inputs.push(Input {
-                name,
-                path: p,
-                format: None,
-            });
+            inputs.push(Input::file(name, p));
         } else if let Some(out) = info_attr(&b.info, "output") {
             expected.push((b.line, out.to_string(), b.body.clone()));
         }
@@ -123,18 +119,12 @@ pub fn run_and_compare(
             "{at}: a `cmap run` block needs at least one `output=` block"
         ));
     }
-    let run_opts = RunOptions {
-        inputs,
-        out_dir: out_dir.clone(),
-        ..run_opts
-    };
+    let run_opts = RunOptions { inputs, ..run_opts };
     let prefix = format!("{}/", in_dir.display());
     let mut actual: BTreeMap<String, String> = BTreeMap::new();
-    let report = match run(&checked.program, src, &run_opts) {
+    let report = match run(&checked.program, src, &run_opts, &FeedOutput::new(&out_dir)) {
         Ok(r) => Some(r),
-        Err(RunError::TooManyRejects { report, .. } | RunError::AllRejected { report, .. }) => {
-            Some(*report)
-        }
+        Err(RunError::Aborted { report, .. }) => Some(*report),
         Err(e) => {
             actual.insert("error".into(), e.to_string().replace(&prefix, ""));
             None

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::engine::source::Format;
+use crate::engine::Format;
 
 /// A running display; [`RunProgress::finish`] removes it.
 pub struct RunProgress {
@@ -55,10 +55,7 @@ pub fn block_sources(
         .blocks
         .iter()
         .filter_map(|b| inputs.iter().find(|i| i.name == b.source))
-        .filter_map(|i| {
-            let f = i.format.clone().or_else(|| Format::from_path(&i.path))?;
-            Some((i.path.clone(), f))
-        })
+        .filter_map(|i| Some((i.origin.path()?.to_path_buf(), i.resolved_format()?)))
         .collect()
 }
 

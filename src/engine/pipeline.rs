@@ -1,0 +1,478 @@
+//! The parallel pipeline of one block: a reader thread reads chunks of raw records; a rayon pool
+//! decodes, groups (by key, in order) and maps a batch of chunks in parallel; a writer thread
+//! beside the workers takes the results in input order, checks ids (one type per feed, no
+//! duplicates) and hands records and rejects to the [`Sink`]. Memory is bounded by the chunks
+//! in flight, the lookup tables and the open group, not by the input size.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+
+use super::group::{Grouper, Keyed, Unit, key_rows};
+use super::reject::{Loc, Located, Reject, engine_reason};
+use super::report::{EntityReport, FilterCount, Profile};
+use super::run::RunError;
+use super::sink::{Sink, Written};
+use super::source::{Chunk, SourceError, SourceReader};
+use crate::clerk::IdKind;
+use crate::diagnostic::{SourceFile, Span};
+use crate::eval::{Outcome, Reason, map_record};
+use crate::plan::BlockPlan;
+use crate::value::{Table, elide, key_string};
+
+/// What every block of a run shares.
+pub(super) struct Ctx<'a> {
+    pub mapping: &'a SourceFile,
+    pub tables: &'a [Table],
+    pub chunk_size: usize,
+    pub in_flight: usize,
+    pub progress: Option<&'a AtomicU64>,
+    /// Keep each written record as a value for the sink or the profile.
+    pub keep_values: bool,
+    /// Profile the written records (attribute coverage, for the HTML report).
+    pub profile: bool,
+}
+
+/// What a worker made of a chunk: records serialized back to back in `buf`, in input order.
+#[derive(Default)]
+struct ChunkOut {
+    buf: Vec<u8>,
+    items: Vec<ItemOut>,
+}
+
+enum ItemOut {
+    Written {
+        loc: u64,
+        start: usize,
+        end: usize,
+        id: Value,
+        has_email: bool,
+        value: Option<Map<String, Value>>,
+    },
+    Filtered(Span),
+    Rejected {
+        loc: u64,
+        id: Option<Value>,
+        reasons: Vec<Reason>,
+    },
+}
+
+fn map_into(
+    ctx: &Ctx,
+    block: &BlockPlan,
+    loc: u64,
+    record: &Value,
+    rows: &[Value],
+    out: &mut ChunkOut,
+) {
+    match map_record(block, record, rows, ctx.tables) {
+        Outcome::Written(map) => {
+            let start = out.buf.len();
+            let id = map.get("id").cloned().unwrap_or(Value::Null);
+            match serde_json::to_writer(&mut out.buf, &map) {
+                Ok(()) => out.items.push(ItemOut::Written {
+                    loc,
+                    start,
+                    end: out.buf.len(),
+                    id,
+                    has_email: map.contains_key("email"),
+                    value: ctx.keep_values.then_some(map),
+                }),
+                Err(e) => {
+                    out.buf.truncate(start);
+                    out.items.push(ItemOut::Rejected {
+                        loc,
+                        id: Some(id),
+                        reasons: vec![engine_reason(format!("cannot serialize: {e}"))],
+                    });
+                }
+            }
+        }
+        Outcome::Filtered(span) => out.items.push(ItemOut::Filtered(span)),
+        Outcome::Rejected { id, reasons } => out.items.push(ItemOut::Rejected { loc, id, reasons }),
+    }
+}
+
+/// The sequential end of the pipeline: feed order, id checks, rejects, counts.
+struct Writer<'a> {
+    block: &'a BlockPlan,
+    mapping: &'a SourceFile,
+    file: String,
+    has_lines: bool,
+    id_kind: Option<(IdKind, u64)>,
+    seen: HashMap<String, u64>,
+    written: u64,
+    with_email: u64,
+    filtered: u64,
+    filtered_by: HashMap<Span, u64>,
+    rejected: u64,
+    profile: Option<Profile>,
+}
+
+impl Writer<'_> {
+    fn reject(
+        &mut self,
+        sink: &mut dyn Sink,
+        loc: u64,
+        id: Option<Value>,
+        reasons: Vec<Reason>,
+    ) -> Result<(), RunError> {
+        self.rejected += 1;
+        let reject = Reject {
+            entity: self.block.entity,
+            source: self.block.source.clone(),
+            file: self.file.clone(),
+            loc: Loc::new(loc, self.has_lines),
+            id: id.filter(|v| !v.is_null()),
+            reasons,
+        };
+        if let Some(p) = self.profile.as_mut() {
+            let example = match &reject.id {
+                Some(id) => id.to_string(),
+                None => reject.loc.to_string(),
+            };
+            let texts = reject.reason_texts(Located::In(self.mapping));
+            p.add_reject(reject.entity, example, &texts);
+        }
+        sink.reject(reject)?;
+        Ok(())
+    }
+
+    fn place(&self, loc: u64) -> String {
+        Loc::new(loc, self.has_lines).to_string()
+    }
+
+    /// Why a written record's id cannot go into this feed (another type, a duplicate).
+    fn id_problem(&self, id: &Value, kind: Option<IdKind>, key: &str) -> Option<String> {
+        if let (Some(k), Some((feed_kind, first))) = (kind, self.id_kind)
+            && k != feed_kind
+        {
+            return Some(format!(
+                "id {} is {} but this feed's ids are {}s (from its first record, {}): Clerk needs one id type per feed; convert with `| string` or `| int`",
+                id,
+                k.name(),
+                feed_kind.name(),
+                self.place(first)
+            ));
+        }
+        self.seen.get(key).map(|first| {
+            format!(
+                "duplicate id {id}: the record at {} has the same id and was kept",
+                self.place(*first)
+            )
+        })
+    }
+
+    fn chunk(&mut self, out: ChunkOut, sink: &mut dyn Sink) -> Result<(), RunError> {
+        let entity = self.block.entity;
+        for item in out.items {
+            match item {
+                ItemOut::Filtered(span) => {
+                    self.filtered += 1;
+                    *self.filtered_by.entry(span).or_default() += 1;
+                }
+                ItemOut::Rejected { loc, id, reasons } => self.reject(sink, loc, id, reasons)?,
+                ItemOut::Written {
+                    loc,
+                    start,
+                    end,
+                    id,
+                    has_email,
+                    value,
+                } => {
+                    let kind = IdKind::of(&id);
+                    let key = key_string(&id).map(|k| k.into_owned()).unwrap_or_default();
+                    if let Some(msg) = self.id_problem(&id, kind, &key) {
+                        self.reject(sink, loc, Some(id), vec![engine_reason(msg)])?;
+                        continue;
+                    }
+                    self.seen.insert(key, loc);
+                    if self.id_kind.is_none() {
+                        self.id_kind = kind.map(|k| (k, loc));
+                    }
+                    if let (Some(p), Some(v)) = (self.profile.as_mut(), value.as_ref()) {
+                        p.add(v);
+                    }
+                    sink.record(
+                        entity,
+                        Written {
+                            id: &id,
+                            json: &out.buf[start..end],
+                            value,
+                        },
+                    )?;
+                    self.written += 1;
+                    self.with_email += u64::from(has_email);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Takes up to `n` chunks from the reader thread (blocking for the first).
+fn next_batch(
+    rx: &Receiver<Option<Result<Chunk, SourceError>>>,
+    n: usize,
+) -> Result<(Vec<Chunk>, bool), RunError> {
+    let mut batch = Vec::with_capacity(n);
+    let mut done = false;
+    while batch.len() < n {
+        let msg = if batch.is_empty() {
+            rx.recv().ok()
+        } else {
+            rx.try_recv().ok()
+        };
+        match msg {
+            Some(Some(Ok(c))) => batch.push(c),
+            Some(Some(Err(e))) => return Err(e.into()),
+            Some(None) => {
+                done = true;
+                break;
+            }
+            None if batch.is_empty() => {
+                done = true;
+                break;
+            }
+            None => break,
+        }
+    }
+    Ok((batch, done))
+}
+
+/// Maps a batch of a grouped block: keys in parallel, groups in order, groups in parallel.
+fn map_grouped(
+    ctx: &Ctx,
+    pool: &rayon::ThreadPool,
+    block: &BlockPlan,
+    batch: Vec<Chunk>,
+    grouper: &mut Grouper,
+    done: bool,
+) -> Vec<ChunkOut> {
+    let keyed: Vec<Vec<Keyed>> = pool.install(|| {
+        batch
+            .into_par_iter()
+            .map(|c| key_rows(block, ctx.tables, c.decode()))
+            .collect()
+    });
+    let mut units = Vec::new();
+    for k in keyed {
+        grouper.push(k, &mut units);
+    }
+    if done {
+        grouper.finish(&mut units);
+    }
+    pool.install(|| {
+        units
+            .par_chunks(ctx.chunk_size.div_ceil(4).max(1))
+            .map(|slice| {
+                let mut out = ChunkOut::default();
+                for u in slice {
+                    map_unit(ctx, block, u, &mut out);
+                }
+                out
+            })
+            .collect()
+    })
+}
+
+fn map_unit(ctx: &Ctx, block: &BlockPlan, u: &Unit, out: &mut ChunkOut) {
+    match &u.rows {
+        Ok(rows) if !rows.is_empty() => map_into(ctx, block, u.loc, &rows[0], rows, out),
+        Ok(_) => {}
+        Err(reason) => out.items.push(ItemOut::Rejected {
+            loc: u.loc,
+            id: None,
+            reasons: vec![engine_reason(reason.clone())],
+        }),
+    }
+}
+
+/// Maps a batch of an ungrouped block: each chunk decoded and mapped by one worker.
+fn map_plain(
+    ctx: &Ctx,
+    pool: &rayon::ThreadPool,
+    block: &BlockPlan,
+    batch: Vec<Chunk>,
+) -> Vec<ChunkOut> {
+    pool.install(|| {
+        batch
+            .into_par_iter()
+            .map(|c| {
+                let mut out = ChunkOut {
+                    buf: Vec::with_capacity(c.len() * 512),
+                    items: Vec::with_capacity(c.len()),
+                };
+                for (loc, rec) in c.decode() {
+                    match rec {
+                        Ok(v) => map_into(ctx, block, loc, &v, &[], &mut out),
+                        Err(reason) => out.items.push(ItemOut::Rejected {
+                            loc,
+                            id: None,
+                            reasons: vec![engine_reason(reason)],
+                        }),
+                    }
+                }
+                out
+            })
+            .collect()
+    })
+}
+
+/// What a block's run gives: its report and the ids it wrote (for the shrink guard).
+pub(super) struct BlockRun {
+    pub report: EntityReport,
+    pub ids: Vec<String>,
+}
+
+/// Runs one block over its source into `sink`. Stops reading once more than `budget` records
+/// were rejected (the caller then aborts the run).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn run_block(
+    ctx: &Ctx,
+    pool: &rayon::ThreadPool,
+    block: &BlockPlan,
+    file: String,
+    has_lines: bool,
+    mut reader: SourceReader,
+    sink: &mut dyn Sink,
+    budget: Option<u64>,
+) -> Result<BlockRun, RunError> {
+    let started = Instant::now();
+    sink.begin(block.entity)?;
+    let w = Writer {
+        block,
+        mapping: ctx.mapping,
+        file,
+        has_lines,
+        id_kind: None,
+        seen: HashMap::new(),
+        written: 0,
+        with_email: 0,
+        filtered: 0,
+        filtered_by: HashMap::new(),
+        rejected: 0,
+        profile: ctx.profile.then(Profile::default),
+    };
+    let mut rows_read = 0u64;
+    let grouped = block.group_by.is_some();
+    let mut grouper = Grouper::default();
+    let rejected_so_far = AtomicU64::new(0);
+    let w = std::thread::scope(|s| -> Result<Writer, RunError> {
+        let (tx, rx) = sync_channel(ctx.in_flight);
+        s.spawn(move || {
+            loop {
+                let c = reader.next_chunk();
+                let end = c.is_none() || matches!(c, Some(Err(_)));
+                if tx.send(c).is_err() || end {
+                    break;
+                }
+            }
+        });
+        // The writer runs beside the workers: batch N is written while batch N+1 is mapped.
+        let (wtx, wrx) = sync_channel::<Vec<ChunkOut>>(1);
+        let rejected_so_far = &rejected_so_far;
+        let sink = &mut *sink;
+        let writer = s.spawn(move || -> Result<Writer, RunError> {
+            let mut w = w;
+            for outs in wrx {
+                for out in outs {
+                    w.chunk(out, sink)?;
+                }
+                rejected_so_far.store(w.rejected, Ordering::Relaxed);
+            }
+            Ok(w)
+        });
+        loop {
+            let (batch, done) = next_batch(&rx, ctx.in_flight)?;
+            let n = batch.iter().map(|c| c.len() as u64).sum::<u64>();
+            rows_read += n;
+            if let Some(p) = ctx.progress {
+                p.fetch_add(n, Ordering::Relaxed);
+            }
+            let outs = if grouped {
+                map_grouped(ctx, pool, block, batch, &mut grouper, done)
+            } else {
+                map_plain(ctx, pool, block, batch)
+            };
+            let over_budget = budget.is_some_and(|b| rejected_so_far.load(Ordering::Relaxed) > b);
+            if wtx.send(outs).is_err() || over_budget || done {
+                break;
+            }
+        }
+        drop(wtx);
+        writer
+            .join()
+            .map_err(|_| RunError::Internal("the writer thread panicked".into()))?
+    })?;
+    if rows_read == 0 {
+        return Err(RunError::Source(SourceError {
+            file: w.file,
+            line: None,
+            message: format!(
+                "holds no records (only a header or blank lines?): refusing to write an empty {} feed (Clerk would delete every {})",
+                block.entity.name(),
+                block.entity.singular()
+            ),
+        }));
+    }
+    sink.end(block.entity)?;
+    Ok(finish(ctx, block, w, grouped.then_some(rows_read), started))
+}
+
+fn finish(
+    ctx: &Ctx,
+    block: &BlockPlan,
+    w: Writer,
+    rows: Option<u64>,
+    started: Instant,
+) -> BlockRun {
+    let elapsed = started.elapsed();
+    let read = w.written + w.filtered + w.rejected;
+    BlockRun {
+        report: EntityReport {
+            entity: block.entity,
+            source: block.source.clone(),
+            file: w.file,
+            read,
+            rows,
+            written: w.written,
+            filtered: w.filtered,
+            rejected: w.rejected,
+            filtered_by: filter_counts(ctx.mapping, &w.filtered_by),
+            with_email: w.with_email,
+            output: String::new(),
+            elapsed_ms: elapsed.as_millis() as u64,
+            records_per_sec: if elapsed.as_secs_f64() > 0.0 {
+                read as f64 / elapsed.as_secs_f64()
+            } else {
+                0.0
+            },
+            profile: w.profile,
+        },
+        ids: w.seen.into_keys().collect(),
+    }
+}
+
+/// The filter counts by condition, in mapping order.
+fn filter_counts(mapping: &SourceFile, by: &HashMap<Span, u64>) -> Vec<FilterCount> {
+    let mut spans: Vec<(&Span, &u64)> = by.iter().collect();
+    spans.sort_by_key(|(s, _)| s.start);
+    spans
+        .into_iter()
+        .map(|(span, count)| {
+            let (line, col) = mapping.line_col(span.start);
+            let text = mapping.text.get(span.start..span.end).unwrap_or("");
+            let condition: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            FilterCount {
+                at: format!("{}:{line}:{col}", mapping.name),
+                condition: elide(&condition, 100, "..."),
+                count: *count,
+            }
+        })
+        .collect()
+}

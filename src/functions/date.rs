@@ -53,6 +53,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(date),
         check_const: Some(check_date),
+        foldable: true,
     },
     Function {
         name: "format_date",
@@ -90,6 +91,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(format_date),
         check_const: Some(check_format_date),
+        foldable: true,
     },
 ];
 

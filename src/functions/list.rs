@@ -37,6 +37,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(omit),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "single",
@@ -63,6 +64,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(single),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "first",
@@ -89,6 +91,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(first),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "last",
@@ -115,6 +118,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(last),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "unique",
@@ -141,6 +145,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(unique),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "compact",
@@ -162,6 +167,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(compact),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "flatten",
@@ -183,6 +189,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(flatten),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "len",
@@ -219,6 +226,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(len),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "sort",
@@ -253,6 +261,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(sort),
         check_const: Some(check_sort),
+        foldable: true,
     },
     Function {
         name: "reverse",
@@ -274,6 +283,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(reverse),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "contains",
@@ -318,6 +328,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(contains),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "keys",
@@ -344,6 +355,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(keys),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "values",
@@ -365,6 +377,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(values),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "take",
@@ -399,6 +412,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(take),
         check_const: None,
+        foldable: true,
     },
 ];
 

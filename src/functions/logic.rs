@@ -36,6 +36,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(nonempty),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "error",
@@ -57,6 +58,8 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(error),
         check_const: None,
+        // It rejects the record that reaches it: folded, it would fail the whole mapping.
+        foldable: false,
     },
 ];
 

@@ -41,6 +41,8 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Table(lookup),
         check_const: None,
+        // The table is loaded only when the mapping runs.
+        foldable: false,
     },
     Function {
         name: "exists",
@@ -67,6 +69,8 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Table(exists),
         check_const: None,
+        // The table is loaded only when the mapping runs.
+        foldable: false,
     },
     Function {
         name: "ancestors",
@@ -98,6 +102,8 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Table(ancestors),
         check_const: None,
+        // The table is loaded only when the mapping runs.
+        foldable: false,
     },
     Function {
         name: "children",
@@ -129,6 +135,8 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Table(children),
         check_const: None,
+        // The table is loaded only when the mapping runs.
+        foldable: false,
     },
 ];
 

@@ -105,6 +105,9 @@ pub struct Function {
     /// Called by the checker with the arguments that are constants (None for the others),
     /// to reject bad formats, time zones, etc. before any record is read.
     pub check_const: Option<ConstCheck>,
+    /// Whether a call with constant arguments may be computed at check time; false for
+    /// functions that must only run when a record reaches them, like `error`.
+    pub foldable: bool,
 }
 
 impl Function {
@@ -203,5 +206,21 @@ pub fn float(f: f64) -> Result<Value, String> {
 impl std::fmt::Debug for Function {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.signature())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_functions_are_not_foldable() {
+        // Lookup tables are loaded only when the mapping runs, so no call to them is folded.
+        for f in all() {
+            if matches!(f.imp, Imp::Table(_)) {
+                assert!(!f.foldable, "{} reads a table but is foldable", f.name);
+            }
+        }
+        assert!(get("error").is_some_and(|f| !f.foldable));
     }
 }

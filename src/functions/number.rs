@@ -47,6 +47,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(decimal),
         check_const: Some(check_decimal),
+        foldable: true,
     },
     Function {
         name: "int",
@@ -85,6 +86,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(int),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "float",
@@ -116,6 +118,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(float_fn),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "round",
@@ -150,6 +153,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(round),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "abs",
@@ -176,6 +180,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(abs),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "floor",
@@ -202,6 +207,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(floor),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "ceil",
@@ -228,6 +234,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(ceil),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "min",
@@ -259,6 +266,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(min),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "max",
@@ -285,6 +293,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(max),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "sum",
@@ -316,6 +325,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(sum),
         check_const: None,
+        foldable: true,
     },
 ];
 

@@ -35,6 +35,7 @@ pub const FUNCTIONS: &[Function] = &[Function {
     ],
     imp: Imp::Pure(pseudonymize),
     check_const: Some(check_key),
+    foldable: true,
 }];
 
 fn check_key(args: &[Option<&Value>]) -> Result<(), String> {

@@ -41,6 +41,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(trim),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "lower",
@@ -67,6 +68,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(lower),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "upper",
@@ -93,6 +95,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(upper),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "replace",
@@ -128,6 +131,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(replace),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "split",
@@ -162,6 +166,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(split),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "join",
@@ -196,6 +201,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(join),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "strip_html",
@@ -227,6 +233,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(strip_html),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "truncate",
@@ -262,6 +269,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(truncate),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "slug",
@@ -283,6 +291,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(slug),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "starts_with",
@@ -312,6 +321,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(starts_with),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "ends_with",
@@ -341,6 +351,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(ends_with),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "string",
@@ -384,6 +395,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(string),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "attribute_name",
@@ -415,6 +427,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(attribute_name),
         check_const: None,
+        foldable: true,
     },
 ];
 

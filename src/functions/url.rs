@@ -44,6 +44,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(absolute_url),
         check_const: Some(check_absolute_url),
+        foldable: true,
     },
     Function {
         name: "url_encode",
@@ -70,6 +71,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(url_encode),
         check_const: None,
+        foldable: true,
     },
 ];
 

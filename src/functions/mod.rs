@@ -203,6 +203,15 @@ pub fn float(f: f64) -> Result<Value, String> {
         .ok_or_else(|| format!("the result {f} is not a finite number"))
 }
 
+/// A kind with its indefinite article, for error messages: `an object`, `a list`.
+fn article(kind: &str) -> String {
+    if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {kind}")
+    } else {
+        format!("a {kind}")
+    }
+}
+
 impl std::fmt::Debug for Function {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.signature())

@@ -13,6 +13,7 @@ use crate::value::Ty;
 /// The time zone used when none is given.
 pub const DEFAULT_TZ: Tz = chrono_tz::Europe::Rome;
 
+/// The date functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "date",

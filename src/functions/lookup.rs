@@ -10,6 +10,7 @@ use crate::value::{Table, key_string};
 
 const KEY: Ty = Ty::STRING.or(Ty::INT).nullable();
 
+/// The lookup-table functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "lookup",

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::{Example, Function, Imp, Param, kind, show};
 use crate::value::Ty;
 
+/// The URL functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "absolute_url",

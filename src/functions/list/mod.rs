@@ -12,6 +12,7 @@ use self::sort::{check_sort, sort};
 use super::{Example, Function, Imp, Param, kind, show};
 use crate::value::Ty;
 
+/// The list and object functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "omit",
@@ -628,6 +629,7 @@ fn contains(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::Bool(found))
 }
 
+/// The object argument of `f`: Ok(None) for null, an error for anything but an object.
 fn object_arg(f: &str, v: Value) -> Result<Option<serde_json::Map<String, Value>>, String> {
     match v {
         Value::Null => Ok(None),

@@ -184,6 +184,7 @@ pub(super) fn parse_number(s: &str, locale: Locale) -> Result<Option<Parsed>, ()
     }))
 }
 
+/// What a readable number looks like, for error messages.
 const NUMBER_HINT: &str = "expected 1.234,56 or 1234.56, optionally with a currency";
 
 /// The error for a string that is not a number, in function `f`.

@@ -11,8 +11,10 @@ use self::decimal::{Locale, cannot_read, locale_arg, parse_number, to_float};
 use super::{Example, Function, Imp, Param, float, kind, show};
 use crate::value::Ty;
 
+/// The argument type of the aggregates: numbers, lists of numbers, null.
 const NUM_OR_LIST: Ty = Ty::NUMBER.or(Ty::LIST).or(Ty::NULL);
 
+/// The number functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "decimal",
@@ -334,6 +336,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
 ];
 
+/// Rejects an unknown constant `locale` before any record is read.
 fn check_decimal(args: &[Option<&Value>]) -> Result<(), String> {
     if let Some(Some(v)) = args.get(1) {
         locale_arg("decimal", Some(v))?;
@@ -365,6 +368,7 @@ fn float_fn(args: &mut [Value]) -> Result<Value, String> {
     }
 }
 
+/// An integral-valued float as an int; an error when it does not fit in an i64.
 fn int_of_f64(f: &str, x: f64) -> Result<Value, String> {
     // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
@@ -428,6 +432,7 @@ impl Num {
     }
 }
 
+/// A JSON number as a [`Num`]: ints (signed or unsigned) exactly.
 fn num_of(n: &Number) -> Num {
     if let Some(i) = n.as_i64() {
         Num::Int(i128::from(i))
@@ -438,6 +443,7 @@ fn num_of(n: &Number) -> Num {
     }
 }
 
+/// The error for a non-number argument of `f` (with a hint to `decimal` for strings).
 fn not_a_number(f: &str, v: &Value) -> String {
     match v {
         Value::String(_) => format!(
@@ -595,6 +601,7 @@ fn collect_nums(f: &str, args: &[Value]) -> Result<Vec<Num>, String> {
     Ok(out)
 }
 
+/// The smallest (`want` = Less) or largest (Greater) number: an int when all are ints.
 fn extreme(f: &str, args: &[Value], want: std::cmp::Ordering) -> Result<Value, String> {
     let nums = collect_nums(f, args)?;
     let Some(&first) = nums.first() else {

@@ -1175,7 +1175,7 @@ fn is_constant(e: &CExpr) -> bool {
         CExpr::Object(entries) => entries.iter().all(|(_, v)| is_constant(v)),
         // `error` only fails when a record reaches it.
         CExpr::Call { f, table, args, .. } => {
-            table.is_none() && f.name != "error" && args.iter().all(is_constant)
+            table.is_none() && f.foldable && args.iter().all(is_constant)
         }
         CExpr::Unary(_, x, _) => is_constant(x),
         CExpr::Binary(_, a, b, _) => is_constant(a) && is_constant(b),

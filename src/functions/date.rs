@@ -13,6 +13,7 @@ use crate::value::Ty;
 /// The time zone used when none is given.
 pub const DEFAULT_TZ: Tz = chrono_tz::Europe::Rome;
 
+/// The date functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "date",
@@ -53,6 +54,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(date),
         check_const: Some(check_date),
+        foldable: true,
     },
     Function {
         name: "format_date",
@@ -90,6 +92,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(format_date),
         check_const: Some(check_format_date),
+        foldable: true,
     },
 ];
 

@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::{Example, Function, Imp, Param, kind, show};
 use crate::value::Ty;
 
+/// The logic functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "nonempty",
@@ -36,6 +37,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(nonempty),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "error",
@@ -57,6 +59,8 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(error),
         check_const: None,
+        // It rejects the record that reaches it: folded, it would fail the whole mapping.
+        foldable: false,
     },
 ];
 

@@ -10,6 +10,7 @@ use crate::value::{Table, key_string};
 
 const KEY: Ty = Ty::STRING.or(Ty::INT).nullable();
 
+/// The lookup-table functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "lookup",
@@ -41,6 +42,8 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Table(lookup),
         check_const: None,
+        // The table is loaded only when the mapping runs.
+        foldable: false,
     },
     Function {
         name: "exists",
@@ -67,6 +70,8 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Table(exists),
         check_const: None,
+        // The table is loaded only when the mapping runs.
+        foldable: false,
     },
     Function {
         name: "ancestors",
@@ -98,6 +103,8 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Table(ancestors),
         check_const: None,
+        // The table is loaded only when the mapping runs.
+        foldable: false,
     },
     Function {
         name: "children",
@@ -129,6 +136,8 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Table(children),
         check_const: None,
+        // The table is loaded only when the mapping runs.
+        foldable: false,
     },
 ];
 

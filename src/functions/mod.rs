@@ -1,11 +1,18 @@
-//! Built-in functions, one file per family.
+//! Built-in functions, one module per family.
 //!
 //! Every function is a static [`Function`]: its signature (used by the checker for arity and
 //! type errors), a summary, runnable [`Example`]s (each one is a test, see
-//! `tests/function_examples.rs`) and its implementation.
+//! `tests/function_examples.rs`), its implementation and whether the checker may fold it.
+//!
+//! Each family's `FUNCTIONS` table is its public face. A small family is one file (`date.rs`);
+//! a larger one is a directory whose `mod.rs` holds the table and the implementations, with
+//! submodules for a self-contained concern (`number/decimal.rs`, `string/html.rs`,
+//! `list/sort.rs`) and for the family's unit tests (`tests.rs`).
 //!
 //! Null handling convention: unless a function says otherwise, a null first argument gives null
 //! (so a missing input field flows through a pipe chain and the attribute is left out).
+
+#![warn(missing_docs)]
 
 use serde_json::Value;
 
@@ -30,15 +37,21 @@ pub enum ParamKind {
     Table,
 }
 
+/// A parameter of a built-in function.
 #[derive(Debug, Clone, Copy)]
 pub struct Param {
+    /// Its name, in signatures, docs and error messages.
     pub name: &'static str,
+    /// The types of value it accepts (checked at compile time).
     pub ty: Ty,
+    /// Whether a call must give it.
     pub required: bool,
+    /// How it is passed.
     pub kind: ParamKind,
 }
 
 impl Param {
+    /// A required value parameter.
     pub const fn req(name: &'static str, ty: Ty) -> Param {
         Param {
             name,
@@ -47,6 +60,7 @@ impl Param {
             kind: ParamKind::Value,
         }
     }
+    /// An optional value parameter.
     pub const fn opt(name: &'static str, ty: Ty) -> Param {
         Param {
             name,
@@ -55,6 +69,7 @@ impl Param {
             kind: ParamKind::Value,
         }
     }
+    /// A required lookup-table parameter (any table; see [`ParamKind::Table`]).
     pub const fn table(name: &'static str) -> Param {
         Param {
             name,
@@ -71,6 +86,7 @@ impl Param {
 /// The error is a message for the user: what went wrong with which value, and how to fix it.
 #[derive(Clone, Copy)]
 pub enum Imp {
+    /// A function of its arguments only.
     Pure(fn(&mut [Value]) -> Result<Value, String>),
     /// Table functions receive the table named by their first (`ParamKind::Table`) argument;
     /// the slice holds the remaining arguments.
@@ -85,29 +101,43 @@ pub enum Imp {
 /// with `nome` = the code in lower case.
 #[derive(Debug, Clone, Copy)]
 pub struct Example {
+    /// What the example shows, in a few words (its row in docs/functions.md).
     pub title: &'static str,
+    /// The clerkmap expression.
     pub source: &'static str,
+    /// The JSON text of its value, or `Err` with a substring of its error message.
     pub result: Result<&'static str, &'static str>,
 }
 
 /// Validates the constant arguments of a call (None for a non-constant one).
 pub type ConstCheck = fn(&[Option<&Value>]) -> Result<(), String>;
 
+/// A built-in function: what the checker, the evaluator and docs/functions.md know about it.
 pub struct Function {
+    /// The name it is called by.
     pub name: &'static str,
+    /// One paragraph for docs/functions.md: what it gives, and its null and error behaviour.
     pub summary: &'static str,
+    /// Its parameters, in order.
     pub params: &'static [Param],
     /// The last parameter may repeat.
     pub variadic: bool,
+    /// The types of value it gives.
     pub returns: Ty,
+    /// Runnable examples: tests, and the table in docs/functions.md.
     pub examples: &'static [Example],
+    /// The implementation.
     pub imp: Imp,
     /// Called by the checker with the arguments that are constants (None for the others),
     /// to reject bad formats, time zones, etc. before any record is read.
     pub check_const: Option<ConstCheck>,
+    /// Whether a call with constant arguments may be computed at check time; false for
+    /// functions that must only run when a record reaches them, like `error`.
+    pub foldable: bool,
 }
 
 impl Function {
+    /// The number of required parameters.
     pub fn min_args(&self) -> usize {
         self.params.iter().filter(|p| p.required).count()
     }
@@ -200,8 +230,33 @@ pub fn float(f: f64) -> Result<Value, String> {
         .ok_or_else(|| format!("the result {f} is not a finite number"))
 }
 
+/// A kind with its indefinite article, for error messages: `an object`, `a list`.
+fn article(kind: &str) -> String {
+    if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {kind}")
+    } else {
+        format!("a {kind}")
+    }
+}
+
 impl std::fmt::Debug for Function {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.signature())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_functions_are_not_foldable() {
+        // Lookup tables are loaded only when the mapping runs, so no call to them is folded.
+        for f in all() {
+            if matches!(f.imp, Imp::Table(_)) {
+                assert!(!f.foldable, "{} reads a table but is foldable", f.name);
+            }
+        }
+        assert!(get("error").is_some_and(|f| !f.foldable));
     }
 }

@@ -7,6 +7,7 @@ use sha2::Sha256;
 use super::{Example, Function, Imp, Param, kind};
 use crate::value::Ty;
 
+/// The privacy functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[Function {
     name: "pseudonymize",
     summary: "A stable pseudonym of a value: the hex HMAC-SHA256 of its text under a secret key (take the key from the environment with `env(\"NAME\")`; it is never printed). Normalise first (`| trim | lower`) so that one person gets one pseudonym.",
@@ -35,6 +36,7 @@ pub const FUNCTIONS: &[Function] = &[Function {
     ],
     imp: Imp::Pure(pseudonymize),
     check_const: Some(check_key),
+    foldable: true,
 }];
 
 fn check_key(args: &[Option<&Value>]) -> Result<(), String> {

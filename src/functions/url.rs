@@ -5,6 +5,7 @@ use serde_json::Value;
 use super::{Example, Function, Imp, Param, kind, show};
 use crate::value::Ty;
 
+/// The URL functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "absolute_url",
@@ -44,6 +45,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(absolute_url),
         check_const: Some(check_absolute_url),
+        foldable: true,
     },
     Function {
         name: "url_encode",
@@ -70,6 +72,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(url_encode),
         check_const: None,
+        foldable: true,
     },
 ];
 

@@ -1,13 +1,18 @@
 //! List (and object) functions.
 
-use std::cmp::Ordering;
+mod sort;
+#[cfg(test)]
+mod tests;
+
 use std::collections::HashSet;
 
 use serde_json::Value;
 
+use self::sort::{check_sort, sort};
 use super::{Example, Function, Imp, Param, kind, show};
 use crate::value::Ty;
 
+/// The list and object functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "omit",
@@ -37,6 +42,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(omit),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "single",
@@ -63,6 +69,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(single),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "first",
@@ -89,6 +96,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(first),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "last",
@@ -115,6 +123,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(last),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "unique",
@@ -141,6 +150,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(unique),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "compact",
@@ -162,6 +172,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(compact),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "flatten",
@@ -183,6 +194,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(flatten),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "len",
@@ -219,6 +231,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(len),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "sort",
@@ -253,6 +266,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(sort),
         check_const: Some(check_sort),
+        foldable: true,
     },
     Function {
         name: "reverse",
@@ -274,6 +288,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(reverse),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "contains",
@@ -318,6 +333,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(contains),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "keys",
@@ -344,6 +360,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(keys),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "values",
@@ -365,6 +382,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(values),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "take",
@@ -399,16 +417,9 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(take),
         check_const: None,
+        foldable: true,
     },
 ];
-
-fn article(k: &str) -> String {
-    if k.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        format!("an {k}")
-    } else {
-        format!("a {k}")
-    }
-}
 
 /// The list argument of `f`: Ok(None) for null, an error for anything but a list.
 fn list_arg(f: &str, v: Value) -> Result<Option<Vec<Value>>, String> {
@@ -572,108 +583,6 @@ fn len(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::from(n))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Order {
-    Asc,
-    Desc,
-}
-
-fn order_arg(v: Option<&Value>) -> Result<Order, String> {
-    match v {
-        None | Some(Value::Null) => Ok(Order::Asc),
-        Some(Value::String(s)) if s == "asc" => Ok(Order::Asc),
-        Some(Value::String(s)) if s == "desc" => Ok(Order::Desc),
-        Some(other) => Err(format!(
-            "sort: unknown order {} (use \"asc\" or \"desc\")",
-            show(other)
-        )),
-    }
-}
-
-fn check_sort(args: &[Option<&Value>]) -> Result<(), String> {
-    if let Some(Some(v)) = args.get(1) {
-        order_arg(Some(v))?;
-    }
-    Ok(())
-}
-
-/// Numbers by value (ints exactly), strings by code point.
-fn compare_numbers(a: &Value, b: &Value) -> Ordering {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => {
-            let exact = |n: &serde_json::Number| {
-                n.as_i64()
-                    .map(i128::from)
-                    .or_else(|| n.as_u64().map(i128::from))
-            };
-            match (exact(x), exact(y)) {
-                (Some(i), Some(j)) => i.cmp(&j),
-                _ => x
-                    .as_f64()
-                    .unwrap_or(f64::NAN)
-                    .total_cmp(&y.as_f64().unwrap_or(f64::NAN)),
-            }
-        }
-        _ => Ordering::Equal,
-    }
-}
-
-fn sort(args: &mut [Value]) -> Result<Value, String> {
-    let order = order_arg(args.get(1))?;
-    let Some(mut items) = list_arg("sort", std::mem::take(&mut args[0]))? else {
-        return Ok(Value::Null);
-    };
-    let Some(head) = items.first() else {
-        return Ok(Value::Array(items));
-    };
-    let numbers = match head {
-        Value::Number(_) => true,
-        Value::String(_) => false,
-        other => {
-            return Err(format!(
-                "sort: cannot compare {} {} (only lists of numbers or of strings can be sorted{})",
-                article(kind(other)),
-                show(other),
-                if other.is_null() {
-                    "; use compact(...) first to drop nulls"
-                } else {
-                    ""
-                }
-            ));
-        }
-    };
-    if let Some((i, bad)) = items.iter().enumerate().find(|(_, v)| {
-        if numbers {
-            !v.is_number()
-        } else {
-            !v.is_string()
-        }
-    }) {
-        return Err(format!(
-            "sort: cannot compare element {} ({} {}) with element 1 ({} {}): the list must hold only numbers or only strings{}",
-            i + 1,
-            kind(bad),
-            show(bad),
-            kind(&items[0]),
-            show(&items[0]),
-            if bad.is_null() {
-                " (use compact(...) first to drop nulls)"
-            } else {
-                ""
-            }
-        ));
-    }
-    if numbers {
-        items.sort_by(compare_numbers);
-    } else {
-        items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-    }
-    if order == Order::Desc {
-        items.reverse();
-    }
-    Ok(Value::Array(items))
-}
-
 fn reverse(args: &mut [Value]) -> Result<Value, String> {
     let Some(mut items) = list_arg("reverse", std::mem::take(&mut args[0]))? else {
         return Ok(Value::Null);
@@ -720,6 +629,7 @@ fn contains(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::Bool(found))
 }
 
+/// The object argument of `f`: Ok(None) for null, an error for anything but an object.
 fn object_arg(f: &str, v: Value) -> Result<Option<serde_json::Map<String, Value>>, String> {
     match v {
         Value::Null => Ok(None),
@@ -759,141 +669,4 @@ fn take(args: &mut [Value]) -> Result<Value, String> {
     };
     items.truncate(n);
     Ok(Value::Array(items))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    use crate::functions::call;
-
-    #[test]
-    fn first_last() {
-        assert_eq!(call(first, vec![json!([1, 2])]), Ok(json!(1)));
-        assert_eq!(call(last, vec![json!([])]), Ok(Value::Null));
-        assert_eq!(call(last, vec![json!({"a": 1})]), Ok(json!({"a": 1})));
-        assert_eq!(call(first, vec![Value::Null]), Ok(Value::Null));
-    }
-
-    #[test]
-    fn unique_keeps_first_seen() {
-        assert_eq!(
-            call(
-                unique,
-                vec![
-                    json!([1, "1", 1, 1.0, null, null, [1], [1], {"a": 1, "b": 2}, {"b": 2, "a": 1}])
-                ]
-            ),
-            Ok(json!([1, "1", 1.0, null, [1], {"a": 1, "b": 2}]))
-        );
-        assert!(
-            call(unique, vec![json!("S")])
-                .unwrap_err()
-                .contains("expected a list, got string \"S\"")
-        );
-    }
-
-    #[test]
-    fn compact_flatten_len() {
-        assert_eq!(
-            call(compact, vec![json!(["a", null, "", [], 0, false, {}])]),
-            Ok(json!(["a", 0, false, {}]))
-        );
-        assert_eq!(
-            call(flatten, vec![json!([[1, 2], 3, [[4]], []])]),
-            Ok(json!([1, 2, 3, [4]]))
-        );
-        assert_eq!(call(len, vec![json!("più")]), Ok(json!(3)));
-        assert_eq!(call(len, vec![json!({"a": 1})]), Ok(json!(1)));
-        assert!(call(len, vec![json!(true)]).is_err());
-    }
-
-    #[test]
-    fn sorting() {
-        assert_eq!(
-            call(sort, vec![json!([3, 1.5, 2, -1])]),
-            Ok(json!([-1, 1.5, 2, 3]))
-        );
-        assert_eq!(
-            call(sort, vec![json!([3, 1, 2]), json!("desc")]),
-            Ok(json!([3, 2, 1]))
-        );
-        assert_eq!(
-            call(sort, vec![json!(["b", "B", "a"])]),
-            Ok(json!(["B", "a", "b"]))
-        );
-        assert_eq!(call(sort, vec![json!([])]), Ok(json!([])));
-        assert_eq!(call(sort, vec![Value::Null]), Ok(Value::Null));
-        let e = call(sort, vec![json!([1, "a"])]).unwrap_err();
-        assert!(e.contains("sort: cannot compare element 2"), "{e}");
-        let e = call(sort, vec![json!(["a", null])]).unwrap_err();
-        assert!(e.contains("compact"), "{e}");
-        assert!(
-            call(sort, vec![json!([1]), json!("up")])
-                .unwrap_err()
-                .contains(r#"use "asc" or "desc""#)
-        );
-        assert!(check_sort(&[None, Some(&json!("DESC"))]).is_err());
-        assert!(check_sort(&[None, Some(&json!("desc"))]).is_ok());
-    }
-
-    #[test]
-    fn contains_cases() {
-        assert_eq!(
-            call(contains, vec![json!([1, 2]), json!(2.0)]),
-            Ok(json!(true))
-        );
-        assert_eq!(
-            call(contains, vec![json!(["a"]), json!("b")]),
-            Ok(json!(false))
-        );
-        assert_eq!(
-            call(contains, vec![json!([null]), Value::Null]),
-            Ok(json!(true))
-        );
-        assert_eq!(
-            call(contains, vec![json!("Felpa"), json!("elp")]),
-            Ok(json!(true))
-        );
-        assert_eq!(
-            call(contains, vec![Value::Null, json!("x")]),
-            Ok(json!(false))
-        );
-        assert_eq!(
-            call(contains, vec![json!({"a": 1}), json!("a")]),
-            Ok(json!(true))
-        );
-        assert!(call(contains, vec![json!("12"), json!(1)]).is_err());
-        assert!(call(contains, vec![json!(12), json!(1)]).is_err());
-    }
-
-    #[test]
-    fn objects_and_take() {
-        assert_eq!(
-            call(keys, vec![json!({"b": 1, "a": 2})]),
-            Ok(json!(["b", "a"]))
-        );
-        assert_eq!(
-            call(values, vec![json!({"b": 1, "a": 2})]),
-            Ok(json!([1, 2]))
-        );
-        assert!(
-            call(values, vec![json!(1)])
-                .unwrap_err()
-                .contains("expected an object")
-        );
-        assert_eq!(call(take, vec![json!([1, 2, 3]), json!(0)]), Ok(json!([])));
-        assert_eq!(
-            call(take, vec![json!([1, 2, 3]), json!(2)]),
-            Ok(json!([1, 2]))
-        );
-        assert!(
-            call(take, vec![json!([1]), json!(-1)])
-                .unwrap_err()
-                .contains("take: n must be")
-        );
-        assert!(call(take, vec![json!([1]), json!(1.5)]).is_err());
-        assert_eq!(call(reverse, vec![json!([1, 2])]), Ok(json!([2, 1])));
-    }
 }

@@ -1,13 +1,20 @@
 //! Number functions: reading decimal numbers written the Italian or English way, rounding, and
 //! aggregates over lists.
 
+mod decimal;
+#[cfg(test)]
+mod tests;
+
 use serde_json::{Number, Value};
 
+use self::decimal::{Locale, cannot_read, locale_arg, parse_number, to_float};
 use super::{Example, Function, Imp, Param, float, kind, show};
 use crate::value::Ty;
 
+/// The argument type of the aggregates: numbers, lists of numbers, null.
 const NUM_OR_LIST: Ty = Ty::NUMBER.or(Ty::LIST).or(Ty::NULL);
 
+/// The number functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "decimal",
@@ -47,6 +54,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(decimal),
         check_const: Some(check_decimal),
+        foldable: true,
     },
     Function {
         name: "int",
@@ -85,6 +93,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(int),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "float",
@@ -116,6 +125,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(float_fn),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "round",
@@ -150,6 +160,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(round),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "abs",
@@ -176,6 +187,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(abs),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "floor",
@@ -202,6 +214,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(floor),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "ceil",
@@ -228,6 +241,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(ceil),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "min",
@@ -259,6 +273,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(min),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "max",
@@ -285,6 +300,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(max),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "sum",
@@ -316,298 +332,11 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(sum),
         check_const: None,
+        foldable: true,
     },
 ];
 
-// ---- reading numbers ----
-
-/// How to read the separators of a number written as a string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Locale {
-    /// `,` present: decimal comma and `.` thousands; else two or more `.`: thousands; else a
-    /// single `.` is the decimal point.
-    Auto,
-    /// `.` thousands, `,` decimal.
-    It,
-    /// `,` thousands, `.` decimal.
-    En,
-}
-
-impl Locale {
-    fn from_name(name: &str) -> Option<Locale> {
-        match name {
-            "auto" => Some(Locale::Auto),
-            "it" => Some(Locale::It),
-            "en" => Some(Locale::En),
-            _ => None,
-        }
-    }
-}
-
-/// A number read from a string: sign, the integer digits and the fraction digits (ASCII digits
-/// only, possibly empty but not both).
-#[derive(Debug, PartialEq)]
-struct Parsed {
-    negative: bool,
-    int: String,
-    frac: String,
-}
-
-impl Parsed {
-    fn to_f64(&self) -> Option<f64> {
-        let int = if self.int.is_empty() { "0" } else { &self.int };
-        let frac = if self.frac.is_empty() {
-            "0"
-        } else {
-            &self.frac
-        };
-        let f: f64 = format!("{int}.{frac}").parse().ok()?;
-        f.is_finite().then_some(if self.negative { -f } else { f })
-    }
-
-    /// The integer part (truncated toward zero), exactly.
-    fn to_i64(&self) -> Option<i64> {
-        let digits = self.int.trim_start_matches('0');
-        if digits.is_empty() {
-            return Some(0);
-        }
-        let v: i128 = digits.parse().ok()?;
-        i64::try_from(if self.negative { -v } else { v }).ok()
-    }
-}
-
-fn is_currency_symbol(c: char) -> bool {
-    matches!(
-        c,
-        '€' | '$'
-            | '£'
-            | '¥'
-            | '¢'
-            | '₹'
-            | '₽'
-            | '₩'
-            | '₺'
-            | '₪'
-            | '₫'
-            | '₱'
-            | '₴'
-            | '₦'
-            | '₡'
-            | '₲'
-            | '₵'
-            | '₸'
-            | '₼'
-            | '₾'
-            | '₿'
-    )
-}
-
-/// Removes a currency symbol or a three-letter upper-case code (`EUR`) at the start of `s`.
-fn strip_currency_prefix(s: &str) -> &str {
-    if let Some(c) = s.chars().next()
-        && is_currency_symbol(c)
-    {
-        return s[c.len_utf8()..].trim_start();
-    }
-    let b = s.as_bytes();
-    if b.len() > 3 && b[..3].iter().all(u8::is_ascii_uppercase) && !b[3].is_ascii_alphabetic() {
-        return s[3..].trim_start();
-    }
-    s
-}
-
-/// Removes a currency symbol or a three-letter upper-case code at the end of `s`.
-fn strip_currency_suffix(s: &str) -> &str {
-    if let Some(c) = s.chars().next_back()
-        && is_currency_symbol(c)
-    {
-        return s[..s.len() - c.len_utf8()].trim_end();
-    }
-    let b = s.as_bytes();
-    let n = b.len();
-    if n > 3 && b[n - 3..].iter().all(u8::is_ascii_uppercase) && !b[n - 4].is_ascii_alphabetic() {
-        return s[..n - 3].trim_end();
-    }
-    s
-}
-
-/// Reads a number written as a string. `Ok(None)` for an empty (or all-whitespace) string;
-/// `Err(())` when the string is not a number.
-///
-/// Surrounding whitespace and a currency symbol or three-letter upper-case code at either end are ignored
-/// (`"49.90 EUR"`, `"€ 12,50"`, `"-€ 3"`); a leading `+` or `-` is allowed. The separators are
-/// read according to `locale` (see [`Locale`]); thousands separators may appear only in the
-/// integer part and are not checked for group sizes.
-fn parse_number(s: &str, locale: Locale) -> Result<Option<Parsed>, ()> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    let mut negative = false;
-    let mut signed = false;
-    let mut rest = s;
-    if let Some(r) = rest.strip_prefix('-') {
-        negative = true;
-        signed = true;
-        rest = r.trim_start();
-    } else if let Some(r) = rest.strip_prefix('+') {
-        signed = true;
-        rest = r.trim_start();
-    }
-    rest = strip_currency_prefix(rest);
-    if !signed {
-        if let Some(r) = rest.strip_prefix('-') {
-            negative = true;
-            rest = r.trim_start();
-        } else if let Some(r) = rest.strip_prefix('+') {
-            rest = r.trim_start();
-        }
-    }
-    rest = strip_currency_suffix(rest);
-    if rest.is_empty()
-        || !rest
-            .bytes()
-            .all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
-    {
-        return Err(());
-    }
-    let dots = rest.bytes().filter(|&c| c == b'.').count();
-    let has_comma = rest.contains(',');
-    // (decimal separator, thousands separator)
-    let (dec, thousands) = match locale {
-        Locale::Auto if has_comma => (Some(','), '.'),
-        Locale::Auto if dots >= 2 => (None, '.'),
-        Locale::Auto => (Some('.'), ','),
-        Locale::It => (Some(','), '.'),
-        Locale::En => (Some('.'), ','),
-    };
-    let (int_part, frac_part) = match dec.and_then(|d| rest.split_once(d)) {
-        Some((i, f)) => (i, f),
-        None => (rest, ""),
-    };
-    if frac_part.contains(['.', ',']) {
-        return Err(());
-    }
-    let int: String = int_part.chars().filter(|&c| c != thousands).collect();
-    if !int.bytes().all(|c| c.is_ascii_digit()) || (int.is_empty() && frac_part.is_empty()) {
-        return Err(());
-    }
-    Ok(Some(Parsed {
-        negative,
-        int,
-        frac: frac_part.to_string(),
-    }))
-}
-
-const NUMBER_HINT: &str = "expected 1.234,56 or 1234.56, optionally with a currency";
-
-fn cannot_read(f: &str, s: &str) -> String {
-    format!(
-        "{f}: cannot read {} as a number ({NUMBER_HINT})",
-        show(&Value::String(s.to_string()))
-    )
-}
-
-/// The common case of [`parse_number`] without allocating: an optional `-`, digits and
-/// separators, at most 40 bytes. `None` means "not that simple": the full parser decides (and
-/// gives the same value for everything this accepts).
-fn fast_float(s: &str, locale: Locale) -> Option<f64> {
-    let b = s.as_bytes();
-    if b.is_empty() || b.len() > 40 {
-        return None;
-    }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        _ => (false, b),
-    };
-    let (mut dots, mut commas) = (0, 0);
-    for &c in digits {
-        match c {
-            b'0'..=b'9' => {}
-            b'.' => dots += 1,
-            b',' => commas += 1,
-            _ => return None,
-        }
-    }
-    let (dec, thousands) = match locale {
-        Locale::Auto if commas > 0 => (b',', b'.'),
-        Locale::Auto if dots >= 2 => (0, b'.'),
-        Locale::Auto | Locale::En => (b'.', b','),
-        Locale::It => (b',', b'.'),
-    };
-    let mut buf = [0u8; 48];
-    let mut n = 0;
-    if neg {
-        buf[0] = b'-';
-        n = 1;
-    }
-    let mut seen_dec = false;
-    let mut seen_digit = false;
-    for &c in digits {
-        if c == dec {
-            if seen_dec {
-                return None;
-            }
-            seen_dec = true;
-            buf[n] = b'.';
-            n += 1;
-        } else if c == thousands {
-            if seen_dec {
-                return None;
-            }
-        } else {
-            seen_digit = true;
-            buf[n] = c;
-            n += 1;
-        }
-    }
-    if !seen_digit {
-        return None;
-    }
-    std::str::from_utf8(&buf[..n]).ok()?.parse::<f64>().ok()
-}
-
-/// The float value of a number or numeric string; None for null and empty strings.
-fn to_float(f: &str, v: &Value, locale: Locale) -> Result<Option<f64>, String> {
-    match v {
-        Value::Null => Ok(None),
-        Value::Number(n) => n
-            .as_f64()
-            .map(Some)
-            .ok_or_else(|| format!("{f}: {n} is not a finite number")),
-        Value::String(s) => match fast_float(s, locale) {
-            Some(x) => Ok(Some(x)),
-            None => match parse_number(s, locale) {
-                Ok(None) => Ok(None),
-                Ok(Some(p)) => p.to_f64().map(Some).ok_or_else(|| cannot_read(f, s)),
-                Err(()) => Err(cannot_read(f, s)),
-            },
-        },
-        other => Err(format!(
-            "{f}: cannot convert {} {} to a number (expected a number or a string like \"1.234,56\")",
-            kind(other),
-            show(other)
-        )),
-    }
-}
-
-fn locale_arg(f: &str, v: Option<&Value>) -> Result<Locale, String> {
-    match v {
-        None | Some(Value::Null) => Ok(Locale::Auto),
-        Some(Value::String(s)) => {
-            Locale::from_name(s).ok_or_else(|| bad_locale(f, &Value::String(s.clone())))
-        }
-        Some(other) => Err(bad_locale(f, other)),
-    }
-}
-
-fn bad_locale(f: &str, v: &Value) -> String {
-    format!(
-        "{f}: unknown locale {} (use \"auto\", \"it\" for 1.234,56 or \"en\" for 1,234.56)",
-        show(v)
-    )
-}
-
+/// Rejects an unknown constant `locale` before any record is read.
 fn check_decimal(args: &[Option<&Value>]) -> Result<(), String> {
     if let Some(Some(v)) = args.get(1) {
         locale_arg("decimal", Some(v))?;
@@ -639,6 +368,7 @@ fn float_fn(args: &mut [Value]) -> Result<Value, String> {
     }
 }
 
+/// An integral-valued float as an int; an error when it does not fit in an i64.
 fn int_of_f64(f: &str, x: f64) -> Result<Value, String> {
     // i64::MAX as f64 rounds up to 2^63, so the upper bound is exclusive.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
@@ -702,6 +432,7 @@ impl Num {
     }
 }
 
+/// A JSON number as a [`Num`]: ints (signed or unsigned) exactly.
 fn num_of(n: &Number) -> Num {
     if let Some(i) = n.as_i64() {
         Num::Int(i128::from(i))
@@ -712,6 +443,7 @@ fn num_of(n: &Number) -> Num {
     }
 }
 
+/// The error for a non-number argument of `f` (with a hint to `decimal` for strings).
 fn not_a_number(f: &str, v: &Value) -> String {
     match v {
         Value::String(_) => format!(
@@ -869,6 +601,7 @@ fn collect_nums(f: &str, args: &[Value]) -> Result<Vec<Num>, String> {
     Ok(out)
 }
 
+/// The smallest (`want` = Less) or largest (Greater) number: an int when all are ints.
 fn extreme(f: &str, args: &[Value], want: std::cmp::Ordering) -> Result<Value, String> {
     let nums = collect_nums(f, args)?;
     let Some(&first) = nums.first() else {
@@ -918,232 +651,4 @@ fn sum(args: &mut [Value]) -> Result<Value, String> {
         return Num::Int(total).to_value();
     }
     float(nums.iter().map(|n| n.f()).sum())
-}
-
-#[cfg(test)]
-mod fast_tests {
-    use super::*;
-
-    #[test]
-    fn fast_path_agrees_with_the_full_parser() {
-        let cases = [
-            "752,74",
-            "1.137,12",
-            "18,000000",
-            "1234.56",
-            "1.234",
-            "1.234.567",
-            "-3,5",
-            "0",
-            "007",
-            ",5",
-            "5,",
-            "1,234.56",
-            "1.2.3,4",
-            "12,3,4",
-            "-",
-            ",",
-            ".",
-            "1e5",
-            " 1",
-            "€ 3",
-            "49.90 EUR",
-        ];
-        for locale in [Locale::Auto, Locale::It, Locale::En] {
-            for c in cases {
-                let slow = parse_number(c, locale)
-                    .ok()
-                    .flatten()
-                    .and_then(|p| p.to_f64());
-                if let Some(fast) = fast_float(c, locale) {
-                    assert_eq!(Some(fast), slow, "{c:?} {locale:?}");
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    use crate::functions::call;
-
-    fn dec(s: &str) -> Result<Value, String> {
-        call(decimal, vec![json!(s)])
-    }
-
-    fn dec_in(s: &str, locale: &str) -> Result<Value, String> {
-        call(decimal, vec![json!(s), json!(locale)])
-    }
-
-    #[test]
-    fn decimal_auto() {
-        assert_eq!(dec("1.234,56"), Ok(json!(1234.56)));
-        assert_eq!(dec("18,000000"), Ok(json!(18.0)));
-        assert_eq!(dec("1.234.567"), Ok(json!(1234567.0)));
-        assert_eq!(dec("1234.56"), Ok(json!(1234.56)));
-        assert_eq!(dec("1.234"), Ok(json!(1.234)));
-        assert_eq!(dec("49.90 EUR"), Ok(json!(49.9)));
-        assert_eq!(dec("€ 12,50"), Ok(json!(12.5)));
-        assert_eq!(dec("12,50€"), Ok(json!(12.5)));
-        assert_eq!(dec("EUR12,50"), Ok(json!(12.5)));
-        assert_eq!(dec("  -3,5 "), Ok(json!(-3.5)));
-        assert_eq!(dec("-€ 3"), Ok(json!(-3.0)));
-        assert_eq!(dec("€ -3"), Ok(json!(-3.0)));
-        assert_eq!(dec("+7"), Ok(json!(7.0)));
-        assert_eq!(dec(",5"), Ok(json!(0.5)));
-        assert_eq!(dec(""), Ok(Value::Null));
-        assert_eq!(dec("   "), Ok(Value::Null));
-        assert_eq!(call(decimal, vec![json!(3)]), Ok(json!(3.0)));
-        assert_eq!(call(decimal, vec![Value::Null]), Ok(Value::Null));
-        for bad in [
-            "abc", "abc5", "5 eur", "1,2,3", "1.2,3.4", "12a", "EUR", "1 234", "--1", ".", "1e5",
-            "€",
-        ] {
-            let e = dec(bad).unwrap_err();
-            assert!(e.starts_with("decimal: cannot read"), "{bad}: {e}");
-        }
-        let e = dec("abc").unwrap_err();
-        assert_eq!(
-            e,
-            "decimal: cannot read \"abc\" as a number (expected 1.234,56 or 1234.56, optionally with a currency)"
-        );
-        assert!(
-            call(decimal, vec![json!(true)])
-                .unwrap_err()
-                .contains("bool true")
-        );
-    }
-
-    #[test]
-    fn decimal_locales() {
-        assert_eq!(dec_in("1.234", "it"), Ok(json!(1234.0)));
-        assert_eq!(dec_in("1.234,5", "it"), Ok(json!(1234.5)));
-        assert_eq!(dec_in("1,234.5", "en"), Ok(json!(1234.5)));
-        assert_eq!(dec_in("1,234", "en"), Ok(json!(1234.0)));
-        assert!(dec_in("1.234,5", "en").is_err());
-        assert!(
-            dec_in("1", "fr")
-                .unwrap_err()
-                .contains("unknown locale \"fr\"")
-        );
-        assert!(check_decimal(&[None, Some(&json!("de"))]).is_err());
-        assert!(check_decimal(&[None, Some(&json!("it"))]).is_ok());
-        assert!(check_decimal(&[None]).is_ok());
-    }
-
-    #[test]
-    fn int_and_float() {
-        assert_eq!(call(int, vec![json!("1.234")]), Ok(json!(1)));
-        assert_eq!(call(int, vec![json!("-1.234,99")]), Ok(json!(-1234)));
-        assert_eq!(
-            call(int, vec![json!("9223372036854775807")]),
-            Ok(json!(i64::MAX))
-        );
-        assert!(call(int, vec![json!("9223372036854775808")]).is_err());
-        assert_eq!(call(int, vec![json!(-7.9)]), Ok(json!(-7)));
-        assert_eq!(call(int, vec![json!(u64::MAX)]), Ok(json!(u64::MAX)));
-        assert!(
-            call(int, vec![json!(1e300)])
-                .unwrap_err()
-                .contains("too large")
-        );
-        assert_eq!(call(int, vec![json!("")]), Ok(Value::Null));
-        assert!(
-            call(int, vec![json!(true)])
-                .unwrap_err()
-                .contains("int: cannot convert bool true")
-        );
-        assert_eq!(call(float_fn, vec![json!(18)]), Ok(json!(18.0)));
-        assert_eq!(call(float_fn, vec![json!("12,5")]), Ok(json!(12.5)));
-        assert!(
-            call(float_fn, vec![json!("n/a")])
-                .unwrap_err()
-                .starts_with("float: cannot read \"n/a\"")
-        );
-    }
-
-    #[test]
-    fn rounding() {
-        assert_eq!(call(round, vec![json!(2.5)]), Ok(json!(3)));
-        assert_eq!(call(round, vec![json!(-2.5)]), Ok(json!(-3)));
-        assert_eq!(call(round, vec![json!(7)]), Ok(json!(7)));
-        assert_eq!(call(round, vec![json!(1.005), json!(2)]), Ok(json!(1.01)));
-        assert_eq!(call(round, vec![json!(-2.345), json!(1)]), Ok(json!(-2.3)));
-        assert_eq!(call(round, vec![json!(-2.35), json!(1)]), Ok(json!(-2.4)));
-        assert_eq!(call(round, vec![json!(9.995), json!(2)]), Ok(json!(10.0)));
-        assert_eq!(call(round, vec![json!(0.125), json!(2)]), Ok(json!(0.13)));
-        assert_eq!(call(round, vec![json!(1.5), json!(3)]), Ok(json!(1.5)));
-        assert_eq!(call(round, vec![json!(3), json!(2)]), Ok(json!(3.0)));
-        assert_eq!(call(round, vec![json!(1250), json!(-2)]), Ok(json!(1300)));
-        assert_eq!(call(round, vec![json!(-1249), json!(-2)]), Ok(json!(-1200)));
-        assert_eq!(call(round, vec![json!(1249.9), json!(-1)]), Ok(json!(1250)));
-        assert_eq!(call(round, vec![Value::Null]), Ok(Value::Null));
-        assert!(
-            call(round, vec![json!("2.5")])
-                .unwrap_err()
-                .contains("use decimal(x) first")
-        );
-        assert!(
-            call(round, vec![json!(2.5), json!(1.5)])
-                .unwrap_err()
-                .contains("digits")
-        );
-        assert_eq!(round_decimal(1e-7, 3), 0.0);
-        assert_eq!(round_decimal(123456789.12345, 4), 123456789.1235);
-    }
-
-    #[test]
-    fn abs_floor_ceil() {
-        assert_eq!(call(abs, vec![json!(-3)]), Ok(json!(3)));
-        assert_eq!(
-            call(abs, vec![json!(i64::MIN)]),
-            Ok(json!(9223372036854775808u64))
-        );
-        assert_eq!(call(abs, vec![json!(-2.5)]), Ok(json!(2.5)));
-        assert_eq!(call(floor, vec![json!(-2.1)]), Ok(json!(-3)));
-        assert_eq!(call(ceil, vec![json!(-2.7)]), Ok(json!(-2)));
-        assert_eq!(call(ceil, vec![json!(4)]), Ok(json!(4)));
-        assert!(
-            call(floor, vec![json!(true)])
-                .unwrap_err()
-                .contains("expected a number, got bool")
-        );
-    }
-
-    #[test]
-    fn aggregates() {
-        assert_eq!(call(min, vec![json!(3), json!(1), json!(2)]), Ok(json!(1)));
-        assert_eq!(
-            call(min, vec![json!([3, null, 2]), json!(2.5)]),
-            Ok(json!(2.0))
-        );
-        assert_eq!(call(max, vec![json!([1.5, null, 2.25])]), Ok(json!(2.25)));
-        assert_eq!(call(max, vec![json!([]), Value::Null]), Ok(Value::Null));
-        assert_eq!(call(min, vec![json!(-1), json!([-5, 7])]), Ok(json!(-5)));
-        assert_eq!(call(sum, vec![json!([1, 2]), json!(3)]), Ok(json!(6)));
-        assert_eq!(call(sum, vec![json!([1, null, 2.5])]), Ok(json!(3.5)));
-        assert_eq!(call(sum, vec![json!([])]), Ok(json!(0)));
-        assert_eq!(
-            call(sum, vec![json!(i64::MAX), json!(1)]),
-            Ok(json!(9223372036854775808u64))
-        );
-        assert!(
-            call(sum, vec![json!(["4"])])
-                .unwrap_err()
-                .contains("use decimal(x) first")
-        );
-        assert!(
-            call(sum, vec![json!([[1]])])
-                .unwrap_err()
-                .contains("flatten")
-        );
-        assert!(
-            call(max, vec![json!({"a": 1})])
-                .unwrap_err()
-                .contains("object")
-        );
-    }
 }

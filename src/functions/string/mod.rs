@@ -1,13 +1,20 @@
 //! String functions: case, trimming, splitting and joining, HTML stripping, slugs and Clerk
 //! attribute names.
 
+mod html;
+#[cfg(test)]
+mod tests;
+
 use serde_json::Value;
 
-use super::{Example, Function, Imp, Param, kind, show};
+pub use self::html::html_to_text;
+use super::{Example, Function, Imp, Param, article, kind, show};
 use crate::value::Ty;
 
+/// A string, a list, or null: for `trim`, `lower` and `upper`, which map over lists themselves.
 const STR_OR_LIST: Ty = Ty::STRING.or(Ty::LIST).or(Ty::NULL);
 
+/// The string functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "trim",
@@ -41,6 +48,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(trim),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "lower",
@@ -67,6 +75,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(lower),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "upper",
@@ -93,6 +102,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(upper),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "replace",
@@ -128,6 +138,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(replace),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "split",
@@ -162,6 +173,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(split),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "join",
@@ -196,6 +208,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(join),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "strip_html",
@@ -227,6 +240,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(strip_html),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "truncate",
@@ -262,6 +276,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(truncate),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "slug",
@@ -283,6 +298,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(slug),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "starts_with",
@@ -312,6 +328,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(starts_with),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "ends_with",
@@ -341,6 +358,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(ends_with),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "string",
@@ -384,6 +402,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(string),
         check_const: None,
+        foldable: true,
     },
     Function {
         name: "attribute_name",
@@ -415,6 +434,7 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(attribute_name),
         check_const: None,
+        foldable: true,
     },
 ];
 
@@ -541,130 +561,6 @@ fn join(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::String(out))
 }
 
-fn article(k: &str) -> String {
-    if k.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        format!("an {k}")
-    } else {
-        format!("a {k}")
-    }
-}
-
-// ---- strip_html ----
-
-/// Tags that do not separate words (`a<b>b</b>c` is `abc`).
-const INLINE_TAGS: &[&str] = &[
-    "a", "abbr", "b", "big", "cite", "code", "del", "em", "font", "i", "ins", "mark", "s", "small",
-    "span", "strike", "strong", "sub", "sup", "tt", "u",
-];
-
-/// Finds `needle` (ASCII, lower case) in `hay` ignoring ASCII case.
-fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    (0..=hay.len() - needle.len()).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
-}
-
-/// The end (index after `>`) of a tag starting at `start` (which is `<`), honouring quoted
-/// attribute values; None when there is no closing `>`.
-fn tag_end(b: &[u8], start: usize) -> Option<usize> {
-    let mut quote: Option<u8> = None;
-    let mut i = start + 1;
-    while i < b.len() {
-        let c = b[i];
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == b'"' || c == b'\'' => quote = Some(c),
-            None if c == b'>' => return Some(i + 1),
-            None => {}
-        }
-        i += 1;
-    }
-    None
-}
-
-/// Removes tags from `html`: inline tags vanish, other tags become a space, the content of
-/// `script`/`style` and comments is dropped. A `<` that does not start a tag is kept.
-fn remove_tags(html: &str) -> String {
-    let b = html.as_bytes();
-    let mut out = String::with_capacity(html.len());
-    let mut i = 0;
-    let mut text_start = 0;
-    while let Some(off) = memchr::memchr(b'<', &b[i..]) {
-        let lt = i + off;
-        let next = b.get(lt + 1).copied();
-        // comment
-        if b[lt..].starts_with(b"<!--") {
-            out.push_str(&html[text_start..lt]);
-            out.push(' ');
-            let end =
-                memchr::memmem::find(&b[lt + 4..], b"-->").map_or(b.len(), |p| lt + 4 + p + 3);
-            i = end;
-            text_start = end;
-            continue;
-        }
-        let is_tag = match next {
-            Some(c) if c.is_ascii_alphabetic() => true,
-            Some(b'/') => b.get(lt + 2).is_some_and(|c| c.is_ascii_alphabetic()),
-            Some(b'!') | Some(b'?') => true,
-            _ => false,
-        };
-        let end = if is_tag { tag_end(b, lt) } else { None };
-        let Some(end) = end else {
-            i = lt + 1;
-            continue;
-        };
-        out.push_str(&html[text_start..lt]);
-        // tag name
-        let name_start = if next == Some(b'/') { lt + 2 } else { lt + 1 };
-        let name_len = b[name_start..end]
-            .iter()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .count();
-        let name = html[name_start..name_start + name_len].to_ascii_lowercase();
-        let closing = next == Some(b'/');
-        let self_closing = b[..end - 1].ends_with(b"/");
-        if !closing && !self_closing && (name == "script" || name == "style") {
-            let close = format!("</{name}");
-            let resume = match find_ascii_ci(&b[end..], close.as_bytes()) {
-                Some(p) => tag_end(b, end + p).unwrap_or(b.len()),
-                None => b.len(),
-            };
-            out.push(' ');
-            i = resume;
-            text_start = resume;
-            continue;
-        }
-        if !INLINE_TAGS.contains(&name.as_str()) {
-            out.push(' ');
-        }
-        i = end;
-        text_start = end;
-    }
-    out.push_str(&html[text_start..]);
-    out
-}
-
-/// Collapses every whitespace run (including newlines and no-break spaces) to one space, trimmed.
-fn collapse_whitespace(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split(char::is_whitespace).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
-
-/// HTML to plain text (see the `strip_html` function).
-pub fn html_to_text(html: &str) -> String {
-    let text = remove_tags(html);
-    let decoded = html_escape::decode_html_entities(&text);
-    collapse_whitespace(&decoded)
-}
-
 fn strip_html(args: &mut [Value]) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
@@ -776,149 +672,5 @@ fn string(args: &mut [Value]) -> Result<Value, String> {
             article(kind(&other)),
             show(&other)
         )),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    use crate::functions::call;
-
-    #[test]
-    fn trim_lower_upper_on_lists() {
-        assert_eq!(
-            call(trim, vec![json!([" a ", null, 1, "b\n"])]),
-            Ok(json!(["a", null, 1, "b"]))
-        );
-        assert_eq!(call(lower, vec![json!("ÀB")]), Ok(json!("àb")));
-        assert_eq!(call(upper, vec![json!(["à"])]), Ok(json!(["À"])));
-        assert!(
-            call(trim, vec![json!(12)])
-                .unwrap_err()
-                .contains("expected a string")
-        );
-    }
-
-    #[test]
-    fn split_and_join() {
-        assert_eq!(
-            call(split, vec![json!("a,,b"), json!(",")]),
-            Ok(json!(["a", "", "b"]))
-        );
-        assert_eq!(call(split, vec![json!(""), json!(",")]), Ok(json!([])));
-        assert_eq!(
-            call(join, vec![json!([1, null, 2.5, true, "x"]), json!("/")]),
-            Ok(json!("1/2.5/true/x"))
-        );
-        assert_eq!(
-            call(join, vec![json!([null, "a"]), json!(",")]),
-            Ok(json!("a"))
-        );
-        let e = call(join, vec![json!([{"a": 1}]), json!(",")]).unwrap_err();
-        assert!(e.contains("element 1 is an object"), "{e}");
-    }
-
-    #[test]
-    fn strip_html_cases() {
-        let t = |s: &str| html_to_text(s);
-        assert_eq!(t("<p>a</p><p>b</p>"), "a b");
-        assert_eq!(t("a<b>b</b>c"), "abc");
-        assert_eq!(t("a<span class=\"x\">b</span>c"), "abc");
-        assert_eq!(t("a<br>b<br/>c<BR />d"), "a b c d");
-        assert_eq!(t("a < b and c > d"), "a < b and c > d");
-        assert_eq!(t("1 <2"), "1 <2");
-        assert_eq!(t("x<script type='a'>if (a<b) {}</script>y"), "x y");
-        assert_eq!(t("x<STYLE>p{}</style>y"), "x y");
-        assert_eq!(t("x<!-- <p>hidden</p> -->y"), "x y");
-        assert_eq!(t("&amp; &deg; &#39; &#x27; &lt;b&gt;"), "& ° ' ' <b>");
-        assert_eq!(t("a&nbsp;&nbsp;b\n\t c\u{a0}d"), "a b c d");
-        assert_eq!(t("<a href=\"x>y\">link</a>"), "link");
-        assert_eq!(t("<div>unclosed <b"), "unclosed <b");
-        assert_eq!(t("  <ul><li>uno</li><li>due</li></ul>  "), "uno due");
-        assert_eq!(
-            t("Perfetto per l'inverno<br>\r\n<strong>100%</strong> lana"),
-            "Perfetto per l'inverno 100% lana"
-        );
-        assert_eq!(t(""), "");
-    }
-
-    #[test]
-    fn truncate_counts_chars() {
-        assert_eq!(
-            call(truncate, vec![json!("Felpa con cappuccio"), json!(10)]),
-            Ok(json!("Felpa c..."))
-        );
-        assert_eq!(
-            call(truncate, vec![json!("àèìòùàèìòù"), json!(10)]),
-            Ok(json!("àèìòùàèìòù"))
-        );
-        assert_eq!(
-            call(truncate, vec![json!("àèìòùàèìòùx"), json!(10)]),
-            Ok(json!("àèìòùàè..."))
-        );
-        assert_eq!(
-            call(truncate, vec![json!("Felpa con cappuccio"), json!(9)]),
-            Ok(json!("Felpa..."))
-        );
-        assert_eq!(
-            call(truncate, vec![json!("abcdef"), json!(2)]),
-            Ok(json!("ab"))
-        );
-        assert_eq!(
-            call(truncate, vec![json!("abcdef"), json!(4), json!("")]),
-            Ok(json!("abcd"))
-        );
-        assert_eq!(
-            call(truncate, vec![json!("abcdef"), json!(4), Value::Null]),
-            Ok(json!("a..."))
-        );
-        assert!(call(truncate, vec![json!("abc"), json!(1.5)]).is_err());
-        assert_eq!(call(truncate, vec![Value::Null, json!(1)]), Ok(Value::Null));
-    }
-
-    #[test]
-    fn slugs_and_attribute_names() {
-        assert_eq!(
-            call(slug, vec![json!("Felpa Unisex – Più Caldo!")]),
-            Ok(json!("felpa-unisex-piu-caldo"))
-        );
-        assert_eq!(call(slug, vec![json!("--ÀÀ__b--")]), Ok(json!("aa-b")));
-        assert_eq!(normalize_attribute_name("Vestibilità"), "vestibilita");
-        assert_eq!(normalize_attribute_name("Codice EAN"), "codice_ean");
-        assert_eq!(normalize_attribute_name("Taglia/Colore"), "taglia_colore");
-        assert_eq!(normalize_attribute_name("  (Peso) kg. "), "peso_kg");
-        assert_eq!(normalize_attribute_name("già_usato"), "gia_usato");
-        assert_eq!(normalize_attribute_name("a__b"), "a_b");
-        assert_eq!(normalize_attribute_name("!!"), "");
-    }
-
-    #[test]
-    fn string_of_scalars() {
-        assert_eq!(call(string, vec![json!(18.0)]), Ok(json!("18.0")));
-        assert_eq!(call(string, vec![json!(-3)]), Ok(json!("-3")));
-        assert_eq!(call(string, vec![json!(false)]), Ok(json!("false")));
-        assert!(
-            call(string, vec![json!({"a": 1})])
-                .unwrap_err()
-                .contains("an object")
-        );
-    }
-
-    #[test]
-    fn replace_and_predicates() {
-        assert_eq!(
-            call(replace, vec![json!("a.b.c"), json!("."), json!("")]),
-            Ok(json!("abc"))
-        );
-        assert_eq!(
-            call(starts_with, vec![json!("abc"), json!("")]),
-            Ok(json!(true))
-        );
-        assert_eq!(
-            call(ends_with, vec![Value::Null, json!("x")]),
-            Ok(Value::Null)
-        );
     }
 }

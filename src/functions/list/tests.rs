@@ -1,0 +1,104 @@
+//! Unit tests of the list functions.
+
+use super::*;
+use serde_json::json;
+
+use crate::functions::call;
+
+#[test]
+fn first_last() {
+    assert_eq!(call(first, vec![json!([1, 2])]), Ok(json!(1)));
+    assert_eq!(call(last, vec![json!([])]), Ok(Value::Null));
+    assert_eq!(call(last, vec![json!({"a": 1})]), Ok(json!({"a": 1})));
+    assert_eq!(call(first, vec![Value::Null]), Ok(Value::Null));
+}
+
+#[test]
+fn unique_keeps_first_seen() {
+    assert_eq!(
+        call(
+            unique,
+            vec![json!([1, "1", 1, 1.0, null, null, [1], [1], {"a": 1, "b": 2}, {"b": 2, "a": 1}])]
+        ),
+        Ok(json!([1, "1", 1.0, null, [1], {"a": 1, "b": 2}]))
+    );
+    assert!(
+        call(unique, vec![json!("S")])
+            .unwrap_err()
+            .contains("expected a list, got string \"S\"")
+    );
+}
+
+#[test]
+fn compact_flatten_len() {
+    assert_eq!(
+        call(compact, vec![json!(["a", null, "", [], 0, false, {}])]),
+        Ok(json!(["a", 0, false, {}]))
+    );
+    assert_eq!(
+        call(flatten, vec![json!([[1, 2], 3, [[4]], []])]),
+        Ok(json!([1, 2, 3, [4]]))
+    );
+    assert_eq!(call(len, vec![json!("più")]), Ok(json!(3)));
+    assert_eq!(call(len, vec![json!({"a": 1})]), Ok(json!(1)));
+    assert!(call(len, vec![json!(true)]).is_err());
+}
+
+#[test]
+fn contains_cases() {
+    assert_eq!(
+        call(contains, vec![json!([1, 2]), json!(2.0)]),
+        Ok(json!(true))
+    );
+    assert_eq!(
+        call(contains, vec![json!(["a"]), json!("b")]),
+        Ok(json!(false))
+    );
+    assert_eq!(
+        call(contains, vec![json!([null]), Value::Null]),
+        Ok(json!(true))
+    );
+    assert_eq!(
+        call(contains, vec![json!("Felpa"), json!("elp")]),
+        Ok(json!(true))
+    );
+    assert_eq!(
+        call(contains, vec![Value::Null, json!("x")]),
+        Ok(json!(false))
+    );
+    assert_eq!(
+        call(contains, vec![json!({"a": 1}), json!("a")]),
+        Ok(json!(true))
+    );
+    assert!(call(contains, vec![json!("12"), json!(1)]).is_err());
+    assert!(call(contains, vec![json!(12), json!(1)]).is_err());
+}
+
+#[test]
+fn objects_and_take() {
+    assert_eq!(
+        call(keys, vec![json!({"b": 1, "a": 2})]),
+        Ok(json!(["b", "a"]))
+    );
+    assert_eq!(
+        call(values, vec![json!({"b": 1, "a": 2})]),
+        Ok(json!([1, 2]))
+    );
+    assert!(
+        call(values, vec![json!(1)])
+            .unwrap_err()
+            .contains("expected an object")
+    );
+    assert_eq!(call(take, vec![json!([1, 2, 3]), json!(0)]), Ok(json!([])));
+    assert_eq!(
+        call(take, vec![json!([1, 2, 3]), json!(2)]),
+        Ok(json!([1, 2]))
+    );
+    assert!(
+        call(take, vec![json!([1]), json!(-1)])
+            .unwrap_err()
+            .contains("take: n must be")
+    );
+    assert!(call(take, vec![json!([1]), json!(1.5)]).is_err());
+    assert_eq!(call(reverse, vec![json!([1, 2])]), Ok(json!([2, 1])));
+}

@@ -1,0 +1,118 @@
+//! Unit tests of the string functions.
+
+use super::*;
+use serde_json::json;
+
+use crate::functions::call;
+
+#[test]
+fn trim_lower_upper_on_lists() {
+    assert_eq!(
+        call(trim, vec![json!([" a ", null, 1, "b\n"])]),
+        Ok(json!(["a", null, 1, "b"]))
+    );
+    assert_eq!(call(lower, vec![json!("ÀB")]), Ok(json!("àb")));
+    assert_eq!(call(upper, vec![json!(["à"])]), Ok(json!(["À"])));
+    assert!(
+        call(trim, vec![json!(12)])
+            .unwrap_err()
+            .contains("expected a string")
+    );
+}
+
+#[test]
+fn split_and_join() {
+    assert_eq!(
+        call(split, vec![json!("a,,b"), json!(",")]),
+        Ok(json!(["a", "", "b"]))
+    );
+    assert_eq!(call(split, vec![json!(""), json!(",")]), Ok(json!([])));
+    assert_eq!(
+        call(join, vec![json!([1, null, 2.5, true, "x"]), json!("/")]),
+        Ok(json!("1/2.5/true/x"))
+    );
+    assert_eq!(
+        call(join, vec![json!([null, "a"]), json!(",")]),
+        Ok(json!("a"))
+    );
+    let e = call(join, vec![json!([{"a": 1}]), json!(",")]).unwrap_err();
+    assert!(e.contains("element 1 is an object"), "{e}");
+}
+
+#[test]
+fn truncate_counts_chars() {
+    assert_eq!(
+        call(truncate, vec![json!("Felpa con cappuccio"), json!(10)]),
+        Ok(json!("Felpa c..."))
+    );
+    assert_eq!(
+        call(truncate, vec![json!("àèìòùàèìòù"), json!(10)]),
+        Ok(json!("àèìòùàèìòù"))
+    );
+    assert_eq!(
+        call(truncate, vec![json!("àèìòùàèìòùx"), json!(10)]),
+        Ok(json!("àèìòùàè..."))
+    );
+    assert_eq!(
+        call(truncate, vec![json!("Felpa con cappuccio"), json!(9)]),
+        Ok(json!("Felpa..."))
+    );
+    assert_eq!(
+        call(truncate, vec![json!("abcdef"), json!(2)]),
+        Ok(json!("ab"))
+    );
+    assert_eq!(
+        call(truncate, vec![json!("abcdef"), json!(4), json!("")]),
+        Ok(json!("abcd"))
+    );
+    assert_eq!(
+        call(truncate, vec![json!("abcdef"), json!(4), Value::Null]),
+        Ok(json!("a..."))
+    );
+    assert!(call(truncate, vec![json!("abc"), json!(1.5)]).is_err());
+    assert_eq!(call(truncate, vec![Value::Null, json!(1)]), Ok(Value::Null));
+}
+
+#[test]
+fn slugs_and_attribute_names() {
+    assert_eq!(
+        call(slug, vec![json!("Felpa Unisex – Più Caldo!")]),
+        Ok(json!("felpa-unisex-piu-caldo"))
+    );
+    assert_eq!(call(slug, vec![json!("--ÀÀ__b--")]), Ok(json!("aa-b")));
+    assert_eq!(normalize_attribute_name("Vestibilità"), "vestibilita");
+    assert_eq!(normalize_attribute_name("Codice EAN"), "codice_ean");
+    assert_eq!(normalize_attribute_name("Taglia/Colore"), "taglia_colore");
+    assert_eq!(normalize_attribute_name("  (Peso) kg. "), "peso_kg");
+    assert_eq!(normalize_attribute_name("già_usato"), "gia_usato");
+    assert_eq!(normalize_attribute_name("a__b"), "a_b");
+    assert_eq!(normalize_attribute_name("!!"), "");
+}
+
+#[test]
+fn string_of_scalars() {
+    assert_eq!(call(string, vec![json!(18.0)]), Ok(json!("18.0")));
+    assert_eq!(call(string, vec![json!(-3)]), Ok(json!("-3")));
+    assert_eq!(call(string, vec![json!(false)]), Ok(json!("false")));
+    assert!(
+        call(string, vec![json!({"a": 1})])
+            .unwrap_err()
+            .contains("an object")
+    );
+}
+
+#[test]
+fn replace_and_predicates() {
+    assert_eq!(
+        call(replace, vec![json!("a.b.c"), json!("."), json!("")]),
+        Ok(json!("abc"))
+    );
+    assert_eq!(
+        call(starts_with, vec![json!("abc"), json!("")]),
+        Ok(json!(true))
+    );
+    assert_eq!(
+        call(ends_with, vec![Value::Null, json!("x")]),
+        Ok(Value::Null)
+    );
+}

@@ -23,8 +23,10 @@ use super::ast::Span;
 use super::parser::{Grammar, Rule, pratt};
 use crate::diagnostic::Diagnostic;
 
+mod comments;
 mod doc;
 
+use comments::{Source, start};
 use doc::{Doc, align, concat, flat_text, forces_break, group, nest, print, text, width_of};
 
 /// The line width the layout aims at.
@@ -76,57 +78,6 @@ pub fn strip_spans(debug: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Comments
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone)]
-struct Comment {
-    start: usize,
-    /// The end of its text, trailing blanks excluded.
-    end: usize,
-    /// Nothing but blanks before it on its line.
-    own_line: bool,
-}
-
-/// Finds the comments: `#` outside strings, to the end of the line. (The grammar has no other
-/// use for `#`, and quotes only delimit strings.)
-fn scan_comments(src: &str) -> Vec<Comment> {
-    let b = src.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            q @ (b'"' | b'\'') => {
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'#' => {
-                let start = i;
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                let line_start = src[..start].rfind('\n').map_or(0, |n| n + 1);
-                let own_line = src[line_start..start].trim().is_empty();
-                let end = start + src[start..i].trim_end().len();
-                out.push(Comment {
-                    start,
-                    end,
-                    own_line,
-                });
-            }
-            _ => i += 1,
-        }
-    }
-    out
-}
-
-// ---------------------------------------------------------------------------------------------
 // From the parse to a document
 // ---------------------------------------------------------------------------------------------
 
@@ -169,112 +120,14 @@ struct SeqState {
 }
 
 struct Fmt<'s> {
-    src: &'s str,
-    comments: Vec<Comment>,
-    next: usize,
-}
-
-fn start(p: &Pair<Rule>) -> usize {
-    p.as_span().start()
+    src: Source<'s>,
 }
 
 impl<'s> Fmt<'s> {
     fn new(src: &'s str) -> Self {
         Fmt {
-            src,
-            comments: scan_comments(src),
-            next: 0,
+            src: Source::new(src),
         }
-    }
-
-    fn comment_text(&self, c: &Comment) -> String {
-        self.src[c.start..c.end].to_string()
-    }
-
-    /// The end of a pair's own text: pest spans may run over the blanks and comments after it.
-    fn real_end(&self, p: &Pair<Rule>) -> usize {
-        let s = p.as_span();
-        let mut end = s.end();
-        loop {
-            let trimmed = self.src[s.start()..end].trim_end();
-            end = s.start() + trimmed.len();
-            match self
-                .comments
-                .iter()
-                .find(|c| c.end == end && c.start >= s.start())
-            {
-                Some(c) => end = c.start,
-                None => return end,
-            }
-        }
-    }
-
-    /// Every comment before `pos` not printed yet, as documents.
-    fn flush(&mut self, pos: usize) -> Doc {
-        let mut out = Vec::new();
-        while let Some(c) = self.comments.get(self.next).cloned() {
-            if c.start >= pos {
-                break;
-            }
-            self.next += 1;
-            let t = self.comment_text(&c);
-            if c.own_line {
-                out.push(Doc::OwnLine(t));
-            } else {
-                // Not before a break point: it goes to the end of the line, breaking nothing.
-                out.push(Doc::LineSuffix(format!("  {t}")));
-            }
-        }
-        if out.is_empty() {
-            Doc::Nil
-        } else {
-            concat(out)
-        }
-    }
-
-    /// The trailing comments (end of a line with code) before `pos`, placed just before a
-    /// possible line break: the break is forced, so the comment stays at the end of that line.
-    fn flush_trailing(&mut self, pos: usize) -> Doc {
-        let mut out = Vec::new();
-        while let Some(c) = self.comments.get(self.next).cloned() {
-            if c.start >= pos || c.own_line {
-                break;
-            }
-            self.next += 1;
-            out.push(Doc::LineSuffix(format!("  {}", self.comment_text(&c))));
-            out.push(Doc::BreakParent);
-        }
-        if out.is_empty() {
-            Doc::Nil
-        } else {
-            concat(out)
-        }
-    }
-
-    fn tok(&mut self, pos: usize, s: &str) -> Doc {
-        let c = self.flush(pos);
-        concat(vec![c, text(s)])
-    }
-
-    /// A pair's own text (pest spans of non-atomic rules may run over blanks and comments).
-    fn own_text(&self, p: &Pair<Rule>) -> String {
-        self.src[start(p)..self.real_end(p)].to_string()
-    }
-
-    fn ptok(&mut self, p: &Pair<Rule>) -> Doc {
-        let t = self.own_text(p);
-        // A comment inside the pair's span goes before the token.
-        let end = self.real_end(p);
-        self.tok(end, &t)
-    }
-
-    fn blank_between(&self, a: usize, b: usize) -> bool {
-        let seg = self.src.get(a..b).unwrap_or("");
-        let lines: Vec<&str> = seg.split('\n').collect();
-        lines.len() > 2
-            && lines[1..lines.len() - 1]
-                .iter()
-                .any(|l| l.trim().is_empty())
     }
 
     // ---- file and blocks ----
@@ -289,7 +142,7 @@ impl<'s> Fmt<'s> {
                 )
             })
             .collect();
-        let end = self.src.len();
+        let end = self.src.end();
         self.sequence(items, end, false, false)
     }
 
@@ -323,7 +176,7 @@ impl<'s> Fmt<'s> {
                 st.out.push(text(";"));
             }
             self.separate(&mut st, force, e_start);
-            let e_end = self.real_end(&e);
+            let e_end = self.src.real_end(&e);
             let doc = self.element(e, widths[i]);
             st.out.push(doc);
             st.prev_end = Some(e_end);
@@ -339,7 +192,7 @@ impl<'s> Fmt<'s> {
     fn separate(&self, st: &mut SeqState, force: bool, at: usize) {
         if let Some(pe) = st.prev_end {
             st.out.push(Doc::HardLine);
-            if force || self.blank_between(pe, at) {
+            if force || self.src.blank_between(pe, at) {
                 st.out.push(Doc::HardLine);
             }
         } else if st.in_block {
@@ -350,12 +203,8 @@ impl<'s> Fmt<'s> {
     /// The comments before `upto` between statements: on lines of their own, or at the end of
     /// the previous statement's line.
     fn comments_between(&mut self, st: &mut SeqState, upto: usize) {
-        while let Some(c) = self.comments.get(self.next).cloned() {
-            if c.start >= upto {
-                break;
-            }
-            self.next += 1;
-            let t = self.comment_text(&c);
+        while let Some(c) = self.src.next_before(upto) {
+            let t = self.src.comment_text(&c);
             if !c.own_line {
                 st.out.push(Doc::LineSuffix(format!("  {t}")));
                 continue;
@@ -388,18 +237,14 @@ impl<'s> Fmt<'s> {
         for (i, e) in elems.iter().enumerate() {
             let s = start(e);
             // A blank line or a comment line ends a run of aligned attributes.
-            let comment_line = prev_end.is_some_and(|pe| {
-                self.comments
-                    .iter()
-                    .any(|c| c.own_line && c.start > pe && c.start < s)
-            });
-            if prev_end.is_some_and(|pe| self.blank_between(pe, s)) || comment_line {
+            let comment_line = prev_end.is_some_and(|pe| self.src.own_line_between(pe, s));
+            if prev_end.is_some_and(|pe| self.src.blank_between(pe, s)) || comment_line {
                 close(&mut section, &mut widths);
             }
             if e.as_rule() == Rule::assign {
                 section.push(i);
             }
-            prev_end = Some(self.real_end(e));
+            prev_end = Some(self.src.real_end(e));
         }
         close(&mut section, &mut widths);
         widths
@@ -415,7 +260,7 @@ impl<'s> Fmt<'s> {
                 let mut parts = Vec::new();
                 for c in e.into_inner() {
                     match c.as_rule() {
-                        Rule::kw_where => parts.push(self.ptok(&c)),
+                        Rule::kw_where => parts.push(self.src.ptok(&c)),
                         Rule::expr => {
                             parts.push(text(" "));
                             parts.push(self.expr(c));
@@ -427,7 +272,7 @@ impl<'s> Fmt<'s> {
             }
             Rule::spread => {
                 let st = start(&e);
-                let mut parts = vec![self.tok(st, "...")];
+                let mut parts = vec![self.src.tok(st, "...")];
                 for c in e.into_inner() {
                     if c.as_rule() == Rule::expr {
                         parts.push(text(" "));
@@ -444,10 +289,10 @@ impl<'s> Fmt<'s> {
         let mut parts = Vec::new();
         for c in e.into_inner() {
             match c.as_rule() {
-                Rule::kw_let => parts.push(self.ptok(&c)),
+                Rule::kw_let => parts.push(self.src.ptok(&c)),
                 Rule::ident => {
                     parts.push(text(" "));
-                    parts.push(self.ptok(&c));
+                    parts.push(self.src.ptok(&c));
                     parts.push(text(" = "));
                 }
                 Rule::expr => parts.push(self.expr(c)),
@@ -461,14 +306,14 @@ impl<'s> Fmt<'s> {
         let mut parts = Vec::new();
         for c in e.into_inner() {
             match c.as_rule() {
-                Rule::kw_lookup => parts.push(self.ptok(&c)),
+                Rule::kw_lookup => parts.push(self.src.ptok(&c)),
                 Rule::ident => {
                     parts.push(text(" "));
-                    parts.push(self.ptok(&c));
+                    parts.push(self.src.ptok(&c));
                 }
                 Rule::kw_by => {
                     parts.push(text(" "));
-                    parts.push(self.ptok(&c));
+                    parts.push(self.src.ptok(&c));
                 }
                 Rule::expr => {
                     parts.push(text(" "));
@@ -479,7 +324,7 @@ impl<'s> Fmt<'s> {
                         match x.as_rule() {
                             Rule::kw_parent => {
                                 parts.push(text(" "));
-                                parts.push(self.ptok(&x));
+                                parts.push(self.src.ptok(&x));
                             }
                             Rule::expr => {
                                 parts.push(text(" "));
@@ -491,7 +336,7 @@ impl<'s> Fmt<'s> {
                 }
                 Rule::optional => {
                     parts.push(text(" "));
-                    parts.push(self.tok(start(&c), "optional"));
+                    parts.push(self.src.tok(start(&c), "optional"));
                 }
                 _ => {}
             }
@@ -506,17 +351,17 @@ impl<'s> Fmt<'s> {
         let mut stmts = Vec::new();
         for c in e.into_inner() {
             match c.as_rule() {
-                Rule::entity => head.push(self.ptok(&c)),
+                Rule::entity => head.push(self.src.ptok(&c)),
                 Rule::kw_from => {
                     head.push(text(" "));
-                    head.push(self.ptok(&c));
+                    head.push(self.src.ptok(&c));
                 }
                 Rule::ident => {
                     head.push(text(" "));
-                    head.push(self.ptok(&c));
+                    head.push(self.src.ptok(&c));
                 }
                 Rule::group_clause | Rule::where_clause => {
-                    let mut parts = vec![self.flush_trailing(start(&c)), Doc::Line];
+                    let mut parts = vec![self.src.flush_trailing(start(&c)), Doc::Line];
                     let mut first_kw = true;
                     for x in c.into_inner() {
                         match x.as_rule() {
@@ -525,7 +370,7 @@ impl<'s> Fmt<'s> {
                                     parts.push(text(" "));
                                 }
                                 first_kw = false;
-                                parts.push(self.ptok(&x));
+                                parts.push(self.src.ptok(&x));
                             }
                             Rule::expr => {
                                 parts.push(text(" "));
@@ -542,7 +387,7 @@ impl<'s> Fmt<'s> {
         head.push(nest(concat(clauses)));
         head.push(text(" {"));
         let body = self.sequence(stmts, close, true, true);
-        let closing = self.tok(close, "}");
+        let closing = self.src.tok(close, "}");
         concat(vec![
             group(concat(head)),
             nest(body),
@@ -558,7 +403,7 @@ impl<'s> Fmt<'s> {
                 Rule::attr_name => {
                     let name = c.as_str().trim();
                     let pad = width.saturating_sub(width_of(name));
-                    parts.push(self.tok(start(&c), name));
+                    parts.push(self.src.tok(start(&c), name));
                     parts.push(text(format!("{} = ", " ".repeat(pad))));
                 }
                 Rule::expr => parts.push(self.expr(c)),
@@ -585,12 +430,12 @@ impl<'s> Fmt<'s> {
             F::Prefix(op, x) => {
                 let t = if op.as_rule() == Rule::neg {
                     "-"
-                } else if self.own_text(&op) == "!" {
+                } else if self.src.own_text(&op) == "!" {
                     "!"
                 } else {
                     "not "
                 };
-                let o = self.tok(start(&op), t);
+                let o = self.src.tok(start(&op), t);
                 concat(vec![o, self.f(*x)])
             }
             F::Bin(op, l, r) => {
@@ -616,10 +461,10 @@ impl<'s> Fmt<'s> {
                     let op_at = start(&op);
                     // A comment after the operator goes before the break, with the operand
                     // before it: `a  # c` then `+ b`.
-                    parts.push(self.flush_trailing(operand.start()));
+                    parts.push(self.src.flush_trailing(operand.start()));
                     parts.push(Doc::Line);
-                    let op_text = self.own_text(&op);
-                    parts.push(self.tok(op_at, &op_text));
+                    let op_text = self.src.own_text(&op);
+                    parts.push(self.src.tok(op_at, &op_text));
                     parts.push(text(" "));
                     parts.push(self.f(operand));
                 }
@@ -640,13 +485,13 @@ impl<'s> Fmt<'s> {
                     let at = start(&op);
                     let callee_at = op.clone().into_inner().next().map_or(at, |c| start(&c));
                     let mut seg = vec![
-                        self.flush_trailing(callee_at),
+                        self.src.flush_trailing(callee_at),
                         Doc::Line,
-                        self.tok(at, "| "),
+                        self.src.tok(at, "| "),
                     ];
                     for c in op.into_inner() {
                         match c.as_rule() {
-                            Rule::callee => seg.push(self.ptok(&c)),
+                            Rule::callee => seg.push(self.src.ptok(&c)),
                             Rule::call_args => seg.push(self.call_args(c)),
                             _ => {}
                         }
@@ -673,39 +518,39 @@ impl<'s> Fmt<'s> {
         match op.as_rule() {
             Rule::field => {
                 // Comments inside the token (`. # c` newline `name`) go before it.
-                let end = self.real_end(&op);
+                let end = self.src.real_end(&op);
                 let name = op
                     .into_inner()
                     .next()
                     .map(|n| n.as_str().to_string())
                     .unwrap_or_default();
-                self.tok(end, &format!(".{name}"))
+                self.src.tok(end, &format!(".{name}"))
             }
             Rule::wildcard => {
-                let end = self.real_end(&op);
-                self.tok(end, "[*]")
+                let end = self.src.real_end(&op);
+                self.src.tok(end, "[*]")
             }
             Rule::filter => {
-                let open = self.tok(at, "[? ");
+                let open = self.src.tok(at, "[? ");
                 let inner = op
                     .into_inner()
                     .next()
                     .map(|e| self.expr(e))
                     .unwrap_or(Doc::Nil);
-                let c = self.tok(close, "]");
+                let c = self.src.tok(close, "]");
                 concat(vec![open, inner, c])
             }
             Rule::index => {
-                let open = self.tok(at, "[");
+                let open = self.src.tok(at, "[");
                 let inner = op
                     .into_inner()
                     .next()
                     .map(|e| self.expr(e))
                     .unwrap_or(Doc::Nil);
-                let c = self.tok(close, "]");
+                let c = self.src.tok(close, "]");
                 concat(vec![open, inner, c])
             }
-            _ => self.ptok(&op),
+            _ => self.src.ptok(&op),
         }
     }
 
@@ -713,29 +558,31 @@ impl<'s> Fmt<'s> {
         let at = start(&p);
         let close = p.as_span().end().saturating_sub(1);
         match p.as_rule() {
-            Rule::null | Rule::bool | Rule::number | Rule::string | Rule::ident => self.ptok(&p),
+            Rule::null | Rule::bool | Rule::number | Rule::string | Rule::ident => {
+                self.src.ptok(&p)
+            }
             Rule::root => {
-                let end = self.real_end(&p);
+                let end = self.src.real_end(&p);
                 match p.into_inner().next() {
-                    None => self.tok(end, "."),
-                    Some(n) => self.tok(end, &format!(".{}", n.as_str())),
+                    None => self.src.tok(end, "."),
+                    Some(n) => self.src.tok(end, &format!(".{}", n.as_str())),
                 }
             }
             Rule::paren => {
-                let open = self.tok(at, "(");
+                let open = self.src.tok(at, "(");
                 let inner = p
                     .into_inner()
                     .next()
                     .map(|e| self.expr(e))
                     .unwrap_or(Doc::Nil);
-                let c = self.tok(close, ")");
+                let c = self.src.tok(close, ")");
                 concat(vec![open, align(inner), c])
             }
             Rule::call => {
                 let mut parts = Vec::new();
                 for c in p.into_inner() {
                     match c.as_rule() {
-                        Rule::callee => parts.push(self.ptok(&c)),
+                        Rule::callee => parts.push(self.src.ptok(&c)),
                         Rule::call_args => parts.push(self.call_args(c)),
                         _ => {}
                     }
@@ -744,7 +591,7 @@ impl<'s> Fmt<'s> {
             }
             Rule::list => {
                 let items: Vec<Pair<Rule>> = p.into_inner().collect();
-                let open = self.tok(at, "[");
+                let open = self.src.tok(at, "[");
                 let literals = items.len() > 1 && items.iter().all(is_literal);
                 let (body, _) = self.items(items, close, |f, e| f.expr(e));
                 if literals
@@ -752,7 +599,7 @@ impl<'s> Fmt<'s> {
                     && body.trails.iter().all(|t| matches!(t, Doc::Nil))
                     && let Some(texts) = body.docs.iter().map(flat_text).collect::<Option<Vec<_>>>()
                 {
-                    let closing = self.tok(close, "]");
+                    let closing = self.src.tok(close, "]");
                     let fill = Doc::Fill(texts);
                     let comma = Doc::IfBreak(Box::new(text(",")), Box::new(Doc::Nil));
                     return group(concat(vec![
@@ -767,13 +614,13 @@ impl<'s> Fmt<'s> {
             }
             Rule::object => {
                 let items: Vec<Pair<Rule>> = p.into_inner().collect();
-                let open = self.tok(at, "{");
+                let open = self.src.tok(at, "{");
                 let (body, _) = self.items(items, close, |f, e| f.entry(e));
                 self.bracketed(open, body, close, "}", true)
             }
             Rule::if_expr => self.if_expr(p),
             Rule::match_expr => self.match_expr(p),
-            _ => self.ptok(&p),
+            _ => self.src.ptok(&p),
         }
     }
 
@@ -785,7 +632,7 @@ impl<'s> Fmt<'s> {
                     parts.push(text(": "));
                     parts.push(self.expr(c));
                 }
-                _ => parts.push(self.ptok(&c)),
+                _ => parts.push(self.src.ptok(&c)),
             }
         }
         concat(parts)
@@ -802,7 +649,9 @@ impl<'s> Fmt<'s> {
     ) -> (Items, Vec<bool>) {
         let starts: Vec<usize> = items.iter().map(start).collect();
         // A comment right after the opening bracket stays on its line.
-        let head = self.flush_trailing(starts.first().copied().unwrap_or(close));
+        let head = self
+            .src
+            .flush_trailing(starts.first().copied().unwrap_or(close));
         let mut docs = Vec::new();
         let mut trails = Vec::new();
         let mut hug = Vec::new();
@@ -811,9 +660,9 @@ impl<'s> Fmt<'s> {
             hug.push(huggable(&item));
             docs.push(each(self, item));
             let next = if i + 1 < n { starts[i + 1] } else { close };
-            trails.push(self.flush_trailing(next));
+            trails.push(self.src.flush_trailing(next));
         }
-        let tail = self.flush(close);
+        let tail = self.src.flush(close);
         (
             Items {
                 head,
@@ -835,7 +684,7 @@ impl<'s> Fmt<'s> {
         close_s: &str,
         spaced: bool,
     ) -> Doc {
-        let closing = self.tok(close, close_s);
+        let closing = self.src.tok(close, close_s);
         if body.docs.is_empty() && matches!(body.tail, Doc::Nil) && matches!(body.head, Doc::Nil) {
             return concat(vec![open, closing]);
         }
@@ -853,9 +702,9 @@ impl<'s> Fmt<'s> {
         let at = start(&p);
         let close = p.as_span().end().saturating_sub(1);
         let items: Vec<Pair<Rule>> = p.into_inner().collect();
-        let open = self.tok(at, "(");
+        let open = self.src.tok(at, "(");
         let (body, hug) = self.items(items, close, |f, e| f.expr(e));
-        let closing = self.tok(close, ")");
+        let closing = self.src.tok(close, ")");
         if body.docs.is_empty() && matches!(body.tail, Doc::Nil) && matches!(body.head, Doc::Nil) {
             return concat(vec![open, closing]);
         }
@@ -902,7 +751,7 @@ impl<'s> Fmt<'s> {
         let mut parts = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::kw_if => parts.push(self.ptok(&c)),
+                Rule::kw_if => parts.push(self.src.ptok(&c)),
                 Rule::expr => {
                     parts.push(text(" "));
                     parts.push(self.expr(c));
@@ -913,7 +762,7 @@ impl<'s> Fmt<'s> {
                 }
                 Rule::kw_else => {
                     parts.push(text(" "));
-                    parts.push(self.ptok(&c));
+                    parts.push(self.src.ptok(&c));
                 }
                 Rule::if_expr => {
                     parts.push(text(" "));
@@ -928,12 +777,12 @@ impl<'s> Fmt<'s> {
     fn then_block(&mut self, p: Pair<'s, Rule>) -> Doc {
         let at = start(&p);
         let close = p.as_span().end().saturating_sub(1);
-        let open = self.tok(at, "{");
+        let open = self.src.tok(at, "{");
         let inner = p.into_inner().next();
-        let open_trail = self.flush_trailing(inner.as_ref().map_or(close, start));
+        let open_trail = self.src.flush_trailing(inner.as_ref().map_or(close, start));
         let inner = inner.map(|e| self.expr(e)).unwrap_or(Doc::Nil);
-        let tail = self.flush(close);
-        let c = self.tok(close, "}");
+        let tail = self.src.flush(close);
+        let c = self.src.tok(close, "}");
         concat(vec![
             open,
             open_trail,
@@ -949,7 +798,7 @@ impl<'s> Fmt<'s> {
         let mut arms = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::kw_match => head.push(self.ptok(&c)),
+                Rule::kw_match => head.push(self.src.ptok(&c)),
                 Rule::expr => {
                     head.push(text(" "));
                     head.push(self.expr(c));
@@ -960,7 +809,7 @@ impl<'s> Fmt<'s> {
             }
         }
         let (body, _) = self.items(arms, close, |f, a| f.arm(a));
-        let closing = self.tok(close, "}");
+        let closing = self.src.tok(close, "}");
         if body.docs.is_empty() && matches!(body.tail, Doc::Nil) && matches!(body.head, Doc::Nil) {
             return concat(vec![concat(head), closing]);
         }
@@ -984,7 +833,7 @@ impl<'s> Fmt<'s> {
                             parts.push(text(" | "));
                         }
                         first = false;
-                        parts.push(self.ptok(&l));
+                        parts.push(self.src.ptok(&l));
                     }
                 }
                 Rule::expr => {

@@ -195,3 +195,50 @@ impl<'s> Source<'s> {
                 .any(|l| l.trim().is_empty())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::format::doc::print;
+
+    #[test]
+    fn hashes_in_strings_are_not_comments() {
+        let src = "let a = \"#no\" # yes  \n  # own\nlet b = '#'\n";
+        let found: Vec<(String, bool)> = scan_comments(src)
+            .iter()
+            .map(|c| (src[c.start..c.end].to_string(), c.own_line))
+            .collect();
+        assert_eq!(
+            found,
+            vec![("# yes".to_string(), false), ("# own".to_string(), true)]
+        );
+    }
+
+    #[test]
+    fn flush_places_each_comment_once() {
+        let src = "x # t\n# own\ny";
+        let mut s = Source::new(src);
+        let y = src.len() - 1;
+        let d = concat(vec![text("x"), s.flush(y), text("y"), s.flush(y)]);
+        assert_eq!(print(&d, 80), "x  # t\n# own\ny\n");
+    }
+
+    #[test]
+    fn flush_trailing_stops_at_an_own_line_comment() {
+        let src = "x # t\n# own\ny";
+        let mut s = Source::new(src);
+        let y = src.len() - 1;
+        let d = concat(vec![text("x"), s.flush_trailing(y)]);
+        assert_eq!(print(&d, 80), "x  # t\n");
+        assert!(s.next_before(y).is_some_and(|c| c.own_line));
+        assert!(s.next_before(y).is_none());
+    }
+
+    #[test]
+    fn blank_lines_between_positions() {
+        let s = Source::new("a\n\nb\nc");
+        assert!(s.blank_between(0, 3));
+        assert!(!s.blank_between(3, 6));
+        assert!(!s.own_line_between(0, 3));
+    }
+}

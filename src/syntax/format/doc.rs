@@ -334,3 +334,87 @@ pub(super) fn flat_text(d: &Doc) -> Option<String> {
     }
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(args: &[&str]) -> Doc {
+        let mut inner = vec![Doc::SoftLine];
+        for (i, a) in args.iter().enumerate() {
+            if i > 0 {
+                inner.push(text(","));
+                inner.push(Doc::Line);
+            }
+            inner.push(text(*a));
+        }
+        group(concat(vec![
+            text("f("),
+            nest(concat(inner)),
+            Doc::SoftLine,
+            text(")"),
+        ]))
+    }
+
+    #[test]
+    fn a_group_is_flat_when_it_fits_and_broken_when_not() {
+        assert_eq!(print(&call(&["a", "b"]), 80), "f(a, b)\n");
+        assert_eq!(print(&call(&["a", "b"]), 5), "f(\n  a,\n  b\n)\n");
+    }
+
+    #[test]
+    fn a_hard_line_breaks_its_groups() {
+        let d = group(concat(vec![text("a"), Doc::Line, text("b"), Doc::HardLine]));
+        assert!(forces_break(&d));
+        assert_eq!(print(&d, 80), "a\nb\n");
+    }
+
+    #[test]
+    fn align_indents_to_the_start_column() {
+        let d = concat(vec![
+            text("x = "),
+            align(concat(vec![text("a"), Doc::HardLine, text("b")])),
+        ]);
+        assert_eq!(print(&d, 80), "x = a\n    b\n");
+    }
+
+    #[test]
+    fn a_line_suffix_waits_for_the_end_of_the_line() {
+        let d = concat(vec![
+            text("a"),
+            Doc::LineSuffix("  # c".into()),
+            text(" b"),
+            Doc::HardLine,
+            text("d"),
+        ]);
+        assert_eq!(print(&d, 80), "a b  # c\nd\n");
+    }
+
+    #[test]
+    fn an_own_line_comment_gets_a_line() {
+        let d = concat(vec![
+            text("a"),
+            nest(concat(vec![Doc::OwnLine("# c".into()), text("b")])),
+        ]);
+        assert_eq!(print(&d, 80), "a\n  # c\n  b\n");
+    }
+
+    #[test]
+    fn fill_puts_as_many_items_per_line_as_fit() {
+        let d = group(Doc::Fill(vec!["aa".into(), "bb".into(), "cc".into()]));
+        assert_eq!(print(&d, 80), "aa, bb, cc\n");
+        assert_eq!(print(&d, 8), "aa, bb,\ncc\n");
+    }
+
+    #[test]
+    fn trailing_blanks_and_empty_documents() {
+        assert_eq!(print(&concat(vec![text("a  "), Doc::HardLine]), 80), "a\n");
+        assert_eq!(print(&Doc::Nil, 80), "");
+    }
+
+    #[test]
+    fn flat_text_is_none_with_a_forced_break() {
+        assert_eq!(flat_text(&call(&["a", "b"])).as_deref(), Some("f(a, b)"));
+        assert_eq!(flat_text(&concat(vec![text("a"), Doc::HardLine])), None);
+    }
+}

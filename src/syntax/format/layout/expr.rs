@@ -334,3 +334,26 @@ impl<'s> Fmt<'s> {
         concat(parts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::syntax::format::tests::fmt;
+
+    #[test]
+    fn breaks_long_chains_and_hugs_last_objects() {
+        let src = "orders from o {\n  customer = .cliente ?? (if collect_emails { nonempty(.email) } else { null }) ?? error(\"the order has neither a customer id nor an email\")\n  products = map(.righe, { id: .codice, quantity: .quantita | int, price: .prezzo | decimal, note: \"a long note\" })\n}\n";
+        assert_eq!(
+            fmt(src),
+            "orders from o {\n  customer = .cliente\n             ?? (if collect_emails { nonempty(.email) } else { null })\n             ?? error(\"the order has neither a customer id nor an email\")\n  products = map(.righe, {\n    id: .codice,\n    quantity: .quantita | int,\n    price: .prezzo | decimal,\n    note: \"a long note\",\n  })\n}\n"
+        );
+    }
+
+    #[test]
+    fn long_pipes_go_one_per_line_aligned() {
+        let src = "products from a {\n  id = .codice\n  x = .a.b[? .c == 1][0] | upper | lower | trim | nonempty | something_long(1, 2, 3) | another_long_function(\"with an argument\")\n}\n";
+        assert_eq!(
+            fmt(src),
+            "products from a {\n  id = .codice\n  x  = .a.b[? .c == 1][0]\n       | upper\n       | lower\n       | trim\n       | nonempty\n       | something_long(1, 2, 3)\n       | another_long_function(\"with an argument\")\n}\n"
+        );
+    }
+}

@@ -255,3 +255,37 @@ fn is_literal(p: &Pair<Rule>) -> bool {
         Rule::string | Rule::number | Rule::bool | Rule::null
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::syntax::format::tests::fmt;
+
+    #[test]
+    fn comments_inside_expressions_stay() {
+        let src = "products from a {\n  id = .codice\n  x = [\n    1, # one\n    # two next\n    2,\n  ]\n}\n";
+        let out = fmt(src);
+        assert_eq!(
+            out,
+            "products from a {\n  id = .codice\n  x  = [\n    1,  # one\n    # two next\n    2,\n  ]\n}\n"
+        );
+        assert_eq!(fmt(&out), out);
+    }
+
+    #[test]
+    fn literal_lists_fill_their_lines() {
+        let src = "let sizes = [\"XS\", \"S\", \"M\", \"L\", \"XL\", \"XXL\", \"3XL\", \"4XL\", \"5XL\", \"6XL\", \"7XL\", \"8XL\", \"9XL\", \"10XL\", \"11XL\", \"12XL\", \"13XL\"]\n";
+        assert_eq!(
+            fmt(src),
+            "let sizes = [\n  \"XS\", \"S\", \"M\", \"L\", \"XL\", \"XXL\", \"3XL\", \"4XL\", \"5XL\", \"6XL\", \"7XL\", \"8XL\", \"9XL\", \"10XL\", \"11XL\",\n  \"12XL\", \"13XL\",\n]\n"
+        );
+    }
+
+    #[test]
+    fn a_trailing_comment_after_an_argument_breaks_the_call() {
+        let src = "let s = concat(\n\"a\",   # first\n\"b\")\n";
+        assert_eq!(
+            fmt(src),
+            "let s = concat(\n  \"a\",  # first\n  \"b\",\n)\n"
+        );
+    }
+}

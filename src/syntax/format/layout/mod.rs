@@ -342,3 +342,23 @@ fn assign_name<'a>(p: &Pair<'a, Rule>) -> &'a str {
         .find(|c| c.as_rule() == Rule::attr_name)
         .map_or("", |c| c.as_str().trim())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::syntax::format::tests::fmt;
+
+    #[test]
+    fn aligns_attributes_and_keeps_comments() {
+        let src = "# head\nlet site=var(\"site_url\",\"x\")\nproducts from articoli where .pubblicato==\"SI\" { id=.codice # the code\n  # price next\n  price = .prezzo|decimal;name=.titolo\n\n  long_name = 1 }\n";
+        assert_eq!(
+            fmt(src),
+            "# head\nlet site = var(\"site_url\", \"x\")\n\nproducts from articoli where .pubblicato == \"SI\" {\n  id = .codice  # the code\n  # price next\n  price = .prezzo | decimal\n  name  = .titolo\n\n  long_name = 1\n}\n"
+        );
+    }
+
+    #[test]
+    fn a_statement_starting_with_minus_keeps_its_semicolon() {
+        let src = "products from a { id = .x; -b = 1 }";
+        assert_eq!(fmt(src), "products from a {\n  id = .x;\n  -b = 1\n}\n");
+    }
+}

@@ -1,6 +1,6 @@
 //! The document model of the formatter and its printer (after Wadler's "A prettier printer").
 //!
-//! A [`Doc`] says where a layout may break; [`print`] picks, group by group, the flat form when
+//! A [`Doc`] says where a layout may break; [`print()`] picks, group by group, the flat form when
 //! it fits in the width and the broken form otherwise. Trailing comments wait for the end of
 //! their line ([`Doc::LineSuffix`]); comments on lines of their own keep the indentation
 //! ([`Doc::OwnLine`]).

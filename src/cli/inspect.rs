@@ -36,12 +36,10 @@ pub struct InspectArgs {
 
 pub(crate) fn cmd(a: InspectArgs) -> u8 {
     let format = match &a.format {
-        Some(f) => match Format::parse(f) {
-            Some(f) => f,
-            None => {
-                eprintln!(
-                    "error: --format `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
-                );
+        Some(f) => match Format::parse_named("--format", f) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: {e}");
                 return exit::USAGE;
             }
         },

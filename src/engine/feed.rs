@@ -10,6 +10,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde_json::Value;
 
 use crate::clerk::Entity;
+use crate::value::key_string;
 
 /// How a feed file holds its records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +91,54 @@ pub fn find(dir: &Path, entity: Entity) -> Option<FeedFile> {
 
 /// The key of a record's `id` (ints and strings as text), as the engine and the state file use.
 pub fn id_key(record: &Value) -> Option<String> {
-    crate::value::key_string(record.get("id")?).map(|k| k.into_owned())
+    key_string(record.get("id")?).map(|k| k.into_owned())
+}
+
+impl FeedFile {
+    /// The ids of the feed's records, in order (records without a usable id are skipped);
+    /// `None` when a legacy `feed.json` has no section for the entity. A feed with one record
+    /// a line, as `run` writes its JSON arrays and NDJSON, has only its ids decoded (the rest
+    /// of each record is skipped, not built): checking a large previous feed costs a fraction
+    /// of reading it. Any other layout is read record by record.
+    pub fn ids(&self) -> Result<Option<Vec<String>>, FeedError> {
+        if let Some(ids) = self.ids_by_line() {
+            return Ok(Some(ids));
+        }
+        let mut ids = Vec::new();
+        let n = self.for_each(|_, v| {
+            if let Some(k) = id_key(&v) {
+                ids.push(k);
+            }
+            Ok(true)
+        })?;
+        Ok(n.map(|_| ids))
+    }
+
+    /// The ids of a feed with one record per line; `None` when the file has another layout.
+    fn ids_by_line(&self) -> Option<Vec<String>> {
+        #[derive(serde::Deserialize)]
+        struct IdOnly {
+            id: Option<Value>,
+        }
+        if self.kind == FeedKind::Legacy {
+            return None;
+        }
+        let reader = BufReader::with_capacity(1 << 20, File::open(&self.path).ok()?);
+        let mut ids = Vec::new();
+        for line in reader.lines() {
+            let line = line.ok()?;
+            let t = line.trim().trim_end_matches(',');
+            if t.is_empty() || (self.kind == FeedKind::Json && (t == "[" || t == "]" || t == "[]"))
+            {
+                continue;
+            }
+            let rec: IdOnly = serde_json::from_str(t).ok()?;
+            if let Some(k) = rec.id.as_ref().and_then(key_string) {
+                ids.push(k.into_owned());
+            }
+        }
+        Some(ids)
+    }
 }
 
 /// What a record callback says: go on or stop reading.

@@ -170,51 +170,8 @@ fn natural(a: &str, b: &str) -> std::cmp::Ordering {
 /// previous feed, or it cannot be read (then there is nothing to compare with).
 pub fn previous_ids(dir: &Path, entity: Entity) -> Option<(String, Vec<String>)> {
     let file = feed::find(dir, entity)?;
-    if let Some(ids) = ids_by_line(&file) {
-        return Some((file.path.display().to_string(), ids));
-    }
-    let mut ids = Vec::new();
-    let n = file
-        .for_each(|_, v| {
-            if let Some(k) = feed::id_key(&v) {
-                ids.push(k);
-            }
-            Ok(true)
-        })
-        .ok()??;
-    let _ = n;
+    let ids = file.ids().ok()??;
     Some((file.path.display().to_string(), ids))
-}
-
-/// The ids of a feed that holds one record per line, as `run` writes both its JSON arrays and
-/// its NDJSON: only `id` is decoded (the rest of each record is skipped, not built), so checking
-/// a large previous feed costs a fraction of reading it. `None` when the file has another
-/// layout: the caller then reads it record by record.
-fn ids_by_line(file: &feed::FeedFile) -> Option<Vec<String>> {
-    use std::io::BufRead;
-    #[derive(serde::Deserialize)]
-    struct IdOnly {
-        id: Option<serde_json::Value>,
-    }
-    if file.kind == feed::FeedKind::Legacy {
-        return None;
-    }
-    let reader = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(&file.path).ok()?);
-    let mut ids = Vec::new();
-    for line in reader.lines() {
-        let line = line.ok()?;
-        let t = line.trim().trim_end_matches(',');
-        if t.is_empty()
-            || (file.kind == feed::FeedKind::Json && (t == "[" || t == "]" || t == "[]"))
-        {
-            continue;
-        }
-        let rec: IdOnly = serde_json::from_str(t).ok()?;
-        if let Some(k) = rec.id.as_ref().and_then(crate::value::key_string) {
-            ids.push(k.into_owned());
-        }
-    }
-    Some(ids)
 }
 
 /// `run`'s guard: the entities about to be written (`new`: entity and ids) against the previous

@@ -28,6 +28,18 @@ pub fn elide(s: &str, max: usize, marker: &str) -> String {
     out
 }
 
+/// `s` cut to its first `max` characters followed by `… (N characters)` when it is longer: for
+/// values shown to a person who may want to know how much was left out (`explain`, `test`).
+pub fn elide_counted(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max).collect();
+    out.push_str(&format!("… ({n} characters)"));
+    out
+}
+
 /// The name of a value's kind, for error messages.
 pub fn kind(v: &Value) -> &'static str {
     match v {
@@ -77,6 +89,8 @@ mod tests {
     fn elide_keeps_short_text_and_marks_the_cut() {
         assert_eq!(elide("abc", 3, "…"), "abc");
         assert_eq!(elide("abcdef", 4, "…"), "abc…");
+        assert_eq!(elide_counted("abcdef", 4), "abcd… (6 characters)");
+        assert_eq!(elide_counted("abcd", 4), "abcd");
     }
 
     #[test]

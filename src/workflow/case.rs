@@ -317,13 +317,7 @@ fn input(
     fix: &dyn Fn(&Path) -> PathBuf,
 ) -> Result<InputData, String> {
     use serde_norway::Value as Y;
-    let parse_format = |f: &str| {
-        Format::parse(f).ok_or_else(|| {
-            format!(
-                "{at}: inputs.{name}.format: `{f}` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
-            )
-        })
-    };
+    let parse_format = |f: &str| Format::parse_named(&format!("{at}: inputs.{name}.format"), f);
     match v {
         Y::String(p) => {
             let path = fix(Path::new(&p));

@@ -367,13 +367,7 @@ const MAX_SHOWN: usize = 400;
 
 /// A value for a diff line: compact JSON, cut when very long.
 pub fn shown(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > MAX_SHOWN {
-        let cut: String = s.chars().take(MAX_SHOWN).collect();
-        format!("{cut}… ({} characters)", s.chars().count())
-    } else {
-        s
-    }
+    crate::value::elide_counted(&v.to_string(), MAX_SHOWN)
 }
 
 fn side(v: &Option<Value>) -> String {

@@ -704,14 +704,7 @@ impl Ctx<'_> {
 const MAX_VALUE: usize = 300;
 
 fn shown(v: &Value) -> String {
-    let s = v.to_string();
-    let n = s.chars().count();
-    if n > MAX_VALUE {
-        let cut: String = s.chars().take(MAX_VALUE).collect();
-        format!("{cut}… ({n} characters)")
-    } else {
-        s
-    }
+    crate::value::elide_counted(&v.to_string(), MAX_VALUE)
 }
 
 fn shown_eval(v: &Evaluated) -> String {

@@ -188,12 +188,7 @@ fn hint_for(shape: &str, path: &str) -> Option<String> {
 }
 
 fn example(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(39).collect::<String>())
-    } else {
-        s
-    }
+    crate::value::elide(&v.to_string(), 40, "…")
 }
 
 struct Walker {

@@ -16,6 +16,7 @@ use std::time::Duration;
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use serde::Deserialize;
 
+use super::observer::PushObserver;
 use super::secret::Keys;
 use crate::clerk::Entity;
 
@@ -160,9 +161,6 @@ enum Attempt {
     },
 }
 
-/// Where retry notices go (the progress bar or stderr).
-pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
-
 /// A client for one store.
 pub struct Clerk {
     http: reqwest::Client,
@@ -170,7 +168,8 @@ pub struct Clerk {
     keys: Keys,
     budget_left: AtomicU32,
     retries: AtomicU64,
-    log: Log,
+    /// Where retry notices go.
+    observer: Arc<dyn PushObserver>,
 }
 
 /// The HTTP client clerkmap uses (rustls, gzip answers, timeouts).
@@ -188,7 +187,13 @@ pub fn http_client(
 }
 
 impl Clerk {
-    pub fn new(cfg: ClientConfig, keys: Keys, log: Log) -> Result<Clerk, String> {
+    /// A client with these keys (the private key is required); retry notices go to
+    /// `observer`.
+    pub fn new(
+        cfg: ClientConfig,
+        keys: Keys,
+        observer: Arc<dyn PushObserver>,
+    ) -> Result<Clerk, String> {
         if keys.private.is_none() {
             return Err("no Clerk private key: set CLERK_PRIVATE_KEY".into());
         }
@@ -199,7 +204,7 @@ impl Clerk {
             retries: AtomicU64::new(0),
             cfg,
             keys,
-            log,
+            observer,
         })
     }
 
@@ -273,7 +278,7 @@ impl Clerk {
                     }
                     self.retries.fetch_add(1, Ordering::Relaxed);
                     let delay = backoff(p, attempt, retry_after);
-                    (self.log)(&self.keys.redact(&format!(
+                    self.observer.notice(&self.keys.redact(&format!(
                         "{} {what}: {message}; retry {attempt}/{} in {:.1}s",
                         call.label(),
                         p.max_attempts.max(1) - 1,

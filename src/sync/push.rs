@@ -19,7 +19,7 @@ use serde::Serialize;
 use tokio::task::JoinSet;
 
 use super::client::{Call, CallError, Clerk, ClientConfig};
-use super::progress::Progress;
+use super::observer::PushObserver;
 use super::secret::Keys;
 use super::state::{Entry, State, content_hash};
 use crate::clerk::Entity;
@@ -53,7 +53,7 @@ pub struct PushOptions {
     /// Save the state at most this often (orders: after every batch).
     pub save_interval: Duration,
     pub client: ClientConfig,
-    /// Set (by a ctrl-c handler) to stop sending new batches: the requests in flight finish,
+    /// Set (by the caller's ctrl-c handler) to stop sending new batches: the requests in flight finish,
     /// and the state is saved.
     pub interrupt: Option<Arc<AtomicBool>>,
 }
@@ -413,37 +413,12 @@ fn lock_state(state: &Path) -> Result<std::fs::File, PushError> {
     }
 }
 
-/// Pushes synchronously (starts its own tokio runtime; do not call from inside one: use
-/// [`push_async`] there).
-pub fn push(opts: &PushOptions, keys: &Keys, progress: &Progress) -> Result<PushReport, PushError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| PushError::Usage(format!("cannot start the async runtime: {e}")))?;
-    rt.block_on(async {
-        let mut opts = opts.clone();
-        let flag = opts
-            .interrupt
-            .get_or_insert_with(|| Arc::new(AtomicBool::new(false)))
-            .clone();
-        let p = progress.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                p.log("interrupted: finishing the requests in flight and saving the state (ctrl-c again to quit at once)");
-                flag.store(true, Ordering::SeqCst);
-                if tokio::signal::ctrl_c().await.is_ok() {
-                    std::process::exit(130);
-                }
-            }
-        });
-        push_async(&opts, keys, progress).await
-    })
-}
-
+/// Pushes the feed files of `opts.dir` to Clerk. Progress and notices go to `observer`; stops
+/// early (the requests in flight finish, the state is saved) when `opts.interrupt` is set.
 pub async fn push_async(
     opts: &PushOptions,
     keys: &Keys,
-    progress: &Progress,
+    observer: Arc<dyn PushObserver>,
 ) -> Result<PushReport, PushError> {
     let started = Instant::now();
     if !opts.dir.is_dir() {
@@ -569,14 +544,9 @@ pub async fn push_async(
         return Ok(report);
     }
     // 4: send.
-    let log_progress = progress.clone();
     let clerk = Arc::new(
-        Clerk::new(
-            opts.client.clone(),
-            keys.clone(),
-            Arc::new(move |m: &str| log_progress.log(m)),
-        )
-        .map_err(PushError::Usage)?,
+        Clerk::new(opts.client.clone(), keys.clone(), observer.clone())
+            .map_err(PushError::Usage)?,
     );
     let mut saver = Saver {
         path: opts.state_path.clone(),
@@ -594,7 +564,7 @@ pub async fn push_async(
                 &store,
                 &mut saver,
                 opts,
-                progress,
+                observer.as_ref(),
             )
             .await;
             if stop.is_some() {
@@ -645,14 +615,14 @@ async fn push_entity(
     store: &str,
     saver: &mut Saver,
     opts: &PushOptions,
-    progress: &Progress,
+    progress: &dyn PushObserver,
 ) -> Option<String> {
     let entity = plan.entity;
     let to_send = plan.send.len() as u64;
     let mut stop: Option<String> = None;
     let now = || chrono::Utc::now().timestamp();
     if to_send > 0 {
-        progress.start(&format!("{}: sending", entity.name()), to_send);
+        progress.stage(&format!("{}: sending", entity.name()), to_send);
         let (tx, mut rx) =
             tokio::sync::mpsc::channel::<Result<Batch, FeedError>>(opts.concurrency.max(1));
         let file = plan.scan.file.clone();
@@ -749,7 +719,7 @@ async fn push_entity(
                     summary.batches += 1;
                     progress.advance(keys.len() as u64);
                     summary.errors.push(e.message.clone());
-                    progress.log(&format!("error: {}", e.message));
+                    progress.notice(&format!("error: {}", e.message));
                     if e.auth || e.budget_spent {
                         stop = Some(e.message);
                     }
@@ -784,7 +754,7 @@ async fn push_entity(
             .and_then(|es| es.id_type.as_deref())
             .map(|t| t == "int")
             .unwrap_or(plan.scan.int_ids);
-        progress.start(
+        progress.stage(
             &format!("{}: deleting", entity.name()),
             plan.delete.len() as u64,
         );
@@ -831,7 +801,7 @@ async fn push_entity(
                 Ok((ids, Err(e))) => {
                     progress.advance(ids.len() as u64);
                     summary.errors.push(e.message.clone());
-                    progress.log(&format!("error: {}", e.message));
+                    progress.notice(&format!("error: {}", e.message));
                     if e.auth || e.budget_spent {
                         stop = Some(e.message);
                     }

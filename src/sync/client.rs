@@ -20,6 +20,7 @@ use super::observer::PushObserver;
 use super::secret::Keys;
 use crate::clerk::Entity;
 
+/// Clerk's API.
 pub const DEFAULT_API_URL: &str = "https://api.clerk.io/v2";
 
 /// How hard to try.
@@ -49,15 +50,18 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Where Clerk's API is and how to talk to it.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// `https://api.clerk.io/v2` (no trailing slash).
     pub api_url: String,
     /// The whole request, answer included.
     pub timeout: Duration,
+    /// Until the connection is made.
     pub connect_timeout: Duration,
     /// Gzip request bodies of at least this many bytes (`Content-Encoding: gzip`).
     pub gzip_min_bytes: Option<usize>,
+    /// How hard to try.
     pub retry: RetryPolicy,
 }
 
@@ -123,11 +127,18 @@ impl std::fmt::Display for CallError {
 pub enum Call {
     /// `POST <api>/<entity>` with the records (each already JSON, joined by commas).
     Upsert {
+        /// The entity the records are of.
         entity: Entity,
+        /// The records' JSON, joined by commas (no brackets).
         records: Arc<Vec<u8>>,
     },
     /// `DELETE <api>/<entity>?...&<entity>=<ids JSON>`.
-    Delete { entity: Entity, ids_json: String },
+    Delete {
+        /// The entity the ids are of.
+        entity: Entity,
+        /// The ids as a JSON array (`[1,2]` or `["a","b"]`).
+        ids_json: String,
+    },
 }
 
 impl Call {
@@ -213,6 +224,7 @@ impl Clerk {
         self.retries.load(Ordering::Relaxed)
     }
 
+    /// The store's keys.
     pub fn keys(&self) -> &Keys {
         &self.keys
     }
@@ -290,7 +302,45 @@ impl Clerk {
         }
     }
 
+    /// One attempt: the request, sent, and its answer judged.
     async fn once(&self, call: &Call) -> Attempt {
+        let req = match self.request(call) {
+            Ok(r) => r,
+            Err(fail) => return fail,
+        };
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return Attempt::Retry {
+                    message: describe(&e, self.cfg.timeout),
+                    retry_after: None,
+                };
+            }
+        };
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                return Attempt::Retry {
+                    message: format!(
+                        "HTTP {}, then {}",
+                        status.as_u16(),
+                        describe(&e, self.cfg.timeout)
+                    ),
+                    retry_after,
+                };
+            }
+        };
+        judge(status, retry_after, &body)
+    }
+
+    /// The request for a call, keys included (`Err`: it cannot be made).
+    fn request(&self, call: &Call) -> Result<reqwest::RequestBuilder, Attempt> {
         let private = self
             .keys
             .private
@@ -322,10 +372,10 @@ impl Clerk {
                 let mut url = match reqwest::Url::parse(&base) {
                     Ok(u) => u,
                     Err(e) => {
-                        return Attempt::Fail {
+                        return Err(Attempt::Fail {
                             message: format!("bad API URL: {e}"),
                             auth: false,
-                        };
+                        });
                     }
                 };
                 url.query_pairs_mut()
@@ -335,87 +385,64 @@ impl Clerk {
                 self.http.delete(url)
             }
         };
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                return Attempt::Retry {
-                    message: describe(&e, self.cfg.timeout),
-                    retry_after: None,
-                };
-            }
-        };
-        let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let body = match resp.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
-                return Attempt::Retry {
-                    message: format!(
-                        "HTTP {}, then {}",
-                        status.as_u16(),
-                        describe(&e, self.cfg.timeout)
-                    ),
-                    retry_after,
-                };
-            }
-        };
-        let answer: Option<ClerkAnswer> = serde_json::from_slice(&body).ok();
-        let clerk_says = |a: &Option<ClerkAnswer>| -> String {
-            match a {
-                Some(ClerkAnswer {
-                    kind: Some(k),
-                    message,
-                    ..
-                }) => format!("{k}: {}", message.as_deref().unwrap_or("(no message)")),
-                Some(ClerkAnswer {
-                    message: Some(m), ..
-                }) => m.clone(),
-                _ => snippet(&body),
-            }
-        };
-        let code = status.as_u16();
-        if status.is_success() {
-            return match &answer {
-                Some(a) if a.status.as_deref() == Some("ok") => Attempt::Done,
-                Some(a) if a.kind.as_deref() == Some("InternalError") => Attempt::Retry {
-                    message: format!("Clerk answered {}", clerk_says(&answer)),
-                    retry_after,
-                },
-                Some(a) if a.status.as_deref() == Some("error") => Attempt::Fail {
-                    auth: a.kind.as_deref() == Some("AuthenticationError"),
-                    message: format!("Clerk refused it: {}", clerk_says(&answer)),
-                },
-                _ => Attempt::Fail {
-                    message: format!(
-                        "HTTP {code} without Clerk's {{\"status\":\"ok\"}}: {}; is --api-url Clerk's API?",
-                        snippet(&body)
-                    ),
-                    auth: false,
-                },
-            };
+        Ok(req)
+    }
+}
+
+/// What an answer means: done, worth a retry, or a failure (with Clerk's `type` and `message`).
+fn judge(status: reqwest::StatusCode, retry_after: Option<Duration>, body: &[u8]) -> Attempt {
+    let answer: Option<ClerkAnswer> = serde_json::from_slice(body).ok();
+    let clerk_says = |a: &Option<ClerkAnswer>| -> String {
+        match a {
+            Some(ClerkAnswer {
+                kind: Some(k),
+                message,
+                ..
+            }) => format!("{k}: {}", message.as_deref().unwrap_or("(no message)")),
+            Some(ClerkAnswer {
+                message: Some(m), ..
+            }) => m.clone(),
+            _ => snippet(body),
         }
-        if code == 429 || status.is_server_error() {
-            return Attempt::Retry {
-                message: format!("HTTP {code} {}", clerk_says(&answer)),
+    };
+    let code = status.as_u16();
+    if status.is_success() {
+        return match &answer {
+            Some(a) if a.status.as_deref() == Some("ok") => Attempt::Done,
+            Some(a) if a.kind.as_deref() == Some("InternalError") => Attempt::Retry {
+                message: format!("Clerk answered {}", clerk_says(&answer)),
                 retry_after,
-            };
-        }
-        let auth = code == 401
-            || code == 403
-            || answer.as_ref().and_then(|a| a.kind.as_deref()) == Some("AuthenticationError");
-        let hint = if auth {
-            "; check CLERK_PUBLIC_KEY and CLERK_PRIVATE_KEY (my.clerk.io > Settings > API keys)"
-        } else {
-            ""
+            },
+            Some(a) if a.status.as_deref() == Some("error") => Attempt::Fail {
+                auth: a.kind.as_deref() == Some("AuthenticationError"),
+                message: format!("Clerk refused it: {}", clerk_says(&answer)),
+            },
+            _ => Attempt::Fail {
+                message: format!(
+                    "HTTP {code} without Clerk's {{\"status\":\"ok\"}}: {}; is --api-url Clerk's API?",
+                    snippet(body)
+                ),
+                auth: false,
+            },
         };
-        Attempt::Fail {
-            message: format!("HTTP {code} {}{hint}", clerk_says(&answer)),
-            auth,
-        }
+    }
+    if code == 429 || status.is_server_error() {
+        return Attempt::Retry {
+            message: format!("HTTP {code} {}", clerk_says(&answer)),
+            retry_after,
+        };
+    }
+    let auth = code == 401
+        || code == 403
+        || answer.as_ref().and_then(|a| a.kind.as_deref()) == Some("AuthenticationError");
+    let hint = if auth {
+        "; check CLERK_PUBLIC_KEY and CLERK_PRIVATE_KEY (my.clerk.io > Settings > API keys)"
+    } else {
+        ""
+    };
+    Attempt::Fail {
+        message: format!("HTTP {code} {}{hint}", clerk_says(&answer)),
+        auth,
     }
 }
 

@@ -106,7 +106,8 @@ pub fn check_api_url(url: &str) -> Result<String, String> {
 }
 
 /// A request that did not succeed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
 pub struct CallError {
     /// What happened, for a person (never the private key).
     pub message: String,
@@ -114,12 +115,6 @@ pub struct CallError {
     pub auth: bool,
     /// The total retry budget is spent: the push must stop.
     pub budget_spent: bool,
-}
-
-impl std::fmt::Display for CallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
 }
 
 /// One call to make.

@@ -16,7 +16,6 @@ mod plan;
 mod report;
 mod send;
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -92,25 +91,21 @@ impl Default for PushOptions {
 }
 
 /// Why a push did not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum PushError {
+    /// Wrong options, missing keys, another push holding the state file.
+    #[error("{0}")]
     Usage(String),
+    /// A feed file cannot be read.
+    #[error(transparent)]
     Feed(FeedError),
+    /// The state file cannot be read, locked or saved.
+    #[error("{0}")]
     State(String),
+    /// The shrink guard refused: an entity would lose too many ids.
+    #[error(transparent)]
     Shrink(ShrinkRefusal),
 }
-
-impl fmt::Display for PushError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PushError::Usage(m) | PushError::State(m) => f.write_str(m),
-            PushError::Feed(e) => write!(f, "{e}"),
-            PushError::Shrink(r) => write!(f, "{r}"),
-        }
-    }
-}
-
-impl std::error::Error for PushError {}
 
 /// Takes the lock file beside the state file.
 fn lock_state(state: &Path) -> Result<std::fs::File, PushError> {

@@ -141,6 +141,7 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("`{s}` is not a size: write 4M, 512k or a number of bytes"))
 }
 
+/// Runs `clerkmap push`; returns the exit code.
 pub(crate) fn cmd(a: PushArgs) -> u8 {
     if let Some(cfg) = &a.config {
         return push_project(&a, cfg);

@@ -57,6 +57,7 @@ pub struct ServeArgs {
     pub quiet: bool,
 }
 
+/// Runs `clerkmap serve` until ctrl-c or SIGTERM; returns the exit code.
 pub(crate) fn cmd(a: ServeArgs) -> u8 {
     let api_url = match client::check_api_url(&a.api_url) {
         Ok(u) => u,

@@ -6,7 +6,8 @@
 //! request and a total budget of retries shared by the whole push. Not retried: any other 4xx
 //! or a Clerk error (`AuthenticationError`, `ParsingError`, `LogicalError`), reported with
 //! Clerk's `type` and `message`. The private key never appears in a message: reqwest's errors
-//! carry the URL (with the key in a DELETE's query), so they are rebuilt without it.
+//! carry the URL (with the key in a DELETE's query), so they are rebuilt without it. Retry
+//! notices go to the push's [`PushObserver`].
 
 use std::io::Write;
 use std::sync::Arc;

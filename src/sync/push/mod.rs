@@ -8,9 +8,9 @@
 //!    `concurrency` requests are in flight; each acknowledged batch goes into the state, which
 //!    is saved atomically as the push goes. Then the deletes, in batches of ids.
 //!
-//! Steps 1 to 3 are in [`plan`](self::plan), step 4 in [`send`](self::send), the outcome in
-//! [`report`]. Progress goes to the caller's [`PushObserver`]; a push draws nothing, prints
-//! nothing and handles no signal: the caller stops it with [`PushOptions::interrupt`].
+//! Steps 1 to 3 are in `plan.rs`, step 4 in `send.rs`, the outcome in `report.rs`. Progress
+//! goes to the caller's [`PushObserver`]; a push draws nothing, prints nothing and handles no
+//! signal: the caller stops it with [`PushOptions::interrupt`].
 
 mod plan;
 mod report;

@@ -358,7 +358,6 @@ fn only_the_syntax_layer_touches_pest() {
 }
 
 #[test]
-#[ignore = "sync and workflow still print and draw progress: being moved to cli"]
 fn terminal_concerns_live_in_the_cli_only() {
     let (_, files) = project();
     let v = confined(

@@ -7,6 +7,7 @@ mod fmt;
 mod init;
 mod inspect;
 mod push;
+mod push_progress;
 mod run;
 mod run_progress;
 mod serve;

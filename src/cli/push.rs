@@ -3,17 +3,20 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Args;
 
+use super::push_progress::{Mode, Progress};
 use super::{checked, exit, load_mapping, parse_pair};
 use crate::clerk::Entity;
 use crate::engine::guard;
 use crate::engine::{self, FeedOutput, Input, OutputFormat, RunOptions};
 use crate::sync::client::{self, ClientConfig, RetryPolicy};
-use crate::sync::progress::{Mode, Progress};
-use crate::sync::push::{self, PushError, PushOptions};
+use crate::sync::observer::PushObserver;
+use crate::sync::push::{self, PushError, PushOptions, PushReport};
 use crate::sync::secret::{Keys, PRIVATE_KEY_ENV, PUBLIC_KEY_ENV};
 
 const PUSH_HELP: &str = "\
@@ -137,6 +140,7 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("`{s}` is not a size: write 4M, 512k or a number of bytes"))
 }
 
+/// Runs `clerkmap push`; returns the exit code.
 pub(crate) fn cmd(a: PushArgs) -> u8 {
     if let Some(cfg) = &a.config {
         return push_project(&a, cfg);
@@ -227,7 +231,7 @@ fn push_one(
         eprintln!("error: --batch-size, --concurrency and --timeout must be more than 0");
         return exit::USAGE;
     }
-    let progress = Progress::new(Mode::auto(a.quiet));
+    let progress: Arc<dyn PushObserver> = Arc::new(Progress::new(Mode::auto(a.quiet)));
     // Map first into a temporary directory, unless pushing existing feed files.
     let mut _tmp = None;
     let (dir, default_state) = match &from {
@@ -269,7 +273,7 @@ fn push_one(
         },
         interrupt: None,
     };
-    match push::push(&opts, &keys, &progress) {
+    match push_interruptibly(opts, &keys, progress) {
         Ok(report) => {
             print!("{}", keys.redact(&report.to_string()));
             if report.ok() { exit::OK } else { exit::FAILURE }
@@ -309,6 +313,36 @@ fn inputs(a: &PushArgs) -> Result<Vec<Input>, String> {
         .next()
         .map(|c| c.options.inputs)
         .unwrap_or_default())
+}
+
+/// Runs a push on its own runtime. The first ctrl-c stops it gracefully (the requests in flight
+/// finish, the state is saved); a second one quits at once (exit 130).
+fn push_interruptibly(
+    mut opts: PushOptions,
+    keys: &Keys,
+    progress: Arc<dyn PushObserver>,
+) -> Result<PushReport, PushError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| PushError::Usage(format!("cannot start the async runtime: {e}")))?;
+    rt.block_on(async {
+        let flag = opts
+            .interrupt
+            .get_or_insert_with(|| Arc::new(AtomicBool::new(false)))
+            .clone();
+        let p = Arc::clone(&progress);
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                p.notice("interrupted: finishing the requests in flight and saving the state (ctrl-c again to quit at once)");
+                flag.store(true, Ordering::SeqCst);
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    std::process::exit(130);
+                }
+            }
+        });
+        push::push_async(&opts, keys, progress).await
+    })
 }
 
 /// Runs the mapping into a temporary directory (NDJSON feeds) and returns it.

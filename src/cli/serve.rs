@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
@@ -9,7 +10,7 @@ use clap::Args;
 use super::exit;
 use crate::sync::client;
 use crate::sync::secret::{Keys, PRIVATE_KEY_ENV, PUBLIC_KEY_ENV};
-use crate::sync::serve::{self, ServeOptions};
+use crate::sync::serve::{self, Log, ServeOptions};
 
 const SERVE_HELP: &str = "\
 Endpoints: GET /products, /categories, /orders, /customers, /pages (and /health, no token).
@@ -56,6 +57,7 @@ pub struct ServeArgs {
     pub quiet: bool,
 }
 
+/// Runs `clerkmap serve` until ctrl-c or SIGTERM; returns the exit code.
 pub(crate) fn cmd(a: ServeArgs) -> u8 {
     let api_url = match client::check_api_url(&a.api_url) {
         Ok(u) => u,
@@ -104,10 +106,12 @@ pub(crate) fn cmd(a: ServeArgs) -> u8 {
         }
     };
     let dir = opts.dir.display().to_string();
+    let log: Log = Arc::new(|line: &str| eprintln!("{line}"));
     let result = rt.block_on(serve::serve(
         opts,
+        log,
         move |addr| eprintln!("serving {dir} on http://{addr} (ctrl-c to stop)"),
-        serve::shutdown_signal(),
+        shutdown_signal(),
     ));
     match result {
         Ok(()) => exit::OK,
@@ -116,4 +120,27 @@ pub(crate) fn cmd(a: ServeArgs) -> u8 {
             exit::FAILURE
         }
     }
+}
+
+/// ctrl-c or SIGTERM: the server finishes the requests in flight, then stops.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!("shutting down: finishing the requests in flight");
 }

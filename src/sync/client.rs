@@ -6,7 +6,8 @@
 //! request and a total budget of retries shared by the whole push. Not retried: any other 4xx
 //! or a Clerk error (`AuthenticationError`, `ParsingError`, `LogicalError`), reported with
 //! Clerk's `type` and `message`. The private key never appears in a message: reqwest's errors
-//! carry the URL (with the key in a DELETE's query), so they are rebuilt without it.
+//! carry the URL (with the key in a DELETE's query), so they are rebuilt without it. Retry
+//! notices go to the push's [`PushObserver`].
 
 use std::io::Write;
 use std::sync::Arc;
@@ -16,9 +17,11 @@ use std::time::Duration;
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use serde::Deserialize;
 
+use super::observer::PushObserver;
 use super::secret::Keys;
 use crate::clerk::Entity;
 
+/// Clerk's API.
 pub const DEFAULT_API_URL: &str = "https://api.clerk.io/v2";
 
 /// How hard to try.
@@ -48,15 +51,18 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Where Clerk's API is and how to talk to it.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// `https://api.clerk.io/v2` (no trailing slash).
     pub api_url: String,
     /// The whole request, answer included.
     pub timeout: Duration,
+    /// Until the connection is made.
     pub connect_timeout: Duration,
     /// Gzip request bodies of at least this many bytes (`Content-Encoding: gzip`).
     pub gzip_min_bytes: Option<usize>,
+    /// How hard to try.
     pub retry: RetryPolicy,
 }
 
@@ -101,7 +107,8 @@ pub fn check_api_url(url: &str) -> Result<String, String> {
 }
 
 /// A request that did not succeed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
 pub struct CallError {
     /// What happened, for a person (never the private key).
     pub message: String,
@@ -111,22 +118,23 @@ pub struct CallError {
     pub budget_spent: bool,
 }
 
-impl std::fmt::Display for CallError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
 /// One call to make.
 #[derive(Debug, Clone)]
 pub enum Call {
     /// `POST <api>/<entity>` with the records (each already JSON, joined by commas).
     Upsert {
+        /// The entity the records are of.
         entity: Entity,
+        /// The records' JSON, joined by commas (no brackets).
         records: Arc<Vec<u8>>,
     },
     /// `DELETE <api>/<entity>?...&<entity>=<ids JSON>`.
-    Delete { entity: Entity, ids_json: String },
+    Delete {
+        /// The entity the ids are of.
+        entity: Entity,
+        /// The ids as a JSON array (`[1,2]` or `["a","b"]`).
+        ids_json: String,
+    },
 }
 
 impl Call {
@@ -160,9 +168,6 @@ enum Attempt {
     },
 }
 
-/// Where retry notices go (the progress bar or stderr).
-pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
-
 /// A client for one store.
 pub struct Clerk {
     http: reqwest::Client,
@@ -170,7 +175,8 @@ pub struct Clerk {
     keys: Keys,
     budget_left: AtomicU32,
     retries: AtomicU64,
-    log: Log,
+    /// Where retry notices go.
+    observer: Arc<dyn PushObserver>,
 }
 
 /// The HTTP client clerkmap uses (rustls, gzip answers, timeouts).
@@ -188,7 +194,13 @@ pub fn http_client(
 }
 
 impl Clerk {
-    pub fn new(cfg: ClientConfig, keys: Keys, log: Log) -> Result<Clerk, String> {
+    /// A client with these keys (the private key is required); retry notices go to
+    /// `observer`.
+    pub fn new(
+        cfg: ClientConfig,
+        keys: Keys,
+        observer: Arc<dyn PushObserver>,
+    ) -> Result<Clerk, String> {
         if keys.private.is_none() {
             return Err("no Clerk private key: set CLERK_PRIVATE_KEY".into());
         }
@@ -199,7 +211,7 @@ impl Clerk {
             retries: AtomicU64::new(0),
             cfg,
             keys,
-            log,
+            observer,
         })
     }
 
@@ -208,6 +220,7 @@ impl Clerk {
         self.retries.load(Ordering::Relaxed)
     }
 
+    /// The store's keys.
     pub fn keys(&self) -> &Keys {
         &self.keys
     }
@@ -273,7 +286,7 @@ impl Clerk {
                     }
                     self.retries.fetch_add(1, Ordering::Relaxed);
                     let delay = backoff(p, attempt, retry_after);
-                    (self.log)(&self.keys.redact(&format!(
+                    self.observer.notice(&self.keys.redact(&format!(
                         "{} {what}: {message}; retry {attempt}/{} in {:.1}s",
                         call.label(),
                         p.max_attempts.max(1) - 1,
@@ -285,7 +298,45 @@ impl Clerk {
         }
     }
 
+    /// One attempt: the request, sent, and its answer judged.
     async fn once(&self, call: &Call) -> Attempt {
+        let req = match self.request(call) {
+            Ok(r) => r,
+            Err(fail) => return fail,
+        };
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return Attempt::Retry {
+                    message: describe(&e, self.cfg.timeout),
+                    retry_after: None,
+                };
+            }
+        };
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = match resp.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                return Attempt::Retry {
+                    message: format!(
+                        "HTTP {}, then {}",
+                        status.as_u16(),
+                        describe(&e, self.cfg.timeout)
+                    ),
+                    retry_after,
+                };
+            }
+        };
+        judge(status, retry_after, &body)
+    }
+
+    /// The request for a call, keys included (`Err`: it cannot be made).
+    fn request(&self, call: &Call) -> Result<reqwest::RequestBuilder, Attempt> {
         let private = self
             .keys
             .private
@@ -317,10 +368,10 @@ impl Clerk {
                 let mut url = match reqwest::Url::parse(&base) {
                     Ok(u) => u,
                     Err(e) => {
-                        return Attempt::Fail {
+                        return Err(Attempt::Fail {
                             message: format!("bad API URL: {e}"),
                             auth: false,
-                        };
+                        });
                     }
                 };
                 url.query_pairs_mut()
@@ -330,87 +381,64 @@ impl Clerk {
                 self.http.delete(url)
             }
         };
-        let resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                return Attempt::Retry {
-                    message: describe(&e, self.cfg.timeout),
-                    retry_after: None,
-                };
-            }
-        };
-        let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        let body = match resp.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
-                return Attempt::Retry {
-                    message: format!(
-                        "HTTP {}, then {}",
-                        status.as_u16(),
-                        describe(&e, self.cfg.timeout)
-                    ),
-                    retry_after,
-                };
-            }
-        };
-        let answer: Option<ClerkAnswer> = serde_json::from_slice(&body).ok();
-        let clerk_says = |a: &Option<ClerkAnswer>| -> String {
-            match a {
-                Some(ClerkAnswer {
-                    kind: Some(k),
-                    message,
-                    ..
-                }) => format!("{k}: {}", message.as_deref().unwrap_or("(no message)")),
-                Some(ClerkAnswer {
-                    message: Some(m), ..
-                }) => m.clone(),
-                _ => snippet(&body),
-            }
-        };
-        let code = status.as_u16();
-        if status.is_success() {
-            return match &answer {
-                Some(a) if a.status.as_deref() == Some("ok") => Attempt::Done,
-                Some(a) if a.kind.as_deref() == Some("InternalError") => Attempt::Retry {
-                    message: format!("Clerk answered {}", clerk_says(&answer)),
-                    retry_after,
-                },
-                Some(a) if a.status.as_deref() == Some("error") => Attempt::Fail {
-                    auth: a.kind.as_deref() == Some("AuthenticationError"),
-                    message: format!("Clerk refused it: {}", clerk_says(&answer)),
-                },
-                _ => Attempt::Fail {
-                    message: format!(
-                        "HTTP {code} without Clerk's {{\"status\":\"ok\"}}: {}; is --api-url Clerk's API?",
-                        snippet(&body)
-                    ),
-                    auth: false,
-                },
-            };
+        Ok(req)
+    }
+}
+
+/// What an answer means: done, worth a retry, or a failure (with Clerk's `type` and `message`).
+fn judge(status: reqwest::StatusCode, retry_after: Option<Duration>, body: &[u8]) -> Attempt {
+    let answer: Option<ClerkAnswer> = serde_json::from_slice(body).ok();
+    let clerk_says = |a: &Option<ClerkAnswer>| -> String {
+        match a {
+            Some(ClerkAnswer {
+                kind: Some(k),
+                message,
+                ..
+            }) => format!("{k}: {}", message.as_deref().unwrap_or("(no message)")),
+            Some(ClerkAnswer {
+                message: Some(m), ..
+            }) => m.clone(),
+            _ => snippet(body),
         }
-        if code == 429 || status.is_server_error() {
-            return Attempt::Retry {
-                message: format!("HTTP {code} {}", clerk_says(&answer)),
+    };
+    let code = status.as_u16();
+    if status.is_success() {
+        return match &answer {
+            Some(a) if a.status.as_deref() == Some("ok") => Attempt::Done,
+            Some(a) if a.kind.as_deref() == Some("InternalError") => Attempt::Retry {
+                message: format!("Clerk answered {}", clerk_says(&answer)),
                 retry_after,
-            };
-        }
-        let auth = code == 401
-            || code == 403
-            || answer.as_ref().and_then(|a| a.kind.as_deref()) == Some("AuthenticationError");
-        let hint = if auth {
-            "; check CLERK_PUBLIC_KEY and CLERK_PRIVATE_KEY (my.clerk.io > Settings > API keys)"
-        } else {
-            ""
+            },
+            Some(a) if a.status.as_deref() == Some("error") => Attempt::Fail {
+                auth: a.kind.as_deref() == Some("AuthenticationError"),
+                message: format!("Clerk refused it: {}", clerk_says(&answer)),
+            },
+            _ => Attempt::Fail {
+                message: format!(
+                    "HTTP {code} without Clerk's {{\"status\":\"ok\"}}: {}; is --api-url Clerk's API?",
+                    snippet(body)
+                ),
+                auth: false,
+            },
         };
-        Attempt::Fail {
-            message: format!("HTTP {code} {}{hint}", clerk_says(&answer)),
-            auth,
-        }
+    }
+    if code == 429 || status.is_server_error() {
+        return Attempt::Retry {
+            message: format!("HTTP {code} {}", clerk_says(&answer)),
+            retry_after,
+        };
+    }
+    let auth = code == 401
+        || code == 403
+        || answer.as_ref().and_then(|a| a.kind.as_deref()) == Some("AuthenticationError");
+    let hint = if auth {
+        "; check CLERK_PUBLIC_KEY and CLERK_PRIVATE_KEY (my.clerk.io > Settings > API keys)"
+    } else {
+        ""
+    };
+    Attempt::Fail {
+        message: format!("HTTP {code} {}{hint}", clerk_says(&answer)),
+        auth,
     }
 }
 

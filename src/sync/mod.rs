@@ -1,13 +1,16 @@
-//! Delivery to Clerk: API push with batching, retries and incremental state, the shrink guard,
-//! and the feed server.
+//! Delivery to Clerk: API push with batching, retries and incremental state, and the feed
+//! server. A library layer: it prints nothing, draws nothing and handles no signal; progress,
+//! log lines and shutdown come from the caller (the command line).
 //!
-//! - [`feed`]: reading the feed files `run` writes, one record at a time.
+//! - [`client`]: Clerk's REST API, with retries.
+//! - [`push`]: feed files -> Clerk's API, incrementally, with the shrink guard.
+//! - [`observer`]: how a push reports its progress ([`observer::PushObserver`]).
+//! - [`serve`]: the feed files as endpoints Clerk fetches.
 //! - [`state`]: the state file of incremental sync (what Clerk acknowledged).
-//! - [`guard`]: the refusal to shrink an entity by more than a share (mass deletion).
 //! - [`secret`]: the API keys; the private key never prints.
 
 pub mod client;
-pub mod progress;
+pub mod observer;
 pub mod push;
 pub mod secret;
 pub mod serve;

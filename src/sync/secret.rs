@@ -9,9 +9,11 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a key.
     pub fn new(s: impl Into<String>) -> Secret {
         Secret(s.into())
     }
+    /// The key in clear, to put it on the wire.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -32,12 +34,15 @@ impl fmt::Display for Secret {
 /// A store's public key and (for pushing) its private key.
 #[derive(Clone, Debug)]
 pub struct Keys {
+    /// The public key (`key` in Clerk's API); it names the store.
     pub public: String,
+    /// The private key (`private_key`); none when only serving.
     pub private: Option<Secret>,
 }
 
-/// The environment variables the keys are read from unless told otherwise.
+/// The environment variable the public key is read from unless told otherwise.
 pub const PUBLIC_KEY_ENV: &str = "CLERK_PUBLIC_KEY";
+/// The environment variable the private key is read from unless told otherwise.
 pub const PRIVATE_KEY_ENV: &str = "CLERK_PRIVATE_KEY";
 
 impl Keys {

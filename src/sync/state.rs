@@ -13,10 +13,13 @@ use sha2::{Digest, Sha256};
 use crate::clerk::Entity;
 use crate::engine::output::AtomicFile;
 
+/// The state file format this clerkmap reads and writes.
 pub const VERSION: u32 = 1;
 
+/// A state file's content.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct State {
+    /// The format ([`VERSION`]).
     pub version: u32,
     /// Keyed by store: the public key when pushing, `feed` for `serve`'s change index.
     #[serde(default)]
@@ -32,6 +35,7 @@ impl Default for State {
     }
 }
 
+/// One entity of one store: the ids Clerk has, and their content.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct EntityState {
     /// `int` or `string`: the type of the ids, to delete them with the right JSON type.
@@ -45,6 +49,7 @@ pub struct EntityState {
     pub ids: BTreeMap<String, Entry>,
 }
 
+/// One record Clerk has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// The content hash of the record ([`content_hash`]).
@@ -59,6 +64,7 @@ pub fn content_hash(record: &Value) -> String {
     hash_bytes(&bytes)
 }
 
+/// 128 bits of SHA-256 of `bytes`, in hex.
 pub fn hash_bytes(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     hex::encode(&digest[..16])
@@ -107,10 +113,12 @@ impl State {
         Ok(())
     }
 
+    /// An entity of a store, if the state has it.
     pub fn entity(&self, store: &str, entity: Entity) -> Option<&EntityState> {
         self.stores.get(store)?.get(entity.name())
     }
 
+    /// An entity of a store, created empty if the state does not have it.
     pub fn entity_mut(&mut self, store: &str, entity: Entity) -> &mut EntityState {
         self.stores
             .entry(store.to_string())

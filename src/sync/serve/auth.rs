@@ -11,12 +11,15 @@ use axum::http::HeaderMap;
 use crate::sync::client::verify_token;
 use crate::sync::state::hash_bytes;
 
+/// The header carrying Clerk's token (lower case, as `http` names headers).
 pub const HEADER: &str = "x-clerk-authorization";
 
 /// At most this many verified tokens are remembered.
 const MAX_CACHED: usize = 1024;
 
+/// What a token check found.
 pub enum Verdict {
+    /// Clerk verified the token (now, or not long ago).
     Ok,
     /// No header, a malformed one, or Clerk said no.
     Denied(&'static str),
@@ -24,6 +27,7 @@ pub enum Verdict {
     Unavailable(String),
 }
 
+/// Checks feed tokens with Clerk, remembering the verified ones for a while.
 pub struct TokenChecker {
     http: reqwest::Client,
     api_url: String,
@@ -33,6 +37,8 @@ pub struct TokenChecker {
 }
 
 impl TokenChecker {
+    /// A checker asking Clerk's API at `api_url` for the store `public_key`; a verified token
+    /// is trusted for `ttl`.
     pub fn new(http: reqwest::Client, api_url: String, public_key: String, ttl: Duration) -> Self {
         TokenChecker {
             http,
@@ -43,6 +49,7 @@ impl TokenChecker {
         }
     }
 
+    /// Checks the token of a request's headers.
     pub async fn check(&self, headers: &HeaderMap) -> Verdict {
         let Some(value) = headers.get(HEADER) else {
             return Verdict::Denied("no X-Clerk-Authorization header");

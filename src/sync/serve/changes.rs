@@ -9,15 +9,20 @@ use std::time::UNIX_EPOCH;
 
 use tokio::sync::Mutex;
 
+use super::Log;
 use crate::clerk::Entity;
 use crate::engine::feed::{self, FeedFile};
 use crate::sync::state::{Entry, State, content_hash};
 
+/// The change index's store in its state file.
 const STORE: &str = "feed";
 
+/// Per entity and id, since when the record has its content; kept in a state file.
 pub struct ChangeIndex {
     path: PathBuf,
     state: Mutex<State>,
+    /// Where a failure to save goes.
+    log: Log,
 }
 
 /// The file's version: modified time (ns) and size.
@@ -29,8 +34,8 @@ fn version(file: &FeedFile) -> Option<(String, i64)> {
 
 impl ChangeIndex {
     /// Opens the index; a damaged or missing file starts empty (every record then counts as
-    /// changed at its file's modified time: safe, only more is served).
-    pub fn open(path: PathBuf) -> (ChangeIndex, Option<String>) {
+    /// changed at its file's modified time: safe, only more is served), with a warning.
+    pub fn open(path: PathBuf, log: Log) -> (ChangeIndex, Option<String>) {
         let (state, warning) = match State::load(&path) {
             Ok(s) => (s, None),
             Err(e) => (State::default(), Some(e)),
@@ -39,6 +44,7 @@ impl ChangeIndex {
             ChangeIndex {
                 path,
                 state: Mutex::new(state),
+                log,
             },
             warning,
         )
@@ -83,7 +89,7 @@ impl ChangeIndex {
                 es.ids = ids;
                 es.source = Some(ver);
                 if let Err(e) = state.save(&self.path) {
-                    eprintln!("warning: {e} (the change index stays in memory)");
+                    (self.log)(&format!("warning: {e} (the change index stays in memory)"));
                 }
             }
         }

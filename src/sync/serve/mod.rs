@@ -6,7 +6,8 @@
 //! must carry a token Clerk verifies. The file is opened per request, so a `run` that renames a
 //! new feed into place is picked up at once, and a request being served keeps reading the
 //! version it opened. Requests in flight are bounded, each has a deadline, the access log holds
-//! no token, and ctrl-c / SIGTERM stop the server after the requests in flight.
+//! no token, and the server stops after the requests in flight when the caller's shutdown future
+//! resolves (the command line: ctrl-c / SIGTERM). Log lines go to the caller's [`Log`].
 
 mod auth;
 mod changes;
@@ -37,12 +38,20 @@ use changes::ChangeIndex;
 /// The change index's name in the feed directory.
 pub const CHANGE_INDEX_FILE: &str = "clerkmap-serve-state.json";
 
+/// Where the server's log goes: each call is one whole line, without its newline (an access-log
+/// line, `denied ...`, `warning: ...`, `error: ...`). Called from the server's tasks and threads.
+pub type Log = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// What to serve and how.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
+    /// The directory of feed files.
     pub dir: PathBuf,
+    /// Address and port to listen on.
     pub listen: SocketAddr,
     /// Clerk's API, for `/token/verify`.
     pub api_url: String,
+    /// The store's public key, sent with every token check.
     pub public_key: String,
     /// The change index (for `modified_after`).
     pub state_path: PathBuf,
@@ -56,7 +65,7 @@ pub struct ServeOptions {
     pub body_timeout: Duration,
     /// The number of the first page: 0 (default) or 1.
     pub first_page: u64,
-    /// Print one access-log line per request on stderr.
+    /// Log one access-log line per request (and why a token was denied).
     pub access_log: bool,
 }
 
@@ -83,11 +92,14 @@ struct App {
     tokens: TokenChecker,
     changes: ChangeIndex,
     slots: Arc<Semaphore>,
+    log: Log,
 }
 
-/// Serves until `shutdown` resolves; `ready` gets the bound address once listening.
+/// Serves until `shutdown` resolves (then finishes the requests in flight); `ready` gets the
+/// bound address once listening; log lines go to `log`.
 pub async fn serve(
     opts: ServeOptions,
+    log: Log,
     ready: impl FnOnce(SocketAddr),
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
@@ -98,9 +110,9 @@ pub async fn serve(
         ));
     }
     let http = crate::sync::client::http_client(Duration::from_secs(10), Duration::from_secs(5))?;
-    let (changes, warning) = ChangeIndex::open(opts.state_path.clone());
+    let (changes, warning) = ChangeIndex::open(opts.state_path.clone(), Arc::clone(&log));
     if let Some(w) = warning {
-        eprintln!("warning: {w}; starting a new change index");
+        log(&format!("warning: {w}; starting a new change index"));
     }
     let app = Arc::new(App {
         tokens: TokenChecker::new(
@@ -112,6 +124,7 @@ pub async fn serve(
         changes,
         slots: Arc::new(Semaphore::new(opts.max_concurrency.max(1))),
         opts,
+        log,
     });
     let listener = tokio::net::TcpListener::bind(app.opts.listen)
         .await
@@ -135,29 +148,6 @@ pub async fn serve(
     .map_err(|e| format!("the server stopped: {e}"))
 }
 
-/// ctrl-c or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    eprintln!("shutting down: finishing the requests in flight");
-}
-
 async fn access_log(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -174,13 +164,13 @@ async fn access_log(
         .unwrap_or_default();
     let resp = next.run(req).await;
     if app.opts.access_log {
-        eprintln!(
+        (app.log)(&format!(
             "{} {peer} \"{method} {}\" {} {}ms",
             chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
             target.escape_debug(),
             resp.status().as_u16(),
             started.elapsed().as_millis()
-        );
+        ));
     }
     resp
 }
@@ -314,12 +304,12 @@ async fn prepare(
             );
             // Why, for the operator; the caller sees only "unauthorized".
             if app.opts.access_log {
-                eprintln!("denied /{}: {why}", name.escape_debug());
+                (app.log)(&format!("denied /{}: {why}", name.escape_debug()));
             }
             return Err(r);
         }
         Verdict::Unavailable(e) => {
-            eprintln!("error: cannot verify a token with Clerk: {e}");
+            (app.log)(&format!("error: cannot verify a token with Clerk: {e}"));
             let mut r = plain(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "cannot verify the token now",
@@ -345,7 +335,7 @@ async fn prepare(
         .changed_after(entity, &file, p.modified_after)
         .await
         .map_err(|e| {
-            eprintln!("error: {e}");
+            (app.log)(&format!("error: {e}"));
             plain(StatusCode::INTERNAL_SERVER_ERROR, "the feed cannot be read")
         })?;
     Ok((file, p, only))
@@ -366,6 +356,7 @@ fn stream(
         .unwrap_or(0);
     let limit = p.limit.unwrap_or(u64::MAX);
     let fmt = p.format;
+    let log = Arc::clone(&app.log);
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let mut buf: Vec<u8> = Vec::with_capacity(64 << 10);
@@ -422,7 +413,7 @@ fn stream(
             }
             Err(e) => {
                 // Cut the body: Clerk sees a broken answer, never a short feed to mirror.
-                eprintln!("error: {e} (answer cut)");
+                log(&format!("error: {e} (answer cut)"));
                 let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
             }
         }
@@ -431,6 +422,7 @@ fn stream(
         rx,
         deadline: Box::pin(tokio::time::sleep(app.opts.body_timeout)),
         done: false,
+        log: Arc::clone(&app.log),
     });
     let ctype = match fmt {
         Fmt::Json => "application/json",
@@ -449,6 +441,7 @@ struct BodyStream {
     rx: mpsc::Receiver<Result<Bytes, std::io::Error>>,
     deadline: Pin<Box<tokio::time::Sleep>>,
     done: bool,
+    log: Log,
 }
 
 impl futures_util::Stream for BodyStream {
@@ -459,7 +452,7 @@ impl futures_util::Stream for BodyStream {
         }
         if self.deadline.as_mut().poll(cx).is_ready() {
             self.done = true;
-            eprintln!("error: an answer took longer than the body timeout (answer cut)");
+            (self.log)("error: an answer took longer than the body timeout (answer cut)");
             return Poll::Ready(Some(Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
                 "body timeout",

@@ -1,4 +1,5 @@
-//! Progress of a push: an indicatif bar on a terminal, plain log lines otherwise, or nothing.
+//! Progress of a push: an indicatif bar on a terminal, plain log lines otherwise, or nothing;
+//! the [`PushObserver`] `push` draws with.
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -6,6 +7,9 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::sync::observer::PushObserver;
+
+/// How progress shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// A bar per entity (stderr is a terminal).
@@ -17,6 +21,7 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Quiet when asked, a bar when stderr is a terminal, lines otherwise.
     pub fn auto(quiet: bool) -> Mode {
         if quiet {
             Mode::Quiet
@@ -38,6 +43,7 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Progress shown as `mode` says.
     pub fn new(mode: Mode) -> Progress {
         Progress {
             mode,
@@ -45,9 +51,11 @@ impl Progress {
             state: Arc::new(Mutex::new((String::new(), 0, 0, 0))),
         }
     }
+}
 
+impl PushObserver for Progress {
     /// A notice (retries, warnings): above the bar, or a line on stderr.
-    pub fn log(&self, msg: &str) {
+    fn notice(&self, msg: &str) {
         if self.mode == Mode::Quiet {
             return;
         }
@@ -58,7 +66,7 @@ impl Progress {
     }
 
     /// Starts a stage: `what` ("products: upserting"), `total` units.
-    pub fn start(&self, what: &str, total: u64) {
+    fn stage(&self, what: &str, total: u64) {
         match self.mode {
             Mode::Quiet => {}
             Mode::Lines => {
@@ -84,7 +92,8 @@ impl Progress {
         }
     }
 
-    pub fn advance(&self, n: u64) {
+    /// A bar moves; a line every 10%.
+    fn advance(&self, n: u64) {
         match self.mode {
             Mode::Quiet => {}
             Mode::Bar => {
@@ -106,7 +115,8 @@ impl Progress {
         }
     }
 
-    pub fn finish(&self) {
+    /// The bar goes away.
+    fn finish(&self) {
         if let Some(bar) = self.bar.lock().ok().and_then(|mut b| b.take()) {
             bar.finish_and_clear();
         }

@@ -6,10 +6,9 @@ mod explain;
 mod fmt;
 mod init;
 mod inspect;
+mod progress;
 mod push;
-mod push_progress;
 mod run;
-mod run_progress;
 mod serve;
 mod test_cases;
 

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::push_progress::{Mode, Progress};
+use super::progress::Mode;
+use super::progress::push::Progress;
 use super::{checked, exit, load_mapping, parse_pair};
 use crate::clerk::Entity;
 use crate::engine::guard;

@@ -297,8 +297,8 @@ fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     options.progress = Some(counter.clone());
     let progress = (!quiet).then(|| {
-        super::run_progress::RunProgress::start(
-            super::run_progress::block_sources(&checked.program, &options.inputs),
+        super::progress::run::RunProgress::start(
+            super::progress::run::block_sources(&checked.program, &options.inputs),
             counter,
         )
     });

@@ -2,7 +2,7 @@
 //! the number of records can be known from the inputs (NDJSON and CSV: their lines), a bar and
 //! the time left. Only on a terminal, and only once a run has lasted half a second.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -64,7 +64,7 @@ impl RunProgress {
     /// adding to `counter`. Nothing is shown unless stderr is a terminal.
     pub fn start(sources: Vec<(PathBuf, Format)>, counter: Arc<AtomicU64>) -> RunProgress {
         let stop = Arc::new(AtomicBool::new(false));
-        if !std::io::stderr().is_terminal() {
+        if super::Mode::auto(false) != super::Mode::Bar {
             return RunProgress { stop, handle: None };
         }
         let stop2 = Arc::clone(&stop);

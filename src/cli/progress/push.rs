@@ -1,37 +1,13 @@
 //! Progress of a push: an indicatif bar on a terminal, plain log lines otherwise, or nothing;
 //! the [`PushObserver`] `push` draws with.
 
-use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::Mode;
 use crate::sync::observer::PushObserver;
-
-/// How progress shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// A bar per entity (stderr is a terminal).
-    Bar,
-    /// One line per event on stderr.
-    Lines,
-    /// Only errors.
-    Quiet,
-}
-
-impl Mode {
-    /// Quiet when asked, a bar when stderr is a terminal, lines otherwise.
-    pub fn auto(quiet: bool) -> Mode {
-        if quiet {
-            Mode::Quiet
-        } else if std::io::stderr().is_terminal() {
-            Mode::Bar
-        } else {
-            Mode::Lines
-        }
-    }
-}
 
 /// Cheap to clone; shared by the push and the client's retry notices.
 #[derive(Clone)]

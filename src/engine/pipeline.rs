@@ -323,6 +323,16 @@ fn map_plain(
     })
 }
 
+/// A block's opened input.
+pub(super) struct BlockSource {
+    /// The input, as messages name it.
+    pub file: String,
+    /// Whether records are located by line (else by record number).
+    pub has_lines: bool,
+    /// The reader, opened before any record was read.
+    pub reader: SourceReader,
+}
+
 /// What a block's run gives: its report and the ids it wrote (for the shrink guard).
 pub(super) struct BlockRun {
     pub report: EntityReport,
@@ -331,17 +341,19 @@ pub(super) struct BlockRun {
 
 /// Runs one block over its source into `sink`. Stops reading once more than `budget` records
 /// were rejected (the caller then aborts the run).
-#[allow(clippy::too_many_arguments)]
 pub(super) fn run_block(
     ctx: &Ctx,
     pool: &rayon::ThreadPool,
     block: &BlockPlan,
-    file: String,
-    has_lines: bool,
-    mut reader: SourceReader,
+    source: BlockSource,
     sink: &mut dyn Sink,
     budget: Option<u64>,
 ) -> Result<BlockRun, RunError> {
+    let BlockSource {
+        file,
+        has_lines,
+        mut reader,
+    } = source;
     let started = Instant::now();
     sink.begin(block.entity)?;
     let w = Writer {

@@ -12,7 +12,7 @@ use std::time::Instant;
 use super::guard::{self, ShrinkRefusal};
 use super::input::{EXTENSIONS, Format, Input};
 use super::output::{AtomicFile, FeedFiles, OutputError, OutputFormat};
-use super::pipeline::{Ctx, run_block};
+use super::pipeline::{BlockSource, Ctx, run_block};
 use super::report::{RunReport, Skipped};
 use super::sink::Sink;
 use super::source::{SourceError, SourceReader};
@@ -339,13 +339,13 @@ pub fn run_into(
         ..RunReport::default()
     };
     // Open every source now: a missing or empty file stops the run before any record is read.
-    let mut readers = Vec::with_capacity(resolved.blocks.len());
+    let mut sources = Vec::with_capacity(resolved.blocks.len());
     for (_, input, format) in &resolved.blocks {
-        readers.push(SourceReader::open(
-            &input.origin,
-            format.clone(),
-            opts.chunk_size,
-        )?);
+        sources.push(BlockSource {
+            file: input.display(),
+            has_lines: format.has_lines(),
+            reader: SourceReader::open(&input.origin, format.clone(), opts.chunk_size)?,
+        });
     }
     let loaded = tables::load(program, &resolved.tables)?;
     report.tables = loaded.reports;
@@ -366,21 +366,11 @@ pub fn run_into(
     };
     let mut aborted = None;
     let mut ids = Vec::new();
-    for ((block, input, format), reader) in resolved.blocks.iter().zip(readers) {
+    for ((block, _, _), source) in resolved.blocks.iter().zip(sources) {
         let budget = opts
             .max_rejects
             .map(|m| m.saturating_sub(report.total_rejected()));
-        let file = input.display();
-        let run = run_block(
-            &ctx,
-            &pool,
-            block,
-            file,
-            format.has_lines(),
-            reader,
-            sink,
-            budget,
-        )?;
+        let run = run_block(&ctx, &pool, block, source, sink, budget)?;
         let e = &run.report;
         if e.written == 0 && e.rejected > 0 && e.entity.is_mirrored() {
             aborted = Some(Abort::AllRejected {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::clerk::Entity;
 use crate::diagnostic::Diagnostic;
-use crate::diagnostic::{codes, suggest};
+use crate::diagnostic::{Code, suggest};
 use crate::eval;
 use crate::functions::{self, ParamKind};
 use crate::plan::{BlockPlan, CExpr, Op, Program, Step, TableId, TablePlan};
@@ -36,7 +36,7 @@ pub fn compile(file: &File, opts: &CompileOptions) -> (Option<Program>, Vec<Diag
             let known: Vec<&str> = c.vars_read.iter().map(String::as_str).collect();
             c.diags.push(
                 Diagnostic::warning(
-                    codes::UNUSED_VAR,
+                    Code::UnusedVar,
                     Span::default(),
                     format!("--var `{name}` is given but the mapping never reads it"),
                 )
@@ -149,7 +149,7 @@ impl<'o> Compiler<'o> {
                 if self.tables.contains_key(&l.name.name) {
                     self.diags.push(
                         Diagnostic::error(
-                            codes::DUPLICATE,
+                            Code::Duplicate,
                             l.name.span,
                             format!("lookup table `{}` is declared twice", l.name.name),
                         )
@@ -179,7 +179,7 @@ impl<'o> Compiler<'o> {
                     if self.globals.contains_key(&l.name.name) {
                         self.diags.push(
                             Diagnostic::error(
-                                codes::DUPLICATE,
+                                Code::Duplicate,
                                 l.name.span,
                                 format!("`{}` is defined twice", l.name.name),
                             )
@@ -198,7 +198,7 @@ impl<'o> Compiler<'o> {
                             if self.error_count() == errors_before {
                                 self.diags.push(
                                     Diagnostic::error(
-                                        codes::RECORD_OUTSIDE_BLOCK,
+                                        Code::RecordOutsideBlock,
                                         l.value.span,
                                         format!("`{}` cannot be computed before any record is read", l.name.name),
                                     )
@@ -217,7 +217,7 @@ impl<'o> Compiler<'o> {
                         if seen_entities.contains_key(&plan.entity) {
                             self.diags.push(
                                 Diagnostic::error(
-                                    codes::DUPLICATE,
+                                    Code::Duplicate,
                                     b.entity.span,
                                     format!("a second `{}` block", b.entity.name),
                                 )
@@ -238,7 +238,7 @@ impl<'o> Compiler<'o> {
             };
             if !self.tables_read.contains(id) {
                 self.diags.push(
-                    Diagnostic::warning(codes::UNUSED_LOOKUP, *span, format!("lookup table `{}` is never used", t.name))
+                    Diagnostic::warning(Code::UnusedLookup, *span, format!("lookup table `{}` is never used", t.name))
                         .hint("remove the declaration, or use it with lookup(), ancestors() or children()"),
                 );
             }
@@ -255,7 +255,7 @@ impl<'o> Compiler<'o> {
                     .unwrap_or_else(|| format!("use one of {}", names.join(", ")));
                 self.diags.push(
                     Diagnostic::error(
-                        codes::UNKNOWN_ENTITY,
+                        Code::UnknownEntity,
                         b.entity.span,
                         format!("unknown Clerk type `{}`", b.entity.name),
                     )
@@ -306,7 +306,7 @@ impl<'o> Compiler<'o> {
                     ) {
                         self.diags.push(
                             Diagnostic::error(
-                                codes::DUPLICATE,
+                                Code::Duplicate,
                                 l.name.span,
                                 format!("`{}` is already defined in this block", l.name.name),
                             )
@@ -326,7 +326,7 @@ impl<'o> Compiler<'o> {
                     if assigned.contains_key(&name.name) {
                         self.diags.push(
                             Diagnostic::error(
-                                codes::DUPLICATE,
+                                Code::Duplicate,
                                 name.span,
                                 format!("attribute `{}` is assigned twice", name.name),
                             )
@@ -360,7 +360,7 @@ impl<'o> Compiler<'o> {
                     if !ty.intersects(Ty::OBJECT.or(Ty::NULL)) {
                         self.diags.push(
                             Diagnostic::error(
-                                codes::TYPE_MISMATCH,
+                                Code::TypeMismatch,
                                 value.span,
                                 format!("`...` spreads an object, but this is {ty}"),
                             )
@@ -395,7 +395,7 @@ impl<'o> Compiler<'o> {
             let plural = if missing.len() == 1 { "" } else { "s" };
             self.diags.push(
                 Diagnostic::error(
-                    codes::MISSING_REQUIRED,
+                    Code::MissingRequired,
                     b.header,
                     format!(
                         "`{}` block lacks the required attribute{plural} {list}",
@@ -434,7 +434,7 @@ impl<'o> Compiler<'o> {
         let fixed = functions::string::normalize_attribute_name(&name.name);
         self.diags.push(
             Diagnostic::error(
-                codes::BAD_ATTRIBUTE_NAME,
+                Code::BadAttributeName,
                 name.span,
                 format!("attribute name `{}` would be ignored by Clerk", name.name),
             )
@@ -458,7 +458,7 @@ impl<'o> Compiler<'o> {
         };
         self.diags.push(
             Diagnostic::error(
-                codes::TYPE_MISMATCH,
+                Code::TypeMismatch,
                 span,
                 format!(
                     "`{}` must be {}, but this expression gives {ty}",
@@ -475,7 +475,7 @@ impl<'o> Compiler<'o> {
         if !ty.intersects(Ty::BOOL.or(Ty::NULL)) {
             self.diags.push(
                 Diagnostic::error(
-                    codes::TYPE_MISMATCH,
+                    Code::TypeMismatch,
                     span,
                     format!("{what} must be a bool, but this is {ty}"),
                 )
@@ -504,7 +504,7 @@ impl<'o> Compiler<'o> {
                 if !scope.has_record {
                     self.diags.push(
                         Diagnostic::error(
-                            codes::RECORD_OUTSIDE_BLOCK,
+                            Code::RecordOutsideBlock,
                             e.span,
                             "a file-level `let` cannot read record fields",
                         )
@@ -624,7 +624,7 @@ impl<'o> Compiler<'o> {
 
     fn type_error(&mut self, span: Span, msg: String, hint: Option<&str>) {
         self.diags.push(
-            Diagnostic::error(codes::TYPE_MISMATCH, span, msg).hint_opt(hint.map(String::from)),
+            Diagnostic::error(Code::TypeMismatch, span, msg).hint_opt(hint.map(String::from)),
         );
     }
 
@@ -632,7 +632,7 @@ impl<'o> Compiler<'o> {
         if id.name == "rows" && !scope.locals.contains_key("rows") {
             if !scope.grouped {
                 self.diags.push(
-                    Diagnostic::error(codes::ROWS_OUTSIDE_GROUP, id.span, "`rows` only exists in a block with `group by`")
+                    Diagnostic::error(Code::RowsOutsideGroup, id.span, "`rows` only exists in a block with `group by`")
                         .hint("add `group by .codice` to the block header, or read the record's own fields with `.name`"),
                 );
                 return null();
@@ -649,7 +649,7 @@ impl<'o> Compiler<'o> {
             Some(Binding::Later) => {
                 self.diags.push(
                     Diagnostic::error(
-                        codes::USED_BEFORE_ASSIGNED,
+                        Code::UsedBeforeAssigned,
                         id.span,
                         format!("attribute `{}` is used before it is assigned", id.name),
                     )
@@ -666,7 +666,7 @@ impl<'o> Compiler<'o> {
         if self.tables.contains_key(&id.name) {
             self.diags.push(
                 Diagnostic::error(
-                    codes::TABLE_AS_VALUE,
+                    Code::TableAsValue,
                     id.span,
                     format!("`{}` is a lookup table, not a value", id.name),
                 )
@@ -683,7 +683,7 @@ impl<'o> Compiler<'o> {
         });
         self.diags.push(
             Diagnostic::error(
-                codes::UNKNOWN_NAME,
+                Code::UnknownName,
                 id.span,
                 format!("unknown name `{}`", id.name),
             )
@@ -741,7 +741,7 @@ impl<'o> Compiler<'o> {
         {
             self.diags.push(
                 Diagnostic::error(
-                    codes::TYPE_MISMATCH,
+                    Code::TypeMismatch,
                     e.span,
                     format!("cannot read a field or element of {base_ty}"),
                 )
@@ -783,7 +783,7 @@ impl<'o> Compiler<'o> {
                 .unwrap_or_else(|| "see docs/language.md for the list of functions".into());
             self.diags.push(
                 Diagnostic::error(
-                    codes::UNKNOWN_FUNCTION,
+                    Code::UnknownFunction,
                     name.span,
                     format!("unknown function `{}`", name.name),
                 )
@@ -822,7 +822,7 @@ impl<'o> Compiler<'o> {
             }
             self.diags.push(
                 Diagnostic::error(
-                    codes::ARITY,
+                    Code::Arity,
                     name.span,
                     format!(
                         "`{}` takes {expected} argument{}, but {n} {} given",
@@ -864,7 +864,7 @@ impl<'o> Compiler<'o> {
                         };
                         self.diags.push(
                             Diagnostic::error(
-                                codes::UNKNOWN_TABLE,
+                                Code::UnknownTable,
                                 id.span,
                                 format!("unknown lookup table `{}`", id.name),
                             )
@@ -876,7 +876,7 @@ impl<'o> Compiler<'o> {
                     _ => {
                         self.diags.push(
                             Diagnostic::error(
-                                codes::UNKNOWN_TABLE,
+                                Code::UnknownTable,
                                 a.span,
                                 format!(
                                     "the first argument of `{}` must name a lookup table",
@@ -935,7 +935,7 @@ impl<'o> Compiler<'o> {
                     format!("{prefix} {msg}")
                 };
                 self.diags.push(
-                    Diagnostic::error(codes::BAD_CONSTANT, e.span, msg)
+                    Diagnostic::error(Code::BadConstant, e.span, msg)
                         .hint(format!("the signature is `{}`", f.signature())),
                 );
                 return null();
@@ -969,7 +969,7 @@ impl<'o> Compiler<'o> {
         if args.len() != 2 {
             self.diags.push(
                 Diagnostic::error(
-                    codes::ARITY,
+                    Code::Arity,
                     name.span,
                     format!("`map` takes 2 arguments, but {} given", args.len()),
                 )
@@ -1017,7 +1017,7 @@ impl<'o> Compiler<'o> {
         if args.is_empty() || args.len() > 2 {
             self.diags.push(
                 Diagnostic::error(
-                    codes::ARITY,
+                    Code::Arity,
                     name.span,
                     format!(
                         "`{}` takes 1 or 2 arguments, but {} given",
@@ -1032,7 +1032,7 @@ impl<'o> Compiler<'o> {
         let Some(Some(Value::String(key))) = consts.first() else {
             self.diags.push(
                 Diagnostic::error(
-                    codes::BAD_CONSTANT,
+                    Code::BadConstant,
                     args[0].span,
                     format!(
                         "the name given to `{}` must be a constant string",
@@ -1049,7 +1049,7 @@ impl<'o> Compiler<'o> {
             Some(None) => {
                 self.diags.push(
                     Diagnostic::error(
-                        codes::BAD_CONSTANT,
+                        Code::BadConstant,
                         args[1].span,
                         format!("the default of `{}` must be a constant", name.name),
                     )
@@ -1073,7 +1073,7 @@ impl<'o> Compiler<'o> {
                 Err(kind) => {
                     self.diags.push(
                         Diagnostic::error(
-                            codes::BAD_CONSTANT,
+                            Code::BadConstant,
                             name.span,
                             format!(
                                 "{} `{key}` = {s:?} is not {kind} like its default",
@@ -1099,7 +1099,7 @@ impl<'o> Compiler<'o> {
                 };
                 self.diags.push(
                     Diagnostic::error(
-                        codes::UNSET_VARIABLE,
+                        Code::UnsetVariable,
                         name.span,
                         format!(
                             "{} `{key}` is not set",
@@ -1134,7 +1134,7 @@ impl<'o> Compiler<'o> {
             // Already reported: a type error inside this expression.
             Err(_)
                 if self.diags.last().is_some_and(|d| {
-                    d.is_error() && d.span.start >= span.start && d.span.end <= span.end
+                    d.is_error() && d.span().start >= span.start && d.span().end <= span.end
                 }) =>
             {
                 null()
@@ -1142,7 +1142,7 @@ impl<'o> Compiler<'o> {
             Err(err) => {
                 self.diags.push(
                     Diagnostic::error(
-                        codes::BAD_CONSTANT,
+                        Code::BadConstant,
                         span,
                         format!("this constant expression fails: {}", err.message),
                     )

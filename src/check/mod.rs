@@ -23,7 +23,7 @@ pub struct Checked {
 pub fn check(src: &SourceFile, opts: &CompileOptions) -> Result<Checked, Vec<Diagnostic>> {
     let file = syntax::parse(&src.text).map_err(|d| vec![d])?;
     let (program, mut diags) = compile(&file, opts);
-    diags.sort_by_key(|d| (d.severity, d.span.start));
+    diags.sort_by_key(|d| (d.severity, d.span().start));
     match program {
         Some(program) => Ok(Checked {
             program,

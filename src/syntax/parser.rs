@@ -7,8 +7,8 @@ use pest_derive::Parser;
 use serde_json::Value;
 
 use super::ast::*;
+use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
-use crate::diagnostic::codes::SYNTAX as E_SYNTAX;
 
 /// The pest parser of `grammar/clerkmap.pest` (shared with the formatter).
 #[derive(Parser)]
@@ -37,11 +37,11 @@ pub fn parse_expr(src: &str) -> Result<Expr, Diagnostic> {
     let mut pairs = Grammar::parse(Rule::expr, src).map_err(syntax_error)?;
     let pair = pairs
         .next()
-        .ok_or_else(|| Diagnostic::error(E_SYNTAX, Span::default(), "empty expression"))?;
+        .ok_or_else(|| Diagnostic::error(Code::Syntax, Span::default(), "empty expression"))?;
     let end = pair.as_span().end();
     if end < src.trim_end().len() {
         return Err(Diagnostic::error(
-            E_SYNTAX,
+            Code::Syntax,
             Span::new(end, src.len()),
             "unexpected text after the expression",
         ));
@@ -90,14 +90,14 @@ fn syntax_error(e: pest::error::Error<Rule>) -> Diagnostic {
         }
         ErrorVariant::CustomError { message } => (message.clone(), None),
     };
-    Diagnostic::error(E_SYNTAX, Span::new(start, end), message)
+    Diagnostic::error(Code::Syntax, Span::new(start, end), message)
         .label("here")
         .hint_opt(hint)
 }
 
 /// Sharpens a syntax error's hint with what comes just before it.
 fn with_context(d: Diagnostic, src: &str) -> Diagnostic {
-    let before = src.get(..d.span.start).unwrap_or("").trim_end();
+    let before = src.get(..d.span().start).unwrap_or("").trim_end();
     let hint = if before.ends_with('|') && !before.ends_with("||") {
         Some("after `|` comes a function: `.titolo | trim`, `.prezzo | decimal`")
     } else if before.ends_with('=') && !before.ends_with("==") {
@@ -300,7 +300,7 @@ fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
 
 fn internal(sp: Span) -> Diagnostic {
     Diagnostic::error(
-        E_SYNTAX,
+        Code::Syntax,
         sp,
         "internal parser error: unexpected syntax tree shape",
     )
@@ -572,7 +572,13 @@ fn if_expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
 
 fn number(p: &Pair<Rule>) -> Result<Value, Diagnostic> {
     let s = p.as_str();
-    let bad = || Diagnostic::error(E_SYNTAX, span(p), format!("number `{s}` is out of range"));
+    let bad = || {
+        Diagnostic::error(
+            Code::Syntax,
+            span(p),
+            format!("number `{s}` is out of range"),
+        )
+    };
     if !s.contains(['.', 'e', 'E'])
         && let Ok(i) = s.parse::<i64>()
     {
@@ -595,8 +601,12 @@ fn string_value(p: Pair<Rule>) -> Result<String, Diagnostic> {
             continue;
         }
         let bad = |what: &str| {
-            Diagnostic::error(E_SYNTAX, sp, format!("invalid escape in string: {what}"))
-                .hint("escapes are \\\" \\' \\\\ \\n \\r \\t \\uXXXX and \\u{X..}")
+            Diagnostic::error(
+                Code::Syntax,
+                sp,
+                format!("invalid escape in string: {what}"),
+            )
+            .hint("escapes are \\\" \\' \\\\ \\n \\r \\t \\uXXXX and \\u{X..}")
         };
         match chars.next() {
             Some('n') => out.push('\n'),

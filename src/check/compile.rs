@@ -73,9 +73,11 @@ enum Binding {
     Slot {
         slot: usize,
         ty: Ty,
+        /// Where it is defined.
+        span: Span,
     },
-    /// An attribute assigned later in the block (for E010).
-    Later,
+    /// An attribute assigned later in the block (for E010), at `span`.
+    Later { span: Span },
 }
 
 /// Where an expression is evaluated.
@@ -110,6 +112,8 @@ struct Compiler<'o> {
     opts: &'o CompileOptions,
     diags: Vec<Diagnostic>,
     globals: HashMap<String, Value>,
+    /// Where each file-level `let` is defined.
+    global_spans: HashMap<String, Span>,
     tables: HashMap<String, (TableId, Span)>,
     tables_read: HashSet<TableId>,
     vars_read: HashSet<String>,
@@ -123,6 +127,7 @@ impl<'o> Compiler<'o> {
             opts,
             diags: Vec::new(),
             globals: HashMap::new(),
+            global_spans: HashMap::new(),
             tables: HashMap::new(),
             tables_read: HashSet::new(),
             vars_read: HashSet::new(),
@@ -146,7 +151,7 @@ impl<'o> Compiler<'o> {
         // Tables first, so blocks above a declaration may use it.
         for item in &file.items {
             if let Item::Lookup(l) = item {
-                if self.tables.contains_key(&l.name.name) {
+                if let Some((_, first)) = self.tables.get(&l.name.name) {
                     self.diags.push(
                         Diagnostic::error(
                             Code::Duplicate,
@@ -154,6 +159,7 @@ impl<'o> Compiler<'o> {
                             format!("lookup table `{}` is declared twice", l.name.name),
                         )
                         .label("second declaration")
+                        .secondary(*first, "first declaration")
                         .hint("remove one of the declarations"),
                     );
                     continue;
@@ -176,17 +182,19 @@ impl<'o> Compiler<'o> {
         for item in &file.items {
             match item {
                 Item::Let(l) => {
-                    if self.globals.contains_key(&l.name.name) {
+                    if let Some(first) = self.global_spans.get(&l.name.name) {
                         self.diags.push(
                             Diagnostic::error(
                                 Code::Duplicate,
                                 l.name.span,
                                 format!("`{}` is defined twice", l.name.name),
                             )
+                            .secondary(*first, "first defined here")
                             .hint("give the second `let` another name"),
                         );
                         continue;
                     }
+                    self.global_spans.insert(l.name.name.clone(), l.name.span);
                     let mut scope = Scope::file();
                     let errors_before = self.error_count();
                     let (e, _) = self.expr(&l.value, &mut scope);
@@ -214,7 +222,7 @@ impl<'o> Compiler<'o> {
                 Item::Lookup(_) => {}
                 Item::Block(b) => {
                     if let Some(plan) = self.block(b) {
-                        if seen_entities.contains_key(&plan.entity) {
+                        if let Some(first) = seen_entities.get(&plan.entity) {
                             self.diags.push(
                                 Diagnostic::error(
                                     Code::Duplicate,
@@ -222,6 +230,7 @@ impl<'o> Compiler<'o> {
                                     format!("a second `{}` block", b.entity.name),
                                 )
                                 .label("another block already maps this type")
+                                .secondary(*first, "the first block")
                                 .hint("one block per Clerk type: merge the two blocks"),
                             );
                             continue;
@@ -273,7 +282,7 @@ impl<'o> Compiler<'o> {
                 scope
                     .locals
                     .entry(name.name.clone())
-                    .or_insert(Binding::Later);
+                    .or_insert(Binding::Later { span: name.span });
             }
         }
         let group_by = b.group_by.as_ref().map(|g| {
@@ -300,30 +309,37 @@ impl<'o> Compiler<'o> {
             match s {
                 Stmt::Let(l) => {
                     let (expr, ty) = self.expr(&l.value, &mut scope);
-                    if matches!(
-                        scope.locals.get(&l.name.name),
-                        Some(Binding::Slot { .. } | Binding::Later)
-                    ) {
+                    if let Some(first) = scope.locals.get(&l.name.name) {
+                        let first = match first {
+                            Binding::Slot { span, .. } => (*span, "first defined here"),
+                            Binding::Later { span } => (*span, "an attribute of the same name"),
+                        };
                         self.diags.push(
                             Diagnostic::error(
                                 Code::Duplicate,
                                 l.name.span,
                                 format!("`{}` is already defined in this block", l.name.name),
                             )
+                            .secondary(first.0, first.1)
                             .hint("give the `let` another name"),
                         );
                         continue;
                     }
                     let slot = scope.slots;
                     scope.slots += 1;
-                    scope
-                        .locals
-                        .insert(l.name.name.clone(), Binding::Slot { slot, ty });
+                    scope.locals.insert(
+                        l.name.name.clone(),
+                        Binding::Slot {
+                            slot,
+                            ty,
+                            span: l.name.span,
+                        },
+                    );
                     ops.push(Op::Let { slot, expr });
                 }
                 Stmt::Assign { name, value } => {
                     let (expr, ty) = self.expr(value, &mut scope);
-                    if assigned.contains_key(&name.name) {
+                    if let Some((_, first, _)) = assigned.get(&name.name) {
                         self.diags.push(
                             Diagnostic::error(
                                 Code::Duplicate,
@@ -331,6 +347,7 @@ impl<'o> Compiler<'o> {
                                 format!("attribute `{}` is assigned twice", name.name),
                             )
                             .label("second assignment")
+                            .secondary(*first, "first assignment")
                             .hint("remove one, or combine them with `??`"),
                         );
                         continue;
@@ -341,9 +358,14 @@ impl<'o> Compiler<'o> {
                     }
                     let slot = scope.slots;
                     scope.slots += 1;
-                    scope
-                        .locals
-                        .insert(name.name.clone(), Binding::Slot { slot, ty });
+                    scope.locals.insert(
+                        name.name.clone(),
+                        Binding::Slot {
+                            slot,
+                            ty,
+                            span: name.span,
+                        },
+                    );
                     assigned.insert(name.name.clone(), (slot, name.span, ty));
                     order.push(name.name.clone());
                     if name.name == "id" {
@@ -640,13 +662,13 @@ impl<'o> Compiler<'o> {
             return (CExpr::Rows, Ty::LIST);
         }
         match scope.locals.get(&id.name) {
-            Some(Binding::Slot { slot, ty }) => return (CExpr::Slot(*slot), *ty),
-            Some(Binding::Later) if self.globals.contains_key(&id.name) => {
+            Some(Binding::Slot { slot, ty, .. }) => return (CExpr::Slot(*slot), *ty),
+            Some(Binding::Later { .. }) if self.globals.contains_key(&id.name) => {
                 // Not assigned yet in this block: the file-level `let` of that name.
                 let v = &self.globals[&id.name];
                 return (CExpr::Const(v.clone()), Ty::of(v));
             }
-            Some(Binding::Later) => {
+            Some(Binding::Later { span }) => {
                 self.diags.push(
                     Diagnostic::error(
                         Code::UsedBeforeAssigned,
@@ -654,6 +676,7 @@ impl<'o> Compiler<'o> {
                         format!("attribute `{}` is used before it is assigned", id.name),
                     )
                     .label("not assigned yet")
+                    .secondary(*span, "assigned here")
                     .hint(format!("move the `{} = ...` line above this one", id.name)),
                 );
                 return null();

@@ -538,6 +538,27 @@ impl<'o> Compiler<'o> {
                 (CExpr::Current, Ty::ANY)
             }
             ExprKind::Name(id) => self.name(id, scope),
+            ExprKind::Rows(id) => self.rows(id, scope),
+            ExprKind::Map { list, body } => self.map(e, list, body, scope),
+            ExprKind::CompileTime {
+                from,
+                callee,
+                name,
+                default,
+            } => self.compile_time(*from, callee, name, default.as_deref(), scope),
+            ExprKind::BadForm {
+                form, args, error, ..
+            } => {
+                // With the wrong number of arguments, `map`'s per-element body is unknown: its
+                // arguments are left unchecked. Those of `var`/`env` are ordinary constants.
+                if *form != Form::Map {
+                    for a in args {
+                        self.expr(a, scope);
+                    }
+                }
+                self.diags.push((**error).clone());
+                null()
+            }
             ExprKind::Paren(inner) => self.expr(inner, scope),
             ExprKind::Field(..)
             | ExprKind::Index(..)
@@ -650,8 +671,12 @@ impl<'o> Compiler<'o> {
         );
     }
 
-    fn name(&mut self, id: &Ident, scope: &mut Scope) -> (CExpr, Ty) {
-        if id.name == "rows" && !scope.locals.contains_key("rows") {
+    /// `rows`, unless a local of that name shadows it.
+    fn rows(&mut self, id: &Ident, scope: &mut Scope) -> (CExpr, Ty) {
+        if scope.locals.contains_key(&id.name) {
+            return self.name(id, scope);
+        }
+        {
             if !scope.grouped {
                 self.diags.push(
                     Diagnostic::error(Code::RowsOutsideGroup, id.span, "`rows` only exists in a block with `group by`")
@@ -659,8 +684,11 @@ impl<'o> Compiler<'o> {
                 );
                 return null();
             }
-            return (CExpr::Rows, Ty::LIST);
+            (CExpr::Rows, Ty::LIST)
         }
+    }
+
+    fn name(&mut self, id: &Ident, scope: &mut Scope) -> (CExpr, Ty) {
         match scope.locals.get(&id.name) {
             Some(Binding::Slot { slot, ty, .. }) => return (CExpr::Slot(*slot), *ty),
             Some(Binding::Later { .. }) if self.globals.contains_key(&id.name) => {
@@ -791,16 +819,10 @@ impl<'o> Compiler<'o> {
         piped: bool,
         scope: &mut Scope,
     ) -> (CExpr, Ty) {
-        if name.name == "map" {
-            return self.map_call(e, name, args, scope);
-        }
-        if name.name == "var" || name.name == "env" {
-            return self.compile_time_call(name, args, piped, scope);
-        }
         let Some(f) = functions::get(&name.name) else {
             let names: Vec<&str> = functions::all()
                 .map(|f| f.name)
-                .chain(functions::SPECIAL.iter().copied())
+                .chain(Form::ALL.iter().map(|f| f.name()))
                 .collect();
             let hint = suggest::did_you_mean(&name.name, names)
                 .unwrap_or_else(|| "see docs/language.md for the list of functions".into());
@@ -867,13 +889,15 @@ impl<'o> Compiler<'o> {
             let param = f.params.get(i).or(f.params.last());
             if param.is_some_and(|p| p.kind == ParamKind::Table) {
                 match &a.kind {
-                    ExprKind::Name(id) if self.tables.contains_key(&id.name) => {
+                    ExprKind::Name(id) | ExprKind::Rows(id)
+                        if self.tables.contains_key(&id.name) =>
+                    {
                         let tid = self.tables[&id.name].0;
                         self.tables_read.insert(tid);
                         scope.tables_used.push(tid);
                         table = Some(tid);
                     }
-                    ExprKind::Name(id) => {
+                    ExprKind::Name(id) | ExprKind::Rows(id) => {
                         let names: Vec<&str> = self.tables.keys().map(String::as_str).collect();
                         let hint = if self.sources.contains(&id.name) {
                             Some(format!(
@@ -982,30 +1006,11 @@ impl<'o> Compiler<'o> {
     }
 
     /// `map(list, expr)`: the second argument is evaluated per element, with `.` = the element.
-    fn map_call(
-        &mut self,
-        e: &Expr,
-        name: &Ident,
-        args: &[Expr],
-        scope: &mut Scope,
-    ) -> (CExpr, Ty) {
-        if args.len() != 2 {
-            self.diags.push(
-                Diagnostic::error(
-                    Code::Arity,
-                    name.span,
-                    format!("`map` takes 2 arguments, but {} given", args.len()),
-                )
-                .hint(
-                    "`map(.righe, {id: .codice, quantity: .quantita | int})`: `.` is each element",
-                ),
-            );
-            return null();
-        }
-        let (list, ty) = self.expr(&args[0], scope);
+    fn map(&mut self, e: &Expr, list: &Expr, body: &Expr, scope: &mut Scope) -> (CExpr, Ty) {
+        let (list_c, ty) = self.expr(list, scope);
         if !ty.intersects(Ty::LIST.or(Ty::NULL)) {
             self.type_error(
-                args[0].span,
+                list.span,
                 format!("`map` needs a list, but this is {ty}"),
                 None,
             );
@@ -1017,41 +1022,29 @@ impl<'o> Compiler<'o> {
             slots: scope.slots,
             tables_used: std::mem::take(&mut scope.tables_used),
         };
-        let (body, _) = self.expr(&args[1], &mut inner);
+        let (body, _) = self.expr(body, &mut inner);
         scope.tables_used = inner.tables_used;
         (
-            CExpr::Map(Box::new(list), Box::new(body), e.span),
+            CExpr::Map(Box::new(list_c), Box::new(body), e.span),
             Ty::LIST.nullable(),
         )
     }
 
     /// `var(name, default?)` and `env(name, default?)`: resolved now, to a constant.
-    fn compile_time_call(
+    fn compile_time(
         &mut self,
-        name: &Ident,
-        args: &[Expr],
-        _piped: bool,
+        from: Setting,
+        callee: &Ident,
+        name_arg: &Expr,
+        default_arg: Option<&Expr>,
         scope: &mut Scope,
     ) -> (CExpr, Ty) {
+        let name = callee;
+        let args: Vec<&Expr> = std::iter::once(name_arg).chain(default_arg).collect();
         let consts: Vec<Option<Value>> = args
             .iter()
             .map(|a| self.expr(a, scope).0.as_const().cloned())
             .collect();
-        if args.is_empty() || args.len() > 2 {
-            self.diags.push(
-                Diagnostic::error(
-                    Code::Arity,
-                    name.span,
-                    format!(
-                        "`{}` takes 1 or 2 arguments, but {} given",
-                        name.name,
-                        args.len()
-                    ),
-                )
-                .hint(format!("`{}(\"NAME\", default?)`", name.name)),
-            );
-            return null();
-        }
         let Some(Some(Value::String(key))) = consts.first() else {
             self.diags.push(
                 Diagnostic::error(
@@ -1081,7 +1074,7 @@ impl<'o> Compiler<'o> {
                 return null();
             }
         };
-        let given = if name.name == "var" {
+        let given = if from == Setting::Var {
             self.vars_read.insert(key.clone());
             self.opts.vars.get(key).cloned()
         } else {
@@ -1111,7 +1104,7 @@ impl<'o> Compiler<'o> {
             (Some(s), None) => Value::String(s),
             (None, Some(d)) => d,
             (None, None) => {
-                let how = if name.name == "var" {
+                let how = if from == Setting::Var {
                     format!(
                         "pass `--var {key}=VALUE` (or set it under `vars:` in clerkmap.yaml), or give a default: `var(\"{key}\", \"...\")`"
                     )
@@ -1126,7 +1119,7 @@ impl<'o> Compiler<'o> {
                         name.span,
                         format!(
                             "{} `{key}` is not set",
-                            if name.name == "var" {
+                            if from == Setting::Var {
                                 "variable"
                             } else {
                                 "environment variable"

@@ -1,0 +1,179 @@
+//! `var(name, default?)` and `env(name, default?)`: resolved while checking, to a constant.
+//! The name and the default must be constants (E013); a value without default is needed
+//! (E014); a `--var` value is converted to the type of the default (E013 when it does not
+//! convert). A `--var` the mapping never reads is W001.
+
+use serde_json::Value;
+
+use super::compiler::{Compiler, null};
+use super::scope::Scope;
+use crate::diagnostic::{Code, Diagnostic, Span, suggest};
+use crate::plan::CExpr;
+use crate::syntax::ast::{Expr, Ident, Setting};
+use crate::value::Ty;
+
+impl Compiler<'_> {
+    /// `var(...)`/`env(...)`; `callee` is the `var`/`env` word.
+    pub(super) fn compile_time(
+        &mut self,
+        from: Setting,
+        callee: &Ident,
+        name: &Expr,
+        default: Option<&Expr>,
+        scope: &mut Scope,
+    ) -> (CExpr, Ty) {
+        let key = self.expr(name, scope).0;
+        let default = default.map(|d| (d.span, self.expr(d, scope).0));
+        let Some(Value::String(key)) = key.as_const() else {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::BadConstant,
+                    name.span,
+                    format!(
+                        "the name given to `{}` must be a constant string",
+                        from.name()
+                    ),
+                )
+                .hint(format!("`{}(\"site_url\")`", from.name())),
+            );
+            return null();
+        };
+        let default = match default {
+            None => None,
+            Some((_, CExpr::Const(v))) => Some(v),
+            Some((span, _)) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::BadConstant,
+                        span,
+                        format!("the default of `{}` must be a constant", from.name()),
+                    )
+                    .hint("use a literal, or a file-level `let`"),
+                );
+                return null();
+            }
+        };
+        let given = self.setting(from, key);
+        match self.resolve(from, callee, key, given, default) {
+            Some(value) => {
+                let ty = Ty::of(&value);
+                (CExpr::Const(value), ty)
+            }
+            None => null(),
+        }
+    }
+
+    /// The value given for `key`: `--var` (remembered for W001) or the environment.
+    fn setting(&mut self, from: Setting, key: &str) -> Option<String> {
+        match from {
+            Setting::Var => {
+                self.vars_read.insert(key.to_string());
+                self.opts.vars.get(key).cloned()
+            }
+            Setting::Env => match &self.opts.env {
+                Some(env) => env.get(key).cloned(),
+                None => std::env::var(key).ok(),
+            },
+        }
+    }
+
+    /// The value: the given one (converted like the default), else the default; `None` after
+    /// an error.
+    fn resolve(
+        &mut self,
+        from: Setting,
+        callee: &Ident,
+        key: &str,
+        given: Option<String>,
+        default: Option<Value>,
+    ) -> Option<Value> {
+        let what = from.name();
+        match (given, default) {
+            (Some(s), Some(d)) => match coerce_like(&s, &d) {
+                Ok(v) => Some(v),
+                Err(kind) => {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::BadConstant,
+                            callee.span,
+                            format!("{what} `{key}` = {s:?} is not {kind} like its default"),
+                        )
+                        .hint(format!("pass a value like {d}")),
+                    );
+                    None
+                }
+            },
+            (Some(s), None) => Some(Value::String(s)),
+            (None, Some(d)) => Some(d),
+            (None, None) => {
+                let (noun, how) = match from {
+                    Setting::Var => (
+                        "variable",
+                        format!(
+                            "pass `--var {key}=VALUE` (or set it under `vars:` in clerkmap.yaml), or give a default: `var(\"{key}\", \"...\")`"
+                        ),
+                    ),
+                    Setting::Env => (
+                        "environment variable",
+                        format!(
+                            "set the environment variable {key}, or give a default: `env(\"{key}\", \"...\")`"
+                        ),
+                    ),
+                };
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UnsetVariable,
+                        callee.span,
+                        format!("{noun} `{key}` is not set"),
+                    )
+                    .label("no value")
+                    .hint(how),
+                );
+                None
+            }
+        }
+    }
+
+    /// W001 for each `--var` the mapping never read (the tool's own vars excepted).
+    pub(super) fn unused_vars(&mut self) {
+        let opts = self.opts;
+        for name in opts.vars.keys() {
+            if !self.vars_read.contains(name) && !opts.implicit_vars.contains(name) {
+                let known: Vec<&str> = self.vars_read.iter().map(String::as_str).collect();
+                let hint = suggest::did_you_mean(name, known);
+                self.diags.push(
+                    Diagnostic::warning(
+                        Code::UnusedVar,
+                        Span::default(),
+                        format!("--var `{name}` is given but the mapping never reads it"),
+                    )
+                    .hint_opt(hint),
+                );
+            }
+        }
+    }
+}
+
+/// Converts a `--var` string to the type of its default.
+fn coerce_like(s: &str, default: &Value) -> Result<Value, &'static str> {
+    match default {
+        Value::Bool(_) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" | "on" => Ok(Value::Bool(true)),
+            "false" | "no" | "0" | "off" => Ok(Value::Bool(false)),
+            _ => Err("a bool (true/false)"),
+        },
+        Value::Number(n) if n.is_i64() => s
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "an integer"),
+        Value::Number(_) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or("a number"),
+        _ => Ok(Value::String(s.to_string())),
+    }
+}

@@ -1,0 +1,198 @@
+//! Bindings and slots: what a name means where it is read.
+//!
+//! A block's `let`s and attributes each get a value slot, in statement order; an attribute read
+//! above its assignment is an error (E010) unless a file-level `let` has its name. File-level
+//! `let`s are constants ([`Global`]). `rows` is the group's rows, in a grouped block only
+//! (E012), unless a local of that name shadows it. A lookup table's name is not a value (E016);
+//! anything else is an unknown name (E004), with the closest name or the record field as hint.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::compiler::{Compiler, null};
+use crate::diagnostic::{Code, Diagnostic, Span, suggest};
+use crate::plan::{CExpr, TableId};
+use crate::syntax::ast::Ident;
+use crate::value::Ty;
+
+/// What a name in a block is bound to.
+#[derive(Clone)]
+pub(super) enum Binding {
+    /// A `let` or an attribute assigned above: its value slot and static type.
+    Slot {
+        slot: usize,
+        ty: Ty,
+        /// Where it is defined.
+        span: Span,
+    },
+    /// An attribute assigned further down the block, at `span` (for E010).
+    Later { span: Span },
+}
+
+/// A file-level `let`: a constant.
+pub(super) struct Global {
+    /// Its value (null when it could not be computed: the error is already reported).
+    pub(super) value: Value,
+    /// Where it is defined.
+    pub(super) span: Span,
+}
+
+/// Where an expression is evaluated.
+pub(super) struct Scope {
+    /// Whether `.` is a record (false at file level).
+    pub(super) has_record: bool,
+    /// Whether the block has `group by` (so `rows` exists).
+    pub(super) grouped: bool,
+    /// The block's names.
+    pub(super) locals: HashMap<String, Binding>,
+    /// Slots used so far.
+    pub(super) slots: usize,
+    /// The tables read so far by the block's expressions.
+    pub(super) tables_used: Vec<TableId>,
+}
+
+impl Scope {
+    /// A file-level `let`: no record, no locals.
+    pub(super) fn file() -> Scope {
+        Scope {
+            has_record: false,
+            grouped: false,
+            locals: HashMap::new(),
+            slots: 0,
+            tables_used: Vec::new(),
+        }
+    }
+
+    /// An expression over a record (a block, a lookup key).
+    pub(super) fn record() -> Scope {
+        Scope {
+            has_record: true,
+            ..Scope::file()
+        }
+    }
+
+    /// The scope of an expression evaluated per element (a `[? ...]` condition, `map`'s body):
+    /// `.` is the element, the names are the block's. It takes the tables read so far; give
+    /// them back with [`Scope::end_nested`].
+    pub(super) fn per_element(&mut self) -> Scope {
+        Scope {
+            has_record: true,
+            grouped: self.grouped,
+            locals: self.locals.clone(),
+            slots: self.slots,
+            tables_used: std::mem::take(&mut self.tables_used),
+        }
+    }
+
+    /// A scope for a block header's `group by` or `where`: the record, no locals. It takes
+    /// the tables read so far; give them back with [`Scope::end_nested`].
+    pub(super) fn header(&mut self, grouped: bool) -> Scope {
+        Scope {
+            grouped,
+            tables_used: std::mem::take(&mut self.tables_used),
+            ..Scope::record()
+        }
+    }
+
+    /// Takes back the tables a nested scope read.
+    pub(super) fn end_nested(&mut self, nested: Scope) {
+        self.tables_used = nested.tables_used;
+    }
+
+    /// Binds `name` to a new slot; returns it.
+    pub(super) fn bind(&mut self, name: &Ident, ty: Ty) -> usize {
+        let slot = self.slots;
+        self.slots += 1;
+        self.locals.insert(
+            name.name.clone(),
+            Binding::Slot {
+                slot,
+                ty,
+                span: name.span,
+            },
+        );
+        slot
+    }
+}
+
+impl Compiler<'_> {
+    /// `rows`: the group's rows, unless a local of that name shadows it.
+    pub(super) fn rows(&mut self, id: &Ident, scope: &mut Scope) -> (CExpr, Ty) {
+        if scope.locals.contains_key(&id.name) {
+            return self.name(id, scope);
+        }
+        if !scope.grouped {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::RowsOutsideGroup,
+                    id.span,
+                    "`rows` only exists in a block with `group by`",
+                )
+                .hint(
+                    "add `group by .codice` to the block header, or read the record's own fields with `.name`",
+                ),
+            );
+            return null();
+        }
+        (CExpr::Rows, Ty::LIST)
+    }
+
+    /// A name: a local, a file-level `let`, or an error.
+    pub(super) fn name(&mut self, id: &Ident, scope: &mut Scope) -> (CExpr, Ty) {
+        match scope.locals.get(&id.name) {
+            Some(Binding::Slot { slot, ty, .. }) => return (CExpr::Slot(*slot), *ty),
+            // Not assigned yet in this block: the file-level `let` of that name.
+            Some(Binding::Later { .. }) if self.globals.contains_key(&id.name) => {}
+            Some(Binding::Later { span }) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UsedBeforeAssigned,
+                        id.span,
+                        format!("attribute `{}` is used before it is assigned", id.name),
+                    )
+                    .label("not assigned yet")
+                    .secondary(*span, "assigned here")
+                    .hint(format!("move the `{} = ...` line above this one", id.name)),
+                );
+                return null();
+            }
+            None => {}
+        }
+        if let Some(g) = self.globals.get(&id.name) {
+            return (CExpr::Const(g.value.clone()), Ty::of(&g.value));
+        }
+        if self.tables.contains_key(&id.name) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::TableAsValue,
+                    id.span,
+                    format!("`{}` is a lookup table, not a value", id.name),
+                )
+                .hint(format!("look a row up with `lookup({}, key)`", id.name)),
+            );
+            return null();
+        }
+        self.unknown_name(id, scope);
+        null()
+    }
+
+    fn unknown_name(&mut self, id: &Ident, scope: &Scope) {
+        let mut candidates: Vec<&str> = self.globals.keys().map(String::as_str).collect();
+        candidates.extend(scope.locals.keys().map(String::as_str));
+        let hint = suggest::did_you_mean(&id.name, candidates.iter().copied()).or_else(|| {
+            scope
+                .has_record
+                .then(|| format!("to read the record field, write `.{}`", id.name))
+        });
+        self.diags.push(
+            Diagnostic::error(
+                Code::UnknownName,
+                id.span,
+                format!("unknown name `{}`", id.name),
+            )
+            .label("not defined")
+            .hint_opt(hint),
+        );
+    }
+}

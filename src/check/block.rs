@@ -188,3 +188,101 @@ impl Compiler<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::clerk::Entity;
+    use crate::diagnostic::Code;
+    use crate::plan::Op;
+
+    #[test]
+    fn header_and_statements_are_lowered_in_order() {
+        let src = "customers from clienti group by .codice where .attivo {\n  let e = .email\n  id = .codice\n  ... .extra\n  where e != null\n  email = e\n}";
+        let p = program(src);
+        let b = &p.blocks[0];
+        assert_eq!(b.entity, Entity::Customers);
+        assert_eq!(b.source, "clienti");
+        assert!(b.group_by.is_some() && b.filter.is_some());
+        assert_eq!(b.filter_span, span_of(src, ".attivo", 0));
+        let kinds: Vec<&str> = b
+            .ops
+            .iter()
+            .map(|op| match op {
+                Op::Let { .. } => "let",
+                Op::Assign { .. } => "assign",
+                Op::Spread { .. } => "spread",
+                Op::Where { .. } => "where",
+            })
+            .collect();
+        assert_eq!(kinds, ["let", "assign", "spread", "where", "assign"]);
+        assert_eq!((b.slots, b.id_slot), (3, Some(1)));
+    }
+
+    #[test]
+    fn an_unknown_type_suggests_the_closest() {
+        let src = "customer from c { id = .x }";
+        let d = only(src);
+        assert_eq!(d.code, Code::UnknownEntity);
+        assert_eq!(d.span(), span_of(src, "customer", 0));
+        assert_eq!(d.hint.as_deref(), Some("did you mean `customers`?"));
+        let d = only("zzz from c { id = .x }");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("use one of products, categories, orders, customers, pages")
+        );
+    }
+
+    #[test]
+    fn an_attribute_assigned_twice_points_at_both() {
+        let src = "customers from c {\n  id = .a\n  email = .b\n  email = .c\n}";
+        let d = only(src);
+        assert_eq!(d.code, Code::Duplicate);
+        assert_eq!(d.message, "attribute `email` is assigned twice");
+        assert_eq!(d.span(), span_of(src, "email", 1));
+        assert_eq!(d.labels[0].text, "second assignment");
+        assert_eq!(d.labels[1].span, span_of(src, "email", 0));
+        assert_eq!(d.labels[1].text, "first assignment");
+    }
+
+    #[test]
+    fn a_local_let_cannot_reuse_a_name_of_the_block() {
+        let src = "customers from c {\n  let x = 1\n  let x = 2\n  id = x\n}";
+        let d = only(src);
+        assert_eq!(d.code, Code::Duplicate);
+        assert_eq!(d.message, "`x` is already defined in this block");
+        assert_eq!(d.span(), span_of(src, "x", 1));
+        assert_eq!(d.labels[1].span, span_of(src, "x", 0));
+        assert_eq!(d.labels[1].text, "first defined here");
+        // An attribute of the same name, even below, takes the name.
+        let src = "customers from c {\n  let id = 1\n  id = .x\n}";
+        let d = only(src);
+        assert_eq!(d.span(), span_of(src, "id", 0));
+        assert_eq!(d.labels[1].span, span_of(src, "id", 1));
+        assert_eq!(d.labels[1].text, "an attribute of the same name");
+    }
+
+    #[test]
+    fn spreads_need_objects_and_wheres_bools() {
+        let src = "customers from c {\n  id = .x\n  ... \"a\"\n  where 3\n}";
+        let d = diags(src);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].message, "`...` spreads an object, but this is string");
+        assert_eq!(d[0].span(), span_of(src, "\"a\"", 0));
+        assert_eq!(d[1].code, Code::TypeMismatch);
+        assert_eq!(
+            d[1].message,
+            "a `where` condition must be a bool, but this is int"
+        );
+        assert_eq!(d[1].span(), span_of(src, "3", 0));
+    }
+
+    #[test]
+    fn the_header_where_sees_rows_but_not_the_attributes() {
+        assert!(diags("customers from c group by .g where rows != null { id = .x }").is_empty());
+        assert_eq!(
+            codes("customers from c where id != null { id = .x }"),
+            ["E004"]
+        );
+    }
+}

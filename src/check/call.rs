@@ -237,3 +237,121 @@ fn table_first<'e>(f: &Function, args: &'e [Expr], piped: bool) -> Vec<&'e Expr>
     }
     args
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use crate::diagnostic::{Code, Span};
+    use crate::functions;
+    use crate::plan::CExpr;
+    use crate::syntax::ast::Form;
+
+    #[test]
+    fn the_special_forms_are_the_ones_functions_documents() {
+        let forms: BTreeSet<&str> = Form::ALL.iter().map(|f| f.name()).collect();
+        let documented: BTreeSet<&str> = functions::SPECIAL.iter().copied().collect();
+        assert_eq!(forms, documented);
+        assert!(Form::ALL.iter().all(|f| functions::get(f.name()).is_none()));
+    }
+
+    #[test]
+    fn an_unknown_function_suggests_the_closest_and_its_arguments_are_checked() {
+        let d = lower("trimm(.x, nope)").err().unwrap_or_default();
+        assert_eq!(d.len(), 2, "{d:#?}");
+        assert_eq!(d[0].code, Code::UnknownFunction);
+        assert_eq!(d[0].span(), Span::new(0, 5));
+        assert_eq!(d[0].hint.as_deref(), Some("did you mean `trim`?"));
+        assert_eq!(d[1].code, Code::UnknownName);
+        // Special forms are candidates too.
+        let d = lower_error(".a | mpa(.b)");
+        assert_eq!(d.hint.as_deref(), Some("did you mean `map`?"));
+    }
+
+    #[test]
+    fn arity_counts_the_piped_value() {
+        let d = lower_error(".x | trim(1)");
+        assert_eq!(d.code, Code::Arity);
+        assert_eq!(d.message, "`trim` takes 1 argument, but 2 are given");
+        assert_eq!(d.span(), Span::new(5, 9));
+        assert_eq!(d.labels[0].text, "2 given");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("the signature is `trim(s)`; the value before `|` is the first argument")
+        );
+        let d = lower_error("round()");
+        assert_eq!(d.message, "`round` takes 1 to 2 arguments, but 0 are given");
+    }
+
+    #[test]
+    fn a_piped_key_goes_after_the_table() {
+        let Ok(CExpr::Call { f, table, args, .. }) = lower(".k | ancestors(categorie)") else {
+            panic!("not a call");
+        };
+        assert_eq!((f.name, table, args.len()), ("ancestors", Some(0), 1));
+        assert!(matches!(args[0], CExpr::Path { .. }));
+        // A call that reads a table is never folded.
+        assert!(matches!(
+            lower("lookup(categorie, \"ABB\")"),
+            Ok(CExpr::Call { table: Some(0), .. })
+        ));
+    }
+
+    #[test]
+    fn a_table_argument_must_name_a_declared_table() {
+        let d = lower_error("lookup(categori, .k)");
+        assert_eq!(d.code, Code::UnknownTable);
+        assert_eq!(d.message, "unknown lookup table `categori`");
+        assert_eq!(d.span(), Span::new(7, 15));
+        assert_eq!(d.hint.as_deref(), Some("did you mean `categorie`?"));
+        let d = lower_error("lookup(zzz, .k)");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("declare it with `lookup zzz by .key` and pass `--input zzz=PATH`")
+        );
+        let d = lower_error("lookup(\"categorie\", .k)");
+        assert_eq!(
+            d.message,
+            "the first argument of `lookup` must name a lookup table"
+        );
+        assert_eq!(d.span(), Span::new(7, 18));
+        // A block's source named as a table: declare it.
+        let src = "customers from clienti { id = lookup(clienti, .k) }";
+        let d = only(src);
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("declare it at file level: `lookup clienti by .codice parent .codicePadre`")
+        );
+    }
+
+    #[test]
+    fn arguments_of_the_wrong_type() {
+        let d = lower_error("round(.x, \"2\")");
+        assert_eq!(d.code, Code::TypeMismatch);
+        assert_eq!(d.span(), Span::new(10, 13));
+        assert!(
+            d.message
+                .starts_with("argument `digits` of `round` must be"),
+            "{}",
+            d.message
+        );
+        // The first value parameter also takes a list: the call maps over it.
+        assert_eq!(constant("[\" a \", \"b \"] | trim"), json!(["a", "b"]));
+        assert_eq!(constant("[1.26, 2.5] | round(1)"), json!([1.3, 2.5]));
+    }
+
+    #[test]
+    fn constant_arguments_are_validated_now() {
+        let d = lower_error("date(.x, \"%d/%m/%Y\", \"Mars/Olympus\")");
+        assert_eq!(d.code, Code::BadConstant);
+        assert_eq!(d.span(), Span::new(0, 36));
+        assert!(d.message.starts_with("date:"), "{}", d.message);
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("the signature is `date(s, format?, tz?)`")
+        );
+    }
+}

@@ -177,3 +177,115 @@ fn coerce_like(s: &str, default: &Value) -> Result<Value, &'static str> {
         _ => Ok(Value::String(s.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use super::coerce_like;
+    use crate::diagnostic::{Code, Span};
+    use crate::plan::CExpr;
+
+    fn with_var(
+        src: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<CExpr, Vec<crate::diagnostic::Diagnostic>> {
+        let mut o = opts();
+        o.vars.insert(key.into(), value.into());
+        lower_with(src, &o)
+    }
+
+    #[test]
+    fn a_var_is_its_value_or_its_default() {
+        assert!(
+            matches!(with_var("var(\"site\")", "site", "https://x"), Ok(CExpr::Const(v)) if v == json!("https://x"))
+        );
+        assert_eq!(constant("var(\"site\", \"d\")"), json!("d"));
+        assert!(
+            matches!(with_var("var(\"n\", 1)", "n", " 42 "), Ok(CExpr::Const(v)) if v == json!(42))
+        );
+        assert!(
+            matches!(with_var("\"b\" | var(false)", "b", "yes"), Ok(CExpr::Const(v)) if v == json!(true))
+        );
+    }
+
+    #[test]
+    fn env_reads_the_given_environment() {
+        let mut o = opts();
+        o.env = Some([("HOME".to_string(), "/h".to_string())].into());
+        assert!(matches!(lower_with("env(\"HOME\")", &o), Ok(CExpr::Const(v)) if v == json!("/h")));
+        let d = lower_error("env(\"NOPE\")");
+        assert_eq!(d.code, Code::UnsetVariable);
+        assert_eq!(d.message, "environment variable `NOPE` is not set");
+        assert_eq!(d.span(), Span::new(0, 3));
+    }
+
+    #[test]
+    fn an_unset_var_without_default() {
+        let src = "let site = var(\"site_url\")";
+        let d = only(src);
+        assert_eq!(d.code, Code::UnsetVariable);
+        assert_eq!(d.message, "variable `site_url` is not set");
+        assert_eq!(d.span(), span_of(src, "var", 0));
+        assert_eq!(d.labels[0].text, "no value");
+        assert!(
+            d.hint
+                .is_some_and(|h| h.starts_with("pass `--var site_url=VALUE`"))
+        );
+    }
+
+    #[test]
+    fn name_and_default_must_be_constants() {
+        let d = lower_error("var(.x)");
+        assert_eq!(d.code, Code::BadConstant);
+        assert_eq!(
+            d.message,
+            "the name given to `var` must be a constant string"
+        );
+        assert_eq!(d.span(), Span::new(4, 6));
+        let d = lower_error("env(\"A\", .x)");
+        assert_eq!(d.message, "the default of `env` must be a constant");
+        assert_eq!(d.span(), Span::new(9, 11));
+    }
+
+    #[test]
+    fn a_value_that_does_not_convert_like_its_default() {
+        let Err(d) = with_var("var(\"max_age\", 99)", "max_age", "old") else {
+            panic!("compiles");
+        };
+        assert_eq!(d[0].code, Code::BadConstant);
+        assert_eq!(
+            d[0].message,
+            "var `max_age` = \"old\" is not an integer like its default"
+        );
+        assert_eq!(d[0].hint.as_deref(), Some("pass a value like 99"));
+        assert_eq!(coerce_like("1.5", &json!(0.5)), Ok(json!(1.5)));
+        assert_eq!(coerce_like("x", &json!(0.5)), Err("a number"));
+        assert_eq!(
+            coerce_like("maybe", &json!(true)),
+            Err("a bool (true/false)")
+        );
+    }
+
+    #[test]
+    fn a_var_never_read_is_a_warning_with_a_suggestion() {
+        let mut o = opts();
+        o.vars.insert("site_ur".into(), "x".into());
+        o.vars.insert("store".into(), "x".into());
+        o.implicit_vars.push("store".into());
+        let d = diags_with(
+            "let s = var(\"site_url\", \"\")\ncustomers from c { id = .x }",
+            &o,
+        );
+        assert_eq!(d.len(), 1, "{d:#?}");
+        assert_eq!(d[0].code, Code::UnusedVar);
+        assert!(!d[0].has_location());
+        assert_eq!(
+            d[0].message,
+            "--var `site_ur` is given but the mapping never reads it"
+        );
+        assert_eq!(d[0].hint.as_deref(), Some("did you mean `site_url`?"));
+    }
+}

@@ -98,3 +98,59 @@ impl Compiler<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::diagnostic::Code;
+
+    #[test]
+    fn a_name_clerk_would_ignore_gets_a_fixed_name() {
+        let src = "customers from c { id = .x, image-url = .u }";
+        let d = only(src);
+        assert_eq!(d.code, Code::BadAttributeName);
+        assert_eq!(d.span(), span_of(src, "image-url", 0));
+        assert_eq!(
+            d.message,
+            "attribute name `image-url` would be ignored by Clerk"
+        );
+        assert_eq!(d.hint.as_deref(), Some("rename it `image_url`"));
+    }
+
+    #[test]
+    fn required_attributes_are_listed_on_the_header() {
+        let src = "pages from p where .ok {\n  id = .x\n  url = .u\n}";
+        let d = only(src);
+        assert_eq!(d.code, Code::MissingRequired);
+        let header = &src[d.span().start..d.span().end];
+        assert_eq!(header.trim_end(), "pages from p where .ok");
+        assert_eq!(
+            d.message,
+            "`pages` block lacks the required attributes `type`, `title`, `text`"
+        );
+        assert_eq!(d.labels[0].text, "in this block");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("Clerk needs `type`, `title`, `text` on every page: add `type = ...`")
+        );
+    }
+
+    #[test]
+    fn a_known_attribute_with_a_value_of_the_wrong_type() {
+        let src = "customers from c { id = .x, age = \"old\" }";
+        let d = only(src);
+        assert_eq!(d.code, Code::TypeMismatch);
+        assert_eq!(d.span(), span_of(src, "\"old\"", 0));
+        assert!(d.message.starts_with("`age` must be"), "{}", d.message);
+        assert!(
+            d.message.ends_with("but this expression gives string"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.labels[0].text, "this is string");
+        // Unknown attributes, nulls and values that may fit pass.
+        assert!(
+            diags("customers from c { id = .x, age = .a, extra = [1], is_b2b = null }").is_empty()
+        );
+    }
+}

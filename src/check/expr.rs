@@ -225,3 +225,102 @@ impl Compiler<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use crate::diagnostic::{Code, Span};
+    use crate::plan::CExpr;
+    use crate::syntax::ast::BinOp;
+
+    #[test]
+    fn literals_lists_and_objects_of_constants_fold() {
+        assert_eq!(constant("[1, \"a\", null]"), json!([1, "a", null]));
+        assert_eq!(constant("{a: 1, b: [true]}"), json!({"a": 1, "b": [true]}));
+        assert!(matches!(lower("[1, .x]"), Ok(CExpr::List(items)) if items.len() == 2));
+    }
+
+    #[test]
+    fn the_record_is_not_there_at_file_level() {
+        let src = "let a = .codice";
+        let d = only(src);
+        assert_eq!(d.code, Code::RecordOutsideBlock);
+        assert_eq!(d.message, "a file-level `let` cannot read record fields");
+        assert_eq!(d.span(), Span::new(8, 9));
+        assert_eq!(d.labels[0].text, "there is no record here");
+    }
+
+    #[test]
+    fn operators_lower_and_fold() {
+        assert_eq!(constant("1 + 2 * 3"), json!(7));
+        assert_eq!(constant("\"a\" ~ 1"), json!("a1"));
+        assert_eq!(constant("null ?? 2"), json!(2));
+        assert_eq!(constant("!true"), json!(false));
+        let Ok(CExpr::Binary(op, a, b, span)) = lower(".x - 1") else {
+            panic!("not a binary");
+        };
+        assert_eq!(op, BinOp::Sub);
+        assert!(matches!(*a, CExpr::Path { .. }) && matches!(*b, CExpr::Const(_)));
+        assert_eq!(span, Span::new(0, 6));
+    }
+
+    #[test]
+    fn arithmetic_needs_numbers() {
+        let d = lower_error(".x * \"2\"");
+        assert_eq!(d.code, Code::TypeMismatch);
+        assert_eq!(d.message, "`*` needs numbers, but this is string");
+        assert_eq!(d.span(), Span::new(5, 8));
+        assert_eq!(d.hint.as_deref(), Some("convert with `| decimal`"));
+        let d = lower_error("-[1]");
+        assert_eq!(d.message, "`-` needs a number, but this is list");
+        assert_eq!(d.span(), Span::new(1, 4));
+        // `+` also joins text and lists.
+        assert_eq!(constant("\"a\" + \"b\""), json!("ab"));
+    }
+
+    #[test]
+    fn if_needs_a_bool_and_folds() {
+        assert_eq!(constant("if 1 < 2 { \"y\" } else { \"n\" }"), json!("y"));
+        assert_eq!(constant("if false { 1 }"), json!(null));
+        let d = lower_error("if \"x\" { 1 } else { .y }");
+        assert_eq!(d.code, Code::TypeMismatch);
+        assert_eq!(
+            d.message,
+            "an `if` condition must be a bool, but this is string"
+        );
+        assert_eq!(d.span(), Span::new(3, 6));
+    }
+
+    #[test]
+    fn match_folds_and_lowers_its_arms() {
+        assert_eq!(
+            constant("match \"b\" { \"a\" | \"b\" => 1, _ => 2 }"),
+            json!(1)
+        );
+        let Ok(CExpr::Match(_, arms)) = lower("match .k { \"a\" => 1, _ => 2 }") else {
+            panic!("not a match");
+        };
+        assert_eq!(arms.len(), 2);
+        assert!(arms[0].0.is_some() && arms[1].0.is_none());
+    }
+
+    #[test]
+    fn a_bad_special_form_reports_the_parser_error_and_checks_var_arguments() {
+        let d = lower_error("map(.a)");
+        assert_eq!(d.code, Code::Arity);
+        assert_eq!(d.message, "`map` takes 2 arguments, but 1 given");
+        assert_eq!(d.span(), Span::new(0, 3));
+        // `map`'s arguments are not checked: which one is the body is unknown.
+        assert_eq!(lower("map(nope)").err().map(|d| d.len()), Some(1));
+        // Those of `var` are.
+        let codes: Vec<String> = lower("var(nope, 1, 2)")
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect();
+        assert_eq!(codes, ["E004", "E005"]);
+    }
+}

@@ -172,3 +172,83 @@ impl Compiler<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use crate::diagnostic::{Code, Severity};
+    use crate::plan::CExpr;
+
+    #[test]
+    fn tables_are_numbered_before_blocks_read_them() {
+        let src = "customers from c { id = lookup(t, .k).id }\nlookup t by .codice optional";
+        let p = program(src);
+        assert_eq!(p.tables.len(), 1);
+        assert!(p.tables[0].optional);
+        assert_eq!(p.blocks[0].tables, [0]);
+    }
+
+    #[test]
+    fn a_table_declared_twice_points_at_both() {
+        let src = "lookup t by .a\nlookup t by .b\ncustomers from c { id = lookup(t, .k).id }";
+        let d = only(src);
+        assert_eq!(d.code, Code::Duplicate);
+        assert_eq!(d.message, "lookup table `t` is declared twice");
+        assert_eq!(d.span(), span_of(src, "t", 1));
+        assert_eq!(d.labels[1].span, span_of(src, "t", 0));
+        assert_eq!(d.labels[1].text, "first declaration");
+    }
+
+    #[test]
+    fn a_file_level_let_twice_points_at_both() {
+        let src = "let a = 1\nlet a = 2\ncustomers from c { id = a }";
+        let d = only(src);
+        assert_eq!(d.code, Code::Duplicate);
+        assert_eq!(d.message, "`a` is defined twice");
+        assert_eq!(d.span(), span_of(src, "a", 1));
+        assert_eq!(d.labels[1].span, span_of(src, "a", 0));
+        assert_eq!(d.labels[1].text, "first defined here");
+    }
+
+    #[test]
+    fn a_file_level_let_is_folded_and_may_use_the_ones_above() {
+        let src = "let a = 2\nlet b = a * 3\ncustomers from c { id = b }";
+        assert!(matches!(attribute(src, "id"), CExpr::Const(v) if v == json!(6)));
+    }
+
+    #[test]
+    fn a_file_level_let_that_needs_a_table_is_refused_once() {
+        let src = "lookup t by .k\nlet a = lookup(t, \"x\")\ncustomers from c { id = a }";
+        let d = only(src);
+        assert_eq!(d.code, Code::RecordOutsideBlock);
+        assert_eq!(
+            d.message,
+            "`a` cannot be computed before any record is read"
+        );
+        assert_eq!(d.span(), span_of(src, "lookup(t, \"x\")", 0));
+        // Reading the record is reported where it is read, not twice.
+        assert_eq!(codes("let a = .x ~ \"y\""), ["E015"]);
+    }
+
+    #[test]
+    fn a_second_block_of_a_type_points_at_the_first() {
+        let src = "customers from a { id = .x }\ncustomers from b { id = .y }";
+        let d = only(src);
+        assert_eq!(d.code, Code::Duplicate);
+        assert_eq!(d.message, "a second `customers` block");
+        assert_eq!(d.span(), span_of(src, "customers", 1));
+        assert_eq!(d.labels[1].span, span_of(src, "customers", 0));
+        assert_eq!(d.labels[1].text, "the first block");
+    }
+
+    #[test]
+    fn an_unused_table_is_a_warning() {
+        let src = "lookup t by .k\ncustomers from c { id = .x }";
+        let d = only(src);
+        assert_eq!(d.code, Code::UnusedLookup);
+        assert_eq!(d.severity, Severity::Warning);
+        assert_eq!(d.span(), span_of(src, "t", 0));
+    }
+}

@@ -75,3 +75,45 @@ fn is_constant(e: &CExpr) -> bool {
         CExpr::Map(..) => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use crate::diagnostic::{Code, Span};
+    use crate::plan::CExpr;
+
+    #[test]
+    fn constant_inputs_fold_through_the_evaluator() {
+        assert_eq!(constant("(\" Ab \" | trim | lower) ~ \"!\""), json!("ab!"));
+        assert_eq!(constant("[1, 2][1] + 1"), json!(3));
+        // Anything that reads the record stays.
+        assert!(matches!(lower(".x | trim"), Ok(CExpr::Call { .. })));
+        assert!(matches!(lower("[1, 2][? . > 1]"), Ok(CExpr::Path { .. })));
+    }
+
+    #[test]
+    fn error_is_never_folded() {
+        assert!(matches!(lower("error(\"no\")"), Ok(CExpr::Call { .. })));
+    }
+
+    #[test]
+    fn a_failing_constant_expression_is_refused() {
+        let d = lower_error("1 / 0");
+        assert_eq!(d.code, Code::BadConstant);
+        assert_eq!(d.span(), Span::new(0, 5));
+        assert!(
+            d.message.starts_with("this constant expression fails: "),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.hint.as_deref(), Some("fix the literal values"));
+    }
+
+    #[test]
+    fn a_type_error_inside_is_not_reported_twice() {
+        let d = lower_error("\"a\" * 2");
+        assert_eq!(d.code, Code::TypeMismatch);
+    }
+}

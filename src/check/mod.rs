@@ -31,6 +31,8 @@ mod fold;
 mod map;
 mod path;
 mod scope;
+#[cfg(test)]
+mod testing;
 
 pub use compiler::{CompileOptions, compile, compile_expr};
 

@@ -66,3 +66,62 @@ impl Compiler<'_> {
         self.fold(path, ty, e.span)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use crate::diagnostic::{Code, Span};
+    use crate::plan::{CExpr, Step};
+
+    #[test]
+    fn a_path_unwinds_to_its_base_and_steps_in_order() {
+        let Ok(CExpr::Path {
+            base,
+            steps,
+            projects,
+        }) = lower(".righe[*].codice[0]")
+        else {
+            panic!("not a path");
+        };
+        assert!(matches!(*base, CExpr::Current));
+        assert!(projects);
+        assert!(matches!(
+            steps.as_slice(),
+            [Step::Field(a), Step::Each, Step::Field(b), Step::Index(CExpr::Const(_))]
+                if a == "righe" && b == "codice"
+        ));
+    }
+
+    #[test]
+    fn a_filter_condition_sees_the_element_and_must_be_a_bool() {
+        let Ok(CExpr::Path { steps, .. }) = lower(".v[? .ok == true]") else {
+            panic!("not a path");
+        };
+        assert!(matches!(&steps[1], Step::Filter(_, span) if *span == Span::new(5, 16)));
+        let d = lower_error(".v[? \"x\"]");
+        assert_eq!(d.code, Code::TypeMismatch);
+        assert_eq!(
+            d.message,
+            "a `[? ...]` filter must be a bool, but this is string"
+        );
+        assert_eq!(d.span(), Span::new(5, 8));
+    }
+
+    #[test]
+    fn a_filter_condition_in_a_block_sees_the_blocks_names() {
+        let src = "customers from c { let k = \"a\", id = .id, x = .v[? .t == k] }";
+        assert_eq!(diags(src), []);
+    }
+
+    #[test]
+    fn paths_into_constants_fold_and_into_scalars_fail() {
+        assert_eq!(constant("{a: [1, 2]}.a[1]"), json!(2));
+        assert_eq!(constant("([1, 2, 3])[*]"), json!([1, 2, 3]));
+        let d = lower_error("(\"abc\").x");
+        assert_eq!(d.code, Code::TypeMismatch);
+        assert_eq!(d.message, "cannot read a field or element of string");
+        assert_eq!(d.span(), Span::new(0, 9));
+    }
+}

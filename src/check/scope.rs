@@ -196,3 +196,93 @@ impl Compiler<'_> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use crate::diagnostic::{Code, Span};
+    use crate::plan::CExpr;
+
+    #[test]
+    fn lets_and_attributes_get_slots_in_order() {
+        let src = "customers from c {\n  let a = .x\n  id = a\n  email = id\n}";
+        let p = program(src);
+        assert_eq!(p.blocks[0].slots, 3);
+        assert!(matches!(attribute(src, "id"), CExpr::Slot(0)));
+        assert!(matches!(attribute(src, "email"), CExpr::Slot(1)));
+        assert_eq!(p.blocks[0].id_slot, Some(1));
+    }
+
+    #[test]
+    fn a_file_level_let_is_a_constant() {
+        let src = "let site = \"https://x.test\"\ncustomers from c { id = .id, name = site }";
+        assert!(matches!(attribute(src, "name"), CExpr::Const(v) if v == json!("https://x.test")));
+    }
+
+    #[test]
+    fn an_attribute_used_before_its_assignment_points_at_both() {
+        let src = "customers from c {\n  id = email\n  email = .e\n}";
+        let d = only(src);
+        assert_eq!(d.code, Code::UsedBeforeAssigned);
+        assert_eq!(d.message, "attribute `email` is used before it is assigned");
+        assert_eq!(d.span(), span_of(src, "email", 0));
+        assert_eq!(d.labels[0].text, "not assigned yet");
+        assert_eq!(d.labels[1].span, span_of(src, "email", 1));
+        assert_eq!(d.labels[1].text, "assigned here");
+    }
+
+    #[test]
+    fn before_its_assignment_an_attribute_name_is_the_file_level_let() {
+        let src = "let email = \"x@y.z\"\ncustomers from c { id = email, email = .e }";
+        assert!(matches!(attribute(src, "id"), CExpr::Const(v) if v == json!("x@y.z")));
+    }
+
+    #[test]
+    fn rows_only_in_a_grouped_block() {
+        let src = "customers from c group by .g { id = rows[0].id }";
+        let CExpr::Path { base, .. } = attribute(src, "id") else {
+            panic!("not a path");
+        };
+        assert!(matches!(*base, CExpr::Rows));
+        let src = "customers from c { id = rows }";
+        let d = only(src);
+        assert_eq!(d.code, Code::RowsOutsideGroup);
+        assert_eq!(d.span(), span_of(src, "rows", 0));
+    }
+
+    #[test]
+    fn a_local_called_rows_shadows_the_group() {
+        let src = "customers from c { let rows = 7, id = rows }";
+        assert!(matches!(attribute(src, "id"), CExpr::Slot(0)));
+    }
+
+    #[test]
+    fn a_table_is_not_a_value() {
+        let src = "lookup t by .k\ncustomers from c { id = t, name = lookup(t, .k).n }";
+        let d = only(src);
+        assert_eq!(d.code, Code::TableAsValue);
+        assert_eq!(d.message, "`t` is a lookup table, not a value");
+        let at = span_of(src, "t,", 0);
+        assert_eq!(d.span(), Span::new(at.start, at.start + 1));
+    }
+
+    #[test]
+    fn unknown_names_suggest_a_name_or_the_record_field() {
+        let src = "let site = 1\ncustomers from c { id = sit, name = titolo }";
+        let d = diags(src);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].code, Code::UnknownName);
+        assert_eq!(d[0].span(), span_of(src, "sit", 1));
+        assert_eq!(d[0].hint.as_deref(), Some("did you mean `site`?"));
+        assert_eq!(d[1].message, "unknown name `titolo`");
+        assert_eq!(
+            d[1].hint.as_deref(),
+            Some("to read the record field, write `.titolo`")
+        );
+        // At file level there is no record to point to.
+        let d = only("let a = zzz");
+        assert_eq!(d.hint, None);
+    }
+}

@@ -2,10 +2,39 @@
 //! Syntax, names, arity, constant arguments, types that are certainly wrong, and Clerk's
 //! contract (attribute names, required attributes). Every problem is a coded [`Diagnostic`]
 //! with its place in the file and a fix; all of them are reported, not just the first.
+//!
+//! It lowers the syntax tree to a [`Program`]. One module per concern, each owning its rules
+//! and its diagnostics:
+//!
+//! | module | owns |
+//! |---|---|
+//! | `compiler` | the state, [`compile`], [`compile_expr`], [`CompileOptions`] |
+//! | `file` | items: tables, file-level `let`s, one block per type, unused tables (E009, E015, W002) |
+//! | `block` | a block's header and statements (E009, E011, E008 for spreads and `where`) |
+//! | `contract` | Clerk's contract for attributes (E006, E007, E008) |
+//! | `scope` | bindings, slots, names and `rows` (E004, E010, E012, E016) |
+//! | `expr` | the expression dispatch, operators, `if`, `match`, `.` (E008, E015) |
+//! | `path` | fields, indexes, `[*]`, `[? ...]` (E008) |
+//! | `call` | function calls (E002, E003, E005, E008, E013) |
+//! | `map` | `map(list, body)` (E008) |
+//! | `compile_time` | `var()`, `env()` (E013, E014, W001) |
+//! | `fold` | constant folding through `eval` (E013) |
 
-mod compile;
+mod block;
+mod call;
+mod compile_time;
+mod compiler;
+mod contract;
+mod expr;
+mod file;
+mod fold;
+mod map;
+mod path;
+mod scope;
+#[cfg(test)]
+mod testing;
 
-pub use compile::{CompileOptions, compile, compile_expr};
+pub use compiler::{CompileOptions, compile, compile_expr};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::plan::Program;
@@ -14,7 +43,9 @@ use crate::syntax;
 /// A mapping that passed the checker, with its warnings.
 #[derive(Debug)]
 pub struct Checked {
+    /// The compiled program.
     pub program: Program,
+    /// Warnings (W...), in file order.
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -23,7 +54,7 @@ pub struct Checked {
 pub fn check(src: &SourceFile, opts: &CompileOptions) -> Result<Checked, Vec<Diagnostic>> {
     let file = syntax::parse(&src.text).map_err(|d| vec![d])?;
     let (program, mut diags) = compile(&file, opts);
-    diags.sort_by_key(|d| (d.severity, d.span.start));
+    diags.sort_by_key(|d| (d.severity, d.span().start));
     match program {
         Some(program) => Ok(Checked {
             program,

@@ -1,122 +1,178 @@
-//! Diagnostic codes. Each has a title and an explanation with the usual fix; `clerkmap explain
-//! CODE` style help and docs/language.md list them.
+//! Diagnostic codes. Each [`Code`] has its text (`E003`), a title and an explanation with the
+//! usual fix; docs/language.md lists them all ([`Code::ALL`]).
+//!
+//! The table below is the one place a code is defined: the enum, its text, its title and its
+//! explanation are generated from it, so they cannot drift apart.
 
-pub const SYNTAX: &str = "E001";
-pub const UNKNOWN_TABLE: &str = "E002";
-pub const UNKNOWN_FUNCTION: &str = "E003";
-pub const UNKNOWN_NAME: &str = "E004";
-pub const ARITY: &str = "E005";
-pub const BAD_ATTRIBUTE_NAME: &str = "E006";
-pub const MISSING_REQUIRED: &str = "E007";
-pub const TYPE_MISMATCH: &str = "E008";
-pub const DUPLICATE: &str = "E009";
-pub const USED_BEFORE_ASSIGNED: &str = "E010";
-pub const UNKNOWN_ENTITY: &str = "E011";
-pub const ROWS_OUTSIDE_GROUP: &str = "E012";
-pub const BAD_CONSTANT: &str = "E013";
-pub const UNSET_VARIABLE: &str = "E014";
-pub const RECORD_OUTSIDE_BLOCK: &str = "E015";
-pub const TABLE_AS_VALUE: &str = "E016";
-pub const UNUSED_VAR: &str = "W001";
-pub const UNUSED_LOOKUP: &str = "W002";
+use std::fmt;
 
-/// `(code, title, explanation)` for every code.
-pub const ALL: &[(&str, &str, &str)] = &[
-    (
-        SYNTAX,
-        "syntax error",
-        "The file does not follow the grammar. The caret shows where parsing stopped and what was expected there.",
-    ),
-    (
-        UNKNOWN_TABLE,
-        "unknown lookup table",
-        "A lookup function names a table that no `lookup NAME by .key` declaration defines. Declare it at file level; its rows come from `--input NAME=PATH`.",
-    ),
-    (
-        UNKNOWN_FUNCTION,
-        "unknown function",
-        "No built-in function has this name. The hint suggests the closest one; docs/language.md lists them all.",
-    ),
-    (
-        UNKNOWN_NAME,
-        "unknown name",
-        "A name must be a `let`, an attribute assigned earlier in the same block, or `rows` in a grouped block. Record fields are read with a leading dot: `.codice`.",
-    ),
-    (
-        ARITY,
-        "wrong number of arguments",
-        "The call passes more or fewer arguments than the function takes. With a pipe, the value on the left is the first argument.",
-    ),
-    (
-        BAD_ATTRIBUTE_NAME,
-        "invalid attribute name",
-        "Clerk silently ignores attributes whose names contain anything but letters, digits and `_`.",
-    ),
-    (
-        MISSING_REQUIRED,
-        "required attribute missing",
-        "Clerk needs this attribute for every record of this type; without it every record would be rejected.",
-    ),
-    (
-        TYPE_MISMATCH,
-        "type mismatch",
-        "The expression can never produce a value of the type this place needs.",
-    ),
-    (
-        DUPLICATE,
-        "defined twice",
-        "An attribute, `let`, lookup table or entity block is defined twice.",
-    ),
-    (
-        USED_BEFORE_ASSIGNED,
-        "attribute used before it is assigned",
-        "Attributes are evaluated top to bottom; move the assignment above its first use.",
-    ),
-    (
-        UNKNOWN_ENTITY,
-        "unknown entity type",
-        "Blocks map to one of Clerk's five types: products, categories, orders, customers, pages.",
-    ),
-    (
-        ROWS_OUTSIDE_GROUP,
-        "`rows` outside a grouped block",
-        "`rows` is the list of rows of the current group; it only exists in a block with `group by`.",
-    ),
-    (
-        BAD_CONSTANT,
-        "invalid constant argument",
-        "A constant argument (date format, time zone, base URL, ...) or a constant expression is invalid.",
-    ),
-    (
-        UNSET_VARIABLE,
-        "variable not set",
-        "`var(NAME)` without a default needs `--var NAME=VALUE` (or `vars:` in clerkmap.yaml); `env(NAME)` needs the environment variable.",
-    ),
-    (
-        RECORD_OUTSIDE_BLOCK,
-        "record read outside a block",
-        "A file-level `let` is computed once, before any record is read, so it cannot read record fields.",
-    ),
-    (
-        TABLE_AS_VALUE,
-        "table used as a value",
-        "A lookup table can only be passed as the first argument of lookup functions (lookup, exists, ancestors, children).",
-    ),
-    (
-        UNUSED_VAR,
-        "variable not used",
-        "A `--var` was given that the mapping never reads: probably a typo.",
-    ),
-    (
-        UNUSED_LOOKUP,
-        "lookup table not used",
-        "A lookup table is declared but no function reads it.",
-    ),
-];
+/// Defines [`Code`] and its tables from one list of `Variant = "E001", "title", "explanation";`.
+macro_rules! codes {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident = $text:literal, $title:literal, $explanation:literal;
+    )*) => {
+        /// What went wrong, as a stable code: docs, tests and users' notes refer to it.
+        ///
+        /// Codes are grouped by range: `E001`–`E099` are errors (the mapping is refused),
+        /// `W001`–`W099` warnings (it runs). A new problem takes the next free number of its
+        /// range. Never reuse a code: a retired code stays retired, so that an old note or
+        /// search result never points at the wrong problem.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
 
-/// The title and explanation of a code.
-pub fn explain(code: &str) -> Option<(&'static str, &'static str)> {
-    ALL.iter()
-        .find(|(c, _, _)| c.eq_ignore_ascii_case(code))
-        .map(|(_, t, e)| (*t, *e))
+        impl Code {
+            /// `(code, title, explanation)` for every code, in order.
+            pub const ALL: &'static [(Code, &'static str, &'static str)] = &[
+                $( (Code::$variant, $title, $explanation), )*
+            ];
+
+            /// The code as written in diagnostics and docs: `"E003"`.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $text, )* }
+            }
+
+            /// A few words: `"unknown function"`.
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$variant => $title, )* }
+            }
+
+            /// What the problem is and the usual fix.
+            pub fn explanation(self) -> &'static str {
+                match self { $( Code::$variant => $explanation, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    // ---- E001–E099: errors. Never reuse a code. ----
+
+    /// `E001`: the file does not parse.
+    Syntax = "E001", "syntax error",
+        "The file does not follow the grammar. The caret shows where parsing stopped and what was expected there.";
+    /// `E002`: a lookup function names a table no `lookup` declares.
+    UnknownTable = "E002", "unknown lookup table",
+        "A lookup function names a table that no `lookup NAME by .key` declaration defines. Declare it at file level; its rows come from `--input NAME=PATH`.";
+    /// `E003`: no built-in function has this name.
+    UnknownFunction = "E003", "unknown function",
+        "No built-in function has this name. The hint suggests the closest one; docs/language.md lists them all.";
+    /// `E004`: a name that is neither a `let`, an attribute nor `rows`.
+    UnknownName = "E004", "unknown name",
+        "A name must be a `let`, an attribute assigned earlier in the same block, or `rows` in a grouped block. Record fields are read with a leading dot: `.codice`.";
+    /// `E005`: a call with too many or too few arguments.
+    Arity = "E005", "wrong number of arguments",
+        "The call passes more or fewer arguments than the function takes. With a pipe, the value on the left is the first argument.";
+    /// `E006`: an attribute name Clerk would ignore.
+    BadAttributeName = "E006", "invalid attribute name",
+        "Clerk silently ignores attributes whose names contain anything but letters, digits and `_`.";
+    /// `E007`: a block lacks an attribute its type requires.
+    MissingRequired = "E007", "required attribute missing",
+        "Clerk needs this attribute for every record of this type; without it every record would be rejected.";
+    /// `E008`: an expression that can never have the type its place needs.
+    TypeMismatch = "E008", "type mismatch",
+        "The expression can never produce a value of the type this place needs.";
+    /// `E009`: an attribute, `let`, table or block defined twice.
+    Duplicate = "E009", "defined twice",
+        "An attribute, `let`, lookup table or entity block is defined twice.";
+    /// `E010`: an attribute read above its assignment.
+    UsedBeforeAssigned = "E010", "attribute used before it is assigned",
+        "Attributes are evaluated top to bottom; move the assignment above its first use.";
+    /// `E011`: a block for a type Clerk does not have.
+    UnknownEntity = "E011", "unknown entity type",
+        "Blocks map to one of Clerk's five types: products, categories, orders, customers, pages.";
+    /// `E012`: `rows` in a block without `group by`.
+    RowsOutsideGroup = "E012", "`rows` outside a grouped block",
+        "`rows` is the list of rows of the current group; it only exists in a block with `group by`.";
+    /// `E013`: an invalid constant argument or a constant expression that fails.
+    BadConstant = "E013", "invalid constant argument",
+        "A constant argument (date format, time zone, base URL, ...) or a constant expression is invalid.";
+    /// `E014`: `var()`/`env()` without a value and without a default.
+    UnsetVariable = "E014", "variable not set",
+        "`var(NAME)` without a default needs `--var NAME=VALUE` (or `vars:` in clerkmap.yaml); `env(NAME)` needs the environment variable.";
+    /// `E015`: a file-level `let` that reads a record.
+    RecordOutsideBlock = "E015", "record read outside a block",
+        "A file-level `let` is computed once, before any record is read, so it cannot read record fields.";
+    /// `E016`: a lookup table's name used as a value.
+    TableAsValue = "E016", "table used as a value",
+        "A lookup table can only be passed as the first argument of lookup functions (lookup, exists, ancestors, children).";
+
+    // ---- W001–W099: warnings. Never reuse a code. ----
+
+    /// `W001`: a `--var` the mapping never reads.
+    UnusedVar = "W001", "variable not used",
+        "A `--var` was given that the mapping never reads: probably a typo.";
+    /// `W002`: a lookup table no function reads.
+    UnusedLookup = "W002", "lookup table not used",
+        "A lookup table is declared but no function reads it.";
+}
+
+/// The formatter's name for [`Code::Syntax`].
+pub const SYNTAX: Code = Code::Syntax;
+
+impl Code {
+    /// The code written `text` (`"e003"` too), if there is one.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .map(|(c, _, _)| *c)
+            .find(|c| c.as_str().eq_ignore_ascii_case(text))
+    }
+
+    /// Whether diagnostics with this code are warnings (`W...`) rather than errors.
+    pub fn is_warning(self) -> bool {
+        self.as_str().starts_with('W')
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Code {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_in_order() {
+        let texts: Vec<&str> = Code::ALL.iter().map(|(c, _, _)| c.as_str()).collect();
+        let unique: HashSet<&str> = texts.iter().copied().collect();
+        assert_eq!(unique.len(), texts.len(), "a code is used twice: {texts:?}");
+        let mut sorted = texts.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, texts, "Code::ALL is not in code order");
+        for (code, title, explanation) in Code::ALL {
+            assert_eq!(code.title(), *title);
+            assert_eq!(code.explanation(), *explanation);
+            assert!(!title.is_empty() && !explanation.is_empty(), "{code}");
+        }
+    }
+
+    #[test]
+    fn display_parse_and_compare() {
+        assert_eq!(Code::UnknownFunction.to_string(), "E003");
+        assert_eq!(Code::parse("e003"), Some(Code::UnknownFunction));
+        assert_eq!(Code::parse("W002"), Some(Code::UnusedLookup));
+        assert_eq!(Code::parse("E999"), None);
+        assert!(Code::Syntax == "E001");
+        assert!(Code::UnusedVar.is_warning() && !Code::Duplicate.is_warning());
+    }
 }

@@ -1,220 +1,163 @@
-//! Diagnostics: a code, a message, where (a span in a mapping file), what to do about it.
-//! Rendered with the source line and the span underlined (miette's graphical handler).
+//! Diagnostics: a code, a message, where (labelled spans in a mapping file), what to do about it.
+//! A [`Diagnostic`] is data, built with a small builder:
+//!
+//! ```
+//! use clerkmap::diagnostic::{Code, Diagnostic, Span};
+//! let d = Diagnostic::error(Code::Duplicate, Span::new(30, 34), "attribute `name` is assigned twice")
+//!     .label("second assignment")
+//!     .secondary(Span::new(10, 14), "first assignment")
+//!     .hint("remove one, or combine them with `??`");
+//! assert_eq!(d.span(), Span::new(30, 34));
+//! assert_eq!(d.labels.len(), 2);
+//! ```
+//!
+//! [`Diagnostic::render`] draws it with the source lines and every labelled span underlined
+//! (miette's graphical handler). This module imports nothing else from the crate.
 
-use std::fmt;
-
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+mod render;
+mod source;
 
 pub mod codes;
 pub mod suggest;
 
-/// A byte range in the mapping source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
+pub use codes::Code;
+pub use render::render_all;
+pub use source::{SourceFile, Span};
 
-impl Span {
-    pub fn new(start: usize, end: usize) -> Span {
-        Span { start, end }
-    }
-    pub fn to(self, other: Span) -> Span {
-        Span::new(self.start.min(other.start), self.end.max(other.end))
-    }
-}
-
+/// How bad it is: an error refuses the mapping, a warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// The mapping is refused.
     Error,
+    /// The mapping runs; something looks like a mistake.
     Warning,
 }
 
-/// A mapping file's name and text.
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    pub name: String,
+/// A span of the source with a short text under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    /// What it underlines.
+    pub span: Span,
+    /// The text under the underline (may be empty).
     pub text: String,
+    /// The primary label is where the problem is; the others give context (where the first
+    /// definition is, where the value comes from...).
+    pub primary: bool,
 }
 
-impl SourceFile {
-    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
-        SourceFile {
-            name: name.into(),
-            text: text.into(),
-        }
-    }
-
-    /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
-        (line, col)
-    }
-}
-
+/// One problem found in a mapping.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
-    pub code: &'static str,
+    /// The stable code (`E003`).
+    pub code: Code,
+    /// Error or warning.
     pub severity: Severity,
+    /// What is wrong, in one sentence.
     pub message: String,
-    pub span: Span,
-    /// Short text under the underlined span.
-    pub label: String,
+    /// The primary label first, then the context labels.
+    pub labels: Vec<Label>,
+    /// Further explanations, shown after the snippet.
+    pub notes: Vec<String>,
     /// How to fix it.
     pub hint: Option<String>,
 }
 
 impl Diagnostic {
-    pub fn error(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    /// An error at `span` (its primary label, without text until [`Diagnostic::label`]).
+    pub fn error(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
             severity: Severity::Error,
             message: message.into(),
-            span,
-            label: String::new(),
+            labels: vec![Label {
+                span,
+                text: String::new(),
+                primary: true,
+            }],
+            notes: Vec::new(),
             hint: None,
         }
     }
-    pub fn warning(code: &'static str, span: Span, message: impl Into<String>) -> Diagnostic {
+    /// A warning at `span`; `Span::default()` for one that points nowhere in the file.
+    pub fn warning(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, span, message)
         }
     }
-    pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
-        self.label = label.into();
+    /// Sets the text under the primary span.
+    pub fn label(mut self, text: impl Into<String>) -> Diagnostic {
+        match self.labels.iter_mut().find(|l| l.primary) {
+            Some(l) => l.text = text.into(),
+            None => self.labels.insert(
+                0,
+                Label {
+                    span: Span::default(),
+                    text: text.into(),
+                    primary: true,
+                },
+            ),
+        }
         self
     }
+    /// Adds a context label: another place that explains this one.
+    pub fn secondary(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            text: text.into(),
+            primary: false,
+        });
+        self
+    }
+    /// Adds a note, shown after the snippet.
+    pub fn note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+    /// Sets how to fix it.
     pub fn hint(mut self, hint: impl Into<String>) -> Diagnostic {
         self.hint = Some(hint.into());
         self
     }
+    /// Sets how to fix it, when there is something to say.
     pub fn hint_opt(mut self, hint: Option<String>) -> Diagnostic {
         self.hint = hint;
         self
     }
+    /// The primary label, if there is one.
+    pub fn primary(&self) -> Option<&Label> {
+        self.labels.iter().find(|l| l.primary)
+    }
+    /// Where the problem is: the primary label's span (`Span::default()` when none).
+    pub fn span(&self) -> Span {
+        self.primary().map(|l| l.span).unwrap_or_default()
+    }
     /// Whether the diagnostic points into the file (a `--var` warning does not).
     pub fn has_location(&self) -> bool {
-        self.span != Span::default()
+        self.span() != Span::default()
     }
+    /// Whether it refuses the mapping.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
 
     /// One line: `file:line:col: error[E0001]: message`.
     pub fn short(&self, src: &SourceFile) -> String {
-        let (line, col) = src.line_col(self.span.start);
-        let sev = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let (line, col) = src.line_col(self.span().start);
         format!(
-            "{}:{line}:{col}: {sev}[{}]: {}",
-            src.name, self.code, self.message
+            "{}:{line}:{col}: {}[{}]: {}",
+            src.name,
+            self.severity_word(),
+            self.code,
+            self.message
         )
     }
 
-    /// The full report: `error[CODE]`, the message, `file:line:col` with the source snippet and
-    /// the span underlined, and the hint. `color` adds ANSI colours (for terminals).
-    pub fn render(&self, src: &SourceFile, color: bool) -> String {
-        let theme = if color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let handler = GraphicalReportHandler::new_themed(theme)
-            .with_width(100)
-            .with_links(false);
-        let report = Report {
-            diag: self,
-            src: NamedSource::new(&src.name, src.text.clone()),
-        };
-        let mut out = String::new();
-        if handler.render_report(&mut out, &report).is_err() {
-            out.push_str("  (the source snippet could not be rendered)\n");
-        }
-        out
-    }
-}
-
-/// Renders a list of diagnostics, errors first, then a summary line.
-pub fn render_all(diags: &[Diagnostic], src: &SourceFile, color: bool) -> String {
-    let mut out = String::new();
-    for d in diags {
-        out.push_str(&d.render(src, color));
-    }
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    if errors > 0 {
-        out.push_str(&format!(
-            "{}: {}, {}\n",
-            src.name,
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        ));
-    }
-    out
-}
-
-struct Report<'a> {
-    diag: &'a Diagnostic,
-    src: NamedSource<String>,
-}
-
-impl fmt::Debug for Report<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Report").field("diag", self.diag).finish()
-    }
-}
-
-impl fmt::Display for Report<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diag.message)
-    }
-}
-
-impl std::error::Error for Report<'_> {}
-
-impl miette::Diagnostic for Report<'_> {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let sev = match self.diag.severity {
+    fn severity_word(&self) -> &'static str {
+        match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
-        };
-        Some(Box::new(format!("{sev}[{}]", self.diag.code)))
-    }
-    fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.diag.severity {
-            Severity::Error => miette::Severity::Error,
-            Severity::Warning => miette::Severity::Warning,
-        })
-    }
-    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diag
-            .hint
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
-    }
-    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.diag
-            .has_location()
-            .then_some(&self.src as &dyn miette::SourceCode)
-    }
-    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if !self.diag.has_location() {
-            return None;
         }
-        let span = self.diag.span;
-        let len = span.end.saturating_sub(span.start);
-        let label = (!self.diag.label.is_empty()).then(|| self.diag.label.clone());
-        Some(Box::new(std::iter::once(LabeledSpan::new(
-            label, span.start, len,
-        ))))
     }
 }
 
@@ -223,10 +166,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn line_col_counts_characters() {
-        let src = SourceFile::new("m.cmap", "ab\ncà = x\n");
-        assert_eq!(src.line_col(0), (1, 1));
-        assert_eq!(src.line_col(3), (2, 1));
-        assert_eq!(src.line_col(6), (2, 3));
+    fn builder_keeps_the_primary_label_first() {
+        let d = Diagnostic::error(Code::UsedBeforeAssigned, Span::new(8, 12), "used early")
+            .secondary(Span::new(20, 24), "assigned here")
+            .label("not assigned yet")
+            .note("attributes are evaluated top to bottom");
+        assert_eq!(d.labels[0].text, "not assigned yet");
+        assert!(d.labels[0].primary && !d.labels[1].primary);
+        assert_eq!(d.span(), Span::new(8, 12));
+        assert_eq!(d.notes.len(), 1);
+        let src = SourceFile::new("m.cmap", "let a = 1\nb = 2\n");
+        assert_eq!(d.short(&src), "m.cmap:1:9: error[E010]: used early");
+    }
+
+    #[test]
+    fn a_warning_without_a_place() {
+        let d = Diagnostic::warning(Code::UnusedVar, Span::default(), "never read");
+        assert!(!d.has_location() && !d.is_error());
     }
 }

@@ -7,8 +7,8 @@ use pest_derive::Parser;
 use serde_json::Value;
 
 use super::ast::*;
+use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
-use crate::diagnostic::codes::SYNTAX as E_SYNTAX;
 
 /// The pest parser of `grammar/clerkmap.pest` (shared with the formatter).
 #[derive(Parser)]
@@ -37,11 +37,11 @@ pub fn parse_expr(src: &str) -> Result<Expr, Diagnostic> {
     let mut pairs = Grammar::parse(Rule::expr, src).map_err(syntax_error)?;
     let pair = pairs
         .next()
-        .ok_or_else(|| Diagnostic::error(E_SYNTAX, Span::default(), "empty expression"))?;
+        .ok_or_else(|| Diagnostic::error(Code::Syntax, Span::default(), "empty expression"))?;
     let end = pair.as_span().end();
     if end < src.trim_end().len() {
         return Err(Diagnostic::error(
-            E_SYNTAX,
+            Code::Syntax,
             Span::new(end, src.len()),
             "unexpected text after the expression",
         ));
@@ -90,14 +90,14 @@ fn syntax_error(e: pest::error::Error<Rule>) -> Diagnostic {
         }
         ErrorVariant::CustomError { message } => (message.clone(), None),
     };
-    Diagnostic::error(E_SYNTAX, Span::new(start, end), message)
+    Diagnostic::error(Code::Syntax, Span::new(start, end), message)
         .label("here")
         .hint_opt(hint)
 }
 
 /// Sharpens a syntax error's hint with what comes just before it.
 fn with_context(d: Diagnostic, src: &str) -> Diagnostic {
-    let before = src.get(..d.span.start).unwrap_or("").trim_end();
+    let before = src.get(..d.span().start).unwrap_or("").trim_end();
     let hint = if before.ends_with('|') && !before.ends_with("||") {
         Some("after `|` comes a function: `.titolo | trim`, `.prezzo | decimal`")
     } else if before.ends_with('=') && !before.ends_with("==") {
@@ -300,7 +300,7 @@ fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
 
 fn internal(sp: Span) -> Diagnostic {
     Diagnostic::error(
-        E_SYNTAX,
+        Code::Syntax,
         sp,
         "internal parser error: unexpected syntax tree shape",
     )
@@ -419,17 +419,78 @@ fn postfix(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
                 if let Some(a) = inner.next() {
                     args.extend(call_args(a)?);
                 }
-                ExprKind::Call {
-                    name,
-                    args,
-                    piped: true,
-                }
+                call(name, args, true)
             }
             _ => return Err(internal(sp)),
         };
         e = Expr { kind, span: sp };
     }
     Ok(e)
+}
+
+/// A call, or the special form its name introduces (`map`, `var`, `env`). A special form with
+/// the wrong number of arguments becomes [`ExprKind::BadForm`], its error kept for the checker
+/// so that it is reported along with the file's other problems.
+fn call(name: Ident, args: Vec<Expr>, piped: bool) -> ExprKind {
+    let (form, from) = match Form::parse(&name.name) {
+        None => return ExprKind::Call { name, args, piped },
+        Some(Form::Map) => return map(name, args),
+        Some(Form::Var) => (Form::Var, Setting::Var),
+        Some(Form::Env) => (Form::Env, Setting::Env),
+    };
+    let compile_time = |callee, name: Expr, default: Option<Expr>| ExprKind::CompileTime {
+        from,
+        callee,
+        name: Box::new(name),
+        default: default.map(Box::new),
+    };
+    let args = match <[Expr; 1]>::try_from(args) {
+        Ok([var_name]) => return compile_time(name, var_name, None),
+        Err(args) => args,
+    };
+    let args = match <[Expr; 2]>::try_from(args) {
+        Ok([var_name, default]) => return compile_time(name, var_name, Some(default)),
+        Err(args) => args,
+    };
+    let error = Diagnostic::error(
+        Code::Arity,
+        name.span,
+        format!(
+            "`{}` takes 1 or 2 arguments, but {} given",
+            name.name,
+            args.len()
+        ),
+    )
+    .hint(format!("`{}(\"NAME\", default?)`", name.name));
+    bad_form(form, name, args, error)
+}
+
+/// `map(list, body)`; `list | map(body)` arrives with the list as its first argument.
+fn map(name: Ident, args: Vec<Expr>) -> ExprKind {
+    match <[Expr; 2]>::try_from(args) {
+        Ok([list, body]) => ExprKind::Map {
+            list: Box::new(list),
+            body: Box::new(body),
+        },
+        Err(args) => {
+            let error = Diagnostic::error(
+                Code::Arity,
+                name.span,
+                format!("`map` takes 2 arguments, but {} given", args.len()),
+            )
+            .hint("`map(.righe, {id: .codice, quantity: .quantita | int})`: `.` is each element");
+            bad_form(Form::Map, name, args, error)
+        }
+    }
+}
+
+fn bad_form(form: Form, callee: Ident, args: Vec<Expr>, error: Diagnostic) -> ExprKind {
+    ExprKind::BadForm {
+        form,
+        callee,
+        args,
+        error: Box::new(error),
+    }
 }
 
 fn call_args(p: Pair<Rule>) -> Result<Vec<Expr>, Diagnostic> {
@@ -476,6 +537,7 @@ fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
                 )
             }
         },
+        Rule::ident if p.as_str() == ROWS => ExprKind::Rows(ident(&p)),
         Rule::ident => ExprKind::Name(ident(&p)),
         Rule::call => {
             let mut it = p.into_inner();
@@ -484,11 +546,7 @@ fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
                 Some(a) => call_args(a)?,
                 None => Vec::new(),
             };
-            ExprKind::Call {
-                name,
-                args,
-                piped: false,
-            }
+            call(name, args, false)
         }
         Rule::list => ExprKind::List(p.into_inner().map(expr).collect::<Result<_, _>>()?),
         Rule::object => {
@@ -572,7 +630,13 @@ fn if_expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
 
 fn number(p: &Pair<Rule>) -> Result<Value, Diagnostic> {
     let s = p.as_str();
-    let bad = || Diagnostic::error(E_SYNTAX, span(p), format!("number `{s}` is out of range"));
+    let bad = || {
+        Diagnostic::error(
+            Code::Syntax,
+            span(p),
+            format!("number `{s}` is out of range"),
+        )
+    };
     if !s.contains(['.', 'e', 'E'])
         && let Ok(i) = s.parse::<i64>()
     {
@@ -595,8 +659,12 @@ fn string_value(p: Pair<Rule>) -> Result<String, Diagnostic> {
             continue;
         }
         let bad = |what: &str| {
-            Diagnostic::error(E_SYNTAX, sp, format!("invalid escape in string: {what}"))
-                .hint("escapes are \\\" \\' \\\\ \\n \\r \\t \\uXXXX and \\u{X..}")
+            Diagnostic::error(
+                Code::Syntax,
+                sp,
+                format!("invalid escape in string: {what}"),
+            )
+            .hint("escapes are \\\" \\' \\\\ \\n \\r \\t \\uXXXX and \\u{X..}")
         };
         match chars.next() {
             Some('n') => out.push('\n'),
@@ -624,4 +692,72 @@ fn string_value(p: Pair<Rule>) -> Result<String, Diagnostic> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(src: &str) -> ExprKind {
+        parse_expr(src)
+            .unwrap_or_else(|d| panic!("{src}: {}", d.message))
+            .kind
+    }
+
+    #[test]
+    fn special_forms_get_their_own_nodes() {
+        let ExprKind::Map { list, body } = kind(".righe | map(.qty)") else {
+            panic!("not a map");
+        };
+        assert!(matches!(list.kind, ExprKind::Field(..)));
+        assert!(matches!(body.kind, ExprKind::Field(..)));
+        let ExprKind::CompileTime {
+            from,
+            callee,
+            name,
+            default,
+        } = kind(r#"env("HOME", "/")"#)
+        else {
+            panic!("not env");
+        };
+        assert_eq!(from, Setting::Env);
+        assert_eq!(callee.span, Span::new(0, 3));
+        assert_eq!(name.kind, ExprKind::Literal(Value::from("HOME")));
+        assert!(default.is_some());
+        assert!(matches!(
+            kind(r#""site" | var"#),
+            ExprKind::CompileTime {
+                from: Setting::Var,
+                default: None,
+                ..
+            }
+        ));
+        assert!(
+            matches!(kind("rows[0]"), ExprKind::Index(b, _) if matches!(b.kind, ExprKind::Rows(_)))
+        );
+        // Other names stay names, other calls calls.
+        assert!(matches!(kind("rowz"), ExprKind::Name(_)));
+        assert!(matches!(kind("mapx(1, 2)"), ExprKind::Call { .. }));
+    }
+
+    #[test]
+    fn a_special_form_with_the_wrong_arity_keeps_its_error() {
+        let ExprKind::BadForm {
+            form, args, error, ..
+        } = kind(".righe | map(.a, .b)")
+        else {
+            panic!("not a bad form");
+        };
+        assert_eq!(form, Form::Map);
+        assert_eq!(args.len(), 3);
+        assert_eq!(error.code, Code::Arity);
+        assert_eq!(error.message, "`map` takes 2 arguments, but 3 given");
+        assert_eq!(error.span(), Span::new(9, 12));
+        let ExprKind::BadForm { form, error, .. } = kind("var()") else {
+            panic!("not a bad form");
+        };
+        assert_eq!(form, Form::Var);
+        assert_eq!(error.message, "`var` takes 1 or 2 arguments, but 0 given");
+        assert_eq!(error.hint.as_deref(), Some("`var(\"NAME\", default?)`"));
+    }
 }

@@ -469,6 +469,22 @@ fn subst(e: &Expr, globals: &HashMap<String, Value>) -> Expr {
             None => ExprKind::Name(id.clone()),
         },
         ExprKind::Literal(_) | ExprKind::Current => e.kind.clone(),
+        ExprKind::Rows(_) | ExprKind::BadForm { .. } => e.kind.clone(),
+        ExprKind::Map { list, body } => ExprKind::Map {
+            list: s(list),
+            body: s(body),
+        },
+        ExprKind::CompileTime {
+            from,
+            callee,
+            name,
+            default,
+        } => ExprKind::CompileTime {
+            from: *from,
+            callee: callee.clone(),
+            name: s(name),
+            default: default.as_ref().map(|x| s(x)),
+        },
         ExprKind::List(items) => ExprKind::List(items.iter().map(|i| subst(i, globals)).collect()),
         ExprKind::Object(entries) => ExprKind::Object(
             entries
@@ -527,7 +543,7 @@ fn is_path(e: &Expr) -> bool {
 }
 
 fn is_rows(e: &Expr) -> bool {
-    matches!(&e.kind, ExprKind::Name(id) if id.name == "rows")
+    matches!(&e.kind, ExprKind::Rows(_))
 }
 
 /// The record paths (rooted at `.` or `rows`) and the names an expression reads, outside the
@@ -542,12 +558,17 @@ fn collect<'e>(e: &'e Expr, paths: &mut Vec<&'e Expr>, names: &mut Vec<&'e str>)
         }
     }
     match &e.kind {
-        ExprKind::Name(id) => {
-            if id.name != "rows" {
-                names.push(&id.name);
+        ExprKind::Name(id) => names.push(&id.name),
+        ExprKind::Literal(_) | ExprKind::Current | ExprKind::Rows(_) => {}
+        // Only in a mapping that does not check.
+        ExprKind::BadForm { .. } => {}
+        ExprKind::Map { list, .. } => collect(list, paths, names),
+        ExprKind::CompileTime { name, default, .. } => {
+            collect(name, paths, names);
+            if let Some(d) = default {
+                collect(d, paths, names);
             }
         }
-        ExprKind::Literal(_) | ExprKind::Current => {}
         ExprKind::List(items) => items.iter().for_each(|i| collect(i, paths, names)),
         ExprKind::Object(entries) => entries.iter().for_each(|(_, v)| collect(v, paths, names)),
         ExprKind::Field(b, _) | ExprKind::Wildcard(b) | ExprKind::Filter(b, _) => {
@@ -557,10 +578,7 @@ fn collect<'e>(e: &'e Expr, paths: &mut Vec<&'e Expr>, names: &mut Vec<&'e str>)
             collect(b, paths, names);
             collect(i, paths, names);
         }
-        ExprKind::Call { name, args, .. } => {
-            let n = if name.name == "map" { 1 } else { args.len() };
-            args.iter().take(n).for_each(|a| collect(a, paths, names));
-        }
+        ExprKind::Call { args, .. } => args.iter().for_each(|a| collect(a, paths, names)),
         ExprKind::Paren(x) | ExprKind::Unary(_, x) => collect(x, paths, names),
         ExprKind::Binary(_, a, b) => {
             collect(a, paths, names);
@@ -598,7 +616,7 @@ fn collect_indexes<'e>(e: &'e Expr, paths: &mut Vec<&'e Expr>, names: &mut Vec<&
 fn rows_to_current(e: &Expr) -> Expr {
     let r = |x: &Expr| Box::new(rows_to_current(x));
     let kind = match &e.kind {
-        ExprKind::Name(id) if id.name == "rows" => ExprKind::Current,
+        ExprKind::Rows(_) => ExprKind::Current,
         ExprKind::Field(b, f) => ExprKind::Field(r(b), f.clone()),
         ExprKind::Index(b, i) => ExprKind::Index(r(b), i.clone()),
         ExprKind::Wildcard(b) => ExprKind::Wildcard(r(b)),

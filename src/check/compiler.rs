@@ -1,0 +1,96 @@
+//! The checker's state and its entry points: [`compile`] a parsed file, [`compile_expr`] a lone
+//! expression. The rules live in the sibling modules, each an `impl Compiler` block that owns
+//! one concern and its diagnostics; they all report into [`Compiler::diags`] and go on after an
+//! error, so that one run reports every problem.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::Value;
+
+use super::scope::{Global, Scope};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::plan::{CExpr, Program, TableId};
+use crate::syntax::ast::{Expr, File};
+use crate::value::Ty;
+
+/// What the compiler needs from outside the mapping file.
+#[derive(Debug, Clone, Default)]
+pub struct CompileOptions {
+    /// `--var KEY=VALUE`. A value is converted to the type of the `var()` default when there is
+    /// one (`true`/`false`, numbers).
+    pub vars: BTreeMap<String, String>,
+    /// Environment for `env()`; `None` reads the process environment.
+    pub env: Option<HashMap<String, String>>,
+    /// Vars set by the tool itself (a store's `store_countries`...): no warning when unused.
+    pub implicit_vars: Vec<String>,
+}
+
+/// Compiles a parsed file. Returns the program (when there is no error) and every diagnostic.
+pub fn compile(file: &File, opts: &CompileOptions) -> (Option<Program>, Vec<Diagnostic>) {
+    let mut c = Compiler::new(opts);
+    let program = c.file(file);
+    c.unused_vars();
+    let ok = !c.diags.iter().any(Diagnostic::is_error);
+    (ok.then_some(program), c.diags)
+}
+
+/// Compiles a lone expression with no record context beyond `.` (function examples, tests).
+/// `tables` names the lookup tables it may use, in id order.
+pub fn compile_expr(
+    expr: &Expr,
+    tables: &[&str],
+    opts: &CompileOptions,
+) -> Result<CExpr, Vec<Diagnostic>> {
+    let mut c = Compiler::new(opts);
+    for (i, t) in tables.iter().enumerate() {
+        c.tables.insert(t.to_string(), (i, Span::default()));
+    }
+    let mut scope = Scope::record();
+    let (e, _) = c.expr(expr, &mut scope);
+    if c.diags.iter().any(Diagnostic::is_error) {
+        Err(c.diags)
+    } else {
+        Ok(e)
+    }
+}
+
+/// What the checker knows about the file while it walks it.
+pub(super) struct Compiler<'o> {
+    pub(super) opts: &'o CompileOptions,
+    /// Every problem found so far, in the order found.
+    pub(super) diags: Vec<Diagnostic>,
+    /// The file-level `let`s defined so far.
+    pub(super) globals: HashMap<String, Global>,
+    /// The lookup tables, with where they are declared.
+    pub(super) tables: HashMap<String, (TableId, Span)>,
+    /// The tables some function reads (for W002).
+    pub(super) tables_read: HashSet<TableId>,
+    /// The `var()` names read (for W001).
+    pub(super) vars_read: HashSet<String>,
+    /// Source names used by blocks, for hints.
+    pub(super) sources: Vec<String>,
+}
+
+impl<'o> Compiler<'o> {
+    pub(super) fn new(opts: &'o CompileOptions) -> Self {
+        Compiler {
+            opts,
+            diags: Vec::new(),
+            globals: HashMap::new(),
+            tables: HashMap::new(),
+            tables_read: HashSet::new(),
+            vars_read: HashSet::new(),
+            sources: Vec::new(),
+        }
+    }
+
+    /// The errors reported so far.
+    pub(super) fn error_count(&self) -> usize {
+        self.diags.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+/// What an expression lowers to after an error: a null constant, so that checking goes on.
+pub(super) fn null() -> (CExpr, Ty) {
+    (CExpr::Const(Value::Null), Ty::NULL)
+}

@@ -1,0 +1,254 @@
+//! A file's items: lookup tables (numbered first, so that a block above a declaration may use
+//! it), file-level `let`s (constants computed now: E015 when one needs a record), entity blocks
+//! (one per Clerk type). Anything defined twice is E009, pointing at both definitions; a table
+//! no function reads is W002.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::compiler::Compiler;
+use super::scope::{Global, Scope};
+use crate::clerk::Entity;
+use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::plan::{BlockPlan, CExpr, Program, TableId, TablePlan};
+use crate::syntax::ast::{Block, File, Item, Let, LookupDecl};
+
+impl Compiler<'_> {
+    /// Checks and lowers a whole file.
+    pub(super) fn file(&mut self, file: &File) -> Program {
+        let mut program = Program {
+            tables: Vec::new(),
+            blocks: Vec::new(),
+        };
+        self.sources = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Block(b) => Some(b.source.name.clone()),
+                _ => None,
+            })
+            .collect();
+        // Tables first, so blocks above a declaration may use it.
+        for item in &file.items {
+            if let Item::Lookup(l) = item
+                && let Some(t) = self.lookup(l, program.tables.len())
+            {
+                program.tables.push(t);
+            }
+        }
+        let mut seen: HashMap<Entity, Span> = HashMap::new();
+        for item in &file.items {
+            match item {
+                Item::Let(l) => self.global_let(l),
+                Item::Lookup(_) => {}
+                Item::Block(b) => {
+                    if let Some(plan) = self.block(b)
+                        && self.first_block_of_its_type(b, &plan, &mut seen)
+                    {
+                        program.blocks.push(plan);
+                    }
+                }
+            }
+        }
+        self.unused_tables(&program.tables);
+        program
+    }
+
+    /// `lookup NAME by KEY parent PARENT`, numbered `id`.
+    fn lookup(&mut self, l: &LookupDecl, id: TableId) -> Option<TablePlan> {
+        if let Some((_, first)) = self.tables.get(&l.name.name) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::Duplicate,
+                    l.name.span,
+                    format!("lookup table `{}` is declared twice", l.name.name),
+                )
+                .label("second declaration")
+                .secondary(*first, "first declaration")
+                .hint("remove one of the declarations"),
+            );
+            return None;
+        }
+        self.tables.insert(l.name.name.clone(), (id, l.name.span));
+        let mut scope = Scope::record();
+        let (key, _) = self.expr(&l.key, &mut scope);
+        let parent = l.parent.as_ref().map(|p| self.expr(p, &mut scope).0);
+        Some(TablePlan {
+            name: l.name.name.clone(),
+            key,
+            parent,
+            optional: l.optional,
+            span: l.span,
+        })
+    }
+
+    /// A file-level `let`: computed now, so it must be a constant.
+    fn global_let(&mut self, l: &Let) {
+        if let Some(first) = self.globals.get(&l.name.name) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::Duplicate,
+                    l.name.span,
+                    format!("`{}` is defined twice", l.name.name),
+                )
+                .secondary(first.span, "first defined here")
+                .hint("give the second `let` another name"),
+            );
+            return;
+        }
+        let mut scope = Scope::file();
+        let errors_before = self.error_count();
+        let value = match self.expr(&l.value, &mut scope).0 {
+            CExpr::Const(v) => v,
+            _ => {
+                if self.error_count() == errors_before {
+                    self.diags.push(
+                        Diagnostic::error(
+                            Code::RecordOutsideBlock,
+                            l.value.span,
+                            format!(
+                                "`{}` cannot be computed before any record is read",
+                                l.name.name
+                            ),
+                        )
+                        .label("needs a record, a lookup table or a per-element expression")
+                        .hint("move this `let` inside the entity block that uses it"),
+                    );
+                }
+                // Bind null to avoid follow-up "unknown name" noise.
+                Value::Null
+            }
+        };
+        let global = Global {
+            value,
+            span: l.name.span,
+        };
+        self.globals.insert(l.name.name.clone(), global);
+    }
+
+    /// Whether `plan` is the first block of its type; reports the second one.
+    fn first_block_of_its_type(
+        &mut self,
+        b: &Block,
+        plan: &BlockPlan,
+        seen: &mut HashMap<Entity, Span>,
+    ) -> bool {
+        if let Some(first) = seen.get(&plan.entity) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::Duplicate,
+                    b.entity.span,
+                    format!("a second `{}` block", b.entity.name),
+                )
+                .label("another block already maps this type")
+                .secondary(*first, "the first block")
+                .hint("one block per Clerk type: merge the two blocks"),
+            );
+            return false;
+        }
+        seen.insert(plan.entity, b.entity.span);
+        true
+    }
+
+    /// W002 for each table no function reads.
+    fn unused_tables(&mut self, tables: &[TablePlan]) {
+        for t in tables {
+            let Some((id, span)) = self.tables.get(&t.name) else {
+                continue;
+            };
+            if !self.tables_read.contains(id) {
+                self.diags.push(
+                    Diagnostic::warning(
+                        Code::UnusedLookup,
+                        *span,
+                        format!("lookup table `{}` is never used", t.name),
+                    )
+                    .hint(
+                        "remove the declaration, or use it with lookup(), ancestors() or children()",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use crate::diagnostic::{Code, Severity};
+    use crate::plan::CExpr;
+
+    #[test]
+    fn tables_are_numbered_before_blocks_read_them() {
+        let src = "customers from c { id = lookup(t, .k).id }\nlookup t by .codice optional";
+        let p = program(src);
+        assert_eq!(p.tables.len(), 1);
+        assert!(p.tables[0].optional);
+        assert_eq!(p.blocks[0].tables, [0]);
+    }
+
+    #[test]
+    fn a_table_declared_twice_points_at_both() {
+        let src = "lookup t by .a\nlookup t by .b\ncustomers from c { id = lookup(t, .k).id }";
+        let d = only(src);
+        assert_eq!(d.code, Code::Duplicate);
+        assert_eq!(d.message, "lookup table `t` is declared twice");
+        assert_eq!(d.span(), span_of(src, "t", 1));
+        assert_eq!(d.labels[1].span, span_of(src, "t", 0));
+        assert_eq!(d.labels[1].text, "first declaration");
+    }
+
+    #[test]
+    fn a_file_level_let_twice_points_at_both() {
+        let src = "let a = 1\nlet a = 2\ncustomers from c { id = a }";
+        let d = only(src);
+        assert_eq!(d.code, Code::Duplicate);
+        assert_eq!(d.message, "`a` is defined twice");
+        assert_eq!(d.span(), span_of(src, "a", 1));
+        assert_eq!(d.labels[1].span, span_of(src, "a", 0));
+        assert_eq!(d.labels[1].text, "first defined here");
+    }
+
+    #[test]
+    fn a_file_level_let_is_folded_and_may_use_the_ones_above() {
+        let src = "let a = 2\nlet b = a * 3\ncustomers from c { id = b }";
+        assert!(matches!(attribute(src, "id"), CExpr::Const(v) if v == json!(6)));
+    }
+
+    #[test]
+    fn a_file_level_let_that_needs_a_table_is_refused_once() {
+        let src = "lookup t by .k\nlet a = lookup(t, \"x\")\ncustomers from c { id = a }";
+        let d = only(src);
+        assert_eq!(d.code, Code::RecordOutsideBlock);
+        assert_eq!(
+            d.message,
+            "`a` cannot be computed before any record is read"
+        );
+        assert_eq!(d.span(), span_of(src, "lookup(t, \"x\")", 0));
+        // Reading the record is reported where it is read, not twice.
+        assert_eq!(codes("let a = .x ~ \"y\""), ["E015"]);
+    }
+
+    #[test]
+    fn a_second_block_of_a_type_points_at_the_first() {
+        let src = "customers from a { id = .x }\ncustomers from b { id = .y }";
+        let d = only(src);
+        assert_eq!(d.code, Code::Duplicate);
+        assert_eq!(d.message, "a second `customers` block");
+        assert_eq!(d.span(), span_of(src, "customers", 1));
+        assert_eq!(d.labels[1].span, span_of(src, "customers", 0));
+        assert_eq!(d.labels[1].text, "the first block");
+    }
+
+    #[test]
+    fn an_unused_table_is_a_warning() {
+        let src = "lookup t by .k\ncustomers from c { id = .x }";
+        let d = only(src);
+        assert_eq!(d.code, Code::UnusedLookup);
+        assert_eq!(d.severity, Severity::Warning);
+        assert_eq!(d.span(), span_of(src, "t", 0));
+    }
+}

@@ -1,0 +1,288 @@
+//! Bindings and slots: what a name means where it is read.
+//!
+//! A block's `let`s and attributes each get a value slot, in statement order; an attribute read
+//! above its assignment is an error (E010) unless a file-level `let` has its name. File-level
+//! `let`s are constants ([`Global`]). `rows` is the group's rows, in a grouped block only
+//! (E012), unless a local of that name shadows it. A lookup table's name is not a value (E016);
+//! anything else is an unknown name (E004), with the closest name or the record field as hint.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::compiler::{Compiler, null};
+use crate::diagnostic::{Code, Diagnostic, Span, suggest};
+use crate::plan::{CExpr, TableId};
+use crate::syntax::ast::Ident;
+use crate::value::Ty;
+
+/// What a name in a block is bound to.
+#[derive(Clone)]
+pub(super) enum Binding {
+    /// A `let` or an attribute assigned above: its value slot and static type.
+    Slot {
+        slot: usize,
+        ty: Ty,
+        /// Where it is defined.
+        span: Span,
+    },
+    /// An attribute assigned further down the block, at `span` (for E010).
+    Later { span: Span },
+}
+
+/// A file-level `let`: a constant.
+pub(super) struct Global {
+    /// Its value (null when it could not be computed: the error is already reported).
+    pub(super) value: Value,
+    /// Where it is defined.
+    pub(super) span: Span,
+}
+
+/// Where an expression is evaluated.
+pub(super) struct Scope {
+    /// Whether `.` is a record (false at file level).
+    pub(super) has_record: bool,
+    /// Whether the block has `group by` (so `rows` exists).
+    pub(super) grouped: bool,
+    /// The block's names.
+    pub(super) locals: HashMap<String, Binding>,
+    /// Slots used so far.
+    pub(super) slots: usize,
+    /// The tables read so far by the block's expressions.
+    pub(super) tables_used: Vec<TableId>,
+}
+
+impl Scope {
+    /// A file-level `let`: no record, no locals.
+    pub(super) fn file() -> Scope {
+        Scope {
+            has_record: false,
+            grouped: false,
+            locals: HashMap::new(),
+            slots: 0,
+            tables_used: Vec::new(),
+        }
+    }
+
+    /// An expression over a record (a block, a lookup key).
+    pub(super) fn record() -> Scope {
+        Scope {
+            has_record: true,
+            ..Scope::file()
+        }
+    }
+
+    /// The scope of an expression evaluated per element (a `[? ...]` condition, `map`'s body):
+    /// `.` is the element, the names are the block's. It takes the tables read so far; give
+    /// them back with [`Scope::end_nested`].
+    pub(super) fn per_element(&mut self) -> Scope {
+        Scope {
+            has_record: true,
+            grouped: self.grouped,
+            locals: self.locals.clone(),
+            slots: self.slots,
+            tables_used: std::mem::take(&mut self.tables_used),
+        }
+    }
+
+    /// A scope for a block header's `group by` or `where`: the record, no locals. It takes
+    /// the tables read so far; give them back with [`Scope::end_nested`].
+    pub(super) fn header(&mut self, grouped: bool) -> Scope {
+        Scope {
+            grouped,
+            tables_used: std::mem::take(&mut self.tables_used),
+            ..Scope::record()
+        }
+    }
+
+    /// Takes back the tables a nested scope read.
+    pub(super) fn end_nested(&mut self, nested: Scope) {
+        self.tables_used = nested.tables_used;
+    }
+
+    /// Binds `name` to a new slot; returns it.
+    pub(super) fn bind(&mut self, name: &Ident, ty: Ty) -> usize {
+        let slot = self.slots;
+        self.slots += 1;
+        self.locals.insert(
+            name.name.clone(),
+            Binding::Slot {
+                slot,
+                ty,
+                span: name.span,
+            },
+        );
+        slot
+    }
+}
+
+impl Compiler<'_> {
+    /// `rows`: the group's rows, unless a local of that name shadows it.
+    pub(super) fn rows(&mut self, id: &Ident, scope: &mut Scope) -> (CExpr, Ty) {
+        if scope.locals.contains_key(&id.name) {
+            return self.name(id, scope);
+        }
+        if !scope.grouped {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::RowsOutsideGroup,
+                    id.span,
+                    "`rows` only exists in a block with `group by`",
+                )
+                .hint(
+                    "add `group by .codice` to the block header, or read the record's own fields with `.name`",
+                ),
+            );
+            return null();
+        }
+        (CExpr::Rows, Ty::LIST)
+    }
+
+    /// A name: a local, a file-level `let`, or an error.
+    pub(super) fn name(&mut self, id: &Ident, scope: &mut Scope) -> (CExpr, Ty) {
+        match scope.locals.get(&id.name) {
+            Some(Binding::Slot { slot, ty, .. }) => return (CExpr::Slot(*slot), *ty),
+            // Not assigned yet in this block: the file-level `let` of that name.
+            Some(Binding::Later { .. }) if self.globals.contains_key(&id.name) => {}
+            Some(Binding::Later { span }) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        Code::UsedBeforeAssigned,
+                        id.span,
+                        format!("attribute `{}` is used before it is assigned", id.name),
+                    )
+                    .label("not assigned yet")
+                    .secondary(*span, "assigned here")
+                    .hint(format!("move the `{} = ...` line above this one", id.name)),
+                );
+                return null();
+            }
+            None => {}
+        }
+        if let Some(g) = self.globals.get(&id.name) {
+            return (CExpr::Const(g.value.clone()), Ty::of(&g.value));
+        }
+        if self.tables.contains_key(&id.name) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::TableAsValue,
+                    id.span,
+                    format!("`{}` is a lookup table, not a value", id.name),
+                )
+                .hint(format!("look a row up with `lookup({}, key)`", id.name)),
+            );
+            return null();
+        }
+        self.unknown_name(id, scope);
+        null()
+    }
+
+    fn unknown_name(&mut self, id: &Ident, scope: &Scope) {
+        let mut candidates: Vec<&str> = self.globals.keys().map(String::as_str).collect();
+        candidates.extend(scope.locals.keys().map(String::as_str));
+        let hint = suggest::did_you_mean(&id.name, candidates.iter().copied()).or_else(|| {
+            scope
+                .has_record
+                .then(|| format!("to read the record field, write `.{}`", id.name))
+        });
+        self.diags.push(
+            Diagnostic::error(
+                Code::UnknownName,
+                id.span,
+                format!("unknown name `{}`", id.name),
+            )
+            .label("not defined")
+            .hint_opt(hint),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::*;
+    use crate::diagnostic::{Code, Span};
+    use crate::plan::CExpr;
+
+    #[test]
+    fn lets_and_attributes_get_slots_in_order() {
+        let src = "customers from c {\n  let a = .x\n  id = a\n  email = id\n}";
+        let p = program(src);
+        assert_eq!(p.blocks[0].slots, 3);
+        assert!(matches!(attribute(src, "id"), CExpr::Slot(0)));
+        assert!(matches!(attribute(src, "email"), CExpr::Slot(1)));
+        assert_eq!(p.blocks[0].id_slot, Some(1));
+    }
+
+    #[test]
+    fn a_file_level_let_is_a_constant() {
+        let src = "let site = \"https://x.test\"\ncustomers from c { id = .id, name = site }";
+        assert!(matches!(attribute(src, "name"), CExpr::Const(v) if v == json!("https://x.test")));
+    }
+
+    #[test]
+    fn an_attribute_used_before_its_assignment_points_at_both() {
+        let src = "customers from c {\n  id = email\n  email = .e\n}";
+        let d = only(src);
+        assert_eq!(d.code, Code::UsedBeforeAssigned);
+        assert_eq!(d.message, "attribute `email` is used before it is assigned");
+        assert_eq!(d.span(), span_of(src, "email", 0));
+        assert_eq!(d.labels[0].text, "not assigned yet");
+        assert_eq!(d.labels[1].span, span_of(src, "email", 1));
+        assert_eq!(d.labels[1].text, "assigned here");
+    }
+
+    #[test]
+    fn before_its_assignment_an_attribute_name_is_the_file_level_let() {
+        let src = "let email = \"x@y.z\"\ncustomers from c { id = email, email = .e }";
+        assert!(matches!(attribute(src, "id"), CExpr::Const(v) if v == json!("x@y.z")));
+    }
+
+    #[test]
+    fn rows_only_in_a_grouped_block() {
+        let src = "customers from c group by .g { id = rows[0].id }";
+        let CExpr::Path { base, .. } = attribute(src, "id") else {
+            panic!("not a path");
+        };
+        assert!(matches!(*base, CExpr::Rows));
+        let src = "customers from c { id = rows }";
+        let d = only(src);
+        assert_eq!(d.code, Code::RowsOutsideGroup);
+        assert_eq!(d.span(), span_of(src, "rows", 0));
+    }
+
+    #[test]
+    fn a_local_called_rows_shadows_the_group() {
+        let src = "customers from c { let rows = 7, id = rows }";
+        assert!(matches!(attribute(src, "id"), CExpr::Slot(0)));
+    }
+
+    #[test]
+    fn a_table_is_not_a_value() {
+        let src = "lookup t by .k\ncustomers from c { id = t, name = lookup(t, .k).n }";
+        let d = only(src);
+        assert_eq!(d.code, Code::TableAsValue);
+        assert_eq!(d.message, "`t` is a lookup table, not a value");
+        let at = span_of(src, "t,", 0);
+        assert_eq!(d.span(), Span::new(at.start, at.start + 1));
+    }
+
+    #[test]
+    fn unknown_names_suggest_a_name_or_the_record_field() {
+        let src = "let site = 1\ncustomers from c { id = sit, name = titolo }";
+        let d = diags(src);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].code, Code::UnknownName);
+        assert_eq!(d[0].span(), span_of(src, "sit", 1));
+        assert_eq!(d[0].hint.as_deref(), Some("did you mean `site`?"));
+        assert_eq!(d[1].message, "unknown name `titolo`");
+        assert_eq!(
+            d[1].hint.as_deref(),
+            Some("to read the record field, write `.titolo`")
+        );
+        // At file level there is no record to point to.
+        let d = only("let a = zzz");
+        assert_eq!(d.hint, None);
+    }
+}

@@ -196,3 +196,20 @@ fn a_group_that_is_not_consecutive_is_rejected_as_the_run_rejects_it() {
     assert!(shown.contains("line 2 (a group of 2 rows)"), "{shown}");
     assert!(shown.contains("result: written"), "{shown}");
 }
+
+/// `clerkmap explain E003`: the code's title and explanation, as `check` numbers them.
+#[test]
+fn a_diagnostic_code_is_explained() {
+    let o = clerkmap(&["explain", "E003"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "E003: unknown function\n\nNo built-in function has this name. The hint suggests the closest one; docs/language.md lists them all.\n"
+    );
+    let o = clerkmap(&["explain", "w001"]);
+    assert!(
+        text(&o.stdout).starts_with("W001: variable not used"),
+        "{}",
+        text(&o.stdout)
+    );
+}

@@ -54,6 +54,36 @@ pub fn compile_expr(
     }
 }
 
+/// Compiles a lone expression as if it stood in a block of `program`: its lookup tables and
+/// file-level `let`s are known, and `rows` too when `grouped`. For tools that evaluate parts of
+/// a mapping on their own (`explain`'s record paths).
+pub fn compile_expr_in(
+    expr: &Expr,
+    program: &Program,
+    opts: &CompileOptions,
+    grouped: bool,
+) -> Result<CExpr, Vec<Diagnostic>> {
+    let mut c = Compiler::new(opts);
+    for (i, t) in program.tables.iter().enumerate() {
+        c.tables.insert(t.name.clone(), (i, t.span));
+    }
+    for (name, value) in &program.globals {
+        let global = Global {
+            value: value.clone(),
+            span: Span::default(),
+        };
+        c.globals.insert(name.clone(), global);
+    }
+    let mut scope = Scope::record();
+    scope.grouped = grouped;
+    let (e, _) = c.expr(expr, &mut scope);
+    if c.diags.iter().any(Diagnostic::is_error) {
+        Err(c.diags)
+    } else {
+        Ok(e)
+    }
+}
+
 /// What the checker knows about the file while it walks it.
 pub(super) struct Compiler<'o> {
     pub(super) opts: &'o CompileOptions,

@@ -20,6 +20,7 @@ impl Compiler<'_> {
         let mut program = Program {
             tables: Vec::new(),
             blocks: Vec::new(),
+            globals: Vec::new(),
         };
         self.sources = file
             .items
@@ -40,7 +41,11 @@ impl Compiler<'_> {
         let mut seen: HashMap<Entity, Span> = HashMap::new();
         for item in &file.items {
             match item {
-                Item::Let(l) => self.global_let(l),
+                Item::Let(l) => {
+                    if let Some(value) = self.global_let(l) {
+                        program.globals.push((l.name.name.clone(), value));
+                    }
+                }
                 Item::Lookup(_) => {}
                 Item::Block(b) => {
                     if let Some(plan) = self.block(b)
@@ -83,8 +88,9 @@ impl Compiler<'_> {
         })
     }
 
-    /// A file-level `let`: computed now, so it must be a constant.
-    fn global_let(&mut self, l: &Let) {
+    /// A file-level `let`: computed now, so it must be a constant. Its value, unless it is a
+    /// second definition.
+    fn global_let(&mut self, l: &Let) -> Option<Value> {
         if let Some(first) = self.globals.get(&l.name.name) {
             self.diags.push(
                 Diagnostic::error(
@@ -95,7 +101,7 @@ impl Compiler<'_> {
                 .secondary(first.span, "first defined here")
                 .hint("give the second `let` another name"),
             );
-            return;
+            return None;
         }
         let mut scope = Scope::file();
         let errors_before = self.error_count();
@@ -121,10 +127,11 @@ impl Compiler<'_> {
             }
         };
         let global = Global {
-            value,
+            value: value.clone(),
             span: l.name.span,
         };
         self.globals.insert(l.name.name.clone(), global);
+        Some(value)
     }
 
     /// Whether `plan` is the first block of its type; reports the second one.

@@ -34,7 +34,7 @@ mod scope;
 #[cfg(test)]
 mod testing;
 
-pub use compiler::{CompileOptions, compile, compile_expr};
+pub use compiler::{CompileOptions, compile, compile_expr, compile_expr_in};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::plan::Program;

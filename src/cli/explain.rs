@@ -7,6 +7,7 @@ use clap::Args;
 use super::{checked, exit, load_mapping, parse_pair};
 use crate::check::CompileOptions;
 use crate::clerk::Entity;
+use crate::diagnostic::Code;
 use crate::engine::{InputProblem, RunError};
 use crate::syntax;
 use crate::workflow::explain::{self, ExplainError, Request, Target};
@@ -19,9 +20,12 @@ Example:
 
 For each statement of the block: its text and place in the mapping, the value it gave, the
 record paths it read with their values, and the names it used. Then whether the record is
-written (and the Clerk record), filtered (by which `where`) or rejected (why).")]
+written (and the Clerk record), filtered (by which `where`) or rejected (why).
+
+`clerkmap explain E003` explains a diagnostic code of `clerkmap check`.")]
 pub struct ExplainArgs {
-    /// The mapping file (default: the built-in Passweb mapping).
+    /// The mapping file (default: the built-in Passweb mapping); or a diagnostic code (E003)
+    /// to explain that code.
     pub mapping: Option<PathBuf>,
     /// A source, as for `run`: NAME is the name after `from` (or a lookup table).
     #[arg(short, long = "input", value_name = "NAME=PATH", value_parser = parse_pair)]
@@ -30,7 +34,7 @@ pub struct ExplainArgs {
     #[arg(long = "input-format", value_name = "NAME=FORMAT", value_parser = parse_pair)]
     pub input_formats: Vec<(String, String)>,
     /// The record whose `id` attribute is CODE.
-    #[arg(long, value_name = "CODE", required_unless_present = "line")]
+    #[arg(long, value_name = "CODE")]
     pub id: Option<String>,
     /// The record at this line (NDJSON, CSV) or record number (JSON, XML) of the input.
     #[arg(long, value_name = "N", conflicts_with = "id")]
@@ -87,7 +91,21 @@ fn from_project(a: &ExplainArgs) -> Result<super::run::RunConfig, String> {
     }
 }
 
+/// `clerkmap explain E003`: what the code means and the usual fix.
+fn explain_code(a: &ExplainArgs) -> Option<u8> {
+    let text = a.mapping.as_ref()?.to_str()?;
+    let code = Code::parse(text)?;
+    if std::path::Path::new(text).exists() {
+        return None;
+    }
+    println!("{code}: {}\n\n{}", code.title(), code.explanation());
+    Some(exit::OK)
+}
+
 pub(crate) fn cmd(a: ExplainArgs) -> u8 {
+    if let Some(code) = explain_code(&a) {
+        return code;
+    }
     let entity = match &a.entity {
         None => None,
         Some(e) => match Entity::parse(e) {

@@ -14,6 +14,9 @@ pub type TableId = usize;
 pub struct Program {
     pub tables: Vec<TablePlan>,
     pub blocks: Vec<BlockPlan>,
+    /// The file-level `let`s with their values, in file order (folded into the expressions
+    /// that use them; kept for tools that show them, like `explain`).
+    pub globals: Vec<(String, Value)>,
 }
 
 /// A `lookup NAME by KEY parent PARENT` declaration.

@@ -4,11 +4,13 @@
 //! written, filtered (by which `where`) or rejected (why), and the Clerk record.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::check::{CompileOptions, compile_expr};
+mod reads;
+mod render;
+
+use crate::check::{CompileOptions, compile_expr_in};
 use crate::clerk::Entity;
 use crate::diagnostic::SourceFile;
 use crate::engine::reject::{Located, render_reason};
@@ -16,7 +18,7 @@ use crate::engine::units::{self, BlockUnits};
 use crate::engine::{Input, Loc, RunError, Unit};
 use crate::eval::{Env, EvalError, Outcome, Trace, eval, map_record_traced};
 use crate::plan::{BlockPlan, Op, Program};
-use crate::syntax::ast::{self, Expr, ExprKind, Item, Span, Stmt};
+use crate::syntax::ast::{self, Expr, Item, Span, Stmt};
 use crate::value::{Table, key_string};
 
 /// Which record to explain.
@@ -302,13 +304,17 @@ pub fn explain(req: &Request) -> Result<Explanation, ExplainError> {
             )));
         }
     };
-    let globals = global_values(req);
-    let table_names: Vec<&str> = req.program.tables.iter().map(|t| t.name.as_str()).collect();
     let ctx = Ctx {
         src: req.src,
         opts: req.opts,
-        globals: &globals,
-        table_names: &table_names,
+        program: req.program,
+        block,
+        globals: req
+            .program
+            .globals
+            .iter()
+            .map(|(n, v)| (n.as_str(), v))
+            .collect(),
         tables: &units.tables.tables,
         unit: &traced.unit,
     };
@@ -444,193 +450,13 @@ fn steps(
     Ok(steps)
 }
 
-/// The values of the file-level `let`s, each compiled with the ones before it.
-fn global_values(req: &Request) -> HashMap<String, Value> {
-    let mut globals: HashMap<String, Value> = HashMap::new();
-    for item in &req.file.items {
-        if let Item::Let(l) = item {
-            let e = subst(&l.value, &globals);
-            if let Ok(c) = compile_expr(&e, &[], req.opts)
-                && let Ok(v) = eval(&c, &Value::Null, &Env::empty())
-            {
-                globals.insert(l.name.name.clone(), v);
-            }
-        }
-    }
-    globals
-}
-
-/// `e` with the names of `globals` replaced by their values.
-fn subst(e: &Expr, globals: &HashMap<String, Value>) -> Expr {
-    let s = |x: &Expr| Box::new(subst(x, globals));
-    let kind = match &e.kind {
-        ExprKind::Name(id) => match globals.get(&id.name) {
-            Some(v) => ExprKind::Literal(v.clone()),
-            None => ExprKind::Name(id.clone()),
-        },
-        ExprKind::Literal(_) | ExprKind::Current => e.kind.clone(),
-        ExprKind::Rows(_) | ExprKind::BadForm { .. } => e.kind.clone(),
-        ExprKind::Map { list, body } => ExprKind::Map {
-            list: s(list),
-            body: s(body),
-        },
-        ExprKind::CompileTime {
-            from,
-            callee,
-            name,
-            default,
-        } => ExprKind::CompileTime {
-            from: *from,
-            callee: callee.clone(),
-            name: s(name),
-            default: default.as_ref().map(|x| s(x)),
-        },
-        ExprKind::List(items) => ExprKind::List(items.iter().map(|i| subst(i, globals)).collect()),
-        ExprKind::Object(entries) => ExprKind::Object(
-            entries
-                .iter()
-                .map(|(k, v)| (k.clone(), subst(v, globals)))
-                .collect(),
-        ),
-        ExprKind::Field(b, f) => ExprKind::Field(s(b), f.clone()),
-        ExprKind::Index(b, i) => ExprKind::Index(s(b), s(i)),
-        ExprKind::Wildcard(b) => ExprKind::Wildcard(s(b)),
-        ExprKind::Filter(b, c) => ExprKind::Filter(s(b), s(c)),
-        ExprKind::Call { name, args, piped } => ExprKind::Call {
-            name: name.clone(),
-            args: args.iter().map(|a| subst(a, globals)).collect(),
-            piped: *piped,
-        },
-        ExprKind::Paren(x) => ExprKind::Paren(s(x)),
-        ExprKind::Unary(op, x) => ExprKind::Unary(*op, s(x)),
-        ExprKind::Binary(op, a, b) => ExprKind::Binary(*op, s(a), s(b)),
-        ExprKind::If { cond, then, els } => ExprKind::If {
-            cond: s(cond),
-            then: s(then),
-            els: els.as_ref().map(|x| s(x)),
-        },
-        ExprKind::Match { value, arms } => ExprKind::Match {
-            value: s(value),
-            arms: arms
-                .iter()
-                .map(|a| ast::Arm {
-                    pattern: a.pattern.clone(),
-                    value: subst(&a.value, globals),
-                    span: a.span,
-                })
-                .collect(),
-        },
-    };
-    Expr { kind, span: e.span }
-}
-
-/// The base of a path chain (`.a.b[0]` -> `.`).
-fn path_base(e: &Expr) -> &Expr {
-    match &e.kind {
-        ExprKind::Field(b, _)
-        | ExprKind::Index(b, _)
-        | ExprKind::Wildcard(b)
-        | ExprKind::Filter(b, _) => path_base(b),
-        _ => e,
-    }
-}
-
-fn is_path(e: &Expr) -> bool {
-    matches!(
-        e.kind,
-        ExprKind::Field(..) | ExprKind::Index(..) | ExprKind::Wildcard(..) | ExprKind::Filter(..)
-    )
-}
-
-fn is_rows(e: &Expr) -> bool {
-    matches!(&e.kind, ExprKind::Rows(_))
-}
-
-/// The record paths (rooted at `.` or `rows`) and the names an expression reads, outside the
-/// parts evaluated per element (`[? ...]` conditions, `map`'s body).
-fn collect<'e>(e: &'e Expr, paths: &mut Vec<&'e Expr>, names: &mut Vec<&'e str>) {
-    if is_path(e) {
-        let base = path_base(e);
-        if matches!(base.kind, ExprKind::Current) || is_rows(base) {
-            paths.push(e);
-            collect_indexes(e, paths, names);
-            return;
-        }
-    }
-    match &e.kind {
-        ExprKind::Name(id) => names.push(&id.name),
-        ExprKind::Literal(_) | ExprKind::Current | ExprKind::Rows(_) => {}
-        // Only in a mapping that does not check.
-        ExprKind::BadForm { .. } => {}
-        ExprKind::Map { list, .. } => collect(list, paths, names),
-        ExprKind::CompileTime { name, default, .. } => {
-            collect(name, paths, names);
-            if let Some(d) = default {
-                collect(d, paths, names);
-            }
-        }
-        ExprKind::List(items) => items.iter().for_each(|i| collect(i, paths, names)),
-        ExprKind::Object(entries) => entries.iter().for_each(|(_, v)| collect(v, paths, names)),
-        ExprKind::Field(b, _) | ExprKind::Wildcard(b) | ExprKind::Filter(b, _) => {
-            collect(b, paths, names)
-        }
-        ExprKind::Index(b, i) => {
-            collect(b, paths, names);
-            collect(i, paths, names);
-        }
-        ExprKind::Call { args, .. } => args.iter().for_each(|a| collect(a, paths, names)),
-        ExprKind::Paren(x) | ExprKind::Unary(_, x) => collect(x, paths, names),
-        ExprKind::Binary(_, a, b) => {
-            collect(a, paths, names);
-            collect(b, paths, names);
-        }
-        ExprKind::If { cond, then, els } => {
-            collect(cond, paths, names);
-            collect(then, paths, names);
-            if let Some(x) = els {
-                collect(x, paths, names);
-            }
-        }
-        ExprKind::Match { value, arms } => {
-            collect(value, paths, names);
-            arms.iter().for_each(|a| collect(&a.value, paths, names));
-        }
-    }
-}
-
-/// Names used in the index expressions of a path (`.attributi[optout_attribute]`).
-fn collect_indexes<'e>(e: &'e Expr, paths: &mut Vec<&'e Expr>, names: &mut Vec<&'e str>) {
-    match &e.kind {
-        ExprKind::Index(b, i) => {
-            collect(i, paths, names);
-            collect_indexes(b, paths, names);
-        }
-        ExprKind::Field(b, _) | ExprKind::Wildcard(b) | ExprKind::Filter(b, _) => {
-            collect_indexes(b, paths, names)
-        }
-        _ => {}
-    }
-}
-
-/// `rows...` with `rows` replaced by `.`: evaluated with `.` = the rows.
-fn rows_to_current(e: &Expr) -> Expr {
-    let r = |x: &Expr| Box::new(rows_to_current(x));
-    let kind = match &e.kind {
-        ExprKind::Rows(_) => ExprKind::Current,
-        ExprKind::Field(b, f) => ExprKind::Field(r(b), f.clone()),
-        ExprKind::Index(b, i) => ExprKind::Index(r(b), i.clone()),
-        ExprKind::Wildcard(b) => ExprKind::Wildcard(r(b)),
-        ExprKind::Filter(b, c) => ExprKind::Filter(r(b), c.clone()),
-        other => other.clone(),
-    };
-    Expr { kind, span: e.span }
-}
-
+/// What the steps of one unit are read against.
 struct Ctx<'a> {
     src: &'a SourceFile,
     opts: &'a CompileOptions,
-    globals: &'a HashMap<String, Value>,
-    table_names: &'a [&'a str],
+    program: &'a Program,
+    block: &'a BlockPlan,
+    globals: HashMap<&'a str, &'a Value>,
     tables: &'a [Table],
     unit: &'a Unit,
 }
@@ -657,24 +483,16 @@ impl Ctx<'_> {
         self.rows().first().unwrap_or(&Value::Null)
     }
 
+    /// The value of a record path of the mapping on this unit.
     fn read_path(&self, p: &Expr) -> Option<Evaluated> {
-        let rows = is_rows(path_base(p));
-        let e = subst(
-            &if rows { rows_to_current(p) } else { p.clone() },
-            self.globals,
-        );
-        let c = compile_expr(&e, self.table_names, self.opts).ok()?;
+        let grouped = self.block.group_by.is_some();
+        let c = compile_expr_in(p, self.program, self.opts, grouped).ok()?;
         let env = Env {
             slots: &[],
             rows: self.rows(),
             tables: self.tables,
         };
-        let cur = if rows {
-            Value::Array(self.rows().to_vec())
-        } else {
-            self.record().clone()
-        };
-        Some(eval(&c, &cur, &env).map_err(|e| e.message))
+        Some(eval(&c, self.record(), &env).map_err(|e| e.message))
     }
 
     fn step(
@@ -685,11 +503,9 @@ impl Ctx<'_> {
         expr: &Expr,
         names: &HashMap<String, Value>,
     ) -> StepTrace {
-        let mut paths = Vec::new();
-        let mut used = Vec::new();
-        collect(expr, &mut paths, &mut used);
+        let read = reads::Reads::of(expr);
         let mut reads: Vec<(String, Evaluated)> = Vec::new();
-        for p in paths {
+        for p in read.paths {
             let t = self.text(p.span);
             if reads.iter().any(|(x, _)| *x == t) {
                 continue;
@@ -699,11 +515,11 @@ impl Ctx<'_> {
             }
         }
         let mut uses: Vec<(String, Value)> = Vec::new();
-        for n in used {
+        for n in read.names {
             if uses.iter().any(|(x, _)| x == n) {
                 continue;
             }
-            if let Some(v) = names.get(n).or_else(|| self.globals.get(n)) {
+            if let Some(v) = names.get(n).or_else(|| self.globals.get(n).copied()) {
                 uses.push((n.to_string(), v.clone()));
             }
         }
@@ -714,91 +530,5 @@ impl Ctx<'_> {
             reads,
             uses,
         }
-    }
-}
-
-// ---- rendering ----
-
-const MAX_VALUE: usize = 300;
-
-fn shown(v: &Value) -> String {
-    crate::value::elide_counted(&v.to_string(), MAX_VALUE)
-}
-
-fn shown_eval(v: &Evaluated) -> String {
-    match v {
-        Ok(v) => shown(v),
-        Err(e) => format!("error: {e}"),
-    }
-}
-
-/// Statement text on several lines: continuation lines indented under the first.
-fn statement(text: &str) -> String {
-    let mut lines = text.lines();
-    let mut out = lines.next().unwrap_or("").to_string();
-    for l in lines {
-        out.push_str("\n      ");
-        out.push_str(l.trim_start());
-    }
-    out
-}
-
-impl Explanation {
-    /// The explanation as text.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let id = self
-            .id
-            .as_ref()
-            .map(|v| format!(" {v}"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{}{id}: from `{}`, {}{}",
-            self.entity.singular(),
-            self.source,
-            self.location,
-            self.rows
-                .map(|n| format!(" (a group of {n} row{})", if n == 1 { "" } else { "s" }))
-                .unwrap_or_default()
-        );
-        let verdict = match &self.verdict {
-            Verdict::Written(_) => "written".to_string(),
-            Verdict::Filtered { condition, at } => format!(
-                "filtered out: `where {}` ({at}) does not hold, so the record is not sent (the values below are what it would have had)",
-                condition.split_whitespace().collect::<Vec<_>>().join(" ")
-            ),
-            Verdict::Rejected(reasons) => {
-                let mut s = String::from("rejected:");
-                for r in reasons {
-                    let _ = write!(s, "\n  - {r}");
-                }
-                s
-            }
-        };
-        let _ = writeln!(out, "result: {verdict}\n");
-        for s in &self.steps {
-            let _ = writeln!(out, "  {}", statement(&s.text));
-            let _ = writeln!(out, "      at {}", s.at);
-            let _ = writeln!(out, "      = {}", shown_eval(&s.value));
-            for (i, (p, v)) in s.reads.iter().enumerate() {
-                let lead = if i == 0 { "reads" } else { "     " };
-                let _ = writeln!(out, "      {lead} {p} = {}", shown_eval(v));
-            }
-            for (i, (n, v)) in s.uses.iter().enumerate() {
-                let lead = if i == 0 { "uses " } else { "     " };
-                let _ = writeln!(out, "      {lead} {n} = {}", shown(v));
-            }
-            out.push('\n');
-        }
-        if let Verdict::Written(rec) = &self.verdict {
-            let _ = writeln!(out, "the Clerk record:");
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::to_string_pretty(rec).unwrap_or_default()
-            );
-        }
-        out
     }
 }

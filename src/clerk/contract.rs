@@ -171,7 +171,7 @@ const PAGES: &[FieldSpec] = &[
 ];
 
 /// The values an `OrderStatus` field may hold.
-pub const ORDER_STATUSES: &[&str] = &["CONFIRMED", "SENT", "DELIVERED", "RETURNED", "CANCELLED"];
+const ORDER_STATUSES: &[&str] = &["CONFIRMED", "SENT", "DELIVERED", "RETURNED", "CANCELLED"];
 
 impl Entity {
     /// Every entity, in the order feeds are written.

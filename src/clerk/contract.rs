@@ -1,3 +1,7 @@
+//! The contract itself: each entity's fields (name, kind, required or not), what each kind of
+//! field must hold, and [`validate_record`], which checks a mapped record and normalises it
+//! before it is written. `docs/clerk-contract.md` is the same table for people.
+
 use serde_json::{Map, Value};
 
 use crate::value::Ty;
@@ -6,10 +10,15 @@ use crate::value::Ty;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Entity {
+    /// The catalogue: what search and recommendations show.
     Products,
+    /// The category tree (`subcategories` lists the children's ids).
     Categories,
+    /// Past orders, for recommendations; the only entity Clerk does not mirror.
     Orders,
+    /// Shop customers (personal data: see the run report's privacy section).
     Customers,
+    /// Content pages (blog posts, guides...), searchable beside the products.
     Pages,
 }
 
@@ -18,11 +27,13 @@ pub enum Entity {
 pub enum FieldKind {
     /// int or string (one type per feed, enforced by the engine).
     Id,
+    /// Any string, the empty one included.
     String,
     /// A number; ints are written as floats.
     Float,
     /// An integer; integral floats are written as ints.
     Int,
+    /// A JSON bool (a text such as `"SI"` is not one).
     Bool,
     /// A string starting with `http://` or `https://`.
     AbsoluteUrl,
@@ -48,6 +59,8 @@ impl FieldKind {
             FieldKind::IdList | FieldKind::OrderLines => Ty::LIST,
         }
     }
+    /// What the field must hold, as messages say it after "must be": "an absolute URL (http://
+    /// or https://)".
     pub fn describe(self) -> &'static str {
         match self {
             FieldKind::Id => "an id (int or string)",
@@ -78,10 +91,15 @@ impl FieldKind {
     }
 }
 
+/// One field Clerk knows for an entity. Attributes an entity does not list are free, as long as
+/// their names are valid ([`is_valid_attribute_name`]) and they hold no object.
 #[derive(Debug, Clone, Copy)]
 pub struct FieldSpec {
+    /// The attribute name in the feed (`price`, `created_at`).
     pub name: &'static str,
+    /// What its value must hold.
     pub kind: FieldKind,
+    /// Whether every record of the entity must have it (a record without it is rejected).
     pub required: bool,
 }
 
@@ -152,9 +170,11 @@ const PAGES: &[FieldSpec] = &[
     opt("image", K::AbsoluteUrl),
 ];
 
-pub const ORDER_STATUSES: &[&str] = &["CONFIRMED", "SENT", "DELIVERED", "RETURNED", "CANCELLED"];
+/// The values an `OrderStatus` field may hold.
+const ORDER_STATUSES: &[&str] = &["CONFIRMED", "SENT", "DELIVERED", "RETURNED", "CANCELLED"];
 
 impl Entity {
+    /// Every entity, in the order feeds are written.
     pub const ALL: [Entity; 5] = [
         Entity::Products,
         Entity::Categories,
@@ -163,6 +183,8 @@ impl Entity {
         Entity::Pages,
     ];
 
+    /// The plural, lowercase name: the mapping's block name, the feed's file stem and
+    /// `feed.json` section, the `entity` of a reject ("products", "categories", ...).
     pub fn name(self) -> &'static str {
         match self {
             Entity::Products => "products",
@@ -182,9 +204,12 @@ impl Entity {
             Entity::Pages => "page",
         }
     }
+    /// The entity named `s` (exactly as [`Entity::name`] gives it); `None` for any other text.
     pub fn parse(s: &str) -> Option<Entity> {
         Entity::ALL.into_iter().find(|e| e.name() == s)
     }
+    /// The fields Clerk knows for this entity, `id` first, then the required ones, then the
+    /// optional ones.
     pub fn fields(self) -> &'static [FieldSpec] {
         match self {
             Entity::Products => PRODUCTS,
@@ -194,6 +219,7 @@ impl Entity {
             Entity::Pages => PAGES,
         }
     }
+    /// The field named `name`; `None` for a free attribute.
     pub fn field(self, name: &str) -> Option<&'static FieldSpec> {
         self.fields().iter().find(|f| f.name == name)
     }
@@ -211,11 +237,14 @@ pub fn is_valid_attribute_name(name: &str) -> bool {
 /// The kind of a record's id, for the one-id-type-per-feed rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdKind {
+    /// An integer id (`i64` or `u64`; integral floats are not ids).
     Int,
+    /// A string id.
     String,
 }
 
 impl IdKind {
+    /// The kind of an id value; `None` when it is not an id (a float, a bool, a list...).
     pub fn of(v: &Value) -> Option<IdKind> {
         match v {
             Value::String(_) => Some(IdKind::String),
@@ -223,6 +252,7 @@ impl IdKind {
             _ => None,
         }
     }
+    /// "int" or "string", as messages name it.
     pub fn name(self) -> &'static str {
         match self {
             IdKind::Int => "int",

@@ -53,13 +53,13 @@ Exit codes:
 
 #[derive(Parser, Debug)]
 #[command(name = "clerkmap", version, about = "Map Passweb shop exports to Clerk.io data with a declarative mapping language", after_help = EXIT_CODES_HELP)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check a mapping file without reading any record: syntax, names, types, Clerk's contract.
     Check(CheckArgs),
     /// Map the inputs and write Clerk feed files.
@@ -83,7 +83,7 @@ pub enum Command {
 }
 
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The mapping file (default: the built-in Passweb mapping).
     pub mapping: Option<PathBuf>,
     /// Set a mapping variable, read with var("KEY", default).

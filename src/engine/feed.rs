@@ -26,16 +26,22 @@ pub enum FeedKind {
 /// An entity's feed file in a directory.
 #[derive(Debug, Clone)]
 pub struct FeedFile {
+    /// The entity whose records are read (in a legacy `feed.json`, the section read).
     pub entity: Entity,
+    /// The file to read.
     pub path: PathBuf,
+    /// How the file holds its records ([`find`] tells it from the file's name).
     pub kind: FeedKind,
 }
 
 /// A feed file that cannot be read; `at` is a line or record number when known.
 #[derive(Debug)]
 pub struct FeedError {
+    /// The feed file.
     pub path: PathBuf,
+    /// Where in the file: `line N` or `record N`; `None` when the file cannot be opened.
     pub at: Option<String>,
+    /// What is wrong: the I/O or JSON error, or the message of the record callback.
     pub message: String,
 }
 

@@ -22,8 +22,11 @@ const EXAMPLES: usize = 5;
 /// One entity that would shrink too much.
 #[derive(Debug, Clone)]
 pub struct Shrink {
+    /// The entity that would shrink (never orders: Clerk does not delete them).
     pub entity: Entity,
+    /// Ids in the previous feed or in what Clerk has (0 when there is none).
     pub before: usize,
+    /// Ids about to be written or sent.
     pub after: usize,
     /// Ids in `before` and not in `after`.
     pub gone: usize,
@@ -31,6 +34,7 @@ pub struct Shrink {
     pub examples: Vec<String>,
     /// What `before` is: "the previous feed out/products.json", "what Clerk has (state ...)".
     pub against: String,
+    /// The share of `before` allowed to disappear, from 0.0 to 1.0 (`--max-shrink`).
     pub max_share: f64,
 }
 
@@ -80,6 +84,7 @@ fn fmt_pct(share: f64) -> String {
 /// Why a run or a push refused to go on.
 #[derive(Debug, Clone)]
 pub struct ShrinkRefusal {
+    /// Every entity that would shrink too much (at least one).
     pub shrinks: Vec<Shrink>,
     /// What was not done: "no feed was written", "nothing was sent".
     pub consequence: String,

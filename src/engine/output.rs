@@ -39,7 +39,9 @@ pub enum OutputFormat {
 /// An I/O failure on an output file.
 #[derive(Debug)]
 pub struct OutputError {
+    /// The file, or the output directory when it cannot be created.
     pub path: PathBuf,
+    /// The I/O error.
     pub error: std::io::Error,
 }
 

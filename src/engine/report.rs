@@ -11,44 +11,76 @@ use serde_json::{Map, Value};
 
 use crate::clerk::Entity;
 
+/// The accounting of one run: what each block read, wrote, filtered and rejected, the tables
+/// it loaded, and the files it wrote. Serialized as `report.json`; `Display` is the summary
+/// printed at the end of a run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunReport {
+    /// The mapping's name as diagnostics give it: its path as given, or
+    /// `passweb.cmap (built in)`.
     pub mapping: String,
+    /// The directory the feed files were written to; empty when the run went into another
+    /// sink ([`run_into`](super::run_into)).
     pub output_dir: String,
+    /// The feed files' format (`json`, `ndjson` or `feed`); empty when the run went into
+    /// another sink.
     pub format: String,
+    /// Worker threads the records were mapped on (`RunOptions::jobs`, 0 resolved to the number
+    /// of cores).
     pub jobs: usize,
+    /// Wall-clock milliseconds of the run: opening the inputs, loading the tables and every
+    /// block (committing the files not included).
     pub elapsed_ms: u64,
+    /// One per block that ran, in mapping order; after an abort, the last one is the block
+    /// that stopped the run.
     pub entities: Vec<EntityReport>,
     /// Blocks that did not run because their source was not given.
     pub skipped: Vec<Skipped>,
+    /// The lookup tables read from an input, in declaration order (tables left empty are not
+    /// listed).
     pub tables: Vec<TableReport>,
     /// Personal data sent and held back (when the run maps orders or customers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub privacy: Option<Privacy>,
     /// Problems that did not reject a record (lookup rows, mapping warnings).
     pub warnings: Vec<String>,
+    /// The files written, in order: the feeds, `rejects.ndjson`, then `report.json` (after an
+    /// abort, only the last two); empty when the run went into another sink.
     pub files: Vec<String>,
 }
 
+/// The accounting of one block: `read == written + filtered + rejected`.
 #[derive(Debug, Clone, Serialize)]
 pub struct EntityReport {
+    /// The Clerk type the block writes.
     pub entity: Entity,
+    /// The block's source: the name of the input it reads (`--input NAME=PATH`).
     pub source: String,
+    /// The input as messages name it: its path as given, or a memory input's name.
     pub file: String,
     /// Records read: rows, or groups for a grouped block (plus rows that could not be read).
     pub read: u64,
     /// Input rows, for a grouped block.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,
+    /// Records that went into the feed.
     pub written: u64,
+    /// Records a `where` condition left out.
     pub filtered: u64,
+    /// Records that failed a statement, Clerk's contract or the id checks (another id type, a
+    /// duplicate id), or could not be read; each one goes to the sink's rejects
+    /// (`rejects.ndjson`).
     pub rejected: u64,
     /// Filtered records per `where` condition.
     pub filtered_by: Vec<FilterCount>,
     /// Written records that carry an `email` attribute.
     pub with_email: u64,
+    /// The feed file's name in the output directory (`products.json`, `feed.json` for the
+    /// legacy format); empty when the run went into another sink.
     pub output: String,
+    /// Wall-clock milliseconds the block took, reading, mapping and writing.
     pub elapsed_ms: u64,
+    /// `read` divided by the block's time in seconds (0 when no time could be measured).
     pub records_per_sec: f64,
     /// What the written records hold, when the run profiles them (`RunOptions::profile`).
     #[serde(skip)]
@@ -182,7 +214,10 @@ impl EntityReport {
 pub struct FilterCount {
     /// `mapping.cmap:line:col` of the condition.
     pub at: String,
+    /// The condition's text, on one line (runs of whitespace made one space), cut at 100
+    /// characters.
     pub condition: String,
+    /// Records it filtered out.
     pub count: u64,
 }
 
@@ -197,17 +232,26 @@ pub struct Privacy {
     pub orders_dropped: u64,
 }
 
+/// A block that did not run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
+    /// The Clerk type the block would have written.
     pub entity: Entity,
+    /// The name of the input the block reads, which was not given.
     pub source: String,
+    /// Why, as the summary prints it: "no --input articoli=PATH given".
     pub reason: String,
 }
 
+/// A lookup table read from an input.
 #[derive(Debug, Clone, Serialize)]
 pub struct TableReport {
+    /// The table's name (its `lookup` declaration, also its input's name).
     pub name: String,
+    /// The input as messages name it: its path as given, or a memory input's name.
     pub file: String,
+    /// Rows kept in the table: one per distinct key (rows left out with a warning are not
+    /// counted).
     pub rows: usize,
 }
 

@@ -34,7 +34,11 @@ pub struct Table {
 /// A problem found while indexing a table (duplicate keys, missing keys, unknown parents).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableWarning {
+    /// The row's position among the entries given to [`Table::build`], from 1 (rows the loader
+    /// already left out are not counted, so it is not always the input's line).
     pub row: usize,
+    /// The whole message, naming the table and the key: "duplicate key `A1` in `categorie`: the
+    /// first row is kept".
     pub message: String,
 }
 
@@ -117,15 +121,21 @@ impl Table {
         Value::String(key.to_string())
     }
 
+    /// The table's name, as its `lookup` declaration gives it (also the input its rows come
+    /// from); messages name the table by it.
     pub fn name(&self) -> &str {
         &self.name
     }
+    /// Rows kept: one per distinct key (keyless rows and duplicates are not counted).
     pub fn len(&self) -> usize {
         self.rows.len()
     }
+    /// Whether no row was kept (an `optional` table without its input, or one no running
+    /// block needs, is empty).
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
+    /// Whether a row is stored under `key` (a key in its string form, see [`key_string`]).
     pub fn contains(&self, key: &str) -> bool {
         self.by_key.contains_key(key)
     }

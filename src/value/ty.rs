@@ -10,36 +10,55 @@ use std::fmt;
 pub struct Ty(u8);
 
 impl Ty {
+    /// The empty set, no kind at all (shown `nothing`): where a union built with [`Ty::or`]
+    /// starts.
     pub const NEVER: Ty = Ty(0);
+    /// `null`.
     pub const NULL: Ty = Ty(1);
+    /// `true` or `false`.
     pub const BOOL: Ty = Ty(2);
+    /// An integer (a number held as `i64` or `u64`).
     pub const INT: Ty = Ty(4);
+    /// A floating-point number (held as `f64`, even when integral: `1.0`).
     pub const FLOAT: Ty = Ty(8);
+    /// A string.
     pub const STRING: Ty = Ty(16);
+    /// A JSON array.
     pub const LIST: Ty = Ty(32);
+    /// A JSON object.
     pub const OBJECT: Ty = Ty(64);
+    /// [`Ty::INT`] or [`Ty::FLOAT`] (shown `number`).
     pub const NUMBER: Ty = Ty(4 | 8);
+    /// A bool, a number or a string: anything but null, lists and objects.
     pub const SCALAR: Ty = Ty(2 | 4 | 8 | 16);
+    /// Every kind, null included: nothing is known about the value (shown `any`).
     pub const ANY: Ty = Ty(127);
 
+    /// The union: a value of either type.
     pub const fn or(self, other: Ty) -> Ty {
         Ty(self.0 | other.0)
     }
+    /// The intersection: the kinds both types allow.
     pub const fn and(self, other: Ty) -> Ty {
         Ty(self.0 & other.0)
     }
+    /// `self` with the kinds of `other` taken out.
     pub const fn without(self, other: Ty) -> Ty {
         Ty(self.0 & !other.0)
     }
+    /// `self` or null.
     pub const fn nullable(self) -> Ty {
         self.or(Ty::NULL)
     }
+    /// Whether every kind of `other` is in `self` (always true when `other` is [`Ty::NEVER`]).
     pub const fn contains(self, other: Ty) -> bool {
         self.0 & other.0 == other.0
     }
+    /// Whether `self` and `other` share at least one kind.
     pub const fn intersects(self, other: Ty) -> bool {
         self.0 & other.0 != 0
     }
+    /// Whether the set is empty ([`Ty::NEVER`]).
     pub const fn is_never(self) -> bool {
         self.0 == 0
     }

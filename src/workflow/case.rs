@@ -54,25 +54,41 @@ impl CaseRef {
 pub enum InputData {
     /// A file on disk.
     File {
+        /// The file (a relative path in the case is resolved against the case's folder).
         path: PathBuf,
+        /// The format stated in the case, else the extension's; `None`: neither tells (the
+        /// run then stops on it).
         format: Option<Format>,
     },
     /// Records given in the case, written as NDJSON for the run.
     Records(Vec<Value>),
     /// A small file given as text in the case.
-    Text { text: String, format: Format },
+    Text {
+        /// The file's content, as written in the case.
+        text: String,
+        /// How to read it (an inline text must state its format).
+        format: Format,
+    },
 }
 
 /// A case, read and resolved (paths relative to the working directory or absolute).
 #[derive(Debug, Clone)]
 pub struct Case {
+    /// The case's name, as [`CaseRef::name`]: results are reported under it.
     pub name: String,
+    /// The case file; messages about the case start with it.
     pub file: PathBuf,
+    /// What the case pins down, as its `description:` says; `None` when it says nothing.
     pub description: Option<String>,
     /// `None`: the built-in Passweb mapping.
     pub mapping: Option<PathBuf>,
+    /// The mapping variables, as `--var KEY=VALUE` would set them (numbers and bools in the
+    /// YAML become their text).
     pub vars: BTreeMap<String, String>,
+    /// The only environment variables the mapping's `env()` sees: a case never reads the
+    /// process environment.
     pub env: HashMap<String, String>,
+    /// Each input with the source or table name it is given as (`articoli`); never empty.
     pub inputs: Vec<(String, InputData)>,
     /// Only these entities are compared (empty: all).
     pub entities: Vec<String>,

@@ -11,32 +11,58 @@ use crate::value::values_equal;
 /// One attribute of a record that differs. `None`: the attribute is missing on that side.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttrChange {
+    /// The attribute's name; empty when the two records are not both objects (then `old` and
+    /// `new` are the whole records).
     pub attr: String,
+    /// Its value in the snapshot.
     pub old: Option<Value>,
+    /// Its value in the new output.
     pub new: Option<Value>,
 }
 
+/// What one [`Change`] is. Record keys are the section's keys: the `id` as compact JSON
+/// (`"A1"`, `7`), for a reject its entity with its id, line or record (`products line 4`), `#N`
+/// for a record without one; a repeated key gets ` #2`, ` #3`...
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChangeKind {
-    /// A record only in the new output; `after` is the key of the record before it there.
+    /// A record only in the new output.
     Added {
+        /// The record's key.
         key: String,
+        /// The record.
         new: Value,
+        /// The key of the record it follows in the new output; `None`: it comes first.
         after: Option<String>,
     },
     /// A record only in the snapshot.
-    Removed { key: String, old: Value },
+    Removed {
+        /// The record's key.
+        key: String,
+        /// The record, as the snapshot holds it.
+        old: Value,
+    },
     /// A record in both, with different attributes.
     Changed {
+        /// The record's key.
         key: String,
+        /// The attributes that differ: changed or added ones in the new record's order, then
+        /// removed ones.
         attrs: Vec<AttrChange>,
+        /// The whole record as the new output has it (what accepting the change stores).
         new: Value,
     },
     /// The records common to both come in another order.
-    Order { old: Vec<String>, new: Vec<String> },
+    Order {
+        /// Their keys in snapshot order.
+        old: Vec<String>,
+        /// Their keys in new output order.
+        new: Vec<String>,
+    },
     /// A section that is not a list of records.
     Section {
+        /// The section in the snapshot; `None`: it has none.
         old: Option<Value>,
+        /// The section in the new output; `None`: it has none.
         new: Option<Value>,
     },
 }
@@ -46,6 +72,7 @@ pub enum ChangeKind {
 pub struct Change {
     /// The snapshot section: an entity (`products`), `rejected`, `filtered`, ...
     pub section: String,
+    /// What differs in it.
     pub kind: ChangeKind,
 }
 
@@ -337,6 +364,7 @@ pub fn apply(old: &Value, new: &Value, changes: &[Change], accepted: &[bool]) ->
 /// ANSI colours, or none.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// Whether to colour: false gives plain text (not a terminal, `NO_COLOR`).
     pub color: bool,
 }
 
@@ -348,15 +376,19 @@ impl Style {
             s.to_string()
         }
     }
+    /// `s` in red: what was (removed records, old values, failures).
     pub fn red(self, s: &str) -> String {
         self.paint("31", s)
     }
+    /// `s` in green: what is now (added records, new values, passing cases).
     pub fn green(self, s: &str) -> String {
         self.paint("32", s)
     }
+    /// `s` in bold: record keys, section names, case states to look at.
     pub fn bold(self, s: &str) -> String {
         self.paint("1", s)
     }
+    /// `s` dimmed: secondary text.
     pub fn dim(self, s: &str) -> String {
         self.paint("2", s)
     }

@@ -74,6 +74,8 @@ inputs:
 /// What `init` wrote.
 #[derive(Debug)]
 pub struct Created {
+    /// Every file written, in writing order, the example case's snapshot last (paths joined to
+    /// the project's folder as given).
     pub files: Vec<PathBuf>,
 }
 

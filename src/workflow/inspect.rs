@@ -25,6 +25,8 @@ const EXAMPLES: usize = 3;
 /// What is known about one path.
 #[derive(Debug, Clone, Serialize)]
 pub struct Field {
+    /// The path in the mapping language's syntax, from the record: `.a.b`, `."Codice EAN"`,
+    /// `.varianti[*].codice` for the items of a list.
     pub path: String,
     /// Value kinds (`string`, `int`, `float`, `bool`, `null`, `list`, `object`) with how many
     /// values had each, most frequent first.
@@ -33,6 +35,8 @@ pub struct Field {
     pub present: u64,
     /// Distinct values (strings, numbers, bools), when there are at most [`DISTINCT_LIMIT`].
     pub distinct: Option<usize>,
+    /// Up to three different values it held (strings, numbers, bools; not empty strings), as
+    /// compact JSON cut at 40 characters.
     pub examples: Vec<String>,
     /// What the text values look like, when most agree: `decimal comma`, `date dd/mm/yyyy`...
     pub text_shape: Option<String>,
@@ -40,9 +44,12 @@ pub struct Field {
     pub hint: Option<String>,
 }
 
+/// What [`inspect`] found in a file; [`Inspection::render`] shows it as a table.
 #[derive(Debug, Clone, Serialize)]
 pub struct Inspection {
+    /// The file's path, as given.
     pub file: String,
+    /// The format the file was read as.
     pub format: Format,
     /// Records read.
     pub records: u64,
@@ -50,7 +57,10 @@ pub struct Inspection {
     pub sampled: bool,
     /// Records that could not be read, with the first reasons.
     pub unreadable: u64,
+    /// Why the first three of them could not be read, each as `N: why`, `N` being the line
+    /// (the record's number in a JSON or XML file).
     pub unreadable_examples: Vec<String>,
+    /// Every path found, in the order first met.
     pub fields: Vec<Field>,
 }
 

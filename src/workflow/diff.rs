@@ -388,10 +388,6 @@ impl Style {
     pub fn bold(self, s: &str) -> String {
         self.paint("1", s)
     }
-    /// `s` dimmed: secondary text.
-    pub fn dim(self, s: &str) -> String {
-        self.paint("2", s)
-    }
 }
 
 const LONG: usize = 60;

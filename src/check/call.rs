@@ -166,7 +166,7 @@ impl Compiler<'_> {
         } else {
             suggest::did_you_mean(&id.name, names).unwrap_or_else(|| {
                 format!(
-                    "declare it with `lookup {0} by .key` and pass `--input {0}=PATH`",
+                    "declare it with `lookup {0} by .key` and give its rows as the input `{0}`",
                     id.name
                 )
             })
@@ -310,7 +310,7 @@ mod tests {
         let d = lower_error("lookup(zzz, .k)");
         assert_eq!(
             d.hint.as_deref(),
-            Some("declare it with `lookup zzz by .key` and pass `--input zzz=PATH`")
+            Some("declare it with `lookup zzz by .key` and give its rows as the input `zzz`")
         );
         let d = lower_error("lookup(\"categorie\", .k)");
         assert_eq!(

@@ -110,7 +110,7 @@ impl Compiler<'_> {
                     Setting::Var => (
                         "variable",
                         format!(
-                            "pass `--var {key}=VALUE` (or set it under `vars:` in clerkmap.yaml), or give a default: `var(\"{key}\", \"...\")`"
+                            "set it (`--var {key}=VALUE`, `vars:` in clerkmap.yaml or in the test case), or give a default: `var(\"{key}\", \"...\")`"
                         ),
                     ),
                     Setting::Env => (
@@ -145,7 +145,7 @@ impl Compiler<'_> {
                     Diagnostic::warning(
                         Code::UnusedVar,
                         Span::default(),
-                        format!("--var `{name}` is given but the mapping never reads it"),
+                        format!("variable `{name}` is set but the mapping never reads it"),
                     )
                     .hint_opt(hint),
                 );
@@ -232,7 +232,7 @@ mod tests {
         assert_eq!(d.labels[0].text, "no value");
         assert!(
             d.hint
-                .is_some_and(|h| h.starts_with("pass `--var site_url=VALUE`"))
+                .is_some_and(|h| h.starts_with("set it (`--var site_url=VALUE`"))
         );
     }
 
@@ -284,7 +284,7 @@ mod tests {
         assert!(!d[0].has_location());
         assert_eq!(
             d[0].message,
-            "--var `site_ur` is given but the mapping never reads it"
+            "variable `site_ur` is set but the mapping never reads it"
         );
         assert_eq!(d[0].hint.as_deref(), Some("did you mean `site_url`?"));
     }

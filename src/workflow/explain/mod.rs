@@ -32,12 +32,20 @@ pub enum Target {
 
 /// What `explain` needs: the checked mapping, its syntax tree, the inputs.
 pub struct Request<'a> {
+    /// The mapping's text (statements are shown as written).
     pub src: &'a SourceFile,
+    /// Its syntax tree.
     pub file: &'a ast::File,
+    /// The checked program.
     pub program: &'a Program,
+    /// The vars and environment it was checked with.
     pub opts: &'a CompileOptions,
+    /// The inputs, as for a run.
     pub inputs: &'a [Input],
+    /// The block to explain; `None`: products when its source is given, else the only block
+    /// that can run.
     pub entity: Option<Entity>,
+    /// The record.
     pub target: Target,
 }
 
@@ -51,6 +59,7 @@ pub struct StepTrace {
     pub text: String,
     /// `file:line:col` of the statement.
     pub at: String,
+    /// What it gave.
     pub value: Evaluated,
     /// Record paths in the expression and their values on this record.
     pub reads: Vec<(String, Evaluated)>,
@@ -58,16 +67,28 @@ pub struct StepTrace {
     pub uses: Vec<(String, Value)>,
 }
 
+/// What became of the record, as in a run.
 #[derive(Debug, Clone)]
 pub enum Verdict {
+    /// Written: the Clerk record.
     Written(Value),
-    Filtered { condition: String, at: String },
+    /// Filtered out by a `where`.
+    Filtered {
+        /// The condition's text.
+        condition: String,
+        /// `file:line:col` of the condition.
+        at: String,
+    },
+    /// Rejected, with every reason (and its place in the mapping).
     Rejected(Vec<String>),
 }
 
+/// One record through one block.
 #[derive(Debug, Clone)]
 pub struct Explanation {
+    /// The block's entity.
     pub entity: Entity,
+    /// The block's source name.
     pub source: String,
     /// The input file and the record's place in it.
     pub location: String,
@@ -75,7 +96,9 @@ pub struct Explanation {
     pub id: Option<Value>,
     /// Input rows of the group (grouped blocks).
     pub rows: Option<usize>,
+    /// The header's `group by` and `where`, then every statement, in order.
     pub steps: Vec<StepTrace>,
+    /// What became of the record.
     pub verdict: Verdict,
 }
 

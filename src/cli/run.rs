@@ -120,19 +120,83 @@ const STORE_VARS: &[&str] = &[
     "is_default_store",
 ];
 
+/// The inputs (with their formats) and vars of a configuration, as they accumulate from the
+/// project file, a store and the flags.
+#[derive(Clone, Default)]
+struct Sources {
+    inputs: BTreeMap<String, PathBuf>,
+    formats: BTreeMap<String, Format>,
+    vars: BTreeMap<String, String>,
+}
+
+/// What every configuration of a run shares: the flags' inputs, formats and vars (which win over
+/// the project file and every store), the mapping, and the options and output that only lack
+/// the inputs and the directory.
+struct Shared {
+    flags: Sources,
+    mapping: Option<PathBuf>,
+    options: RunOptions,
+    output: FeedOutput,
+}
+
 pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
     let project = match &a.config {
         Some(p) => config::load(p)?,
         None => config::Project::default(),
     };
-    let mut vars = BTreeMap::new();
-    add_vars("vars", &project.vars, &mut vars)?;
-    let mut inputs: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let mut formats: BTreeMap<String, Format> = BTreeMap::new();
-    add_entries("inputs", &project.inputs, &mut inputs, &mut formats)?;
-    let mut cli_inputs = BTreeMap::new();
-    for (name, path) in a.inputs {
-        if cli_inputs
+    let mut sources = Sources::default();
+    add_vars("vars", &project.vars, &mut sources.vars)?;
+    add_entries(
+        "inputs",
+        &project.inputs,
+        &mut sources.inputs,
+        &mut sources.formats,
+    )?;
+    let flags = flag_sources(a.inputs, &a.input_formats, &a.vars)?;
+    let out = a
+        .out
+        .or(project.out)
+        .ok_or("no output directory: pass --out DIR (or `out:` in the project file)")?;
+    let shared = Shared {
+        flags,
+        mapping: a.mapping.or(project.mapping),
+        options: RunOptions {
+            jobs: a.jobs.or(project.jobs).unwrap_or(0),
+            max_rejects: a.max_rejects.or(project.max_rejects),
+            ..RunOptions::default()
+        },
+        output: FeedOutput {
+            dir: out.clone(),
+            format: a.format.or(project.format).unwrap_or_default(),
+            allow_shrink: a.allow_shrink,
+            max_shrink: a
+                .max_shrink
+                .unwrap_or(crate::engine::guard::DEFAULT_MAX_SHRINK),
+        },
+    };
+    if project.stores.is_empty() {
+        return Ok(vec![shared.config(sources, out, None)?]);
+    }
+    let stores = config::validate_stores(&project.stores)?;
+    let mut configs = Vec::new();
+    for (store, is_default) in stores {
+        let store_sources = store_sources(&project.stores, store, is_default, &sources)?;
+        let out_dir = store.out.clone().unwrap_or_else(|| out.join(&store.name));
+        configs.push(shared.config(store_sources, out_dir, Some(store.name.clone()))?);
+    }
+    Ok(configs)
+}
+
+/// The `--input`, `--input-format` and `--var` flags; an input given twice is an error.
+fn flag_sources(
+    inputs: Vec<(String, String)>,
+    formats: &[(String, String)],
+    vars: &[(String, String)],
+) -> Result<Sources, String> {
+    let mut flags = Sources::default();
+    for (name, path) in inputs {
+        if flags
+            .inputs
             .insert(name.clone(), PathBuf::from(path))
             .is_some()
         {
@@ -141,41 +205,70 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
             ));
         }
     }
-    let mut cli_formats = BTreeMap::new();
-    for (name, f) in &a.input_formats {
-        cli_formats.insert(
+    for (name, f) in formats {
+        flags.formats.insert(
             name.clone(),
             parse_format(&format!("--input-format {name}"), f)?,
         );
     }
-    let out = a
-        .out
-        .or(project.out)
-        .ok_or("no output directory: pass --out DIR (or `out:` in the project file)")?;
-    let base = RunOptions {
-        jobs: a.jobs.or(project.jobs).unwrap_or(0),
-        max_rejects: a.max_rejects.or(project.max_rejects),
-        ..RunOptions::default()
-    };
-    let base_output = FeedOutput {
-        dir: out.clone(),
-        format: a.format.or(project.format).unwrap_or_default(),
-        allow_shrink: a.allow_shrink,
-        max_shrink: a
-            .max_shrink
-            .unwrap_or(crate::engine::guard::DEFAULT_MAX_SHRINK),
-    };
-    let mapping = a.mapping.or(project.mapping);
-    // The flags win over the project file, and over every store.
-    let finish = |mut inputs: BTreeMap<String, PathBuf>,
-                  mut formats: BTreeMap<String, Format>,
-                  mut vars: BTreeMap<String, String>,
-                  out_dir: PathBuf,
-                  store: Option<String>|
-     -> Result<RunConfig, String> {
-        inputs.extend(cli_inputs.clone());
-        formats.extend(cli_formats.clone());
-        vars.extend(a.vars.iter().cloned());
+    flags.vars.extend(vars.iter().cloned());
+    Ok(flags)
+}
+
+/// The sources of one store of a multi-store project: the project file's, then the store's
+/// inputs and vars, then the [`STORE_VARS`].
+fn store_sources(
+    stores: &[config::Store],
+    store: &config::Store,
+    is_default: bool,
+    project: &Sources,
+) -> Result<Sources, String> {
+    let mut s = project.clone();
+    add_entries(
+        &format!("stores.{}.inputs", store.name),
+        &store.inputs,
+        &mut s.inputs,
+        &mut s.formats,
+    )?;
+    add_vars(
+        &format!("stores.{}.vars", store.name),
+        &store.vars,
+        &mut s.vars,
+    )?;
+    let others: Vec<&str> = stores
+        .iter()
+        .filter(|o| o.name != store.name)
+        .flat_map(|o| o.countries.iter().map(String::as_str))
+        .collect();
+    s.vars.insert("store".into(), store.name.clone());
+    if let Some(lang) = &store.language {
+        s.vars.insert("language".into(), lang.clone());
+    }
+    s.vars
+        .insert("store_countries".into(), store.countries.join(","));
+    s.vars
+        .insert("other_store_countries".into(), others.join(","));
+    s.vars
+        .insert("is_default_store".into(), is_default.to_string());
+    Ok(s)
+}
+
+impl Shared {
+    /// The configuration of `sources` (the flags' put over them) writing to `out_dir`.
+    fn config(
+        &self,
+        mut sources: Sources,
+        out_dir: PathBuf,
+        store: Option<String>,
+    ) -> Result<RunConfig, String> {
+        sources.inputs.extend(self.flags.inputs.clone());
+        sources.formats.extend(self.flags.formats.clone());
+        sources.vars.extend(self.flags.vars.clone());
+        let Sources {
+            inputs,
+            formats,
+            vars,
+        } = sources;
         if let Some(name) = formats.keys().find(|n| !inputs.contains_key(*n)) {
             return Err(format!(
                 "--input-format {name}=...: there is no --input {name}=PATH"
@@ -195,60 +288,19 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
         };
         Ok(RunConfig {
             store,
-            mapping: mapping.clone(),
+            mapping: self.mapping.clone(),
             vars,
             implicit_vars,
             options: RunOptions {
                 inputs,
-                ..base.clone()
+                ..self.options.clone()
             },
             output: FeedOutput {
                 dir: out_dir,
-                ..base_output.clone()
+                ..self.output.clone()
             },
         })
-    };
-    if project.stores.is_empty() {
-        return Ok(vec![finish(inputs, formats, vars, out, None)?]);
     }
-    let stores = config::validate_stores(&project.stores)?;
-    let mut configs = Vec::new();
-    for (store, is_default) in stores {
-        let (mut inputs, mut formats, mut vars) = (inputs.clone(), formats.clone(), vars.clone());
-        add_entries(
-            &format!("stores.{}.inputs", store.name),
-            &store.inputs,
-            &mut inputs,
-            &mut formats,
-        )?;
-        add_vars(
-            &format!("stores.{}.vars", store.name),
-            &store.vars,
-            &mut vars,
-        )?;
-        let others: Vec<&str> = project
-            .stores
-            .iter()
-            .filter(|s| s.name != store.name)
-            .flat_map(|s| s.countries.iter().map(String::as_str))
-            .collect();
-        vars.insert("store".into(), store.name.clone());
-        if let Some(lang) = &store.language {
-            vars.insert("language".into(), lang.clone());
-        }
-        vars.insert("store_countries".into(), store.countries.join(","));
-        vars.insert("other_store_countries".into(), others.join(","));
-        vars.insert("is_default_store".into(), is_default.to_string());
-        let out_dir = store.out.clone().unwrap_or_else(|| out.join(&store.name));
-        configs.push(finish(
-            inputs,
-            formats,
-            vars,
-            out_dir,
-            Some(store.name.clone()),
-        )?);
-    }
-    Ok(configs)
 }
 
 pub(crate) fn cmd_run(a: RunArgs) -> u8 {

@@ -289,133 +289,166 @@ impl SourceReader {
     /// The next chunk, `None` at the end.
     pub fn next_chunk(&mut self) -> Option<Result<Chunk, SourceError>> {
         let n = self.chunk_size;
+        let file = self.file.as_str();
         match &mut self.inner {
-            Inner::Lines { reader, line, done } => {
-                if *done {
-                    return None;
-                }
-                let mut buf = Vec::with_capacity(n * 512);
-                let mut spans = Vec::with_capacity(n);
-                while spans.len() < n {
-                    let start = buf.len();
-                    match reader.read_until(b'\n', &mut buf) {
-                        Ok(0) => {
-                            *done = true;
-                            break;
-                        }
-                        Ok(_) => {
-                            *line += 1;
-                            let mut end = buf.len();
-                            while end > start && matches!(buf[end - 1], b'\n' | b'\r') {
-                                end -= 1;
-                            }
-                            if buf[start..end].iter().all(u8::is_ascii_whitespace) {
-                                buf.truncate(start);
-                                continue;
-                            }
-                            spans.push((*line, start, end));
-                        }
-                        Err(e) => {
-                            *done = true;
-                            return Some(Err(SourceError {
-                                file: self.file.clone(),
-                                line: Some(*line + 1),
-                                message: format!("read error: {e}"),
-                            }));
-                        }
-                    }
-                }
-                if spans.is_empty() {
-                    None
-                } else {
-                    Some(Ok(Chunk::Lines { buf, spans }))
-                }
-            }
+            Inner::Lines { reader, line, done } => next_lines(file, reader.as_mut(), line, done, n),
             Inner::Csv {
                 reader,
                 headers,
                 done,
                 line_fix,
-            } => {
-                if *done {
-                    return None;
-                }
-                let mut rows = Vec::with_capacity(n);
-                while rows.len() < n {
-                    let mut rec = csv::ByteRecord::new();
-                    match reader.read_byte_record(&mut rec) {
-                        Ok(false) => {
-                            *done = true;
-                            break;
-                        }
-                        Ok(true) => {
-                            let line = rec.position().map_or(0, |p| p.line()) + *line_fix;
-                            if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
-                                continue; // blank line
-                            }
-                            rows.push((line, Ok(rec)));
-                        }
-                        Err(e) => {
-                            let line = e.position().map_or(0, |p| p.line()) + *line_fix;
-                            if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                                *done = true;
-                                return Some(Err(SourceError {
-                                    file: self.file.clone(),
-                                    line: Some(line),
-                                    message: format!("read error: {e}"),
-                                }));
-                            }
-                            rows.push((line, Err(format!("unreadable CSV row: {e}"))));
-                        }
-                    }
-                }
-                if rows.is_empty() {
-                    None
-                } else {
-                    Some(Ok(Chunk::Csv {
-                        headers: headers.clone(),
-                        rows,
-                    }))
-                }
+            } => next_csv_rows(file, reader, headers, done, *line_fix, n),
+            Inner::Xml { items, next } => next_xml_items(file, items, next, n),
+            Inner::Values { items, next } => next_values(items, next, n),
+        }
+    }
+}
+
+/// `None` for no record (the end of the input), else the chunk `make` builds of them.
+fn chunk<T>(
+    records: Vec<T>,
+    make: impl FnOnce(Vec<T>) -> Chunk,
+) -> Option<Result<Chunk, SourceError>> {
+    if records.is_empty() {
+        None
+    } else {
+        Some(Ok(make(records)))
+    }
+}
+
+/// A read error that ends the input.
+fn read_error(
+    file: &str,
+    line: Option<u64>,
+    message: String,
+) -> Option<Result<Chunk, SourceError>> {
+    Some(Err(SourceError {
+        file: file.to_string(),
+        line,
+        message,
+    }))
+}
+
+/// Up to `n` non-blank NDJSON lines (`line`: the last line read; `done`: the end was reached).
+fn next_lines(
+    file: &str,
+    reader: &mut dyn BufRead,
+    line: &mut u64,
+    done: &mut bool,
+    n: usize,
+) -> Option<Result<Chunk, SourceError>> {
+    if *done {
+        return None;
+    }
+    let mut buf = Vec::with_capacity(n * 512);
+    let mut spans = Vec::with_capacity(n);
+    while spans.len() < n {
+        let start = buf.len();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => {
+                *done = true;
+                break;
             }
-            Inner::Xml { items, next } => {
-                let mut out = Vec::with_capacity(n);
-                while out.len() < n {
-                    match items.next_item() {
-                        None => break,
-                        Some(Ok(v)) => {
-                            out.push((*next, v));
-                            *next += 1;
-                        }
-                        Some(Err(message)) => {
-                            return Some(Err(SourceError {
-                                file: self.file.clone(),
-                                line: None,
-                                message: format!("record {}: {message}", *next),
-                            }));
-                        }
-                    }
+            Ok(_) => {
+                *line += 1;
+                let mut end = buf.len();
+                while end > start && matches!(buf[end - 1], b'\n' | b'\r') {
+                    end -= 1;
                 }
-                if out.is_empty() {
-                    None
-                } else {
-                    Some(Ok(Chunk::Values(out)))
+                if buf[start..end].iter().all(u8::is_ascii_whitespace) {
+                    buf.truncate(start);
+                    continue;
                 }
+                spans.push((*line, start, end));
             }
-            Inner::Values { items, next } => {
-                let mut out = Vec::with_capacity(n);
-                for v in items.by_ref().take(n) {
-                    out.push((*next, v));
-                    *next += 1;
-                }
-                if out.is_empty() {
-                    None
-                } else {
-                    Some(Ok(Chunk::Values(out)))
-                }
+            Err(e) => {
+                *done = true;
+                return read_error(file, Some(*line + 1), format!("read error: {e}"));
             }
         }
     }
+    chunk(spans, |spans| Chunk::Lines { buf, spans })
+}
+
+/// Up to `n` non-blank CSV rows; a row the csv crate cannot read is kept with its reason, an
+/// I/O error ends the input.
+fn next_csv_rows(
+    file: &str,
+    reader: &mut csv::Reader<Box<dyn Read + Send>>,
+    headers: &Arc<Vec<String>>,
+    done: &mut bool,
+    line_fix: u64,
+    n: usize,
+) -> Option<Result<Chunk, SourceError>> {
+    if *done {
+        return None;
+    }
+    let mut rows = Vec::with_capacity(n);
+    while rows.len() < n {
+        let mut rec = csv::ByteRecord::new();
+        match reader.read_byte_record(&mut rec) {
+            Ok(false) => {
+                *done = true;
+                break;
+            }
+            Ok(true) => {
+                let line = rec.position().map_or(0, |p| p.line()) + line_fix;
+                if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
+                    continue; // blank line
+                }
+                rows.push((line, Ok(rec)));
+            }
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line()) + line_fix;
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    *done = true;
+                    return read_error(file, Some(line), format!("read error: {e}"));
+                }
+                rows.push((line, Err(format!("unreadable CSV row: {e}"))));
+            }
+        }
+    }
+    chunk(rows, |rows| Chunk::Csv {
+        headers: headers.clone(),
+        rows,
+    })
+}
+
+/// Up to `n` items of an XML feed (`next`: the number of the next one).
+fn next_xml_items(
+    file: &str,
+    items: &mut super::xml::XmlItems,
+    next: &mut u64,
+    n: usize,
+) -> Option<Result<Chunk, SourceError>> {
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        match items.next_item() {
+            None => break,
+            Some(Ok(v)) => {
+                out.push((*next, v));
+                *next += 1;
+            }
+            Some(Err(message)) => {
+                return read_error(file, None, format!("record {}: {message}", *next));
+            }
+        }
+    }
+    chunk(out, Chunk::Values)
+}
+
+/// Up to `n` records of a JSON array (`next`: the number of the next one).
+fn next_values(
+    items: &mut std::vec::IntoIter<Value>,
+    next: &mut u64,
+    n: usize,
+) -> Option<Result<Chunk, SourceError>> {
+    let mut out = Vec::with_capacity(n);
+    for v in items.by_ref().take(n) {
+        out.push((*next, v));
+        *next += 1;
+    }
+    chunk(out, Chunk::Values)
 }
 
 fn skip_bom(reader: &mut Box<dyn BufRead + Send>) -> std::io::Result<()> {

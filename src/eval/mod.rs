@@ -13,8 +13,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-use crate::functions::Imp;
-use crate::plan::{CExpr, Step};
+use crate::functions::{Function, Imp};
+use crate::plan::{CExpr, Step, TableId};
 use crate::syntax::ast::{BinOp, Span, UnOp};
 use crate::value::{self, Table, values_equal};
 
@@ -83,64 +83,8 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
             args,
             map_first,
             span,
-        } => {
-            let mut vals = Vec::with_capacity(args.len());
-            for a in args {
-                vals.push(eval(a, cur, env)?);
-            }
-            let call = |vals: &mut [Value]| -> R {
-                match (f.imp, table) {
-                    (Imp::Pure(imp), _) => imp(vals),
-                    (Imp::Table(imp), Some(t)) => match env.tables.get(*t) {
-                        Some(table) => imp(table, vals),
-                        None => Err(format!("{}: the lookup table is not loaded", f.name)),
-                    },
-                    (Imp::Table(_), None) => Err(format!("{}: no lookup table given", f.name)),
-                }
-                .map_err(|m| EvalError::new(m, *span))
-            };
-            if *map_first && vals.first().is_some_and(Value::is_array) {
-                let Some(Value::Array(items)) = vals.first_mut().map(std::mem::take) else {
-                    return Ok(Value::Null);
-                };
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
-                    vals[0] = item;
-                    let mut call_args = vals.clone();
-                    let v = call(&mut call_args)?;
-                    if !v.is_null() {
-                        out.push(v);
-                    }
-                }
-                Ok(Value::Array(out))
-            } else {
-                call(&mut vals)
-            }
-        }
-        CExpr::Unary(op, x, span) => {
-            let v = eval(x, cur, env)?;
-            match op {
-                UnOp::Not => Ok(Value::Bool(!truthy(&v, *span, "`!`")?)),
-                UnOp::Neg => match &v {
-                    Value::Null => Ok(Value::Null),
-                    Value::Number(n) => match n.as_i64() {
-                        Some(i) => Ok(i
-                            .checked_neg()
-                            .map(Value::from)
-                            .unwrap_or_else(|| float_or_null(-(i as f64)))),
-                        None => Ok(float_or_null(-n.as_f64().unwrap_or(0.0))),
-                    },
-                    other => Err(EvalError::new(
-                        format!(
-                            "`-` needs a number, got {} {}",
-                            value::kind(other),
-                            value::show(other)
-                        ),
-                        *span,
-                    )),
-                },
-            }
-        }
+        } => eval_call(f, *table, args, *map_first, *span, cur, env),
+        CExpr::Unary(op, x, span) => unary(*op, x, *span, cur, env),
         CExpr::Binary(op, a, b, span) => binary(*op, a, b, *span, cur, env),
         CExpr::If(c, t, f, span) => {
             let cv = eval(c, cur, env)?;
@@ -153,27 +97,7 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
                 }
             }
         }
-        CExpr::Map(list, body, span) => match eval(list, cur, env)? {
-            Value::Null => Ok(Value::Null),
-            Value::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in &items {
-                    let v = eval(body, item, env)?;
-                    if !v.is_null() {
-                        out.push(v);
-                    }
-                }
-                Ok(Value::Array(out))
-            }
-            other => Err(EvalError::new(
-                format!(
-                    "`map` needs a list, got {} {}",
-                    value::kind(&other),
-                    value::show(&other)
-                ),
-                *span,
-            )),
-        },
+        CExpr::Map(list, body, span) => eval_map(list, body, *span, cur, env),
         CExpr::Match(v, arms) => {
             let v = eval(v, cur, env)?;
             for (pats, body) in arms {
@@ -187,6 +111,107 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
             }
             Ok(Value::Null)
         }
+    }
+}
+
+/// A function call: the arguments evaluated, then the function applied; when the function maps
+/// over its first argument and that is a list, applied to each element instead (null results
+/// dropped).
+fn eval_call(
+    f: &Function,
+    table: Option<TableId>,
+    args: &[CExpr],
+    map_first: bool,
+    span: Span,
+    cur: &Value,
+    env: &Env,
+) -> R {
+    let mut vals = Vec::with_capacity(args.len());
+    for a in args {
+        vals.push(eval(a, cur, env)?);
+    }
+    if map_first && vals.first().is_some_and(Value::is_array) {
+        let Some(Value::Array(items)) = vals.first_mut().map(std::mem::take) else {
+            return Ok(Value::Null);
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            vals[0] = item;
+            let mut call_args = vals.clone();
+            let v = call(f, table, span, env, &mut call_args)?;
+            if !v.is_null() {
+                out.push(v);
+            }
+        }
+        Ok(Value::Array(out))
+    } else {
+        call(f, table, span, env, &mut vals)
+    }
+}
+
+/// Applies `f` to evaluated arguments, with its lookup table for a table function.
+#[inline]
+fn call(f: &Function, table: Option<TableId>, span: Span, env: &Env, vals: &mut [Value]) -> R {
+    match (f.imp, table) {
+        (Imp::Pure(imp), _) => imp(vals),
+        (Imp::Table(imp), Some(t)) => match env.tables.get(t) {
+            Some(table) => imp(table, vals),
+            None => Err(format!("{}: the lookup table is not loaded", f.name)),
+        },
+        (Imp::Table(_), None) => Err(format!("{}: no lookup table given", f.name)),
+    }
+    .map_err(|m| EvalError::new(m, span))
+}
+
+/// `!x` and `-x`.
+fn unary(op: UnOp, x: &CExpr, span: Span, cur: &Value, env: &Env) -> R {
+    let v = eval(x, cur, env)?;
+    match op {
+        UnOp::Not => Ok(Value::Bool(!truthy(&v, span, "`!`")?)),
+        UnOp::Neg => match &v {
+            Value::Null => Ok(Value::Null),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Ok(i
+                    .checked_neg()
+                    .map(Value::from)
+                    .unwrap_or_else(|| float_or_null(-(i as f64)))),
+                None => Ok(float_or_null(-n.as_f64().unwrap_or(0.0))),
+            },
+            other => Err(EvalError::new(
+                format!(
+                    "`-` needs a number, got {} {}",
+                    value::kind(other),
+                    value::show(other)
+                ),
+                span,
+            )),
+        },
+    }
+}
+
+/// `map(list, body)`: `body` with `.` = each element of the list, null results dropped; null
+/// for a null list.
+fn eval_map(list: &CExpr, body: &CExpr, span: Span, cur: &Value, env: &Env) -> R {
+    match eval(list, cur, env)? {
+        Value::Null => Ok(Value::Null),
+        Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in &items {
+                let v = eval(body, item, env)?;
+                if !v.is_null() {
+                    out.push(v);
+                }
+            }
+            Ok(Value::Array(out))
+        }
+        other => Err(EvalError::new(
+            format!(
+                "`map` needs a list, got {} {}",
+                value::kind(&other),
+                value::show(&other)
+            ),
+            span,
+        )),
     }
 }
 

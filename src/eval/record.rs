@@ -1,5 +1,7 @@
 //! Mapping one input record (or one group of rows) to one Clerk record.
 
+use std::ops::ControlFlow;
+
 use serde_json::{Map, Value};
 
 use super::{Env, EvalError, eval};
@@ -93,47 +95,91 @@ pub fn map_record_traced<T: Trace>(
     tables: &[Table],
     trace: &mut T,
 ) -> Outcome {
-    let mut slots = vec![Value::Null; block.slots];
-    let mut reasons = Vec::new();
-    let mut filtered = None;
+    let mut st = State {
+        slots: vec![Value::Null; block.slots],
+        spreads: Vec::new(),
+        reasons: Vec::new(),
+        filtered: None,
+    };
     let env = Env {
-        slots: &slots,
+        slots: &st.slots,
         rows,
         tables,
     };
     match header_filter(block, record, &env, trace) {
         Ok(true) => {}
-        Ok(false) if trace.past_filters() => filtered = Some(block.filter_span),
+        Ok(false) if trace.past_filters() => st.filtered = Some(block.filter_span),
         Ok(false) => return Outcome::Filtered(block.filter_span),
         Err(reason) => {
-            reasons.push(reason);
-            return Outcome::Rejected { id: None, reasons };
+            st.reasons.push(reason);
+            return Outcome::Rejected {
+                id: None,
+                reasons: st.reasons,
+            };
         }
     }
-    let mut spreads: Vec<Map<String, Value>> = Vec::new();
     for (index, op) in block.ops.iter().enumerate() {
+        if let ControlFlow::Break(span) = st.statement(index, op, record, rows, tables, trace) {
+            return Outcome::Filtered(span);
+        }
+    }
+    if let Some(span) = st.filtered {
+        return Outcome::Filtered(span);
+    }
+    st.finish(block)
+}
+
+/// A record being mapped: the statements' values so far, and what went wrong.
+struct State {
+    /// The values of the `let`s and attributes.
+    slots: Vec<Value>,
+    /// The objects of the `...` spreads, in order.
+    spreads: Vec<Map<String, Value>>,
+    reasons: Vec<Reason>,
+    /// The span of the `where` that filtered the record out, when the trace goes past it.
+    filtered: Option<Span>,
+}
+
+impl State {
+    /// Evaluates statement `index` of the block and keeps its value; breaks with the span of a
+    /// `where` that filters the record out (unless the trace goes past filters).
+    #[inline]
+    fn statement<T: Trace>(
+        &mut self,
+        index: usize,
+        op: &Op,
+        record: &Value,
+        rows: &[Value],
+        tables: &[Table],
+        trace: &mut T,
+    ) -> ControlFlow<Span> {
         let (expr, attribute) = match op {
             Op::Let { expr, .. } | Op::Spread { expr, .. } | Op::Where { expr, .. } => (expr, None),
             Op::Assign { expr, name, .. } => (expr, Some(name)),
         };
         let env = Env {
-            slots: &slots,
+            slots: &self.slots,
             rows,
             tables,
         };
         let value = eval(expr, record, &env);
         trace.op(index, &value);
-        let value = match value {
-            Ok(v) => v,
+        match value {
+            Ok(v) => self.keep(op, v, trace),
             Err(e) => {
-                reasons.push(Reason {
+                self.reasons.push(Reason {
                     attribute: attribute.cloned(),
                     message: e.message,
                     span: e.span,
                 });
-                continue;
+                ControlFlow::Continue(())
             }
-        };
+        }
+    }
+
+    /// What a statement does with its value: sets its slot, adds a spread, or checks a `where`.
+    #[inline]
+    fn keep<T: Trace>(&mut self, op: &Op, value: Value, trace: &T) -> ControlFlow<Span> {
         let reason = |message: String, span: &Span| Reason {
             attribute: None,
             message,
@@ -141,11 +187,11 @@ pub fn map_record_traced<T: Trace>(
         };
         let show = crate::value::show;
         match op {
-            Op::Let { slot, .. } | Op::Assign { slot, .. } => slots[*slot] = value,
+            Op::Let { slot, .. } | Op::Assign { slot, .. } => self.slots[*slot] = value,
             Op::Spread { span, .. } => match value {
-                Value::Object(m) => spreads.push(m),
+                Value::Object(m) => self.spreads.push(m),
                 Value::Null => {}
-                other => reasons.push(reason(
+                other => self.reasons.push(reason(
                     format!("`...` needs an object, got {}", show(&other)),
                     span,
                 )),
@@ -154,54 +200,82 @@ pub fn map_record_traced<T: Trace>(
                 Value::Bool(true) => {}
                 // A record whose attributes already failed is rejected, not filtered: its
                 // errors must not vanish behind a condition on a value that was never made.
-                Value::Bool(false) | Value::Null if reasons.is_empty() && filtered.is_none() => {
+                Value::Bool(false) | Value::Null
+                    if self.reasons.is_empty() && self.filtered.is_none() =>
+                {
                     if !trace.past_filters() {
-                        return Outcome::Filtered(*span);
+                        return ControlFlow::Break(*span);
                     }
-                    filtered = Some(*span);
+                    self.filtered = Some(*span);
                 }
                 Value::Bool(false) | Value::Null => {}
-                other => reasons.push(reason(
+                other => self.reasons.push(reason(
                     format!("`where` gave {} instead of a bool", show(&other)),
                     span,
                 )),
             },
         }
+        ControlFlow::Continue(())
     }
-    if let Some(span) = filtered {
-        return Outcome::Filtered(span);
-    }
-    let id = block
-        .id_slot
-        .and_then(|s| slots.get(s))
-        .filter(|v| !v.is_null())
-        .cloned();
-    let mut out = Map::with_capacity(block.ops.len() + 8);
-    for op in &block.ops {
-        if let Op::Assign { slot, name, .. } = op {
-            let v = std::mem::take(&mut slots[*slot]);
-            if !v.is_null() {
-                out.insert(name.clone(), v);
+
+    /// The record once every statement ran: the attributes and spreads assembled and checked
+    /// against the entity's contract; written, or rejected with every reason.
+    fn finish(mut self, block: &BlockPlan) -> Outcome {
+        let id = block
+            .id_slot
+            .and_then(|s| self.slots.get(s))
+            .filter(|v| !v.is_null())
+            .cloned();
+        let mut out = self.assemble(block);
+        validate(block, &mut out, &mut self.reasons);
+        if self.reasons.is_empty() {
+            Outcome::Written(out)
+        } else {
+            Outcome::Rejected {
+                id,
+                reasons: self.reasons,
             }
         }
     }
-    for m in spreads {
-        for (k, v) in m {
-            if v.is_null() || v.as_str() == Some("") {
-                continue;
+
+    /// The attributes in statement order (null ones left out), then the spreads' attributes
+    /// that are neither empty nor already there, their names normalized.
+    #[inline]
+    fn assemble(&mut self, block: &BlockPlan) -> Map<String, Value> {
+        let mut out = Map::with_capacity(block.ops.len() + 8);
+        for op in &block.ops {
+            if let Op::Assign { slot, name, .. } = op {
+                let v = std::mem::take(&mut self.slots[*slot]);
+                if !v.is_null() {
+                    out.insert(name.clone(), v);
+                }
             }
-            let name = normalize_attribute_name(&k);
-            if name.is_empty() || out.contains_key(&name) {
-                continue;
-            }
-            out.insert(name, v);
         }
+        for m in std::mem::take(&mut self.spreads) {
+            for (k, v) in m {
+                if v.is_null() || v.as_str() == Some("") {
+                    continue;
+                }
+                let name = normalize_attribute_name(&k);
+                if name.is_empty() || out.contains_key(&name) {
+                    continue;
+                }
+                out.insert(name, v);
+            }
+        }
+        out
     }
+}
+
+/// Checks the assembled record against its entity's contract (fixing what the contract
+/// fixes), adding a reason per violation, except for attributes whose expression failed.
+#[inline]
+fn validate(block: &BlockPlan, out: &mut Map<String, Value>, reasons: &mut Vec<Reason>) {
     let failed: Vec<&str> = reasons
         .iter()
         .filter_map(|r| r.attribute.as_deref())
         .collect();
-    let violations = clerk::validate_record(block.entity, &mut out)
+    let violations = clerk::validate_record(block.entity, out)
         .into_iter()
         // An attribute whose expression failed is missing for that reason alone.
         .filter(|(attr, _)| !failed.contains(&attr.as_str()))
@@ -212,9 +286,4 @@ pub fn map_record_traced<T: Trace>(
         })
         .collect::<Vec<_>>();
     reasons.extend(violations);
-    if reasons.is_empty() {
-        Outcome::Written(out)
-    } else {
-        Outcome::Rejected { id, reasons }
-    }
 }

@@ -6,10 +6,12 @@
 //! Everything comes from the run's report (a run with `RunOptions::profile`): coverage from the
 //! profile of the written records, the reject groups from the rejects as the run saw them.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::engine::RunReport;
+use crate::engine::report::{EntityReport, FilterCount, Privacy, Profile};
 
 fn esc(s: &str) -> String {
     html_escape::encode_text(s).into_owned()
@@ -39,6 +41,36 @@ th{font-weight:600;color:#43525f;background:#f7f9fb}td.n{text-align:right;font-v
 /// The HTML page, from the report of a run that profiled its records.
 pub fn render(report: &RunReport) -> String {
     let mut h = String::new();
+    header(&mut h, report);
+    records(&mut h, report);
+    for e in &report.entities {
+        entity(&mut h, e);
+    }
+    rejects(&mut h, report);
+    privacy(&mut h, report.privacy.as_ref());
+    warnings(&mut h, &report.warnings);
+    files(&mut h, &report.files);
+    let _ = writeln!(h, "</body>\n</html>");
+    h
+}
+
+/// Opens a table: its `<table>` tag with `attrs` (` id="…"` or ` class="…"`), the header row of
+/// `columns`, and `<tbody>`.
+fn table_start(h: &mut String, attrs: &str, columns: &[&str]) {
+    let _ = write!(h, "<table{attrs}>\n<thead><tr>");
+    for c in columns {
+        let _ = write!(h, "<th>{c}</th>");
+    }
+    let _ = writeln!(h, "</tr></thead>\n<tbody>");
+}
+
+/// Closes a table opened by [`table_start`].
+fn table_end(h: &mut String) {
+    let _ = writeln!(h, "</tbody>\n</table>");
+}
+
+/// The document head (title, style), the title and the line about the run.
+fn header(h: &mut String, report: &RunReport) {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>clerkmap report: {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
@@ -55,16 +87,29 @@ pub fn render(report: &RunReport) -> String {
         if report.jobs == 1 { "" } else { "s" },
         report.elapsed_ms as f64 / 1000.0
     );
+}
 
-    // Counts.
+/// The counts per entity (read, written, filtered, rejected, as a bar), the skipped blocks and
+/// the lookup tables.
+fn records(h: &mut String, report: &RunReport) {
     let _ = writeln!(h, "<section id=\"records\">\n<h2>Records</h2>");
     let _ = writeln!(
         h,
         "<p class=\"legend\">every record read is <span class=\"written\"></span>written, <span class=\"filtered\"></span>filtered by a <code>where</code> or <span class=\"rejected\"></span>rejected</p>"
     );
-    let _ = writeln!(
+    table_start(
         h,
-        "<table id=\"counts\">\n<thead><tr><th>entity</th><th>input</th><th>read</th><th>written</th><th>filtered</th><th>rejected</th><th>records/s</th><th></th></tr></thead>\n<tbody>"
+        " id=\"counts\"",
+        &[
+            "entity",
+            "input",
+            "read",
+            "written",
+            "filtered",
+            "rejected",
+            "records/s",
+            "",
+        ],
     );
     for e in &report.entities {
         let _ = writeln!(
@@ -82,7 +127,7 @@ pub fn render(report: &RunReport) -> String {
             pct(e.rejected, e.read),
         );
     }
-    let _ = writeln!(h, "</tbody>\n</table>");
+    table_end(h);
     for s in &report.skipped {
         let _ = writeln!(
             h,
@@ -101,85 +146,103 @@ pub fn render(report: &RunReport) -> String {
         );
     }
     let _ = writeln!(h, "</section>");
+}
 
-    // Attribute coverage.
-    for e in &report.entities {
-        let cov = e.profile.as_ref();
-        let _ = writeln!(
-            h,
-            "<section id=\"coverage-{0}\">\n<h2>{0}: attributes</h2>",
-            e.entity.name()
-        );
-        match cov {
-            None => {
-                let _ = writeln!(
-                    h,
-                    "<p class=\"warn\">the run did not profile its records</p>"
-                );
-            }
-            Some(cov) if cov.records == 0 => {
-                let _ = writeln!(h, "<p class=\"muted\">no record written</p>");
-            }
-            Some(cov) => {
-                let _ = writeln!(
-                    h,
-                    "<p class=\"legend\">coverage: share of the {} written records that have the attribute; types: <span class=\"t-string\"></span>string<span class=\"t-int\"></span>int<span class=\"t-float\"></span>float<span class=\"t-bool\"></span>bool<span class=\"t-list\"></span>list<span class=\"t-object\"></span>object</p>",
-                    cov.records
-                );
-                let _ = writeln!(
-                    h,
-                    "<table class=\"coverage\" id=\"coverage-table-{}\">\n<thead><tr><th>attribute</th><th>records</th><th>coverage</th><th></th><th>types</th><th></th></tr></thead>\n<tbody>",
-                    e.entity.name()
-                );
-                for (name, (n, kinds)) in &cov.attributes {
-                    let total: u64 = kinds.values().sum();
-                    let mut bars = String::new();
-                    let mut names = Vec::new();
-                    for (k, c) in kinds {
-                        let _ = write!(
-                            bars,
-                            "<span class=\"t-{k}\" style=\"width:{:.2}%\" title=\"{k}: {c}\"></span>",
-                            pct(*c, total)
-                        );
-                        names.push(if kinds.len() == 1 {
-                            (*k).to_string()
-                        } else {
-                            format!("{k} {:.0}%", pct(*c, total))
-                        });
-                    }
-                    let _ = writeln!(
-                        h,
-                        "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td><td><div class=\"bar\"><span class=\"cov\" style=\"width:{:.2}%\"></span></div></td><td>{}</td><td><div class=\"bar\">{bars}</div></td></tr>",
-                        esc(name),
-                        n,
-                        pct(*n, cov.records),
-                        pct(*n, cov.records),
-                        esc(&names.join(", ")),
-                    );
-                }
-                let _ = writeln!(h, "</tbody>\n</table>");
-            }
-        }
-        if !e.filtered_by.is_empty() {
+/// The section of one entity: its attributes' coverage, then what its `where`s filtered.
+fn entity(h: &mut String, e: &EntityReport) {
+    let name = e.entity.name();
+    let _ = writeln!(
+        h,
+        "<section id=\"coverage-{name}\">\n<h2>{name}: attributes</h2>"
+    );
+    match e.profile.as_ref() {
+        None => {
             let _ = writeln!(
                 h,
-                "<table class=\"filters\">\n<thead><tr><th>filtered by</th><th>at</th><th>records</th></tr></thead>\n<tbody>"
+                "<p class=\"warn\">the run did not profile its records</p>"
             );
-            for f in &e.filtered_by {
-                let _ = writeln!(
-                    h,
-                    "<tr><td><code>where {}</code></td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
-                    esc(&f.condition),
-                    esc(&f.at),
-                    f.count
-                );
-            }
-            let _ = writeln!(h, "</tbody>\n</table>");
         }
-        let _ = writeln!(h, "</section>");
+        Some(cov) if cov.records == 0 => {
+            let _ = writeln!(h, "<p class=\"muted\">no record written</p>");
+        }
+        Some(cov) => coverage(h, name, cov),
     }
+    filters(h, &e.filtered_by);
+    let _ = writeln!(h, "</section>");
+}
 
-    // Rejects.
+/// The coverage table of an entity that wrote records: per attribute, the records that have it
+/// and its value types, as bars.
+fn coverage(h: &mut String, entity: &str, cov: &Profile) {
+    let _ = writeln!(
+        h,
+        "<p class=\"legend\">coverage: share of the {} written records that have the attribute; types: <span class=\"t-string\"></span>string<span class=\"t-int\"></span>int<span class=\"t-float\"></span>float<span class=\"t-bool\"></span>bool<span class=\"t-list\"></span>list<span class=\"t-object\"></span>object</p>",
+        cov.records
+    );
+    table_start(
+        h,
+        &format!(" class=\"coverage\" id=\"coverage-table-{entity}\""),
+        &["attribute", "records", "coverage", "", "types", ""],
+    );
+    for (name, (n, kinds)) in &cov.attributes {
+        let (bars, names) = kind_bars(kinds);
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{:.1}%</td><td><div class=\"bar\"><span class=\"cov\" style=\"width:{:.2}%\"></span></div></td><td>{}</td><td><div class=\"bar\">{bars}</div></td></tr>",
+            esc(name),
+            n,
+            pct(*n, cov.records),
+            pct(*n, cov.records),
+            esc(&names),
+        );
+    }
+    table_end(h);
+}
+
+/// The value types of one attribute: the spans of its types bar, and their names (with each
+/// one's share when there are several), comma-separated.
+fn kind_bars(kinds: &BTreeMap<&'static str, u64>) -> (String, String) {
+    let total: u64 = kinds.values().sum();
+    let mut bars = String::new();
+    let mut names = Vec::new();
+    for (k, c) in kinds {
+        let _ = write!(
+            bars,
+            "<span class=\"t-{k}\" style=\"width:{:.2}%\" title=\"{k}: {c}\"></span>",
+            pct(*c, total)
+        );
+        names.push(if kinds.len() == 1 {
+            (*k).to_string()
+        } else {
+            format!("{k} {:.0}%", pct(*c, total))
+        });
+    }
+    (bars, names.join(", "))
+}
+
+/// What each `where` condition of an entity filtered out, when any did.
+fn filters(h: &mut String, filtered_by: &[FilterCount]) {
+    if filtered_by.is_empty() {
+        return;
+    }
+    table_start(h, " class=\"filters\"", &["filtered by", "at", "records"]);
+    for f in filtered_by {
+        let _ = writeln!(
+            h,
+            "<tr><td><code>where {}</code></td><td><code>{}</code></td><td class=\"n\">{}</td></tr>",
+            esc(&f.condition),
+            esc(&f.at),
+            f.count
+        );
+    }
+    table_end(h);
+}
+
+/// The reject reasons shown, most frequent first; the rest are counted.
+const TOP_REJECTS: usize = 20;
+
+/// The top reject reasons of the run, with example ids.
+fn rejects(h: &mut String, report: &RunReport) {
     let groups = report.reject_groups();
     let _ = writeln!(h, "<section id=\"rejects\">\n<h2>Top reject reasons</h2>");
     if groups.is_empty() {
@@ -187,9 +250,14 @@ pub fn render(report: &RunReport) -> String {
     } else {
         let _ = writeln!(
             h,
-            "<p class=\"muted\">every rejected record, with all its reasons, is in <code>rejects.ndjson</code></p>\n<table id=\"rejects-table\">\n<thead><tr><th>entity</th><th>reason</th><th>records</th><th>example ids</th></tr></thead>\n<tbody>"
+            "<p class=\"muted\">every rejected record, with all its reasons, is in <code>rejects.ndjson</code></p>"
         );
-        for g in groups.iter().take(20) {
+        table_start(
+            h,
+            " id=\"rejects-table\"",
+            &["entity", "reason", "records", "example ids"],
+        );
+        for g in groups.iter().take(TOP_REJECTS) {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td><code>{}</code></td></tr>",
@@ -199,20 +267,22 @@ pub fn render(report: &RunReport) -> String {
                 esc(&g.examples.join(", "))
             );
         }
-        let _ = writeln!(h, "</tbody>\n</table>");
-        if groups.len() > 20 {
+        table_end(h);
+        if groups.len() > TOP_REJECTS {
             let _ = writeln!(
                 h,
                 "<p class=\"muted\">and {} more reasons</p>",
-                groups.len() - 20
+                groups.len() - TOP_REJECTS
             );
         }
     }
     let _ = writeln!(h, "</section>");
+}
 
-    // Privacy.
+/// The personal data sent and held back, when the run mapped orders or customers.
+fn privacy(h: &mut String, privacy: Option<&Privacy>) {
     let _ = writeln!(h, "<section id=\"privacy\">\n<h2>Privacy</h2>");
-    match &report.privacy {
+    match privacy {
         None => {
             let _ = writeln!(
                 h,
@@ -220,10 +290,7 @@ pub fn render(report: &RunReport) -> String {
             );
         }
         Some(p) => {
-            let _ = writeln!(
-                h,
-                "<table id=\"privacy-table\">\n<thead><tr><th>what</th><th>records</th></tr></thead>\n<tbody>"
-            );
+            table_start(h, " id=\"privacy-table\"", &["what", "records"]);
             for (entity, n) in &p.emails_sent {
                 let _ = writeln!(
                     h,
@@ -236,24 +303,31 @@ pub fn render(report: &RunReport) -> String {
                 "<tr><td>customers excluded (opt-out or another <code>where</code>)</td><td class=\"n\">{}</td></tr>\n<tr><td>orders dropped (state, date or another <code>where</code>)</td><td class=\"n\">{}</td></tr>",
                 p.customers_excluded, p.orders_dropped
             );
-            let _ = writeln!(h, "</tbody>\n</table>");
+            table_end(h);
         }
     }
     let _ = writeln!(h, "</section>");
+}
 
-    if !report.warnings.is_empty() {
-        let _ = writeln!(h, "<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul>");
-        for w in &report.warnings {
-            let _ = writeln!(h, "<li class=\"warn\">{}</li>", esc(w));
-        }
-        let _ = writeln!(h, "</ul>\n</section>");
+/// The warnings of the run, when there are any.
+fn warnings(h: &mut String, warnings: &[String]) {
+    if warnings.is_empty() {
+        return;
     }
+    let _ = writeln!(h, "<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul>");
+    for w in warnings {
+        let _ = writeln!(h, "<li class=\"warn\">{}</li>", esc(w));
+    }
+    let _ = writeln!(h, "</ul>\n</section>");
+}
+
+/// The files the run wrote.
+fn files(h: &mut String, files: &[String]) {
     let _ = writeln!(h, "<section id=\"files\">\n<h2>Files</h2>\n<ul>");
-    for f in &report.files {
+    for f in files {
         let _ = writeln!(h, "<li><code>{}</code></li>", esc(f));
     }
-    let _ = writeln!(h, "</ul>\n</section>\n</body>\n</html>");
-    h
+    let _ = writeln!(h, "</ul>\n</section>");
 }
 
 /// `report.html` for store `it`: `report-it.html`.

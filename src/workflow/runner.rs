@@ -5,7 +5,7 @@ use std::io::{BufRead, Write};
 
 use serde_json::Value;
 
-use super::case::{self, CaseRef};
+use super::case::{self, Case, CaseRef};
 use super::diff::{self, Change, Style};
 use super::{exec, snapshot};
 
@@ -103,172 +103,274 @@ pub fn run(
     input: &mut dyn BufRead,
     out: &mut dyn Write,
 ) -> std::io::Result<Summary> {
-    let st = opts.style;
-    let mut sum = Summary::default();
-    let mut quit = false;
-    let mut failures: Vec<String> = Vec::new();
+    let mut runner = Runner {
+        opts,
+        input,
+        out,
+        sum: Summary::default(),
+        quit: false,
+        failures: Vec::new(),
+    };
     for r in cases {
+        runner.case(r)?;
+    }
+    runner.summary()
+}
+
+/// The state of a `clerkmap test` run, across its cases.
+struct Runner<'io> {
+    opts: Options,
+    input: &'io mut dyn BufRead,
+    out: &'io mut dyn Write,
+    sum: Summary,
+    /// The reviewer quit: nothing more is asked.
+    quit: bool,
+    /// What is printed after the cases, one entry per case that failed or could not run.
+    failures: Vec<String>,
+}
+
+/// A case that ran, and where its snapshot is.
+struct Ran<'c> {
+    name: &'c str,
+    case: Case,
+    actual: Value,
+    /// The snapshot's path, as printed.
+    expect_name: String,
+}
+
+impl Ran<'_> {
+    /// Writes `v` as the case's snapshot.
+    fn write(&self, v: &Value) -> Result<(), String> {
+        snapshot::write(&self.case.expect, v, &self.case.file)
+    }
+
+    /// The first line of a difference report: the case, how many differences, which snapshot.
+    fn differs_header(&self, changes: &[Change]) -> String {
+        format!(
+            "{}: {} from {} (was: the snapshot, now: this run)",
+            self.name,
+            plural(changes.len(), "difference"),
+            self.expect_name
+        )
+    }
+}
+
+impl Runner<'_> {
+    /// Runs one case, compares its output with its snapshot and handles the outcome.
+    fn case(&mut self, r: &CaseRef) -> std::io::Result<()> {
+        let st = self.opts.style;
         let loaded = case::load(r).and_then(|c| exec::execute(&c).map(|v| (c, v)));
-        let (case, actual) = match loaded {
+        let read = loaded.and_then(|(c, v)| snapshot::read(&c.expect).map(|e| (c, v, e)));
+        let (case, actual, expected) = match read {
             Ok(x) => x,
             Err(e) => {
-                writeln!(out, "test {} ... {}", r.name, st.red("ERROR"))?;
-                failures.push(format!("{}: {e}", r.name));
-                sum.errors += 1;
-                continue;
+                writeln!(self.out, "test {} ... {}", r.name, st.red("ERROR"))?;
+                self.error(&r.name, e);
+                return Ok(());
             }
         };
-        let expected = match snapshot::read(&case.expect) {
-            Ok(v) => v,
-            Err(e) => {
-                writeln!(out, "test {} ... {}", r.name, st.red("ERROR"))?;
-                failures.push(format!("{}: {e}", r.name));
-                sum.errors += 1;
-                continue;
-            }
+        let ran = Ran {
+            name: &r.name,
+            expect_name: case.expect.display().to_string(),
+            case,
+            actual,
         };
-        let write = |v: &Value| snapshot::write(&case.expect, v, &case.file);
-        let expect_name = case.expect.display().to_string();
         let Some(expected) = expected else {
-            // No snapshot yet.
-            let accept = match opts.mode {
-                Mode::Accept => true,
-                Mode::Review if !quit => {
-                    writeln!(out, "test {} ... {}", r.name, st.bold("NEW"))?;
-                    writeln!(
-                        out,
-                        "  no snapshot yet ({expect_name}); the case gives {}",
-                        describe(&actual)
-                    )?;
-                    let json = serde_json::to_string_pretty(&actual).unwrap_or_default();
-                    for line in json.lines() {
-                        writeln!(out, "  {}", st.green(line))?;
-                    }
-                    match ask("write it as the snapshot?", input, out)? {
-                        Answer::Yes | Answer::All => true,
-                        Answer::Quit => {
-                            quit = true;
-                            false
-                        }
-                        _ => false,
-                    }
+            return self.no_snapshot(&ran);
+        };
+        let changes = diff::diff(&expected, &ran.actual);
+        if changes.is_empty() {
+            writeln!(self.out, "test {} ... {}", ran.name, st.green("ok"))?;
+            self.sum.passed += 1;
+            return Ok(());
+        }
+        match self.opts.mode {
+            Mode::Check => self.differs_check(&ran, &changes),
+            Mode::Accept => self.differs_accept(&ran, &changes),
+            Mode::Review => self.differs_review(&ran, &expected, &changes),
+        }
+    }
+
+    /// Counts a case that could not run (or whose snapshot could not be written).
+    fn error(&mut self, name: &str, e: String) {
+        self.failures.push(format!("{name}: {e}"));
+        self.sum.errors += 1;
+    }
+
+    /// A case with no snapshot yet: written with `--accept`, shown and asked about with
+    /// `--review`, a failure otherwise (or when the reviewer says no).
+    fn no_snapshot(&mut self, ran: &Ran) -> std::io::Result<()> {
+        let st = self.opts.style;
+        let accept = match self.opts.mode {
+            Mode::Accept => true,
+            Mode::Review if !self.quit => self.review_new(ran)?,
+            _ => false,
+        };
+        if accept {
+            if let Err(e) = ran.write(&ran.actual) {
+                self.error(ran.name, e);
+                return Ok(());
+            }
+            if self.opts.mode == Mode::Accept {
+                writeln!(self.out, "test {} ... {}", ran.name, st.green("written"))?;
+            }
+            writeln!(self.out, "  wrote {}", ran.expect_name)?;
+            self.sum.updated += 1;
+        } else {
+            if self.opts.mode != Mode::Review {
+                writeln!(self.out, "test {} ... {}", ran.name, st.red("NO SNAPSHOT"))?;
+            }
+            self.failures.push(format!(
+                "{}: no snapshot yet ({}); the case gives {}.\n  Check it with `clerkmap test --review`, or write it with `clerkmap test --accept`.",
+                ran.name,
+                ran.expect_name,
+                describe(&ran.actual)
+            ));
+            self.sum.failed += 1;
+        }
+        Ok(())
+    }
+
+    /// Shows the output of a case with no snapshot yet, and asks whether to write it.
+    fn review_new(&mut self, ran: &Ran) -> std::io::Result<bool> {
+        let st = self.opts.style;
+        writeln!(self.out, "test {} ... {}", ran.name, st.bold("NEW"))?;
+        writeln!(
+            self.out,
+            "  no snapshot yet ({}); the case gives {}",
+            ran.expect_name,
+            describe(&ran.actual)
+        )?;
+        let json = serde_json::to_string_pretty(&ran.actual).unwrap_or_default();
+        for line in json.lines() {
+            writeln!(self.out, "  {}", st.green(line))?;
+        }
+        Ok(
+            match ask(
+                "write it as the snapshot?",
+                &mut *self.input,
+                &mut *self.out,
+            )? {
+                Answer::Yes | Answer::All => true,
+                Answer::Quit => {
+                    self.quit = true;
+                    false
                 }
                 _ => false,
-            };
-            if accept {
-                if let Err(e) = write(&actual) {
-                    failures.push(format!("{}: {e}", r.name));
-                    sum.errors += 1;
-                    continue;
-                }
-                if opts.mode == Mode::Accept {
-                    writeln!(out, "test {} ... {}", r.name, st.green("written"))?;
-                }
-                writeln!(out, "  wrote {expect_name}")?;
-                sum.updated += 1;
-            } else {
-                if opts.mode != Mode::Review {
-                    writeln!(out, "test {} ... {}", r.name, st.red("NO SNAPSHOT"))?;
-                }
-                failures.push(format!(
-                    "{}: no snapshot yet ({expect_name}); the case gives {}.\n  Check it with `clerkmap test --review`, or write it with `clerkmap test --accept`.",
-                    r.name,
-                    describe(&actual)
-                ));
-                sum.failed += 1;
-            }
-            continue;
-        };
-        let changes = diff::diff(&expected, &actual);
-        if changes.is_empty() {
-            writeln!(out, "test {} ... {}", r.name, st.green("ok"))?;
-            sum.passed += 1;
-            continue;
-        }
+            },
+        )
+    }
+
+    /// A case that differs from its snapshot, in check mode: a failure, with the differences.
+    fn differs_check(&mut self, ran: &Ran, changes: &[Change]) -> std::io::Result<()> {
+        let st = self.opts.style;
+        writeln!(self.out, "test {} ... {}", ran.name, st.red("FAILED"))?;
         let rendered: String = changes.iter().map(|c| diff::render(c, st)).collect();
-        let header = format!(
-            "{}: {} from {expect_name} (was: the snapshot, now: this run)",
-            r.name,
-            plural(changes.len(), "difference")
-        );
-        match opts.mode {
-            Mode::Check => {
-                writeln!(out, "test {} ... {}", r.name, st.red("FAILED"))?;
-                failures.push(format!("{header}\n{}", rendered.trim_end()));
-                sum.failed += 1;
-            }
-            Mode::Accept => {
-                if let Err(e) = write(&actual) {
-                    failures.push(format!("{}: {e}", r.name));
-                    sum.errors += 1;
-                    continue;
-                }
-                writeln!(out, "test {} ... {}", r.name, st.green("updated"))?;
-                write!(out, "{rendered}")?;
-                sum.updated += 1;
-            }
-            Mode::Review => {
-                writeln!(out, "test {} ... {}", r.name, st.bold("CHANGED"))?;
-                writeln!(out, "{header}")?;
-                let accepted = review(&changes, st, input, out, &mut quit)?;
-                let taken = accepted.iter().filter(|a| **a).count();
-                if taken > 0 {
-                    let merged = diff::apply(&expected, &actual, &changes, &accepted);
-                    if let Err(e) = write(&merged) {
-                        failures.push(format!("{}: {e}", r.name));
-                        sum.errors += 1;
-                        continue;
-                    }
-                    writeln!(
-                        out,
-                        "  accepted {taken} of {}; wrote {expect_name}",
-                        changes.len()
-                    )?;
-                }
-                if taken == changes.len() {
-                    sum.updated += 1;
-                } else {
-                    let left: Vec<&Change> = changes
-                        .iter()
-                        .zip(&accepted)
-                        .filter(|(_, a)| !**a)
-                        .map(|(c, _)| c)
-                        .collect();
-                    let text: String = left.iter().map(|c| diff::render(c, st)).collect();
-                    failures.push(format!(
-                        "{}: {} not accepted\n{}",
-                        r.name,
-                        plural(left.len(), "change"),
-                        text.trim_end()
-                    ));
-                    sum.failed += 1;
-                }
-            }
-        }
+        self.failures.push(format!(
+            "{}\n{}",
+            ran.differs_header(changes),
+            rendered.trim_end()
+        ));
+        self.sum.failed += 1;
+        Ok(())
     }
-    if !failures.is_empty() {
-        writeln!(out, "\nfailures:\n")?;
-        for f in &failures {
-            writeln!(out, "{f}\n")?;
+
+    /// A case that differs from its snapshot, with `--accept`: the output becomes the snapshot
+    /// and the differences are printed.
+    fn differs_accept(&mut self, ran: &Ran, changes: &[Change]) -> std::io::Result<()> {
+        let st = self.opts.style;
+        if let Err(e) = ran.write(&ran.actual) {
+            self.error(ran.name, e);
+            return Ok(());
         }
+        writeln!(self.out, "test {} ... {}", ran.name, st.green("updated"))?;
+        let rendered: String = changes.iter().map(|c| diff::render(c, st)).collect();
+        write!(self.out, "{rendered}")?;
+        self.sum.updated += 1;
+        Ok(())
     }
-    let verdict = if sum.ok() {
-        st.green("ok")
-    } else {
-        st.red("FAILED")
-    };
-    writeln!(
-        out,
-        "test result: {verdict}. {} passed; {} failed; {} errors; {} written or updated",
-        sum.passed, sum.failed, sum.errors, sum.updated
-    )?;
-    if sum.failed > 0 && opts.mode == Mode::Check {
-        writeln!(
-            out,
-            "If the changes are intended: `clerkmap test --review` to go through them, or `--accept` to take them all."
+
+    /// A case that differs from its snapshot, with `--review`: each change is asked about, the
+    /// accepted ones are written into the snapshot, the others make the case fail.
+    fn differs_review(
+        &mut self,
+        ran: &Ran,
+        expected: &Value,
+        changes: &[Change],
+    ) -> std::io::Result<()> {
+        let st = self.opts.style;
+        writeln!(self.out, "test {} ... {}", ran.name, st.bold("CHANGED"))?;
+        writeln!(self.out, "{}", ran.differs_header(changes))?;
+        let accepted = review(
+            changes,
+            st,
+            &mut *self.input,
+            &mut *self.out,
+            &mut self.quit,
         )?;
+        let taken = accepted.iter().filter(|a| **a).count();
+        if taken > 0 {
+            let merged = diff::apply(expected, &ran.actual, changes, &accepted);
+            if let Err(e) = ran.write(&merged) {
+                self.error(ran.name, e);
+                return Ok(());
+            }
+            writeln!(
+                self.out,
+                "  accepted {taken} of {}; wrote {}",
+                changes.len(),
+                ran.expect_name
+            )?;
+        }
+        if taken == changes.len() {
+            self.sum.updated += 1;
+        } else {
+            let left: Vec<&Change> = changes
+                .iter()
+                .zip(&accepted)
+                .filter(|(_, a)| !**a)
+                .map(|(c, _)| c)
+                .collect();
+            let text: String = left.iter().map(|c| diff::render(c, st)).collect();
+            self.failures.push(format!(
+                "{}: {} not accepted\n{}",
+                ran.name,
+                plural(left.len(), "change"),
+                text.trim_end()
+            ));
+            self.sum.failed += 1;
+        }
+        Ok(())
     }
-    Ok(sum)
+
+    /// Prints the failures and the result line, and gives the counts.
+    fn summary(self) -> std::io::Result<Summary> {
+        let st = self.opts.style;
+        let sum = self.sum;
+        if !self.failures.is_empty() {
+            writeln!(self.out, "\nfailures:\n")?;
+            for f in &self.failures {
+                writeln!(self.out, "{f}\n")?;
+            }
+        }
+        let verdict = if sum.ok() {
+            st.green("ok")
+        } else {
+            st.red("FAILED")
+        };
+        writeln!(
+            self.out,
+            "test result: {verdict}. {} passed; {} failed; {} errors; {} written or updated",
+            sum.passed, sum.failed, sum.errors, sum.updated
+        )?;
+        if sum.failed > 0 && self.opts.mode == Mode::Check {
+            writeln!(
+                self.out,
+                "If the changes are intended: `clerkmap test --review` to go through them, or `--accept` to take them all."
+            )?;
+        }
+        Ok(sum)
+    }
 }
 
 fn review(

@@ -12,7 +12,7 @@ mod run;
 mod serve;
 mod test_cases;
 
-pub use run::RunArgs;
+pub(crate) use run::RunArgs;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;

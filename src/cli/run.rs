@@ -13,7 +13,7 @@ use crate::engine::{
 
 #[derive(Args, Debug)]
 #[command(after_help = EXIT_CODES_HELP)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The mapping file (default: the built-in Passweb mapping, or `mapping:` in the project file).
     pub mapping: Option<PathBuf>,
     /// A source: NAME is the name after `from` (or a lookup table), PATH a .json, .ndjson, .csv or .tsv file.

@@ -38,12 +38,16 @@ pub type Decoded = (u64, Result<Value, String>);
 pub enum Chunk {
     /// NDJSON lines: `buf` holds them back to back; `spans` has (line number, start, end).
     Lines {
+        /// The lines' bytes.
         buf: Vec<u8>,
+        /// Each line's number and byte range in `buf`.
         spans: Vec<(u64, usize, usize)>,
     },
     /// CSV rows with their line numbers (or the reason they could not be read).
     Csv {
+        /// The header row, shared by every chunk of the file.
         headers: Arc<Vec<String>>,
+        /// Each row's line and fields, or why it could not be read.
         rows: Vec<(u64, Result<csv::ByteRecord, String>)>,
     },
     /// Records of a JSON array (1-based record numbers).
@@ -51,6 +55,7 @@ pub enum Chunk {
 }
 
 impl Chunk {
+    /// Records in the chunk.
     pub fn len(&self) -> usize {
         match self {
             Chunk::Lines { spans, .. } => spans.len(),
@@ -58,6 +63,7 @@ impl Chunk {
             Chunk::Values(v) => v.len(),
         }
     }
+    /// Whether the chunk holds no record.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

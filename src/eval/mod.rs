@@ -20,12 +20,16 @@ use crate::value::{self, Table, values_equal};
 
 /// What an expression can see besides `.`.
 pub struct Env<'a> {
+    /// The values of the block's `let`s and attributes computed so far, by slot.
     pub slots: &'a [Value],
+    /// The group's rows (`rows`), in a grouped block.
     pub rows: &'a [Value],
+    /// The loaded lookup tables, by table id.
     pub tables: &'a [Table],
 }
 
 impl Env<'static> {
+    /// No slots, no rows, no tables: for constant expressions.
     pub fn empty() -> Env<'static> {
         Env {
             slots: &[],
@@ -38,7 +42,9 @@ impl Env<'static> {
 /// An evaluation failure: the message, and the span of the expression that failed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalError {
+    /// What went wrong with which value, and how to fix it.
     pub message: String,
+    /// The expression that failed.
     pub span: Option<Span>,
 }
 

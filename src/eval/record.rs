@@ -14,18 +14,26 @@ use crate::value::{self, Table};
 /// Why a record was rejected: which attribute (if any), what happened, where in the mapping.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
+    /// The attribute whose expression failed.
     pub attribute: Option<String>,
+    /// What went wrong, and how to fix it.
     pub message: String,
+    /// The expression in the mapping.
     pub span: Option<Span>,
 }
 
+/// What became of a record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
+    /// It maps to this Clerk record.
     Written(Map<String, Value>),
     /// A `where` did not hold (the span of its condition).
     Filtered(Span),
+    /// It cannot be sent.
     Rejected {
+        /// Its id, when it was computed.
         id: Option<Value>,
+        /// Every reason.
         reasons: Vec<Reason>,
     },
 }

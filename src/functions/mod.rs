@@ -12,8 +12,6 @@
 //! Null handling convention: unless a function says otherwise, a null first argument gives null
 //! (so a missing input field flows through a pipe chain and the attribute is left out).
 
-#![warn(missing_docs)]
-
 use serde_json::Value;
 
 use crate::value::{Table, Ty};

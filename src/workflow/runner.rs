@@ -21,14 +21,18 @@ pub enum Mode {
 }
 
 #[derive(Debug, Clone, Copy)]
+/// How `clerkmap test` runs.
 pub struct Options {
+    /// What to do with differences.
     pub mode: Mode,
+    /// Colours of the report.
     pub style: Style,
 }
 
 /// What happened to the cases.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
+    /// Cases equal to their snapshot.
     pub passed: usize,
     /// Cases whose snapshot was written or updated (all their changes accepted).
     pub updated: usize,
@@ -39,6 +43,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Whether every case passed (or was written).
     pub fn ok(&self) -> bool {
         self.failed == 0 && self.errors == 0
     }

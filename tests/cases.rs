@@ -95,7 +95,8 @@ fn run_case(mapping: &Path) -> String {
             .and_then(|n| n.to_str())
             .unwrap_or("")
             .to_string();
-        if name == "report.json" {
+        // The report has timings; `.clerkmap` holds the output's generations.
+        if name == "report.json" || name.starts_with('.') {
             continue;
         }
         let text = read(&f);

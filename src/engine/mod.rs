@@ -7,6 +7,7 @@
 //! ([`units`]) with the same tables and grouping.
 
 pub mod feed;
+pub mod generation;
 mod group;
 pub mod guard;
 pub mod input;

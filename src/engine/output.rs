@@ -1,6 +1,6 @@
-//! Feed files, written atomically: each goes to a temp file in the output directory and is
-//! renamed over the old one only when the whole run succeeded. Clerk deletes whatever a feed
-//! omits, so a half-written feed must never replace a good one.
+//! Feed files, written atomically: a run's files go to a new generation of the output directory
+//! (see [`super::generation`]) published only when the whole run succeeded. Clerk deletes
+//! whatever a feed omits, so a half-written feed must never replace a good one.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
+use super::generation::Generation;
 use super::reject::Reject;
 use super::sink::{Sink, Written};
 use crate::clerk::Entity;
@@ -114,11 +115,12 @@ impl AtomicFile {
     }
 }
 
-/// The feed files of a run, and its `rejects.ndjson`: a [`Sink`] whose files appear only on
-/// [`FeedFiles::commit`] (dropped, it leaves the directory as it was).
+/// The feed files of a run, and its `rejects.ndjson`: a [`Sink`] writing into a new
+/// [`Generation`] of the output directory, which appears only when published (dropped, it
+/// leaves the directory as it was).
 pub struct FeedFiles {
     format: OutputFormat,
-    dir: PathBuf,
+    generation: Generation,
     files: Vec<(Entity, AtomicFile)>,
     feed: Option<AtomicFile>,
     feed_sections: usize,
@@ -126,6 +128,33 @@ pub struct FeedFiles {
     first: bool,
     rejects: AtomicFile,
     mapping: SourceFile,
+}
+
+/// The files of a run, complete in their generation, not published yet.
+pub struct Staged {
+    generation: Generation,
+    names: Vec<String>,
+}
+
+impl Staged {
+    /// Adds a file to the generation (`report.json`).
+    pub fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
+        let mut f = AtomicFile::create(&self.generation.path(name))?;
+        f.write(bytes)?;
+        f.commit()?;
+        self.names.push(name.to_string());
+        Ok(())
+    }
+
+    /// The paths the files will be published at, in the order written.
+    pub fn paths(&self, dir: &Path) -> Vec<PathBuf> {
+        self.names.iter().map(|n| dir.join(n)).collect()
+    }
+
+    /// Publishes every file at once (see [`Generation::publish`]).
+    pub fn publish(self) -> Result<Vec<PathBuf>, OutputError> {
+        self.generation.publish(&self.names)
+    }
 }
 
 impl FeedFiles {
@@ -136,13 +165,10 @@ impl FeedFiles {
         format: OutputFormat,
         mapping: &SourceFile,
     ) -> Result<FeedFiles, OutputError> {
-        std::fs::create_dir_all(dir).map_err(|error| OutputError {
-            path: dir.to_path_buf(),
-            error,
-        })?;
+        let generation = Generation::begin(dir)?;
         let feed = match format {
             OutputFormat::Feed => {
-                let mut f = AtomicFile::create(&dir.join("feed.json"))?;
+                let mut f = AtomicFile::create(&generation.path("feed.json"))?;
                 f.write(b"{")?;
                 Some(f)
             }
@@ -150,12 +176,12 @@ impl FeedFiles {
         };
         Ok(FeedFiles {
             format,
-            dir: dir.to_path_buf(),
             files: Vec::new(),
             feed,
             feed_sections: 0,
             first: true,
-            rejects: AtomicFile::create(&dir.join("rejects.ndjson"))?,
+            rejects: AtomicFile::create(&generation.path("rejects.ndjson"))?,
+            generation,
             mapping: mapping.clone(),
         })
     }
@@ -180,12 +206,12 @@ impl FeedFiles {
                     .write(format!("{sep}\n\"{}\":[", entity.name()).as_bytes())?;
             }
             OutputFormat::Json => {
-                let mut f = AtomicFile::create(&self.dir.join(self.file_name(entity)))?;
+                let mut f = AtomicFile::create(&self.generation.path(&self.file_name(entity)))?;
                 f.write(b"[")?;
                 self.files.push((entity, f));
             }
             OutputFormat::Ndjson => {
-                let f = AtomicFile::create(&self.dir.join(self.file_name(entity)))?;
+                let f = AtomicFile::create(&self.generation.path(&self.file_name(entity)))?;
                 self.files.push((entity, f));
             }
         }
@@ -193,7 +219,7 @@ impl FeedFiles {
     }
 
     fn feed_mut(&mut self) -> Result<&mut AtomicFile, OutputError> {
-        let path = self.dir.join("feed.json");
+        let path = self.generation.path("feed.json");
         self.feed.as_mut().ok_or(OutputError {
             path,
             error: std::io::Error::other("feed file is not open"),
@@ -204,7 +230,7 @@ impl FeedFiles {
         if self.format == OutputFormat::Feed {
             return self.feed_mut();
         }
-        let path = self.dir.clone();
+        let path = self.generation.path("");
         self.files.last_mut().map(|(_, f)| f).ok_or(OutputError {
             path,
             error: std::io::Error::other("no entity file is open"),
@@ -230,7 +256,7 @@ impl FeedFiles {
     }
 
     /// Closes an entity's records.
-    fn finish(&mut self) -> Result<(), OutputError> {
+    fn close_entity(&mut self) -> Result<(), OutputError> {
         let tail: &[u8] = match (self.format, self.first) {
             (OutputFormat::Ndjson, _) => b"",
             (OutputFormat::Json, true) => b"]\n",
@@ -241,28 +267,38 @@ impl FeedFiles {
         self.current()?.write(tail)
     }
 
-    /// Keeps only `rejects.ndjson` (a run that wrote no feed still says what it rejected);
-    /// returns its path.
-    pub fn commit_rejects(self) -> Result<PathBuf, OutputError> {
-        self.rejects.commit()
+    /// Completes `rejects.ndjson` only: a run that writes no feed still says what it
+    /// rejected (the previous feeds are carried over when it is published).
+    pub fn finish_rejects(self) -> Result<Staged, OutputError> {
+        self.rejects.commit()?;
+        Ok(Staged {
+            generation: self.generation,
+            names: vec!["rejects.ndjson".into()],
+        })
     }
 
-    /// Renames every feed file, then `rejects.ndjson`, into place; returns their paths.
-    pub fn commit(mut self, created_unix: i64) -> Result<Vec<PathBuf>, OutputError> {
-        let mut done = Vec::new();
+    /// Completes every feed file, then `rejects.ndjson`, in the generation.
+    pub fn finish(mut self, created_unix: i64) -> Result<Staged, OutputError> {
+        let mut names = Vec::new();
         if let Some(mut feed) = self.feed.take() {
             let sep = if self.feed_sections > 0 { "," } else { "" };
             feed.write(
                 format!("{sep}\n\"config\":{{\"created\":{created_unix},\"strict\":false}}\n}}\n")
                     .as_bytes(),
             )?;
-            done.push(feed.commit()?);
+            feed.commit()?;
+            names.push("feed.json".to_string());
         }
-        for (_, f) in self.files {
-            done.push(f.commit()?);
+        for (entity, f) in std::mem::take(&mut self.files) {
+            f.commit()?;
+            names.push(self.file_name(entity));
         }
-        done.push(self.rejects.commit()?);
-        Ok(done)
+        self.rejects.commit()?;
+        names.push("rejects.ndjson".into());
+        Ok(Staged {
+            generation: self.generation,
+            names,
+        })
     }
 }
 
@@ -284,7 +320,7 @@ impl Sink for FeedFiles {
         self.rejects.write(&json)
     }
     fn end(&mut self, _entity: Entity) -> Result<(), OutputError> {
-        self.finish()
+        self.close_entity()
     }
 }
 
@@ -334,7 +370,7 @@ mod tests {
             !dir.path().join("products.json").exists(),
             "nothing before commit"
         );
-        ok(out.commit(0));
+        ok(ok(out.finish(0)).publish());
         let v: serde_json::Value =
             serde_json::from_str(&read(&dir.path().join("products.json"))).unwrap_or_default();
         assert_eq!(v, serde_json::json!([{"id": 1}, {"id": 2}]));
@@ -343,8 +379,8 @@ mod tests {
             .map(|d| d.count())
             .unwrap_or(0);
         assert_eq!(
-            leftovers, 3,
-            "no temp files left: two feeds and rejects.ndjson"
+            leftovers, 4,
+            "no temp files left: two feeds, rejects.ndjson and the generations"
         );
     }
 
@@ -357,11 +393,16 @@ mod tests {
         write(&mut out, Entity::Products, b"{}");
         drop(out);
         assert_eq!(read(&dir.path().join("products.json")), "OLD");
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
         assert_eq!(
-            std::fs::read_dir(dir.path())
-                .map(|d| d.count())
-                .unwrap_or(0),
-            1
+            names.len(),
+            2,
+            "products.json and the generations: {names:?}"
         );
     }
 
@@ -374,7 +415,7 @@ mod tests {
             write(&mut out, e, br#"{"id":"x"}"#);
             ok(out.end(e));
         }
-        ok(out.commit(1700000000));
+        ok(ok(out.finish(1700000000)).publish());
         let v: serde_json::Value =
             serde_json::from_str(&read(&dir.path().join("feed.json"))).unwrap_or_default();
         assert_eq!(v["products"][0]["id"], "x");

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use super::guard::{self, ShrinkRefusal};
 use super::input::{EXTENSIONS, Format, Input};
-use super::output::{AtomicFile, FeedFiles, OutputError, OutputFormat};
+use super::output::{FeedFiles, OutputError, OutputFormat, Staged};
 use super::pipeline::{BlockSource, Ctx, run_block};
 use super::report::{RunReport, Skipped};
 use super::sink::Sink;
@@ -421,9 +421,8 @@ pub fn run(
         e.output = files.file_name(e.entity);
     }
     if let Some(abort) = mapped.aborted {
-        let r = files.commit_rejects()?;
-        report.files.push(r.display().to_string());
-        write_report(&out.dir, &mut report)?;
+        let staged = files.finish_rejects()?;
+        publish(staged, &out.dir, &mut report)?;
         return Err(RunError::Aborted {
             abort,
             report: Box::new(report),
@@ -434,21 +433,23 @@ pub fn run(
             .map_err(RunError::Shrink)?;
     }
     let created = chrono::Utc::now().timestamp();
-    for p in files.commit(created)? {
-        report.files.push(p.display().to_string());
-    }
-    write_report(&out.dir, &mut report)?;
+    let staged = files.finish(created)?;
+    publish(staged, &out.dir, &mut report)?;
     Ok(report)
 }
 
-fn write_report(dir: &Path, report: &mut RunReport) -> Result<(), RunError> {
-    let path = dir.join("report.json");
-    report.files.push(path.display().to_string());
-    let mut f = AtomicFile::create(&path)?;
-    let json = serde_json::to_vec_pretty(report)
+/// Adds `report.json` (listing every file of the run, itself last) and publishes the set.
+fn publish(mut staged: Staged, dir: &Path, report: &mut RunReport) -> Result<(), RunError> {
+    report.files = staged
+        .paths(dir)
+        .iter()
+        .chain(std::iter::once(&dir.join("report.json")))
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut json = serde_json::to_vec_pretty(report)
         .map_err(|e| RunError::Internal(format!("cannot serialize the report: {e}")))?;
-    f.write(&json)?;
-    f.write(b"\n")?;
-    f.commit()?;
+    json.push(b'\n');
+    staged.write("report.json", &json)?;
+    staged.publish()?;
     Ok(())
 }

@@ -1,6 +1,8 @@
-//! URL functions: making image and product links absolute, percent-encoding.
+//! URL functions: making image and product links absolute (RFC 3986 resolution through the
+//! `url` crate, or a path under a prefix), percent-encoding.
 
 use serde_json::Value;
+use url::Url;
 
 use super::{Example, Function, Imp, Param, kind, show};
 use crate::value::Ty;
@@ -9,7 +11,7 @@ use crate::value::Ty;
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "absolute_url",
-        summary: "Makes a link absolute against `base` (an http(s) URL): `/x` and `x` are appended to it, `//host/x` gets https, absolute http(s) URLs are kept; characters not allowed in URLs are percent-encoded. Empty or null gives null.",
+        summary: "Resolves a link against `base` (an absolute http(s) URL, e.g. `var(\"site_url\")`) by RFC 3986, as a browser resolves a link on the page `base`: a full http(s) URL is kept; `//host/x` takes the base's scheme; `/x` replaces the base's whole path (to put paths under a folder of the shop, such as a store's `https://shop.example.it/de`, use `prefixed_url`); `x`, `./x` and `../x` are resolved against the base's folder (a base naming a document, `https://x.it/de/index.html`, resolves against `https://x.it/de/`), dot segments removed; `?q` and `#f` keep the base's path. One encoding rule for every URL function: the characters a URL may not hold are percent-encoded as UTF-8 (a space as `%20`, `ù` as `%C3%B9`; also `\"`, `<`, `>`, `\\`, `^`, the backtick, `{`, `|`, `}` and control characters), a `%` that starts no `%XX` escape as `%25`, and escapes already there are kept as they are (never decoded, never encoded twice); the URL is then written in its standard form: scheme and host in lower case (a non-ASCII host in punycode), no default port, `/` for an empty path, `'` in a query as `%27`. An empty or null link gives null. A base that is not an absolute http(s) URL, or a link that gives no http(s) URL (`mailto:...`, a malformed host or port), is an error saying why.",
         params: &[
             Param::req("path", Ty::STRING.nullable()),
             Param::req("base", Ty::STRING),
@@ -28,6 +30,36 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok(r#""https://shop.example.it/img/a.jpg""#),
             },
             Example {
+                title: "dot segments",
+                source: r#"absolute_url("../img/a.jpg", "https://x.it/shop/")"#,
+                result: Ok(r#""https://x.it/img/a.jpg""#),
+            },
+            Example {
+                title: "a base naming a document",
+                source: r#"absolute_url("img/a.jpg", "https://x.it/de/index.html")"#,
+                result: Ok(r#""https://x.it/de/img/a.jpg""#),
+            },
+            Example {
+                title: "a root-relative path replaces the base's path",
+                source: r#"absolute_url("/a.jpg", "https://shop.example.it/de")"#,
+                result: Ok(r#""https://shop.example.it/a.jpg""#),
+            },
+            Example {
+                title: "protocol-relative: the base's scheme",
+                source: r#"absolute_url("//cdn.x.it/a.jpg", "http://x.it/")"#,
+                result: Ok(r#""http://cdn.x.it/a.jpg""#),
+            },
+            Example {
+                title: "a query only",
+                source: r#"absolute_url("?page=2", "https://x.it/c/felpe")"#,
+                result: Ok(r#""https://x.it/c/felpe?page=2""#),
+            },
+            Example {
+                title: "non-ASCII and spaces",
+                source: r#"absolute_url("/felpe/più blu.jpg#top", "https://x.it")"#,
+                result: Ok(r#""https://x.it/felpe/pi%C3%B9%20blu.jpg#top""#),
+            },
+            Example {
                 title: "already absolute",
                 source: r#"absolute_url("http://cdn.example.com/a.jpg", "https://shop.example.it")"#,
                 result: Ok(r#""http://cdn.example.com/a.jpg""#),
@@ -38,6 +70,20 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
             Example {
+                title: "not an http(s) link",
+                source: r#"absolute_url("mailto:info@x.it", "https://x.it")"#,
+                result: Err(
+                    r#"absolute_url: "mailto:info@x.it" is a link with the scheme "mailto", not an http(s) link"#,
+                ),
+            },
+            Example {
+                title: "a malformed host",
+                source: r#"absolute_url("https://x..it:99999/a", "https://x.it")"#,
+                result: Err(
+                    r#"absolute_url: cannot make "https://x..it:99999/a" absolute against "https://x.it/": invalid port number"#,
+                ),
+            },
+            Example {
                 title: "bad base",
                 source: r#"absolute_url("/a", "shop.example.it")"#,
                 result: Err("absolute_url: the base must be an absolute http(s) URL"),
@@ -45,6 +91,58 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(absolute_url),
         check_const: Some(check_absolute_url),
+        foldable: true,
+    },
+    Function {
+        name: "prefixed_url",
+        summary: "Puts a path under a URL prefix: the shop's URL, possibly with a folder (a store at `https://shop.example.it/de`). `/x` and `x` both give `PREFIX/x`; dot segments are removed, never going above the prefix; a query or fragment is kept; a full http(s) URL and `//host/x` are resolved as by `absolute_url`. Same encoding rule as `absolute_url`. Use it when the export's links are paths from the root of a store that may live in a folder (`var(\"site_url\")` in the shipped mappings); use `absolute_url` to resolve links as a browser does. An empty or null path gives null; a prefix that is not an absolute http(s) URL, or that has a query or fragment, is an error.",
+        params: &[
+            Param::req("path", Ty::STRING.nullable()),
+            Param::req("prefix", Ty::STRING),
+        ],
+        variadic: false,
+        returns: Ty::STRING.nullable(),
+        examples: &[
+            Example {
+                title: "a store in a folder",
+                source: r#""/felpe/f1.html" | prefixed_url("https://shop.example.it/de")"#,
+                result: Ok(r#""https://shop.example.it/de/felpe/f1.html""#),
+            },
+            Example {
+                title: "a relative path",
+                source: r#"prefixed_url("img/a b.jpg", "https://shop.example.it/de/")"#,
+                result: Ok(r#""https://shop.example.it/de/img/a%20b.jpg""#),
+            },
+            Example {
+                title: "no folder",
+                source: r#"prefixed_url("/a.jpg", "https://shop.example.it")"#,
+                result: Ok(r#""https://shop.example.it/a.jpg""#),
+            },
+            Example {
+                title: "never above the prefix",
+                source: r#"prefixed_url("/img/../../a.jpg", "https://shop.example.it/de")"#,
+                result: Ok(r#""https://shop.example.it/de/a.jpg""#),
+            },
+            Example {
+                title: "a full URL is kept",
+                source: r#"prefixed_url("https://cdn.example.com/a.jpg", "https://shop.example.it/de")"#,
+                result: Ok(r#""https://cdn.example.com/a.jpg""#),
+            },
+            Example {
+                title: "empty",
+                source: r#"prefixed_url(" ", "https://shop.example.it/de")"#,
+                result: Ok("null"),
+            },
+            Example {
+                title: "a prefix with a query",
+                source: r#"prefixed_url("/a", "https://shop.example.it/?lang=de")"#,
+                result: Err(
+                    "prefixed_url: the prefix \"https://shop.example.it/?lang=de\" has a query or a fragment",
+                ),
+            },
+        ],
+        imp: Imp::Pure(prefixed_url),
+        check_const: Some(check_prefixed_url),
         foldable: true,
     },
     Function {
@@ -138,65 +236,130 @@ fn is_http(s: &str) -> bool {
     lower(7).as_deref() == Some("http://") || lower(8).as_deref() == Some("https://")
 }
 
-/// The base URL without trailing `/`, or an error when it is not an absolute http(s) URL.
-fn base_arg(v: &Value) -> Result<&str, String> {
-    let bad = || {
+/// The base URL of `f` (`what` names it: "base", "prefix"), parsed; an error when it is not an
+/// absolute http(s) URL with a host.
+fn base_arg(f: &str, what: &str, v: &Value) -> Result<Url, String> {
+    let bad = |why: String| {
         format!(
-            "absolute_url: the base must be an absolute http(s) URL such as \"https://shop.example.it\", got {} {}",
+            "{f}: the {what} must be an absolute http(s) URL such as \"https://shop.example.it\", got {} {}{why}",
             kind(v),
             show(v)
         )
     };
     let Value::String(s) = v else {
-        return Err(bad());
+        return Err(bad(String::new()));
     };
     let s = s.trim();
-    let host_start = scheme_len(s).filter(|_| is_http(s)).ok_or_else(bad)?;
-    let trimmed = s.trim_end_matches('/');
-    if trimmed.len() <= host_start || s[host_start..].starts_with('/') {
-        return Err(bad());
+    let host_start = scheme_len(s)
+        .filter(|_| is_http(s))
+        .ok_or_else(|| bad(String::new()))?;
+    if s.len() <= host_start || s[host_start..].starts_with(['/', '?', '#']) {
+        return Err(bad(" (it has no host)".to_string()));
     }
-    Ok(trimmed)
+    Url::parse(&encode_url(s)).map_err(|e| bad(format!(" ({e})")))
 }
 
 fn check_absolute_url(args: &[Option<&Value>]) -> Result<(), String> {
     if let Some(Some(v)) = args.get(1) {
-        base_arg(v)?;
+        base_arg("absolute_url", "base", v)?;
     }
     Ok(())
 }
 
-fn absolute_url(args: &mut [Value]) -> Result<Value, String> {
-    let path = match &args[0] {
-        Value::Null => return Ok(Value::Null),
-        Value::String(s) => s.trim(),
-        other => {
-            return Err(format!(
-                "absolute_url: expected a path or URL string, got {} {}",
-                kind(other),
-                show(other)
-            ));
-        }
-    };
-    if path.is_empty() {
-        return Ok(Value::Null);
+fn check_prefixed_url(args: &[Option<&Value>]) -> Result<(), String> {
+    if let Some(Some(v)) = args.get(1) {
+        prefix_arg(v)?;
     }
-    let base = base_arg(&args[1])?;
-    let url = if is_http(path) {
-        path.to_string()
-    } else if scheme_len(path).is_some() {
+    Ok(())
+}
+
+/// The link argument of `f`, trimmed; None for null and empty strings.
+fn link_arg<'a>(f: &str, v: &'a Value) -> Result<Option<&'a str>, String> {
+    match v {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
+        other => Err(format!(
+            "{f}: expected a path or URL string, got {} {}",
+            kind(other),
+            show(other)
+        )),
+    }
+}
+
+/// The link `link` (already percent-encoded) resolved against `base` by RFC 3986; an error
+/// when it cannot be, or when it is not an http(s) URL.
+fn resolve(f: &str, link: &Value, base: &Url, encoded: &str) -> Result<Url, String> {
+    let url = base.join(encoded).map_err(|e| {
+        format!(
+            "{f}: cannot make {} absolute against \"{base}\": {e}; fix the link in the export (a path such as \"/img/a.jpg\" or a full URL such as \"https://cdn.example.it/a.jpg\")",
+            show(link)
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        let text = link_text(link);
+        let known = ["mailto", "tel", "sms", "javascript", "data", "ftp", "file"];
+        let hint = if text.contains("://") || known.contains(&url.scheme()) {
+            String::new()
+        } else {
+            format!(" (if it is a path whose first segment holds a `:`, write it as \"./{text}\")")
+        };
         return Err(format!(
-            "absolute_url: {} is not an http(s) link (only http and https URLs are kept as they are)",
-            show(&args[0])
+            "{f}: {} is a link with the scheme \"{}\", not an http(s) link: Clerk needs http or https URLs{hint}",
+            show(link),
+            url.scheme(),
         ));
-    } else if path.starts_with("//") {
-        format!("https:{path}")
-    } else if path.starts_with('/') {
-        format!("{base}{path}")
-    } else {
-        format!("{base}/{path}")
+    }
+    Ok(url)
+}
+
+/// The text of a string value (empty for others).
+fn link_text(v: &Value) -> &str {
+    v.as_str().map(str::trim).unwrap_or_default()
+}
+
+fn absolute_url(args: &mut [Value]) -> Result<Value, String> {
+    let Some(link) = link_arg("absolute_url", &args[0])? else {
+        return Ok(Value::Null);
     };
-    Ok(Value::String(encode_url(&url)))
+    let base = base_arg("absolute_url", "base", &args[1])?;
+    let url = resolve("absolute_url", &args[0], &base, &encode_url(link))?;
+    Ok(Value::String(url.into()))
+}
+
+/// The prefix of `prefixed_url`: a base URL without query or fragment.
+fn prefix_arg(v: &Value) -> Result<Url, String> {
+    let prefix = base_arg("prefixed_url", "prefix", v)?;
+    if prefix.query().is_some() || prefix.fragment().is_some() {
+        return Err(format!(
+            "prefixed_url: the prefix {} has a query or a fragment; give the shop's URL and folder only, such as \"https://shop.example.it/de\"",
+            show(v)
+        ));
+    }
+    Ok(prefix)
+}
+
+fn prefixed_url(args: &mut [Value]) -> Result<Value, String> {
+    let Some(link) = link_arg("prefixed_url", &args[0])? else {
+        return Ok(Value::Null);
+    };
+    let prefix = prefix_arg(&args[1])?;
+    let encoded = encode_url(link);
+    // Full URLs and `//host/...` are resolved as by absolute_url.
+    if encoded.starts_with("//") || Url::parse(&encoded).is_ok() {
+        let url = resolve("prefixed_url", &args[0], &prefix, &encoded)?;
+        return Ok(Value::String(url.into()));
+    }
+    // A path: resolved against the root of the host, so that its dot segments are removed
+    // (never above the root), then put under the prefix's path.
+    let mut root = prefix.clone();
+    root.set_path("/");
+    let under = resolve("prefixed_url", &args[0], &root, &encoded)?;
+    let mut url = prefix;
+    let path = format!("{}{}", url.path().trim_end_matches('/'), under.path());
+    url.set_path(&path);
+    url.set_query(under.query());
+    url.set_fragment(under.fragment());
+    Ok(Value::String(url.into()))
 }
 
 fn url_encode(args: &mut [Value]) -> Result<Value, String> {
@@ -246,9 +409,10 @@ mod tests {
             abs(json!("//cdn.example.com/a.jpg"), BASE),
             Ok(json!("https://cdn.example.com/a.jpg"))
         );
+        // The scheme and host are written in lower case (the URL's standard form).
         assert_eq!(
-            abs(json!("HTTPS://cdn.example.com/a.jpg"), BASE),
-            Ok(json!("HTTPS://cdn.example.com/a.jpg"))
+            abs(json!("HTTPS://CDN.example.com/a.jpg"), BASE),
+            Ok(json!("https://cdn.example.com/a.jpg"))
         );
         assert_eq!(
             abs(json!("  /a.jpg "), BASE),
@@ -281,6 +445,165 @@ mod tests {
             abs(json!("/a\"<>\\^`{}"), BASE),
             Ok(json!("https://shop.example.it/a%22%3C%3E%5C%5E%60%7B%7D"))
         );
+    }
+
+    #[test]
+    fn resolves_by_rfc_3986() {
+        // The cases of issue 14.
+        assert_eq!(
+            abs(json!("../img/a.jpg"), "https://x.it/shop/"),
+            Ok(json!("https://x.it/img/a.jpg"))
+        );
+        assert_eq!(
+            abs(json!("img/a.jpg"), "https://x.it/de/index.html"),
+            Ok(json!("https://x.it/de/img/a.jpg"))
+        );
+        assert_eq!(
+            abs(json!("//cdn.x.it/a.jpg"), "https://x.it/de/index.html"),
+            Ok(json!("https://cdn.x.it/a.jpg"))
+        );
+        assert_eq!(
+            abs(json!("//cdn.x.it/a.jpg"), "http://x.it"),
+            Ok(json!("http://cdn.x.it/a.jpg"))
+        );
+        // RFC 3986 section 5.4.1, with the base http://a/b/c/d;p?q.
+        let base = "http://a/b/c/d;p?q";
+        for (r, want) in [
+            ("g", "http://a/b/c/g"),
+            ("./g", "http://a/b/c/g"),
+            ("g/", "http://a/b/c/g/"),
+            ("/g", "http://a/g"),
+            ("//g", "http://g/"),
+            ("?y", "http://a/b/c/d;p?y"),
+            ("g?y", "http://a/b/c/g?y"),
+            ("#s", "http://a/b/c/d;p?q#s"),
+            ("g#s", "http://a/b/c/g#s"),
+            (";x", "http://a/b/c/;x"),
+            (".", "http://a/b/c/"),
+            ("./", "http://a/b/c/"),
+            ("..", "http://a/b/"),
+            ("../g", "http://a/b/g"),
+            ("../..", "http://a/"),
+            ("../../g", "http://a/g"),
+            ("../../../g", "http://a/g"),
+            ("/./g", "http://a/g"),
+            ("/../g", "http://a/g"),
+            ("g.", "http://a/b/c/g."),
+            ("..g", "http://a/b/c/..g"),
+            ("./../g", "http://a/b/g"),
+            ("g/./h", "http://a/b/c/g/h"),
+            ("g/../h", "http://a/b/c/h"),
+            ("g;x=1/../y", "http://a/b/c/y"),
+        ] {
+            assert_eq!(abs(json!(r), base), Ok(json!(want)), "{r}");
+        }
+    }
+
+    #[test]
+    fn unusable_links_are_errors_that_say_why() {
+        let e = abs(json!("javascript:alert(1)"), BASE).unwrap_err();
+        assert!(
+            e.contains("is a link with the scheme \"javascript\", not an http(s) link"),
+            "{e}"
+        );
+        assert!(!e.contains("./"), "{e}");
+        let e = abs(json!("a:b.jpg"), BASE).unwrap_err();
+        assert!(e.contains("write it as \"./a:b.jpg\""), "{e}");
+        assert_eq!(
+            abs(json!("./a:b.jpg"), BASE),
+            Ok(json!("https://shop.example.it/a:b.jpg"))
+        );
+        for bad in [
+            "http://",
+            "https://exa mple.it/a",
+            "https://x.it:70000/",
+            "http://[::1/",
+        ] {
+            let e = abs(json!(bad), BASE).unwrap_err();
+            assert!(e.contains("cannot make"), "{bad}: {e}");
+            assert!(e.contains("fix the link in the export"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn one_encoding_rule() {
+        // The same link gives the same encoding whatever the base and wherever it is used.
+        for base in [
+            BASE,
+            "https://shop.example.it/de/",
+            "https://shop.example.it/x.html",
+        ] {
+            let got = abs(json!("/p/più blu|x.jpg"), base);
+            assert_eq!(
+                got,
+                Ok(json!("https://shop.example.it/p/pi%C3%B9%20blu%7Cx.jpg"))
+            );
+        }
+        // Escapes already there are kept; a bare % is encoded.
+        assert_eq!(
+            abs(json!("/a%C3%B9 ù%"), BASE),
+            Ok(json!("https://shop.example.it/a%C3%B9%20%C3%B9%25"))
+        );
+        // Query and fragment.
+        assert_eq!(
+            abs(json!("/a?q=più blu&x='1'#sez ù"), BASE),
+            Ok(json!(
+                "https://shop.example.it/a?q=pi%C3%B9%20blu&x=%271%27#sez%20%C3%B9"
+            ))
+        );
+        // A non-ASCII host in punycode; a default port dropped.
+        assert_eq!(
+            abs(json!("https://negozio-più.it:443/a"), BASE),
+            Ok(json!("https://xn--negozio-pi-ldb.it/a"))
+        );
+        assert_eq!(
+            prefixed(json!("/p/più blu|x.jpg"), "https://shop.example.it/"),
+            Ok(json!("https://shop.example.it/p/pi%C3%B9%20blu%7Cx.jpg"))
+        );
+    }
+
+    fn prefixed(path: Value, prefix: &str) -> Result<Value, String> {
+        let mut args = vec![path, json!(prefix)];
+        prefixed_url(&mut args)
+    }
+
+    #[test]
+    fn puts_paths_under_a_prefix() {
+        let de = "https://www.negozio.it/de";
+        for (p, want) in [
+            ("/x", "https://www.negozio.it/de/x"),
+            ("x", "https://www.negozio.it/de/x"),
+            ("./x/", "https://www.negozio.it/de/x/"),
+            ("/a/../x", "https://www.negozio.it/de/x"),
+            ("../../x", "https://www.negozio.it/de/x"),
+            ("/", "https://www.negozio.it/de/"),
+            ("?q=1", "https://www.negozio.it/de/?q=1"),
+            ("/x#top", "https://www.negozio.it/de/x#top"),
+            ("//cdn.it/a.jpg", "https://cdn.it/a.jpg"),
+            ("http://cdn.it/a.jpg", "http://cdn.it/a.jpg"),
+        ] {
+            assert_eq!(prefixed(json!(p), de), Ok(json!(want)), "{p}");
+            assert_eq!(
+                prefixed(json!(p), "https://www.negozio.it/de/"),
+                Ok(json!(want)),
+                "{p}"
+            );
+        }
+        assert_eq!(
+            prefixed(json!("/x"), "https://www.negozio.it"),
+            Ok(json!("https://www.negozio.it/x"))
+        );
+        assert_eq!(prefixed(Value::Null, "bad"), Ok(Value::Null));
+        assert!(
+            prefixed(json!("mailto:a@b.it"), de)
+                .unwrap_err()
+                .contains("not an http(s) link")
+        );
+        for bad in ["https://x.it/#a", "https://x.it/?a=1", "x.it"] {
+            assert!(prefixed(json!("/a"), bad).is_err(), "{bad}");
+            assert!(check_prefixed_url(&[None, Some(&json!(bad))]).is_err());
+        }
+        assert!(check_prefixed_url(&[None, Some(&json!(de))]).is_ok());
     }
 
     #[test]

@@ -98,7 +98,7 @@ pub(super) struct Parsed {
 
 impl Parsed {
     /// The nearest float (never `-0.0`); None when it is too large.
-    fn to_f64(&self) -> Option<f64> {
+    pub(super) fn to_f64(&self) -> Option<f64> {
         let int = if self.int.is_empty() { "0" } else { &self.int };
         let frac = if self.frac.is_empty() {
             "0"
@@ -392,7 +392,7 @@ pub(super) fn cannot_read(f: &str, s: &str, why: &Malformed) -> String {
 /// most one separator that is the decimal separator in `locale`, with digits on both sides,
 /// at most 40 bytes. `None` means "not that simple": the full parser decides (and gives the
 /// same value for everything this accepts).
-fn fast_float(s: &str, locale: Locale) -> Option<f64> {
+pub(super) fn fast_float(s: &str, locale: Locale) -> Option<f64> {
     let b = s.as_bytes();
     if b.is_empty() || b.len() > 40 {
         return None;

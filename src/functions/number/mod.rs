@@ -4,6 +4,8 @@
 mod decimal;
 mod exact;
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;
 
 use serde_json::{Number, Value};

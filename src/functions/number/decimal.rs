@@ -388,48 +388,61 @@ pub(super) fn cannot_read(f: &str, s: &str, why: &Malformed) -> String {
     }
 }
 
-/// The common case of [`parse_number`] without allocating: an optional `-`, digits and at
-/// most one separator that is the decimal separator in `locale`, with digits on both sides,
-/// at most 40 bytes. `None` means "not that simple": the full parser decides (and gives the
-/// same value for everything this accepts).
+/// The common case of [`parse_number`] without allocating: an optional `-` and a well-formed
+/// body of digits and separators (the same grammar), at most 40 bytes. `None` means "not that
+/// simple": the full parser decides (and gives the same value for everything this accepts).
 pub(super) fn fast_float(s: &str, locale: Locale) -> Option<f64> {
     let b = s.as_bytes();
     if b.is_empty() || b.len() > 40 {
         return None;
     }
-    let digits = match b[0] {
-        b'-' => &b[1..],
-        _ => b,
-    };
-    if digits.is_empty()
-        || !digits[0].is_ascii_digit()
-        || !digits[digits.len() - 1].is_ascii_digit()
+    let negative = b[0] == b'-';
+    let body = if negative { &b[1..] } else { b };
+    if !body
+        .iter()
+        .all(|&c| c.is_ascii_digit() || c == b'.' || c == b',')
     {
         return None;
     }
+    let (group, dec) = locale.resolve(body).separators();
+    let int_end = body.iter().position(|&c| c == dec).unwrap_or(body.len());
+    let (int, frac) = (&body[..int_end], body.get(int_end + 1..));
     let mut buf = [0u8; 48];
     let mut n = 0;
-    let mut seen_sep = false;
-    for (i, &c) in b.iter().enumerate() {
-        let out = match c {
-            b'0'..=b'9' => c,
-            b'-' if i == 0 => c,
-            b'.' | b',' if !seen_sep => {
-                let decimal = match locale {
-                    Locale::Auto => true,
-                    Locale::It => c == b',',
-                    Locale::En => c == b'.',
-                };
-                if !decimal {
-                    return None;
-                }
-                seen_sep = true;
-                b'.'
-            }
-            _ => return None,
-        };
-        buf[n] = out;
+    let mut push = |c: u8| {
+        buf[n] = c;
         n += 1;
+    };
+    if negative {
+        push(b'-');
+    }
+    if int.contains(&group) {
+        let mut groups = int.split(|&c| c == group);
+        let first = groups.next()?;
+        if first.is_empty() || first.len() > 3 || first[0] == b'0' {
+            return None;
+        }
+        first.iter().for_each(|&c| push(c));
+        for g in groups {
+            if g.len() != 3 {
+                return None;
+            }
+            g.iter().for_each(|&c| push(c));
+        }
+    } else {
+        int.iter().for_each(|&c| push(c));
+    }
+    if int.is_empty() {
+        push(b'0');
+    }
+    match frac {
+        Some(f) if !f.is_empty() && f.iter().all(u8::is_ascii_digit) => {
+            push(b'.');
+            f.iter().for_each(|&c| push(c));
+        }
+        Some(_) => return None,
+        None if int.is_empty() => return None,
+        None => {}
     }
     let x = std::str::from_utf8(&buf[..n]).ok()?.parse::<f64>().ok()?;
     x.is_finite().then_some(no_negative_zero(x))

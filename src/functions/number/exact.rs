@@ -64,6 +64,11 @@ pub fn arith(op: BinOp, a: f64, b: f64) -> Option<f64> {
 /// The sum of floats computed in decimal (see the module docs); float arithmetic when a
 /// decimal cannot hold an operand or the total.
 pub(super) fn sum(xs: &[f64]) -> f64 {
+    // Whole numbers below 1e12, fewer than 9000 of them: every partial sum is a whole number
+    // below 2^53, so float addition is exact (stocks summed over variants).
+    if xs.len() < 9000 && xs.iter().all(|x| x.fract() == 0.0 && x.abs() < 1e12) {
+        return no_negative_zero(xs.iter().sum());
+    }
     let exact = || {
         let mut total = Decimal::ZERO;
         for &x in xs {

@@ -1,6 +1,8 @@
 //! URL functions: making image and product links absolute (RFC 3986 resolution through the
 //! `url` crate, or a path under a prefix), percent-encoding.
 
+use std::cell::RefCell;
+
 use serde_json::Value;
 use url::Url;
 
@@ -254,6 +256,15 @@ fn base_arg(f: &str, what: &str, v: &Value) -> Result<Url, String> {
     let Value::String(s) = v else {
         return Err(bad(String::new()));
     };
+    if let Some(url) = LAST_BASE.with(|last| {
+        last.borrow()
+            .as_ref()
+            .filter(|(text, _)| text == s)
+            .map(|(_, url)| url.clone())
+    }) {
+        return Ok(url);
+    }
+    let text = s;
     let s = s.trim();
     let host_start = scheme_len(s)
         .filter(|_| is_http(s))
@@ -261,7 +272,15 @@ fn base_arg(f: &str, what: &str, v: &Value) -> Result<Url, String> {
     if s.len() <= host_start || s[host_start..].starts_with(['/', '?', '#']) {
         return Err(bad(" (it has no host)".to_string()));
     }
-    Url::parse(&encode_url(s)).map_err(|e| bad(format!(" ({e})")))
+    let url = Url::parse(&encode_url(s)).map_err(|e| bad(format!(" ({e})")))?;
+    LAST_BASE.with(|last| *last.borrow_mut() = Some((text.clone(), url.clone())));
+    Ok(url)
+}
+
+thread_local! {
+    /// The last base parsed on this thread, with its text: a mapping gives every record the
+    /// same base, which is then parsed once per worker thread.
+    static LAST_BASE: RefCell<Option<(String, Url)>> = const { RefCell::new(None) };
 }
 
 fn check_absolute_url(args: &[Option<&Value>]) -> Result<(), String> {
@@ -321,18 +340,23 @@ fn resolve(f: &str, link: &Value, base: &Url, encoded: &str) -> Result<Url, Stri
     Ok(url)
 }
 
+/// The index of the `:` that ends the scheme of a reference, when it has one (RFC 3986: a
+/// letter, then letters, digits, `+`, `-`, `.`).
+fn scheme_end(reference: &str) -> Option<usize> {
+    reference.find(':').filter(|&i| {
+        let s = &reference[..i];
+        s.starts_with(|c: char| c.is_ascii_alphabetic())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
 /// Why a reference that RFC 3986 reads as having no host cannot be an http(s) URL: an
 /// http(s) scheme not followed by `//` (`http:x`, `https:/x`), or an empty authority (`//`,
 /// `///x`). The URL Standard, which the `url` crate implements, would guess a host there (so
 /// would a browser); a feed should not.
 fn missing_host(encoded: &str) -> Option<&'static str> {
-    let scheme_end = encoded.find(':').filter(|&i| {
-        let s = &encoded[..i];
-        s.starts_with(|c: char| c.is_ascii_alphabetic())
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    });
-    let rest = match scheme_end {
+    let rest = match scheme_end(encoded) {
         Some(i) => {
             let scheme = &encoded[..i];
             let rest = &encoded[i + 1..];
@@ -380,8 +404,9 @@ fn prefixed_url(args: &mut [Value]) -> Result<Value, String> {
     };
     let prefix = prefix_arg(&args[1])?;
     let encoded = encode_url(link);
-    // Full URLs and `//host/...` are resolved as by absolute_url.
-    if encoded.starts_with("//") || Url::parse(&encoded).is_ok() {
+    // Full URLs and `//host/...` are resolved as by absolute_url; so is any path when the
+    // prefix is the host's root.
+    if encoded.starts_with("//") || scheme_end(&encoded).is_some() || prefix.path() == "/" {
         let url = resolve("prefixed_url", &args[0], &prefix, &encoded)?;
         return Ok(Value::String(url.into()));
     }

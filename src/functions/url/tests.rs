@@ -243,6 +243,26 @@ fn puts_paths_under_a_prefix() {
 }
 
 #[test]
+fn each_call_uses_its_own_base() {
+    // The last base is kept per thread: a different base is never answered from it.
+    for _ in 0..2 {
+        assert_eq!(
+            abs(json!("a.jpg"), "https://x.it/de/"),
+            Ok(json!("https://x.it/de/a.jpg"))
+        );
+        assert_eq!(
+            abs(json!("a.jpg"), "https://x.it/de"),
+            Ok(json!("https://x.it/a.jpg"))
+        );
+        assert!(abs(json!("a.jpg"), "x.it/de").is_err());
+        assert_eq!(
+            prefixed(json!("a.jpg"), "https://x.it/de"),
+            Ok(json!("https://x.it/de/a.jpg"))
+        );
+    }
+}
+
+#[test]
 fn rejects_bad_bases() {
     for bad in [
         "shop.example.it",

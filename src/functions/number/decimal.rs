@@ -1,5 +1,23 @@
-//! Reading a number written as a string: the locale (which of `.` and `,` is the decimal
-//! separator), currency symbols and codes, a fast path for the common case.
+//! Reading a number written as a string: the grammar of a well-formed number per locale (which
+//! of `.` and `,` is the decimal separator, groups of three digits between grouping
+//! separators), currency symbols and codes, the reason and the closest valid reading when a
+//! string is not well formed, and a fast path for the common case.
+//!
+//! The grammar, after surrounding whitespace is trimmed:
+//!
+//! ```text
+//! number   = [sign] [currency] [sign] body [currency]      (one sign, one currency at most)
+//! sign     = "+" | "-"
+//! currency = a symbol (€ $ £ ...) | three upper-case letters (EUR)
+//! body     = int [D frac] | D frac
+//! int      = digits | group1 (G group3)+                    (group1: 1-3 digits, not starting with 0)
+//! frac     = digits
+//! ```
+//!
+//! with `G` the grouping separator and `D` the decimal separator of the locale: `.` and `,` in
+//! Italian (`it`), `,` and `.` in English (`en`). In `auto`, the separators the string holds
+//! choose: both `.` and `,`: the last one is the decimal separator; one `,`: decimal comma; one
+//! `.`: decimal point; the same one twice or more: grouping separators.
 
 use serde_json::Value;
 
@@ -8,8 +26,7 @@ use crate::value::{kind, show};
 /// How to read the separators of a number written as a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Locale {
-    /// `,` present: decimal comma and `.` thousands; else two or more `.`: thousands; else a
-    /// single `.` is the decimal point.
+    /// The separators in the string choose (see the module docs).
     Auto,
     /// `.` thousands, `,` decimal.
     It,
@@ -26,6 +43,48 @@ impl Locale {
             _ => None,
         }
     }
+
+    /// (grouping separator, decimal separator) of an explicit locale.
+    fn separators(self) -> (u8, u8) {
+        match self {
+            Locale::It => (b'.', b','),
+            Locale::Auto | Locale::En => (b',', b'.'),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Locale::Auto => "auto",
+            Locale::It => "it",
+            Locale::En => "en",
+        }
+    }
+
+    fn other(self) -> Locale {
+        match self {
+            Locale::It => Locale::En,
+            Locale::Auto | Locale::En => Locale::It,
+        }
+    }
+
+    /// The explicit locale `auto` reads `body` (digits and separators only) with.
+    fn resolve(self, body: &[u8]) -> Locale {
+        if self != Locale::Auto {
+            return self;
+        }
+        let dots = body.iter().filter(|&&c| c == b'.').count();
+        let commas = body.iter().filter(|&&c| c == b',').count();
+        let last = body.iter().rev().find(|&&c| c == b'.' || c == b',');
+        match (dots, commas) {
+            (0, 0) => Locale::En,
+            (_, 0) if dots == 1 => Locale::En,
+            (_, 0) => Locale::It,
+            (0, 1) => Locale::It,
+            (0, _) => Locale::En,
+            _ if last == Some(&b',') => Locale::It,
+            _ => Locale::En,
+        }
+    }
 }
 
 /// A number read from a string: sign, the integer digits and the fraction digits (ASCII digits
@@ -38,7 +97,8 @@ pub(super) struct Parsed {
 }
 
 impl Parsed {
-    fn to_f64(&self) -> Option<f64> {
+    /// The nearest float (never `-0.0`); None when it is too large.
+    pub(super) fn to_f64(&self) -> Option<f64> {
         let int = if self.int.is_empty() { "0" } else { &self.int };
         let frac = if self.frac.is_empty() {
             "0"
@@ -46,7 +106,9 @@ impl Parsed {
             &self.frac
         };
         let f: f64 = format!("{int}.{frac}").parse().ok()?;
-        f.is_finite().then_some(if self.negative { -f } else { f })
+        f.is_finite()
+            .then_some(if self.negative { -f } else { f })
+            .map(no_negative_zero)
     }
 
     /// The integer part (truncated toward zero), exactly.
@@ -58,9 +120,45 @@ impl Parsed {
         let v: i128 = digits.parse().ok()?;
         i64::try_from(if self.negative { -v } else { v }).ok()
     }
+
+    /// The number written in `locale`'s notation, without grouping: `-123,4`.
+    fn written(&self, locale: Locale) -> String {
+        let (_, dec) = locale.separators();
+        let sign = if self.negative { "-" } else { "" };
+        let int = if self.int.is_empty() { "0" } else { &self.int };
+        if self.frac.is_empty() {
+            format!("{sign}{int}")
+        } else {
+            format!("{sign}{int}{}{}", dec as char, self.frac)
+        }
+    }
 }
 
-/// The currency symbols ignored around a number.
+/// `-0.0` as `0.0`; any other float unchanged.
+pub(super) fn no_negative_zero(x: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { x }
+}
+
+/// Why a string is not a number.
+#[derive(Debug, PartialEq)]
+pub(super) struct Malformed {
+    /// What is wrong with a string that looks like a number; None for one that does not
+    /// (no digits, letters, spaces inside).
+    reason: Option<String>,
+    /// How to read it: the closest valid reading, or the locale that reads it.
+    hint: Option<String>,
+}
+
+impl Malformed {
+    fn not_a_number() -> Malformed {
+        Malformed {
+            reason: None,
+            hint: None,
+        }
+    }
+}
+
+/// The currency symbols allowed around a number.
 fn is_currency_symbol(c: char) -> bool {
     matches!(
         c,
@@ -88,42 +186,38 @@ fn is_currency_symbol(c: char) -> bool {
 }
 
 /// Removes a currency symbol or a three-letter upper-case code (`EUR`) at the start of `s`.
-fn strip_currency_prefix(s: &str) -> &str {
+fn strip_currency_prefix(s: &str) -> Option<&str> {
     if let Some(c) = s.chars().next()
         && is_currency_symbol(c)
     {
-        return s[c.len_utf8()..].trim_start();
+        return Some(s[c.len_utf8()..].trim_start());
     }
     let b = s.as_bytes();
     if b.len() > 3 && b[..3].iter().all(u8::is_ascii_uppercase) && !b[3].is_ascii_alphabetic() {
-        return s[3..].trim_start();
+        return Some(s[3..].trim_start());
     }
-    s
+    None
 }
 
 /// Removes a currency symbol or a three-letter upper-case code at the end of `s`.
-fn strip_currency_suffix(s: &str) -> &str {
+fn strip_currency_suffix(s: &str) -> Option<&str> {
     if let Some(c) = s.chars().next_back()
         && is_currency_symbol(c)
     {
-        return s[..s.len() - c.len_utf8()].trim_end();
+        return Some(s[..s.len() - c.len_utf8()].trim_end());
     }
     let b = s.as_bytes();
     let n = b.len();
     if n > 3 && b[n - 3..].iter().all(u8::is_ascii_uppercase) && !b[n - 4].is_ascii_alphabetic() {
-        return s[..n - 3].trim_end();
+        return Some(s[..n - 3].trim_end());
     }
-    s
+    None
 }
 
 /// Reads a number written as a string. `Ok(None)` for an empty (or all-whitespace) string;
-/// `Err(())` when the string is not a number.
-///
-/// Surrounding whitespace and a currency symbol or three-letter upper-case code at either end are ignored
-/// (`"49.90 EUR"`, `"€ 12,50"`, `"-€ 3"`); a leading `+` or `-` is allowed. The separators are
-/// read according to `locale` (see [`Locale`]); thousands separators may appear only in the
-/// integer part and are not checked for group sizes.
-pub(super) fn parse_number(s: &str, locale: Locale) -> Result<Option<Parsed>, ()> {
+/// `Err` with the reason when the string is not a well-formed number in `locale` (see the
+/// module docs for the grammar).
+pub(super) fn parse_number(s: &str, locale: Locale) -> Result<Option<Parsed>, Malformed> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
@@ -139,119 +233,219 @@ pub(super) fn parse_number(s: &str, locale: Locale) -> Result<Option<Parsed>, ()
         signed = true;
         rest = r.trim_start();
     }
-    rest = strip_currency_prefix(rest);
-    if !signed {
-        if let Some(r) = rest.strip_prefix('-') {
-            negative = true;
-            rest = r.trim_start();
-        } else if let Some(r) = rest.strip_prefix('+') {
-            rest = r.trim_start();
+    let prefixed = strip_currency_prefix(rest);
+    if let Some(r) = prefixed {
+        rest = r;
+        if !signed {
+            if let Some(r) = rest.strip_prefix('-') {
+                negative = true;
+                rest = r.trim_start();
+            } else if let Some(r) = rest.strip_prefix('+') {
+                rest = r.trim_start();
+            }
+        }
+    } else if let Some(r) = strip_currency_suffix(rest) {
+        rest = r;
+    }
+    let body = rest.as_bytes();
+    if !body.iter().any(u8::is_ascii_digit)
+        || !body
+            .iter()
+            .all(|&c| c.is_ascii_digit() || c == b'.' || c == b',')
+    {
+        return Err(Malformed::not_a_number());
+    }
+    let resolved = locale.resolve(body);
+    match read_body(rest, resolved) {
+        Ok((int, frac)) => Ok(Some(Parsed {
+            negative,
+            int,
+            frac,
+        })),
+        Err(reason) => {
+            let hint = hint_for(rest, negative, resolved);
+            Err(Malformed {
+                reason: Some(reason),
+                hint,
+            })
         }
     }
-    rest = strip_currency_suffix(rest);
-    if rest.is_empty()
-        || !rest
-            .bytes()
-            .all(|c| c.is_ascii_digit() || c == b'.' || c == b',')
-    {
-        return Err(());
+}
+
+/// The closest valid reading of a malformed `body` (digits and separators) read in `resolved`:
+/// the other locale's reading when it has one, else the number without its misplaced grouping
+/// separators.
+fn hint_for(body: &str, negative: bool, resolved: Locale) -> Option<String> {
+    let other = resolved.other();
+    if let Ok((int, frac)) = read_body(body, other) {
+        let p = Parsed {
+            negative,
+            int,
+            frac,
+        };
+        return Some(format!(
+            "as {} number it is {}: use decimal(x, \"{}\")",
+            match other {
+                Locale::It => "an Italian",
+                Locale::Auto | Locale::En => "an English",
+            },
+            p.written(Locale::En),
+            other.name()
+        ));
     }
-    let dots = rest.bytes().filter(|&c| c == b'.').count();
-    let has_comma = rest.contains(',');
-    // (decimal separator, thousands separator)
-    let (dec, thousands) = match locale {
-        Locale::Auto if has_comma => (Some(','), '.'),
-        Locale::Auto if dots >= 2 => (None, '.'),
-        Locale::Auto => (Some('.'), ','),
-        Locale::It => (Some(','), '.'),
-        Locale::En => (Some('.'), ','),
-    };
-    let (int_part, frac_part) = match dec.and_then(|d| rest.split_once(d)) {
+    let (group, dec) = resolved.separators();
+    let b = body.as_bytes();
+    let decs = b.iter().filter(|&&c| c == dec).count();
+    let (int, frac) = match body.split_once(dec as char) {
         Some((i, f)) => (i, f),
-        None => (rest, ""),
+        None => (body, ""),
     };
-    if frac_part.contains(['.', ',']) {
-        return Err(());
+    if decs > 1 || frac.bytes().any(|c| !c.is_ascii_digit()) {
+        return None;
     }
-    let int: String = int_part.chars().filter(|&c| c != thousands).collect();
-    if !int.bytes().all(|c| c.is_ascii_digit()) || (int.is_empty() && frac_part.is_empty()) {
-        return Err(());
+    let int: String = int.chars().filter(|&c| c != group as char).collect();
+    if !int.bytes().all(|c| c.is_ascii_digit()) || (int.is_empty() && frac.is_empty()) {
+        return None;
     }
-    Ok(Some(Parsed {
+    let p = Parsed {
         negative,
-        int,
-        frac: frac_part.to_string(),
-    }))
+        int: int.trim_start_matches('0').to_string(),
+        frac: frac.to_string(),
+    };
+    Some(format!(
+        "the closest valid reading is {}",
+        p.written(resolved)
+    ))
+}
+
+/// The integer and fraction digits of `body` (ASCII digits and separators only) read in the
+/// explicit `locale`, or what is wrong with it.
+fn read_body(body: &str, locale: Locale) -> Result<(String, String), String> {
+    let (group, dec) = locale.separators();
+    let (g, d) = (group as char, dec as char);
+    let (int, frac) = match body.split_once(d) {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if let Some(frac) = frac {
+        if frac.contains(d) {
+            return Err(format!("it has more than one decimal separator \"{d}\""));
+        }
+        if frac.contains(g) {
+            return Err(format!(
+                "a \"{g}\" after the decimal separator \"{d}\" (write 1{g}234{g}567{d}89)"
+            ));
+        }
+        if frac.is_empty() {
+            return Err(format!("no digit after the decimal separator \"{d}\""));
+        }
+    }
+    let frac = frac.unwrap_or("").to_string();
+    if !int.contains(g) {
+        return Ok((int.to_string(), frac));
+    }
+    let mut groups = int.split(g);
+    let first = groups.next().unwrap_or("");
+    let shape = format!("as in 1{g}234{g}567{d}89");
+    if first.is_empty() {
+        return Err(format!("it starts with the grouping separator \"{g}\""));
+    }
+    if first.len() > 3 {
+        return Err(format!(
+            "\"{g}\" separates groups of three digits ({shape}), but {first:?} before the first \"{g}\" has {} digits",
+            first.len()
+        ));
+    }
+    if first.starts_with('0') {
+        return Err(format!(
+            "\"{g}\" separates groups of three digits ({shape}), and a grouped number does not start with 0"
+        ));
+    }
+    let mut digits = first.to_string();
+    for grp in groups {
+        if grp.len() != 3 {
+            return Err(format!(
+                "\"{g}\" separates groups of three digits ({shape}), but {grp:?} has {} digit{}",
+                grp.len(),
+                if grp.len() == 1 { "" } else { "s" }
+            ));
+        }
+        digits.push_str(grp);
+    }
+    Ok((digits, frac))
 }
 
 /// What a readable number looks like, for error messages.
 const NUMBER_HINT: &str = "expected 1.234,56 or 1234.56, optionally with a currency";
 
-/// The error for a string that is not a number, in function `f`.
-pub(super) fn cannot_read(f: &str, s: &str) -> String {
-    format!(
-        "{f}: cannot read {} as a number ({NUMBER_HINT})",
-        show(&Value::String(s.to_string()))
-    )
+/// The error for a string `s` that is not a number, in function `f`.
+pub(super) fn cannot_read(f: &str, s: &str, why: &Malformed) -> String {
+    let shown = show(&Value::String(s.to_string()));
+    match (&why.reason, &why.hint) {
+        (None, _) => format!("{f}: cannot read {shown} as a number ({NUMBER_HINT})"),
+        (Some(r), None) => format!("{f}: cannot read {shown} as a number: {r}"),
+        (Some(r), Some(h)) => format!("{f}: cannot read {shown} as a number: {r}; {h}"),
+    }
 }
 
-/// The common case of [`parse_number`] without allocating: an optional `-`, digits and
-/// separators, at most 40 bytes. `None` means "not that simple": the full parser decides (and
-/// gives the same value for everything this accepts).
-fn fast_float(s: &str, locale: Locale) -> Option<f64> {
+/// The common case of [`parse_number`] without allocating: an optional `-` and a well-formed
+/// body of digits and separators (the same grammar), at most 40 bytes. `None` means "not that
+/// simple": the full parser decides (and gives the same value for everything this accepts).
+pub(super) fn fast_float(s: &str, locale: Locale) -> Option<f64> {
     let b = s.as_bytes();
     if b.is_empty() || b.len() > 40 {
         return None;
     }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        _ => (false, b),
-    };
-    let (mut dots, mut commas) = (0, 0);
-    for &c in digits {
-        match c {
-            b'0'..=b'9' => {}
-            b'.' => dots += 1,
-            b',' => commas += 1,
-            _ => return None,
-        }
-    }
-    let (dec, thousands) = match locale {
-        Locale::Auto if commas > 0 => (b',', b'.'),
-        Locale::Auto if dots >= 2 => (0, b'.'),
-        Locale::Auto | Locale::En => (b'.', b','),
-        Locale::It => (b',', b'.'),
-    };
-    let mut buf = [0u8; 48];
-    let mut n = 0;
-    if neg {
-        buf[0] = b'-';
-        n = 1;
-    }
-    let mut seen_dec = false;
-    let mut seen_digit = false;
-    for &c in digits {
-        if c == dec {
-            if seen_dec {
-                return None;
-            }
-            seen_dec = true;
-            buf[n] = b'.';
-            n += 1;
-        } else if c == thousands {
-            if seen_dec {
-                return None;
-            }
-        } else {
-            seen_digit = true;
-            buf[n] = c;
-            n += 1;
-        }
-    }
-    if !seen_digit {
+    let negative = b[0] == b'-';
+    let body = if negative { &b[1..] } else { b };
+    if !body
+        .iter()
+        .all(|&c| c.is_ascii_digit() || c == b'.' || c == b',')
+    {
         return None;
     }
-    std::str::from_utf8(&buf[..n]).ok()?.parse::<f64>().ok()
+    let (group, dec) = locale.resolve(body).separators();
+    let int_end = body.iter().position(|&c| c == dec).unwrap_or(body.len());
+    let (int, frac) = (&body[..int_end], body.get(int_end + 1..));
+    let mut buf = [0u8; 48];
+    let mut n = 0;
+    let mut push = |c: u8| {
+        buf[n] = c;
+        n += 1;
+    };
+    if negative {
+        push(b'-');
+    }
+    if int.contains(&group) {
+        let mut groups = int.split(|&c| c == group);
+        let first = groups.next()?;
+        if first.is_empty() || first.len() > 3 || first[0] == b'0' {
+            return None;
+        }
+        first.iter().for_each(|&c| push(c));
+        for g in groups {
+            if g.len() != 3 {
+                return None;
+            }
+            g.iter().for_each(|&c| push(c));
+        }
+    } else {
+        int.iter().for_each(|&c| push(c));
+    }
+    if int.is_empty() {
+        push(b'0');
+    }
+    match frac {
+        Some(f) if !f.is_empty() && f.iter().all(u8::is_ascii_digit) => {
+            push(b'.');
+            f.iter().for_each(|&c| push(c));
+        }
+        Some(_) => return None,
+        None if int.is_empty() => return None,
+        None => {}
+    }
+    let x = std::str::from_utf8(&buf[..n]).ok()?.parse::<f64>().ok()?;
+    x.is_finite().then_some(no_negative_zero(x))
 }
 
 /// The float value of a number or numeric string; None for null and empty strings.
@@ -260,14 +454,17 @@ pub(super) fn to_float(f: &str, v: &Value, locale: Locale) -> Result<Option<f64>
         Value::Null => Ok(None),
         Value::Number(n) => n
             .as_f64()
-            .map(Some)
+            .map(|x| Some(no_negative_zero(x)))
             .ok_or_else(|| format!("{f}: {n} is not a finite number")),
         Value::String(s) => match fast_float(s, locale) {
             Some(x) => Ok(Some(x)),
             None => match parse_number(s, locale) {
                 Ok(None) => Ok(None),
-                Ok(Some(p)) => p.to_f64().map(Some).ok_or_else(|| cannot_read(f, s)),
-                Err(()) => Err(cannot_read(f, s)),
+                Ok(Some(p)) => p
+                    .to_f64()
+                    .map(Some)
+                    .ok_or_else(|| format!("{f}: {} is too large for a number", show(v))),
+                Err(why) => Err(cannot_read(f, s, &why)),
             },
         },
         other => Err(format!(
@@ -301,6 +498,20 @@ fn bad_locale(f: &str, v: &Value) -> String {
 mod tests {
     use super::*;
 
+    fn read(s: &str, locale: Locale) -> Option<f64> {
+        parse_number(s, locale)
+            .ok()
+            .flatten()
+            .and_then(|p| p.to_f64())
+    }
+
+    fn why(s: &str, locale: Locale) -> String {
+        match parse_number(s, locale) {
+            Err(m) => cannot_read("decimal", s, &m),
+            Ok(p) => panic!("{s:?} read as {p:?}"),
+        }
+    }
+
     #[test]
     fn fast_path_agrees_with_the_full_parser() {
         let cases = [
@@ -312,6 +523,8 @@ mod tests {
             "1.234.567",
             "-3,5",
             "0",
+            "-0",
+            "-0,00",
             "007",
             ",5",
             "5,",
@@ -328,14 +541,83 @@ mod tests {
         ];
         for locale in [Locale::Auto, Locale::It, Locale::En] {
             for c in cases {
-                let slow = parse_number(c, locale)
-                    .ok()
-                    .flatten()
-                    .and_then(|p| p.to_f64());
+                let slow = read(c, locale);
                 if let Some(fast) = fast_float(c, locale) {
                     assert_eq!(Some(fast), slow, "{c:?} {locale:?}");
+                    assert!(fast.is_sign_positive() || fast != 0.0, "{c:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn groups_of_three_only() {
+        for (s, l, want) in [
+            ("1.234.567,89", Locale::It, 1234567.89),
+            ("1,234,567.89", Locale::En, 1234567.89),
+            ("1,234,567", Locale::Auto, 1234567.0),
+            ("1.234.567", Locale::Auto, 1234567.0),
+            ("1,234.50", Locale::Auto, 1234.5),
+            ("1.234,50", Locale::Auto, 1234.5),
+            ("123.456", Locale::It, 123456.0),
+            ("1234,5", Locale::It, 1234.5),
+        ] {
+            assert_eq!(read(s, l), Some(want), "{s} {l:?}");
+        }
+        for (s, l) in [
+            ("1.2.3,4", Locale::Auto),
+            ("1.2.3", Locale::Auto),
+            ("1.23.456", Locale::It),
+            ("1234.567", Locale::It),
+            ("0.500", Locale::It),
+            ("1.234,5.6", Locale::It),
+            ("1,2,3", Locale::It),
+            (".123", Locale::It),
+            ("1..234", Locale::It),
+            ("5,", Locale::Auto),
+            ("1.234,56", Locale::En),
+            ("1,234.56", Locale::It),
+        ] {
+            assert!(parse_number(s, l).is_err(), "{s} {l:?}");
+        }
+    }
+
+    #[test]
+    fn reasons_and_hints() {
+        assert_eq!(
+            why("1.2.3,4", Locale::Auto),
+            "decimal: cannot read \"1.2.3,4\" as a number: \".\" separates groups of three digits (as in 1.234.567,89), but \"2\" has 1 digit; the closest valid reading is 123,4"
+        );
+        assert_eq!(
+            why("1,234.56", Locale::It),
+            "decimal: cannot read \"1,234.56\" as a number: a \".\" after the decimal separator \",\" (write 1.234.567,89); as an English number it is 1234.56: use decimal(x, \"en\")"
+        );
+        assert_eq!(
+            why("0.500", Locale::It),
+            "decimal: cannot read \"0.500\" as a number: \".\" separates groups of three digits (as in 1.234.567,89), and a grouped number does not start with 0; as an English number it is 0.500: use decimal(x, \"en\")"
+        );
+        assert!(why("1,234.56", Locale::It).contains("use decimal(x, \"en\")"));
+        assert!(why("1.234,56", Locale::En).contains("use decimal(x, \"it\")"));
+        assert_eq!(
+            why("5,", Locale::Auto),
+            "decimal: cannot read \"5,\" as a number: no digit after the decimal separator \",\"; the closest valid reading is 5"
+        );
+        assert_eq!(
+            why("1,2,3", Locale::It),
+            "decimal: cannot read \"1,2,3\" as a number: it has more than one decimal separator \",\""
+        );
+        assert_eq!(
+            why("abc", Locale::Auto),
+            "decimal: cannot read \"abc\" as a number (expected 1.234,56 or 1234.56, optionally with a currency)"
+        );
+    }
+
+    #[test]
+    fn negative_zero_is_zero() {
+        for s in ["-0", "-0,00", "-0.0", "- € 0", "-,0"] {
+            let x = read(s, Locale::Auto);
+            assert_eq!(x, Some(0.0), "{s}");
+            assert!(x.is_some_and(f64::is_sign_positive), "{s}");
         }
     }
 }

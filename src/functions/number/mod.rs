@@ -2,14 +2,24 @@
 //! aggregates over lists.
 
 mod decimal;
+mod exact;
+#[cfg(test)]
+mod props;
 #[cfg(test)]
 mod tests;
 
 use serde_json::{Number, Value};
 
-use self::decimal::{Locale, cannot_read, locale_arg, parse_number, to_float};
-use super::{Example, Function, Imp, Param, float, kind, show};
+use self::decimal::{Locale, cannot_read, locale_arg, no_negative_zero, parse_number, to_float};
+use super::{Example, Function, Imp, Param, kind, show};
 use crate::value::Ty;
+
+pub use self::exact::arith;
+
+/// A float result as a JSON value, `-0.0` as `0.0` (see [`super::float`]).
+fn float(x: f64) -> Result<Value, String> {
+    super::float(no_negative_zero(x))
+}
 
 /// The argument type of the aggregates: numbers, lists of numbers, null.
 const NUM_OR_LIST: Ty = Ty::NUMBER.or(Ty::LIST).or(Ty::NULL);
@@ -18,7 +28,7 @@ const NUM_OR_LIST: Ty = Ty::NUMBER.or(Ty::LIST).or(Ty::NULL);
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "decimal",
-        summary: "Reads a number from a string (\"1.234,56\", \"49.90 EUR\", \"€ 12,50\") as a float; locale \"auto\" (default): a `,` is the decimal comma, two or more `.` are thousands separators, else `.` is the decimal point; \"it\": `.` thousands, `,` decimal; \"en\": `,` thousands, `.` decimal. An empty string gives null.",
+        summary: "Reads a number written as text (\"1.234,56\", \"49.90 EUR\", \"€ 12,50\") as a float. Only a well-formed number is read: an optional sign, an optional currency (a symbol or a three-letter code, before or after the digits), digits grouped by the grouping separator in groups of exactly three (the first one 1 to 3 digits, not starting with 0), at most one decimal separator with digits after it. Locale \"it\": `.` groups, `,` is the decimal comma; \"en\": `,` groups, `.` is the decimal point; \"auto\" (the default): the string's separators choose: with both, the last one is the decimal separator; a single `,` or `.` is the decimal separator (so `1.234` is 1.234: use \"it\" for Italian numbers without decimals); one repeated groups. Anything else is an error that says what is wrong and, when there is one, the closest valid reading or the locale that reads it. `-0` gives 0.0; an empty string gives null. `int` and `float` read text with the same grammar (locale \"auto\").",
         params: &[
             Param::req("v", Ty::NUMBER.or(Ty::STRING).nullable()),
             Param::opt("locale", Ty::STRING),
@@ -47,6 +57,33 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("1234.0"),
             },
             Example {
+                title: "English grouping, auto",
+                source: r#"decimal("1,234.50")"#,
+                result: Ok("1234.5"),
+            },
+            Example {
+                title: "currency code before, sign",
+                source: r#"decimal("EUR -1.234.567,8")"#,
+                result: Ok("-1234567.8"),
+            },
+            Example {
+                title: "minus zero",
+                source: r#"decimal("-0,00")"#,
+                result: Ok("0.0"),
+            },
+            Example {
+                title: "groups not of three",
+                source: r#"decimal("1.2.3,4")"#,
+                result: Err(
+                    r#"decimal: cannot read "1.2.3,4" as a number: "." separates groups of three digits (as in 1.234.567,89), but "2" has 1 digit; the closest valid reading is 123,4"#,
+                ),
+            },
+            Example {
+                title: "the other locale",
+                source: r#"decimal("1.234,56", "en")"#,
+                result: Err(r#"as an Italian number it is 1234.56: use decimal(x, "it")"#),
+            },
+            Example {
                 title: "not a number",
                 source: r#"decimal("abc")"#,
                 result: Err(r#"decimal: cannot read "abc" as a number"#),
@@ -58,7 +95,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "int",
-        summary: "Converts a number or numeric string (read like `decimal`) to an integer, dropping the fractional part; an empty string gives null.",
+        summary: "Converts a number or numeric string (read like `decimal` with locale \"auto\", the same grammar) to an integer, dropping the fractional part; an empty string gives null.",
         params: &[Param::req("v", Ty::NUMBER.or(Ty::STRING).nullable())],
         variadic: false,
         returns: Ty::INT.nullable(),
@@ -97,7 +134,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "float",
-        summary: "Converts a number or numeric string (read like `decimal` with locale \"auto\") to a float; an empty string gives null.",
+        summary: "Converts a number or numeric string (read like `decimal` with locale \"auto\", the same grammar) to a float; `-0` gives 0.0; an empty string gives null.",
         params: &[Param::req("v", Ty::NUMBER.or(Ty::STRING).nullable())],
         variadic: false,
         returns: Ty::FLOAT.nullable(),
@@ -122,6 +159,11 @@ pub const FUNCTIONS: &[Function] = &[
                 source: r#"float("n/a")"#,
                 result: Err(r#"float: cannot read "n/a" as a number"#),
             },
+            Example {
+                title: "a malformed grouping",
+                source: r#"float("12,34,5")"#,
+                result: Err(r#"but "34" has 2 digits; the closest valid reading is 12345"#),
+            },
         ],
         imp: Imp::Pure(float_fn),
         check_const: None,
@@ -129,7 +171,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "round",
-        summary: "Rounds half away from zero: to an int (digits 0, the default), or to a float with `digits` decimals.",
+        summary: "Rounds half away from zero, on the decimal the number is written as (`1.005` is 1.005, not the binary float just below it): to an int (digits 0, the default), to a float with `digits` decimals, or (negative digits) to tens, hundreds... as an int. Never gives -0.0.",
         params: &[
             Param::req("x", Ty::NUMBER.nullable()),
             Param::opt("digits", Ty::INT),
@@ -151,6 +193,16 @@ pub const FUNCTIONS: &[Function] = &[
                 title: "negative",
                 source: "round(-2.345, 1)",
                 result: Ok("-2.3"),
+            },
+            Example {
+                title: "to hundreds",
+                source: "round(1249.9, -2)",
+                result: Ok("1200"),
+            },
+            Example {
+                title: "no minus zero",
+                source: "round(-0.04, 1)",
+                result: Ok("0.0"),
             },
             Example {
                 title: "a string",
@@ -304,7 +356,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "sum",
-        summary: "The sum of the numbers given (lists are flattened one level, nulls ignored); 0 when there are none.",
+        summary: "The sum of the numbers given (lists are flattened one level, nulls ignored); 0 when there are none. Ints add exactly; with a float, the numbers are added as the decimals they are written as, so no binary noise shows (`0.1 + 0.2` is 0.3).",
         params: &[Param::req("x", NUM_OR_LIST)],
         variadic: true,
         returns: Ty::NUMBER,
@@ -318,6 +370,11 @@ pub const FUNCTIONS: &[Function] = &[
                 title: "with a float",
                 source: "sum([1, null, 2.5])",
                 result: Ok("3.5"),
+            },
+            Example {
+                title: "no binary noise",
+                source: "sum([0.1, 0.2])",
+                result: Ok("0.3"),
             },
             Example {
                 title: "nothing",
@@ -344,15 +401,8 @@ fn check_decimal(args: &[Option<&Value>]) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a number or a numeric string as a float.
-///
-/// Strings: surrounding whitespace and a currency code or symbol at either end are ignored
-/// (`"49.90 EUR"`, `"€ 12,50"`); an empty string gives null. With locale `"auto"` (the default)
-/// a string containing `,` uses `,` as the decimal separator and `.` as thousands separators
-/// (`1.234,56` -> 1234.56, `18,000000` -> 18.0); otherwise two or more `.` are thousands
-/// separators (`1.234.567` -> 1234567.0); otherwise a single `.` is the decimal point (`1234.56`,
-/// and the ambiguous `1.234` -> 1.234). Locale `"it"`: `.` always thousands, `,` decimal
-/// (`1.234` -> 1234.0). Locale `"en"`: `,` thousands, `.` decimal. A leading sign is allowed.
+/// Reads a number or a numeric string as a float, with the grammar of `decimal.rs` in the
+/// locale given (default `"auto"`); `-0` gives `0.0`.
 fn decimal(args: &mut [Value]) -> Result<Value, String> {
     let locale = locale_arg("decimal", args.get(1))?;
     match to_float("decimal", &args[0], locale)? {
@@ -390,7 +440,7 @@ fn int(args: &mut [Value]) -> Result<Value, String> {
                 .to_i64()
                 .map(Value::from)
                 .ok_or_else(|| format!("int: {} is too large for an int", show(&args[0]))),
-            Err(()) => Err(cannot_read("int", s)),
+            Err(why) => Err(cannot_read("int", s, &why)),
         },
         other => Err(format!(
             "int: cannot convert {} {} to an int (expected a number or a numeric string; use if/else for bools)",
@@ -540,10 +590,10 @@ fn round(args: &mut [Value]) -> Result<Value, String> {
         Num::Float(x) if digits > 0 => {
             float(round_decimal(x, u32::try_from(digits).unwrap_or(u32::MAX)))
         }
-        Num::Float(x) => {
-            let p = 10f64.powi(i32::try_from(-digits).unwrap_or(i32::MAX));
-            int_of_f64("round", (x / p).round() * p)
-        }
+        Num::Float(x) => int_of_f64(
+            "round",
+            exact::round_to_tens(x, u32::try_from(-digits).unwrap_or(u32::MAX)),
+        ),
     }
 }
 
@@ -638,17 +688,13 @@ fn max(args: &mut [Value]) -> Result<Value, String> {
 
 fn sum(args: &mut [Value]) -> Result<Value, String> {
     let nums = collect_nums("sum", args)?;
-    if nums.iter().all(|n| matches!(n, Num::Int(_))) {
-        let mut total: i128 = 0;
-        for n in &nums {
-            if let Num::Int(i) = n {
-                match total.checked_add(*i) {
-                    Some(t) => total = t,
-                    None => return float(nums.iter().map(|n| n.f()).sum()),
-                }
-            }
-        }
+    let ints = nums.iter().try_fold(0i128, |total, n| match n {
+        Num::Int(i) => total.checked_add(*i),
+        Num::Float(_) => None,
+    });
+    if let Some(total) = ints {
         return Num::Int(total).to_value();
     }
-    float(nums.iter().map(|n| n.f()).sum())
+    let xs: Vec<f64> = nums.iter().map(|n| n.f()).collect();
+    float(exact::sum(&xs))
 }

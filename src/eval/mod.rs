@@ -360,18 +360,15 @@ fn arith(op: BinOp, l: &Value, r: &Value, span: Span) -> Option<R> {
         }
     }
     let (p, q) = (x.as_f64()?, y.as_f64()?);
+    // Decimal-exact on money-sized numbers: `0.1 + 0.2` is 0.3, not 0.30000000000000004.
     let v = match op {
-        BinOp::Add => p + q,
-        BinOp::Sub => p - q,
-        BinOp::Mul => p * q,
         BinOp::Div | BinOp::Rem if q == 0.0 => {
             return Some(Err(EvalError::new(
                 format!("`{}` by zero", op.symbol()),
                 span,
             )));
         }
-        BinOp::Div => p / q,
-        _ => p % q,
+        _ => crate::functions::number::arith(op, p, q)?,
     };
     Some(
         serde_json::Number::from_f64(v)

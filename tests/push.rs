@@ -711,3 +711,75 @@ stores:
         );
     }
 }
+
+#[test]
+fn numeric_flags_are_checked_when_parsed_and_say_their_range() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = tmp.path().display().to_string();
+    let secs = "more than 0 and at most 3600";
+    for (flag, value, range) in [
+        ("--timeout", "inf", secs),
+        ("--timeout", "-inf", secs),
+        ("--timeout", "NaN", secs),
+        ("--timeout", "0", secs),
+        ("--timeout", "-1", secs),
+        ("--timeout", "1e300", secs),
+        ("--timeout", "3601", secs),
+        ("--batch-size", "0", "from 1 to 10000"),
+        ("--batch-size", "18446744073709551616", "from 1 to 10000"),
+        ("--batch-bytes", "0", "from 1k to 256M"),
+        ("--batch-bytes", "17592186044416M", "from 1k to 256M"),
+        ("--batch-bytes", "1G", "from 1k to 256M"),
+        ("--concurrency", "0", "from 1 to 64"),
+        ("--concurrency", "100000", "from 1 to 64"),
+        ("--retries", "4294967295", "from 0 to 100"),
+        ("--retry-budget", "-1", "from 0 to 1000000"),
+        ("--backoff-ms", "18446744073709551615", "from 0 to 600000"),
+        ("--max-backoff-ms", "1e3", "from 0 to 600000"),
+        ("--save-every-ms", "99999999999", "from 0 to 3600000"),
+        ("--jobs", "0", "from 1 to 1024"),
+        ("--max-shrink", "NaN", "between 0% and 100%"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let o = clerkmap(&[
+            "push",
+            "--from",
+            &d,
+            "--api-url",
+            "http://127.0.0.1:9/v2",
+            &arg,
+        ]);
+        let err = text(&o.stderr);
+        assert_eq!(code(&o), 2, "{arg}: {err}");
+        assert!(!err.contains("panicked"), "{arg}: {err}");
+        assert!(
+            err.contains(&format!("`{value}`")) && err.contains(range),
+            "{arg}: the error says the range:\n{err}"
+        );
+    }
+    // The edges are accepted (an empty directory: refused later, for having no feed).
+    for arg in [
+        "--timeout=3600",
+        "--timeout=0.001",
+        "--batch-size=10000",
+        "--batch-bytes=256M",
+        "--batch-bytes=1k",
+        "--concurrency=64",
+        "--retries=0",
+        "--max-backoff-ms=600000",
+    ] {
+        let o = clerkmap(&[
+            "push",
+            "--from",
+            &d,
+            "--api-url",
+            "http://127.0.0.1:9/v2",
+            arg,
+        ]);
+        assert!(
+            text(&o.stderr).contains("no feed file"),
+            "{arg}: {}",
+            text(&o.stderr)
+        );
+    }
+}

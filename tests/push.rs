@@ -783,3 +783,160 @@ fn numeric_flags_are_checked_when_parsed_and_say_their_range() {
         );
     }
 }
+
+/// The ids Clerk acknowledged for an entity, from the state file.
+fn acknowledged(dir: &Path, entity: &str) -> usize {
+    let state = std::fs::read_to_string(dir.join("clerkmap-state.json")).unwrap_or_default();
+    let v: Value = serde_json::from_str(&state).unwrap_or(Value::Null);
+    v["stores"][PUBLIC][entity]["ids"]
+        .as_object()
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_redirect_is_never_followed_and_never_acknowledged() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    // Another origin, which would take the keys.
+    let elsewhere = FakeClerk::start();
+    fake.fault(
+        Some("POST"),
+        Fault::Redirect(format!("{}/pages", elsewhere.url)),
+    );
+    let o = push(&fake, dir, &["--entities", "pages"]);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 1, "{out}\n{err}");
+    assert!(
+        elsewhere.log().requests.is_empty(),
+        "the redirect was followed: {:?}",
+        elsewhere.log().requests
+    );
+    assert_eq!(fake.log().requests.len(), 1, "a redirect is not retried");
+    assert!(
+        out.contains("HTTP 307") && out.contains("redirect") && out.contains("not followed"),
+        "{out}"
+    );
+    let pages = feed(dir, "pages").len();
+    assert!(
+        out.contains(&format!(
+            "{:<12} {:>9} {:>9} {:>9} {:>9}",
+            "pages", 0, 0, 0, pages
+        )),
+        "{out}"
+    );
+    assert_eq!(acknowledged(dir, "pages"), 0, "nothing acknowledged");
+
+    // Deletes carry the keys in the query: not followed either.
+    assert_eq!(code(&push(&fake, dir, &["--entities", "pages"])), 0);
+    let all = feed(dir, "pages");
+    write_feed(dir, "pages", &all[1..]);
+    fake.fault(
+        Some("DELETE"),
+        Fault::Redirect(format!("{}/pages", elsewhere.url)),
+    );
+    let o = push(&fake, dir, &["--entities", "pages", "--allow-shrink"]);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 1, "{out}\n{err}");
+    assert!(elsewhere.log().requests.is_empty());
+    assert!(
+        out.contains("DELETE /pages batch 1") && out.contains("HTTP 307"),
+        "{out}"
+    );
+    assert_eq!(
+        acknowledged(dir, "pages"),
+        pages,
+        "the delete is not acknowledged"
+    );
+}
+
+#[test]
+fn keys_are_masked_in_every_encoding() {
+    const ODD_PUBLIC: &str = "pub/l i\"c&k+e%y";
+    const ODD_PRIVATE: &str = "p&r/i v\"a\te+k%ey";
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    fake.set_keys(ODD_PUBLIC, ODD_PRIVATE);
+    let d = dir.display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "push",
+            "--from",
+            &d,
+            "--api-url",
+            &fake.url,
+            "--backoff-ms",
+            "5",
+            "--timeout",
+            "2",
+            "--entities",
+            "pages",
+        ];
+        args.extend_from_slice(extra);
+        command(&args)
+            .env("CLERK_PUBLIC_KEY", ODD_PUBLIC)
+            .env("CLERK_PRIVATE_KEY", ODD_PRIVATE)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let mut printed = Vec::new();
+    // Clerk's JSON error echoing them; a plain-text answer (retried, then refused).
+    fake.fault(Some("POST"), Fault::EchoKeys);
+    let o = run(&[]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    printed.push(("Clerk's error", o));
+    fake.fault(Some("POST"), Fault::EchoKeysText(502));
+    fake.fault(Some("POST"), Fault::EchoKeysText(400));
+    let o = run(&[]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("retry"), "{}", text(&o.stderr));
+    printed.push(("a text answer", o));
+    // A delete (keys in the query) echoed.
+    let o = run(&[]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let pages = feed(dir, "pages");
+    write_feed(dir, "pages", &pages[1..]);
+    fake.fault(Some("DELETE"), Fault::EchoKeys);
+    let o = run(&["--allow-shrink"]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    printed.push(("a delete's error", o));
+    fake.fault(Some("DELETE"), Fault::EchoKeysText(400));
+    let o = run(&["--allow-shrink"]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    printed.push(("a delete's text answer", o));
+
+    let mut forms: Vec<String> = Vec::new();
+    for k in [ODD_PUBLIC, ODD_PRIVATE] {
+        forms.extend(encodings(k));
+    }
+    // Pieces of them, in case a form is cut or half-masked.
+    forms.extend(
+        [
+            "k%ey", "k%25ey", "e+k", "e%2Bk", "i v", "i+v", "i%20v", "l i", "l+i", "l%20i", "e%y",
+            "e%25y",
+        ]
+        .map(String::from),
+    );
+    for (what, o) in &printed {
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        if std::env::var_os("SHOW").is_some() {
+            eprintln!("--- {what}\n{out}\n{err}");
+        }
+        assert!(
+            out.contains("***"),
+            "{what}: the echo is shown, masked:\n{out}"
+        );
+        for f in &forms {
+            for (stream, s) in [("stdout", &out), ("stderr", &err)] {
+                assert!(
+                    !s.contains(f.as_str()),
+                    "{what}: `{f}` leaked into {stream}:\n{s}"
+                );
+            }
+        }
+    }
+}

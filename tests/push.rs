@@ -2,6 +2,7 @@
 
 mod support_clerk;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -939,4 +940,195 @@ fn keys_are_masked_in_every_encoding() {
             }
         }
     }
+}
+
+#[test]
+fn acknowledged_orders_go_to_a_journal_not_a_rewrite_of_the_state() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    assert_eq!(code(&push(&fake, dir, &["--entities", "products"])), 0);
+    let state_path = dir.join("clerkmap-state.json");
+    let journal_path = dir.join("clerkmap-state.json.journal");
+    let before = std::fs::read(&state_path).unwrap_or_default();
+    assert!(!before.is_empty());
+    fake.block_after(2);
+    let d = dir.display().to_string();
+    let mut child = command(&[
+        "push",
+        "--from",
+        &d,
+        "--api-url",
+        &fake.url,
+        "--entities",
+        "orders",
+        "--batch-size",
+        "5",
+        "--concurrency",
+        "1",
+        "--save-every-ms",
+        "0",
+        "--timeout",
+        "30",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap_or_else(|e| panic!("cannot start clerkmap: {e}"));
+    let blocked = wait_until(Duration::from_secs(20), || fake.blocked() > 0);
+    let during = std::fs::read(&state_path).unwrap_or_default();
+    let journal = std::fs::read_to_string(&journal_path).unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(blocked, "the push never reached the 3rd batch");
+    assert_eq!(fake.log().upserted_ids("orders").len(), 10);
+    assert!(
+        during == before,
+        "the state file was rewritten during the push"
+    );
+    assert_eq!(
+        journal.lines().count(),
+        2,
+        "one journal line per acknowledged batch:\n{journal}"
+    );
+    // A line torn by the kill is ignored.
+    let mut torn = journal.clone();
+    torn.push_str("{\"store\":\"pk_te");
+    std::fs::write(&journal_path, torn).unwrap_or_else(|e| panic!("{e}"));
+    // A dry run reads the journal and changes nothing.
+    let o = push(&fake, dir, &["--entities", "orders", "--dry-run"]);
+    let orders = sorted(ids(&feed(dir, "orders")))
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .len();
+    let rest = orders - 10;
+    assert!(
+        text(&o.stdout).contains(&format!("would send {rest} (new {rest}")),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(journal_path.exists(), "a dry run changes nothing");
+    fake.heal();
+    let o = push(&fake, dir, &["--entities", "orders"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let log = fake.log();
+    assert_no_duplicates(&log, "orders");
+    assert_eq!(
+        sorted(log.upserted_ids("orders")),
+        sorted(ids(&feed(dir, "orders")))
+    );
+    assert!(!journal_path.exists(), "compacted into the state file");
+    assert_eq!(acknowledged(dir, "orders"), orders);
+    assert_eq!(acknowledged(dir, "products"), 39);
+
+    // A journal damaged before its last line is refused with the fix.
+    std::fs::write(&journal_path, "garbage\n{\"store\":\"x\"}\n").unwrap_or_else(|e| panic!("{e}"));
+    let o = push(&fake, dir, &["--entities", "orders"]);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("damaged") && err.contains("--full"), "{err}");
+}
+
+/// What the state costs as a push goes: NEW_ORDERS (20,000) new orders over STATE_ORDERS
+/// (1,000,000) already acknowledged, batches of 500, in this process (so /proc/self/io counts
+/// what it writes):
+/// `cargo test --release --test push -- --ignored state_writes --nocapture`
+#[test]
+#[ignore]
+fn state_writes_over_a_big_state() {
+    use std::fmt::Write as _;
+    use std::sync::Arc;
+
+    use clerkmap::clerk::Entity;
+    use clerkmap::sync::client::ClientConfig;
+    use clerkmap::sync::observer::Silent;
+    use clerkmap::sync::push::{PushOptions, push_async};
+    use clerkmap::sync::secret::{Keys, Secret};
+
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d)
+    };
+    let (old, new) = (env("STATE_ORDERS", 1_000_000), env("NEW_ORDERS", 20_000));
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let mut s = String::with_capacity(old * 80);
+    s.push_str(&format!(
+        r#"{{"version":1,"stores":{{"{PUBLIC}":{{"orders":{{"id_type":"int","ids":{{"#
+    ));
+    for i in 0..old {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#""{i}":{{"hash":"{i:032x}","since":1700000000}}"#);
+    }
+    s.push_str("}}}}}\n");
+    let state_path = dir.join("clerkmap-state.json");
+    std::fs::write(&state_path, &s).unwrap_or_else(|e| panic!("{e}"));
+    let state_bytes = s.len();
+    drop(s);
+    let mut nd = String::new();
+    for i in old..old + new {
+        let _ = writeln!(
+            nd,
+            r#"{{"id":{i},"products":[{{"id":"P{i}","quantity":1,"price":9.9}}],"time":1700000000,"customer":"C{i}","email":"c{i}@example.test"}}"#
+        );
+    }
+    std::fs::write(dir.join("orders.ndjson"), nd).unwrap_or_else(|e| panic!("{e}"));
+    let fake = FakeClerk::start();
+    let opts = PushOptions {
+        dir: dir.to_path_buf(),
+        entities: vec![Entity::Orders],
+        state_path: state_path.clone(),
+        client: ClientConfig {
+            api_url: fake.url.clone(),
+            ..ClientConfig::default()
+        },
+        ..PushOptions::default()
+    };
+    let keys = Keys {
+        public: PUBLIC.into(),
+        private: Some(Secret::new(PRIVATE)),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let io = || -> (u64, u64) {
+        let t = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
+        let field = |name: &str| {
+            t.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        (field("write_bytes:"), field("wchar:"))
+    };
+    // For the figures: what reading the state alone takes.
+    let t = std::time::Instant::now();
+    let loaded = clerkmap::sync::state::State::load_journaled(&state_path)
+        .map(|(s, _)| s.stores.len())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded, 1);
+    let load_secs = t.elapsed().as_secs_f64();
+    let (wb0, wc0) = io();
+    let started = std::time::Instant::now();
+    let report = rt
+        .block_on(push_async(&opts, &keys, Arc::new(Silent)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secs = started.elapsed().as_secs_f64();
+    let (wb1, wc1) = io();
+    assert!(report.ok(), "{report}");
+    assert_eq!(fake.log().upserted_ids("orders").len(), new);
+    let mb = |b: u64| b as f64 / 1e6;
+    println!(
+        "state writes: {new} new orders over {old} acknowledged (state file {:.1} MB, read in {load_secs:.2}s): \
+         push {secs:.2}s, {:.1} MB written to files (write_bytes), {:.1} MB through write calls (wchar, HTTP bodies included)",
+        mb(state_bytes as u64),
+        mb(wb1 - wb0),
+        mb(wc1 - wc0)
+    );
 }

@@ -22,7 +22,11 @@ use crate::sync::secret::{Keys, PRIVATE_KEY_ENV, PUBLIC_KEY_ENV};
 
 const PUSH_HELP: &str = "\
 Keys: the public key from $CLERK_PUBLIC_KEY, the private key from $CLERK_PRIVATE_KEY (or the
-variables named by --public-key-env/--private-key-env). The private key is never printed.
+variables named by --public-key-env/--private-key-env). Neither key is ever printed.
+
+Numbers are checked when read: --batch-size 1 to 10000, --batch-bytes 1k to 256M, --concurrency
+1 to 64, --timeout more than 0 and at most 3600 seconds, --retries 0 to 100, --retry-budget 0 to
+1000000, --backoff-ms and --max-backoff-ms 0 to 600000, --jobs 1 to 1024.
 
 Exit codes:
   0  everything planned was acknowledged by Clerk (or --dry-run)
@@ -75,36 +79,34 @@ pub struct PushArgs {
     /// The share of an entity's acknowledged ids that may be deleted at once.
     #[arg(long, value_name = "SHARE", default_value = "10%", value_parser = guard::parse_share)]
     pub max_shrink: f64,
-    /// Records per request, at most (1 to 10000).
+    /// Records per request, at most.
     #[arg(long, value_name = "N", default_value_t = 500, value_parser = in_range::<usize>(BATCH_SIZE))]
     pub batch_size: usize,
-    /// Bytes per request, at most (e.g. 4M, 512k; 1k to 256M).
+    /// Bytes per request, at most (e.g. 4M, 512k).
     #[arg(long, value_name = "BYTES", default_value = "4M", value_parser = parse_bytes)]
     pub batch_bytes: usize,
-    /// Requests in flight (1 to 64).
+    /// Requests in flight.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = in_range::<usize>(CONCURRENCY))]
     pub concurrency: usize,
     /// Gzip request bodies of 16 KiB and more (Content-Encoding: gzip).
     #[arg(long)]
     pub gzip: bool,
-    /// Seconds to wait for an answer before retrying (more than 0, at most 3600; e.g. 0.5).
+    /// Seconds to wait for an answer before retrying.
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
     pub timeout: f64,
-    /// Retries per request (timeouts, connection errors, 429, 5xx; 0 to 100).
+    /// Retries per request (timeouts, connection errors, 429, 5xx).
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = in_range::<u32>(RETRIES))]
     pub retries: u32,
-    /// Retries for the whole push; when spent, the push stops (and resumes next time; 0 to
-    /// 1000000).
+    /// Retries for the whole push; when spent, the push stops (and resumes next time).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = in_range::<u32>(RETRY_BUDGET))]
     pub retry_budget: u32,
-    /// The first backoff in milliseconds (doubles at each retry, with jitter; 0 to 600000).
+    /// The first backoff in milliseconds (doubles at each retry, with jitter).
     #[arg(long, value_name = "MS", default_value_t = 500, value_parser = in_range::<u64>(BACKOFF_MS))]
     pub backoff_ms: u64,
-    /// The longest backoff in milliseconds (0 to 600000).
+    /// The longest backoff in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 30_000, value_parser = in_range::<u64>(BACKOFF_MS))]
     pub max_backoff_ms: u64,
-    /// Sync the state journal at most every MS milliseconds (orders: after every batch; 0 to
-    /// 3600000).
+    /// Save the state at most every MS milliseconds (orders: after every batch).
     #[arg(long, value_name = "MS", default_value_t = 1000, hide = true, value_parser = in_range::<u64>(SAVE_EVERY_MS))]
     pub save_every_ms: u64,
     /// The environment variable holding the public key.
@@ -113,7 +115,7 @@ pub struct PushArgs {
     /// The environment variable holding the private key.
     #[arg(long, value_name = "NAME", default_value = PRIVATE_KEY_ENV)]
     pub private_key_env: String,
-    /// Worker threads when mapping (default: one per core; 1 to 1024).
+    /// Worker threads when mapping (default: one per core).
     #[arg(short, long, value_name = "N", value_parser = in_range::<usize>(JOBS))]
     pub jobs: Option<usize>,
     /// Print only errors and the summary.

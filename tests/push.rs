@@ -2,6 +2,7 @@
 
 mod support_clerk;
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -710,4 +711,424 @@ stores:
             "{store} state"
         );
     }
+}
+
+#[test]
+fn numeric_flags_are_checked_when_parsed_and_say_their_range() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = tmp.path().display().to_string();
+    let secs = "more than 0 and at most 3600";
+    for (flag, value, range) in [
+        ("--timeout", "inf", secs),
+        ("--timeout", "-inf", secs),
+        ("--timeout", "NaN", secs),
+        ("--timeout", "0", secs),
+        ("--timeout", "-1", secs),
+        ("--timeout", "1e300", secs),
+        ("--timeout", "3601", secs),
+        ("--batch-size", "0", "from 1 to 10000"),
+        ("--batch-size", "18446744073709551616", "from 1 to 10000"),
+        ("--batch-bytes", "0", "from 1k to 256M"),
+        ("--batch-bytes", "17592186044416M", "from 1k to 256M"),
+        ("--batch-bytes", "1G", "from 1k to 256M"),
+        ("--concurrency", "0", "from 1 to 64"),
+        ("--concurrency", "100000", "from 1 to 64"),
+        ("--retries", "4294967295", "from 0 to 100"),
+        ("--retry-budget", "-1", "from 0 to 1000000"),
+        ("--backoff-ms", "18446744073709551615", "from 0 to 600000"),
+        ("--max-backoff-ms", "1e3", "from 0 to 600000"),
+        ("--save-every-ms", "99999999999", "from 0 to 3600000"),
+        ("--jobs", "0", "from 1 to 1024"),
+        ("--max-shrink", "NaN", "between 0% and 100%"),
+    ] {
+        let arg = format!("{flag}={value}");
+        let o = clerkmap(&[
+            "push",
+            "--from",
+            &d,
+            "--api-url",
+            "http://127.0.0.1:9/v2",
+            &arg,
+        ]);
+        let err = text(&o.stderr);
+        assert_eq!(code(&o), 2, "{arg}: {err}");
+        assert!(!err.contains("panicked"), "{arg}: {err}");
+        assert!(
+            err.contains(&format!("`{value}`")) && err.contains(range),
+            "{arg}: the error says the range:\n{err}"
+        );
+    }
+    // The edges are accepted (an empty directory: refused later, for having no feed).
+    for arg in [
+        "--timeout=3600",
+        "--timeout=0.001",
+        "--batch-size=10000",
+        "--batch-bytes=256M",
+        "--batch-bytes=1k",
+        "--concurrency=64",
+        "--retries=0",
+        "--max-backoff-ms=600000",
+    ] {
+        let o = clerkmap(&[
+            "push",
+            "--from",
+            &d,
+            "--api-url",
+            "http://127.0.0.1:9/v2",
+            arg,
+        ]);
+        assert!(
+            text(&o.stderr).contains("no feed file"),
+            "{arg}: {}",
+            text(&o.stderr)
+        );
+    }
+}
+
+/// The ids Clerk acknowledged for an entity, from the state file.
+fn acknowledged(dir: &Path, entity: &str) -> usize {
+    let state = std::fs::read_to_string(dir.join("clerkmap-state.json")).unwrap_or_default();
+    let v: Value = serde_json::from_str(&state).unwrap_or(Value::Null);
+    v["stores"][PUBLIC][entity]["ids"]
+        .as_object()
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_redirect_is_never_followed_and_never_acknowledged() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    // Another origin, which would take the keys.
+    let elsewhere = FakeClerk::start();
+    fake.fault(
+        Some("POST"),
+        Fault::Redirect(format!("{}/pages", elsewhere.url)),
+    );
+    let o = push(&fake, dir, &["--entities", "pages"]);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 1, "{out}\n{err}");
+    assert!(
+        elsewhere.log().requests.is_empty(),
+        "the redirect was followed: {:?}",
+        elsewhere.log().requests
+    );
+    assert_eq!(fake.log().requests.len(), 1, "a redirect is not retried");
+    assert!(
+        out.contains("HTTP 307") && out.contains("redirect") && out.contains("not followed"),
+        "{out}"
+    );
+    let pages = feed(dir, "pages").len();
+    assert!(
+        out.contains(&format!(
+            "{:<12} {:>9} {:>9} {:>9} {:>9}",
+            "pages", 0, 0, 0, pages
+        )),
+        "{out}"
+    );
+    assert_eq!(acknowledged(dir, "pages"), 0, "nothing acknowledged");
+
+    // Deletes carry the keys in the query: not followed either.
+    assert_eq!(code(&push(&fake, dir, &["--entities", "pages"])), 0);
+    let all = feed(dir, "pages");
+    write_feed(dir, "pages", &all[1..]);
+    fake.fault(
+        Some("DELETE"),
+        Fault::Redirect(format!("{}/pages", elsewhere.url)),
+    );
+    let o = push(&fake, dir, &["--entities", "pages", "--allow-shrink"]);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 1, "{out}\n{err}");
+    assert!(elsewhere.log().requests.is_empty());
+    assert!(
+        out.contains("DELETE /pages batch 1") && out.contains("HTTP 307"),
+        "{out}"
+    );
+    assert_eq!(
+        acknowledged(dir, "pages"),
+        pages,
+        "the delete is not acknowledged"
+    );
+}
+
+#[test]
+fn keys_are_masked_in_every_encoding() {
+    const ODD_PUBLIC: &str = "pub/l i\"c&k+e%y";
+    const ODD_PRIVATE: &str = "p&r/i v\"a\te+k%ey";
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    fake.set_keys(ODD_PUBLIC, ODD_PRIVATE);
+    let d = dir.display().to_string();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "push",
+            "--from",
+            &d,
+            "--api-url",
+            &fake.url,
+            "--backoff-ms",
+            "5",
+            "--timeout",
+            "2",
+            "--entities",
+            "pages",
+        ];
+        args.extend_from_slice(extra);
+        command(&args)
+            .env("CLERK_PUBLIC_KEY", ODD_PUBLIC)
+            .env("CLERK_PRIVATE_KEY", ODD_PRIVATE)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let mut printed = Vec::new();
+    // Clerk's JSON error echoing them; a plain-text answer (retried, then refused).
+    fake.fault(Some("POST"), Fault::EchoKeys);
+    let o = run(&[]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    printed.push(("Clerk's error", o));
+    fake.fault(Some("POST"), Fault::EchoKeysText(502));
+    fake.fault(Some("POST"), Fault::EchoKeysText(400));
+    let o = run(&[]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("retry"), "{}", text(&o.stderr));
+    printed.push(("a text answer", o));
+    // A delete (keys in the query) echoed.
+    let o = run(&[]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let pages = feed(dir, "pages");
+    write_feed(dir, "pages", &pages[1..]);
+    fake.fault(Some("DELETE"), Fault::EchoKeys);
+    let o = run(&["--allow-shrink"]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    printed.push(("a delete's error", o));
+    fake.fault(Some("DELETE"), Fault::EchoKeysText(400));
+    let o = run(&["--allow-shrink"]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stderr));
+    printed.push(("a delete's text answer", o));
+
+    let mut forms: Vec<String> = Vec::new();
+    for k in [ODD_PUBLIC, ODD_PRIVATE] {
+        forms.extend(encodings(k));
+    }
+    // Pieces of them, in case a form is cut or half-masked.
+    forms.extend(
+        [
+            "k%ey", "k%25ey", "e+k", "e%2Bk", "i v", "i+v", "i%20v", "l i", "l+i", "l%20i", "e%y",
+            "e%25y",
+        ]
+        .map(String::from),
+    );
+    for (what, o) in &printed {
+        let (out, err) = (text(&o.stdout), text(&o.stderr));
+        if std::env::var_os("SHOW").is_some() {
+            eprintln!("--- {what}\n{out}\n{err}");
+        }
+        assert!(
+            out.contains("***"),
+            "{what}: the echo is shown, masked:\n{out}"
+        );
+        for f in &forms {
+            for (stream, s) in [("stdout", &out), ("stderr", &err)] {
+                assert!(
+                    !s.contains(f.as_str()),
+                    "{what}: `{f}` leaked into {stream}:\n{s}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn acknowledged_orders_go_to_a_journal_not_a_rewrite_of_the_state() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    run_sample(dir);
+    let fake = FakeClerk::start();
+    assert_eq!(code(&push(&fake, dir, &["--entities", "products"])), 0);
+    let state_path = dir.join("clerkmap-state.json");
+    let journal_path = dir.join("clerkmap-state.json.journal");
+    let before = std::fs::read(&state_path).unwrap_or_default();
+    assert!(!before.is_empty());
+    fake.block_after(2);
+    let d = dir.display().to_string();
+    let mut child = command(&[
+        "push",
+        "--from",
+        &d,
+        "--api-url",
+        &fake.url,
+        "--entities",
+        "orders",
+        "--batch-size",
+        "5",
+        "--concurrency",
+        "1",
+        "--save-every-ms",
+        "0",
+        "--timeout",
+        "30",
+    ])
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap_or_else(|e| panic!("cannot start clerkmap: {e}"));
+    let blocked = wait_until(Duration::from_secs(20), || fake.blocked() > 0);
+    let during = std::fs::read(&state_path).unwrap_or_default();
+    let journal = std::fs::read_to_string(&journal_path).unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(blocked, "the push never reached the 3rd batch");
+    assert_eq!(fake.log().upserted_ids("orders").len(), 10);
+    assert!(
+        during == before,
+        "the state file was rewritten during the push"
+    );
+    assert_eq!(
+        journal.lines().count(),
+        2,
+        "one journal line per acknowledged batch:\n{journal}"
+    );
+    // A line torn by the kill is ignored.
+    let mut torn = journal.clone();
+    torn.push_str("{\"store\":\"pk_te");
+    std::fs::write(&journal_path, torn).unwrap_or_else(|e| panic!("{e}"));
+    // A dry run reads the journal and changes nothing.
+    let o = push(&fake, dir, &["--entities", "orders", "--dry-run"]);
+    let orders = sorted(ids(&feed(dir, "orders")))
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .len();
+    let rest = orders - 10;
+    assert!(
+        text(&o.stdout).contains(&format!("would send {rest} (new {rest}")),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(journal_path.exists(), "a dry run changes nothing");
+    fake.heal();
+    let o = push(&fake, dir, &["--entities", "orders"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let log = fake.log();
+    assert_no_duplicates(&log, "orders");
+    assert_eq!(
+        sorted(log.upserted_ids("orders")),
+        sorted(ids(&feed(dir, "orders")))
+    );
+    assert!(!journal_path.exists(), "compacted into the state file");
+    assert_eq!(acknowledged(dir, "orders"), orders);
+    assert_eq!(acknowledged(dir, "products"), 39);
+
+    // A journal damaged before its last line is refused with the fix.
+    std::fs::write(&journal_path, "garbage\n{\"store\":\"x\"}\n").unwrap_or_else(|e| panic!("{e}"));
+    let o = push(&fake, dir, &["--entities", "orders"]);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 1, "{err}");
+    assert!(err.contains("damaged") && err.contains("--full"), "{err}");
+}
+
+/// What the state costs as a push goes: NEW_ORDERS (20,000) new orders over STATE_ORDERS
+/// (1,000,000) already acknowledged, batches of 500, in this process (so /proc/self/io counts
+/// what it writes):
+/// `cargo test --release --test push -- --ignored state_writes --nocapture`
+#[test]
+#[ignore]
+fn state_writes_over_a_big_state() {
+    use std::fmt::Write as _;
+    use std::sync::Arc;
+
+    use clerkmap::clerk::Entity;
+    use clerkmap::sync::client::ClientConfig;
+    use clerkmap::sync::observer::Silent;
+    use clerkmap::sync::push::{PushOptions, push_async};
+    use clerkmap::sync::secret::{Keys, Secret};
+
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(d)
+    };
+    let (old, new) = (env("STATE_ORDERS", 1_000_000), env("NEW_ORDERS", 20_000));
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let mut s = String::with_capacity(old * 80);
+    s.push_str(&format!(
+        r#"{{"version":1,"stores":{{"{PUBLIC}":{{"orders":{{"id_type":"int","ids":{{"#
+    ));
+    for i in 0..old {
+        if i > 0 {
+            s.push(',');
+        }
+        let _ = write!(s, r#""{i}":{{"hash":"{i:032x}","since":1700000000}}"#);
+    }
+    s.push_str("}}}}}\n");
+    let state_path = dir.join("clerkmap-state.json");
+    std::fs::write(&state_path, &s).unwrap_or_else(|e| panic!("{e}"));
+    let state_bytes = s.len();
+    drop(s);
+    let mut nd = String::new();
+    for i in old..old + new {
+        let _ = writeln!(
+            nd,
+            r#"{{"id":{i},"products":[{{"id":"P{i}","quantity":1,"price":9.9}}],"time":1700000000,"customer":"C{i}","email":"c{i}@example.test"}}"#
+        );
+    }
+    std::fs::write(dir.join("orders.ndjson"), nd).unwrap_or_else(|e| panic!("{e}"));
+    let fake = FakeClerk::start();
+    let opts = PushOptions {
+        dir: dir.to_path_buf(),
+        entities: vec![Entity::Orders],
+        state_path: state_path.clone(),
+        client: ClientConfig {
+            api_url: fake.url.clone(),
+            ..ClientConfig::default()
+        },
+        ..PushOptions::default()
+    };
+    let keys = Keys {
+        public: PUBLIC.into(),
+        private: Some(Secret::new(PRIVATE)),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let io = || -> (u64, u64) {
+        let t = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
+        let field = |name: &str| {
+            t.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        (field("write_bytes:"), field("wchar:"))
+    };
+    // For the figures: what reading the state alone takes.
+    let t = std::time::Instant::now();
+    let loaded = clerkmap::sync::state::State::load_journaled(&state_path)
+        .map(|(s, _)| s.stores.len())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded, 1);
+    let load_secs = t.elapsed().as_secs_f64();
+    let (wb0, wc0) = io();
+    let started = std::time::Instant::now();
+    let report = rt
+        .block_on(push_async(&opts, &keys, Arc::new(Silent)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let secs = started.elapsed().as_secs_f64();
+    let (wb1, wc1) = io();
+    assert!(report.ok(), "{report}");
+    assert_eq!(fake.log().upserted_ids("orders").len(), new);
+    let mb = |b: u64| b as f64 / 1e6;
+    println!(
+        "state writes: {new} new orders over {old} acknowledged (state file {:.1} MB, read in {load_secs:.2}s): \
+         push {secs:.2}s, {:.1} MB written to files (write_bytes), {:.1} MB through write calls (wchar, HTTP bodies included)",
+        mb(state_bytes as u64),
+        mb(wb1 - wb0),
+        mb(wc1 - wc0)
+    );
 }

@@ -22,7 +22,11 @@ use crate::sync::secret::{Keys, PRIVATE_KEY_ENV, PUBLIC_KEY_ENV};
 
 const PUSH_HELP: &str = "\
 Keys: the public key from $CLERK_PUBLIC_KEY, the private key from $CLERK_PRIVATE_KEY (or the
-variables named by --public-key-env/--private-key-env). The private key is never printed.
+variables named by --public-key-env/--private-key-env). Neither key is ever printed.
+
+Numbers are checked when read: --batch-size 1 to 10000, --batch-bytes 1k to 256M, --concurrency
+1 to 64, --timeout more than 0 and at most 3600 seconds, --retries 0 to 100, --retry-budget 0 to
+1000000, --backoff-ms and --max-backoff-ms 0 to 600000, --jobs 1 to 1024.
 
 Exit codes:
   0  everything planned was acknowledged by Clerk (or --dry-run)
@@ -76,34 +80,34 @@ pub struct PushArgs {
     #[arg(long, value_name = "SHARE", default_value = "10%", value_parser = guard::parse_share)]
     pub max_shrink: f64,
     /// Records per request, at most.
-    #[arg(long, value_name = "N", default_value_t = 500)]
+    #[arg(long, value_name = "N", default_value_t = 500, value_parser = in_range::<usize>(BATCH_SIZE))]
     pub batch_size: usize,
     /// Bytes per request, at most (e.g. 4M, 512k).
     #[arg(long, value_name = "BYTES", default_value = "4M", value_parser = parse_bytes)]
     pub batch_bytes: usize,
     /// Requests in flight.
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = in_range::<usize>(CONCURRENCY))]
     pub concurrency: usize,
     /// Gzip request bodies of 16 KiB and more (Content-Encoding: gzip).
     #[arg(long)]
     pub gzip: bool,
     /// Seconds to wait for an answer before retrying.
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
     pub timeout: f64,
     /// Retries per request (timeouts, connection errors, 429, 5xx).
-    #[arg(long, value_name = "N", default_value_t = 5)]
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = in_range::<u32>(RETRIES))]
     pub retries: u32,
     /// Retries for the whole push; when spent, the push stops (and resumes next time).
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = in_range::<u32>(RETRY_BUDGET))]
     pub retry_budget: u32,
     /// The first backoff in milliseconds (doubles at each retry, with jitter).
-    #[arg(long, value_name = "MS", default_value_t = 500)]
+    #[arg(long, value_name = "MS", default_value_t = 500, value_parser = in_range::<u64>(BACKOFF_MS))]
     pub backoff_ms: u64,
     /// The longest backoff in milliseconds.
-    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    #[arg(long, value_name = "MS", default_value_t = 30_000, value_parser = in_range::<u64>(BACKOFF_MS))]
     pub max_backoff_ms: u64,
     /// Save the state at most every MS milliseconds (orders: after every batch).
-    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true)]
+    #[arg(long, value_name = "MS", default_value_t = 1000, hide = true, value_parser = in_range::<u64>(SAVE_EVERY_MS))]
     pub save_every_ms: u64,
     /// The environment variable holding the public key.
     #[arg(long, value_name = "NAME", default_value = PUBLIC_KEY_ENV)]
@@ -112,7 +116,7 @@ pub struct PushArgs {
     #[arg(long, value_name = "NAME", default_value = PRIVATE_KEY_ENV)]
     pub private_key_env: String,
     /// Worker threads when mapping (default: one per core).
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", value_parser = in_range::<usize>(JOBS))]
     pub jobs: Option<usize>,
     /// Print only errors and the summary.
     #[arg(short, long)]
@@ -125,20 +129,76 @@ fn parse_entity(s: &str) -> Result<Entity, String> {
     })
 }
 
+/// `--batch-size`: records per request.
+const BATCH_SIZE: (u64, u64) = (1, 10_000);
+/// `--batch-bytes`: bytes per request (1 KiB to 256 MiB).
+const BATCH_BYTES: (u64, u64) = (1 << 10, 256 << 20);
+/// `--concurrency`: requests in flight.
+const CONCURRENCY: (u64, u64) = (1, 64);
+/// `--timeout`: seconds (more than the first, at most the second).
+const TIMEOUT_SECS: (f64, f64) = (0.0, 3600.0);
+/// `--retries`: per request.
+const RETRIES: (u64, u64) = (0, 100);
+/// `--retry-budget`: for the whole push.
+const RETRY_BUDGET: (u64, u64) = (0, 1_000_000);
+/// `--backoff-ms`, `--max-backoff-ms`: up to ten minutes.
+const BACKOFF_MS: (u64, u64) = (0, 600_000);
+/// `--save-every-ms`: up to an hour.
+const SAVE_EVERY_MS: (u64, u64) = (0, 3_600_000);
+/// `--jobs`: worker threads.
+const JOBS: (u64, u64) = (1, 1024);
+
+/// A value parser for a whole number in `lo..=hi` (both said in the error).
+fn in_range<T>(
+    (lo, hi): (u64, u64),
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: TryFrom<u64>,
+{
+    move |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (lo..=hi).contains(n))
+            .and_then(|n| T::try_from(n).ok())
+            .ok_or_else(|| format!("`{s}` is not a whole number from {lo} to {hi}"))
+    }
+}
+
+/// `--timeout`: seconds, finite, more than 0 and at most an hour (so it always makes a
+/// `Duration`).
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    let (lo, hi) = TIMEOUT_SECS;
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|t| t.is_finite() && *t > lo && *t <= hi)
+        .ok_or_else(|| {
+            format!(
+                "`{s}` is not a number of seconds more than {lo} and at most {hi} (e.g. 60 or 0.5)"
+            )
+        })
+}
+
+/// `--batch-bytes`: 4M, 512k or a number of bytes, from 1k to 256M.
 fn parse_bytes(s: &str) -> Result<usize, String> {
+    let (lo, hi) = BATCH_BYTES;
     let t = s.trim().to_ascii_lowercase();
     let t = t.trim_end_matches("ib").trim_end_matches('b');
     let (num, mult) = match t.chars().last() {
-        Some('k') => (&t[..t.len() - 1], 1usize << 10),
+        Some('k') => (&t[..t.len() - 1], 1u64 << 10),
         Some('m') => (&t[..t.len() - 1], 1 << 20),
         _ => (t, 1),
     };
     num.trim()
-        .parse::<usize>()
+        .parse::<u64>()
         .ok()
-        .filter(|n| *n > 0)
-        .map(|n| n * mult)
-        .ok_or_else(|| format!("`{s}` is not a size: write 4M, 512k or a number of bytes"))
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| (lo..=hi).contains(n))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| {
+            format!("`{s}` is not a size from 1k to 256M: write 4M, 512k or a number of bytes")
+        })
 }
 
 /// Runs `clerkmap push`; returns the exit code.
@@ -225,13 +285,14 @@ fn push_one(
         );
         return exit::USAGE;
     }
-    if a.batch_size == 0
-        || a.concurrency == 0
-        || a.timeout.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
-    {
-        eprintln!("error: --batch-size, --concurrency and --timeout must be more than 0");
+    // The value parser checked it; a `PushArgs` built in code may not have been parsed.
+    let Ok(timeout) = Duration::try_from_secs_f64(a.timeout)
+        .map_err(|_| ())
+        .and_then(|t| if t.is_zero() { Err(()) } else { Ok(t) })
+    else {
+        eprintln!("error: --timeout must be a number of seconds more than 0");
         return exit::USAGE;
-    }
+    };
     let progress: Arc<dyn PushObserver> = Arc::new(Progress::new(Mode::auto(a.quiet)));
     // Map first into a temporary directory, unless pushing existing feed files.
     let mut _tmp = None;
@@ -261,8 +322,8 @@ fn push_one(
         save_interval: Duration::from_millis(a.save_every_ms),
         client: ClientConfig {
             api_url,
-            timeout: Duration::from_secs_f64(a.timeout),
-            connect_timeout: Duration::from_secs_f64(a.timeout.min(10.0)),
+            timeout,
+            connect_timeout: timeout.min(Duration::from_secs(10)),
             gzip_min_bytes: a.gzip.then_some(16 << 10),
             retry: RetryPolicy {
                 max_attempts: a.retries.saturating_add(1),

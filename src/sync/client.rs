@@ -5,16 +5,19 @@
 //! exponential backoff and jitter, honouring `Retry-After`, up to a number of attempts per
 //! request and a total budget of retries shared by the whole push. Not retried: any other 4xx
 //! or a Clerk error (`AuthenticationError`, `ParsingError`, `LogicalError`), reported with
-//! Clerk's `type` and `message`. The private key never appears in a message: reqwest's errors
-//! carry the URL (with the key in a DELETE's query), so they are rebuilt without it. Retry
-//! notices go to the push's [`PushObserver`].
+//! Clerk's `type` and `message`. Redirects are never followed (the keys travel in every
+//! request, and a redirect could hand them to another server): a 3xx answer fails the request,
+//! is not retried and acknowledges nothing. The keys never appear in a message, in any
+//! encoding ([`Keys::redact`]): reqwest's errors carry the URL (with the keys in a DELETE's
+//! query), so they are rebuilt without it, and what the server says is masked before it is
+//! shortened. Retry notices go to the push's [`PushObserver`].
 
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use serde::Deserialize;
 
 use super::observer::PushObserver;
@@ -179,7 +182,9 @@ pub struct Clerk {
     observer: Arc<dyn PushObserver>,
 }
 
-/// The HTTP client clerkmap uses (rustls, gzip answers, timeouts).
+/// The HTTP client clerkmap uses (rustls, gzip answers, timeouts). It follows no redirect:
+/// Clerk's API takes the keys in the body or the query of every request, and a redirect (a 307
+/// resends the body) could hand them to another origin.
 pub fn http_client(
     timeout: Duration,
     connect_timeout: Duration,
@@ -189,6 +194,7 @@ pub fn http_client(
         .timeout(timeout)
         .connect_timeout(connect_timeout)
         .pool_idle_timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| format!("cannot start the HTTP client: {e}"))
 }
@@ -319,6 +325,10 @@ impl Clerk {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
+        let location = resp
+            .headers()
+            .get(LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let body = match resp.bytes().await {
             Ok(b) => b,
             Err(e) => {
@@ -332,7 +342,13 @@ impl Clerk {
                 };
             }
         };
-        judge(status, retry_after, &body)
+        // What may be shown of the answer, masked before it is shortened (a cut could leave
+        // half a key).
+        let shown = Answer {
+            body: self.keys.redact(&String::from_utf8_lossy(&body)),
+            location: location.map(|l| self.keys.redact(&l)),
+        };
+        judge(status, retry_after, &body, &shown)
     }
 
     /// The request for a call, keys included (`Err`: it cannot be made).
@@ -385,8 +401,20 @@ impl Clerk {
     }
 }
 
+/// What may be shown of an answer: its body and `Location`, keys masked.
+struct Answer {
+    body: String,
+    location: Option<String>,
+}
+
 /// What an answer means: done, worth a retry, or a failure (with Clerk's `type` and `message`).
-fn judge(status: reqwest::StatusCode, retry_after: Option<Duration>, body: &[u8]) -> Attempt {
+/// `body` is judged; only `shown` is quoted.
+fn judge(
+    status: reqwest::StatusCode,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    shown: &Answer,
+) -> Attempt {
     let answer: Option<ClerkAnswer> = serde_json::from_slice(body).ok();
     let clerk_says = |a: &Option<ClerkAnswer>| -> String {
         match a {
@@ -398,10 +426,23 @@ fn judge(status: reqwest::StatusCode, retry_after: Option<Duration>, body: &[u8]
             Some(ClerkAnswer {
                 message: Some(m), ..
             }) => m.clone(),
-            _ => snippet(body),
+            _ => snippet(&shown.body),
         }
     };
     let code = status.as_u16();
+    if status.is_redirection() {
+        return Attempt::Fail {
+            message: format!(
+                "HTTP {code}: a redirect{}, not followed (the keys travel in every request; a redirect could hand them to another server): nothing was acknowledged; check --api-url",
+                shown
+                    .location
+                    .as_deref()
+                    .map(|l| format!(" to {}", snippet(l)))
+                    .unwrap_or_default()
+            ),
+            auth: false,
+        };
+    }
     if status.is_success() {
         return match &answer {
             Some(a) if a.status.as_deref() == Some("ok") => Attempt::Done,
@@ -416,7 +457,7 @@ fn judge(status: reqwest::StatusCode, retry_after: Option<Duration>, body: &[u8]
             _ => Attempt::Fail {
                 message: format!(
                     "HTTP {code} without Clerk's {{\"status\":\"ok\"}}: {}; is --api-url Clerk's API?",
-                    snippet(body)
+                    snippet(&shown.body)
                 ),
                 auth: false,
             },
@@ -460,6 +501,12 @@ pub async fn verify_token(
     if status.is_server_error() || status.as_u16() == 429 {
         return Err(format!("token check answered HTTP {}", status.as_u16()));
     }
+    if status.is_redirection() {
+        return Err(format!(
+            "token check answered HTTP {} (a redirect, not followed: check the API URL)",
+            status.as_u16()
+        ));
+    }
     let body = resp
         .bytes()
         .await
@@ -481,9 +528,8 @@ fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
     enc.finish()
 }
 
-/// The first 200 characters of a body, on one line.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+/// The first 200 characters of a text, on one line.
+fn snippet(text: &str) -> String {
     let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one.is_empty() {
         return "(empty body)".into();
@@ -567,6 +613,28 @@ mod tests {
         assert!(check_api_url("http://api.clerk.io/v2").is_err());
         assert!(check_api_url("ftp://x").is_err());
         assert!(check_api_url("nope").is_err());
+    }
+
+    #[test]
+    fn a_redirect_fails_and_is_not_retried() {
+        let shown = Answer {
+            body: String::new(),
+            location: Some("https://elsewhere.test/v2/products".into()),
+        };
+        for code in [301u16, 302, 303, 307, 308] {
+            let status = reqwest::StatusCode::from_u16(code).unwrap_or_default();
+            match judge(status, None, br#"{"status":"ok"}"#, &shown) {
+                Attempt::Fail { message, auth } => {
+                    assert!(!auth);
+                    assert!(
+                        message.contains("not followed")
+                            && message.contains("to https://elsewhere.test/v2/products"),
+                        "{message}"
+                    );
+                }
+                _ => panic!("HTTP {code} must fail"),
+            }
+        }
     }
 
     #[test]

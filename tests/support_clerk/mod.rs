@@ -40,6 +40,55 @@ pub enum Fault {
     Clerk(u16, &'static str, &'static str),
     /// A 400 whose message echoes the private key it received (to test redaction).
     EchoKey,
+    /// A 400 Clerk error whose message echoes both keys it received in every encoding
+    /// ([`encodings`]), and the request's raw query (to test redaction).
+    EchoKeys,
+    /// This status with a plain-text body echoing both keys in every encoding and the raw
+    /// request (body or query): a body that is not Clerk's JSON.
+    EchoKeysText(u16),
+    /// `307 Temporary Redirect` to this URL (not processed).
+    Redirect(String),
+}
+
+/// Every form a key may take on its way out and back: raw, JSON-escaped (serde and PHP's
+/// `json_encode`, which escapes `/`), percent-encoded (`%20`, upper and lower hex), form-encoded
+/// (`+`), and with its whitespace collapsed.
+pub fn encodings(k: &str) -> Vec<String> {
+    let json = serde_json::to_string(k).unwrap_or_default();
+    let json = json[1..json.len() - 1].to_string();
+    let pct = |upper: bool| -> String {
+        k.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else if upper {
+                    format!("%{b:02X}")
+                } else {
+                    format!("%{b:02x}")
+                }
+            })
+            .collect()
+    };
+    let form: String = url_form(k);
+    vec![
+        k.to_string(),
+        json.clone(),
+        json.replace('/', "\\/"),
+        pct(true),
+        pct(false),
+        form,
+        k.split_whitespace().collect::<Vec<_>>().join(" "),
+    ]
+}
+
+/// `application/x-www-form-urlencoded`, as a query string carries it.
+pub fn url_form(k: &str) -> String {
+    let mut u = reqwest::Url::parse("http://x/").unwrap_or_else(|e| panic!("{e}"));
+    u.query_pairs_mut().append_pair("k", k);
+    u.query()
+        .unwrap_or("k=")
+        .trim_start_matches("k=")
+        .to_string()
 }
 
 #[derive(Debug, Default, Clone)]
@@ -92,6 +141,8 @@ struct Shared {
     blocked: AtomicUsize,
     log: Mutex<Log>,
     tokens: Mutex<HashSet<String>>,
+    /// The public and private key accepted.
+    keys: Mutex<(String, String)>,
 }
 
 pub struct FakeClerk {
@@ -122,6 +173,7 @@ impl FakeClerk {
             blocked: AtomicUsize::new(0),
             log: Mutex::new(Log::default()),
             tokens: Mutex::new(HashSet::new()),
+            keys: Mutex::new((PUBLIC.to_string(), PRIVATE.to_string())),
         });
         let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
         let sh = shared.clone();
@@ -180,6 +232,10 @@ impl FakeClerk {
     }
     pub fn blocked(&self) -> usize {
         self.shared.blocked.load(Ordering::SeqCst)
+    }
+    /// Accept these keys instead of [`PUBLIC`] and [`PRIVATE`].
+    pub fn set_keys(&self, public: &str, private: &str) {
+        *lock(&self.shared.keys) = (public.to_string(), private.to_string());
     }
     pub fn add_token(&self, t: &str) {
         lock(&self.shared.tokens).insert(t.to_string());
@@ -263,11 +319,12 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
     let uri = req.uri().to_string();
+    let (public, private) = lock(&sh.keys).clone();
     if path == "/v2/token/verify" && method == "POST" {
         lock(&sh.log).verify_calls += 1;
         let (body, _) = body_of(req).await?;
         let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let ok = v["key"] == PUBLIC
+        let ok = v["key"] == public.as_str()
             && v["token"]
                 .as_str()
                 .is_some_and(|t| lock(&sh.tokens).contains(t));
@@ -314,6 +371,40 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
                 &format!("private key {got} is not valid"),
             ));
         }
+        Some(Fault::EchoKeys) => {
+            let (got, _) = received_keys(req).await?;
+            let mut msg = format!("invalid keys; you sent {uri}");
+            for k in [&got.0, &got.1] {
+                for e in encodings(k) {
+                    msg.push_str(&format!(" [{e}]"));
+                }
+            }
+            return Ok(clerk_error(400, "AuthenticationError", &msg));
+        }
+        Some(Fault::EchoKeysText(c)) => {
+            let (got, raw) = received_keys(req).await?;
+            let mut msg = "<html><body>Bad gateway:".to_string();
+            for k in [&got.0, &got.1] {
+                for e in encodings(k) {
+                    msg.push_str(&format!("\n<p>{e}</p>"));
+                }
+            }
+            msg.push_str(&format!("\n{uri}\n{raw}"));
+            let mut r = Response::new(Full::new(Bytes::from(msg)));
+            *r.status_mut() =
+                hyper::StatusCode::from_u16(c).unwrap_or(hyper::StatusCode::BAD_GATEWAY);
+            return Ok(r);
+        }
+        Some(Fault::Redirect(to)) => {
+            let mut r = Response::new(Full::new(Bytes::new()));
+            *r.status_mut() = hyper::StatusCode::TEMPORARY_REDIRECT;
+            r.headers_mut().insert(
+                hyper::header::LOCATION,
+                hyper::header::HeaderValue::from_str(&to)
+                    .unwrap_or_else(|e| panic!("fake clerk: bad location {to}: {e}")),
+            );
+            return Ok(r);
+        }
     }
     let accepted = sh.accepted_batches.load(Ordering::SeqCst);
     if lock(&sh.fail_after).is_some_and(|n| accepted >= n) {
@@ -335,7 +426,7 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
                     return Ok(clerk_error(400, "ParsingError", "not JSON"));
                 }
             };
-            if v["key"] != PUBLIC || v["private_key"] != PRIVATE {
+            if v["key"] != public.as_str() || v["private_key"] != private.as_str() {
                 return Ok(clerk_error(403, "AuthenticationError", "Invalid API key"));
             }
             let obj = v.as_object().cloned().unwrap_or_default();
@@ -367,9 +458,7 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
             let url = reqwest::Url::parse(&format!("http://fake{uri}"))
                 .unwrap_or_else(|e| panic!("fake clerk: bad uri {uri}: {e}"));
             let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
-            if q.get("key").map(String::as_str) != Some(PUBLIC)
-                || q.get("private_key").map(String::as_str) != Some(PRIVATE)
-            {
+            if q.get("key") != Some(&public) || q.get("private_key") != Some(&private) {
                 return Ok(clerk_error(403, "AuthenticationError", "Invalid API key"));
             }
             if entity == "orders" {
@@ -395,6 +484,26 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
         }
         _ => Ok(clerk_error(405, "LogicalError", "method not allowed")),
     }
+}
+
+/// The keys a request carries (JSON body of a POST, query of a DELETE) and the raw body.
+async fn received_keys(
+    req: Request<Incoming>,
+) -> Result<((String, String), String), std::io::Error> {
+    let uri = req.uri().to_string();
+    let url = reqwest::Url::parse(&format!("http://fake{uri}"))
+        .unwrap_or_else(|e| panic!("fake clerk: bad uri {uri}: {e}"));
+    let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+    let (body, _) = body_of(req).await?;
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let pick = |name: &str| {
+        v[name]
+            .as_str()
+            .map(String::from)
+            .or_else(|| q.get(name).cloned())
+            .unwrap_or_default()
+    };
+    Ok(((pick("key"), pick("private_key")), text(&body)))
 }
 
 // ---------------------------------------------------------------- running clerkmap

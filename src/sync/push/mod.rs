@@ -5,8 +5,9 @@
 //!    to delete (never orders; an acknowledged order is never sent again), the rest unchanged.
 //! 3. The shrink guard, for every entity, before anything is sent.
 //! 4. Send: a reader thread streams the records to send into batches (by count and bytes); up to
-//!    `concurrency` requests are in flight; each acknowledged batch goes into the state, which
-//!    is saved atomically as the push goes. Then the deletes, in batches of ids.
+//!    `concurrency` requests are in flight; each acknowledged batch goes into the state's
+//!    journal as the push goes (one line: the cost does not grow with the state), and the state
+//!    file is written atomically once, at the end. Then the deletes, in batches of ids.
 //!
 //! Steps 1 to 3 are in `plan.rs`, step 4 in `send.rs`, the outcome in `report.rs`. Progress
 //! goes to the caller's [`PushObserver`]; a push draws nothing, prints nothing and handles no
@@ -60,7 +61,8 @@ pub struct PushOptions {
     pub delete_batch: usize,
     /// Requests in flight.
     pub concurrency: usize,
-    /// Save the state at most this often (orders: after every batch).
+    /// Sync the state's journal at most this often (orders: after every batch). Every
+    /// acknowledged batch is written to it at once; this is about power losses.
     pub save_interval: Duration,
     /// Clerk's API, timeouts and retries.
     pub client: ClientConfig,
@@ -161,7 +163,13 @@ pub async fn push_async(
     } else {
         Some(lock_state(&opts.state_path)?)
     };
-    let state = State::load(&opts.state_path).map_err(PushError::State)?;
+    // A journal a killed push left is replayed (and, holding the lock, folded into the file).
+    let state = if opts.dry_run {
+        State::load_journaled(&opts.state_path).map(|(s, _)| s)
+    } else {
+        State::load_compacted(&opts.state_path)
+    }
+    .map_err(PushError::State)?;
     let store = keys.public.clone();
     let mut report = PushReport {
         dry_run: opts.dry_run,

@@ -1,6 +1,8 @@
 //! Step 4 of a push: send. A reader thread streams the records to send into batches (by count
 //! and bytes); up to `concurrency` requests are in flight; each acknowledged batch goes into
-//! the state, which is saved atomically as the push goes. Then the deletes, in batches of ids.
+//! the state in memory and, as one line, into the state's journal (synced after every batch of
+//! orders, at most every `save_interval` for the rest); the state file is written once, at the
+//! end. Then the deletes, in batches of ids.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -18,7 +20,7 @@ use crate::clerk::Entity;
 use crate::engine::feed::{self, FeedError, FeedFile};
 use crate::sync::client::{Call, CallError, Clerk};
 use crate::sync::observer::PushObserver;
-use crate::sync::state::{Entry, State, content_hash};
+use crate::sync::state::{Entry, Journal, State, content_hash};
 
 /// Why a push stopped when interrupted.
 const INTERRUPTED: &str =
@@ -49,27 +51,40 @@ fn batch_label<'a>(n: u64, ids: impl ExactSizeIterator<Item = &'a str>) -> Strin
     format!("batch {n} ({total} ids: {}{more})", shown.join(", "))
 }
 
-/// Saves the state as the push goes: at most every `interval`, or at once when forced.
+/// Keeps what Clerk acknowledged on disk as the push goes: each batch a line in the journal,
+/// synced at most every `interval` (or at once when forced); at the end, the state file is
+/// written and the journal removed.
 struct Saver {
     path: PathBuf,
+    journal: Journal,
     interval: Duration,
-    last: Instant,
+    last_sync: Instant,
+    /// Lines written since the state file was.
     dirty: bool,
 }
 
 impl Saver {
-    fn note(&mut self, state: &State, force: bool) -> Result<(), String> {
+    /// A batch went into the state (and, unless `journaled` failed, its journal): sync when
+    /// forced or when the interval is over.
+    fn noted(&mut self, journaled: Result<(), String>, force: bool) -> Result<(), String> {
+        // Even when the journal failed: the state file written at the end will hold it.
         self.dirty = true;
-        if force || self.last.elapsed() >= self.interval {
-            self.flush(state)?;
+        journaled?;
+        if force || self.last_sync.elapsed() >= self.interval {
+            self.journal.sync()?;
+            self.last_sync = Instant::now();
         }
         Ok(())
     }
+    /// The end: the journal folded into the state file.
     fn flush(&mut self, state: &State) -> Result<(), String> {
         if self.dirty {
-            state.save(&self.path)?;
+            // Durable first, so that should the compaction fail the journal still holds
+            // everything (a failed sync matters only then, and the compaction says why).
+            let _ = self.journal.sync();
+            self.journal.close();
+            state.compact(&self.path)?;
             self.dirty = false;
-            self.last = Instant::now();
         }
         Ok(())
     }
@@ -100,8 +115,9 @@ impl<'a> Sender<'a> {
             store,
             saver: Saver {
                 path: opts.state_path.clone(),
+                journal: Journal::new(&opts.state_path),
                 interval: opts.save_interval,
-                last: Instant::now(),
+                last_sync: Instant::now(),
                 dirty: false,
             },
             opts,
@@ -109,7 +125,7 @@ impl<'a> Sender<'a> {
         }
     }
 
-    /// Saves what is not saved yet.
+    /// Writes the state file with everything acknowledged, and removes the journal.
     pub(super) fn flush(&mut self) -> Result<(), String> {
         self.saver.flush(&self.state)
     }
@@ -226,7 +242,8 @@ impl<'a> Sender<'a> {
         stop
     }
 
-    /// An acknowledged upsert batch: into the state (saved now for orders, else in a while).
+    /// An acknowledged upsert batch: into the state and its journal (synced now for orders,
+    /// else in a while).
     fn upserted(
         &mut self,
         entity: Entity,
@@ -235,8 +252,13 @@ impl<'a> Sender<'a> {
         summary: &mut EntitySummary,
     ) -> Result<(), String> {
         let t = chrono::Utc::now().timestamp();
+        let id_type = if int_ids { "int" } else { "string" };
+        let journaled = self
+            .saver
+            .journal
+            .upserted(&self.store, entity, Some(id_type), t, keys);
         let es = self.state.entity_mut(&self.store, entity);
-        es.id_type = Some(if int_ids { "int" } else { "string" }.into());
+        es.id_type = Some(id_type.into());
         for (k, hash) in keys {
             es.ids.insert(
                 k.clone(),
@@ -249,7 +271,7 @@ impl<'a> Sender<'a> {
         summary.sent += keys.len() as u64;
         summary.batches += 1;
         self.observer.advance(keys.len() as u64);
-        self.saver.note(&self.state, entity == Entity::Orders)
+        self.saver.noted(journaled, entity == Entity::Orders)
     }
 
     /// Deletes the acknowledged ids gone from the feed: only when every upsert of the entity
@@ -330,20 +352,21 @@ impl<'a> Sender<'a> {
         stop
     }
 
-    /// An acknowledged delete batch: out of the state.
+    /// An acknowledged delete batch: out of the state, into its journal.
     fn deleted(
         &mut self,
         entity: Entity,
         ids: &[String],
         summary: &mut EntitySummary,
     ) -> Result<(), String> {
+        let journaled = self.saver.journal.deleted(&self.store, entity, ids);
         let es = self.state.entity_mut(&self.store, entity);
         for k in ids {
             es.ids.remove(k);
         }
         summary.deleted += ids.len() as u64;
         self.observer.advance(ids.len() as u64);
-        self.saver.note(&self.state, false)
+        self.saver.noted(journaled, false)
     }
 }
 

@@ -92,6 +92,7 @@ struct Shared {
     blocked: AtomicUsize,
     log: Mutex<Log>,
     tokens: Mutex<HashSet<String>>,
+    verify_delay: Mutex<Duration>,
 }
 
 pub struct FakeClerk {
@@ -122,6 +123,7 @@ impl FakeClerk {
             blocked: AtomicUsize::new(0),
             log: Mutex::new(Log::default()),
             tokens: Mutex::new(HashSet::new()),
+            verify_delay: Mutex::new(Duration::ZERO),
         });
         let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
         let sh = shared.clone();
@@ -180,6 +182,10 @@ impl FakeClerk {
     }
     pub fn blocked(&self) -> usize {
         self.shared.blocked.load(Ordering::SeqCst)
+    }
+    /// Every token check answers after `d` (counted in `verify_calls` when it arrives).
+    pub fn slow_token_check(&self, d: Duration) {
+        *lock(&self.shared.verify_delay) = d;
     }
     pub fn add_token(&self, t: &str) {
         lock(&self.shared.tokens).insert(t.to_string());
@@ -265,6 +271,10 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
     let uri = req.uri().to_string();
     if path == "/v2/token/verify" && method == "POST" {
         lock(&sh.log).verify_calls += 1;
+        let delay = *lock(&sh.verify_delay);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         let (body, _) = body_of(req).await?;
         let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let ok = v["key"] == PUBLIC

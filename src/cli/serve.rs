@@ -15,9 +15,11 @@ use crate::sync::serve::{self, Log, ServeOptions};
 const SERVE_HELP: &str = "\
 Endpoints: GET /products, /categories, /orders, /customers, /pages (and /health, no token).
 Query: format=json|ndjson (or Accept: application/x-ndjson), limit=N, page=N (from 0, or
---first-page 1), modified_after=UNIX_SECONDS. Every feed request needs
-`X-Clerk-Authorization: Bearer <token>`, checked with Clerk (public key from $CLERK_PUBLIC_KEY).
-Serve plain http on 127.0.0.1 behind a TLS reverse proxy (see README).";
+--first-page 1), modified_after=UNIX_SECONDS (fractions allowed; inclusive: records changed in
+that second or later). Every feed request needs `X-Clerk-Authorization: Bearer <token>`, checked
+with Clerk (public key from $CLERK_PUBLIC_KEY) before the request takes a slot; each client
+address may start 10 token checks at once and 1 more a second (429 past that). Serve plain http
+on 127.0.0.1 behind a TLS reverse proxy (see README; with --trust-proxy).";
 
 #[derive(Args, Debug)]
 #[command(after_help = SERVE_HELP)]
@@ -34,20 +36,39 @@ pub struct ServeArgs {
     /// The change index behind modified_after (default: DIR/clerkmap-serve-state.json).
     #[arg(long, value_name = "PATH")]
     pub state: Option<PathBuf>,
-    /// Seconds a verified token is trusted before asking Clerk again.
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    /// Seconds a verified token is trusted before asking Clerk again (0 to 86400).
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub token_cache_secs: u64,
-    /// Requests served at once.
-    #[arg(long, value_name = "N", default_value_t = 16)]
-    pub max_concurrency: usize,
-    /// Seconds until an answer starts (else 503/504).
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    /// Requests served at once, once their token is verified (1 to 4096).
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_concurrency: u64,
+    /// Seconds until an answer starts: token check and waiting for a slot (1 to 3600; else 503).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout: u64,
-    /// Seconds for a whole answer (a longer one is cut).
-    #[arg(long, value_name = "SECS", default_value_t = 600)]
+    /// Seconds for a whole answer, a longer one is cut (1 to 86400).
+    #[arg(long, value_name = "SECS", default_value_t = 600, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub body_timeout: u64,
+    /// Connections open at once; at the cap the longest idle one is closed (1 to 65536; keep
+    /// it well below `ulimit -n`).
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_connections: u64,
+    /// Seconds for a request's head to arrive, from the connection's start or from the first
+    /// byte of its next request (1 to 600).
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request (1 to 3600).
+    #[arg(long, value_name = "SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout: u64,
+    /// Seconds a write of an answer may make no progress before the connection is closed (a
+    /// client that stopped reading; 1 to 3600).
+    #[arg(long, value_name = "SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub write_timeout: u64,
+    /// Behind a reverse proxy on this host: take the client's address (rate limit of token
+    /// checks, access log) from the last X-Forwarded-For address of loopback connections.
+    #[arg(long)]
+    pub trust_proxy: bool,
     /// The number of the first page (0 or 1).
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1))]
     pub first_page: u64,
     /// The environment variable holding the public key.
     #[arg(long, value_name = "NAME", default_value = PUBLIC_KEY_ENV)]
@@ -73,12 +94,6 @@ pub(crate) fn cmd(a: ServeArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    if a.first_page > 1 || a.max_concurrency == 0 || a.request_timeout == 0 || a.body_timeout == 0 {
-        eprintln!(
-            "error: --first-page is 0 or 1; --max-concurrency and the timeouts must be more than 0"
-        );
-        return exit::USAGE;
-    }
     let opts = ServeOptions {
         state_path: a
             .state
@@ -88,9 +103,14 @@ pub(crate) fn cmd(a: ServeArgs) -> u8 {
         api_url,
         public_key: keys.public,
         token_ttl: Duration::from_secs(a.token_cache_secs),
-        max_concurrency: a.max_concurrency,
+        max_concurrency: usize::try_from(a.max_concurrency).unwrap_or(usize::MAX),
         request_timeout: Duration::from_secs(a.request_timeout),
         body_timeout: Duration::from_secs(a.body_timeout),
+        max_connections: usize::try_from(a.max_connections).unwrap_or(usize::MAX),
+        header_timeout: Duration::from_secs(a.header_timeout),
+        idle_timeout: Duration::from_secs(a.idle_timeout),
+        write_timeout: Duration::from_secs(a.write_timeout),
+        trust_proxy: a.trust_proxy,
         first_page: a.first_page,
         access_log: !a.quiet,
     };

@@ -143,6 +143,7 @@ struct Shared {
     tokens: Mutex<HashSet<String>>,
     /// The public and private key accepted.
     keys: Mutex<(String, String)>,
+    verify_delay: Mutex<Duration>,
 }
 
 pub struct FakeClerk {
@@ -174,6 +175,7 @@ impl FakeClerk {
             log: Mutex::new(Log::default()),
             tokens: Mutex::new(HashSet::new()),
             keys: Mutex::new((PUBLIC.to_string(), PRIVATE.to_string())),
+            verify_delay: Mutex::new(Duration::ZERO),
         });
         let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
         let sh = shared.clone();
@@ -236,6 +238,10 @@ impl FakeClerk {
     /// Accept these keys instead of [`PUBLIC`] and [`PRIVATE`].
     pub fn set_keys(&self, public: &str, private: &str) {
         *lock(&self.shared.keys) = (public.to_string(), private.to_string());
+    }
+    /// Every token check answers after `d` (counted in `verify_calls` when it arrives).
+    pub fn slow_token_check(&self, d: Duration) {
+        *lock(&self.shared.verify_delay) = d;
     }
     pub fn add_token(&self, t: &str) {
         lock(&self.shared.tokens).insert(t.to_string());
@@ -322,6 +328,10 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
     let (public, private) = lock(&sh.keys).clone();
     if path == "/v2/token/verify" && method == "POST" {
         lock(&sh.log).verify_calls += 1;
+        let delay = *lock(&sh.verify_delay);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         let (body, _) = body_of(req).await?;
         let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let ok = v["key"] == public.as_str()

@@ -5,15 +5,25 @@
 //! (`limit`, `page`) and `modified_after` (unix seconds; from a change index). Every request
 //! must carry a token Clerk verifies. The file is opened per request, so a `run` that renames a
 //! new feed into place is picked up at once, and a request being served keeps reading the
-//! version it opened. Requests in flight are bounded, each has a deadline, the access log holds
-//! no token, and the server stops after the requests in flight when the caller's shutdown future
-//! resolves (the command line: ctrl-c / SIGTERM). Log lines go to the caller's [`Log`].
+//! version it opened. The access log holds no token, and the server stops after the requests
+//! in flight when the caller's shutdown future resolves (the command line: ctrl-c / SIGTERM).
+//! Log lines go to the caller's [`Log`].
+//!
+//! Hostile or broken clients cannot starve Clerk:
+//! - the token is checked before a request takes one of the `max_concurrency` slots, answers
+//!   are remembered (refusals briefly), checks of one token are shared and each client address
+//!   may only start a few checks a second (429 past that, without asking Clerk);
+//! - connections are capped (the longest idle one is closed for a new one), must send their
+//!   request head within `header_timeout`, are closed after `idle_timeout` kept alive, and a
+//!   client that stops reading loses its connection and slot after `write_timeout`;
+//! - the change index is loaded and rebuilt in the background: no request waits for it.
 
 mod auth;
 mod changes;
+mod conn;
 
-use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -33,7 +43,7 @@ use crate::clerk::Entity;
 use crate::engine::feed;
 
 use auth::{TokenChecker, Verdict};
-use changes::ChangeIndex;
+use changes::{ChangeIndex, Changes};
 
 /// The change index's name in the feed directory.
 pub const CHANGE_INDEX_FILE: &str = "clerkmap-serve-state.json";
@@ -57,12 +67,27 @@ pub struct ServeOptions {
     pub state_path: PathBuf,
     /// How long a verified token is trusted without asking Clerk again.
     pub token_ttl: Duration,
-    /// Requests served at once; more wait up to `request_timeout`, then get 503.
+    /// Requests served at once (a request takes a slot once its token is verified); more wait
+    /// up to `request_timeout`, then get 503.
     pub max_concurrency: usize,
-    /// Until the answer starts (token check, change index).
+    /// Until the answer starts (token check, waiting for a slot).
     pub request_timeout: Duration,
     /// For the whole body; past it the answer is cut (an incomplete body, never a short feed).
     pub body_timeout: Duration,
+    /// Connections open at once; at the cap, the longest idle one is closed for a new one.
+    pub max_connections: usize,
+    /// For a request head: from a connection's start, or from the first byte of its next
+    /// request.
+    pub header_timeout: Duration,
+    /// A kept-alive connection waiting for its next request is closed after this.
+    pub idle_timeout: Duration,
+    /// A write of an answer that makes no progress for this long closes the connection (a
+    /// client that stopped reading gives its slot back).
+    pub write_timeout: Duration,
+    /// Take the client's address (for the rate limit of token checks and the access log) from
+    /// the last `X-Forwarded-For` address when the connection comes from a loopback address
+    /// (a reverse proxy on the same host).
+    pub trust_proxy: bool,
     /// The number of the first page: 0 (default) or 1.
     pub first_page: u64,
     /// Log one access-log line per request (and why a token was denied).
@@ -81,6 +106,11 @@ impl Default for ServeOptions {
             max_concurrency: 16,
             request_timeout: Duration::from_secs(30),
             body_timeout: Duration::from_secs(600),
+            max_connections: 256,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(15),
+            write_timeout: Duration::from_secs(15),
+            trust_proxy: false,
             first_page: 0,
             access_log: true,
         }
@@ -110,10 +140,11 @@ pub async fn serve(
         ));
     }
     let http = crate::sync::client::http_client(Duration::from_secs(10), Duration::from_secs(5))?;
-    let (changes, warning) = ChangeIndex::open(opts.state_path.clone(), Arc::clone(&log));
-    if let Some(w) = warning {
-        log(&format!("warning: {w}; starting a new change index"));
-    }
+    let feeds = Entity::ALL
+        .into_iter()
+        .filter_map(|e| feed::find(&opts.dir, e))
+        .collect();
+    let (changes, indexed) = ChangeIndex::open(opts.state_path.clone(), Arc::clone(&log), feeds);
     let app = Arc::new(App {
         tokens: TokenChecker::new(
             http,
@@ -132,6 +163,20 @@ pub async fn serve(
     let addr = listener
         .local_addr()
         .map_err(|e| format!("cannot listen on {}: {e}", app.opts.listen))?;
+    // Small feeds are indexed before the first request; large ones go on in the background.
+    let _ = tokio::time::timeout(STARTUP_INDEX_WAIT, indexed).await;
+    let max_connections = connection_room(app.opts.max_connections.max(1), &app.log);
+    let limits = conn::Limits {
+        max_connections,
+        header_timeout: app.opts.header_timeout,
+        idle_timeout: app.opts.idle_timeout,
+        write_timeout: app.opts.write_timeout,
+        answer_timeout: app
+            .opts
+            .request_timeout
+            .saturating_add(app.opts.body_timeout),
+    };
+    let log = Arc::clone(&app.log);
     let router = Router::new()
         .route("/health", get(|| async { "ok\n" }))
         .route("/{entity}", get(feed_handler))
@@ -139,13 +184,66 @@ pub async fn serve(
         .layer(middleware::from_fn_with_state(app.clone(), access_log))
         .with_state(app);
     ready(addr);
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(|e| format!("the server stopped: {e}"))
+    conn::serve(listener, router, limits, log, shutdown).await;
+    Ok(())
+}
+
+/// `max` connections, or fewer when the process's file descriptor limit has no room for them:
+/// each connection may need a second descriptor (its token check with Clerk), and 64 are kept
+/// for the rest (feed files, the change index, the runtime).
+fn connection_room(max: usize, log: &Log) -> usize {
+    let Some(limit) = fd_limit() else {
+        return max;
+    };
+    let room = usize::try_from(limit.saturating_sub(64) / 2)
+        .unwrap_or(usize::MAX)
+        .max(8);
+    if room < max {
+        log(&format!(
+            "warning: the connection cap of {max} lowered to {room}: `ulimit -n` is {limit}"
+        ));
+        room
+    } else {
+        max
+    }
+}
+
+#[cfg(unix)]
+fn fd_limit() -> Option<u64> {
+    rlimit::getrlimit(rlimit::Resource::NOFILE)
+        .ok()
+        .map(|(soft, _)| soft)
+}
+
+#[cfg(not(unix))]
+fn fd_limit() -> Option<u64> {
+    None
+}
+
+/// How long `serve` waits at start for the change index to be loaded and brought up to date.
+const STARTUP_INDEX_WAIT: Duration = Duration::from_secs(2);
+
+/// The client's address: the peer's, or, with `trust_proxy` and a loopback peer (a reverse
+/// proxy on this host), the last address of `X-Forwarded-For` (the one the proxy saw).
+fn client_addr(peer: SocketAddr, headers: &HeaderMap, trust_proxy: bool) -> IpAddr {
+    let ip = peer.ip();
+    let loopback = match ip {
+        IpAddr::V4(v4) => v4.is_loopback(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    };
+    if !trust_proxy || !loopback {
+        return ip;
+    }
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|a| a.trim().parse::<IpAddr>().ok())
+        .unwrap_or(ip)
 }
 
 async fn access_log(
@@ -155,6 +253,7 @@ async fn access_log(
     next: Next,
 ) -> Response {
     let started = Instant::now();
+    let client = client_addr(peer, req.headers(), app.opts.trust_proxy);
     let method = req.method().clone();
     // The path and query only: the token travels in a header and is never logged.
     let target = req
@@ -165,7 +264,7 @@ async fn access_log(
     let resp = next.run(req).await;
     if app.opts.access_log {
         (app.log)(&format!(
-            "{} {peer} \"{method} {}\" {} {}ms",
+            "{} {client} \"{method} {}\" {} {}ms",
             chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"),
             target.escape_debug(),
             resp.status().as_u16(),
@@ -183,6 +282,10 @@ fn plain(status: StatusCode, msg: &str) -> Response {
 }
 
 async fn not_found() -> Response {
+    not_found_response()
+}
+
+fn not_found_response() -> Response {
     plain(
         StatusCode::NOT_FOUND,
         "not found: the feeds are /products, /categories, /orders, /customers, /pages",
@@ -232,8 +335,7 @@ fn params(
     {
         None => None,
         Some(s) => Some(
-            s.parse::<i64>()
-                .map_err(|_| format!("`modified_after={s}` is not unix seconds"))?,
+            unix_seconds(s).ok_or_else(|| format!("`modified_after={s}` is not unix seconds"))?,
         ),
     };
     let format = match q.get("format").map(|s| s.trim().to_ascii_lowercase()) {
@@ -260,43 +362,50 @@ fn params(
     })
 }
 
+/// `UNIX` or `UNIX.FRACTION` seconds, rounded down to whole seconds (change times are whole
+/// seconds, compared inclusively: nothing that changed in that second is missed).
+fn unix_seconds(s: &str) -> Option<i64> {
+    let (int, frac) = match s.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (s, None),
+    };
+    if frac.is_some_and(|f| f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit())) {
+        return None;
+    }
+    let secs: i64 = int.parse().ok()?;
+    let fraction = frac.is_some_and(|f| f.bytes().any(|b| b != b'0'));
+    if int.starts_with('-') && fraction {
+        secs.checked_sub(1)
+    } else {
+        Some(secs)
+    }
+}
+
+fn with_retry_after(mut r: Response, secs: u64) -> Response {
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+    r
+}
+
 async fn feed_handler(
     State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(name): Path<String>,
     Query(q): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
-    let deadline = app.opts.request_timeout;
-    // A slot first: bounded concurrency; the slot is held until the body is sent.
-    let permit = match tokio::time::timeout(deadline, app.slots.clone().acquire_owned()).await {
-        Ok(Ok(p)) => p,
-        _ => {
-            let mut r = plain(StatusCode::SERVICE_UNAVAILABLE, "busy: try again shortly");
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-            return r;
-        }
-    };
-    match tokio::time::timeout(deadline, prepare(&app, &name, &q, &headers)).await {
-        Err(_) => plain(StatusCode::GATEWAY_TIMEOUT, "timed out preparing the feed"),
-        Ok(Err(resp)) => resp,
-        Ok(Ok((file, p, only))) => stream(&app, file, p, only, permit),
-    }
-}
-
-type Prepared = (feed::FeedFile, Params, Option<HashSet<String>>);
-
-async fn prepare(
-    app: &App,
-    name: &str,
-    q: &HashMap<String, String>,
-    headers: &HeaderMap,
-) -> Result<Prepared, Response> {
-    // The token before anything else: an unauthorised caller learns nothing, not even which
-    // feeds exist.
-    match app.tokens.check(headers).await {
-        Verdict::Ok => {}
-        Verdict::Denied(why) => {
+    let now = tokio::time::Instant::now();
+    let deadline = now
+        .checked_add(app.opts.request_timeout)
+        .or_else(|| now.checked_add(Duration::from_secs(86_400)))
+        .unwrap_or(now);
+    // The token before anything else, and before taking a slot: an unauthorised caller learns
+    // nothing, not even which feeds exist, and holds no slot while Clerk is asked.
+    let client = client_addr(peer, &headers, app.opts.trust_proxy);
+    let verdict = tokio::time::timeout_at(deadline, app.tokens.check(&headers, client)).await;
+    match verdict {
+        Ok(Verdict::Ok) => {}
+        Ok(Verdict::Denied(why)) => {
             let mut r = plain(StatusCode::UNAUTHORIZED, "unauthorized");
             r.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -306,39 +415,88 @@ async fn prepare(
             if app.opts.access_log {
                 (app.log)(&format!("denied /{}: {why}", name.escape_debug()));
             }
-            return Err(r);
+            return r;
         }
-        Verdict::Unavailable(e) => {
-            (app.log)(&format!("error: cannot verify a token with Clerk: {e}"));
-            let mut r = plain(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "cannot verify the token now",
+        Ok(Verdict::Limited(wait)) => {
+            if app.opts.access_log {
+                (app.log)(&format!(
+                    "denied /{}: too many token checks from {client}",
+                    name.escape_debug()
+                ));
+            }
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return with_retry_after(
+                plain(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too many token checks: try again later",
+                ),
+                secs,
             );
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
-            return Err(r);
+        }
+        Ok(Verdict::Unavailable(e)) => {
+            (app.log)(&format!("error: cannot verify a token with Clerk: {e}"));
+            return with_retry_after(
+                plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "cannot verify the token now",
+                ),
+                30,
+            );
+        }
+        Err(_) => {
+            (app.log)("error: Clerk did not answer a token check within the request timeout");
+            return with_retry_after(
+                plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "cannot verify the token now",
+                ),
+                10,
+            );
         }
     }
-    let Some(entity) = Entity::parse(name) else {
-        return Err(not_found().await);
+    // Then a slot: bounded concurrency; the slot is held until the body is sent.
+    let permit = match tokio::time::timeout_at(deadline, app.slots.clone().acquire_owned()).await {
+        Ok(Ok(p)) => p,
+        _ => {
+            return with_retry_after(
+                plain(StatusCode::SERVICE_UNAVAILABLE, "busy: try again shortly"),
+                5,
+            );
+        }
     };
-    let p =
-        params(q, headers, app.opts.first_page).map_err(|e| plain(StatusCode::BAD_REQUEST, &e))?;
+    answer(&app, &name, &q, &headers, permit)
+}
+
+/// The answer to a verified request holding a slot: the feed file, the query, which records
+/// changed. Never waits (the change index is rebuilt in the background).
+fn answer(
+    app: &App,
+    name: &str,
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) -> Response {
+    let Some(entity) = Entity::parse(name) else {
+        return not_found_response();
+    };
+    let p = match params(q, headers, app.opts.first_page) {
+        Ok(p) => p,
+        Err(e) => return plain(StatusCode::BAD_REQUEST, &e),
+    };
     let Some(file) = feed::find(&app.opts.dir, entity) else {
-        return Err(plain(
+        return plain(
             StatusCode::NOT_FOUND,
             &format!("no {} feed here", entity.name()),
-        ));
+        );
     };
-    let only = app
-        .changes
-        .changed_after(entity, &file, p.modified_after)
-        .await
-        .map_err(|e| {
-            (app.log)(&format!("error: {e}"));
-            plain(StatusCode::INTERNAL_SERVER_ERROR, "the feed cannot be read")
-        })?;
-    Ok((file, p, only))
+    let changes = match p.modified_after {
+        Some(after) => Some(app.changes.changes(&file, after)),
+        None => {
+            app.changes.refresh(&file);
+            None
+        }
+    };
+    stream(app, file, p, changes, permit)
 }
 
 /// The body: a reader thread selects and serialises the records into chunks.
@@ -346,7 +504,7 @@ fn stream(
     app: &App,
     file: feed::FeedFile,
     p: Params,
-    only: Option<HashSet<String>>,
+    changes: Option<Changes>,
     permit: tokio::sync::OwnedSemaphorePermit,
 ) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
@@ -365,8 +523,8 @@ fn stream(
         }
         let (mut matched, mut sent) = (0u64, 0u64);
         let r = file.for_each(|_, v| {
-            if let Some(only) = &only
-                && !feed::id_key(&v).is_some_and(|k| only.contains(&k))
+            if let Some(changes) = &changes
+                && !feed::id_key(&v).is_some_and(|k| changes.changed(&k, &v))
             {
                 return Ok(true);
             }

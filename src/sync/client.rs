@@ -534,11 +534,8 @@ fn snippet(text: &str) -> String {
     if one.is_empty() {
         return "(empty body)".into();
     }
-    if one.chars().count() > 200 {
-        one.chars().take(200).collect::<String>() + "..."
-    } else {
-        one
-    }
+    // 200 characters of the answer, then the mark of the cut.
+    crate::value::elide(&one, 203, "...")
 }
 
 /// A reqwest error without its URL (a DELETE's URL holds the private key).

@@ -20,16 +20,76 @@ use super::{Diagnostic, Severity, SourceFile};
 /// of mistakes gets a readable report at once; fixing the first ones usually fixes many.
 pub const MAX_SHOWN: usize = 200;
 
+/// Lines longer than this (in bytes) are not drawn: a diagnostic in one says where it is and
+/// quotes its span instead (a generated mapping may hold an expression of a megabyte on one
+/// line, and miette cannot draw a column past 65535).
+const MAX_LINE: usize = 1000;
+
+/// The most characters of a span quoted when its line is too long to draw.
+const MAX_QUOTE: usize = 60;
+
 impl Diagnostic {
     /// The full report: `error[CODE]`, the message, `file:line:col` with the source snippet and
     /// the labelled spans underlined, the notes and the hint. `color` adds ANSI colours (for
     /// terminals).
     pub fn render(&self, src: &SourceFile, color: bool) -> String {
-        self.render_from(&Window { src }, color)
+        if !self.has_location() || !self.on_a_long_line(src) {
+            return self.render_from(Some(&Window { src }), color, "");
+        }
+        let span = self.span();
+        let (line, col) = src.line_col(span.start);
+        let lines = src.lines();
+        let n = lines.line_of(span.start);
+        let (start, end) = (
+            lines.starts.get(n).copied(),
+            lines.starts.get(n + 1).copied(),
+        );
+        let length = src
+            .text
+            .get(start.unwrap_or(0)..end.unwrap_or(src.text.len()))
+            .map_or(0, |l| l.trim_end().chars().count());
+        let quoted = src.text.get(span.start..span.end).unwrap_or("");
+        let mut quoted: String = quoted.trim().chars().take(MAX_QUOTE).collect();
+        if quoted.chars().count()
+            < src
+                .text
+                .get(span.start..span.end)
+                .unwrap_or("")
+                .trim()
+                .chars()
+                .count()
+        {
+            quoted.push_str("...");
+        }
+        let label = self
+            .primary()
+            .filter(|l| !l.text.is_empty())
+            .map(|l| format!(" ({})", l.text))
+            .unwrap_or_default();
+        let at = format!(
+            "  at {}:{line}:{col}: `{quoted}`{label}, in a line too long to show ({length} characters)\n",
+            src.name
+        );
+        self.render_from(None, color, &at)
     }
 
-    /// The report, its snippets read from `code`.
-    fn render_from(&self, code: &dyn SourceCode, color: bool) -> String {
+    /// Whether a labelled span starts or ends on a line too long to draw.
+    fn on_a_long_line(&self, src: &SourceFile) -> bool {
+        let lines = src.lines();
+        let long = |offset: usize| {
+            let n = lines.line_of(offset);
+            let start = lines.starts.get(n).copied().unwrap_or(0);
+            let end = lines.starts.get(n + 1).copied().unwrap_or(src.text.len());
+            end - start > MAX_LINE
+        };
+        self.labels
+            .iter()
+            .filter(|l| l.span != Default::default())
+            .any(|l| long(l.span.start) || long(l.span.end))
+    }
+
+    /// The report, its snippets read from `code` (none: no snippet, `at` says where it is).
+    fn render_from(&self, code: Option<&dyn SourceCode>, color: bool, at: &str) -> String {
         let theme = if color {
             GraphicalTheme::unicode()
         } else {
@@ -43,6 +103,7 @@ impl Diagnostic {
         if handler.render_report(&mut out, &report).is_err() {
             out.push_str("  (the source snippet could not be rendered)\n");
         }
+        out.push_str(at);
         for note in &self.notes {
             out.push_str(&format!("  note: {note}\n"));
         }
@@ -142,7 +203,8 @@ impl SourceCode for Window<'_> {
 /// A diagnostic and its file, as miette wants them.
 struct Report<'a> {
     diag: &'a Diagnostic,
-    code: &'a dyn SourceCode,
+    /// Where the snippets come from; none: the report has no snippet.
+    code: Option<&'a dyn SourceCode>,
 }
 
 impl fmt::Debug for Report<'_> {
@@ -180,10 +242,10 @@ impl miette::Diagnostic for Report<'_> {
             .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        self.diag.has_location().then_some(self.code)
+        self.code.filter(|_| self.diag.has_location())
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        if !self.diag.has_location() {
+        if !self.diag.has_location() || self.code.is_none() {
             return None;
         }
         let primary = self.diag.labels.iter().filter(|l| l.primary);
@@ -283,11 +345,36 @@ pub(super) mod tests {
             for color in [false, true] {
                 assert_eq!(
                     d.render(&src, color),
-                    d.render_from(&whole, color),
+                    d.render_from(Some(&whole), color, ""),
                     "span {start}..{end}, other {other:?}"
                 );
             }
         }
+    }
+
+    /// A line of a generated mapping may be megabytes long: miette would draw all of it, and
+    /// panics on a column past 65535. The place and the span's text are said instead.
+    #[test]
+    fn a_diagnostic_on_a_very_long_line_says_where_it_is() {
+        let text = format!("products from a {{\n  id = {}.x\n}}\n", "(".repeat(70_000));
+        let src = SourceFile::new("m.cmap", text.clone());
+        let at = text.find(".x").unwrap_or(0);
+        let d = Diagnostic::error(Code::Syntax, Span::new(at, at + 2), "deep")
+            .label("here")
+            .note("a note");
+        let out = d.render(&src, false);
+        assert!(out.starts_with("error[E001]\n"), "{out}");
+        assert!(
+            out.ends_with(
+                "  at m.cmap:2:70008: `.x` (here), in a line too long to show (70009 characters)\n  note: a note\n"
+            ),
+            "{out}"
+        );
+        let d = Diagnostic::error(Code::Syntax, Span::new(25, 95), "deep");
+        assert!(
+            d.render(&src, false)
+                .contains("  at m.cmap:2:8: `((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((...`, in a line")
+        );
     }
 
     #[test]

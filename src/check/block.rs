@@ -89,6 +89,7 @@ impl Compiler<'_> {
             tables,
             id_slot: body.id_slot,
             span: b.span,
+            secrets: Default::default(),
         })
     }
 

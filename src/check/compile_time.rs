@@ -2,6 +2,9 @@
 //! The name and the default must be constants (E013); a value without default is needed
 //! (E014); a `--var` value is converted to the type of the default (E013 when it does not
 //! convert). A `--var` the mapping never reads is W001.
+//!
+//! A value `env()` reads from the environment is a secret (a pseudonymization key): it is
+//! added to the program's [`crate::plan::Secrets`], and no message ever quotes it.
 
 use serde_json::Value;
 
@@ -54,8 +57,12 @@ impl Compiler<'_> {
             }
         };
         let given = self.setting(from, key);
+        let secret = from == Setting::Env && given.is_some();
         match self.resolve(from, callee, key, given, default) {
             Some(value) => {
+                if secret {
+                    self.secrets.add(key, &value);
+                }
                 let ty = Ty::of(&value);
                 (CExpr::Const(value), ty)
             }
@@ -92,11 +99,16 @@ impl Compiler<'_> {
             (Some(s), Some(d)) => match coerce_like(&s, &d) {
                 Ok(v) => Some(v),
                 Err(kind) => {
+                    // The value of an environment variable may be a secret: it is not quoted.
+                    let given = match from {
+                        Setting::Var => format!(" = {s:?}"),
+                        Setting::Env => String::new(),
+                    };
                     self.diags.push(
                         Diagnostic::error(
                             Code::BadConstant,
                             callee.span,
-                            format!("{what} `{key}` = {s:?} is not {kind} like its default"),
+                            format!("{what} `{key}`{given} is not {kind} like its default"),
                         )
                         .hint(format!("pass a value like {d}")),
                     );

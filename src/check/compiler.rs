@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::scope::{Global, Scope};
 use crate::diagnostic::{Diagnostic, Span};
-use crate::plan::{CExpr, Program, TableId};
+use crate::plan::{CExpr, Program, Secrets, TableId};
 use crate::syntax::ast::{Expr, File};
 use crate::value::Ty;
 
@@ -31,7 +31,8 @@ pub fn compile(file: &File, opts: &CompileOptions) -> (Option<Program>, Vec<Diag
     let program = c.file(file);
     c.unused_vars();
     let ok = !c.diags.iter().any(Diagnostic::is_error);
-    (ok.then_some(program), c.diags)
+    let diags = c.finish();
+    (ok.then_some(program), diags)
 }
 
 /// Compiles a lone expression with no record context beyond `.` (function examples, tests).
@@ -48,7 +49,7 @@ pub fn compile_expr(
     let mut scope = Scope::record();
     let (e, _) = c.expr(expr, &mut scope);
     if c.diags.iter().any(Diagnostic::is_error) {
-        Err(c.diags)
+        Err(c.finish())
     } else {
         Ok(e)
     }
@@ -67,6 +68,7 @@ pub fn compile_expr_in(
     for (i, t) in program.tables.iter().enumerate() {
         c.tables.insert(t.name.clone(), (i, t.span));
     }
+    c.secrets = program.secrets.clone();
     for (name, value) in &program.globals {
         let global = Global {
             value: value.clone(),
@@ -78,7 +80,7 @@ pub fn compile_expr_in(
     scope.grouped = grouped;
     let (e, _) = c.expr(expr, &mut scope);
     if c.diags.iter().any(Diagnostic::is_error) {
-        Err(c.diags)
+        Err(c.finish())
     } else {
         Ok(e)
     }
@@ -99,6 +101,8 @@ pub(super) struct Compiler<'o> {
     pub(super) vars_read: HashSet<String>,
     /// Source names used by blocks, for hints.
     pub(super) sources: Vec<String>,
+    /// The values read with `env()`, and the constants folded from them.
+    pub(super) secrets: Secrets,
 }
 
 impl<'o> Compiler<'o> {
@@ -111,7 +115,31 @@ impl<'o> Compiler<'o> {
             tables_read: HashSet::new(),
             vars_read: HashSet::new(),
             sources: Vec::new(),
+            secrets: Secrets::default(),
         }
+    }
+
+    /// The diagnostics, with every secret hidden from their texts (a secret known only after a
+    /// diagnostic quoting it was made is hidden too).
+    fn finish(self) -> Vec<Diagnostic> {
+        let Compiler { diags, secrets, .. } = self;
+        if secrets.is_empty() {
+            return diags;
+        }
+        diags
+            .into_iter()
+            .map(|mut d| {
+                d.message = secrets.redact(&d.message);
+                for l in &mut d.labels {
+                    l.text = secrets.redact(&l.text);
+                }
+                for n in &mut d.notes {
+                    *n = secrets.redact(n);
+                }
+                d.hint = d.hint.map(|h| secrets.redact(&h));
+                d
+            })
+            .collect()
     }
 
     /// The errors reported so far.

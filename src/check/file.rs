@@ -21,6 +21,7 @@ impl Compiler<'_> {
             tables: Vec::new(),
             blocks: Vec::new(),
             globals: Vec::new(),
+            secrets: Default::default(),
         };
         self.sources = file
             .items
@@ -57,6 +58,10 @@ impl Compiler<'_> {
             }
         }
         self.unused_tables(&program.tables);
+        for b in &mut program.blocks {
+            b.secrets = self.secrets.clone();
+        }
+        program.secrets = self.secrets.clone();
         program
     }
 

@@ -1,6 +1,10 @@
 //! Constant folding: an expression whose inputs are all constants is evaluated now, with the
 //! engine's own evaluator ([`eval::eval`]), and replaced by its value. One that fails is E013
 //! (unless a type error inside it is already reported): `1 / 0` never reaches a record.
+//!
+//! A value folded from a secret (an input that is one of the program's
+//! [`crate::plan::Secrets`]: `key ~ "-salt"`, `key | upper`) is a secret too, from the same
+//! environment variable; the message of a failing one never quotes it.
 
 use serde_json::Value;
 
@@ -17,8 +21,12 @@ impl Compiler<'_> {
             return (e, ty);
         }
         let env = eval::Env::empty();
+        let secret = self.secret_in(&e);
         match eval::eval(&e, &Value::Null, &env) {
             Ok(v) => {
+                if let Some(name) = secret {
+                    self.secrets.add(&name, &v);
+                }
                 let t = Ty::of(&v);
                 (CExpr::Const(v), t)
             }
@@ -29,7 +37,10 @@ impl Compiler<'_> {
                     Diagnostic::error(
                         Code::BadConstant,
                         span,
-                        format!("this constant expression fails: {}", err.message),
+                        format!(
+                            "this constant expression fails: {}",
+                            self.secrets.redact(&err.message)
+                        ),
                     )
                     .hint("fix the literal values"),
                 );
@@ -38,12 +49,65 @@ impl Compiler<'_> {
         }
     }
 
+    /// The environment variable of the first secret among the constants `e` reads.
+    fn secret_in(&self, e: &CExpr) -> Option<String> {
+        if self.secrets.is_empty() {
+            return None;
+        }
+        let mut found = None;
+        constants(e, &mut |v| {
+            if found.is_none() {
+                found = self.secrets.of(v).map(|s| s.env.clone());
+            }
+        });
+        found
+    }
+
     /// Whether the last diagnostic is an error within `span`.
     fn reported_inside(&self, span: Span) -> bool {
         self.diags.last().is_some_and(|d| {
             let at = d.span();
             d.is_error() && at.start >= span.start && at.end <= span.end
         })
+    }
+}
+
+/// Calls `f` with every constant in `e` (a constant expression: see [`is_constant`]).
+fn constants(e: &CExpr, f: &mut impl FnMut(&Value)) {
+    match e {
+        CExpr::Const(v) => f(v),
+        CExpr::Current | CExpr::Rows | CExpr::Slot(_) => {}
+        CExpr::Path { base, steps, .. } => {
+            constants(base, f);
+            for s in steps {
+                if let Step::Index(i) | Step::Filter(i, _) = s {
+                    constants(i, f);
+                }
+            }
+        }
+        CExpr::List(items) => items.iter().for_each(|i| constants(i, f)),
+        CExpr::Object(entries) => entries.iter().for_each(|(_, v)| constants(v, f)),
+        CExpr::Call { args, .. } => args.iter().for_each(|a| constants(a, f)),
+        CExpr::Unary(_, x, _) => constants(x, f),
+        CExpr::Binary(_, a, b, _) => {
+            constants(a, f);
+            constants(b, f);
+        }
+        CExpr::If(c, t, e, _) => {
+            constants(c, f);
+            constants(t, f);
+            if let Some(e) = e {
+                constants(e, f);
+            }
+        }
+        CExpr::Match(v, arms) => {
+            constants(v, f);
+            arms.iter().for_each(|(_, x)| constants(x, f));
+        }
+        CExpr::Map(list, body, _) => {
+            constants(list, f);
+            constants(body, f);
+        }
     }
 }
 
@@ -109,6 +173,69 @@ mod tests {
             d.message
         );
         assert_eq!(d.hint.as_deref(), Some("fix the literal values"));
+    }
+
+    /// Issue 10: `check` printed the `env()` key in the message of a failing constant.
+    #[test]
+    fn a_secret_and_what_is_folded_from_it_are_never_quoted() {
+        let mut o = opts();
+        o.env = Some([("KEY".to_string(), "s3cr3t-K3Y".to_string())].into());
+        let src = "let key = env(\"KEY\")\nlet salt = key ~ \"-salt\"\nlet big = salt | upper\n\
+                   let n = big | int\nlet d = key | date(\"%Y\")\ncustomers from c { id = .id }";
+        let d = diags_with(src, &o);
+        let messages: Vec<&str> = d.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        // `big` is `S3CR3T-K3Y-SALT`: folded from the key, so hidden too.
+        assert!(messages[0].starts_with(
+            "this constant expression fails: int: cannot read \"<secret from env KEY>\""
+        ));
+        assert!(messages[1].starts_with(
+            "this constant expression fails: date: cannot read \"<secret from env KEY>\""
+        ));
+        let all = format!("{d:?}").to_lowercase();
+        assert!(!all.contains("s3cr3t"), "{all}");
+        // The key, and what is folded from it, are the program's secrets.
+        let src = "let key = env(\"KEY\")\nlet salt = key ~ \"-salt\"\nlet big = salt | upper\n\
+                   let other = \"x\" ~ \"y\"\ncustomers from c { id = .id }";
+        let p = match crate::check::check(&crate::diagnostic::SourceFile::new("t.cmap", src), &o) {
+            Ok(c) => c.program,
+            Err(d) => panic!("{d:#?}"),
+        };
+        let secret: Vec<(&str, bool)> = p
+            .globals
+            .iter()
+            .map(|(n, v)| (n.as_str(), p.secrets.of(v).is_some()))
+            .collect();
+        assert_eq!(
+            secret,
+            [
+                ("key", true),
+                ("salt", true),
+                ("big", true),
+                ("other", false)
+            ]
+        );
+        assert_eq!(p.blocks[0].secrets, p.secrets);
+        assert!(p.secrets.iter().all(|s| s.env == "KEY"));
+        // A default from the file is no secret; nor is a `var`.
+        let mut o = opts();
+        o.vars.insert("v".into(), "s3cr3t-K3Y".into());
+        let src =
+            "let a = env(\"KEY\", \"dflt\")\nlet b = var(\"v\")\ncustomers from c { id = .id }";
+        let p = match crate::check::check(&crate::diagnostic::SourceFile::new("t.cmap", src), &o) {
+            Ok(c) => c.program,
+            Err(d) => panic!("{d:#?}"),
+        };
+        assert!(p.secrets.is_empty());
+    }
+
+    #[test]
+    fn an_env_value_of_the_wrong_type_is_not_quoted() {
+        let mut o = opts();
+        o.env = Some([("N".to_string(), "s3cr3t-K3Y".to_string())].into());
+        let d = diags_with("let n = env(\"N\", 5)\ncustomers from c { id = .id }", &o);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].message, "env `N` is not an integer like its default");
     }
 
     #[test]

@@ -4,6 +4,14 @@
 //! `[? ]` project, so the rest of the path applies to every element and missing results are
 //! dropped; most operators give null when an operand is null; `and`/`or`/`!`/`if` treat null as
 //! false; `==` compares numbers by value (`1 == 1.0`).
+//!
+//! The evaluator recurses over the compiled expression, not over the data: once per level of
+//! the expression (with [`Step`]s of a projected path, once per step), and the parser refuses
+//! any expression deeper than [`crate::syntax::MAX_DEPTH`] levels (E017), so the recursion is
+//! bounded when the mapping is checked and a run pays nothing per record for it. The functions
+//! on that path keep their stack frames small (the work that does not recurse is in helpers), so
+//! an expression at the limit fits the 2 MiB stack of the engine's worker threads with room to
+//! spare, in debug builds too.
 
 mod record;
 
@@ -60,6 +68,10 @@ impl EvalError {
 type R = Result<Value, EvalError>;
 
 /// Evaluates `e` with `cur` as `.`.
+///
+/// It recurses once per level of the expression, which the checker keeps within
+/// [`crate::syntax::MAX_DEPTH`] levels; each function on that path keeps its own work (and its
+/// stack frame) small and leaves the rest to helpers that do not recurse.
 pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
     match e {
         CExpr::Const(v) => Ok(v.clone()),
@@ -71,18 +83,8 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
             steps,
             projects,
         } => eval_path(base, steps, *projects, cur, env),
-        CExpr::List(items) => items
-            .iter()
-            .map(|i| eval(i, cur, env))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
-        CExpr::Object(entries) => {
-            let mut m = Map::with_capacity(entries.len());
-            for (k, v) in entries {
-                m.insert(k.clone(), eval(v, cur, env)?);
-            }
-            Ok(Value::Object(m))
-        }
+        CExpr::List(items) => eval_list(items, cur, env),
+        CExpr::Object(entries) => eval_object(entries, cur, env),
         CExpr::Call {
             f,
             table,
@@ -92,37 +94,58 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
         } => eval_call(f, *table, args, *map_first, *span, cur, env),
         CExpr::Unary(op, x, span) => unary(*op, x, *span, cur, env),
         CExpr::Binary(op, a, b, span) => binary(*op, a, b, *span, cur, env),
-        CExpr::If(c, t, f, span) => {
-            let cv = eval(c, cur, env)?;
-            if truthy(&cv, *span, "an `if` condition")? {
-                eval(t, cur, env)
-            } else {
-                match f {
-                    Some(f) => eval(f, cur, env),
-                    None => Ok(Value::Null),
-                }
-            }
-        }
+        CExpr::If(c, t, f, span) => eval_if(c, t, f.as_deref(), *span, cur, env),
         CExpr::Map(list, body, span) => eval_map(list, body, *span, cur, env),
-        CExpr::Match(v, arms) => {
-            let v = eval(v, cur, env)?;
-            for (pats, body) in arms {
-                let hit = match pats {
-                    None => true,
-                    Some(lits) => lits.iter().any(|l| values_equal(l, &v)),
-                };
-                if hit {
-                    return eval(body, cur, env);
-                }
-            }
-            Ok(Value::Null)
+        CExpr::Match(v, arms) => eval_match(v, arms, cur, env),
+    }
+}
+
+/// `[a, b]`.
+fn eval_list(items: &[CExpr], cur: &Value, env: &Env) -> R {
+    let mut out = Vec::with_capacity(items.len());
+    for i in items {
+        out.push(eval(i, cur, env)?);
+    }
+    Ok(Value::Array(out))
+}
+
+/// `{key: value}`.
+fn eval_object(entries: &[(String, CExpr)], cur: &Value, env: &Env) -> R {
+    let mut m = Map::with_capacity(entries.len());
+    for (k, v) in entries {
+        m.insert(k.clone(), eval(v, cur, env)?);
+    }
+    Ok(Value::Object(m))
+}
+
+/// `if c { t } else { f }` (no `else`: null).
+fn eval_if(c: &CExpr, t: &CExpr, f: Option<&CExpr>, span: Span, cur: &Value, env: &Env) -> R {
+    if truthy(&eval(c, cur, env)?, span, "an `if` condition")? {
+        eval(t, cur, env)
+    } else {
+        match f {
+            Some(f) => eval(f, cur, env),
+            None => Ok(Value::Null),
         }
     }
 }
 
-/// A function call: the arguments evaluated, then the function applied; when the function maps
-/// over its first argument and that is a list, applied to each element instead (null results
-/// dropped).
+/// `match v { lits => body, _ => body }`: the first arm whose literals hold `v`, else null.
+fn eval_match(v: &CExpr, arms: &[(Option<Vec<Value>>, CExpr)], cur: &Value, env: &Env) -> R {
+    let v = eval(v, cur, env)?;
+    for (pats, body) in arms {
+        let hit = match pats {
+            None => true,
+            Some(lits) => lits.iter().any(|l| values_equal(l, &v)),
+        };
+        if hit {
+            return eval(body, cur, env);
+        }
+    }
+    Ok(Value::Null)
+}
+
+/// A function call: the arguments evaluated, then the function applied ([`apply`]).
 fn eval_call(
     f: &Function,
     table: Option<TableId>,
@@ -136,6 +159,19 @@ fn eval_call(
     for a in args {
         vals.push(eval(a, cur, env)?);
     }
+    apply(f, table, vals, map_first, span, env)
+}
+
+/// Applies `f` to evaluated arguments; when the function maps over its first argument and that
+/// is a list, to each element instead (null results dropped).
+fn apply(
+    f: &Function,
+    table: Option<TableId>,
+    mut vals: Vec<Value>,
+    map_first: bool,
+    span: Span,
+    env: &Env,
+) -> R {
     if map_first && vals.first().is_some_and(Value::is_array) {
         let Some(Value::Array(items)) = vals.first_mut().map(std::mem::take) else {
             return Ok(Value::Null);
@@ -174,24 +210,29 @@ fn unary(op: UnOp, x: &CExpr, span: Span, cur: &Value, env: &Env) -> R {
     let v = eval(x, cur, env)?;
     match op {
         UnOp::Not => Ok(Value::Bool(!truthy(&v, span, "`!`")?)),
-        UnOp::Neg => match &v {
-            Value::Null => Ok(Value::Null),
-            Value::Number(n) => match n.as_i64() {
-                Some(i) => Ok(i
-                    .checked_neg()
-                    .map(Value::from)
-                    .unwrap_or_else(|| float_or_null(-(i as f64)))),
-                None => Ok(float_or_null(-n.as_f64().unwrap_or(0.0))),
-            },
-            other => Err(EvalError::new(
-                format!(
-                    "`-` needs a number, got {} {}",
-                    value::kind(other),
-                    value::show(other)
-                ),
-                span,
-            )),
+        UnOp::Neg => negate(v, span),
+    }
+}
+
+/// `-x`.
+fn negate(v: Value, span: Span) -> R {
+    match &v {
+        Value::Null => Ok(Value::Null),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Ok(i
+                .checked_neg()
+                .map(Value::from)
+                .unwrap_or_else(|| float_or_null(-(i as f64)))),
+            None => Ok(float_or_null(-n.as_f64().unwrap_or(0.0))),
         },
+        other => Err(EvalError::new(
+            format!(
+                "`-` needs a number, got {} {}",
+                value::kind(other),
+                value::show(other)
+            ),
+            span,
+        )),
     }
 }
 
@@ -243,34 +284,28 @@ fn truthy(v: &Value, span: Span, what: &str) -> Result<bool, EvalError> {
     }
 }
 
+/// `a op b`: `??`, `and` and `or` evaluate `b` only when they need it; the other operators
+/// evaluate both, then [`combine`] them.
 fn binary(op: BinOp, a: &CExpr, b: &CExpr, span: Span, cur: &Value, env: &Env) -> R {
-    match op {
-        BinOp::Coalesce => {
-            let l = eval(a, cur, env)?;
-            return if l.is_null() {
-                eval(b, cur, env)
-            } else {
-                Ok(l)
-            };
-        }
-        BinOp::And => {
-            let l = eval(a, cur, env)?;
-            if !truthy(&l, span, "`and`")? {
-                return Ok(Value::Bool(false));
-            }
-            return Ok(Value::Bool(truthy(&eval(b, cur, env)?, span, "`and`")?));
-        }
-        BinOp::Or => {
-            let l = eval(a, cur, env)?;
-            if truthy(&l, span, "`or`")? {
-                return Ok(Value::Bool(true));
-            }
-            return Ok(Value::Bool(truthy(&eval(b, cur, env)?, span, "`or`")?));
-        }
-        _ => {}
-    }
     let l = eval(a, cur, env)?;
-    let r = eval(b, cur, env)?;
+    match op {
+        BinOp::Coalesce if l.is_null() => eval(b, cur, env),
+        BinOp::Coalesce => Ok(l),
+        BinOp::And if !truthy(&l, span, "`and`")? => Ok(Value::Bool(false)),
+        BinOp::Or if truthy(&l, span, "`or`")? => Ok(Value::Bool(true)),
+        BinOp::And | BinOp::Or => {
+            let what = if op == BinOp::And { "`and`" } else { "`or`" };
+            Ok(Value::Bool(truthy(&eval(b, cur, env)?, span, what)?))
+        }
+        _ => {
+            let r = eval(b, cur, env)?;
+            combine(op, l, r, span)
+        }
+    }
+}
+
+/// The value of `l op r` for the operators that need both operands.
+fn combine(op: BinOp, l: Value, r: Value, span: Span) -> R {
     let mismatch = |l: &Value, r: &Value| {
         let mut msg = format!(
             "`{}` cannot combine {} {} and {} {}",

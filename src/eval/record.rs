@@ -120,10 +120,7 @@ pub fn map_record_traced<T: Trace>(
         Ok(false) => return Outcome::Filtered(block.filter_span),
         Err(reason) => {
             st.reasons.push(reason);
-            return Outcome::Rejected {
-                id: None,
-                reasons: st.reasons,
-            };
+            return rejected(block, None, st.reasons);
         }
     }
     for (index, op) in block.ops.iter().enumerate() {
@@ -239,10 +236,7 @@ impl State {
         if self.reasons.is_empty() {
             Outcome::Written(out)
         } else {
-            Outcome::Rejected {
-                id,
-                reasons: self.reasons,
-            }
+            rejected(block, id, self.reasons)
         }
     }
 
@@ -273,6 +267,17 @@ impl State {
         }
         out
     }
+}
+
+/// A rejected record, the program's secrets hidden from its reasons (a message may quote a
+/// value computed from one: `.email ~ key`). Only a rejected record pays for it.
+fn rejected(block: &BlockPlan, id: Option<Value>, mut reasons: Vec<Reason>) -> Outcome {
+    if !block.secrets.is_empty() {
+        for r in &mut reasons {
+            r.message = block.secrets.redact(&r.message);
+        }
+    }
+    Outcome::Rejected { id, reasons }
 }
 
 /// Checks the assembled record against its entity's contract (fixing what the contract

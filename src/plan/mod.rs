@@ -19,8 +19,11 @@ pub struct Program {
     /// The entity blocks, in file order (at most one per Clerk type).
     pub blocks: Vec<BlockPlan>,
     /// The file-level `let`s with their values, in file order (folded into the expressions
-    /// that use them; kept for tools that show them, like `explain`).
+    /// that use them; kept for tools that show them, like `explain`). A value that is one of
+    /// [`Program::secrets`] is a secret: show it with [`Secrets::hide`].
     pub globals: Vec<(String, Value)>,
+    /// The values read with `env()` and the constants computed from them: never printed.
+    pub secrets: Secrets,
 }
 
 /// A `lookup NAME by KEY parent PARENT` declaration.
@@ -61,6 +64,8 @@ pub struct BlockPlan {
     pub id_slot: Option<usize>,
     /// The whole block in the mapping.
     pub span: Span,
+    /// The program's secrets, hidden from the reasons of rejected records.
+    pub secrets: Secrets,
 }
 
 /// A statement of a block.
@@ -177,8 +182,214 @@ impl CExpr {
     }
 }
 
+/// A text read with `env()` (`let key = env("CLERKMAP_PSEUDONYM_KEY")`), or a text computed
+/// from one (`key ~ "-salt"`, `key | upper`): a secret, which the checker, `explain` and the
+/// reasons of rejected records never print. (A number or a bool read with `env()`, converted
+/// like its default, is a setting, not a key.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct Secret {
+    /// The environment variable it comes from.
+    pub env: String,
+    /// Its value.
+    pub value: Value,
+    /// How its value may be written in a text: as itself, and JSON-escaped (inside quotes).
+    forms: Vec<String>,
+}
+
+/// The secrets of a program ([`Secret`]), and how to keep them out of what is printed: a value
+/// that is a secret is shown as `"<secret from env NAME>"`, and so is every occurrence of one
+/// of at least 4 characters in a text (also cut short by an ellipsis, as error messages cut
+/// long values). Shorter ones are hidden only as whole values: replacing every `it` in every
+/// message would leave nothing readable, and such a text is no key.
+///
+/// ```
+/// use clerkmap::plan::Secrets;
+/// use serde_json::json;
+/// let mut s = Secrets::default();
+/// s.add("KEY", &json!("s3cr3t-K3Y"));
+/// assert_eq!(s.hide(&json!("s3cr3t-K3Y")), json!("<secret from env KEY>"));
+/// assert_eq!(
+///     s.redact(r#"int: cannot read "s3cr3t-K3Y" as a number"#),
+///     r#"int: cannot read "<secret from env KEY>" as a number"#
+/// );
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Secrets(Vec<Secret>);
+
+/// The shortest secret hidden inside texts, and the shortest part of one cut short by `...`
+/// that is hidden: less tells nothing.
+const MIN_PREFIX: usize = 4;
+
+impl Secrets {
+    /// Adds `value`, read from (or computed from) the environment variable `env`, when it is
+    /// a text (not empty) not known yet.
+    pub fn add(&mut self, env: &str, value: &Value) {
+        let Value::String(s) = value else {
+            return;
+        };
+        if s.is_empty() || self.0.iter().any(|x| x.value == *value) {
+            return;
+        }
+        let mut forms = Vec::new();
+        if s.chars().count() >= MIN_PREFIX {
+            forms.push(s.clone());
+            let json = value.to_string();
+            let escaped = json[1..json.len() - 1].to_string();
+            if escaped != *s {
+                forms.push(escaped);
+            }
+        }
+        self.0.push(Secret {
+            env: env.to_string(),
+            value: value.clone(),
+            forms,
+        });
+        // Longest first: a secret computed from another one is hidden whole.
+        self.0
+            .sort_by_key(|s| std::cmp::Reverse(s.value.as_str().map_or(0, str::len)));
+    }
+
+    /// Whether there is none (then hiding changes nothing and costs nothing).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The secrets, longest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Secret> {
+        self.0.iter()
+    }
+
+    /// The secret `value` is, if it is one.
+    pub fn of(&self, value: &Value) -> Option<&Secret> {
+        self.0.iter().find(|s| s.value == *value)
+    }
+
+    /// What is shown instead of a secret from `env`: `<secret from env NAME>`.
+    pub fn placeholder(env: &str) -> String {
+        format!("<secret from env {env}>")
+    }
+
+    /// `value` as it may be shown: a secret becomes its placeholder, and the secrets in its
+    /// texts (keys included) are replaced by theirs.
+    pub fn hide(&self, value: &Value) -> Value {
+        if self.is_empty() {
+            return value.clone();
+        }
+        if let Some(s) = self.of(value) {
+            return Value::String(Secrets::placeholder(&s.env));
+        }
+        match value {
+            Value::String(t) => Value::String(self.redact(t)),
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.hide(v)).collect()),
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (self.redact(k), self.hide(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// `text` with every secret (of at least 4 characters) in it replaced by its placeholder,
+    /// also one cut short by `...` (at least its first 4 characters).
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in &self.0 {
+            let placeholder = Secrets::placeholder(&s.env);
+            for form in &s.forms {
+                if out.contains(form.as_str()) {
+                    out = out.replace(form.as_str(), &placeholder);
+                }
+                out = redact_cut(&out, form, &placeholder);
+            }
+        }
+        out
+    }
+}
+
+/// `text` with each `...` that a prefix of `form` (of at least [`MIN_PREFIX`] characters)
+/// leads up to replaced, prefix and all, by `placeholder`.
+fn redact_cut(text: &str, form: &str, placeholder: &str) -> String {
+    if !text.contains("...") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("...") {
+        let before = &rest[..i];
+        // The longest prefix of `form` that `before` ends with.
+        let cut = form
+            .char_indices()
+            .map(|(j, _)| j)
+            .chain(std::iter::once(form.len()))
+            .filter(|&j| form[..j].chars().count() >= MIN_PREFIX && before.ends_with(&form[..j]))
+            .max();
+        match cut {
+            Some(j) => {
+                out.push_str(&before[..before.len() - j]);
+                out.push_str(placeholder);
+            }
+            None => {
+                out.push_str(before);
+                out.push_str("...");
+            }
+        }
+        rest = &rest[i + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
+    use super::Secrets;
+
+    #[test]
+    fn secrets_are_hidden_whole_inside_texts_and_cut_short() {
+        let mut s = Secrets::default();
+        s.add("KEY", &json!("s3cr3t-K3Y"));
+        s.add("KEY", &json!("s3cr3t-K3Y-salt"));
+        s.add("Q", &json!("ab\"cd"));
+        s.add("N", &json!(""));
+        s.add("N", &json!(null));
+        s.add("N", &json!(true));
+        s.add("L", &json!("it"));
+        assert_eq!(s.iter().count(), 4);
+        // A short one is hidden as a whole value only.
+        assert_eq!(s.hide(&json!("it")), json!("<secret from env L>"));
+        assert_eq!(s.redact("with it"), "with it");
+        assert_eq!(s.hide(&json!(true)), json!(true));
+        assert_eq!(
+            s.hide(&json!("s3cr3t-K3Y-salt")),
+            json!("<secret from env KEY>")
+        );
+        assert_eq!(
+            s.hide(&json!({"k": ["x s3cr3t-K3Y y", 1]})),
+            json!({"k": ["x <secret from env KEY> y", 1]})
+        );
+        assert_eq!(
+            s.redact("got s3cr3t-K3Y-salt!"),
+            "got <secret from env KEY>!"
+        );
+        // JSON-escaped, as error messages show text.
+        assert_eq!(s.redact(r#"got "ab\"cd""#), r#"got "<secret from env Q>""#);
+        // Cut short by an elided message: at least 4 characters of it.
+        assert_eq!(
+            s.redact(r#"got "xx s3cr3..."#),
+            r#"got "xx <secret from env KEY>"#
+        );
+        assert_eq!(
+            s.redact(r#"got "s3c... and s3cr... "#),
+            r#"got "s3c... and <secret from env KEY> "#
+        );
+        assert_eq!(Secrets::default().redact("s3cr3t-K3Y"), "s3cr3t-K3Y");
+    }
+}
+
+#[cfg(test)]
+mod send_sync {
     fn assert_send_sync<T: Send + Sync>() {}
 
     #[test]

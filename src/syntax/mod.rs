@@ -3,7 +3,9 @@
 
 pub mod ast;
 pub mod format;
+mod limits;
 mod parser;
 pub mod visit;
 
+pub use limits::MAX_DEPTH;
 pub use parser::{parse, parse_expr};

@@ -7,6 +7,7 @@ use pest_derive::Parser;
 use serde_json::Value;
 
 use super::ast::*;
+use super::limits::{self, MAX_DEPTH};
 use crate::diagnostic::Code;
 use crate::diagnostic::Diagnostic;
 
@@ -17,6 +18,7 @@ pub(super) struct Grammar;
 
 /// Parses a whole mapping file.
 pub fn parse(src: &str) -> Result<File, Diagnostic> {
+    limits::prescan(src)?;
     let mut pairs =
         Grammar::parse(Rule::file, src).map_err(|e| with_context(syntax_error(e), src))?;
     let file = pairs.next().map(|p| p.into_inner()).into_iter().flatten();
@@ -34,6 +36,7 @@ pub fn parse(src: &str) -> Result<File, Diagnostic> {
 
 /// Parses a lone expression (function examples, `--where`-style snippets, tests).
 pub fn parse_expr(src: &str) -> Result<Expr, Diagnostic> {
+    limits::prescan(src)?;
     let mut pairs = Grammar::parse(Rule::expr, src).map_err(syntax_error)?;
     let pair = pairs
         .next()
@@ -88,6 +91,11 @@ fn syntax_error(e: pest::error::Error<Rule>) -> Diagnostic {
             };
             (msg, syntax_hint(&names))
         }
+        // pest's own guard, when its stack runs short all the same (a thread with a small
+        // stack): the nesting is too deep for it.
+        ErrorVariant::CustomError { message } if message.contains("limit reached") => {
+            return limits::too_deep(Span::new(start, end));
+        }
         ErrorVariant::CustomError { message } => (message.clone(), None),
     };
     Diagnostic::error(Code::Syntax, Span::new(start, end), message)
@@ -97,6 +105,9 @@ fn syntax_error(e: pest::error::Error<Rule>) -> Diagnostic {
 
 /// Sharpens a syntax error's hint with what comes just before it.
 fn with_context(d: Diagnostic, src: &str) -> Diagnostic {
+    if d.code != Code::Syntax {
+        return d;
+    }
     let before = src.get(..d.span().start).unwrap_or("").trim_end();
     let hint = if before.ends_with('|') && !before.ends_with("||") {
         Some("after `|` comes a function: `.titolo | trim`, `.prezzo | decimal`")
@@ -337,95 +348,150 @@ pub(super) fn pratt() -> &'static PrattParser<Rule> {
     })
 }
 
+/// An expression and how many levels deep it nests (a literal, a name, `.`: 1).
+type Nested = (Box<Expr>, usize);
+
+/// What lowering an expression gives (boxed: small values keep the frames small).
+type Lowered = Result<Nested, Box<Diagnostic>>;
+
+// The lowering recurses once per level of brackets, `if` and `match` (chains are built in
+// loops), so each function on that path is kept small: a debug build gives every local of a
+// function its own stack slot, and a large frame times 256 levels would not fit a worker's
+// stack. Work that does not recurse (literals, the node kinds) is done in functions of its own.
+
+/// `kind` written at `span`, one level above `below` (the depth of its deepest child, 0 for
+/// none); refused at `at` when that is deeper than [`MAX_DEPTH`]. Every node with children is
+/// built this way, so no syntax tree deeper than the limit ever exists.
+fn node(kind: ExprKind, span: Span, below: usize, at: Span) -> Lowered {
+    let depth = below + 1;
+    if depth > MAX_DEPTH {
+        return Err(Box::new(limits::too_deep(at)));
+    }
+    Ok((Box::new(Expr { kind, span }), depth))
+}
+
+/// The expressions of `nested`, and the depth of the deepest.
+fn unzip(nested: Vec<Nested>) -> (Vec<Expr>, usize) {
+    let depth = nested.iter().map(|(_, d)| *d).max().unwrap_or(0);
+    (nested.into_iter().map(|(e, _)| *e).collect(), depth)
+}
+
 fn expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+    nested(p).map(|(e, _)| *e).map_err(|d| *d)
+}
+
+/// An `expr` pair: its operators by precedence ([`pratt`]).
+fn nested(p: Pair<Rule>) -> Lowered {
     pratt()
         .map_primary(postfix)
-        .map_prefix(|op, rhs| {
-            let rhs = rhs?;
-            let op_span = span(&op);
-            let un = if op.as_rule() == Rule::neg {
-                UnOp::Neg
-            } else {
-                UnOp::Not
-            };
-            Ok(Expr {
-                span: op_span.to(rhs.span),
-                kind: ExprKind::Unary(un, Box::new(rhs)),
-            })
-        })
-        .map_infix(|lhs, op, rhs| {
-            let (lhs, rhs) = (lhs?, rhs?);
-            let bin = match op.as_rule() {
-                Rule::coalesce => BinOp::Coalesce,
-                Rule::or => BinOp::Or,
-                Rule::and => BinOp::And,
-                Rule::eq => BinOp::Eq,
-                Rule::ne => BinOp::Ne,
-                Rule::lt => BinOp::Lt,
-                Rule::le => BinOp::Le,
-                Rule::gt => BinOp::Gt,
-                Rule::ge => BinOp::Ge,
-                Rule::concat => BinOp::Concat,
-                Rule::add => BinOp::Add,
-                Rule::sub => BinOp::Sub,
-                Rule::mul => BinOp::Mul,
-                Rule::div => BinOp::Div,
-                _ => BinOp::Rem,
-            };
-            Ok(Expr {
-                span: lhs.span.to(rhs.span),
-                kind: ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs)),
-            })
-        })
+        .map_prefix(prefix_node)
+        .map_infix(infix_node)
         .parse(p.into_inner())
 }
 
-fn postfix(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+/// `-x`, `!x`, `not x`.
+fn prefix_node(op: Pair<Rule>, rhs: Lowered) -> Lowered {
+    let (rhs, below) = rhs?;
+    let op_span = span(&op);
+    let un = if op.as_rule() == Rule::neg {
+        UnOp::Neg
+    } else {
+        UnOp::Not
+    };
+    let sp = op_span.to(rhs.span);
+    node(ExprKind::Unary(un, rhs), sp, below, op_span)
+}
+
+/// `a op b`.
+fn infix_node(lhs: Lowered, op: Pair<Rule>, rhs: Lowered) -> Lowered {
+    let ((lhs, l), (rhs, r)) = (lhs?, rhs?);
+    let bin = match op.as_rule() {
+        Rule::coalesce => BinOp::Coalesce,
+        Rule::or => BinOp::Or,
+        Rule::and => BinOp::And,
+        Rule::eq => BinOp::Eq,
+        Rule::ne => BinOp::Ne,
+        Rule::lt => BinOp::Lt,
+        Rule::le => BinOp::Le,
+        Rule::gt => BinOp::Gt,
+        Rule::ge => BinOp::Ge,
+        Rule::concat => BinOp::Concat,
+        Rule::add => BinOp::Add,
+        Rule::sub => BinOp::Sub,
+        Rule::mul => BinOp::Mul,
+        Rule::div => BinOp::Div,
+        _ => BinOp::Rem,
+    };
+    let sp = lhs.span.to(rhs.span);
+    let kind = ExprKind::Binary(bin, lhs, rhs);
+    node(kind, sp, l.max(r), span(&op))
+}
+
+/// A primary and its postfix operators, each one level above the expression before it.
+fn postfix(p: Pair<Rule>) -> Lowered {
     let mut it = p.into_inner();
     let first = it.next().ok_or_else(|| internal(Span::default()))?;
     let mut e = primary(first)?;
     for op in it {
-        // A pipe's pair may end with the whitespace before an absent `(...)`: use its last child.
-        let op_span = match op.as_rule() {
-            Rule::pipe => op
-                .clone()
-                .into_inner()
-                .last()
-                .map_or(span(&op), |c| span(&c)),
-            _ => span(&op),
+        e = match op.as_rule() {
+            Rule::filter | Rule::index => bracket_op(e, op)?,
+            Rule::pipe => pipe_op(e, op)?,
+            _ => path_op(e, op)?,
         };
-        let sp = e.span.to(op_span);
-        let kind = match op.as_rule() {
-            Rule::field => {
-                let n = op.into_inner().next().ok_or_else(|| internal(sp))?;
-                ExprKind::Field(Box::new(e), name_or_string(n)?)
-            }
-            Rule::wildcard => ExprKind::Wildcard(Box::new(e)),
-            Rule::filter => {
-                let c = op.into_inner().next().ok_or_else(|| internal(sp))?;
-                ExprKind::Filter(Box::new(e), Box::new(expr(c)?))
-            }
-            Rule::index => {
-                let c = op.into_inner().next().ok_or_else(|| internal(sp))?;
-                ExprKind::Index(Box::new(e), Box::new(expr(c)?))
-            }
-            Rule::pipe => {
-                let mut inner = op.into_inner();
-                let name = inner
-                    .next()
-                    .map(|n| ident(&n))
-                    .ok_or_else(|| internal(sp))?;
-                let mut args = vec![e];
-                if let Some(a) = inner.next() {
-                    args.extend(call_args(a)?);
-                }
-                call(name, args, true)
-            }
-            _ => return Err(internal(sp)),
-        };
-        e = Expr { kind, span: sp };
     }
     Ok(e)
+}
+
+/// `x.name`, `x[*]`.
+fn path_op((e, depth): Nested, op: Pair<Rule>) -> Lowered {
+    let op_span = span(&op);
+    let sp = e.span.to(op_span);
+    let kind = match op.as_rule() {
+        Rule::field => {
+            let n = op.into_inner().next().ok_or_else(|| internal(sp))?;
+            ExprKind::Field(e, name_or_string(n)?)
+        }
+        Rule::wildcard => ExprKind::Wildcard(e),
+        _ => return Err(Box::new(internal(sp))),
+    };
+    node(kind, sp, depth, op_span)
+}
+
+/// `x[? cond]`, `x[i]`.
+fn bracket_op((e, depth): Nested, op: Pair<Rule>) -> Lowered {
+    let op_span = span(&op);
+    let filter = op.as_rule() == Rule::filter;
+    let c = op.into_inner().next().ok_or_else(|| internal(op_span))?;
+    let (c, d) = nested(c)?;
+    let sp = e.span.to(op_span);
+    let kind = if filter {
+        ExprKind::Filter(e, c)
+    } else {
+        ExprKind::Index(e, c)
+    };
+    node(kind, sp, depth.max(d), op_span)
+}
+
+/// `x | f(args)`: `f(x, args)`.
+fn pipe_op(e: Nested, op: Pair<Rule>) -> Lowered {
+    // The pipe's pair may end with the whitespace before an absent `(...)`: use its last child.
+    let op_span = op
+        .clone()
+        .into_inner()
+        .last()
+        .map_or(span(&op), |c| span(&c));
+    let sp = e.0.span.to(op_span);
+    let mut inner = op.into_inner();
+    let name = inner
+        .next()
+        .map(|n| ident(&n))
+        .ok_or_else(|| internal(sp))?;
+    let mut args = vec![e];
+    if let Some(a) = inner.next() {
+        call_args(a, &mut args)?;
+    }
+    let (args, below) = unzip(args);
+    node(call(name, args, true), sp, below, op_span)
 }
 
 /// A call, or the special form its name introduces (`map`, `var`, `env`). A special form with
@@ -493,8 +559,12 @@ fn bad_form(form: Form, callee: Ident, args: Vec<Expr>, error: Diagnostic) -> Ex
     }
 }
 
-fn call_args(p: Pair<Rule>) -> Result<Vec<Expr>, Diagnostic> {
-    p.into_inner().map(expr).collect()
+/// The expressions of a `call_args` or `list` pair, after `out`.
+fn call_args(p: Pair<Rule>, out: &mut Vec<Nested>) -> Result<(), Box<Diagnostic>> {
+    for a in p.into_inner() {
+        out.push(nested(a)?);
+    }
+    Ok(())
 }
 
 fn name_or_string(p: Pair<Rule>) -> Result<String, Diagnostic> {
@@ -504,128 +574,197 @@ fn name_or_string(p: Pair<Rule>) -> Result<String, Diagnostic> {
     }
 }
 
-fn primary(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+/// The first byte of a pair: where a bracket or keyword that opens a level is.
+fn opening(p: &Pair<Rule>) -> Span {
+    let s = p.as_span().start();
+    Span::new(s, s + 1)
+}
+
+fn primary(p: Pair<Rule>) -> Lowered {
+    match p.as_rule() {
+        Rule::paren => paren(p),
+        Rule::call => call_expr(p),
+        Rule::list => list(p),
+        Rule::object => object(p),
+        Rule::if_expr => if_expr(p),
+        Rule::match_expr => match_expr(p),
+        _ => leaf(p),
+    }
+}
+
+/// A primary without operands: a literal, `.` or `.name`, a name.
+fn leaf(p: Pair<Rule>) -> Lowered {
     let sp = span(&p);
     let kind = match p.as_rule() {
         Rule::null => ExprKind::Literal(Value::Null),
         Rule::bool => ExprKind::Literal(Value::Bool(p.as_str() == "true")),
         Rule::number => ExprKind::Literal(number(&p)?),
         Rule::string => ExprKind::Literal(Value::String(string_value(p)?)),
-        Rule::paren => {
-            let inner = p.into_inner().next().ok_or_else(|| internal(sp))?;
-            let e = expr(inner)?;
-            // Parentheses end a path: `(.v[*].t)[0]` indexes the projected list.
-            let kind = match e.kind {
-                ExprKind::Field(..)
-                | ExprKind::Index(..)
-                | ExprKind::Wildcard(..)
-                | ExprKind::Filter(..) => ExprKind::Paren(Box::new(e)),
-                other => other,
-            };
-            return Ok(Expr { kind, span: sp });
-        }
         Rule::root => match p.into_inner().next() {
             None => ExprKind::Current,
             Some(n) => {
                 let name = name_or_string(n)?;
-                ExprKind::Field(
-                    Box::new(Expr {
-                        kind: ExprKind::Current,
-                        span: Span::new(sp.start, sp.start + 1),
-                    }),
-                    name,
-                )
+                let current = Expr {
+                    kind: ExprKind::Current,
+                    span: Span::new(sp.start, sp.start + 1),
+                };
+                let kind = ExprKind::Field(Box::new(current), name);
+                return Ok((Box::new(Expr { kind, span: sp }), 2));
             }
         },
         Rule::ident if p.as_str() == ROWS => ExprKind::Rows(ident(&p)),
         Rule::ident => ExprKind::Name(ident(&p)),
-        Rule::call => {
-            let mut it = p.into_inner();
-            let name = it.next().map(|n| ident(&n)).ok_or_else(|| internal(sp))?;
-            let args = match it.next() {
-                Some(a) => call_args(a)?,
-                None => Vec::new(),
-            };
-            call(name, args, false)
-        }
-        Rule::list => ExprKind::List(p.into_inner().map(expr).collect::<Result<_, _>>()?),
-        Rule::object => {
-            let mut entries = Vec::new();
-            for entry in p.into_inner() {
-                let mut it = entry.into_inner();
-                let k = it.next().ok_or_else(|| internal(sp))?;
-                let v = it.next().ok_or_else(|| internal(sp))?;
-                entries.push((name_or_string(k)?, expr(v)?));
-            }
-            ExprKind::Object(entries)
-        }
-        Rule::if_expr => return if_expr(p),
-        Rule::match_expr => {
-            let mut it = p.into_inner().filter(|c| c.as_rule() != Rule::kw_match);
-            let value = it.next().ok_or_else(|| internal(sp))?;
-            let value = expr(value)?;
-            let mut arms = Vec::new();
-            for arm in it {
-                let asp = span(&arm);
-                let mut a = arm.into_inner();
-                let pat = a.next().ok_or_else(|| internal(asp))?;
-                let body = a.next().ok_or_else(|| internal(asp))?;
-                let mut lits = Vec::new();
-                let mut any = false;
-                for l in pat.into_inner() {
-                    match l.as_rule() {
-                        Rule::wildcard_pat => any = true,
-                        _ => match primary(l)?.kind {
-                            ExprKind::Literal(v) => lits.push(v),
-                            _ => return Err(internal(asp)),
-                        },
-                    }
-                }
-                let pattern = if any {
-                    Pattern::Any
-                } else {
-                    Pattern::Literals(lits)
-                };
-                arms.push(Arm {
-                    pattern,
-                    value: expr(body)?,
-                    span: asp,
-                });
-            }
-            ExprKind::Match {
-                value: Box::new(value),
-                arms,
-            }
-        }
-        _ => return Err(internal(sp)),
+        _ => return Err(Box::new(internal(sp))),
     };
-    Ok(Expr { kind, span: sp })
+    Ok((Box::new(Expr { kind, span: sp }), 1))
 }
 
-fn if_expr(p: Pair<Rule>) -> Result<Expr, Diagnostic> {
+/// `(expr)`: a level only when it ends a path (`(.v[*].t)[0]` indexes the projected list).
+fn paren(p: Pair<Rule>) -> Lowered {
     let sp = span(&p);
-    let mut it = p
-        .into_inner()
-        .filter(|c| !matches!(c.as_rule(), Rule::kw_if | Rule::kw_else));
-    let cond = it.next().ok_or_else(|| internal(sp))?;
-    let then = it.next().ok_or_else(|| internal(sp))?;
-    let then = then.into_inner().next().ok_or_else(|| internal(sp))?;
-    let els = match it.next() {
-        None => None,
-        Some(e) if e.as_rule() == Rule::if_expr => Some(Box::new(if_expr(e)?)),
-        Some(e) => {
-            let inner = e.into_inner().next().ok_or_else(|| internal(sp))?;
-            Some(Box::new(expr(inner)?))
+    let at = opening(&p);
+    let inner = p.into_inner().next().ok_or_else(|| internal(sp))?;
+    let (e, depth) = nested(inner)?;
+    match e.kind {
+        ExprKind::Field(..)
+        | ExprKind::Index(..)
+        | ExprKind::Wildcard(..)
+        | ExprKind::Filter(..) => node(ExprKind::Paren(e), sp, depth, at),
+        kind => Ok((Box::new(Expr { kind, span: sp }), depth)),
+    }
+}
+
+/// `f(args)`.
+fn call_expr(p: Pair<Rule>) -> Lowered {
+    let sp = span(&p);
+    let mut it = p.into_inner();
+    let name = it.next().map(|n| ident(&n)).ok_or_else(|| internal(sp))?;
+    let mut args = Vec::new();
+    if let Some(a) = it.next() {
+        call_args(a, &mut args)?;
+    }
+    let (args, below) = unzip(args);
+    let at = name.span;
+    node(call(name, args, false), sp, below, at)
+}
+
+/// `[a, b]`.
+fn list(p: Pair<Rule>) -> Lowered {
+    let (sp, at) = (span(&p), opening(&p));
+    let mut items = Vec::new();
+    call_args(p, &mut items)?;
+    let (items, below) = unzip(items);
+    node(ExprKind::List(items), sp, below, at)
+}
+
+/// `{key: value}`.
+fn object(p: Pair<Rule>) -> Lowered {
+    let (sp, at) = (span(&p), opening(&p));
+    let mut entries = Vec::new();
+    let mut below = 0;
+    for entry in p.into_inner() {
+        let mut it = entry.into_inner();
+        let k = it.next().ok_or_else(|| internal(sp))?;
+        let v = it.next().ok_or_else(|| internal(sp))?;
+        let (v, d) = nested(v)?;
+        below = below.max(d);
+        entries.push((name_or_string(k)?, *v));
+    }
+    node(ExprKind::Object(entries), sp, below, at)
+}
+
+/// `match value { pattern => expr, ... }`.
+fn match_expr(p: Pair<Rule>) -> Lowered {
+    let (sp, at) = (span(&p), opening(&p));
+    let mut it = p.into_inner().filter(|c| c.as_rule() != Rule::kw_match);
+    let value = it.next().ok_or_else(|| internal(sp))?;
+    let (value, mut below) = nested(value)?;
+    let mut arms = Vec::new();
+    for arm in it {
+        let asp = span(&arm);
+        let mut a = arm.into_inner();
+        let pattern = pattern(a.next().ok_or_else(|| internal(asp))?)?;
+        let body = a.next().ok_or_else(|| internal(asp))?;
+        let (value, d) = nested(body)?;
+        below = below.max(d);
+        arms.push(Arm {
+            pattern,
+            value: *value,
+            span: asp,
+        });
+    }
+    let kind = ExprKind::Match { value, arms };
+    node(kind, sp, below, at)
+}
+
+/// A `match` arm's pattern: literals, or `_`.
+fn pattern(pat: Pair<Rule>) -> Result<Pattern, Box<Diagnostic>> {
+    let sp = span(&pat);
+    let mut lits = Vec::new();
+    let mut any = false;
+    for l in pat.into_inner() {
+        match l.as_rule() {
+            Rule::wildcard_pat => any = true,
+            _ => match leaf(l)?.0.kind {
+                ExprKind::Literal(v) => lits.push(v),
+                _ => return Err(Box::new(internal(sp))),
+            },
         }
-    };
-    Ok(Expr {
-        kind: ExprKind::If {
-            cond: Box::new(expr(cond)?),
-            then: Box::new(expr(then)?),
-            els,
-        },
-        span: sp,
+    }
+    Ok(if any {
+        Pattern::Any
+    } else {
+        Pattern::Literals(lits)
     })
+}
+
+/// One branch of an `if`: its `if` keyword, its condition, its value.
+type Branch = (Span, Nested, Nested);
+
+/// `if c { a } else if d { b } else { e }`: the grammar lists the branches (so that a long
+/// `else if` chain does not nest while parsing); each `else if` is an `if` nested in the `else`
+/// of the one before, from the `if` keyword to the end of the chain.
+fn if_expr(p: Pair<Rule>) -> Lowered {
+    let sp = span(&p);
+    let mut branches: Vec<Branch> = Vec::new();
+    let mut els: Option<Nested> = None;
+    let mut keyword = None;
+    let mut it = p.into_inner();
+    while let Some(c) = it.next() {
+        match c.as_rule() {
+            Rule::kw_if => keyword = Some(span(&c)),
+            Rule::expr => {
+                let cond = nested(c)?;
+                let then = it.next().ok_or_else(|| internal(sp))?;
+                let then = then.into_inner().next().ok_or_else(|| internal(sp))?;
+                let at = keyword.take().ok_or_else(|| internal(sp))?;
+                branches.push((at, cond, nested(then)?));
+            }
+            Rule::then_block => {
+                let inner = c.into_inner().next().ok_or_else(|| internal(sp))?;
+                els = Some(nested(inner)?);
+            }
+            _ => {}
+        }
+    }
+    if_chain(branches, els, sp.end)
+}
+
+/// The branches of an `if` nested from the last, each ending at `end`.
+fn if_chain(mut branches: Vec<Branch>, mut els: Option<Nested>, end: usize) -> Lowered {
+    while let Some((at, (cond, c), (then, t))) = branches.pop() {
+        let (els_expr, e) = match els.take() {
+            Some((x, d)) => (Some(x), d),
+            None => (None, 0),
+        };
+        let kind = ExprKind::If {
+            cond,
+            then,
+            els: els_expr,
+        };
+        els = Some(node(kind, Span::new(at.start, end), c.max(t).max(e), at)?);
+    }
+    els.ok_or_else(|| Box::new(internal(Span::new(end, end))))
 }
 
 fn number(p: &Pair<Rule>) -> Result<Value, Diagnostic> {

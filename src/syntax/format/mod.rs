@@ -6,7 +6,8 @@
 //!
 //! - one item per line at file level, one statement per line in a block (indented by 2);
 //!   blank lines between statements are kept (at most one), and a block is separated from its
-//!   neighbours by one; `;`/`,` statement separators are dropped;
+//!   neighbours by one; `;`/`,` statement separators are dropped, except a `;` where the next
+//!   statement would continue the expression before it (after a bare `.`, before a `-`);
 //! - in a block, the `=` of consecutive attributes (a run not broken by a blank line) line up;
 //! - an expression that does not fit breaks at its outermost operator chain first, with the
 //!   continuation lines (`?? ...`, `| f(...)`, `or ...`) aligned under its first operand;

@@ -2,6 +2,10 @@
 //! value, the expression that made it (its source text), the input values it read (the record
 //! paths in it, evaluated on the record) and the names it used; then whether the record is
 //! written, filtered (by which `where`) or rejected (why), and the Clerk record.
+//!
+//! A secret (a value read with `env()`, or computed from one: [`Secrets`]) is never shown: a
+//! value that is one reads `"<secret from env NAME>"`, and one inside a text or a message is
+//! replaced by that.
 
 use std::collections::HashMap;
 
@@ -17,7 +21,7 @@ use crate::engine::reject::{Located, render_reason};
 use crate::engine::units::{self, BlockUnits};
 use crate::engine::{Input, Loc, RunError, Unit};
 use crate::eval::{Env, EvalError, Outcome, Trace, eval, map_record_traced};
-use crate::plan::{BlockPlan, Op, Program};
+use crate::plan::{BlockPlan, Op, Program, Secrets};
 use crate::syntax::ast::{self, Expr, Item, Span, Stmt};
 use crate::value::{Table, key_string};
 
@@ -355,7 +359,7 @@ pub fn explain(req: &Request) -> Result<Explanation, ExplainError> {
                 .collect(),
         ),
     };
-    Ok(Explanation {
+    let explanation = Explanation {
         entity: block.entity,
         source: block.source.clone(),
         location: format!("{} {}", units.file, place(traced.unit.loc)),
@@ -366,7 +370,39 @@ pub fn explain(req: &Request) -> Result<Explanation, ExplainError> {
             .map(|_| traced.unit.rows.as_ref().map_or(0, Vec::len)),
         steps,
         verdict,
-    })
+    };
+    Ok(hide_secrets(explanation, &req.program.secrets))
+}
+
+/// The explanation with every value and message that is, or holds, a secret hidden.
+fn hide_secrets(mut x: Explanation, secrets: &Secrets) -> Explanation {
+    if secrets.is_empty() {
+        return x;
+    }
+    let evaluated = |v: &mut Evaluated| match v {
+        Ok(v) => *v = secrets.hide(v),
+        Err(e) => *e = secrets.redact(e),
+    };
+    x.id = x.id.map(|v| secrets.hide(&v));
+    for s in &mut x.steps {
+        evaluated(&mut s.value);
+        for (_, v) in &mut s.reads {
+            evaluated(v);
+        }
+        for (_, v) in &mut s.uses {
+            *v = secrets.hide(v);
+        }
+    }
+    match &mut x.verdict {
+        Verdict::Written(record) => *record = secrets.hide(record),
+        Verdict::Filtered { .. } => {}
+        Verdict::Rejected(reasons) => {
+            for r in reasons {
+                *r = secrets.redact(r);
+            }
+        }
+    }
+    x
 }
 
 /// The message when no record matches the target.

@@ -231,32 +231,50 @@ impl<'s> Fmt<'s> {
         }
     }
 
-    /// `if cond { a } else if ... { b } else { c }`.
+    /// `if cond { a } else if ... { b } else { c }`: each `else if` and what follows it is a
+    /// group of its own (the grammar lists the branches; the documents are made in source
+    /// order, for the comments, then nested from the last branch).
     fn if_expr(&mut self, p: Pair<'s, Rule>) -> Doc {
-        let mut parts = Vec::new();
+        // Per branch: `if cond { a }`, and the `else` before the next branch (or the last block).
+        let mut branches: Vec<(Vec<Doc>, Option<Doc>)> = Vec::new();
+        let mut last: Option<Doc> = None;
         for c in p.into_inner() {
             match c.as_rule() {
-                Rule::kw_if => parts.push(self.src.ptok(&c)),
+                Rule::kw_if => branches.push((vec![self.src.ptok(&c)], None)),
                 Rule::expr => {
-                    parts.push(text(" "));
-                    parts.push(self.expr(c));
+                    let d = self.expr(c);
+                    if let Some((parts, _)) = branches.last_mut() {
+                        parts.push(text(" "));
+                        parts.push(d);
+                    }
                 }
                 Rule::then_block => {
-                    parts.push(text(" "));
-                    parts.push(self.then_block(c));
+                    let d = self.then_block(c);
+                    match branches.last_mut() {
+                        Some((parts, None)) => {
+                            parts.push(text(" "));
+                            parts.push(d);
+                        }
+                        _ => last = Some(d),
+                    }
                 }
                 Rule::kw_else => {
-                    parts.push(text(" "));
-                    parts.push(self.src.ptok(&c));
-                }
-                Rule::if_expr => {
-                    parts.push(text(" "));
-                    parts.push(self.if_expr(c));
+                    let d = self.src.ptok(&c);
+                    if let Some((_, els)) = branches.last_mut() {
+                        *els = Some(d);
+                    }
                 }
                 _ => {}
             }
         }
-        group(concat(parts))
+        let mut tail = last;
+        while let Some((mut parts, els)) = branches.pop() {
+            if let (Some(els), Some(t)) = (els, tail.take()) {
+                parts.extend([text(" "), els, text(" "), t]);
+            }
+            tail = Some(group(concat(parts)));
+        }
+        tail.unwrap_or(Doc::Nil)
     }
 
     /// `{ expr }` of an `if`.

@@ -31,6 +31,9 @@ struct SeqState {
     prev_item: bool,
     /// Inside a block: the first statement starts on a new line.
     in_block: bool,
+    /// The previous statement: where a `;` after it goes in `out`, and whether it ends with a
+    /// bare `.` (which a following name or string would continue: `. name` is `.name`).
+    prev_stmt: Option<(usize, bool)>,
 }
 
 /// The layout of one file: the source and how far its comments are placed.
@@ -80,20 +83,27 @@ impl<'s> Fmt<'s> {
             prev_block: false,
             prev_item: false,
             in_block,
+            prev_stmt: None,
         };
         for (i, e) in elems.into_iter().enumerate() {
             let e_start = start(&e);
             self.comments_between(&mut st, e_start);
             let is_block = e.as_rule() == Rule::block;
             let force = st.prev_block || (is_block && st.prev_item);
-            // `a = .x; -b = 1`: without the `;` the `-` would continue the expression above.
-            if st.prev_item && e.as_str().starts_with('-') {
-                st.out.push(text(";"));
+            // The `;` stays where the next statement would otherwise continue the previous
+            // one's expression (comments between them are whitespace too): `a = .x; -b = 1`
+            // (`.x - b`), `id = .; name = .x` (`.name`).
+            if let Some((at, bare_dot)) = st.prev_stmt
+                && (bare_dot || e.as_str().starts_with('-'))
+            {
+                st.out.insert(at, text(";"));
             }
             self.separate(&mut st, force, e_start);
             let e_end = self.src.real_end(&e);
+            let bare_dot = ends_with_bare_dot(&e);
             let doc = self.element(e, widths[i]);
             st.out.push(doc);
+            st.prev_stmt = Some((st.out.len(), bare_dot));
             st.prev_end = Some(e_end);
             st.prev_block = is_block;
             st.prev_item = true;
@@ -335,6 +345,25 @@ impl<'s> Fmt<'s> {
     }
 }
 
+/// Whether a statement or item ends with a bare `.` (the current record, no name after it).
+fn ends_with_bare_dot(p: &Pair<Rule>) -> bool {
+    let Some(last) = p.clone().into_inner().last() else {
+        return false;
+    };
+    match last.as_rule() {
+        Rule::parent_clause => ends_with_bare_dot(&last),
+        // An expression ends with its last postfix expression: a bare `.` is one alone.
+        Rule::expr => last.into_inner().last().is_some_and(|post| {
+            let mut parts = post.into_inner();
+            matches!(
+                (parts.next(), parts.next()),
+                (Some(root), None) if root.as_rule() == Rule::root && root.clone().into_inner().next().is_none()
+            )
+        }),
+        _ => false,
+    }
+}
+
 /// The attribute name of an `assign` statement.
 fn assign_name<'a>(p: &Pair<'a, Rule>) -> &'a str {
     p.clone()
@@ -360,5 +389,34 @@ mod tests {
     fn a_statement_starting_with_minus_keeps_its_semicolon() {
         let src = "products from a { id = .x; -b = 1 }";
         assert_eq!(fmt(src), "products from a {\n  id = .x;\n  -b = 1\n}\n");
+        // A comment line between them is whitespace too: the `;` stays after the statement.
+        let src = "products from a { id = .x;\n# c\n-b = 1 }";
+        assert_eq!(
+            fmt(src),
+            "products from a {\n  id = .x;\n  # c\n  -b = 1\n}\n"
+        );
+    }
+
+    /// Issue 10: `id = .,` was accepted by `check` but `fmt` dropped the `,`, and `. name` is
+    /// `.name`: "internal formatter error".
+    #[test]
+    fn a_bare_dot_keeps_its_separator() {
+        for (src, want) in [
+            (
+                "products from a { id = ., name = .x }",
+                "products from a {\n  id   = .;\n  name = .x\n}\n",
+            ),
+            (
+                "products from a {\n  id = .,\n  # c\n  \"x\" = 1\n  where .\n}\n",
+                "products from a {\n  id = .;\n  # c\n  \"x\" = 1\n  where .\n}\n",
+            ),
+            (
+                "let a = .;\nlookup t by .k parent .,\nproducts from t { id = . }",
+                "let a = .;\nlookup t by .k parent .;\n\nproducts from t {\n  id = .\n}\n",
+            ),
+        ] {
+            assert_eq!(fmt(src), want, "{src}");
+            assert_eq!(fmt(want), want, "not idempotent: {want}");
+        }
     }
 }

@@ -451,6 +451,7 @@ fn eval_one(src: &str, record: &Value, tables: &[Table]) -> Result<Got, String> 
         slots: &[],
         rows: &[],
         tables,
+        reads: None,
     };
     Ok(match eval(&compiled, record, &env) {
         Ok(v) => Got::Value(v),

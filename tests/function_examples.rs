@@ -20,6 +20,7 @@ fn run(source: &str, tables: &[Table]) -> Result<String, String> {
         slots: &[],
         rows: &[],
         tables,
+        reads: None,
     };
     eval(&compiled, &serde_json::Value::Null, &env)
         .map(|v| v.to_string())

@@ -213,3 +213,42 @@ fn a_diagnostic_code_is_explained() {
         text(&o.stdout)
     );
 }
+
+/// Only the paths the evaluation read are listed: not those of an `else` that did not run,
+/// nor the right side of a `??` whose left side had a value.
+#[test]
+fn reads_are_those_of_the_branches_that_ran() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("m.cmap");
+    std::fs::write(
+        &mapping,
+        "products from a {\n  id = .id\n  name = if .n != null { .n } else { .fallback }\n  description = .d ?? .other\n  price = 1\n  image = \"https://x.it/a.jpg\"\n  url = \"https://x.it/a\"\n  categories = []\n  created_at = 0\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let input = dir.path().join("a.ndjson");
+    std::fs::write(
+        &input,
+        "{\"id\":\"1\",\"n\":\"x\",\"fallback\":\"F\",\"d\":\"D\",\"other\":\"O\"}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = clerkmap(&[
+        "explain",
+        &mapping.display().to_string(),
+        "--input",
+        &format!("a={}", input.display()),
+        "--id",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("reads .n = \"x\""), "{out}");
+    assert!(out.contains("reads .d = \"D\""), "{out}");
+    assert!(
+        !out.contains(".fallback ="),
+        "an else that did not run:\n{out}"
+    );
+    assert!(
+        !out.contains(".other ="),
+        "a ?? whose left side had a value:\n{out}"
+    );
+}

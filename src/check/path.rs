@@ -62,6 +62,7 @@ impl Compiler<'_> {
             base: Box::new(base),
             steps: steps_rev,
             projects,
+            span: e.span,
         };
         self.fold(path, ty, e.span)
     }
@@ -81,6 +82,7 @@ mod tests {
             base,
             steps,
             projects,
+            ..
         }) = lower(".righe[*].codice[0]")
         else {
             panic!("not a path");

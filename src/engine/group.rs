@@ -24,6 +24,7 @@ pub fn key_rows(block: &BlockPlan, tables: &[Table], rows: Vec<Decoded>) -> Vec<
         slots: &[],
         rows: &[],
         tables,
+        reads: None,
     };
     rows.into_iter()
         .map(|(loc, rec)| {

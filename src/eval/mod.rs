@@ -17,6 +17,7 @@ mod record;
 
 pub use record::{NoTrace, Outcome, Reason, Trace, map_record, map_record_traced};
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
@@ -26,7 +27,25 @@ use crate::plan::{CExpr, Step, TableId};
 use crate::syntax::ast::{BinOp, Span, UnOp};
 use crate::value::{self, Table, values_equal};
 
+/// The record paths (rooted at `.` or `rows`, outside `[? ]` conditions and `map` bodies) an
+/// evaluation read, by their place in the mapping: `explain` shows only the reads of the
+/// branches that ran.
+#[derive(Debug, Default)]
+pub struct ReadLog(RefCell<Vec<Span>>);
+
+impl ReadLog {
+    fn record(&self, span: Span) {
+        self.0.borrow_mut().push(span);
+    }
+
+    /// Whether the path at `span` was read.
+    pub fn contains(&self, span: Span) -> bool {
+        self.0.borrow().contains(&span)
+    }
+}
+
 /// What an expression can see besides `.`.
+#[derive(Clone, Copy)]
 pub struct Env<'a> {
     /// The values of the block's `let`s and attributes computed so far, by slot.
     pub slots: &'a [Value],
@@ -34,6 +53,8 @@ pub struct Env<'a> {
     pub rows: &'a [Value],
     /// The loaded lookup tables, by table id.
     pub tables: &'a [Table],
+    /// Where to note the record paths read (`explain`); `None` in a run.
+    pub reads: Option<&'a ReadLog>,
 }
 
 impl Env<'static> {
@@ -43,6 +64,7 @@ impl Env<'static> {
             slots: &[],
             rows: &[],
             tables: &[],
+            reads: None,
         }
     }
 }
@@ -82,7 +104,15 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
             base,
             steps,
             projects,
-        } => eval_path(base, steps, *projects, cur, env),
+            span,
+        } => {
+            if let Some(log) = env.reads
+                && matches!(**base, CExpr::Current | CExpr::Rows)
+            {
+                log.record(*span);
+            }
+            eval_path(base, steps, *projects, cur, env)
+        }
         CExpr::List(items) => eval_list(items, cur, env),
         CExpr::Object(entries) => eval_object(entries, cur, env),
         CExpr::Call {
@@ -243,6 +273,7 @@ fn eval_map(list: &CExpr, body: &CExpr, span: Span, cur: &Value, env: &Env) -> R
         Value::Null => Ok(Value::Null),
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
+            let env = &per_element(env);
             for item in &items {
                 let v = eval(body, item, env)?;
                 if !v.is_null() {
@@ -259,6 +290,16 @@ fn eval_map(list: &CExpr, body: &CExpr, span: Span, cur: &Value, env: &Env) -> R
             ),
             span,
         )),
+    }
+}
+
+/// The environment of an expression evaluated per element (`.` = the element): its paths are
+/// not the record's.
+#[inline]
+fn per_element<'a>(env: &Env<'a>) -> Env<'a> {
+    Env {
+        reads: None,
+        ..*env
     }
 }
 
@@ -516,8 +557,9 @@ fn walk(
                 Value::Null => &[],
                 _ => single,
             };
+            let element_env = per_element(env);
             for x in items {
-                if truthy(&eval(cond, x, env)?, *span, "a `[? ...]` filter")? {
+                if truthy(&eval(cond, x, &element_env)?, *span, "a `[? ...]` filter")? {
                     walk(x, rest, cur, env, out)?;
                 }
             }

@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 
 use serde_json::{Map, Value};
 
-use super::{Env, EvalError, eval};
+use super::{Env, EvalError, ReadLog, eval};
 use crate::clerk;
 use crate::functions::string::normalize_attribute_name;
 use crate::plan::{BlockPlan, Op};
@@ -61,7 +61,7 @@ impl Trace for NoTrace {}
 /// Maps one record. `rows` is the group's rows in a grouped block (`record` is then the first
 /// row), empty otherwise. Never panics on data: every failure becomes a [`Reason`].
 pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[Table]) -> Outcome {
-    map_record_traced(block, record, rows, tables, &mut NoTrace)
+    map_record_traced(block, record, rows, tables, &mut NoTrace, None)
 }
 
 /// The header's `where`: `Ok(true)` goes on, `Ok(false)` filters, `Err` rejects.
@@ -95,13 +95,15 @@ fn header_filter<T: Trace>(
     }
 }
 
-/// [`map_record`], telling `trace` the value of every statement as it goes.
+/// [`map_record`], telling `trace` the value of every statement as it goes, and noting in
+/// `reads` the record paths the evaluation read.
 pub fn map_record_traced<T: Trace>(
     block: &BlockPlan,
     record: &Value,
     rows: &[Value],
     tables: &[Table],
     trace: &mut T,
+    reads: Option<&ReadLog>,
 ) -> Outcome {
     let mut st = State {
         slots: vec![Value::Null; block.slots],
@@ -113,6 +115,7 @@ pub fn map_record_traced<T: Trace>(
         slots: &st.slots,
         rows,
         tables,
+        reads,
     };
     match header_filter(block, record, &env, trace) {
         Ok(true) => {}
@@ -124,7 +127,13 @@ pub fn map_record_traced<T: Trace>(
         }
     }
     for (index, op) in block.ops.iter().enumerate() {
-        if let ControlFlow::Break(span) = st.statement(index, op, record, rows, tables, trace) {
+        let env = Env {
+            slots: &[],
+            rows,
+            tables,
+            reads,
+        };
+        if let ControlFlow::Break(span) = st.statement(index, op, record, env, trace) {
             return Outcome::Filtered(span);
         }
     }
@@ -154,8 +163,7 @@ impl State {
         index: usize,
         op: &Op,
         record: &Value,
-        rows: &[Value],
-        tables: &[Table],
+        env: Env,
         trace: &mut T,
     ) -> ControlFlow<Span> {
         let (expr, attribute) = match op {
@@ -164,8 +172,7 @@ impl State {
         };
         let env = Env {
             slots: &self.slots,
-            rows,
-            tables,
+            ..env
         };
         let value = eval(expr, record, &env);
         trace.op(index, &value);

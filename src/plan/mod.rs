@@ -142,6 +142,8 @@ pub enum CExpr {
         steps: Vec<Step>,
         /// Whether a step projects (`[*]`, `[? ]`): the result is then a list.
         projects: bool,
+        /// The path in the mapping (`explain` shows the paths a record's evaluation read).
+        span: Span,
     },
     /// `[a, b]`
     List(Vec<CExpr>),

@@ -20,7 +20,7 @@ use crate::diagnostic::SourceFile;
 use crate::engine::reject::{Located, render_reason};
 use crate::engine::units::{self, BlockUnits};
 use crate::engine::{Input, Loc, RunError, Unit};
-use crate::eval::{Env, EvalError, Outcome, Trace, eval, map_record_traced};
+use crate::eval::{Env, EvalError, Outcome, ReadLog, Trace, eval, map_record_traced};
 use crate::plan::{BlockPlan, Op, Program, Secrets};
 use crate::syntax::ast::{self, Expr, Item, Span, Stmt};
 use crate::value::{Table, key_string};
@@ -224,16 +224,19 @@ impl Trace for Recorder {
 struct Traced {
     unit: Unit,
     rec: Recorder,
+    /// The record paths the mapping read (not those of branches that did not run).
+    read: ReadLog,
     outcome: Outcome,
 }
 
 impl Traced {
     fn new(block: &BlockPlan, unit: Unit, tables: &[Table]) -> Traced {
         let mut rec = Recorder::default();
+        let read = ReadLog::default();
         let outcome = match &unit.rows {
             Ok(rows) if !rows.is_empty() => {
                 let group: &[Value] = if block.group_by.is_some() { rows } else { &[] };
-                map_record_traced(block, &rows[0], group, tables, &mut rec)
+                map_record_traced(block, &rows[0], group, tables, &mut rec, Some(&read))
             }
             Ok(_) => Outcome::Rejected {
                 id: None,
@@ -244,7 +247,12 @@ impl Traced {
                 reasons: vec![crate::engine::reject::engine_reason(reason.clone())],
             },
         };
-        Traced { unit, rec, outcome }
+        Traced {
+            unit,
+            rec,
+            read,
+            outcome,
+        }
     }
 
     /// The value the `id` statement gave.
@@ -452,14 +460,17 @@ fn steps(
             slots: &[],
             rows: &[],
             tables: ctx.tables,
+            reads: None,
         };
         let v = eval(ge, ctx.record(), &env).map_err(|e| e.message);
+        // The key is computed whole for every row: every path in it was read.
         steps.push(ctx.step(
             format!("group by {}", ctx.text(g.span)),
             g.span,
             v,
             g,
             &names,
+            None,
         ));
     }
     if let (Some(f), Some(v)) = (&ast_block.filter, &traced.rec.filter) {
@@ -469,6 +480,7 @@ fn steps(
             v.clone(),
             f,
             &names,
+            Some(&traced.read),
         ));
     }
     for (index, (stmt, op)) in ast_block.stmts.iter().zip(&block.ops).enumerate() {
@@ -501,7 +513,7 @@ fn steps(
                 )));
             }
         };
-        steps.push(ctx.step(text, span, v.clone(), expr, &names));
+        steps.push(ctx.step(text, span, v.clone(), expr, &names, Some(&traced.read)));
         if let Some(n) = name {
             names.insert(n.clone(), v.unwrap_or(Value::Null));
         }
@@ -550,6 +562,7 @@ impl Ctx<'_> {
             slots: &[],
             rows: self.rows(),
             tables: self.tables,
+            reads: None,
         };
         Some(eval(&c, self.record(), &env).map_err(|e| e.message))
     }
@@ -561,10 +574,13 @@ impl Ctx<'_> {
         value: Evaluated,
         expr: &Expr,
         names: &HashMap<String, Value>,
+        ran: Option<&ReadLog>,
     ) -> StepTrace {
         let read = reads::Reads::of(expr);
         let mut reads: Vec<(String, Evaluated)> = Vec::new();
-        for p in read.paths {
+        // Only the paths the evaluation read: not those of an `else` that did not run.
+        let was_read = |p: &Expr| ran.is_none_or(|log| log.contains(p.span));
+        for p in read.paths.into_iter().filter(|p| was_read(p)) {
             let t = self.text(p.span);
             if reads.iter().any(|(x, _)| *x == t) {
                 continue;

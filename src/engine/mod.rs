@@ -10,6 +10,8 @@ pub mod feed;
 mod group;
 pub mod guard;
 pub mod input;
+pub mod json;
+pub mod limits;
 pub mod output;
 mod pipeline;
 pub mod reject;

@@ -21,6 +21,9 @@ pub struct Project {
     pub vars: BTreeMap<String, serde_norway::Value>,
     pub jobs: Option<usize>,
     pub max_rejects: Option<u64>,
+    /// The record size limit: bytes, or a size with a unit (`64MiB`).
+    #[serde(default, deserialize_with = "size")]
+    pub max_record_bytes: Option<u64>,
     /// One Clerk store per language: each gets its own run and output directory.
     #[serde(default)]
     pub stores: Vec<Store>,
@@ -29,6 +32,23 @@ pub struct Project {
     /// Where `clerkmap test` finds the project's test cases (folders or case files).
     #[serde(default)]
     pub tests: Tests,
+}
+
+/// A size: a number of bytes, or text with a unit (`64MiB`), as `--max-record-bytes` takes it.
+fn size<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Bytes(u64),
+        Text(String),
+    }
+    let text = match Size::deserialize(d)? {
+        Size::Bytes(n) => n.to_string(),
+        Size::Text(t) => t,
+    };
+    crate::engine::limits::parse_bytes(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// `tests: DIR` or `tests: [DIR, FILE, ...]`.
@@ -152,7 +172,7 @@ pub fn load(path: &Path) -> Result<Project, String> {
     let mut p: Project = serde_norway::from_str(&text).map_err(|e| {
         let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
         format!(
-            "{}{at}: {e}\n  hint: the keys are mapping, inputs, out, format, vars, jobs, max_rejects, stores, tests (see README.md)",
+            "{}{at}: {e}\n  hint: the keys are mapping, inputs, out, format, vars, jobs, max_rejects, max_record_bytes, stores, tests (see README.md)",
             path.display()
         )
     })?;

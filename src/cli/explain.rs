@@ -52,6 +52,9 @@ pub struct ExplainArgs {
     /// With a multi-store project file: the store (default: the first).
     #[arg(long, value_name = "NAME", requires = "config")]
     pub store: Option<String>,
+    /// The most bytes one record may take in its file, as for `run` (default 64MiB).
+    #[arg(long, value_name = "SIZE", value_parser = crate::engine::limits::parse_bytes)]
+    pub max_record_bytes: Option<u64>,
 }
 
 /// The mapping, vars and inputs of the flags, merged with those of `-c FILE` (one store) as
@@ -66,6 +69,7 @@ fn from_project(a: &ExplainArgs) -> Result<super::run::RunConfig, String> {
         vars: a.vars.clone(),
         jobs: None,
         max_rejects: None,
+        max_record_bytes: a.max_record_bytes,
         config: a.config.clone(),
         quiet: true,
         allow_shrink: false,

@@ -50,12 +50,16 @@ pub struct PushArgs {
     /// Set a mapping variable, read with var("KEY", default).
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
     pub vars: Vec<(String, String)>,
+    /// The most bytes one record may take in its file when mapping first, as for `run`
+    /// (default 64MiB).
+    #[arg(long, value_name = "SIZE", value_parser = crate::engine::limits::parse_bytes)]
+    pub max_record_bytes: Option<u64>,
     /// Push the feed files `clerkmap run --out DIR` wrote, instead of mapping.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["mapping", "inputs", "vars", "input_formats"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["mapping", "inputs", "vars", "input_formats", "max_record_bytes"])]
     pub from: Option<PathBuf>,
     /// Push the feeds `run -c FILE` wrote: the project's `out` (or each store's directory), with
     /// the key variables named under `clerk:` (per store or for the project).
-    #[arg(short = 'c', long = "config", value_name = "FILE", conflicts_with_all = ["mapping", "inputs", "vars", "input_formats", "from"])]
+    #[arg(short = 'c', long = "config", value_name = "FILE", conflicts_with_all = ["mapping", "inputs", "vars", "input_formats", "from", "max_record_bytes"])]
     pub config: Option<PathBuf>,
     /// Clerk's API.
     #[arg(long, value_name = "URL", default_value = client::DEFAULT_API_URL)]
@@ -363,6 +367,7 @@ fn inputs(a: &PushArgs) -> Result<Vec<Input>, String> {
         vars: Vec::new(),
         jobs: None,
         max_rejects: None,
+        max_record_bytes: a.max_record_bytes,
         config: None,
         quiet: true,
         allow_shrink: false,
@@ -428,6 +433,9 @@ fn map_first(a: &PushArgs) -> Result<tempfile::TempDir, u8> {
             exit::USAGE
         })?,
         jobs: a.jobs.unwrap_or(0),
+        max_record_bytes: a
+            .max_record_bytes
+            .unwrap_or(crate::engine::limits::DEFAULT_MAX_RECORD_BYTES),
         mapping_warnings: checked.warnings.iter().map(|d| d.short(&src)).collect(),
         ..RunOptions::default()
     };

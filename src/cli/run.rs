@@ -37,6 +37,10 @@ pub(crate) struct RunArgs {
     /// Abort without writing any feed when more than N records are rejected.
     #[arg(long, value_name = "N")]
     pub max_rejects: Option<u64>,
+    /// The most bytes one record may take in its file (an NDJSON line, a CSV record, a JSON
+    /// array element, an XML item): 64MiB (default), 512KiB, 1GiB...; a larger one is rejected.
+    #[arg(long, value_name = "SIZE", value_parser = crate::engine::limits::parse_bytes)]
+    pub max_record_bytes: Option<u64>,
     /// A project file (clerkmap.yaml) with the same settings; flags given here win.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -163,6 +167,10 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
         options: RunOptions {
             jobs: a.jobs.or(project.jobs).unwrap_or(0),
             max_rejects: a.max_rejects.or(project.max_rejects),
+            max_record_bytes: a
+                .max_record_bytes
+                .or(project.max_record_bytes)
+                .unwrap_or(crate::engine::limits::DEFAULT_MAX_RECORD_BYTES),
             ..RunOptions::default()
         },
         output: FeedOutput {
@@ -278,7 +286,9 @@ impl Shared {
             .into_iter()
             .map(|(name, path)| {
                 let format = formats.get(&name).cloned();
-                Input::file(name, path).with_format(format)
+                Input::file(name, path)
+                    .with_format(format)
+                    .with_max_record_bytes(self.options.max_record_bytes)
             })
             .collect();
         let implicit_vars = if store.is_some() {

@@ -5,11 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::limits::DEFAULT_MAX_RECORD_BYTES;
+
 /// How a source file is read.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
-    /// A JSON array of objects (read whole).
+    /// A JSON array of objects (streamed, element by element).
     Json,
     /// One JSON object per line (streamed).
     Ndjson,
@@ -140,6 +142,9 @@ pub struct Input {
     pub origin: Origin,
     /// The stated format; `None`: from the extension.
     pub format: Option<Format>,
+    /// The most bytes one record may take in the file (default
+    /// [`DEFAULT_MAX_RECORD_BYTES`]); a run sets it from [`RunOptions`](super::RunOptions).
+    pub max_record_bytes: u64,
 }
 
 impl Input {
@@ -149,6 +154,7 @@ impl Input {
             name: name.into(),
             origin: Origin::File(path.into()),
             format: None,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }
 
@@ -161,12 +167,19 @@ impl Input {
                 bytes: bytes.into(),
             },
             format: None,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }
 
     /// The same input with a stated format (`None` keeps the extension's).
     pub fn with_format(mut self, format: Option<Format>) -> Input {
         self.format = format.or(self.format);
+        self
+    }
+
+    /// The same input with another record size limit.
+    pub fn with_max_record_bytes(mut self, max_record_bytes: u64) -> Input {
+        self.max_record_bytes = max_record_bytes;
         self
     }
 

@@ -6,11 +6,14 @@
 //! keeps them in memory ([`run_into`] with [`Memory`]), `explain` walks one block's units
 //! ([`units`]) with the same tables and grouping.
 
+pub mod delimited;
 pub mod feed;
 pub mod generation;
 mod group;
 pub mod guard;
 pub mod input;
+pub mod json;
+pub mod limits;
 pub mod output;
 mod pipeline;
 pub mod reject;

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use super::guard::{self, ShrinkRefusal};
 use super::input::{EXTENSIONS, Format, Input};
+use super::limits::DEFAULT_MAX_RECORD_BYTES;
 use super::output::{FeedFiles, OutputError, OutputFormat, Staged};
 use super::pipeline::{BlockSource, Ctx, run_block};
 use super::report::{RunReport, Skipped};
@@ -38,6 +39,9 @@ pub struct RunOptions {
     pub progress: Option<Arc<AtomicU64>>,
     /// Profile the written records and group the rejects (for the HTML report).
     pub profile: bool,
+    /// The most bytes one record may take in its file, for every input of the run (default
+    /// [`DEFAULT_MAX_RECORD_BYTES`]): a larger record is rejected with its place.
+    pub max_record_bytes: u64,
 }
 
 impl Default for RunOptions {
@@ -50,6 +54,7 @@ impl Default for RunOptions {
             mapping_warnings: Vec::new(),
             progress: None,
             profile: false,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
     }
 }
@@ -325,7 +330,12 @@ pub fn run_into(
     sink: &mut dyn Sink,
 ) -> Result<Mapped, RunError> {
     let started = Instant::now();
-    let resolved = resolve(program, &opts.inputs, None)?;
+    let inputs: Vec<Input> = opts
+        .inputs
+        .iter()
+        .map(|i| i.clone().with_max_record_bytes(opts.max_record_bytes))
+        .collect();
+    let resolved = resolve(program, &inputs, None)?;
     let jobs = if opts.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -344,7 +354,7 @@ pub fn run_into(
         sources.push(BlockSource {
             file: input.display(),
             has_lines: format.has_lines(),
-            reader: SourceReader::open(&input.origin, format.clone(), opts.chunk_size)?,
+            reader: SourceReader::for_input(input, format.clone(), opts.chunk_size)?,
         });
     }
     let loaded = tables::load(program, &resolved.tables)?;

@@ -1,13 +1,26 @@
-//! Input sources: JSON arrays, NDJSON and CSV, read in chunks of raw records on a reader thread
-//! and decoded to values on the workers.
+//! Input sources: JSON arrays, NDJSON, CSV and XML, read in chunks of raw records on a reader
+//! thread and decoded to values on the workers.
+//!
+//! Every format streams: memory depends on the chunks in flight, not on the file's size, and a
+//! named pipe (or `/dev/stdin`) is read as it is written. Reading is bounded by the limits of
+//! [`super::limits`]: a record over the size limit or nested too deep is rejected with its
+//! place, and reading goes on after it when the format allows; damage that leaves the rest of a
+//! file unreadable (a cut-off document, a quote never closed) ends the input with an error after
+//! the records before it.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::sync::Arc;
-
-use super::input::{Format, Origin};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
+
+use super::delimited::{CsvParser, Record};
+use super::input::{Format, Input, Origin};
+use super::json::{ArrayScanner, Element, JsonUnit, decode_record};
+use super::limits::{DEFAULT_MAX_RECORD_BYTES, FIFO_OPEN_WAIT, show_bytes};
+use super::xml::{XmlItem, XmlItems};
 
 /// A fatal problem with an input file as a whole.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,33 +47,50 @@ impl std::error::Error for SourceError {}
 /// A decoded record: its line (or record number), and the object or why it could not be read.
 pub type Decoded = (u64, Result<Value, String>);
 
+/// A CSV record of a [`Chunk::Csv`]: its line, and its fields (a range of the chunk's `ends`)
+/// or why it could not be read.
+pub type CsvRow = (u64, Result<(usize, usize), String>);
+
 /// A batch of raw records, in input order.
 pub enum Chunk {
-    /// NDJSON lines: `buf` holds them back to back; `spans` has (line number, start, end).
-    Lines {
-        /// The lines' bytes.
+    /// JSON texts to decode (NDJSON lines, or elements of a JSON array): `buf` holds them back
+    /// to back.
+    Json {
+        /// What each text is (a line, an element), for messages.
+        unit: JsonUnit,
+        /// The texts' bytes.
         buf: Vec<u8>,
-        /// Each line's number and byte range in `buf`.
+        /// Each text's location (line or record number) and byte range in `buf`.
         spans: Vec<(u64, usize, usize)>,
+        /// Records known unreadable before decoding (over the size limit, empty), with why;
+        /// in input order, like `spans`.
+        unreadable: Vec<(u64, String)>,
     },
-    /// CSV rows with their line numbers (or the reason they could not be read).
+    /// CSV records: their fields' bytes back to back in `buf`; field `i` ends at `ends[i]`
+    /// and starts where field `i - 1` ends.
     Csv {
         /// The header row, shared by every chunk of the file.
         headers: Arc<Vec<String>>,
-        /// Each row's line and fields, or why it could not be read.
-        rows: Vec<(u64, Result<csv::ByteRecord, String>)>,
+        /// The fields' bytes.
+        buf: Vec<u8>,
+        /// Where each field ends in `buf`.
+        ends: Vec<usize>,
+        /// Each record's line, and its fields (a range of `ends`) or why it could not be read.
+        rows: Vec<CsvRow>,
     },
-    /// Records of a JSON array (1-based record numbers).
-    Values(Vec<(u64, Value)>),
+    /// Records decoded while reading (XML items), with their record numbers.
+    Decoded(Vec<Decoded>),
 }
 
 impl Chunk {
     /// Records in the chunk.
     pub fn len(&self) -> usize {
         match self {
-            Chunk::Lines { spans, .. } => spans.len(),
+            Chunk::Json {
+                spans, unreadable, ..
+            } => spans.len() + unreadable.len(),
             Chunk::Csv { rows, .. } => rows.len(),
-            Chunk::Values(v) => v.len(),
+            Chunk::Decoded(v) => v.len(),
         }
     }
     /// Whether the chunk holds no record.
@@ -68,65 +98,65 @@ impl Chunk {
         self.len() == 0
     }
 
-    /// Decodes every record: `(location, value or reason)`. Consumes the chunk so values of a
-    /// JSON array move rather than copy.
+    /// Decodes every record: `(location, value or reason)`, in input order. Consumes the chunk
+    /// so decoded values move rather than copy.
     pub fn decode(self) -> Vec<Decoded> {
         match self {
-            Chunk::Lines { buf, spans } => spans
+            Chunk::Json {
+                unit,
+                buf,
+                spans,
+                unreadable,
+            } => {
+                let mut out = Vec::with_capacity(spans.len() + unreadable.len());
+                let mut bad = unreadable.into_iter().peekable();
+                for (loc, s, e) in spans {
+                    while let Some((l, why)) = bad.next_if(|(l, _)| *l < loc) {
+                        out.push((l, Err(why)));
+                    }
+                    out.push((loc, decode_record(&buf[s..e], unit)));
+                }
+                out.extend(bad.map(|(l, why)| (l, Err(why))));
+                out
+            }
+            Chunk::Csv {
+                headers,
+                buf,
+                ends,
+                rows,
+            } => rows
                 .into_iter()
-                .map(|(line, s, e)| (line, decode_json_line(&buf[s..e])))
-                .collect(),
-            Chunk::Csv { headers, rows } => rows
-                .into_iter()
-                .map(|(line, r)| (line, r.and_then(|rec| decode_csv_row(&headers, &rec))))
-                .collect(),
-            Chunk::Values(v) => v
-                .into_iter()
-                .map(|(i, v)| {
-                    let r = if v.is_object() {
-                        Ok(v)
-                    } else {
-                        Err(format!(
-                            "record is {}, not an object",
-                            crate::value::kind(&v)
-                        ))
-                    };
-                    (i, r)
+                .map(|(line, r)| {
+                    let row = r.and_then(|(a, b)| decode_csv_row(&headers, &buf, &ends, a, b));
+                    (line, row)
                 })
                 .collect(),
+            Chunk::Decoded(v) => v,
         }
     }
 }
 
-fn decode_json_line(bytes: &[u8]) -> Result<Value, String> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        Ok(other) => Err(format!(
-            "line holds a JSON {}, not an object",
-            crate::value::kind(&other)
-        )),
-        Err(e) => {
-            if std::str::from_utf8(bytes).is_err() {
-                Err("line is not valid UTF-8: re-export the file as UTF-8".to_string())
-            } else {
-                Err(format!("malformed JSON at column {}: {e}", e.column()))
-            }
-        }
-    }
-}
-
-/// A CSV row to an object. Empty cells are left out (a CSV has no other way to say "missing"),
-/// so paths on them give null.
-fn decode_csv_row(headers: &[String], rec: &csv::ByteRecord) -> Result<Value, String> {
-    if rec.len() != headers.len() {
+/// A CSV row (fields `first..last` of `ends`) to an object. Empty cells are left out (a CSV has
+/// no other way to say "missing"), so paths on them give null.
+fn decode_csv_row(
+    headers: &[String],
+    buf: &[u8],
+    ends: &[usize],
+    first: usize,
+    last: usize,
+) -> Result<Value, String> {
+    let count = last - first;
+    if count != headers.len() {
         return Err(format!(
-            "row has {} fields but the header has {}: check the delimiter and the quoting of fields with line breaks",
-            rec.len(),
+            "row has {count} fields but the header has {}: check the delimiter and the quoting of fields with line breaks",
             headers.len()
         ));
     }
     let mut m = Map::with_capacity(headers.len());
-    for (h, field) in headers.iter().zip(rec.iter()) {
+    let mut start = if first == 0 { 0 } else { ends[first - 1] };
+    for (h, &end) in headers.iter().zip(&ends[first..last]) {
+        let field = &buf[start..end];
+        start = end;
         if field.is_empty() {
             continue;
         }
@@ -137,146 +167,193 @@ fn decode_csv_row(headers: &[String], rec: &csv::ByteRecord) -> Result<Value, St
     Ok(Value::Object(m))
 }
 
-/// Reads a source file in chunks. Fatal errors (unreadable file, bad header) end the stream.
+/// The value of an XML item as a record: it must be an object.
+fn xml_record(v: Value) -> Result<Value, String> {
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err(format!(
+            "record is {}, not an object",
+            crate::value::kind(&v)
+        ))
+    }
+}
+
+/// Reads a source file in chunks. Fatal errors (unreadable file, bad header, damage that ends
+/// the file) end the stream, after the records read before them.
 pub struct SourceReader {
     file: String,
     inner: Inner,
     chunk_size: usize,
+    /// The error that ends the input, given after the chunk read before it.
+    pending: Option<SourceError>,
+    done: bool,
 }
 
 enum Inner {
     Lines {
         reader: Box<dyn BufRead + Send>,
+        /// The last line read.
         line: u64,
-        done: bool,
+        max_record_bytes: u64,
+    },
+    Array {
+        reader: Box<dyn BufRead + Send>,
+        scanner: ArrayScanner,
     },
     Csv {
-        reader: csv::Reader<Box<dyn Read + Send>>,
+        reader: Box<dyn BufRead + Send>,
+        parser: CsvParser,
         headers: Arc<Vec<String>>,
-        done: bool,
-        line_fix: u64,
-    },
-    Values {
-        items: std::vec::IntoIter<Value>,
-        next: u64,
     },
     Xml {
-        items: super::xml::XmlItems,
-        next: u64,
+        items: XmlItems,
     },
 }
 
-/// The bytes of an input, and their length when it is known up front.
-fn open(origin: &Origin) -> Result<(Box<dyn Read + Send>, u64), SourceError> {
+/// How a chunk read ended the input.
+enum Stop {
+    /// At its end.
+    End,
+    /// On an error.
+    Error(SourceError),
+}
+
+/// The bytes of an input, buffered.
+fn open_bytes(origin: &Origin, wait: Duration) -> Result<Box<dyn BufRead + Send>, SourceError> {
     match origin {
         Origin::File(path) => {
-            let file = File::open(path).map_err(|e| SourceError {
+            let file = open_file(path, wait).map_err(|message| SourceError {
                 file: origin.display(),
                 line: None,
-                message: format!("cannot open: {e}"),
+                message,
             })?;
-            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-            Ok((Box::new(file), len))
+            Ok(Box::new(BufReader::with_capacity(1 << 20, file)))
         }
-        Origin::Memory { bytes, .. } => Ok((
-            Box::new(std::io::Cursor::new(bytes.clone())),
-            bytes.len() as u64,
-        )),
+        Origin::Memory { bytes, .. } => Ok(Box::new(std::io::Cursor::new(Arc::clone(bytes)))),
     }
 }
 
+/// Opens a file for reading. Opening a named pipe blocks until a program opens it for writing:
+/// it is opened on a helper thread, and given up after `wait` with an error saying so.
+pub fn open_file(path: &Path, wait: Duration) -> Result<File, String> {
+    if !is_fifo(path) {
+        return File::open(path).map_err(|e| format!("cannot open: {e}"));
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = path.to_path_buf();
+    std::thread::Builder::new()
+        .name("clerkmap-open-pipe".into())
+        .spawn(move || {
+            // The receiver may have given up: the file is then closed here.
+            let _ = tx.send(File::open(&p));
+        })
+        .map_err(|e| format!("cannot open: {e}"))?;
+    match rx.recv_timeout(wait) {
+        Ok(opened) => opened.map_err(|e| format!("cannot open: {e}")),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            release(path);
+            Err(format!(
+                "a named pipe that no program opened for writing within {} s: start the program that writes it first (clerkmap reads a pipe as it is written)",
+                wait.as_secs_f64()
+            ))
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err("cannot open: the thread opening the pipe stopped".into())
+        }
+    }
+}
+
+#[cfg(unix)]
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo())
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_: &Path) -> bool {
+    false
+}
+
+/// Lets the helper thread of [`open_file`] finish after its wait was given up: opening the pipe
+/// for reading and writing does not block (Linux, the BSDs) and is the writer the helper waits
+/// for; both ends are closed at once.
+fn release(path: &Path) {
+    let _ = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path);
+}
+
 impl SourceReader {
-    /// Opens a file. Checks now what can be checked without reading records: that it exists,
-    /// is not empty, and (CSV) has a valid header; (JSON) parses as an array.
+    /// Opens an input with the default record size limit. Checks now what can be checked
+    /// without reading records: that it exists, is not empty, and (CSV) has a valid header;
+    /// (JSON) starts an array.
     pub fn open(
         origin: &Origin,
         format: Format,
         chunk_size: usize,
+    ) -> Result<SourceReader, SourceError> {
+        SourceReader::open_limited(origin, format, chunk_size, DEFAULT_MAX_RECORD_BYTES)
+    }
+
+    /// Opens an input with its own record size limit.
+    pub fn for_input(
+        input: &Input,
+        format: Format,
+        chunk_size: usize,
+    ) -> Result<SourceReader, SourceError> {
+        SourceReader::open_limited(&input.origin, format, chunk_size, input.max_record_bytes)
+    }
+
+    /// Opens an input whose records may take at most `max_record_bytes` bytes each.
+    pub fn open_limited(
+        origin: &Origin,
+        format: Format,
+        chunk_size: usize,
+        max_record_bytes: u64,
     ) -> Result<SourceReader, SourceError> {
         let err = |line: Option<u64>, message: String| SourceError {
             file: origin.display(),
             line,
             message,
         };
-        let (file, len) = open(origin)?;
-        if len == 0 {
+        let cannot_read = |e: std::io::Error| err(None, format!("cannot read: {e}"));
+        let mut reader = open_bytes(origin, FIFO_OPEN_WAIT)?;
+        // Emptiness is judged by reading: a pipe has no length.
+        if reader.fill_buf().map_err(cannot_read)?.is_empty() {
             return Err(err(None, "the file is empty: refusing to map nothing (Clerk would delete every record a feed omits)".into()));
         }
         let inner = match format {
             Format::Ndjson => {
-                let mut reader: Box<dyn BufRead + Send> =
-                    Box::new(BufReader::with_capacity(1 << 20, file));
-                skip_bom(&mut reader).map_err(|e| err(None, format!("cannot read: {e}")))?;
+                skip_bom(reader.as_mut()).map_err(cannot_read)?;
                 Inner::Lines {
                     reader,
                     line: 0,
-                    done: false,
+                    max_record_bytes,
                 }
             }
-            Format::Xml { item } => {
-                let items = super::xml::XmlItems::new(file, &item);
-                Inner::Xml { items, next: 1 }
-            }
+            Format::Xml { item } => Inner::Xml {
+                items: XmlItems::new(reader, &item, max_record_bytes),
+            },
             Format::Json => {
-                let reader = BufReader::with_capacity(1 << 20, file);
-                let v: Value = serde_json::from_reader(reader)
-                    .map_err(|e| err(Some(e.line() as u64), format!("not valid JSON: {e}")))?;
-                let Value::Array(items) = v else {
-                    return Err(err(None, "a .json source must hold an array of records; use .ndjson for one record per line".into()));
-                };
-                Inner::Values {
-                    items: items.into_iter(),
-                    next: 1,
-                }
+                let mut scanner = ArrayScanner::new(max_record_bytes);
+                scanner
+                    .begin(reader.as_mut())
+                    .map_err(|message| err(None, message))?;
+                Inner::Array { reader, scanner }
             }
             Format::Csv { delimiter } => {
-                let mut buffered = BufReader::with_capacity(1 << 20, file);
-                let head = buffered
-                    .fill_buf()
-                    .map_err(|e| err(None, format!("cannot read: {e}")))?;
+                skip_bom(reader.as_mut()).map_err(cannot_read)?;
+                let head = reader.fill_buf().map_err(cannot_read)?;
                 let delim = delimiter.unwrap_or_else(|| detect_delimiter(head));
-                // The csv crate counts a CRLF record's line before its LF: correct for it.
-                let line_fix = u64::from(
-                    memchr::memchr(b'\n', head).is_some_and(|i| i > 0 && head[i - 1] == b'\r'),
-                );
-                let reader: Box<dyn Read + Send> = Box::new(buffered);
-                let mut csv = csv::ReaderBuilder::new()
-                    .delimiter(delim)
-                    .flexible(true)
-                    .has_headers(true)
-                    .from_reader(reader);
-                let raw = csv
-                    .byte_headers()
-                    .map_err(|e| err(Some(1), format!("cannot read the header row: {e}")))?
-                    .clone();
-                let mut headers = Vec::with_capacity(raw.len());
-                for (i, h) in raw.iter().enumerate() {
-                    let h = std::str::from_utf8(h).map_err(|_| {
-                        err(
-                            Some(1),
-                            format!("header column {} is not valid UTF-8", i + 1),
-                        )
-                    })?;
-                    let h = h.trim_start_matches('\u{feff}').trim().to_string();
-                    if h.is_empty() {
-                        return Err(err(
-                            Some(1),
-                            format!(
-                                "header column {} is empty: every column needs a name",
-                                i + 1
-                            ),
-                        ));
-                    }
-                    if headers.contains(&h) {
-                        return Err(err(Some(1), format!("header column `{h}` appears twice")));
-                    }
-                    headers.push(h);
-                }
+                let mut parser = CsvParser::new(delim, max_record_bytes);
+                let headers = read_headers(&mut parser, reader.as_mut())
+                    .map_err(|(line, m)| err(Some(line), m))?;
                 Inner::Csv {
-                    reader: csv,
+                    reader,
+                    parser,
                     headers: Arc::new(headers),
-                    done: false,
-                    line_fix,
                 }
             }
         };
@@ -284,6 +361,8 @@ impl SourceReader {
             file: origin.display(),
             inner,
             chunk_size: chunk_size.max(1),
+            pending: None,
+            done: false,
         })
     }
 
@@ -292,70 +371,166 @@ impl SourceReader {
         &self.file
     }
 
-    /// The next chunk, `None` at the end.
+    /// The next chunk, `None` at the end. An error ends the input (after the chunk of the
+    /// records read before it).
     pub fn next_chunk(&mut self) -> Option<Result<Chunk, SourceError>> {
+        if let Some(e) = self.pending.take() {
+            return Some(Err(e));
+        }
+        if self.done {
+            return None;
+        }
         let n = self.chunk_size;
         let file = self.file.as_str();
-        match &mut self.inner {
-            Inner::Lines { reader, line, done } => next_lines(file, reader.as_mut(), line, done, n),
+        let (chunk, stop) = match &mut self.inner {
+            Inner::Lines {
+                reader,
+                line,
+                max_record_bytes,
+            } => next_lines(file, reader.as_mut(), line, *max_record_bytes, n),
+            Inner::Array { reader, scanner } => next_elements(file, reader.as_mut(), scanner, n),
             Inner::Csv {
                 reader,
+                parser,
                 headers,
-                done,
-                line_fix,
-            } => next_csv_rows(file, reader, headers, done, *line_fix, n),
-            Inner::Xml { items, next } => next_xml_items(file, items, next, n),
-            Inner::Values { items, next } => next_values(items, next, n),
+            } => next_csv_rows(file, reader.as_mut(), parser, headers, n),
+            Inner::Xml { items } => next_xml_items(file, items, n),
+        };
+        match stop {
+            None => {}
+            Some(Stop::End) => self.done = true,
+            Some(Stop::Error(e)) => {
+                self.done = true;
+                self.pending = Some(e);
+            }
+        }
+        match chunk {
+            Some(c) if !c.is_empty() => Some(Ok(c)),
+            _ => self.pending.take().map(Err),
         }
     }
 }
 
-/// `None` for no record (the end of the input), else the chunk `make` builds of them.
-fn chunk<T>(
-    records: Vec<T>,
-    make: impl FnOnce(Vec<T>) -> Chunk,
-) -> Option<Result<Chunk, SourceError>> {
-    if records.is_empty() {
-        None
-    } else {
-        Some(Ok(make(records)))
+/// The header row of a CSV file: names, trimmed, unique, not empty. An error: its line and why.
+fn read_headers(
+    parser: &mut CsvParser,
+    reader: &mut dyn BufRead,
+) -> Result<Vec<String>, (u64, String)> {
+    let mut buf = Vec::new();
+    let mut ends = Vec::new();
+    let line = match parser.read(reader, &mut buf, &mut ends) {
+        Ok(Record::Fields { line, .. }) => line,
+        Ok(Record::TooBig { line, size }) => {
+            return Err((
+                line,
+                format!("cannot read the header row: {}", parser.too_big(size)),
+            ));
+        }
+        Ok(Record::End) => {
+            return Err((1, "no header row: the file holds only blank lines".into()));
+        }
+        Err(e) => {
+            let (line, message) = e.located();
+            return Err((line, format!("cannot read the header row: {message}")));
+        }
+    };
+    let mut headers = Vec::with_capacity(ends.len());
+    let mut start = 0;
+    for (i, &end) in ends.iter().enumerate() {
+        let h = std::str::from_utf8(&buf[start..end])
+            .map_err(|_| (line, format!("header column {} is not valid UTF-8", i + 1)))?;
+        start = end;
+        let h = h.trim_start_matches('\u{feff}').trim().to_string();
+        if h.is_empty() {
+            return Err((
+                line,
+                format!(
+                    "header column {} is empty: every column needs a name",
+                    i + 1
+                ),
+            ));
+        }
+        if headers.contains(&h) {
+            return Err((line, format!("header column `{h}` appears twice")));
+        }
+        headers.push(h);
+    }
+    Ok(headers)
+}
+
+/// What [`read_line`] read.
+enum LineRead {
+    /// A line, appended to the buffer with its line end.
+    Line,
+    /// A line over the limit, consumed but not kept: its size without the line end.
+    TooLong(u64),
+    /// The end of the input.
+    End,
+}
+
+/// Reads one line (with its `\n`) into `buf`, as `read_until` does, except that a line over
+/// `max` bytes is consumed to its end without being kept.
+fn read_line(r: &mut dyn BufRead, buf: &mut Vec<u8>, max: u64) -> std::io::Result<LineRead> {
+    let start = buf.len();
+    let mut size = 0u64;
+    let mut keep = true;
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            return Ok(match (size, keep) {
+                (0, _) => LineRead::End,
+                (_, true) => LineRead::Line,
+                (n, false) => LineRead::TooLong(n),
+            });
+        }
+        let (take, found) = match memchr::memchr(b'\n', avail) {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        size += take as u64;
+        let content = size - u64::from(found);
+        if keep && content > max {
+            keep = false;
+            buf.truncate(start);
+        }
+        if keep {
+            buf.extend_from_slice(&avail[..take]);
+        }
+        r.consume(take);
+        if found {
+            return Ok(if keep {
+                LineRead::Line
+            } else {
+                LineRead::TooLong(content)
+            });
+        }
     }
 }
 
-/// A read error that ends the input.
-fn read_error(
-    file: &str,
-    line: Option<u64>,
-    message: String,
-) -> Option<Result<Chunk, SourceError>> {
-    Some(Err(SourceError {
-        file: file.to_string(),
-        line,
-        message,
-    }))
-}
-
-/// Up to `n` non-blank NDJSON lines (`line`: the last line read; `done`: the end was reached).
+/// Up to `n` non-blank NDJSON lines (`line`: the last line read).
 fn next_lines(
     file: &str,
     reader: &mut dyn BufRead,
     line: &mut u64,
-    done: &mut bool,
+    max_record_bytes: u64,
     n: usize,
-) -> Option<Result<Chunk, SourceError>> {
-    if *done {
-        return None;
-    }
+) -> (Option<Chunk>, Option<Stop>) {
     let mut buf = Vec::with_capacity(n * 512);
     let mut spans = Vec::with_capacity(n);
-    while spans.len() < n {
+    let mut unreadable = Vec::new();
+    let mut stop = None;
+    while spans.len() + unreadable.len() < n {
         let start = buf.len();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => {
-                *done = true;
+        match read_line(reader, &mut buf, max_record_bytes) {
+            Ok(LineRead::End) => {
+                stop = Some(Stop::End);
                 break;
             }
-            Ok(_) => {
+            Ok(LineRead::Line) => {
                 *line += 1;
                 let mut end = buf.len();
                 while end > start && matches!(buf[end - 1], b'\n' | b'\r') {
@@ -367,97 +542,144 @@ fn next_lines(
                 }
                 spans.push((*line, start, end));
             }
-            Err(e) => {
-                *done = true;
-                return read_error(file, Some(*line + 1), format!("read error: {e}"));
+            Ok(LineRead::TooLong(size)) => {
+                *line += 1;
+                unreadable.push((
+                    *line,
+                    format!(
+                        "line is {size} bytes, over the record size limit of {} (max-record-bytes): it was skipped",
+                        show_bytes(max_record_bytes)
+                    ),
+                ));
             }
-        }
-    }
-    chunk(spans, |spans| Chunk::Lines { buf, spans })
-}
-
-/// Up to `n` non-blank CSV rows; a row the csv crate cannot read is kept with its reason, an
-/// I/O error ends the input.
-fn next_csv_rows(
-    file: &str,
-    reader: &mut csv::Reader<Box<dyn Read + Send>>,
-    headers: &Arc<Vec<String>>,
-    done: &mut bool,
-    line_fix: u64,
-    n: usize,
-) -> Option<Result<Chunk, SourceError>> {
-    if *done {
-        return None;
-    }
-    let mut rows = Vec::with_capacity(n);
-    while rows.len() < n {
-        let mut rec = csv::ByteRecord::new();
-        match reader.read_byte_record(&mut rec) {
-            Ok(false) => {
-                *done = true;
+            Err(e) => {
+                stop = Some(Stop::Error(SourceError {
+                    file: file.to_string(),
+                    line: Some(*line + 1),
+                    message: format!("read error: {e}"),
+                }));
                 break;
             }
-            Ok(true) => {
-                let line = rec.position().map_or(0, |p| p.line()) + line_fix;
-                if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
-                    continue; // blank line
-                }
-                rows.push((line, Ok(rec)));
+        }
+    }
+    let chunk = Chunk::Json {
+        unit: JsonUnit::Line,
+        buf,
+        spans,
+        unreadable,
+    };
+    (Some(chunk), stop)
+}
+
+/// Up to `n` elements of a JSON array.
+fn next_elements(
+    file: &str,
+    reader: &mut dyn BufRead,
+    scanner: &mut ArrayScanner,
+    n: usize,
+) -> (Option<Chunk>, Option<Stop>) {
+    let mut buf = Vec::with_capacity(n * 512);
+    let mut spans = Vec::with_capacity(n);
+    let mut unreadable = Vec::new();
+    let mut stop = None;
+    while spans.len() + unreadable.len() < n {
+        match scanner.next(reader, &mut buf) {
+            Ok(Element::Bytes { start, end }) => spans.push((scanner.count, start, end)),
+            Ok(Element::TooBig(size)) => unreadable.push((scanner.count, scanner.too_big(size))),
+            Ok(Element::Empty) => unreadable.push((
+                scanner.count,
+                "record is empty: a comma with no record after it".to_string(),
+            )),
+            Ok(Element::End) => {
+                stop = Some(Stop::End);
+                break;
+            }
+            Err(message) => {
+                stop = Some(Stop::Error(SourceError {
+                    file: file.to_string(),
+                    line: None,
+                    message,
+                }));
+                break;
+            }
+        }
+    }
+    let chunk = Chunk::Json {
+        unit: JsonUnit::Element,
+        buf,
+        spans,
+        unreadable,
+    };
+    (Some(chunk), stop)
+}
+
+/// Up to `n` CSV records; a record that cannot be a row is kept with its reason.
+fn next_csv_rows(
+    file: &str,
+    reader: &mut dyn BufRead,
+    parser: &mut CsvParser,
+    headers: &Arc<Vec<String>>,
+    n: usize,
+) -> (Option<Chunk>, Option<Stop>) {
+    let mut buf = Vec::with_capacity(n * 256);
+    let mut ends = Vec::with_capacity(n * headers.len());
+    let mut rows = Vec::with_capacity(n);
+    let mut stop = None;
+    while rows.len() < n {
+        let first = ends.len();
+        match parser.read(reader, &mut buf, &mut ends) {
+            Ok(Record::Fields { line, count }) => rows.push((line, Ok((first, first + count)))),
+            Ok(Record::TooBig { line, size }) => rows.push((line, Err(parser.too_big(size)))),
+            Ok(Record::End) => {
+                stop = Some(Stop::End);
+                break;
             }
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line()) + line_fix;
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    *done = true;
-                    return read_error(file, Some(line), format!("read error: {e}"));
-                }
-                rows.push((line, Err(format!("unreadable CSV row: {e}"))));
+                let (line, message) = e.located();
+                stop = Some(Stop::Error(SourceError {
+                    file: file.to_string(),
+                    line: Some(line),
+                    message,
+                }));
+                break;
             }
         }
     }
-    chunk(rows, |rows| Chunk::Csv {
-        headers: headers.clone(),
+    let chunk = Chunk::Csv {
+        headers: Arc::clone(headers),
+        buf,
+        ends,
         rows,
-    })
+    };
+    (Some(chunk), stop)
 }
 
-/// Up to `n` items of an XML feed (`next`: the number of the next one).
-fn next_xml_items(
-    file: &str,
-    items: &mut super::xml::XmlItems,
-    next: &mut u64,
-    n: usize,
-) -> Option<Result<Chunk, SourceError>> {
+/// Up to `n` items of an XML feed.
+fn next_xml_items(file: &str, items: &mut XmlItems, n: usize) -> (Option<Chunk>, Option<Stop>) {
     let mut out = Vec::with_capacity(n);
+    let mut stop = None;
     while out.len() < n {
         match items.next_item() {
-            None => break,
-            Some(Ok(v)) => {
-                out.push((*next, v));
-                *next += 1;
+            None => {
+                stop = Some(Stop::End);
+                break;
             }
+            Some(Ok((number, XmlItem::Record(v)))) => out.push((number, xml_record(v))),
+            Some(Ok((number, XmlItem::Rejected(why)))) => out.push((number, Err(why))),
             Some(Err(message)) => {
-                return read_error(file, None, format!("record {}: {message}", *next));
+                stop = Some(Stop::Error(SourceError {
+                    file: file.to_string(),
+                    line: None,
+                    message,
+                }));
+                break;
             }
         }
     }
-    chunk(out, Chunk::Values)
+    (Some(Chunk::Decoded(out)), stop)
 }
 
-/// Up to `n` records of a JSON array (`next`: the number of the next one).
-fn next_values(
-    items: &mut std::vec::IntoIter<Value>,
-    next: &mut u64,
-    n: usize,
-) -> Option<Result<Chunk, SourceError>> {
-    let mut out = Vec::with_capacity(n);
-    for v in items.by_ref().take(n) {
-        out.push((*next, v));
-        *next += 1;
-    }
-    chunk(out, Chunk::Values)
-}
-
-fn skip_bom(reader: &mut Box<dyn BufRead + Send>) -> std::io::Result<()> {
+fn skip_bom(reader: &mut dyn BufRead) -> std::io::Result<()> {
     let buf = reader.fill_buf()?;
     if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
         reader.consume(3);
@@ -488,9 +710,17 @@ fn detect_delimiter(head: &[u8]) -> u8 {
         .map_or(b',', |c| c.0)
 }
 
-/// Reads a whole source.
+/// Reads a whole source, with the default record size limit.
 pub fn read_all(origin: &Origin, format: Format) -> Result<Vec<Decoded>, SourceError> {
-    let mut reader = SourceReader::open(origin, format, 4096)?;
+    collect(SourceReader::open(origin, format, 4096)?)
+}
+
+/// Reads a whole input, with its record size limit.
+pub fn read_input(input: &Input, format: Format) -> Result<Vec<Decoded>, SourceError> {
+    collect(SourceReader::for_input(input, format, 4096)?)
+}
+
+fn collect(mut reader: SourceReader) -> Result<Vec<Decoded>, SourceError> {
     let mut out = Vec::new();
     while let Some(chunk) = reader.next_chunk() {
         out.extend(chunk?.decode());
@@ -594,6 +824,48 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_without_a_writer_is_given_up() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let p = dir.path().join("p.ndjson");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&p)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(made, "mkfifo failed");
+        let started = std::time::Instant::now();
+        let e = open_file(&p, Duration::from_millis(200)).err();
+        assert!(
+            e.as_deref().is_some_and(
+                |e| e.contains("a named pipe that no program opened for writing within 0.2 s")
+            ),
+            "{e:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // A regular file is opened as ever.
+        let (_d, f) = file("a.ndjson", b"{}");
+        assert!(open_file(&f, Duration::from_millis(1)).is_ok());
+    }
+
+    #[test]
+    fn emptiness_is_judged_by_reading() {
+        let origin = Origin::Memory {
+            name: "m.ndjson".into(),
+            bytes: Arc::from(&b""[..]),
+        };
+        assert!(
+            SourceReader::open(&origin, Format::Ndjson, 10)
+                .is_err_and(|e| e.message.contains("the file is empty"))
+        );
+        // A file whose length says nothing (/proc) is read: it is not empty.
+        let proc = Origin::File(PathBuf::from("/proc/self/status"));
+        if proc.path().is_some_and(Path::exists) {
+            let r = SourceReader::open(&proc, Format::Csv { delimiter: None }, 10);
+            assert!(r.is_ok(), "{:?}", r.err());
+        }
     }
 
     #[test]

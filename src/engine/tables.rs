@@ -5,7 +5,7 @@
 
 use super::input::{Format, Input};
 use super::report::TableReport;
-use super::source::{SourceError, read_all};
+use super::source::{SourceError, read_input};
 use crate::eval::{self, Env};
 use crate::plan::{Program, TablePlan};
 use crate::value::{Table, key_string};
@@ -41,7 +41,7 @@ fn load_one(
     format: &Format,
     loaded: &mut Loaded,
 ) -> Result<Table, SourceError> {
-    let rows = read_all(&input.origin, format.clone())?;
+    let rows = read_input(input, format.clone())?;
     let file = input.display();
     let loc = |n: u64| {
         if format.has_lines() {

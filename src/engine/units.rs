@@ -40,7 +40,7 @@ pub fn open<'p>(
             "the block's input is not resolved".into(),
         ));
     };
-    let reader = SourceReader::open(&input.origin, format.clone(), 1024)?;
+    let reader = SourceReader::for_input(input, format.clone(), 1024)?;
     let loaded = tables::load(program, &resolved.tables)?;
     Ok(BlockUnits {
         block,

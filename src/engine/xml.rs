@@ -2,19 +2,89 @@
 //! becomes one record. Child elements become fields under their local name (the namespace
 //! prefix is dropped: `<g:price>` is `.price`), repeated children become lists, attributes are
 //! `@name`, the text of an element with children is `#text`. Empty elements are left out.
+//!
+//! Reading is bounded: an item is built without recursion and rejected (reading goes on after
+//! its end tag) when it nests deeper than [`MAX_DEPTH`] or grows over the record size limit; a
+//! single piece of XML (a text, a tag) over the limit ends the file, as does a document cut off
+//! before its last end tag (the items before are read).
 
-use std::io::{BufReader, Read};
+use std::io::{BufRead, Read};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use serde_json::{Map, Value};
 
+use super::limits::{MAX_DEPTH, show_bytes};
+
+/// What [`XmlItems::next_item`] found.
+#[derive(Debug, PartialEq)]
+pub enum XmlItem {
+    /// An item's value (an object, unless the item holds only text).
+    Record(Value),
+    /// An item that cannot be a record (too deep, too large, a bad attribute), skipped: why.
+    Rejected(String),
+}
+
+/// The names of the elements open outside items kept for messages (the outermost ones).
+const OPEN_NAMES: usize = 32;
+
+/// Counts the bytes consumed since [`Budget::mark`] and fails a read once they pass the
+/// limit, so that no single event (a text, a tag) can grow a buffer past it.
+struct Budget {
+    inner: Box<dyn BufRead + Send>,
+    used: u64,
+    allowed: u64,
+    tripped: bool,
+}
+
+impl Budget {
+    fn mark(&mut self) {
+        self.used = 0;
+    }
+}
+
+impl Read for Budget {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let avail = self.fill_buf()?;
+        let n = avail.len().min(out.len());
+        out[..n].copy_from_slice(&avail[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for Budget {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.used > self.allowed {
+            self.tripped = true;
+            return Err(std::io::Error::other("over the record size limit"));
+        }
+        // Never more than one byte past the limit, whatever the inner buffer holds.
+        let room =
+            usize::try_from((self.allowed - self.used).saturating_add(1)).unwrap_or(usize::MAX);
+        let avail = self.inner.fill_buf()?;
+        Ok(&avail[..avail.len().min(room)])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.used += n as u64;
+        self.inner.consume(n);
+    }
+}
+
 /// The items of an XML document, read one at a time.
 pub struct XmlItems {
-    reader: Reader<BufReader<Box<dyn Read + Send>>>,
+    reader: Reader<Budget>,
     item: String,
     buf: Vec<u8>,
     done: bool,
+    max_record_bytes: u64,
+    /// The names of the outermost elements open outside items (at most [`OPEN_NAMES`]).
+    open: Vec<String>,
+    /// How many elements are open outside items.
+    depth: u64,
+    /// Items met so far.
+    count: u64,
 }
 
 fn local(name: &str) -> String {
@@ -48,128 +118,315 @@ fn attributes(start: &BytesStart, map: &mut Map<String, Value>) -> Result<(), St
     Ok(())
 }
 
-impl XmlItems {
-    /// Reads the elements named `item` (local name) of a document.
-    pub fn new(input: Box<dyn Read + Send>, item: &str) -> XmlItems {
-        let reader = Reader::from_reader(BufReader::with_capacity(1 << 20, input));
-        XmlItems {
-            reader,
-            item: local(item),
-            buf: Vec::new(),
-            done: false,
-        }
-    }
+/// An element being read: its name (its key in the parent), fields and text.
+struct Frame {
+    name: String,
+    map: Map<String, Value>,
+    text: String,
+}
 
-    fn position(&self) -> String {
-        format!("byte {}", self.reader.buffer_position())
-    }
-
-    /// The next item, or None at the end of the document. An error is fatal: XML cannot be
-    /// resynchronised after a syntax error.
-    pub fn next_item(&mut self) -> Option<Result<Value, String>> {
-        if self.done {
-            return None;
-        }
-        loop {
-            self.buf.clear();
-            let ev = match self.reader.read_event_into(&mut self.buf) {
-                Ok(ev) => ev.into_owned(),
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(format!("malformed XML at {}: {e}", self.position())));
-                }
-            };
-            match ev {
-                Event::Start(s) if local(s.name().as_ref()) == self.item => {
-                    return Some(self.element(&s).inspect_err(|_| self.done = true));
-                }
-                Event::Empty(s) if local(s.name().as_ref()) == self.item => {
-                    let mut m = Map::new();
-                    return Some(attributes(&s, &mut m).map(|()| Value::Object(m)));
-                }
-                Event::Eof => {
-                    self.done = true;
-                    return None;
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// Reads an element's content up to its end tag.
-    fn element(&mut self, start: &BytesStart) -> Result<Value, String> {
-        let mut map = Map::new();
-        attributes(start, &mut map)?;
-        let mut text = String::new();
-        loop {
-            self.buf.clear();
-            let ev = match self.reader.read_event_into(&mut self.buf) {
-                Ok(ev) => ev.into_owned(),
-                Err(e) => return Err(format!("malformed XML at {}: {e}", self.position())),
-            };
-            match ev {
-                Event::Start(s) => {
-                    let name = local(s.name().as_ref());
-                    let v = self.element(&s)?;
-                    if !v.is_null() {
-                        insert(&mut map, name, v);
-                    }
-                }
-                Event::Empty(s) => {
-                    let mut m = Map::new();
-                    attributes(&s, &mut m)?;
-                    if !m.is_empty() {
-                        insert(&mut map, local(s.name().as_ref()), Value::Object(m));
-                    }
-                }
-                Event::Text(t) => text.push_str(&t.xml10_content()),
-                Event::CData(c) => text.push_str(&c.into_inner()),
-                Event::GeneralRef(r) => {
-                    if r.is_char_ref() {
-                        match r.resolve_char_ref() {
-                            Ok(Some(c)) => text.push(c),
-                            _ => {
-                                return Err(format!(
-                                    "bad character reference &{}; at {}",
-                                    &*r,
-                                    self.position()
-                                ));
-                            }
-                        }
-                    } else {
-                        match quick_xml::escape::resolve_xml_entity(&r) {
-                            Some(s) => text.push_str(s),
-                            // an HTML entity: kept as written (strip_html decodes it)
-                            None => {
-                                text.push('&');
-                                text.push_str(&r);
-                                text.push(';');
-                            }
-                        }
-                    }
-                }
-                Event::End(_) => break,
-                Event::Eof => {
-                    return Err(format!(
-                        "the file ends inside <{}>",
-                        local(start.name().as_ref())
-                    ));
-                }
-                _ => {}
-            }
-        }
-        let trimmed = text.trim();
+impl Frame {
+    /// The element's value: its text alone (null when blank), or its fields with `#text`.
+    fn finish(self) -> Value {
+        let trimmed = self.text.trim();
+        let mut map = self.map;
         if map.is_empty() {
-            return Ok(if trimmed.is_empty() {
+            return if trimmed.is_empty() {
                 Value::Null
             } else {
                 Value::String(trimmed.to_string())
-            });
+            };
         }
         if !trimmed.is_empty() {
             map.insert("#text".into(), Value::String(trimmed.to_string()));
         }
-        Ok(Value::Object(map))
+        Value::Object(map)
+    }
+}
+
+impl XmlItems {
+    /// Reads the elements named `item` (local name) of a document; an item may take at most
+    /// `max_record_bytes` bytes of the file.
+    pub fn new(input: Box<dyn BufRead + Send>, item: &str, max_record_bytes: u64) -> XmlItems {
+        let budget = Budget {
+            inner: input,
+            used: 0,
+            allowed: max_record_bytes,
+            tripped: false,
+        };
+        XmlItems {
+            reader: Reader::from_reader(budget),
+            item: local(item),
+            buf: Vec::new(),
+            done: false,
+            max_record_bytes,
+            open: Vec::new(),
+            depth: 0,
+            count: 0,
+        }
+    }
+
+    /// The next item with its number (from 1), or None at the end of the document. An error
+    /// ends the document: XML cannot be resynchronised after it.
+    pub fn next_item(&mut self) -> Option<Result<(u64, XmlItem), String>> {
+        if self.done {
+            return None;
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        let found = self.scan(&mut buf);
+        self.buf = buf;
+        match found {
+            Ok(Some(item)) => Some(Ok((self.count, item))),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+
+    /// The next event into `buf`, each bounded by the record size limit.
+    fn event<'b>(&mut self, buf: &'b mut Vec<u8>) -> Result<Event<'b>, String> {
+        buf.clear();
+        self.reader.get_mut().mark();
+        match self.reader.read_event_into(buf) {
+            Ok(ev) => Ok(ev),
+            Err(e) => {
+                let at = self.reader.buffer_position();
+                Err(if self.reader.get_ref().tripped {
+                    format!(
+                        "a piece of XML (a text or a tag) near byte {at} is larger than the record size limit of {} (max-record-bytes): the file cannot be read further",
+                        show_bytes(self.max_record_bytes)
+                    )
+                } else {
+                    format!("malformed XML at byte {at}: {e}")
+                })
+            }
+        }
+    }
+
+    /// Reads up to the next item (outside items).
+    fn scan(&mut self, buf: &mut Vec<u8>) -> Result<Option<XmlItem>, String> {
+        loop {
+            let start_at = self.reader.buffer_position();
+            let ev = self.event(buf)?;
+            let (start, empty) = match &ev {
+                Event::Start(s) => (s, false),
+                Event::Empty(s) => (s, true),
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    if self.open.len() as u64 > self.depth {
+                        self.open.pop();
+                    }
+                    continue;
+                }
+                Event::Eof if self.depth > 0 => return Err(self.cut_off()),
+                Event::Eof => return Ok(None),
+                _ => continue,
+            };
+            if start.local_name().as_ref() != self.item {
+                if !empty {
+                    if self.open.len() < OPEN_NAMES {
+                        self.open.push(start.name().as_ref().to_string());
+                    }
+                    self.depth += 1;
+                }
+                continue;
+            }
+            self.count += 1;
+            let mut map = Map::new();
+            let attrs = attributes(start, &mut map);
+            if empty {
+                return Ok(Some(match attrs {
+                    Ok(()) => XmlItem::Record(Value::Object(map)),
+                    Err(e) => XmlItem::Rejected(e),
+                }));
+            }
+            let frame = Frame {
+                name: self.item.clone(),
+                map,
+                text: String::new(),
+            };
+            return match attrs {
+                Ok(()) => self.item_body(buf, frame, start_at),
+                Err(e) => self.skip(buf, 1, e),
+            }
+            .map(Some);
+        }
+    }
+
+    /// The message of a document that ends with elements still open.
+    fn cut_off(&self) -> String {
+        let mut missing: String = self.open.iter().rev().map(|n| format!("</{n}>")).collect();
+        if self.depth > self.open.len() as u64 {
+            missing = format!(
+                "{} more end tags, then {missing}",
+                self.depth - self.open.len() as u64
+            );
+        }
+        let after = match self.count {
+            0 => "before any record".to_string(),
+            n => format!("after record {n}"),
+        };
+        format!(
+            "the document is cut off: it ends before {missing} ({after}); the records before were read, the rest of the export is missing: export the file again"
+        )
+    }
+
+    /// Reads the content of an item up to its end tag, without recursion.
+    fn item_body(
+        &mut self,
+        buf: &mut Vec<u8>,
+        item: Frame,
+        start_at: u64,
+    ) -> Result<XmlItem, String> {
+        let mut stack = vec![item];
+        loop {
+            let size = self.reader.buffer_position().saturating_sub(start_at);
+            if size > self.max_record_bytes {
+                let why = self.too_big();
+                return self.skip(buf, stack.len() as u64, why);
+            }
+            let ev = self.event(buf)?;
+            let mut problem = None;
+            match ev {
+                Event::Start(s) => {
+                    if stack.len() >= MAX_DEPTH {
+                        problem = Some((1, self.too_deep()));
+                    } else {
+                        let mut map = Map::new();
+                        match attributes(&s, &mut map) {
+                            Ok(()) => stack.push(Frame {
+                                name: s.local_name().as_ref().to_string(),
+                                map,
+                                text: String::new(),
+                            }),
+                            Err(e) => problem = Some((1, e)),
+                        }
+                    }
+                }
+                Event::Empty(s) => {
+                    if stack.len() >= MAX_DEPTH {
+                        problem = Some((0, self.too_deep()));
+                    } else {
+                        let mut map = Map::new();
+                        match attributes(&s, &mut map) {
+                            Ok(()) if map.is_empty() => {}
+                            Ok(()) => {
+                                if let Some(top) = stack.last_mut() {
+                                    insert(
+                                        &mut top.map,
+                                        s.local_name().as_ref().to_string(),
+                                        Value::Object(map),
+                                    );
+                                }
+                            }
+                            Err(e) => problem = Some((0, e)),
+                        }
+                    }
+                }
+                Event::Text(t) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&t.xml10_content());
+                    }
+                }
+                Event::CData(c) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.text.push_str(&c.into_inner());
+                    }
+                }
+                Event::GeneralRef(r) => {
+                    let at = self.reader.buffer_position();
+                    if let Some(top) = stack.last_mut() {
+                        if r.is_char_ref() {
+                            match r.resolve_char_ref() {
+                                Ok(Some(c)) => top.text.push(c),
+                                _ => {
+                                    problem = Some((
+                                        0,
+                                        format!("bad character reference &{}; at byte {at}", &*r),
+                                    ));
+                                }
+                            }
+                        } else {
+                            match quick_xml::escape::resolve_xml_entity(&r) {
+                                Some(s) => top.text.push_str(s),
+                                // an HTML entity: kept as written (strip_html decodes it)
+                                None => {
+                                    top.text.push('&');
+                                    top.text.push_str(&r);
+                                    top.text.push(';');
+                                }
+                            }
+                        }
+                    }
+                }
+                Event::End(_) => {
+                    let Some(done) = stack.pop() else {
+                        return Err("internal error: an end tag outside the item".into());
+                    };
+                    let name = done.name.clone();
+                    let v = done.finish();
+                    match stack.last_mut() {
+                        Some(parent) => {
+                            if !v.is_null() {
+                                insert(&mut parent.map, name, v);
+                            }
+                        }
+                        None => {
+                            // The end tag may have been the last straw.
+                            let size = self.reader.buffer_position().saturating_sub(start_at);
+                            if size > self.max_record_bytes {
+                                return Ok(XmlItem::Rejected(self.too_big()));
+                            }
+                            return Ok(XmlItem::Record(v));
+                        }
+                    }
+                }
+                Event::Eof => return Err(self.ends_inside()),
+                _ => {}
+            }
+            if let Some((opened, why)) = problem {
+                return self.skip(buf, stack.len() as u64 + opened, why);
+            }
+        }
+    }
+
+    fn too_big(&self) -> String {
+        format!(
+            "record is over the record size limit of {} (max-record-bytes): it was skipped",
+            show_bytes(self.max_record_bytes)
+        )
+    }
+
+    fn too_deep(&self) -> String {
+        format!(
+            "elements nested deeper than {MAX_DEPTH} levels (near byte {}): clerkmap reads at most {MAX_DEPTH} levels; the record was skipped",
+            self.reader.buffer_position()
+        )
+    }
+
+    fn ends_inside(&self) -> String {
+        format!(
+            "the file ends inside <{}> (record {}): it is cut off; the records before it were read",
+            self.item, self.count
+        )
+    }
+
+    /// Skips to the end of the current item, `open` elements being open: the item is rejected.
+    fn skip(&mut self, buf: &mut Vec<u8>, mut open: u64, why: String) -> Result<XmlItem, String> {
+        while open > 0 {
+            match self.event(buf)? {
+                Event::Start(_) => open += 1,
+                Event::End(_) => open -= 1,
+                Event::Eof => return Err(self.ends_inside()),
+                _ => {}
+            }
+        }
+        Ok(XmlItem::Rejected(why))
     }
 }
 
@@ -178,12 +435,23 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn items(xml: &str, item: &str) -> Vec<Result<Value, String>> {
+    fn read(xml: &str, item: &str, max: u64) -> Vec<Result<(u64, XmlItem), String>> {
         let mut r = XmlItems::new(
             Box::new(std::io::Cursor::new(xml.as_bytes().to_vec())),
             item,
+            max,
         );
         std::iter::from_fn(|| r.next_item()).collect()
+    }
+
+    fn items(xml: &str, item: &str) -> Vec<Result<Value, String>> {
+        read(xml, item, 1 << 20)
+            .into_iter()
+            .map(|r| match r {
+                Ok((_, XmlItem::Record(v))) => Ok(v),
+                Ok((_, XmlItem::Rejected(e))) | Err(e) => Err(e),
+            })
+            .collect()
     }
 
     #[test]
@@ -229,6 +497,88 @@ mod tests {
             got.last().is_some_and(|r| r
                 .as_ref()
                 .is_err_and(|e| e.contains("malformed XML at byte"))),
+            "{got:?}"
+        );
+    }
+
+    fn deep(n: usize) -> String {
+        format!(
+            "<rss><channel><item><g:id>A</g:id><x>{}v{}</x></item><item><g:id>B</g:id></item></channel></rss>",
+            "<a>".repeat(n),
+            "</a>".repeat(n)
+        )
+    }
+
+    #[test]
+    fn a_deep_item_is_rejected_and_reading_goes_on() {
+        // item, x and 126 <a>: 128 levels, read.
+        let got = items(&deep(MAX_DEPTH - 2), "item");
+        assert!(got[0].is_ok(), "{:?}", got[0]);
+        // One more: rejected, and the next item is read.
+        let got = items(&deep(MAX_DEPTH - 1), "item");
+        assert!(
+            got[0]
+                .as_ref()
+                .is_err_and(|e| e.contains("nested deeper than 128 levels")),
+            "{got:?}"
+        );
+        assert_eq!(got[1], Ok(json!({"id": "B"})));
+        // The 5,000 levels: no stack overflow.
+        let got = read(&deep(5000), "item", 1 << 20);
+        assert!(matches!(got[0], Ok((1, XmlItem::Rejected(_)))), "{got:?}");
+        assert_eq!(got[1], Ok((2, XmlItem::Record(json!({"id": "B"})))));
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn a_cut_off_document_is_an_error_after_its_items() {
+        let got = items(
+            "<rss><channel><item><g:id>A</g:id></item><item><g:id>B</g:id></item>\n",
+            "item",
+        );
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[1], Ok(json!({"id": "B"})));
+        assert!(
+            got[2]
+                .as_ref()
+                .is_err_and(|e| e.contains("ends before </channel></rss> (after record 2)")),
+            "{got:?}"
+        );
+        let got = items(
+            "<rss><channel><item><g:id>A</g:id></item><item><g:id>B",
+            "item",
+        );
+        assert!(
+            got[1]
+                .as_ref()
+                .is_err_and(|e| e.contains("ends inside <item> (record 2)")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn large_items_and_texts_are_bounded() {
+        let big = format!(
+            "<r><item><a>{}</a><a>{}</a></item><item><a>1</a></item></r>",
+            "x".repeat(800),
+            "y".repeat(800)
+        );
+        let got = read(&big, "item", 1024);
+        assert!(
+            matches!(&got[0], Ok((1, XmlItem::Rejected(e))) if e.contains("over the record size limit of 1 KiB")),
+            "{got:?}"
+        );
+        assert_eq!(got[1], Ok((2, XmlItem::Record(json!({"a": "1"})))));
+        // No limit to speak of: no overflow either.
+        let got = read("<r><item><a>1</a></item></r>", "item", u64::MAX);
+        assert_eq!(got, vec![Ok((1, XmlItem::Record(json!({"a": "1"}))))]);
+        // One text larger than the limit cannot be skipped: the file ends there.
+        let huge = format!("<r><item><a>{}</a></item></r>", "x".repeat(1 << 16));
+        let got = read(&huge, "item", 1024);
+        assert!(
+            got[0]
+                .as_ref()
+                .is_err_and(|e| e.contains("larger than the record size limit")),
             "{got:?}"
         );
     }

@@ -206,55 +206,63 @@ struct Walker {
 }
 
 impl Walker {
+    /// Counts `v` at `path` and everything inside it, in the order met (depth first), with a
+    /// stack of its own: no recursion, however deep the value.
     fn visit(&mut self, path: String, v: &Value, record: u64) {
-        let acc = self.fields.entry(path.clone()).or_default();
-        *acc.types.entry(kind(v)).or_default() += 1;
-        let has_value = !v.is_null() && v.as_str() != Some("");
-        if has_value && acc.last_record != record {
-            acc.present += 1;
-            acc.last_record = record;
+        let mut todo: Vec<(String, &Value)> = vec![(path, v)];
+        while let Some((path, v)) = todo.pop() {
+            let acc = self.fields.entry(path.clone()).or_default();
+            *acc.types.entry(kind(v)).or_default() += 1;
+            let has_value = !v.is_null() && v.as_str() != Some("");
+            if has_value && acc.last_record != record {
+                acc.present += 1;
+                acc.last_record = record;
+            }
+            match v {
+                Value::Object(m) => {
+                    // Pushed last first, so that the first is counted first.
+                    for (k, x) in m.iter().rev() {
+                        todo.push((format!("{path}{}", field_step(k)), x));
+                    }
+                }
+                Value::Array(items) => {
+                    let p = format!("{path}[*]");
+                    for x in items.iter().rev() {
+                        todo.push((p.clone(), x));
+                    }
+                }
+                Value::Null => {}
+                scalar => Self::scalar(acc, scalar, has_value),
+            }
         }
-        match v {
-            Value::Object(m) => {
-                for (k, x) in m {
-                    self.visit(format!("{path}{}", field_step(k)), x, record);
-                }
+    }
+
+    fn scalar(acc: &mut Acc, scalar: &Value, has_value: bool) {
+        acc.scalars += 1;
+        let key = scalar.to_string();
+        if let Value::String(s) = scalar
+            && !s.trim().is_empty()
+        {
+            acc.texts += 1;
+            if let Some(shape) = text_shape(s) {
+                *acc.shapes.entry(shape).or_default() += 1;
             }
-            Value::Array(items) => {
-                let p = format!("{path}[*]");
-                for x in items {
-                    self.visit(p.clone(), x, record);
-                }
+        }
+        if !has_value {
+            return;
+        }
+        if !acc.too_many && !acc.distinct.contains(&key) {
+            if acc.distinct.len() >= DISTINCT_LIMIT {
+                acc.too_many = true;
+                acc.distinct.clear();
+            } else {
+                acc.distinct.insert(key.clone());
             }
-            Value::Null => {}
-            scalar => {
-                acc.scalars += 1;
-                let key = scalar.to_string();
-                if let Value::String(s) = scalar
-                    && !s.trim().is_empty()
-                {
-                    acc.texts += 1;
-                    if let Some(shape) = text_shape(s) {
-                        *acc.shapes.entry(shape).or_default() += 1;
-                    }
-                }
-                if !has_value {
-                    return;
-                }
-                if !acc.too_many && !acc.distinct.contains(&key) {
-                    if acc.distinct.len() >= DISTINCT_LIMIT {
-                        acc.too_many = true;
-                        acc.distinct.clear();
-                    } else {
-                        acc.distinct.insert(key.clone());
-                    }
-                }
-                if acc.examples.len() < EXAMPLES {
-                    let ex = example(scalar);
-                    if !acc.examples.contains(&ex) {
-                        acc.examples.push(ex);
-                    }
-                }
+        }
+        if acc.examples.len() < EXAMPLES {
+            let ex = example(scalar);
+            if !acc.examples.contains(&ex) {
+                acc.examples.push(ex);
             }
         }
     }

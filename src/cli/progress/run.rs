@@ -28,6 +28,10 @@ fn count_records(path: &PathBuf, format: &Format, stop: &AtomicBool) -> Option<u
         Format::Csv { .. } => 1,
         _ => return None,
     };
+    // Only a regular file can be read twice: a pipe's bytes are the run's.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let f = std::fs::File::open(path).ok()?;
     let mut r = std::io::BufReader::with_capacity(1 << 20, f);
     let mut lines = 0u64;

@@ -1,0 +1,407 @@
+//! CSV records (RFC 4180, as the `csv` crate reads them by default: `"` quotes, `""` inside
+//! quotes is a quote, records end at `\n`, `\r\n` or `\r`, blank lines are skipped), read by a
+//! parser of our own so that reading can be bounded and located:
+//!
+//! - a record's line is the line it starts on, counted the same way for every line ending
+//!   (a file with an LF header and CRLF rows included);
+//! - a record larger than the record size limit is skipped (its bytes are not kept) and reading
+//!   goes on after it;
+//! - a quote that is never closed is an error naming the line where it opened, instead of a
+//!   field swallowing the rest of the file.
+
+use std::io::BufRead;
+
+use super::limits::show_bytes;
+
+/// What [`CsvParser::read`] found.
+#[derive(Debug, PartialEq)]
+pub enum Record {
+    /// A record starting on `line`: its `count` fields' ends were pushed to `ends`, their bytes
+    /// appended to `buf` (field `i` ends at `ends[i]` and starts where the previous one ends).
+    Fields {
+        /// The line the record starts on.
+        line: u64,
+        /// Its number of fields.
+        count: usize,
+    },
+    /// A record over the size limit, skipped: its first line and size.
+    TooBig {
+        /// The line the record starts on.
+        line: u64,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// The end of the input.
+    End,
+}
+
+/// Why a CSV file cannot be read further.
+#[derive(Debug, PartialEq)]
+pub enum CsvError {
+    /// An I/O error, at the line reached.
+    Io {
+        /// The line reached.
+        line: u64,
+        /// The error.
+        message: String,
+    },
+    /// A quote opened on `line` is never closed: the rest of the file would be one field.
+    Unclosed {
+        /// The line where the quote opened.
+        line: u64,
+    },
+}
+
+impl CsvError {
+    /// The line to report and the message.
+    pub fn located(&self) -> (u64, String) {
+        match self {
+            CsvError::Io { line, message } => (*line, format!("read error: {message}")),
+            CsvError::Unclosed { line } => (
+                *line,
+                "a quote (\") opens a field on this line and is never closed, so the rest of the file would be read as one field: close the quote, or write a quote inside a quoted field twice (\"\"); the records before it were read".to_string(),
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum State {
+    /// At the start of a field.
+    FieldStart,
+    /// In a field without quotes.
+    Unquoted,
+    /// In a quoted field.
+    Quoted,
+    /// Just after a quote inside a quoted field: `"` (an escaped quote), or the field's end.
+    QuoteInQuoted,
+}
+
+/// Reads CSV records one at a time from a `BufRead`.
+pub struct CsvParser {
+    delimiter: u8,
+    /// The line of the next byte (1-based).
+    line: u64,
+    /// The last record ended with `\r`: a `\n` right after it is part of the same line end.
+    after_cr: bool,
+    max_record_bytes: u64,
+}
+
+impl CsvParser {
+    /// A parser at the start of a file (line 1).
+    pub fn new(delimiter: u8, max_record_bytes: u64) -> CsvParser {
+        CsvParser {
+            delimiter,
+            line: 1,
+            after_cr: false,
+            max_record_bytes,
+        }
+    }
+
+    /// The line of the next byte to read.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The message of a record over the limit.
+    pub fn too_big(&self, size: u64) -> String {
+        format!(
+            "record is {size} bytes, over the record size limit of {} (max-record-bytes): it was skipped",
+            show_bytes(self.max_record_bytes)
+        )
+    }
+
+    /// Skips blank lines; false at the end of the input.
+    fn skip_blank_lines(&mut self, r: &mut dyn BufRead) -> Result<bool, CsvError> {
+        loop {
+            let avail = r.fill_buf().map_err(|e| self.io(&e))?;
+            if avail.is_empty() {
+                return Ok(false);
+            }
+            let mut i = 0;
+            while i < avail.len() {
+                match avail[i] {
+                    b'\n' => {
+                        if !self.after_cr {
+                            self.line += 1;
+                        }
+                        self.after_cr = false;
+                    }
+                    b'\r' => {
+                        self.line += 1;
+                        self.after_cr = true;
+                    }
+                    _ => break,
+                }
+                i += 1;
+            }
+            let more = i < avail.len();
+            r.consume(i);
+            if more {
+                self.after_cr = false;
+                return Ok(true);
+            }
+        }
+    }
+
+    fn io(&self, e: &std::io::Error) -> CsvError {
+        CsvError::Io {
+            line: self.line,
+            message: e.to_string(),
+        }
+    }
+
+    /// A line end `b` (`\n` or `\r`) was read.
+    fn line_end(&mut self, b: u8) {
+        self.line += 1;
+        self.after_cr = b == b'\r';
+    }
+
+    /// The next record (blank lines and records of one empty field are skipped).
+    pub fn read(
+        &mut self,
+        r: &mut dyn BufRead,
+        buf: &mut Vec<u8>,
+        ends: &mut Vec<usize>,
+    ) -> Result<Record, CsvError> {
+        loop {
+            let before = buf.len();
+            let found = self.read_one(r, buf, ends)?;
+            if let Record::Fields { count: 1, .. } = found
+                && buf.len() == before
+            {
+                // One empty field (`""` alone on a line): a blank line.
+                ends.pop();
+                continue;
+            }
+            return Ok(found);
+        }
+    }
+
+    fn read_one(
+        &mut self,
+        r: &mut dyn BufRead,
+        buf: &mut Vec<u8>,
+        ends: &mut Vec<usize>,
+    ) -> Result<Record, CsvError> {
+        if !self.skip_blank_lines(r)? {
+            return Ok(Record::End);
+        }
+        let line = self.line;
+        let (buf_start, ends_start) = (buf.len(), ends.len());
+        let delim = self.delimiter;
+        let mut state = State::FieldStart;
+        let mut quote_line = line;
+        let mut size = 0u64;
+        let mut keep = true;
+        loop {
+            let avail = r.fill_buf().map_err(|e| self.io(&e))?;
+            if avail.is_empty() {
+                if state == State::Quoted {
+                    return Err(CsvError::Unclosed { line: quote_line });
+                }
+                if keep {
+                    ends.push(buf.len());
+                }
+                return Ok(self.finish(line, size, keep, ends_start, ends));
+            }
+            let mut i = 0;
+            let mut done = false;
+            while i < avail.len() && !done {
+                match state {
+                    State::FieldStart => {
+                        if avail[i] == b'"' {
+                            state = State::Quoted;
+                            quote_line = self.line;
+                            i += 1;
+                        } else {
+                            state = State::Unquoted;
+                        }
+                    }
+                    State::Unquoted => match memchr::memchr3(delim, b'\n', b'\r', &avail[i..]) {
+                        None => {
+                            if keep {
+                                buf.extend_from_slice(&avail[i..]);
+                            }
+                            i = avail.len();
+                        }
+                        Some(j) => {
+                            if keep {
+                                buf.extend_from_slice(&avail[i..i + j]);
+                                ends.push(buf.len());
+                            }
+                            let b = avail[i + j];
+                            i += j + 1;
+                            if b == delim {
+                                state = State::FieldStart;
+                            } else {
+                                self.line_end(b);
+                                done = true;
+                            }
+                        }
+                    },
+                    State::Quoted => {
+                        let rest = &avail[i..];
+                        let j = memchr::memchr(b'"', rest).unwrap_or(rest.len());
+                        self.line += memchr::memchr_iter(b'\n', &rest[..j]).count() as u64;
+                        if keep {
+                            buf.extend_from_slice(&rest[..j]);
+                        }
+                        if j < rest.len() {
+                            state = State::QuoteInQuoted;
+                            i += j + 1;
+                        } else {
+                            i = avail.len();
+                        }
+                    }
+                    State::QuoteInQuoted => {
+                        let b = avail[i];
+                        if b == b'"' {
+                            if keep {
+                                buf.push(b'"');
+                            }
+                            state = State::Quoted;
+                            i += 1;
+                        } else if b == delim || b == b'\n' || b == b'\r' {
+                            if keep {
+                                ends.push(buf.len());
+                            }
+                            i += 1;
+                            if b == delim {
+                                state = State::FieldStart;
+                            } else {
+                                self.line_end(b);
+                                done = true;
+                            }
+                        } else {
+                            // Text after the closing quote is kept, as the csv crate does.
+                            state = State::Unquoted;
+                        }
+                    }
+                }
+            }
+            size += i as u64;
+            if keep && size > self.max_record_bytes {
+                keep = false;
+                buf.truncate(buf_start);
+                ends.truncate(ends_start);
+            }
+            r.consume(i);
+            if done {
+                return Ok(self.finish(line, size, keep, ends_start, ends));
+            }
+        }
+    }
+
+    fn finish(
+        &self,
+        line: u64,
+        size: u64,
+        keep: bool,
+        ends_start: usize,
+        ends: &[usize],
+    ) -> Record {
+        if keep {
+            Record::Fields {
+                line,
+                count: ends.len() - ends_start,
+            }
+        } else {
+            Record::TooBig { line, size }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every record of `text` (read through a 5-byte buffer): line and fields, or too big.
+    fn records(text: &str, max: u64) -> Result<Vec<(u64, Vec<String>)>, CsvError> {
+        let mut r = std::io::BufReader::with_capacity(5, text.as_bytes());
+        let mut p = CsvParser::new(b';', max);
+        let mut out = Vec::new();
+        loop {
+            let mut buf = Vec::new();
+            let mut ends = Vec::new();
+            match p.read(&mut r, &mut buf, &mut ends)? {
+                Record::End => return Ok(out),
+                Record::TooBig { line, size } => out.push((line, vec![format!("too big: {size}")])),
+                Record::Fields { line, count } => {
+                    assert_eq!(count, ends.len());
+                    let mut start = 0;
+                    let mut fields = Vec::new();
+                    for &e in &ends {
+                        fields.push(String::from_utf8_lossy(&buf[start..e]).into_owned());
+                        start = e;
+                    }
+                    out.push((line, fields));
+                }
+            }
+        }
+    }
+
+    fn row(line: u64, fields: &[&str]) -> (u64, Vec<String>) {
+        (line, fields.iter().map(|f| f.to_string()).collect())
+    }
+
+    #[test]
+    fn fields_quotes_and_line_ends() {
+        let got = records(
+            "a;b;c\r\n1;\"x;\"\"y\"\"\r\nz\";3\r\n\r\n;;\n\"q\"r;s\rlast;\"\"",
+            1 << 20,
+        );
+        assert_eq!(
+            got,
+            Ok(vec![
+                row(1, &["a", "b", "c"]),
+                row(2, &["1", "x;\"y\"\r\nz", "3"]),
+                row(5, &["", "", ""]),
+                row(6, &["qr", "s"]),
+                row(7, &["last", ""]),
+            ])
+        );
+    }
+
+    #[test]
+    fn lines_count_the_same_whatever_the_line_ends() {
+        // An LF header, CRLF rows: each record on its own line.
+        let got = records("h1;h2\nA;1\r\nB;2\r\nC;3\r\n", 1 << 20);
+        let lines: Vec<u64> = got.unwrap_or_default().iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![1, 2, 3, 4]);
+        let got = records("h1;h2\r\nA;1\nB;2\n\n\nC;3", 1 << 20);
+        let lines: Vec<u64> = got.unwrap_or_default().iter().map(|r| r.0).collect();
+        assert_eq!(lines, vec![1, 2, 3, 6]);
+        // A lone `""` line is blank.
+        let got = records("h\n\"\"\nA\n", 1 << 20);
+        assert_eq!(got, Ok(vec![row(1, &["h"]), row(3, &["A"])]));
+    }
+
+    #[test]
+    fn an_unclosed_quote_names_its_line() {
+        let got = records("h1;h2\nA;1\nB;\"oops\nC;3\nD;4\n", 1 << 20);
+        assert_eq!(got, Err(CsvError::Unclosed { line: 3 }));
+        // Also when the record has grown over the limit meanwhile.
+        let big = format!("h1;h2\nA;\"{}\nC;3\n", "x".repeat(5000));
+        assert_eq!(records(&big, 1024), Err(CsvError::Unclosed { line: 2 }));
+    }
+
+    #[test]
+    fn big_records_are_skipped() {
+        let text = format!(
+            "h1;h2\nA;{}\nB;\"{}\n\"\nC;3\n",
+            "x".repeat(3000),
+            "y".repeat(3000)
+        );
+        let got = records(&text, 1024);
+        assert_eq!(
+            got,
+            Ok(vec![
+                row(1, &["h1", "h2"]),
+                row(2, &["too big: 3003"]),
+                row(3, &["too big: 3006"]),
+                row(5, &["C", "3"]),
+            ])
+        );
+    }
+}

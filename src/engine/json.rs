@@ -1,0 +1,583 @@
+//! JSON records: the decoder of one record (an NDJSON line, an element of a JSON array) and the
+//! scanner that cuts a JSON array into its elements as it streams by.
+//!
+//! The decoder builds the same `serde_json::Value` as `serde_json::from_slice`, with two
+//! differences: a key that appears twice in an object is an error naming the key (serde_json
+//! keeps the last value silently), and nesting deeper than [`MAX_DEPTH`] is an error (the
+//! recursion stops there).
+//!
+//! The scanner never parses values: it follows strings and brackets to find where each element
+//! ends, copies its bytes for a worker to decode, and so reads an array of any size in the memory
+//! of a few chunks. An element larger than the record size limit is skipped without being kept.
+
+use std::fmt;
+use std::io::BufRead;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::map::Entry;
+use serde_json::{Map, Number, Value};
+
+use super::limits::{MAX_DEPTH, show_bytes};
+
+/// What a decoded JSON text is to its file, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonUnit {
+    /// An NDJSON line.
+    Line,
+    /// An element of a JSON array.
+    Element,
+}
+
+/// Decodes one record: a JSON object, without duplicate keys, nested at most [`MAX_DEPTH`]
+/// levels. The error says what is wrong and where in the text.
+pub fn decode_record(bytes: &[u8], unit: JsonUnit) -> Result<Value, String> {
+    match parse(bytes) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(other) => Err(match unit {
+            JsonUnit::Line => format!(
+                "line holds a JSON {}, not an object",
+                crate::value::kind(&other)
+            ),
+            JsonUnit::Element => {
+                format!("record is {}, not an object", crate::value::kind(&other))
+            }
+        }),
+        Err(e) => Err(describe(bytes, &e, unit)),
+    }
+}
+
+/// Parses a JSON text with the record decoder's rules (any value at the top).
+pub fn parse(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // The seed counts the depth itself and stops at MAX_DEPTH, with its own message.
+    de.disable_recursion_limit();
+    let v = ValueSeed { depth: 1 }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
+}
+
+fn describe(bytes: &[u8], e: &serde_json::Error, unit: JsonUnit) -> String {
+    if std::str::from_utf8(bytes).is_err() {
+        return match unit {
+            JsonUnit::Line => "line is not valid UTF-8: re-export the file as UTF-8".to_string(),
+            JsonUnit::Element => "record is not valid UTF-8: re-export the file as UTF-8".into(),
+        };
+    }
+    let at = match unit {
+        JsonUnit::Line => format!("column {}", e.column()),
+        JsonUnit::Element if e.line() > 1 => {
+            format!("line {} column {} of the record", e.line(), e.column())
+        }
+        JsonUnit::Element => format!("column {} of the record", e.column()),
+    };
+    if e.is_data() {
+        // One of the decoder's own rules (duplicate key, nesting): its message, then the place.
+        let full = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let message = full.strip_suffix(&suffix).unwrap_or(&full);
+        format!("{message} (at {at})")
+    } else {
+        format!("malformed JSON at {at}: {e}")
+    }
+}
+
+/// A value at `depth` (the record is at depth 1).
+#[derive(Clone, Copy)]
+struct ValueSeed {
+    depth: usize,
+}
+
+impl ValueSeed {
+    fn inner<E: de::Error>(self) -> Result<ValueSeed, E> {
+        if self.depth > MAX_DEPTH {
+            return Err(E::custom(format_args!(
+                "values nested deeper than {MAX_DEPTH} levels: clerkmap reads at most {MAX_DEPTH} levels of objects and lists"
+            )));
+        }
+        Ok(ValueSeed {
+            depth: self.depth + 1,
+        })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v.into()))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let inner = self.inner()?;
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(v) = seq.next_element_seed(inner)? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let inner = self.inner()?;
+        let mut m = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match m.entry(key) {
+                Entry::Vacant(slot) => {
+                    slot.insert(map.next_value_seed(inner)?);
+                }
+                Entry::Occupied(o) => {
+                    return Err(de::Error::custom(format_args!(
+                        "key `{}` appears twice in an object: which value is meant? keep one",
+                        o.key()
+                    )));
+                }
+            }
+        }
+        Ok(Value::Object(m))
+    }
+}
+
+/// What the scanner found next in a JSON array.
+#[derive(Debug, PartialEq)]
+pub enum Element {
+    /// An element, its bytes (blanks around it trimmed) at `buf[start..end]`.
+    Bytes {
+        /// Where it starts in the buffer.
+        start: usize,
+        /// Where it ends.
+        end: usize,
+    },
+    /// An element over the size limit, skipped (nothing of it kept): its size.
+    TooBig(u64),
+    /// Nothing between two commas, or between a comma and `]`.
+    Empty,
+    /// The array's end (`]`, then only blanks to the end of the input).
+    End,
+}
+
+/// Where the scanner is in the array.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Where {
+    /// Before the `[`.
+    Start,
+    /// After `[`: an element or `]` comes next.
+    First,
+    /// After a comma: an element comes next.
+    Next,
+    /// After the `]` that ended the last element: only blanks may follow.
+    Closed,
+    /// After the `]` and the blanks after it.
+    Done,
+}
+
+/// Cuts a JSON array into elements as the bytes stream by. Elements are numbered from 1.
+pub struct ArrayScanner {
+    at: Where,
+    /// The number of the last element found.
+    pub count: u64,
+    max_record_bytes: u64,
+}
+
+/// Skips blanks; the next byte, if any (not consumed).
+fn peek_past_blanks(r: &mut dyn BufRead) -> std::io::Result<Option<u8>> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let b = buf[i];
+                r.consume(i);
+                return Ok(Some(b));
+            }
+            None => {
+                let n = buf.len();
+                r.consume(n);
+            }
+        }
+    }
+}
+
+impl ArrayScanner {
+    /// A scanner at the start of a file (a UTF-8 BOM is skipped), with the record size limit.
+    pub fn new(max_record_bytes: u64) -> ArrayScanner {
+        ArrayScanner {
+            at: Where::Start,
+            count: 0,
+            max_record_bytes,
+        }
+    }
+
+    /// The next element, its bytes appended to `buf`. An error ends the array: the file cannot
+    /// be read further (not an array, cut off, text after the `]`, an I/O error).
+    pub fn next(&mut self, r: &mut dyn BufRead, buf: &mut Vec<u8>) -> Result<Element, String> {
+        let io = |e: std::io::Error| format!("read error: {e}");
+        loop {
+            match self.at {
+                Where::Done => return Ok(Element::End),
+                Where::Closed => return self.end(r),
+                Where::Start => self.begin(r)?,
+                Where::First | Where::Next => {
+                    let Some(b) = peek_past_blanks(r).map_err(io)? else {
+                        return Err(self.cut_off(false));
+                    };
+                    if b == b']' && self.at == Where::First {
+                        r.consume(1);
+                        return self.end(r);
+                    }
+                    self.count += 1;
+                    let (found, closed) = self.element(r, buf)?;
+                    self.at = if closed { Where::Closed } else { Where::Next };
+                    return Ok(found);
+                }
+            }
+        }
+    }
+
+    /// Reads up to the array's `[` (after a UTF-8 BOM and blanks); an error if the input is
+    /// not an array.
+    pub fn begin(&mut self, r: &mut dyn BufRead) -> Result<(), String> {
+        if self.at != Where::Start {
+            return Ok(());
+        }
+        let io = |e: std::io::Error| format!("read error: {e}");
+        let head = r.fill_buf().map_err(io)?;
+        if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            r.consume(3);
+        }
+        match peek_past_blanks(r).map_err(io)? {
+            Some(b'[') => {
+                r.consume(1);
+                self.at = Where::First;
+                Ok(())
+            }
+            _ => Err(
+                "a .json source must hold an array of records; use .ndjson for one record per line"
+                    .into(),
+            ),
+        }
+    }
+
+    /// After the `]`: only blanks may follow.
+    fn end(&mut self, r: &mut dyn BufRead) -> Result<Element, String> {
+        self.at = Where::Done;
+        match peek_past_blanks(r).map_err(|e| format!("read error: {e}"))? {
+            None => Ok(Element::End),
+            Some(_) => Err(format!(
+                "text after the array's closing `]` (after record {}): a .json source holds one array",
+                self.count
+            )),
+        }
+    }
+
+    fn cut_off(&self, inside: bool) -> String {
+        if inside {
+            format!(
+                "the file ends inside record {}: it is cut off (or a string or bracket is not closed); the records before it were read",
+                self.count
+            )
+        } else {
+            format!(
+                "the file ends after record {} without the array's closing `]`: it is cut off; the records before it were read",
+                self.count
+            )
+        }
+    }
+
+    /// Scans one element from its first byte to the comma or `]` after it (consumed). Returns
+    /// what was found and whether the `]` closed the array.
+    fn element(
+        &mut self,
+        r: &mut dyn BufRead,
+        buf: &mut Vec<u8>,
+    ) -> Result<(Element, bool), String> {
+        let start = buf.len();
+        let mut size = 0u64;
+        let mut keep = true;
+        let mut depth = 0u64;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            let avail = r.fill_buf().map_err(|e| format!("read error: {e}"))?;
+            if avail.is_empty() {
+                return Err(self.cut_off(true));
+            }
+            let mut i = 0;
+            let mut end: Option<(usize, bool)> = None;
+            while i < avail.len() {
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                        i += 1;
+                        continue;
+                    }
+                    match memchr::memchr2(b'"', b'\\', &avail[i..]) {
+                        None => i = avail.len(),
+                        Some(j) => {
+                            if avail[i + j] == b'\\' {
+                                escaped = true;
+                            } else {
+                                in_string = false;
+                            }
+                            i += j + 1;
+                        }
+                    }
+                    continue;
+                }
+                match avail[i] {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b']' if depth == 0 => {
+                        end = Some((i, true));
+                        break;
+                    }
+                    b'}' | b']' => depth = depth.saturating_sub(1),
+                    b',' if depth == 0 => {
+                        end = Some((i, false));
+                        break;
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            let taken = end.map_or(avail.len(), |(at, _)| at);
+            size += taken as u64;
+            if keep && size > self.max_record_bytes {
+                keep = false;
+                buf.truncate(start);
+            }
+            if keep {
+                buf.extend_from_slice(&avail[..taken]);
+            }
+            match end {
+                None => r.consume(taken),
+                Some((at, closed)) => {
+                    r.consume(at + 1);
+                    let found = if !keep {
+                        Element::TooBig(size)
+                    } else {
+                        let mut e = buf.len();
+                        while e > start && buf[e - 1].is_ascii_whitespace() {
+                            e -= 1;
+                        }
+                        buf.truncate(e);
+                        if e == start {
+                            Element::Empty
+                        } else {
+                            Element::Bytes { start, end: e }
+                        }
+                    };
+                    return Ok((found, closed));
+                }
+            }
+        }
+    }
+
+    /// The message of a record over the limit.
+    pub fn too_big(&self, size: u64) -> String {
+        format!(
+            "record is {} bytes, over the record size limit of {} (max-record-bytes): it was skipped",
+            size,
+            show_bytes(self.max_record_bytes)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn records_decode_like_serde_json() {
+        let text =
+            br#"{"a": 1, "b": [true, null, 1.5, -2, "x\u00e9"], "c": {"d": 18446744073709551615}}"#;
+        let ours = decode_record(text, JsonUnit::Line);
+        let theirs: Value = serde_json::from_slice(text).unwrap_or_default();
+        assert_eq!(ours, Ok(theirs));
+        // Key order is kept.
+        let v = decode_record(br#"{"z":1,"a":2}"#, JsonUnit::Line).unwrap_or_default();
+        assert_eq!(
+            v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()),
+            Some(vec!["z".to_string(), "a".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_duplicate_key_is_an_error_naming_it() {
+        let e = decode_record(br#"{"id":"A","x":{"k":1,"k":2}}"#, JsonUnit::Line);
+        assert_eq!(
+            e,
+            Err(
+                "key `k` appears twice in an object: which value is meant? keep one (at column 24)"
+                    .into()
+            )
+        );
+        let e = decode_record(b"{\"id\":\"A\",\n\"id\":\"B\"}", JsonUnit::Element);
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.contains("key `id` appears twice") && e.contains("line 2")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn nesting_stops_at_the_limit() {
+        let nest = |n: usize| {
+            format!(
+                "{}{}{}",
+                "{\"a\":".repeat(n - 1) + "[",
+                "1",
+                "]".to_string() + &"}".repeat(n - 1)
+            )
+        };
+        assert!(decode_record(nest(MAX_DEPTH).as_bytes(), JsonUnit::Line).is_ok());
+        let e = decode_record(nest(MAX_DEPTH + 1).as_bytes(), JsonUnit::Line);
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.starts_with("values nested deeper than 128 levels")),
+            "{e:?}"
+        );
+        // Far deeper: an error, not a stack overflow.
+        let deep = "[".repeat(1_000_000);
+        assert!(decode_record(deep.as_bytes(), JsonUnit::Line).is_err());
+    }
+
+    #[test]
+    fn malformed_and_non_objects() {
+        assert_eq!(
+            decode_record(b"[1]", JsonUnit::Line),
+            Err("line holds a JSON list, not an object".into())
+        );
+        assert_eq!(
+            decode_record(b"3", JsonUnit::Element),
+            Err("record is int, not an object".into())
+        );
+        assert!(
+            decode_record(b"{bad", JsonUnit::Line)
+                .is_err_and(|e| e.starts_with("malformed JSON at column 2"))
+        );
+    }
+
+    fn scan(text: &[u8], max: u64) -> (Vec<Result<Value, String>>, Option<String>) {
+        let mut r = std::io::BufReader::with_capacity(7, text);
+        let mut s = ArrayScanner::new(max);
+        let mut out = Vec::new();
+        loop {
+            let mut buf = Vec::new();
+            match s.next(&mut r, &mut buf) {
+                Ok(Element::End) => return (out, None),
+                Ok(Element::Bytes { start, end }) => {
+                    out.push(decode_record(&buf[start..end], JsonUnit::Element));
+                }
+                Ok(Element::TooBig(n)) => out.push(Err(s.too_big(n))),
+                Ok(Element::Empty) => out.push(Err("empty".into())),
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+
+    #[test]
+    fn arrays_are_cut_into_elements() {
+        let (got, err) = scan(
+            b"\xEF\xBB\xBF [ {\"a\": \"x,]}\\\"\"}, {\"b\": [1, {\"c\": 2}]} ,{\"d\":{}}\n]\n",
+            1 << 20,
+        );
+        assert_eq!(err, None);
+        assert_eq!(
+            got,
+            vec![
+                Ok(json!({"a": "x,]}\""})),
+                Ok(json!({"b": [1, {"c": 2}]})),
+                Ok(json!({"d": {}}))
+            ]
+        );
+        assert_eq!(scan(b"[]", 10), (vec![], None));
+        assert_eq!(scan(b"  [ \n ] ", 10), (vec![], None));
+    }
+
+    #[test]
+    fn bad_elements_are_rejected_and_reading_goes_on() {
+        let (got, err) = scan(b"[{\"a\":1}, {\"a\": tru}, 7, {\"b\":2},]", 1 << 20);
+        assert_eq!(err, None);
+        assert_eq!(got.len(), 5);
+        assert!(got[1].as_ref().is_err_and(|e| e.contains("malformed JSON")));
+        assert!(got[2].as_ref().is_err_and(|e| e.contains("not an object")));
+        assert_eq!(got[3], Ok(json!({"b": 2})));
+        assert_eq!(got[4], Err("empty".into()));
+    }
+
+    #[test]
+    fn big_elements_are_skipped() {
+        let big = format!("[{{\"a\":\"{}\"}},{{\"b\":1}}]", "x".repeat(5000));
+        let (got, err) = scan(big.as_bytes(), 1024);
+        assert_eq!(err, None);
+        assert!(
+            got[0]
+                .as_ref()
+                .is_err_and(|e| e.contains("5008 bytes, over the record size limit of 1 KiB")),
+            "{got:?}"
+        );
+        assert_eq!(got[1], Ok(json!({"b": 1})));
+    }
+
+    #[test]
+    fn structural_errors_end_the_array() {
+        let (got, err) = scan(b"[{\"a\":1},{\"b\":2}", 1 << 20);
+        assert_eq!(got.len(), 1);
+        assert!(err.is_some_and(|e| e.contains("ends inside record 2")));
+        let (got, err) = scan(b"[{\"a\":1},\n", 1 << 20);
+        assert_eq!(got.len(), 1);
+        assert!(err.is_some_and(|e| e.contains("ends after record 1")));
+        let (_, err) = scan(b"[{\"a\":1}] x", 1 << 20);
+        assert!(err.is_some_and(|e| e.contains("text after the array")));
+        let (_, err) = scan(b"{\"a\":1}", 1 << 20);
+        assert!(err.is_some_and(|e| e.contains("must hold an array")));
+        let (_, err) = scan(b"[{\"a\":\"open]", 1 << 20);
+        assert!(err.is_some_and(|e| e.contains("ends inside record 1")));
+    }
+}

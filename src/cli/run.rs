@@ -449,7 +449,9 @@ pub(crate) fn describe(e: &RunError) -> String {
             entity.name()
         ),
         InputProblem::NoFormat { name, file } => format!(
-            "cannot tell the format of `{file}` from its extension: use .json, .ndjson, .csv, .tsv or .xml, or state it with --input-format {name}=csv"
+            "cannot tell the format of `{file}` from its extension ({}): state it with --input-format {name}=csv (the formats: {})",
+            crate::engine::input::EXTENSIONS,
+            crate::engine::input::FORMAT_NAMES
         ),
         InputProblem::NothingToDo { sources } => {
             let flags: Vec<String> = sources

@@ -249,6 +249,9 @@ fn is_empty_value(v: &Value) -> bool {
 
 struct Walker {
     fields: IndexMap<String, Acc>,
+    /// Only the paths and their counts are wanted (no value statistics): for
+    /// [`input_fields`], before every run.
+    paths_only: bool,
 }
 
 impl Walker {
@@ -282,6 +285,7 @@ impl Walker {
                     }
                 }
                 Value::Null => {}
+                _ if self.paths_only => {}
                 scalar => Self::scalar(acc, scalar, has_value),
             }
         }
@@ -331,6 +335,14 @@ pub fn inspect(
 /// [`inspect`] for an input of a run (its stated format, else its extension's, and its record
 /// size limit).
 pub fn inspect_input(input: &Input, limit: Option<usize>) -> Result<Inspection, SourceError> {
+    inspect_with(input, limit, false)
+}
+
+fn inspect_with(
+    input: &Input,
+    limit: Option<usize>,
+    paths_only: bool,
+) -> Result<Inspection, SourceError> {
     let file = input.display();
     let format = input.resolved_format().ok_or_else(|| SourceError {
         file: file.clone(),
@@ -348,6 +360,7 @@ pub fn inspect_input(input: &Input, limit: Option<usize>) -> Result<Inspection, 
     let mut reader = SourceReader::for_input(input, format.clone(), 1024)?;
     let mut w = Walker {
         fields: IndexMap::new(),
+        paths_only,
     };
     let mut columns: Option<Vec<String>> = None;
     let mut records = 0u64;
@@ -447,7 +460,7 @@ fn field(path: String, acc: Acc) -> Field {
 /// The paths the records of an input have (the first `limit` records), for
 /// [`crate::check::unknown_paths`].
 pub fn input_fields(input: &Input, limit: Option<usize>) -> Result<InputFields, SourceError> {
-    let i = inspect_input(input, limit)?;
+    let i = inspect_with(input, limit, true)?;
     Ok(InputFields {
         name: input.name.clone(),
         file: i.file,

@@ -19,6 +19,7 @@
 //! | `map` | `map(list, body)` (E008) |
 //! | `compile_time` | `var()`, `env()` (E013, E014, W001) |
 //! | `fold` | constant folding through `eval` (E013) |
+//! | `input_paths` | the record paths the mapping reads, against the paths of its inputs (W003) |
 
 mod block;
 mod call;
@@ -28,6 +29,7 @@ mod contract;
 mod expr;
 mod file;
 mod fold;
+pub mod input_paths;
 mod map;
 mod path;
 mod scope;
@@ -35,6 +37,7 @@ mod scope;
 mod testing;
 
 pub use compiler::{CompileOptions, compile, compile_expr, compile_expr_in};
+pub use input_paths::{InputFields, unknown_paths};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::plan::Program;

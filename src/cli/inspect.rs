@@ -14,9 +14,11 @@ Example:
   clerkmap inspect mappings/sample/articoli.ndjson
 
 Lists every path in the file's records (as a mapping writes it: .a.b, .\"Codice EAN\", lists as
-[*]), its value types, the share of records that have it, the number of distinct values (when
-there are few) and examples; then hints for text that needs a function (decimal commas, dates,
-HTML, URL paths). Large files are sampled: the first records only, unless --all.")]
+[*]; a CSV's columns in file order, those empty in every row included), its value types, the
+share of records that have a value there and the share that have it empty, the number of
+distinct values (when there are few) and examples; then hints for text that needs a function
+(decimal commas, dates, HTML, URL paths). Large files are sampled: the first records only,
+unless --all. --json gives the same as data, with the format as --input-format takes it.")]
 pub struct InspectArgs {
     /// The file: .json (array), .ndjson/.jsonl, .csv/.txt, .tsv, .xml.
     pub path: PathBuf,
@@ -47,8 +49,10 @@ pub(crate) fn cmd(a: InspectArgs) -> u8 {
             Some(f) => f,
             None => {
                 eprintln!(
-                    "error: cannot tell the format of `{}` from its extension: give it with --format csv (or json, ndjson, tsv, xml)",
-                    a.path.display()
+                    "error: cannot tell the format of `{}` from its extension ({}): give it with --format csv (the formats: {})",
+                    a.path.display(),
+                    crate::engine::input::EXTENSIONS,
+                    crate::engine::input::FORMAT_NAMES
                 );
                 return exit::USAGE;
             }

@@ -11,6 +11,7 @@ mod push;
 mod run;
 mod serve;
 mod test_cases;
+mod why;
 
 pub(crate) use run::RunArgs;
 
@@ -89,6 +90,13 @@ pub(crate) struct CheckArgs {
     /// Set a mapping variable, read with var("KEY", default).
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
     pub vars: Vec<(String, String)>,
+    /// Also read an input (its first 10000 records) and warn about the record paths of the
+    /// mapping that none of its records has (W003): NAME=PATH as for `run`.
+    #[arg(short, long = "input", value_name = "NAME=PATH", value_parser = parse_pair)]
+    pub inputs: Vec<(String, String)>,
+    /// The format of an input whose extension does not tell, as for `run`.
+    #[arg(long = "input-format", value_name = "NAME=FORMAT", value_parser = parse_pair)]
+    pub input_formats: Vec<(String, String)>,
 }
 
 pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -165,6 +173,9 @@ fn cmd_check(a: CheckArgs) -> u8 {
     };
     match checked(&src, a.vars.into_iter().collect(), Vec::new()) {
         Ok(c) => {
+            if let Err(code) = why::check_inputs(&src, &c.program, &a.inputs, &a.input_formats) {
+                return code;
+            }
             let blocks: Vec<String> = c
                 .program
                 .blocks

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::why::{ExplainBase, InputPaths, Why};
 use super::{EXIT_CODES_HELP, checked, config, exit, load_mapping, parse_pair};
 use crate::engine::{
     self, FeedOutput, Format, Input, InputProblem, OutputFormat, RunError, RunOptions,
@@ -316,6 +317,7 @@ impl Shared {
 pub(crate) fn cmd_run(a: RunArgs) -> u8 {
     let quiet = a.quiet;
     let html = a.report.clone();
+    let explain = explain_base(&a);
     let configs = match run_configs(a) {
         Ok(c) => c,
         Err(e) => {
@@ -335,12 +337,34 @@ pub(crate) fn cmd_run(a: RunArgs) -> u8 {
             Some(store) => crate::workflow::report::store_path(p, store),
             None => p.clone(),
         });
-        worst = worst.max(run_one(cfg, quiet, html.as_deref()));
+        let explain = ExplainBase {
+            store: cfg.store.clone(),
+            ..explain.clone()
+        };
+        worst = worst.max(run_one(cfg, quiet, html.as_deref(), &explain));
     }
     worst
 }
 
-fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
+/// The flags that name the run's mapping and inputs, for the explain commands of its rejects.
+fn explain_base(a: &RunArgs) -> ExplainBase {
+    ExplainBase {
+        config: a.config.clone(),
+        store: None,
+        mapping: a.mapping.clone(),
+        inputs: a.inputs.clone(),
+        input_formats: a.input_formats.clone(),
+        vars: a.vars.clone(),
+        max_record_bytes: a.max_record_bytes,
+    }
+}
+
+fn run_one(
+    cfg: RunConfig,
+    quiet: bool,
+    html: Option<&std::path::Path>,
+    explain: &ExplainBase,
+) -> u8 {
     let src = match load_mapping(cfg.mapping.as_deref()) {
         Ok(s) => s,
         Err(e) => {
@@ -356,6 +380,17 @@ fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
     let mut options = cfg.options;
     options.profile = html.is_some();
     options.mapping_warnings = checked.warnings.iter().map(|d| d.short(&src)).collect();
+    // Paths no record has (W003), from the first records of the input files.
+    let paths = InputPaths::scan_for_run(&src, &options.inputs);
+    paths.print(&src);
+    options.mapping_warnings.extend(paths.short(&src));
+    let why = Why {
+        src: &src,
+        program: &checked.program,
+        paths: &paths,
+        explain,
+        out_dir: &output.dir,
+    };
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     options.progress = Some(counter.clone());
     let progress = (!quiet).then(|| {
@@ -373,6 +408,7 @@ fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
             if !quiet {
                 print!("{report}");
                 println!("wrote {}", output.dir.display());
+                why.print(&report);
             }
             if let Some(path) = html {
                 if let Err(e) = crate::workflow::report::write(&report, path) {
@@ -388,6 +424,9 @@ fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
         Err(e) => {
             let code = exit_code(&e);
             eprintln!("error: {}", describe(&e));
+            if let RunError::Aborted { report, .. } = &e {
+                why.print(report);
+            }
             code
         }
     }
@@ -410,7 +449,9 @@ pub(crate) fn describe(e: &RunError) -> String {
             entity.name()
         ),
         InputProblem::NoFormat { name, file } => format!(
-            "cannot tell the format of `{file}` from its extension: use .json, .ndjson, .csv, .tsv or .xml, or state it with --input-format {name}=csv"
+            "cannot tell the format of `{file}` from its extension ({}): state it with --input-format {name}=csv (the formats: {})",
+            crate::engine::input::EXTENSIONS,
+            crate::engine::input::FORMAT_NAMES
         ),
         InputProblem::NothingToDo { sources } => {
             let flags: Vec<String> = sources

@@ -110,6 +110,9 @@ codes! {
     /// `W002`: a lookup table no function reads.
     UnusedLookup = "W002", "lookup table not used",
         "A lookup table is declared but no function reads it.";
+    /// `W003`: a record path that occurs in no record of the input given for it.
+    UnknownPath = "W003", "path in no record of the input",
+        "With inputs (`check --input NAME=PATH`, and every `run`), the records of each input are read (the first 10000 of a large file) and every record path the mapping reads from it is looked for: this one occurs in none, probably a misspelt field. The hint names the closest path the records have; `clerkmap inspect FILE` lists them all. A field that only records after the first 10000 have gives this warning too.";
 }
 
 /// The formatter's name for [`Code::Syntax`].

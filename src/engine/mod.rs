@@ -23,6 +23,7 @@ pub mod sink;
 pub mod source;
 mod tables;
 pub mod units;
+pub mod why;
 pub mod xml;
 
 pub use group::Unit;

@@ -18,6 +18,7 @@ use super::report::{EntityReport, FilterCount, Profile};
 use super::run::RunError;
 use super::sink::{Sink, Written};
 use super::source::{Chunk, SourceError, SourceReader};
+use super::why::RejectSummary;
 use crate::clerk::IdKind;
 use crate::diagnostic::{SourceFile, Span};
 use crate::eval::{Outcome, Reason, map_record};
@@ -111,6 +112,7 @@ struct Writer<'a> {
     filtered_by: HashMap<Span, u64>,
     rejected: u64,
     profile: Option<Profile>,
+    why: RejectSummary,
 }
 
 impl Writer<'_> {
@@ -138,6 +140,7 @@ impl Writer<'_> {
             let texts = reject.reason_texts(Located::In(self.mapping));
             p.add_reject(reject.entity, example, &texts);
         }
+        self.why.add(&reject, self.mapping);
         sink.reject(reject)?;
         Ok(())
     }
@@ -369,6 +372,7 @@ pub(super) fn run_block(
         filtered_by: HashMap::new(),
         rejected: 0,
         profile: ctx.profile.then(Profile::default),
+        why: RejectSummary::default(),
     };
     let mut rows_read = 0u64;
     let grouped = block.group_by.is_some();
@@ -465,6 +469,7 @@ fn finish(
                 0.0
             },
             profile: w.profile,
+            why: w.why,
         },
         ids: w.seen.into_keys().collect(),
     }

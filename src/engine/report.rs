@@ -85,6 +85,9 @@ pub struct EntityReport {
     /// What the written records hold, when the run profiles them (`RunOptions::profile`).
     #[serde(skip)]
     pub profile: Option<Profile>,
+    /// The rejects grouped by cause, collected in every run (see [`super::why`]).
+    #[serde(skip)]
+    pub why: super::why::RejectSummary,
 }
 
 /// The written records of an entity, profiled: how many have each attribute, with which value

@@ -1,20 +1,28 @@
 //! `clerkmap inspect`: the fields of a source file, so an integrator knows what to map: every
 //! path (in the mapping language's syntax: `.a.b`, `."Codice EAN"`, lists as `[*]`), its value
-//! types, how many records have it, example values and, for small sets, how many distinct
-//! values. Large files are sampled: only the first records are read (the output says so).
+//! types, how many records have a value there and how many have it empty, example values and,
+//! for small sets, how many distinct values. A CSV file's columns are all listed, in file
+//! order, those empty in every row included. Large files are sampled: only the first records
+//! are read (the output says so).
+//!
+//! The same walk gives `check --input` the paths an input's records have
+//! ([`input_fields`]).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use crate::value::kind;
 
-use crate::engine::source::{SourceError, SourceReader};
-use crate::engine::{Format, Origin};
+use crate::check::input_paths::InputFields;
+pub use crate::check::input_paths::field_step;
+use crate::engine::source::{Chunk, SourceError, SourceReader};
+use crate::engine::{Format, Input, Origin};
 
 /// Distinct values are counted up to this many; beyond, the set is "large".
 pub const DISTINCT_LIMIT: usize = 20;
@@ -29,15 +37,18 @@ pub struct Field {
     /// `.varianti[*].codice` for the items of a list.
     pub path: String,
     /// Value kinds (`string`, `int`, `float`, `bool`, `null`, `list`, `object`) with how many
-    /// values had each, most frequent first.
+    /// values had each, most frequent first; none for a CSV column empty in every row.
     pub types: Vec<(String, u64)>,
-    /// Records in which the path has a value (not null, not an empty string).
+    /// Records in which the path has a value (not null, not an empty string, list or object).
     pub present: u64,
+    /// Records in which the path is there but holds no value: null, an empty string, list or
+    /// object (a CSV's empty cell). `records - present - empty` records do not have it at all.
+    pub empty: u64,
     /// Distinct values (strings, numbers, bools), when there are at most [`DISTINCT_LIMIT`].
     pub distinct: Option<usize>,
     /// Up to three different values it held (strings, numbers, bools; not empty strings), as
-    /// compact JSON cut at 40 characters.
-    pub examples: Vec<String>,
+    /// JSON values; a text longer than 40 characters is cut, with `…`.
+    pub examples: Vec<Value>,
     /// What the text values look like, when most agree: `decimal comma`, `date dd/mm/yyyy`...
     pub text_shape: Option<String>,
     /// How to read it in a mapping, when the text shape calls for a function.
@@ -49,8 +60,13 @@ pub struct Field {
 pub struct Inspection {
     /// The file's path, as given.
     pub file: String,
-    /// The format the file was read as.
+    /// The format the file was read as, written as `--input-format` takes it: `json`,
+    /// `ndjson`, `csv;`, `csv,`, `tsv`, `xml`, `xml:ITEM` (a CSV's delimiter as detected).
+    #[serde(serialize_with = "format_as_name")]
     pub format: Format,
+    /// A CSV file's delimiter (`;`, `,` or a TAB), as detected or stated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
     /// Records read.
     pub records: u64,
     /// Whether the file has more records than were read.
@@ -60,36 +76,46 @@ pub struct Inspection {
     /// Why the first three of them could not be read, each as `N: why`, `N` being the line
     /// (the record's number in a JSON or XML file).
     pub unreadable_examples: Vec<String>,
-    /// Every path found, in the order first met.
+    /// Every path found: a CSV's columns in file order (those empty in every row included),
+    /// otherwise in the order first met.
     pub fields: Vec<Field>,
+}
+
+/// The name `--input-format` takes for `f`: `json`, `ndjson`, `csv;`, `tsv`, `xml:ITEM`...
+pub fn format_name(f: &Format) -> String {
+    match f {
+        Format::Json => "json".into(),
+        Format::Ndjson => "ndjson".into(),
+        Format::Csv {
+            delimiter: Some(b'\t'),
+        } => "tsv".into(),
+        Format::Csv { delimiter: Some(d) } => format!("csv{}", *d as char),
+        Format::Csv { delimiter: None } => "csv".into(),
+        Format::Xml { item } if item == "item" => "xml".into(),
+        Format::Xml { item } => format!("xml:{item}"),
+    }
+}
+
+fn format_as_name<S: Serializer>(f: &Format, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_name(f))
 }
 
 #[derive(Default)]
 struct Acc {
     types: IndexMap<&'static str, u64>,
     present: u64,
+    /// Records in which the path occurs, with a value or not.
+    occurs: u64,
     /// The last record that counted towards `present`.
     last_record: u64,
+    /// The last record that counted towards `occurs`.
+    last_occurrence: u64,
     distinct: HashSet<String>,
     too_many: bool,
-    examples: Vec<String>,
+    examples: Vec<Value>,
     shapes: IndexMap<&'static str, u64>,
     texts: u64,
     scalars: u64,
-}
-
-/// `.name` or `."odd name"`.
-pub fn field_step(name: &str) -> String {
-    let mut chars = name.chars();
-    let ident = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ident {
-        format!(".{name}")
-    } else {
-        format!(".{}", Value::String(name.to_string()))
-    }
 }
 
 fn all_digits(s: &str) -> bool {
@@ -197,12 +223,35 @@ fn hint_for(shape: &str, path: &str) -> Option<String> {
     })
 }
 
-fn example(v: &Value) -> String {
-    crate::value::elide(&v.to_string(), 40, "…")
+/// An example value: a text longer than 40 characters cut, with `…`.
+fn example(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(crate::value::elide(s, 40, "…")),
+        other => other.clone(),
+    }
+}
+
+/// An example as the table shows it: compact JSON.
+fn shown(v: &Value) -> String {
+    v.to_string()
+}
+
+/// Whether a value is there but holds nothing.
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(m) => m.is_empty(),
+        _ => false,
+    }
 }
 
 struct Walker {
     fields: IndexMap<String, Acc>,
+    /// Only the paths and their counts are wanted (no value statistics): for
+    /// [`input_fields`], before every run.
+    paths_only: bool,
 }
 
 impl Walker {
@@ -213,10 +262,14 @@ impl Walker {
         while let Some((path, v)) = todo.pop() {
             let acc = self.fields.entry(path.clone()).or_default();
             *acc.types.entry(kind(v)).or_default() += 1;
-            let has_value = !v.is_null() && v.as_str() != Some("");
+            let has_value = !is_empty_value(v);
             if has_value && acc.last_record != record {
                 acc.present += 1;
                 acc.last_record = record;
+            }
+            if acc.last_occurrence != record {
+                acc.occurs += 1;
+                acc.last_occurrence = record;
             }
             match v {
                 Value::Object(m) => {
@@ -232,6 +285,7 @@ impl Walker {
                     }
                 }
                 Value::Null => {}
+                _ if self.paths_only => {}
                 scalar => Self::scalar(acc, scalar, has_value),
             }
         }
@@ -274,17 +328,55 @@ pub fn inspect(
     format: Format,
     limit: Option<usize>,
 ) -> Result<Inspection, SourceError> {
-    let origin = Origin::File(path.to_path_buf());
-    let mut reader = SourceReader::open(&origin, format.clone(), 1024)?;
+    let input = Input::file(path.display().to_string(), path).with_format(Some(format));
+    inspect_input(&input, limit)
+}
+
+/// [`inspect`] for an input of a run (its stated format, else its extension's, and its record
+/// size limit).
+pub fn inspect_input(input: &Input, limit: Option<usize>) -> Result<Inspection, SourceError> {
+    inspect_with(input, limit, false)
+}
+
+fn inspect_with(
+    input: &Input,
+    limit: Option<usize>,
+    paths_only: bool,
+) -> Result<Inspection, SourceError> {
+    let file = input.display();
+    let format = input.resolved_format().ok_or_else(|| SourceError {
+        file: file.clone(),
+        line: None,
+        message: "cannot tell the format from the extension: state it".into(),
+    })?;
+    // A CSV is read with the delimiter detected here, so that the one reported is the one
+    // used.
+    let format = match format {
+        Format::Csv { delimiter: None } => Format::Csv {
+            delimiter: detect_delimiter(&input.origin),
+        },
+        f => f,
+    };
+    let mut reader = SourceReader::for_input(input, format.clone(), 1024)?;
     let mut w = Walker {
         fields: IndexMap::new(),
+        paths_only,
     };
+    let mut columns: Option<Vec<String>> = None;
     let mut records = 0u64;
     let mut unreadable = 0u64;
     let mut unreadable_examples = Vec::new();
     let mut sampled = false;
     'read: while let Some(chunk) = reader.next_chunk() {
-        for (loc, rec) in chunk?.decode() {
+        let chunk = chunk?;
+        if let (None, Chunk::Csv { headers, .. }) = (&columns, &chunk) {
+            // Every column, in file order, before any value: also those empty in every row.
+            for h in headers.iter() {
+                w.fields.entry(field_step(h)).or_default();
+            }
+            columns = Some(headers.iter().map(|h| field_step(h)).collect());
+        }
+        for (loc, rec) in chunk.decode() {
             if limit.is_some_and(|l| records + unreadable >= l as u64) {
                 sampled = true;
                 break 'read;
@@ -299,8 +391,10 @@ pub fn inspect(
                 Ok(other) => {
                     unreadable += 1;
                     if unreadable_examples.len() < 3 {
-                        unreadable_examples
-                            .push(format!("{loc}: not a record but {}", example(&other)));
+                        unreadable_examples.push(format!(
+                            "{loc}: not a record but {}",
+                            crate::value::elide(&other.to_string(), 40, "…")
+                        ));
                     }
                 }
                 Err(e) => {
@@ -312,37 +406,23 @@ pub fn inspect(
             }
         }
     }
-    let fields = w
-        .fields
-        .into_iter()
-        .map(|(path, acc)| {
-            let mut types: Vec<(String, u64)> = acc
-                .types
-                .into_iter()
-                .map(|(k, n)| (k.to_string(), n))
-                .collect();
-            types.sort_by_key(|t| std::cmp::Reverse(t.1));
-            let shape = acc
-                .shapes
-                .iter()
-                .max_by_key(|(_, n)| **n)
-                .filter(|(_, n)| acc.texts > 0 && **n * 10 >= acc.texts * 9)
-                .map(|(s, _)| s.to_string());
-            let hint = shape.as_deref().and_then(|s| hint_for(s, &path));
-            Field {
-                types,
-                present: acc.present,
-                distinct: (!acc.too_many && acc.scalars > 0).then_some(acc.distinct.len()),
-                examples: acc.examples,
-                text_shape: shape,
-                hint,
-                path,
+    // A CSV row has every column: an empty cell is a column there without a value.
+    if let Some(columns) = &columns {
+        for c in columns {
+            if let Some(acc) = w.fields.get_mut(c) {
+                acc.occurs = records;
             }
-        })
-        .collect();
+        }
+    }
+    let fields = w.fields.into_iter().map(|(p, acc)| field(p, acc)).collect();
+    let delimiter = match &format {
+        Format::Csv { delimiter: Some(d) } => Some((*d as char).to_string()),
+        _ => None,
+    };
     Ok(Inspection {
-        file: path.display().to_string(),
+        file,
         format,
+        delimiter,
         records,
         sampled,
         unreadable,
@@ -351,14 +431,95 @@ pub fn inspect(
     })
 }
 
-fn format_name(f: &Format) -> String {
+fn field(path: String, acc: Acc) -> Field {
+    let mut types: Vec<(String, u64)> = acc
+        .types
+        .into_iter()
+        .map(|(k, n)| (k.to_string(), n))
+        .collect();
+    types.sort_by_key(|t| std::cmp::Reverse(t.1));
+    let shape = acc
+        .shapes
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .filter(|(_, n)| acc.texts > 0 && **n * 10 >= acc.texts * 9)
+        .map(|(s, _)| s.to_string());
+    let hint = shape.as_deref().and_then(|s| hint_for(s, &path));
+    Field {
+        types,
+        present: acc.present,
+        empty: acc.occurs.saturating_sub(acc.present),
+        distinct: (!acc.too_many && acc.scalars > 0).then_some(acc.distinct.len()),
+        examples: acc.examples,
+        text_shape: shape,
+        hint,
+        path,
+    }
+}
+
+/// The paths the records of an input have (the first `limit` records), for
+/// [`crate::check::unknown_paths`].
+pub fn input_fields(input: &Input, limit: Option<usize>) -> Result<InputFields, SourceError> {
+    let i = inspect_with(input, limit, true)?;
+    Ok(InputFields {
+        name: input.name.clone(),
+        file: i.file,
+        records: i.records,
+        sampled: i.sampled,
+        paths: i
+            .fields
+            .into_iter()
+            .map(|f| f.path)
+            .collect::<BTreeSet<_>>(),
+    })
+}
+
+/// The delimiter of a CSV file, detected as the engine detects it (the one among `;`, `,` and
+/// TAB that occurs most in the header line, outside quotes; `,` when none does), from a
+/// regular file's first line. `None` for a pipe (the engine then detects it as it reads).
+fn detect_delimiter(origin: &Origin) -> Option<u8> {
+    let path = origin.path()?;
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let mut head = Vec::new();
+    BufReader::new(f.take(64 * 1024))
+        .read_until(b'\n', &mut head)
+        .ok()?;
+    Some(delimiter_of(
+        head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head),
+    ))
+}
+
+/// The delimiter of a CSV header line (see [`detect_delimiter`]).
+fn delimiter_of(line: &[u8]) -> u8 {
+    let mut counts = [(b';', 0usize), (b',', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for &b in line.iter().take_while(|b| **b != b'\n') {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted && let Some(c) = counts.iter_mut().find(|c| c.0 == b) {
+            c.1 += 1;
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|c| c.1)
+        .filter(|c| c.1 > 0)
+        .map_or(b',', |c| c.0)
+}
+
+/// How the table names a format.
+fn describe_format(f: &Format) -> String {
     match f {
         Format::Json => "JSON array".into(),
         Format::Ndjson => "NDJSON".into(),
         Format::Csv {
             delimiter: Some(b'\t'),
         } => "TSV".into(),
-        Format::Csv { .. } => "CSV".into(),
+        Format::Csv { delimiter: Some(d) } => format!("CSV with `{}`", *d as char),
+        Format::Csv { delimiter: None } => "CSV".into(),
         Format::Xml { item } => format!("XML, records are <{item}> elements"),
     }
 }
@@ -375,7 +536,12 @@ impl Inspection {
         } else {
             format!("{} records, all read", self.records + self.unreadable)
         };
-        let _ = writeln!(out, "{}: {}, {read}", self.file, format_name(&self.format));
+        let _ = writeln!(
+            out,
+            "{}: {}, {read}",
+            self.file,
+            describe_format(&self.format)
+        );
         if self.unreadable > 0 {
             let _ = writeln!(
                 out,
@@ -385,7 +551,7 @@ impl Inspection {
             );
         }
         out.push('\n');
-        let rows: Vec<[String; 5]> = self
+        let rows: Vec<[String; 6]> = self
             .fields
             .iter()
             .map(|f| {
@@ -406,32 +572,41 @@ impl Inspection {
                 {
                     *first = first.replacen("string", &format!("string ({s})"), 1);
                 }
+                if types.is_empty() {
+                    types.push("-".into());
+                }
                 [
                     f.path.clone(),
                     types.join(", "),
                     format!("{}%", percent(f.present, self.records)),
+                    // So that present + empty + missing make 100% once rounded.
+                    format!(
+                        "{}%",
+                        percent(f.present + f.empty, self.records)
+                            - percent(f.present, self.records)
+                    ),
                     match (f.distinct, f.examples.is_empty()) {
                         (Some(d), _) => d.to_string(),
                         (None, false) => format!(">{DISTINCT_LIMIT}"),
                         (None, true) => String::new(),
                     },
-                    f.examples.join(", "),
+                    f.examples.iter().map(shown).collect::<Vec<_>>().join(", "),
                 ]
             })
             .collect();
-        let head = ["path", "types", "present", "distinct", "examples"];
+        let head = ["path", "types", "present", "empty", "distinct", "examples"];
         let mut width = head.map(|h| h.chars().count());
         for r in &rows {
-            for (i, c) in r.iter().enumerate().take(4) {
+            for (i, c) in r.iter().enumerate().take(5) {
                 width[i] = width[i].max(c.chars().count());
             }
         }
-        let line = |cells: &[String; 5]| {
+        let line = |cells: &[String; 6]| {
             let mut s = String::new();
             for (i, c) in cells.iter().enumerate() {
-                if i == 4 {
+                if i == 5 {
                     s.push_str(c);
-                } else if i == 2 || i == 3 {
+                } else if (2..=4).contains(&i) {
                     let _ = write!(s, "{c:>w$}  ", w = width[i]);
                 } else {
                     let _ = write!(s, "{c:<w$}  ", w = width[i]);
@@ -458,7 +633,7 @@ impl Inspection {
         }
         let _ = writeln!(
             out,
-            "\npresent: share of records with a value (not null, not empty); distinct: different values (>{DISTINCT_LIMIT}: many)"
+            "\npresent: share of records with a value; empty: share with the field but no value (null, \"\", [] or {{}}; an empty CSV cell); distinct: different values (>{DISTINCT_LIMIT}: many)"
         );
         out
     }
@@ -494,6 +669,49 @@ mod tests {
         // Multi-byte text never panics.
         assert_eq!(text_shape("€€€€€€€€€€€"), None);
         assert_eq!(text_shape("1€/02/2024 x"), None);
+    }
+
+    /// The header row of a CSV file read with `delimiter` (`None`: the engine detects it).
+    fn headers(path: &Path, delimiter: Option<u8>) -> Vec<String> {
+        let origin = Origin::File(path.to_path_buf());
+        let mut r = SourceReader::open(&origin, Format::Csv { delimiter }, 8)
+            .unwrap_or_else(|e| panic!("{e}"));
+        match r.next_chunk() {
+            Some(Ok(Chunk::Csv { headers, .. })) => headers.to_vec(),
+            _ => panic!("no CSV chunk"),
+        }
+    }
+
+    #[test]
+    fn the_delimiter_is_the_one_the_engine_detects() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for (i, head) in [
+            "a;b;c",
+            "a,b,c",
+            "a\tb\tc",
+            "\"x;y\",b,c",
+            "a;b,c",
+            "a,b;c",
+            "a;b\tc",
+            "solo",
+            "\u{feff}a;b",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let p = dir.path().join(format!("{i}.csv"));
+            std::fs::write(&p, format!("{head}\n1;2;3\n")).unwrap_or_else(|e| panic!("{e}"));
+            let detected = detect_delimiter(&Origin::File(p.clone()));
+            assert!(detected.is_some(), "{head}");
+            assert_eq!(headers(&p, detected), headers(&p, None), "{head:?}");
+        }
+        assert_eq!(delimiter_of(b"a;b;c,d"), b';');
+        assert_eq!(delimiter_of(b"a;b,c,d\tx"), b',');
+        assert_eq!(
+            delimiter_of(b"a;b\tc"),
+            b'\t',
+            "ties go to the last, as in the engine"
+        );
     }
 
     #[test]

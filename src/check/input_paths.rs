@@ -1,0 +1,625 @@
+//! The mapping against its inputs: the record paths each block (and each lookup declaration)
+//! reads, in `inspect`'s notation (`.a.b`, `."Codice EAN"`, lists as `[*]`), checked against
+//! the paths that occur in the records of the input it reads. A path no record has is W003,
+//! located at the path, with the closest path the input does have as a suggestion: a
+//! misspelt field (`.titlo`) is found before a run rejects every record for it.
+//!
+//! The input's paths come from outside ([`InputFields`]: `workflow::inspect` collects them),
+//! so that the checker reads no file. What an attribute reads ([`MappingReads`]) also
+//! explains rejects after a run: a required attribute missing from every record names the
+//! paths its expression reads.
+//!
+//! How a path of the mapping is written in that notation:
+//!
+//! - `.a.b` and `.a["b"]` are `.a.b`; `.a[0]`, `.a[*]` and `.a[? cond]` are `.a[*]`, and the
+//!   condition reads the element (`.a[? .tipo == "x"]` reads `.a[*].tipo`);
+//! - `rows[*].x` and `rows[0].x` in a grouped block are `.x` (rows are records of the input);
+//! - `map(.a, .b)` reads `.a[*].b`;
+//! - an index computed from a name (`.attributi[key]`) reads the path before it
+//!   (`.attributi`), and nothing after it is checked; neither are paths on names or on the
+//!   results of calls (`lookup(t, .k).nome`).
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use crate::diagnostic::{Code, Diagnostic, SourceFile, Span, suggest};
+use crate::syntax;
+use crate::syntax::ast::{Block, Expr, ExprKind, Item, Stmt, UnOp};
+use crate::syntax::visit::{Visitor, walk_expr};
+
+/// `.name`, or `."odd name"` when the name is not an identifier: a field step as a mapping
+/// writes it (and `inspect` shows it).
+pub fn field_step(name: &str) -> String {
+    let mut chars = name.chars();
+    let ident = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ident {
+        format!(".{name}")
+    } else {
+        format!(".{}", Value::String(name.to_string()))
+    }
+}
+
+/// The paths that occur in the records of one input, as `inspect` found them.
+#[derive(Debug, Clone, Default)]
+pub struct InputFields {
+    /// The input's name: a source after `from`, or a lookup table.
+    pub name: String,
+    /// The input, as messages name it (its path as given).
+    pub file: String,
+    /// Records read.
+    pub records: u64,
+    /// Whether the input has more records than were read.
+    pub sampled: bool,
+    /// Every path found (`.a.b`, `.a[*].c`), every prefix of a path included.
+    pub paths: BTreeSet<String>,
+}
+
+impl InputFields {
+    /// `all 40 records read` / `sampled 10000 records`.
+    pub fn read_note(&self) -> String {
+        if self.sampled {
+            format!("sampled {} records", self.records)
+        } else if self.records == 1 {
+            "its only record read".to_string()
+        } else {
+            format!("all {} records read", self.records)
+        }
+    }
+}
+
+/// A record path read by the mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PathUse {
+    /// In `inspect`'s notation; for a path with a computed index, the part before it.
+    pub path: String,
+    /// The path expression in the mapping.
+    pub span: Span,
+}
+
+/// What one attribute of a block reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeReads {
+    /// The attribute.
+    pub name: String,
+    /// Its expression in the mapping.
+    pub span: Span,
+    /// The record paths its expression reads, with those of the block's `let`s and
+    /// attributes it uses, in the order met.
+    pub paths: Vec<PathUse>,
+}
+
+/// What one block, or one lookup declaration, reads from its input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputReads {
+    /// The input: the block's source, or the table's name.
+    pub input: String,
+    /// The block's entity as written (`products`); `None` for a lookup declaration.
+    pub entity: Option<String>,
+    /// Every record path read, in the order met.
+    pub paths: Vec<PathUse>,
+    /// The attributes assigned (`name = ...`), in order.
+    pub attributes: Vec<AttributeReads>,
+}
+
+/// The record paths of a whole mapping, per block and per lookup declaration.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MappingReads {
+    /// In file order.
+    pub inputs: Vec<InputReads>,
+}
+
+impl MappingReads {
+    /// What the block of `entity` (`products`) reads.
+    pub fn block(&self, entity: &str) -> Option<&InputReads> {
+        self.inputs
+            .iter()
+            .find(|r| r.entity.as_deref() == Some(entity))
+    }
+}
+
+/// The record paths a mapping reads; `None` when it does not parse.
+pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
+    let file = syntax::parse(&src.text).ok()?;
+    let mut out = MappingReads::default();
+    for item in &file.items {
+        match item {
+            Item::Lookup(l) => {
+                let mut w = Walk::new(false);
+                w.visit_expr(&l.key);
+                if let Some(p) = &l.parent {
+                    w.visit_expr(p);
+                }
+                out.inputs.push(InputReads {
+                    input: l.name.name.clone(),
+                    entity: None,
+                    paths: w.uses,
+                    attributes: Vec::new(),
+                });
+            }
+            Item::Block(b) => out.inputs.push(block_reads(b)),
+            Item::Let(_) => {}
+        }
+    }
+    Some(out)
+}
+
+/// What a block reads, and what each of its attributes reads.
+fn block_reads(b: &Block) -> InputReads {
+    let shadows_rows = b.stmts.iter().any(|s| match s {
+        Stmt::Assign { name, .. } => name.name == "rows",
+        Stmt::Let(l) => l.name.name == "rows",
+        _ => false,
+    });
+    let rows = b.group_by.is_some() && !shadows_rows;
+    let mut all = Walk::new(rows);
+    for e in b.group_by.iter().chain(&b.filter) {
+        all.visit_expr(e);
+    }
+    // Per binding (a `let` or an attribute): the paths it reads and the names it uses.
+    let mut bindings: HashMap<String, (Vec<PathUse>, Vec<String>)> = HashMap::new();
+    let mut attributes = Vec::new();
+    for s in &b.stmts {
+        let (name, value) = match s {
+            Stmt::Assign { name, value } => (Some(name), value),
+            Stmt::Let(l) => (Some(&l.name), &l.value),
+            Stmt::Spread { value, .. } => (None, value),
+            Stmt::Where { cond, .. } => (None, cond),
+        };
+        let mut w = Walk::new(rows);
+        w.visit_expr(value);
+        all.uses.extend(w.uses.iter().cloned());
+        let Some(name) = name else { continue };
+        // What the names it uses read, as bound so far (later bindings do not count).
+        let mut paths = w.uses.clone();
+        let mut seen = vec![name.name.clone()];
+        let mut todo = w.names.clone();
+        while let Some(n) = todo.pop() {
+            if seen.contains(&n) {
+                continue;
+            }
+            if let Some((p, names)) = bindings.get(&n) {
+                paths.extend(p.iter().cloned());
+                todo.extend(names.iter().cloned());
+            }
+            seen.push(n);
+        }
+        if let Stmt::Assign { .. } = s {
+            attributes.push(AttributeReads {
+                name: name.name.clone(),
+                span: value.span,
+                paths: paths.clone(),
+            });
+        }
+        bindings.insert(name.name.clone(), (w.uses, w.names));
+    }
+    InputReads {
+        input: b.source.name.clone(),
+        entity: Some(b.entity.name.clone()),
+        paths: all.uses,
+        attributes,
+    }
+}
+
+/// What a path expression denotes.
+enum Denotes {
+    /// A path of the record (`""` is the record itself).
+    Path(String),
+    /// `rows`: the list of the group's rows.
+    Rows,
+}
+
+/// Walks expressions with what `.` denotes, collecting record paths and names.
+struct Walk {
+    /// The path `.` denotes (`""`: the record; `.a[*]` inside `.a[? ...]`); `None` when it is
+    /// not a path of the record (inside `map` over a computed list).
+    current: Option<String>,
+    /// Whether `rows` is the group's rows.
+    rows: bool,
+    uses: Vec<PathUse>,
+    names: Vec<String>,
+}
+
+impl Walk {
+    fn new(rows: bool) -> Walk {
+        Walk {
+            current: Some(String::new()),
+            rows,
+            uses: Vec::new(),
+            names: Vec::new(),
+        }
+    }
+
+    fn with_current<T>(&mut self, current: Option<String>, f: impl FnOnce(&mut Walk) -> T) -> T {
+        let outer = std::mem::replace(&mut self.current, current);
+        let r = f(self);
+        self.current = outer;
+        r
+    }
+
+    /// What a path chain denotes, visiting the expressions inside it (indexes, conditions);
+    /// `None` when it is not a path of the record.
+    fn denotes(&mut self, e: &Expr) -> Option<Denotes> {
+        match &e.kind {
+            ExprKind::Current => self.current.clone().map(Denotes::Path),
+            ExprKind::Rows(_) if self.rows => Some(Denotes::Rows),
+            ExprKind::Field(base, name) => match self.denotes(base)? {
+                Denotes::Path(p) => Some(Denotes::Path(p + &field_step(name))),
+                Denotes::Rows => None,
+            },
+            ExprKind::Wildcard(base) => Some(Denotes::Path(match self.denotes(base)? {
+                Denotes::Path(p) => p + "[*]",
+                Denotes::Rows => String::new(),
+            })),
+            ExprKind::Filter(base, cond) => {
+                let element = match self.denotes(base)? {
+                    Denotes::Path(p) => p + "[*]",
+                    Denotes::Rows => String::new(),
+                };
+                self.with_current(Some(element.clone()), |w| w.visit_expr(cond));
+                Some(Denotes::Path(element))
+            }
+            ExprKind::Index(base, index) => {
+                let base_is = self.denotes(base);
+                self.visit_expr(index);
+                let p = match base_is? {
+                    Denotes::Rows => return Some(Denotes::Path(String::new())),
+                    Denotes::Path(p) => p,
+                };
+                match constant_index(index) {
+                    Some(Step::Field(name)) => Some(Denotes::Path(p + &field_step(&name))),
+                    Some(Step::Element) => Some(Denotes::Path(p + "[*]")),
+                    None => {
+                        // A computed index: the path up to it is read, what follows is unknown.
+                        if !p.is_empty() {
+                            self.uses.push(PathUse {
+                                path: p,
+                                span: base.span,
+                            });
+                        }
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.visit_expr(e);
+                None
+            }
+        }
+    }
+}
+
+enum Step {
+    Field(String),
+    Element,
+}
+
+/// A constant index: a string (a field) or a number (an element).
+fn constant_index(e: &Expr) -> Option<Step> {
+    match &e.kind {
+        ExprKind::Literal(Value::String(s)) => Some(Step::Field(s.clone())),
+        ExprKind::Literal(Value::Number(_)) => Some(Step::Element),
+        ExprKind::Unary(UnOp::Neg, x) if matches!(x.kind, ExprKind::Literal(Value::Number(_))) => {
+            Some(Step::Element)
+        }
+        ExprKind::Paren(x) => constant_index(x),
+        _ => None,
+    }
+}
+
+fn is_chain(e: &Expr) -> bool {
+    matches!(
+        e.kind,
+        ExprKind::Field(..) | ExprKind::Index(..) | ExprKind::Wildcard(..) | ExprKind::Filter(..)
+    )
+}
+
+impl<'a> Visitor<'a> for Walk {
+    fn visit_expr(&mut self, e: &'a Expr) {
+        if is_chain(e) {
+            if let Some(Denotes::Path(p)) = self.denotes(e)
+                && !p.is_empty()
+            {
+                self.uses.push(PathUse {
+                    path: p,
+                    span: e.span,
+                });
+            }
+            return;
+        }
+        match &e.kind {
+            ExprKind::Name(id) => self.names.push(id.name.clone()),
+            ExprKind::Rows(id) if !self.rows => self.names.push(id.name.clone()),
+            ExprKind::Map { list, body } => {
+                let element = if is_chain(list) || matches!(list.kind, ExprKind::Current) {
+                    match self.denotes(list) {
+                        Some(Denotes::Path(p)) => {
+                            if !p.is_empty() {
+                                self.uses.push(PathUse {
+                                    path: p.clone(),
+                                    span: list.span,
+                                });
+                            }
+                            Some(p + "[*]")
+                        }
+                        Some(Denotes::Rows) => Some(String::new()),
+                        None => None,
+                    }
+                } else {
+                    self.visit_expr(list);
+                    None
+                };
+                self.with_current(element, |w| w.visit_expr(body));
+            }
+            // Only in a mapping that does not check.
+            ExprKind::BadForm { .. } => {}
+            _ => walk_expr(self, e),
+        }
+    }
+}
+
+/// W003 for every record path of the mapping that occurs in no record of its input (only the
+/// inputs in `inputs` are checked), with the closest path the input has as a hint. One
+/// warning per path and input, at its first use; the other uses are labelled too.
+pub fn unknown_paths(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic> {
+    let Some(reads) = record_reads(src) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for input in inputs {
+        if input.records == 0 {
+            continue;
+        }
+        // The paths missing from this input, with every place that reads them.
+        let mut missing: Vec<(String, Vec<Span>)> = Vec::new();
+        for r in reads.inputs.iter().filter(|r| r.input == input.name) {
+            for u in &r.paths {
+                if input.paths.contains(&u.path) {
+                    continue;
+                }
+                match missing.iter_mut().find(|(p, _)| *p == u.path) {
+                    Some((_, spans)) => spans.push(u.span),
+                    None => missing.push((u.path.clone(), vec![u.span])),
+                }
+            }
+        }
+        for (path, spans) in missing {
+            out.push(unknown_path(&path, &spans, input));
+        }
+    }
+    out
+}
+
+fn unknown_path(path: &str, spans: &[Span], input: &InputFields) -> Diagnostic {
+    let mut d = Diagnostic::warning(
+        Code::UnknownPath,
+        spans[0],
+        format!(
+            "`{path}` occurs in no record of {} ({})",
+            input.file,
+            input.read_note()
+        ),
+    )
+    .label("no record has this path");
+    for s in spans.iter().skip(1) {
+        d = d.secondary(*s, "also read here");
+    }
+    match closest_path(path, &input.paths) {
+        Some(c) => d.hint(format!("did you mean `{c}`?")),
+        None => d.hint(format!(
+            "`clerkmap inspect {}` lists the paths its records have",
+            input.file
+        )),
+    }
+}
+
+/// The path of `paths` closest to `path`: the first step `path` has that no record has,
+/// replaced by the closest step the records have at that place (then the rest of `path`,
+/// when the records have that too).
+pub fn closest_path(path: &str, paths: &BTreeSet<String>) -> Option<String> {
+    let steps = split_steps(path);
+    let mut parent = String::new();
+    for (i, step) in steps.iter().enumerate() {
+        let here = format!("{parent}{step}");
+        if paths.contains(&here) {
+            parent = here;
+            continue;
+        }
+        let siblings: Vec<&str> = paths
+            .iter()
+            .filter_map(|p| p.strip_prefix(parent.as_str()))
+            .filter(|rest| split_steps(rest).len() == 1)
+            .collect();
+        let best = suggest::closest(step, siblings.iter().copied())?;
+        let fixed = format!("{parent}{best}");
+        let whole = format!("{fixed}{}", steps[i + 1..].concat());
+        return Some(if paths.contains(&whole) { whole } else { fixed });
+    }
+    None
+}
+
+/// `.a."b c"[*].d` -> [`.a`, `."b c"`, `[*]`, `.d`].
+fn split_steps(path: &str) -> Vec<String> {
+    let mut steps: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in path.chars() {
+        if quoted {
+            cur.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quoted = false;
+            }
+            continue;
+        }
+        match c {
+            '.' | '[' if !cur.is_empty() && !cur.ends_with('.') => {
+                steps.push(std::mem::take(&mut cur));
+                cur.push(c);
+            }
+            '"' => {
+                quoted = true;
+                cur.push(c);
+            }
+            _ => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        steps.push(cur);
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths_of(src: &str) -> Vec<(Option<String>, String, Vec<String>)> {
+        let reads = record_reads(&SourceFile::new("m.cmap", src)).unwrap_or_default();
+        reads
+            .inputs
+            .into_iter()
+            .map(|r| {
+                (
+                    r.entity,
+                    r.input,
+                    r.paths.into_iter().map(|u| u.path).collect(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn paths_in_inspects_notation() {
+        let src = r#"lookup cat by .codice parent .codicePadre
+products from a where .pub == "SI" {
+  id = .codice
+  name = .titolo | trim
+  image = first(.immagini[? .tipo == "catalogo"].url)
+  p = min(.varianti[*].prezzo) ?? .varianti[0]."Codice EAN"
+  b = .attributi["Marca"]
+  c = .attributi[key] ?? lookup(cat, .cat).nome
+  s = map(.varianti, .taglia)
+  ... .extra
+}
+categories from cat group by .codice {
+  id = rows[0].codice
+  n = rows[*].nome
+  t = rows[? .x == 1].y
+}
+"#;
+        let got = paths_of(src);
+        assert_eq!(
+            got[0],
+            (
+                None,
+                "cat".to_string(),
+                vec![".codice".to_string(), ".codicePadre".to_string()]
+            )
+        );
+        assert_eq!(got[1].0.as_deref(), Some("products"));
+        assert_eq!(
+            got[1].2,
+            [
+                ".pub",
+                ".codice",
+                ".titolo",
+                ".immagini[*].tipo",
+                ".immagini[*].url",
+                ".varianti[*].prezzo",
+                ".varianti[*].\"Codice EAN\"",
+                ".attributi.Marca",
+                ".attributi",
+                ".cat",
+                ".varianti",
+                ".varianti[*].taglia",
+                ".extra",
+            ]
+        );
+        assert_eq!(got[2].2, [".codice", ".codice", ".nome", ".x", ".y"]);
+    }
+
+    #[test]
+    fn an_attribute_reads_the_paths_of_the_names_it_uses() {
+        let src = "products from a {\n  let t = .titlo\n  id = .c\n  name = t | trim\n  x = name ~ .y\n}\n";
+        let reads = record_reads(&SourceFile::new("m.cmap", src)).unwrap_or_default();
+        let block = reads.block("products");
+        let attr = |n: &str| {
+            block
+                .and_then(|b| b.attributes.iter().find(|a| a.name == n))
+                .map(|a| a.paths.iter().map(|u| u.path.clone()).collect::<Vec<_>>())
+        };
+        assert_eq!(attr("name"), Some(vec![".titlo".to_string()]));
+        assert_eq!(
+            attr("x"),
+            Some(vec![".y".to_string(), ".titlo".to_string()])
+        );
+    }
+
+    fn input(paths: &[&str]) -> InputFields {
+        InputFields {
+            name: "a".into(),
+            file: "a.ndjson".into(),
+            records: 40,
+            sampled: false,
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_misspelt_path_is_w003_with_the_closest_real_one() {
+        let src = "products from a {\n  id = .codice\n  name = .titlo | trim\n  x = .titlo\n  v = .varianti[*].prezo\n}\n";
+        let have = input(&[
+            ".codice",
+            ".titolo",
+            ".varianti",
+            ".varianti[*]",
+            ".varianti[*].prezzo",
+        ]);
+        let ds = unknown_paths(&SourceFile::new("m.cmap", src), &[have]);
+        assert_eq!(ds.len(), 2);
+        assert_eq!(ds[0].code, Code::UnknownPath);
+        assert_eq!(
+            ds[0].message,
+            "`.titlo` occurs in no record of a.ndjson (all 40 records read)"
+        );
+        assert_eq!(ds[0].hint.as_deref(), Some("did you mean `.titolo`?"));
+        let at = src.find(".titlo").unwrap_or_default();
+        assert_eq!(ds[0].span(), Span::new(at, at + 6));
+        assert_eq!(ds[0].labels.len(), 2, "the second use is labelled");
+        assert_eq!(
+            ds[1].hint.as_deref(),
+            Some("did you mean `.varianti[*].prezzo`?")
+        );
+        // Another input's name: nothing checked.
+        let mut other = input(&[]);
+        other.name = "b".into();
+        assert!(unknown_paths(&SourceFile::new("m.cmap", src), &[other]).is_empty());
+    }
+
+    #[test]
+    fn steps_and_closest_paths() {
+        assert_eq!(
+            split_steps(".a.\"b.c\"[*].d"),
+            [".a", ".\"b.c\"", "[*]", ".d"]
+        );
+        let have: BTreeSet<String> = [".a", ".a.\"Codice EAN\"", ".b"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            closest_path(".a.\"Codice Ean\"", &have).as_deref(),
+            Some(".a.\"Codice EAN\"")
+        );
+        assert_eq!(closest_path(".zzzzzz", &have), None);
+        assert_eq!(field_step("Codice EAN"), ".\"Codice EAN\"");
+        assert_eq!(field_step("Vestibilità"), ".\"Vestibilità\"");
+    }
+}

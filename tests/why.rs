@@ -1,0 +1,262 @@
+//! Saying why at once (issue 11): a misspelt field path is found by `check --input` (W003,
+//! with the closest real field), the run warns about it too, and after a run (or an abort) the
+//! top reject reasons are printed with their counts, an example each and the `clerkmap
+//! explain` command that shows it; a required attribute missing from every record names the
+//! path that should have given it.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use support::{clerkmap, code, root, text};
+
+/// The built-in mapping with `name` read from a misspelt path.
+fn misspelt_mapping(dir: &Path) -> PathBuf {
+    let src = std::fs::read_to_string(root().join("mappings/passweb.cmap"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let needle = "name        = .titolo | trim";
+    assert!(src.contains(needle), "the Passweb mapping changed");
+    let p = dir.join("mapping.cmap");
+    std::fs::write(&p, src.replacen(needle, "name        = .titlo | trim", 1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    p
+}
+
+/// The output with the temporary directory and timings replaced by fixed words.
+fn normalise(s: &str, dir: &Path) -> String {
+    let s = s.replace(&dir.display().to_string(), "[TMP]");
+    s.lines()
+        .map(|l| match l.find(" -> ") {
+            Some(i) if l.contains(" records/s)") => format!("{} -> [FILE] ([TIME])", &l[..i]),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const ARTICOLI: &str = "articoli=mappings/sample/articoli.ndjson";
+const CATEGORIE: &str = "categorie=mappings/sample/categorie.csv";
+
+#[test]
+fn check_with_an_input_finds_a_misspelt_path_and_its_closest_field() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let m = misspelt_mapping(dir.path());
+    let ms = m.display().to_string();
+    // Without inputs the mapping is fine: nothing says what the records hold.
+    let o = clerkmap(&["check", &ms]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("W003"));
+    let o = clerkmap(&["check", &ms, "--input", ARTICOLI, "-i", CATEGORIE]);
+    assert_eq!(code(&o), 0, "a warning does not fail the check");
+    let err = text(&o.stderr);
+    for want in [
+        "warning[W003]",
+        "`.titlo` occurs in no record of mappings/sample/articoli.ndjson (all 40 records read)",
+        "help: did you mean `.titolo`?",
+        "name        = .titlo | trim",
+    ] {
+        assert!(err.contains(want), "`{want}` missing:\n{err}");
+    }
+    insta::assert_snapshot!("check_input_w003", normalise(&err, dir.path()));
+    // The shipped mappings read only paths the sample has.
+    for (mapping, inputs) in [
+        (
+            "mappings/passweb.cmap",
+            vec![
+                ARTICOLI,
+                CATEGORIE,
+                "ordini=mappings/sample/ordini.ndjson",
+                "clienti=mappings/sample/clienti.ndjson",
+                "pagine=mappings/sample/pagine.ndjson",
+            ],
+        ),
+        (
+            "mappings/passweb-csv.cmap",
+            vec!["articoli=mappings/sample/articoli.csv", CATEGORIE],
+        ),
+        (
+            "mappings/google-shopping.cmap",
+            vec!["feed=mappings/sample/feed-google.xml"],
+        ),
+    ] {
+        let mut args = vec!["check", mapping];
+        for i in &inputs {
+            args.extend(["--input", i]);
+        }
+        let o = clerkmap(&args);
+        assert_eq!(code(&o), 0, "{mapping}: {}", text(&o.stderr));
+        assert!(
+            !text(&o.stderr).contains("W003"),
+            "{mapping}: {}",
+            text(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn check_inputs_are_named_as_the_mapping_names_them() {
+    let o = clerkmap(&[
+        "check",
+        "--input",
+        "articol=mappings/sample/articoli.ndjson",
+    ]);
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains("did you mean `articoli`?"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = clerkmap(&["check", "--input", "articoli=nowhere.ndjson"]);
+    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
+    let o = clerkmap(&["check", "--input", "articoli=README.md"]);
+    assert_eq!(code(&o), 2);
+    assert!(text(&o.stderr).contains("--input-format articoli=csv"));
+}
+
+/// Runs a command line the output printed, from the repository root.
+fn run_printed(command: &str) -> Output {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(words.first(), Some(&"clerkmap"), "{command}");
+    assert!(
+        !command.contains('\''),
+        "no quoting expected here: {command}"
+    );
+    Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+        .args(&words[1..])
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The `clerkmap explain ...` commands of the output.
+fn explain_commands(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|l| l.find("clerkmap explain ").map(|i| l[i..].to_string()))
+        .collect()
+}
+
+#[test]
+fn an_aborted_run_says_why_and_names_the_path() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let m = misspelt_mapping(dir.path());
+    let out = dir.path().join("out");
+    let o = clerkmap(&[
+        "run",
+        &m.display().to_string(),
+        "--input",
+        ARTICOLI,
+        "--input",
+        CATEGORIE,
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(code(&o), 4, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    for want in [
+        // Before the run: the path no record has.
+        "warning[W003]",
+        "error: aborted: all 39 products records were rejected",
+        "why 39 records were rejected",
+        "39 products: required attribute `name` is missing (it must be a string)",
+        // The attribute traced back to its expression and the path it reads.
+        "`name = .titlo | trim` ([TMP]/mapping.cmap:37:17) reads `.titlo`, which is in no record of mappings/sample/articoli.ndjson (all 40 records read): did you mean `.titolo`?",
+        "e.g. id GON000001: clerkmap explain [TMP]/mapping.cmap --input articoli=mappings/sample/articoli.ndjson --input categorie=mappings/sample/categorie.csv --id GON000001",
+    ] {
+        assert!(
+            normalise(&err, dir.path()).contains(want),
+            "`{want}` missing:\n{err}"
+        );
+    }
+    let why = &err[err.find("error: aborted").unwrap_or(0)..];
+    insta::assert_snapshot!("aborted_run_why", normalise(why, dir.path()));
+    // The command it prints runs, and shows that record.
+    let cmds = explain_commands(&err);
+    assert_eq!(cmds.len(), 1, "{err}");
+    let o = run_printed(&cmds[0]);
+    assert_eq!(code(&o), 0, "{}: {}", cmds[0], text(&o.stderr));
+    let shown = text(&o.stdout);
+    assert!(shown.contains("GON000001"), "{shown}");
+    assert!(shown.contains(".titlo"), "{shown}");
+}
+
+#[test]
+fn a_run_with_some_rejects_lists_the_top_reasons_with_explain_commands() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out");
+    let o = clerkmap(&[
+        "run",
+        "tests/cases/rejects/mapping.cmap",
+        "--input",
+        "articoli=tests/cases/rejects/articoli.ndjson",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("why 6 records were rejected"),
+        "the top reasons after a successful run:\n{err}"
+    );
+    insta::assert_snapshot!("run_with_rejects_why", normalise(&err, dir.path()));
+    // Every printed command runs (ids, and `--line` for a record without one).
+    let cmds = explain_commands(&err);
+    assert!(cmds.len() >= 3, "{err}");
+    for c in &cmds {
+        let o = run_printed(c);
+        assert_eq!(code(&o), 0, "{c}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stdout).contains("rejected"),
+            "{c}: {}",
+            text(&o.stdout)
+        );
+    }
+    // -q prints only errors: a run that succeeded has none.
+    let o = clerkmap(&[
+        "run",
+        "-q",
+        "tests/cases/rejects/mapping.cmap",
+        "--input",
+        "articoli=tests/cases/rejects/articoli.ndjson",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(code(&o), 0);
+    assert!(!text(&o.stderr).contains("why "), "{}", text(&o.stderr));
+}
+
+#[test]
+fn a_record_without_an_id_is_shown_by_its_line_and_a_project_file_by_c() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    std::fs::write(
+        d.join("m.cmap"),
+        "customers from clienti {\n  id = .codice\n  name = .nome\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.join("clienti.ndjson"),
+        "{\"codice\":\"C1\",\"nome\":\"Anna\"}\n{\"codice\":\"C2\"}\nnot json\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        d.join("clerkmap.yaml"),
+        "mapping: m.cmap\ninputs:\n  clienti: clienti.ndjson\nout: out\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cfg = d.join("clerkmap.yaml").display().to_string();
+    let o = clerkmap(&["run", "-c", &cfg]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let err = normalise(&text(&o.stderr), d);
+    assert!(
+        err.contains(
+            "e.g. line 3: clerkmap explain -c [TMP]/clerkmap.yaml --entity customers --line 3"
+        ),
+        "{err}"
+    );
+    for c in explain_commands(&text(&o.stderr)) {
+        let o = run_printed(&c);
+        assert_eq!(code(&o), 0, "{c}: {}", text(&o.stderr));
+    }
+}

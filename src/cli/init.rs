@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::exit;
+use super::term::Ui;
 use crate::workflow::init;
 
 #[derive(Args, Debug)]
@@ -24,24 +25,24 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-pub(crate) fn cmd(a: InitArgs) -> u8 {
+pub(crate) fn cmd(a: InitArgs, ui: &Ui) -> u8 {
     match init::init(&a.dir, a.force) {
         Ok(created) => {
             for f in &created.files {
-                println!("created {}", f.display());
+                ui.say(format!("created {}", f.display()));
             }
-            let cfg = a.dir.join("clerkmap.yaml");
-            println!("\nnext:");
-            println!("  clerkmap run -c {}", cfg.display());
-            println!("  clerkmap test -c {}", cfg.display());
-            println!(
+            let cfg = a.dir.join(super::config::DEFAULT_FILE);
+            ui.say("\nnext:");
+            ui.say(format!("  clerkmap run -c {}", cfg.display()));
+            ui.say(format!("  clerkmap test -c {}", cfg.display()));
+            ui.say(format!(
                 "  edit {} (clerkmap check and clerkmap fmt help), then clerkmap test --review",
                 a.dir.join("mapping.cmap").display()
-            );
+            ));
             exit::OK
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(e);
             exit::USAGE
         }
     }

@@ -10,13 +10,13 @@ use super::term::Ui;
 use super::{Cli, exit};
 
 #[derive(Args, Debug)]
-#[command(after_help = "\
+#[command(after_help = format!("\
 Examples:
   clerkmap completions bash > ~/.local/share/bash-completion/completions/clerkmap
   clerkmap completions zsh > ~/.zfunc/_clerkmap
   clerkmap completions fish > ~/.config/fish/completions/clerkmap.fish
   clerkmap completions --man > clerkmap.1          # the main page
-  clerkmap completions --man --out man/            # clerkmap.1 and one page per command")]
+  clerkmap completions --man --out man/            # clerkmap.1 and one page per command\n\n{}", super::exit_codes_help()))]
 pub struct CompletionsArgs {
     /// The shell: bash, zsh, fish, elvish or powershell.
     #[arg(value_enum, required_unless_present = "man")]

@@ -14,7 +14,7 @@ use crate::syntax;
 use crate::workflow::explain::{self, ExplainError, Request, Target};
 
 #[derive(Args, Debug)]
-#[command(after_help = "\
+#[command(after_help = format!("\
 Example:
   clerkmap explain --input articoli=mappings/sample/articoli.ndjson \\
                    --input categorie=mappings/sample/categorie.csv --id GON000001
@@ -23,7 +23,7 @@ For each statement of the block: its text and place in the mapping, the value it
 record paths it read with their values, and the names it used. Then whether the record is
 written (and the Clerk record), filtered (by which `where`) or rejected (why).
 
-`clerkmap explain E003` explains a diagnostic code of `clerkmap check`.")]
+`clerkmap explain E003` explains a diagnostic code of `clerkmap check`.\n\n{}", super::exit_codes_help()))]
 pub struct ExplainArgs {
     /// The mapping file (default: the built-in Passweb mapping); or a diagnostic code (E003)
     /// to explain that code.

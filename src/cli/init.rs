@@ -9,13 +9,13 @@ use super::term::Ui;
 use crate::workflow::init;
 
 #[derive(Args, Debug)]
-#[command(after_help = "\
+#[command(after_help = format!("\
 Writes DIR/clerkmap.yaml, DIR/mapping.cmap (a copy of the built-in Passweb mapping), a small
 sample export in DIR/data/, an example test case DIR/tests/products.yaml with its snapshot, and
 DIR/.gitignore (out/, the push state file, report.html). Then:
 
   clerkmap run -c DIR/clerkmap.yaml     # writes DIR/out/products.json, categories.json, ...
-  clerkmap test -c DIR/clerkmap.yaml    # the test cases of DIR/tests/")]
+  clerkmap test -c DIR/clerkmap.yaml    # the test cases of DIR/tests/\n\n{}", super::exit_codes_help()))]
 pub struct InitArgs {
     /// The project folder (created if needed; default: the current folder).
     #[arg(default_value = ".")]

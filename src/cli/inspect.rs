@@ -10,14 +10,14 @@ use crate::engine::Format;
 use crate::workflow::inspect::{self, DEFAULT_SAMPLE};
 
 #[derive(Args, Debug)]
-#[command(after_help = "\
+#[command(after_help = format!("\
 Example:
   clerkmap inspect mappings/sample/articoli.ndjson
 
 Lists every path in the file's records (as a mapping writes it: .a.b, .\"Codice EAN\", lists as
 [*]), its value types, the share of records that have it, the number of distinct values (when
 there are few) and examples; then hints for text that needs a function (decimal commas, dates,
-HTML, URL paths). Large files are sampled: the first records only, unless --all.")]
+HTML, URL paths). Large files are sampled: the first records only, unless --all.\n\n{}", super::exit_codes_help()))]
 pub struct InspectArgs {
     /// The file: .json (array), .ndjson/.jsonl, .csv/.txt, .tsv, .xml.
     pub path: PathBuf,

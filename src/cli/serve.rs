@@ -23,7 +23,7 @@ address may start 10 token checks at once and 1 more a second (429 past that). S
 on 127.0.0.1 behind a TLS reverse proxy (see README; with --trust-proxy).";
 
 #[derive(Args, Debug)]
-#[command(after_help = SERVE_HELP)]
+#[command(after_help = format!("{SERVE_HELP}\n\n{}", super::exit_codes_help()))]
 pub struct ServeArgs {
     /// The directory of feed files (the --out DIR of `clerkmap run`).
     #[arg(long, value_name = "DIR")]

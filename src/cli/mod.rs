@@ -160,7 +160,8 @@ pub(crate) struct Global {
     /// no progress, no accounting, no warnings.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Say more: the vars a mapping reads, the files a run wrote, each step of a push.
+    /// Say more: the vars and tables of a checked mapping, the files a run wrote, the key
+    /// check of a push.
     #[arg(short, long, global = true)]
     pub verbose: bool,
 }

@@ -211,7 +211,7 @@ fn help_documents_the_exit_codes() {
     for line in [
         "Exit codes:",
         "2  the mapping has errors",
-        "4  more records rejected than --max-rejects",
+        "4  more records rejected than `--max-rejects`",
     ] {
         assert!(help.contains(line), "{help}");
     }

@@ -58,7 +58,7 @@ fn large_files_are_sampled_and_say_so() {
 fn errors_say_what_to_do() {
     let o = clerkmap(&["inspect", "README.md"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("give it with --format csv"));
+    assert!(text(&o.stderr).contains("give it with --input-format csv"));
     let o = clerkmap(&["inspect", "nowhere.csv"]);
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stderr).contains("nowhere.csv: cannot open"));

@@ -146,22 +146,47 @@ impl Compiler<'_> {
         }
     }
 
-    /// W001 for each `--var` the mapping never read (the tool's own vars excepted).
+    /// W001 for each `--var` the mapping never read (the tool's own vars excepted), with the
+    /// closest name it reads (a typo, or a name cut short: `site` for `site_url`), else the
+    /// list of those it reads.
     pub(super) fn unused_vars(&mut self) {
         let opts = self.opts;
+        let mut known: Vec<&str> = self
+            .vars_read
+            .iter()
+            .map(String::as_str)
+            .filter(|k| !opts.implicit_vars.iter().any(|i| i == k))
+            .collect();
+        known.sort_unstable();
         for name in opts.vars.keys() {
-            if !self.vars_read.contains(name) && !opts.implicit_vars.contains(name) {
-                let known: Vec<&str> = self.vars_read.iter().map(String::as_str).collect();
-                let hint = suggest::did_you_mean(name, known);
-                self.diags.push(
-                    Diagnostic::warning(
-                        Code::UnusedVar,
-                        Span::default(),
-                        format!("variable `{name}` is set but the mapping never reads it"),
-                    )
-                    .hint_opt(hint),
-                );
+            if self.vars_read.contains(name) || opts.implicit_vars.contains(name) {
+                continue;
             }
+            let hint = suggest::did_you_mean(name, known.iter().copied()).or_else(|| {
+                let lower = name.to_lowercase();
+                let mut longer = known
+                    .iter()
+                    .filter(|k| lower.len() >= 3 && k.to_lowercase().contains(&lower));
+                match (longer.next(), longer.next()) {
+                    (Some(k), None) => Some(format!("did you mean `{k}`?")),
+                    _ => None,
+                }
+            });
+            let note = match (&hint, known.as_slice()) {
+                (Some(_), _) => None,
+                (None, []) => Some("the mapping reads no variable".to_string()),
+                (None, k) => Some(format!("the mapping reads: {}", k.join(", "))),
+            };
+            let mut d = Diagnostic::warning(
+                Code::UnusedVar,
+                Span::default(),
+                format!("variable `{name}` is set but the mapping never reads it"),
+            )
+            .hint_opt(hint);
+            if let Some(n) = note {
+                d = d.note(n);
+            }
+            self.diags.push(d);
         }
     }
 }
@@ -299,5 +324,21 @@ mod tests {
             "variable `site_ur` is set but the mapping never reads it"
         );
         assert_eq!(d[0].hint.as_deref(), Some("did you mean `site_url`?"));
+    }
+
+    #[test]
+    fn a_var_cut_short_is_found_and_otherwise_the_read_ones_are_listed() {
+        let mut o = opts();
+        o.vars.insert("site".into(), "x".into());
+        o.vars.insert("zzz".into(), "x".into());
+        let d = diags_with(
+            "let s = var(\"site_url\", \"\")\nlet c = var(\"collect_emails\", true)\ncustomers from c { id = .x }",
+            &o,
+        );
+        assert_eq!(d.len(), 2, "{d:#?}");
+        assert_eq!(d[0].hint.as_deref(), Some("did you mean `site_url`?"));
+        assert!(d[0].notes.is_empty(), "{d:#?}");
+        assert_eq!(d[1].hint, None);
+        assert_eq!(d[1].notes, ["the mapping reads: collect_emails, site_url"]);
     }
 }

@@ -8,6 +8,9 @@ use serde::Deserialize;
 
 use crate::engine::OutputFormat;
 
+/// The project file a command reads from the current folder when none is named.
+pub const DEFAULT_FILE: &str = "clerkmap.yaml";
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Project {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::term::Ui;
 use super::{checked, exit, load_mapping, parse_pair};
 use crate::check::CompileOptions;
 use crate::clerk::Entity;
@@ -13,7 +14,7 @@ use crate::syntax;
 use crate::workflow::explain::{self, ExplainError, Request, Target};
 
 #[derive(Args, Debug)]
-#[command(after_help = "\
+#[command(after_help = format!("\
 Example:
   clerkmap explain --input articoli=mappings/sample/articoli.ndjson \\
                    --input categorie=mappings/sample/categorie.csv --id GON000001
@@ -22,7 +23,7 @@ For each statement of the block: its text and place in the mapping, the value it
 record paths it read with their values, and the names it used. Then whether the record is
 written (and the Clerk record), filtered (by which `where`) or rejected (why).
 
-`clerkmap explain E003` explains a diagnostic code of `clerkmap check`.")]
+`clerkmap explain E003` explains a diagnostic code of `clerkmap check`.\n\n{}", super::exit_codes_help()))]
 pub struct ExplainArgs {
     /// The mapping file (default: the built-in Passweb mapping); or a diagnostic code (E003)
     /// to explain that code.
@@ -65,16 +66,10 @@ fn from_project(a: &ExplainArgs) -> Result<super::run::RunConfig, String> {
         inputs: a.inputs.clone(),
         input_formats: a.input_formats.clone(),
         out: Some(PathBuf::from(".")),
-        format: None,
         vars: a.vars.clone(),
-        jobs: None,
-        max_rejects: None,
         max_record_bytes: a.max_record_bytes,
         config: a.config.clone(),
-        quiet: true,
-        allow_shrink: false,
-        max_shrink: None,
-        report: None,
+        ..Default::default()
     };
     let configs = super::run::run_configs(run_args)?;
     let names: Vec<String> = configs.iter().filter_map(|c| c.store.clone()).collect();
@@ -102,11 +97,11 @@ fn explain_code(a: &ExplainArgs) -> Option<u8> {
     if std::path::Path::new(text).exists() {
         return None;
     }
-    println!("{code}: {}\n\n{}", code.title(), code.explanation());
+    anstream::println!("{code}: {}\n\n{}", code.title(), code.explanation());
     Some(exit::OK)
 }
 
-pub(crate) fn cmd(a: ExplainArgs) -> u8 {
+pub(crate) fn cmd(a: ExplainArgs, ui: &Ui) -> u8 {
     if let Some(code) = explain_code(&a) {
         return code;
     }
@@ -116,41 +111,43 @@ pub(crate) fn cmd(a: ExplainArgs) -> u8 {
             Some(e) => Some(e),
             None => {
                 let names = Entity::ALL.map(Entity::name);
-                eprintln!(
-                    "error: --entity `{e}` is not a Clerk type: use one of {}",
+                ui.error(format!(
+                    "--entity `{e}` is not a Clerk type: use one of {}",
                     names.join(", ")
-                );
+                ));
                 return exit::USAGE;
             }
         },
     };
-    let (mapping, inputs, vars, implicit_vars) = match from_project(&a) {
-        Ok(cfg) => (cfg.mapping, cfg.options.inputs, cfg.vars, cfg.implicit_vars),
+    let (mapping, inputs, vars) = match from_project(&a) {
+        Ok(cfg) => (cfg.mapping, cfg.options.inputs, cfg.vars),
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(e);
             return exit::USAGE;
         }
     };
     if inputs.is_empty() {
-        eprintln!(
-            "error: no input: give the record's source with --input NAME=PATH (e.g. --input articoli=articoli.ndjson)"
-        );
+        ui.error("no input: give the record's source with --input NAME=PATH (e.g. --input articoli=articoli.ndjson)");
         return exit::USAGE;
     }
     for i in &inputs {
-        if let Some(path) = i.origin.path().filter(|p| !p.is_file()) {
-            eprintln!("error: --input {}={}: no such file", i.name, path.display());
+        if let Some(path) = i.origin.path().filter(|p| !p.exists()) {
+            ui.error(format!(
+                "--input {}={}: no such file",
+                i.name,
+                path.display()
+            ));
             return exit::INPUT;
         }
     }
     let src = match load_mapping(mapping.as_deref()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(e);
             return exit::USAGE;
         }
     };
-    let checked = match checked(&src, vars.clone(), implicit_vars.clone()) {
+    let checked = match checked(ui, &src, &vars, false) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -159,15 +156,15 @@ pub(crate) fn cmd(a: ExplainArgs) -> u8 {
         Err(_) => return exit::USAGE,
     };
     let opts = CompileOptions {
-        vars,
+        vars: vars.values,
         env: None,
-        implicit_vars,
+        implicit_vars: vars.implicit,
     };
     let target = match (a.id, a.line) {
         (_, Some(n)) => Target::Line(n),
         (Some(id), None) => Target::Id(id),
         (None, None) => {
-            eprintln!("error: say which record with --id CODE or --line N");
+            ui.error("say which record with --id CODE or --line N");
             return exit::USAGE;
         }
     };
@@ -182,11 +179,11 @@ pub(crate) fn cmd(a: ExplainArgs) -> u8 {
     };
     match explain::explain(&req) {
         Ok(x) => {
-            print!("{}", x.render());
+            ui.result(&x.render());
             exit::OK
         }
         Err(e) => {
-            eprintln!("error: {}", describe(&e));
+            ui.error(describe(&e));
             exit::USAGE
         }
     }

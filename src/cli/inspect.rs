@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::exit;
+use super::term::Ui;
 use crate::engine::Format;
 use crate::workflow::inspect::{self, DEFAULT_SAMPLE};
 
 #[derive(Args, Debug)]
-#[command(after_help = "\
+#[command(after_help = format!("\
 Example:
   clerkmap inspect mappings/sample/articoli.ndjson
 
@@ -18,13 +19,19 @@ Lists every path in the file's records (as a mapping writes it: .a.b, .\"Codice 
 share of records that have a value there and the share that have it empty, the number of
 distinct values (when there are few) and examples; then hints for text that needs a function
 (decimal commas, dates, HTML, URL paths). Large files are sampled: the first records only,
-unless --all. --json gives the same as data, with the format as --input-format takes it.")]
+unless --all. --json gives the same as data, with the format as --input-format takes it.\n\n{}", super::exit_codes_help()))]
 pub struct InspectArgs {
     /// The file: .json (array), .ndjson/.jsonl, .csv/.txt, .tsv, .xml.
     pub path: PathBuf,
-    /// The format, when the extension does not tell: json, ndjson, csv, tsv, "csv;", "csv,", xml, xml:ITEM.
-    #[arg(short, long, value_name = "FORMAT")]
-    pub format: Option<String>,
+    /// The file's format, when the extension does not tell: json, ndjson, csv, tsv, "csv;",
+    /// "csv,", xml, xml:ITEM (as `--input-format` of `run`; `-f`/`--format` are its old names).
+    #[arg(
+        long = "input-format",
+        value_name = "FORMAT",
+        alias = "format",
+        short_alias = 'f'
+    )]
+    pub input_format: Option<String>,
     /// Records to read.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SAMPLE, conflicts_with = "all")]
     pub sample: usize,
@@ -36,24 +43,24 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
-pub(crate) fn cmd(a: InspectArgs) -> u8 {
-    let format = match &a.format {
-        Some(f) => match Format::parse_named("--format", f) {
+pub(crate) fn cmd(a: InspectArgs, ui: &Ui) -> u8 {
+    let format = match &a.input_format {
+        Some(f) => match Format::parse_named("--input-format", f) {
             Ok(f) => f,
             Err(e) => {
-                eprintln!("error: {e}");
+                ui.error(e);
                 return exit::USAGE;
             }
         },
         None => match Format::from_path(&a.path) {
             Some(f) => f,
             None => {
-                eprintln!(
-                    "error: cannot tell the format of `{}` from its extension ({}): give it with --format csv (the formats: {})",
+                ui.error(format!(
+                    "cannot tell the format of `{}` from its extension ({}): give it with --input-format csv (the formats: {})",
                     a.path.display(),
                     crate::engine::input::EXTENSIONS,
                     crate::engine::input::FORMAT_NAMES
-                );
+                ));
                 return exit::USAGE;
             }
         },
@@ -63,19 +70,19 @@ pub(crate) fn cmd(a: InspectArgs) -> u8 {
         Ok(i) => {
             if a.json {
                 match serde_json::to_string_pretty(&i) {
-                    Ok(s) => println!("{s}"),
+                    Ok(s) => ui.result(&format!("{s}\n")),
                     Err(e) => {
-                        eprintln!("error: {e}");
+                        ui.error(e);
                         return exit::FAILURE;
                     }
                 }
             } else {
-                print!("{}", i.render());
+                ui.result(&i.render());
             }
             exit::OK
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(e);
             exit::INPUT
         }
     }

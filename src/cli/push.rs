@@ -1,43 +1,46 @@
 //! `clerkmap push`: map (or take the feed files `run` wrote) and push them to Clerk's API,
 //! incrementally, with the shrink guard.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Args;
+use serde_json::{Value, json};
 
 use super::progress::Mode;
 use super::progress::push::Progress;
-use super::{checked, exit, load_mapping, parse_pair};
+use super::term::{MessageFormat, Ui};
+use super::{Vars, checked, exit, json, load_mapping, parse_pair, short_warnings};
 use crate::clerk::Entity;
 use crate::engine::guard;
 use crate::engine::{self, FeedOutput, Input, OutputFormat, RunOptions};
-use crate::sync::client::{self, ClientConfig, RetryPolicy};
+use crate::sync::client::{self, Clerk, ClientConfig, KeyCheck, RetryPolicy};
 use crate::sync::observer::PushObserver;
 use crate::sync::push::{self, PushError, PushOptions, PushReport};
 use crate::sync::secret::{Keys, PRIVATE_KEY_ENV, PUBLIC_KEY_ENV};
 
-const PUSH_HELP: &str = "\
+/// The help after the flags: keys, ranges, exit codes.
+fn push_help() -> String {
+    format!(
+        "\
 Keys: the public key from $CLERK_PUBLIC_KEY, the private key from $CLERK_PRIVATE_KEY (or the
-variables named by --public-key-env/--private-key-env). Neither key is ever printed.
+variables named by --public-key-env/--private-key-env). Neither key is ever printed. Before
+sending anything, a push asks Clerk whether it accepts the keys (GET client/account/info, no
+data sent); --check-keys does only that.
 
 Numbers are checked when read: --batch-size 1 to 10000, --batch-bytes 1k to 256M, --concurrency
 1 to 64, --timeout more than 0 and at most 3600 seconds, --retries 0 to 100, --retry-budget 0 to
 1000000, --backoff-ms and --max-backoff-ms 0 to 600000, --jobs 1 to 1024.
 
-Exit codes:
-  0  everything planned was acknowledged by Clerk (or --dry-run)
-  1  some batches failed or the push stopped (what was acknowledged is kept in the state file;
-     push again to resume)
-  2  wrong arguments, missing keys, or the mapping has errors
-  3  a feed or input file is missing or unreadable
-  4  refused: an entity would shrink by more than --max-shrink, or the products feed is empty";
+{}",
+        exit::help(exit::PUSH)
+    )
+}
 
 #[derive(Args, Debug)]
-#[command(after_help = PUSH_HELP)]
+#[command(after_help = push_help())]
 pub struct PushArgs {
     /// The mapping file when mapping the inputs first (default: the built-in Passweb mapping).
     pub mapping: Option<PathBuf>,
@@ -71,11 +74,15 @@ pub struct PushArgs {
     /// Show what would be sent and deleted; send nothing, change nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Only ask Clerk whether it accepts the keys (of every store, with -c): no data is sent,
+    /// no feed is read.
+    #[arg(long, conflicts_with_all = ["dry_run", "mapping", "inputs"])]
+    pub check_keys: bool,
     /// Send every record, changed or not (orders too).
     #[arg(long)]
     pub full: bool,
     /// Only these entities (comma-separated): products,categories,orders,customers,pages.
-    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_entity)]
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = super::run::parse_entity)]
     pub entities: Vec<Entity>,
     /// Push even when an entity would shrink by more than --max-shrink, or products are empty.
     #[arg(long)]
@@ -122,15 +129,10 @@ pub struct PushArgs {
     /// Worker threads when mapping (default: one per core).
     #[arg(short, long, value_name = "N", value_parser = in_range::<usize>(JOBS))]
     pub jobs: Option<usize>,
-    /// Print only errors and the summary.
-    #[arg(short, long)]
-    pub quiet: bool,
-}
-
-fn parse_entity(s: &str) -> Result<Entity, String> {
-    Entity::parse(s.trim()).ok_or_else(|| {
-        format!("`{s}` is not one of products, categories, orders, customers, pages")
-    })
+    /// `json`: the summary as JSON lines on stdout (one object per entity, then the totals;
+    /// errors as `{"type": "error"}`), instead of the table.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
 }
 
 /// `--batch-size`: records per request.
@@ -205,28 +207,81 @@ fn parse_bytes(s: &str) -> Result<usize, String> {
         })
 }
 
-/// Runs `clerkmap push`; returns the exit code.
-pub(crate) fn cmd(a: PushArgs) -> u8 {
-    if let Some(cfg) = &a.config {
-        return push_project(&a, cfg);
+/// Where a push says what happened: text for people, or JSON lines (`--message-format json`).
+#[derive(Clone, Copy)]
+struct Out<'a> {
+    ui: &'a Ui,
+    json: bool,
+    /// The store, with a multi-store project file.
+    store: Option<&'a str>,
+}
+
+impl Out<'_> {
+    /// An error: `error: ...` on stderr, or `{"type": "error"}` on stdout.
+    fn error(&self, msg: &str) {
+        if self.json {
+            json::emit(&json!({"type": "error", "store": self.store, "message": msg}));
+        } else {
+            self.ui.error(msg);
+        }
     }
-    push_one(&a, a.from.clone(), &a.public_key_env, &a.private_key_env)
+
+    /// A JSON line with the store added, keys masked.
+    fn emit(&self, keys: &Keys, mut v: Value) {
+        if let (Some(store), Some(m)) = (self.store, v.as_object_mut()) {
+            m.insert("store".into(), json!(store));
+        }
+        let line = keys.redact(&v.to_string());
+        match serde_json::from_str::<Value>(&line) {
+            Ok(v) => json::emit(&v),
+            Err(_) => json::emit(
+                &json!({"type": "error", "message": "(a line that could not be masked)"}),
+            ),
+        }
+    }
+}
+
+/// Runs `clerkmap push`; returns the exit code.
+pub(crate) fn cmd(a: PushArgs, ui: &Ui) -> u8 {
+    let out = Out {
+        ui,
+        json: a.message_format == MessageFormat::Json,
+        store: None,
+    };
+    if let Some(cfg) = &a.config {
+        return push_project(&a, out, cfg);
+    }
+    if a.mapping.as_deref().is_some_and(super::is_stdin)
+        && let Some((name, _)) = a.inputs.iter().find(|(_, p)| p == "-")
+    {
+        out.error(&format!(
+            "the mapping and --input {name} both read standard input: only one of them can"
+        ));
+        return exit::USAGE;
+    }
+    push_one(
+        &a,
+        out,
+        a.from.clone(),
+        &a.public_key_env,
+        &a.private_key_env,
+    )
 }
 
 /// `push -c clerkmap.yaml`: every store's output directory (or the project's), each with its keys.
-fn push_project(a: &PushArgs, cfg: &std::path::Path) -> u8 {
+fn push_project(a: &PushArgs, out: Out, cfg: &std::path::Path) -> u8 {
     let project = match super::config::load(cfg) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            out.error(&e);
             return exit::USAGE;
         }
     };
-    let Some(out) = project.out.clone() else {
-        eprintln!(
-            "error: {}: no `out:`: push -c pushes the feeds `run -c` wrote there",
+    let Some(dir) = project.out.clone() else {
+        out.error(&format!(
+            "{}: no `out:`: push -c pushes the feeds `run -c` wrote there",
             cfg.display()
-        );
+        ));
         return exit::USAGE;
     };
     let env_names = |keys: Option<&super::config::ClerkKeys>| {
@@ -244,65 +299,148 @@ fn push_project(a: &PushArgs, cfg: &std::path::Path) -> u8 {
     };
     if project.stores.is_empty() {
         let (public, private) = env_names(None);
-        return push_one(a, Some(out), &public, &private);
+        return push_one(a, out, Some(dir), &public, &private);
     }
     if let Err(e) = super::config::validate_stores(&project.stores) {
-        eprintln!("error: {e}");
+        out.error(&e);
         return exit::USAGE;
     }
     let mut worst = exit::OK;
     for store in &project.stores {
-        let dir = store.out.clone().unwrap_or_else(|| out.join(&store.name));
+        let store_dir = store.out.clone().unwrap_or_else(|| dir.join(&store.name));
         let (public, private) = env_names(store.clerk.as_ref());
-        if !a.quiet {
-            println!("== store {} <- {}", store.name, dir.display());
+        if !out.json {
+            out.ui.say(format!(
+                "== store {} <- {}",
+                store.name,
+                store_dir.display()
+            ));
         }
-        worst = worst.max(push_one(a, Some(dir), &public, &private));
+        let store_out = Out {
+            store: Some(&store.name),
+            ..out
+        };
+        worst = worst.max(push_one(a, store_out, Some(store_dir), &public, &private));
     }
     worst
+}
+
+/// How the client talks to Clerk, from the flags (`Err`: a timeout that is not a duration).
+fn client_config(a: &PushArgs, api_url: String) -> Result<ClientConfig, String> {
+    // The value parser checked it; a `PushArgs` built in code may not have been parsed.
+    let timeout = Duration::try_from_secs_f64(a.timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or("--timeout must be a number of seconds more than 0")?;
+    Ok(ClientConfig {
+        api_url,
+        timeout,
+        connect_timeout: timeout.min(Duration::from_secs(10)),
+        gzip_min_bytes: a.gzip.then_some(16 << 10),
+        retry: RetryPolicy {
+            max_attempts: a.retries.saturating_add(1),
+            base_delay: Duration::from_millis(a.backoff_ms),
+            max_delay: Duration::from_millis(a.max_backoff_ms.max(a.backoff_ms)),
+            max_retry_after: Duration::from_secs(300),
+            budget: a.retry_budget,
+        },
+    })
+}
+
+/// Asks Clerk whether it accepts the keys (no data sent).
+fn ask_keys(cfg: &ClientConfig, keys: &Keys, observer: Arc<dyn PushObserver>) -> KeyCheck {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return KeyCheck::Unknown(format!("cannot start the async runtime: {e}")),
+    };
+    match Clerk::new(cfg.clone(), keys.clone(), observer) {
+        Ok(clerk) => rt.block_on(clerk.check_keys()),
+        Err(e) => KeyCheck::Unknown(e),
+    }
 }
 
 /// Pushes one directory of feed files (or maps the inputs first when `from` is None).
 fn push_one(
     a: &PushArgs,
+    out: Out,
     from: Option<PathBuf>,
     public_key_env: &str,
     private_key_env: &str,
 ) -> u8 {
+    let ui = out.ui;
     let api_url = match client::check_api_url(&a.api_url) {
         Ok(u) => u,
         Err(e) => {
-            eprintln!("error: {e}");
+            out.error(&e);
             return exit::USAGE;
         }
     };
     let keys = match Keys::from_env(public_key_env, private_key_env, !a.dry_run) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!("error: {e}");
+            out.error(&e);
             return exit::USAGE;
         }
     };
+    let client = match client_config(a, api_url) {
+        Ok(c) => c,
+        Err(e) => {
+            out.error(&e);
+            return exit::USAGE;
+        }
+    };
+    let progress: Arc<dyn PushObserver> = Arc::new(Progress::new(Mode::auto(ui.quiet())));
+    let which = format!("${public_key_env}, ${private_key_env}");
+    if a.check_keys || !a.dry_run {
+        match ask_keys(&client, &keys, Arc::clone(&progress)) {
+            KeyCheck::Accepted => {
+                if a.check_keys {
+                    if out.json {
+                        out.emit(&keys, json!({"type": "keys", "ok": true, "keys": which}));
+                    } else {
+                        ui.say(format!("Clerk accepts the keys ({which})"));
+                    }
+                    return exit::OK;
+                }
+                ui.detail(format!("Clerk accepts the keys ({which})"));
+            }
+            KeyCheck::Refused(why) => {
+                let nothing = if a.check_keys {
+                    ""
+                } else {
+                    "; nothing was sent"
+                };
+                out.error(
+                    &keys.redact(&format!("Clerk refuses the keys ({which}): {why}{nothing}")),
+                );
+                return exit::USAGE;
+            }
+            KeyCheck::Unknown(why) if a.check_keys => {
+                out.error(&keys.redact(&format!(
+                    "could not check the keys ({which}) with Clerk: {why}"
+                )));
+                return exit::FAILURE;
+            }
+            // The push itself will say what is wrong with the API, batch by batch.
+            KeyCheck::Unknown(why) => ui.detail(keys.redact(&format!(
+                "could not check the keys with Clerk first ({why}): pushing"
+            ))),
+        }
+    }
     if from.is_none() && a.inputs.is_empty() {
-        eprintln!(
-            "error: nothing to push: give --from DIR (the feed files of `clerkmap run`), or map first with --input NAME=PATH ..."
+        out.error(
+            "nothing to push: give --from DIR (the feed files of `clerkmap run`), or map first with --input NAME=PATH ...",
         );
         return exit::USAGE;
     }
-    // The value parser checked it; a `PushArgs` built in code may not have been parsed.
-    let Ok(timeout) = Duration::try_from_secs_f64(a.timeout)
-        .map_err(|_| ())
-        .and_then(|t| if t.is_zero() { Err(()) } else { Ok(t) })
-    else {
-        eprintln!("error: --timeout must be a number of seconds more than 0");
-        return exit::USAGE;
-    };
-    let progress: Arc<dyn PushObserver> = Arc::new(Progress::new(Mode::auto(a.quiet)));
     // Map first into a temporary directory, unless pushing existing feed files.
     let mut _tmp = None;
     let (dir, default_state) = match &from {
         Some(dir) => (dir.clone(), dir.join(push::STATE_FILE)),
-        None => match map_first(a) {
+        None => match map_first(a, out) {
             Ok(tmp) => {
                 let dir = tmp.path().to_path_buf();
                 _tmp = Some(tmp);
@@ -324,28 +462,20 @@ fn push_one(
         delete_batch: 100,
         concurrency: a.concurrency,
         save_interval: Duration::from_millis(a.save_every_ms),
-        client: ClientConfig {
-            api_url,
-            timeout,
-            connect_timeout: timeout.min(Duration::from_secs(10)),
-            gzip_min_bytes: a.gzip.then_some(16 << 10),
-            retry: RetryPolicy {
-                max_attempts: a.retries.saturating_add(1),
-                base_delay: Duration::from_millis(a.backoff_ms),
-                max_delay: Duration::from_millis(a.max_backoff_ms.max(a.backoff_ms)),
-                max_retry_after: Duration::from_secs(300),
-                budget: a.retry_budget,
-            },
-        },
+        client,
         interrupt: None,
     };
     match push_interruptibly(opts, &keys, progress) {
         Ok(report) => {
-            print!("{}", keys.redact(&report.to_string()));
+            if out.json {
+                report_json(out, &keys, &report);
+            } else {
+                ui.result(&keys.redact(&super::summary::push_report(&report)));
+            }
             if report.ok() { exit::OK } else { exit::FAILURE }
         }
         Err(e) => {
-            eprintln!("error: {}", keys.redact(&e.to_string()));
+            out.error(&keys.redact(&e.to_string()));
             match e {
                 PushError::Usage(_) => exit::USAGE,
                 PushError::Feed(_) => exit::INPUT,
@@ -356,23 +486,44 @@ fn push_one(
     }
 }
 
+/// `--message-format json`: one line per entity, then the totals.
+fn report_json(out: Out, keys: &Keys, r: &PushReport) {
+    for e in &r.entities {
+        let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+        if let Some(m) = v.as_object_mut() {
+            m.insert("type".into(), json!("entity"));
+            if r.dry_run {
+                m.insert("send_examples".into(), json!(e.send_examples));
+                m.insert("delete_examples".into(), json!(e.delete_examples));
+            }
+        }
+        out.emit(keys, v);
+    }
+    let secs = r.elapsed_ms as f64 / 1000.0;
+    out.emit(
+        keys,
+        json!({
+            "type": "summary",
+            "dry_run": r.dry_run,
+            "ok": r.ok(),
+            "sent": r.sent(),
+            "retries": r.retries,
+            "elapsed_ms": r.elapsed_ms,
+            "records_per_sec": if secs > 0.0 { (r.sent() as f64 / secs).round() } else { 0.0 },
+            "stopped": r.stopped,
+            "state_file": r.state_file,
+        }),
+    );
+}
+
 /// The inputs of the flags, built as `run` builds them.
 fn inputs(a: &PushArgs) -> Result<Vec<Input>, String> {
     let run_args = super::RunArgs {
-        mapping: None,
         inputs: a.inputs.clone(),
         input_formats: a.input_formats.clone(),
         out: Some(PathBuf::from(".")),
-        format: None,
-        vars: Vec::new(),
-        jobs: None,
-        max_rejects: None,
         max_record_bytes: a.max_record_bytes,
-        config: None,
-        quiet: true,
-        allow_shrink: false,
-        max_shrink: None,
-        report: None,
+        ..Default::default()
     };
     let configs = super::run::run_configs(run_args)?;
     Ok(configs
@@ -413,30 +564,33 @@ fn push_interruptibly(
 }
 
 /// Runs the mapping into a temporary directory (NDJSON feeds) and returns it.
-fn map_first(a: &PushArgs) -> Result<tempfile::TempDir, u8> {
-    let src = load_mapping(a.mapping.as_deref()).map_err(|e| {
-        eprintln!("error: {e}");
-        exit::USAGE
-    })?;
-    let vars: BTreeMap<String, String> = a.vars.iter().cloned().collect();
-    let checked = checked(&src, vars, Vec::new())?;
+fn map_first(a: &PushArgs, out: Out) -> Result<tempfile::TempDir, u8> {
+    let ui = out.ui;
+    let fail = |e: String, code: u8| {
+        out.error(&e);
+        code
+    };
+    let src = load_mapping(a.mapping.as_deref()).map_err(|e| fail(e, exit::USAGE))?;
+    let checked = checked(ui, &src, &Vars::from_flags(&a.vars), false)?;
+    let mut inputs = inputs(a).map_err(|e| fail(e, exit::USAGE))?;
+    super::run::read_stdin_once(&mut inputs, &checked.program).map_err(|e| fail(e, exit::USAGE))?;
     let tmp = tempfile::Builder::new()
         .prefix("clerkmap-push-")
         .tempdir()
         .map_err(|e| {
-            eprintln!("error: cannot create a temporary directory: {e}");
-            exit::FAILURE
+            fail(
+                format!("cannot create a temporary directory: {e}"),
+                exit::FAILURE,
+            )
         })?;
+    let mapping_warnings = short_warnings(&checked, &src);
     let options = RunOptions {
-        inputs: inputs(a).map_err(|e| {
-            eprintln!("error: {e}");
-            exit::USAGE
-        })?,
+        inputs,
         jobs: a.jobs.unwrap_or(0),
         max_record_bytes: a
             .max_record_bytes
             .unwrap_or(crate::engine::limits::DEFAULT_MAX_RECORD_BYTES),
-        mapping_warnings: checked.warnings.iter().map(|d| d.short(&src)).collect(),
+        mapping_warnings: mapping_warnings.clone(),
         ..RunOptions::default()
     };
     let output = FeedOutput {
@@ -447,17 +601,27 @@ fn map_first(a: &PushArgs) -> Result<tempfile::TempDir, u8> {
     };
     match engine::run(&checked.program, &src, &options, &output) {
         Ok(report) => {
-            if !a.quiet {
-                for e in &report.entities {
-                    eprintln!("mapped {}", e.accounting());
-                }
+            for e in &report.entities {
+                ui.note(format!(
+                    "mapped {}: read {} = written {} + filtered {} + rejected {}",
+                    e.entity.name(),
+                    super::term::count(e.read),
+                    super::term::count(e.written),
+                    super::term::count(e.filtered),
+                    super::term::count(e.rejected)
+                ));
+            }
+            for w in super::summary::run_warnings(&report, &mapping_warnings) {
+                ui.warning(w);
             }
             Ok(tmp)
         }
         Err(e) => {
-            let code = super::run::exit_code(&e);
-            eprintln!("error: {}; nothing was pushed", super::run::describe(&e));
-            Err(code)
+            let code = super::run::exit_code(ui, &e, &mapping_warnings);
+            Err(fail(
+                format!("{}; nothing was pushed", super::run::describe(&e)),
+                code,
+            ))
         }
     }
 }

@@ -2,34 +2,47 @@
 //! the engine.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::term::Ui;
 use super::why::{ExplainBase, InputPaths, Why};
-use super::{EXIT_CODES_HELP, checked, config, exit, load_mapping, parse_pair};
+use super::{Vars, checked, config, exit, is_stdin, load_mapping, parse_pair, short_warnings};
+use crate::clerk::Entity;
 use crate::engine::{
     self, FeedOutput, Format, Input, InputProblem, OutputFormat, RunError, RunOptions,
 };
 
-#[derive(Args, Debug)]
-#[command(after_help = EXIT_CODES_HELP)]
+/// The path a `-` input is read from: standard input, streamed as a pipe or a file is.
+pub(crate) const STDIN_PATH: &str = "/dev/stdin";
+
+#[derive(Args, Debug, Default)]
+#[command(after_help = super::exit_codes_help())]
 pub(crate) struct RunArgs {
-    /// The mapping file (default: the built-in Passweb mapping, or `mapping:` in the project file).
+    /// The mapping file, `-` for standard input (default: the built-in Passweb mapping, or
+    /// `mapping:` in the project file).
     pub mapping: Option<PathBuf>,
-    /// A source: NAME is the name after `from` (or a lookup table), PATH a .json, .ndjson, .csv or .tsv file.
+    /// A source: NAME is the name after `from` (or a lookup table), PATH a file (.json,
+    /// .ndjson/.jsonl, .csv/.txt, .tsv, .xml), a named pipe, or `-` for standard input.
     #[arg(short, long = "input", value_name = "NAME=PATH", value_parser = parse_pair)]
     pub inputs: Vec<(String, String)>,
-    /// The format of an input whose extension does not tell: json, ndjson, csv, tsv, "csv;" or "csv,".
+    /// The format of an input whose extension does not tell (standard input has none): json,
+    /// ndjson, csv, tsv, "csv;", "csv,", xml or xml:ITEM.
     #[arg(long = "input-format", value_name = "NAME=FORMAT", value_parser = parse_pair)]
     pub input_formats: Vec<(String, String)>,
-    /// Output directory (created if needed).
+    /// Output directory (created if needed); `-` writes the one feed of the run to standard
+    /// output as NDJSON (the accounting then goes to stderr).
     #[arg(short, long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Output format.
     #[arg(short, long, value_enum)]
     pub format: Option<OutputFormat>,
-    /// Set a mapping variable, read with var("KEY", default).
+    /// Only these entities (comma-separated): products,categories,orders,customers,pages.
+    #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_entity)]
+    pub entities: Vec<Entity>,
+    /// Set a mapping variable, read with var("KEY", default); a variable the mapping never
+    /// reads is an error.
     #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
     pub vars: Vec<(String, String)>,
     /// Worker threads (default: one per core).
@@ -45,9 +58,9 @@ pub(crate) struct RunArgs {
     /// A project file (clerkmap.yaml) with the same settings; flags given here win.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Print only errors.
-    #[arg(short, long)]
-    pub quiet: bool,
+    /// Warnings of the mapping are errors (exit 2, before any record is read): for CI.
+    #[arg(long)]
+    pub deny_warnings: bool,
     /// Write even when an entity shrinks by more than the allowed share since the previous feed
     /// in the output directory, or is empty.
     #[arg(long)]
@@ -61,14 +74,20 @@ pub(crate) struct RunArgs {
     pub report: Option<PathBuf>,
 }
 
+/// `--entities`: a Clerk type's name.
+pub(crate) fn parse_entity(s: &str) -> Result<Entity, String> {
+    Entity::parse(s.trim()).ok_or_else(|| {
+        format!("`{s}` is not one of products, categories, orders, customers, pages")
+    })
+}
+
 /// The `run` settings after merging the project file and the flags: one per store.
 pub(crate) struct RunConfig {
     /// The store's name, for a multi-store project file.
     pub store: Option<String>,
     pub mapping: Option<PathBuf>,
-    pub vars: BTreeMap<String, String>,
-    /// Vars set for a store, not by the user.
-    pub implicit_vars: Vec<String>,
+    /// The vars, where each was set, and those set for a store rather than by the user.
+    pub vars: Vars,
     /// How to map.
     pub options: RunOptions,
     /// Where the feeds go.
@@ -103,15 +122,19 @@ fn add_entries(
     Ok(())
 }
 
+/// Adds the `vars:` of a project file (`what`: `vars` or `stores.NAME.vars`) in `file`.
 fn add_vars(
     what: &str,
+    file: &str,
     from: &BTreeMap<String, serde_norway::Value>,
-    vars: &mut BTreeMap<String, String>,
+    vars: &mut Vars,
 ) -> Result<(), String> {
     for (k, v) in from {
         let s = config::var_string(v)
             .ok_or_else(|| format!("{what}.{k} must be a string, number or bool"))?;
-        vars.insert(k.clone(), s);
+        vars.values.insert(k.clone(), s);
+        vars.origins
+            .insert(k.clone(), format!("`{what}.{k}` in {file}"));
     }
     Ok(())
 }
@@ -131,7 +154,7 @@ const STORE_VARS: &[&str] = &[
 struct Sources {
     inputs: BTreeMap<String, PathBuf>,
     formats: BTreeMap<String, Format>,
-    vars: BTreeMap<String, String>,
+    vars: Vars,
 }
 
 /// What every configuration of a run shares: the flags' inputs, formats and vars (which win over
@@ -149,8 +172,13 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
         Some(p) => config::load(p)?,
         None => config::Project::default(),
     };
+    let file = a
+        .config
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let mut sources = Sources::default();
-    add_vars("vars", &project.vars, &mut sources.vars)?;
+    add_vars("vars", &file, &project.vars, &mut sources.vars)?;
     add_entries(
         "inputs",
         &project.inputs,
@@ -189,20 +217,32 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
     let stores = config::validate_stores(&project.stores)?;
     let mut configs = Vec::new();
     for (store, is_default) in stores {
-        let store_sources = store_sources(&project.stores, store, is_default, &sources)?;
+        let store_sources = store_sources(&project.stores, store, is_default, &sources, &file)?;
         let out_dir = store.out.clone().unwrap_or_else(|| out.join(&store.name));
         configs.push(shared.config(store_sources, out_dir, Some(store.name.clone()))?);
     }
     Ok(configs)
 }
 
-/// The `--input`, `--input-format` and `--var` flags; an input given twice is an error.
+/// The `--input`, `--input-format` and `--var` flags; an input given twice is an error, and
+/// so are two inputs reading standard input.
 fn flag_sources(
     inputs: Vec<(String, String)>,
     formats: &[(String, String)],
     vars: &[(String, String)],
 ) -> Result<Sources, String> {
     let mut flags = Sources::default();
+    let stdin: Vec<&str> = inputs
+        .iter()
+        .filter(|(_, p)| p == "-")
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if stdin.len() > 1 {
+        return Err(format!(
+            "--input {}=- and --input {}=-: only one input can read standard input",
+            stdin[0], stdin[1]
+        ));
+    }
     for (name, path) in inputs {
         if flags
             .inputs
@@ -220,7 +260,7 @@ fn flag_sources(
             parse_format(&format!("--input-format {name}"), f)?,
         );
     }
-    flags.vars.extend(vars.iter().cloned());
+    flags.vars = Vars::from_flags(vars);
     Ok(flags)
 }
 
@@ -231,6 +271,7 @@ fn store_sources(
     store: &config::Store,
     is_default: bool,
     project: &Sources,
+    file: &str,
 ) -> Result<Sources, String> {
     let mut s = project.clone();
     add_entries(
@@ -241,6 +282,7 @@ fn store_sources(
     )?;
     add_vars(
         &format!("stores.{}.vars", store.name),
+        file,
         &store.vars,
         &mut s.vars,
     )?;
@@ -249,16 +291,15 @@ fn store_sources(
         .filter(|o| o.name != store.name)
         .flat_map(|o| o.countries.iter().map(String::as_str))
         .collect();
-    s.vars.insert("store".into(), store.name.clone());
+    let values = &mut s.vars.values;
+    values.insert("store".into(), store.name.clone());
     if let Some(lang) = &store.language {
-        s.vars.insert("language".into(), lang.clone());
+        values.insert("language".into(), lang.clone());
     }
-    s.vars
-        .insert("store_countries".into(), store.countries.join(","));
-    s.vars
-        .insert("other_store_countries".into(), others.join(","));
-    s.vars
-        .insert("is_default_store".into(), is_default.to_string());
+    values.insert("store_countries".into(), store.countries.join(","));
+    values.insert("other_store_countries".into(), others.join(","));
+    values.insert("is_default_store".into(), is_default.to_string());
+    s.vars.implicit = STORE_VARS.iter().map(|v| v.to_string()).collect();
     Ok(s)
 }
 
@@ -272,7 +313,8 @@ impl Shared {
     ) -> Result<RunConfig, String> {
         sources.inputs.extend(self.flags.inputs.clone());
         sources.formats.extend(self.flags.formats.clone());
-        sources.vars.extend(self.flags.vars.clone());
+        sources.vars.values.extend(self.flags.vars.values.clone());
+        sources.vars.origins.extend(self.flags.vars.origins.clone());
         let Sources {
             inputs,
             formats,
@@ -287,21 +329,20 @@ impl Shared {
             .into_iter()
             .map(|(name, path)| {
                 let format = formats.get(&name).cloned();
+                let path = if is_stdin(&path) {
+                    PathBuf::from(STDIN_PATH)
+                } else {
+                    path
+                };
                 Input::file(name, path)
                     .with_format(format)
                     .with_max_record_bytes(self.options.max_record_bytes)
             })
             .collect();
-        let implicit_vars = if store.is_some() {
-            STORE_VARS.iter().map(|v| v.to_string()).collect()
-        } else {
-            Vec::new()
-        };
         Ok(RunConfig {
             store,
             mapping: self.mapping.clone(),
             vars,
-            implicit_vars,
             options: RunOptions {
                 inputs,
                 ..self.options.clone()
@@ -314,36 +355,18 @@ impl Shared {
     }
 }
 
-pub(crate) fn cmd_run(a: RunArgs) -> u8 {
-    let quiet = a.quiet;
-    let html = a.report.clone();
-    let explain = explain_base(&a);
-    let configs = match run_configs(a) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    let mut worst = exit::OK;
-    for cfg in configs {
-        if let Some(store) = &cfg.store
-            && !quiet
-        {
-            println!("== store {store} -> {}", cfg.output.dir.display());
-        }
-        // One HTML report per store: report-it.html, report-de.html.
-        let html = html.as_ref().map(|p| match &cfg.store {
-            Some(store) => crate::workflow::report::store_path(p, store),
-            None => p.clone(),
-        });
-        let explain = ExplainBase {
-            store: cfg.store.clone(),
-            ..explain.clone()
-        };
-        worst = worst.max(run_one(cfg, quiet, html.as_deref(), &explain));
-    }
-    worst
+/// What `run` does besides mapping, the same for every store.
+struct Extras<'a> {
+    /// `--report FILE` (per store: `report-NAME.html`).
+    html: Option<&'a Path>,
+    /// `--deny-warnings`.
+    deny_warnings: bool,
+    /// `--entities`.
+    entities: &'a [Entity],
+    /// `--out -`.
+    to_stdout: bool,
+    /// The flags that name the run, for the explain commands of its rejects.
+    explain: &'a ExplainBase,
 }
 
 /// The flags that name the run's mapping and inputs, for the explain commands of its rejects.
@@ -359,76 +382,284 @@ fn explain_base(a: &RunArgs) -> ExplainBase {
     }
 }
 
-fn run_one(
-    cfg: RunConfig,
-    quiet: bool,
-    html: Option<&std::path::Path>,
-    explain: &ExplainBase,
-) -> u8 {
-    let src = match load_mapping(cfg.mapping.as_deref()) {
-        Ok(s) => s,
+/// Runs `clerkmap run`; returns the exit code.
+pub(crate) fn cmd_run(a: RunArgs, ui: &Ui) -> u8 {
+    let html = a.report.clone();
+    let explain = explain_base(&a);
+    let deny_warnings = a.deny_warnings;
+    let entities = a.entities.clone();
+    let to_stdout = a.out.as_deref().is_some_and(is_stdin);
+    if to_stdout && a.format.is_some_and(|f| f != OutputFormat::Ndjson) {
+        ui.error("--out - writes the feed to standard output as NDJSON: leave out --format");
+        return exit::USAGE;
+    }
+    if a.mapping.as_deref().is_some_and(is_stdin)
+        && let Some((name, _)) = a.inputs.iter().find(|(_, p)| p == "-")
+    {
+        ui.error(format!(
+            "the mapping and --input {name} both read standard input: only one of them can"
+        ));
+        return exit::USAGE;
+    }
+    let configs = match run_configs(a) {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(e);
             return exit::USAGE;
         }
     };
-    let checked = match checked(&src, cfg.vars, cfg.implicit_vars) {
+    if to_stdout && configs.len() > 1 {
+        ui.error(
+            "--out - writes one feed to standard output, but the project has several stores: give each its directory",
+        );
+        return exit::USAGE;
+    }
+    // Each mapping is read once (standard input can be read only once).
+    let mut sources: BTreeMap<Option<PathBuf>, crate::diagnostic::SourceFile> = BTreeMap::new();
+    let mut worst = exit::OK;
+    for cfg in configs {
+        if let Some(store) = &cfg.store {
+            ui.say(format!("== store {store} -> {}", cfg.output.dir.display()));
+        }
+        let src = match sources.get(&cfg.mapping) {
+            Some(s) => s.clone(),
+            None => match load_mapping(cfg.mapping.as_deref()) {
+                Ok(s) => {
+                    sources.insert(cfg.mapping.clone(), s.clone());
+                    s
+                }
+                Err(e) => {
+                    ui.error(e);
+                    return exit::USAGE;
+                }
+            },
+        };
+        // One HTML report per store: report-it.html, report-de.html.
+        let html = html.as_ref().map(|p| match &cfg.store {
+            Some(store) => crate::workflow::report::store_path(p, store),
+            None => p.clone(),
+        });
+        let explain = ExplainBase {
+            store: cfg.store.clone(),
+            ..explain.clone()
+        };
+        let extras = Extras {
+            html: html.as_deref(),
+            deny_warnings,
+            entities: &entities,
+            to_stdout,
+            explain: &explain,
+        };
+        worst = worst.max(run_one(cfg, &src, ui, &extras));
+    }
+    worst
+}
+
+/// Keeps only the blocks of `entities` (all when empty); an entity the mapping has no block
+/// for is an error.
+pub(crate) fn only_entities(
+    program: &mut crate::plan::Program,
+    entities: &[Entity],
+) -> Result<(), String> {
+    if entities.is_empty() {
+        return Ok(());
+    }
+    if let Some(e) = entities
+        .iter()
+        .find(|e| !program.blocks.iter().any(|b| b.entity == **e))
+    {
+        let has: Vec<&str> = program.blocks.iter().map(|b| b.entity.name()).collect();
+        return Err(format!(
+            "--entities {}: the mapping has no `{}` block (it has {})",
+            e.name(),
+            e.name(),
+            has.join(", ")
+        ));
+    }
+    program.blocks.retain(|b| entities.contains(&b.entity));
+    Ok(())
+}
+
+/// An input reading standard input that is both a lookup table and the source of a block
+/// would be read twice: it is read once, into memory.
+pub(crate) fn read_stdin_once(
+    inputs: &mut [Input],
+    program: &crate::plan::Program,
+) -> Result<(), String> {
+    use std::io::Read;
+    for input in inputs
+        .iter_mut()
+        .filter(|i| i.origin.path() == Some(Path::new(STDIN_PATH)))
+    {
+        let table = program.tables.iter().any(|t| t.name == input.name);
+        let block = program.blocks.iter().any(|b| b.source == input.name);
+        if table && block {
+            let mut bytes = Vec::new();
+            std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
+                format!("--input {}=-: cannot read standard input: {e}", input.name)
+            })?;
+            *input = Input::memory(input.name.clone(), super::STDIN_NAME, bytes)
+                .with_format(input.format.clone())
+                .with_max_record_bytes(input.max_record_bytes);
+        }
+    }
+    Ok(())
+}
+
+/// With `--out -`: the one entity the run writes, or why there is not exactly one.
+fn single_entity(program: &crate::plan::Program, inputs: &[Input]) -> Result<(), String> {
+    let writing: Vec<&str> = program
+        .blocks
+        .iter()
+        .filter(|b| inputs.iter().any(|i| i.name == b.source))
+        .map(|b| b.entity.name())
+        .collect();
+    if writing.len() > 1 {
+        let choices: Vec<String> = writing.iter().map(|e| format!("--entities {e}")).collect();
+        return Err(format!(
+            "--out - writes one feed to standard output, but this run would write {}: choose one with {}",
+            writing.join(" and "),
+            choices.join(" or ")
+        ));
+    }
+    Ok(())
+}
+
+fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Extras) -> u8 {
+    let mut checked = match checked(ui, src, &cfg.vars, x.deny_warnings) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let output = cfg.output;
     let mut options = cfg.options;
-    options.profile = html.is_some();
-    options.mapping_warnings = checked.warnings.iter().map(|d| d.short(&src)).collect();
+    let prepared = only_entities(&mut checked.program, x.entities)
+        .and_then(|()| read_stdin_once(&mut options.inputs, &checked.program))
+        .and_then(|()| {
+            if x.to_stdout {
+                single_entity(&checked.program, &options.inputs)
+            } else {
+                Ok(())
+            }
+        });
+    if let Err(e) = prepared {
+        ui.error(e);
+        return exit::USAGE;
+    }
+    // `--out -`: the feed is written into a private directory, then copied to stdout whole,
+    // so that a run that fails writes nothing there.
+    let mut _tmp = None;
+    let output = if x.to_stdout {
+        match tempfile::Builder::new().prefix("clerkmap-out-").tempdir() {
+            Ok(t) => {
+                let output = FeedOutput {
+                    format: OutputFormat::Ndjson,
+                    // Nothing to compare with: there is no previous feed on stdout.
+                    allow_shrink: true,
+                    ..FeedOutput::new(t.path())
+                };
+                _tmp = Some(t);
+                output
+            }
+            Err(e) => {
+                ui.error(format!("cannot create a temporary directory: {e}"));
+                return exit::FAILURE;
+            }
+        }
+    } else {
+        cfg.output
+    };
+    options.profile = x.html.is_some();
+    options.mapping_warnings = short_warnings(&checked, src);
     // Paths no record has (W003), from the first records of the input files.
-    let paths = InputPaths::scan_for_run(&src, &options.inputs);
-    paths.print(&src);
-    options.mapping_warnings.extend(paths.short(&src));
+    let paths = InputPaths::scan_for_run(src, &options.inputs);
+    if !ui.quiet() {
+        paths.print(src, ui.stderr_color());
+    }
+    options.mapping_warnings.extend(paths.short(src));
     let why = Why {
-        src: &src,
+        src,
         program: &checked.program,
         paths: &paths,
-        explain,
+        explain: x.explain,
         out_dir: &output.dir,
     };
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     options.progress = Some(counter.clone());
-    let progress = (!quiet).then(|| {
+    let progress = (!ui.quiet()).then(|| {
         super::progress::run::RunProgress::start(
             super::progress::run::block_sources(&checked.program, &options.inputs),
             counter,
         )
     });
-    let result = engine::run(&checked.program, &src, &options, &output);
+    let result = engine::run(&checked.program, src, &options, &output);
     if let Some(p) = progress {
         p.finish();
     }
-    match result {
-        Ok(report) => {
-            if !quiet {
-                print!("{report}");
-                println!("wrote {}", output.dir.display());
-                why.print(&report);
-            }
-            if let Some(path) = html {
-                if let Err(e) = crate::workflow::report::write(&report, path) {
-                    eprintln!("error: {e}");
-                    return exit::FAILURE;
-                }
-                if !quiet {
-                    println!("report {}", path.display());
-                }
-            }
-            exit::OK
-        }
+    let report = match result {
+        Ok(report) => report,
         Err(e) => {
-            let code = exit_code(&e);
-            eprintln!("error: {}", describe(&e));
+            let code = exit_code(ui, &e, &options.mapping_warnings);
+            ui.error(describe(&e));
             if let RunError::Aborted { report, .. } = &e {
                 why.print(report);
             }
-            code
+            return code;
         }
+    };
+    let summary = super::summary::run_report(&report);
+    if x.to_stdout {
+        ui.note(summary.trim_end());
+    } else {
+        ui.say_text(&summary);
+    }
+    for w in super::summary::run_warnings(&report, &options.mapping_warnings) {
+        ui.warning(w);
+    }
+    if x.to_stdout {
+        if let Err(e) = copy_feed(&report, &output.dir) {
+            ui.error(e);
+            return exit::FAILURE;
+        }
+    } else {
+        ui.say(format!("wrote {}", output.dir.display()));
+        for f in &report.files {
+            ui.detail(format!("  {f}"));
+        }
+    }
+    if !ui.quiet() {
+        why.print(&report);
+    }
+    if let Some(path) = x.html {
+        if let Err(e) = crate::workflow::report::write(&report, path) {
+            ui.error(e);
+            return exit::FAILURE;
+        }
+        if x.to_stdout {
+            ui.note(format!("report {}", path.display()));
+        } else {
+            ui.say(format!("report {}", path.display()));
+        }
+    }
+    exit::OK
+}
+
+/// `--out -`: the run's one feed file, copied to stdout (a reader that stops early is fine).
+fn copy_feed(report: &engine::RunReport, dir: &Path) -> Result<(), String> {
+    let Some(name) = report
+        .entities
+        .iter()
+        .map(|e| e.output.as_str())
+        .find(|o| !o.is_empty())
+    else {
+        return Ok(());
+    };
+    let path = dir.join(name);
+    let mut file = std::fs::File::open(&path)
+        .map_err(|e| format!("cannot read the feed {}: {e}", path.display()))?;
+    let mut out = std::io::stdout().lock();
+    match std::io::copy(&mut file, &mut out).and_then(|_| std::io::Write::flush(&mut out)) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("cannot write the feed to standard output: {e}")),
     }
 }
 
@@ -448,6 +679,13 @@ pub(crate) fn describe(e: &RunError) -> String {
             "the `{}` block looks up table `{table}`, but no --input {table}=PATH is given",
             entity.name()
         ),
+        InputProblem::NoFormat { name, file }
+            if file == STDIN_PATH || file == super::STDIN_NAME =>
+        {
+            format!(
+                "--input {name}=-: standard input has no extension to tell its format: state it with --input-format {name}=ndjson (or json, csv, tsv, xml)"
+            )
+        }
         InputProblem::NoFormat { name, file } => format!(
             "cannot tell the format of `{file}` from its extension ({}): state it with --input-format {name}=csv (the formats: {})",
             crate::engine::input::EXTENSIONS,
@@ -463,13 +701,18 @@ pub(crate) fn describe(e: &RunError) -> String {
     }
 }
 
-/// The exit code of a failed run; prints the report of an aborted one (what was rejected).
-pub(crate) fn exit_code(e: &RunError) -> u8 {
+/// The exit code of a failed run; prints the accounting of an aborted one (what was
+/// rejected) on stderr, with the warnings of the run that are not the mapping's (`mapping`:
+/// printed already).
+pub(crate) fn exit_code(ui: &Ui, e: &RunError, mapping: &[String]) -> u8 {
     match e {
         RunError::Inputs(_) => exit::USAGE,
         RunError::Source(_) => exit::INPUT,
         RunError::Aborted { report, .. } => {
-            eprint!("{report}");
+            ui.note(super::summary::run_report(report).trim_end());
+            for w in super::summary::run_warnings(report, mapping) {
+                ui.warning(w);
+            }
             exit::TOO_MANY_REJECTS
         }
         RunError::Shrink(_) => exit::TOO_MANY_REJECTS,

@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::exit;
+use super::term::Ui;
 use crate::sync::client;
 use crate::sync::secret::{Keys, PRIVATE_KEY_ENV, PUBLIC_KEY_ENV};
 use crate::sync::serve::{self, Log, ServeOptions};
@@ -22,7 +23,7 @@ address may start 10 token checks at once and 1 more a second (429 past that). S
 on 127.0.0.1 behind a TLS reverse proxy (see README; with --trust-proxy).";
 
 #[derive(Args, Debug)]
-#[command(after_help = SERVE_HELP)]
+#[command(after_help = format!("{SERVE_HELP}\n\n{}", super::exit_codes_help()))]
 pub struct ServeArgs {
     /// The directory of feed files (the --out DIR of `clerkmap run`).
     #[arg(long, value_name = "DIR")]
@@ -73,24 +74,21 @@ pub struct ServeArgs {
     /// The environment variable holding the public key.
     #[arg(long, value_name = "NAME", default_value = PUBLIC_KEY_ENV)]
     pub public_key_env: String,
-    /// No access log.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
-/// Runs `clerkmap serve` until ctrl-c or SIGTERM; returns the exit code.
-pub(crate) fn cmd(a: ServeArgs) -> u8 {
+/// Runs `clerkmap serve` until ctrl-c or SIGTERM; returns the exit code. `-q`: no access log.
+pub(crate) fn cmd(a: ServeArgs, ui: &Ui) -> u8 {
     let api_url = match client::check_api_url(&a.api_url) {
         Ok(u) => u,
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(e);
             return exit::USAGE;
         }
     };
     let keys = match Keys::from_env(&a.public_key_env, PRIVATE_KEY_ENV, false) {
         Ok(k) => k,
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(e);
             return exit::USAGE;
         }
     };
@@ -112,7 +110,7 @@ pub(crate) fn cmd(a: ServeArgs) -> u8 {
         write_timeout: Duration::from_secs(a.write_timeout),
         trust_proxy: a.trust_proxy,
         first_page: a.first_page,
-        access_log: !a.quiet,
+        access_log: !ui.quiet(),
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -121,22 +119,27 @@ pub(crate) fn cmd(a: ServeArgs) -> u8 {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            ui.error(format!("cannot start the async runtime: {e}"));
             return exit::FAILURE;
         }
     };
     let dir = opts.dir.display().to_string();
+    let quiet = ui.quiet();
     let log: Log = Arc::new(|line: &str| eprintln!("{line}"));
     let result = rt.block_on(serve::serve(
         opts,
         log,
-        move |addr| eprintln!("serving {dir} on http://{addr} (ctrl-c to stop)"),
+        move |addr| {
+            if !quiet {
+                eprintln!("serving {dir} on http://{addr} (ctrl-c to stop)");
+            }
+        },
         shutdown_signal(),
     ));
     match result {
         Ok(()) => exit::OK,
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(e);
             exit::FAILURE
         }
     }

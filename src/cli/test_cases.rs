@@ -1,26 +1,36 @@
 //! `clerkmap test`: mapping test cases against their snapshots (see `workflow::case`).
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use serde_json::{Value, json};
 
-use super::{config, exit};
+use super::term::{MessageFormat, Ui};
+use super::{Vars, config, exit, fail_closed, json};
+use crate::diagnostic::{Diagnostic, SourceFile, render_all};
 use crate::workflow::case::{self, CaseRef};
-use crate::workflow::diff::Style;
+use crate::workflow::diff::{self, Change, ChangeKind, Style};
 use crate::workflow::runner::{self, Mode, Options};
+use crate::workflow::{exec, snapshot};
 
 /// The conventional folder of test cases when neither DIR nor `tests:` says.
 pub const DEFAULT_TESTS_DIR: &str = "mappings/tests";
 
-#[derive(Args, Debug)]
-#[command(after_help = "\
+/// The help after the flags: what a case is, the exit codes.
+fn test_help() -> String {
+    format!(
+        "\
 A case is a YAML file (expected output in NAME.snap or NAME.json beside it) or a folder with
 case.yaml: the mapping, its vars, the inputs (files, or records written inline) and the Clerk
 records expected. See docs/cookbook.md and mappings/tests/.
 
-Exit codes: 0 every case matches its snapshot (or was accepted), 1 a case differs, has no
-snapshot or cannot run, 2 no case found or bad arguments.")]
+{}",
+        exit::help(exit::TEST)
+    )
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = test_help())]
 pub struct TestArgs {
     /// Folders of test cases, or case files (default: `tests:` of clerkmap.yaml, else mappings/tests/).
     pub paths: Vec<PathBuf>,
@@ -36,6 +46,13 @@ pub struct TestArgs {
     /// The project file whose `tests:` lists the cases (default: ./clerkmap.yaml if present).
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A case whose mapping has warnings fails (before any case runs): for CI.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// `json`: one JSON object per line on stdout for each case (its outcome and
+    /// differences), then the totals.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human, conflicts_with_all = ["review", "accept"])]
+    pub message_format: MessageFormat,
 }
 
 /// Where the cases are: the arguments, else the project file's `tests:`, else the convention.
@@ -45,7 +62,7 @@ fn roots(a: &TestArgs) -> Result<Vec<PathBuf>, String> {
     }
     let project = match &a.config {
         Some(p) => Some(p.clone()),
-        None => Some(PathBuf::from("clerkmap.yaml")).filter(|p| p.is_file()),
+        None => Some(PathBuf::from(config::DEFAULT_FILE)).filter(|p| p.is_file()),
     };
     if let Some(p) = project {
         let proj = config::load(&p)?;
@@ -94,14 +111,99 @@ fn find(a: &TestArgs) -> Result<Vec<CaseRef>, String> {
     Ok(all)
 }
 
-pub(crate) fn cmd(a: TestArgs) -> u8 {
+/// A case refused before it runs: its mapping sets a variable it never reads, or has
+/// warnings with `--deny-warnings`.
+struct Refused {
+    name: String,
+    src: SourceFile,
+    diags: Vec<Diagnostic>,
+}
+
+/// The cases whose mapping fails closed ([`fail_closed`], with the case's vars and environment).
+fn refused(cases: &[CaseRef], deny_warnings: bool) -> Vec<Refused> {
+    let mut out = Vec::new();
+    for r in cases {
+        // A case that cannot be loaded is the runner's to report.
+        let Ok(c) = case::load(r) else { continue };
+        let Ok(src) = exec::mapping_source(&c) else {
+            continue;
+        };
+        let vars = Vars {
+            values: c.vars.clone(),
+            origins: c
+                .vars
+                .keys()
+                .map(|k| (k.clone(), format!("`vars.{k}` in {}", c.file.display())))
+                .collect(),
+            implicit: Vec::new(),
+        };
+        // A mapping with errors is the runner's to report, as it always was.
+        let opts = crate::check::CompileOptions {
+            vars: c.vars.clone(),
+            env: Some(c.env.clone()),
+            implicit_vars: Vec::new(),
+        };
+        let Ok(checked) = crate::check::check(&src, &opts) else {
+            continue;
+        };
+        if let Err(diags) = fail_closed(checked, &vars, deny_warnings) {
+            out.push(Refused {
+                name: r.name.clone(),
+                src,
+                diags,
+            });
+        }
+    }
+    out
+}
+
+pub(crate) fn cmd(a: TestArgs, ui: &Ui) -> u8 {
+    let json = a.message_format == MessageFormat::Json;
     let cases = match find(&a) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            if json {
+                json::emit(&json!({"type": "error", "message": e}));
+            } else {
+                ui.error(e);
+            }
             return exit::USAGE;
         }
     };
+    let refused = refused(&cases, a.deny_warnings);
+    let cases: Vec<CaseRef> = cases
+        .into_iter()
+        .filter(|c| !refused.iter().any(|r| r.name == c.name))
+        .collect();
+    if json {
+        return cmd_json(&cases, &refused);
+    }
+    for r in &refused {
+        ui.say(format!("test {} ... REFUSED", r.name));
+        ui.diagnostics(&render_all(&r.diags, &r.src, ui.stderr_color()));
+    }
+    let mut code = run_cases(&a, ui, &cases);
+    if !refused.is_empty() {
+        let names: Vec<&str> = refused.iter().map(|r| r.name.as_str()).collect();
+        ui.error(format!(
+            "{} refused before running (see above): {}",
+            plural(refused.len(), "case"),
+            names.join(", ")
+        ));
+        code = code.max(exit::FAILURE);
+    }
+    code
+}
+
+fn plural(n: usize, w: &str) -> String {
+    format!("{n} {w}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The cases through the runner: its report on stdout (with `-q`, only when a case fails).
+fn run_cases(a: &TestArgs, ui: &Ui, cases: &[CaseRef]) -> u8 {
+    if cases.is_empty() {
+        return exit::OK;
+    }
     let mode = if a.accept {
         Mode::Accept
     } else if a.review {
@@ -109,21 +211,106 @@ pub(crate) fn cmd(a: TestArgs) -> u8 {
     } else {
         Mode::Check
     };
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let opts = Options {
         mode,
-        style: Style { color },
+        style: Style {
+            color: ui.stdout_color(),
+        },
     };
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match runner::run(&cases, opts, &mut input, &mut out) {
+    // Quiet: the report is kept, and shown only when something fails (a review must ask).
+    let hold = ui.quiet() && mode != Mode::Review;
+    let mut held = Vec::new();
+    let result = if hold {
+        runner::run(cases, opts, &mut input, &mut held)
+    } else {
+        let stdout = anstream::stdout();
+        let mut out = stdout.lock();
+        runner::run(cases, opts, &mut input, &mut out)
+    };
+    match result {
         Ok(sum) if sum.ok() => exit::OK,
-        Ok(_) => exit::FAILURE,
+        Ok(_) => {
+            if hold {
+                ui.result(&String::from_utf8_lossy(&held));
+            }
+            exit::FAILURE
+        }
         Err(e) => {
-            eprintln!("error: {e}");
+            ui.error(e);
             exit::FAILURE
         }
     }
+}
+
+/// `--message-format json`: each case's outcome (`ok`, `differs`, `no_snapshot`, `error`,
+/// `refused`) with its differences, then the totals.
+fn cmd_json(cases: &[CaseRef], refused: &[Refused]) -> u8 {
+    let (mut passed, mut failed, mut errors) = (0u64, 0u64, 0u64);
+    for r in refused {
+        let diags: Vec<Value> = r
+            .diags
+            .iter()
+            .map(|d| json::diagnostic(d, &r.src))
+            .collect();
+        json::emit(
+            &json!({"type": "case", "name": r.name, "outcome": "refused", "diagnostics": diags}),
+        );
+        errors += 1;
+    }
+    for r in cases {
+        let ran = case::load(r)
+            .and_then(|c| exec::execute(&c).map(|v| (c, v)))
+            .and_then(|(c, v)| snapshot::read(&c.expect).map(|e| (c, v, e)));
+        let line = match ran {
+            Err(e) => {
+                errors += 1;
+                json!({"type": "case", "name": r.name, "outcome": "error", "message": e})
+            }
+            Ok((c, _, None)) => {
+                failed += 1;
+                json!({"type": "case", "name": r.name, "outcome": "no_snapshot", "snapshot": c.expect.display().to_string()})
+            }
+            Ok((c, actual, Some(expected))) => {
+                let changes = diff::diff(&expected, &actual);
+                let snapshot = c.expect.display().to_string();
+                if changes.is_empty() {
+                    passed += 1;
+                    json!({"type": "case", "name": r.name, "outcome": "ok", "snapshot": snapshot})
+                } else {
+                    failed += 1;
+                    let changes: Vec<Value> = changes.iter().map(change).collect();
+                    json!({"type": "case", "name": r.name, "outcome": "differs", "snapshot": snapshot, "changes": changes})
+                }
+            }
+        };
+        json::emit(&line);
+    }
+    let ok = failed == 0 && errors == 0;
+    json::emit(
+        &json!({"type": "summary", "ok": ok, "passed": passed, "failed": failed, "errors": errors}),
+    );
+    if ok { exit::OK } else { exit::FAILURE }
+}
+
+/// A difference as JSON: its section, kind, record key, attributes (was/now), and the text
+/// `clerkmap test` prints for it.
+fn change(c: &Change) -> Value {
+    let text = diff::render(c, Style { color: false });
+    let (kind, key, attrs) = match &c.kind {
+        ChangeKind::Added { key, .. } => ("added", Some(key), Vec::new()),
+        ChangeKind::Removed { key, .. } => ("removed", Some(key), Vec::new()),
+        ChangeKind::Changed { key, attrs, .. } => (
+            "changed",
+            Some(key),
+            attrs
+                .iter()
+                .map(|a| json!({"attribute": a.attr, "was": a.old, "now": a.new}))
+                .collect(),
+        ),
+        ChangeKind::Order { .. } => ("order", None, Vec::new()),
+        ChangeKind::Section { .. } => ("section", None, Vec::new()),
+    };
+    json!({"section": c.section, "kind": kind, "key": key, "attributes": attrs, "text": text})
 }

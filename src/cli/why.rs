@@ -58,9 +58,9 @@ impl InputPaths {
     }
 
     /// Prints the warnings on stderr, drawn like every diagnostic.
-    pub fn print(&self, src: &SourceFile) {
+    pub fn print(&self, src: &SourceFile, color: bool) {
         if !self.warnings.is_empty() {
-            eprint!("{}", render_all(&self.warnings, src, super::color()));
+            eprint!("{}", render_all(&self.warnings, src, color));
         }
     }
 
@@ -94,6 +94,7 @@ pub(crate) fn check_inputs(
     program: &Program,
     inputs: &[(String, String)],
     formats: &[(String, String)],
+    color: bool,
 ) -> Result<(), u8> {
     let known: Vec<String> = program
         .blocks
@@ -147,7 +148,7 @@ pub(crate) fn check_inputs(
     }
     match InputPaths::scan(src, &given) {
         Ok(paths) => {
-            paths.print(src);
+            paths.print(src, color);
             Ok(())
         }
         Err(e) => {

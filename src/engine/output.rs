@@ -61,21 +61,29 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Starts writing `path` (a temporary file beside it until [`AtomicFile::commit`]).
+    /// Starts writing `path` (a temporary file beside it until [`AtomicFile::commit`]). The
+    /// file gets the mode a plain `create` would (0666 less the umask: 0644 under umask 022),
+    /// not the temp file's private 0600: feeds, reports and states are read by other users (a
+    /// web server), and the umask is how a user says otherwise.
     pub fn create(path: &Path) -> Result<AtomicFile, OutputError> {
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-        let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|error| OutputError {
-                path: path.to_path_buf(),
-                error,
-            })?;
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            // Created with this mode, so the umask applies (tempfile's default is 0600).
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(dir).map_err(|error| OutputError {
+            path: path.to_path_buf(),
+            error,
+        })?;
         Ok(AtomicFile {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(1 << 20, tmp),
@@ -421,5 +429,27 @@ mod tests {
         assert_eq!(v["products"][0]["id"], "x");
         assert_eq!(v["categories"][0]["id"], "x");
         assert_eq!(v["config"]["created"], 1700000000);
+    }
+
+    /// A committed file has the mode the umask gives a new file, not the temp file's 0600
+    /// (this process's umask: whatever it is, group and others may read unless it says no).
+    #[cfg(unix)]
+    #[test]
+    fn committed_files_follow_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let probe = dir.path().join("probe");
+        std::fs::write(&probe, "x").unwrap_or_else(|e| panic!("{e}"));
+        let want = std::fs::metadata(&probe)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or_default();
+        let path = dir.path().join("a.json");
+        let mut f = ok(AtomicFile::create(&path));
+        ok(f.write(b"[]"));
+        ok(f.commit());
+        let mode = std::fs::metadata(&path)
+            .map(|m| m.permissions().mode() & 0o777)
+            .unwrap_or_default();
+        assert_eq!(mode, want, "{mode:o} != {want:o}");
     }
 }

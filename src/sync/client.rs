@@ -1,5 +1,7 @@
 //! Clerk's REST API v2 over reqwest: upserts (`POST /v2/<entity>`), deletes
-//! (`DELETE /v2/<entity>?key&private_key&<entity>=[ids]`) and token checks, with retries.
+//! (`DELETE /v2/<entity>?key&private_key&<entity>=[ids]`), key checks
+//! (`GET /v2/client/account/info?key&private_key`, [`Clerk::check_keys`]) and token checks,
+//! with retries.
 //!
 //! Retried: timeouts, connection errors, 429 and 5xx (and Clerk's `InternalError`), with
 //! exponential backoff and jitter, honouring `Retry-After`, up to a number of attempts per
@@ -138,15 +140,33 @@ pub enum Call {
         /// The ids as a JSON array (`[1,2]` or `["a","b"]`).
         ids_json: String,
     },
+    /// `GET <api>/client/account/info?key&private_key`: whether Clerk accepts the keys. It
+    /// sends no data and changes nothing (Clerk's own shop extensions validate keys with it).
+    CheckKeys,
 }
+
+/// The path of the key check, below the API's base URL.
+pub const KEY_CHECK_PATH: &str = "client/account/info";
 
 impl Call {
     fn label(&self) -> String {
         match self {
             Call::Upsert { entity, .. } => format!("POST /{}", entity.name()),
             Call::Delete { entity, .. } => format!("DELETE /{}", entity.name()),
+            Call::CheckKeys => format!("GET /{KEY_CHECK_PATH}"),
         }
     }
+}
+
+/// What Clerk said of the keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyCheck {
+    /// Clerk accepts them.
+    Accepted,
+    /// Clerk refuses them (`AuthenticationError`, 401, 403): why, keys masked.
+    Refused(String),
+    /// Clerk could not be asked, or gave another answer: what happened, keys masked.
+    Unknown(String),
 }
 
 #[derive(Deserialize, Default)]
@@ -229,6 +249,16 @@ impl Clerk {
     /// The store's keys.
     pub fn keys(&self) -> &Keys {
         &self.keys
+    }
+
+    /// Asks Clerk whether it accepts the keys ([`Call::CheckKeys`]), with the retries of any
+    /// call; nothing is sent but the keys.
+    pub async fn check_keys(&self) -> KeyCheck {
+        match self.call(&Call::CheckKeys, "(key check)").await {
+            Ok(()) => KeyCheck::Accepted,
+            Err(e) if e.auth => KeyCheck::Refused(e.message),
+            Err(e) => KeyCheck::Unknown(e.message),
+        }
     }
 
     fn take_budget(&self) -> bool {
@@ -380,24 +410,32 @@ impl Clerk {
                 }
             }
             Call::Delete { entity, ids_json } => {
-                let base = format!("{}/{}", self.cfg.api_url, entity.name());
-                let mut url = match reqwest::Url::parse(&base) {
-                    Ok(u) => u,
-                    Err(e) => {
-                        return Err(Attempt::Fail {
-                            message: format!("bad API URL: {e}"),
-                            auth: false,
-                        });
-                    }
-                };
+                let mut url = self.url(entity.name())?;
                 url.query_pairs_mut()
                     .append_pair("key", &self.keys.public)
                     .append_pair("private_key", private)
                     .append_pair(entity.name(), ids_json);
                 self.http.delete(url)
             }
+            Call::CheckKeys => {
+                let mut url = self.url(KEY_CHECK_PATH)?;
+                url.query_pairs_mut()
+                    .append_pair("key", &self.keys.public)
+                    .append_pair("private_key", private);
+                self.http.get(url)
+            }
         };
         Ok(req)
+    }
+}
+
+impl Clerk {
+    /// `<api>/<path>`, parsed (`Err`: the API URL is not one).
+    fn url(&self, path: &str) -> Result<reqwest::Url, Attempt> {
+        reqwest::Url::parse(&format!("{}/{path}", self.cfg.api_url)).map_err(|e| Attempt::Fail {
+            message: format!("bad API URL: {e}"),
+            auth: false,
+        })
     }
 }
 

@@ -23,6 +23,8 @@ use serde_json::{Value, json};
 pub const PUBLIC: &str = "pk_test_public";
 pub const PRIVATE: &str = "SECRET-private-key-4711";
 pub const ENTITIES: [&str; 5] = ["products", "categories", "orders", "customers", "pages"];
+/// Where Clerk's shop extensions (and `clerkmap push`) check the keys.
+pub const KEY_CHECK: &str = "/v2/client/account/info";
 
 #[derive(Debug, Clone)]
 pub enum Fault {
@@ -102,6 +104,8 @@ pub struct Log {
     /// Payloads that broke Clerk's contract (a test failure unless expected).
     pub shape_errors: Vec<String>,
     pub verify_calls: usize,
+    /// Key checks (`GET /v2/client/account/info`), not in `requests`.
+    pub key_checks: usize,
 }
 
 impl Log {
@@ -144,6 +148,8 @@ struct Shared {
     /// The public and private key accepted.
     keys: Mutex<(String, String)>,
     verify_delay: Mutex<Duration>,
+    /// The key check answers 404, as an API without it would.
+    no_key_check: std::sync::atomic::AtomicBool,
 }
 
 pub struct FakeClerk {
@@ -176,6 +182,7 @@ impl FakeClerk {
             tokens: Mutex::new(HashSet::new()),
             keys: Mutex::new((PUBLIC.to_string(), PRIVATE.to_string())),
             verify_delay: Mutex::new(Duration::ZERO),
+            no_key_check: std::sync::atomic::AtomicBool::new(false),
         });
         let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
         let sh = shared.clone();
@@ -243,6 +250,10 @@ impl FakeClerk {
     pub fn slow_token_check(&self, d: Duration) {
         *lock(&self.shared.verify_delay) = d;
     }
+    /// The key check (`GET /v2/client/account/info`) answers 404 from now on.
+    pub fn without_key_check(&self) {
+        self.shared.no_key_check.store(true, Ordering::SeqCst);
+    }
     pub fn add_token(&self, t: &str) {
         lock(&self.shared.tokens).insert(t.to_string());
     }
@@ -295,6 +306,10 @@ async fn handle(sh: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, std::io
         Ok(resp) => resp.status().as_u16().to_string(),
         Err(_) => "dropped".into(),
     };
+    if path == KEY_CHECK {
+        lock(&sh.log).key_checks += 1;
+        return r;
+    }
     lock(&sh.log)
         .requests
         .push(format!("{method} {path} {status}"));
@@ -343,6 +358,21 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
         } else {
             clerk_error(200, "AuthenticationError", "Invalid token")
         });
+    }
+    if path == KEY_CHECK && method == "GET" {
+        if sh.no_key_check.load(Ordering::SeqCst) {
+            return Ok(clerk_error(404, "LogicalError", "no such endpoint"));
+        }
+        let url = reqwest::Url::parse(&format!("http://fake{uri}"))
+            .unwrap_or_else(|e| panic!("fake clerk: bad uri {uri}: {e}"));
+        let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
+        return Ok(
+            if q.get("key") == Some(&public) && q.get("private_key") == Some(&private) {
+                answer(200, json!({"status": "ok", "info": {"name": "fake store"}}))
+            } else {
+                clerk_error(200, "AuthenticationError", "Invalid API key")
+            },
+        );
     }
     let Some(entity) = path.strip_prefix("/v2/").filter(|e| ENTITIES.contains(e)) else {
         return Ok(clerk_error(404, "LogicalError", "no such endpoint"));

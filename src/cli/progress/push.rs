@@ -30,9 +30,10 @@ impl Progress {
 }
 
 impl PushObserver for Progress {
-    /// A notice (retries, warnings): above the bar, or a line on stderr.
+    /// A notice (retries, warnings): above the bar, or a line on stderr. Failed requests
+    /// (`error: ...`) are left to the summary, which lists each error once.
     fn notice(&self, msg: &str) {
-        if self.mode == Mode::Quiet {
+        if self.mode == Mode::Quiet || msg.starts_with("error: ") {
             return;
         }
         match self.bar.lock().ok().and_then(|b| b.clone()) {
@@ -46,7 +47,7 @@ impl PushObserver for Progress {
         match self.mode {
             Mode::Quiet => {}
             Mode::Lines => {
-                eprintln!("{what} ({total})");
+                eprintln!("{what} ({})", crate::cli::term::count(total));
                 if let Ok(mut s) = self.state.lock() {
                     *s = (what.to_string(), total, 0, 0);
                 }
@@ -54,9 +55,15 @@ impl PushObserver for Progress {
             Mode::Bar => {
                 let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
                 let style = ProgressStyle::with_template(
-                    "{msg:24} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+                    "{msg:24} [{bar:30}] {human_pos}/{human_len} ({rate}, {eta} left)",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = w.write_str(&crate::cli::term::rate(state.per_sec()));
+                    },
+                )
                 .progress_chars("=> ");
                 bar.set_style(style);
                 bar.set_message(what.to_string());
@@ -83,7 +90,11 @@ impl PushObserver for Progress {
                     let (what, total, done, last) = (&s.0, s.1, s.2, s.3);
                     let tenth = (done * 10).checked_div(total).unwrap_or(10);
                     if tenth > last && done < total {
-                        eprintln!("{what}: {done}/{total}");
+                        eprintln!(
+                            "{what}: {}/{}",
+                            crate::cli::term::count(done),
+                            crate::cli::term::count(total)
+                        );
                         s.3 = tenth;
                     }
                 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::super::term::duration_secs;
 use crate::engine::Format;
 
 /// A running display; [`RunProgress::finish`] removes it.
@@ -104,36 +105,16 @@ fn status(pos: u64, total: Option<u64>, elapsed: Duration) -> String {
         return String::new();
     }
     let rate = pos as f64 / secs;
-    let mut s = format!("{}/s", thousands(rate as u64));
+    let mut s = super::super::term::rate(rate);
     match total {
         Some(t) if t > pos => {
             let left = ((t - pos) as f64 / rate).ceil() as u64;
-            s.push_str(&format!("  ETA {}", duration(left)));
+            s.push_str(&format!("  ETA {}", duration_secs(left)));
         }
         Some(_) => {}
-        None => s.push_str(&format!("  {}", duration(elapsed.as_secs()))),
+        None => s.push_str(&format!("  {}", duration_secs(elapsed.as_secs()))),
     }
     s
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn duration(secs: u64) -> String {
-    match secs {
-        0..60 => format!("{secs}s"),
-        60..3600 => format!("{}m {:02}s", secs / 60, secs % 60),
-        _ => format!("{}h {:02}m", secs / 3600, secs % 3600 / 60),
-    }
 }
 
 fn show(sources: Vec<(PathBuf, Format)>, counter: Arc<AtomicU64>, stop: Arc<AtomicBool>) {
@@ -181,8 +162,6 @@ mod tests {
 
     #[test]
     fn status_line() {
-        assert_eq!(thousands(1234567), "1,234,567");
-        assert_eq!(thousands(12), "12");
         assert_eq!(
             status(50_000, Some(150_000), Duration::from_secs(1)),
             "50,000/s  ETA 2s"
@@ -191,6 +170,5 @@ mod tests {
             status(90_000, None, Duration::from_secs(75)),
             "1,200/s  1m 15s"
         );
-        assert_eq!(duration(3700), "1h 01m");
     }
 }

@@ -24,8 +24,7 @@ pub(super) struct Grammar;
 /// Parses a whole mapping file.
 pub fn parse(src: &str) -> Result<File, Diagnostic> {
     limits::prescan(src)?;
-    let mut pairs =
-        Grammar::parse(Rule::file, src).map_err(|e| with_context(syntax_error(e), src))?;
+    let mut pairs = Grammar::parse(Rule::file, src).map_err(|e| syntax_error(e, src))?;
     let file = pairs.next().map(|p| p.into_inner()).into_iter().flatten();
     let mut items = Vec::new();
     for pair in file {
@@ -42,7 +41,7 @@ pub fn parse(src: &str) -> Result<File, Diagnostic> {
 /// Parses a lone expression (function examples, `--where`-style snippets, tests).
 pub fn parse_expr(src: &str) -> Result<Expr, Diagnostic> {
     limits::prescan(src)?;
-    let mut pairs = Grammar::parse(Rule::expr, src).map_err(syntax_error)?;
+    let mut pairs = Grammar::parse(Rule::expr, src).map_err(|e| syntax_error(e, src))?;
     let pair = pairs
         .next()
         .ok_or_else(|| Diagnostic::error(Code::Syntax, Span::default(), "empty expression"))?;
@@ -62,13 +61,15 @@ pub(super) fn span(p: &Pair<Rule>) -> Span {
     Span::new(s.start(), s.end())
 }
 
-fn syntax_error(e: pest::error::Error<Rule>) -> Diagnostic {
+/// A pest error as a diagnostic that says what was expected, sharpened with what the source
+/// holds around it ([`with_context`]).
+fn syntax_error(e: pest::error::Error<Rule>, src: &str) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
     let (start, end) = match e.location {
         InputLocation::Pos(p) => (p, p),
         InputLocation::Span((s, e)) => (s, e),
     };
-    let (message, hint) = match &e.variant {
+    let (message, names) = match &e.variant {
         ErrorVariant::ParsingError {
             positives,
             negatives,
@@ -76,44 +77,81 @@ fn syntax_error(e: pest::error::Error<Rule>) -> Diagnostic {
             let mut names: Vec<&str> = positives.iter().filter_map(rule_name).collect();
             names.sort_unstable();
             names.dedup();
-            let expected = match names.len() {
-                0 => String::new(),
-                1 => names[0].to_string(),
-                _ => {
-                    let (last, rest) = names
-                        .split_last()
-                        .map(|(l, r)| (*l, r.to_vec()))
-                        .unwrap_or(("", vec![]));
-                    format!("{} or {last}", rest.join(", "))
-                }
-            };
-            let msg = if !expected.is_empty() {
-                format!("syntax error: expected {expected}")
+            let msg = if !names.is_empty() {
+                format!("syntax error: expected {}", one_of(&names))
             } else if !negatives.is_empty() {
                 "syntax error: a keyword cannot be used here".to_string()
             } else {
                 "syntax error".to_string()
             };
-            (msg, syntax_hint(&names))
+            (msg, names)
         }
         // pest's own guard, when its stack runs short all the same (a thread with a small
         // stack): the nesting is too deep for it.
         ErrorVariant::CustomError { message } if message.contains("limit reached") => {
             return limits::too_deep(Span::new(start, end));
         }
-        ErrorVariant::CustomError { message } => (message.clone(), None),
+        ErrorVariant::CustomError { message } => (message.clone(), Vec::new()),
     };
-    Diagnostic::error(Code::Syntax, Span::new(start, end), message)
+    let d = Diagnostic::error(Code::Syntax, Span::new(start, end), message)
         .label("here")
-        .hint_opt(hint)
+        .hint_opt(syntax_hint(&names));
+    with_context(d, &names, src)
 }
 
-/// Sharpens a syntax error's hint with what comes just before it.
-fn with_context(d: Diagnostic, src: &str) -> Diagnostic {
-    if d.code != Code::Syntax {
-        return d;
+/// `a`, `a or b`, `a, b or c`.
+fn one_of(names: &[&str]) -> String {
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
     }
-    let before = src.get(..d.span().start).unwrap_or("").trim_end();
+}
+
+/// Sharpens a syntax error with what the source holds around it: a lone `=` where an
+/// operator is expected, a file that ends inside a block, a list, a call or a string (pointing
+/// at what was left open), what comes just before the error.
+fn with_context(d: Diagnostic, expected: &[&str], src: &str) -> Diagnostic {
+    let at = d.span().start;
+    let after = src.get(at..).unwrap_or("");
+    if expected.contains(&"an operator")
+        && after.starts_with('=')
+        && !after.starts_with("==")
+        && !after.starts_with("=>")
+    {
+        return Diagnostic::error(
+            Code::Syntax,
+            Span::new(at, at + 1),
+            "syntax error: expected an operator like `==`, found `=`",
+        )
+        .label("`=` gives an attribute its value")
+        .hint("to compare, write `==`: `where .pubblicato == \"SI\"`");
+    }
+    let open = unclosed(src.get(..at).unwrap_or(""));
+    if only_trivia(after)
+        && let Some(open) = open
+    {
+        return at_the_end(open, src);
+    }
+    // Inside a call, a list or parentheses: what closes it is expected too.
+    if let Some((c @ ('(' | '['), offset)) = open
+        && !expected.is_empty()
+    {
+        let closer = if c == '(' { ")" } else { "]" };
+        let line = line_of(src, offset);
+        let d = Diagnostic {
+            message: format!(
+                "syntax error: expected `{closer}` to close the `{c}` on line {line}, or {}",
+                one_of(expected)
+            ),
+            ..d
+        };
+        return d.secondary(
+            Span::new(offset, offset + 1),
+            format!("this `{c}` is not closed"),
+        );
+    }
+    let before = src.get(..at).unwrap_or("").trim_end();
     let hint = if before.ends_with('|') && !before.ends_with("||") {
         Some("after `|` comes a function: `.titolo | trim`, `.prezzo | decimal`")
     } else if before.ends_with('=') && !before.ends_with("==") {
@@ -127,6 +165,94 @@ fn with_context(d: Diagnostic, src: &str) -> Diagnostic {
         Some(h) => d.hint(h),
         None => d,
     }
+}
+
+/// Whether `text` holds only whitespace and comments.
+fn only_trivia(text: &str) -> bool {
+    text.lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+}
+
+/// What is still open at the end of `text`: the innermost `{`, `(` or `[` not closed, or a
+/// string not closed, with its offset. Comments and the text of strings are skipped.
+fn unclosed(text: &str) -> Option<(char, usize)> {
+    let mut stack: Vec<(char, usize)> = Vec::new();
+    let mut chars = text.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '#' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' | '\'' => {
+                let mut closed = false;
+                while let Some((_, s)) = chars.next() {
+                    if s == '\\' {
+                        chars.next();
+                    } else if s == c {
+                        closed = true;
+                        break;
+                    }
+                }
+                if !closed {
+                    return Some((c, i));
+                }
+            }
+            '{' | '(' | '[' => stack.push((c, i)),
+            '}' | ')' | ']' => {
+                let opener = match c {
+                    '}' => '{',
+                    ')' => '(',
+                    _ => '[',
+                };
+                if stack.last().is_some_and(|(o, _)| *o == opener) {
+                    stack.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
+}
+
+/// The line (from 1) of an offset.
+fn line_of(src: &str, offset: usize) -> usize {
+    src.get(..offset)
+        .map_or(1, |t| t.bytes().filter(|b| *b == b'\n').count() + 1)
+}
+
+/// A file that ends with something open: the error says what closes it, at the end of the
+/// last line, and points at the opener with a second label.
+fn at_the_end((open, offset): (char, usize), src: &str) -> Diagnostic {
+    let line = line_of(src, offset);
+    let (closer, what, hint) = match open {
+        '{' => (
+            "}",
+            "a `{ ... }`",
+            "add the `}` that closes it: every `{` needs a matching `}`",
+        ),
+        '(' => (")", "a `( ... )`", "add the `)` that closes it"),
+        '[' => ("]", "a `[ ... ]`", "add the `]` that closes it"),
+        '\'' => ("'", "a string", "add the quote that ends the string"),
+        _ => ("\"", "a string", "add the quote that ends the string"),
+    };
+    let message = format!(
+        "syntax error: the file ends inside {what} opened on line {line}: expected `{closer}`"
+    );
+    // At the end of the last line with text: a place past the last line is not drawn.
+    let end = src.trim_end().len();
+    let opener = if matches!(open, '"' | '\'') {
+        "this string is never closed".to_string()
+    } else {
+        format!("this `{open}` is never closed")
+    };
+    Diagnostic::error(Code::Syntax, Span::new(end, end), message)
+        .label("the file ends here")
+        .secondary(Span::new(offset, offset + 1), opener)
+        .hint(hint)
 }
 
 fn syntax_hint(expected: &[&str]) -> Option<String> {
@@ -150,7 +276,23 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         Rule::expr | Rule::postfix | Rule::primary | Rule::prefix | Rule::literal => {
             "an expression"
         }
-        Rule::infix | Rule::postfix_op => "an operator",
+        Rule::infix
+        | Rule::postfix_op
+        | Rule::coalesce
+        | Rule::or
+        | Rule::and
+        | Rule::eq
+        | Rule::ne
+        | Rule::le
+        | Rule::ge
+        | Rule::lt
+        | Rule::gt
+        | Rule::concat
+        | Rule::add
+        | Rule::sub
+        | Rule::mul
+        | Rule::div
+        | Rule::rem => "an operator",
         Rule::ident | Rule::name | Rule::callee => "a name",
         Rule::assign | Rule::attr_name | Rule::loose_name | Rule::stmt => {
             "an attribute (`name = expr`)"
@@ -396,5 +538,61 @@ mod tests {
         assert_eq!(form, Form::Var);
         assert_eq!(error.message, "`var` takes 1 or 2 arguments, but 0 given");
         assert_eq!(error.hint.as_deref(), Some("`var(\"NAME\", default?)`"));
+    }
+
+    #[test]
+    fn a_lone_equals_sign_asks_for_an_operator_like_double_equals() {
+        let src = "products from a where .x = \"SI\" { id = .c }\n";
+        let Err(d) = parse(src) else { panic!("parsed") };
+        assert_eq!(
+            d.message,
+            "syntax error: expected an operator like `==`, found `=`"
+        );
+        let at = src.find(" = ").unwrap_or(0) + 1;
+        assert_eq!(d.span(), Span::new(at, at + 1));
+        assert!(d.hint.as_deref().unwrap_or("").contains("`==`"), "{d:?}");
+        // An attribute's `=` is not touched.
+        assert!(parse("products from a { id = .c }").is_ok());
+    }
+
+    #[test]
+    fn a_file_that_ends_inside_a_block_points_at_its_brace() {
+        let src = "products from a {\n  id = .c # a comment with a } in it\n  name = \"{\"\n";
+        let Err(d) = parse(src) else { panic!("parsed") };
+        assert_eq!(
+            d.message,
+            "syntax error: the file ends inside a `{ ... }` opened on line 1: expected `}`"
+        );
+        assert_eq!(d.span(), Span::new(src.len() - 1, src.len() - 1));
+        let opener = d.labels.iter().find(|l| !l.primary);
+        assert_eq!(
+            opener.map(|l| (l.span, l.text.as_str())),
+            Some((Span::new(16, 17), "this `{` is never closed"))
+        );
+        // The innermost one: a call left open in a closed block's last attribute.
+        let src = "products from a {\n  id = trim(.c\n";
+        let Err(d) = parse(src) else { panic!("parsed") };
+        assert!(
+            d.message.contains("inside a `( ... )` opened on line 2"),
+            "{}",
+            d.message
+        );
+        // Not at the end: what closes the call is expected, and its `(` is pointed at.
+        let src = "products from a {\n  id = trim(.c\n  name = .x\n}\n";
+        let Err(d) = parse(src) else { panic!("parsed") };
+        assert_eq!(
+            d.message,
+            "syntax error: expected `)` to close the `(` on line 2, or an operator"
+        );
+        assert_eq!(d.labels[1].text, "this `(` is not closed");
+        // A real end of file with nothing open keeps pest's expectations.
+        let Err(d) = parse("products from a") else {
+            panic!("parsed")
+        };
+        assert!(
+            d.message.starts_with("syntax error: expected"),
+            "{}",
+            d.message
+        );
     }
 }

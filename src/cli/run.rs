@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{EXIT_CODES_HELP, checked, config, exit, load_mapping, parse_pair};
+use crate::diagnostic::SourceFile;
+use crate::engine::report::RefusalCause;
 use crate::engine::{
     self, FeedOutput, Format, Input, InputProblem, OutputFormat, RunError, RunOptions,
 };
@@ -316,6 +318,7 @@ impl Shared {
 pub(crate) fn cmd_run(a: RunArgs) -> u8 {
     let quiet = a.quiet;
     let html = a.report.clone();
+    let project = a.config.clone();
     let configs = match run_configs(a) {
         Ok(c) => c,
         Err(e) => {
@@ -335,26 +338,109 @@ pub(crate) fn cmd_run(a: RunArgs) -> u8 {
             Some(store) => crate::workflow::report::store_path(p, store),
             None => p.clone(),
         });
-        worst = worst.max(run_one(cfg, quiet, html.as_deref()));
+        let explain = explain_command(&cfg, project.as_deref());
+        worst = worst.max(run_one(cfg, quiet, html.as_deref(), explain));
     }
     worst
 }
 
-fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
+/// The command that explains a record of this run (`clerkmap explain -c clerkmap.yaml`), for
+/// the report's reject groups: the project file, else the mapping, inputs and vars given.
+fn explain_command(cfg: &RunConfig, project: Option<&std::path::Path>) -> String {
+    let word = |s: &str| crate::engine::report::shell_word(s);
+    let mut words = vec!["clerkmap".to_string(), "explain".to_string()];
+    if let Some(p) = project {
+        words.extend(["-c".to_string(), word(&p.display().to_string())]);
+        if let Some(store) = &cfg.store {
+            words.extend(["--store".to_string(), word(store)]);
+        }
+        return words.join(" ");
+    }
+    if let Some(m) = &cfg.mapping {
+        words.push(word(&m.display().to_string()));
+    }
+    for i in &cfg.options.inputs {
+        words.extend([
+            "--input".to_string(),
+            word(&format!("{}={}", i.name, i.display())),
+        ]);
+    }
+    for (k, v) in cfg
+        .vars
+        .iter()
+        .filter(|(k, _)| !cfg.implicit_vars.contains(k))
+    {
+        words.extend(["--var".to_string(), word(&format!("{k}={v}"))]);
+    }
+    words.join(" ")
+}
+
+/// Writes the HTML report, when asked, whatever the run's outcome.
+fn write_html(
+    report: &crate::engine::RunReport,
+    html: Option<&std::path::Path>,
+    quiet: bool,
+) -> u8 {
+    let Some(path) = html else {
+        return exit::OK;
+    };
+    if let Err(e) = crate::workflow::report::write(report, path) {
+        eprintln!("error: {e}");
+        return exit::FAILURE;
+    }
+    if !quiet {
+        println!("report {}", path.display());
+    }
+    exit::OK
+}
+
+/// A run refused before it starts (its mapping): `report.json` and the HTML report say so.
+fn refuse(
+    src: &SourceFile,
+    output: &FeedOutput,
+    message: String,
+    html: Option<&std::path::Path>,
+    quiet: bool,
+) {
+    let done = engine::refuse_run(src, output, RefusalCause::Mapping, message);
+    if let Some(e) = &done.error {
+        eprintln!("error: {}", describe(e));
+    }
+    write_html(&done.report, html, quiet);
+}
+
+fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>, explain: String) -> u8 {
     let src = match load_mapping(cfg.mapping.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
+            let name = cfg
+                .mapping
+                .as_ref()
+                .map(|m| m.display().to_string())
+                .unwrap_or_default();
+            refuse(
+                &SourceFile::new(name, ""),
+                &cfg.output,
+                format!("cannot read the mapping: {e}"),
+                html,
+                quiet,
+            );
             return exit::USAGE;
         }
     };
     let checked = match checked(&src, cfg.vars, cfg.implicit_vars) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(code) => {
+            let message = format!("the mapping has errors (see `clerkmap check {}`)", src.name);
+            refuse(&src, &cfg.output, message, html, quiet);
+            return code;
+        }
     };
     let output = cfg.output;
     let mut options = cfg.options;
     options.profile = html.is_some();
+    options.explain = Some(explain);
     options.mapping_warnings = checked.warnings.iter().map(|d| d.short(&src)).collect();
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     options.progress = Some(counter.clone());
@@ -364,33 +450,27 @@ fn run_one(cfg: RunConfig, quiet: bool, html: Option<&std::path::Path>) -> u8 {
             counter,
         )
     });
-    let result = engine::run(&checked.program, &src, &options, &output);
+    let done = engine::run_reported(&checked.program, &src, &options, &output);
     if let Some(p) = progress {
         p.finish();
     }
-    match result {
-        Ok(report) => {
+    // The accounting, on every outcome, in one place.
+    if !quiet && !done.report.entities.is_empty() {
+        print!("{}", done.report);
+    }
+    let code = match &done.error {
+        None => {
             if !quiet {
-                print!("{report}");
                 println!("wrote {}", output.dir.display());
-            }
-            if let Some(path) = html {
-                if let Err(e) = crate::workflow::report::write(&report, path) {
-                    eprintln!("error: {e}");
-                    return exit::FAILURE;
-                }
-                if !quiet {
-                    println!("report {}", path.display());
-                }
             }
             exit::OK
         }
-        Err(e) => {
-            let code = exit_code(&e);
-            eprintln!("error: {}", describe(&e));
-            code
+        Some(e) => {
+            eprintln!("error: {}", describe(e));
+            code_of(e)
         }
-    }
+    };
+    code.max(write_html(&done.report, html, quiet))
 }
 
 /// A run error as the command line says it: inputs are `--input NAME=PATH` flags.
@@ -422,16 +502,21 @@ pub(crate) fn describe(e: &RunError) -> String {
     }
 }
 
-/// The exit code of a failed run; prints the report of an aborted one (what was rejected).
+/// The exit code of a failed run (`push --input`); prints the report of an aborted one (what
+/// was rejected) on stderr, where `push` prints its accounting.
 pub(crate) fn exit_code(e: &RunError) -> u8 {
+    if let RunError::Aborted { report, .. } = e {
+        eprint!("{report}");
+    }
+    code_of(e)
+}
+
+/// The exit code of a failed run.
+fn code_of(e: &RunError) -> u8 {
     match e {
         RunError::Inputs(_) => exit::USAGE,
         RunError::Source(_) => exit::INPUT,
-        RunError::Aborted { report, .. } => {
-            eprint!("{report}");
-            exit::TOO_MANY_REJECTS
-        }
-        RunError::Shrink(_) => exit::TOO_MANY_REJECTS,
+        RunError::Aborted { .. } | RunError::Shrink(_) => exit::TOO_MANY_REJECTS,
         RunError::Output(_) | RunError::Internal(_) => exit::FAILURE,
     }
 }

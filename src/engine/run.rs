@@ -167,7 +167,8 @@ fn quoted(names: &[String]) -> String {
         .join(", ")
 }
 
-/// Why a run stopped. No feed is replaced in any of these cases.
+/// Why a run stopped. No feed is replaced in any of these cases; [`run_reported`] still
+/// publishes `report.json` saying why whenever the output directory can be written.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The inputs do not fit the mapping.
@@ -190,7 +191,8 @@ pub enum RunError {
         report: Box<RunReport>,
     },
     /// An entity would shrink by more than the allowed share since the previous feed (or the
-    /// products feed would be empty); no feed was written.
+    /// products feed would be empty); no feed was written, `rejects.ndjson` and `report.json`
+    /// (with the diff and the shrinks) were.
     #[error("{0}")]
     Shrink(ShrinkRefusal),
     /// A bug or a system failure.

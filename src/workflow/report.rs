@@ -167,7 +167,7 @@ fn refusal(report: &RunReport) -> Option<RefusalView> {
         RefusalCause::AllRejected { .. } => ("all of a feed's records rejected", Vec::new()),
         RefusalCause::Shrink { shrinks } => ("a feed would shrink too much", shrinks.clone()),
         RefusalCause::Input => ("an input problem", Vec::new()),
-        RefusalCause::Mapping => ("the mapping", Vec::new()),
+        RefusalCause::Mapping => ("the mapping cannot be used", Vec::new()),
         RefusalCause::Output => ("an output error", Vec::new()),
         RefusalCause::Internal => ("an internal error", Vec::new()),
     };

@@ -189,7 +189,10 @@ fn an_unknown_var_is_an_error_said_once_with_the_name_meant() {
         );
         insta::assert_snapshot!(format!("unknown_var_{}", args[0]), stderr);
     }
-    assert!(!out.exists(), "nothing was written");
+    // No feed: the refused run leaves only its report, saying why.
+    assert!(!out.join("products.json").exists(), "no feed was written");
+    let report = std::fs::read_to_string(out.join("report.json")).unwrap_or_default();
+    assert!(report.contains("\"outcome\": \"refused\""), "{report}");
     // The vars clerkmap sets for each store are not the user's: a store project runs.
     let store_cfg = write(
         tmp.path(),
@@ -287,7 +290,11 @@ fn warnings_are_printed_once_on_stderr_and_denied_on_demand() {
         "--deny-warnings",
     ]);
     assert_eq!(code(&o), 2, "{}", text(&o.stderr));
-    assert!(!dir.join("out2").exists());
+    assert!(
+        !dir.join("out2").join("clienti.json").exists()
+            && !dir.join("out2").join("customers.json").exists(),
+        "no feed is written"
+    );
 }
 
 #[test]

@@ -73,7 +73,8 @@ fn path_with_bin() -> String {
 // Matching outputs
 // ---------------------------------------------------------------------------------------------
 
-/// A line with its timings made words: `0.01s` -> `Ns`, `5888 records/s` -> `N records/s`.
+/// A line with its timings made words: `0.01s` -> `Ns`, `5,888/s` -> `N/s` (and the older
+/// `5888 records/s` -> `N records/s`).
 fn untimed(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::new();
@@ -83,13 +84,17 @@ fn untimed(line: &str) -> String {
             && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '.'));
         if starts_number {
             let mut j = i;
-            while j < chars.len() && (chars[j].is_ascii_digit() || chars[j] == '.') {
+            while j < chars.len()
+                && (chars[j].is_ascii_digit()
+                    || chars[j] == '.'
+                    || (chars[j] == ',' && chars.get(j + 1).is_some_and(char::is_ascii_digit)))
+            {
                 j += 1;
             }
             let rest: String = chars[j..].iter().collect();
             let seconds =
                 rest.starts_with('s') && !chars.get(j + 1).is_some_and(|c| c.is_alphanumeric());
-            if seconds || rest.starts_with(" records/s") {
+            if seconds || rest.starts_with(" records/s") || rest.starts_with("/s") {
                 out.push('N');
                 i = j;
                 continue;
@@ -152,6 +157,10 @@ fn matching_ignores_timings_and_takes_wildcards() {
     assert_eq!(
         untimed("products: read 40 -> products.json (0.01s, 5888 records/s)"),
         "products: read 40 -> products.json (Ns, N records/s)"
+    );
+    assert_eq!(
+        untimed("products: read 40 -> products.json (0.01s, 2,921/s)"),
+        "products: read 40 -> products.json (Ns, N/s)"
     );
     assert_eq!(
         untimed("2 records in 0.1s (...), 0 retries"),

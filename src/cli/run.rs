@@ -10,6 +10,8 @@ use super::term::Ui;
 use super::why::{ExplainBase, InputPaths, Why};
 use super::{Vars, checked, config, exit, is_stdin, load_mapping, parse_pair, short_warnings};
 use crate::clerk::Entity;
+use crate::diagnostic::SourceFile;
+use crate::engine::report::RefusalCause;
 use crate::engine::{
     self, FeedOutput, Format, Input, InputProblem, OutputFormat, RunError, RunOptions,
 };
@@ -528,7 +530,11 @@ fn single_entity(program: &crate::plan::Program, inputs: &[Input]) -> Result<(),
 fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Extras) -> u8 {
     let mut checked = match checked(ui, src, &cfg.vars, x.deny_warnings) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(code) => {
+            let message = format!("the mapping has errors (see `clerkmap check {}`)", src.name);
+            refuse(src, &cfg.output, message, x, ui);
+            return code;
+        }
     };
     let mut options = cfg.options;
     let prepared = only_entities(&mut checked.program, x.entities)
@@ -568,6 +574,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
         cfg.output
     };
     options.profile = x.html.is_some();
+    options.explain = x.explain.project_prefix();
     options.mapping_warnings = short_warnings(&checked, src);
     // Paths no record has (W003), from the first records of the input files.
     let paths = InputPaths::scan_for_run(src, &options.inputs);
@@ -590,56 +597,79 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
             counter,
         )
     });
-    let result = engine::run(&checked.program, src, &options, &output);
+    let done = engine::run_reported(&checked.program, src, &options, &output);
     if let Some(p) = progress {
         p.finish();
     }
-    let report = match result {
-        Ok(report) => report,
-        Err(e) => {
-            let code = exit_code(ui, &e, &options.mapping_warnings);
-            ui.error(describe(&e));
-            if let RunError::Aborted { report, .. } = &e {
-                why.print(report);
-            }
-            return code;
+    let report = &done.report;
+    // The accounting, on every outcome, in one place.
+    if !report.entities.is_empty() {
+        let summary = super::summary::run_report(report);
+        // On stdout whatever the outcome (stdout carries the feed with `--out -`).
+        if x.to_stdout {
+            ui.note(summary.trim_end());
+        } else {
+            ui.say_text(&summary);
         }
-    };
-    let summary = super::summary::run_report(&report);
-    if x.to_stdout {
-        ui.note(summary.trim_end());
-    } else {
-        ui.say_text(&summary);
     }
-    for w in super::summary::run_warnings(&report, &options.mapping_warnings) {
+    for w in super::summary::run_warnings(report, &options.mapping_warnings) {
         ui.warning(w);
     }
-    if x.to_stdout {
-        if let Err(e) = copy_feed(&report, &output.dir) {
-            ui.error(e);
-            return exit::FAILURE;
+    let code = match &done.error {
+        Some(e) => {
+            ui.error(describe(e));
+            code_of(e)
         }
+        None if x.to_stdout => match copy_feed(report, &output.dir) {
+            Ok(()) => exit::OK,
+            Err(e) => {
+                ui.error(e);
+                exit::FAILURE
+            }
+        },
+        None => {
+            ui.say(format!("wrote {}", output.dir.display()));
+            for f in &report.files {
+                ui.detail(format!("  {f}"));
+            }
+            exit::OK
+        }
+    };
+    if done.error.is_some() || !ui.quiet() {
+        why.print(report);
+    }
+    code.max(write_html(report, x.html, ui, x.to_stdout))
+}
+
+/// Writes the HTML report, when asked, whatever the run's outcome.
+fn write_html(
+    report: &crate::engine::RunReport,
+    html: Option<&Path>,
+    ui: &Ui,
+    to_stdout: bool,
+) -> u8 {
+    let Some(path) = html else {
+        return exit::OK;
+    };
+    if let Err(e) = crate::workflow::report::write(report, path) {
+        ui.error(e);
+        return exit::FAILURE;
+    }
+    if to_stdout {
+        ui.note(format!("report {}", path.display()));
     } else {
-        ui.say(format!("wrote {}", output.dir.display()));
-        for f in &report.files {
-            ui.detail(format!("  {f}"));
-        }
-    }
-    if !ui.quiet() {
-        why.print(&report);
-    }
-    if let Some(path) = x.html {
-        if let Err(e) = crate::workflow::report::write(&report, path) {
-            ui.error(e);
-            return exit::FAILURE;
-        }
-        if x.to_stdout {
-            ui.note(format!("report {}", path.display()));
-        } else {
-            ui.say(format!("report {}", path.display()));
-        }
+        ui.say(format!("report {}", path.display()));
     }
     exit::OK
+}
+
+/// A run refused before it starts (its mapping): `report.json` and the HTML report say so.
+fn refuse(src: &SourceFile, output: &FeedOutput, message: String, x: &Extras, ui: &Ui) {
+    let done = engine::refuse_run(src, output, RefusalCause::Mapping, message);
+    if let Some(e) = &done.error {
+        ui.error(describe(e));
+    }
+    write_html(&done.report, x.html, ui, x.to_stdout);
 }
 
 /// `--out -`: the run's one feed file, copied to stdout (a reader that stops early is fine).
@@ -705,17 +735,21 @@ pub(crate) fn describe(e: &RunError) -> String {
 /// rejected) on stderr, with the warnings of the run that are not the mapping's (`mapping`:
 /// printed already).
 pub(crate) fn exit_code(ui: &Ui, e: &RunError, mapping: &[String]) -> u8 {
+    if let RunError::Aborted { report, .. } = e {
+        ui.note(super::summary::run_report(report).trim_end());
+        for w in super::summary::run_warnings(report, mapping) {
+            ui.warning(w);
+        }
+    }
+    code_of(e)
+}
+
+/// The exit code of a failed run.
+fn code_of(e: &RunError) -> u8 {
     match e {
         RunError::Inputs(_) => exit::USAGE,
         RunError::Source(_) => exit::INPUT,
-        RunError::Aborted { report, .. } => {
-            ui.note(super::summary::run_report(report).trim_end());
-            for w in super::summary::run_warnings(report, mapping) {
-                ui.warning(w);
-            }
-            exit::TOO_MANY_REJECTS
-        }
-        RunError::Shrink(_) => exit::TOO_MANY_REJECTS,
+        RunError::Aborted { .. } | RunError::Shrink(_) => exit::TOO_MANY_REJECTS,
         RunError::Output(_) | RunError::Internal(_) => exit::FAILURE,
     }
 }

@@ -181,6 +181,28 @@ pub(crate) struct ExplainBase {
 impl ExplainBase {
     /// The command that explains `example` of `entity`: without a project file, only the
     /// inputs the block reads (its source and its tables) are given.
+    /// With a project file: the command that explains a record of the run, without what picks
+    /// the record (`clerkmap explain -c clerkmap.yaml --store it`), for the report's reject
+    /// groups. `None` without one: the engine then writes the mapping and inputs itself.
+    pub(crate) fn project_prefix(&self) -> Option<String> {
+        let c = self.config.as_ref()?;
+        let mut args = vec![
+            "clerkmap".to_string(),
+            "explain".to_string(),
+            "-c".to_string(),
+            c.display().to_string(),
+        ];
+        if let Some(s) = &self.store {
+            args.extend(["--store".to_string(), s.clone()]);
+        }
+        Some(
+            args.iter()
+                .map(|a| shell_quote(a))
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
+    }
+
     fn command(&self, program: &Program, entity: &str, example: &Example) -> String {
         let mut args: Vec<String> = vec!["clerkmap".into(), "explain".into()];
         if let Some(c) = &self.config {

@@ -3,15 +3,26 @@
 //! empty the shop's search. `run` (against the previous feed in the output directory) and `push`
 //! (against what Clerk acknowledged) refuse to shrink an entity by more than a share, or to
 //! publish an empty products feed, unless told `--allow-shrink`.
+//!
+//! The same reading of the previous feeds gives the run report its diff: the ids added, removed
+//! and changed since the previous feed, "changed" telling records apart by a hash of their
+//! content ([`content_hash`]).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::fs::File;
+use std::hash::Hasher;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
+
+use serde::Serialize;
 
 use crate::clerk::Entity;
 use crate::engine::OutputFormat;
+use crate::engine::report::FeedDiff;
+use crate::value::key_string;
 
-use super::feed;
+use super::feed::{self, FeedFile, FeedKind};
 
 /// The share of an entity's ids that may disappear at once: 10%.
 pub const DEFAULT_MAX_SHRINK: f64 = 0.10;
@@ -20,7 +31,7 @@ pub const DEFAULT_MAX_SHRINK: f64 = 0.10;
 const EXAMPLES: usize = 5;
 
 /// One entity that would shrink too much.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Shrink {
     /// The entity that would shrink (never orders: Clerk does not delete them).
     pub entity: Entity,
@@ -135,6 +146,25 @@ pub fn check<'a>(
     max_share: f64,
     against: &str,
 ) -> Option<Shrink> {
+    check_with(
+        entity,
+        before,
+        after.len(),
+        |id| after.contains(id),
+        max_share,
+        against,
+    )
+}
+
+/// [`check`] with the ids after as a membership test and their number.
+fn check_with<'a>(
+    entity: Entity,
+    before: impl IntoIterator<Item = &'a str>,
+    after_len: usize,
+    has: impl Fn(&str) -> bool,
+    max_share: f64,
+    against: &str,
+) -> Option<Shrink> {
     if !entity.is_mirrored() {
         return None;
     }
@@ -142,11 +172,11 @@ pub fn check<'a>(
     let mut gone: Vec<&str> = Vec::new();
     for id in before {
         before_n += 1;
-        if !after.contains(id) {
+        if !has(id) {
             gone.push(id);
         }
     }
-    let empty_products = entity == Entity::Products && after.is_empty();
+    let empty_products = entity == Entity::Products && after_len == 0;
     let too_much = before_n > 0 && gone.len() as f64 > max_share * before_n as f64;
     if !empty_products && !too_much {
         return None;
@@ -155,7 +185,7 @@ pub fn check<'a>(
     Some(Shrink {
         entity,
         before: before_n,
-        after: after.len(),
+        after: after_len,
         gone: gone.len(),
         examples: gone.iter().take(EXAMPLES).map(|s| s.to_string()).collect(),
         against: against.to_string(),
@@ -179,59 +209,208 @@ pub fn previous_ids(dir: &Path, entity: Entity) -> Option<(String, Vec<String>)>
     Some((file.path.display().to_string(), ids))
 }
 
-/// `run`'s guard: the entities about to be written (`new`: entity and ids) against the previous
-/// feeds in the output directory. With the legacy single-file format every entity of the
-/// previous `feed.json` is replaced, so one missing from this run counts as empty.
-pub fn check_run(
-    out_dir: &Path,
-    format: OutputFormat,
-    new: &[(Entity, Vec<String>)],
-    max_share: f64,
-) -> Result<(), ShrinkRefusal> {
-    let mut shrinks = Vec::new();
-    for entity in Entity::ALL {
-        let written = new.iter().find(|(e, _)| *e == entity);
-        if written.is_none() && format != OutputFormat::Feed {
+/// The hash of a record's content: of its compact JSON, as `run` writes it one record a line.
+/// Computed by this binary for both the new records and the previous feed's, so it only needs
+/// to be stable within one run.
+pub fn content_hash(json: &[u8]) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(json);
+    h.finish()
+}
+
+/// The ids a run mapped for an entity, each with the [`content_hash`] of its record.
+pub type MappedIds = HashMap<String, u64>;
+
+/// An entity's previous feed in the output directory, read once for the guard and the diff.
+#[derive(Debug)]
+pub struct PreviousFeed {
+    /// The file, as messages name it.
+    pub path: String,
+    /// Its ids in order, each with the hash of its record.
+    pub ids: Vec<(String, u64)>,
+}
+
+/// The previous feed of `entity` in `dir` with the hash of each record; `None` when there is
+/// none or it cannot be read. A feed with one record a line (as `run` writes it) is hashed line
+/// by line, the exact bytes `run` hashed; any other layout record by record, re-serialized
+/// (a float written by another program may then read as changed).
+pub fn previous_feed(dir: &Path, entity: Entity) -> Option<PreviousFeed> {
+    let file = feed::find(dir, entity)?;
+    let ids = match hashed_by_line(&file) {
+        Some(ids) => ids,
+        None => {
+            let mut ids = Vec::new();
+            file.for_each(|_, v| {
+                if let Some(k) = feed::id_key(&v) {
+                    let json = serde_json::to_vec(&v).unwrap_or_default();
+                    ids.push((k, content_hash(&json)));
+                }
+                Ok(true)
+            })
+            .ok()??;
+            ids
+        }
+    };
+    Some(PreviousFeed {
+        path: file.path.display().to_string(),
+        ids,
+    })
+}
+
+/// The ids and record hashes of a feed with one record per line; `None` for another layout.
+fn hashed_by_line(file: &FeedFile) -> Option<Vec<(String, u64)>> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<serde_json::Value>,
+    }
+    if file.kind == FeedKind::Legacy {
+        return None;
+    }
+    let reader = BufReader::with_capacity(1 << 20, File::open(&file.path).ok()?);
+    let mut ids = Vec::new();
+    for line in reader.lines() {
+        let line = line.ok()?;
+        let t = line.trim().trim_end_matches(',');
+        if t.is_empty() || (file.kind == FeedKind::Json && (t == "[" || t == "]" || t == "[]")) {
             continue;
         }
-        let after: HashSet<String> = written
-            .map(|(_, ids)| ids.iter().cloned().collect())
-            .unwrap_or_default();
-        match previous_ids(out_dir, entity) {
-            Some((path, before)) => {
-                let against = format!("the previous feed {path}");
-                if let Some(s) = check(
-                    entity,
-                    before.iter().map(String::as_str),
-                    &after,
-                    max_share,
-                    &against,
-                ) {
-                    shrinks.push(s);
-                }
-            }
-            None if written.is_some() => {
-                if let Some(s) = check(
-                    entity,
-                    std::iter::empty(),
-                    &after,
-                    max_share,
-                    "no previous feed",
-                ) {
-                    shrinks.push(s);
-                }
-            }
-            None => {}
+        let rec: IdOnly = serde_json::from_str(t).ok()?;
+        if let Some(k) = rec.id.as_ref().and_then(key_string) {
+            ids.push((k.into_owned(), content_hash(t.as_bytes())));
         }
     }
-    if shrinks.is_empty() {
+    Some(ids)
+}
+
+/// How many example ids a diff lists per kind of change.
+const DIFF_EXAMPLES: usize = 5;
+
+/// Keeps the `DIFF_EXAMPLES` first ids in natural order, whatever the number offered.
+#[derive(Default)]
+struct FirstIds(Vec<String>);
+
+impl FirstIds {
+    fn offer(&mut self, id: &str) {
+        let at = self
+            .0
+            .partition_point(|x| natural(x, id) != std::cmp::Ordering::Greater);
+        if at < DIFF_EXAMPLES {
+            self.0.insert(at, id.to_string());
+            self.0.truncate(DIFF_EXAMPLES);
+        }
+    }
+}
+
+/// What changed from `previous` (none: no previous feed) to the ids a run mapped.
+pub fn diff(entity: Entity, previous: Option<&PreviousFeed>, after: &MappedIds) -> FeedDiff {
+    let (mut removed, mut changed, mut unchanged) = (0u64, 0u64, 0u64);
+    let (mut removed_ex, mut changed_ex, mut added_ex) = (
+        FirstIds::default(),
+        FirstIds::default(),
+        FirstIds::default(),
+    );
+    let mut before: HashSet<&str> = HashSet::new();
+    if let Some(p) = previous {
+        before.reserve(p.ids.len());
+        for (id, hash) in &p.ids {
+            if !before.insert(id.as_str()) {
+                continue;
+            }
+            match after.get(id) {
+                None => {
+                    removed += 1;
+                    removed_ex.offer(id);
+                }
+                Some(h) if h != hash => {
+                    changed += 1;
+                    changed_ex.offer(id);
+                }
+                Some(_) => unchanged += 1,
+            }
+        }
+    }
+    let mut added = 0u64;
+    for id in after.keys() {
+        if !before.contains(id.as_str()) {
+            added += 1;
+            added_ex.offer(id);
+        }
+    }
+    FeedDiff {
+        entity,
+        against: previous.map_or_else(
+            || "no previous feed".to_string(),
+            |p| format!("the previous feed {}", p.path),
+        ),
+        before: before.len() as u64,
+        after: after.len() as u64,
+        added,
+        removed,
+        changed,
+        unchanged,
+        added_examples: added_ex.0,
+        removed_examples: removed_ex.0,
+        changed_examples: changed_ex.0,
+    }
+}
+
+/// `run`'s comparison with the previous feeds in the output directory, each read once: the
+/// diff of every entity mapped (`new`: entity and ids), and the guard's refusal when one would
+/// shrink by more than `max_share` (`None` as `max_share`: `--allow-shrink`, no guard). With the
+/// legacy single-file format every entity of the previous `feed.json` is replaced, so one
+/// missing from this run counts as empty.
+pub fn compare_run(
+    out_dir: &Path,
+    format: OutputFormat,
+    new: &[(Entity, MappedIds)],
+    max_share: Option<f64>,
+) -> (Vec<FeedDiff>, Result<(), ShrinkRefusal>) {
+    let mut shrinks = Vec::new();
+    let mut diffs = Vec::new();
+    let empty = MappedIds::new();
+    for entity in Entity::ALL {
+        let written = new.iter().find(|(e, _)| *e == entity).map(|(_, ids)| ids);
+        if written.is_none() && (format != OutputFormat::Feed || max_share.is_none()) {
+            continue;
+        }
+        let previous = previous_feed(out_dir, entity);
+        let after = written.unwrap_or(&empty);
+        if written.is_some() {
+            diffs.push(diff(entity, previous.as_ref(), after));
+        }
+        let Some(max_share) = max_share else {
+            continue;
+        };
+        let shrink = match &previous {
+            Some(p) => check_with(
+                entity,
+                p.ids.iter().map(|(id, _)| id.as_str()),
+                after.len(),
+                |id| after.contains_key(id),
+                max_share,
+                &format!("the previous feed {}", p.path),
+            ),
+            None if written.is_some() => check_with(
+                entity,
+                std::iter::empty(),
+                after.len(),
+                |_| false,
+                max_share,
+                "no previous feed",
+            ),
+            None => None,
+        };
+        shrinks.extend(shrink);
+    }
+    let verdict = if shrinks.is_empty() {
         Ok(())
     } else {
         Err(ShrinkRefusal {
             shrinks,
             consequence: "no feed was written".into(),
         })
-    }
+    };
+    (diffs, verdict)
 }
 
 #[cfg(test)]
@@ -261,6 +440,77 @@ mod tests {
         write("pages.ndjson", "{\"id\":1}\n\n{\"id\":2}\n");
         let (_, ids) = previous_ids(dir.path(), Entity::Pages).unwrap_or_default();
         assert_eq!(ids, vec!["1", "2"]);
+    }
+
+    #[test]
+    fn the_diff_tells_added_removed_and_changed_records_in_any_layout() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mapped = |records: &[&str]| -> MappedIds {
+            records
+                .iter()
+                .map(|r| {
+                    let v: serde_json::Value = serde_json::from_str(r).unwrap_or_default();
+                    (
+                        feed::id_key(&v).unwrap_or_default(),
+                        content_hash(r.as_bytes()),
+                    )
+                })
+                .collect()
+        };
+        let now = mapped(&[
+            r#"{"id":"A","x":1}"#,
+            r#"{"id":"B","x":3}"#,
+            r#"{"id":"D","x":4}"#,
+        ]);
+        // As `run` writes a JSON array, and a legacy feed.json (read record by record).
+        std::fs::write(
+            dir.path().join("products.json"),
+            "[\n{\"id\":\"A\",\"x\":1},\n{\"id\":\"B\",\"x\":2},\n{\"id\":\"C\",\"x\":0}\n]\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("feed.json"),
+            r#"{"pages":[{"id":"A","x":1},{"id":"B","x":2},{"id":"C","x":0}],"config":{}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        for entity in [Entity::Products, Entity::Pages] {
+            let previous = previous_feed(dir.path(), entity);
+            let d = diff(entity, previous.as_ref(), &now);
+            assert_eq!(
+                (
+                    d.before,
+                    d.after,
+                    d.added,
+                    d.removed,
+                    d.changed,
+                    d.unchanged
+                ),
+                (3, 3, 1, 1, 1, 1),
+                "{entity:?}: {d:?}"
+            );
+            assert_eq!(
+                (d.added_examples, d.removed_examples, d.changed_examples),
+                (vec!["D".into()], vec!["C".into()], vec!["B".into()])
+            );
+        }
+        let d = diff(Entity::Orders, None, &now);
+        assert_eq!((d.against.as_str(), d.added), ("no previous feed", 3));
+        let (_, verdict) = compare_run(
+            dir.path(),
+            OutputFormat::Json,
+            &[(Entity::Products, mapped(&[r#"{"id":"A","x":1}"#]))],
+            Some(0.1),
+        );
+        assert!(verdict.is_err(), "2 of 3 gone");
+    }
+
+    #[test]
+    fn diff_examples_are_the_first_ids_in_natural_order() {
+        let mut first = FirstIds::default();
+        for id in ["30", "4", "100", "2", "7", "1", "50"] {
+            first.offer(id);
+        }
+        assert_eq!(first.0, ["1", "2", "4", "7", "30"]);
     }
 
     fn set(ids: &[&str]) -> HashSet<String> {

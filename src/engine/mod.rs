@@ -32,7 +32,8 @@ pub use output::{FeedFiles, OutputFormat};
 pub use reject::{Loc, Reject};
 pub use report::RunReport;
 pub use run::{
-    Abort, FeedOutput, InputProblem, Mapped, Resolved, RunError, RunOptions, resolve, run, run_into,
+    Abort, FeedOutput, InputProblem, Mapped, Reported, Resolved, RunError, RunOptions, refuse_run,
+    resolve, run, run_into, run_reported,
 };
 pub use sink::{Memory, Sink, Written};
 pub use tables::{Loaded, load as load_tables};

@@ -13,8 +13,9 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::group::{Grouper, Keyed, Unit, key_rows};
+use super::guard::{MappedIds, content_hash};
 use super::reject::{Loc, Located, Reject, engine_reason};
-use super::report::{EntityReport, FilterCount, Profile};
+use super::report::{EntityReport, FilterCount, Profile, RejectExample, shell_word};
 use super::run::RunError;
 use super::sink::{Sink, Written};
 use super::source::{Chunk, SourceError, SourceReader};
@@ -36,6 +37,8 @@ pub(super) struct Ctx<'a> {
     pub keep_values: bool,
     /// Profile the written records (attribute coverage, for the HTML report).
     pub profile: bool,
+    /// The command that explains a record of this run, without the arguments that pick one.
+    pub explain: &'a str,
 }
 
 /// What a worker made of a chunk: records serialized back to back in `buf`, in input order.
@@ -51,6 +54,8 @@ enum ItemOut {
         start: usize,
         end: usize,
         id: Value,
+        /// [`content_hash`] of the serialized record (for the diff with the previous feed).
+        hash: u64,
         has_email: bool,
         value: Option<Map<String, Value>>,
     },
@@ -79,6 +84,7 @@ fn map_into(
                     loc,
                     start,
                     end: out.buf.len(),
+                    hash: content_hash(&out.buf[start..]),
                     id,
                     has_email: map.contains_key("email"),
                     value: ctx.keep_values.then_some(map),
@@ -105,7 +111,8 @@ struct Writer<'a> {
     file: String,
     has_lines: bool,
     id_kind: Option<(IdKind, u64)>,
-    seen: HashMap<String, u64>,
+    /// Per id written: where it was read, and the hash of its record.
+    seen: HashMap<String, (u64, u64)>,
     written: u64,
     with_email: u64,
     filtered: u64,
@@ -113,6 +120,7 @@ struct Writer<'a> {
     rejected: u64,
     profile: Option<Profile>,
     why: RejectSummary,
+    explain: &'a str,
 }
 
 impl Writer<'_> {
@@ -133,12 +141,22 @@ impl Writer<'_> {
             reasons,
         };
         if let Some(p) = self.profile.as_mut() {
-            let example = match &reject.id {
-                Some(id) => id.to_string(),
-                None => reject.loc.to_string(),
+            let example = match reject
+                .id
+                .as_ref()
+                .and_then(|id| Some((id, key_string(id)?)))
+            {
+                Some((id, key)) => RejectExample {
+                    shown: id.to_string(),
+                    pick: format!("--id {}", shell_word(&key)),
+                },
+                None => RejectExample {
+                    shown: reject.loc.to_string(),
+                    pick: format!("--line {}", reject.loc.number()),
+                },
             };
             let texts = reject.reason_texts(Located::In(self.mapping));
-            p.add_reject(reject.entity, example, &texts);
+            p.add_reject(reject.entity, &example, &texts, self.explain);
         }
         self.why.add(&reject, self.mapping);
         sink.reject(reject)?;
@@ -162,7 +180,7 @@ impl Writer<'_> {
                 self.place(first)
             ));
         }
-        self.seen.get(key).map(|first| {
+        self.seen.get(key).map(|(first, _)| {
             format!(
                 "duplicate id {id}: the record at {} has the same id and was kept",
                 self.place(*first)
@@ -184,6 +202,7 @@ impl Writer<'_> {
                     start,
                     end,
                     id,
+                    hash,
                     has_email,
                     value,
                 } => {
@@ -193,7 +212,7 @@ impl Writer<'_> {
                         self.reject(sink, loc, Some(id), vec![engine_reason(msg)])?;
                         continue;
                     }
-                    self.seen.insert(key, loc);
+                    self.seen.insert(key, (loc, hash));
                     if self.id_kind.is_none() {
                         self.id_kind = kind.map(|k| (k, loc));
                     }
@@ -336,10 +355,11 @@ pub(super) struct BlockSource {
     pub reader: SourceReader,
 }
 
-/// What a block's run gives: its report and the ids it wrote (for the shrink guard).
+/// What a block's run gives: its report and the ids it wrote with the hash of their records
+/// (for the shrink guard and the diff).
 pub(super) struct BlockRun {
     pub report: EntityReport,
-    pub ids: Vec<String>,
+    pub ids: MappedIds,
 }
 
 /// Runs one block over its source into `sink`. Stops reading once more than `budget` records
@@ -373,6 +393,7 @@ pub(super) fn run_block(
         rejected: 0,
         profile: ctx.profile.then(Profile::default),
         why: RejectSummary::default(),
+        explain: ctx.explain,
     };
     let mut rows_read = 0u64;
     let grouped = block.group_by.is_some();
@@ -447,6 +468,7 @@ fn finish(
     rows: Option<u64>,
     started: Instant,
 ) -> BlockRun {
+    let profile = w.profile.as_ref().map(|p| p.summary(block.entity));
     let elapsed = started.elapsed();
     let read = w.written + w.filtered + w.rejected;
     BlockRun {
@@ -468,10 +490,14 @@ fn finish(
             } else {
                 0.0
             },
-            profile: w.profile,
+            profile,
             why: w.why,
         },
-        ids: w.seen.into_keys().collect(),
+        ids: w
+            .seen
+            .into_iter()
+            .map(|(id, (_, hash))| (id, hash))
+            .collect(),
     }
 }
 

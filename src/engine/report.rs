@@ -1,24 +1,46 @@
 //! The run report: every record read is accounted for as written, filtered or rejected.
-//! Printed at the end of a run and written to `report.json`.
+//! Printed at the end of a run and written to `report.json`, whatever the run's outcome: the
+//! feeds written, or the run refused and why (then the feeds in the output directory are the
+//! previous ones, and the report says from when).
 
 use std::fmt;
 
-use std::collections::BTreeMap;
-
-use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::{Map, Value};
 
+use super::guard::Shrink;
 use crate::clerk::Entity;
+
+mod profile;
+
+pub use profile::{
+    AttributeProfile, AttributeSummary, MAX_ATTRIBUTES, MAX_DISTINCT, MAX_DISTINCT_CHARS,
+    MAX_REJECT_GROUPS, MAX_VALUE_STATS, NUMBER_SAMPLE, NumberSummary, Profile, ProfileSummary,
+    RejectExample, RejectGroup, SAMPLES, TOP_VALUES, ValueCount, is_filled,
+};
 
 /// The accounting of one run: what each block read, wrote, filtered and rejected, the tables
 /// it loaded, and the files it wrote. Serialized as `report.json`; `Display` is the summary
 /// printed at the end of a run.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RunReport {
+    /// The clerkmap version that ran.
+    pub clerkmap_version: String,
+    /// When the run started: RFC 3339, UTC, to the second.
+    pub started_at: String,
+    /// When the run ended (its files about to be published): RFC 3339, UTC.
+    pub finished_at: String,
+    /// `written`: the feeds of this run are published; `refused`: no feed was written (see
+    /// `refusal`; the feeds in the directory are the previous ones, see `feeds`).
+    pub outcome: Outcome,
+    /// Why the run was refused, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
     /// The mapping's name as diagnostics give it: its path as given, or
     /// `passweb.cmap (built in)`.
     pub mapping: String,
+    /// `sha256:` and the hex SHA-256 of the mapping's text (vars not included): tells whether
+    /// two runs used the same mapping.
+    pub mapping_sha256: String,
     /// The directory the feed files were written to; empty when the run went into another
     /// sink ([`run_into`](super::run_into)).
     pub output_dir: String,
@@ -42,11 +64,121 @@ pub struct RunReport {
     /// Personal data sent and held back (when the run maps orders or customers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub privacy: Option<Privacy>,
+    /// Per entity the run mapped in full, what changed since the previous feed in the output
+    /// directory (none when the run stopped early).
+    pub diff: Vec<FeedDiff>,
+    /// The feeds in the output directory once this run's files are published: written by
+    /// this run, or previous ones carried over (a refused run, a block whose input was not
+    /// given), with when each was written.
+    pub feeds: Vec<FeedState>,
     /// Problems that did not reject a record (lookup rows, mapping warnings).
     pub warnings: Vec<String>,
-    /// The files written, in order: the feeds, `rejects.ndjson`, then `report.json` (after an
-    /// abort, only the last two); empty when the run went into another sink.
+    /// The files this run wrote, in order: the feeds, `rejects.ndjson`, then `report.json`
+    /// (after a refusal, only the last two); empty when the run went into another sink.
     pub files: Vec<String>,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Every feed of the run was written (published).
+    #[default]
+    Written,
+    /// No feed was written: the run stopped, or the shrink guard refused its feeds.
+    Refused,
+}
+
+/// Why a run was refused.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    /// The cause, with its details.
+    #[serde(flatten)]
+    pub cause: RefusalCause,
+    /// The message the run stopped with.
+    pub message: String,
+}
+
+/// The cause of a refusal, tagged `reason` in `report.json`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum RefusalCause {
+    /// More records rejected than `--max-rejects` allows.
+    TooManyRejects {
+        /// Records rejected when the run stopped.
+        rejected: u64,
+        /// The limit.
+        max_rejects: u64,
+    },
+    /// Every record of a mirrored entity was rejected.
+    AllRejected {
+        /// The entity.
+        entity: Entity,
+        /// Its records rejected.
+        rejected: u64,
+    },
+    /// Entities would shrink more than allowed since the previous feeds.
+    Shrink {
+        /// Each entity that would shrink too much.
+        shrinks: Vec<Shrink>,
+    },
+    /// The inputs do not fit the mapping, or one cannot be read.
+    Input,
+    /// The mapping cannot be read or has errors.
+    Mapping,
+    /// An output file cannot be written.
+    Output,
+    /// A bug or a system failure.
+    Internal,
+}
+
+/// What changed in an entity's feed since the previous one.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedDiff {
+    /// The entity.
+    pub entity: Entity,
+    /// What it is compared with: `the previous feed out/products.json`, or `no previous feed`.
+    pub against: String,
+    /// Ids in the previous feed.
+    pub before: u64,
+    /// Ids this run mapped.
+    pub after: u64,
+    /// Ids new in this run.
+    pub added: u64,
+    /// Ids of the previous feed this run lacks.
+    pub removed: u64,
+    /// Ids in both whose record changed.
+    pub changed: u64,
+    /// Ids in both with the same record.
+    pub unchanged: u64,
+    /// A few added ids (the first in natural order).
+    pub added_examples: Vec<String>,
+    /// A few removed ids.
+    pub removed_examples: Vec<String>,
+    /// A few changed ids.
+    pub changed_examples: Vec<String>,
+}
+
+/// A feed file in the output directory after the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedState {
+    /// Its name in the output directory (`products.json`).
+    pub file: String,
+    /// `this run`, or `previous` for a feed carried over from an earlier run.
+    pub from: FeedFrom,
+    /// When it was written: RFC 3339, UTC (for a previous feed, from the report that wrote
+    /// it, else the file's modification time); empty when unknown.
+    pub written_at: String,
+}
+
+/// Which run wrote a feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedFrom {
+    /// This run.
+    ThisRun,
+    /// An earlier run: the file was carried over unchanged.
+    Previous,
 }
 
 /// The accounting of one block: `read == written + filtered + rejected`.
@@ -82,68 +214,24 @@ pub struct EntityReport {
     pub elapsed_ms: u64,
     /// `read` divided by the block's time in seconds (0 when no time could be measured).
     pub records_per_sec: f64,
-    /// What the written records hold, when the run profiles them (`RunOptions::profile`).
-    #[serde(skip)]
-    pub profile: Option<Profile>,
+    /// What the written records hold and why records were rejected, when the run profiles
+    /// them (`RunOptions::profile`, `run --report`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileSummary>,
     /// The rejects grouped by cause, collected in every run (see [`super::why`]).
     #[serde(skip)]
     pub why: super::why::RejectSummary,
 }
 
-/// The written records of an entity, profiled: how many have each attribute, with which value
-/// kinds; and the rejected ones, grouped by cause.
-#[derive(Debug, Clone, Default)]
-pub struct Profile {
-    /// Records profiled.
-    pub records: u64,
-    /// Per attribute, in first-seen order: records that have it, and its value kinds.
-    pub attributes: IndexMap<String, (u64, BTreeMap<&'static str, u64>)>,
-    /// Reject reasons grouped by cause, in the order first seen.
-    pub rejects: IndexMap<String, RejectGroup>,
-}
-
-/// Rejects of one cause: how many, a few example ids, one full message.
-#[derive(Debug, Clone)]
-pub struct RejectGroup {
-    /// The entity.
-    pub entity: String,
-    /// The first full message of the group.
-    pub reason: String,
-    /// Records rejected for it.
-    pub count: u64,
-    /// Up to five ids (or input places) of such records.
-    pub examples: Vec<String>,
-}
-
-impl Profile {
-    /// Counts a written record.
-    pub fn add(&mut self, record: &Map<String, Value>) {
-        self.records += 1;
-        for (k, v) in record {
-            let e = self.attributes.entry(k.clone()).or_default();
-            e.0 += 1;
-            *e.1.entry(crate::value::kind(v)).or_default() += 1;
-        }
-    }
-
-    /// Counts a rejected record under each of its reasons (`reasons` rendered as in
-    /// `rejects.ndjson`).
-    pub fn add_reject(&mut self, entity: Entity, example: String, reasons: &[String]) {
-        for r in reasons {
-            let g = self
-                .rejects
-                .entry(reason_key(r))
-                .or_insert_with(|| RejectGroup {
-                    entity: entity.name().to_string(),
-                    reason: r.clone(),
-                    count: 0,
-                    examples: Vec::new(),
-                });
-            g.count += 1;
-            if g.examples.len() < 5 && !g.examples.contains(&example) {
-                g.examples.push(example.clone());
-            }
-        }
+/// `s` as one word of a shell command: as it is when it is safe, else single-quoted.
+pub fn shell_word(s: &str) -> String {
+    let safe = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./=:,+@%".contains(c));
+    if safe {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 
@@ -265,10 +353,16 @@ impl RunReport {
             .entities
             .iter()
             .filter_map(|e| e.profile.as_ref())
-            .flat_map(|p| p.rejects.values().cloned())
+            .flat_map(|p| p.reject_groups.iter().cloned())
             .collect();
         out.sort_by_key(|g| std::cmp::Reverse(g.count));
         out
+    }
+
+    /// Marks the run refused, for `cause`, with the message it stopped with.
+    pub fn refuse(&mut self, cause: RefusalCause, message: String) {
+        self.outcome = Outcome::Refused;
+        self.refusal = Some(Refusal { cause, message });
     }
 
     /// Records rejected in all entities.

@@ -1,7 +1,9 @@
 //! A run: the inputs checked against the program before any record is read, the lookup tables
 //! loaded, every block with a source run through the pipeline into a sink, and the accounting.
 //! [`run_into`] runs into any [`Sink`]; [`run`] writes feed files, with the shrink guard, and
-//! renames them into place only when the whole run succeeded.
+//! publishes them only when the whole run succeeded. Whatever the outcome, [`run_reported`]
+//! publishes `report.json` (and `rejects.ndjson`) saying what happened, the previous feeds
+//! carried over when the run was refused.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,12 +11,15 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
-use super::guard::{self, ShrinkRefusal};
-use super::input::{EXTENSIONS, Format, Input};
+use sha2::{Digest, Sha256};
+
+use super::feed;
+use super::guard::{self, MappedIds, ShrinkRefusal};
+use super::input::{EXTENSIONS, Format, Input, Origin};
 use super::limits::DEFAULT_MAX_RECORD_BYTES;
 use super::output::{FeedFiles, OutputError, OutputFormat, Staged};
 use super::pipeline::{BlockSource, Ctx, run_block};
-use super::report::{RunReport, Skipped};
+use super::report::{FeedFrom, FeedState, Outcome, RefusalCause, RunReport, Skipped, shell_word};
 use super::sink::Sink;
 use super::source::{SourceError, SourceReader};
 use super::tables;
@@ -42,6 +47,10 @@ pub struct RunOptions {
     /// The most bytes one record may take in its file, for every input of the run (default
     /// [`DEFAULT_MAX_RECORD_BYTES`]): a larger record is rejected with its place.
     pub max_record_bytes: u64,
+    /// The command that explains one record of this run, without the arguments that pick the
+    /// record (`clerkmap explain -c clerkmap.yaml`): the report gives it, completed, for each
+    /// group of rejects. `None`: `clerkmap explain` with the mapping and the inputs.
+    pub explain: Option<String>,
 }
 
 impl Default for RunOptions {
@@ -55,6 +64,7 @@ impl Default for RunOptions {
             progress: None,
             profile: false,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            explain: None,
         }
     }
 }
@@ -157,7 +167,8 @@ fn quoted(names: &[String]) -> String {
         .join(", ")
 }
 
-/// Why a run stopped. No feed is replaced in any of these cases.
+/// Why a run stopped. No feed is replaced in any of these cases; [`run_reported`] still
+/// publishes `report.json` saying why whenever the output directory can be written.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The inputs do not fit the mapping.
@@ -180,7 +191,8 @@ pub enum RunError {
         report: Box<RunReport>,
     },
     /// An entity would shrink by more than the allowed share since the previous feed (or the
-    /// products feed would be empty); no feed was written.
+    /// products feed would be empty); no feed was written, `rejects.ndjson` and `report.json`
+    /// (with the diff and the shrinks) were.
     #[error("{0}")]
     Shrink(ShrinkRefusal),
     /// A bug or a system failure.
@@ -289,8 +301,9 @@ pub fn resolve<'p>(
 pub struct Mapped {
     /// The accounting.
     pub report: RunReport,
-    /// Per entity that ran, the ids written (the shrink guard compares them).
-    pub ids: Vec<(Entity, Vec<String>)>,
+    /// Per entity that ran, the ids written with the hash of their records (the shrink guard
+    /// and the diff compare them with the previous feeds).
+    pub ids: Vec<(Entity, MappedIds)>,
     /// Why the run stopped early: too many rejects, or all of a mirrored feed rejected.
     pub aborted: Option<Abort>,
 }
@@ -329,7 +342,135 @@ pub fn run_into(
     opts: &RunOptions,
     sink: &mut dyn Sink,
 ) -> Result<Mapped, RunError> {
+    let mut report = start_report(mapping);
+    let mut ids = Vec::new();
+    let aborted = map_all(program, mapping, opts, sink, &mut report, &mut ids)?;
+    Ok(Mapped {
+        report,
+        ids,
+        aborted,
+    })
+}
+
+/// Now, as the report gives times: RFC 3339, UTC, to the second.
+fn now() -> String {
+    timestamp(chrono::Utc::now())
+}
+
+fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A report with what is known before anything runs: version, start time, the mapping.
+fn start_report(mapping: &SourceFile) -> RunReport {
+    RunReport {
+        clerkmap_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at: now(),
+        mapping: mapping.name.clone(),
+        mapping_sha256: if mapping.text.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(mapping.text.as_bytes()))
+            )
+        },
+        ..RunReport::default()
+    }
+}
+
+/// Maps every block into `sink`, filling `report` as it goes (on an error, with the blocks
+/// done so far); an abort marks the report refused.
+fn map_all(
+    program: &Program,
+    mapping: &SourceFile,
+    opts: &RunOptions,
+    sink: &mut dyn Sink,
+    report: &mut RunReport,
+    ids: &mut Vec<(Entity, MappedIds)>,
+) -> Result<Option<Abort>, RunError> {
     let started = Instant::now();
+    let result = map_blocks(program, mapping, opts, sink, report, ids);
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    report.compute_privacy();
+    report.finished_at = now();
+    if let Ok(Some(abort)) = &result {
+        report.refuse(refusal_cause(abort), abort.to_string());
+    }
+    result
+}
+
+/// The cause of an abort, as the report gives it.
+fn refusal_cause(abort: &Abort) -> RefusalCause {
+    match *abort {
+        Abort::TooManyRejects { rejected, max } => RefusalCause::TooManyRejects {
+            rejected,
+            max_rejects: max,
+        },
+        Abort::AllRejected { entity, rejected } => RefusalCause::AllRejected { entity, rejected },
+    }
+}
+
+/// The cause of a failed run, as the report gives it.
+fn error_cause(e: &RunError) -> RefusalCause {
+    match e {
+        RunError::Inputs(_) | RunError::Source(_) => RefusalCause::Input,
+        RunError::Output(_) => RefusalCause::Output,
+        RunError::Aborted { abort, .. } => refusal_cause(abort),
+        RunError::Shrink(r) => RefusalCause::Shrink {
+            shrinks: r.shrinks.clone(),
+        },
+        RunError::Internal(_) => RefusalCause::Internal,
+    }
+}
+
+/// The name `explain --input-format` takes for a format.
+fn format_name(f: &Format) -> String {
+    match f {
+        Format::Json => "json".into(),
+        Format::Ndjson => "ndjson".into(),
+        Format::Csv { delimiter: None } => "csv".into(),
+        Format::Csv {
+            delimiter: Some(b'\t'),
+        } => "tsv".into(),
+        Format::Csv { delimiter: Some(d) } => format!("csv{}", char::from(*d)),
+        Format::Xml { item } if item == "item" => "xml".into(),
+        Format::Xml { item } => format!("xml:{item}"),
+    }
+}
+
+/// `clerkmap explain` with the mapping (unless built in) and the file inputs of the run.
+fn default_explain(mapping: &SourceFile, inputs: &[Input]) -> String {
+    let mut words = vec!["clerkmap".to_string(), "explain".to_string()];
+    if !mapping.name.ends_with("(built in)") {
+        words.push(shell_word(&mapping.name));
+    }
+    for i in inputs {
+        let Origin::File(path) = &i.origin else {
+            continue;
+        };
+        words.push("--input".into());
+        words.push(shell_word(&format!("{}={}", i.name, path.display())));
+        if let Some(f) = i
+            .format
+            .as_ref()
+            .filter(|f| Format::from_path(path).as_ref() != Some(*f))
+        {
+            words.push("--input-format".into());
+            words.push(shell_word(&format!("{}={}", i.name, format_name(f))));
+        }
+    }
+    words.join(" ")
+}
+
+fn map_blocks(
+    program: &Program,
+    mapping: &SourceFile,
+    opts: &RunOptions,
+    sink: &mut dyn Sink,
+    report: &mut RunReport,
+    ids: &mut Vec<(Entity, MappedIds)>,
+) -> Result<Option<Abort>, RunError> {
     let inputs: Vec<Input> = opts
         .inputs
         .iter()
@@ -341,13 +482,9 @@ pub fn run_into(
     } else {
         opts.jobs
     };
-    let mut report = RunReport {
-        mapping: mapping.name.clone(),
-        jobs,
-        skipped: resolved.skipped.clone(),
-        warnings: opts.mapping_warnings.clone(),
-        ..RunReport::default()
-    };
+    report.jobs = jobs;
+    report.skipped = resolved.skipped.clone();
+    report.warnings = opts.mapping_warnings.clone();
     // Open every source now: a missing or empty file stops the run before any record is read.
     let mut sources = Vec::with_capacity(resolved.blocks.len());
     for (_, input, format) in &resolved.blocks {
@@ -365,6 +502,11 @@ pub fn run_into(
         .thread_name(|i| format!("clerkmap-worker-{i}"))
         .build()
         .map_err(|e| RunError::Internal(format!("cannot start worker threads: {e}")))?;
+    let explain = match &opts.explain {
+        Some(e) => e.clone(),
+        None if opts.profile => default_explain(mapping, &inputs),
+        None => String::new(),
+    };
     let ctx = Ctx {
         mapping,
         tables: &loaded.tables,
@@ -373,15 +515,15 @@ pub fn run_into(
         progress: opts.progress.as_deref(),
         keep_values: sink.wants_values() || opts.profile,
         profile: opts.profile,
+        explain: &explain,
     };
-    let mut aborted = None;
-    let mut ids = Vec::new();
     for ((block, _, _), source) in resolved.blocks.iter().zip(sources) {
         let budget = opts
             .max_rejects
             .map(|m| m.saturating_sub(report.total_rejected()));
         let run = run_block(&ctx, &pool, block, source, sink, budget)?;
         let e = &run.report;
+        let mut aborted = None;
         if e.written == 0 && e.rejected > 0 && e.entity.is_mirrored() {
             aborted = Some(Abort::AllRejected {
                 entity: e.entity,
@@ -391,75 +533,224 @@ pub fn run_into(
         ids.push((e.entity, run.ids));
         report.entities.push(run.report);
         if aborted.is_some() {
-            break;
+            return Ok(aborted);
         }
         if let Some(max) = opts.max_rejects {
             let total = report.total_rejected();
             if total > max {
-                aborted = Some(Abort::TooManyRejects {
+                return Ok(Some(Abort::TooManyRejects {
                     rejected: total,
                     max,
-                });
-                break;
+                }));
             }
         }
     }
-    report.elapsed_ms = started.elapsed().as_millis() as u64;
-    report.compute_privacy();
-    Ok(Mapped {
-        report,
-        ids,
-        aborted,
-    })
+    Ok(None)
+}
+
+/// What [`run_reported`] gives back: the report, whatever the outcome, and why the run failed
+/// or was refused.
+#[derive(Debug)]
+pub struct Reported {
+    /// The report, as published in `report.json` (when it could be): `outcome` says whether
+    /// the feeds were written.
+    pub report: RunReport,
+    /// Why no feed was written; `None` when the run succeeded.
+    pub error: Option<RunError>,
 }
 
 /// Runs a checked program into the feed files of `out.dir`. Feeds, `rejects.ndjson` and
-/// `report.json` appear only when the run succeeds (the last two also after an abort for
-/// rejects); the shrink guard compares the new feeds with the previous ones first.
+/// `report.json` are published together only when the run succeeds; on any other outcome
+/// `report.json` and `rejects.ndjson` still are, saying why, the previous feeds carried over.
+/// The shrink guard compares the new feeds with the previous ones first.
 pub fn run(
     program: &Program,
     mapping: &SourceFile,
     opts: &RunOptions,
     out: &FeedOutput,
 ) -> Result<RunReport, RunError> {
-    let mut files = FeedFiles::create(&out.dir, out.format, mapping)?;
-    let mapped = run_into(program, mapping, opts, &mut files)?;
-    let mut report = mapped.report;
+    let done = run_reported(program, mapping, opts, out);
+    match done.error {
+        None => Ok(done.report),
+        Some(e) => Err(e),
+    }
+}
+
+/// [`run`], giving back the report on every outcome (written, or refused and why) beside the
+/// error, for a front end that shows the report whatever happened.
+pub fn run_reported(
+    program: &Program,
+    mapping: &SourceFile,
+    opts: &RunOptions,
+    out: &FeedOutput,
+) -> Reported {
+    let mut report = start_report(mapping);
     report.output_dir = out.dir.display().to_string();
     report.format = format!("{:?}", out.format).to_lowercase();
+    let mut files = match FeedFiles::create(&out.dir, out.format, mapping) {
+        Ok(f) => f,
+        Err(e) => {
+            let e = RunError::Output(e);
+            report.finished_at = now();
+            report.refuse(error_cause(&e), e.to_string());
+            return Reported {
+                report,
+                error: Some(e),
+            };
+        }
+    };
+    let mut ids = Vec::new();
+    let mapped = map_all(program, mapping, opts, &mut files, &mut report, &mut ids);
     for e in &mut report.entities {
         e.output = files.file_name(e.entity);
     }
-    if let Some(abort) = mapped.aborted {
-        let staged = files.finish_rejects()?;
-        publish(staged, &out.dir, &mut report)?;
-        return Err(RunError::Aborted {
+    let aborted = mapped.as_ref().ok().copied().flatten();
+    let mut error = match mapped {
+        Err(e) => {
+            report.refuse(error_cause(&e), e.to_string());
+            Some(e)
+        }
+        Ok(Some(_)) => None,
+        Ok(None) => {
+            let max_share = (!out.allow_shrink).then_some(out.max_shrink);
+            let (diff, verdict) = guard::compare_run(&out.dir, out.format, &ids, max_share);
+            report.diff = diff;
+            match verdict {
+                Ok(()) => None,
+                Err(refusal) => {
+                    let e = RunError::Shrink(refusal);
+                    report.refuse(error_cause(&e), e.to_string());
+                    Some(e)
+                }
+            }
+        }
+    };
+    drop(ids);
+    let staged = if report.outcome == Outcome::Refused {
+        files.finish_rejects()
+    } else {
+        files.finish(chrono::Utc::now().timestamp())
+    };
+    let published = staged
+        .map_err(RunError::from)
+        .and_then(|s| publish(s, &out.dir, &mut report));
+    if let Err(e) = published
+        && error.is_none()
+    {
+        report.refuse(error_cause(&e), e.to_string());
+        error = Some(e);
+    }
+    if let Some(abort) = aborted
+        && error.is_none()
+    {
+        error = Some(RunError::Aborted {
             abort,
-            report: Box::new(report),
+            report: Box::new(report.clone()),
         });
     }
-    if !out.allow_shrink {
-        guard::check_run(&out.dir, out.format, &mapped.ids, out.max_shrink)
-            .map_err(RunError::Shrink)?;
-    }
-    let created = chrono::Utc::now().timestamp();
-    let staged = files.finish(created)?;
-    publish(staged, &out.dir, &mut report)?;
-    Ok(report)
+    Reported { report, error }
 }
 
-/// Adds `report.json` (listing every file of the run, itself last) and publishes the set.
+/// Publishes the report of a run refused before it could start (its mapping cannot be read or
+/// has errors: `cause` and `message` say so): `report.json` and an empty `rejects.ndjson`, the
+/// previous feeds carried over, so that the files of an earlier run never look like this one's.
+/// `mapping` is the mapping as far as it was read (an empty text when it could not be).
+pub fn refuse_run(
+    mapping: &SourceFile,
+    out: &FeedOutput,
+    cause: RefusalCause,
+    message: String,
+) -> Reported {
+    let mut report = start_report(mapping);
+    report.output_dir = out.dir.display().to_string();
+    report.format = format!("{:?}", out.format).to_lowercase();
+    report.finished_at = report.started_at.clone();
+    report.refuse(cause, message);
+    let published = FeedFiles::create(&out.dir, out.format, mapping)
+        .and_then(|files| files.finish_rejects())
+        .map_err(RunError::from)
+        .and_then(|s| publish(s, &out.dir, &mut report));
+    Reported {
+        report,
+        error: published.err(),
+    }
+}
+
+/// Adds `report.json` (listing every file of the run, itself last, and the feeds the
+/// directory will hold) and publishes the set.
 fn publish(mut staged: Staged, dir: &Path, report: &mut RunReport) -> Result<(), RunError> {
-    report.files = staged
-        .paths(dir)
+    let written = staged.paths(dir);
+    report.files = written
         .iter()
         .chain(std::iter::once(&dir.join("report.json")))
         .map(|p| p.display().to_string())
         .collect();
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name()?.to_str().map(String::from))
+        .filter(|n| n != "rejects.ndjson")
+        .collect();
+    report.feeds = feed_states(dir, &names, &report.finished_at);
     let mut json = serde_json::to_vec_pretty(report)
         .map_err(|e| RunError::Internal(format!("cannot serialize the report: {e}")))?;
     json.push(b'\n');
     staged.write("report.json", &json)?;
     staged.publish()?;
     Ok(())
+}
+
+/// The feeds `dir` holds once a run that wrote the feeds `written` (names) is published: those,
+/// then the previous ones carried over, with when each was written.
+fn feed_states(dir: &Path, written: &[String], finished_at: &str) -> Vec<FeedState> {
+    let mut feeds: Vec<FeedState> = written
+        .iter()
+        .map(|name| FeedState {
+            file: name.clone(),
+            from: FeedFrom::ThisRun,
+            written_at: finished_at.to_string(),
+        })
+        .collect();
+    let known = previous_feed_times(dir);
+    for entity in Entity::ALL {
+        for (path, _) in feed::candidates(dir, entity) {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()).map(String::from) else {
+                continue;
+            };
+            if feeds.iter().any(|f| f.file == name) || !path.is_file() {
+                continue;
+            }
+            let written_at = known.get(&name).cloned().unwrap_or_else(|| {
+                std::fs::metadata(&path)
+                    .and_then(|m| m.modified())
+                    .map(|t| timestamp(t.into()))
+                    .unwrap_or_default()
+            });
+            feeds.push(FeedState {
+                file: name,
+                from: FeedFrom::Previous,
+                written_at,
+            });
+        }
+    }
+    feeds
+}
+
+/// When each feed was written, as the previous run's `report.json` says.
+fn previous_feed_times(dir: &Path) -> HashMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(dir.join("report.json")) else {
+        return HashMap::new();
+    };
+    let Ok(previous) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return HashMap::new();
+    };
+    previous["feeds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            let file = f["file"].as_str()?;
+            let at = f["written_at"].as_str().filter(|t| !t.is_empty())?;
+            Some((file.to_string(), at.to_string()))
+        })
+        .collect()
 }

@@ -169,7 +169,11 @@ impl<'s> Fmt<'s> {
             if e.as_rule() == Rule::assign {
                 section.push(i);
             }
-            prev_end = Some(self.src.real_end(e));
+            // The end of the statement's own text, before a `,`/`;` separator: pest's span of a
+            // statement runs over the comments between its expression and its separator, and a
+            // comment line there ends the run as much as one after the separator does.
+            let own = e.clone().into_inner().last();
+            prev_end = Some(own.map_or_else(|| self.src.real_end(e), |p| self.src.real_end(&p)));
         }
         close(&mut section, &mut widths);
         widths
@@ -375,6 +379,17 @@ fn assign_name<'a>(p: &Pair<'a, Rule>) -> &'a str {
 #[cfg(test)]
 mod tests {
     use crate::syntax::format::tests::fmt;
+
+    /// Found by the `fmt` fuzz target: a comment line between a statement and the separator
+    /// before the next one ended the run of aligned attributes only once the separator was gone,
+    /// so formatting twice changed the layout.
+    #[test]
+    fn a_comment_before_a_separator_ends_the_aligned_run_at_once() {
+        let src = "products from a {\n  id = .id\n  where true\n  # a comment line\n , description = .d\n}\n";
+        let once = fmt(src);
+        assert!(once.contains("  id = .id\n"), "{once}");
+        assert_eq!(fmt(&once), once);
+    }
 
     #[test]
     fn aligns_attributes_and_keeps_comments() {

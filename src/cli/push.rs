@@ -362,6 +362,55 @@ fn ask_keys(cfg: &ClientConfig, keys: &Keys, observer: Arc<dyn PushObserver>) ->
     }
 }
 
+/// Asks Clerk whether it accepts the keys before anything is sent; `Some(exit code)` when the
+/// command ends there (`--check-keys`, refused keys).
+fn keys_first(
+    a: &PushArgs,
+    out: Out,
+    client: &ClientConfig,
+    keys: &Keys,
+    which: &str,
+    progress: Arc<dyn PushObserver>,
+) -> Option<u8> {
+    let ui = out.ui;
+    match ask_keys(client, keys, progress) {
+        KeyCheck::Accepted => {
+            if a.check_keys {
+                if out.json {
+                    out.emit(keys, json!({"type": "keys", "ok": true, "keys": which}));
+                } else {
+                    ui.say(format!("Clerk accepts the keys ({which})"));
+                }
+                return Some(exit::OK);
+            }
+            ui.detail(format!("Clerk accepts the keys ({which})"));
+            None
+        }
+        KeyCheck::Refused(why) => {
+            let nothing = if a.check_keys {
+                ""
+            } else {
+                "; nothing was sent"
+            };
+            out.error(&keys.redact(&format!("Clerk refuses the keys ({which}): {why}{nothing}")));
+            Some(exit::USAGE)
+        }
+        KeyCheck::Unknown(why) if a.check_keys => {
+            out.error(&keys.redact(&format!(
+                "could not check the keys ({which}) with Clerk: {why}"
+            )));
+            Some(exit::FAILURE)
+        }
+        // The push itself will say what is wrong with the API, batch by batch.
+        KeyCheck::Unknown(why) => {
+            ui.detail(keys.redact(&format!(
+                "could not check the keys with Clerk first ({why}): pushing"
+            )));
+            None
+        }
+    }
+}
+
 /// Pushes one directory of feed files (or maps the inputs first when `from` is None).
 fn push_one(
     a: &PushArgs,
@@ -394,41 +443,10 @@ fn push_one(
     };
     let progress: Arc<dyn PushObserver> = Arc::new(Progress::new(Mode::auto(ui.quiet())));
     let which = format!("${public_key_env}, ${private_key_env}");
-    if a.check_keys || !a.dry_run {
-        match ask_keys(&client, &keys, Arc::clone(&progress)) {
-            KeyCheck::Accepted => {
-                if a.check_keys {
-                    if out.json {
-                        out.emit(&keys, json!({"type": "keys", "ok": true, "keys": which}));
-                    } else {
-                        ui.say(format!("Clerk accepts the keys ({which})"));
-                    }
-                    return exit::OK;
-                }
-                ui.detail(format!("Clerk accepts the keys ({which})"));
-            }
-            KeyCheck::Refused(why) => {
-                let nothing = if a.check_keys {
-                    ""
-                } else {
-                    "; nothing was sent"
-                };
-                out.error(
-                    &keys.redact(&format!("Clerk refuses the keys ({which}): {why}{nothing}")),
-                );
-                return exit::USAGE;
-            }
-            KeyCheck::Unknown(why) if a.check_keys => {
-                out.error(&keys.redact(&format!(
-                    "could not check the keys ({which}) with Clerk: {why}"
-                )));
-                return exit::FAILURE;
-            }
-            // The push itself will say what is wrong with the API, batch by batch.
-            KeyCheck::Unknown(why) => ui.detail(keys.redact(&format!(
-                "could not check the keys with Clerk first ({why}): pushing"
-            ))),
-        }
+    if (a.check_keys || !a.dry_run)
+        && let Some(code) = keys_first(a, out, &client, &keys, &which, Arc::clone(&progress))
+    {
+        return code;
     }
     if from.is_none() && a.inputs.is_empty() {
         out.error(

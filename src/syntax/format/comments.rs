@@ -45,7 +45,10 @@ fn scan_comments(src: &str) -> Vec<Comment> {
                     i += 1;
                 }
                 let line_start = src[..start].rfind('\n').map_or(0, |n| n + 1);
-                let own_line = src[line_start..start].trim().is_empty();
+                // A byte-order mark at the start of the file is no text before the comment.
+                let own_line = src[line_start..start]
+                    .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                    .is_empty();
                 let end = start + src[start..i].trim_end().len();
                 out.push(Comment {
                     start,
@@ -200,6 +203,17 @@ impl<'s> Source<'s> {
 mod tests {
     use super::*;
     use crate::syntax::format::doc::print;
+
+    /// Found by the `fmt` fuzz target: a comment after a byte-order mark (and a lone CR) was
+    /// taken for the end of a line of code, indented once, then not.
+    #[test]
+    fn a_comment_after_a_byte_order_mark_is_on_its_own_line() {
+        let found = scan_comments("\u{feff}\r#_");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].own_line);
+        let once = crate::syntax::format::tests::fmt("\u{feff}\r#_");
+        assert_eq!(once, "#_\n");
+    }
 
     #[test]
     fn hashes_in_strings_are_not_comments() {

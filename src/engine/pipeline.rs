@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::group::{Grouper, Keyed, Unit, key_rows};
 use super::guard::{MappedIds, content_hash};
+use super::limits::MAX_DEPTH;
 use super::reject::{Loc, Located, Reject, engine_reason};
 use super::report::{EntityReport, FilterCount, Profile, RejectExample, shell_word};
 use super::run::RunError;
@@ -76,6 +77,18 @@ fn map_into(
     out: &mut ChunkOut,
 ) {
     match map_record(block, record, rows, ctx.tables) {
+        Outcome::Written(map) if nests_deeper_than(&map, MAX_RECORD_DEPTH) => {
+            // Every reader of the feed (`push`, `serve`, Clerk's) stops at some depth: a record
+            // that nests deeper is rejected here rather than written into an unreadable feed.
+            let id = map.get("id").cloned();
+            out.items.push(ItemOut::Rejected {
+                loc,
+                id,
+                reasons: vec![engine_reason(format!(
+                    "the record nests lists and objects deeper than {MAX_RECORD_DEPTH} levels, more than a feed can be read with: flatten the attribute"
+                ))],
+            });
+        }
         Outcome::Written(map) => {
             let start = out.buf.len();
             let id = map.get("id").cloned().unwrap_or(Value::Null);
@@ -102,6 +115,37 @@ fn map_into(
         Outcome::Filtered(span) => out.items.push(ItemOut::Filtered(span)),
         Outcome::Rejected { id, reasons } => out.items.push(ItemOut::Rejected { loc, id, reasons }),
     }
+}
+
+/// The deepest a written record may nest (the record is level 1) for its feed to be read back
+/// by serde_json's default reader (at most 127 levels, `push`, `serve`), the array of a JSON
+/// feed being one of them.
+const MAX_RECORD_DEPTH: usize = MAX_DEPTH - 2;
+
+/// Whether a record (level 1) holds lists or objects nested deeper than `limit` levels; walked
+/// without recursion, and only into lists and objects.
+fn nests_deeper_than(record: &Map<String, Value>, limit: usize) -> bool {
+    let mut stack: Vec<(&Value, usize)> = record
+        .values()
+        .filter(|v| v.is_array() || v.is_object())
+        .map(|v| (v, 2))
+        .collect();
+    while let Some((v, depth)) = stack.pop() {
+        if depth > limit {
+            return true;
+        }
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(m) => Box::new(m.values()),
+            _ => continue,
+        };
+        stack.extend(
+            children
+                .filter(|c| c.is_array() || c.is_object())
+                .map(|c| (c, depth + 1)),
+        );
+    }
+    false
 }
 
 /// The sequential end of the pipeline: feed order, id checks, rejects, counts.
@@ -518,4 +562,30 @@ fn filter_counts(mapping: &SourceFile, by: &HashMap<Span, u64>) -> Vec<FilterCou
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn nested(levels: usize) -> Map<String, Value> {
+        let mut v = json!(1);
+        for _ in 1..levels {
+            v = json!([v]);
+        }
+        let mut m = Map::new();
+        m.insert("id".into(), json!("A"));
+        m.insert("deep".into(), v);
+        m
+    }
+
+    #[test]
+    fn records_nested_past_the_limit_are_found() {
+        // The record is level 1, `deep` level 2: 127 list levels inside it reach 128.
+        assert!(!nests_deeper_than(&nested(128), MAX_DEPTH));
+        assert!(nests_deeper_than(&nested(129), MAX_DEPTH));
+        assert!(!nests_deeper_than(&nested(1), MAX_DEPTH));
+        assert_eq!(MAX_RECORD_DEPTH, 126);
+    }
 }

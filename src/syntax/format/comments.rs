@@ -21,6 +21,12 @@ pub(super) struct Comment {
     pub(super) own_line: bool,
 }
 
+/// What the grammar skips between tokens (`WHITESPACE`): Unicode white space, and a
+/// byte-order mark (U+FEFF, not white space for Unicode, anywhere in the file for the grammar).
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
 /// Finds the comments: `#` outside strings, to the end of the line. (The grammar has no other
 /// use for `#`, and quotes only delimit strings.)
 fn scan_comments(src: &str) -> Vec<Comment> {
@@ -45,10 +51,7 @@ fn scan_comments(src: &str) -> Vec<Comment> {
                     i += 1;
                 }
                 let line_start = src[..start].rfind('\n').map_or(0, |n| n + 1);
-                // A byte-order mark at the start of the file is no text before the comment.
-                let own_line = src[line_start..start]
-                    .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
-                    .is_empty();
+                let own_line = src[line_start..start].trim_matches(is_space).is_empty();
                 let end = start + src[start..i].trim_end().len();
                 out.push(Comment {
                     start,
@@ -122,7 +125,7 @@ impl<'s> Source<'s> {
         let s = p.as_span();
         let mut end = s.end();
         loop {
-            let trimmed = self.src[s.start()..end].trim_end();
+            let trimmed = self.src[s.start()..end].trim_end_matches(is_space);
             end = s.start() + trimmed.len();
             match self
                 .comments
@@ -195,7 +198,7 @@ impl<'s> Source<'s> {
         lines.len() > 2
             && lines[1..lines.len() - 1]
                 .iter()
-                .any(|l| l.trim().is_empty())
+                .any(|l| l.trim_matches(is_space).is_empty())
     }
 }
 
@@ -203,6 +206,16 @@ impl<'s> Source<'s> {
 mod tests {
     use super::*;
     use crate::syntax::format::doc::print;
+
+    /// Found by the `fmt` fuzz target: a byte-order mark before a comment line inside a block
+    /// hid the comment from the alignment of attributes on the first pass only.
+    #[test]
+    fn a_byte_order_mark_before_a_comment_line_is_space() {
+        let src = "products from a {\n  id = .id\n  image = .i\n  \u{feff}# c\n  url = .u\n}\n";
+        let once = crate::syntax::format::tests::fmt(src);
+        assert!(once.contains("  url = .u\n"), "{once}");
+        assert_eq!(crate::syntax::format::tests::fmt(&once), once);
+    }
 
     /// Found by the `fmt` fuzz target: a comment after a byte-order mark (and a lone CR) was
     /// taken for the end of a line of code, indented once, then not.

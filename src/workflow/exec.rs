@@ -126,7 +126,7 @@ pub fn execute(case: &Case) -> Result<Value, String> {
         .iter()
         .map(|d| Value::String(format!("[{}] {}", d.code, d.message)))
         .collect();
-    warnings.extend(report.warnings.iter().cloned().map(Value::String));
+    warnings.extend(report.warnings.iter().map(|w| Value::String(w.to_string())));
     if !warnings.is_empty() {
         out.insert("warnings".into(), Value::Array(warnings));
     }

@@ -47,6 +47,7 @@ fn shapes(depth: usize) -> Vec<(&'static str, String)> {
         ("a projection", format!(".l[*]{}", ".b".repeat(n - 1))),
         ("lists", wrap("[", ".v", "]", n)),
         ("objects", wrap("{a: ", ".v", "}", n)),
+        ("computed keys", wrap("{(.v): ", ".v", "}", n)),
         ("nested `match`", wrap("match .v { _ => ", ".v", " }", n)),
     ]
 }

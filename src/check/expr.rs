@@ -6,8 +6,8 @@
 use super::compiler::{Compiler, null};
 use super::scope::Scope;
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::plan::CExpr;
-use crate::syntax::ast::{Arm, BinOp, Expr, ExprKind, Form, Pattern, UnOp};
+use crate::plan::{CExpr, Key};
+use crate::syntax::ast::{Arm, BinOp, Expr, ExprKind, Form, ObjectKey, Pattern, UnOp};
 use crate::value::Ty;
 
 impl Compiler<'_> {
@@ -20,13 +20,7 @@ impl Compiler<'_> {
                 let items: Vec<CExpr> = items.iter().map(|i| self.expr(i, scope).0).collect();
                 self.fold(CExpr::List(items), Ty::LIST, e.span)
             }
-            ExprKind::Object(entries) => {
-                let entries = entries
-                    .iter()
-                    .map(|(k, v)| (k.clone(), self.expr(v, scope).0))
-                    .collect();
-                self.fold(CExpr::Object(entries), Ty::OBJECT, e.span)
-            }
+            ExprKind::Object(entries) => self.object(e, entries, scope),
             ExprKind::Current => self.current(e.span, scope),
             ExprKind::Name(id) => self.name(id, scope),
             ExprKind::Rows(id) => self.rows(id, scope),
@@ -51,6 +45,48 @@ impl Compiler<'_> {
             ExprKind::If { cond, then, els } => self.if_else(e, cond, then, els.as_deref(), scope),
             ExprKind::Match { value, arms } => self.match_arms(e, value, arms, scope),
         }
+    }
+
+    /// `{key: value}`; with a computed key, `{(key): value}`, whose key must be able to be a
+    /// string (or an integer, or null: then the entry is left out).
+    fn object(
+        &mut self,
+        e: &Expr,
+        entries: &[(ObjectKey, Expr)],
+        scope: &mut Scope,
+    ) -> (CExpr, Ty) {
+        if !entries.iter().any(|(k, _)| k.is_computed()) {
+            let entries = entries
+                .iter()
+                .map(|(k, v)| {
+                    let name = match k {
+                        ObjectKey::Fixed(id) => id.name.clone(),
+                        ObjectKey::Computed(_) => String::new(),
+                    };
+                    (name, self.expr(v, scope).0)
+                })
+                .collect();
+            return self.fold(CExpr::Object(entries), Ty::OBJECT, e.span);
+        }
+        let mut out = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            let key = match k {
+                ObjectKey::Fixed(id) => Key::Fixed(id.name.clone()),
+                ObjectKey::Computed(k) => {
+                    let (key, ty) = self.expr(k, scope);
+                    if !ty.intersects(Ty::STRING.or(Ty::INT).or(Ty::NULL)) {
+                        self.type_error(
+                            k.span,
+                            format!("an object key must be a string, but this is {ty}"),
+                            Some("make it text with `| string`"),
+                        );
+                    }
+                    Key::Computed(key, k.span)
+                }
+            };
+            out.push((key, self.expr(v, scope).0));
+        }
+        self.fold(CExpr::DynObject(out), Ty::OBJECT, e.span)
     }
 
     /// `.`: the record (or element); there is none at file level.
@@ -232,7 +268,7 @@ mod tests {
 
     use super::super::testing::*;
     use crate::diagnostic::{Code, Span};
-    use crate::plan::CExpr;
+    use crate::plan::{CExpr, Key};
     use crate::syntax::ast::BinOp;
 
     #[test]
@@ -240,6 +276,28 @@ mod tests {
         assert_eq!(constant("[1, \"a\", null]"), json!([1, "a", null]));
         assert_eq!(constant("{a: 1, b: [true]}"), json!({"a": 1, "b": [true]}));
         assert!(matches!(lower("[1, .x]"), Ok(CExpr::List(items)) if items.len() == 2));
+    }
+
+    #[test]
+    fn computed_keys_lower_check_and_fold() {
+        assert_eq!(
+            constant("{(\"a\" ~ \"b\"): 1, c: 2, (null): 3, (7): 4}"),
+            json!({"ab": 1, "c": 2, "7": 4})
+        );
+        let Ok(CExpr::DynObject(entries)) = lower("{(.n): .v, fixed: 1}") else {
+            panic!("not an object with computed keys");
+        };
+        assert!(matches!(&entries[0].0, Key::Computed(_, span) if *span == Span::new(2, 4)));
+        assert!(matches!(&entries[1].0, Key::Fixed(k) if k == "fixed"));
+        let d = lower_error("{([1]): .v}");
+        assert_eq!(d.code, Code::TypeMismatch);
+        assert_eq!(
+            d.message,
+            "an object key must be a string, but this is list"
+        );
+        assert_eq!(d.span(), Span::new(2, 5));
+        // A constant key is known now.
+        assert_eq!(lower_error("{(1.5): 1}").code, Code::TypeMismatch);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::compiler::{Compiler, null};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::eval;
-use crate::plan::{CExpr, Step};
+use crate::plan::{CExpr, Key, Step};
 use crate::value::Ty;
 
 impl Compiler<'_> {
@@ -87,6 +87,14 @@ fn constants(e: &CExpr, f: &mut impl FnMut(&Value)) {
         }
         CExpr::List(items) => items.iter().for_each(|i| constants(i, f)),
         CExpr::Object(entries) => entries.iter().for_each(|(_, v)| constants(v, f)),
+        CExpr::DynObject(entries) => {
+            for (k, v) in entries {
+                if let Key::Computed(k, _) = k {
+                    constants(k, f);
+                }
+                constants(v, f);
+            }
+        }
         CExpr::Call { args, .. } => args.iter().for_each(|a| constants(a, f)),
         CExpr::Unary(_, x, _) => constants(x, f),
         CExpr::Binary(_, a, b, _) => {
@@ -126,6 +134,13 @@ fn is_constant(e: &CExpr) -> bool {
         }
         CExpr::List(items) => items.iter().all(is_constant),
         CExpr::Object(entries) => entries.iter().all(|(_, v)| is_constant(v)),
+        CExpr::DynObject(entries) => entries.iter().all(|(k, v)| {
+            is_constant(v)
+                && match k {
+                    Key::Fixed(_) => true,
+                    Key::Computed(k, _) => is_constant(k),
+                }
+        }),
         // Not foldable: `error` (it fails only when a record reaches it), the table functions.
         CExpr::Call { f, table, args, .. } => {
             table.is_none() && f.foldable && args.iter().all(is_constant)

@@ -93,6 +93,10 @@ pub enum Op {
         expr: CExpr,
         /// The statement in the mapping.
         span: Span,
+        /// The object is a literal with computed keys (`... {(.n): .v}`): its names are taken
+        /// as they are, and one Clerk would ignore rejects the record instead of being
+        /// normalised.
+        verbatim: bool,
     },
     /// `where expr` inside a block: the record is filtered out unless it holds.
     Where {
@@ -101,6 +105,15 @@ pub enum Op {
         /// The condition in the mapping.
         span: Span,
     },
+}
+
+/// The key of an entry of [`CExpr::DynObject`].
+#[derive(Debug)]
+pub enum Key {
+    /// A key as written.
+    Fixed(String),
+    /// A key computed for each record, and where its expression is.
+    Computed(CExpr, Span),
 }
 
 /// One step of a path after its base.
@@ -149,6 +162,9 @@ pub enum CExpr {
     List(Vec<CExpr>),
     /// `{key: value}`
     Object(Vec<(String, CExpr)>),
+    /// `{(key): value, name: value}`: an object with a computed key. A null key leaves its
+    /// entry out; an integer key is written in decimal.
+    DynObject(Vec<(Key, CExpr)>),
     /// A built-in function call.
     Call {
         /// The function.

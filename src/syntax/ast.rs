@@ -202,6 +202,22 @@ pub struct Arm {
     pub span: Span,
 }
 
+/// The key of an object entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObjectKey {
+    /// `name: ...` or `"Codice EAN": ...`: the key as written (a string's escapes decoded).
+    Fixed(Ident),
+    /// `(expr): ...`: a key computed for each record.
+    Computed(Expr),
+}
+
+impl ObjectKey {
+    /// Whether the key is computed.
+    pub fn is_computed(&self) -> bool {
+        matches!(self, ObjectKey::Computed(_))
+    }
+}
+
 /// The kinds of expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
@@ -209,8 +225,8 @@ pub enum ExprKind {
     Literal(Value),
     /// `[a, b]`
     List(Vec<Expr>),
-    /// `{key: value}`
-    Object(Vec<(String, Expr)>),
+    /// `{key: value}`, `{(key_expr): value}`
+    Object(Vec<(ObjectKey, Expr)>),
     /// `.`: the current record (or list element inside `[? ...]`).
     Current,
     /// A name: a `let`, an attribute mapped earlier in the block, or a table name (as a

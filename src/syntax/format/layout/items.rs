@@ -56,6 +56,15 @@ impl<'s> Fmt<'s> {
                     parts.push(text(": "));
                     parts.push(self.expr(c));
                 }
+                Rule::computed_key => {
+                    let at = start(&c);
+                    let close = c.as_span().end().saturating_sub(1);
+                    parts.push(self.src.tok(at, "("));
+                    if let Some(k) = c.into_inner().next() {
+                        parts.push(self.expr(k));
+                    }
+                    parts.push(self.src.tok(close, ")"));
+                }
                 _ => parts.push(self.src.ptok(&c)),
             }
         }
@@ -269,6 +278,20 @@ mod tests {
             "products from a {\n  id = .codice\n  x  = [\n    1,  # one\n    # two next\n    2,\n  ]\n}\n"
         );
         assert_eq!(fmt(&out), out);
+    }
+
+    #[test]
+    fn computed_keys_keep_their_parentheses_and_comments() {
+        let src =
+            "products from a {\n  ... {( .n|attribute_name ):.v, \"x\": 1,(# key\n.k): 2}\n}\n";
+        let out = fmt(src);
+        assert_eq!(
+            out,
+            "products from a {\n  ... { (.n | attribute_name): .v, \"x\": 1, (.k): 2 }  # key\n}\n"
+        );
+        assert_eq!(fmt(&out), out);
+        let src = "let o = { (\"a\" ~ \"b\"): 1 }\n";
+        assert_eq!(fmt(src), src);
     }
 
     #[test]

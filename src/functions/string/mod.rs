@@ -432,6 +432,16 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok(r#""pa_color""#),
             },
             Example {
+                title: "runs of other characters are one `_`, none at the ends",
+                source: r#"attribute_name("  Größe -- (EU)_ ")"#,
+                result: Ok(r#""grosse_eu""#),
+            },
+            Example {
+                title: "a list, names mapped one by one",
+                source: r#"attribute_name(["Pa Size", "?", null])"#,
+                result: Ok(r#"["pa_size"]"#),
+            },
+            Example {
                 title: "nothing left",
                 source: r#"attribute_name("!!")"#,
                 result: Ok("null"),

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
+use super::func::UserFn;
 use super::scope::{Global, Scope};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::plan::{CExpr, Program, Secrets, TableId};
@@ -103,6 +104,19 @@ pub(super) struct Compiler<'o> {
     pub(super) sources: Vec<String>,
     /// The values read with `env()`, and the constants folded from them.
     pub(super) secrets: Secrets,
+    /// The user functions (`fn`), by name: an index of [`Compiler::user_fns`].
+    pub(super) fns: HashMap<String, usize>,
+    /// The user functions, in file order.
+    pub(super) user_fns: Vec<UserFn>,
+    /// The user functions whose bodies are being checked, innermost last (for E019).
+    pub(super) fn_stack: Vec<usize>,
+    /// The names of every file-level `let`, computed yet or not (for hints).
+    pub(super) file_lets: HashSet<String>,
+    /// How deep the expression being checked nests here, and the most it reached with the
+    /// bodies of the user functions it calls (E017 through calls).
+    pub(super) depth: usize,
+    /// See [`Compiler::depth`].
+    pub(super) max_depth: usize,
 }
 
 impl<'o> Compiler<'o> {
@@ -116,6 +130,12 @@ impl<'o> Compiler<'o> {
             vars_read: HashSet::new(),
             sources: Vec::new(),
             secrets: Secrets::default(),
+            fns: HashMap::new(),
+            user_fns: Vec::new(),
+            fn_stack: Vec::new(),
+            file_lets: HashSet::new(),
+            depth: 0,
+            max_depth: 0,
         }
     }
 

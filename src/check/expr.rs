@@ -14,6 +14,15 @@ impl Compiler<'_> {
     /// Lowers an expression; returns its static type. On error, reports and returns a null
     /// constant so compilation goes on.
     pub(super) fn expr(&mut self, e: &Expr, scope: &mut Scope) -> (CExpr, Ty) {
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+        let lowered = self.expr_kind(e, scope);
+        self.depth -= 1;
+        lowered
+    }
+
+    /// [`Compiler::expr`] below the count of its nesting.
+    fn expr_kind(&mut self, e: &Expr, scope: &mut Scope) -> (CExpr, Ty) {
         match &e.kind {
             ExprKind::Literal(v) => (CExpr::Const(v.clone()), Ty::of(v)),
             ExprKind::List(items) => {
@@ -89,8 +98,12 @@ impl Compiler<'_> {
         self.fold(CExpr::DynObject(out), Ty::OBJECT, e.span)
     }
 
-    /// `.`: the record (or element); there is none at file level.
+    /// `.`: the record (or element); there is none at file level, nor in a function's body.
     fn current(&mut self, span: Span, scope: &Scope) -> (CExpr, Ty) {
+        if let (false, Some(f)) = (scope.has_record, &scope.function) {
+            self.record_in_function(span, f, "the record");
+            return null();
+        }
         if !scope.has_record {
             self.diags.push(
                 Diagnostic::error(

@@ -96,6 +96,10 @@ fn constants(e: &CExpr, f: &mut impl FnMut(&Value)) {
             }
         }
         CExpr::Call { args, .. } => args.iter().for_each(|a| constants(a, f)),
+        CExpr::UserCall { f: func, args, .. } => {
+            args.iter().for_each(|a| constants(a, f));
+            constants(&func.body, f);
+        }
         CExpr::Unary(_, x, _) => constants(x, f),
         CExpr::Binary(_, a, b, _) => {
             constants(a, f);
@@ -145,6 +149,7 @@ fn is_constant(e: &CExpr) -> bool {
         CExpr::Call { f, table, args, .. } => {
             table.is_none() && f.foldable && args.iter().all(is_constant)
         }
+        CExpr::UserCall { f, args, .. } => f.foldable && args.iter().all(is_constant),
         CExpr::Unary(_, x, _) => is_constant(x),
         CExpr::Binary(_, a, b, _) => is_constant(a) && is_constant(b),
         CExpr::If(c, t, f, _) => {
@@ -152,6 +157,63 @@ fn is_constant(e: &CExpr) -> bool {
         }
         CExpr::Match(v, arms) => is_constant(v) && arms.iter().all(|(_, x)| is_constant(x)),
         CExpr::Map(..) => false,
+    }
+}
+
+/// Whether a function body may be computed when the mapping is checked, its parameters known:
+/// it reads no lookup table and calls no `error` (nor a function that does).
+pub(super) fn foldable_body(e: &CExpr) -> bool {
+    let here = match e {
+        CExpr::Call { f, table, .. } => table.is_none() && f.foldable,
+        CExpr::UserCall { f, .. } => f.foldable,
+        CExpr::Rows => false,
+        _ => true,
+    };
+    let mut ok = here;
+    each_child(e, &mut |c| ok = ok && foldable_body(c));
+    ok
+}
+
+/// Calls `f` with each direct sub-expression of `e` (a user function's arguments, not its
+/// body).
+fn each_child(e: &CExpr, f: &mut impl FnMut(&CExpr)) {
+    match e {
+        CExpr::Const(_) | CExpr::Current | CExpr::Rows | CExpr::Slot(_) => {}
+        CExpr::Path { base, steps, .. } => {
+            f(base);
+            for s in steps {
+                if let Step::Index(i) | Step::Filter(i, _) = s {
+                    f(i);
+                }
+            }
+        }
+        CExpr::List(items) => items.iter().for_each(f),
+        CExpr::Object(entries) => entries.iter().for_each(|(_, v)| f(v)),
+        CExpr::DynObject(entries) => {
+            for (k, v) in entries {
+                if let Key::Computed(k, _) = k {
+                    f(k);
+                }
+                f(v);
+            }
+        }
+        CExpr::Call { args, .. } | CExpr::UserCall { args, .. } => args.iter().for_each(f),
+        CExpr::Unary(_, x, _) => f(x),
+        CExpr::Binary(_, a, b, _) | CExpr::Map(a, b, _) => {
+            f(a);
+            f(b);
+        }
+        CExpr::If(c, t, e, _) => {
+            f(c);
+            f(t);
+            if let Some(e) = e {
+                f(e);
+            }
+        }
+        CExpr::Match(v, arms) => {
+            f(v);
+            arms.iter().for_each(|(_, x)| f(x));
+        }
     }
 }
 

@@ -23,7 +23,7 @@ use std::cmp::Ordering;
 use serde_json::{Map, Value};
 
 use crate::functions::{Function, Imp};
-use crate::plan::{CExpr, Key, Step, TableId};
+use crate::plan::{CExpr, FnPlan, Key, Step, TableId};
 use crate::syntax::ast::{BinOp, Span, UnOp};
 use crate::value::{self, Table, values_equal};
 
@@ -116,6 +116,7 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
         CExpr::List(items) => eval_list(items, cur, env),
         CExpr::Object(entries) => eval_object(entries, cur, env),
         CExpr::DynObject(entries) => eval_dyn_object(entries, cur, env),
+        CExpr::UserCall { f, args, .. } => eval_user_call(f, args, cur, env),
         CExpr::Call {
             f,
             table,
@@ -163,6 +164,22 @@ fn eval_dyn_object(entries: &[(Key, CExpr)], cur: &Value, env: &Env) -> R {
         m.insert(key, eval(v, cur, env)?);
     }
     Ok(Value::Object(m))
+}
+
+/// `f(a, b)` of a user function: its body evaluated with the arguments' values as its slots,
+/// no record, no `rows`.
+fn eval_user_call(f: &FnPlan, args: &[CExpr], cur: &Value, env: &Env) -> R {
+    let values = args
+        .iter()
+        .map(|a| eval(a, cur, env))
+        .collect::<Result<Vec<Value>, EvalError>>()?;
+    let inner = Env {
+        slots: &values,
+        rows: &[],
+        tables: env.tables,
+        reads: None,
+    };
+    eval(&f.body, &Value::Null, &inner)
 }
 
 /// A computed object key: a string as it is, an integer in decimal, null for none.

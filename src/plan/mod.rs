@@ -2,6 +2,8 @@
 //! numbered. A [`Program`] is immutable and `Send + Sync`: every worker thread evaluates records
 //! against the same one.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::clerk::Entity;
@@ -107,6 +109,21 @@ pub enum Op {
     },
 }
 
+/// A user function, `fn name(a, b) = expr`: checked and compiled once, shared by its calls.
+#[derive(Debug)]
+pub struct FnPlan {
+    /// Its name.
+    pub name: String,
+    /// Its body: the parameters are slots `0..n` ([`CExpr::Slot`]), in order; it reads no
+    /// record and no `rows` (`.` is only an element, in `[? ]` and `map`).
+    pub body: CExpr,
+    /// Whether a call with constant arguments may be computed when the mapping is checked: the
+    /// body reads no lookup table and calls no `error`.
+    pub foldable: bool,
+    /// The declaration in the mapping.
+    pub span: Span,
+}
+
 /// The key of an entry of [`CExpr::DynObject`].
 #[derive(Debug)]
 pub enum Key {
@@ -176,6 +193,16 @@ pub enum CExpr {
         /// The first parameter takes a single value but may receive a list: apply per element.
         map_first: bool,
         /// The call in the mapping (errors point at it).
+        span: Span,
+    },
+    /// A call of a user function: the arguments are evaluated, then the body with them as its
+    /// slots.
+    UserCall {
+        /// The function.
+        f: Arc<FnPlan>,
+        /// One per parameter.
+        args: Vec<CExpr>,
+        /// The call in the mapping.
         span: Span,
     },
     /// `-x`, `not x`.

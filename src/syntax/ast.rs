@@ -29,6 +29,8 @@ pub enum Item {
     Let(Let),
     /// `lookup NAME by KEY ...`: a lookup table.
     Lookup(LookupDecl),
+    /// `fn name(a, b) = expr`: a user function.
+    Fn(FnDecl),
     /// `products from SOURCE { ... }`: an entity block.
     Block(Block),
 }
@@ -55,6 +57,19 @@ pub struct LookupDecl {
     pub parent: Option<Expr>,
     /// A run without this input gets an empty table instead of an error.
     pub optional: bool,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `fn name(a, b) = expr`: a function of its parameters only (no record, no `rows`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FnDecl {
+    /// Its name.
+    pub name: Ident,
+    /// Its parameters, in order.
+    pub params: Vec<Ident>,
+    /// Its body.
+    pub body: Expr,
     /// The whole declaration.
     pub span: Span,
 }

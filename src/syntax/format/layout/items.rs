@@ -128,6 +128,16 @@ impl<'s> Fmt<'s> {
         ]))
     }
 
+    /// A function's parameters: `(a, b)`, or one per line.
+    pub(super) fn fn_params(&mut self, p: Pair<'s, Rule>) -> Doc {
+        let at = start(&p);
+        let close = p.as_span().end().saturating_sub(1);
+        let items: Vec<Pair<Rule>> = p.into_inner().collect();
+        let open = self.src.tok(at, "(");
+        let body = self.items(items, close, |f, e| f.src.ptok(&e));
+        self.bracketed(open, body, close, ")", false)
+    }
+
     /// An argument list: `(a, b)`, or one argument per line, or `(a, {` with a last object
     /// or list argument hugged.
     pub(super) fn call_args(&mut self, p: Pair<'s, Rule>) -> Doc {
@@ -292,6 +302,24 @@ mod tests {
         assert_eq!(fmt(&out), out);
         let src = "let o = { (\"a\" ~ \"b\"): 1 }\n";
         assert_eq!(fmt(src), src);
+    }
+
+    #[test]
+    fn fn_items_keep_their_comments_and_break_their_parameters_last() {
+        let src = "# helpers\nfn   url_of( sku ,# the code\n  base)=base~\"/p/\"~(sku|slug)   # trailing\nlet x=1\nfn  none ( ) = 1\n";
+        let out = fmt(src);
+        assert_eq!(
+            out,
+            "# helpers\nfn url_of(\n  sku,  # the code\n  base,\n) = base ~ \"/p/\" ~ (sku | slug)  # trailing\nlet x = 1\nfn none() = 1\n"
+        );
+        assert_eq!(fmt(&out), out);
+        let src = "fn f(first, second) = first_parameter ~ second_parameter ~ third_parameter ~ fourth_parameter ~ fifth_parameter\n";
+        let out = fmt(src);
+        assert!(
+            out.starts_with("fn f(first, second) = first_parameter\n"),
+            "{out}"
+        );
+        assert_eq!(fmt(&out), out);
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub struct CompileOptions {
     pub env: Option<HashMap<String, String>>,
     /// Vars set by the tool itself (a store's `store_countries`...): no warning when unused.
     pub implicit_vars: Vec<String>,
+    /// The run's time, unix seconds: the value of every `now()`. `None`: the clock, read
+    /// once, when the first `now()` is checked.
+    pub now: Option<i64>,
 }
 
 /// Compiles a parsed file. Returns the program (when there is no error) and every diagnostic.
@@ -117,6 +120,8 @@ pub(super) struct Compiler<'o> {
     pub(super) depth: usize,
     /// See [`Compiler::depth`].
     pub(super) max_depth: usize,
+    /// The run's time once a `now()` needed it.
+    pub(super) now: Option<i64>,
 }
 
 impl<'o> Compiler<'o> {
@@ -136,6 +141,7 @@ impl<'o> Compiler<'o> {
             file_lets: HashSet::new(),
             depth: 0,
             max_depth: 0,
+            now: opts.now,
         }
     }
 
@@ -160,6 +166,13 @@ impl<'o> Compiler<'o> {
                 d
             })
             .collect()
+    }
+
+    /// The run's time: the one given, else the clock (read once).
+    pub(super) fn now(&mut self) -> i64 {
+        *self
+            .now
+            .get_or_insert_with(|| chrono::Utc::now().timestamp())
     }
 
     /// The errors reported so far.

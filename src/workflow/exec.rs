@@ -87,6 +87,7 @@ pub fn execute(case: &Case) -> Result<Value, String> {
         vars: case.vars.clone(),
         env: Some(case.env.clone()),
         implicit_vars: Vec::new(),
+        now: Some(case.now.unwrap_or(super::case::TEST_NOW)),
     };
     let checked = check::check(&src, &opts).map_err(|d| {
         format!(

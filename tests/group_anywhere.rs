@@ -232,3 +232,86 @@ fn a_pipe_is_grouped_through_the_sorter() {
         serde_json::from_str(&read(&out.join("products.json"))).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(feed, expected_feed());
 }
+
+/// `group by each`: a row joins the group of each of its keys; `key` is the group's key; a row
+/// with no key joins none and is counted apart; duplicate keys of one row count once.
+#[test]
+fn group_by_each_makes_a_record_of_every_key_and_counts_rows_in_no_group() {
+    let mapping = r#"
+categories from products group by each .cats {
+  id            = key | slug
+  name          = key
+  url           = "https://x.test/c/" ~ (key | slug)
+  subcategories = []
+  products      = rows[*].sku
+}
+"#;
+    let src = SourceFile::new("each.cmap", mapping.to_string());
+    let checked = check(
+        &src,
+        &CompileOptions {
+            env: Some(Default::default()),
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let ndjson = [
+        r#"{"sku": "a", "cats": ["Tops", "Sale", "Tops"]}"#,
+        r#"{"sku": "b", "cats": []}"#,
+        r#"{"sku": "c", "cats": "Home"}"#,
+        r#"{"sku": "d", "cats": [{"x": 1}]}"#,
+        r#"{"sku": "e", "cats": null}"#,
+        r#"{"sku": "f", "cats": ["Sale", null, ""]}"#,
+    ]
+    .join("\n");
+    for group_memory in [1 << 20, 1] {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let opts = RunOptions {
+            inputs: vec![Input::memory(
+                "products",
+                "products.ndjson",
+                ndjson.clone().into_bytes(),
+            )],
+            group_memory,
+            chunk_size: 2,
+            ..RunOptions::default()
+        };
+        let report = run(&checked.program, &src, &opts, &FeedOutput::new(tmp.path()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let feed: Value = serde_json::from_str(&read(&tmp.path().join("categories.json")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let got: Vec<(String, Value)> = feed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or("").to_string(),
+                    c["products"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Tops".to_string(), json!(["a"])),
+                ("Sale".to_string(), json!(["a", "f"])),
+                ("Home".to_string(), json!(["c"])),
+            ]
+        );
+        let rejects = read(&tmp.path().join("rejects.ndjson"));
+        assert!(
+            rejects.contains(r#""line":4"#) && rejects.contains("needs a list of keys"),
+            "{rejects}"
+        );
+        let e = &report.entities[0];
+        assert_eq!((e.rows, e.rows_in_no_group), (Some(6), Some(2)));
+        assert_eq!((e.read, e.written, e.rejected), (4, 3, 1));
+        assert!(
+            report
+                .to_string()
+                .contains("categories: read 4 (6 rows, 2 in no group) = written 3"),
+            "{report}"
+        );
+    }
+}

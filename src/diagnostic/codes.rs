@@ -113,6 +113,9 @@ codes! {
     /// `W003`: a record path that occurs in no record of the input given for it.
     UnknownPath = "W003", "path in no record of the input",
         "With inputs (`check --input NAME=PATH`, and every `run`), the records of each input are read (the first 10000 of a large file) and every record path the mapping reads from it is looked for: this one occurs in none, probably a misspelt field. The hint names the closest path the records have; `clerkmap inspect FILE` lists them all. A field that only records after the first 10000 have gives this warning too.";
+    /// `W006`: in a grouped block, `key` names a `let` or an attribute, not the group's key.
+    KeyHidden = "W006", "`key` hidden by a let",
+        "In a grouped block the name `key` is the group's key, unless a `let` (of the block or of the file) or an attribute of that name exists: then `key` is that value, as it was before grouped blocks had a key. Rename the `let` to read the group's key.";
 }
 
 /// The formatter's name for [`Code::Syntax`].

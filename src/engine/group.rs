@@ -18,7 +18,8 @@ use crate::value::{self, Table, key_string};
 /// A row with its group keys (distinct, in order), or why it cannot be grouped.
 pub type Keyed = (u64, Result<(Vec<String>, Value), String>);
 
-/// Computes each decoded row's group key (`block` must have `group by`).
+/// Computes each decoded row's group keys (`block` must have `group by`): one key, or with
+/// `group by each` the distinct keys of a list (none: the row joins no group).
 pub fn key_rows(block: &BlockPlan, tables: &[Table], rows: Vec<Decoded>) -> Vec<Keyed> {
     let Some(key_expr) = &block.group_by else {
         return Vec::new();
@@ -34,17 +35,53 @@ pub fn key_rows(block: &BlockPlan, tables: &[Table], rows: Vec<Decoded>) -> Vec<
             let r = rec.and_then(|v| {
                 let k = eval::eval(key_expr, &v, &env)
                     .map_err(|e| format!("group key: {}", e.message))?;
-                match key_string(&k) {
-                    Some(s) if !s.is_empty() => Ok((vec![s.into_owned()], v)),
-                    _ => Err(format!(
-                        "group key is {}: every row needs one to be grouped",
-                        value::show(&k)
-                    )),
-                }
+                let keys = if block.group_each {
+                    each_keys(k)?
+                } else {
+                    match key_string(&k) {
+                        Some(s) if !s.is_empty() => vec![s.into_owned()],
+                        _ => {
+                            return Err(format!(
+                                "group key is {}: every row needs one to be grouped",
+                                value::show(&k)
+                            ));
+                        }
+                    }
+                };
+                Ok((keys, v))
             });
             (loc, r)
         })
         .collect()
+}
+
+/// The keys of `group by each`: a list's distinct keys in order (nulls and empty texts left
+/// out), a single key, or none (null).
+fn each_keys(k: Value) -> Result<Vec<String>, String> {
+    let items = match k {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    };
+    let mut keys: Vec<String> = Vec::with_capacity(items.len());
+    for item in &items {
+        match key_string(item) {
+            Some(s) if s.is_empty() => {}
+            Some(s) => {
+                if !keys.iter().any(|k| *k == *s) {
+                    keys.push(s.into_owned());
+                }
+            }
+            None if item.is_null() => {}
+            None => {
+                return Err(format!(
+                    "group key {} is not a text or an integer: `group by each` needs a list of keys",
+                    value::show(item)
+                ));
+            }
+        }
+    }
+    Ok(keys)
 }
 
 /// What a block maps: one record, or the rows of one group (or why neither could be made).

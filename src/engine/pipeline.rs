@@ -28,7 +28,7 @@ use super::spill::GroupSorter;
 use super::why::RejectSummary;
 use crate::clerk::IdKind;
 use crate::diagnostic::{SourceFile, Span};
-use crate::eval::{Outcome, Reason, map_record};
+use crate::eval::{Outcome, Reason, map_group};
 use crate::plan::BlockPlan;
 use crate::value::{Table, elide, key_string};
 
@@ -82,10 +82,10 @@ fn map_into(
     block: &BlockPlan,
     loc: u64,
     record: &Value,
-    rows: &[Value],
+    group: (&[Value], Option<&str>),
     out: &mut ChunkOut,
 ) {
-    match map_record(block, record, rows, ctx.tables) {
+    match map_group(block, record, group.0, group.1, ctx.tables) {
         Outcome::Written(map) if nests_deeper_than(&map, MAX_RECORD_DEPTH) => {
             // Every reader of the feed (`push`, `serve`, Clerk's) stops at some depth: a record
             // that nests deeper is rejected here rather than written into an unreadable feed.
@@ -377,7 +377,9 @@ fn map_units(
 
 fn map_unit(ctx: &Ctx, block: &BlockPlan, u: &Unit, out: &mut ChunkOut) {
     match &u.rows {
-        Ok(rows) if !rows.is_empty() => map_into(ctx, block, u.loc, &rows[0], rows, out),
+        Ok(rows) if !rows.is_empty() => {
+            map_into(ctx, block, u.loc, &rows[0], (rows, u.key.as_deref()), out)
+        }
         Ok(_) => {}
         Err(reason) => out.items.push(ItemOut::Rejected {
             loc: u.loc,
@@ -404,7 +406,7 @@ fn map_plain(
                 };
                 for (loc, rec) in c.decode() {
                     match rec {
-                        Ok(v) => map_into(ctx, block, loc, &v, &[], &mut out),
+                        Ok(v) => map_into(ctx, block, loc, &v, (&[], None), &mut out),
                         Err(reason) => out.items.push(ItemOut::Rejected {
                             loc,
                             id: None,
@@ -453,6 +455,8 @@ enum Grouping {
 struct Pass<'a> {
     writer: Writer<'a>,
     rows_read: u64,
+    /// Rows that joined no group (`group by each`).
+    no_group: u64,
     /// The rows turned out not to be consecutive: the pass must be done again with the sorter.
     restart: bool,
 }
@@ -494,8 +498,8 @@ pub(super) fn run_block(
     let sorter = || Grouping::Sort(GroupSorter::new(ctx.group_memory, ctx.spill_dir));
     let grouping = match (&block.group_by, &again) {
         (None, _) => Grouping::Plain,
-        (Some(_), Some(_)) => Grouping::Stream(Grouper::default()),
-        (Some(_), None) => sorter(),
+        (Some(_), Some(_)) if !block.group_each => Grouping::Stream(Grouper::default()),
+        (Some(_), _) => sorter(),
     };
     let mut pass = one_pass(ctx, pool, block, reader, writer(), grouping, sink, budget)?;
     if pass.restart {
@@ -513,6 +517,7 @@ pub(super) fn run_block(
     let Pass {
         writer: w,
         rows_read,
+        no_group,
         ..
     } = pass;
     if rows_read == 0 {
@@ -528,7 +533,9 @@ pub(super) fn run_block(
     }
     sink.end(block.entity)?;
     let grouped = block.group_by.is_some();
-    Ok(finish(ctx, block, w, grouped.then_some(rows_read), started))
+    let mut run = finish(ctx, block, w, grouped.then_some(rows_read), started);
+    run.report.rows_in_no_group = block.group_each.then_some(no_group);
+    Ok(run)
 }
 
 fn spill_error(e: std::io::Error) -> RunError {
@@ -550,6 +557,7 @@ fn one_pass<'a>(
     budget: Option<u64>,
 ) -> Result<Pass<'a>, RunError> {
     let mut rows_read = 0u64;
+    let mut no_group = 0u64;
     let mut restart = false;
     let rejected_so_far = AtomicU64::new(0);
     let writer = std::thread::scope(|s| -> Result<Writer, RunError> {
@@ -609,6 +617,7 @@ fn one_pass<'a>(
             && !restart
             && !over_budget()
         {
+            no_group = sorter.rows_in_no_group();
             let mut units = sorter.finish().map_err(spill_error)?;
             let batch = ctx.chunk_size.max(1) * ctx.in_flight.max(1);
             loop {
@@ -634,6 +643,7 @@ fn one_pass<'a>(
     Ok(Pass {
         writer,
         rows_read,
+        no_group,
         restart,
     })
 }
@@ -655,6 +665,7 @@ fn finish(
             file: w.file,
             read,
             rows,
+            rows_in_no_group: None,
             written: w.written,
             filtered: w.filtered,
             rejected: w.rejected,

@@ -195,6 +195,10 @@ pub struct EntityReport {
     /// Input rows, for a grouped block.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,
+    /// For a `group by each` block: the rows (counted in `rows`) that joined no group, their
+    /// list of keys being empty; not records, so not in `read`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_in_no_group: Option<u64>,
     /// Records that went into the feed.
     pub written: u64,
     /// Records a `where` condition left out.
@@ -405,7 +409,11 @@ impl fmt::Display for RunReport {
             writeln!(f, "lookup {}: {} rows from {}", t.name, t.rows, t.file)?;
         }
         for e in &self.entities {
-            let rows = e.rows.map(|r| format!(" ({r} rows)")).unwrap_or_default();
+            let rows = match (e.rows, e.rows_in_no_group) {
+                (Some(r), Some(n)) => format!(" ({r} rows, {n} in no group)"),
+                (Some(r), None) => format!(" ({r} rows)"),
+                _ => String::new(),
+            };
             writeln!(
                 f,
                 "{}: read {}{rows} = written {} + filtered {} + rejected {}  -> {} ({:.2}s, {:.0} records/s)",

@@ -65,6 +65,7 @@ pub struct GroupSorter {
     runs: Vec<PathBuf>,
     seq: u64,
     spilled: u64,
+    no_group: u64,
 }
 
 impl GroupSorter {
@@ -82,6 +83,7 @@ impl GroupSorter {
             runs: Vec::new(),
             seq: 0,
             spilled: 0,
+            no_group: 0,
         }
     }
 
@@ -91,15 +93,19 @@ impl GroupSorter {
         self.spilled
     }
 
+    /// Rows pushed that joined no group (`group by each` gave no key).
+    pub fn rows_in_no_group(&self) -> u64 {
+        self.no_group
+    }
+
     /// Adds keyed rows, in input order. A row joins the group of each of its keys; a row with
     /// no key joins none and is left out.
     pub fn push(&mut self, rows: Vec<Keyed>) -> io::Result<()> {
         for (loc, r) in rows {
-            let seq = self.seq;
-            self.seq += 1;
             match r {
                 Err(reason) => {
                     self.used += reason.len() + 64;
+                    let seq = self.next_seq();
                     self.pieces.push(Piece {
                         key: None,
                         seq,
@@ -108,6 +114,7 @@ impl GroupSorter {
                     });
                 }
                 Ok((keys, v)) => {
+                    self.no_group += u64::from(keys.is_empty());
                     let size = approx_size(&v);
                     let n = keys.len();
                     let mut v = Some(v);
@@ -115,6 +122,9 @@ impl GroupSorter {
                         let row = if i + 1 == n { v.take() } else { v.clone() };
                         let Some(row) = row else { continue };
                         self.used += size + key.len();
+                        // Each key of a row has its own position: their groups come out in
+                        // the order of the row's keys.
+                        let seq = self.next_seq();
                         self.add(key, seq, loc, row);
                     }
                 }
@@ -124,6 +134,11 @@ impl GroupSorter {
             }
         }
         Ok(())
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
     }
 
     fn add(&mut self, key: String, seq: u64, loc: u64, row: Value) {

@@ -50,6 +50,10 @@ pub struct BlockPlan {
     pub source: String,
     /// The group key of each row (`group by`): rows with one key are one record.
     pub group_by: Option<CExpr>,
+    /// `group by each`: `group_by` gives a list of keys; a row joins the group of each.
+    pub group_each: bool,
+    /// The slot that holds the group's key (the name `key`), in a grouped block.
+    pub key_slot: Option<usize>,
     /// The header's `where`: a record for which it is not true is filtered out.
     pub filter: Option<CExpr>,
     /// The span of the header's `where` condition.

@@ -101,6 +101,9 @@ codes! {
     /// `E017`: an expression that nests deeper than the limit (`syntax::MAX_DEPTH`).
     TooDeep = "E017", "expression nested too deeply",
         "An expression may nest at most 256 levels deep: brackets, calls, `if`/`match`, and each operator of a chain (`a ?? b ?? c`) or pipe count one level. Split it with `let`s.";
+    /// `E023`: lookup tables whose keys (or parents) look each other up in a cycle.
+    TableCycle = "E023", "lookup tables in a cycle",
+        "A lookup table's key and parent may look up other tables, which are then loaded first; tables that look each other up (or a table that looks itself up) cannot be loaded one after the other. Compute one of the keys from the row alone.";
 
     // ---- W001–W099: warnings. Never reuse a code. ----
 

@@ -268,8 +268,15 @@ pub fn resolve<'p>(
         match by_name.get(b.source.as_str()) {
             Some(input) if wanted => {
                 blocks.push((b, *input, format_of(input)?));
-                for &t in &b.tables {
-                    needed[t].get_or_insert(b.entity);
+                // The tables it looks up, and those their keys look up.
+                let mut todo = b.tables.clone();
+                while let Some(t) = todo.pop() {
+                    if let Some(need) = needed.get_mut(t)
+                        && need.is_none()
+                    {
+                        *need = Some(b.entity);
+                        todo.extend(program.tables[t].uses.iter().copied());
+                    }
                 }
             }
             Some(_) => {}

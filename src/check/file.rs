@@ -64,6 +64,9 @@ impl Compiler<'_> {
             }
         }
         self.unused_tables(&program.tables);
+        for (id, t) in program.tables.iter_mut().enumerate() {
+            t.keep_all = self.tables_read_all.contains(&id);
+        }
         for b in &mut program.blocks {
             b.secrets = self.secrets.clone();
         }
@@ -104,6 +107,8 @@ impl Compiler<'_> {
             parent,
             optional: l.optional,
             uses,
+            // Set once every block is checked.
+            keep_all: false,
             span: l.span,
         }
     }

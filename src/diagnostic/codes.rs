@@ -97,7 +97,7 @@ codes! {
         "A file-level `let` is computed once, before any record is read, so it cannot read record fields.";
     /// `E016`: a lookup table's name used as a value.
     TableAsValue = "E016", "table used as a value",
-        "A lookup table can only be passed as the first argument of lookup functions (lookup, exists, ancestors, children).";
+        "A lookup table can only be passed as the first argument of lookup functions (lookup, lookup_all, exists, ancestors, children).";
     /// `E017`: an expression that nests deeper than the limit (`syntax::MAX_DEPTH`).
     TooDeep = "E017", "expression nested too deeply",
         "An expression may nest at most 256 levels deep: brackets, calls, `if`/`match`, and each operator of a chain (`a ?? b ?? c`) or pipe count one level. Split it with `let`s.";

@@ -346,7 +346,7 @@ pub struct TableReport {
     /// The input as messages name it: its path as given, or a memory input's name.
     pub file: String,
     /// Rows kept in the table: one per distinct key (rows left out with a warning are not
-    /// counted).
+    /// counted), and the later rows of a repeated key when `lookup_all` reads the table.
     pub rows: usize,
 }
 

@@ -115,7 +115,12 @@ fn load_one(
         };
         entries.push((key, parent, row));
     }
-    let (mut table, warnings) = Table::build(plan.name.clone(), entries, plan.parent.is_some());
+    let (mut table, warnings) = Table::build_all(
+        plan.name.clone(),
+        entries,
+        plan.parent.is_some(),
+        plan.keep_all,
+    );
     table.set_int_keys(int_keys && !table.is_empty());
     loaded.warnings.extend(
         warnings
@@ -125,7 +130,7 @@ fn load_one(
     loaded.reports.push(TableReport {
         name: plan.name.clone(),
         file,
-        rows: table.len(),
+        rows: table.rows_stored(),
     });
     Ok(table)
 }

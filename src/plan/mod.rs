@@ -39,6 +39,8 @@ pub struct TablePlan {
     pub optional: bool,
     /// The tables its key and parent look up (loaded before it), sorted.
     pub uses: Vec<TableId>,
+    /// `lookup_all` reads it: every row of a repeated key is kept (and not reported).
+    pub keep_all: bool,
     /// The declaration in the mapping.
     pub span: Span,
 }
@@ -481,6 +483,7 @@ mod table_graph {
                 parent: None,
                 optional: false,
                 uses: u.to_vec(),
+                keep_all: false,
                 span: Span::new(0, 0),
             })
             .collect()

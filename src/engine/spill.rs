@@ -124,7 +124,10 @@ impl GroupSorter {
                     for (i, key) in keys.into_iter().enumerate() {
                         let row = if i + 1 == n { v.take() } else { v.clone() };
                         let Some(row) = row else { continue };
-                        self.used += size + key.len();
+                        self.used += size + VALUE_BYTES;
+                        if !self.groups.contains_key(&key) {
+                            self.used += GROUP_BYTES + 2 * key.len();
+                        }
                         // Each key of a row has its own position: their groups come out in
                         // the order of the row's keys.
                         let seq = self.next_seq();
@@ -394,18 +397,28 @@ impl Merge {
     }
 }
 
-/// About how many bytes a value takes in memory.
+/// About how many bytes a value takes in memory: a `Value` is 72 bytes (its map keeps the
+/// order), an object's entry 48 more beside its value (hash, key, index slot), texts on the
+/// heap (with the allocator's rounding).
 fn approx_size(v: &Value) -> usize {
+    let heap = |len: usize| {
+        if len == 0 {
+            0
+        } else {
+            len.next_multiple_of(16) + 16
+        }
+    };
     let mut n = 0;
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
-        n += 32;
+        n += VALUE_BYTES;
         match v {
-            Value::String(s) => n += s.len(),
+            Value::String(s) => n += heap(s.len()),
             Value::Array(items) => stack.extend(items.iter()),
             Value::Object(m) => {
+                n += 64;
                 for (k, v) in m {
-                    n += k.len() + 32;
+                    n += ENTRY_BYTES + heap(k.len());
                     stack.push(v);
                 }
             }
@@ -415,9 +428,16 @@ fn approx_size(v: &Value) -> usize {
     n
 }
 
+/// The size of a `serde_json::Value` (`preserve_order` maps).
+const VALUE_BYTES: usize = 72;
+/// An object entry beside its value: hash, key, index slot.
+const ENTRY_BYTES: usize = 48;
+/// What a group costs beside its rows: its piece, its place in the index, its key twice.
+const GROUP_BYTES: usize = 192;
+
 fn piece_size(p: &Piece) -> usize {
     match &p.body {
-        Ok(rows) => rows.iter().map(approx_size).sum::<usize>() + 64,
+        Ok(rows) => rows.iter().map(approx_size).sum::<usize>() + GROUP_BYTES,
         Err(e) => e.len() + 64,
     }
 }
@@ -557,6 +577,11 @@ mod tests {
             (5, k("C"), Ok(vec![5, 6])),
             (8, k("D"), Ok(vec![8])),
         ]
+    }
+
+    #[test]
+    fn the_size_estimate_counts_a_value_as_it_is() {
+        assert_eq!(std::mem::size_of::<Value>(), VALUE_BYTES);
     }
 
     #[test]

@@ -52,8 +52,7 @@ pub struct RunOptions {
     /// group of rejects. `None`: `clerkmap explain` with the mapping and the inputs.
     pub explain: Option<String>,
     /// About how many bytes of rows a grouped block whose rows are not consecutive keeps in
-    /// memory before it spills them to temporary files (default
-    /// [`DEFAULT_GROUP_MEMORY`](super::spill::DEFAULT_GROUP_MEMORY)).
+    /// memory before it spills them to temporary files (default 128 MiB).
     pub group_memory: usize,
     /// Where those temporary files go (a directory removed when the block is done); `None`:
     /// the output directory's `.clerkmap/` for [`run`], else the system's temporary directory.

@@ -315,3 +315,36 @@ categories from products group by each .cats {
         );
     }
 }
+
+/// A table whose key looks up another table needs that table's input too; the message says
+/// through which table.
+#[test]
+fn a_table_used_by_another_tables_key_needs_its_input() {
+    let dir = support_clerk::root().join("tests/cases/lookup_chain");
+    let mapping = read(&dir.join("mapping.cmap"));
+    let src = SourceFile::new("mapping.cmap", mapping);
+    let checked = check(
+        &src,
+        &CompileOptions {
+            env: Some(Default::default()),
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let opts = RunOptions {
+        inputs: vec![
+            Input::file("articoli", dir.join("articoli.ndjson")),
+            Input::file("categorie", dir.join("categorie.csv")),
+        ],
+        ..RunOptions::default()
+    };
+    let e = run(&checked.program, &src, &opts, &FeedOutput::new(tmp.path()))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        e,
+        "the `products` block looks up table `rinomina` (through the key of table `categorie`), but no input `rinomina` is given"
+    );
+}

@@ -193,6 +193,41 @@ fn variations_at_the_end_join_their_product_whatever_the_path() {
     );
 }
 
+/// Streamed, a product read before its variations has no price and is rejected: too many such
+/// rejects must not abort the run before the rows of the group are all known.
+#[test]
+fn rejects_of_groups_still_incomplete_do_not_abort_the_run() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // 200 products, then a variation of each.
+    let mut csv = String::from(WOO.lines().next().unwrap_or_default());
+    csv.push('\n');
+    for i in 0..200 {
+        csv.push_str(&format!("{i},variable,P{i},Product {i},1,,,,\n"));
+    }
+    for i in 0..200 {
+        csv.push_str(&format!(
+            "{},variation,P{i}-S,Product {i} S,1,5,P{i},S,1\n",
+            1000 + i
+        ));
+    }
+    let path = dir.path().join("woo.csv");
+    std::fs::write(&path, csv).unwrap_or_else(|e| panic!("{e}"));
+    let opts = RunOptions {
+        chunk_size: 1,
+        jobs: 1,
+        max_rejects: Some(5),
+        ..RunOptions::default()
+    };
+    let (feed, rejects, accounting) = run_with(Input::file("woo", path), opts, OutputFormat::Json);
+    assert_eq!(feed.as_array().map(Vec::len), Some(200));
+    assert_eq!(feed[0]["sizes"], json!(["S"]));
+    assert!(rejects.is_empty(), "{rejects:?}");
+    assert_eq!(
+        accounting,
+        "rows Some(400) read 200 = written 200 + filtered 0 + rejected 0"
+    );
+}
+
 #[test]
 fn a_pipe_is_grouped_through_the_sorter() {
     use std::io::Write;

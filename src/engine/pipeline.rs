@@ -609,7 +609,13 @@ fn one_pass<'a>(
                     Vec::new()
                 }
             };
-            if wtx.send(outs).is_err() || over_budget() || done {
+            if wtx.send(outs).is_err() || done {
+                break;
+            }
+            if over_budget() {
+                // Streamed groups rejected so far may lack rows that come later (a WooCommerce
+                // product before its variations): only the sorter can tell.
+                restart = matches!(grouping, Grouping::Stream(_));
                 break;
             }
         }

@@ -383,3 +383,42 @@ fn a_table_used_by_another_tables_key_needs_its_input() {
         "the `products` block looks up table `rinomina` (through the key of table `categorie`), but no input `rinomina` is given"
     );
 }
+
+/// A sink of the library's users that cannot start a block over gets its groups through the
+/// sorter: the same records.
+#[test]
+fn a_sink_that_cannot_roll_back_gets_the_same_groups() {
+    use clerkmap::clerk::Entity;
+    use clerkmap::engine::output::OutputError;
+    use clerkmap::engine::{Memory, Reject, Sink, Written, run_into};
+
+    struct Plain(Memory);
+    impl Sink for Plain {
+        fn wants_values(&self) -> bool {
+            true
+        }
+        fn begin(&mut self, e: Entity) -> Result<(), OutputError> {
+            self.0.begin(e)
+        }
+        fn record(&mut self, e: Entity, r: Written<'_>) -> Result<(), OutputError> {
+            self.0.record(e, r)
+        }
+        fn reject(&mut self, r: Reject) -> Result<(), OutputError> {
+            self.0.reject(r)
+        }
+        fn end(&mut self, e: Entity) -> Result<(), OutputError> {
+            self.0.end(e)
+        }
+    }
+    let (program, src) = program();
+    let opts = RunOptions {
+        inputs: vec![Input::memory("woo", "woo.csv", WOO.as_bytes().to_vec())],
+        chunk_size: 1,
+        ..RunOptions::default()
+    };
+    let mut sink = Plain(Memory::default());
+    run_into(&program, &src, &opts, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+    let records = sink.0.records(Entity::Products).map(<[Value]>::to_vec);
+    assert_eq!(records.map(Value::Array), Some(expected_feed()));
+    assert_eq!(sink.0.rejects.len(), 2);
+}

@@ -498,7 +498,9 @@ pub(super) fn run_block(
     let sorter = || Grouping::Sort(GroupSorter::new(ctx.group_memory, ctx.spill_dir));
     let grouping = match (&block.group_by, &again) {
         (None, _) => Grouping::Plain,
-        (Some(_), Some(_)) if !block.group_each => Grouping::Stream(Grouper::default()),
+        (Some(_), Some(_)) if !block.group_each && sink.can_roll_back() => {
+            Grouping::Stream(Grouper::default())
+        }
         (Some(_), _) => sorter(),
     };
     let mut pass = one_pass(ctx, pool, block, reader, writer(), grouping, sink, budget)?;

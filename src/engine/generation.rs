@@ -7,8 +7,10 @@
 //!
 //! A file the run does not write again (a block whose input was not given this time) is carried
 //! over from the previous generation by a hard link, as it stayed in place before generations.
-//! The first run over a directory of plain files (written before generations) turns them into
-//! links one by one: that one switch is per file; every later one is atomic.
+//! Every name is linked before the switch (a name new to the run dangles, so it is absent, until
+//! then), so the first run over an empty directory shows all its files at once too. The first
+//! run over a directory of plain files (written before generations) first adopts them as a
+//! generation of their own, which a reader cannot tell from the plain files.
 //!
 //! Leftovers of killed runs (generation directories nobody points to, temporary files) are
 //! removed by the next run, which holds `DIR/.clerkmap/lock` while it works so that two runs
@@ -97,21 +99,32 @@ impl Generation {
         self.dir.join(name)
     }
 
-    /// Publishes the generation: carries over the previous generation's files it lacks, switches
-    /// `current` to it, links every name into the output directory, removes older generations.
-    /// Returns the published paths (`DIR/name`), in the order of `names`, then the carried ones.
+    /// Publishes the generation: carries over the previous generation's files it lacks, links
+    /// every name into the output directory, switches `current` to it, removes older
+    /// generations. Returns the published paths (`DIR/name`), in the order of `names`, then the
+    /// carried ones.
     pub fn publish(self, names: &[String]) -> Result<Vec<PathBuf>, OutputError> {
-        let carried = self.carry_over(names)?;
-        sync_dir(&self.dir)?;
+        let published = self.stage(names)?;
         let state = self.root.join(STATE_DIR);
         switch(&state, &self.name)?;
+        remove_old_generations(&state, &self.name);
+        Ok(published)
+    }
+
+    /// Everything before the switch, which changes nothing a reader sees: the files carried
+    /// over, a directory of plain files adopted ([`adopt_plain_files`]), and every name a link
+    /// through `current` (a name new to this run dangles, so it is absent, until the switch
+    /// shows all of the run's files at once).
+    fn stage(&self, names: &[String]) -> Result<Vec<PathBuf>, OutputError> {
+        let carried = self.carry_over(names)?;
+        sync_dir(&self.dir)?;
+        adopt_plain_files(&self.root)?;
         let mut published = Vec::new();
         for name in names.iter().chain(&carried) {
             link_name(&self.root, name)?;
             published.push(self.root.join(name));
         }
         sync_dir(&self.root)?;
-        remove_old_generations(&state, &self.name);
         Ok(published)
     }
 
@@ -145,6 +158,47 @@ impl Generation {
         }
         Ok(carried)
     }
+}
+
+/// A directory written before generations holds plain run files and no `current`: they become
+/// a generation of their own (hard links) that `current` points to, then each name a link to
+/// the same file, which changes nothing a reader sees. A run killed half-way through leaves
+/// either the plain files (the adopted generation is a leftover) or the adopted generation with
+/// some names still plain, which the next run links like any other name.
+fn adopt_plain_files(root: &Path) -> Result<(), OutputError> {
+    let state = root.join(STATE_DIR);
+    if current(&state).is_some() {
+        return Ok(());
+    }
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Ok(());
+    };
+    let mut plain: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .filter(|n| is_run_file(n))
+        .collect();
+    if plain.is_empty() {
+        return Ok(());
+    }
+    plain.sort();
+    let name = format!("gen-adopted-{}", std::process::id());
+    let dir = state.join(&name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).map_err(|e| err(&dir, e))?;
+    for n in &plain {
+        let (from, to) = (root.join(n), dir.join(n));
+        if std::fs::hard_link(&from, &to).is_err() {
+            std::fs::copy(&from, &to).map_err(|e| err(&to, e))?;
+        }
+    }
+    sync_dir(&dir)?;
+    switch(&state, &name)?;
+    for n in &plain {
+        link_name(root, n)?;
+    }
+    sync_dir(root)
 }
 
 /// Points `STATE/current` at generation `name` with one rename.
@@ -320,6 +374,63 @@ mod tests {
         );
         assert!(!root.join(".products.json.AbC123.tmp").exists());
         drop(g);
+    }
+
+    /// A run killed after linking its names but before the switch: the reader sees the whole
+    /// previous set (nothing at all on the first run), never a feed of the new run without its
+    /// report (`tests/crash.rs` saw that, rarely, on a first run before the links came first).
+    #[test]
+    fn nothing_of_a_run_shows_before_the_switch() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        let stage = |files: &[(&str, &str)]| {
+            let g = Generation::begin(root).unwrap_or_else(|e| panic!("{e}"));
+            for (n, t) in files {
+                write(&g.path(n), t);
+            }
+            let names: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
+            g.stage(&names).unwrap_or_else(|e| panic!("{e}"));
+        };
+        stage(&[("products.json", "P1"), ("report.json", "R1")]);
+        assert!(!root.join("products.json").exists());
+        assert!(!root.join("report.json").exists());
+        publish(root, &[("products.json", "P1"), ("report.json", "R1")]);
+        stage(&[
+            ("products.json", "P2"),
+            ("categories.json", "C2"),
+            ("report.json", "R2"),
+        ]);
+        assert_eq!(read(&root.join("products.json")), "P1");
+        assert_eq!(read(&root.join("report.json")), "R1");
+        assert!(!root.join("categories.json").exists(), "new to the run");
+        publish(
+            root,
+            &[
+                ("products.json", "P3"),
+                ("categories.json", "C3"),
+                ("report.json", "R3"),
+            ],
+        );
+        assert_eq!(read(&root.join("categories.json")), "C3");
+        assert_eq!(generations(root), 1);
+    }
+
+    /// Plain files of a directory written before generations are adopted first: up to the
+    /// switch, a reader sees them unchanged.
+    #[test]
+    fn plain_files_are_adopted_without_a_visible_change() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let root = dir.path();
+        write(&root.join("products.json"), "P0");
+        write(&root.join("report.json"), "R0");
+        let g = Generation::begin(root).unwrap_or_else(|e| panic!("{e}"));
+        write(&g.path("products.json"), "P1");
+        write(&g.path("report.json"), "R1");
+        g.stage(&["products.json".into(), "report.json".into()])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(std::fs::read_link(root.join("products.json")).is_ok());
+        assert_eq!(read(&root.join("products.json")), "P0");
+        assert_eq!(read(&root.join("report.json")), "R0");
     }
 
     #[test]

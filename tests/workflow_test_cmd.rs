@@ -235,3 +235,47 @@ fn the_project_file_names_the_cases() {
     let o = clerkmap_in(&d.join("proj"), &["test", "--filter", "zzz"], "");
     assert_eq!(code(&o), 2);
 }
+
+/// A case accepted as `test cases` passes as `test ./cases/`, from inside the folder and from
+/// anywhere else: files the case names (a lookup table with a duplicate key gives a warning
+/// naming the file) are named in the snapshot as the case writes them.
+#[test]
+fn cases_pass_from_any_folder_and_any_spelling_of_the_case_folder() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = tmp.path();
+    write(
+        &d.join("m.cmap"),
+        "lookup cats by .id\nproducts from a {\n  id = .id\n  name = lookup(cats, .c).name ?? \"x\"\n  description = \"d\"\n  price = 1.0\n  image = \"https://x.it/a.jpg\"\n  url = \"https://x.it/a\"\n  categories = []\n  created_at = 0\n}\n",
+    );
+    write(&d.join("cases/sub/cats.csv"), "id,name\n1,A\n1,B\n");
+    write(
+        &d.join("cases/sub/one.yaml"),
+        "mapping: ../../m.cmap\ninputs:\n  a:\n    - {id: p1, c: \"1\"}\n  cats: cats.csv\n",
+    );
+    let o = clerkmap_in(d, &["test", "cases", "--accept"], "");
+    assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
+    let snap = read(&d.join("cases/sub/one.snap"));
+    assert!(
+        snap.contains("\"cats.csv: duplicate key `1` in `cats`: the first row is kept\""),
+        "{snap}"
+    );
+    for (dir, arg) in [
+        (d.to_path_buf(), "./cases/"),
+        (d.join("cases"), "."),
+        (d.join("cases/sub"), ".."),
+        (
+            std::env::temp_dir(),
+            d.join("cases").to_str().unwrap_or_default(),
+        ),
+    ] {
+        let o = clerkmap_in(&dir, &["test", arg], "");
+        assert_eq!(
+            code(&o),
+            0,
+            "test {arg} from {}: {}{}",
+            dir.display(),
+            text(&o.stdout),
+            text(&o.stderr)
+        );
+    }
+}

@@ -105,7 +105,13 @@ impl Format {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Origin {
     /// A file.
-    File(PathBuf),
+    File {
+        /// Where it is.
+        path: PathBuf,
+        /// How messages name it, when not by `path` (a test case names its files as the case
+        /// writes them, so that its snapshot does not depend on where `clerkmap test` runs).
+        shown: Option<String>,
+    },
     /// Bytes in memory (records written inline in a test case), shown as `name`.
     Memory {
         /// How messages name the input (`articoli.ndjson`).
@@ -116,10 +122,21 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// A file, named by its path.
+    pub fn file(path: impl Into<PathBuf>) -> Origin {
+        Origin::File {
+            path: path.into(),
+            shown: None,
+        }
+    }
+
     /// How messages name the input: the path as given, or the memory input's name.
     pub fn display(&self) -> String {
         match self {
-            Origin::File(p) => p.display().to_string(),
+            Origin::File {
+                shown: Some(shown), ..
+            } => shown.clone(),
+            Origin::File { path, .. } => path.display().to_string(),
             Origin::Memory { name, .. } => name.clone(),
         }
     }
@@ -127,7 +144,7 @@ impl Origin {
     /// The path a file input has.
     pub fn path(&self) -> Option<&Path> {
         match self {
-            Origin::File(p) => Some(p),
+            Origin::File { path: p, .. } => Some(p),
             Origin::Memory { .. } => None,
         }
     }
@@ -152,7 +169,7 @@ impl Input {
     pub fn file(name: impl Into<String>, path: impl Into<PathBuf>) -> Input {
         Input {
             name: name.into(),
-            origin: Origin::File(path.into()),
+            origin: Origin::file(path.into()),
             format: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
         }
@@ -177,6 +194,14 @@ impl Input {
         self
     }
 
+    /// The same input named `shown` in messages instead of by its path (files only).
+    pub fn shown_as(mut self, shown: impl Into<String>) -> Input {
+        if let Origin::File { shown: s, .. } = &mut self.origin {
+            *s = Some(shown.into());
+        }
+        self
+    }
+
     /// The same input with another record size limit.
     pub fn with_max_record_bytes(mut self, max_record_bytes: u64) -> Input {
         self.max_record_bytes = max_record_bytes;
@@ -191,7 +216,7 @@ impl Input {
     /// The input's format: stated, else the extension's; `None` when neither tells.
     pub fn resolved_format(&self) -> Option<Format> {
         let shown = match &self.origin {
-            Origin::File(p) => p.clone(),
+            Origin::File { path: p, .. } => p.clone(),
             Origin::Memory { name, .. } => PathBuf::from(name),
         };
         self.format.clone().or_else(|| Format::from_path(&shown))

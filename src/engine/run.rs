@@ -446,7 +446,7 @@ fn default_explain(mapping: &SourceFile, inputs: &[Input]) -> String {
         words.push(shell_word(&mapping.name));
     }
     for i in inputs {
-        let Origin::File(path) = &i.origin else {
+        let Origin::File { path, .. } = &i.origin else {
             continue;
         };
         words.push("--input".into());

@@ -56,6 +56,9 @@ pub enum InputData {
     File {
         /// The file (a relative path in the case is resolved against the case's folder).
         path: PathBuf,
+        /// The path as the case writes it, which names the file in messages and snapshots
+        /// whatever folder `clerkmap test` runs from.
+        shown: String,
         /// The format stated in the case, else the extension's; `None`: neither tells (the
         /// run then stops on it).
         format: Option<Format>,
@@ -271,6 +274,10 @@ pub fn load(r: &CaseRef) -> Result<Case, String> {
                     inputs.push((
                         stem.to_string(),
                         InputData::File {
+                            shown: p
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default(),
                             path: p.clone(),
                             format: Some(format),
                         },
@@ -340,6 +347,7 @@ fn input(
             Ok(InputData::File {
                 format: data_format_of(&path),
                 path,
+                shown: p,
             })
         }
         Y::Sequence(items) => records(at, name, items),
@@ -350,7 +358,7 @@ fn input(
             let mut format = None;
             for (k, v) in m {
                 match (k.as_str(), v) {
-                    (Some("path"), Y::String(p)) => path = Some(fix(Path::new(&p))),
+                    (Some("path"), Y::String(p)) => path = Some((fix(Path::new(&p)), p)),
                     (Some("text"), Y::String(t)) => text = Some(t),
                     (Some("records"), Y::Sequence(items)) => recs = Some(records(at, name, items)?),
                     (Some("format"), Y::String(f)) => format = Some(parse_format(&f)?),
@@ -371,9 +379,10 @@ fn input(
                 }
             }
             match (path, text, recs) {
-                (Some(path), None, None) => Ok(InputData::File {
+                (Some((path, shown)), None, None) => Ok(InputData::File {
                     format: format.or_else(|| data_format_of(&path)),
                     path,
+                    shown,
                 }),
                 (None, Some(text), None) => match format {
                     Some(format) => Ok(InputData::Text { text, format }),

@@ -42,7 +42,11 @@ fn inputs(case: &Case) -> Result<Vec<Input>, String> {
     let mut inputs = Vec::new();
     for (name, data) in &case.inputs {
         let input = match data {
-            InputData::File { path, format } => {
+            InputData::File {
+                path,
+                shown,
+                format,
+            } => {
                 if !path.is_file() {
                     return Err(format!(
                         "{}: input `{name}`: {} does not exist (paths are relative to the case file)",
@@ -50,7 +54,9 @@ fn inputs(case: &Case) -> Result<Vec<Input>, String> {
                         path.display()
                     ));
                 }
-                Input::file(name.clone(), path.clone()).with_format(format.clone())
+                Input::file(name.clone(), path.clone())
+                    .shown_as(shown.clone())
+                    .with_format(format.clone())
             }
             InputData::Records(records) => {
                 let mut text = String::new();

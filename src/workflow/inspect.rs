@@ -673,7 +673,7 @@ mod tests {
 
     /// The header row of a CSV file read with `delimiter` (`None`: the engine detects it).
     fn headers(path: &Path, delimiter: Option<u8>) -> Vec<String> {
-        let origin = Origin::File(path.to_path_buf());
+        let origin = Origin::file(path.to_path_buf());
         let mut r = SourceReader::open(&origin, Format::Csv { delimiter }, 8)
             .unwrap_or_else(|e| panic!("{e}"));
         match r.next_chunk() {
@@ -701,7 +701,7 @@ mod tests {
         {
             let p = dir.path().join(format!("{i}.csv"));
             std::fs::write(&p, format!("{head}\n1;2;3\n")).unwrap_or_else(|e| panic!("{e}"));
-            let detected = detect_delimiter(&Origin::File(p.clone()));
+            let detected = detect_delimiter(&Origin::file(p.clone()));
             assert!(detected.is_some(), "{head}");
             assert_eq!(headers(&p, detected), headers(&p, None), "{head:?}");
         }

@@ -390,7 +390,7 @@ mod tests {
             "a.csv",
             "\u{feff}codice;html;n\r\nA;\"<p>x\r\ny</p>\";1\r\nB;;2\r\nC;3\r\n".as_bytes(),
         );
-        let rows = read_all(&Origin::File(p.clone()), Format::Csv { delimiter: None })
+        let rows = read_all(&Origin::file(p.clone()), Format::Csv { delimiter: None })
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(rows.len(), 3);
         assert_eq!(
@@ -432,7 +432,7 @@ mod tests {
     fn ndjson_reports_bad_lines_with_numbers() {
         let (_d, p) = file("a.ndjson", b"{\"a\":1}\n\n{bad\n[1]\n\xff\xfe\n");
         let rows =
-            read_all(&Origin::File(p.clone()), Format::Ndjson).unwrap_or_else(|e| panic!("{e}"));
+            read_all(&Origin::file(p.clone()), Format::Ndjson).unwrap_or_else(|e| panic!("{e}"));
         let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
         assert_eq!(lines, vec![1, 3, 4, 5]);
         assert!(
@@ -454,12 +454,12 @@ mod tests {
     fn empty_and_missing_files_are_errors() {
         let (_d, p) = file("e.ndjson", b"");
         assert!(
-            SourceReader::open(&Origin::File(p.clone()), Format::Ndjson, 10)
+            SourceReader::open(&Origin::file(p.clone()), Format::Ndjson, 10)
                 .is_err_and(|e| e.message.contains("empty"))
         );
         assert!(
             SourceReader::open(
-                &Origin::File(Path::new("/nonexistent/x.csv").to_path_buf()),
+                &Origin::file(Path::new("/nonexistent/x.csv").to_path_buf()),
                 Format::Csv { delimiter: None },
                 10
             )
@@ -502,7 +502,7 @@ mod tests {
                 .is_err_and(|e| e.message.contains("the file is empty"))
         );
         // A file whose length says nothing (/proc) is read: it is not empty.
-        let proc = Origin::File(PathBuf::from("/proc/self/status"));
+        let proc = Origin::file(PathBuf::from("/proc/self/status"));
         if proc.path().is_some_and(Path::exists) {
             let r = SourceReader::open(&proc, Format::Csv { delimiter: None }, 10);
             assert!(r.is_ok(), "{:?}", r.err());

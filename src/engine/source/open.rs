@@ -16,7 +16,7 @@ pub(super) fn open_bytes(
     wait: Duration,
 ) -> Result<Box<dyn BufRead + Send>, SourceError> {
     match origin {
-        Origin::File(path) => {
+        Origin::File { path, .. } => {
             let file = open_file(path, wait).map_err(|message| SourceError {
                 file: origin.display(),
                 line: None,

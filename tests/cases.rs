@@ -35,6 +35,8 @@ fn run_case(mapping: &Path) -> String {
         &CompileOptions {
             vars,
             env: Some(Default::default()),
+            // `now()`: the time `clerkmap test` runs cases at, 2025-01-01T00:00:00Z.
+            now: Some(clerkmap::workflow::case::TEST_NOW),
             ..Default::default()
         },
     ) {

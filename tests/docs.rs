@@ -433,6 +433,7 @@ fn eval_one(src: &str, record: &Value, tables: &[Table]) -> Result<Got, String> 
     let opts = CompileOptions {
         vars: BTreeMap::new(),
         env: Some(HashMap::new()),
+        now: Some(clerkmap::workflow::case::TEST_NOW),
         ..Default::default()
     };
     let compiled = match compile_expr(&expr, &["categorie"], &opts) {
@@ -567,9 +568,11 @@ fn check_cmap_block(f: &Fence, rest: &[Fence], failures: &mut Vec<String>) {
         }
     };
     let src = SourceFile::new("mapping.cmap", f.body.clone());
+    // The examples run at the time test cases run at: 2025-01-01T00:00:00Z.
     let copts = CompileOptions {
         vars: opts.vars.clone(),
         env: Some(opts.env.clone()),
+        now: Some(clerkmap::workflow::case::TEST_NOW),
         ..Default::default()
     };
     let result = check(&src, &copts);

@@ -47,6 +47,7 @@ fn shapes(depth: usize) -> Vec<(&'static str, String)> {
         ("a projection", format!(".l[*]{}", ".b".repeat(n - 1))),
         ("lists", wrap("[", ".v", "]", n)),
         ("objects", wrap("{a: ", ".v", "}", n)),
+        ("computed keys", wrap("{(.v): ", ".v", "}", n)),
         ("nested `match`", wrap("match .v { _ => ", ".v", " }", n)),
     ]
 }
@@ -125,6 +126,58 @@ fn one_level_more_is_refused_where_it_goes_past_the_limit() {
             Err("E017".into())
         );
     }
+}
+
+/// `fn g0(x) = [[...x...]]`, `fn g1(x) = [[...g0(x)...]]`, ... up to `g{k}`, each body 40
+/// levels of lists, and a block calling `g{k}(.v)`.
+fn chain_of_functions(k: usize) -> String {
+    let wrap = |inner: String| format!("{}{inner}{}", "[".repeat(40), "]".repeat(40));
+    let mut src = format!("fn g0(x) = {}\n", wrap("x".into()));
+    for i in 1..=k {
+        src.push_str(&format!(
+            "fn g{i}(x) = {}\n",
+            wrap(format!("g{}(x)", i - 1))
+        ));
+    }
+    src + &mapping(&format!("g{k}(.v)"))
+}
+
+#[test]
+fn the_limit_counts_the_bodies_of_the_functions_called() {
+    // The longest chain that checks runs on the workers; one function more is E017 at the call.
+    let mut longest = None;
+    for k in 0..12 {
+        let src = SourceFile::new("fns.cmap", chain_of_functions(k));
+        match on_main_stack(|| check(&src, &opts())) {
+            Ok(checked) => longest = Some((src, checked)),
+            Err(diags) => {
+                assert_eq!(diags.len(), 1, "{k}");
+                assert_eq!(diags[0].code, "E017", "{}", diags[0].message);
+                assert!(
+                    diags[0]
+                        .message
+                        .contains(&format!("the body of `g{}`", k - 1))
+                );
+                break;
+            }
+        }
+    }
+    let Some((src, checked)) = longest else {
+        panic!("no chain checks");
+    };
+    assert!(src.text.contains("fn g4("), "{}", src.text);
+    let record = json!({"id": "C1", "v": "a"});
+    let input = Input::memory("c", "c.ndjson", format!("{record}\n").into_bytes());
+    let run = RunOptions {
+        inputs: vec![input],
+        jobs: 2,
+        ..RunOptions::default()
+    };
+    let mut memory = Memory::default();
+    engine::run_into(&checked.program, &src, &run, &mut memory).unwrap_or_else(|e| panic!("{e}"));
+    // Evaluated (a list that deep is then rejected as too deep for a feed): no overflow.
+    let written = memory.records(Entity::Customers).map_or(0, <[Value]>::len);
+    assert_eq!(written + memory.rejects.len(), 1);
 }
 
 /// The reproductions of issue 10, as the binary runs them: each overflowed a stack (exit 134).

@@ -256,7 +256,7 @@ fn cases_pass_from_any_folder_and_any_spelling_of_the_case_folder() {
     assert_eq!(code(&o), 0, "{}{}", text(&o.stdout), text(&o.stderr));
     let snap = read(&d.join("cases/sub/one.snap"));
     assert!(
-        snap.contains("\"cats.csv: duplicate key `1` in `cats`: the first row is kept\""),
+        snap.contains("\"cats.csv:3 (key `1`): duplicate key in `cats`: the first row is kept\""),
         "{snap}"
     );
     for (dir, arg) in [

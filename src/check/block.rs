@@ -10,7 +10,7 @@ use super::scope::{Binding, Scope};
 use crate::clerk::Entity;
 use crate::diagnostic::{Code, Diagnostic, Span, suggest};
 use crate::plan::{BlockPlan, Op};
-use crate::syntax::ast::{Block, Expr, Ident, Let, Stmt};
+use crate::syntax::ast::{Block, Expr, ExprKind, Ident, Let, ObjectKey, Stmt};
 use crate::value::Ty;
 
 /// What the statements of a block have built so far.
@@ -61,7 +61,12 @@ impl Compiler<'_> {
                 Stmt::Spread { value, span } => {
                     let (expr, ty) = self.expr(value, &mut scope);
                     self.expect_object(ty, value.span);
-                    body.ops.push(Op::Spread { expr, span: *span });
+                    let verbatim = self.verbatim_spread(value);
+                    body.ops.push(Op::Spread {
+                        expr,
+                        span: *span,
+                        verbatim,
+                    });
                 }
                 Stmt::Where { cond, .. } => {
                     let (expr, ty) = self.expr(cond, &mut scope);
@@ -175,6 +180,24 @@ impl Compiler<'_> {
         });
     }
 
+    /// Whether a spread's value is an object literal with a computed key (`... {(.n): .v}`):
+    /// its names are then taken as they are, so each fixed key must be a valid attribute name
+    /// (E006); a computed one is checked when the record is mapped.
+    fn verbatim_spread(&mut self, value: &Expr) -> bool {
+        let ExprKind::Object(entries) = &value.kind else {
+            return false;
+        };
+        if !entries.iter().any(|(k, _)| k.is_computed()) {
+            return false;
+        }
+        for (k, _) in entries {
+            if let ObjectKey::Fixed(id) = k {
+                self.attribute_name(id);
+            }
+        }
+        true
+    }
+
     /// A spread's value must be able to be an object.
     fn expect_object(&mut self, ty: Ty, span: Span) {
         if !ty.intersects(Ty::OBJECT.or(Ty::NULL)) {
@@ -276,6 +299,26 @@ mod tests {
             "a `where` condition must be a bool, but this is int"
         );
         assert_eq!(d[1].span(), span_of(src, "3", 0));
+    }
+
+    #[test]
+    fn a_spread_of_computed_keys_takes_its_names_as_they_are() {
+        let src = "customers from c {\n  id = .x\n  ... {(.n): .v, ok_name: 1, \"Bad name\": 2}\n  ... {\"Bad name\": 3}\n  ... .attributi\n}";
+        let d = only(src);
+        assert_eq!(d.code, Code::BadAttributeName);
+        assert_eq!(d.span(), span_of(src, "\"Bad name\"", 0));
+        let p = program(
+            "customers from c {\n  id = .x\n  ... {(.n): .v}\n  ... {\"A b\": 1}\n  ... .o\n}",
+        );
+        let verbatim: Vec<bool> = p.blocks[0]
+            .ops
+            .iter()
+            .filter_map(|op| match op {
+                Op::Spread { verbatim, .. } => Some(*verbatim),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(verbatim, [true, false, false]);
     }
 
     #[test]

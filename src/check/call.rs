@@ -25,12 +25,18 @@ impl Compiler<'_> {
         scope: &mut Scope,
     ) -> (CExpr, Ty) {
         let Some(f) = functions::get(&name.name) else {
+            if let Some(&id) = self.fns.get(&name.name) {
+                return self.user_call(id, e, name, args, piped, scope);
+            }
             self.unknown_function(name, args, scope);
             return null();
         };
         let args = table_first(f, args, piped);
         if !self.arity(f, name, args.len(), piped) {
             return null();
+        }
+        if f.name == functions::date::NOW {
+            return (CExpr::Const(Value::from(self.now())), Ty::INT);
         }
         let mut table = None;
         let mut lowered = Vec::with_capacity(args.len());
@@ -83,6 +89,7 @@ impl Compiler<'_> {
         let names: Vec<&str> = functions::all()
             .map(|f| f.name)
             .chain(Form::ALL.iter().map(|f| f.name()))
+            .chain(self.fns.keys().map(String::as_str))
             .collect();
         let hint = suggest::did_you_mean(&name.name, names)
             .unwrap_or_else(|| "see docs/language.md for the list of functions".into());
@@ -111,7 +118,20 @@ impl Compiler<'_> {
             Some(m) => format!("{} to {m}", f.min_args()),
             None => format!("at least {}", f.min_args()),
         };
-        let mut hint = format!("the signature is `{}`", f.signature());
+        self.arity_error(name, &expected, n, &f.signature(), piped);
+        false
+    }
+
+    /// E005: `name` takes `expected` arguments, `n` are given.
+    pub(super) fn arity_error(
+        &mut self,
+        name: &Ident,
+        expected: &str,
+        n: usize,
+        signature: &str,
+        piped: bool,
+    ) {
+        let mut hint = format!("the signature is `{signature}`");
         if piped {
             hint.push_str("; the value before `|` is the first argument");
         }
@@ -121,7 +141,7 @@ impl Compiler<'_> {
                 name.span,
                 format!(
                     "`{}` takes {expected} argument{}, but {n} {} given",
-                    f.name,
+                    name.name,
                     if expected == "1" { "" } else { "s" },
                     if n == 1 { "is" } else { "are" }
                 ),
@@ -129,7 +149,6 @@ impl Compiler<'_> {
             .label(format!("{n} given"))
             .hint(hint),
         );
-        false
     }
 
     /// The table a table argument names (E002 when it names none).

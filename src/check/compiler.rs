@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::Value;
 
+use super::func::UserFn;
 use super::scope::{Global, Scope};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::plan::{CExpr, Program, Secrets, TableId};
@@ -23,6 +24,9 @@ pub struct CompileOptions {
     pub env: Option<HashMap<String, String>>,
     /// Vars set by the tool itself (a store's `store_countries`...): no warning when unused.
     pub implicit_vars: Vec<String>,
+    /// The run's time, unix seconds: the value of every `now()`. `None`: the clock, read
+    /// once, when the first `now()` is checked.
+    pub now: Option<i64>,
 }
 
 /// Compiles a parsed file. Returns the program (when there is no error) and every diagnostic.
@@ -103,6 +107,21 @@ pub(super) struct Compiler<'o> {
     pub(super) sources: Vec<String>,
     /// The values read with `env()`, and the constants folded from them.
     pub(super) secrets: Secrets,
+    /// The user functions (`fn`), by name: an index of [`Compiler::user_fns`].
+    pub(super) fns: HashMap<String, usize>,
+    /// The user functions, in file order.
+    pub(super) user_fns: Vec<UserFn>,
+    /// The user functions whose bodies are being checked, innermost last (for E019).
+    pub(super) fn_stack: Vec<usize>,
+    /// The names of every file-level `let`, computed yet or not (for hints).
+    pub(super) file_lets: HashSet<String>,
+    /// How deep the expression being checked nests here, and the most it reached with the
+    /// bodies of the user functions it calls (E017 through calls).
+    pub(super) depth: usize,
+    /// See [`Compiler::depth`].
+    pub(super) max_depth: usize,
+    /// The run's time once a `now()` needed it.
+    pub(super) now: Option<i64>,
 }
 
 impl<'o> Compiler<'o> {
@@ -116,6 +135,13 @@ impl<'o> Compiler<'o> {
             vars_read: HashSet::new(),
             sources: Vec::new(),
             secrets: Secrets::default(),
+            fns: HashMap::new(),
+            user_fns: Vec::new(),
+            fn_stack: Vec::new(),
+            file_lets: HashSet::new(),
+            depth: 0,
+            max_depth: 0,
+            now: opts.now,
         }
     }
 
@@ -140,6 +166,13 @@ impl<'o> Compiler<'o> {
                 d
             })
             .collect()
+    }
+
+    /// The run's time: the one given, else the clock (read once).
+    pub(super) fn now(&mut self) -> i64 {
+        *self
+            .now
+            .get_or_insert_with(|| chrono::Utc::now().timestamp())
     }
 
     /// The errors reported so far.

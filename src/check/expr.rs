@@ -6,27 +6,30 @@
 use super::compiler::{Compiler, null};
 use super::scope::Scope;
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::plan::CExpr;
-use crate::syntax::ast::{Arm, BinOp, Expr, ExprKind, Form, Pattern, UnOp};
+use crate::plan::{CExpr, Key};
+use crate::syntax::ast::{Arm, BinOp, Expr, ExprKind, Form, ObjectKey, Pattern, UnOp};
 use crate::value::Ty;
 
 impl Compiler<'_> {
     /// Lowers an expression; returns its static type. On error, reports and returns a null
     /// constant so compilation goes on.
     pub(super) fn expr(&mut self, e: &Expr, scope: &mut Scope) -> (CExpr, Ty) {
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+        let lowered = self.expr_kind(e, scope);
+        self.depth -= 1;
+        lowered
+    }
+
+    /// [`Compiler::expr`] below the count of its nesting.
+    fn expr_kind(&mut self, e: &Expr, scope: &mut Scope) -> (CExpr, Ty) {
         match &e.kind {
             ExprKind::Literal(v) => (CExpr::Const(v.clone()), Ty::of(v)),
             ExprKind::List(items) => {
                 let items: Vec<CExpr> = items.iter().map(|i| self.expr(i, scope).0).collect();
                 self.fold(CExpr::List(items), Ty::LIST, e.span)
             }
-            ExprKind::Object(entries) => {
-                let entries = entries
-                    .iter()
-                    .map(|(k, v)| (k.clone(), self.expr(v, scope).0))
-                    .collect();
-                self.fold(CExpr::Object(entries), Ty::OBJECT, e.span)
-            }
+            ExprKind::Object(entries) => self.object(e, entries, scope),
             ExprKind::Current => self.current(e.span, scope),
             ExprKind::Name(id) => self.name(id, scope),
             ExprKind::Rows(id) => self.rows(id, scope),
@@ -53,8 +56,54 @@ impl Compiler<'_> {
         }
     }
 
-    /// `.`: the record (or element); there is none at file level.
+    /// `{key: value}`; with a computed key, `{(key): value}`, whose key must be able to be a
+    /// string (or an integer, or null: then the entry is left out).
+    fn object(
+        &mut self,
+        e: &Expr,
+        entries: &[(ObjectKey, Expr)],
+        scope: &mut Scope,
+    ) -> (CExpr, Ty) {
+        if !entries.iter().any(|(k, _)| k.is_computed()) {
+            let entries = entries
+                .iter()
+                .map(|(k, v)| {
+                    let name = match k {
+                        ObjectKey::Fixed(id) => id.name.clone(),
+                        ObjectKey::Computed(_) => String::new(),
+                    };
+                    (name, self.expr(v, scope).0)
+                })
+                .collect();
+            return self.fold(CExpr::Object(entries), Ty::OBJECT, e.span);
+        }
+        let mut out = Vec::with_capacity(entries.len());
+        for (k, v) in entries {
+            let key = match k {
+                ObjectKey::Fixed(id) => Key::Fixed(id.name.clone()),
+                ObjectKey::Computed(k) => {
+                    let (key, ty) = self.expr(k, scope);
+                    if !ty.intersects(Ty::STRING.or(Ty::INT).or(Ty::NULL)) {
+                        self.type_error(
+                            k.span,
+                            format!("an object key must be a string, but this is {ty}"),
+                            Some("make it text with `| string`"),
+                        );
+                    }
+                    Key::Computed(key, k.span)
+                }
+            };
+            out.push((key, self.expr(v, scope).0));
+        }
+        self.fold(CExpr::DynObject(out), Ty::OBJECT, e.span)
+    }
+
+    /// `.`: the record (or element); there is none at file level, nor in a function's body.
     fn current(&mut self, span: Span, scope: &Scope) -> (CExpr, Ty) {
+        if let (false, Some(f)) = (scope.has_record, &scope.function) {
+            self.record_in_function(span, f, "the record");
+            return null();
+        }
         if !scope.has_record {
             self.diags.push(
                 Diagnostic::error(
@@ -232,7 +281,7 @@ mod tests {
 
     use super::super::testing::*;
     use crate::diagnostic::{Code, Span};
-    use crate::plan::CExpr;
+    use crate::plan::{CExpr, Key};
     use crate::syntax::ast::BinOp;
 
     #[test]
@@ -240,6 +289,28 @@ mod tests {
         assert_eq!(constant("[1, \"a\", null]"), json!([1, "a", null]));
         assert_eq!(constant("{a: 1, b: [true]}"), json!({"a": 1, "b": [true]}));
         assert!(matches!(lower("[1, .x]"), Ok(CExpr::List(items)) if items.len() == 2));
+    }
+
+    #[test]
+    fn computed_keys_lower_check_and_fold() {
+        assert_eq!(
+            constant("{(\"a\" ~ \"b\"): 1, c: 2, (null): 3, (7): 4}"),
+            json!({"ab": 1, "c": 2, "7": 4})
+        );
+        let Ok(CExpr::DynObject(entries)) = lower("{(.n): .v, fixed: 1}") else {
+            panic!("not an object with computed keys");
+        };
+        assert!(matches!(&entries[0].0, Key::Computed(_, span) if *span == Span::new(2, 4)));
+        assert!(matches!(&entries[1].0, Key::Fixed(k) if k == "fixed"));
+        let d = lower_error("{([1]): .v}");
+        assert_eq!(d.code, Code::TypeMismatch);
+        assert_eq!(
+            d.message,
+            "an object key must be a string, but this is list"
+        );
+        assert_eq!(d.span(), Span::new(2, 5));
+        // A constant key is known now.
+        assert_eq!(lower_error("{(1.5): 1}").code, Code::TypeMismatch);
     }
 
     #[test]

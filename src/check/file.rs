@@ -1,7 +1,8 @@
 //! A file's items: lookup tables (numbered first, so that a block above a declaration may use
-//! it), file-level `let`s (constants computed now: E015 when one needs a record), entity blocks
-//! (one per Clerk type). Anything defined twice is E009, pointing at both definitions; a table
-//! no function reads is W002.
+//! it), user functions (declared next, for the same reason: see `func`), file-level `let`s
+//! (constants computed now: E015 when one needs a record), entity blocks (one per Clerk type).
+//! Anything defined twice is E009, pointing at both definitions; a table no function reads is
+//! W002.
 
 use std::collections::HashMap;
 
@@ -31,6 +32,16 @@ impl Compiler<'_> {
                 _ => None,
             })
             .collect();
+        self.file_lets = file
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Let(l) => Some(l.name.name.clone()),
+                _ => None,
+            })
+            .collect();
+        // Functions are declared first, so a call above a declaration finds it.
+        self.declare_fns(file);
         // Tables first, so blocks above a declaration may use it.
         for item in &file.items {
             if let Item::Lookup(l) = item
@@ -48,6 +59,7 @@ impl Compiler<'_> {
                     }
                 }
                 Item::Lookup(_) => {}
+                Item::Fn(f) => self.define_fn(f),
                 Item::Block(b) => {
                     if let Some(plan) = self.block(b)
                         && self.first_block_of_its_type(b, &plan, &mut seen)
@@ -58,6 +70,7 @@ impl Compiler<'_> {
             }
         }
         self.unused_tables(&program.tables);
+        self.unused_fns();
         for b in &mut program.blocks {
             b.secrets = self.secrets.clone();
         }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::compiler::{Compiler, null};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::eval;
-use crate::plan::{CExpr, Step};
+use crate::plan::{CExpr, Key, Step};
 use crate::value::Ty;
 
 impl Compiler<'_> {
@@ -87,7 +87,19 @@ fn constants(e: &CExpr, f: &mut impl FnMut(&Value)) {
         }
         CExpr::List(items) => items.iter().for_each(|i| constants(i, f)),
         CExpr::Object(entries) => entries.iter().for_each(|(_, v)| constants(v, f)),
+        CExpr::DynObject(entries) => {
+            for (k, v) in entries {
+                if let Key::Computed(k, _) = k {
+                    constants(k, f);
+                }
+                constants(v, f);
+            }
+        }
         CExpr::Call { args, .. } => args.iter().for_each(|a| constants(a, f)),
+        CExpr::UserCall { f: func, args, .. } => {
+            args.iter().for_each(|a| constants(a, f));
+            constants(&func.body, f);
+        }
         CExpr::Unary(_, x, _) => constants(x, f),
         CExpr::Binary(_, a, b, _) => {
             constants(a, f);
@@ -126,10 +138,18 @@ fn is_constant(e: &CExpr) -> bool {
         }
         CExpr::List(items) => items.iter().all(is_constant),
         CExpr::Object(entries) => entries.iter().all(|(_, v)| is_constant(v)),
+        CExpr::DynObject(entries) => entries.iter().all(|(k, v)| {
+            is_constant(v)
+                && match k {
+                    Key::Fixed(_) => true,
+                    Key::Computed(k, _) => is_constant(k),
+                }
+        }),
         // Not foldable: `error` (it fails only when a record reaches it), the table functions.
         CExpr::Call { f, table, args, .. } => {
             table.is_none() && f.foldable && args.iter().all(is_constant)
         }
+        CExpr::UserCall { f, args, .. } => f.foldable && args.iter().all(is_constant),
         CExpr::Unary(_, x, _) => is_constant(x),
         CExpr::Binary(_, a, b, _) => is_constant(a) && is_constant(b),
         CExpr::If(c, t, f, _) => {
@@ -137,6 +157,63 @@ fn is_constant(e: &CExpr) -> bool {
         }
         CExpr::Match(v, arms) => is_constant(v) && arms.iter().all(|(_, x)| is_constant(x)),
         CExpr::Map(..) => false,
+    }
+}
+
+/// Whether a function body may be computed when the mapping is checked, its parameters known:
+/// it reads no lookup table and calls no `error` (nor a function that does).
+pub(super) fn foldable_body(e: &CExpr) -> bool {
+    let here = match e {
+        CExpr::Call { f, table, .. } => table.is_none() && f.foldable,
+        CExpr::UserCall { f, .. } => f.foldable,
+        CExpr::Rows => false,
+        _ => true,
+    };
+    let mut ok = here;
+    each_child(e, &mut |c| ok = ok && foldable_body(c));
+    ok
+}
+
+/// Calls `f` with each direct sub-expression of `e` (a user function's arguments, not its
+/// body).
+fn each_child(e: &CExpr, f: &mut impl FnMut(&CExpr)) {
+    match e {
+        CExpr::Const(_) | CExpr::Current | CExpr::Rows | CExpr::Slot(_) => {}
+        CExpr::Path { base, steps, .. } => {
+            f(base);
+            for s in steps {
+                if let Step::Index(i) | Step::Filter(i, _) = s {
+                    f(i);
+                }
+            }
+        }
+        CExpr::List(items) => items.iter().for_each(f),
+        CExpr::Object(entries) => entries.iter().for_each(|(_, v)| f(v)),
+        CExpr::DynObject(entries) => {
+            for (k, v) in entries {
+                if let Key::Computed(k, _) = k {
+                    f(k);
+                }
+                f(v);
+            }
+        }
+        CExpr::Call { args, .. } | CExpr::UserCall { args, .. } => args.iter().for_each(f),
+        CExpr::Unary(_, x, _) => f(x),
+        CExpr::Binary(_, a, b, _) | CExpr::Map(a, b, _) => {
+            f(a);
+            f(b);
+        }
+        CExpr::If(c, t, e, _) => {
+            f(c);
+            f(t);
+            if let Some(e) = e {
+                f(e);
+            }
+        }
+        CExpr::Match(v, arms) => {
+            f(v);
+            arms.iter().for_each(|(_, x)| f(x));
+        }
     }
 }
 

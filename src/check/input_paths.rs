@@ -141,7 +141,8 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
                 });
             }
             Item::Block(b) => out.inputs.push(block_reads(b)),
-            Item::Let(_) => {}
+            // A function reads no record: its arguments, read where it is called, do.
+            Item::Let(_) | Item::Fn(_) => {}
         }
     }
     Some(out)

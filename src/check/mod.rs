@@ -16,6 +16,7 @@
 //! | `expr` | the expression dispatch, operators, `if`, `match`, `.` (E008, E015) |
 //! | `path` | fields, indexes, `[*]`, `[? ...]` (E008) |
 //! | `call` | function calls (E002, E003, E005, E008, E013) |
+//! | `func` | user functions, `fn name(a) = expr`: declarations, calls, bodies (E005, E009, E017, E018, E019, E020, W004) |
 //! | `map` | `map(list, body)` (E008) |
 //! | `compile_time` | `var()`, `env()` (E013, E014, W001) |
 //! | `fold` | constant folding through `eval` (E013) |
@@ -29,6 +30,7 @@ mod contract;
 mod expr;
 mod file;
 mod fold;
+mod func;
 pub mod input_paths;
 mod map;
 mod path;

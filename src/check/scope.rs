@@ -50,6 +50,8 @@ pub(super) struct Scope {
     pub(super) slots: usize,
     /// The tables read so far by the block's expressions.
     pub(super) tables_used: Vec<TableId>,
+    /// In a function's body, its name: there is no record and no `rows` (E020).
+    pub(super) function: Option<String>,
 }
 
 impl Scope {
@@ -61,7 +63,20 @@ impl Scope {
             locals: HashMap::new(),
             slots: 0,
             tables_used: Vec::new(),
+            function: None,
         }
+    }
+
+    /// A function's body: no record, its parameters in slots `0..n`.
+    pub(super) fn function(name: &str, params: &[Ident]) -> Scope {
+        let mut scope = Scope {
+            function: Some(name.to_string()),
+            ..Scope::file()
+        };
+        for p in params {
+            scope.bind(p, Ty::ANY);
+        }
+        scope
     }
 
     /// An expression over a record (a block, a lookup key).
@@ -82,6 +97,7 @@ impl Scope {
             locals: self.locals.clone(),
             slots: self.slots,
             tables_used: std::mem::take(&mut self.tables_used),
+            function: self.function.clone(),
         }
     }
 
@@ -121,6 +137,10 @@ impl Compiler<'_> {
     pub(super) fn rows(&mut self, id: &Ident, scope: &mut Scope) -> (CExpr, Ty) {
         if scope.locals.contains_key(&id.name) {
             return self.name(id, scope);
+        }
+        if let Some(f) = &scope.function {
+            self.record_in_function(id.span, f, "`rows`");
+            return null();
         }
         if !scope.grouped {
             self.diags.push(
@@ -180,11 +200,20 @@ impl Compiler<'_> {
     fn unknown_name(&mut self, id: &Ident, scope: &Scope) {
         let mut candidates: Vec<&str> = self.globals.keys().map(String::as_str).collect();
         candidates.extend(scope.locals.keys().map(String::as_str));
-        let hint = suggest::did_you_mean(&id.name, candidates.iter().copied()).or_else(|| {
-            scope
-                .has_record
-                .then(|| format!("to read the record field, write `.{}`", id.name))
-        });
+        let hint = if self.fns.contains_key(&id.name) {
+            Some(format!("`{0}` is a function: call it, `{0}(...)`", id.name))
+        } else if scope.function.is_some() && self.file_lets.contains(&id.name) {
+            Some(format!(
+                "a function sees the file-level `let`s above the place it is defined or first used: move `let {}` up",
+                id.name
+            ))
+        } else {
+            suggest::did_you_mean(&id.name, candidates.iter().copied()).or_else(|| {
+                scope
+                    .has_record
+                    .then(|| format!("to read the record field, write `.{}`", id.name))
+            })
+        };
         self.diags.push(
             Diagnostic::error(
                 Code::UnknownName,

@@ -159,6 +159,7 @@ pub(crate) fn cmd(a: ExplainArgs, ui: &Ui) -> u8 {
         vars: vars.values,
         env: None,
         implicit_vars: vars.implicit,
+        now: Some(super::now()),
     };
     let target = match (a.id, a.line) {
         (_, Some(n)) => Target::Line(n),

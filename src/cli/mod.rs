@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -165,6 +166,52 @@ pub(crate) struct Global {
     /// check of a push.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// The run's time, the value of `now()` in the mapping: RFC 3339 (2025-06-01T12:00:00Z)
+    /// or unix seconds. Default: SOURCE_DATE_EPOCH when it is set, else the clock; test cases:
+    /// their `now:`, else this, else 2025-01-01T00:00:00Z.
+    #[arg(long, value_name = "TIME", global = true, value_parser = crate::workflow::case::parse_now)]
+    pub now: Option<i64>,
+}
+
+/// The run's time for `now()`, set once by [`main`]: `--now`, else `SOURCE_DATE_EPOCH`, else
+/// the clock. One value for the whole command, whatever it checks.
+static NOW: OnceLock<RunTime> = OnceLock::new();
+
+/// See [`NOW`].
+#[derive(Debug, Clone, Copy)]
+struct RunTime {
+    /// `--now`, as given.
+    given: Option<i64>,
+    /// The time every mapping the command checks is given.
+    value: i64,
+}
+
+/// The run's time (see [`NOW`]).
+pub(crate) fn now() -> i64 {
+    NOW.get()
+        .map_or_else(|| chrono::Utc::now().timestamp(), |t| t.value)
+}
+
+/// `--now`, when it was given: the time of the test cases that set none.
+pub(crate) fn now_given() -> Option<i64> {
+    NOW.get().and_then(|t| t.given)
+}
+
+/// The run's time from `--now`, `SOURCE_DATE_EPOCH` (unix seconds) or the clock.
+fn run_time(given: Option<i64>) -> Result<RunTime, String> {
+    let value = match (given, std::env::var_os("SOURCE_DATE_EPOCH")) {
+        (Some(t), _) => t,
+        (None, Some(v)) => {
+            let text = v.to_string_lossy();
+            text.trim().parse::<i64>().map_err(|_| {
+                format!(
+                    "SOURCE_DATE_EPOCH is `{text}`, not unix seconds: set it to a whole number of seconds (1748779200), unset it, or give --now"
+                )
+            })?
+        }
+        (None, None) => chrono::Utc::now().timestamp(),
+    };
+    Ok(RunTime { given, value })
 }
 
 #[derive(Subcommand, Debug)]
@@ -203,6 +250,15 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let g = &cli.global;
     let ui = Ui::new(g.color, g.quiet, g.verbose);
+    match run_time(g.now) {
+        Ok(t) => {
+            let _ = NOW.set(t);
+        }
+        Err(e) => {
+            ui.error(e);
+            return ExitCode::from(exit::USAGE);
+        }
+    }
     let code = match cli.command {
         Command::Check(a) => check::cmd(a, &ui),
         Command::Run(a) => run::cmd_run(a, &ui),
@@ -279,6 +335,7 @@ pub(crate) fn diagnose(
         vars: vars.values.clone(),
         env: None,
         implicit_vars: vars.implicit.clone(),
+        now: Some(now()),
     };
     match crate::check::check(src, &opts) {
         Ok(c) => fail_closed(c, vars, deny_warnings),

@@ -89,8 +89,10 @@ pub(crate) fn run_report(r: &RunReport) -> String {
 pub(crate) fn run_warnings<'r>(
     r: &'r RunReport,
     mapping: &'r [String],
-) -> impl Iterator<Item = &'r String> + 'r {
-    r.warnings.iter().filter(move |w| !mapping.contains(w))
+) -> impl Iterator<Item = &'r crate::engine::Warning> + 'r {
+    r.warnings
+        .iter()
+        .filter(move |w| !(w.at.is_empty() && mapping.contains(&w.message)))
 }
 
 /// "1, 2, 3 and 7 more".

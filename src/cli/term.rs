@@ -166,15 +166,7 @@ fn styled_hints(msg: &str) -> String {
 
 /// A count, with thousands separated: `20,583`.
 pub(crate) fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::value::count(n)
 }
 
 /// A rate per second, whole and with thousands separated: `20,583/s` (`0/s` when nothing

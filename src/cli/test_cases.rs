@@ -124,7 +124,9 @@ fn refused(cases: &[CaseRef], deny_warnings: bool) -> Vec<Refused> {
     let mut out = Vec::new();
     for r in cases {
         // A case that cannot be loaded is the runner's to report.
-        let Ok(c) = case::load(r) else { continue };
+        let Ok(c) = case::load(r).map(|c| c.at(super::now_given())) else {
+            continue;
+        };
         let Ok(src) = exec::mapping_source(&c) else {
             continue;
         };
@@ -142,6 +144,7 @@ fn refused(cases: &[CaseRef], deny_warnings: bool) -> Vec<Refused> {
             vars: c.vars.clone(),
             env: Some(c.env.clone()),
             implicit_vars: Vec::new(),
+            now: Some(c.now.unwrap_or(case::TEST_NOW)),
         };
         let Ok(checked) = crate::check::check(&src, &opts) else {
             continue;
@@ -216,6 +219,7 @@ fn run_cases(a: &TestArgs, ui: &Ui, cases: &[CaseRef]) -> u8 {
         style: Style {
             color: ui.stdout_color(),
         },
+        now: super::now_given(),
     };
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
@@ -261,6 +265,7 @@ fn cmd_json(cases: &[CaseRef], refused: &[Refused]) -> u8 {
     }
     for r in cases {
         let ran = case::load(r)
+            .map(|c| c.at(super::now_given()))
             .and_then(|c| exec::execute(&c).map(|v| (c, v)))
             .and_then(|(c, v)| snapshot::read(&c.expect).map(|e| (c, v, e)));
         let line = match ran {

@@ -101,6 +101,15 @@ codes! {
     /// `E017`: an expression that nests deeper than the limit (`syntax::MAX_DEPTH`).
     TooDeep = "E017", "expression nested too deeply",
         "An expression may nest at most 256 levels deep: brackets, calls, `if`/`match`, and each operator of a chain (`a ?? b ?? c`) or pipe count one level. Split it with `let`s.";
+    /// `E018`: a user function named like a built-in function or special form.
+    FunctionNameTaken = "E018", "function name taken",
+        "A `fn` may not take the name of a built-in function or of `var`, `env`, `map`: a call must mean one function wherever it is read. Give it another name (`my_trim`, `shop_slug`).";
+    /// `E019`: a user function that calls itself, directly or through others.
+    Recursion = "E019", "recursive function",
+        "A function may not call itself, directly (`fn f(x) = f(x)`) or through other functions (`f` calls `g`, which calls `f`): every call must end. For a category tree, declare a lookup table with `parent` and use `ancestors`/`children`; for a fixed depth, write the levels out.";
+    /// `E020`: a user function's body reads the record or `rows`.
+    RecordInFunction = "E020", "record read in a function",
+        "A function's body sees only its parameters, the file-level `let`s, the lookup tables and the other functions: it has no record (`.`, `.field`) and no `rows`. Pass what it needs as an argument: `fn price_of(p) = p | decimal` called as `price_of(.prezzo)`, or the whole record as `f(.)`. Inside `[? ...]` and `map`, `.` is the element, as everywhere.";
 
     // ---- W001–W099: warnings. Never reuse a code. ----
 
@@ -113,6 +122,9 @@ codes! {
     /// `W003`: a record path that occurs in no record of the input given for it.
     UnknownPath = "W003", "path in no record of the input",
         "With inputs (`check --input NAME=PATH`, and every `run`), the records of each input are read (the first 10000 of a large file) and every record path the mapping reads from it is looked for: this one occurs in none, probably a misspelt field. The hint names the closest path the records have; `clerkmap inspect FILE` lists them all. A field that only records after the first 10000 have gives this warning too.";
+    /// `W004`: a user function no expression calls.
+    UnusedFunction = "W004", "function not used",
+        "A `fn` is declared but nothing calls it (a function called only by unused functions counts as used).";
 }
 
 /// The formatter's name for [`Code::Syntax`].

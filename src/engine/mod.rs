@@ -23,6 +23,7 @@ pub mod sink;
 pub mod source;
 mod tables;
 pub mod units;
+pub mod warning;
 pub mod why;
 pub mod xml;
 
@@ -37,3 +38,4 @@ pub use run::{
 };
 pub use sink::{Memory, Sink, Written};
 pub use tables::{Loaded, load as load_tables};
+pub use warning::Warning;

@@ -71,8 +71,9 @@ pub struct RunReport {
     /// this run, or previous ones carried over (a refused run, a block whose input was not
     /// given), with when each was written.
     pub feeds: Vec<FeedState>,
-    /// Problems that did not reject a record (lookup rows, mapping warnings).
-    pub warnings: Vec<String>,
+    /// Problems that did not reject a record (lookup rows, mapping warnings), one per kind
+    /// with its count and first places.
+    pub warnings: Vec<super::Warning>,
     /// The files this run wrote, in order: the feeds, `rejects.ndjson`, then `report.json`
     /// (after a refusal, only the last two); empty when the run went into another sink.
     pub files: Vec<String>,

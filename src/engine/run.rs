@@ -484,7 +484,11 @@ fn map_blocks(
     };
     report.jobs = jobs;
     report.skipped = resolved.skipped.clone();
-    report.warnings = opts.mapping_warnings.clone();
+    report.warnings = opts
+        .mapping_warnings
+        .iter()
+        .map(|w| super::Warning::plain(w.clone()))
+        .collect();
     // Open every source now: a missing or empty file stops the run before any record is read.
     let mut sources = Vec::with_capacity(resolved.blocks.len());
     for (_, input, format) in &resolved.blocks {
@@ -496,7 +500,7 @@ fn map_blocks(
     }
     let loaded = tables::load(program, &resolved.tables)?;
     report.tables = loaded.reports;
-    report.warnings.extend(loaded.warnings);
+    report.warnings.extend(loaded.warnings.into_vec());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("clerkmap-worker-{i}"))

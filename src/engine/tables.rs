@@ -6,6 +6,7 @@
 use super::input::{Format, Input};
 use super::report::TableReport;
 use super::source::{SourceError, read_input};
+use super::warning::Warnings;
 use crate::eval::{self, Env};
 use crate::plan::{Program, TablePlan};
 use crate::value::{Table, key_string};
@@ -17,8 +18,8 @@ pub struct Loaded {
     pub tables: Vec<Table>,
     /// The tables read from an input, with their row counts.
     pub reports: Vec<TableReport>,
-    /// Rows left out, duplicate keys, unknown parents.
-    pub warnings: Vec<String>,
+    /// Rows left out, duplicate keys, unknown parents: one warning per kind.
+    pub warnings: Warnings,
 }
 
 /// Loads every table; `inputs[i]` is the input of table `i` (None: empty table).
@@ -52,16 +53,17 @@ fn load_one(
     };
     let env = Env::empty();
     let mut entries = Vec::with_capacity(rows.len());
+    // Where each entry is in the input, to locate the table's warnings.
+    let mut lines = Vec::with_capacity(rows.len());
     let mut int_keys = true;
     for (n, row) in rows {
         let row = match row {
             Ok(r) => r,
             Err(e) => {
-                loaded.warnings.push(format!(
-                    "{}: {e} (row left out of lookup table `{}`)",
+                loaded.warnings.add(
                     loc(n),
-                    plan.name
-                ));
+                    format!("{e} (row left out of lookup table `{}`)", plan.name),
+                );
                 continue;
             }
         };
@@ -71,12 +73,10 @@ fn load_one(
                 key_string(&k).map(|k| k.into_owned())
             }
             Err(e) => {
-                loaded.warnings.push(format!(
-                    "{}: key of lookup table `{}`: {}",
+                loaded.warnings.add(
                     loc(n),
-                    plan.name,
-                    e.message
-                ));
+                    format!("key of lookup table `{}`: {}", plan.name, e.message),
+                );
                 continue;
             }
         };
@@ -84,26 +84,32 @@ fn load_one(
             Some(p) => match eval::eval(p, &row, &env) {
                 Ok(v) => key_string(&v).map(|k| k.into_owned()),
                 Err(e) => {
-                    loaded.warnings.push(format!(
-                        "{}: parent of lookup table `{}`: {}",
+                    loaded.warnings.add(
                         loc(n),
-                        plan.name,
-                        e.message
-                    ));
+                        format!("parent of lookup table `{}`: {}", plan.name, e.message),
+                    );
                     None
                 }
             },
             None => None,
         };
         entries.push((key, parent, row));
+        lines.push(n);
     }
     let (mut table, warnings) = Table::build(plan.name.clone(), entries, plan.parent.is_some());
     table.set_int_keys(int_keys && !table.is_empty());
-    loaded.warnings.extend(
-        warnings
-            .into_iter()
-            .map(|w| format!("{file}: {}", w.message)),
-    );
+    for w in warnings {
+        let at = w
+            .row
+            .checked_sub(1)
+            .and_then(|i| lines.get(i))
+            .map_or_else(|| file.clone(), |&n| loc(n));
+        let at = match w.detail {
+            Some(d) => format!("{at} ({d})"),
+            None => at,
+        };
+        loaded.warnings.add(at, w.message);
+    }
     loaded.reports.push(TableReport {
         name: plan.name.clone(),
         file,

@@ -23,7 +23,7 @@ use std::cmp::Ordering;
 use serde_json::{Map, Value};
 
 use crate::functions::{Function, Imp};
-use crate::plan::{CExpr, Step, TableId};
+use crate::plan::{CExpr, FnPlan, Key, Step, TableId};
 use crate::syntax::ast::{BinOp, Span, UnOp};
 use crate::value::{self, Table, values_equal};
 
@@ -115,6 +115,8 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
         }
         CExpr::List(items) => eval_list(items, cur, env),
         CExpr::Object(entries) => eval_object(entries, cur, env),
+        CExpr::DynObject(entries) => eval_dyn_object(entries, cur, env),
+        CExpr::UserCall { f, args, .. } => eval_user_call(f, args, cur, env),
         CExpr::Call {
             f,
             table,
@@ -146,6 +148,55 @@ fn eval_object(entries: &[(String, CExpr)], cur: &Value, env: &Env) -> R {
         m.insert(k.clone(), eval(v, cur, env)?);
     }
     Ok(Value::Object(m))
+}
+
+/// `{(key): value}`: each computed key evaluated; a null key leaves its entry out.
+fn eval_dyn_object(entries: &[(Key, CExpr)], cur: &Value, env: &Env) -> R {
+    let mut m = Map::with_capacity(entries.len());
+    for (k, v) in entries {
+        let key = match k {
+            Key::Fixed(name) => name.clone(),
+            Key::Computed(k, span) => match object_key(eval(k, cur, env)?, *span)? {
+                Some(key) => key,
+                None => continue,
+            },
+        };
+        m.insert(key, eval(v, cur, env)?);
+    }
+    Ok(Value::Object(m))
+}
+
+/// `f(a, b)` of a user function: its body evaluated with the arguments' values as its slots,
+/// no record, no `rows`.
+fn eval_user_call(f: &FnPlan, args: &[CExpr], cur: &Value, env: &Env) -> R {
+    let values = args
+        .iter()
+        .map(|a| eval(a, cur, env))
+        .collect::<Result<Vec<Value>, EvalError>>()?;
+    let inner = Env {
+        slots: &values,
+        rows: &[],
+        tables: env.tables,
+        reads: None,
+    };
+    eval(&f.body, &Value::Null, &inner)
+}
+
+/// A computed object key: a string as it is, an integer in decimal, null for none.
+fn object_key(k: Value, span: Span) -> Result<Option<String>, EvalError> {
+    match k {
+        Value::String(s) => Ok(Some(s)),
+        Value::Null => Ok(None),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Some(n.to_string())),
+        other => Err(EvalError::new(
+            format!(
+                "an object key must be a string, got {} {}",
+                value::kind(&other),
+                value::show(&other)
+            ),
+            span,
+        )),
+    }
 }
 
 /// `if c { t } else { f }` (no `else`: null).

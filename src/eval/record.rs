@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{Env, EvalError, ReadLog, eval};
 use crate::clerk;
+use crate::clerk::contract::is_valid_attribute_name;
 use crate::functions::string::normalize_attribute_name;
 use crate::plan::{BlockPlan, Op};
 use crate::syntax::ast::Span;
@@ -147,8 +148,9 @@ pub fn map_record_traced<T: Trace>(
 struct State {
     /// The values of the `let`s and attributes.
     slots: Vec<Value>,
-    /// The objects of the `...` spreads, in order.
-    spreads: Vec<Map<String, Value>>,
+    /// The objects of the `...` spreads, in order; with the spread's span when its names are
+    /// taken as they are (a literal with computed keys).
+    spreads: Vec<(Map<String, Value>, Option<Span>)>,
     reasons: Vec<Reason>,
     /// The span of the `where` that filtered the record out, when the trace goes past it.
     filtered: Option<Span>,
@@ -200,8 +202,8 @@ impl State {
         let show = crate::value::show;
         match op {
             Op::Let { slot, .. } | Op::Assign { slot, .. } => self.slots[*slot] = value,
-            Op::Spread { span, .. } => match value {
-                Value::Object(m) => self.spreads.push(m),
+            Op::Spread { span, verbatim, .. } => match value {
+                Value::Object(m) => self.spreads.push((m, verbatim.then_some(*span))),
                 Value::Null => {}
                 other => self.reasons.push(reason(
                     format!("`...` needs an object, got {}", show(&other)),
@@ -260,12 +262,19 @@ impl State {
                 }
             }
         }
-        for m in std::mem::take(&mut self.spreads) {
+        for (m, verbatim) in std::mem::take(&mut self.spreads) {
             for (k, v) in m {
                 if v.is_null() || v.as_str() == Some("") {
                     continue;
                 }
-                let name = normalize_attribute_name(&k);
+                let name = match verbatim {
+                    None => normalize_attribute_name(&k),
+                    Some(span) if !is_valid_attribute_name(&k) => {
+                        self.reasons.push(bad_computed_name(&k, span));
+                        continue;
+                    }
+                    Some(_) => k,
+                };
                 if name.is_empty() || out.contains_key(&name) {
                     continue;
                 }
@@ -273,6 +282,26 @@ impl State {
             }
         }
         out
+    }
+}
+
+/// The reason for a computed attribute name Clerk would ignore (`... {(.n): .v}` with `.n`
+/// = `"Pa Color"`): never normalised behind the integrator's back, nor sent.
+#[cold]
+fn bad_computed_name(name: &str, span: Span) -> Reason {
+    let fixed = normalize_attribute_name(name);
+    let hint = if fixed.is_empty() {
+        "compute another name, or leave the entry out with a null key".to_string()
+    } else {
+        format!("make it one with `attribute_name`: `{fixed}`")
+    };
+    Reason {
+        attribute: None,
+        message: format!(
+            "computed attribute name {} is not a valid Clerk attribute name (letters, digits and `_` only): {hint}",
+            value::show(&Value::String(name.to_string()))
+        ),
+        span: Some(span),
     }
 }
 

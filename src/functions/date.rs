@@ -13,6 +13,10 @@ use crate::value::Ty;
 /// The time zone used when none is given.
 pub const DEFAULT_TZ: Tz = chrono_tz::Europe::Rome;
 
+/// The name of the function giving the run's time: the checker replaces each call by the
+/// time it is given (the `now` of its options).
+pub const NOW: &str = "now";
+
 /// The date functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
@@ -92,6 +96,28 @@ pub const FUNCTIONS: &[Function] = &[
         ],
         imp: Imp::Pure(format_date),
         check_const: Some(check_format_date),
+        foldable: true,
+    },
+    Function {
+        name: NOW,
+        summary: "The run's time, as unix seconds (int): one value for the whole run, the same in every record (so it is a constant, computed when the mapping is checked). `--now TIME` (RFC 3339 or unix seconds) sets it, else `SOURCE_DATE_EPOCH` when set, else the clock; `clerkmap test` runs each case at its `now:`, else at 2025-01-01T00:00:00Z.",
+        params: &[],
+        variadic: false,
+        returns: Ty::INT,
+        examples: &[
+            Example {
+                title: "a time",
+                source: "now() > 1700000000",
+                result: Ok("true"),
+            },
+            Example {
+                title: "thirty days ago",
+                source: "now() - 30 * 86400 < now()",
+                result: Ok("true"),
+            },
+        ],
+        imp: Imp::Pure(now),
+        check_const: None,
         foldable: true,
     },
 ];
@@ -320,6 +346,12 @@ fn format_date(args: &mut [Value]) -> Result<Value, String> {
         )
     })?;
     Ok(Value::String(out))
+}
+
+/// `now()` is replaced by the run's time when the mapping is checked: a call never reaches
+/// the evaluator.
+fn now(_: &mut [Value]) -> Result<Value, String> {
+    Err("now: the run's time is set when the mapping is checked".to_string())
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod list;
 pub mod logic;
 pub mod lookup;
 pub mod number;
+pub mod path;
 pub mod privacy;
 pub mod string;
 pub mod url;
@@ -165,11 +166,12 @@ impl Function {
 }
 
 /// The families, in documentation order.
-pub fn families() -> [(&'static str, &'static [Function]); 8] {
+pub fn families() -> [(&'static str, &'static [Function]); 9] {
     [
         ("string", string::FUNCTIONS),
         ("number", number::FUNCTIONS),
         ("list", list::FUNCTIONS),
+        ("path", path::FUNCTIONS),
         ("date", date::FUNCTIONS),
         ("url", url::FUNCTIONS),
         ("logic", logic::FUNCTIONS),

@@ -2,6 +2,8 @@
 //! numbered. A [`Program`] is immutable and `Send + Sync`: every worker thread evaluates records
 //! against the same one.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use crate::clerk::Entity;
@@ -93,6 +95,10 @@ pub enum Op {
         expr: CExpr,
         /// The statement in the mapping.
         span: Span,
+        /// The object is a literal with computed keys (`... {(.n): .v}`): its names are taken
+        /// as they are, and one Clerk would ignore rejects the record instead of being
+        /// normalised.
+        verbatim: bool,
     },
     /// `where expr` inside a block: the record is filtered out unless it holds.
     Where {
@@ -101,6 +107,30 @@ pub enum Op {
         /// The condition in the mapping.
         span: Span,
     },
+}
+
+/// A user function, `fn name(a, b) = expr`: checked and compiled once, shared by its calls.
+#[derive(Debug)]
+pub struct FnPlan {
+    /// Its name.
+    pub name: String,
+    /// Its body: the parameters are slots `0..n` ([`CExpr::Slot`]), in order; it reads no
+    /// record and no `rows` (`.` is only an element, in `[? ]` and `map`).
+    pub body: CExpr,
+    /// Whether a call with constant arguments may be computed when the mapping is checked: the
+    /// body reads no lookup table and calls no `error`.
+    pub foldable: bool,
+    /// The declaration in the mapping.
+    pub span: Span,
+}
+
+/// The key of an entry of [`CExpr::DynObject`].
+#[derive(Debug)]
+pub enum Key {
+    /// A key as written.
+    Fixed(String),
+    /// A key computed for each record, and where its expression is.
+    Computed(CExpr, Span),
 }
 
 /// One step of a path after its base.
@@ -149,6 +179,9 @@ pub enum CExpr {
     List(Vec<CExpr>),
     /// `{key: value}`
     Object(Vec<(String, CExpr)>),
+    /// `{(key): value, name: value}`: an object with a computed key. A null key leaves its
+    /// entry out; an integer key is written in decimal.
+    DynObject(Vec<(Key, CExpr)>),
     /// A built-in function call.
     Call {
         /// The function.
@@ -160,6 +193,16 @@ pub enum CExpr {
         /// The first parameter takes a single value but may receive a list: apply per element.
         map_first: bool,
         /// The call in the mapping (errors point at it).
+        span: Span,
+    },
+    /// A call of a user function: the arguments are evaluated, then the body with them as its
+    /// slots.
+    UserCall {
+        /// The function.
+        f: Arc<FnPlan>,
+        /// One per parameter.
+        args: Vec<CExpr>,
+        /// The call in the mapping.
         span: Span,
     },
     /// `-x`, `not x`.

@@ -29,6 +29,8 @@ pub enum Item {
     Let(Let),
     /// `lookup NAME by KEY ...`: a lookup table.
     Lookup(LookupDecl),
+    /// `fn name(a, b) = expr`: a user function.
+    Fn(FnDecl),
     /// `products from SOURCE { ... }`: an entity block.
     Block(Block),
 }
@@ -55,6 +57,19 @@ pub struct LookupDecl {
     pub parent: Option<Expr>,
     /// A run without this input gets an empty table instead of an error.
     pub optional: bool,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `fn name(a, b) = expr`: a function of its parameters only (no record, no `rows`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FnDecl {
+    /// Its name.
+    pub name: Ident,
+    /// Its parameters, in order.
+    pub params: Vec<Ident>,
+    /// Its body.
+    pub body: Expr,
     /// The whole declaration.
     pub span: Span,
 }
@@ -202,6 +217,22 @@ pub struct Arm {
     pub span: Span,
 }
 
+/// The key of an object entry.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObjectKey {
+    /// `name: ...` or `"Codice EAN": ...`: the key as written (a string's escapes decoded).
+    Fixed(Ident),
+    /// `(expr): ...`: a key computed for each record.
+    Computed(Expr),
+}
+
+impl ObjectKey {
+    /// Whether the key is computed.
+    pub fn is_computed(&self) -> bool {
+        matches!(self, ObjectKey::Computed(_))
+    }
+}
+
 /// The kinds of expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
@@ -209,8 +240,8 @@ pub enum ExprKind {
     Literal(Value),
     /// `[a, b]`
     List(Vec<Expr>),
-    /// `{key: value}`
-    Object(Vec<(String, Expr)>),
+    /// `{key: value}`, `{(key_expr): value}`
+    Object(Vec<(ObjectKey, Expr)>),
     /// `.`: the current record (or list element inside `[? ...]`).
     Current,
     /// A name: a `let`, an attribute mapped earlier in the block, or a table name (as a

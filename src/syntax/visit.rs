@@ -27,7 +27,7 @@
 //! assert_eq!(names.0, ["site", "code"]);
 //! ```
 
-use super::ast::{Block, Expr, ExprKind, File, Item, LookupDecl, Stmt};
+use super::ast::{Block, Expr, ExprKind, File, Item, LookupDecl, ObjectKey, Stmt};
 
 /// A walk over the syntax tree. Each method's default goes on into the node's children.
 pub trait Visitor<'a> {
@@ -61,6 +61,7 @@ pub fn walk_file<'a, V: Visitor<'a> + ?Sized>(v: &mut V, file: &'a File) {
 pub fn walk_item<'a, V: Visitor<'a> + ?Sized>(v: &mut V, item: &'a Item) {
     match item {
         Item::Let(l) => v.visit_expr(&l.value),
+        Item::Fn(f) => v.visit_expr(&f.body),
         Item::Lookup(LookupDecl { key, parent, .. }) => {
             v.visit_expr(key);
             if let Some(p) = parent {
@@ -98,7 +99,14 @@ pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
     match &expr.kind {
         ExprKind::Literal(_) | ExprKind::Current | ExprKind::Name(_) | ExprKind::Rows(_) => {}
         ExprKind::List(items) => items.iter().for_each(|i| v.visit_expr(i)),
-        ExprKind::Object(entries) => entries.iter().for_each(|(_, x)| v.visit_expr(x)),
+        ExprKind::Object(entries) => {
+            for (k, x) in entries {
+                if let ObjectKey::Computed(k) = k {
+                    v.visit_expr(k);
+                }
+                v.visit_expr(x);
+            }
+        }
         ExprKind::Field(base, _) | ExprKind::Wildcard(base) => v.visit_expr(base),
         ExprKind::Index(a, b) | ExprKind::Filter(a, b) | ExprKind::Binary(_, a, b) => {
             v.visit_expr(a);

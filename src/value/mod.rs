@@ -40,6 +40,19 @@ pub fn elide_counted(s: &str, max: usize) -> String {
     out
 }
 
+/// A count, with thousands separated: `20,583` (the one number format of every message).
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The name of a value's kind, for error messages.
 pub fn kind(v: &Value) -> &'static str {
     match v {

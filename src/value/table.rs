@@ -37,9 +37,11 @@ pub struct TableWarning {
     /// The row's position among the entries given to [`Table::build`], from 1 (rows the loader
     /// already left out are not counted, so it is not always the input's line).
     pub row: usize,
-    /// The whole message, naming the table and the key: "duplicate key `A1` in `categorie`: the
-    /// first row is kept".
+    /// What is wrong, naming the table, the same for every row with this problem:
+    /// "duplicate key in `categorie`: the first row is kept".
     pub message: String,
+    /// What is particular to this row: "key `A1`".
+    pub detail: Option<String>,
 }
 
 impl Table {
@@ -56,29 +58,27 @@ impl Table {
             ..Table::default()
         };
         let mut warnings = Vec::new();
+        // The entry each kept row came from, to name it in a warning.
+        let mut entry_of = Vec::new();
         for (i, (key, parent, row)) in entries.into_iter().enumerate() {
             let Some(key) = key.filter(|k| !k.is_empty()) else {
                 warnings.push(TableWarning {
                     row: i + 1,
-                    message: format!(
-                        "row {} of `{}` has no key: it cannot be looked up",
-                        i + 1,
-                        t.name
-                    ),
+                    message: format!("a row of `{}` has no key: it cannot be looked up", t.name),
+                    detail: None,
                 });
                 continue;
             };
             if t.by_key.contains_key(&key) {
                 warnings.push(TableWarning {
                     row: i + 1,
-                    message: format!(
-                        "duplicate key `{key}` in `{}`: the first row is kept",
-                        t.name
-                    ),
+                    message: format!("duplicate key in `{}`: the first row is kept", t.name),
+                    detail: Some(format!("key `{key}`")),
                 });
                 continue;
             }
             let idx = t.rows.len();
+            entry_of.push(i + 1);
             t.by_key.insert(key.clone(), idx);
             t.keys.push(key);
             t.rows.push(row);
@@ -91,11 +91,12 @@ impl Table {
                 if let Some(p) = parent {
                     if !t.by_key.contains_key(p) {
                         warnings.push(TableWarning {
-                            row: idx + 1,
+                            row: entry_of[idx],
                             message: format!(
-                                "`{}` in `{}` names parent `{p}`, which is not in the table",
-                                t.keys[idx], t.name
+                                "a row of `{}` names a parent that is not in the table",
+                                t.name
                             ),
+                            detail: Some(format!("`{}` names parent `{p}`", t.keys[idx])),
                         });
                     }
                     t.children.entry(p.clone()).or_default().push(idx);
@@ -199,8 +200,14 @@ mod tests {
         assert_eq!(t.parent("A"), None);
         assert_eq!(t.children("A").collect::<Vec<_>>(), vec!["A.B"]);
         assert_eq!(warnings.len(), 2, "{warnings:?}");
-        assert!(warnings[0].message.contains("duplicate key `A.B`"));
-        assert!(warnings[1].message.contains("parent `Q`"));
+        assert!(warnings[0].message.contains("duplicate key in"));
+        assert_eq!(warnings[0].detail.as_deref(), Some("key `A.B`"));
+        assert!(
+            warnings[1]
+                .detail
+                .as_deref()
+                .is_some_and(|d| d.contains("parent `Q`"))
+        );
     }
 
     #[test]

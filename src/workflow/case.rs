@@ -17,6 +17,8 @@
 //!     - { codice: A1, titolo: Maglia, pubblicato: SI }
 //!   righe: { text: "codice;qta\nA1;2\n", format: csv }   # a small file written inline
 //! entities: [products]                # compare only these (default: every entity that ran)
+//! now: 2025-06-01T12:00:00Z           # the run's time for now(): RFC 3339 or unix seconds
+//!                                     # (default: `--now`, else 2025-01-01T00:00:00Z)
 //! expect: products.snap               # default: NAME.snap (or NAME.json when it exists)
 //! ```
 
@@ -97,6 +99,36 @@ pub struct Case {
     pub entities: Vec<String>,
     /// The expected output (`.snap` or `.json`); it may not exist yet.
     pub expect: PathBuf,
+    /// The run's time (`now()`), unix seconds, when the case sets it.
+    pub now: Option<i64>,
+}
+
+impl Case {
+    /// The case with `now` as its run's time unless it sets one.
+    pub fn at(mut self, now: Option<i64>) -> Case {
+        self.now = self.now.or(now);
+        self
+    }
+}
+
+/// The run's time of a case that sets none, without `--now`: 2025-01-01T00:00:00Z, so that a
+/// case's output does not depend on the day it runs.
+pub const TEST_NOW: i64 = 1_735_689_600;
+
+/// A time as `--now` and a case's `now:` take it: RFC 3339 (`2025-06-01T12:00:00Z`) or unix
+/// seconds; unix seconds.
+pub fn parse_now(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    if let Ok(secs) = t.parse::<i64>() {
+        return Ok(secs);
+    }
+    chrono::DateTime::parse_from_rfc3339(t)
+        .map(|d| d.timestamp())
+        .map_err(|_| {
+            format!(
+                "`{t}` is not a time: write it in RFC 3339 (2025-06-01T12:00:00Z, or with an offset: 2025-06-01T14:00:00+02:00) or as unix seconds (1748779200)"
+            )
+        })
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,10 +144,11 @@ struct RawCase {
     #[serde(default)]
     entities: Vec<String>,
     expect: Option<PathBuf>,
+    now: Option<serde_norway::Value>,
 }
 
 const KEYS_HINT: &str =
-    "the keys of a case are description, mapping, vars, env, inputs, entities, expect";
+    "the keys of a case are description, mapping, vars, env, inputs, entities, expect, now";
 
 fn is_yaml(p: &Path) -> bool {
     matches!(
@@ -301,6 +334,20 @@ pub fn load(r: &CaseRef) -> Result<Case, String> {
             ));
         }
     }
+    let now = match &raw.now {
+        None => None,
+        Some(serde_norway::Value::Number(n)) => {
+            Some(parse_now(&n.to_string()).map_err(|e| format!("{at}: now: {e}"))?)
+        }
+        Some(serde_norway::Value::String(t)) => {
+            Some(parse_now(t).map_err(|e| format!("{at}: now: {e}"))?)
+        }
+        Some(_) => {
+            return Err(format!(
+                "{at}: now: write the run's time in RFC 3339 (2025-06-01T12:00:00Z) or as unix seconds"
+            ));
+        }
+    };
     let expect = match raw.expect {
         Some(e) => fix(&e),
         None => default_expect(r),
@@ -315,6 +362,7 @@ pub fn load(r: &CaseRef) -> Result<Case, String> {
         inputs,
         entities: raw.entities,
         expect,
+        now,
     })
 }
 

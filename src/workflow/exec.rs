@@ -87,6 +87,7 @@ pub fn execute(case: &Case) -> Result<Value, String> {
         vars: case.vars.clone(),
         env: Some(case.env.clone()),
         implicit_vars: Vec::new(),
+        now: Some(case.now.unwrap_or(super::case::TEST_NOW)),
     };
     let checked = check::check(&src, &opts).map_err(|d| {
         format!(
@@ -126,7 +127,7 @@ pub fn execute(case: &Case) -> Result<Value, String> {
         .iter()
         .map(|d| Value::String(format!("[{}] {}", d.code, d.message)))
         .collect();
-    warnings.extend(report.warnings.iter().cloned().map(Value::String));
+    warnings.extend(report.warnings.iter().map(|w| Value::String(w.to_string())));
     if !warnings.is_empty() {
         out.insert("warnings".into(), Value::Array(warnings));
     }

@@ -82,7 +82,7 @@ struct Page<'a> {
     rejects: Vec<crate::engine::report::RejectGroup>,
     more_rejects: usize,
     privacy: Option<&'a crate::engine::report::Privacy>,
-    warnings: &'a [String],
+    warnings: Vec<String>,
     files: &'a [String],
 }
 
@@ -324,7 +324,7 @@ pub fn render(report: &RunReport) -> Result<String, String> {
         more_rejects: groups.len().saturating_sub(TOP_REJECTS),
         rejects: groups.into_iter().take(TOP_REJECTS).collect(),
         privacy: report.privacy.as_ref(),
-        warnings: &report.warnings,
+        warnings: report.warnings.iter().map(ToString::to_string).collect(),
         files: &report.files,
     };
     let mut env = minijinja::Environment::new();

@@ -27,6 +27,8 @@ pub struct Options {
     pub mode: Mode,
     /// Colours of the report.
     pub style: Style,
+    /// The run's time of the cases that set none (`--now`); `None`: [`case::TEST_NOW`].
+    pub now: Option<i64>,
 }
 
 /// What happened to the cases.
@@ -164,7 +166,9 @@ impl Runner<'_> {
     /// Runs one case, compares its output with its snapshot and handles the outcome.
     fn case(&mut self, r: &CaseRef) -> std::io::Result<()> {
         let st = self.opts.style;
-        let loaded = case::load(r).and_then(|c| exec::execute(&c).map(|v| (c, v)));
+        let loaded = case::load(r)
+            .map(|c| c.at(self.opts.now))
+            .and_then(|c| exec::execute(&c).map(|v| (c, v)));
         let read = loaded.and_then(|(c, v)| snapshot::read(&c.expect).map(|e| (c, v, e)));
         let (case, actual, expected) = match read {
             Ok(x) => x,

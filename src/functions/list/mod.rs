@@ -1,5 +1,6 @@
 //! List (and object) functions.
 
+mod slice;
 mod sort;
 #[cfg(test)]
 mod tests;
@@ -386,7 +387,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "take",
-        summary: "The first `n` elements of a list (all of them when shorter).",
+        summary: "The first `n` elements of a list (all of them when shorter); null gives null.",
         params: &[
             Param::req("list", Ty::LIST.nullable()),
             Param::req("n", Ty::INT),
@@ -419,6 +420,8 @@ pub const FUNCTIONS: &[Function] = &[
         check_const: None,
         foldable: true,
     },
+    slice::DROP,
+    slice::SLICE,
 ];
 
 /// The list argument of `f`: Ok(None) for null, an error for anything but a list.

@@ -28,7 +28,7 @@ const NUM_OR_LIST: Ty = Ty::NUMBER.or(Ty::LIST).or(Ty::NULL);
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "decimal",
-        summary: "Reads a number written as text (\"1.234,56\", \"49.90 EUR\", \"€ 12,50\") as a float. Only a well-formed number is read: an optional sign, an optional currency (a symbol or a three-letter code, before or after the digits), digits grouped by the grouping separator in groups of exactly three (the first one 1 to 3 digits, not starting with 0), at most one decimal separator with digits after it. Locale \"it\": `.` groups, `,` is the decimal comma; \"en\": `,` groups, `.` is the decimal point; \"auto\" (the default): the string's separators choose: with both, the last one is the decimal separator; a single `,` or `.` is the decimal separator (so `1.234` is 1.234: use \"it\" for Italian numbers without decimals); one repeated groups. Anything else is an error that says what is wrong and, when there is one, the closest valid reading or the locale that reads it. `-0` gives 0.0; an empty string gives null. `int` and `float` read text with the same grammar (locale \"auto\").",
+        summary: "Reads a number written as text (\"1.234,56\", \"49.90 EUR\", \"€ 12,50\") as a float. Only a well-formed number is read: an optional sign, an optional currency (a symbol or a three-letter code, before or after the digits), digits grouped by the grouping separator in groups of exactly three (the first one 1 to 3 digits, not starting with 0), at most one decimal separator with digits after it. Locale \"it\": `.` groups, `,` is the decimal comma; \"en\": `,` groups, `.` is the decimal point; \"auto\" (the default): the string's separators choose: with both, the last one is the decimal separator; a single `,` or `.` is the decimal separator (so `1.234` and `1,234` are 1.234: use \"it\" for Italian numbers without decimals, \"en\" for English ones, as in WooCommerce and Shopify exports); one repeated groups. Anything else is an error that says what is wrong and, when there is one, the closest valid reading or the locale that reads it. `-0` gives 0.0; an empty string gives null. `int` and `float` read text with the same grammar (locale \"auto\").",
         params: &[
             Param::req("v", Ty::NUMBER.or(Ty::STRING).nullable()),
             Param::opt("locale", Ty::STRING),
@@ -62,6 +62,21 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("1234.5"),
             },
             Example {
+                title: "English grouping and a currency, auto",
+                source: r#"decimal("$12,345,678.90")"#,
+                result: Ok("12345678.9"),
+            },
+            Example {
+                title: "a single `,` is a decimal comma in auto",
+                source: r#"decimal("1,234")"#,
+                result: Ok("1.234"),
+            },
+            Example {
+                title: "English numbers without decimals",
+                source: r#"decimal("1,234", "en")"#,
+                result: Ok("1234.0"),
+            },
+            Example {
                 title: "currency code before, sign",
                 source: r#"decimal("EUR -1.234.567,8")"#,
                 result: Ok("-1234567.8"),
@@ -82,6 +97,11 @@ pub const FUNCTIONS: &[Function] = &[
                 title: "the other locale",
                 source: r#"decimal("1.234,56", "en")"#,
                 result: Err(r#"as an Italian number it is 1234.56: use decimal(x, "it")"#),
+            },
+            Example {
+                title: "the other locale, English",
+                source: r#"decimal("1,234.50", "it")"#,
+                result: Err(r#"as an English number it is 1234.50: use decimal(x, "en")"#),
             },
             Example {
                 title: "not a number",

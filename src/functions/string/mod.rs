@@ -406,7 +406,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     Function {
         name: "attribute_name",
-        summary: "Makes a valid Clerk attribute name: transliterated, lower case, other characters as `_` ([a-z0-9_] only).",
+        summary: "Makes any text a valid Clerk attribute name: transliterated, lower case, every run of other characters as one `_` ([a-z0-9_] only, no `_` at either end); null when nothing is left (so a computed key `{(attribute_name(k)): v}` leaves the entry out).",
         params: &[Param::req("s", Ty::STRING.nullable())],
         variadic: false,
         returns: Ty::STRING.nullable(),
@@ -425,6 +425,26 @@ pub const FUNCTIONS: &[Function] = &[
                 title: "punctuation",
                 source: r#"attribute_name("Taglia/Colore")"#,
                 result: Ok(r#""taglia_colore""#),
+            },
+            Example {
+                title: "an export's attribute label",
+                source: r#"attribute_name("Pa Color")"#,
+                result: Ok(r#""pa_color""#),
+            },
+            Example {
+                title: "runs of other characters are one `_`, none at the ends",
+                source: r#"attribute_name("  Größe -- (EU)_ ")"#,
+                result: Ok(r#""grosse_eu""#),
+            },
+            Example {
+                title: "a list, names mapped one by one",
+                source: r#"attribute_name(["Pa Size", "?", null])"#,
+                result: Ok(r#"["pa_size"]"#),
+            },
+            Example {
+                title: "nothing left",
+                source: r#"attribute_name("!!")"#,
+                result: Ok("null"),
             },
             Example {
                 title: "null flows through",
@@ -635,11 +655,14 @@ pub fn normalize_attribute_name(name: &str) -> String {
 fn attribute_name(args: &mut [Value]) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
-        v => Ok(Value::String(normalize_attribute_name(want_str(
-            "attribute_name",
-            "s",
-            v,
-        )?))),
+        v => {
+            let name = normalize_attribute_name(want_str("attribute_name", "s", v)?);
+            Ok(if name.is_empty() {
+                Value::Null
+            } else {
+                Value::String(name)
+            })
+        }
     }
 }
 

@@ -178,6 +178,18 @@ impl<'s> Source<'s> {
         concat(vec![c, text(s)])
     }
 
+    /// A token from `at` to `end` that may hold comments between its parts (`. # c` newline
+    /// `name`): the comments before it, the token, then the ones inside it at the end of the
+    /// line. Put before the token, a comment inside it would follow whatever the line printed
+    /// last (an operator `or`), and the next pass would move it again.
+    pub(super) fn tok_spanning(&mut self, at: usize, end: usize, s: &str) -> Doc {
+        let mut out = vec![self.flush(at), text(s)];
+        while let Some(c) = self.next_before(end) {
+            out.push(Doc::LineSuffix(format!("  {}", self.comment_text(&c))));
+        }
+        concat(out)
+    }
+
     /// A pair's own text (pest spans of non-atomic rules may run over blanks and comments).
     pub(super) fn own_text(&self, p: &Pair<Rule>) -> String {
         self.src[start(p)..self.real_end(p)].to_string()

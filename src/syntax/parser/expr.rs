@@ -354,9 +354,21 @@ fn object(p: Pair<Rule>) -> Lowered {
         let mut it = entry.into_inner();
         let k = it.next().ok_or_else(|| internal(sp))?;
         let v = it.next().ok_or_else(|| internal(sp))?;
+        let key = if k.as_rule() == Rule::computed_key {
+            let inner = k.into_inner().next().ok_or_else(|| internal(sp))?;
+            let (key, d) = nested(inner)?;
+            below = below.max(d);
+            ObjectKey::Computed(*key)
+        } else {
+            let span = span(&k);
+            ObjectKey::Fixed(Ident {
+                name: name_or_string(k)?,
+                span,
+            })
+        };
         let (v, d) = nested(v)?;
         below = below.max(d);
-        entries.push((name_or_string(k)?, *v));
+        entries.push((key, *v));
     }
     node(ExprKind::Object(entries), sp, below, at)
 }

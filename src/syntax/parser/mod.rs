@@ -31,6 +31,7 @@ pub fn parse(src: &str) -> Result<File, Diagnostic> {
         match pair.as_rule() {
             Rule::let_stmt => items.push(Item::Let(let_stmt(pair)?)),
             Rule::lookup_decl => items.push(Item::Lookup(lookup_decl(pair)?)),
+            Rule::fn_decl => items.push(Item::Fn(fn_decl(pair)?)),
             Rule::block => items.push(Item::Block(block(pair)?)),
             _ => {}
         }
@@ -270,9 +271,10 @@ fn syntax_hint(expected: &[&str]) -> Option<String> {
 fn rule_name(r: &Rule) -> Option<&'static str> {
     Some(match r {
         Rule::EOI => "end of file",
-        Rule::item | Rule::block | Rule::let_stmt | Rule::lookup_decl => {
-            "`let`, `lookup` or an entity block (`products from SOURCE { ... }`)"
+        Rule::item | Rule::block | Rule::let_stmt | Rule::lookup_decl | Rule::fn_decl => {
+            "`let`, `lookup`, `fn` or an entity block (`products from SOURCE { ... }`)"
         }
+        Rule::fn_params => "`(` and the parameters",
         Rule::expr | Rule::postfix | Rule::primary | Rule::prefix | Rule::literal => {
             "an expression"
         }
@@ -327,6 +329,29 @@ fn let_stmt(p: Pair<Rule>) -> Result<Let, Diagnostic> {
         (Some(name), Some(value)) => Ok(Let {
             name,
             value,
+            span: sp,
+        }),
+        _ => Err(internal(sp)),
+    }
+}
+
+fn fn_decl(p: Pair<Rule>) -> Result<FnDecl, Diagnostic> {
+    let sp = span(&p);
+    let (mut name, mut body) = (None, None);
+    let mut params = Vec::new();
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::ident => name = Some(ident(&c)),
+            Rule::fn_params => params = c.into_inner().map(|p| ident(&p)).collect(),
+            Rule::expr => body = Some(expr(c)?),
+            _ => {}
+        }
+    }
+    match (name, body) {
+        (Some(name), Some(body)) => Ok(FnDecl {
+            name,
+            params,
+            body,
             span: sp,
         }),
         _ => Err(internal(sp)),

@@ -150,18 +150,18 @@ impl<'s> Fmt<'s> {
         let close = op.as_span().end().saturating_sub(1);
         match op.as_rule() {
             Rule::field => {
-                // Comments inside the token (`. # c` newline `name`) go before it.
+                // Comments inside the token (`. # c` newline `name`) go after it.
                 let end = self.src.real_end(&op);
                 let name = op
                     .into_inner()
                     .next()
                     .map(|n| n.as_str().to_string())
                     .unwrap_or_default();
-                self.src.tok(end, &format!(".{name}"))
+                self.src.tok_spanning(at, end, &format!(".{name}"))
             }
             Rule::wildcard => {
                 let end = self.src.real_end(&op);
-                self.src.tok(end, "[*]")
+                self.src.tok_spanning(at, end, "[*]")
             }
             Rule::filter => {
                 let open = self.src.tok(at, "[? ");
@@ -198,8 +198,8 @@ impl<'s> Fmt<'s> {
             Rule::root => {
                 let end = self.src.real_end(&p);
                 match p.into_inner().next() {
-                    None => self.src.tok(end, "."),
-                    Some(n) => self.src.tok(end, &format!(".{}", n.as_str())),
+                    None => self.src.tok_spanning(at, end, "."),
+                    Some(n) => self.src.tok_spanning(at, end, &format!(".{}", n.as_str())),
                 }
             }
             Rule::paren => {
@@ -372,6 +372,25 @@ mod tests {
         assert_eq!(
             fmt(src),
             "products from a {\n  id = .codice\n  x  = .a.b[? .c == 1][0]\n       | upper\n       | lower\n       | trim\n       | nonempty\n       | something_long(1, 2, 3)\n       | another_long_function(\"with an argument\")\n}\n"
+        );
+    }
+
+    /// Found by the `fmt` fuzz target: a comment between a path's `.` and its name, in the
+    /// operand after a broken operator, went after the operator on the first pass and before it
+    /// on the second. Comments inside a path token now go after the token.
+    #[test]
+    fn comments_inside_a_path_token_go_after_it_and_stay() {
+        for src in [
+            "let vat = c or\n. # x\n# C\ne\n",
+            "let v = [a,\n. # x\ne, b. # y\nc]\n",
+            "let v = if . # x\na { 1 } else { . # y\n}\n",
+        ] {
+            let once = fmt(src);
+            assert_eq!(fmt(&once), once, "{src:?}");
+        }
+        assert_eq!(
+            fmt("let vat = c or\n. # x\ne\n"),
+            "let vat = c or .e  # x\n"
         );
     }
 }

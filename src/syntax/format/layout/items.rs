@@ -56,6 +56,15 @@ impl<'s> Fmt<'s> {
                     parts.push(text(": "));
                     parts.push(self.expr(c));
                 }
+                Rule::computed_key => {
+                    let at = start(&c);
+                    let close = c.as_span().end().saturating_sub(1);
+                    parts.push(self.src.tok(at, "("));
+                    if let Some(k) = c.into_inner().next() {
+                        parts.push(self.expr(k));
+                    }
+                    parts.push(self.src.tok(close, ")"));
+                }
                 _ => parts.push(self.src.ptok(&c)),
             }
         }
@@ -117,6 +126,16 @@ impl<'s> Fmt<'s> {
             edge,
             closing,
         ]))
+    }
+
+    /// A function's parameters: `(a, b)`, or one per line.
+    pub(super) fn fn_params(&mut self, p: Pair<'s, Rule>) -> Doc {
+        let at = start(&p);
+        let close = p.as_span().end().saturating_sub(1);
+        let items: Vec<Pair<Rule>> = p.into_inner().collect();
+        let open = self.src.tok(at, "(");
+        let body = self.items(items, close, |f, e| f.src.ptok(&e));
+        self.bracketed(open, body, close, ")", false)
     }
 
     /// An argument list: `(a, b)`, or one argument per line, or `(a, {` with a last object
@@ -267,6 +286,38 @@ mod tests {
         assert_eq!(
             out,
             "products from a {\n  id = .codice\n  x  = [\n    1,  # one\n    # two next\n    2,\n  ]\n}\n"
+        );
+        assert_eq!(fmt(&out), out);
+    }
+
+    #[test]
+    fn computed_keys_keep_their_parentheses_and_comments() {
+        let src =
+            "products from a {\n  ... {( .n|attribute_name ):.v, \"x\": 1,(# key\n.k): 2}\n}\n";
+        let out = fmt(src);
+        assert_eq!(
+            out,
+            "products from a {\n  ... { (.n | attribute_name): .v, \"x\": 1, (.k): 2 }  # key\n}\n"
+        );
+        assert_eq!(fmt(&out), out);
+        let src = "let o = { (\"a\" ~ \"b\"): 1 }\n";
+        assert_eq!(fmt(src), src);
+    }
+
+    #[test]
+    fn fn_items_keep_their_comments_and_break_their_parameters_last() {
+        let src = "# helpers\nfn   url_of( sku ,# the code\n  base)=base~\"/p/\"~(sku|slug)   # trailing\nlet x=1\nfn  none ( ) = 1\n";
+        let out = fmt(src);
+        assert_eq!(
+            out,
+            "# helpers\nfn url_of(\n  sku,  # the code\n  base,\n) = base ~ \"/p/\" ~ (sku | slug)  # trailing\nlet x = 1\nfn none() = 1\n"
+        );
+        assert_eq!(fmt(&out), out);
+        let src = "fn f(first, second) = first_parameter ~ second_parameter ~ third_parameter ~ fourth_parameter ~ fifth_parameter\n";
+        let out = fmt(src);
+        assert!(
+            out.starts_with("fn f(first, second) = first_parameter\n"),
+            "{out}"
         );
         assert_eq!(fmt(&out), out);
     }

@@ -56,7 +56,7 @@ impl<'s> Fmt<'s> {
             .filter(|c| {
                 matches!(
                     c.as_rule(),
-                    Rule::let_stmt | Rule::lookup_decl | Rule::block
+                    Rule::let_stmt | Rule::lookup_decl | Rule::fn_decl | Rule::block
                 )
             })
             .collect();
@@ -184,6 +184,7 @@ impl<'s> Fmt<'s> {
         match e.as_rule() {
             Rule::let_stmt => self.let_stmt(e),
             Rule::lookup_decl => self.lookup(e),
+            Rule::fn_decl => self.fn_decl(e),
             Rule::block => self.block(e),
             Rule::assign => self.assign(e, width),
             Rule::where_stmt => {
@@ -224,6 +225,27 @@ impl<'s> Fmt<'s> {
                 Rule::ident => {
                     parts.push(text(" "));
                     parts.push(self.src.ptok(&c));
+                    parts.push(text(" = "));
+                }
+                Rule::expr => parts.push(self.expr(c)),
+                _ => {}
+            }
+        }
+        concat(parts)
+    }
+
+    /// `fn name(a, b) = expr`.
+    fn fn_decl(&mut self, e: Pair<'s, Rule>) -> Doc {
+        let mut parts = Vec::new();
+        for c in e.into_inner() {
+            match c.as_rule() {
+                Rule::kw_fn => parts.push(self.src.ptok(&c)),
+                Rule::ident => {
+                    parts.push(text(" "));
+                    parts.push(self.src.ptok(&c));
+                }
+                Rule::fn_params => {
+                    parts.push(self.fn_params(c));
                     parts.push(text(" = "));
                 }
                 Rule::expr => parts.push(self.expr(c)),

@@ -193,7 +193,7 @@ fn render_functions_md() -> String {
          `lookup categorie by .codice parent .codicePadre`, with rows `ABB` (a root), \
          `ABB.FEL` (parent `ABB`), `ABB.FEL.U` (parent `ABB.FEL`), `ABB.MAG` (parent `ABB`) and \
          `CAL` (a root); each row is `{codice, codicePadre, nome}` with `nome` the code in lower \
-         case.\n",
+         case; a second row under `CAL` (read by `lookup_all`) has `nome` `cal 2`.\n",
     );
     let specials: Vec<String> = functions::SPECIAL
         .iter()

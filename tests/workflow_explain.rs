@@ -143,10 +143,10 @@ fn a_project_file_gives_the_mapping_inputs_and_vars() {
     );
 }
 
-/// explain groups rows with the run's own code: a group whose rows come back later is rejected
-/// by both, with the same reason, at the same line.
+/// explain groups rows with the run's own code: rows of a key that come back later join its
+/// group in both, and the group is the one the run wrote.
 #[test]
-fn a_group_that_is_not_consecutive_is_rejected_as_the_run_rejects_it() {
+fn a_group_whose_rows_are_not_consecutive_is_one_record_in_run_and_explain() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let mapping = dir.path().join("m.cmap");
     std::fs::write(
@@ -175,26 +175,25 @@ fn a_group_that_is_not_consecutive_is_rejected_as_the_run_rejects_it() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let rejects = std::fs::read_to_string(out.join("rejects.ndjson")).unwrap_or_default();
-    let reject: serde_json::Value = serde_json::from_str(rejects.trim()).unwrap_or_default();
-    assert_eq!(reject["line"], 5, "{rejects}");
-    let reason = reject["reasons"][0]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    assert!(reason.contains("are not consecutive"), "{reason}");
-
-    let o = clerkmap(&["explain", &m, "--input", &input, "--line", "5"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let shown = text(&o.stdout);
-    assert!(
-        shown.contains(&format!("result: rejected:\n  - {reason}")),
-        "explain must reject line 5 as the run did:\n{shown}"
+    assert_eq!(rejects, "", "nothing rejected");
+    let feed = std::fs::read_to_string(out.join("products.json")).unwrap_or_default();
+    let feed: serde_json::Value = serde_json::from_str(&feed).unwrap_or_default();
+    assert_eq!(feed[0]["id"], "A", "{feed}");
+    assert_eq!(
+        feed[0]["sizes"],
+        serde_json::json!(["S", "M", "L"]),
+        "{feed}"
     );
-    // The first group of `A` is the one the run wrote: explain --id finds it, written.
-    let o = clerkmap(&["explain", &m, "--input", &input, "--id", "A"]);
-    let shown = text(&o.stdout);
-    assert!(shown.contains("line 2 (a group of 2 rows)"), "{shown}");
-    assert!(shown.contains("result: written"), "{shown}");
+    assert_eq!(feed[1]["id"], "B", "{feed}");
+
+    // `A`'s group starts at line 2 and holds line 5.
+    for pick in [["--line", "2"], ["--id", "A"]] {
+        let o = clerkmap(&["explain", &m, "--input", &input, pick[0], pick[1]]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let shown = text(&o.stdout);
+        assert!(shown.contains("line 2 (a group of 3 rows)"), "{shown}");
+        assert!(shown.contains("result: written"), "{shown}");
+    }
 }
 
 /// `clerkmap explain E003`: the code's title and explanation, as `check` numbers them.

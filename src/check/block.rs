@@ -29,6 +29,11 @@ impl Compiler<'_> {
         let entity = self.entity(&b.entity);
         let mut scope = Scope::record();
         scope.grouped = b.group_by.is_some();
+        // The group's key (the name `key`) has the block's first slot.
+        let key_slot = scope.grouped.then(|| {
+            scope.slots += 1;
+            0
+        });
         // Attributes assigned anywhere in the block, for "used before assigned".
         for s in &b.stmts {
             if let Stmt::Assign { name, .. } = s {
@@ -44,8 +49,10 @@ impl Compiler<'_> {
             scope.end_nested(s);
             e
         });
+        scope.key_slot = key_slot;
         let filter = b.filter.as_ref().map(|f| {
             let mut s = scope.header(scope.grouped);
+            s.key_slot = key_slot;
             let (e, ty) = self.expr(f, &mut s);
             scope.end_nested(s);
             self.expect_bool(ty, f.span, "a `where` condition");
@@ -87,6 +94,8 @@ impl Compiler<'_> {
             entity,
             source: b.source.name.clone(),
             group_by,
+            group_each: b.group_each,
+            key_slot,
             filter,
             filter_span: b.filter.as_ref().map_or(b.header, |f| f.span),
             ops: body.ops,
@@ -240,7 +249,8 @@ mod tests {
             })
             .collect();
         assert_eq!(kinds, ["let", "assign", "spread", "where", "assign"]);
-        assert_eq!((b.slots, b.id_slot), (3, Some(1)));
+        // Slot 0 holds the group's key.
+        assert_eq!((b.slots, b.id_slot, b.key_slot), (4, Some(2), Some(0)));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::compiler::{Compiler, null};
 use super::scope::Scope;
 use crate::diagnostic::{Code, Diagnostic, Span, suggest};
+use crate::functions::lookup::LOOKUP_ALL;
 use crate::functions::{self, Function, Param, ParamKind};
 use crate::plan::{CExpr, TableId};
 use crate::syntax::ast::{Expr, ExprKind, Form, Ident};
@@ -151,7 +152,8 @@ impl Compiler<'_> {
         );
     }
 
-    /// The table a table argument names (E002 when it names none).
+    /// The table a table argument names (E002 when it names none). A table `lookup_all` reads
+    /// keeps every row of a repeated key.
     fn table_argument(&mut self, f: &Function, a: &Expr, scope: &mut Scope) -> Option<TableId> {
         let (ExprKind::Name(id) | ExprKind::Rows(id)) = &a.kind else {
             self.diags.push(
@@ -173,6 +175,9 @@ impl Compiler<'_> {
         if let Some((tid, _)) = self.tables.get(&id.name) {
             let tid = *tid;
             self.tables_read.insert(tid);
+            if f.name == LOOKUP_ALL {
+                self.tables_read_all.insert(tid);
+            }
             scope.tables_used.push(tid);
             return Some(tid);
         }

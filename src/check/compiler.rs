@@ -101,6 +101,8 @@ pub(super) struct Compiler<'o> {
     pub(super) tables: HashMap<String, (TableId, Span)>,
     /// The tables some function reads (for W002).
     pub(super) tables_read: HashSet<TableId>,
+    /// The tables `lookup_all` reads (they keep every row of a repeated key).
+    pub(super) tables_read_all: HashSet<TableId>,
     /// The `var()` names read (for W001).
     pub(super) vars_read: HashSet<String>,
     /// Source names used by blocks, for hints.
@@ -132,6 +134,7 @@ impl<'o> Compiler<'o> {
             globals: HashMap::new(),
             tables: HashMap::new(),
             tables_read: HashSet::new(),
+            tables_read_all: HashSet::new(),
             vars_read: HashSet::new(),
             sources: Vec::new(),
             secrets: Secrets::default(),

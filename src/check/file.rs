@@ -42,14 +42,20 @@ impl Compiler<'_> {
             .collect();
         // Functions are declared first, so a call above a declaration finds it.
         self.declare_fns(file);
-        // Tables first, so blocks above a declaration may use it.
+        // Tables first, so blocks above a declaration may use it; every name before any key,
+        // so that a table's key may look up any other table.
+        let mut declared = Vec::new();
         for item in &file.items {
             if let Item::Lookup(l) = item
-                && let Some(t) = self.lookup(l, program.tables.len())
+                && self.declare_table(l, declared.len())
             {
-                program.tables.push(t);
+                declared.push(l);
             }
         }
+        for l in declared {
+            program.tables.push(self.lookup(l));
+        }
+        self.table_cycles(&program.tables);
         let mut seen: HashMap<Entity, Span> = HashMap::new();
         for item in &file.items {
             match item {
@@ -71,6 +77,9 @@ impl Compiler<'_> {
         }
         self.unused_tables(&program.tables);
         self.unused_fns();
+        for (id, t) in program.tables.iter_mut().enumerate() {
+            t.keep_all = self.tables_read_all.contains(&id);
+        }
         for b in &mut program.blocks {
             b.secrets = self.secrets.clone();
         }
@@ -78,8 +87,8 @@ impl Compiler<'_> {
         program
     }
 
-    /// `lookup NAME by KEY parent PARENT`, numbered `id`.
-    fn lookup(&mut self, l: &LookupDecl, id: TableId) -> Option<TablePlan> {
+    /// Numbers a `lookup` declaration `id`; false (E009) when the name is taken.
+    fn declare_table(&mut self, l: &LookupDecl, id: TableId) -> bool {
         if let Some((_, first)) = self.tables.get(&l.name.name) {
             self.diags.push(
                 Diagnostic::error(
@@ -91,19 +100,74 @@ impl Compiler<'_> {
                 .secondary(*first, "first declaration")
                 .hint("remove one of the declarations"),
             );
-            return None;
+            return false;
         }
         self.tables.insert(l.name.name.clone(), (id, l.name.span));
+        true
+    }
+
+    /// `lookup NAME by KEY parent PARENT`, declared already.
+    fn lookup(&mut self, l: &LookupDecl) -> TablePlan {
         let mut scope = Scope::record();
         let (key, _) = self.expr(&l.key, &mut scope);
         let parent = l.parent.as_ref().map(|p| self.expr(p, &mut scope).0);
-        Some(TablePlan {
+        let mut uses = scope.tables_used;
+        uses.sort_unstable();
+        uses.dedup();
+        TablePlan {
             name: l.name.name.clone(),
             key,
             parent,
             optional: l.optional,
+            uses,
+            // Set once every block is checked.
+            keep_all: false,
             span: l.span,
-        })
+        }
+    }
+
+    /// E023 for each cycle of tables whose keys (or parents) look each other up: they could
+    /// not be loaded one after the other.
+    fn table_cycles(&mut self, tables: &[TablePlan]) {
+        for cycle in crate::plan::table_cycles(tables) {
+            let Some(&first) = cycle.first() else {
+                continue;
+            };
+            let names: Vec<&str> = cycle
+                .iter()
+                .chain(std::iter::once(&first))
+                .map(|&t| tables[t].name.as_str())
+                .collect();
+            let span_of = |t: TableId| {
+                self.tables
+                    .get(&tables[t].name)
+                    .map_or(tables[t].span, |(_, s)| *s)
+            };
+            let (message, label) = if cycle.len() == 1 {
+                (
+                    format!(
+                        "lookup table `{}` looks itself up to compute its key or parent",
+                        names[0]
+                    ),
+                    "its key or parent looks this table up",
+                )
+            } else {
+                (
+                    format!(
+                        "lookup tables look each other up in a cycle: {}",
+                        names.join(" -> ")
+                    ),
+                    "its key or parent looks up the next table of the cycle",
+                )
+            };
+            let mut d = Diagnostic::error(Code::TableCycle, span_of(first), message)
+                .label(label)
+                .hint("a table's key and parent may only look up tables that do not need it: compute one of them from the row alone");
+            for &t in &cycle[1..] {
+                d = d.secondary(span_of(t), format!("`{}` is in the cycle", tables[t].name));
+            }
+            self.diags.push(d);
+        }
     }
 
     /// A file-level `let`: computed now, so it must be a constant. Its value, unless it is a

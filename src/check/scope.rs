@@ -16,6 +16,9 @@ use crate::plan::{CExpr, TableId};
 use crate::syntax::ast::Ident;
 use crate::value::Ty;
 
+/// The name of the group's key in a grouped block (unless a `let` or attribute has it).
+pub(super) const GROUP_KEY: &str = "key";
+
 /// What a name in a block is bound to.
 #[derive(Clone)]
 pub(super) enum Binding {
@@ -44,6 +47,8 @@ pub(super) struct Scope {
     pub(super) has_record: bool,
     /// Whether the block has `group by` (so `rows` exists).
     pub(super) grouped: bool,
+    /// The slot of the group's key (the name `key`), where it can be read.
+    pub(super) key_slot: Option<usize>,
     /// The block's names.
     pub(super) locals: HashMap<String, Binding>,
     /// Slots used so far.
@@ -60,6 +65,7 @@ impl Scope {
         Scope {
             has_record: false,
             grouped: false,
+            key_slot: None,
             locals: HashMap::new(),
             slots: 0,
             tables_used: Vec::new(),
@@ -94,6 +100,7 @@ impl Scope {
         Scope {
             has_record: true,
             grouped: self.grouped,
+            key_slot: self.key_slot,
             locals: self.locals.clone(),
             slots: self.slots,
             tables_used: std::mem::take(&mut self.tables_used),
@@ -158,8 +165,24 @@ impl Compiler<'_> {
         (CExpr::Rows, Ty::LIST)
     }
 
-    /// A name: a local, a file-level `let`, or an error.
+    /// A name: a local, a file-level `let`, the group's `key`, or an error.
     pub(super) fn name(&mut self, id: &Ident, scope: &mut Scope) -> (CExpr, Ty) {
+        if id.name == GROUP_KEY
+            && let Some(slot) = scope.key_slot
+        {
+            if !scope.locals.contains_key(&id.name) && !self.globals.contains_key(&id.name) {
+                return (CExpr::Slot(slot), Ty::STRING);
+            }
+            self.diags.push(
+                Diagnostic::warning(
+                    Code::KeyHidden,
+                    id.span,
+                    "`key` here is the `let` (or attribute) of that name, not the group's key",
+                )
+                .label("not the group's key")
+                .hint("rename the `let` to read the group's key as `key`"),
+            );
+        }
         match scope.locals.get(&id.name) {
             Some(Binding::Slot { slot, ty, .. }) => return (CExpr::Slot(*slot), *ty),
             // Not assigned yet in this block: the file-level `let` of that name.
@@ -285,6 +308,31 @@ mod tests {
     fn a_local_called_rows_shadows_the_group() {
         let src = "customers from c { let rows = 7, id = rows }";
         assert!(matches!(attribute(src, "id"), CExpr::Slot(0)));
+    }
+
+    #[test]
+    fn key_is_the_groups_key_in_a_grouped_block_unless_a_let_has_the_name() {
+        let src = "customers from c group by each .paths where key != \"x\" { id = key }";
+        let p = program(src);
+        assert_eq!(p.blocks[0].key_slot, Some(0));
+        assert!(p.blocks[0].group_each);
+        assert!(matches!(attribute(src, "id"), CExpr::Slot(0)));
+        // The block's own `let`, or the file's: that value, with a warning.
+        for src in [
+            "customers from c group by .g { let key = 7, id = key }",
+            "let key = 7\ncustomers from c group by .g { id = key }",
+        ] {
+            let d = only(src);
+            assert_eq!(d.code, Code::KeyHidden, "{src}");
+            assert_eq!(d.span(), span_of(src, "key", 1), "{src}");
+        }
+        // Without `group by`, no key (and `group by` itself cannot read it).
+        for src in [
+            "customers from c { id = key }",
+            "customers from c group by key { id = .id }",
+        ] {
+            assert_eq!(only(src).code, Code::UnknownName, "{src}");
+        }
     }
 
     #[test]

@@ -126,16 +126,22 @@ pub(crate) fn cmd(a: ServeArgs, ui: &Ui) -> u8 {
     let dir = opts.dir.display().to_string();
     let quiet = ui.quiet();
     let log: Log = Arc::new(|line: &str| eprintln!("{line}"));
-    let result = rt.block_on(serve::serve(
-        opts,
-        log,
-        move |addr| {
-            if !quiet {
-                eprintln!("serving {dir} on http://{addr} (ctrl-c to stop)");
-            }
-        },
-        shutdown_signal(),
-    ));
+    let result = rt.block_on(async move {
+        // The handlers are installed before the server listens: a SIGTERM that comes as soon
+        // as it answers must stop it gracefully, not kill it.
+        let stop = shutdown_signal();
+        serve::serve(
+            opts,
+            log,
+            move |addr| {
+                if !quiet {
+                    eprintln!("serving {dir} on http://{addr} (ctrl-c to stop)");
+                }
+            },
+            stop,
+        )
+        .await
+    });
     match result {
         Ok(()) => exit::OK,
         Err(e) => {
@@ -145,25 +151,48 @@ pub(crate) fn cmd(a: ServeArgs, ui: &Ui) -> u8 {
     }
 }
 
-/// ctrl-c or SIGTERM: the server finishes the requests in flight, then stops.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// ctrl-c or SIGTERM: the server finishes the requests in flight, then stops. The handlers are
+/// installed when this is called (inside the runtime), not when the future is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let (mut int, mut term) = signals;
+            let int = async {
+                match int.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            };
+            let term = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = int => {},
+                _ = term => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        eprintln!("shutting down: finishing the requests in flight");
     }
-    eprintln!("shutting down: finishing the requests in flight");
 }

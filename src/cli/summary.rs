@@ -31,10 +31,11 @@ pub(crate) fn run_report(r: &RunReport) -> String {
         );
     }
     for e in &r.entities {
-        let rows = e
-            .rows
-            .map(|n| format!(" ({} rows)", count(n)))
-            .unwrap_or_default();
+        let rows = match (e.rows, e.rows_in_no_group) {
+            (Some(r), Some(n)) => format!(" ({} rows, {} in no group)", count(r), count(n)),
+            (Some(r), None) => format!(" ({} rows)", count(r)),
+            _ => String::new(),
+        };
         let to = if e.output.is_empty() {
             String::new()
         } else {

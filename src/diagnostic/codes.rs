@@ -97,7 +97,7 @@ codes! {
         "A file-level `let` is computed once, before any record is read, so it cannot read record fields.";
     /// `E016`: a lookup table's name used as a value.
     TableAsValue = "E016", "table used as a value",
-        "A lookup table can only be passed as the first argument of lookup functions (lookup, exists, ancestors, children).";
+        "A lookup table can only be passed as the first argument of lookup functions (lookup, lookup_all, exists, ancestors, children).";
     /// `E017`: an expression that nests deeper than the limit (`syntax::MAX_DEPTH`).
     TooDeep = "E017", "expression nested too deeply",
         "An expression may nest at most 256 levels deep: brackets, calls, `if`/`match`, and each operator of a chain (`a ?? b ?? c`) or pipe count one level. Split it with `let`s.";
@@ -110,6 +110,9 @@ codes! {
     /// `E020`: a user function's body reads the record or `rows`.
     RecordInFunction = "E020", "record read in a function",
         "A function's body sees only its parameters, the file-level `let`s, the lookup tables and the other functions: it has no record (`.`, `.field`) and no `rows`. Pass what it needs as an argument: `fn price_of(p) = p | decimal` called as `price_of(.prezzo)`, or the whole record as `f(.)`. Inside `[? ...]` and `map`, `.` is the element, as everywhere.";
+    /// `E023`: lookup tables whose keys (or parents) look each other up in a cycle.
+    TableCycle = "E023", "lookup tables in a cycle",
+        "A lookup table's key and parent may look up other tables, which are then loaded first; tables that look each other up (or a table that looks itself up) cannot be loaded one after the other. Compute one of the keys from the row alone.";
 
     // ---- W001–W099: warnings. Never reuse a code. ----
 
@@ -125,6 +128,9 @@ codes! {
     /// `W004`: a user function no expression calls.
     UnusedFunction = "W004", "function not used",
         "A `fn` is declared but nothing calls it (a function called only by unused functions counts as used).";
+    /// `W006`: in a grouped block, `key` names a `let` or an attribute, not the group's key.
+    KeyHidden = "W006", "`key` hidden by a let",
+        "In a grouped block the name `key` is the group's key, unless a `let` (of the block or of the file) or an attribute of that name exists: then `key` is that value, as it was before grouped blocks had a key. Rename the `let` to read the group's key.";
 }
 
 /// The formatter's name for [`Code::Syntax`].

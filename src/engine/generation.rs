@@ -197,7 +197,7 @@ fn current(state: &Path) -> Option<String> {
     t.file_name()?.to_str().map(String::from)
 }
 
-/// Removes every generation but `keep`.
+/// Removes every generation but `keep`, and the grouping files a killed run left.
 fn remove_old_generations(state: &Path, keep: &str) {
     let Ok(entries) = std::fs::read_dir(state) else {
         return;
@@ -205,7 +205,8 @@ fn remove_old_generations(state: &Path, keep: &str) {
     for e in entries.flatten() {
         let name = e.file_name();
         let Some(name) = name.to_str() else { continue };
-        if name.starts_with("gen-") && name != keep {
+        // `clerkmap-group-*`: the temporary files of a grouping (see `spill`).
+        if (name.starts_with("gen-") && name != keep) || name.starts_with("clerkmap-group-") {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }

@@ -1,9 +1,12 @@
 //! `group by`: rows with the same key become one unit (`.` = the first row, `rows` = all of
-//! them). A group is a run of consecutive rows; a key that comes back after its group was closed
-//! is rejected, since the export must keep a group's rows together. The parallel pipeline and
-//! `explain` group with this same code.
+//! them, in input order), wherever they are in the input; units come in the order of their
+//! first row. Input whose groups are runs of consecutive rows is grouped as it streams
+//! ([`Grouper`]); a key that comes back after its group was closed ends that attempt
+//! ([`NotConsecutive`]) and the block is grouped by the sorter of [`super::spill`] instead.
+//! The parallel pipeline and `explain` group with this same code.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
 use serde_json::Value;
 
@@ -12,10 +15,11 @@ use crate::eval::{self, Env};
 use crate::plan::BlockPlan;
 use crate::value::{self, Table, key_string};
 
-/// A row with its group key, or why it cannot be grouped.
-pub type Keyed = (u64, Result<(String, Value), String>);
+/// A row with its group keys (distinct, in order), or why it cannot be grouped.
+pub type Keyed = (u64, Result<(Vec<String>, Value), String>);
 
-/// Computes each decoded row's group key (`block` must have `group by`).
+/// Computes each decoded row's group keys (`block` must have `group by`): one key, or with
+/// `group by each` the distinct keys of a list (none: the row joins no group).
 pub fn key_rows(block: &BlockPlan, tables: &[Table], rows: Vec<Decoded>) -> Vec<Keyed> {
     let Some(key_expr) = &block.group_by else {
         return Vec::new();
@@ -31,17 +35,53 @@ pub fn key_rows(block: &BlockPlan, tables: &[Table], rows: Vec<Decoded>) -> Vec<
             let r = rec.and_then(|v| {
                 let k = eval::eval(key_expr, &v, &env)
                     .map_err(|e| format!("group key: {}", e.message))?;
-                match key_string(&k) {
-                    Some(s) if !s.is_empty() => Ok((s.into_owned(), v)),
-                    _ => Err(format!(
-                        "group key is {}: every row needs one to be grouped",
-                        value::show(&k)
-                    )),
-                }
+                let keys = if block.group_each {
+                    each_keys(k)?
+                } else {
+                    match key_string(&k) {
+                        Some(s) if !s.is_empty() => vec![s.into_owned()],
+                        _ => {
+                            return Err(format!(
+                                "group key is {}: every row needs one to be grouped",
+                                value::show(&k)
+                            ));
+                        }
+                    }
+                };
+                Ok((keys, v))
             });
             (loc, r)
         })
         .collect()
+}
+
+/// The keys of `group by each`: a list's distinct keys in order (nulls and empty texts left
+/// out), a single key, or none (null).
+fn each_keys(k: Value) -> Result<Vec<String>, String> {
+    let items = match k {
+        Value::Array(items) => items,
+        Value::Null => Vec::new(),
+        other => vec![other],
+    };
+    let mut keys: Vec<String> = Vec::with_capacity(items.len());
+    for item in &items {
+        match key_string(item) {
+            Some(s) if s.is_empty() => {}
+            Some(s) => {
+                if !keys.iter().any(|k| *k == *s) {
+                    keys.push(s.into_owned());
+                }
+            }
+            None if item.is_null() => {}
+            None => {
+                return Err(format!(
+                    "group key {} is not a text or an integer: `group by each` needs a list of keys",
+                    value::show(item)
+                ));
+            }
+        }
+    }
+    Ok(keys)
 }
 
 /// What a block maps: one record, or the rows of one group (or why neither could be made).
@@ -55,56 +95,78 @@ pub struct Unit {
     pub rows: Result<Vec<Value>, String>,
 }
 
-/// Groups consecutive rows by key across chunk boundaries.
+/// The most closed keys a [`Grouper`] remembers (as 8-byte hashes) to notice one coming back;
+/// past it, the input counts as not consecutive (the sorter then groups it in bounded memory).
+pub const MAX_STREAMED_GROUPS: usize = 4 << 20;
+
+/// Why streaming stopped: a key came back after its group was closed (or too many groups to
+/// remember). The units pushed so far are not all complete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotConsecutive {
+    /// Where the key came back.
+    pub loc: u64,
+}
+
+/// Groups runs of consecutive rows by key across chunk boundaries, as they stream. A row that
+/// cannot be grouped comes out after the group open when it is read, so that units come in the
+/// order of their first row.
 #[derive(Default)]
 pub struct Grouper {
     open: Option<(String, u64, Vec<Value>)>,
-    closed: HashSet<String>,
-    first_line: HashMap<String, u64>,
+    held: Vec<Unit>,
+    closed: HashSet<u64, BuildHasherDefault<DefaultHasher>>,
 }
 
 impl Grouper {
     fn close(&mut self, units: &mut Vec<Unit>) {
         if let Some((key, loc, rows)) = self.open.take() {
-            if self.closed.contains(&key) {
-                let first = self.first_line.get(&key).copied().unwrap_or(0);
-                units.push(Unit {
-                    loc,
-                    rows: Err(format!(
-                        "rows of group `{key}` are not consecutive (its first group starts at line {first}): sort the export by the group key"
-                    )),
-                    key: Some(key),
-                });
-            } else {
-                self.first_line.insert(key.clone(), loc);
-                self.closed.insert(key.clone());
-                units.push(Unit {
-                    loc,
-                    key: Some(key),
-                    rows: Ok(rows),
-                });
-            }
+            self.closed.insert(self.closed.hasher().hash_one(&key));
+            units.push(Unit {
+                loc,
+                key: Some(key),
+                rows: Ok(rows),
+            });
         }
+        units.append(&mut self.held);
     }
 
-    /// Adds keyed rows; the groups they close are pushed to `units`.
-    pub fn push(&mut self, rows: Vec<Keyed>, units: &mut Vec<Unit>) {
+    /// Adds keyed rows (one key each); the groups they close are pushed to `units`. A key
+    /// whose group was closed stops the grouping.
+    pub fn push(&mut self, rows: Vec<Keyed>, units: &mut Vec<Unit>) -> Result<(), NotConsecutive> {
         for (loc, r) in rows {
             match r {
-                Err(reason) => units.push(Unit {
-                    loc,
-                    key: None,
-                    rows: Err(reason),
-                }),
-                Ok((key, v)) => match &mut self.open {
-                    Some((k, _, rows)) if *k == key => rows.push(v),
-                    _ => {
-                        self.close(units);
-                        self.open = Some((key, loc, vec![v]));
+                Err(reason) => {
+                    let unit = Unit {
+                        loc,
+                        key: None,
+                        rows: Err(reason),
+                    };
+                    if self.open.is_some() {
+                        self.held.push(unit);
+                    } else {
+                        units.push(unit);
                     }
-                },
+                }
+                Ok((keys, v)) => {
+                    let [key] =
+                        <[String; 1]>::try_from(keys).map_err(|_| NotConsecutive { loc })?;
+                    match &mut self.open {
+                        Some((k, _, rows)) if *k == key => rows.push(v),
+                        _ => {
+                            self.close(units);
+                            let hash = self.closed.hasher().hash_one(&key);
+                            if self.closed.contains(&hash)
+                                || self.closed.len() >= MAX_STREAMED_GROUPS
+                            {
+                                return Err(NotConsecutive { loc });
+                            }
+                            self.open = Some((key, loc, vec![v]));
+                        }
+                    }
+                }
             }
         }
+        Ok(())
     }
 
     /// Closes the last group (at the end of the input).
@@ -120,30 +182,41 @@ mod tests {
 
     fn keyed(rows: &[(u64, &str)]) -> Vec<Keyed> {
         rows.iter()
-            .map(|(l, k)| (*l, Ok((k.to_string(), json!({ "k": k, "l": l })))))
+            .map(|(l, k)| (*l, Ok((vec![k.to_string()], json!({ "k": k, "l": l })))))
             .collect()
     }
 
     #[test]
-    fn consecutive_rows_group_across_pushes_and_a_returning_key_is_rejected() {
+    fn consecutive_rows_group_across_pushes_and_a_returning_key_stops_streaming() {
         let mut g = Grouper::default();
         let mut units = Vec::new();
-        g.push(keyed(&[(2, "A"), (3, "A"), (4, "B")]), &mut units);
+        assert_eq!(
+            g.push(keyed(&[(2, "A"), (3, "A"), (4, "B")]), &mut units),
+            Ok(())
+        );
         assert_eq!(units.len(), 1, "B is still open");
-        g.push(keyed(&[(5, "B"), (6, "A")]), &mut units);
-        g.push(vec![(7, Err("bad row".into()))], &mut units);
+        assert_eq!(g.push(keyed(&[(5, "B")]), &mut units), Ok(()));
+        assert_eq!(g.push(vec![(6, Err("bad row".into()))], &mut units), Ok(()));
+        assert_eq!(g.push(keyed(&[(7, "C")]), &mut units), Ok(()));
         g.finish(&mut units);
         let shape: Vec<(u64, Result<usize, String>)> = units
             .iter()
             .map(|u| (u.loc, u.rows.as_ref().map(Vec::len).map_err(Clone::clone)))
             .collect();
-        assert_eq!(shape[0], (2, Ok(2)));
-        assert_eq!(shape[1], (4, Ok(2)));
-        // The bad row comes out as soon as it is read; the open group `A` at line 6 when it closes.
-        assert_eq!(shape[2], (7, Err("bad row".into())));
-        assert_eq!(shape[3].0, 6);
-        assert!(shape[3].1.as_ref().is_err_and(|e| {
-            e.contains("group `A` are not consecutive (its first group starts at line 2)")
-        }));
+        // The bad row comes out after the group open when it was read: first-row order.
+        assert_eq!(
+            shape,
+            vec![
+                (2, Ok(2)),
+                (4, Ok(2)),
+                (6, Err("bad row".into())),
+                (7, Ok(1))
+            ]
+        );
+        let mut units = Vec::new();
+        assert_eq!(
+            g.push(keyed(&[(8, "D"), (9, "A")]), &mut units),
+            Err(NotConsecutive { loc: 9 })
+        );
     }
 }

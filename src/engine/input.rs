@@ -188,6 +188,15 @@ impl Input {
         }
     }
 
+    /// Whether the input can be read again from its start: a regular file or bytes in memory
+    /// (not a pipe, `/dev/stdin` or a device).
+    pub fn can_read_again(&self) -> bool {
+        match &self.origin {
+            Origin::File { path: p, .. } => std::fs::metadata(p).is_ok_and(|m| m.is_file()),
+            Origin::Memory { .. } => true,
+        }
+    }
+
     /// The same input with a stated format (`None` keeps the extension's).
     pub fn with_format(mut self, format: Option<Format>) -> Input {
         self.format = format.or(self.format);

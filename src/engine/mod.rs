@@ -21,6 +21,7 @@ pub mod report;
 mod run;
 pub mod sink;
 pub mod source;
+mod spill;
 mod tables;
 pub mod units;
 pub mod warning;

@@ -58,6 +58,7 @@ impl std::error::Error for OutputError {}
 pub struct AtomicFile {
     path: PathBuf,
     out: BufWriter<NamedTempFile>,
+    len: u64,
 }
 
 impl AtomicFile {
@@ -87,15 +88,42 @@ impl AtomicFile {
         Ok(AtomicFile {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(1 << 20, tmp),
+            len: 0,
         })
     }
 
     /// Appends bytes.
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.len += bytes.len() as u64;
         self.out.write_all(bytes).map_err(|error| OutputError {
             path: self.path.clone(),
             error,
         })
+    }
+
+    /// The bytes written so far.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Cuts the file back to its first `len` bytes (what was written after them is dropped).
+    pub fn truncate(&mut self, len: u64) -> Result<(), OutputError> {
+        use std::io::{Seek, SeekFrom};
+        let err = |error| OutputError {
+            path: self.path.clone(),
+            error,
+        };
+        self.out.flush().map_err(err)?;
+        let tmp = self.out.get_mut();
+        tmp.as_file().set_len(len).map_err(err)?;
+        tmp.seek(SeekFrom::Start(len)).map_err(err)?;
+        self.len = len;
+        Ok(())
     }
 
     /// The final path.
@@ -134,6 +162,8 @@ pub struct FeedFiles {
     feed_sections: usize,
     /// No record written yet in the current entity.
     first: bool,
+    /// The lengths of the current entity's file and of `rejects.ndjson` when it began.
+    mark: (u64, u64),
     rejects: AtomicFile,
     mapping: SourceFile,
 }
@@ -188,6 +218,7 @@ impl FeedFiles {
             feed,
             feed_sections: 0,
             first: true,
+            mark: (0, 0),
             rejects: AtomicFile::create(&generation.path("rejects.ndjson"))?,
             generation,
             mapping: mapping.clone(),
@@ -223,6 +254,7 @@ impl FeedFiles {
                 self.files.push((entity, f));
             }
         }
+        self.mark = (self.current()?.len(), self.rejects.len());
         Ok(())
     }
 
@@ -330,6 +362,13 @@ impl Sink for FeedFiles {
     fn end(&mut self, _entity: Entity) -> Result<(), OutputError> {
         self.close_entity()
     }
+    fn rollback(&mut self, _entity: Entity) -> Result<(), OutputError> {
+        let (file, rejects) = self.mark;
+        self.current()?.truncate(file)?;
+        self.rejects.truncate(rejects)?;
+        self.first = true;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -390,6 +429,60 @@ mod tests {
             leftovers, 4,
             "no temp files left: two feeds, rejects.ndjson and the generations"
         );
+    }
+
+    #[test]
+    fn a_rollback_forgets_the_current_entitys_records_and_rejects() {
+        let reject = |entity| Reject {
+            entity,
+            source: "a".into(),
+            file: "a.ndjson".into(),
+            loc: super::super::reject::Loc::Line(3),
+            id: None,
+            reasons: Vec::new(),
+        };
+        for format in [OutputFormat::Feed, OutputFormat::Json, OutputFormat::Ndjson] {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let mut out = files(dir.path(), format);
+            ok(out.begin(Entity::Categories));
+            write(&mut out, Entity::Categories, br#"{"id":"c"}"#);
+            ok(out.reject(reject(Entity::Categories)));
+            ok(out.end(Entity::Categories));
+            ok(out.begin(Entity::Products));
+            write(&mut out, Entity::Products, br#"{"id":1}"#);
+            ok(out.reject(reject(Entity::Products)));
+            ok(out.rollback(Entity::Products));
+            write(&mut out, Entity::Products, br#"{"id":2}"#);
+            ok(out.end(Entity::Products));
+            ok(ok(out.finish(0)).publish());
+            let products = match format {
+                OutputFormat::Feed => {
+                    let v: serde_json::Value =
+                        serde_json::from_str(&read(&dir.path().join("feed.json")))
+                            .unwrap_or_default();
+                    assert_eq!(
+                        v["categories"],
+                        serde_json::json!([{"id": "c"}]),
+                        "{format:?}"
+                    );
+                    v["products"].clone()
+                }
+                OutputFormat::Json => {
+                    serde_json::from_str(&read(&dir.path().join("products.json")))
+                        .unwrap_or_default()
+                }
+                OutputFormat::Ndjson => serde_json::Value::Array(
+                    read(&dir.path().join("products.ndjson"))
+                        .lines()
+                        .map(|l| serde_json::from_str(l).unwrap_or_default())
+                        .collect(),
+                ),
+            };
+            assert_eq!(products, serde_json::json!([{"id": 2}]), "{format:?}");
+            let rejects = read(&dir.path().join("rejects.ndjson"));
+            assert_eq!(rejects.lines().count(), 1, "{format:?}: {rejects}");
+            assert!(rejects.contains("categories"), "{rejects}");
+        }
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! decodes, groups (by key, in order) and maps a batch of chunks in parallel; a writer thread
 //! beside the workers takes the results in input order, checks ids (one type per feed, no
 //! duplicates) and hands records and rejects to the [`Sink`]. Memory is bounded by the chunks
-//! in flight, the lookup tables and the open group, not by the input size.
+//! in flight, the lookup tables and the open group (or the sorter's budget), not by the input
+//! size. A grouped block streams its groups while they are runs of consecutive rows; a key that
+//! comes back makes the block start over (its output rolled back, the file read again) through
+//! the sorter of [`super::spill`], which a pipe goes through from the start.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,18 +15,20 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use super::group::{Grouper, Keyed, Unit, key_rows};
+use super::group::{Grouper, Keyed, NotConsecutive, Unit, key_rows};
 use super::guard::{MappedIds, content_hash};
+use super::input::{Format, Input};
 use super::limits::MAX_DEPTH;
 use super::reject::{Loc, Located, Reject, engine_reason};
 use super::report::{EntityReport, FilterCount, Profile, RejectExample, shell_word};
 use super::run::RunError;
 use super::sink::{Sink, Written};
 use super::source::{Chunk, SourceError, SourceReader};
+use super::spill::GroupSorter;
 use super::why::RejectSummary;
 use crate::clerk::IdKind;
 use crate::diagnostic::{SourceFile, Span};
-use crate::eval::{Outcome, Reason, map_record};
+use crate::eval::{Outcome, Reason, map_group};
 use crate::plan::BlockPlan;
 use crate::value::{Table, elide, key_string};
 
@@ -40,6 +45,10 @@ pub(super) struct Ctx<'a> {
     pub profile: bool,
     /// The command that explains a record of this run, without the arguments that pick one.
     pub explain: &'a str,
+    /// About how many bytes of rows the sorter of a grouped block keeps in memory.
+    pub group_memory: usize,
+    /// Where the sorter's temporary directory goes (the system's when `None`).
+    pub spill_dir: Option<&'a std::path::Path>,
 }
 
 /// What a worker made of a chunk: records serialized back to back in `buf`, in input order.
@@ -73,10 +82,10 @@ fn map_into(
     block: &BlockPlan,
     loc: u64,
     record: &Value,
-    rows: &[Value],
+    group: (&[Value], Option<&str>),
     out: &mut ChunkOut,
 ) {
-    match map_record(block, record, rows, ctx.tables) {
+    match map_group(block, record, group.0, group.1, ctx.tables) {
         Outcome::Written(map) if nests_deeper_than(&map, MAX_RECORD_DEPTH) => {
             // Every reader of the feed (`push`, `serve`, Clerk's) stops at some depth: a record
             // that nests deeper is rejected here rather than written into an unreadable feed.
@@ -310,28 +319,48 @@ fn next_batch(
     Ok((batch, done))
 }
 
-/// Maps a batch of a grouped block: keys in parallel, groups in order, groups in parallel.
-fn map_grouped(
+/// Keys a batch of a grouped block in parallel.
+fn key_batch(
+    ctx: &Ctx,
+    pool: &rayon::ThreadPool,
+    block: &BlockPlan,
+    batch: Vec<Chunk>,
+) -> Vec<Vec<Keyed>> {
+    pool.install(|| {
+        batch
+            .into_par_iter()
+            .map(|c| key_rows(block, ctx.tables, c.decode()))
+            .collect()
+    })
+}
+
+/// Maps a batch of a grouped block whose groups stream: keys in parallel, groups in order,
+/// groups in parallel. A key that comes back stops it.
+fn map_streamed(
     ctx: &Ctx,
     pool: &rayon::ThreadPool,
     block: &BlockPlan,
     batch: Vec<Chunk>,
     grouper: &mut Grouper,
     done: bool,
-) -> Vec<ChunkOut> {
-    let keyed: Vec<Vec<Keyed>> = pool.install(|| {
-        batch
-            .into_par_iter()
-            .map(|c| key_rows(block, ctx.tables, c.decode()))
-            .collect()
-    });
+) -> Result<Vec<ChunkOut>, NotConsecutive> {
     let mut units = Vec::new();
-    for k in keyed {
-        grouper.push(k, &mut units);
+    for k in key_batch(ctx, pool, block, batch) {
+        grouper.push(k, &mut units)?;
     }
     if done {
         grouper.finish(&mut units);
     }
+    Ok(map_units(ctx, pool, block, &units))
+}
+
+/// Maps units in parallel, in order.
+fn map_units(
+    ctx: &Ctx,
+    pool: &rayon::ThreadPool,
+    block: &BlockPlan,
+    units: &[Unit],
+) -> Vec<ChunkOut> {
     pool.install(|| {
         units
             .par_chunks(ctx.chunk_size.div_ceil(4).max(1))
@@ -348,7 +377,9 @@ fn map_grouped(
 
 fn map_unit(ctx: &Ctx, block: &BlockPlan, u: &Unit, out: &mut ChunkOut) {
     match &u.rows {
-        Ok(rows) if !rows.is_empty() => map_into(ctx, block, u.loc, &rows[0], rows, out),
+        Ok(rows) if !rows.is_empty() => {
+            map_into(ctx, block, u.loc, &rows[0], (rows, u.key.as_deref()), out)
+        }
         Ok(_) => {}
         Err(reason) => out.items.push(ItemOut::Rejected {
             loc: u.loc,
@@ -375,7 +406,7 @@ fn map_plain(
                 };
                 for (loc, rec) in c.decode() {
                     match rec {
-                        Ok(v) => map_into(ctx, block, loc, &v, &[], &mut out),
+                        Ok(v) => map_into(ctx, block, loc, &v, (&[], None), &mut out),
                         Err(reason) => out.items.push(ItemOut::Rejected {
                             loc,
                             id: None,
@@ -397,6 +428,10 @@ pub(super) struct BlockSource {
     pub has_lines: bool,
     /// The reader, opened before any record was read.
     pub reader: SourceReader,
+    /// The input, when it can be read again from its start (a regular file, a memory input):
+    /// its groups are then streamed, and read again through the sorter if they turn out not
+    /// to be consecutive. A pipe is grouped through the sorter from the start.
+    pub again: Option<(Input, Format)>,
 }
 
 /// What a block's run gives: its report and the ids it wrote with the hash of their records
@@ -404,6 +439,26 @@ pub(super) struct BlockSource {
 pub(super) struct BlockRun {
     pub report: EntityReport,
     pub ids: MappedIds,
+}
+
+/// How a pass over a block's input groups its rows.
+enum Grouping {
+    /// Not grouped: each row is a unit.
+    Plain,
+    /// Runs of consecutive rows, as they stream.
+    Stream(Grouper),
+    /// Wherever they are: through the sorter, mapped once the input is read.
+    Sort(GroupSorter),
+}
+
+/// What one pass over a block's input gave.
+struct Pass<'a> {
+    writer: Writer<'a>,
+    rows_read: u64,
+    /// Rows that joined no group (`group by each`).
+    no_group: u64,
+    /// The rows turned out not to be consecutive: the pass must be done again with the sorter.
+    restart: bool,
 }
 
 /// Runs one block over its source into `sink`. Stops reading once more than `budget` records
@@ -419,14 +474,15 @@ pub(super) fn run_block(
     let BlockSource {
         file,
         has_lines,
-        mut reader,
+        reader,
+        again,
     } = source;
     let started = Instant::now();
     sink.begin(block.entity)?;
-    let w = Writer {
+    let writer = || Writer {
         block,
         mapping: ctx.mapping,
-        file,
+        file: file.clone(),
         has_lines,
         id_kind: None,
         seen: HashMap::new(),
@@ -439,11 +495,72 @@ pub(super) fn run_block(
         why: RejectSummary::default(),
         explain: ctx.explain,
     };
-    let mut rows_read = 0u64;
+    let sorter = || Grouping::Sort(GroupSorter::new(ctx.group_memory, ctx.spill_dir));
+    let grouping = match (&block.group_by, &again) {
+        (None, _) => Grouping::Plain,
+        (Some(_), Some(_)) if !block.group_each => Grouping::Stream(Grouper::default()),
+        (Some(_), _) => sorter(),
+    };
+    let mut pass = one_pass(ctx, pool, block, reader, writer(), grouping, sink, budget)?;
+    if pass.restart {
+        // Groups already written may miss rows that come later: start the block over.
+        sink.rollback(block.entity)?;
+        if let Some(p) = ctx.progress {
+            p.fetch_sub(pass.rows_read, Ordering::Relaxed);
+        }
+        let Some((input, format)) = &again else {
+            return Err(RunError::Internal("a pipe cannot be read again".into()));
+        };
+        let reader = SourceReader::for_input(input, format.clone(), ctx.chunk_size)?;
+        pass = one_pass(ctx, pool, block, reader, writer(), sorter(), sink, budget)?;
+    }
+    let Pass {
+        writer: w,
+        rows_read,
+        no_group,
+        ..
+    } = pass;
+    if rows_read == 0 {
+        return Err(RunError::Source(SourceError {
+            file: w.file,
+            line: None,
+            message: format!(
+                "holds no records (only a header or blank lines?): refusing to write an empty {} feed (Clerk would delete every {})",
+                block.entity.name(),
+                block.entity.singular()
+            ),
+        }));
+    }
+    sink.end(block.entity)?;
     let grouped = block.group_by.is_some();
-    let mut grouper = Grouper::default();
+    let mut run = finish(ctx, block, w, grouped.then_some(rows_read), started);
+    run.report.rows_in_no_group = block.group_each.then_some(no_group);
+    Ok(run)
+}
+
+fn spill_error(e: std::io::Error) -> RunError {
+    RunError::Internal(format!(
+        "cannot group the rows: the temporary files of the grouping failed: {e}"
+    ))
+}
+
+/// One pass over a block's input: a reader thread, the workers, a writer thread beside them.
+#[allow(clippy::too_many_arguments)]
+fn one_pass<'a>(
+    ctx: &Ctx,
+    pool: &rayon::ThreadPool,
+    block: &BlockPlan,
+    mut reader: SourceReader,
+    writer: Writer<'a>,
+    mut grouping: Grouping,
+    sink: &mut dyn Sink,
+    budget: Option<u64>,
+) -> Result<Pass<'a>, RunError> {
+    let mut rows_read = 0u64;
+    let mut no_group = 0u64;
+    let mut restart = false;
     let rejected_so_far = AtomicU64::new(0);
-    let w = std::thread::scope(|s| -> Result<Writer, RunError> {
+    let writer = std::thread::scope(|s| -> Result<Writer, RunError> {
         let (tx, rx) = sync_channel(ctx.in_flight);
         s.spawn(move || {
             loop {
@@ -459,7 +576,7 @@ pub(super) fn run_block(
         let rejected_so_far = &rejected_so_far;
         let sink = &mut *sink;
         let writer = s.spawn(move || -> Result<Writer, RunError> {
-            let mut w = w;
+            let mut w = writer;
             for outs in wrx {
                 for out in outs {
                     w.chunk(out, sink)?;
@@ -468,6 +585,7 @@ pub(super) fn run_block(
             }
             Ok(w)
         });
+        let over_budget = || budget.is_some_and(|b| rejected_so_far.load(Ordering::Relaxed) > b);
         loop {
             let (batch, done) = next_batch(&rx, ctx.in_flight)?;
             let n = batch.iter().map(|c| c.len() as u64).sum::<u64>();
@@ -475,14 +593,46 @@ pub(super) fn run_block(
             if let Some(p) = ctx.progress {
                 p.fetch_add(n, Ordering::Relaxed);
             }
-            let outs = if grouped {
-                map_grouped(ctx, pool, block, batch, &mut grouper, done)
-            } else {
-                map_plain(ctx, pool, block, batch)
+            let outs = match &mut grouping {
+                Grouping::Plain => map_plain(ctx, pool, block, batch),
+                Grouping::Stream(g) => match map_streamed(ctx, pool, block, batch, g, done) {
+                    Ok(outs) => outs,
+                    Err(NotConsecutive { .. }) => {
+                        restart = true;
+                        break;
+                    }
+                },
+                Grouping::Sort(sorter) => {
+                    for keyed in key_batch(ctx, pool, block, batch) {
+                        sorter.push(keyed).map_err(spill_error)?;
+                    }
+                    Vec::new()
+                }
             };
-            let over_budget = budget.is_some_and(|b| rejected_so_far.load(Ordering::Relaxed) > b);
-            if wtx.send(outs).is_err() || over_budget || done {
+            if wtx.send(outs).is_err() || over_budget() || done {
                 break;
+            }
+        }
+        if let Grouping::Sort(sorter) = grouping
+            && !restart
+            && !over_budget()
+        {
+            no_group = sorter.rows_in_no_group();
+            let mut units = sorter.finish().map_err(spill_error)?;
+            let batch = ctx.chunk_size.max(1) * ctx.in_flight.max(1);
+            loop {
+                let chunk: Vec<Unit> = units
+                    .by_ref()
+                    .take(batch)
+                    .collect::<Result<_, _>>()
+                    .map_err(spill_error)?;
+                if chunk.is_empty() {
+                    break;
+                }
+                let outs = map_units(ctx, pool, block, &chunk);
+                if wtx.send(outs).is_err() || over_budget() {
+                    break;
+                }
             }
         }
         drop(wtx);
@@ -490,19 +640,12 @@ pub(super) fn run_block(
             .join()
             .map_err(|_| RunError::Internal("the writer thread panicked".into()))?
     })?;
-    if rows_read == 0 {
-        return Err(RunError::Source(SourceError {
-            file: w.file,
-            line: None,
-            message: format!(
-                "holds no records (only a header or blank lines?): refusing to write an empty {} feed (Clerk would delete every {})",
-                block.entity.name(),
-                block.entity.singular()
-            ),
-        }));
-    }
-    sink.end(block.entity)?;
-    Ok(finish(ctx, block, w, grouped.then_some(rows_read), started))
+    Ok(Pass {
+        writer,
+        rows_read,
+        no_group,
+        restart,
+    })
 }
 
 fn finish(
@@ -522,6 +665,7 @@ fn finish(
             file: w.file,
             read,
             rows,
+            rows_in_no_group: None,
             written: w.written,
             filtered: w.filtered,
             rejected: w.rejected,

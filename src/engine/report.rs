@@ -196,6 +196,10 @@ pub struct EntityReport {
     /// Input rows, for a grouped block.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows: Option<u64>,
+    /// For a `group by each` block: the rows (counted in `rows`) that joined no group, their
+    /// list of keys being empty; not records, so not in `read`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_in_no_group: Option<u64>,
     /// Records that went into the feed.
     pub written: u64,
     /// Records a `where` condition left out.
@@ -343,7 +347,7 @@ pub struct TableReport {
     /// The input as messages name it: its path as given, or a memory input's name.
     pub file: String,
     /// Rows kept in the table: one per distinct key (rows left out with a warning are not
-    /// counted).
+    /// counted), and the later rows of a repeated key when `lookup_all` reads the table.
     pub rows: usize,
 }
 
@@ -406,7 +410,11 @@ impl fmt::Display for RunReport {
             writeln!(f, "lookup {}: {} rows from {}", t.name, t.rows, t.file)?;
         }
         for e in &self.entities {
-            let rows = e.rows.map(|r| format!(" ({r} rows)")).unwrap_or_default();
+            let rows = match (e.rows, e.rows_in_no_group) {
+                (Some(r), Some(n)) => format!(" ({r} rows, {n} in no group)"),
+                (Some(r), None) => format!(" ({r} rows)"),
+                _ => String::new(),
+            };
             writeln!(
                 f,
                 "{}: read {}{rows} = written {} + filtered {} + rejected {}  -> {} ({:.2}s, {:.0} records/s)",

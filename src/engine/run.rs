@@ -51,6 +51,13 @@ pub struct RunOptions {
     /// record (`clerkmap explain -c clerkmap.yaml`): the report gives it, completed, for each
     /// group of rejects. `None`: `clerkmap explain` with the mapping and the inputs.
     pub explain: Option<String>,
+    /// About how many bytes of rows a grouped block whose rows are not consecutive keeps in
+    /// memory before it spills them to temporary files (default
+    /// [`DEFAULT_GROUP_MEMORY`](super::spill::DEFAULT_GROUP_MEMORY)).
+    pub group_memory: usize,
+    /// Where those temporary files go (a directory removed when the block is done); `None`:
+    /// the output directory's `.clerkmap/` for [`run`], else the system's temporary directory.
+    pub spill_dir: Option<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -65,6 +72,8 @@ impl Default for RunOptions {
             profile: false,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             explain: None,
+            group_memory: super::spill::DEFAULT_GROUP_MEMORY,
+            spill_dir: None,
         }
     }
 }
@@ -259,8 +268,15 @@ pub fn resolve<'p>(
         match by_name.get(b.source.as_str()) {
             Some(input) if wanted => {
                 blocks.push((b, *input, format_of(input)?));
-                for &t in &b.tables {
-                    needed[t].get_or_insert(b.entity);
+                // The tables it looks up, and those their keys look up.
+                let mut todo = b.tables.clone();
+                while let Some(t) = todo.pop() {
+                    if let Some(need) = needed.get_mut(t)
+                        && need.is_none()
+                    {
+                        *need = Some(b.entity);
+                        todo.extend(program.tables[t].uses.iter().copied());
+                    }
                 }
             }
             Some(_) => {}
@@ -496,6 +512,9 @@ fn map_blocks(
             file: input.display(),
             has_lines: format.has_lines(),
             reader: SourceReader::for_input(input, format.clone(), opts.chunk_size)?,
+            again: input
+                .can_read_again()
+                .then(|| ((*input).clone(), format.clone())),
         });
     }
     let loaded = tables::load(program, &resolved.tables)?;
@@ -520,6 +539,8 @@ fn map_blocks(
         keep_values: sink.wants_values() || opts.profile,
         profile: opts.profile,
         explain: &explain,
+        group_memory: opts.group_memory,
+        spill_dir: opts.spill_dir.as_deref(),
     };
     for ((block, _, _), source) in resolved.blocks.iter().zip(sources) {
         let budget = opts
@@ -604,6 +625,11 @@ pub fn run_reported(
         }
     };
     let mut ids = Vec::new();
+    let spill = opts.spill_dir.is_none().then(|| RunOptions {
+        spill_dir: Some(out.dir.join(super::generation::STATE_DIR)),
+        ..opts.clone()
+    });
+    let opts = spill.as_ref().unwrap_or(opts);
     let mapped = map_all(program, mapping, opts, &mut files, &mut report, &mut ids);
     for e in &mut report.entities {
         e.output = files.file_name(e.entity);

@@ -36,6 +36,10 @@ pub trait Sink: Send {
     fn reject(&mut self, reject: Reject) -> Result<(), OutputError>;
     /// The entity's records end.
     fn end(&mut self, entity: Entity) -> Result<(), OutputError>;
+    /// Forgets the records and rejects given since `begin(entity)`, as if it had just been
+    /// called: the block starts over (a grouped block whose rows turned out not to be
+    /// consecutive is read again).
+    fn rollback(&mut self, entity: Entity) -> Result<(), OutputError>;
 }
 
 /// Everything a run produced, kept in memory as data.
@@ -81,6 +85,15 @@ impl Sink for Memory {
         Ok(())
     }
     fn end(&mut self, _entity: Entity) -> Result<(), OutputError> {
+        Ok(())
+    }
+    fn rollback(&mut self, entity: Entity) -> Result<(), OutputError> {
+        if let Some((e, records)) = self.entities.last_mut()
+            && *e == entity
+        {
+            records.clear();
+        }
+        self.rejects.retain(|r| r.entity != entity);
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Loading the lookup tables of a program: each given input read whole, each row's key (and
 //! parent key) computed, the rows indexed. A row whose key cannot be computed is left out with a
 //! warning; a table no running block needs, or an `optional` one without its input, is empty.
+//! A table whose key or parent looks up other tables is loaded after them.
 //! Every caller (a run, `explain`) loads tables here.
 
 use super::input::{Format, Input};
@@ -8,7 +9,7 @@ use super::report::TableReport;
 use super::source::{SourceError, read_input};
 use super::warning::Warnings;
 use crate::eval::{self, Env};
-use crate::plan::{Program, TablePlan};
+use crate::plan::{Program, TablePlan, table_order};
 use crate::value::{Table, key_string};
 
 /// The tables of a program, in table-id order, with what loading them found.
@@ -22,17 +23,29 @@ pub struct Loaded {
     pub warnings: Warnings,
 }
 
-/// Loads every table; `inputs[i]` is the input of table `i` (None: empty table).
+/// Loads every table; `inputs[i]` is the input of table `i` (None: empty table). A table
+/// whose key or parent looks up other tables is loaded after them.
 pub fn load(program: &Program, inputs: &[Option<(&Input, Format)>]) -> Result<Loaded, SourceError> {
-    let mut loaded = Loaded::default();
-    for (i, plan) in program.tables.iter().enumerate() {
-        let table = match inputs.get(i).and_then(Option::as_ref) {
-            Some((input, format)) => load_one(plan, input, format, &mut loaded)?,
-            // Not needed by any running block, or `optional` and not given: empty.
-            None => Table::build(plan.name.clone(), Vec::new(), plan.parent.is_some()).0,
-        };
-        loaded.tables.push(table);
+    let mut loaded = Loaded {
+        // Every table empty until it is loaded: a key reads the tables loaded before it.
+        tables: program
+            .tables
+            .iter()
+            .map(|plan| Table::build(plan.name.clone(), Vec::new(), plan.parent.is_some()).0)
+            .collect(),
+        ..Loaded::default()
+    };
+    for i in table_order(&program.tables) {
+        let plan = &program.tables[i];
+        // Not needed by any running block, or `optional` and not given: empty.
+        if let Some((input, format)) = inputs.get(i).and_then(Option::as_ref) {
+            let table = load_one(plan, input, format, &mut loaded)?;
+            loaded.tables[i] = table;
+        }
     }
+    // Reported in declaration order, whatever the loading order.
+    let position = |name: &str| program.tables.iter().position(|t| t.name == name);
+    loaded.reports.sort_by_key(|r| position(&r.name));
     Ok(loaded)
 }
 
@@ -51,7 +64,12 @@ fn load_one(
             format!("{file} record {n}")
         }
     };
-    let env = Env::empty();
+    let env = Env {
+        slots: &[],
+        rows: &[],
+        tables: &loaded.tables,
+        reads: None,
+    };
     let mut entries = Vec::with_capacity(rows.len());
     // Where each entry is in the input, to locate the table's warnings.
     let mut lines = Vec::with_capacity(rows.len());
@@ -96,7 +114,12 @@ fn load_one(
         entries.push((key, parent, row));
         lines.push(n);
     }
-    let (mut table, warnings) = Table::build(plan.name.clone(), entries, plan.parent.is_some());
+    let (mut table, warnings) = Table::build_all(
+        plan.name.clone(),
+        entries,
+        plan.parent.is_some(),
+        plan.keep_all,
+    );
     table.set_int_keys(int_keys && !table.is_empty());
     for w in warnings {
         let at = w
@@ -113,7 +136,7 @@ fn load_one(
     loaded.reports.push(TableReport {
         name: plan.name.clone(),
         file,
-        rows: table.len(),
+        rows: table.rows_stored(),
     });
     Ok(table)
 }

@@ -1,13 +1,15 @@
 //! One block's units read one after the other, for tools that look at single records
 //! (`explain`): the same input checks, lookup tables, decoding and grouping as a run, without
-//! the parallel pipeline.
+//! the parallel pipeline. A grouped block's units come from the sorter (the whole input read
+//! first), in the order of their first row, as a run writes them.
 
 use std::collections::VecDeque;
 
-use super::group::{Grouper, Unit, key_rows};
+use super::group::{Unit, key_rows};
 use super::input::Input;
 use super::run::{RunError, resolve};
 use super::source::{SourceError, SourceReader};
+use super::spill::{DEFAULT_GROUP_MEMORY, GroupSorter, Sorted};
 use super::tables::{self, Loaded};
 use crate::plan::{BlockPlan, Program};
 
@@ -22,7 +24,8 @@ pub struct BlockUnits<'p> {
     /// The program's lookup tables, loaded as a run loads them.
     pub tables: Loaded,
     reader: SourceReader,
-    grouper: Grouper,
+    sorter: Option<GroupSorter>,
+    sorted: Option<Sorted>,
     pending: VecDeque<Unit>,
     done: bool,
 }
@@ -48,7 +51,11 @@ pub fn open<'p>(
         has_lines: format.has_lines(),
         tables: loaded,
         reader,
-        grouper: Grouper::default(),
+        sorter: block
+            .group_by
+            .is_some()
+            .then(|| GroupSorter::new(DEFAULT_GROUP_MEMORY, None)),
+        sorted: None,
         pending: VecDeque::new(),
         done: false,
     })
@@ -56,27 +63,41 @@ pub fn open<'p>(
 
 impl BlockUnits<'_> {
     fn fill(&mut self) -> Result<(), SourceError> {
+        let spill = |e: std::io::Error| SourceError {
+            file: self.file.clone(),
+            line: None,
+            message: format!(
+                "cannot group the rows: the temporary files of the grouping failed: {e}"
+            ),
+        };
         while self.pending.is_empty() && !self.done {
+            if let Some(sorted) = self.sorted.as_mut() {
+                match sorted.next() {
+                    Some(u) => self.pending.push_back(u.map_err(spill)?),
+                    None => self.done = true,
+                }
+                continue;
+            }
             let Some(chunk) = self.reader.next_chunk() else {
-                self.done = true;
-                let mut units = Vec::new();
-                self.grouper.finish(&mut units);
-                self.pending.extend(units);
-                break;
+                match self.sorter.take() {
+                    Some(sorter) => self.sorted = Some(sorter.finish().map_err(spill)?),
+                    None => self.done = true,
+                }
+                continue;
             };
             let decoded = chunk?.decode();
-            if self.block.group_by.is_some() {
-                let mut units = Vec::new();
-                let keyed = key_rows(self.block, &self.tables.tables, decoded);
-                self.grouper.push(keyed, &mut units);
-                self.pending.extend(units);
-            } else {
-                self.pending
+            match self.sorter.as_mut() {
+                Some(sorter) => {
+                    let keyed = key_rows(self.block, &self.tables.tables, decoded);
+                    sorter.push(keyed).map_err(spill)?;
+                }
+                None => self
+                    .pending
                     .extend(decoded.into_iter().map(|(loc, r)| Unit {
                         loc,
                         key: None,
                         rows: r.map(|v| vec![v]),
-                    }));
+                    })),
             }
         }
         Ok(())

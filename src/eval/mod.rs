@@ -15,7 +15,7 @@
 
 mod record;
 
-pub use record::{NoTrace, Outcome, Reason, Trace, map_record, map_record_traced};
+pub use record::{NoTrace, Outcome, Reason, Trace, map_group, map_record, map_record_traced};
 
 use std::cell::RefCell;
 use std::cmp::Ordering;

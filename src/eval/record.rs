@@ -62,7 +62,18 @@ impl Trace for NoTrace {}
 /// Maps one record. `rows` is the group's rows in a grouped block (`record` is then the first
 /// row), empty otherwise. Never panics on data: every failure becomes a [`Reason`].
 pub fn map_record(block: &BlockPlan, record: &Value, rows: &[Value], tables: &[Table]) -> Outcome {
-    map_record_traced(block, record, rows, tables, &mut NoTrace, None)
+    map_record_traced(block, record, rows, None, tables, &mut NoTrace, None)
+}
+
+/// [`map_record`] for a group: `key` is its key, which the name `key` reads.
+pub fn map_group(
+    block: &BlockPlan,
+    record: &Value,
+    rows: &[Value],
+    key: Option<&str>,
+    tables: &[Table],
+) -> Outcome {
+    map_record_traced(block, record, rows, key, tables, &mut NoTrace, None)
 }
 
 /// The header's `where`: `Ok(true)` goes on, `Ok(false)` filters, `Err` rejects.
@@ -102,6 +113,7 @@ pub fn map_record_traced<T: Trace>(
     block: &BlockPlan,
     record: &Value,
     rows: &[Value],
+    key: Option<&str>,
     tables: &[Table],
     trace: &mut T,
     reads: Option<&ReadLog>,
@@ -112,6 +124,11 @@ pub fn map_record_traced<T: Trace>(
         reasons: Vec::new(),
         filtered: None,
     };
+    if let (Some(slot), Some(key)) = (block.key_slot, key)
+        && let Some(v) = st.slots.get_mut(slot)
+    {
+        *v = Value::String(key.to_string());
+    }
     let env = Env {
         slots: &st.slots,
         rows,

@@ -10,6 +10,9 @@ use crate::value::{Table, key_string};
 
 const KEY: Ty = Ty::STRING.or(Ty::INT).nullable();
 
+/// The name of the function that reads every row of a key (its tables keep them all).
+pub const LOOKUP_ALL: &str = "lookup_all";
+
 /// The lookup-table functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
     Function {
@@ -41,6 +44,44 @@ pub const FUNCTIONS: &[Function] = &[
             },
         ],
         imp: Imp::Table(lookup),
+        check_const: None,
+        // The table is loaded only when the mapping runs.
+        foldable: false,
+    },
+    Function {
+        name: LOOKUP_ALL,
+        summary: "Every row of `table` stored under `key` (or under each key of a list), in input order; `[]` when there is none or the key is null. A table it reads keeps all the rows of a repeated key (`lookup` still gives the first).",
+        params: &[Param::table("table"), Param::req("key", KEY.or(Ty::LIST))],
+        variadic: false,
+        returns: Ty::LIST,
+        examples: &[
+            Example {
+                title: "a repeated key: every row",
+                source: r#"lookup_all(categorie, "CAL") | map(.nome)"#,
+                result: Ok(r#"["cal","cal 2"]"#),
+            },
+            Example {
+                title: "one row",
+                source: r#"lookup_all(categorie, "ABB.FEL")[*].nome"#,
+                result: Ok(r#"["abb.fel"]"#),
+            },
+            Example {
+                title: "absent key",
+                source: r#"lookup_all(categorie, "XYZ")"#,
+                result: Ok("[]"),
+            },
+            Example {
+                title: "null key",
+                source: "lookup_all(categorie, null)",
+                result: Ok("[]"),
+            },
+            Example {
+                title: "a list of keys: the rows of each",
+                source: r#"lookup_all(categorie, ["ABB", null, "CAL"])[*].nome"#,
+                result: Ok(r#"["abb","cal","cal 2"]"#),
+            },
+        ],
+        imp: Imp::Table(lookup_all),
         check_const: None,
         // The table is loaded only when the mapping runs.
         foldable: false,
@@ -180,6 +221,20 @@ fn lookup(table: &Table, args: &mut [Value]) -> Result<Value, String> {
         None => Value::Null,
         Some(k) => table.get(&k).cloned().unwrap_or(Value::Null),
     })
+}
+
+fn lookup_all(table: &Table, args: &mut [Value]) -> Result<Value, String> {
+    let keys: &[Value] = match &args[0] {
+        Value::Array(items) => items,
+        single => std::slice::from_ref(single),
+    };
+    let mut out = Vec::new();
+    for key in keys {
+        if let Some(k) = key_arg(LOOKUP_ALL, key)? {
+            out.extend(table.get_all(&k).cloned());
+        }
+    }
+    Ok(Value::Array(out))
 }
 
 fn exists(table: &Table, args: &mut [Value]) -> Result<Value, String> {

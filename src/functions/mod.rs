@@ -97,7 +97,7 @@ pub enum Imp {
 /// Examples of table functions run against the fixture table `categorie` (key `codice`, parent
 /// `codicePadre`) with rows `ABB` (root), `ABB.FEL` (parent `ABB`), `ABB.FEL.U` (parent
 /// `ABB.FEL`), `ABB.MAG` (parent `ABB`) and `CAL` (root), each row `{codice, codicePadre, nome}`
-/// with `nome` = the code in lower case.
+/// with `nome` = the code in lower case; a second row under `CAL` has `nome` `cal 2`.
 #[derive(Debug, Clone, Copy)]
 pub struct Example {
     /// What the example shows, in a few words (its row in docs/functions.md).
@@ -198,15 +198,23 @@ pub fn example_table() -> Table {
         ("ABB.FEL.U", "ABB.FEL"),
         ("ABB.MAG", "ABB"),
         ("CAL", ""),
+        ("CAL", ""),
     ];
+    let mut seen = Vec::new();
     let entries = rows
         .iter()
         .map(|(k, p)| {
-            let row = serde_json::json!({"codice": k, "codicePadre": p, "nome": k.to_lowercase()});
+            // A repeated key's later rows are named `... 2` (`lookup_all` gives them).
+            let nome = match seen.contains(k) {
+                true => format!("{} 2", k.to_lowercase()),
+                false => k.to_lowercase(),
+            };
+            seen.push(*k);
+            let row = serde_json::json!({"codice": k, "codicePadre": p, "nome": nome});
             (Some(k.to_string()), Some(p.to_string()), row)
         })
         .collect();
-    Table::build("categorie", entries, true).0
+    Table::build_all("categorie", entries, true, true).0
 }
 
 /// Calls a pure implementation with owned arguments (unit tests of the families).

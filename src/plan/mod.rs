@@ -39,8 +39,84 @@ pub struct TablePlan {
     pub parent: Option<CExpr>,
     /// Declared `optional`: without its input the table is empty.
     pub optional: bool,
+    /// The tables its key and parent look up (loaded before it), sorted.
+    pub uses: Vec<TableId>,
+    /// `lookup_all` reads it: every row of a repeated key is kept (and not reported).
+    pub keep_all: bool,
     /// The declaration in the mapping.
     pub span: Span,
+}
+
+/// The tables in an order where each comes after the tables it uses (declaration order
+/// otherwise); a table in a cycle comes where the cycle is broken (a checked program has none).
+pub fn table_order(tables: &[TablePlan]) -> Vec<TableId> {
+    let mut order = Vec::with_capacity(tables.len());
+    let mut state = vec![0u8; tables.len()];
+    for start in 0..tables.len() {
+        // Depth first, without recursion: (table, next dependency to visit).
+        let mut stack = vec![(start, 0usize)];
+        while let Some((t, i)) = stack.pop() {
+            if i == 0 {
+                if state[t] != 0 {
+                    continue;
+                }
+                state[t] = 1;
+            }
+            match tables[t].uses.get(i) {
+                Some(&d) => {
+                    stack.push((t, i + 1));
+                    if d < tables.len() && state[d] == 0 {
+                        stack.push((d, 0));
+                    }
+                }
+                None => {
+                    state[t] = 2;
+                    order.push(t);
+                }
+            }
+        }
+    }
+    order
+}
+
+/// The cycles of tables that look each other up (a table that looks itself up is a cycle of
+/// one), each once, starting at its first declared table, in the order the tables use each
+/// other.
+pub fn table_cycles(tables: &[TablePlan]) -> Vec<Vec<TableId>> {
+    let mut cycles: Vec<Vec<TableId>> = Vec::new();
+    for start in 0..tables.len() {
+        // The shortest way back to `start`, breadth first, through tables declared after it
+        // (a cycle is found from its first declared table only).
+        let mut from: Vec<Option<TableId>> = vec![None; tables.len()];
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut found = None;
+        while let Some(t) = queue.pop_front() {
+            for &d in &tables[t].uses {
+                if d == start {
+                    found = Some(t);
+                    break;
+                }
+                if d > start && d < tables.len() && from[d].is_none() {
+                    from[d] = Some(t);
+                    queue.push_back(d);
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        let Some(mut t) = found else { continue };
+        let mut cycle = vec![t];
+        while t != start {
+            let Some(p) = from[t] else { break };
+            t = p;
+            cycle.push(t);
+        }
+        cycle.reverse();
+        cycle.dedup();
+        cycles.push(cycle);
+    }
+    cycles
 }
 
 /// An entity block: `products from articoli group by ... where ... { ... }`.
@@ -52,6 +128,10 @@ pub struct BlockPlan {
     pub source: String,
     /// The group key of each row (`group by`): rows with one key are one record.
     pub group_by: Option<CExpr>,
+    /// `group by each`: `group_by` gives a list of keys; a row joins the group of each.
+    pub group_each: bool,
+    /// The slot that holds the group's key (the name `key`), in a grouped block.
+    pub key_slot: Option<usize>,
     /// The header's `where`: a record for which it is not true is filtered out.
     pub filter: Option<CExpr>,
     /// The span of the header's `where` condition.
@@ -430,6 +510,42 @@ mod tests {
             r#"got "s3c... and <secret from env KEY> "#
         );
         assert_eq!(Secrets::default().redact("s3cr3t-K3Y"), "s3cr3t-K3Y");
+    }
+}
+
+#[cfg(test)]
+mod table_graph {
+    use super::*;
+
+    fn tables(uses: &[&[TableId]]) -> Vec<TablePlan> {
+        uses.iter()
+            .enumerate()
+            .map(|(i, u)| TablePlan {
+                name: format!("t{i}"),
+                key: CExpr::Current,
+                parent: None,
+                optional: false,
+                uses: u.to_vec(),
+                keep_all: false,
+                span: Span::new(0, 0),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tables_load_after_the_tables_they_use() {
+        // t0 uses t2, t2 uses t1 and t3; t3 uses t1.
+        let t = tables(&[&[2], &[], &[1, 3], &[1]]);
+        assert_eq!(table_order(&t), vec![1, 3, 2, 0]);
+        assert!(table_cycles(&t).is_empty());
+    }
+
+    #[test]
+    fn cycles_are_found_once_from_their_first_table() {
+        // t0 -> t1 -> t2 -> t0, t3 -> t3, t4 -> t1 (not in a cycle).
+        let t = tables(&[&[1], &[2], &[0], &[3], &[1]]);
+        assert_eq!(table_cycles(&t), vec![vec![0, 1, 2], vec![3]]);
+        assert_eq!(table_order(&t).len(), 5, "every table once, cycle or not");
     }
 }
 

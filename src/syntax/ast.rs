@@ -83,6 +83,8 @@ pub struct Block {
     pub source: Ident,
     /// `group by EXPR`: one record per group of rows.
     pub group_by: Option<Expr>,
+    /// `group by each EXPR`: EXPR gives a list of keys, a row joins each one's group.
+    pub group_each: bool,
     /// The header's `where EXPR`.
     pub filter: Option<Expr>,
     /// The statements between `{` and `}`.

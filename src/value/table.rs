@@ -29,6 +29,11 @@ pub struct Table {
     children: HashMap<String, Vec<usize>>,
     /// Whether every key was an integer in the source (keys given back are then integers).
     int_keys: bool,
+    /// The rows after the first of a repeated key, in input order (kept by
+    /// [`Table::build_all`] only).
+    more: HashMap<String, Vec<Value>>,
+    /// The rows in `more`.
+    more_len: usize,
 }
 
 /// A problem found while indexing a table (duplicate keys, missing keys, unknown parents).
@@ -52,6 +57,18 @@ impl Table {
         entries: Vec<(Option<String>, Option<String>, Value)>,
         hierarchical: bool,
     ) -> (Table, Vec<TableWarning>) {
+        Table::build_all(name, entries, hierarchical, false)
+    }
+
+    /// [`Table::build`]; with `keep_all`, the later rows of a repeated key are kept too (for
+    /// [`Table::get_all`]) and not reported: the first row is still the one [`Table::get`]
+    /// gives and the one the hierarchy uses.
+    pub fn build_all(
+        name: impl Into<String>,
+        entries: Vec<(Option<String>, Option<String>, Value)>,
+        hierarchical: bool,
+        keep_all: bool,
+    ) -> (Table, Vec<TableWarning>) {
         let mut t = Table {
             name: name.into(),
             parents: hierarchical.then(Vec::new),
@@ -69,6 +86,11 @@ impl Table {
                 });
                 continue;
             };
+            if t.by_key.contains_key(&key) && keep_all {
+                t.more.entry(key).or_default().push(row);
+                t.more_len += 1;
+                continue;
+            }
             if t.by_key.contains_key(&key) {
                 warnings.push(TableWarning {
                     row: i + 1,
@@ -144,6 +166,17 @@ impl Table {
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.by_key.get(key).map(|&i| &self.rows[i])
     }
+    /// Every row stored under `key`, in input order (only the first one unless the table was
+    /// built with `keep_all`).
+    pub fn get_all(&self, key: &str) -> impl Iterator<Item = &Value> {
+        self.get(key)
+            .into_iter()
+            .chain(self.more.get(key).into_iter().flatten())
+    }
+    /// Rows stored, the later rows of repeated keys included (see [`Table::build_all`]).
+    pub fn rows_stored(&self) -> usize {
+        self.rows.len() + self.more_len
+    }
     /// Whether the table was declared with a parent field.
     pub fn is_hierarchical(&self) -> bool {
         self.parents.is_some()
@@ -208,6 +241,25 @@ mod tests {
                 .as_deref()
                 .is_some_and(|d| d.contains("parent `Q`"))
         );
+    }
+
+    #[test]
+    fn every_row_of_a_key_is_kept_when_asked() {
+        let entries = |rows: &[(&str, i64)]| {
+            rows.iter()
+                .map(|(k, n)| (Some(k.to_string()), None, json!({"k": k, "n": n})))
+                .collect()
+        };
+        let rows = [("A", 1), ("B", 2), ("A", 3), ("A", 4)];
+        let (t, warnings) = Table::build_all("t", entries(&rows), false, true);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let ns: Vec<&Value> = t.get_all("A").map(|r| &r["n"]).collect();
+        assert_eq!(ns, [&json!(1), &json!(3), &json!(4)]);
+        assert_eq!(t.get("A"), Some(&json!({"k": "A", "n": 1})));
+        assert_eq!((t.len(), t.rows_stored()), (2, 4));
+        assert_eq!(t.get_all("Z").count(), 0);
+        let (t, warnings) = Table::build("t", entries(&rows), false);
+        assert_eq!((t.get_all("A").count(), warnings.len()), (1, 2));
     }
 
     #[test]

@@ -390,6 +390,7 @@ fn lookup_decl(p: Pair<Rule>) -> Result<LookupDecl, Diagnostic> {
 fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
     let sp = span(&p);
     let (mut entity, mut source, mut group_by, mut filter) = (None, None, None, None);
+    let mut group_each = false;
     let mut stmts = Vec::new();
     let mut header_end = sp.start;
     for c in p.into_inner() {
@@ -404,8 +405,12 @@ fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
             }
             Rule::group_clause => {
                 header_end = span(&c).end;
-                if let Some(e) = c.into_inner().find(|c| c.as_rule() == Rule::expr) {
-                    group_by = Some(expr(e)?);
+                for x in c.into_inner() {
+                    match x.as_rule() {
+                        Rule::kw_each => group_each = true,
+                        Rule::expr => group_by = Some(expr(x)?),
+                        _ => {}
+                    }
                 }
             }
             Rule::where_clause => {
@@ -472,6 +477,7 @@ fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
             entity,
             source,
             group_by,
+            group_each,
             filter,
             stmts,
             header: Span::new(sp.start, header_end),

@@ -236,7 +236,8 @@ impl Traced {
         let outcome = match &unit.rows {
             Ok(rows) if !rows.is_empty() => {
                 let group: &[Value] = if block.group_by.is_some() { rows } else { &[] };
-                map_record_traced(block, &rows[0], group, tables, &mut rec, Some(&read))
+                let key = unit.key.as_deref();
+                map_record_traced(block, &rows[0], group, key, tables, &mut rec, Some(&read))
             }
             Ok(_) => Outcome::Rejected {
                 id: None,

@@ -321,7 +321,7 @@ impl<'s> Fmt<'s> {
                     let mut first_kw = true;
                     for x in c.into_inner() {
                         match x.as_rule() {
-                            Rule::kw_group | Rule::kw_by | Rule::kw_where => {
+                            Rule::kw_group | Rule::kw_by | Rule::kw_each | Rule::kw_where => {
                                 if !first_kw {
                                     parts.push(text(" "));
                                 }

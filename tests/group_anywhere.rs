@@ -1,0 +1,317 @@
+//! Issue 9: `group by` groups every row of a key wherever it is in the input (a WooCommerce
+//! export lists the variations after every product), in the order of each group's first row,
+//! with the same result whether the rows stream (consecutive), are read again through the
+//! sorter (a file whose rows turn out not to be consecutive), come from a pipe, or spill to
+//! temporary files.
+
+mod support_clerk;
+
+use std::path::Path;
+
+use clerkmap::check::{CompileOptions, check};
+use clerkmap::diagnostic::SourceFile;
+use clerkmap::engine::{FeedOutput, Input, OutputFormat, RunOptions, run};
+use serde_json::{Value, json};
+
+const MAPPING: &str = r#"
+products from woo group by .Parent ?? .SKU where .Published == "1" {
+  id          = .SKU
+  name        = .Name
+  description = .Name
+  price       = min(rows[*]."Regular price" | decimal)
+  image       = "https://x.test/i.jpg"
+  url         = "https://x.test/" ~ .SKU
+  categories  = ["C"]
+  created_at  = 0
+  sizes       = rows[? .Type == "variation"]."Attribute 1 value(s)"
+  stock       = sum(rows[*].Stock | decimal) | int
+  variants    = len(rows) - 1
+}
+"#;
+
+/// A WooCommerce-style export: products first, their variations at the end; a product whose
+/// price cannot be read (rejected before the variations are reached), a row with no SKU.
+const WOO: &str = "\
+ID,Type,SKU,Name,Published,Regular price,Parent,Attribute 1 value(s),Stock
+10,variable,T1,Tee,1,,,,
+11,simple,M1,Mug,1,7.5,,,3
+12,variable,H1,Hoodie,1,,,,
+13,simple,BAD,Broken,1,abc,,,1
+14,simple,,No SKU,1,1,,,1
+15,variable,P1,Private,0,,,,
+20,variation,T1-S,Tee S,1,10,T1,S,1
+21,variation,T1-M,Tee M,1,9.5,T1,M,2
+22,variation,H1-L,Hoodie L,1,30,H1,L,4
+23,variation,P1-U,Private U,1,5,P1,U,1
+24,variation,T1-L,Tee L,1,12,T1,L,0
+";
+
+fn program() -> (clerkmap::plan::Program, SourceFile) {
+    let src = SourceFile::new("woo.cmap", MAPPING.to_string());
+    let checked = check(
+        &src,
+        &CompileOptions {
+            env: Some(Default::default()),
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    (checked.program, src)
+}
+
+/// Runs over `input`, giving the feed, the rejects (line and first reason) and the accounting.
+fn run_with(
+    input: Input,
+    opts: RunOptions,
+    format: OutputFormat,
+) -> (Value, Vec<(u64, String)>, String) {
+    let (program, src) = program();
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = FeedOutput {
+        format,
+        ..FeedOutput::new(tmp.path())
+    };
+    let opts = RunOptions {
+        inputs: vec![input],
+        ..opts
+    };
+    let report = run(&program, &src, &opts, &out).unwrap_or_else(|e| panic!("{e}"));
+    let feed = match format {
+        OutputFormat::Ndjson => Value::Array(
+            read(&tmp.path().join("products.ndjson"))
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}")))
+                .collect(),
+        ),
+        _ => serde_json::from_str(&read(&tmp.path().join("products.json")))
+            .unwrap_or_else(|e| panic!("{e}")),
+    };
+    let rejects = read(&tmp.path().join("rejects.ndjson"))
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}"));
+            let line = v["line"].as_u64().unwrap_or(0);
+            (line, v["reasons"][0].as_str().unwrap_or("").to_string())
+        })
+        .collect();
+    let e = &report.entities[0];
+    let accounting = format!(
+        "rows {:?} read {} = written {} + filtered {} + rejected {}",
+        e.rows, e.read, e.written, e.filtered, e.rejected
+    );
+    // Nothing of the grouping is left behind.
+    let state = tmp.path().join(".clerkmap");
+    let left: Vec<String> = std::fs::read_dir(&state)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("clerkmap-group-"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    (feed, rejects, accounting)
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn expected_feed() -> Value {
+    let product = |id: &str, name: &str, price: Value, sizes: Value, stock: i64, variants: i64| {
+        json!({
+            "id": id, "name": name, "description": name, "price": price,
+            "image": "https://x.test/i.jpg", "url": format!("https://x.test/{id}"),
+            "categories": ["C"], "created_at": 0, "sizes": sizes, "stock": stock, "variants": variants,
+        })
+    };
+    json!([
+        product("T1", "Tee", json!(9.5), json!(["S", "M", "L"]), 3, 3),
+        product("M1", "Mug", json!(7.5), json!([]), 3, 0),
+        product("H1", "Hoodie", json!(30.0), json!(["L"]), 4, 1),
+    ])
+}
+
+fn file_input(dir: &Path) -> Input {
+    let p = dir.join("woo.csv");
+    std::fs::write(&p, WOO).unwrap_or_else(|e| panic!("{e}"));
+    Input::file("woo", p)
+}
+
+#[test]
+fn variations_at_the_end_join_their_product_whatever_the_path() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let base = run_with(
+        file_input(dir.path()),
+        RunOptions::default(),
+        OutputFormat::Json,
+    );
+    assert_eq!(base.0, expected_feed(), "{:#}", base.0);
+    assert_eq!(base.1.len(), 2, "{:?}", base.1);
+    assert_eq!(base.1[0].0, 5, "{:?}", base.1);
+    assert!(base.1[0].1.contains("decimal"), "{:?}", base.1);
+    assert_eq!(
+        base.1[1],
+        (
+            6,
+            "group key is null: every row needs one to be grouped".into()
+        )
+    );
+    // 11 rows; groups T1, M1, H1, BAD, P1 and the row without a key.
+    assert_eq!(
+        base.2,
+        "rows Some(11) read 6 = written 3 + filtered 1 + rejected 2"
+    );
+    let memory = Input::memory("woo", "woo.csv", WOO.as_bytes().to_vec());
+    for (chunk_size, jobs, group_memory) in
+        [(1, 1, 1 << 20), (2, 2, 1 << 20), (3, 2, 1), (1000, 1, 300)]
+    {
+        let opts = RunOptions {
+            chunk_size,
+            jobs,
+            group_memory,
+            spill_dir: Some(dir.path().to_path_buf()),
+            ..RunOptions::default()
+        };
+        for input in [file_input(dir.path()), memory.clone()] {
+            for format in [OutputFormat::Json, OutputFormat::Ndjson] {
+                let got = run_with(input.clone(), opts.clone(), format);
+                assert_eq!(
+                    got, base,
+                    "chunk {chunk_size}, jobs {jobs}, memory {group_memory}, {format:?}"
+                );
+            }
+        }
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("woo.csv")],
+        "spill dirs removed"
+    );
+}
+
+#[test]
+fn a_pipe_is_grouped_through_the_sorter() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("woo.cmap");
+    std::fs::write(&mapping, MAPPING).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out");
+    let mut child = support_clerk::command(&[
+        "run",
+        &mapping.display().to_string(),
+        "--input",
+        "woo=-",
+        "--input-format",
+        "woo=csv",
+        "--out",
+        &out.display().to_string(),
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(WOO.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let feed: Value =
+        serde_json::from_str(&read(&out.join("products.json"))).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(feed, expected_feed());
+}
+
+/// `group by each`: a row joins the group of each of its keys; `key` is the group's key; a row
+/// with no key joins none and is counted apart; duplicate keys of one row count once.
+#[test]
+fn group_by_each_makes_a_record_of_every_key_and_counts_rows_in_no_group() {
+    let mapping = r#"
+categories from products group by each .cats {
+  id            = key | slug
+  name          = key
+  url           = "https://x.test/c/" ~ (key | slug)
+  subcategories = []
+  products      = rows[*].sku
+}
+"#;
+    let src = SourceFile::new("each.cmap", mapping.to_string());
+    let checked = check(
+        &src,
+        &CompileOptions {
+            env: Some(Default::default()),
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let ndjson = [
+        r#"{"sku": "a", "cats": ["Tops", "Sale", "Tops"]}"#,
+        r#"{"sku": "b", "cats": []}"#,
+        r#"{"sku": "c", "cats": "Home"}"#,
+        r#"{"sku": "d", "cats": [{"x": 1}]}"#,
+        r#"{"sku": "e", "cats": null}"#,
+        r#"{"sku": "f", "cats": ["Sale", null, ""]}"#,
+    ]
+    .join("\n");
+    for group_memory in [1 << 20, 1] {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let opts = RunOptions {
+            inputs: vec![Input::memory(
+                "products",
+                "products.ndjson",
+                ndjson.clone().into_bytes(),
+            )],
+            group_memory,
+            chunk_size: 2,
+            ..RunOptions::default()
+        };
+        let report = run(&checked.program, &src, &opts, &FeedOutput::new(tmp.path()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let feed: Value = serde_json::from_str(&read(&tmp.path().join("categories.json")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let got: Vec<(String, Value)> = feed
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap_or("").to_string(),
+                    c["products"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Tops".to_string(), json!(["a"])),
+                ("Sale".to_string(), json!(["a", "f"])),
+                ("Home".to_string(), json!(["c"])),
+            ]
+        );
+        let rejects = read(&tmp.path().join("rejects.ndjson"));
+        assert!(
+            rejects.contains(r#""line":4"#) && rejects.contains("needs a list of keys"),
+            "{rejects}"
+        );
+        let e = &report.entities[0];
+        assert_eq!((e.rows, e.rows_in_no_group), (Some(6), Some(2)));
+        assert_eq!((e.read, e.written, e.rejected), (4, 3, 1));
+        assert!(
+            report
+                .to_string()
+                .contains("categories: read 4 (6 rows, 2 in no group) = written 3"),
+            "{report}"
+        );
+    }
+}

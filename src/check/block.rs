@@ -90,7 +90,7 @@ impl Compiler<'_> {
         let mut tables = scope.tables_used;
         tables.sort_unstable();
         tables.dedup();
-        Some(BlockPlan {
+        let mut plan = BlockPlan {
             entity,
             source: b.source.name.clone(),
             group_by,
@@ -104,7 +104,12 @@ impl Compiler<'_> {
             id_slot: body.id_slot,
             span: b.span,
             secrets: Default::default(),
-        })
+            row_fields: None,
+        };
+        if plan.group_by.is_some() {
+            plan.row_fields = crate::plan::fields::row_fields(&plan);
+        }
+        Some(plan)
     }
 
     /// The block's Clerk type (E011 when there is no such type).

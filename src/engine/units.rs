@@ -88,7 +88,7 @@ impl BlockUnits<'_> {
             let decoded = chunk?.decode();
             match self.sorter.as_mut() {
                 Some(sorter) => {
-                    let keyed = key_rows(self.block, &self.tables.tables, decoded);
+                    let keyed = key_rows(self.block, &self.tables.tables, decoded, false);
                     sorter.push(keyed).map_err(spill)?;
                 }
                 None => self

@@ -2,6 +2,8 @@
 //! numbered. A [`Program`] is immutable and `Send + Sync`: every worker thread evaluates records
 //! against the same one.
 
+pub mod fields;
+
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -148,6 +150,9 @@ pub struct BlockPlan {
     pub span: Span,
     /// The program's secrets, hidden from the reasons of rejected records.
     pub secrets: Secrets,
+    /// In a grouped block, the only fields of its input rows it reads ([`fields::row_fields`]):
+    /// the rows gathered into groups keep only these. `None`: whole rows.
+    pub row_fields: Option<Vec<String>>,
 }
 
 /// A statement of a block.

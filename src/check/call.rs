@@ -182,7 +182,12 @@ impl Compiler<'_> {
             return Some(tid);
         }
         let names: Vec<&str> = self.tables.keys().map(String::as_str).collect();
-        let hint = if self.sources.contains(&id.name) {
+        let hint = if scope.function.is_some() && scope.locals.contains_key(&id.name) {
+            format!(
+                "`{}` is a parameter: a table is not a value, so it cannot be passed to a function; name the table itself in the body",
+                id.name
+            )
+        } else if self.sources.contains(&id.name) {
             format!(
                 "declare it at file level: `lookup {} by .codice parent .codicePadre`",
                 id.name

@@ -1,8 +1,8 @@
 //! A file's items: lookup tables (numbered first, so that a block above a declaration may use
-//! it), user functions (declared next, for the same reason: see `func`), file-level `let`s
-//! (constants computed now: E015 when one needs a record), entity blocks (one per Clerk type).
-//! Anything defined twice is E009, pointing at both definitions; a table no function reads is
-//! W002.
+//! it; their keys checked at their place, seeing the `let`s above), user functions (declared
+//! next, for the same reason: see `func`), file-level `let`s (constants computed now: E015 when
+//! one needs a record), entity blocks (one per Clerk type). Anything defined twice is E009,
+//! pointing at both definitions; a table no function reads is W002.
 
 use std::collections::HashMap;
 
@@ -42,20 +42,16 @@ impl Compiler<'_> {
             .collect();
         // Functions are declared first, so a call above a declaration finds it.
         self.declare_fns(file);
-        // Tables first, so blocks above a declaration may use it; every name before any key,
-        // so that a table's key may look up any other table.
-        let mut declared = Vec::new();
+        // Tables are numbered first, so blocks above a declaration may use it; their keys are
+        // checked at their place, below the `let`s above them.
+        let mut declared = 0;
         for item in &file.items {
             if let Item::Lookup(l) = item
-                && self.declare_table(l, declared.len())
+                && self.declare_table(l, declared)
             {
-                declared.push(l);
+                declared += 1;
             }
         }
-        for l in declared {
-            program.tables.push(self.lookup(l));
-        }
-        self.table_cycles(&program.tables);
         let mut seen: HashMap<Entity, Span> = HashMap::new();
         for item in &file.items {
             match item {
@@ -64,7 +60,11 @@ impl Compiler<'_> {
                         program.globals.push((l.name.name.clone(), value));
                     }
                 }
-                Item::Lookup(_) => {}
+                Item::Lookup(l) => {
+                    if let Some(t) = self.lookup(l, program.tables.len()) {
+                        program.tables.push(t);
+                    }
+                }
                 Item::Fn(f) => self.define_fn(f),
                 Item::Block(b) => {
                     if let Some(plan) = self.block(b)
@@ -75,6 +75,7 @@ impl Compiler<'_> {
                 }
             }
         }
+        self.table_cycles(&program.tables);
         self.unused_tables(&program.tables);
         self.unused_fns();
         for (id, t) in program.tables.iter_mut().enumerate() {
@@ -87,7 +88,7 @@ impl Compiler<'_> {
         program
     }
 
-    /// Numbers a `lookup` declaration `id`; false (E009) when the name is taken.
+    /// Numbers the table of `lookup NAME ...` `id`; false (E009) when the name is taken.
     fn declare_table(&mut self, l: &LookupDecl, id: TableId) -> bool {
         if let Some((_, first)) = self.tables.get(&l.name.name) {
             self.diags.push(
@@ -106,15 +107,19 @@ impl Compiler<'_> {
         true
     }
 
-    /// `lookup NAME by KEY parent PARENT`, declared already.
-    fn lookup(&mut self, l: &LookupDecl) -> TablePlan {
+    /// `lookup NAME by KEY parent PARENT`, the `id`th table declared; `None` for a second
+    /// declaration of a name (E009, reported by [`Compiler::declare_table`]).
+    fn lookup(&mut self, l: &LookupDecl, id: TableId) -> Option<TablePlan> {
+        if self.tables.get(&l.name.name) != Some(&(id, l.name.span)) {
+            return None;
+        }
         let mut scope = Scope::record();
         let (key, _) = self.expr(&l.key, &mut scope);
         let parent = l.parent.as_ref().map(|p| self.expr(p, &mut scope).0);
         let mut uses = scope.tables_used;
         uses.sort_unstable();
         uses.dedup();
-        TablePlan {
+        Some(TablePlan {
             name: l.name.name.clone(),
             key,
             parent,
@@ -123,7 +128,7 @@ impl Compiler<'_> {
             // Set once every block is checked.
             keep_all: false,
             span: l.span,
-        }
+        })
     }
 
     /// E023 for each cycle of tables whose keys (or parents) look each other up: they could
@@ -277,6 +282,14 @@ mod tests {
         assert_eq!(p.tables.len(), 1);
         assert!(p.tables[0].optional);
         assert_eq!(p.blocks[0].tables, [0]);
+    }
+
+    #[test]
+    fn a_table_key_sees_the_lets_above_it_and_functions() {
+        let src = "let sep = \" > \"\nfn key_of(p) = p | path_parent(sep)\nlookup t by key_of(.path) parent .p ~ sep\ncustomers from c { id = lookup(t, .k).id }";
+        assert!(diags(src).is_empty(), "{:?}", diags(src));
+        let src = "lookup t by .a ~ sep\nlet sep = 1\ncustomers from c { id = lookup(t, .k).id }";
+        assert_eq!(only(src).code, Code::UnknownName);
     }
 
     #[test]

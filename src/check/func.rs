@@ -320,6 +320,22 @@ mod tests {
     }
 
     #[test]
+    fn a_table_is_named_in_the_body_not_passed_in() {
+        let src = "lookup cats by .code\nfn name_in(t, k) = lookup(t, k).name\ncustomers from c { id = .id, n = lookup(cats, .k) }";
+        let all = diags(src);
+        let d = &all[0];
+        assert_eq!(d.code, Code::UnknownTable);
+        assert!(
+            d.hint
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("`t` is a parameter"),
+            "{:?}",
+            d.hint
+        );
+    }
+
+    #[test]
     fn recursion_is_refused_at_the_call_that_closes_the_cycle() {
         let src = "fn a(x) = b(x)\nfn b(x) = c(x)\nfn c(x) = a(x)\ncustomers from c { id = a(1) }";
         let d = only(src);

@@ -129,6 +129,15 @@ fn with_context(d: Diagnostic, expected: &[&str], src: &str) -> Diagnostic {
         .hint("to compare, write `==`: `where .pubblicato == \"SI\"`");
     }
     let open = unclosed(src.get(..at).unwrap_or(""));
+    if matches!(open, Some(('{', _))) && fn_item_at(after) {
+        return Diagnostic::error(
+            Code::Syntax,
+            Span::new(at, at + 2),
+            "syntax error: a `fn` cannot be declared inside a block",
+        )
+        .label("inside a block")
+        .hint("declare the function at file level, outside the blocks: every block can call it");
+    }
     if only_trivia(after)
         && let Some(open) = open
     {
@@ -166,6 +175,18 @@ fn with_context(d: Diagnostic, expected: &[&str], src: &str) -> Diagnostic {
         Some(h) => d.hint(h),
         None => d,
     }
+}
+
+/// Whether `text` starts with a `fn` declaration: `fn NAME(`.
+fn fn_item_at(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("fn") else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    rest.len() < text.len() - 2 && name_len > 0 && rest[name_len..].trim_start().starts_with('(')
 }
 
 /// Whether `text` holds only whitespace and comments.
@@ -275,6 +296,7 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
             "`let`, `lookup`, `fn` or an entity block (`products from SOURCE { ... }`)"
         }
         Rule::fn_params => "`(` and the parameters",
+        Rule::fn_body => "`=` and the function's body",
         Rule::expr | Rule::postfix | Rule::primary | Rule::prefix | Rule::literal => {
             "an expression"
         }
@@ -343,7 +365,11 @@ fn fn_decl(p: Pair<Rule>) -> Result<FnDecl, Diagnostic> {
         match c.as_rule() {
             Rule::ident => name = Some(ident(&c)),
             Rule::fn_params => params = c.into_inner().map(|p| ident(&p)).collect(),
-            Rule::expr => body = Some(expr(c)?),
+            Rule::fn_body => {
+                if let Some(e) = c.into_inner().find(|c| c.as_rule() == Rule::expr) {
+                    body = Some(expr(e)?);
+                }
+            }
             _ => {}
         }
     }
@@ -584,6 +610,39 @@ mod tests {
         assert!(d.hint.as_deref().unwrap_or("").contains("`==`"), "{d:?}");
         // An attribute's `=` is not touched.
         assert!(parse("products from a { id = .c }").is_ok());
+    }
+
+    #[test]
+    fn fn_items_parse_and_their_mistakes_say_what_a_fn_needs() {
+        let Ok(f) = parse("fn url_of(sku, base,) = base ~ sku\nfn none() = 1") else {
+            panic!("does not parse");
+        };
+        let Item::Fn(d) = &f.items[0] else {
+            panic!("not a fn")
+        };
+        assert_eq!(d.name.name, "url_of");
+        let params: Vec<&str> = d.params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(params, ["sku", "base"]);
+        assert!(matches!(d.body.kind, ExprKind::Binary(BinOp::Concat, ..)));
+        let message = |src: &str| parse(src).err().map(|d| d.message).unwrap_or_default();
+        assert_eq!(
+            message("fn f(x) x"),
+            "syntax error: expected `=` and the function's body"
+        );
+        assert_eq!(
+            message("fn f x = 1"),
+            "syntax error: expected `(` and the parameters"
+        );
+        let src = "customers from c {\n  id = .id\n  fn f(x) = x\n}";
+        let Err(d) = parse(src) else { panic!("parsed") };
+        assert_eq!(
+            d.message,
+            "syntax error: a `fn` cannot be declared inside a block"
+        );
+        let at = src.find("fn").unwrap_or(0);
+        assert_eq!(d.span(), Span::new(at, at + 2));
+        // `fn` stays a name: an attribute, a field, a `let`.
+        assert!(parse("let fn = 1\ncustomers from c { id = .fn, fn = fn }").is_ok());
     }
 
     #[test]

@@ -244,11 +244,13 @@ impl<'s> Fmt<'s> {
                     parts.push(text(" "));
                     parts.push(self.src.ptok(&c));
                 }
-                Rule::fn_params => {
-                    parts.push(self.fn_params(c));
+                Rule::fn_params => parts.push(self.fn_params(c)),
+                Rule::fn_body => {
                     parts.push(text(" = "));
+                    if let Some(body) = c.into_inner().find(|x| x.as_rule() == Rule::expr) {
+                        parts.push(self.expr(body));
+                    }
                 }
-                Rule::expr => parts.push(self.expr(c)),
                 _ => {}
             }
         }

@@ -90,7 +90,7 @@ impl Compiler<'_> {
         let mut tables = scope.tables_used;
         tables.sort_unstable();
         tables.dedup();
-        let mut plan = BlockPlan {
+        Some(BlockPlan {
             entity,
             source: b.source.name.clone(),
             group_by,
@@ -105,11 +105,7 @@ impl Compiler<'_> {
             span: b.span,
             secrets: Default::default(),
             row_fields: None,
-        };
-        if plan.group_by.is_some() {
-            plan.row_fields = crate::plan::fields::row_fields(&plan);
-        }
-        Some(plan)
+        })
     }
 
     /// The block's Clerk type (E011 when there is no such type).

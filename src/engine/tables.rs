@@ -25,7 +25,14 @@ pub struct Loaded {
 
 /// Loads every table; `inputs[i]` is the input of table `i` (None: empty table). A table
 /// whose key or parent looks up other tables is loaded after them.
-pub fn load(program: &Program, inputs: &[Option<(&Input, Format)>]) -> Result<Loaded, SourceError> {
+///
+/// With `project`, a table keeps only the fields of its rows the mapping reads
+/// ([`TablePlan::row_fields`]); `explain`, which shows rows, keeps them whole.
+pub fn load(
+    program: &Program,
+    inputs: &[Option<(&Input, Format)>],
+    project: bool,
+) -> Result<Loaded, SourceError> {
     let mut loaded = Loaded {
         // Every table empty until it is loaded: a key reads the tables loaded before it.
         tables: program
@@ -39,7 +46,7 @@ pub fn load(program: &Program, inputs: &[Option<(&Input, Format)>]) -> Result<Lo
         let plan = &program.tables[i];
         // Not needed by any running block, or `optional` and not given: empty.
         if let Some((input, format)) = inputs.get(i).and_then(Option::as_ref) {
-            let table = load_one(plan, input, format, &mut loaded)?;
+            let table = load_one(plan, input, format, project, &mut loaded)?;
             loaded.tables[i] = table;
         }
     }
@@ -53,6 +60,7 @@ fn load_one(
     plan: &TablePlan,
     input: &Input,
     format: &Format,
+    project: bool,
     loaded: &mut Loaded,
 ) -> Result<Table, SourceError> {
     let file = input.display();
@@ -129,6 +137,10 @@ fn load_one(
                 }
             },
             None => None,
+        };
+        let row = match &plan.row_fields {
+            Some(fields) if project => crate::plan::fields::project(row, fields),
+            _ => row,
         };
         entries.push((key, parent, row));
         lines.push(n);

@@ -44,7 +44,7 @@ pub fn open<'p>(
         ));
     };
     let reader = SourceReader::for_input(input, format.clone(), 1024)?;
-    let loaded = tables::load(program, &resolved.tables)?;
+    let loaded = tables::load(program, &resolved.tables, false)?;
     Ok(BlockUnits {
         block,
         file: input.display(),

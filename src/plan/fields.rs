@@ -1,46 +1,125 @@
-//! The fields of its input rows a grouped block reads, so that the engine keeps only those in
-//! the rows it gathers into groups: a category built from the `Categories` column of 40,000
-//! product rows then holds 40,000 short strings, not 40,000 whole rows with their descriptions.
+//! The fields of their rows that the mapping reads from a grouped block's input and from each
+//! lookup table, so that a run keeps only those in the rows it gathers into groups and in the
+//! tables it loads: a category built from the `Categories` column of 40,000 product rows then
+//! holds 40,000 short strings, not 40,000 whole rows with their descriptions.
 //!
-//! The analysis is conservative: it gives the fields only when every read of a row is a field
-//! named in the mapping, directly on the row: `.name`, `."odd name"`, `.["name"]`,
-//! `rows[*].name`, `rows[0].name`, `rows[? cond].name`, `map(rows, expr)` and `len(rows[? cond])`
-//! (with the same rules in `cond` and `expr`, where `.` is a row). A row used as a whole
-//! anywhere (a bare `.` or `rows` passed to a function, kept in a `let`, spread, compared, a
-//! computed field name) makes it give `None`: the rows are kept whole. What is below a field
-//! is never touched, so `.varianti[*]` keeps the whole `varianti`.
+//! The analysis follows rows through the mapping: `.` and `rows` in a block, a table's rows
+//! (`lookup`, `lookup_all`, `.` in its key), and the `let`s, lists, `??`, `if` branches,
+//! `first`/`last`/`nonempty`, filters, `map` and user function parameters that hold them. A
+//! row may be read only through a field the mapping names (`.name`, `."odd name"`,
+//! `.["name"]`, `p.Name`, `rows[*].name`, `rows[? cond].name`), counted (`len` of a list of
+//! rows) or tested against null; anything else (a row written, spread, compared, given to a
+//! built-in function, a computed field name, `[*]` on a row) makes its source keep whole rows.
+//! What is below a field is never touched: `.varianti[*]` keeps the whole `varianti`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::{BlockPlan, CExpr, Op, Step};
+use super::{BlockPlan, CExpr, FnPlan, Key, Op, Program, Step, TableId};
+use crate::syntax::ast::BinOp;
 
-/// The row fields a grouped block reads (sorted), or `None` when a row is used as a whole.
-pub fn row_fields(block: &BlockPlan) -> Option<Vec<String>> {
-    let mut a = Reads::default();
-    if let Some(k) = &block.group_by {
-        a.expr(k, true);
-    }
-    if let Some(f) = &block.filter {
-        a.expr(f, true);
-    }
-    for op in &block.ops {
-        match op {
-            Op::Let { expr, .. } | Op::Assign { expr, .. } | Op::Where { expr, .. } => {
-                a.expr(expr, true)
-            }
-            Op::Spread { expr, .. } => a.expr(expr, true),
-        }
-    }
-    (!a.whole).then(|| a.fields.into_iter().collect())
+/// Where rows come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Origin {
+    /// The input of the block being analysed.
+    Input,
+    /// A lookup table.
+    Table(TableId),
 }
 
-#[derive(Default)]
+/// What an expression gives, as far as rows are concerned.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Kind {
+    /// No row.
+    Plain,
+    /// Rows of these origins: one (`Some(false)`), a list of them (`Some(true)`), either.
+    Rec(BTreeSet<Origin>, Option<bool>),
+}
+
+impl Kind {
+    fn rec(o: Origin, list: Option<bool>) -> Kind {
+        Kind::Rec(BTreeSet::from([o]), list)
+    }
+
+    /// The kind of a value that is one or the other.
+    fn union(self, other: Kind) -> Kind {
+        match (self, other) {
+            (Kind::Plain, k) | (k, Kind::Plain) => k,
+            (Kind::Rec(mut a, la), Kind::Rec(b, lb)) => {
+                a.extend(b);
+                Kind::Rec(a, if la == lb { la } else { None })
+            }
+        }
+    }
+}
+
+/// The fields read from one source, or `None` once a row of it is used whole.
+type Fields = Option<BTreeSet<String>>;
+
 struct Reads {
-    fields: BTreeSet<String>,
-    /// A row is used as a whole somewhere.
-    whole: bool,
+    tables: Vec<Fields>,
+    input: Fields,
+    /// Function calls analysed, with the kinds of their arguments: what they give.
+    calls: HashMap<(String, Vec<Kind>), Kind>,
+}
+
+/// Computes [`BlockPlan::row_fields`] for every grouped block and
+/// [`super::TablePlan::row_fields`] for every table of a checked program.
+pub fn analyse(program: &mut Program) {
+    let mut r = Reads {
+        tables: vec![Some(BTreeSet::new()); program.tables.len()],
+        input: Some(BTreeSet::new()),
+        calls: HashMap::new(),
+    };
+    for (i, t) in program.tables.iter().enumerate() {
+        let env = Env::new(Kind::rec(Origin::Table(i), Some(false)));
+        let k = r.expr(&t.key, &env);
+        r.consume(&k);
+        if let Some(p) = &t.parent {
+            let k = r.expr(p, &env);
+            r.consume(&k);
+        }
+    }
+    let mut inputs = Vec::with_capacity(program.blocks.len());
+    for b in &program.blocks {
+        r.input = Some(BTreeSet::new());
+        r.block(b);
+        inputs.push(r.input.take());
+    }
+    for (b, fields) in program.blocks.iter_mut().zip(inputs) {
+        b.row_fields = if b.group_by.is_some() {
+            fields.map(|f| f.into_iter().collect())
+        } else {
+            None
+        };
+    }
+    for (t, fields) in program.tables.iter_mut().zip(r.tables) {
+        t.row_fields = fields.map(|f| f.into_iter().collect());
+    }
+}
+
+/// What `.` and the slots hold.
+#[derive(Clone)]
+struct Env {
+    dot: Kind,
+    slots: HashMap<usize, Kind>,
+}
+
+impl Env {
+    fn new(dot: Kind) -> Env {
+        Env {
+            dot,
+            slots: HashMap::new(),
+        }
+    }
+
+    fn with_dot(&self, dot: Kind) -> Env {
+        Env {
+            dot,
+            slots: self.slots.clone(),
+        }
+    }
 }
 
 /// The field a step names literally (`.name`, `["name"]`).
@@ -53,129 +132,243 @@ fn field_name(step: &Step) -> Option<&str> {
 }
 
 impl Reads {
-    /// `row`: whether `.` is an input row here (in the block, and in the conditions and
-    /// `map` bodies over `rows`), rather than an element of some other list.
-    fn expr(&mut self, e: &CExpr, row: bool) {
+    fn block(&mut self, b: &BlockPlan) {
+        let mut env = Env::new(Kind::rec(Origin::Input, Some(false)));
+        if let Some(k) = &b.group_by {
+            let k = self.expr(k, &env);
+            self.consume(&k);
+        }
+        if let Some(f) = &b.filter {
+            let k = self.expr(f, &env);
+            self.consume(&k);
+        }
+        for op in &b.ops {
+            match op {
+                Op::Let { slot, expr } => {
+                    let k = self.expr(expr, &env);
+                    env.slots.insert(*slot, k);
+                }
+                Op::Assign { slot, expr, .. } => {
+                    // Written: a row in an attribute is shown whole (and rejected).
+                    let k = self.expr(expr, &env);
+                    self.consume(&k);
+                    env.slots.insert(*slot, Kind::Plain);
+                }
+                Op::Spread { expr, .. } | Op::Where { expr, .. } => {
+                    let k = self.expr(expr, &env);
+                    self.consume(&k);
+                }
+            }
+        }
+    }
+
+    /// The rows of `k` are used whole.
+    fn consume(&mut self, k: &Kind) {
+        if let Kind::Rec(origins, _) = k {
+            for o in origins {
+                *self.source(*o) = None;
+            }
+        }
+    }
+
+    fn source(&mut self, o: Origin) -> &mut Fields {
+        match o {
+            Origin::Input => &mut self.input,
+            Origin::Table(t) => &mut self.tables[t],
+        }
+    }
+
+    fn read(&mut self, origins: &BTreeSet<Origin>, name: &str) {
+        for o in origins {
+            if let Some(f) = self.source(*o) {
+                f.insert(name.to_string());
+            }
+        }
+    }
+
+    /// An expression whose value is used as a plain value.
+    fn plain(&mut self, e: &CExpr, env: &Env) {
+        let k = self.expr(e, env);
+        self.consume(&k);
+    }
+
+    fn expr(&mut self, e: &CExpr, env: &Env) -> Kind {
         match e {
-            CExpr::Const(_) | CExpr::Slot(_) => {}
-            CExpr::Current => self.whole |= row,
-            CExpr::Rows => self.whole = true,
-            CExpr::Path { base, steps, .. } => self.path(base, steps, row),
-            CExpr::List(items) => items.iter().for_each(|x| self.expr(x, row)),
-            CExpr::Object(entries) => entries.iter().for_each(|(_, x)| self.expr(x, row)),
+            CExpr::Const(_) => Kind::Plain,
+            CExpr::Current => env.dot.clone(),
+            CExpr::Rows => Kind::rec(Origin::Input, Some(true)),
+            CExpr::Slot(s) => env.slots.get(s).cloned().unwrap_or(Kind::Plain),
+            CExpr::Path { base, steps, .. } => {
+                let k = self.expr(base, env);
+                self.path(k, steps, env)
+            }
+            CExpr::List(items) => {
+                let mut out = Kind::Plain;
+                for x in items {
+                    match self.expr(x, env) {
+                        Kind::Rec(o, Some(false)) => {
+                            out = out.union(Kind::Rec(o, Some(true)));
+                        }
+                        other => self.consume(&other),
+                    }
+                }
+                out
+            }
+            CExpr::Object(entries) => {
+                entries.iter().for_each(|(_, x)| self.plain(x, env));
+                Kind::Plain
+            }
             CExpr::DynObject(entries) => {
                 for (k, x) in entries {
-                    if let super::Key::Computed(k, _) = k {
-                        self.expr(k, row);
+                    if let Key::Computed(k, _) = k {
+                        self.plain(k, env);
                     }
-                    self.expr(x, row);
+                    self.plain(x, env);
                 }
+                Kind::Plain
             }
-            CExpr::Call { f, args, .. } => {
-                // `len(rows)`, `len(rows[? cond])`: a count, no field read.
-                if f.name == "len" && args.len() == 1 && self.row_list(&args[0]) {
-                    return;
+            CExpr::Call { f, table, args, .. } => self.call(f.name, *table, args, env),
+            CExpr::UserCall { f, args, .. } => {
+                let kinds: Vec<Kind> = args.iter().map(|x| self.expr(x, env)).collect();
+                self.user_call(f, kinds)
+            }
+            CExpr::Unary(_, x, _) => {
+                self.plain(x, env);
+                Kind::Plain
+            }
+            CExpr::Binary(op, a, b, _) => {
+                let (ka, kb) = (self.expr(a, env), self.expr(b, env));
+                match op {
+                    BinOp::Coalesce => ka.union(kb),
+                    // A row tested against null: projected, it is still not null.
+                    BinOp::Eq | BinOp::Ne
+                        if matches!(**a, CExpr::Const(Value::Null))
+                            || matches!(**b, CExpr::Const(Value::Null)) =>
+                    {
+                        Kind::Plain
+                    }
+                    _ => {
+                        self.consume(&ka);
+                        self.consume(&kb);
+                        Kind::Plain
+                    }
                 }
-                args.iter().for_each(|x| self.expr(x, row));
-            }
-            // A function's body reads no record: only what its arguments read.
-            CExpr::UserCall { args, .. } => args.iter().for_each(|x| self.expr(x, row)),
-            CExpr::Unary(_, x, _) => self.expr(x, row),
-            CExpr::Binary(_, a, b, _) => {
-                self.expr(a, row);
-                self.expr(b, row);
             }
             CExpr::If(c, a, b, _) => {
-                self.expr(c, row);
-                self.expr(a, row);
-                if let Some(b) = b {
-                    self.expr(b, row);
+                self.plain(c, env);
+                let ka = self.expr(a, env);
+                match b {
+                    Some(b) => {
+                        let kb = self.expr(b, env);
+                        ka.union(kb)
+                    }
+                    None => ka,
                 }
             }
             CExpr::Match(x, arms) => {
-                self.expr(x, row);
-                arms.iter().for_each(|(_, v)| self.expr(v, row));
+                self.plain(x, env);
+                arms.iter()
+                    .fold(Kind::Plain, |acc, (_, v)| acc.union(self.expr(v, env)))
             }
-            CExpr::Map(list, body, _) => {
-                if self.row_list(list) {
-                    self.expr(body, true);
-                } else {
-                    self.expr(list, row);
-                    self.expr(body, false);
-                }
-            }
-        }
-    }
-
-    /// `rows`, or `rows` through `[? cond]` filters only: a list of rows (the conditions are
-    /// analysed here).
-    fn row_list(&mut self, e: &CExpr) -> bool {
-        match e {
-            CExpr::Rows => true,
-            CExpr::Path { base, steps, .. } if matches!(**base, CExpr::Rows) => {
-                if !steps.iter().all(|s| matches!(s, Step::Filter(..))) {
-                    return false;
-                }
-                for s in steps {
-                    if let Step::Filter(c, _) = s {
-                        self.expr(c, true);
+            // Over rows (a list, or a lookup that may give one: `map` rejects anything else).
+            CExpr::Map(list, body, _) => match self.expr(list, env) {
+                Kind::Rec(o, Some(true) | None) => {
+                    let env = env.with_dot(Kind::Rec(o, Some(false)));
+                    match self.expr(body, &env) {
+                        Kind::Rec(o, Some(false)) => Kind::Rec(o, Some(true)),
+                        other => {
+                            self.consume(&other);
+                            Kind::Plain
+                        }
                     }
                 }
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn path(&mut self, base: &CExpr, steps: &[Step], row: bool) {
-        let rest = match base {
-            // `.name...` on a row.
-            CExpr::Current if row => match steps.first().and_then(field_name) {
-                Some(name) => {
-                    self.fields.insert(name.to_string());
-                    &steps[1..]
-                }
-                None => {
-                    self.whole = true;
-                    return;
+                other => {
+                    self.consume(&other);
+                    let env = env.with_dot(Kind::Plain);
+                    self.plain(body, &env);
+                    Kind::Plain
                 }
             },
-            // `rows[*].name`, `rows[0].name`, `rows[? c].name`: rows selected, then a field.
-            CExpr::Rows => {
-                let mut i = 0;
-                while let Some(s) = steps.get(i) {
+        }
+    }
+
+    fn path(&mut self, mut k: Kind, steps: &[Step], env: &Env) -> Kind {
+        for s in steps {
+            k = match k {
+                Kind::Plain => {
                     match s {
-                        Step::Each | Step::Index(CExpr::Const(Value::Number(_))) => {}
-                        Step::Filter(c, _) => self.expr(c, true),
-                        _ => break,
+                        Step::Index(x) => self.plain(x, env),
+                        Step::Filter(c, _) => self.plain(c, &env.with_dot(Kind::Plain)),
+                        Step::Field(_) | Step::Each => {}
                     }
-                    i += 1;
+                    Kind::Plain
                 }
-                match steps.get(i).and_then(field_name) {
-                    Some(name) if i > 0 => {
-                        self.fields.insert(name.to_string());
-                        &steps[i + 1..]
-                    }
-                    _ => {
-                        self.whole = true;
-                        return;
+                Kind::Rec(o, list) => {
+                    if let Some(name) = field_name(s) {
+                        self.read(&o, name);
+                        Kind::Plain
+                    } else {
+                        match (s, list) {
+                            // Elements of a list of rows.
+                            (Step::Each, Some(true)) => Kind::Rec(o, Some(true)),
+                            (Step::Index(CExpr::Const(Value::Number(_))), Some(true)) => {
+                                Kind::Rec(o, Some(false))
+                            }
+                            (Step::Filter(c, _), _) => {
+                                let inner = env.with_dot(Kind::Rec(o.clone(), Some(false)));
+                                self.plain(c, &inner);
+                                Kind::Rec(o, Some(true))
+                            }
+                            _ => {
+                                self.consume(&Kind::Rec(o, list));
+                                if let Step::Index(x) = s {
+                                    self.plain(x, env);
+                                }
+                                Kind::Plain
+                            }
+                        }
                     }
                 }
+            };
+        }
+        k
+    }
+
+    fn call(&mut self, name: &str, table: Option<TableId>, args: &[CExpr], env: &Env) -> Kind {
+        let kinds: Vec<Kind> = args.iter().map(|x| self.expr(x, env)).collect();
+        let list_arg = |k: &Kind| matches!(k, Kind::Rec(_, Some(true)));
+        match (name, kinds.as_slice()) {
+            ("first" | "last", [k @ Kind::Rec(o, _)]) if list_arg(k) => {
+                Kind::Rec(o.clone(), Some(false))
             }
-            other => {
-                self.expr(other, row);
-                steps
-            }
-        };
-        // Below a field, `.` in a filter is an element of the field's value; an index
-        // expression is evaluated where the path is.
-        for s in rest {
-            match s {
-                Step::Index(x) => self.expr(x, row),
-                Step::Filter(c, _) => self.expr(c, false),
-                Step::Field(_) | Step::Each => {}
+            ("nonempty", [k]) if list_arg(k) => k.clone(),
+            ("len", [k]) if list_arg(k) => Kind::Plain,
+            _ => {
+                kinds.iter().for_each(|k| self.consume(k));
+                match (name, table) {
+                    ("lookup", Some(t)) => Kind::rec(Origin::Table(t), None),
+                    ("lookup_all", Some(t)) => Kind::rec(Origin::Table(t), Some(true)),
+                    _ => Kind::Plain,
+                }
             }
         }
+    }
+
+    /// A user function's body with its parameters of these kinds (each distinct call once).
+    fn user_call(&mut self, f: &FnPlan, kinds: Vec<Kind>) -> Kind {
+        let key = (f.name.clone(), kinds);
+        if let Some(k) = self.calls.get(&key) {
+            return k.clone();
+        }
+        // A checked program has no recursion; mark the call first all the same.
+        self.calls.insert(key.clone(), Kind::Plain);
+        let env = Env {
+            dot: Kind::Plain,
+            slots: key.1.iter().cloned().enumerate().collect(),
+        };
+        let k = self.expr(&f.body, &env);
+        self.calls.insert(key, k.clone());
+        k
     }
 }
 

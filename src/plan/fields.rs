@@ -227,7 +227,13 @@ impl Reads {
                 }
                 Kind::Plain
             }
-            CExpr::Call { f, table, args, .. } => self.call(f.name, *table, args, env),
+            CExpr::Call {
+                f,
+                table,
+                args,
+                map_first,
+                ..
+            } => self.call(f.name, *table, args, *map_first, env),
             CExpr::UserCall { f, args, .. } => {
                 let kinds: Vec<Kind> = args.iter().map(|x| self.expr(x, env)).collect();
                 self.user_call(f, kinds)
@@ -270,9 +276,9 @@ impl Reads {
                 arms.iter()
                     .fold(Kind::Plain, |acc, (_, v)| acc.union(self.expr(v, env)))
             }
-            // Over rows (a list, or a lookup that may give one: `map` rejects anything else).
+            // Over a list of rows (over a single row, `map` would show it in its error).
             CExpr::Map(list, body, _) => match self.expr(list, env) {
-                Kind::Rec(o, Some(true) | None) => {
+                Kind::Rec(o, Some(true)) => {
                     let env = env.with_dot(Kind::Rec(o, Some(false)));
                     match self.expr(body, &env) {
                         Kind::Rec(o, Some(false)) => Kind::Rec(o, Some(true)),
@@ -334,7 +340,14 @@ impl Reads {
         k
     }
 
-    fn call(&mut self, name: &str, table: Option<TableId>, args: &[CExpr], env: &Env) -> Kind {
+    fn call(
+        &mut self,
+        name: &str,
+        table: Option<TableId>,
+        args: &[CExpr],
+        may_be_list: bool,
+        env: &Env,
+    ) -> Kind {
         let kinds: Vec<Kind> = args.iter().map(|x| self.expr(x, env)).collect();
         let list_arg = |k: &Kind| matches!(k, Kind::Rec(_, Some(true)));
         match (name, kinds.as_slice()) {
@@ -346,7 +359,10 @@ impl Reads {
             _ => {
                 kinds.iter().for_each(|k| self.consume(k));
                 match (name, table) {
-                    ("lookup", Some(t)) => Kind::rec(Origin::Table(t), None),
+                    // A row, or a list of rows when the key may be a list of keys.
+                    ("lookup", Some(t)) => {
+                        Kind::rec(Origin::Table(t), (!may_be_list).then_some(false))
+                    }
                     ("lookup_all", Some(t)) => Kind::rec(Origin::Table(t), Some(true)),
                     _ => Kind::Plain,
                 }

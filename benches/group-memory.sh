@@ -9,12 +9,12 @@ N=${N:-800000}
 DIR=${1:-target/bench-group}
 BIN=${BIN:-target/release/clerkmap}
 mkdir -p "$DIR"
-trap 'rm -f "$DIR/woo-end.csv" "$DIR/woo-together.csv"' EXIT
+[ -n "${KEEP:-}" ] || trap 'rm -f "$DIR/woo-end.csv" "$DIR/woo-together.csv"' EXIT
 python3 - "$N" "$DIR" <<'PY'
 import sys
 n, d = int(sys.argv[1]), sys.argv[2]
 head = "ID,Type,SKU,Name,Published,Regular price,Parent,Attribute 1 value(s),Stock,Description\n"
-desc = "A soft cotton tee with a relaxed fit, ribbed collar and a small embroidered logo on the chest"
+desc = "A soft cotton tee with a relaxed fit and ribbed collar and a small embroidered logo on the chest"
 sizes = ["S", "M", "L", "XL"]
 def product(i):
     return f"{i},variable,P{i},Product {i},1,,,,,{desc}\n"

@@ -193,6 +193,41 @@ fn variations_at_the_end_join_their_product_whatever_the_path() {
     );
 }
 
+/// Streamed, a product read before its variations has no price and is rejected: too many such
+/// rejects must not abort the run before the rows of the group are all known.
+#[test]
+fn rejects_of_groups_still_incomplete_do_not_abort_the_run() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // 200 products, then a variation of each.
+    let mut csv = String::from(WOO.lines().next().unwrap_or_default());
+    csv.push('\n');
+    for i in 0..200 {
+        csv.push_str(&format!("{i},variable,P{i},Product {i},1,,,,\n"));
+    }
+    for i in 0..200 {
+        csv.push_str(&format!(
+            "{},variation,P{i}-S,Product {i} S,1,5,P{i},S,1\n",
+            1000 + i
+        ));
+    }
+    let path = dir.path().join("woo.csv");
+    std::fs::write(&path, csv).unwrap_or_else(|e| panic!("{e}"));
+    let opts = RunOptions {
+        chunk_size: 1,
+        jobs: 1,
+        max_rejects: Some(5),
+        ..RunOptions::default()
+    };
+    let (feed, rejects, accounting) = run_with(Input::file("woo", path), opts, OutputFormat::Json);
+    assert_eq!(feed.as_array().map(Vec::len), Some(200));
+    assert_eq!(feed[0]["sizes"], json!(["S"]));
+    assert!(rejects.is_empty(), "{rejects:?}");
+    assert_eq!(
+        accounting,
+        "rows Some(400) read 200 = written 200 + filtered 0 + rejected 0"
+    );
+}
+
 #[test]
 fn a_pipe_is_grouped_through_the_sorter() {
     use std::io::Write;
@@ -314,4 +349,76 @@ categories from products group by each .cats {
             "{report}"
         );
     }
+}
+
+/// A table whose key looks up another table needs that table's input too; the message says
+/// through which table.
+#[test]
+fn a_table_used_by_another_tables_key_needs_its_input() {
+    let dir = support_clerk::root().join("tests/cases/lookup_chain");
+    let mapping = read(&dir.join("mapping.cmap"));
+    let src = SourceFile::new("mapping.cmap", mapping);
+    let checked = check(
+        &src,
+        &CompileOptions {
+            env: Some(Default::default()),
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let opts = RunOptions {
+        inputs: vec![
+            Input::file("articoli", dir.join("articoli.ndjson")),
+            Input::file("categorie", dir.join("categorie.csv")),
+        ],
+        ..RunOptions::default()
+    };
+    let e = run(&checked.program, &src, &opts, &FeedOutput::new(tmp.path()))
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        e,
+        "the `products` block looks up table `rinomina` (through the key of table `categorie`), but no input `rinomina` is given"
+    );
+}
+
+/// A sink of the library's users that cannot start a block over gets its groups through the
+/// sorter: the same records.
+#[test]
+fn a_sink_that_cannot_roll_back_gets_the_same_groups() {
+    use clerkmap::clerk::Entity;
+    use clerkmap::engine::output::OutputError;
+    use clerkmap::engine::{Memory, Reject, Sink, Written, run_into};
+
+    struct Plain(Memory);
+    impl Sink for Plain {
+        fn wants_values(&self) -> bool {
+            true
+        }
+        fn begin(&mut self, e: Entity) -> Result<(), OutputError> {
+            self.0.begin(e)
+        }
+        fn record(&mut self, e: Entity, r: Written<'_>) -> Result<(), OutputError> {
+            self.0.record(e, r)
+        }
+        fn reject(&mut self, r: Reject) -> Result<(), OutputError> {
+            self.0.reject(r)
+        }
+        fn end(&mut self, e: Entity) -> Result<(), OutputError> {
+            self.0.end(e)
+        }
+    }
+    let (program, src) = program();
+    let opts = RunOptions {
+        inputs: vec![Input::memory("woo", "woo.csv", WOO.as_bytes().to_vec())],
+        chunk_size: 1,
+        ..RunOptions::default()
+    };
+    let mut sink = Plain(Memory::default());
+    run_into(&program, &src, &opts, &mut sink).unwrap_or_else(|e| panic!("{e}"));
+    let records = sink.0.records(Entity::Products).map(<[Value]>::to_vec);
+    assert_eq!(records.map(Value::Array), Some(expected_feed()));
+    assert_eq!(sink.0.rejects.len(), 2);
 }

@@ -220,10 +220,11 @@ fn describe(e: &ExplainError) -> String {
             block_list(blocks)
         ),
         ExplainError::NotFound(msg) => msg.clone(),
-        ExplainError::Run(RunError::Inputs(InputProblem::MissingTable { entity, table })) => {
+        ExplainError::Run(RunError::Inputs(InputProblem::MissingTable { entity, table, via })) => {
             format!(
-                "the `{}` block looks up table `{table}`: give it with --input {table}=PATH",
-                entity.name()
+                "the `{}` block looks up table `{table}`{}: give it with --input {table}=PATH",
+                entity.name(),
+                crate::engine::through(via)
             )
         }
         ExplainError::Run(e) => super::run::describe(e),

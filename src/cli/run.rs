@@ -705,9 +705,10 @@ pub(crate) fn describe(e: &RunError) -> String {
             let rest = neutral.split_once(": ").map_or("", |(_, r)| r);
             format!("--input `{name}`: {rest}")
         }
-        InputProblem::MissingTable { entity, table } => format!(
-            "the `{}` block looks up table `{table}`, but no --input {table}=PATH is given",
-            entity.name()
+        InputProblem::MissingTable { entity, table, via } => format!(
+            "the `{}` block looks up table `{table}`{}, but no --input {table}=PATH is given",
+            entity.name(),
+            crate::engine::through(via)
         ),
         InputProblem::NoFormat { name, file }
             if file == STDIN_PATH || file == super::STDIN_NAME =>

@@ -35,7 +35,7 @@ pub use reject::{Loc, Reject};
 pub use report::RunReport;
 pub use run::{
     Abort, FeedOutput, InputProblem, Mapped, Reported, Resolved, RunError, RunOptions, refuse_run,
-    resolve, run, run_into, run_reported,
+    resolve, run, run_into, run_reported, through,
 };
 pub use sink::{Memory, Sink, Written};
 pub use tables::{Loaded, load as load_tables};

@@ -362,6 +362,9 @@ impl Sink for FeedFiles {
     fn end(&mut self, _entity: Entity) -> Result<(), OutputError> {
         self.close_entity()
     }
+    fn can_roll_back(&self) -> bool {
+        true
+    }
     fn rollback(&mut self, _entity: Entity) -> Result<(), OutputError> {
         let (file, rejects) = self.mark;
         self.current()?.truncate(file)?;

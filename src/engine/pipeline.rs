@@ -498,7 +498,9 @@ pub(super) fn run_block(
     let sorter = || Grouping::Sort(GroupSorter::new(ctx.group_memory, ctx.spill_dir));
     let grouping = match (&block.group_by, &again) {
         (None, _) => Grouping::Plain,
-        (Some(_), Some(_)) if !block.group_each => Grouping::Stream(Grouper::default()),
+        (Some(_), Some(_)) if !block.group_each && sink.can_roll_back() => {
+            Grouping::Stream(Grouper::default())
+        }
         (Some(_), _) => sorter(),
     };
     let mut pass = one_pass(ctx, pool, block, reader, writer(), grouping, sink, budget)?;
@@ -609,7 +611,13 @@ fn one_pass<'a>(
                     Vec::new()
                 }
             };
-            if wtx.send(outs).is_err() || over_budget() || done {
+            if wtx.send(outs).is_err() || done {
+                break;
+            }
+            if over_budget() {
+                // Streamed groups rejected so far may lack rows that come later (a WooCommerce
+                // product before its variations): only the sorter can tell.
+                restart = matches!(grouping, Grouping::Stream(_));
                 break;
             }
         }

@@ -52,8 +52,7 @@ pub struct RunOptions {
     /// group of rejects. `None`: `clerkmap explain` with the mapping and the inputs.
     pub explain: Option<String>,
     /// About how many bytes of rows a grouped block whose rows are not consecutive keeps in
-    /// memory before it spills them to temporary files (default
-    /// [`DEFAULT_GROUP_MEMORY`](super::spill::DEFAULT_GROUP_MEMORY)).
+    /// memory before it spills them to temporary files (default 128 MiB).
     pub group_memory: usize,
     /// Where those temporary files go (a directory removed when the block is done); `None`:
     /// the output directory's `.clerkmap/` for [`run`], else the system's temporary directory.
@@ -123,6 +122,9 @@ pub enum InputProblem {
         entity: Entity,
         /// The table.
         table: String,
+        /// The table whose key or parent looks it up, when the block does not look it up
+        /// itself.
+        via: Option<String>,
     },
     /// The format cannot be told from the name.
     NoFormat {
@@ -150,10 +152,11 @@ impl std::fmt::Display for InputProblem {
                     "input `{name}`: the mapping has no source or lookup table of that name; {hint}"
                 )
             }
-            InputProblem::MissingTable { entity, table } => write!(
+            InputProblem::MissingTable { entity, table, via } => write!(
                 f,
-                "the `{}` block looks up table `{table}`, but no input `{table}` is given",
-                entity.name()
+                "the `{}` block looks up table `{table}`{}, but no input `{table}` is given",
+                entity.name(),
+                through(via)
             ),
             InputProblem::NoFormat { file, .. } => write!(
                 f,
@@ -166,6 +169,13 @@ impl std::fmt::Display for InputProblem {
             ),
         }
     }
+}
+
+/// `` (through the key of table `t`)`` when a table is needed by another table's key.
+pub fn through(via: &Option<String>) -> String {
+    via.as_ref()
+        .map(|v| format!(" (through the key of table `{v}`)"))
+        .unwrap_or_default()
 }
 
 fn quoted(names: &[String]) -> String {
@@ -262,20 +272,22 @@ pub fn resolve<'p>(
     }
     let mut blocks = Vec::new();
     let mut skipped = Vec::new();
-    let mut needed = vec![None::<Entity>; program.tables.len()];
+    // Per table: the first running block that needs it, and the table whose key needs it.
+    let mut needed = vec![None::<(Entity, Option<usize>)>; program.tables.len()];
     for b in &program.blocks {
         let wanted = only.is_none_or(|o| std::ptr::eq(o, b));
         match by_name.get(b.source.as_str()) {
             Some(input) if wanted => {
                 blocks.push((b, *input, format_of(input)?));
                 // The tables it looks up, and those their keys look up.
-                let mut todo = b.tables.clone();
-                while let Some(t) = todo.pop() {
+                let mut todo: Vec<(usize, Option<usize>)> =
+                    b.tables.iter().map(|&t| (t, None)).collect();
+                while let Some((t, via)) = todo.pop() {
                     if let Some(need) = needed.get_mut(t)
                         && need.is_none()
                     {
-                        *need = Some(b.entity);
-                        todo.extend(program.tables[t].uses.iter().copied());
+                        *need = Some((b.entity, via));
+                        todo.extend(program.tables[t].uses.iter().map(|&u| (u, Some(t))));
                     }
                 }
             }
@@ -291,10 +303,13 @@ pub fn resolve<'p>(
     for (t, need) in program.tables.iter().zip(&needed) {
         match (by_name.get(t.name.as_str()), need) {
             (Some(input), Some(_)) => tables.push(Some((*input, format_of(input)?))),
-            (None, Some(entity)) if !t.optional => {
+            (None, Some((entity, via))) if !t.optional => {
                 return Err(RunError::Inputs(InputProblem::MissingTable {
                     entity: *entity,
                     table: t.name.clone(),
+                    via: via
+                        .and_then(|v| program.tables.get(v))
+                        .map(|v| v.name.clone()),
                 }));
             }
             _ => tables.push(None),

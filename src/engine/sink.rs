@@ -36,10 +36,21 @@ pub trait Sink: Send {
     fn reject(&mut self, reject: Reject) -> Result<(), OutputError>;
     /// The entity's records end.
     fn end(&mut self, entity: Entity) -> Result<(), OutputError>;
+    /// Whether [`Sink::rollback`] works. A grouped block streams its groups into a sink that
+    /// can roll back (and goes through the sorter, mapping once every row is read, into one
+    /// that cannot).
+    fn can_roll_back(&self) -> bool {
+        false
+    }
     /// Forgets the records and rejects given since `begin(entity)`, as if it had just been
     /// called: the block starts over (a grouped block whose rows turned out not to be
-    /// consecutive is read again).
-    fn rollback(&mut self, entity: Entity) -> Result<(), OutputError>;
+    /// consecutive is read again). Only called when [`Sink::can_roll_back`].
+    fn rollback(&mut self, _entity: Entity) -> Result<(), OutputError> {
+        Err(OutputError {
+            path: std::path::PathBuf::new(),
+            error: std::io::Error::other("this output cannot start a block over"),
+        })
+    }
 }
 
 /// Everything a run produced, kept in memory as data.
@@ -86,6 +97,9 @@ impl Sink for Memory {
     }
     fn end(&mut self, _entity: Entity) -> Result<(), OutputError> {
         Ok(())
+    }
+    fn can_roll_back(&self) -> bool {
+        true
     }
     fn rollback(&mut self, entity: Entity) -> Result<(), OutputError> {
         if let Some((e, records)) = self.entities.last_mut()

@@ -20,6 +20,9 @@ use super::group::{Keyed, Unit};
 /// more: values are larger in memory than their estimate, and mapping runs beside).
 pub const DEFAULT_GROUP_MEMORY: usize = 128 << 20;
 
+/// The most runs merged at once (each open, with a 64 KiB buffer).
+const MAX_FAN_IN: usize = 64;
+
 /// A piece of a unit: rows of one key read between two spills, or one row that has no group
 /// (why it cannot be grouped).
 #[derive(Debug)]
@@ -121,7 +124,10 @@ impl GroupSorter {
                     for (i, key) in keys.into_iter().enumerate() {
                         let row = if i + 1 == n { v.take() } else { v.clone() };
                         let Some(row) = row else { continue };
-                        self.used += size + key.len();
+                        self.used += size + VALUE_BYTES;
+                        if !self.groups.contains_key(&key) {
+                            self.used += GROUP_BYTES + 2 * key.len();
+                        }
                         // Each key of a row has its own position: their groups come out in
                         // the order of the row's keys.
                         let seq = self.next_seq();
@@ -210,6 +216,7 @@ impl GroupSorter {
         }
         // Merge by key: consecutive pieces of one key make its group.
         let runs = std::mem::take(&mut self.runs);
+        let runs = self.fan_in(runs, by_key)?;
         let mut merged = Merge::open(&runs, by_key)?;
         let mut whole: Vec<Piece> = Vec::new();
         let mut used = 0usize;
@@ -250,11 +257,40 @@ impl GroupSorter {
             });
         }
         self.spill_by_seq(&mut whole)?;
+        let runs = std::mem::take(&mut self.runs);
+        self.runs = self.fan_in(runs, by_seq)?;
         let merge = Merge::open(&self.runs, by_seq)?;
         Ok(Sorted {
             inner: Inner::Merge(merge),
             _sorter: self,
         })
+    }
+
+    /// Merges runs [`MAX_FAN_IN`] at a time into longer runs (in the same order) until at most
+    /// that many are left, so that the final merge keeps few files open.
+    fn fan_in(
+        &mut self,
+        mut runs: Vec<PathBuf>,
+        order: fn(&Piece, &Piece) -> Ordering,
+    ) -> io::Result<Vec<PathBuf>> {
+        while runs.len() > MAX_FAN_IN {
+            let mut longer = Vec::new();
+            for group in runs.chunks(MAX_FAN_IN) {
+                let mut merge = Merge::open(group, order)?;
+                let (path, mut w) = self.new_run()?;
+                while let Some(p) = merge.next_piece()? {
+                    write_piece(&mut w, &p)?;
+                }
+                w.flush()?;
+                drop(merge);
+                for r in group {
+                    let _ = std::fs::remove_file(r);
+                }
+                longer.push(path);
+            }
+            runs = longer;
+        }
+        Ok(runs)
     }
 
     fn spill_by_seq(&mut self, pieces: &mut Vec<Piece>) -> io::Result<()> {
@@ -361,18 +397,28 @@ impl Merge {
     }
 }
 
-/// About how many bytes a value takes in memory.
+/// About how many bytes a value takes in memory: a `Value` is 72 bytes (its map keeps the
+/// order), an object's entry 48 more beside its value (hash, key, index slot), texts on the
+/// heap (with the allocator's rounding).
 fn approx_size(v: &Value) -> usize {
+    let heap = |len: usize| {
+        if len == 0 {
+            0
+        } else {
+            len.next_multiple_of(16) + 16
+        }
+    };
     let mut n = 0;
     let mut stack = vec![v];
     while let Some(v) = stack.pop() {
-        n += 32;
+        n += VALUE_BYTES;
         match v {
-            Value::String(s) => n += s.len(),
+            Value::String(s) => n += heap(s.len()),
             Value::Array(items) => stack.extend(items.iter()),
             Value::Object(m) => {
+                n += 64;
                 for (k, v) in m {
-                    n += k.len() + 32;
+                    n += ENTRY_BYTES + heap(k.len());
                     stack.push(v);
                 }
             }
@@ -382,9 +428,16 @@ fn approx_size(v: &Value) -> usize {
     n
 }
 
+/// The size of a `serde_json::Value` (`preserve_order` maps).
+const VALUE_BYTES: usize = 72;
+/// An object entry beside its value: hash, key, index slot.
+const ENTRY_BYTES: usize = 48;
+/// What a group costs beside its rows: its piece, its place in the index, its key twice.
+const GROUP_BYTES: usize = 192;
+
 fn piece_size(p: &Piece) -> usize {
     match &p.body {
-        Ok(rows) => rows.iter().map(approx_size).sum::<usize>() + 64,
+        Ok(rows) => rows.iter().map(approx_size).sum::<usize>() + GROUP_BYTES,
         Err(e) => e.len() + 64,
     }
 }
@@ -527,6 +580,11 @@ mod tests {
     }
 
     #[test]
+    fn the_size_estimate_counts_a_value_as_it_is() {
+        assert_eq!(std::mem::size_of::<Value>(), VALUE_BYTES);
+    }
+
+    #[test]
     fn groups_in_memory_come_out_in_the_order_of_their_first_row() {
         let mut s = GroupSorter::new(1 << 20, None);
         s.push(input()).unwrap_or_else(|e| panic!("{e}"));
@@ -535,6 +593,30 @@ mod tests {
             shape(s.finish().unwrap_or_else(|e| panic!("{e}"))),
             expected()
         );
+    }
+
+    #[test]
+    fn more_runs_than_can_be_merged_at_once_give_the_same_groups() {
+        // 300 rows of 7 keys, two keys a row: a run per row with a budget of one byte.
+        let input = || -> Vec<Keyed> {
+            (0..300u64)
+                .map(|l| {
+                    let keys = vec![format!("k{}", l % 7), format!("j{}", (l * 3) % 5)];
+                    (l, Ok((keys, json!({ "l": l }))))
+                })
+                .collect()
+        };
+        let mut memory = GroupSorter::new(1 << 30, None);
+        memory.push(input()).unwrap_or_else(|e| panic!("{e}"));
+        let want = shape(memory.finish().unwrap_or_else(|e| panic!("{e}")));
+        let mut spilled = GroupSorter::new(1, None);
+        for row in input() {
+            spilled.push(vec![row]).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert!(spilled.runs_written() as usize > 4 * MAX_FAN_IN);
+        let got = shape(spilled.finish().unwrap_or_else(|e| panic!("{e}")));
+        assert_eq!(got, want);
+        assert_eq!(got.len(), 12);
     }
 
     #[test]

@@ -104,6 +104,7 @@ impl Compiler<'_> {
             id_slot: body.id_slot,
             span: b.span,
             secrets: Default::default(),
+            row_fields: None,
         })
     }
 

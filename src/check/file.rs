@@ -75,6 +75,8 @@ impl Compiler<'_> {
                 }
             }
         }
+        // The fields of their rows the mapping reads, from grouped inputs and from tables.
+        crate::plan::fields::analyse(&mut program);
         self.table_cycles(&program.tables);
         self.unused_tables(&program.tables);
         self.unused_fns();
@@ -127,6 +129,7 @@ impl Compiler<'_> {
             uses,
             // Set once every block is checked.
             keep_all: false,
+            row_fields: None,
             span: l.span,
         })
     }

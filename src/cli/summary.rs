@@ -22,9 +22,13 @@ use super::term::{count, duration_ms, rate};
 pub(crate) fn run_report(r: &RunReport) -> String {
     let mut out = String::new();
     for t in &r.tables {
+        let left_out = match t.without_key {
+            0 => String::new(),
+            n => format!(" ({} rows without a key left out)", count(n)),
+        };
         let _ = writeln!(
             out,
-            "lookup {}: {} rows from {}",
+            "lookup {}: {} rows from {}{left_out}",
             t.name,
             count(t.rows as u64),
             t.file

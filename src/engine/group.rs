@@ -12,15 +12,22 @@ use serde_json::Value;
 
 use super::source::Decoded;
 use crate::eval::{self, Env};
-use crate::plan::BlockPlan;
+use crate::plan::{BlockPlan, fields};
 use crate::value::{self, Table, key_string};
 
 /// A row with its group keys (distinct, in order), or why it cannot be grouped.
 pub type Keyed = (u64, Result<(Vec<String>, Value), String>);
 
 /// Computes each decoded row's group keys (`block` must have `group by`): one key, or with
-/// `group by each` the distinct keys of a list (none: the row joins no group).
-pub fn key_rows(block: &BlockPlan, tables: &[Table], rows: Vec<Decoded>) -> Vec<Keyed> {
+/// `group by each` the distinct keys of a list (none: the row joins no group). With
+/// `project`, a row keeps only the fields the block reads ([`BlockPlan::row_fields`]), so
+/// that groups hold what the mapping needs (`explain`, which shows the rows, keeps them whole).
+pub fn key_rows(
+    block: &BlockPlan,
+    tables: &[Table],
+    rows: Vec<Decoded>,
+    project: bool,
+) -> Vec<Keyed> {
     let Some(key_expr) = &block.group_by else {
         return Vec::new();
     };
@@ -47,6 +54,10 @@ pub fn key_rows(block: &BlockPlan, tables: &[Table], rows: Vec<Decoded>) -> Vec<
                             ));
                         }
                     }
+                };
+                let v = match &block.row_fields {
+                    Some(fields) if project && !keys.is_empty() => fields::project(v, fields),
+                    _ => v,
                 };
                 Ok((keys, v))
             });

@@ -329,7 +329,7 @@ fn key_batch(
     pool.install(|| {
         batch
             .into_par_iter()
-            .map(|c| key_rows(block, ctx.tables, c.decode()))
+            .map(|c| key_rows(block, ctx.tables, c.decode(), true))
             .collect()
     })
 }

@@ -349,6 +349,14 @@ pub struct TableReport {
     /// Rows kept in the table: one per distinct key (rows left out with a warning are not
     /// counted), and the later rows of a repeated key when `lookup_all` reads the table.
     pub rows: usize,
+    /// Rows left out because their key is null (the key expression selects the rows a table
+    /// keeps, or a row lacks its key field).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub without_key: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl RunReport {

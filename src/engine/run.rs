@@ -532,7 +532,7 @@ fn map_blocks(
                 .then(|| ((*input).clone(), format.clone())),
         });
     }
-    let loaded = tables::load(program, &resolved.tables)?;
+    let loaded = tables::load(program, &resolved.tables, true)?;
     report.tables = loaded.reports;
     report.warnings.extend(loaded.warnings.into_vec());
     let pool = rayon::ThreadPoolBuilder::new()

@@ -6,7 +6,7 @@
 
 use super::input::{Format, Input};
 use super::report::TableReport;
-use super::source::{SourceError, read_input};
+use super::source::{SourceError, SourceReader};
 use super::warning::Warnings;
 use crate::eval::{self, Env};
 use crate::plan::{Program, TablePlan, table_order};
@@ -25,7 +25,14 @@ pub struct Loaded {
 
 /// Loads every table; `inputs[i]` is the input of table `i` (None: empty table). A table
 /// whose key or parent looks up other tables is loaded after them.
-pub fn load(program: &Program, inputs: &[Option<(&Input, Format)>]) -> Result<Loaded, SourceError> {
+///
+/// With `project`, a table keeps only the fields of its rows the mapping reads
+/// ([`TablePlan::row_fields`]); `explain`, which shows rows, keeps them whole.
+pub fn load(
+    program: &Program,
+    inputs: &[Option<(&Input, Format)>],
+    project: bool,
+) -> Result<Loaded, SourceError> {
     let mut loaded = Loaded {
         // Every table empty until it is loaded: a key reads the tables loaded before it.
         tables: program
@@ -39,7 +46,7 @@ pub fn load(program: &Program, inputs: &[Option<(&Input, Format)>]) -> Result<Lo
         let plan = &program.tables[i];
         // Not needed by any running block, or `optional` and not given: empty.
         if let Some((input, format)) = inputs.get(i).and_then(Option::as_ref) {
-            let table = load_one(plan, input, format, &mut loaded)?;
+            let table = load_one(plan, input, format, project, &mut loaded)?;
             loaded.tables[i] = table;
         }
     }
@@ -53,9 +60,9 @@ fn load_one(
     plan: &TablePlan,
     input: &Input,
     format: &Format,
+    project: bool,
     loaded: &mut Loaded,
 ) -> Result<Table, SourceError> {
-    let rows = read_input(input, format.clone())?;
     let file = input.display();
     let loc = |n: u64| {
         if format.has_lines() {
@@ -70,11 +77,25 @@ fn load_one(
         tables: &loaded.tables,
         reads: None,
     };
-    let mut entries = Vec::with_capacity(rows.len());
+    let mut entries = Vec::new();
     // Where each entry is in the input, to locate the table's warnings.
-    let mut lines = Vec::with_capacity(rows.len());
+    let mut lines = Vec::new();
     let mut int_keys = true;
-    for (n, row) in rows {
+    let mut without_key = 0u64;
+    // Read chunk by chunk: only the rows the table keeps stay in memory.
+    let mut reader = SourceReader::for_input(input, format.clone(), 4096)?;
+    let mut rows = Vec::new();
+    loop {
+        let Some((n, row)) = rows.pop() else {
+            match reader.next_chunk() {
+                Some(chunk) => {
+                    rows = chunk?.decode();
+                    rows.reverse();
+                    continue;
+                }
+                None => break,
+            }
+        };
         let row = match row {
             Ok(r) => r,
             Err(e) => {
@@ -86,6 +107,12 @@ fn load_one(
             }
         };
         let key = match eval::eval(&plan.key, &row, &env) {
+            // A key that is null leaves the row out, on purpose or not: counted, not warned
+            // (`by if .tipo == "A" { .codice }` keeps some rows of an input).
+            Ok(k) if k.is_null() => {
+                without_key += 1;
+                continue;
+            }
             Ok(k) => {
                 int_keys &= k.is_i64() || k.is_u64();
                 key_string(&k).map(|k| k.into_owned())
@@ -110,6 +137,10 @@ fn load_one(
                 }
             },
             None => None,
+        };
+        let row = match &plan.row_fields {
+            Some(fields) if project => crate::plan::fields::project(row, fields),
+            _ => row,
         };
         entries.push((key, parent, row));
         lines.push(n);
@@ -137,6 +168,7 @@ fn load_one(
         name: plan.name.clone(),
         file,
         rows: table.rows_stored(),
+        without_key,
     });
     Ok(table)
 }

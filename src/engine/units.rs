@@ -44,7 +44,7 @@ pub fn open<'p>(
         ));
     };
     let reader = SourceReader::for_input(input, format.clone(), 1024)?;
-    let loaded = tables::load(program, &resolved.tables)?;
+    let loaded = tables::load(program, &resolved.tables, false)?;
     Ok(BlockUnits {
         block,
         file: input.display(),
@@ -88,7 +88,7 @@ impl BlockUnits<'_> {
             let decoded = chunk?.decode();
             match self.sorter.as_mut() {
                 Some(sorter) => {
-                    let keyed = key_rows(self.block, &self.tables.tables, decoded);
+                    let keyed = key_rows(self.block, &self.tables.tables, decoded, false);
                     sorter.push(keyed).map_err(spill)?;
                 }
                 None => self

@@ -2,6 +2,8 @@
 //! numbered. A [`Program`] is immutable and `Send + Sync`: every worker thread evaluates records
 //! against the same one.
 
+pub mod fields;
+
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -43,6 +45,9 @@ pub struct TablePlan {
     pub uses: Vec<TableId>,
     /// `lookup_all` reads it: every row of a repeated key is kept (and not reported).
     pub keep_all: bool,
+    /// The only fields of its rows the mapping reads ([`fields::analyse`]): a run keeps only
+    /// these in the table. `None`: whole rows.
+    pub row_fields: Option<Vec<String>>,
     /// The declaration in the mapping.
     pub span: Span,
 }
@@ -148,6 +153,9 @@ pub struct BlockPlan {
     pub span: Span,
     /// The program's secrets, hidden from the reasons of rejected records.
     pub secrets: Secrets,
+    /// In a grouped block, the only fields of its input rows it reads ([`fields::analyse`]):
+    /// the rows gathered into groups keep only these. `None`: whole rows.
+    pub row_fields: Option<Vec<String>>,
 }
 
 /// A statement of a block.
@@ -527,6 +535,7 @@ mod table_graph {
                 optional: false,
                 uses: u.to_vec(),
                 keep_all: false,
+                row_fields: None,
                 span: Span::new(0, 0),
             })
             .collect()

@@ -1,0 +1,321 @@
+//! The shipped WooCommerce and Shopify mappings on their example exports, checked from the
+//! export itself, independently of the mappings (issue 9): one `--input`, every variation folded
+//! into its parent wherever it is in the file, and a complete categories feed (every category id
+//! a product names, every parent and every subcategory, is a record of the categories feed).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn json_file(p: &Path) -> Vec<Value> {
+    serde_json::from_str::<Vec<Value>>(&read(p)).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// `clerkmap run mappings/MAPPING --input export=EXPORT --var site_url=... --out OUT`, which
+/// must succeed; gives (products, categories).
+fn run(mapping: &str, export: &Path, out: &Path) -> (Vec<Value>, Vec<Value>) {
+    let o = Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("SOURCE_DATE_EPOCH", "1796040000") // 2026-11-30T12:00:00Z
+        .args(["run", &format!("mappings/{mapping}"), "--input"])
+        .arg(format!("export={}", export.display()))
+        .args(["--var", "site_url=https://shop.example.test", "--out"])
+        .arg(out)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"));
+    assert!(
+        o.status.success(),
+        "{mapping}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (
+        json_file(&out.join("products.json")),
+        json_file(&out.join("categories.json")),
+    )
+}
+
+/// The rows of an export CSV (BOM removed), as header -> cell maps (empty cells left out).
+fn rows(csv_text: &str) -> Vec<BTreeMap<String, String>> {
+    let text = csv_text.trim_start_matches('\u{feff}');
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r
+        .headers()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .iter()
+        .map(str::to_string)
+        .collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap_or_else(|e| panic!("{e}"));
+            header
+                .iter()
+                .zip(rec.iter())
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(h, v)| (h.clone(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Every level of a category path: "A > B > C" gives "A", "A > B", "A > B > C".
+fn levels(path: &str) -> Vec<String> {
+    let parts: Vec<&str> = path
+        .split('>')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    (1..=parts.len()).map(|n| parts[..n].join(" > ")).collect()
+}
+
+/// The ids of the categories feed are unique, and every id a product, a parent or a
+/// subcategory names is one of them; gives the ids.
+fn assert_complete(products: &[Value], categories: &[Value]) -> BTreeSet<String> {
+    let ids: BTreeSet<String> = categories
+        .iter()
+        .map(|c| c["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(ids.len(), categories.len(), "duplicate category ids");
+    for p in products {
+        for id in strs(&p["categories"]) {
+            assert!(
+                ids.contains(&id),
+                "product {}: category `{id}` is not in the feed",
+                p["id"]
+            );
+        }
+    }
+    for c in categories {
+        for id in strs(&c["subcategories"]) {
+            assert!(
+                ids.contains(&id),
+                "category {}: subcategory `{id}` is not in the feed",
+                c["id"]
+            );
+        }
+        if let Some(parent) = c["parent"].as_str() {
+            assert!(
+                ids.contains(parent),
+                "category {}: parent `{parent}` is not in the feed",
+                c["id"]
+            );
+            let siblings = categories
+                .iter()
+                .find(|x| x["id"] == parent)
+                .map(|x| strs(&x["subcategories"]))
+                .unwrap_or_default();
+            assert!(
+                siblings
+                    .iter()
+                    .any(|s| Some(s.as_str()) == c["id"].as_str()),
+                "category {}: not among the subcategories of its parent `{parent}`",
+                c["id"]
+            );
+        }
+    }
+    ids
+}
+
+fn by_id(products: &[Value]) -> BTreeMap<String, &Value> {
+    products.iter().map(|p| (p["id"].to_string(), p)).collect()
+}
+
+fn wc_kind(row: &BTreeMap<String, String>) -> &str {
+    row.get("Type")
+        .map_or("", |t| t.split(',').next().unwrap_or("").trim())
+}
+
+/// The categories of a WooCommerce row: paths separated by ", ", `\,` an escaped comma.
+fn wc_paths(row: &BTreeMap<String, String>) -> Vec<String> {
+    row.get("Categories")
+        .map(|c| {
+            c.replace("\\,", "\u{E000}")
+                .split(',')
+                .map(|p| p.trim().replace('\u{E000}', ","))
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn check_woocommerce(export: &Path) {
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (products, categories) = run("woocommerce.cmap", export, out.path());
+    let data = rows(&read(export));
+    let (parents, variations): (Vec<_>, Vec<_>) =
+        data.iter().partition(|r| wc_kind(r) != "variation");
+    // One product per product row, none per variation.
+    assert_eq!(products.len(), parents.len());
+    let products_by_id = by_id(&products);
+    for p in &parents {
+        let id = &p["ID"];
+        let product = products_by_id
+            .get(id)
+            .unwrap_or_else(|| panic!("product {id} is not in the feed"));
+        // Every variation but the disabled ones (Published 0) is folded into its parent, in
+        // file order; all of them when all are disabled.
+        let key = p.get("SKU").cloned().unwrap_or_else(|| format!("id:{id}"));
+        let own: Vec<&&BTreeMap<String, String>> = variations
+            .iter()
+            .filter(|v| v.get("Parent") == Some(&key))
+            .collect();
+        let enabled: Vec<&&BTreeMap<String, String>> = own
+            .iter()
+            .copied()
+            .filter(|v| v.get("Published").map(String::as_str) != Some("0"))
+            .collect();
+        let folded = if enabled.is_empty() { own } else { enabled };
+        let skus: Vec<String> = folded
+            .iter()
+            .filter_map(|v| v.get("SKU").cloned())
+            .collect();
+        assert_eq!(strs(&product["variant_skus"]), skus, "product {id}");
+    }
+    let ids = assert_complete(&products, &categories);
+    // The feed is exactly the levels of the products' paths, no more.
+    let expected: BTreeSet<String> = parents
+        .iter()
+        .flat_map(|r| wc_paths(r))
+        .flat_map(|p| levels(&p))
+        .map(|l| l.split(" > ").map(slug).collect::<Vec<_>>().join("/"))
+        .collect();
+    assert_eq!(ids, expected);
+}
+
+/// What `slug` does to the names of the fixtures (ASCII letters, digits, the rest `-`).
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+#[test]
+fn woocommerce_folds_every_variation_and_its_categories_are_complete() {
+    check_woocommerce(&root().join("mappings/examples/woocommerce/wc-product-export.csv"));
+}
+
+#[test]
+fn woocommerce_row_order_does_not_matter() {
+    // The same export with its rows reversed: every variation before its parent.
+    let text = read(&root().join("mappings/examples/woocommerce/wc-product-export.csv"));
+    let text = text.trim_start_matches('\u{feff}');
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap_or_else(|e| panic!("{e}")).clone();
+    let records: Vec<csv::StringRecord> = r
+        .records()
+        .map(|x| x.unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let reversed = dir.path().join("reversed.csv");
+    let mut w = csv::Writer::from_path(&reversed).unwrap_or_else(|e| panic!("{e}"));
+    w.write_record(&header).unwrap_or_else(|e| panic!("{e}"));
+    for rec in records.iter().rev() {
+        w.write_record(rec).unwrap_or_else(|e| panic!("{e}"));
+    }
+    w.flush().unwrap_or_else(|e| panic!("{e}"));
+    drop(w);
+    let (a, b) = (tempfile::tempdir(), tempfile::tempdir());
+    let (a, b) = (
+        a.unwrap_or_else(|e| panic!("{e}")),
+        b.unwrap_or_else(|e| panic!("{e}")),
+    );
+    let original = root().join("mappings/examples/woocommerce/wc-product-export.csv");
+    let (pa, ca) = run("woocommerce.cmap", &original, a.path());
+    let (pb, cb) = run("woocommerce.cmap", &reversed, b.path());
+    // The same products with the same prices, stock and variants (in the other order).
+    let (pa, pb) = (by_id(&pa), by_id(&pb));
+    assert_eq!(pa.keys().collect::<Vec<_>>(), pb.keys().collect::<Vec<_>>());
+    for (id, a) in &pa {
+        let b = pb[id];
+        for attr in [
+            "name",
+            "price",
+            "list_price",
+            "stock",
+            "in_stock",
+            "image",
+            "index",
+        ] {
+            assert_eq!(a[attr], b[attr], "product {id}: {attr}");
+        }
+        for attr in ["variant_skus", "sizes", "colors", "categories"] {
+            let (x, y): (BTreeSet<String>, BTreeSet<String>) = (
+                strs(&a[attr]).into_iter().collect(),
+                strs(&b[attr]).into_iter().collect(),
+            );
+            assert_eq!(x, y, "product {id}: {attr}");
+        }
+    }
+    let ids = |c: &[Value]| {
+        c.iter()
+            .map(|x| x["id"].to_string())
+            .collect::<BTreeSet<_>>()
+    };
+    assert_eq!(ids(&ca), ids(&cb));
+    check_woocommerce(&reversed);
+}
+
+#[test]
+fn shopify_products_are_their_handles_rows_and_its_categories_are_complete() {
+    let export = root().join("mappings/examples/shopify/products_export.csv");
+    let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (products, categories) = run("shopify.cmap", &export, out.path());
+    let data = rows(&read(&export));
+    let handles: Vec<&String> = data
+        .iter()
+        .filter(|r| r.contains_key("Title"))
+        .map(|r| &r["Handle"])
+        .collect();
+    assert_eq!(
+        products
+            .iter()
+            .map(|p| p["id"].as_str().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        handles.iter().map(|h| h.as_str()).collect::<Vec<_>>()
+    );
+    let products_by_id = by_id(&products);
+    for h in &handles {
+        // Variant rows are the rows with a price; image-only rows add no variant.
+        let variants = data
+            .iter()
+            .filter(|r| &&r["Handle"] == h && r.contains_key("Variant Price"))
+            .count();
+        let p = products_by_id[&Value::String(h.to_string()).to_string()];
+        assert_eq!(strs(&p["variant_prices"]).len(), variants, "product {h}");
+    }
+    let ids = assert_complete(&products, &categories);
+    let expected: BTreeSet<String> = data
+        .iter()
+        .filter_map(|r| r.get("Product Category"))
+        .flat_map(|p| levels(p))
+        .map(|l| l.split(" > ").map(slug).collect::<Vec<_>>().join("/"))
+        .collect();
+    assert_eq!(ids, expected);
+}

@@ -76,11 +76,13 @@ fn programs() -> &'static [Program] {
             include_str!("../../mappings/shopify.cmap"),
         ]
         .iter()
-        .map(|text| match check_mapping(&SourceFile::new("m.cmap", *text), &options()) {
-            Ok(c) => c.program,
-            // A shipped mapping left out would silently fuzz less.
-            Err(d) => panic!("a shipped mapping does not check: {d:?}"),
-        })
+        .map(
+            |text| match check_mapping(&SourceFile::new("m.cmap", *text), &options()) {
+                Ok(c) => c.program,
+                // A shipped mapping left out would silently fuzz less.
+                Err(d) => panic!("a shipped mapping does not check: {d:?}"),
+            },
+        )
         .collect()
     })
 }

@@ -193,7 +193,12 @@ impl Compiler<'_> {
     /// Whether a spread's value is an object literal with a computed key (`... {(.n): .v}`):
     /// its names are then taken as they are, so each fixed key must be a valid attribute name
     /// (E006); a computed one is checked when the record is mapped.
+    /// So is `map(list, {(.n): .v})`, a list of such objects.
     fn verbatim_spread(&mut self, value: &Expr) -> bool {
+        let value = match &value.kind {
+            ExprKind::Map { body, .. } => body,
+            _ => value,
+        };
         let ExprKind::Object(entries) = &value.kind else {
             return false;
         };
@@ -208,16 +213,16 @@ impl Compiler<'_> {
         true
     }
 
-    /// A spread's value must be able to be an object.
+    /// A spread's value must be able to be an object (or a list of objects).
     fn expect_object(&mut self, ty: Ty, span: Span) {
-        if !ty.intersects(Ty::OBJECT.or(Ty::NULL)) {
+        if !ty.intersects(Ty::OBJECT.or(Ty::NULL).or(Ty::LIST)) {
             self.diags.push(
                 Diagnostic::error(
                     Code::TypeMismatch,
                     span,
                     format!("`...` spreads an object, but this is {ty}"),
                 )
-                .hint("spread an object such as `.attributi`"),
+                .hint("spread an object such as `.attributi`, or a list of objects such as `map(.pairs, {(.name): .value})`"),
             );
         }
     }

@@ -123,6 +123,7 @@ pub fn map_record_traced<T: Trace>(
         spreads: Vec::new(),
         reasons: Vec::new(),
         filtered: None,
+        failed_let: false,
     };
     if let (Some(slot), Some(key)) = (block.key_slot, key)
         && let Some(v) = st.slots.get_mut(slot)
@@ -171,6 +172,9 @@ struct State {
     reasons: Vec<Reason>,
     /// The span of the `where` that filtered the record out, when the trace goes past it.
     filtered: Option<Span>,
+    /// Whether a `let` failed: the attributes computed from it are then missing for that
+    /// reason alone, and the contract's complaints about them would only bury it.
+    failed_let: bool,
 }
 
 impl State {
@@ -198,6 +202,7 @@ impl State {
         match value {
             Ok(v) => self.keep(op, v, trace),
             Err(e) => {
+                self.failed_let |= matches!(op, Op::Let { .. });
                 self.reasons.push(Reason {
                     attribute: attribute.cloned(),
                     message: e.message,
@@ -222,8 +227,32 @@ impl State {
             Op::Spread { span, verbatim, .. } => match value {
                 Value::Object(m) => self.spreads.push((m, verbatim.then_some(*span))),
                 Value::Null => {}
+                // `... map(.pairs, {(.name): .value})`: each object in turn, nulls skipped.
+                Value::Array(items) => {
+                    for item in items {
+                        match item {
+                            Value::Object(m) => self.spreads.push((m, verbatim.then_some(*span))),
+                            Value::Null => {}
+                            other => {
+                                self.reasons.push(reason(
+                                    format!(
+                                        "`...` of a list needs objects in it, got {} {}",
+                                        crate::value::kind(&other),
+                                        show(&other)
+                                    ),
+                                    span,
+                                ));
+                                break;
+                            }
+                        }
+                    }
+                }
                 other => self.reasons.push(reason(
-                    format!("`...` needs an object, got {}", show(&other)),
+                    format!(
+                        "`...` needs an object or a list of objects, got {} {}",
+                        crate::value::kind(&other),
+                        show(&other)
+                    ),
                     span,
                 )),
             },
@@ -258,7 +287,12 @@ impl State {
             .filter(|v| !v.is_null())
             .cloned();
         let mut out = self.assemble(block);
-        validate(block, &mut out, &mut self.reasons);
+        if self.failed_let {
+            // Rejected anyway: the `let`'s own error is the reason (normalised all the same).
+            validate(block, &mut out, &mut Vec::new());
+        } else {
+            validate(block, &mut out, &mut self.reasons);
+        }
         if self.reasons.is_empty() {
             Outcome::Written(out)
         } else {

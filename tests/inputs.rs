@@ -622,3 +622,27 @@ fn run_measured(dir: &Path, input: &Path) -> (std::process::Output, u64) {
     let peak = watcher.join().unwrap_or(0);
     (o, peak)
 }
+
+/// `--input export=DIR/`: a directory is named as one, with the export files inside it to
+/// choose from (it used to be "cannot tell the format ... from its extension").
+#[test]
+fn a_directory_given_as_an_input_says_so_and_lists_its_files() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path().join("exports");
+    std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("articoli.ndjson"), "{}\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("notes.txt.bak"), "x").unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.display().to_string();
+    let o = clerkmap(&[
+        "run",
+        "--input",
+        &format!("articoli={d}"),
+        "--out",
+        &tmp.path().join("out").display().to_string(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    let expected = format!(
+        "error: --input articoli={d}: `{d}` is a directory, not an export file: give one of its files: --input articoli={d}/articoli.ndjson"
+    );
+    assert_eq!(text(&o.stderr).trim_end(), expected);
+}

@@ -717,6 +717,28 @@ pub(crate) fn describe(e: &RunError) -> String {
                 "--input {name}=-: standard input has no extension to tell its format: state it with --input-format {name}=ndjson (or json, csv, tsv, xml)"
             )
         }
+        InputProblem::NoFormat { name, file } if Path::new(file).is_dir() => {
+            let mut inside: Vec<String> = std::fs::read_dir(file)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter(|e| crate::engine::Format::from_path(&e.path()).is_some())
+                .filter_map(|e| e.file_name().to_str().map(String::from))
+                .collect();
+            inside.sort();
+            let hint = match inside.as_slice() {
+                [] => "give the path of an export file".to_string(),
+                some => format!(
+                    "give one of its files: {}",
+                    some.iter()
+                        .take(5)
+                        .map(|n| format!("--input {name}={}", Path::new(file).join(n).display()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            format!("--input {name}={file}: `{file}` is a directory, not an export file: {hint}")
+        }
         InputProblem::NoFormat { name, file } => format!(
             "cannot tell the format of `{file}` from its extension ({}): state it with --input-format {name}=csv (the formats: {})",
             crate::engine::input::EXTENSIONS,

@@ -319,3 +319,34 @@ fn shopify_products_are_their_handles_rows_and_its_categories_are_complete() {
         .collect();
     assert_eq!(ids, expected);
 }
+
+/// A category path spelled two ways in one export ("Clothing > Hoodies" on one product,
+/// "clothing > hoodies" on another) is one id in the products' `categories`, so it is one
+/// category record: the categories block is keyed by id, not by the path as spelled (keyed by
+/// the path, the second spelling was rejected as a duplicate id and its subcategories lost).
+#[test]
+fn woocommerce_paths_spelled_two_ways_are_one_category() {
+    let text = read(&root().join("mappings/examples/woocommerce/wc-product-export.csv"));
+    let changed = text.replacen(
+        "\"Clothing > Tshirts, Sale",
+        "\"clothing > tshirts, Sale",
+        1,
+    );
+    assert_ne!(changed, text, "the fixture has the path to respell");
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let export = tmp.path().join("wc-product-export.csv");
+    std::fs::write(&export, &changed).unwrap_or_else(|e| panic!("{e}"));
+    let out = tmp.path().join("out");
+    let (products, categories) = run("woocommerce.cmap", &export, &out);
+    assert_complete(&products, &categories);
+    let rejects = std::fs::read_to_string(out.join("rejects.ndjson")).unwrap_or_default();
+    assert!(rejects.trim().is_empty(), "{rejects}");
+    let ids: Vec<&str> = categories.iter().filter_map(|c| c["id"].as_str()).collect();
+    let unique: BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), unique.len(), "{ids:?}");
+    let clothing = categories
+        .iter()
+        .find(|c| c["id"] == "clothing")
+        .unwrap_or_else(|| panic!("no clothing in {ids:?}"));
+    assert!(strs(&clothing["subcategories"]).contains(&"clothing/tshirts".to_string()));
+}

@@ -4,8 +4,7 @@
 
 mod support_clerk;
 
-use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 use support_clerk::*;
@@ -31,20 +30,6 @@ fn with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         c.env(k, v);
     }
     c.output().unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// `clerkmap ARGS` reading `input`.
-fn with_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = command(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(input);
-    }
-    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The text without its ANSI escape sequences (`ESC [ ... m`).

@@ -3,26 +3,10 @@
 
 mod support_clerk;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use support_clerk::*;
-
-/// `clerkmap ARGS` with `input` on its standard input.
-fn with_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = command(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    if let Some(mut stdin) = child.stdin.take() {
-        // A command that stops reading early closes the pipe: not this test's failure.
-        let _ = stdin.write_all(input);
-    }
-    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
-}
 
 fn sample(name: &str) -> Vec<u8> {
     std::fs::read(root().join("mappings/sample").join(name)).unwrap_or_else(|e| panic!("{e}"))

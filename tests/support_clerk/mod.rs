@@ -5,9 +5,9 @@
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -575,6 +575,21 @@ pub fn command(args: &[&str]) -> Command {
         .env("CLERK_PUBLIC_KEY", PUBLIC)
         .env("CLERK_PRIVATE_KEY", PRIVATE);
     c
+}
+
+/// `clerkmap ARGS` (as [`command`] makes it) with `input` on its standard input.
+pub fn with_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = command(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        // A command that stops reading early closes the pipe: not the test's failure.
+        let _ = stdin.write_all(input);
+    }
+    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Maps the whole sample shop into `out` (JSON feeds) with the built-in mapping.

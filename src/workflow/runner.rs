@@ -151,13 +151,29 @@ impl Ran<'_> {
         snapshot::write(&self.case.expect, v, &self.case.file)
     }
 
-    /// The first line of a difference report: the case, how many differences, which snapshot.
+    /// The first line of a difference report: the case, how many differences (a record that
+    /// changed is one, with how many attributes changed in all when that says more), which
+    /// snapshot.
     fn differs_header(&self, changes: &[Change]) -> String {
+        let attrs: usize = changes
+            .iter()
+            .map(|c| match &c.kind {
+                diff::ChangeKind::Changed { attrs, .. } => attrs.len(),
+                _ => 1,
+            })
+            .sum();
+        let count = if attrs > changes.len() {
+            format!(
+                "{} ({} in all)",
+                plural(changes.len(), "difference"),
+                plural(attrs, "attribute")
+            )
+        } else {
+            plural(changes.len(), "difference")
+        };
         format!(
-            "{}: {} from {} (was: the snapshot, now: this run)",
-            self.name,
-            plural(changes.len(), "difference"),
-            self.expect_name
+            "{}: {count} from {} (was: the snapshot, now: this run)",
+            self.name, self.expect_name
         )
     }
 }

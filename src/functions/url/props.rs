@@ -391,7 +391,12 @@ proptest! {
             prefix.pop();
         }
         let got = prefixed(&r, &prefix).map_err(|_| ());
-        if r.contains("://") || r.starts_with("//") {
+        // A full URL has a scheme by RFC 3986's syntax before its `://` (`0/://` is a path).
+        let scheme = r.split_once("://").map_or("", |(s, _)| s);
+        let full = (scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            || r.starts_with("//");
+        if full {
             prop_assert_eq!(got, abs(&r, &prefix).map_err(|_| ()), "{:?} under {:?}", r, prefix);
         } else {
             let at_root = abs(&r, &root);
@@ -404,6 +409,16 @@ proptest! {
             prop_assert_eq!(got, want, "{:?} under {:?}", r, prefix);
         }
     }
+}
+
+/// Found by `prefixed_url_is_absolute_url_under_the_prefix` (its model took any `://` for a
+/// full URL): `0/://` is a relative path, so it goes under the prefix.
+#[test]
+fn a_path_with_a_colon_slash_slash_is_not_a_full_url() {
+    assert_eq!(
+        prefixed("0/://", "http://a/a"),
+        Ok(json!("http://a/a/0/://"))
+    );
 }
 
 #[test]

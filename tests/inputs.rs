@@ -18,6 +18,8 @@ const MAPPING: &str = r#"categories from src {
   name = .name ?? "x"
   url  = "https://x.test/" ~ .id
   subcategories = []
+  # Read so that their damage counts: fields no one reads are skipped unchecked.
+  checked = .d == null and .o == null
 }
 "#;
 
@@ -384,6 +386,18 @@ fn a_duplicate_json_key_rejects_the_record_naming_the_key() {
     );
     assert_eq!(m.rejects[1].0, Loc::Line(3));
     assert!(m.rejects[1].1.starts_with("key `k` appears twice"), "{m:?}");
+    // In a field the mapping does not read, a repeated key or a deep nesting is skipped with
+    // the field: no value of it is used.
+    let unread = "{\"id\":\"F\",\"zz\":{\"k\":1,\"k\":2}}\n{\"id\":\"G\",\"zz\":{}1{}}\n";
+    let unread = unread.replacen(
+        "{}1{}",
+        &format!("{}1{}", "[".repeat(500), "]".repeat(500)),
+        1,
+    );
+    assert_eq!(
+        mapped("src.ndjson", unread.as_bytes(), None).ids,
+        ids(&["F", "G"])
+    );
     let array = "[{\"id\":\"A\"},\n {\"id\":\"B\",\n  \"id\":\"C\"},\n {\"id\":\"E\"}]";
     let m = mapped("src.json", array.as_bytes(), None);
     assert_eq!(m.ids, ids(&["A", "E"]));

@@ -8,10 +8,9 @@
 //! and changed since the previous feed, "changed" telling records apart by a hash of their
 //! content ([`content_hash`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
-use std::hash::Hasher;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -23,12 +22,10 @@ use crate::engine::report::FeedDiff;
 use crate::value::key_string;
 
 use super::feed::{self, FeedFile, FeedKind};
+use super::ids::{FirstIds, IdSet, MappedIds, content_hash};
 
 /// The share of an entity's ids that may disappear at once: 10%.
 pub const DEFAULT_MAX_SHRINK: f64 = 0.10;
-
-/// How many disappearing ids a refusal lists.
-const EXAMPLES: usize = 5;
 
 /// One entity that would shrink too much.
 #[derive(Debug, Clone, Serialize)]
@@ -169,36 +166,54 @@ fn check_with<'a>(
         return None;
     }
     let mut before_n = 0usize;
-    let mut gone: Vec<&str> = Vec::new();
+    let mut gone = 0usize;
+    let mut examples = FirstIds::default();
     for id in before {
         before_n += 1;
         if !has(id) {
-            gone.push(id);
+            gone += 1;
+            examples.offer(id);
         }
     }
+    judge(
+        entity,
+        before_n,
+        after_len,
+        gone,
+        examples.into_vec(),
+        max_share,
+        against,
+    )
+}
+
+/// The guard's verdict from the counts: `gone` of `before` ids are not among the `after_len`
+/// (a few of them as `examples`, in natural order).
+fn judge(
+    entity: Entity,
+    before: usize,
+    after_len: usize,
+    gone: usize,
+    examples: Vec<String>,
+    max_share: f64,
+    against: &str,
+) -> Option<Shrink> {
+    if !entity.is_mirrored() {
+        return None;
+    }
     let empty_products = entity == Entity::Products && after_len == 0;
-    let too_much = before_n > 0 && gone.len() as f64 > max_share * before_n as f64;
+    let too_much = before > 0 && gone as f64 > max_share * before as f64;
     if !empty_products && !too_much {
         return None;
     }
-    gone.sort_unstable_by(|a, b| natural(a, b));
     Some(Shrink {
         entity,
-        before: before_n,
+        before,
         after: after_len,
-        gone: gone.len(),
-        examples: gone.iter().take(EXAMPLES).map(|s| s.to_string()).collect(),
+        gone,
+        examples,
         against: against.to_string(),
         max_share,
     })
-}
-
-/// Numbers in numeric order, then text.
-fn natural(a: &str, b: &str) -> std::cmp::Ordering {
-    match (a.parse::<i64>(), b.parse::<i64>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y),
-        _ => a.cmp(b),
-    }
 }
 
 /// The ids of an entity's previous feed in `dir`, with the file's path; `None` when there is no
@@ -209,56 +224,70 @@ pub fn previous_ids(dir: &Path, entity: Entity) -> Option<(String, Vec<String>)>
     Some((file.path.display().to_string(), ids))
 }
 
-/// The hash of a record's content: of its compact JSON, as `run` writes it one record a line.
-/// Computed by this binary for both the new records and the previous feed's, so it only needs
-/// to be stable within one run.
-pub fn content_hash(json: &[u8]) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    h.write(json);
-    h.finish()
-}
-
-/// The ids a run mapped for an entity, each with the [`content_hash`] of its record.
-pub type MappedIds = HashMap<String, u64>;
-
-/// An entity's previous feed in the output directory, read once for the guard and the diff.
+/// An entity's previous feed in the output directory: its file, and the set of its ids (read
+/// once before the run, so the run can tell new ids as it writes them).
 #[derive(Debug)]
 pub struct PreviousFeed {
+    /// The entity.
+    pub entity: Entity,
     /// The file, as messages name it.
     pub path: String,
-    /// Its ids in order, each with the hash of its record.
-    pub ids: Vec<(String, u64)>,
+    file: FeedFile,
+    /// One record a line, as `run` writes it (else read record by record).
+    by_line: bool,
+    /// Its distinct ids.
+    pub ids: IdSet,
 }
 
-/// The previous feed of `entity` in `dir` with the hash of each record; `None` when there is
-/// none or it cannot be read. A feed with one record a line (as `run` writes it) is hashed line
-/// by line, the exact bytes `run` hashed; any other layout record by record, re-serialized
-/// (a float written by another program may then read as changed).
+impl PreviousFeed {
+    /// Calls `f` with each id of the feed in order and the hash of its record; `None` when the
+    /// feed cannot be read to its end. A feed with one record a line (as `run` writes it) is
+    /// hashed line by line, the exact bytes `run` hashed; any other layout record by record,
+    /// re-serialized (a float written by another program may then read as changed).
+    fn scan(&self, f: &mut impl FnMut(&str, u64)) -> Option<()> {
+        if self.by_line {
+            scan_lines(&self.file, f)
+        } else {
+            scan_records(&self.file, f)
+        }
+    }
+}
+
+/// The previous feed of `entity` in `dir`, with its ids; `None` when there is none or it
+/// cannot be read.
 pub fn previous_feed(dir: &Path, entity: Entity) -> Option<PreviousFeed> {
     let file = feed::find(dir, entity)?;
-    let ids = match hashed_by_line(&file) {
-        Some(ids) => ids,
-        None => {
-            let mut ids = Vec::new();
-            file.for_each(|_, v| {
-                if let Some(k) = feed::id_key(&v) {
-                    let json = serde_json::to_vec(&v).unwrap_or_default();
-                    ids.push((k, content_hash(&json)));
-                }
-                Ok(true)
-            })
-            .ok()??;
-            ids
-        }
-    };
+    let mut ids = IdSet::default();
+    let by_line = scan_lines(&file, &mut |id, _| {
+        ids.insert(id);
+    })
+    .is_some();
+    if !by_line {
+        ids = IdSet::default();
+        scan_records(&file, &mut |id, _| {
+            ids.insert(id);
+        })?;
+    }
     Some(PreviousFeed {
+        entity,
         path: file.path.display().to_string(),
+        file,
+        by_line,
         ids,
     })
 }
 
-/// The ids and record hashes of a feed with one record per line; `None` for another layout.
-fn hashed_by_line(file: &FeedFile) -> Option<Vec<(String, u64)>> {
+/// The previous feeds of every entity in `dir`.
+pub fn previous_feeds(dir: &Path) -> Vec<PreviousFeed> {
+    Entity::ALL
+        .into_iter()
+        .filter_map(|e| previous_feed(dir, e))
+        .collect()
+}
+
+/// The ids and record hashes of a feed with one record per line, given to `f`; `None` for
+/// another layout (a line that is not a whole record), after the calls for the lines before.
+fn scan_lines(file: &FeedFile, f: &mut impl FnMut(&str, u64)) -> Option<()> {
     #[derive(serde::Deserialize)]
     struct IdOnly {
         id: Option<serde_json::Value>,
@@ -267,7 +296,6 @@ fn hashed_by_line(file: &FeedFile) -> Option<Vec<(String, u64)>> {
         return None;
     }
     let reader = BufReader::with_capacity(1 << 20, File::open(&file.path).ok()?);
-    let mut ids = Vec::new();
     for line in reader.lines() {
         let line = line.ok()?;
         let t = line.trim().trim_end_matches(',');
@@ -276,66 +304,50 @@ fn hashed_by_line(file: &FeedFile) -> Option<Vec<(String, u64)>> {
         }
         let rec: IdOnly = serde_json::from_str(t).ok()?;
         if let Some(k) = rec.id.as_ref().and_then(key_string) {
-            ids.push((k.into_owned(), content_hash(t.as_bytes())));
+            f(&k, content_hash(t.as_bytes()));
         }
     }
-    Some(ids)
+    Some(())
 }
 
-/// How many example ids a diff lists per kind of change.
-const DIFF_EXAMPLES: usize = 5;
-
-/// Keeps the `DIFF_EXAMPLES` first ids in natural order, whatever the number offered.
-#[derive(Default)]
-struct FirstIds(Vec<String>);
-
-impl FirstIds {
-    fn offer(&mut self, id: &str) {
-        let at = self
-            .0
-            .partition_point(|x| natural(x, id) != std::cmp::Ordering::Greater);
-        if at < DIFF_EXAMPLES {
-            self.0.insert(at, id.to_string());
-            self.0.truncate(DIFF_EXAMPLES);
+/// The ids and record hashes of a feed of any layout, record by record.
+fn scan_records(file: &FeedFile, f: &mut impl FnMut(&str, u64)) -> Option<()> {
+    file.for_each(|_, v| {
+        if let Some(k) = feed::id_key(&v) {
+            let json = serde_json::to_vec(&v).unwrap_or_default();
+            f(&k, content_hash(&json));
         }
-    }
+        Ok(true)
+    })
+    .ok()?
+    .map(|_| ())
 }
 
 /// What changed from `previous` (none: no previous feed) to the ids a run mapped.
 pub fn diff(entity: Entity, previous: Option<&PreviousFeed>, after: &MappedIds) -> FeedDiff {
     let (mut removed, mut changed, mut unchanged) = (0u64, 0u64, 0u64);
-    let (mut removed_ex, mut changed_ex, mut added_ex) = (
-        FirstIds::default(),
-        FirstIds::default(),
-        FirstIds::default(),
-    );
-    let mut before: HashSet<&str> = HashSet::new();
+    let (mut removed_ex, mut changed_ex) = (FirstIds::default(), FirstIds::default());
+    let mut before = IdSet::default();
     if let Some(p) = previous {
-        before.reserve(p.ids.len());
-        for (id, hash) in &p.ids {
-            if !before.insert(id.as_str()) {
-                continue;
+        // Read to its end before the run; if it can no longer be, what was read counts.
+        let _ = p.scan(&mut |id, hash| {
+            if !before.insert(id) {
+                return;
             }
             match after.get(id) {
                 None => {
                     removed += 1;
                     removed_ex.offer(id);
                 }
-                Some(h) if h != hash => {
+                Some(s) if s.content != hash => {
                     changed += 1;
                     changed_ex.offer(id);
                 }
                 Some(_) => unchanged += 1,
             }
-        }
+        });
     }
-    let mut added = 0u64;
-    for id in after.keys() {
-        if !before.contains(id.as_str()) {
-            added += 1;
-            added_ex.offer(id);
-        }
-    }
+    let after_n = after.len() as u64;
     FeedDiff {
         entity,
         against: previous.map_or_else(
@@ -343,64 +355,60 @@ pub fn diff(entity: Entity, previous: Option<&PreviousFeed>, after: &MappedIds) 
             |p| format!("the previous feed {}", p.path),
         ),
         before: before.len() as u64,
-        after: after.len() as u64,
-        added,
+        after: after_n,
+        added: after_n.saturating_sub(changed + unchanged),
         removed,
         changed,
         unchanged,
-        added_examples: added_ex.0,
-        removed_examples: removed_ex.0,
-        changed_examples: changed_ex.0,
+        added_examples: after.added_examples.clone().into_vec(),
+        removed_examples: removed_ex.into_vec(),
+        changed_examples: changed_ex.into_vec(),
     }
 }
 
-/// `run`'s comparison with the previous feeds in the output directory, each read once: the
-/// diff of every entity mapped (`new`: entity and ids), and the guard's refusal when one would
-/// shrink by more than `max_share` (`None` as `max_share`: `--allow-shrink`, no guard). With the
-/// legacy single-file format every entity of the previous `feed.json` is replaced, so one
-/// missing from this run counts as empty.
+/// `run`'s comparison with the previous feeds in the output directory (`previous`, read before
+/// the run): the diff of every entity mapped (`new`: entity and ids), and the guard's refusal
+/// when one would shrink by more than `max_share` (`None` as `max_share`: `--allow-shrink`, no
+/// guard). With the legacy single-file format every entity of the previous `feed.json` is
+/// replaced, so one missing from this run counts as empty.
 pub fn compare_run(
-    out_dir: &Path,
+    previous: &[PreviousFeed],
     format: OutputFormat,
     new: &[(Entity, MappedIds)],
     max_share: Option<f64>,
 ) -> (Vec<FeedDiff>, Result<(), ShrinkRefusal>) {
     let mut shrinks = Vec::new();
     let mut diffs = Vec::new();
-    let empty = MappedIds::new();
+    let empty = MappedIds::default();
     for entity in Entity::ALL {
         let written = new.iter().find(|(e, _)| *e == entity).map(|(_, ids)| ids);
         if written.is_none() && (format != OutputFormat::Feed || max_share.is_none()) {
             continue;
         }
-        let previous = previous_feed(out_dir, entity);
+        let previous = previous.iter().find(|p| p.entity == entity);
         let after = written.unwrap_or(&empty);
-        if written.is_some() {
-            diffs.push(diff(entity, previous.as_ref(), after));
+        let d = diff(entity, previous, after);
+        if let Some(max_share) = max_share {
+            let shrink = match previous {
+                Some(_) => judge(
+                    entity,
+                    d.before as usize,
+                    after.len(),
+                    d.removed as usize,
+                    d.removed_examples.clone(),
+                    max_share,
+                    &d.against,
+                ),
+                None if written.is_some() => {
+                    judge(entity, 0, after.len(), 0, Vec::new(), max_share, &d.against)
+                }
+                None => None,
+            };
+            shrinks.extend(shrink);
         }
-        let Some(max_share) = max_share else {
-            continue;
-        };
-        let shrink = match &previous {
-            Some(p) => check_with(
-                entity,
-                p.ids.iter().map(|(id, _)| id.as_str()),
-                after.len(),
-                |id| after.contains_key(id),
-                max_share,
-                &format!("the previous feed {}", p.path),
-            ),
-            None if written.is_some() => check_with(
-                entity,
-                std::iter::empty(),
-                after.len(),
-                |_| false,
-                max_share,
-                "no previous feed",
-            ),
-            None => None,
-        };
-        shrinks.extend(shrink);
+        if written.is_some() {
+            diffs.push(d);
+        }
     }
     let verdict = if shrinks.is_empty() {
         Ok(())
@@ -415,6 +423,7 @@ pub fn compare_run(
 
 #[cfg(test)]
 mod tests {
+    use super::super::ids::Seen;
     use super::*;
 
     #[test]
@@ -445,23 +454,34 @@ mod tests {
     #[test]
     fn the_diff_tells_added_removed_and_changed_records_in_any_layout() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let mapped = |records: &[&str]| -> MappedIds {
-            records
-                .iter()
-                .map(|r| {
-                    let v: serde_json::Value = serde_json::from_str(r).unwrap_or_default();
-                    (
-                        feed::id_key(&v).unwrap_or_default(),
-                        content_hash(r.as_bytes()),
-                    )
-                })
-                .collect()
+        // As the run notes them: each id with the hash of its record, and the ids the previous
+        // feed (if any) did not have as examples.
+        let mapped = |records: &[&str], previous: Option<&PreviousFeed>| -> MappedIds {
+            let mut ids = MappedIds::default();
+            for (n, r) in records.iter().enumerate() {
+                let v: serde_json::Value = serde_json::from_str(r).unwrap_or_default();
+                let key = feed::id_key(&v).unwrap_or_default();
+                let seen = Seen {
+                    content: content_hash(r.as_bytes()),
+                    first: n as u64 + 1,
+                };
+                ids.insert(&key, seen);
+                if !previous.is_some_and(|p| p.ids.contains(&key)) {
+                    ids.added_examples.offer(&key);
+                }
+            }
+            ids
         };
-        let now = mapped(&[
-            r#"{"id":"A","x":1}"#,
-            r#"{"id":"B","x":3}"#,
-            r#"{"id":"D","x":4}"#,
-        ]);
+        let now = |previous: Option<&PreviousFeed>| {
+            mapped(
+                &[
+                    r#"{"id":"A","x":1}"#,
+                    r#"{"id":"B","x":3}"#,
+                    r#"{"id":"D","x":4}"#,
+                ],
+                previous,
+            )
+        };
         // As `run` writes a JSON array, and a legacy feed.json (read record by record).
         std::fs::write(
             dir.path().join("products.json"),
@@ -475,7 +495,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         for entity in [Entity::Products, Entity::Pages] {
             let previous = previous_feed(dir.path(), entity);
-            let d = diff(entity, previous.as_ref(), &now);
+            let d = diff(entity, previous.as_ref(), &now(previous.as_ref()));
             assert_eq!(
                 (
                     d.before,
@@ -493,24 +513,16 @@ mod tests {
                 (vec!["D".into()], vec!["C".into()], vec!["B".into()])
             );
         }
-        let d = diff(Entity::Orders, None, &now);
+        let d = diff(Entity::Orders, None, &now(None));
         assert_eq!((d.against.as_str(), d.added), ("no previous feed", 3));
+        let previous = previous_feeds(dir.path());
         let (_, verdict) = compare_run(
-            dir.path(),
+            &previous,
             OutputFormat::Json,
-            &[(Entity::Products, mapped(&[r#"{"id":"A","x":1}"#]))],
+            &[(Entity::Products, mapped(&[r#"{"id":"A","x":1}"#], None))],
             Some(0.1),
         );
         assert!(verdict.is_err(), "2 of 3 gone");
-    }
-
-    #[test]
-    fn diff_examples_are_the_first_ids_in_natural_order() {
-        let mut first = FirstIds::default();
-        for id in ["30", "4", "100", "2", "7", "1", "50"] {
-            first.offer(id);
-        }
-        assert_eq!(first.0, ["1", "2", "4", "7", "30"]);
     }
 
     fn set(ids: &[&str]) -> HashSet<String> {

@@ -31,7 +31,23 @@ pub enum JsonUnit {
 /// Decodes one record: a JSON object, without duplicate keys, nested at most [`MAX_DEPTH`]
 /// levels. The error says what is wrong and where in the text.
 pub fn decode_record(bytes: &[u8], unit: JsonUnit) -> Result<Value, String> {
-    match parse(bytes) {
+    decode_projected(bytes, unit, None)
+}
+
+/// [`decode_record`] keeping only the top-level `fields` (sorted) of the record: the others
+/// are skipped as they are read, without being built (`None`: every field). A skipped field is
+/// only checked to be well-formed JSON: a key repeated in it, nesting past [`MAX_DEPTH`] or
+/// bad UTF-8 inside it does not reject the record, since no value of it is used.
+pub fn decode_projected(
+    bytes: &[u8],
+    unit: JsonUnit,
+    fields: Option<&[String]>,
+) -> Result<Value, String> {
+    let parsed = match fields {
+        Some(fields) if first_byte(bytes) == Some(b'{') => parse_with(bytes, RecordSeed { fields }),
+        _ => parse(bytes),
+    };
+    match parsed {
         Ok(v @ Value::Object(_)) => Ok(v),
         Ok(other) => Err(match unit {
             JsonUnit::Line => format!(
@@ -48,12 +64,107 @@ pub fn decode_record(bytes: &[u8], unit: JsonUnit) -> Result<Value, String> {
 
 /// Parses a JSON text with the record decoder's rules (any value at the top).
 pub fn parse(bytes: &[u8]) -> Result<Value, serde_json::Error> {
+    parse_with(bytes, ValueSeed { depth: 1 })
+}
+
+fn parse_with<'de, S: DeserializeSeed<'de, Value = Value>>(
+    bytes: &'de [u8],
+    seed: S,
+) -> Result<Value, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     // The seed counts the depth itself and stops at MAX_DEPTH, with its own message.
     de.disable_recursion_limit();
-    let v = ValueSeed { depth: 1 }.deserialize(&mut de)?;
+    let v = seed.deserialize(&mut de)?;
     de.end()?;
     Ok(v)
+}
+
+/// The first byte that is not JSON whitespace.
+fn first_byte(bytes: &[u8]) -> Option<u8> {
+    bytes
+        .iter()
+        .copied()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// A record (an object) of which only `fields` (sorted) are built.
+struct RecordSeed<'f> {
+    fields: &'f [String],
+}
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let inner = ValueSeed { depth: 1 }.inner()?;
+        let mut m = Map::with_capacity(self.fields.len());
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if self
+                .fields
+                .binary_search_by(|f| f.as_str().cmp(key.as_ref()))
+                .is_err()
+            {
+                map.next_value::<de::IgnoredAny>()?;
+                continue;
+            }
+            match m.entry(key.into_owned()) {
+                Entry::Vacant(slot) => {
+                    slot.insert(map.next_value_seed(inner)?);
+                }
+                Entry::Occupied(o) => return Err(twice(o.key())),
+            }
+        }
+        Ok(Value::Object(m))
+    }
+}
+
+/// An object's key, borrowed from the text when it has no escape.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(v))
+    }
+}
+
+fn twice<E: de::Error>(key: &str) -> E {
+    E::custom(format_args!(
+        "key `{key}` appears twice in an object: which value is meant? keep one"
+    ))
 }
 
 fn describe(bytes: &[u8], e: &serde_json::Error, unit: JsonUnit) -> String {
@@ -168,12 +279,7 @@ impl<'de> Visitor<'de> for ValueSeed {
                 Entry::Vacant(slot) => {
                     slot.insert(map.next_value_seed(inner)?);
                 }
-                Entry::Occupied(o) => {
-                    return Err(de::Error::custom(format_args!(
-                        "key `{}` appears twice in an object: which value is meant? keep one",
-                        o.key()
-                    )));
-                }
+                Entry::Occupied(o) => return Err(twice(o.key())),
             }
         }
         Ok(Value::Object(m))
@@ -444,6 +550,59 @@ mod tests {
         assert_eq!(
             v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()),
             Some(vec!["z".to_string(), "a".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_projected_record_keeps_only_its_fields_in_input_order() {
+        let fields = ["a".to_string(), "c".to_string(), "é".to_string()];
+        let text =
+            br#"{"c": {"x": [1, {"y": 2}]}, "b": "skip \" me", "a": 1, "\u00e9": 3, "zz": [[[]]]}"#;
+        let v = decode_projected(text, JsonUnit::Line, Some(&fields));
+        assert_eq!(
+            v.map(|v| v.to_string()),
+            Ok(r#"{"c":{"x":[1,{"y":2}]},"a":1,"é":3}"#.to_string())
+        );
+        // Every field asked: the same value as the whole record.
+        let all = ["a", "b", "c", "zz", "é"].map(String::from);
+        assert_eq!(
+            decode_projected(text, JsonUnit::Line, Some(&all)),
+            decode_record(text, JsonUnit::Line)
+        );
+    }
+
+    #[test]
+    fn a_projected_record_still_rejects_what_it_reads_and_skips_the_rest_unchecked() {
+        let fields = ["id".to_string(), "x".to_string()];
+        let dup = decode_projected(
+            br#"{"id":"A","x":{"k":1,"k":2}}"#,
+            JsonUnit::Line,
+            Some(&fields),
+        );
+        assert!(dup.is_err_and(|e| e.contains("key `k` appears twice")));
+        let dup_top = decode_projected(br#"{"id":"A","id":"B"}"#, JsonUnit::Line, Some(&fields));
+        assert!(dup_top.is_err_and(|e| e.contains("key `id` appears twice")));
+        // A field no one reads: its duplicate keys and its depth do not matter.
+        let deep = format!(
+            r#"{{"id":"A","skip":{}1{}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let v = decode_projected(deep.as_bytes(), JsonUnit::Line, Some(&fields));
+        assert_eq!(v, Ok(serde_json::json!({"id": "A"})));
+        let v = decode_projected(
+            br#"{"id":"A","skip":{"k":1,"k":2}}"#,
+            JsonUnit::Line,
+            Some(&fields),
+        );
+        assert_eq!(v, Ok(serde_json::json!({"id": "A"})));
+        // Malformed anywhere is still malformed; a non-object is still named.
+        let bad = decode_projected(br#"{"id":"A","skip":[1,}"#, JsonUnit::Line, Some(&fields));
+        assert!(bad.is_err_and(|e| e.starts_with("malformed JSON at column")));
+        let list = decode_projected(b" [1]", JsonUnit::Line, Some(&fields));
+        assert_eq!(
+            list,
+            Err("line holds a JSON list, not an object".to_string())
         );
     }
 

@@ -11,6 +11,7 @@ pub mod feed;
 pub mod generation;
 mod group;
 pub mod guard;
+pub mod ids;
 pub mod input;
 pub mod json;
 pub mod limits;

@@ -16,7 +16,8 @@ use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::group::{Grouper, Keyed, NotConsecutive, Unit, key_rows};
-use super::guard::{MappedIds, content_hash};
+use super::guard::PreviousFeed;
+use super::ids::{IdSet, MappedIds, Seen, content_hash};
 use super::input::{Format, Input};
 use super::limits::MAX_DEPTH;
 use super::reject::{Loc, Located, Reject, engine_reason};
@@ -41,6 +42,12 @@ pub(super) struct Ctx<'a> {
     pub progress: Option<&'a AtomicU64>,
     /// Keep each written record as a value for the sink or the profile.
     pub keep_values: bool,
+    /// Decode only the fields each block reads ([`BlockPlan::row_fields`]); `false` decodes
+    /// whole records (the differential tests' oracle).
+    pub project: bool,
+    /// The previous feeds in the output directory, when the run compares with them: new ids
+    /// are noted as they are written, for the diff's examples.
+    pub previous: Option<&'a [PreviousFeed]>,
     /// Profile the written records (attribute coverage, for the HTML report).
     pub profile: bool,
     /// The command that explains a record of this run, without the arguments that pick one.
@@ -49,6 +56,13 @@ pub(super) struct Ctx<'a> {
     pub group_memory: usize,
     /// Where the sorter's temporary directory goes (the system's when `None`).
     pub spill_dir: Option<&'a std::path::Path>,
+}
+
+impl Ctx<'_> {
+    /// The fields to decode of `block`'s records (`None`: whole records).
+    fn fields<'b>(&self, block: &'b BlockPlan) -> Option<&'b [String]> {
+        block.row_fields.as_deref().filter(|_| self.project)
+    }
 }
 
 /// What a worker made of a chunk: records serialized back to back in `buf`, in input order.
@@ -165,7 +179,10 @@ struct Writer<'a> {
     has_lines: bool,
     id_kind: Option<(IdKind, u64)>,
     /// Per id written: where it was read, and the hash of its record.
-    seen: HashMap<String, (u64, u64)>,
+    seen: MappedIds,
+    /// The ids of the previous feed, when new ids are told apart (`Some(None)`: no previous
+    /// feed, every id is new; `None`: not told apart).
+    previous: Option<Option<&'a IdSet>>,
     written: u64,
     with_email: u64,
     filtered: u64,
@@ -233,10 +250,10 @@ impl Writer<'_> {
                 self.place(first)
             ));
         }
-        self.seen.get(key).map(|(first, _)| {
+        self.seen.get(key).map(|seen| {
             format!(
                 "duplicate id {id}: the record at {} has the same id and was kept",
-                self.place(*first)
+                self.place(seen.first)
             )
         })
     }
@@ -265,7 +282,18 @@ impl Writer<'_> {
                         self.reject(sink, loc, Some(id), vec![engine_reason(msg)])?;
                         continue;
                     }
-                    self.seen.insert(key, (loc, hash));
+                    self.seen.insert(
+                        &key,
+                        Seen {
+                            content: hash,
+                            first: loc,
+                        },
+                    );
+                    if let Some(previous) = self.previous
+                        && !previous.is_some_and(|p| p.contains(&key))
+                    {
+                        self.seen.added_examples.offer(&key);
+                    }
                     if self.id_kind.is_none() {
                         self.id_kind = kind.map(|k| (k, loc));
                     }
@@ -329,7 +357,7 @@ fn key_batch(
     pool.install(|| {
         batch
             .into_par_iter()
-            .map(|c| key_rows(block, ctx.tables, c.decode(), true))
+            .map(|c| key_rows(block, ctx.tables, c.decode_only(ctx.fields(block)), true))
             .collect()
     })
 }
@@ -404,7 +432,7 @@ fn map_plain(
                     buf: Vec::with_capacity(c.len() * 512),
                     items: Vec::with_capacity(c.len()),
                 };
-                for (loc, rec) in c.decode() {
+                for (loc, rec) in c.decode_only(ctx.fields(block)) {
                     match rec {
                         Ok(v) => map_into(ctx, block, loc, &v, (&[], None), &mut out),
                         Err(reason) => out.items.push(ItemOut::Rejected {
@@ -485,7 +513,10 @@ pub(super) fn run_block(
         file: file.clone(),
         has_lines,
         id_kind: None,
-        seen: HashMap::new(),
+        seen: MappedIds::default(),
+        previous: ctx
+            .previous
+            .map(|p| p.iter().find(|f| f.entity == block.entity).map(|f| &f.ids)),
         written: 0,
         with_email: 0,
         filtered: 0,
@@ -689,11 +720,7 @@ fn finish(
             profile,
             why: w.why,
         },
-        ids: w
-            .seen
-            .into_iter()
-            .map(|(id, (_, hash))| (id, hash))
-            .collect(),
+        ids: w.seen,
     }
 }
 

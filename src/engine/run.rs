@@ -14,7 +14,8 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 
 use super::feed;
-use super::guard::{self, MappedIds, ShrinkRefusal};
+use super::guard::{self, PreviousFeed, ShrinkRefusal};
+use super::ids::MappedIds;
 use super::input::{EXTENSIONS, Format, Input, Origin};
 use super::limits::DEFAULT_MAX_RECORD_BYTES;
 use super::output::{FeedFiles, OutputError, OutputFormat, Staged};
@@ -57,6 +58,9 @@ pub struct RunOptions {
     /// Where those temporary files go (a directory removed when the block is done); `None`:
     /// the output directory's `.clerkmap/` for [`run`], else the system's temporary directory.
     pub spill_dir: Option<PathBuf>,
+    /// Decode every field of every record, even those the mapping never reads (by default
+    /// only the fields read are built): the oracle of the differential tests.
+    pub decode_whole: bool,
 }
 
 impl Default for RunOptions {
@@ -73,6 +77,7 @@ impl Default for RunOptions {
             explain: None,
             group_memory: super::spill::DEFAULT_GROUP_MEMORY,
             spill_dir: None,
+            decode_whole: false,
         }
     }
 }
@@ -375,7 +380,7 @@ pub fn run_into(
 ) -> Result<Mapped, RunError> {
     let mut report = start_report(mapping);
     let mut ids = Vec::new();
-    let aborted = map_all(program, mapping, opts, sink, &mut report, &mut ids)?;
+    let aborted = map_all(program, mapping, opts, sink, &mut report, &mut ids, None)?;
     Ok(Mapped {
         report,
         ids,
@@ -419,9 +424,10 @@ fn map_all(
     sink: &mut dyn Sink,
     report: &mut RunReport,
     ids: &mut Vec<(Entity, MappedIds)>,
+    previous: Option<&[PreviousFeed]>,
 ) -> Result<Option<Abort>, RunError> {
     let started = Instant::now();
-    let result = map_blocks(program, mapping, opts, sink, report, ids);
+    let result = map_blocks(program, mapping, opts, sink, report, ids, previous);
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     report.compute_privacy();
     report.finished_at = now();
@@ -501,6 +507,7 @@ fn map_blocks(
     sink: &mut dyn Sink,
     report: &mut RunReport,
     ids: &mut Vec<(Entity, MappedIds)>,
+    previous: Option<&[PreviousFeed]>,
 ) -> Result<Option<Abort>, RunError> {
     let inputs: Vec<Input> = opts
         .inputs
@@ -532,7 +539,7 @@ fn map_blocks(
                 .then(|| ((*input).clone(), format.clone())),
         });
     }
-    let loaded = tables::load(program, &resolved.tables, true)?;
+    let loaded = tables::load(program, &resolved.tables, !opts.decode_whole)?;
     report.tables = loaded.reports;
     report.warnings.extend(loaded.warnings.into_vec());
     let pool = rayon::ThreadPoolBuilder::new()
@@ -552,6 +559,8 @@ fn map_blocks(
         in_flight: jobs * 2,
         progress: opts.progress.as_deref(),
         keep_values: sink.wants_values() || opts.profile,
+        project: !opts.decode_whole,
+        previous,
         profile: opts.profile,
         explain: &explain,
         group_memory: opts.group_memory,
@@ -645,7 +654,17 @@ pub fn run_reported(
         ..opts.clone()
     });
     let opts = spill.as_ref().unwrap_or(opts);
-    let mapped = map_all(program, mapping, opts, &mut files, &mut report, &mut ids);
+    // Read before the run: the run notes the ids that are new as it writes them.
+    let previous = guard::previous_feeds(&out.dir);
+    let mapped = map_all(
+        program,
+        mapping,
+        opts,
+        &mut files,
+        &mut report,
+        &mut ids,
+        Some(&previous),
+    );
     for e in &mut report.entities {
         e.output = files.file_name(e.entity);
     }
@@ -658,7 +677,7 @@ pub fn run_reported(
         Ok(Some(_)) => None,
         Ok(None) => {
             let max_share = (!out.allow_shrink).then_some(out.max_shrink);
-            let (diff, verdict) = guard::compare_run(&out.dir, out.format, &ids, max_share);
+            let (diff, verdict) = guard::compare_run(&previous, out.format, &ids, max_share);
             report.diff = diff;
             match verdict {
                 Ok(()) => None,

@@ -89,7 +89,8 @@ fn load_one(
         let Some((n, row)) = rows.pop() else {
             match reader.next_chunk() {
                 Some(chunk) => {
-                    rows = chunk?.decode();
+                    let fields = plan.row_fields.as_deref().filter(|_| project);
+                    rows = chunk?.decode_only(fields);
                     rows.reverse();
                     continue;
                 }
@@ -137,10 +138,6 @@ fn load_one(
                 }
             },
             None => None,
-        };
-        let row = match &plan.row_fields {
-            Some(fields) if project => crate::plan::fields::project(row, fields),
-            _ => row,
         };
         entries.push((key, parent, row));
         lines.push(n);

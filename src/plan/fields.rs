@@ -64,7 +64,7 @@ struct Reads {
     calls: HashMap<(String, Vec<Kind>), Kind>,
 }
 
-/// Computes [`BlockPlan::row_fields`] for every grouped block and
+/// Computes [`BlockPlan::row_fields`] for every block and
 /// [`super::TablePlan::row_fields`] for every table of a checked program.
 pub fn analyse(program: &mut Program) {
     let mut r = Reads {
@@ -88,11 +88,7 @@ pub fn analyse(program: &mut Program) {
         inputs.push(r.input.take());
     }
     for (b, fields) in program.blocks.iter_mut().zip(inputs) {
-        b.row_fields = if b.group_by.is_some() {
-            fields.map(|f| f.into_iter().collect())
-        } else {
-            None
-        };
+        b.row_fields = fields.map(|f| f.into_iter().collect());
     }
     for (t, fields) in program.tables.iter_mut().zip(r.tables) {
         t.row_fields = fields.map(|f| f.into_iter().collect());

@@ -153,8 +153,9 @@ pub struct BlockPlan {
     pub span: Span,
     /// The program's secrets, hidden from the reasons of rejected records.
     pub secrets: Secrets,
-    /// In a grouped block, the only fields of its input rows it reads ([`fields::analyse`]):
-    /// the rows gathered into groups keep only these. `None`: whole rows.
+    /// The only top-level fields of its input rows (records) it reads ([`fields::analyse`]),
+    /// sorted: a run decodes only these, and the rows gathered into groups keep only these.
+    /// `None`: whole rows.
     pub row_fields: Option<Vec<String>>,
 }
 

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use super::delimited::CsvParser;
 use super::input::{Format, Input, Origin};
-use super::json::{ArrayScanner, JsonUnit, decode_record};
+use super::json::{ArrayScanner, JsonUnit, decode_projected};
 use super::limits::{DEFAULT_MAX_RECORD_BYTES, FIFO_OPEN_WAIT};
 use super::xml::XmlItems;
 
@@ -105,6 +105,12 @@ impl Chunk {
     /// Decodes every record: `(location, value or reason)`, in input order. Consumes the chunk
     /// so decoded values move rather than copy.
     pub fn decode(self) -> Vec<Decoded> {
+        self.decode_only(None)
+    }
+
+    /// [`Chunk::decode`] keeping only the top-level `fields` (sorted) of each record: a field
+    /// no one reads is skipped as it is read, never built (`None`: whole records).
+    pub fn decode_only(self, fields: Option<&[String]>) -> Vec<Decoded> {
         match self {
             Chunk::Json {
                 unit,
@@ -118,7 +124,7 @@ impl Chunk {
                     while let Some((l, why)) = bad.next_if(|(l, _)| *l < loc) {
                         out.push((l, Err(why)));
                     }
-                    out.push((loc, decode_record(&buf[s..e], unit)));
+                    out.push((loc, decode_projected(&buf[s..e], unit, fields)));
                 }
                 out.extend(bad.map(|(l, why)| (l, Err(why))));
                 out
@@ -128,22 +134,31 @@ impl Chunk {
                 buf,
                 ends,
                 rows,
-            } => rows
-                .into_iter()
-                .map(|(line, r)| {
-                    let row = r.and_then(|(a, b)| decode_csv_row(&headers, &buf, &ends, a, b));
-                    (line, row)
-                })
-                .collect(),
-            Chunk::Decoded(v) => v,
+            } => {
+                let keep: Option<Vec<bool>> =
+                    fields.map(|f| headers.iter().map(|h| f.binary_search(h).is_ok()).collect());
+                let row = |(a, b)| decode_csv_row(&headers, keep.as_deref(), &buf, &ends, a, b);
+                rows.into_iter()
+                    .map(|(line, r)| (line, r.and_then(row)))
+                    .collect()
+            }
+            Chunk::Decoded(v) => match fields {
+                Some(f) => v
+                    .into_iter()
+                    .map(|(loc, r)| (loc, r.map(|v| crate::plan::fields::project(v, f))))
+                    .collect(),
+                None => v,
+            },
         }
     }
 }
 
 /// A CSV row (fields `first..last` of `ends`) to an object. Empty cells are left out (a CSV has
-/// no other way to say "missing"), so paths on them give null.
+/// no other way to say "missing"), so paths on them give null; so are the columns `keep` marks
+/// `false` (not read by the mapping), whatever their bytes.
 fn decode_csv_row(
     headers: &[String],
+    keep: Option<&[bool]>,
     buf: &[u8],
     ends: &[usize],
     first: usize,
@@ -158,10 +173,10 @@ fn decode_csv_row(
     }
     let mut m = Map::with_capacity(headers.len());
     let mut start = if first == 0 { 0 } else { ends[first - 1] };
-    for (h, &end) in headers.iter().zip(&ends[first..last]) {
+    for (i, (h, &end)) in headers.iter().zip(&ends[first..last]).enumerate() {
         let field = &buf[start..end];
         start = end;
-        if field.is_empty() {
+        if field.is_empty() || keep.is_some_and(|k| !k.get(i).copied().unwrap_or(true)) {
             continue;
         }
         let s = std::str::from_utf8(field)

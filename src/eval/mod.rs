@@ -538,7 +538,7 @@ fn index<'v>(v: &'v Value, idx: &Value) -> Option<&'v Value> {
             let i = if i < 0 { items.len() as i64 + i } else { i };
             usize::try_from(i).ok().and_then(|i| items.get(i))
         }
-        (Value::Object(m), Value::String(k)) => m.get(k),
+        (Value::Object(m), Value::String(k)) => crate::value::object_field(m, k),
         _ => None,
     }
 }
@@ -552,7 +552,7 @@ fn get_ref<'v>(
     let mut v = v;
     for s in steps {
         let next = match s {
-            Step::Field(name) => v.get(name.as_str()),
+            Step::Field(name) => crate::value::field(v, name),
             Step::Index(e) => index(v, &eval(e, cur, env)?),
             Step::Each | Step::Filter(..) => None,
         };
@@ -579,7 +579,7 @@ fn walk(
     };
     match step {
         Step::Field(name) => {
-            if let Some(x) = v.get(name.as_str()) {
+            if let Some(x) = crate::value::field(v, name) {
                 walk(x, rest, cur, env, out)?;
             }
         }

@@ -66,6 +66,29 @@ pub fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// Up to this many fields, an object's field is found by comparing names in order rather than
+/// by hashing the name: faster for the small objects records are made of.
+const SCAN_FIELDS: usize = 16;
+
+/// The field `name` of `v` when `v` is an object that has it.
+#[inline]
+pub fn field<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
+    match v {
+        Value::Object(m) => object_field(m, name),
+        _ => None,
+    }
+}
+
+/// The field `name` of an object.
+#[inline]
+pub fn object_field<'v>(m: &'v serde_json::Map<String, Value>, name: &str) -> Option<&'v Value> {
+    if m.len() <= SCAN_FIELDS {
+        m.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+    } else {
+        m.get(name)
+    }
+}
+
 /// Structural equality where numbers compare by value (`1 == 1.0`).
 pub fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
@@ -104,6 +127,19 @@ mod tests {
         assert_eq!(elide("abcdef", 4, "…"), "abc…");
         assert_eq!(elide_counted("abcdef", 4), "abcd… (6 characters)");
         assert_eq!(elide_counted("abcd", 4), "abcd");
+    }
+
+    #[test]
+    fn fields_are_found_in_small_and_big_objects() {
+        let small = json!({"a": 1, "b": 2});
+        assert_eq!(field(&small, "b"), Some(&json!(2)));
+        assert_eq!(field(&small, "c"), None);
+        let big: serde_json::Map<String, Value> =
+            (0..40).map(|i| (format!("k{i}"), json!(i))).collect();
+        let big = Value::Object(big);
+        assert_eq!(field(&big, "k39"), Some(&json!(39)));
+        assert_eq!(field(&big, "k40"), None);
+        assert_eq!(field(&json!([1]), "a"), None);
     }
 
     #[test]

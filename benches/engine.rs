@@ -6,6 +6,11 @@
 //!
 //! - `engine/run/jobs=1`, `engine/run/jobs=2`: a full `engine::run` (lookup table, parallel
 //!   pipeline, products.json + categories.json + rejects + report written to a temp dir);
+//! - `stages/decode/{whole,projected}`, `stages/evaluate`, `stages/write`: the three stages a
+//!   record goes through, apart, on the same records in one thread, so a regression shows where
+//!   it is: decoding every NDJSON line (every field, or only the fields the products block
+//!   reads), mapping the decoded records (`eval::map_record`, with the categories table loaded),
+//!   and serialising the mapped records with their content hash as the writer does;
 //! - `check/passweb.cmap`: parsing, checking and compiling the shipped mapping (the built-in
 //!   copy, so the bench always matches the library it is compiled with).
 //!
@@ -19,7 +24,10 @@ use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::cli::{BUILTIN_MAPPING, BUILTIN_MAPPING_NAME};
 use clerkmap::diagnostic::SourceFile;
+use clerkmap::engine::ids::content_hash;
+use clerkmap::engine::json::{JsonUnit, decode_projected};
 use clerkmap::engine::{self, FeedOutput, Input, RunOptions};
+use clerkmap::eval::{Outcome, map_record};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use serde_json::Value;
 
@@ -128,5 +136,86 @@ fn bench_check(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_engine, bench_check);
+fn bench_stages(c: &mut Criterion) {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (articoli, records, bytes) = replicate(tmp.path());
+    let src = mapping();
+    let checked = check(&src, &CompileOptions::default())
+        .unwrap_or_else(|_| panic!("the shipped mapping does not check"));
+    let program = &checked.program;
+    let block = &program.blocks[0];
+    let fields = block.row_fields.clone().expect("the products block reads named fields");
+    let text = std::fs::read(&articoli).expect("replicated articoli");
+    let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    let inputs = vec![
+        Input::file("articoli", articoli.clone()),
+        Input::file("categorie", root().join("mappings/sample/categorie.csv")),
+    ];
+    let resolved = engine::resolve(program, &inputs, Some(block)).expect("inputs resolve");
+    let tables = engine::load_tables(program, &resolved.tables, true)
+        .expect("tables load")
+        .tables;
+
+    let mut group = c.benchmark_group("stages");
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6))
+        .throughput(Throughput::Bytes(bytes));
+    for (name, only) in [("decode/whole", None), ("decode/projected", Some(&fields[..]))] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut n = 0usize;
+                for l in &lines {
+                    n += usize::from(decode_projected(l, JsonUnit::Line, only).is_ok());
+                }
+                black_box(n)
+            })
+        });
+    }
+    let decoded: Vec<Value> = lines
+        .iter()
+        .map(|l| decode_projected(l, JsonUnit::Line, Some(&fields)).expect("decodes"))
+        .collect();
+    group.throughput(Throughput::Elements(records));
+    group.bench_function("evaluate", |b| {
+        b.iter(|| {
+            let mut written = 0usize;
+            for r in &decoded {
+                if let Outcome::Written(m) = map_record(block, r, &[], &tables) {
+                    written += m.len();
+                }
+            }
+            black_box(written)
+        })
+    });
+    let mapped: Vec<serde_json::Map<String, Value>> = decoded
+        .iter()
+        .filter_map(|r| match map_record(block, r, &[], &tables) {
+            Outcome::Written(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    // The sample has an unpublished article (filtered) in every 40.
+    assert!(mapped.len() as u64 > records * 9 / 10, "most records map");
+    group.throughput(Throughput::Elements(mapped.len() as u64));
+    group.bench_function("write", |b| {
+        let mut buf = Vec::with_capacity(bytes as usize);
+        b.iter(|| {
+            buf.clear();
+            let mut h = 0u64;
+            for m in &mapped {
+                let start = buf.len();
+                serde_json::to_writer(&mut buf, m).expect("serializable");
+                h ^= content_hash(&buf[start..]);
+                buf.extend_from_slice(b",\n");
+            }
+            black_box((buf.len(), h))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_engine, bench_stages, bench_check);
 criterion_main!(benches);

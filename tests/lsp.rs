@@ -347,5 +347,31 @@ fn an_editor_session() {
     let published = c.notification("textDocument/publishDiagnostics");
     assert!(published["diagnostics"].as_array().is_some());
 
+    // Half-typed text does not parse: field paths are still completed, after a bare `.`.
+    let typing = "products from articoli {\n  id = .\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": typing}]}),
+    );
+    let items = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 8}}),
+    );
+    let labels: Vec<&str> = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["label"].as_str())
+        .collect();
+    assert_eq!(labels, [".codice", ".titolo", ".prezzo"]);
+    let published = c.notification("textDocument/publishDiagnostics");
+    let codes: Vec<&Value> = published["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| &d["code"])
+        .collect();
+    assert_eq!(codes, [&json!("E001")], "{published}");
+
     c.stop();
 }

@@ -178,7 +178,11 @@ impl Server {
             let called = next == Some("(") || prev == Some("|");
             let user = o.definition(&w, offset);
             match (user, functions::get(&w)) {
-                // A user `fn` shadows nothing: built-in names are not user functions.
+                // An attribute where it is assigned: what Clerk wants in it.
+                (Some(s), _) if s.kind == SymbolKind::Attribute && s.span == t.span => {
+                    attribute_doc(o, offset, &w)
+                        .unwrap_or_else(|| definition_line(doc, s.span.start))
+                }
                 (Some(s), _) if s.kind == SymbolKind::Fn || !called => {
                     definition_line(doc, s.span.start)
                 }

@@ -8,7 +8,7 @@ const { LanguageClient } = require('vscode-languageclient/node');
 
 let client;
 
-function activate(context) {
+function activate() {
   const command = vscode.workspace.getConfiguration('clerkmap').get('server.path') || 'clerkmap';
   const server = { command, args: ['lsp'] };
   client = new LanguageClient('clerkmap', 'clerkmap', server, {
@@ -17,7 +17,6 @@ function activate(context) {
       { scheme: 'untitled', language: 'cmap' },
     ],
   });
-  context.subscriptions.push({ dispose: () => client && client.stop() });
   return client.start();
 }
 

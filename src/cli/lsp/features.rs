@@ -12,7 +12,9 @@ use lsp_types::{
 use super::outline::{Outline, SymbolKind, Tok, Token};
 use super::project::InputFile;
 use super::{Document, Server};
+use crate::check::input_paths::record_reads;
 use crate::clerk::Entity;
+use crate::diagnostic::SourceFile;
 use crate::functions::{self, Function};
 use crate::workflow::inspect::{Field, field_step};
 
@@ -116,6 +118,27 @@ fn path_before(doc: &Document, o: &Outline, dot: usize) -> Option<(String, usize
     Some((steps.concat(), toks[k].span.start))
 }
 
+/// The record path `written` (ending at `end`) means in its context, when the text parses:
+/// inside `.a[? .b == 1]` or `map(.a, .b)`, `.b` is `.a[*].b`; `rows[*].x` is `.x`. It is the
+/// path the checker finds there (W003's), cut after the step that ends at `end`.
+fn in_context(text: &str, end: usize, written: &str) -> Option<String> {
+    let reads = record_reads(&SourceFile::new("", text))?;
+    let innermost = reads
+        .inputs
+        .iter()
+        .flat_map(|r| r.paths.iter())
+        .filter(|u| u.span.start < end && end <= u.span.end)
+        .min_by_key(|u| u.span.end - u.span.start)?;
+    let p = innermost.path.as_str();
+    (1..=p.len())
+        .filter(|&j| p.is_char_boundary(j))
+        .find(|&j| {
+            p[..j].ends_with(written)
+                && p[j..].is_empty() | p[j..].starts_with('.') | p[j..].starts_with('[')
+        })
+        .map(|j| p[..j].to_string())
+}
+
 impl Server {
     /// The inputs a place of a document reads: its block's source, its lookup table, else
     /// every input of the project.
@@ -164,8 +187,14 @@ impl Server {
         let next = o.tokens.get(i + 1).map(|n| word(doc, n));
         let range = Some(doc.index.range(&doc.text, t.span));
         let value = if prev == Some(".") && matches!(t.kind, Tok::Ident | Tok::Str) {
-            let (parent, _) = path_before(doc, o, i - 1)?;
-            let path = format!("{parent}{}", field_step(&step_name(doc, &t)));
+            // As written (`None` after a `[? ...]`, a name or a call), then in its context.
+            let parent = path_before(doc, o, i - 1).map(|(p, _)| p);
+            let step = field_step(&step_name(doc, &t));
+            let written = format!("{}{step}", parent.as_deref().unwrap_or(""));
+            let path = match in_context(&doc.text, t.span.end, &written) {
+                Some(p) => p,
+                None => parent.map(|_| written)?,
+            };
             let (doc_path, o) = (doc.path.clone(), o.clone());
             let inputs = self.inputs_at(doc_path.as_deref(), &o, offset);
             let found: Vec<_> = self
@@ -424,4 +453,33 @@ fn field_doc(path: &str, found: &[(String, u64, Field)]) -> Option<String> {
         }
     }
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_context;
+
+    #[test]
+    fn a_path_in_a_filter_a_map_or_rows_is_the_path_it_reads() {
+        let text = "products from a group by .c {\n  id = .c\n  x = first(.imm[? .tipo == \"c\"].url)\n  y = map(.righe, .qty)\n  z = rows[*].n\n}\n";
+        let end = |needle: &str| text.find(needle).unwrap() + needle.len();
+        assert_eq!(
+            in_context(text, end(".tipo"), ".tipo").as_deref(),
+            Some(".imm[*].tipo")
+        );
+        assert_eq!(
+            in_context(text, end(".imm"), ".imm").as_deref(),
+            Some(".imm")
+        );
+        assert_eq!(
+            in_context(text, end("].url"), ".url").as_deref(),
+            Some(".imm[*].url")
+        );
+        assert_eq!(
+            in_context(text, end(".qty"), ".qty").as_deref(),
+            Some(".righe[*].qty")
+        );
+        assert_eq!(in_context(text, end("[*].n"), ".n").as_deref(), Some(".n"));
+        assert_eq!(in_context("products from {", 15, ".x"), None);
+    }
 }

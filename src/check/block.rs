@@ -113,7 +113,9 @@ impl Compiler<'_> {
         let entity = Entity::parse(&name.name);
         if entity.is_none() {
             let names = Entity::ALL.map(Entity::name);
-            let hint = suggest::did_you_mean(&name.name, names)
+            let best = suggest::closest(&name.name, names);
+            let hint = best
+                .map(suggest::did_you_mean_text)
                 .unwrap_or_else(|| format!("use one of {}", names.join(", ")));
             self.diags.push(
                 Diagnostic::error(
@@ -122,7 +124,8 @@ impl Compiler<'_> {
                     format!("unknown Clerk type `{}`", name.name),
                 )
                 .label("not a Clerk type")
-                .hint(hint),
+                .hint(hint)
+                .replace_with(name.span, best),
             );
         }
         entity

@@ -92,7 +92,9 @@ impl Compiler<'_> {
             .chain(Form::ALL.iter().map(|f| f.name()))
             .chain(self.fns.keys().map(String::as_str))
             .collect();
-        let hint = suggest::did_you_mean(&name.name, names)
+        let best = suggest::closest(&name.name, names);
+        let hint = best
+            .map(suggest::did_you_mean_text)
             .unwrap_or_else(|| "see docs/language.md for the list of functions".into());
         self.diags.push(
             Diagnostic::error(
@@ -101,7 +103,8 @@ impl Compiler<'_> {
                 format!("unknown function `{}`", name.name),
             )
             .label("no such function")
-            .hint(hint),
+            .hint(hint)
+            .replace_with(name.span, best),
         );
         for a in args {
             self.expr(a, scope);
@@ -182,6 +185,7 @@ impl Compiler<'_> {
             return Some(tid);
         }
         let names: Vec<&str> = self.tables.keys().map(String::as_str).collect();
+        let mut best = None;
         let hint = if scope.function.is_some() && scope.locals.contains_key(&id.name) {
             format!(
                 "`{}` is a parameter: a table is not a value, so it cannot be passed to a function; name the table itself in the body",
@@ -193,7 +197,8 @@ impl Compiler<'_> {
                 id.name
             )
         } else {
-            suggest::did_you_mean(&id.name, names).unwrap_or_else(|| {
+            best = suggest::closest(&id.name, names);
+            best.map(suggest::did_you_mean_text).unwrap_or_else(|| {
                 format!(
                     "declare it with `lookup {0} by .key` and give its rows as the input `{0}`",
                     id.name
@@ -207,7 +212,8 @@ impl Compiler<'_> {
                 format!("unknown lookup table `{}`", id.name),
             )
             .label("no `lookup` declares this")
-            .hint(hint),
+            .hint(hint)
+            .replace_with(id.span, best),
         );
         None
     }
@@ -294,6 +300,9 @@ mod tests {
         assert_eq!(d[0].code, Code::UnknownFunction);
         assert_eq!(d[0].span(), Span::new(0, 5));
         assert_eq!(d[0].hint.as_deref(), Some("did you mean `trim`?"));
+        // The hint as an edit, for an editor's quick fix.
+        let r = d[0].replacement.as_ref().map(|r| (r.span, r.text.as_str()));
+        assert_eq!(r, Some((Span::new(0, 5), "trim")));
         assert_eq!(d[1].code, Code::UnknownName);
         // Special forms are candidates too.
         let d = lower_error(".a | mpa(.b)");

@@ -388,13 +388,13 @@ pub fn unknown_paths(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic
             }
         }
         for (path, spans) in missing {
-            out.push(unknown_path(&path, &spans, input));
+            out.push(unknown_path(&path, &spans, input, &src.text));
         }
     }
     out
 }
 
-fn unknown_path(path: &str, spans: &[Span], input: &InputFields) -> Diagnostic {
+fn unknown_path(path: &str, spans: &[Span], input: &InputFields, text: &str) -> Diagnostic {
     let mut d = Diagnostic::warning(
         Code::UnknownPath,
         spans[0],
@@ -409,7 +409,12 @@ fn unknown_path(path: &str, spans: &[Span], input: &InputFields) -> Diagnostic {
         d = d.secondary(*s, "also read here");
     }
     match closest_path(path, &input.paths) {
-        Some(c) => d.hint(format!("did you mean `{c}`?")),
+        // An edit only where the path is written as the notation writes it (not `rows[*].x`).
+        Some(c) => {
+            let as_written = text.get(spans[0].start..spans[0].end) == Some(path);
+            d.hint(suggest::did_you_mean_text(&c))
+                .replace_with(spans[0], as_written.then_some(c.as_str()))
+        }
         None => d.hint(format!(
             "`clerkmap inspect {}` lists the paths its records have",
             input.file
@@ -595,6 +600,11 @@ categories from cat group by .codice {
         let at = src.find(".titlo").unwrap_or_default();
         assert_eq!(ds[0].span(), Span::new(at, at + 6));
         assert_eq!(ds[0].labels.len(), 2, "the second use is labelled");
+        let fix = ds[0]
+            .replacement
+            .as_ref()
+            .map(|r| (r.span, r.text.as_str()));
+        assert_eq!(fix, Some((Span::new(at, at + 6), ".titolo")));
         assert_eq!(
             ds[1].hint.as_deref(),
             Some("did you mean `.varianti[*].prezzo`?")

@@ -223,6 +223,7 @@ impl Compiler<'_> {
     fn unknown_name(&mut self, id: &Ident, scope: &Scope) {
         let mut candidates: Vec<&str> = self.globals.keys().map(String::as_str).collect();
         candidates.extend(scope.locals.keys().map(String::as_str));
+        let mut best = None;
         let hint = if self.fns.contains_key(&id.name) {
             Some(format!("`{0}` is a function: call it, `{0}(...)`", id.name))
         } else if scope.function.is_some() && self.file_lets.contains(&id.name) {
@@ -231,7 +232,8 @@ impl Compiler<'_> {
                 id.name
             ))
         } else {
-            suggest::did_you_mean(&id.name, candidates.iter().copied()).or_else(|| {
+            best = suggest::closest(&id.name, candidates.iter().copied());
+            best.map(suggest::did_you_mean_text).or_else(|| {
                 scope
                     .has_record
                     .then(|| format!("to read the record field, write `.{}`", id.name))
@@ -244,7 +246,8 @@ impl Compiler<'_> {
                 format!("unknown name `{}`", id.name),
             )
             .label("not defined")
-            .hint_opt(hint),
+            .hint_opt(hint)
+            .replace_with(id.span, best),
         );
     }
 }

@@ -8,6 +8,7 @@ mod fmt;
 mod init;
 mod inspect;
 mod json;
+mod lsp;
 mod progress;
 mod push;
 mod run;
@@ -236,6 +237,8 @@ pub(crate) enum Command {
     Init(init::InitArgs),
     /// Print shell completions or the man page.
     Completions(completions::CompletionsArgs),
+    /// Serve the Language Server Protocol on stdin/stdout, for editors.
+    Lsp(lsp::LspArgs),
 }
 
 pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -270,6 +273,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(a) => fmt::cmd(a, &ui),
         Command::Init(a) => init::cmd(a, &ui),
         Command::Completions(a) => completions::cmd(a, &ui),
+        Command::Lsp(a) => lsp::cmd(a, &ui),
     };
     ExitCode::from(code)
 }

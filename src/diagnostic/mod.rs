@@ -45,6 +45,16 @@ pub struct Label {
     pub primary: bool,
 }
 
+/// A fix a tool can apply without asking: `text` in place of `span` (the name a "did you mean"
+/// hint suggests, for an editor's quick fix).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replacement {
+    /// What to replace.
+    pub span: Span,
+    /// The text to put there.
+    pub text: String,
+}
+
 /// One problem found in a mapping.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostic {
@@ -60,6 +70,9 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// How to fix it.
     pub hint: Option<String>,
+    /// The hint as an edit, when it names the text to write (a "did you mean"); boxed, to keep
+    /// a diagnostic small.
+    pub replacement: Option<Box<Replacement>>,
 }
 
 impl Diagnostic {
@@ -76,6 +89,7 @@ impl Diagnostic {
             }],
             notes: Vec::new(),
             hint: None,
+            replacement: None,
         }
     }
     /// A warning at `span`; `Span::default()` for one that points nowhere in the file.
@@ -122,6 +136,16 @@ impl Diagnostic {
     /// Sets how to fix it, when there is something to say.
     pub fn hint_opt(mut self, hint: Option<String>) -> Diagnostic {
         self.hint = hint;
+        self
+    }
+    /// Sets the hint's edit: `text` in place of `span` (see [`Replacement`]).
+    pub fn replace_with(mut self, span: Span, text: Option<&str>) -> Diagnostic {
+        self.replacement = text.map(|text| {
+            Box::new(Replacement {
+                span,
+                text: text.to_string(),
+            })
+        });
         self
     }
     /// The primary label, if there is one.

@@ -10,12 +10,17 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .map(|(_, c)| c)
 }
 
+/// `did you mean `x`?`.
+pub fn did_you_mean_text(candidate: &str) -> String {
+    format!("did you mean `{candidate}`?")
+}
+
 /// `Some("did you mean `x`?")`.
 pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
-    closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
+    closest(name, candidates).map(did_you_mean_text)
 }
 
 #[cfg(test)]

@@ -144,9 +144,15 @@ fn bench_stages(c: &mut Criterion) {
         .unwrap_or_else(|_| panic!("the shipped mapping does not check"));
     let program = &checked.program;
     let block = &program.blocks[0];
-    let fields = block.row_fields.clone().expect("the products block reads named fields");
+    let fields = block
+        .row_fields
+        .clone()
+        .expect("the products block reads named fields");
     let text = std::fs::read(&articoli).expect("replicated articoli");
-    let lines: Vec<&[u8]> = text.split(|b| *b == b'\n').filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&[u8]> = text
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
     let inputs = vec![
         Input::file("articoli", articoli.clone()),
         Input::file("categorie", root().join("mappings/sample/categorie.csv")),
@@ -163,7 +169,10 @@ fn bench_stages(c: &mut Criterion) {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(6))
         .throughput(Throughput::Bytes(bytes));
-    for (name, only) in [("decode/whole", None), ("decode/projected", Some(&fields[..]))] {
+    for (name, only) in [
+        ("decode/whole", None),
+        ("decode/projected", Some(&fields[..])),
+    ] {
         group.bench_function(name, |b| {
             b.iter(|| {
                 let mut n = 0usize;

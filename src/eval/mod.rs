@@ -17,6 +17,7 @@ mod record;
 
 pub use record::{NoTrace, Outcome, Reason, Trace, map_group, map_record, map_record_traced};
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 
@@ -132,6 +133,44 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
     }
 }
 
+/// The value of null, to borrow.
+static NULL: Value = Value::Null;
+
+/// Evaluates `e` like [`eval`], borrowing the value instead of copying it when it is a constant,
+/// `.`, a slot, or a path that picks one value of `.` or of a slot: comparisons, conditions and
+/// `map` read the record in place.
+pub fn eval_ref<'v>(
+    e: &'v CExpr,
+    cur: &'v Value,
+    env: &Env<'v>,
+) -> Result<Cow<'v, Value>, EvalError> {
+    match e {
+        CExpr::Const(v) => Ok(Cow::Borrowed(v)),
+        CExpr::Current => Ok(Cow::Borrowed(cur)),
+        CExpr::Slot(i) => Ok(Cow::Borrowed(env.slots.get(*i).unwrap_or(&NULL))),
+        CExpr::Path {
+            base,
+            steps,
+            projects: false,
+            span,
+        } if matches!(**base, CExpr::Current | CExpr::Slot(_)) => {
+            let base_ref = match **base {
+                CExpr::Slot(i) => env.slots.get(i).unwrap_or(&NULL),
+                _ => {
+                    if let Some(log) = env.reads {
+                        log.record(*span);
+                    }
+                    cur
+                }
+            };
+            Ok(Cow::Borrowed(
+                get_ref(base_ref, steps, cur, env)?.unwrap_or(&NULL),
+            ))
+        }
+        _ => eval(e, cur, env).map(Cow::Owned),
+    }
+}
+
 /// `[a, b]`.
 fn eval_list(items: &[CExpr], cur: &Value, env: &Env) -> R {
     let mut out = Vec::with_capacity(items.len());
@@ -201,7 +240,7 @@ fn object_key(k: Value, span: Span) -> Result<Option<String>, EvalError> {
 
 /// `if c { t } else { f }` (no `else`: null).
 fn eval_if(c: &CExpr, t: &CExpr, f: Option<&CExpr>, span: Span, cur: &Value, env: &Env) -> R {
-    if truthy(&eval(c, cur, env)?, span, "an `if` condition")? {
+    if truthy(&*eval_ref(c, cur, env)?, span, "an `if` condition")? {
         eval(t, cur, env)
     } else {
         match f {
@@ -213,7 +252,7 @@ fn eval_if(c: &CExpr, t: &CExpr, f: Option<&CExpr>, span: Span, cur: &Value, env
 
 /// `match v { lits => body, _ => body }`: the first arm whose literals hold `v`, else null.
 fn eval_match(v: &CExpr, arms: &[(Option<Vec<Value>>, CExpr)], cur: &Value, env: &Env) -> R {
-    let v = eval(v, cur, env)?;
+    let v = eval_ref(v, cur, env)?;
     for (pats, body) in arms {
         let hit = match pats {
             None => true,
@@ -288,10 +327,10 @@ fn call(f: &Function, table: Option<TableId>, span: Span, env: &Env, vals: &mut 
 
 /// `!x` and `-x`.
 fn unary(op: UnOp, x: &CExpr, span: Span, cur: &Value, env: &Env) -> R {
-    let v = eval(x, cur, env)?;
+    let v = eval_ref(x, cur, env)?;
     match op {
         UnOp::Not => Ok(Value::Bool(!truthy(&v, span, "`!`")?)),
-        UnOp::Neg => negate(v, span),
+        UnOp::Neg => negate(v.into_owned(), span),
     }
 }
 
@@ -320,12 +359,12 @@ fn negate(v: Value, span: Span) -> R {
 /// `map(list, body)`: `body` with `.` = each element of the list, null results dropped; null
 /// for a null list.
 fn eval_map(list: &CExpr, body: &CExpr, span: Span, cur: &Value, env: &Env) -> R {
-    match eval(list, cur, env)? {
+    match &*eval_ref(list, cur, env)? {
         Value::Null => Ok(Value::Null),
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             let env = &per_element(env);
-            for item in &items {
+            for item in items {
                 let v = eval(body, item, env)?;
                 if !v.is_null() {
                     out.push(v);
@@ -336,8 +375,8 @@ fn eval_map(list: &CExpr, body: &CExpr, span: Span, cur: &Value, env: &Env) -> R
         other => Err(EvalError::new(
             format!(
                 "`map` needs a list, got {} {}",
-                value::kind(&other),
-                value::show(&other)
+                value::kind(other),
+                value::show(other)
             ),
             span,
         )),
@@ -379,68 +418,88 @@ fn truthy(v: &Value, span: Span, what: &str) -> Result<bool, EvalError> {
 /// `a op b`: `??`, `and` and `or` evaluate `b` only when they need it; the other operators
 /// evaluate both, then [`combine`] them.
 fn binary(op: BinOp, a: &CExpr, b: &CExpr, span: Span, cur: &Value, env: &Env) -> R {
-    let l = eval(a, cur, env)?;
+    let l = eval_ref(a, cur, env)?;
     match op {
         BinOp::Coalesce if l.is_null() => eval(b, cur, env),
-        BinOp::Coalesce => Ok(l),
+        BinOp::Coalesce => Ok(l.into_owned()),
         BinOp::And if !truthy(&l, span, "`and`")? => Ok(Value::Bool(false)),
         BinOp::Or if truthy(&l, span, "`or`")? => Ok(Value::Bool(true)),
         BinOp::And | BinOp::Or => {
             let what = if op == BinOp::And { "`and`" } else { "`or`" };
-            Ok(Value::Bool(truthy(&eval(b, cur, env)?, span, what)?))
+            Ok(Value::Bool(truthy(&*eval_ref(b, cur, env)?, span, what)?))
+        }
+        // Comparisons read both operands in place.
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            let r = eval_ref(b, cur, env)?;
+            compare(op, &l, &r, span)
         }
         _ => {
             let r = eval(b, cur, env)?;
-            combine(op, l, r, span)
+            combine(op, l.into_owned(), r, span)
         }
     }
 }
 
+/// `l op r` for the comparison operators.
+fn compare(op: BinOp, l: &Value, r: &Value, span: Span) -> R {
+    match op {
+        BinOp::Eq => return Ok(Value::Bool(values_equal(l, r))),
+        BinOp::Ne => return Ok(Value::Bool(!values_equal(l, r))),
+        _ => {}
+    }
+    if l.is_null() || r.is_null() {
+        return Ok(Value::Null);
+    }
+    let ord = match (l, r) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(i), Some(j)) => Some(i.cmp(&j)),
+            _ => x
+                .as_f64()
+                .zip(y.as_f64())
+                .and_then(|(p, q)| p.partial_cmp(&q)),
+        },
+        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        _ => None,
+    };
+    let ord = ord.ok_or_else(|| mismatch(op, l, r, span))?;
+    Ok(Value::Bool(match op {
+        BinOp::Lt => ord == Ordering::Less,
+        BinOp::Le => ord != Ordering::Greater,
+        BinOp::Gt => ord == Ordering::Greater,
+        _ => ord != Ordering::Less,
+    }))
+}
+
+/// The error of an operator that cannot combine its operands.
+#[cold]
+fn mismatch(op: BinOp, l: &Value, r: &Value, span: Span) -> EvalError {
+    let mut msg = format!(
+        "`{}` cannot combine {} {} and {} {}",
+        op.symbol(),
+        value::kind(l),
+        value::show(l),
+        value::kind(r),
+        value::show(r)
+    );
+    if l.is_string() || r.is_string() {
+        msg.push_str("; convert text to numbers with `| decimal`, or join text with `~`");
+    }
+    EvalError::new(msg, span)
+}
+
 /// The value of `l op r` for the operators that need both operands.
 fn combine(op: BinOp, l: Value, r: Value, span: Span) -> R {
-    let mismatch = |l: &Value, r: &Value| {
-        let mut msg = format!(
-            "`{}` cannot combine {} {} and {} {}",
-            op.symbol(),
-            value::kind(l),
-            value::show(l),
-            value::kind(r),
-            value::show(r)
-        );
-        if l.is_string() || r.is_string() {
-            msg.push_str("; convert text to numbers with `| decimal`, or join text with `~`");
-        }
-        EvalError::new(msg, span)
-    };
+    let mismatch = |l: &Value, r: &Value| mismatch(op, l, r, span);
     match op {
-        BinOp::Eq => return Ok(Value::Bool(values_equal(&l, &r))),
-        BinOp::Ne => return Ok(Value::Bool(!values_equal(&l, &r))),
+        BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+            return compare(op, &l, &r, span);
+        }
         _ => {}
     }
     if l.is_null() || r.is_null() {
         return Ok(Value::Null);
     }
     match op {
-        BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-            let ord = match (&l, &r) {
-                (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
-                    (Some(i), Some(j)) => Some(i.cmp(&j)),
-                    _ => x
-                        .as_f64()
-                        .zip(y.as_f64())
-                        .and_then(|(p, q)| p.partial_cmp(&q)),
-                },
-                (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
-                _ => None,
-            };
-            let ord = ord.ok_or_else(|| mismatch(&l, &r))?;
-            Ok(Value::Bool(match op {
-                BinOp::Lt => ord == Ordering::Less,
-                BinOp::Le => ord != Ordering::Greater,
-                BinOp::Gt => ord == Ordering::Greater,
-                _ => ord != Ordering::Less,
-            }))
-        }
         BinOp::Concat => {
             let s = |v: &Value| match v {
                 Value::String(s) => Ok(s.clone()),
@@ -610,7 +669,11 @@ fn walk(
             };
             let element_env = per_element(env);
             for x in items {
-                if truthy(&eval(cond, x, &element_env)?, *span, "a `[? ...]` filter")? {
+                if truthy(
+                    &*eval_ref(cond, x, &element_env)?,
+                    *span,
+                    "a `[? ...]` filter",
+                )? {
                     walk(x, rest, cur, env, out)?;
                 }
             }

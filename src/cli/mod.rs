@@ -3,6 +3,7 @@
 mod check;
 mod completions;
 mod config;
+mod eval;
 mod explain;
 mod fmt;
 mod init;
@@ -69,6 +70,29 @@ pub mod exit {
             TOO_MANY_REJECTS,
             "more records rejected than `--max-rejects` allows, all of a feed's records \
              rejected, or a feed shrinking more than `--max-shrink` allows (no feed written)",
+        ),
+    ];
+
+    /// An `eval` whose expression failed on the record.
+    pub const EVAL_FAILED: u8 = 1;
+
+    /// The codes of `eval` and `repl`.
+    pub const EVAL: &[(u8, &str)] = &[
+        (
+            OK,
+            "the value was printed (`repl`: the session ended, with `:quit` or the end of its input)",
+        ),
+        (
+            EVAL_FAILED,
+            "the expression failed on the record (the error points into the expression)",
+        ),
+        (
+            USAGE,
+            "the expression or the mapping has errors, or the arguments are wrong",
+        ),
+        (
+            INPUT,
+            "an input file is missing or unreadable, or holds no such record",
         ),
     ];
 
@@ -236,6 +260,8 @@ pub(crate) enum Command {
     Init(init::InitArgs),
     /// Print shell completions or the man page.
     Completions(completions::CompletionsArgs),
+    /// Evaluate one expression on one record: its value, its type, each step (--trace).
+    Eval(eval::EvalArgs),
 }
 
 pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -270,6 +296,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(a) => fmt::cmd(a, &ui),
         Command::Init(a) => init::cmd(a, &ui),
         Command::Completions(a) => completions::cmd(a, &ui),
+        Command::Eval(a) => eval::cmd(a, &ui),
     };
     ExitCode::from(code)
 }

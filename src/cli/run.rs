@@ -768,7 +768,7 @@ pub(crate) fn exit_code(ui: &Ui, e: &RunError, mapping: &[String]) -> u8 {
 }
 
 /// The exit code of a failed run.
-fn code_of(e: &RunError) -> u8 {
+pub(crate) fn code_of(e: &RunError) -> u8 {
     match e {
         RunError::Inputs(_) => exit::USAGE,
         RunError::Source(_) => exit::INPUT,

@@ -69,7 +69,7 @@ pub struct EvalArgs {
 }
 
 /// `NAME=PATH`, `-` (standard input, named `stdin`) or `PATH` (named after the file's stem).
-fn parse_input(s: &str) -> Result<(String, String), String> {
+pub(super) fn parse_input(s: &str) -> Result<(String, String), String> {
     if s == "-" {
         return Ok(("stdin".into(), "-".into()));
     }

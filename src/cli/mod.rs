@@ -11,6 +11,7 @@ mod inspect;
 mod json;
 mod progress;
 mod push;
+mod repl;
 mod run;
 mod serve;
 mod summary;
@@ -262,6 +263,8 @@ pub(crate) enum Command {
     Completions(completions::CompletionsArgs),
     /// Evaluate one expression on one record: its value, its type, each step (--trace).
     Eval(eval::EvalArgs),
+    /// Evaluate expressions line by line on a record, with a mapping's names in scope.
+    Repl(repl::ReplArgs),
 }
 
 pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -297,6 +300,7 @@ pub fn main() -> ExitCode {
         Command::Init(a) => init::cmd(a, &ui),
         Command::Completions(a) => completions::cmd(a, &ui),
         Command::Eval(a) => eval::cmd(a, &ui),
+        Command::Repl(a) => repl::cmd(a, &ui),
     };
     ExitCode::from(code)
 }

@@ -8,11 +8,13 @@
 //! lookup tables); a [`Record`] is the record `.` stands for. Printing is the caller's.
 
 mod pick;
+mod scope;
 mod trace;
 
 use serde_json::Value;
 
 pub use pick::{Pick, Record, stdin_input};
+pub use scope::{Kind, Name, field_paths};
 pub use trace::Step;
 
 use crate::check::{CompileOptions, Snippet, compile_snippet};

@@ -47,6 +47,8 @@ pub struct Record {
     pub place: String,
     /// Its id, as [`Pick::Id`] matches it, when it has one.
     pub id: Option<String>,
+    /// Its position in the input, as [`Pick::Position`] counts.
+    pub position: u64,
 }
 
 /// An input from standard input's bytes: a JSON object is one record, a JSON array its
@@ -203,6 +205,7 @@ impl Session {
                         input: input.name.clone(),
                         place: format!("{} {}", input.display(), Loc::new(loc, has_lines)),
                         id,
+                        position: count,
                     });
                 }
                 if ids.len() < 5
@@ -265,6 +268,7 @@ impl Session {
                     input: input.name.clone(),
                     place: format!("{} {}", units.file, Loc::new(unit.loc, units.has_lines)),
                     id,
+                    position: count,
                 });
             }
             if ids.len() < 5

@@ -24,9 +24,7 @@ fn with_stdin(args: &[&str], input: &str) -> Output {
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(input.as_bytes());
     }
-    child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("{e}"))
+    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// What a command did, for a snapshot: its exit code, stdout, stderr.
@@ -44,7 +42,14 @@ const CATEGORIE: &str = "categorie=mappings/sample/categorie.csv";
 
 #[test]
 fn the_value_and_its_type() {
-    let o = clerkmap(&["eval", ".titolo | trim", "--input", ARTICOLI, "--id", "GON000002"]);
+    let o = clerkmap(&[
+        "eval",
+        ".titolo | trim",
+        "--input",
+        ARTICOLI,
+        "--id",
+        "GON000002",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).ends_with("type: string (checked: string or list or null)\n"));
     insta::assert_snapshot!(transcript(&o));
@@ -71,7 +76,13 @@ fn errors_point_into_the_expression() {
     assert_eq!(o.status.code(), Some(2));
     let checked = transcript(&o);
     assert!(checked.contains("error[E003]"), "{checked}");
-    let o = clerkmap(&["eval", "(.titolo | decimal) * 2", "--input", ARTICOLI, "--trace"]);
+    let o = clerkmap(&[
+        "eval",
+        "(.titolo | decimal) * 2",
+        "--input",
+        ARTICOLI,
+        "--trace",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let failed = transcript(&o);
     assert!(failed.contains("failed: decimal: cannot read"), "{failed}");
@@ -81,7 +92,10 @@ fn errors_point_into_the_expression() {
 #[test]
 fn a_record_piped_on_standard_input() {
     let record = r#"{"prezzo": "12,50", "taglie": ["S", "M"]}"#;
-    let o = with_stdin(&["eval", "(.prezzo | decimal) * len(.taglie)", "--trace"], record);
+    let o = with_stdin(
+        &["eval", "(.prezzo | decimal) * len(.taglie)", "--trace"],
+        record,
+    );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let piped = transcript(&o);
     let ndjson = "{\"id\": \"a\", \"n\": 1}\n{\"id\": \"b\", \"n\": 2}\n";
@@ -110,7 +124,10 @@ fn a_mappings_lets_fns_lookups_and_vars_are_in_scope() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let lookup = transcript(&o);
-    assert!(lookup.contains("\"https://www.example.it ACC.BOR > ACC\""), "{lookup}");
+    assert!(
+        lookup.contains("\"https://www.example.it ACC.BOR > ACC\""),
+        "{lookup}"
+    );
     let o = clerkmap(&[
         "eval",
         "category_id(\"Donna > Gonne\")",
@@ -130,7 +147,11 @@ fn a_mappings_lets_fns_lookups_and_vars_are_in_scope() {
 fn now_is_the_commands_time() {
     let o = clerkmap(&["eval", "now()", "--now", "2025-06-01T12:00:00Z"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).starts_with("1748779200\ntype: int"), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stdout).starts_with("1748779200\ntype: int"),
+        "{}",
+        text(&o.stdout)
+    );
 }
 
 #[test]

@@ -17,6 +17,7 @@ mod serve;
 mod summary;
 mod term;
 mod test_cases;
+mod watch;
 mod why;
 
 pub(crate) use run::RunArgs;

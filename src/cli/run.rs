@@ -19,7 +19,7 @@ use crate::engine::{
 /// The path a `-` input is read from: standard input, streamed as a pipe or a file is.
 pub(crate) const STDIN_PATH: &str = "/dev/stdin";
 
-#[derive(Args, Debug, Default)]
+#[derive(Args, Debug, Default, Clone)]
 #[command(after_help = super::exit_codes_help())]
 pub(crate) struct RunArgs {
     /// The mapping file, `-` for standard input (default: the built-in Passweb mapping, or
@@ -74,6 +74,9 @@ pub(crate) struct RunArgs {
     /// Also write a self-contained HTML report of the run to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Run again each time the mapping, the project file or an input changes (Ctrl-C stops).
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// `--entities`: a Clerk type's name.
@@ -386,6 +389,22 @@ fn explain_base(a: &RunArgs) -> ExplainBase {
 
 /// Runs `clerkmap run`; returns the exit code.
 pub(crate) fn cmd_run(a: RunArgs, ui: &Ui) -> u8 {
+    if a.watch {
+        if let Err(e) = super::watch::no_stdin(a.mapping.as_deref(), &a.inputs) {
+            ui.error(e);
+            return exit::USAGE;
+        }
+        return super::watch::watch(
+            ui,
+            || super::watch::run_files(&a),
+            || run_once(a.clone(), ui),
+        );
+    }
+    run_once(a, ui)
+}
+
+/// One run (`--watch`: one of many).
+fn run_once(a: RunArgs, ui: &Ui) -> u8 {
     let html = a.report.clone();
     let explain = explain_base(&a);
     let deny_warnings = a.deny_warnings;

@@ -23,9 +23,9 @@ pub struct ContextArgs {
     /// `--var`s and `now()`); without it, only the built-in functions.
     #[arg(short, long, value_name = "FILE")]
     pub mapping: Option<PathBuf>,
-    /// An input: the record comes from the first one (or `--from`), the mapping's lookup
-    /// tables from theirs. `NAME=` may be left out (the name is then the file's stem); `-` or
-    /// `NAME=-` reads standard input (a JSON object, a JSON array or NDJSON).
+    /// An input: records come from the first one, the mapping's lookup tables from theirs.
+    /// `NAME=` may be left out (the name is then the file's stem); `eval` reads standard
+    /// input for `-` or `NAME=-` (a JSON object, a JSON array or NDJSON).
     #[arg(short, long = "input", value_name = "NAME=PATH", value_parser = parse_input)]
     pub inputs: Vec<(String, String)>,
     /// The format of an input whose extension does not tell.
@@ -225,8 +225,8 @@ fn eval(a: EvalArgs, ui: &Ui) -> Result<u8, (u8, String)> {
     let grouped = record.as_ref().is_some_and(|r| r.grouped);
     let compiled = match session.compile(&a.expr, grouped) {
         Ok(c) => c,
-        Err((src, diags)) => {
-            ui.diagnostics(&render_all(&diags, &src, ui.stderr_color()));
+        Err(e) => {
+            ui.diagnostics(&render_all(&e.diagnostics, &e.src, ui.stderr_color()));
             return Ok(exit::USAGE);
         }
     };

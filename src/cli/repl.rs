@@ -149,7 +149,7 @@ pub(crate) fn cmd(a: ReplArgs, ui: &Ui) -> u8 {
         Err(code) => return code,
     };
     let echo = !std::io::stdin().is_terminal();
-    if echo && c.inputs.iter().any(|(_, p)| p == "-") {
+    if c.inputs.iter().any(|(_, p)| p == "-") {
         ui.error("the repl reads its lines from standard input: give the inputs as files");
         return exit::USAGE;
     }
@@ -411,7 +411,7 @@ impl Repl {
         let grouped = self.record.as_ref().is_some_and(|r| r.grouped);
         match self.session.compile(expr, grouped) {
             Ok(c) => self.say(&c.snippet.ty.to_string()),
-            Err((src, diags)) => self.say(&render_all(&diags, &src, self.color)),
+            Err(e) => self.say(&render_all(&e.diagnostics, &e.src, self.color)),
         }
     }
 
@@ -422,7 +422,7 @@ impl Repl {
         let grouped = self.record.as_ref().is_some_and(|r| r.grouped);
         let c = match self.session.compile(expr, grouped) {
             Ok(c) => c,
-            Err((src, diags)) => return self.say(&render_all(&diags, &src, self.color)),
+            Err(e) => return self.say(&render_all(&e.diagnostics, &e.src, self.color)),
         };
         if !c.snippet.warnings.is_empty() {
             self.say(&render_all(&c.snippet.warnings, &c.src, self.color));

@@ -390,21 +390,13 @@ fn explain_base(a: &RunArgs) -> ExplainBase {
 /// Runs `clerkmap run`; returns the exit code.
 pub(crate) fn cmd_run(a: RunArgs, ui: &Ui) -> u8 {
     if a.watch {
-        if let Err(e) = super::watch::no_stdin(a.mapping.as_deref(), &a.inputs) {
-            ui.error(e);
-            return exit::USAGE;
-        }
-        return super::watch::watch(
-            ui,
-            || super::watch::run_files(&a),
-            || run_once(a.clone(), ui),
-        );
+        return super::watch::run(a, ui);
     }
     run_once(a, ui)
 }
 
 /// One run (`--watch`: one of many).
-fn run_once(a: RunArgs, ui: &Ui) -> u8 {
+pub(crate) fn run_once(a: RunArgs, ui: &Ui) -> u8 {
     let html = a.report.clone();
     let explain = explain_base(&a);
     let deny_warnings = a.deny_warnings;

@@ -236,3 +236,12 @@ pub(crate) fn no_stdin(mapping: Option<&Path>, inputs: &[(String, String)]) -> R
     }
     Ok(())
 }
+
+/// `run --watch`.
+pub(crate) fn run(a: super::RunArgs, ui: &Ui) -> u8 {
+    if let Err(e) = no_stdin(a.mapping.as_deref(), &a.inputs) {
+        ui.error(e);
+        return exit::USAGE;
+    }
+    watch(ui, || run_files(&a), || super::run::run_once(a.clone(), ui))
+}

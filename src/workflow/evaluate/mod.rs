@@ -96,6 +96,15 @@ pub struct Compiled {
     pub grouped: bool,
 }
 
+/// An expression that does not check: its text and every diagnostic (errors first).
+#[derive(Debug)]
+pub struct NotChecked {
+    /// The expression's text, named [`EXPR_NAME`], which the diagnostics point into.
+    pub src: SourceFile,
+    /// The diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
 /// An expression's value on a record, with the steps of its evaluation when they were asked
 /// for. A secret (`env()`, or a value computed from one) is shown as `"<secret from env NAME>"`.
 #[derive(Debug, Clone)]
@@ -200,15 +209,16 @@ impl Session {
 
     /// Parses and checks `text` in the session's context; `grouped`: `rows` is in scope (the
     /// record is a group's). Diagnostics point into `text`, named [`EXPR_NAME`].
-    pub fn compile(
-        &self,
-        text: &str,
-        grouped: bool,
-    ) -> Result<Compiled, (SourceFile, Vec<Diagnostic>)> {
+    pub fn compile(&self, text: &str, grouped: bool) -> Result<Compiled, Box<NotChecked>> {
         let src = SourceFile::new(EXPR_NAME, text);
         let ast = match syntax::parse_expr(text) {
             Ok(e) => e,
-            Err(d) => return Err((src, vec![d])),
+            Err(d) => {
+                return Err(Box::new(NotChecked {
+                    src,
+                    diagnostics: vec![d],
+                }));
+            }
         };
         match self.compile_ast(&ast, grouped) {
             Ok(snippet) => Ok(Compiled {
@@ -217,7 +227,7 @@ impl Session {
                 snippet,
                 grouped,
             }),
-            Err(d) => Err((src, d)),
+            Err(diagnostics) => Err(Box::new(NotChecked { src, diagnostics })),
         }
     }
 

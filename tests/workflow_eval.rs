@@ -172,7 +172,9 @@ fn a_repl_session_piped_through_standard_input() {
 :record GON000002
 :type .prezzo | decimal
 :load mappings/passweb.cmap
+lookup(categorie, .categoriaMerceologica).nome
 :input categorie=mappings/sample/categorie.csv
+lookup(categorie, .categoriaMerceologica).nome
 :vars
 ancestors(categorie, .categoriaMerceologica)
 :trace site ~ .url

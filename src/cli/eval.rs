@@ -230,7 +230,7 @@ fn eval(a: EvalArgs, ui: &Ui) -> Result<u8, (u8, String)> {
             return Ok(exit::USAGE);
         }
     };
-    warnings(ui, &compiled);
+    warnings(ui, &session, &compiled);
     let x = session.evaluate(&compiled, record.as_ref(), a.trace);
     if a.trace {
         ui.result(&render_steps(&x));
@@ -264,10 +264,18 @@ pub(super) fn place(r: &Record) -> String {
 }
 
 /// An expression's warnings, on stderr.
-pub(super) fn warnings(ui: &Ui, c: &Compiled) {
+fn warnings(ui: &Ui, session: &Session, c: &Compiled) {
     if !c.snippet.warnings.is_empty() && !ui.quiet() {
         ui.diagnostics(&render_all(&c.snippet.warnings, &c.src, ui.stderr_color()));
     }
+    for t in session.empty_tables(c) {
+        ui.warning(empty_table(&t, "--input"));
+    }
+}
+
+/// The warning for a lookup table whose input is not given; `how`: `--input` or `:input`.
+pub(super) fn empty_table(table: &str, how: &str) -> String {
+    format!("lookup table `{table}` is empty: give its rows with {how} {table}=PATH")
 }
 
 /// The value (pretty JSON) and its type: `type: string`, with the checker's type when it

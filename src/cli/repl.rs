@@ -427,6 +427,12 @@ impl Repl {
         if !c.snippet.warnings.is_empty() {
             self.say(&render_all(&c.snippet.warnings, &c.src, self.color));
         }
+        for t in self.session.empty_tables(&c) {
+            self.say(&format!(
+                "warning: {}",
+                super::eval::empty_table(&t, ":input")
+            ));
+        }
         let x = self.session.evaluate(&c, self.record.as_ref(), trace);
         if trace {
             self.say(&render_steps(&x));

@@ -4,10 +4,11 @@
 
 use serde_json::Value;
 
-use super::Session;
+use super::{Compiled, Session};
 use crate::check::input_paths::field_step;
 use crate::functions;
-use crate::syntax::ast::Item;
+use crate::syntax::ast::{Expr, ExprKind, Item};
+use crate::syntax::visit::{Visitor, walk_expr};
 use crate::value::Ty;
 
 /// What a name in scope is.
@@ -83,6 +84,27 @@ impl Session {
             });
         }
         out
+    }
+
+    /// The lookup tables `c` names whose input is not given: they are empty, and every
+    /// lookup in them gives null.
+    pub fn empty_tables(&self, c: &Compiled) -> Vec<String> {
+        struct Names<'e>(Vec<&'e str>);
+        impl<'e> Visitor<'e> for Names<'e> {
+            fn visit_expr(&mut self, e: &'e Expr) {
+                if let ExprKind::Name(id) = &e.kind {
+                    self.0.push(&id.name);
+                }
+                walk_expr(self, e);
+            }
+        }
+        let mut names = Names(Vec::new());
+        names.visit_expr(&c.ast);
+        self.tables()
+            .into_iter()
+            .filter(|(name, rows)| rows.is_none() && names.0.contains(&name.as_str()))
+            .map(|(name, _)| name)
+            .collect()
     }
 
     /// Every name an expression may use: [`Session::names`] and the built-in functions.

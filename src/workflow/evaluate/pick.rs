@@ -299,3 +299,37 @@ fn not_found(input: &Input, pick: &Pick, count: u64, ids: &[String], what: &str)
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(bytes: &str) -> Session {
+        let input = stdin_input("stdin", bytes.as_bytes().to_vec(), None);
+        Session::new(None, Default::default(), vec![input]).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn picked(s: &Session, pick: Pick) -> (Value, Option<String>, u64) {
+        let r = s.pick(None, &pick).unwrap_or_else(|e| panic!("{e:?}"));
+        (r.value, r.id, r.position)
+    }
+
+    #[test]
+    fn standard_input_holds_an_object_an_array_or_ndjson() {
+        let one = session("{\n  \"id\": 7,\n  \"a\": [1]\n}\n");
+        assert_eq!(picked(&one, Pick::First).0["a"], serde_json::json!([1]));
+        let array = session("[{\"codice\": \"A\"}, {\"codice\": \"B\"}]");
+        // No `id` field: the first field names the record.
+        assert_eq!(
+            picked(&array, Pick::Id("B".into())),
+            (serde_json::json!({"codice": "B"}), Some("B".into()), 2)
+        );
+        let lines = session("{\"id\": \"x\"}\n{\"id\": \"y\"}\n");
+        assert_eq!(picked(&lines, Pick::Position(2)).1.as_deref(), Some("y"));
+        let missing = lines.pick(None, &Pick::Position(3));
+        assert!(
+            matches!(&missing, Err(SessionError::Message(m)) if m.contains("no record 3: it holds 2")),
+            "{missing:?}"
+        );
+    }
+}

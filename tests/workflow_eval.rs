@@ -136,6 +136,17 @@ fn a_mappings_lets_fns_lookups_and_vars_are_in_scope() {
     ]);
     let function = transcript(&o);
     assert_eq!(o.status.code(), Some(0), "{function}");
+    // A var the mapping does not read is the expression's.
+    let o = clerkmap(&[
+        "eval",
+        "var(\"n\", 1) + 1",
+        "--mapping",
+        "mappings/passweb.cmap",
+        "--var",
+        "n=41",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "42\ntype: int\n");
     // Without the mapping, neither is known.
     let o = clerkmap(&["eval", "site", "--input", ARTICOLI]);
     assert_eq!(o.status.code(), Some(2));

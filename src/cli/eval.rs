@@ -134,11 +134,13 @@ pub(super) fn mapping(
     path: Option<&Path>,
     flags: &[(String, String)],
 ) -> Result<(Option<Mapping>, CompileOptions), u8> {
-    let vars = Vars::from_flags(flags);
+    let mut vars = Vars::from_flags(flags);
+    // A var the mapping never reads may be the expression's (`var("x", 1)`): no error.
+    vars.implicit = vars.values.keys().cloned().collect();
     let opts = CompileOptions {
         vars: vars.values.clone(),
         env: None,
-        implicit_vars: Vec::new(),
+        implicit_vars: vars.implicit.clone(),
         now: Some(super::now()),
     };
     let Some(path) = path else {

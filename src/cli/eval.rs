@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::term::Ui;
-use super::{Vars, checked, exit, is_stdin, load_mapping, parse_pair};
+use super::{Vars, diagnose, exit, is_stdin, load_mapping, parse_pair};
 use crate::check::CompileOptions;
 use crate::diagnostic::{SourceFile, render_all};
 use crate::engine::{Format, Input};
@@ -127,13 +127,16 @@ fn read_stdin() -> Result<Vec<u8>, (u8, String)> {
     Ok(bytes)
 }
 
-/// The mapping of `--mapping`, checked (its diagnostics printed), with the options it was
-/// checked with.
-pub(super) fn mapping(
-    ui: &Ui,
+/// A mapping checked for a session: the mapping (none without a path), the options it was
+/// checked with, and its warnings drawn; or what is wrong with it, drawn (`color`: ANSI).
+pub(super) type CheckedMapping = Result<(Option<Mapping>, CompileOptions, String), String>;
+
+/// Reads and checks the mapping at `path` (none: the built-ins only) with the `--var`s.
+pub(super) fn check_mapping(
     path: Option<&Path>,
     flags: &[(String, String)],
-) -> Result<(Option<Mapping>, CompileOptions), u8> {
+    color: bool,
+) -> CheckedMapping {
     let mut vars = Vars::from_flags(flags);
     // A var the mapping never reads may be the expression's (`var("x", 1)`): no error.
     vars.implicit = vars.values.keys().cloned().collect();
@@ -144,18 +147,38 @@ pub(super) fn mapping(
         now: Some(super::now()),
     };
     let Some(path) = path else {
-        return Ok((None, opts));
+        return Ok((None, opts, String::new()));
     };
-    let src = load_mapping(Some(path)).map_err(|e| {
-        ui.error(e);
-        exit::USAGE
-    })?;
-    let c = checked(ui, &src, &vars, false)?;
-    let m = Mapping::new(src.clone(), c.program).map_err(|d| {
-        ui.diagnostics(&render_all(&d, &src, ui.stderr_color()));
-        exit::USAGE
-    })?;
-    Ok((Some(m), opts))
+    let src = load_mapping(Some(path)).map_err(|e| format!("error: {e}\n"))?;
+    let c = diagnose(&src, &vars, false).map_err(|d| render_all(&d, &src, color))?;
+    let warnings = if c.warnings.is_empty() {
+        String::new()
+    } else {
+        render_all(&c.warnings, &src, color)
+    };
+    let m = Mapping::new(src.clone(), c.program).map_err(|d| render_all(&d, &src, color))?;
+    Ok((Some(m), opts, warnings))
+}
+
+/// The mapping of `--mapping`, checked (its diagnostics printed on stderr), with the options
+/// it was checked with.
+pub(super) fn mapping(
+    ui: &Ui,
+    path: Option<&Path>,
+    flags: &[(String, String)],
+) -> Result<(Option<Mapping>, CompileOptions), u8> {
+    match check_mapping(path, flags, ui.stderr_color()) {
+        Ok((m, opts, warnings)) => {
+            if !warnings.is_empty() && !ui.quiet() {
+                ui.diagnostics(&warnings);
+            }
+            Ok((m, opts))
+        }
+        Err(drawn) => {
+            ui.diagnostics(&drawn);
+            Err(exit::USAGE)
+        }
+    }
 }
 
 /// A session error as the command line says it, with its exit code.

@@ -299,17 +299,17 @@ impl Repl {
             return self.error(":load MAPPING: say which mapping file");
         }
         let vars: Vec<(String, String)> = self.session.opts.vars.clone().into_iter().collect();
-        let ui = Ui::new(
-            if self.color {
-                super::term::Color::Always
-            } else {
-                super::term::Color::Never
-            },
-            false,
-            false,
-        );
-        let Ok((m, _)) = mapping(&ui, Some(Path::new(path)), &vars) else {
-            return self.error(&format!("{path} was not loaded"));
+        let m = match super::eval::check_mapping(Some(Path::new(path)), &vars, self.color) {
+            Ok((m, _, warnings)) => {
+                if !warnings.is_empty() {
+                    self.say(&warnings);
+                }
+                m
+            }
+            Err(drawn) => {
+                self.say(&drawn);
+                return self.error(&format!("{path} was not loaded"));
+            }
         };
         match self.session.set_mapping(m) {
             Ok(()) => {

@@ -114,7 +114,16 @@ pub(super) fn inputs(
                 format!("--input {name}={}: no such file", path.display()),
             ));
         }
-        out.push(Input::file(name.clone(), path).with_format(format));
+        let input = Input::file(name.clone(), &path).with_format(format);
+        if input.resolved_format().is_none() {
+            return Err(usage(format!(
+                "cannot tell the format of `{}` from its extension ({}): give it with --input-format {name}=FORMAT (the formats: {})",
+                path.display(),
+                crate::engine::input::EXTENSIONS,
+                crate::engine::input::FORMAT_NAMES
+            )));
+        }
+        out.push(input);
     }
     Ok(out)
 }

@@ -20,6 +20,7 @@
 //! | `map` | `map(list, body)` (E008) |
 //! | `compile_time` | `var()`, `env()` (E013, E014, W001) |
 //! | `fold` | constant folding through `eval` (E013) |
+//! | `snippet` | a lone expression in a mapping's context (`eval`, `repl`) |
 //! | `input_paths` | the record paths the mapping reads, against the paths of its inputs (W003) |
 
 mod block;
@@ -35,11 +36,13 @@ pub mod input_paths;
 mod map;
 mod path;
 mod scope;
+mod snippet;
 #[cfg(test)]
 mod testing;
 
 pub use compiler::{CompileOptions, compile, compile_expr, compile_expr_in};
 pub use input_paths::{InputFields, unknown_paths};
+pub use snippet::{Snippet, compile_snippet};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::plan::Program;

@@ -12,7 +12,7 @@ use super::term::{MessageFormat, Ui};
 use super::{Vars, diagnose, exit, json, load_mapping, parse_pair};
 use crate::diagnostic::{Diagnostic, SourceFile, render_all};
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 #[command(after_help = super::exit_codes_help())]
 pub(crate) struct CheckArgs {
     /// The mapping file, `-` for standard input (default: `mapping:` of the project file, else
@@ -40,6 +40,9 @@ pub(crate) struct CheckArgs {
     /// The format of an input whose extension does not tell, as for `run`.
     #[arg(long = "input-format", value_name = "NAME=FORMAT", value_parser = parse_pair)]
     pub input_formats: Vec<(String, String)>,
+    /// Run again each time the mapping, the project file or an input changes (Ctrl-C stops).
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// One check to make: a mapping with the vars of one configuration.
@@ -85,6 +88,26 @@ fn targets(a: &CheckArgs) -> Result<Vec<Target>, String> {
 
 /// Runs `clerkmap check`; returns the exit code.
 pub(crate) fn cmd(a: CheckArgs, ui: &Ui) -> u8 {
+    if a.watch {
+        if let Err(e) = super::watch::no_stdin(a.mapping.as_deref(), &a.inputs) {
+            ui.error(e);
+            return exit::USAGE;
+        }
+        let files = || {
+            super::watch::run_files(&super::RunArgs {
+                mapping: a.mapping.clone(),
+                inputs: a.inputs.clone(),
+                config: a.config.clone(),
+                ..Default::default()
+            })
+        };
+        return super::watch::watch(ui, files, || check_once(a.clone(), ui));
+    }
+    check_once(a, ui)
+}
+
+/// One check (`--watch`: one of many).
+fn check_once(a: CheckArgs, ui: &Ui) -> u8 {
     let json = a.message_format == MessageFormat::Json;
     let fail = |e: String| {
         if json {

@@ -13,7 +13,7 @@ use crate::engine::{InputProblem, RunError};
 use crate::syntax;
 use crate::workflow::explain::{self, ExplainError, Request, Target};
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 #[command(after_help = format!("\
 Example:
   clerkmap explain --input articoli=mappings/sample/articoli.ndjson \\
@@ -56,6 +56,9 @@ pub struct ExplainArgs {
     /// The most bytes one record may take in its file, as for `run` (default 64MiB).
     #[arg(long, value_name = "SIZE", value_parser = crate::engine::limits::parse_bytes)]
     pub max_record_bytes: Option<u64>,
+    /// Run again each time the mapping, the project file or an input changes (Ctrl-C stops).
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// The mapping, vars and inputs of the flags, merged with those of `-c FILE` (one store) as
@@ -102,6 +105,32 @@ fn explain_code(a: &ExplainArgs) -> Option<u8> {
 }
 
 pub(crate) fn cmd(a: ExplainArgs, ui: &Ui) -> u8 {
+    let is_code = a
+        .mapping
+        .as_ref()
+        .and_then(|m| m.to_str())
+        .and_then(Code::parse)
+        .is_some();
+    if a.watch && !is_code {
+        if let Err(e) = super::watch::no_stdin(a.mapping.as_deref(), &a.inputs) {
+            ui.error(e);
+            return exit::USAGE;
+        }
+        let files = || {
+            super::watch::run_files(&super::RunArgs {
+                mapping: a.mapping.clone(),
+                inputs: a.inputs.clone(),
+                config: a.config.clone(),
+                ..Default::default()
+            })
+        };
+        return super::watch::watch(ui, files, || explain_once(a.clone(), ui));
+    }
+    explain_once(a, ui)
+}
+
+/// One explanation (`--watch`: one of many).
+fn explain_once(a: ExplainArgs, ui: &Ui) -> u8 {
     if let Some(code) = explain_code(&a) {
         return code;
     }

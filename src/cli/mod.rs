@@ -3,6 +3,7 @@
 mod check;
 mod completions;
 mod config;
+mod eval;
 mod explain;
 mod fmt;
 mod init;
@@ -11,11 +12,13 @@ mod json;
 mod lsp;
 mod progress;
 mod push;
+mod repl;
 mod run;
 mod serve;
 mod summary;
 mod term;
 mod test_cases;
+mod watch;
 mod why;
 
 pub(crate) use run::RunArgs;
@@ -70,6 +73,29 @@ pub mod exit {
             TOO_MANY_REJECTS,
             "more records rejected than `--max-rejects` allows, all of a feed's records \
              rejected, or a feed shrinking more than `--max-shrink` allows (no feed written)",
+        ),
+    ];
+
+    /// An `eval` whose expression failed on the record.
+    pub const EVAL_FAILED: u8 = 1;
+
+    /// The codes of `eval` and `repl`.
+    pub const EVAL: &[(u8, &str)] = &[
+        (
+            OK,
+            "the value was printed (`repl`: the session ended, with `:quit` or the end of its input)",
+        ),
+        (
+            EVAL_FAILED,
+            "the expression failed on the record (the error points into the expression)",
+        ),
+        (
+            USAGE,
+            "the expression or the mapping has errors, or the arguments are wrong",
+        ),
+        (
+            INPUT,
+            "an input file is missing or unreadable, or holds no such record",
         ),
     ];
 
@@ -239,6 +265,10 @@ pub(crate) enum Command {
     Completions(completions::CompletionsArgs),
     /// Serve the Language Server Protocol on stdin/stdout, for editors.
     Lsp(lsp::LspArgs),
+    /// Evaluate one expression on one record: its value, its type, each step (--trace).
+    Eval(eval::EvalArgs),
+    /// Evaluate expressions line by line on a record, with a mapping's names in scope.
+    Repl(repl::ReplArgs),
 }
 
 pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -274,6 +304,8 @@ pub fn main() -> ExitCode {
         Command::Init(a) => init::cmd(a, &ui),
         Command::Completions(a) => completions::cmd(a, &ui),
         Command::Lsp(a) => lsp::cmd(a, &ui),
+        Command::Eval(a) => eval::cmd(a, &ui),
+        Command::Repl(a) => repl::cmd(a, &ui),
     };
     ExitCode::from(code)
 }

@@ -19,7 +19,7 @@ use crate::engine::{
 /// The path a `-` input is read from: standard input, streamed as a pipe or a file is.
 pub(crate) const STDIN_PATH: &str = "/dev/stdin";
 
-#[derive(Args, Debug, Default)]
+#[derive(Args, Debug, Default, Clone)]
 #[command(after_help = super::exit_codes_help())]
 pub(crate) struct RunArgs {
     /// The mapping file, `-` for standard input (default: the built-in Passweb mapping, or
@@ -74,6 +74,9 @@ pub(crate) struct RunArgs {
     /// Also write a self-contained HTML report of the run to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Run again each time the mapping, the project file or an input changes (Ctrl-C stops).
+    #[arg(long)]
+    pub watch: bool,
 }
 
 /// `--entities`: a Clerk type's name.
@@ -386,6 +389,14 @@ fn explain_base(a: &RunArgs) -> ExplainBase {
 
 /// Runs `clerkmap run`; returns the exit code.
 pub(crate) fn cmd_run(a: RunArgs, ui: &Ui) -> u8 {
+    if a.watch {
+        return super::watch::run(a, ui);
+    }
+    run_once(a, ui)
+}
+
+/// One run (`--watch`: one of many).
+pub(crate) fn run_once(a: RunArgs, ui: &Ui) -> u8 {
     let html = a.report.clone();
     let explain = explain_base(&a);
     let deny_warnings = a.deny_warnings;
@@ -768,7 +779,7 @@ pub(crate) fn exit_code(ui: &Ui, e: &RunError, mapping: &[String]) -> u8 {
 }
 
 /// The exit code of a failed run.
-fn code_of(e: &RunError) -> u8 {
+pub(crate) fn code_of(e: &RunError) -> u8 {
     match e {
         RunError::Inputs(_) => exit::USAGE,
         RunError::Source(_) => exit::INPUT,

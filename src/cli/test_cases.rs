@@ -29,7 +29,7 @@ records expected. See docs/cookbook.md and mappings/tests/.
     )
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 #[command(after_help = test_help())]
 pub struct TestArgs {
     /// Folders of test cases, or case files (default: `tests:` of clerkmap.yaml, else mappings/tests/).
@@ -53,6 +53,43 @@ pub struct TestArgs {
     /// differences), then the totals.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human, conflicts_with_all = ["review", "accept"])]
     pub message_format: MessageFormat,
+    /// Run the cases again each time a case, a snapshot, a mapping, an input or the project
+    /// file changes, the failing differences first (Ctrl-C stops).
+    #[arg(long, conflicts_with = "review")]
+    pub watch: bool,
+}
+
+/// What `test --watch` watches: the case folders (cases, snapshots, inline inputs), the
+/// project file, and each case's mapping and input files.
+fn watched(a: &TestArgs) -> super::watch::Watched {
+    let mut w = super::watch::Watched::default();
+    let project = a.config.clone().or_else(|| {
+        Some(PathBuf::from(config::DEFAULT_FILE)).filter(|p| a.paths.is_empty() && p.is_file())
+    });
+    if let Some(p) = project {
+        w.file(p);
+    }
+    for root in roots(a).unwrap_or_default() {
+        if root.is_dir() {
+            w.dir(&root);
+        } else {
+            w.file(&root);
+        }
+        for r in case::discover(&root).unwrap_or_default() {
+            w.file(&r.file);
+            let Ok(c) = case::load(&r) else { continue };
+            if let Some(m) = &c.mapping {
+                w.file(m);
+            }
+            w.file(&c.expect);
+            for (_, i) in &c.inputs {
+                if let case::InputData::File { path, .. } = i {
+                    w.file(path);
+                }
+            }
+        }
+    }
+    w
 }
 
 /// Where the cases are: the arguments, else the project file's `tests:`, else the convention.
@@ -161,6 +198,14 @@ fn refused(cases: &[CaseRef], deny_warnings: bool) -> Vec<Refused> {
 }
 
 pub(crate) fn cmd(a: TestArgs, ui: &Ui) -> u8 {
+    if a.watch {
+        return super::watch::watch(ui, || watched(&a), || test_once(a.clone(), ui));
+    }
+    test_once(a, ui)
+}
+
+/// One run of the cases (`--watch`: one of many).
+fn test_once(a: TestArgs, ui: &Ui) -> u8 {
     let json = a.message_format == MessageFormat::Json;
     let cases = match find(&a) {
         Ok(c) => c,
@@ -224,7 +269,8 @@ fn run_cases(a: &TestArgs, ui: &Ui, cases: &[CaseRef]) -> u8 {
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     // Quiet: the report is kept, and shown only when something fails (a review must ask).
-    let hold = ui.quiet() && mode != Mode::Review;
+    // --watch: the report is kept too, and shown with its failures first.
+    let hold = (ui.quiet() || a.watch) && mode != Mode::Review;
     let mut held = Vec::new();
     let result = if hold {
         runner::run(cases, opts, &mut input, &mut held)
@@ -233,11 +279,16 @@ fn run_cases(a: &TestArgs, ui: &Ui, cases: &[CaseRef]) -> u8 {
         let mut out = stdout.lock();
         runner::run(cases, opts, &mut input, &mut out)
     };
+    if a.watch && !ui.quiet() {
+        ui.result(&failures_first(&String::from_utf8_lossy(&held)));
+    }
     match result {
         Ok(sum) if sum.ok() => exit::OK,
         Ok(_) => {
-            if hold {
+            if hold && !a.watch {
                 ui.result(&String::from_utf8_lossy(&held));
+            } else if a.watch && ui.quiet() {
+                ui.result(&failures_first(&String::from_utf8_lossy(&held)));
             }
             exit::FAILURE
         }
@@ -246,6 +297,23 @@ fn run_cases(a: &TestArgs, ui: &Ui, cases: &[CaseRef]) -> u8 {
             exit::FAILURE
         }
     }
+}
+
+/// A test report with its `failures:` section (the differences) moved to the top, before the
+/// line of each case and the result line: what `--watch` shows first.
+fn failures_first(report: &str) -> String {
+    let Some((cases, rest)) = report.split_once("\nfailures:\n") else {
+        return report.to_string();
+    };
+    let (failures, result) = match rest.find("test result:") {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    format!(
+        "failures:\n\n{}\n\n{}\n\n{result}",
+        failures.trim(),
+        cases.trim_end()
+    )
 }
 
 /// `--message-format json`: each case's outcome (`ok`, `differs`, `no_snapshot`, `error`,

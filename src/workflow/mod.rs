@@ -5,11 +5,13 @@
 //!   them through the engine, insta-compatible snapshots, record/attribute diffs, review).
 //! - [`explain`]: one record through one block, statement by statement.
 //! - [`inspect`]: the fields of a source file.
+//! - [`evaluate`]: one expression on one record, in a mapping's context (`eval`, `repl`).
 //! - [`init`]: a new project that runs and tests green at once.
 //! - [`report`]: the self-contained HTML report of a run.
 
 pub mod case;
 pub mod diff;
+pub mod evaluate;
 pub mod exec;
 pub mod explain;
 pub mod init;

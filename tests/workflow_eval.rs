@@ -1,0 +1,205 @@
+//! `clerkmap eval` and `clerkmap repl` on the shipped sample: the value and its type, the
+//! trace, errors pointing into the expression, a record piped in, a mapping's names in scope,
+//! and a repl session piped through standard input (its transcript).
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use support::{clerkmap, root, text};
+
+/// Runs the binary with `input` on its standard input.
+fn with_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env("HOME", "/nonexistent")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    child.wait_with_output().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// What a command did, for a snapshot: its exit code, stdout, stderr.
+fn transcript(o: &Output) -> String {
+    format!(
+        "exit {}\n--- stdout\n{}--- stderr\n{}",
+        o.status.code().unwrap_or(-1),
+        text(&o.stdout),
+        text(&o.stderr)
+    )
+}
+
+const ARTICOLI: &str = "articoli=mappings/sample/articoli.ndjson";
+const CATEGORIE: &str = "categorie=mappings/sample/categorie.csv";
+
+#[test]
+fn the_value_and_its_type() {
+    let o = clerkmap(&[
+        "eval",
+        ".titolo | trim",
+        "--input",
+        ARTICOLI,
+        "--id",
+        "GON000002",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).ends_with("type: string (checked: string or list or null)\n"));
+    insta::assert_snapshot!(transcript(&o));
+}
+
+#[test]
+fn the_trace_shows_each_step_in_evaluation_order() {
+    let o = clerkmap(&[
+        "eval",
+        "min(.varianti[*].prezzo | decimal) ?? (.prezzo | decimal)",
+        "--input",
+        ARTICOLI,
+        "--record",
+        "3",
+        "--trace",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    insta::assert_snapshot!(transcript(&o));
+}
+
+#[test]
+fn errors_point_into_the_expression() {
+    let o = clerkmap(&["eval", ".prezzo | decmal", "--input", ARTICOLI]);
+    assert_eq!(o.status.code(), Some(2));
+    let checked = transcript(&o);
+    assert!(checked.contains("error[E003]"), "{checked}");
+    let o = clerkmap(&[
+        "eval",
+        "(.titolo | decimal) * 2",
+        "--input",
+        ARTICOLI,
+        "--trace",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let failed = transcript(&o);
+    assert!(failed.contains("failed: decimal: cannot read"), "{failed}");
+    insta::assert_snapshot!(format!("{checked}\n{failed}"));
+}
+
+#[test]
+fn a_record_piped_on_standard_input() {
+    let record = r#"{"prezzo": "12,50", "taglie": ["S", "M"]}"#;
+    let o = with_stdin(
+        &["eval", "(.prezzo | decimal) * len(.taglie)", "--trace"],
+        record,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let piped = transcript(&o);
+    let ndjson = "{\"id\": \"a\", \"n\": 1}\n{\"id\": \"b\", \"n\": 2}\n";
+    let o = with_stdin(&["eval", ".n + 1", "--input", "-", "--id", "b"], ndjson);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with("3\n"));
+    insta::assert_snapshot!(format!("{piped}\n{}", transcript(&o)));
+}
+
+#[test]
+fn a_mappings_lets_fns_lookups_and_vars_are_in_scope() {
+    let o = clerkmap(&[
+        "eval",
+        "site ~ \" \" ~ join(ancestors(categorie, .categoriaMerceologica), \" > \")",
+        "--mapping",
+        "mappings/passweb.cmap",
+        "--var",
+        "site_url=https://www.example.it",
+        "--input",
+        ARTICOLI,
+        "--input",
+        CATEGORIE,
+        "--id",
+        "BOR000003",
+        "--trace",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let lookup = transcript(&o);
+    assert!(
+        lookup.contains("\"https://www.example.it ACC.BOR > ACC\""),
+        "{lookup}"
+    );
+    let o = clerkmap(&[
+        "eval",
+        "category_id(\"Donna > Gonne\")",
+        "--mapping",
+        "mappings/shopify.cmap",
+    ]);
+    let function = transcript(&o);
+    assert_eq!(o.status.code(), Some(0), "{function}");
+    // A var the mapping does not read is the expression's.
+    let o = clerkmap(&[
+        "eval",
+        "var(\"n\", 1) + 1",
+        "--mapping",
+        "mappings/passweb.cmap",
+        "--var",
+        "n=41",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "42\ntype: int\n");
+    // Without the mapping, neither is known.
+    let o = clerkmap(&["eval", "site", "--input", ARTICOLI]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("E004"), "{}", text(&o.stderr));
+    insta::assert_snapshot!(format!("{lookup}\n{function}"));
+}
+
+#[test]
+fn now_is_the_commands_time() {
+    let o = clerkmap(&["eval", "now()", "--now", "2025-06-01T12:00:00Z"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).starts_with("1748779200\ntype: int"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn no_such_record_says_what_there_is() {
+    let o = clerkmap(&["eval", ".codice", "--input", ARTICOLI, "--id", "NOPE"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o.stderr).contains("no record has id `NOPE` (40 read; ids look like GON000001"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_repl_session_piped_through_standard_input() {
+    let script = "\
+.titolo | trim
+:record GON000002
+:type .prezzo | decimal
+:load mappings/passweb.cmap
+lookup(categorie, .categoriaMerceologica).nome
+:input categorie=mappings/sample/categorie.csv
+lookup(categorie, .categoriaMerceologica).nome
+:vars
+ancestors(categorie, .categoriaMerceologica)
+:trace site ~ .url
+.prezzo | decmal
+(.titolo | decimal) + 1
+:record #40
+:record NOPE
+:help
+:quit
+.never_evaluated
+";
+    let o = with_stdin(&["repl", "--input", ARTICOLI], script);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = transcript(&o);
+    assert!(!out.contains("never_evaluated"), "{out}");
+    insta::assert_snapshot!(out);
+}

@@ -260,7 +260,12 @@ impl Walk {
                     Denotes::Path(p) => p + "[*]",
                     Denotes::Rows => String::new(),
                 };
-                self.with_current(Some(element.clone()), |w| w.visit_expr(cond));
+                if cond.is_lambda() {
+                    // `[? x => ...]`: `.` keeps its meaning.
+                    self.visit_expr(cond);
+                } else {
+                    self.with_current(Some(element.clone()), |w| w.visit_expr(cond));
+                }
                 Some(Denotes::Path(element))
             }
             ExprKind::Index(base, index) => {
@@ -353,7 +358,24 @@ impl<'a> Visitor<'a> for Walk {
                     self.visit_expr(list);
                     None
                 };
-                self.with_current(element, |w| w.visit_expr(body));
+                if body.is_lambda() {
+                    self.visit_expr(body);
+                } else {
+                    self.with_current(element, |w| w.visit_expr(body));
+                }
+            }
+            // The element's name is not a name of the block.
+            ExprKind::Lambda { param, body } => {
+                let before = self.names.len();
+                self.visit_expr(body);
+                let mut i = before;
+                while i < self.names.len() {
+                    if self.names[i] == param.name {
+                        self.names.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
             }
             // Only in a mapping that does not check.
             ExprKind::BadForm { .. } => {}

@@ -301,8 +301,15 @@ pub enum CExpr {
     If(Box<CExpr>, Box<CExpr>, Option<Box<CExpr>>, Span),
     /// `match x { lits => v, _ => w }`: arms with their literals (`None` = `_`), in order.
     Match(Box<CExpr>, Vec<(Option<Vec<Value>>, CExpr)>),
-    /// `map(list, expr)`: `expr` evaluated with `.` = each element; nulls dropped.
+    /// `map(list, expr)`: `expr` evaluated with `.` = each element; nulls dropped. With a
+    /// [`CExpr::Lambda`] body (`map(xs, x => ...)`), `.` stays and the element is named.
     Map(Box<CExpr>, Box<CExpr>, Span),
+    /// The body of a named element, `x => body`: only as a `map` body or a `[? ]` condition,
+    /// evaluated per element with `.` left as it is and the element as [`CExpr::Bound`]`(0)`.
+    Lambda(Box<CExpr>),
+    /// A named element (`x` of `x => ...`): `Bound(0)` is the innermost, `Bound(1)` the one
+    /// around it, and so on.
+    Bound(usize),
 }
 
 impl CExpr {

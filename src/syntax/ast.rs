@@ -255,7 +255,8 @@ pub enum ExprKind {
     Index(Box<Expr>, Box<Expr>),
     /// `x[*]`: what follows applies to every element.
     Wildcard(Box<Expr>),
-    /// `x[? cond]`: the elements for which `cond` (with `.` = the element) is true.
+    /// `x[? cond]`: the elements for which `cond` (with `.` = the element) is true; `cond` may
+    /// be an [`ExprKind::Lambda`], `x[? e => e.n == 1]`, which names the element instead.
     Filter(Box<Expr>, Box<Expr>),
     /// `f(a, b)`, or `a | f(b)` (then `piped` is true and `a` is the first argument).
     Call {
@@ -291,10 +292,19 @@ pub enum ExprKind {
     /// `rows`: the rows of the current group. It keeps its name: a `let` or an attribute called
     /// `rows` in the same block shadows it, and a lookup table may be called `rows`.
     Rows(Ident),
-    /// `map(list, body)`, or `list | map(body)`: `body` evaluated with `.` = each element.
+    /// `map(list, body)`, or `list | map(body)`: `body` evaluated with `.` = each element, or
+    /// an [`ExprKind::Lambda`] naming the element (`map(xs, x => x.n)`).
     Map {
         /// The list.
         list: Box<Expr>,
+        /// Evaluated per element.
+        body: Box<Expr>,
+    },
+    /// `x => body`: a named element, only as `map`'s body or a `[? ]` condition (the parser
+    /// refuses it elsewhere). `param` is each element; `.` keeps the meaning it has outside.
+    Lambda {
+        /// The element's name.
+        param: Ident,
         /// Evaluated per element.
         body: Box<Expr>,
     },
@@ -376,3 +386,10 @@ impl Setting {
 
 /// The name `rows` (see [`ExprKind::Rows`]).
 pub const ROWS: &str = "rows";
+
+impl Expr {
+    /// Whether the expression is a named element, `x => body`.
+    pub fn is_lambda(&self) -> bool {
+        matches!(self.kind, ExprKind::Lambda { .. })
+    }
+}

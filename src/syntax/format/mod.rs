@@ -96,6 +96,22 @@ mod tests {
     }
 
     #[test]
+    fn named_elements_keep_their_comments_and_layout() {
+        let src =
+            "customers from c {\n  id = map(.a,x=>x.n)\n  e = .a[?x   =>  # why\n x.n == .k]\n}\n";
+        let once = fmt(src);
+        assert_eq!(
+            once,
+            "customers from c {\n  id = map(.a, x => x.n)\n  e  = .a[? x => x.n == .k]  # why\n}\n"
+        );
+        assert_eq!(fmt(&once), once);
+        let long = "customers from c {\n  id = map(.righe, riga => {id: riga.codice, quantity: riga.quantita | int, price: riga.prezzo | decimal})\n}\n";
+        let once = fmt(long);
+        assert!(once.contains("map(.righe, riga => {\n"), "{once}");
+        assert_eq!(fmt(&once), once);
+    }
+
+    #[test]
     fn syntax_errors_are_diagnostics() {
         let e = format("products from {").err();
         assert!(e.is_some_and(|d| d.code == "E001"));

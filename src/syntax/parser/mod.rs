@@ -541,6 +541,40 @@ mod tests {
     }
 
     #[test]
+    fn named_elements_go_in_map_and_filters_only() {
+        let ExprKind::Map { body, .. } = kind(".axes | map(a => a.n ~ .id)") else {
+            panic!("not a map");
+        };
+        let ExprKind::Lambda { param, body } = body.kind else {
+            panic!("not a named element");
+        };
+        assert_eq!((param.name.as_str(), param.span), ("a", Span::new(12, 13)));
+        assert!(matches!(body.kind, ExprKind::Binary(BinOp::Concat, ..)));
+        let ExprKind::Filter(_, cond) = kind(".axes[? a => a.n == n]") else {
+            panic!("not a filter");
+        };
+        assert!(cond.is_lambda());
+        // `==`, `>=` and a name are not named elements.
+        assert!(matches!(kind(".v[? a == b]"), ExprKind::Filter(_, c) if !c.is_lambda()));
+        assert!(matches!(kind(".v[? a >= b]"), ExprKind::Filter(_, c) if !c.is_lambda()));
+        for src in [
+            "trim(x => x)",
+            "map(x => x, .a)",
+            ".a | trim(x => 1)",
+            "[x => 1]",
+            "(x => 1)",
+        ] {
+            let d = parse_expr(src).err();
+            assert!(d.is_some_and(|d| d.code == Code::Syntax), "{src}");
+        }
+        let d = parse_expr("join(x => x, \",\")").err();
+        assert_eq!(
+            d.map(|d| d.message),
+            Some("a named element `x => ...` only goes in `map`'s second argument or in a `[? ]` filter".into())
+        );
+    }
+
+    #[test]
     fn special_forms_get_their_own_nodes() {
         let ExprKind::Map { list, body } = kind(".righe | map(.qty)") else {
             panic!("not a map");

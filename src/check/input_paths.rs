@@ -142,7 +142,7 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
             }
             Item::Block(b) => out.inputs.push(block_reads(b)),
             // A function reads no record: its arguments, read where it is called, do.
-            Item::Let(_) | Item::Fn(_) => {}
+            Item::Let(_) | Item::Fn(_) | Item::Input(_) => {}
         }
     }
     Some(out)

@@ -422,6 +422,7 @@ fn map_all(
 ) -> Result<Option<Abort>, RunError> {
     let started = Instant::now();
     let result = map_blocks(program, mapping, opts, sink, report, ids);
+    report.lenient = super::delimited::lenient_reports(&opts.inputs);
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     report.compute_privacy();
     report.finished_at = now();
@@ -505,7 +506,10 @@ fn map_blocks(
     let inputs: Vec<Input> = opts
         .inputs
         .iter()
-        .map(|i| i.clone().with_max_record_bytes(opts.max_record_bytes))
+        .map(|i| {
+            let i = i.clone().with_max_record_bytes(opts.max_record_bytes);
+            i.with_mapping_lenient(program)
+        })
         .collect();
     let resolved = resolve(program, &inputs, None)?;
     let jobs = if opts.jobs == 0 {

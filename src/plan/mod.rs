@@ -28,6 +28,47 @@ pub struct Program {
     pub globals: Vec<(String, Value)>,
     /// The values read with `env()` and the constants computed from them: never printed.
     pub secrets: Secrets,
+    /// The `input NAME lenient` declarations: how those CSV inputs take rows of another width
+    /// than their header's (unless the run's settings say otherwise).
+    pub inputs: Vec<(String, Lenient)>,
+}
+
+/// How a CSV input takes a row whose number of fields is not its header's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lenient {
+    /// Such a row is not read (rejected, or left out of a lookup table with a warning).
+    #[default]
+    Strict,
+    /// A row with more fields, all the extra ones empty, is read without them (`a;b;` under
+    /// the header `A;B`, as PrestaShop writes some rows).
+    Trailing,
+    /// That, and a row with fewer fields is read with the missing ones null.
+    Ragged,
+}
+
+impl Lenient {
+    /// The names [`Lenient::parse`] takes, for messages.
+    pub const NAMES: &'static str = "strict, trailing, ragged (or true/false)";
+
+    /// `strict`, `trailing`, `ragged`; `true` is `trailing`, `false` is `strict`.
+    pub fn parse(s: &str) -> Option<Lenient> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "strict" | "false" | "no" => Lenient::Strict,
+            "trailing" | "true" | "yes" | "lenient" => Lenient::Trailing,
+            "ragged" => Lenient::Ragged,
+            _ => return None,
+        })
+    }
+
+    /// Its name, as [`Lenient::parse`] takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lenient::Strict => "strict",
+            Lenient::Trailing => "trailing",
+            Lenient::Ragged => "ragged",
+        }
+    }
 }
 
 /// A `lookup NAME by KEY parent PARENT` declaration.

@@ -31,6 +31,8 @@ pub enum Item {
     Lookup(LookupDecl),
     /// `fn name(a, b) = expr`: a user function.
     Fn(FnDecl),
+    /// `input NAME lenient [ragged]`: how a CSV input takes rows of another width.
+    Input(InputDecl),
     /// `products from SOURCE { ... }`: an entity block.
     Block(Block),
 }
@@ -57,6 +59,19 @@ pub struct LookupDecl {
     pub parent: Option<Expr>,
     /// A run without this input gets an empty table instead of an error.
     pub optional: bool,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `input combinations lenient [trailing | ragged]`: a CSV input whose rows with more fields
+/// than its header are read without their extra fields when those are empty (`ragged`: and
+/// whose short rows are read with the missing fields null).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputDecl {
+    /// The input's name (a source after `from`, or a lookup table).
+    pub name: Ident,
+    /// `ragged`: short rows are taken too.
+    pub ragged: bool,
     /// The whole declaration.
     pub span: Span,
 }

@@ -62,6 +62,7 @@ pub fn walk_item<'a, V: Visitor<'a> + ?Sized>(v: &mut V, item: &'a Item) {
     match item {
         Item::Let(l) => v.visit_expr(&l.value),
         Item::Fn(f) => v.visit_expr(&f.body),
+        Item::Input(_) => {}
         Item::Lookup(LookupDecl { key, parent, .. }) => {
             v.visit_expr(key);
             if let Some(p) = parent {

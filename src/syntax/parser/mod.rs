@@ -32,6 +32,7 @@ pub fn parse(src: &str) -> Result<File, Diagnostic> {
             Rule::let_stmt => items.push(Item::Let(let_stmt(pair)?)),
             Rule::lookup_decl => items.push(Item::Lookup(lookup_decl(pair)?)),
             Rule::fn_decl => items.push(Item::Fn(fn_decl(pair)?)),
+            Rule::input_decl => items.push(Item::Input(input_decl(pair)?)),
             Rule::block => items.push(Item::Block(block(pair)?)),
             _ => {}
         }
@@ -292,8 +293,13 @@ fn syntax_hint(expected: &[&str]) -> Option<String> {
 fn rule_name(r: &Rule) -> Option<&'static str> {
     Some(match r {
         Rule::EOI => "end of file",
-        Rule::item | Rule::block | Rule::let_stmt | Rule::lookup_decl | Rule::fn_decl => {
-            "`let`, `lookup`, `fn` or an entity block (`products from SOURCE { ... }`)"
+        Rule::item
+        | Rule::block
+        | Rule::let_stmt
+        | Rule::lookup_decl
+        | Rule::fn_decl
+        | Rule::input_decl => {
+            "`let`, `lookup`, `fn`, `input` or an entity block (`products from SOURCE { ... }`)"
         }
         Rule::fn_params => "`(` and the parameters",
         Rule::fn_body => "`=` and the function's body",
@@ -382,6 +388,25 @@ fn fn_decl(p: Pair<Rule>) -> Result<FnDecl, Diagnostic> {
         }),
         _ => Err(internal(sp)),
     }
+}
+
+fn input_decl(p: Pair<Rule>) -> Result<InputDecl, Diagnostic> {
+    let sp = span(&p);
+    let mut name = None;
+    let mut ragged = false;
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::ident => name = Some(ident(&c)),
+            Rule::lenient_mode => ragged = c.as_str() == "ragged",
+            _ => {}
+        }
+    }
+    let name = name.ok_or_else(|| internal(sp))?;
+    Ok(InputDecl {
+        name,
+        ragged,
+        span: sp,
+    })
 }
 
 fn lookup_decl(p: Pair<Rule>) -> Result<LookupDecl, Diagnostic> {

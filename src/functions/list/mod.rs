@@ -429,6 +429,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     slice::DROP,
     slice::SLICE,
+    slice::ZIP,
 ];
 
 /// The list argument of `f`: Ok(None) for null, an error for anything but a list.

@@ -109,13 +109,13 @@ impl Compiler<'_> {
         }
         let known = items.iter().any(|i| match i {
             Item::Block(b) => b.source.name == *name,
-            Item::Lookup(l) => l.name.name == *name,
+            Item::Lookup(l) => l.from.as_ref().unwrap_or(&l.name).name == *name,
             _ => false,
         });
         if !known {
             let names = items.iter().filter_map(|i| match i {
                 Item::Block(b) => Some(b.source.name.as_str()),
-                Item::Lookup(l) => Some(l.name.name.as_str()),
+                Item::Lookup(l) => Some(l.from.as_ref().unwrap_or(&l.name).name.as_str()),
                 _ => None,
             });
             self.diags.push(
@@ -170,6 +170,7 @@ impl Compiler<'_> {
         uses.dedup();
         Some(TablePlan {
             name: l.name.name.clone(),
+            input: l.from.as_ref().unwrap_or(&l.name).name.clone(),
             key,
             parent,
             optional: l.optional,

@@ -134,7 +134,7 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
                     w.visit_expr(p);
                 }
                 out.inputs.push(InputReads {
-                    input: l.name.name.clone(),
+                    input: l.from.as_ref().unwrap_or(&l.name).name.clone(),
                     entity: None,
                     paths: w.uses,
                     attributes: Vec::new(),

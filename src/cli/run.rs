@@ -506,7 +506,7 @@ pub(crate) fn read_stdin_once(
         .iter_mut()
         .filter(|i| i.origin.path() == Some(Path::new(STDIN_PATH)))
     {
-        let table = program.tables.iter().any(|t| t.name == input.name);
+        let table = program.tables.iter().any(|t| t.input == input.name);
         let block = program.blocks.iter().any(|b| b.source == input.name);
         if table && block {
             let mut bytes = Vec::new();

@@ -100,7 +100,7 @@ pub(crate) fn check_inputs(
         .blocks
         .iter()
         .map(|b| b.source.clone())
-        .chain(program.tables.iter().map(|t| t.name.clone()))
+        .chain(program.tables.iter().map(|t| t.input.clone()))
         .collect();
     let mut given = Vec::new();
     for (name, path) in inputs {
@@ -254,7 +254,7 @@ fn program_block<'p>(program: &'p Program, entity: &str) -> Option<(&'p str, Vec
     let tables = b
         .tables
         .iter()
-        .filter_map(|&t| program.tables.get(t).map(|t| t.name.as_str()))
+        .filter_map(|&t| program.tables.get(t).map(|t| t.input.as_str()))
         .collect();
     Some((b.source.as_str(), tables))
 }

@@ -262,7 +262,7 @@ pub fn resolve<'p>(
         .blocks
         .iter()
         .map(|b| b.source.clone())
-        .chain(program.tables.iter().map(|t| t.name.clone()))
+        .chain(program.tables.iter().map(|t| t.input.clone()))
         .collect();
     if let Some(i) = inputs.iter().find(|i| !known.contains(&i.name)) {
         return Err(RunError::Inputs(InputProblem::Unknown {
@@ -301,12 +301,12 @@ pub fn resolve<'p>(
     }
     let mut tables = Vec::with_capacity(program.tables.len());
     for (t, need) in program.tables.iter().zip(&needed) {
-        match (by_name.get(t.name.as_str()), need) {
+        match (by_name.get(t.input.as_str()), need) {
             (Some(input), Some(_)) => tables.push(Some((*input, format_of(input)?))),
             (None, Some((entity, via))) if !t.optional => {
                 return Err(RunError::Inputs(InputProblem::MissingTable {
                     entity: *entity,
-                    table: t.name.clone(),
+                    table: t.input.clone(),
                     via: via
                         .and_then(|v| program.tables.get(v))
                         .map(|v| v.name.clone()),

@@ -74,8 +74,10 @@ impl Lenient {
 /// A `lookup NAME by KEY parent PARENT` declaration.
 #[derive(Debug)]
 pub struct TablePlan {
-    /// The table's name, also the name of the input its rows come from.
+    /// The table's name.
     pub name: String,
+    /// The name of the input its rows come from: the table's name, or its `from INPUT`.
+    pub input: String,
     /// The key of a row (evaluated with `.` = the row): a string or an int.
     pub key: CExpr,
     /// The key of a row's parent, for hierarchies (`ancestors`, `children`).
@@ -578,6 +580,7 @@ mod table_graph {
             .enumerate()
             .map(|(i, u)| TablePlan {
                 name: format!("t{i}"),
+                input: format!("t{i}"),
                 key: CExpr::Current,
                 parent: None,
                 optional: false,

@@ -51,8 +51,11 @@ pub struct Let {
 /// `lookup categorie by .codice parent .codicePadre`
 #[derive(Debug, Clone, PartialEq)]
 pub struct LookupDecl {
-    /// The table's name (also its `--input` name).
+    /// The table's name (also its `--input` name, unless `from` names another).
     pub name: Ident,
+    /// `from INPUT`: the input its rows come from, when it is not the table's name (a second
+    /// table, keyed otherwise, of one input).
+    pub from: Option<Ident>,
     /// A row's key, `.` being the row.
     pub key: Expr,
     /// A row's parent key, for hierarchies.

@@ -88,6 +88,7 @@ mod tests {
         for src in [
             "let a = 1;let b = 2,let c = [1,2,3]",
             "lookup t by .k parent .p optional\nproducts from x group by .a where .b { id = match .s { \"a\" | \"b\" => 1, _ => 2 } }",
+            "lookup  by_ref   from  t by .r\ninput t  lenient  ragged\nlookup t by .k",
             "products from x {\n  id = if .a { 1 } else if .b { 2 } else { 3 }\n  ... .attributi | omit([\"A\"])\n  where not .x and !.y\n  \"odd name\" = -1\n}",
         ] {
             let once = fmt(src);

@@ -411,13 +411,19 @@ fn input_decl(p: Pair<Rule>) -> Result<InputDecl, Diagnostic> {
 
 fn lookup_decl(p: Pair<Rule>) -> Result<LookupDecl, Diagnostic> {
     let sp = span(&p);
-    let (mut name, mut key, mut parent) = (None, None, None);
+    let (mut name, mut key, mut parent, mut from) = (None, None, None, None);
     let mut optional = false;
     for c in p.into_inner() {
         match c.as_rule() {
             Rule::ident => name = Some(ident(&c)),
             Rule::expr => key = Some(expr(c)?),
             Rule::optional => optional = true,
+            Rule::from_clause => {
+                from = c
+                    .into_inner()
+                    .find(|c| c.as_rule() == Rule::ident)
+                    .map(|i| ident(&i));
+            }
             Rule::parent_clause => {
                 if let Some(e) = c.into_inner().find(|c| c.as_rule() == Rule::expr) {
                     parent = Some(expr(e)?);
@@ -429,6 +435,7 @@ fn lookup_decl(p: Pair<Rule>) -> Result<LookupDecl, Diagnostic> {
     match (name, key) {
         (Some(name), Some(key)) => Ok(LookupDecl {
             name,
+            from,
             key,
             parent,
             optional,
@@ -563,6 +570,32 @@ mod tests {
         parse_expr(src)
             .unwrap_or_else(|d| panic!("{src}: {}", d.message))
             .kind
+    }
+
+    #[test]
+    fn a_lookup_may_name_its_input_and_an_input_may_be_lenient() {
+        let f = parse(
+            "lookup by_ref from combos by .ref\ninput combos lenient ragged\ninput x lenient",
+        )
+        .unwrap_or_else(|d| panic!("{}", d.message));
+        let Item::Lookup(l) = &f.items[0] else {
+            panic!("not a lookup");
+        };
+        assert_eq!(
+            (
+                l.name.name.as_str(),
+                l.from.as_ref().map(|i| i.name.as_str())
+            ),
+            ("by_ref", Some("combos"))
+        );
+        assert!(matches!(&f.items[1], Item::Input(i) if i.name.name == "combos" && i.ragged));
+        assert!(matches!(&f.items[2], Item::Input(i) if i.name.name == "x" && !i.ragged));
+        // `input` and `lenient` are names elsewhere; a block may read an input called `input`.
+        assert!(
+            parse("let input = 1\nlet lenient = input\nproducts from input { id = lenient }")
+                .is_ok()
+        );
+        assert!(parse("input x lenient sloppy").is_err());
     }
 
     #[test]

@@ -285,6 +285,12 @@ impl<'s> Fmt<'s> {
                     parts.push(text(" "));
                     parts.push(self.src.ptok(&c));
                 }
+                Rule::from_clause => {
+                    for x in c.into_inner() {
+                        parts.push(text(" "));
+                        parts.push(self.src.ptok(&x));
+                    }
+                }
                 Rule::expr => {
                     parts.push(text(" "));
                     parts.push(self.expr(c));

@@ -92,6 +92,15 @@ fn a_lenient_input_reads_rows_with_extra_empty_fields_and_counts_them() {
             .is_some_and(|a| a.ends_with("combinations.csv:3")),
         "{l}"
     );
+    // `explain` reads the input as the run does.
+    let m = dir.path().join("m.cmap").display().to_string();
+    let c = format!(
+        "combinations={}",
+        dir.path().join("combinations.csv").display()
+    );
+    let o = clerkmap(&["explain", &m, "--input", &c, "--line", "3"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("\"B\""), "{}", text(&o.stdout));
 }
 
 #[test]

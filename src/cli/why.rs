@@ -125,7 +125,9 @@ pub(crate) fn check_inputs(
             },
             None => None,
         };
-        let input = Input::file(name.clone(), path).with_format(format);
+        let input = Input::file(name.clone(), path)
+            .with_format(format)
+            .with_mapping_lenient(program);
         if input.resolved_format().is_none() {
             let problem = InputProblem::NoFormat {
                 name: name.clone(),

@@ -241,6 +241,14 @@ impl Input {
         self
     }
 
+    /// The input as a run of `program` reads it: with the run's record size limit, and the
+    /// mapping's `input NAME lenient` unless the run's settings said how already.
+    pub fn for_run(&self, program: &crate::plan::Program, max_record_bytes: u64) -> Input {
+        self.clone()
+            .with_max_record_bytes(max_record_bytes)
+            .with_mapping_lenient(program)
+    }
+
     /// The same input with another record size limit.
     pub fn with_max_record_bytes(mut self, max_record_bytes: u64) -> Input {
         self.max_record_bytes = max_record_bytes;

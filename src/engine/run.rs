@@ -506,10 +506,7 @@ fn map_blocks(
     let inputs: Vec<Input> = opts
         .inputs
         .iter()
-        .map(|i| {
-            let i = i.clone().with_max_record_bytes(opts.max_record_bytes);
-            i.with_mapping_lenient(program)
-        })
+        .map(|i| i.for_run(program, opts.max_record_bytes))
         .collect();
     let resolved = resolve(program, &inputs, None)?;
     let jobs = if opts.jobs == 0 {

@@ -453,6 +453,7 @@ fn eval_one(src: &str, record: &Value, tables: &[Table]) -> Result<Got, String> 
         rows: &[],
         tables,
         reads: None,
+        bound: None,
     };
     Ok(match eval(&compiled, record, &env) {
         Ok(v) => Got::Value(v),

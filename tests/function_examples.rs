@@ -21,6 +21,7 @@ fn run(source: &str, tables: &[Table]) -> Result<String, String> {
         rows: &[],
         tables,
         reads: None,
+        bound: None,
     };
     eval(&compiled, &serde_json::Value::Null, &env)
         .map(|v| v.to_string())

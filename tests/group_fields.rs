@@ -38,6 +38,23 @@ fn literal_fields_of_rows_are_read() {
 }
 
 #[test]
+fn rows_through_named_elements_are_followed() {
+    let src = format!(
+        "categories from e group by .k {{\n  id = key  name = \"n\"  {REQUIRED}\n  \
+         a = map(rows, r => r.A ~ .B)\n  c = rows[? r => r.C == .D].E\n  \
+         f = map(rows, r => map(rows, s => r.F ~ s.G))\n}}"
+    );
+    assert_eq!(
+        fields(&src),
+        strings(&["A", "B", "C", "D", "E", "F", "G", "k"])
+    );
+    let src = format!(
+        "categories from e group by .k {{\n  id = key  name = \"n\"  {REQUIRED}\n  x = map(rows, r => r)\n}}"
+    );
+    assert_eq!(fields(&src), None);
+}
+
+#[test]
 fn a_row_used_whole_keeps_every_field() {
     for stmt in [
         "x = first(rows[? .T != null])",

@@ -79,6 +79,21 @@ fn check_with_an_input_finds_a_misspelt_path_and_its_closest_field() {
             "mappings/google-shopping.cmap",
             vec!["feed=mappings/sample/feed-google.xml"],
         ),
+        (
+            "mappings/google-shopping.cmap",
+            vec!["feed=mappings/examples/google-merchant/feed.xml"],
+        ),
+        (
+            "mappings/magento2.cmap",
+            vec!["export=mappings/examples/magento2/catalog_product.csv"],
+        ),
+        (
+            "mappings/prestashop.cmap",
+            vec![
+                "products=mappings/examples/prestashop/products.csv",
+                "combinations=mappings/examples/prestashop/combinations.csv",
+            ],
+        ),
     ] {
         let mut args = vec!["check", mapping];
         for i in &inputs {

@@ -138,6 +138,8 @@ impl Compiler<'_> {
             let (span, text) = match first {
                 Binding::Slot { span, .. } => (*span, "first defined here"),
                 Binding::Later { span } => (*span, "an attribute of the same name"),
+                // Statements are never inside a named element's body.
+                Binding::Element { .. } => (l.name.span, "a named element"),
             };
             self.diags.push(
                 Diagnostic::error(

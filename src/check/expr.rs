@@ -40,6 +40,18 @@ impl Compiler<'_> {
             | ExprKind::Filter(..) => self.path(e, scope),
             ExprKind::Call { name, args, piped } => self.call(e, name, args, *piped, scope),
             ExprKind::Map { list, body } => self.map(e, list, body, scope),
+            // The parser allows it only where `map` and paths take it (E001 elsewhere).
+            ExprKind::Lambda { param, .. } => {
+                self.diags.push(Diagnostic::error(
+                    Code::Syntax,
+                    e.span,
+                    format!(
+                        "a named element `{} => ...` only goes in `map`'s second argument or in a `[? ]` filter",
+                        param.name
+                    ),
+                ));
+                null()
+            }
             ExprKind::CompileTime {
                 from,
                 callee,

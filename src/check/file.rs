@@ -11,9 +11,9 @@ use serde_json::Value;
 use super::compiler::Compiler;
 use super::scope::{Global, Scope};
 use crate::clerk::Entity;
-use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::plan::{BlockPlan, CExpr, Program, TableId, TablePlan};
-use crate::syntax::ast::{Block, File, Item, Let, LookupDecl};
+use crate::diagnostic::{Code, Diagnostic, Span, suggest};
+use crate::plan::{BlockPlan, CExpr, Lenient, Program, TableId, TablePlan};
+use crate::syntax::ast::{Block, File, InputDecl, Item, Let, LookupDecl};
 
 impl Compiler<'_> {
     /// Checks and lowers a whole file.
@@ -23,6 +23,7 @@ impl Compiler<'_> {
             blocks: Vec::new(),
             globals: Vec::new(),
             secrets: Default::default(),
+            inputs: Vec::new(),
         };
         self.sources = file
             .items
@@ -66,6 +67,7 @@ impl Compiler<'_> {
                     }
                 }
                 Item::Fn(f) => self.define_fn(f),
+                Item::Input(i) => self.input_decl(i, &mut program.inputs, &file.items),
                 Item::Block(b) => {
                     if let Some(plan) = self.block(b)
                         && self.first_block_of_its_type(b, &plan, &mut seen)
@@ -88,6 +90,51 @@ impl Compiler<'_> {
         }
         program.secrets = self.secrets.clone();
         program
+    }
+
+    /// `input NAME lenient [ragged]`: once per input (E009), for a source or a table of the
+    /// file (E004 otherwise: the declaration would change nothing).
+    fn input_decl(&mut self, d: &InputDecl, inputs: &mut Vec<(String, Lenient)>, items: &[Item]) {
+        let name = &d.name.name;
+        if inputs.iter().any(|(n, _)| n == name) {
+            self.diags.push(
+                Diagnostic::error(
+                    Code::Duplicate,
+                    d.name.span,
+                    format!("input `{name}` is declared twice"),
+                )
+                .hint("keep one `input` line per input"),
+            );
+            return;
+        }
+        let known = items.iter().any(|i| match i {
+            Item::Block(b) => b.source.name == *name,
+            Item::Lookup(l) => l.from.as_ref().unwrap_or(&l.name).name == *name,
+            _ => false,
+        });
+        if !known {
+            let names = items.iter().filter_map(|i| match i {
+                Item::Block(b) => Some(b.source.name.as_str()),
+                Item::Lookup(l) => Some(l.from.as_ref().unwrap_or(&l.name).name.as_str()),
+                _ => None,
+            });
+            self.diags.push(
+                Diagnostic::error(
+                    Code::UnknownName,
+                    d.name.span,
+                    format!("no block reads from `{name}` and no lookup table has that name"),
+                )
+                .label("not an input of this mapping")
+                .hint_opt(suggest::did_you_mean(name, names)),
+            );
+            return;
+        }
+        let lenient = if d.ragged {
+            Lenient::Ragged
+        } else {
+            Lenient::Trailing
+        };
+        inputs.push((name.clone(), lenient));
     }
 
     /// Numbers the table of `lookup NAME ...` `id`; false (E009) when the name is taken.
@@ -123,6 +170,7 @@ impl Compiler<'_> {
         uses.dedup();
         Some(TablePlan {
             name: l.name.name.clone(),
+            input: l.from.as_ref().unwrap_or(&l.name).name.clone(),
             key,
             parent,
             optional: l.optional,

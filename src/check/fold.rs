@@ -76,7 +76,8 @@ impl Compiler<'_> {
 fn constants(e: &CExpr, f: &mut impl FnMut(&Value)) {
     match e {
         CExpr::Const(v) => f(v),
-        CExpr::Current | CExpr::Rows | CExpr::Slot(_) => {}
+        CExpr::Current | CExpr::Rows | CExpr::Slot(_) | CExpr::Bound(_) => {}
+        CExpr::Lambda(x) => constants(x, f),
         CExpr::Path { base, steps, .. } => {
             constants(base, f);
             for s in steps {
@@ -127,7 +128,8 @@ fn constants(e: &CExpr, f: &mut impl FnMut(&Value)) {
 fn is_constant(e: &CExpr) -> bool {
     match e {
         CExpr::Const(_) => true,
-        CExpr::Current | CExpr::Rows | CExpr::Slot(_) => false,
+        CExpr::Current | CExpr::Rows | CExpr::Slot(_) | CExpr::Bound(_) => false,
+        CExpr::Lambda(_) => false,
         CExpr::Path { base, steps, .. } => {
             is_constant(base)
                 && steps.iter().all(|s| match s {
@@ -178,7 +180,8 @@ pub(super) fn foldable_body(e: &CExpr) -> bool {
 /// body).
 fn each_child(e: &CExpr, f: &mut impl FnMut(&CExpr)) {
     match e {
-        CExpr::Const(_) | CExpr::Current | CExpr::Rows | CExpr::Slot(_) => {}
+        CExpr::Const(_) | CExpr::Current | CExpr::Rows | CExpr::Slot(_) | CExpr::Bound(_) => {}
+        CExpr::Lambda(x) => f(x),
         CExpr::Path { base, steps, .. } => {
             f(base);
             for s in steps {

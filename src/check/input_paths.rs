@@ -134,7 +134,7 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
                     w.visit_expr(p);
                 }
                 out.inputs.push(InputReads {
-                    input: l.name.name.clone(),
+                    input: l.from.as_ref().unwrap_or(&l.name).name.clone(),
                     entity: None,
                     paths: w.uses,
                     attributes: Vec::new(),
@@ -142,7 +142,7 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
             }
             Item::Block(b) => out.inputs.push(block_reads(b)),
             // A function reads no record: its arguments, read where it is called, do.
-            Item::Let(_) | Item::Fn(_) => {}
+            Item::Let(_) | Item::Fn(_) | Item::Input(_) => {}
         }
     }
     Some(out)
@@ -260,7 +260,12 @@ impl Walk {
                     Denotes::Path(p) => p + "[*]",
                     Denotes::Rows => String::new(),
                 };
-                self.with_current(Some(element.clone()), |w| w.visit_expr(cond));
+                if cond.is_lambda() {
+                    // `[? x => ...]`: `.` keeps its meaning.
+                    self.visit_expr(cond);
+                } else {
+                    self.with_current(Some(element.clone()), |w| w.visit_expr(cond));
+                }
                 Some(Denotes::Path(element))
             }
             ExprKind::Index(base, index) => {
@@ -353,7 +358,24 @@ impl<'a> Visitor<'a> for Walk {
                     self.visit_expr(list);
                     None
                 };
-                self.with_current(element, |w| w.visit_expr(body));
+                if body.is_lambda() {
+                    self.visit_expr(body);
+                } else {
+                    self.with_current(element, |w| w.visit_expr(body));
+                }
+            }
+            // The element's name is not a name of the block.
+            ExprKind::Lambda { param, body } => {
+                let before = self.names.len();
+                self.visit_expr(body);
+                let mut i = before;
+                while i < self.names.len() {
+                    if self.names[i] == param.name {
+                        self.names.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
             }
             // Only in a mapping that does not check.
             ExprKind::BadForm { .. } => {}

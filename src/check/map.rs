@@ -5,10 +5,30 @@
 use super::compiler::Compiler;
 use super::scope::Scope;
 use crate::plan::CExpr;
-use crate::syntax::ast::Expr;
+use crate::syntax::ast::{Expr, ExprKind};
 use crate::value::Ty;
 
 impl Compiler<'_> {
+    /// An expression evaluated per element: `map`'s body or a `[? ]` condition, with `.` the
+    /// element, or a named element's body `x => ...` (then [`CExpr::Lambda`]), with `.` as it
+    /// is around it and `x` the element.
+    pub(super) fn per_element(&mut self, body: &Expr, scope: &mut Scope) -> (CExpr, Ty) {
+        match &body.kind {
+            ExprKind::Lambda { param, body } => {
+                let mut named = scope.named_element(param);
+                let (b, ty) = self.expr(body, &mut named);
+                scope.end_nested(named);
+                (CExpr::Lambda(Box::new(b)), ty)
+            }
+            _ => {
+                let mut per_element = scope.per_element();
+                let lowered = self.expr(body, &mut per_element);
+                scope.end_nested(per_element);
+                lowered
+            }
+        }
+    }
+
     /// `map(list, body)`; `e` is the whole form.
     pub(super) fn map(
         &mut self,
@@ -25,9 +45,10 @@ impl Compiler<'_> {
                 None,
             );
         }
-        let mut per_element = scope.per_element();
-        let (body, _) = self.expr(body, &mut per_element);
-        scope.end_nested(per_element);
+        if !body.is_lambda() {
+            self.shadowed_elements(body);
+        }
+        let (body, _) = self.per_element(body, scope);
         (
             CExpr::Map(Box::new(items), Box::new(body), e.span),
             Ty::LIST.nullable(),
@@ -51,6 +72,40 @@ mod tests {
         assert_eq!(span, Span::new(0, 27));
         // Not folded, even over constants.
         assert!(matches!(lower("map([1, 2], . * 2)"), Ok(CExpr::Map(..))));
+    }
+
+    #[test]
+    fn named_elements_are_bound_innermost_first_and_keep_dot() {
+        let Ok(CExpr::Map(_, body, _)) = lower("map(.a, x => map(.b, y => [x, y, .]))") else {
+            panic!("not a map");
+        };
+        let CExpr::Lambda(inner) = *body else {
+            panic!("not a named body");
+        };
+        let CExpr::Map(_, body, _) = *inner else {
+            panic!("not a map");
+        };
+        let CExpr::Lambda(list) = *body else {
+            panic!("not a named body");
+        };
+        assert!(matches!(
+            *list,
+            CExpr::List(ref items)
+                if matches!(items.as_slice(), [CExpr::Bound(1), CExpr::Bound(0), CExpr::Current])
+        ));
+        // An unnamed filter inside a named body: `.` is its element, `x` still the named one.
+        assert!(lower("map(.a, x => .b[? .n == x.n])").is_ok());
+        // In a function's body a named element reads no record: `.` is still E020.
+        let d = diags("fn f(xs) = map(xs, x => x.n ~ .k)\ncustomers from c { id = f(.v) }");
+        assert!(d.iter().any(|d| d.code == Code::RecordInFunction), "{d:?}");
+        assert_eq!(
+            diags("fn f(xs, n) = xs[? x => x.n == n]\ncustomers from c { id = .id, e = f(.v, 1) }"),
+            []
+        );
+        // The element's name hides a `let` of the same name, inside the body only.
+        let src =
+            "customers from c { let x = \"a@b.c\", id = .id, v = map(.v, x => x.n), email = x }";
+        assert_eq!(diags(src), []);
     }
 
     #[test]

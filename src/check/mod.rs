@@ -17,7 +17,8 @@
 //! | `path` | fields, indexes, `[*]`, `[? ...]` (E008) |
 //! | `call` | function calls (E002, E003, E005, E008, E013) |
 //! | `func` | user functions, `fn name(a) = expr`: declarations, calls, bodies (E005, E009, E017, E018, E019, E020, W004) |
-//! | `map` | `map(list, body)` (E008) |
+//! | `map` | `map(list, body)`, per-element bodies and named elements `x => ...` (E008) |
+//! | `shadow` | `.` of a filter inside `map` compared with a field of its own element (W005) |
 //! | `compile_time` | `var()`, `env()` (E013, E014, W001) |
 //! | `fold` | constant folding through `eval` (E013) |
 //! | `snippet` | a lone expression in a mapping's context (`eval`, `repl`) |
@@ -36,6 +37,7 @@ pub mod input_paths;
 mod map;
 mod path;
 mod scope;
+mod shadow;
 mod snippet;
 #[cfg(test)]
 mod testing;

@@ -32,9 +32,7 @@ impl Compiler<'_> {
                     cur = inner;
                 }
                 ExprKind::Filter(inner, cond) => {
-                    let mut per_element = scope.per_element();
-                    let (c, tc) = self.expr(cond, &mut per_element);
-                    scope.end_nested(per_element);
+                    let (c, tc) = self.per_element(cond, scope);
                     self.expect_bool(tc, cond.span, "a `[? ...]` filter");
                     steps_rev.push(Step::Filter(c, cond.span));
                     cur = inner;

@@ -31,6 +31,8 @@ pub(super) enum Binding {
     },
     /// An attribute assigned further down the block, at `span` (for E010).
     Later { span: Span },
+    /// A named element, `x => ...`: the `level`-th named element from the outside.
+    Element { level: usize },
 }
 
 /// A file-level `let`: a constant.
@@ -57,6 +59,8 @@ pub(super) struct Scope {
     pub(super) tables_used: Vec<TableId>,
     /// In a function's body, its name: there is no record and no `rows` (E020).
     pub(super) function: Option<String>,
+    /// How many named elements (`x => ...`) are around the expression.
+    pub(super) elements: usize,
 }
 
 impl Scope {
@@ -70,6 +74,7 @@ impl Scope {
             slots: 0,
             tables_used: Vec::new(),
             function: None,
+            elements: 0,
         }
     }
 
@@ -105,7 +110,24 @@ impl Scope {
             slots: self.slots,
             tables_used: std::mem::take(&mut self.tables_used),
             function: self.function.clone(),
+            elements: self.elements,
         }
+    }
+
+    /// The scope of a named element's body (`x => body`, per element): `.` is what it is
+    /// around it, `param` the element. Give the tables back with [`Scope::end_nested`].
+    pub(super) fn named_element(&mut self, param: &Ident) -> Scope {
+        let has_record = self.has_record;
+        let mut scope = self.per_element();
+        scope.has_record = has_record;
+        scope.locals.insert(
+            param.name.clone(),
+            Binding::Element {
+                level: scope.elements,
+            },
+        );
+        scope.elements += 1;
+        scope
     }
 
     /// A scope for a block header's `group by` or `where`: the record, no locals. It takes
@@ -185,6 +207,10 @@ impl Compiler<'_> {
         }
         match scope.locals.get(&id.name) {
             Some(Binding::Slot { slot, ty, .. }) => return (CExpr::Slot(*slot), *ty),
+            Some(Binding::Element { level }) => {
+                let up = scope.elements.saturating_sub(level + 1);
+                return (CExpr::Bound(up), Ty::ANY);
+            }
             // Not assigned yet in this block: the file-level `let` of that name.
             Some(Binding::Later { .. }) if self.globals.contains_key(&id.name) => {}
             Some(Binding::Later { span }) => {

@@ -143,7 +143,7 @@ pub fn validate_stores(stores: &[Store]) -> Result<Vec<(&Store, bool)>, String> 
     Ok(stores.iter().map(|s| (s, s.name == default_name)).collect())
 }
 
-/// `name: path` or `name: {path: ..., format: csv}`.
+/// `name: path` or `name: {path: ..., format: csv, lenient: trailing}`.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum InputEntry {
@@ -151,6 +151,8 @@ pub enum InputEntry {
     Full {
         path: PathBuf,
         format: Option<String>,
+        /// `strict`, `trailing`, `ragged`, or a bool (`true`: `trailing`).
+        lenient: Option<serde_norway::Value>,
     },
 }
 
@@ -165,6 +167,24 @@ impl InputEntry {
             InputEntry::Path(_) => None,
             InputEntry::Full { format, .. } => format.as_deref(),
         }
+    }
+    /// The `lenient:` setting, if any (`what`: where it is, for the error).
+    pub fn lenient(&self, what: &str) -> Result<Option<crate::plan::Lenient>, String> {
+        let InputEntry::Full {
+            lenient: Some(v), ..
+        } = self
+        else {
+            return Ok(None);
+        };
+        var_string(v)
+            .and_then(|s| crate::plan::Lenient::parse(&s))
+            .map(Some)
+            .ok_or_else(|| {
+                format!(
+                    "{what}: `lenient` is one of {}",
+                    crate::plan::Lenient::NAMES
+                )
+            })
     }
 }
 

@@ -198,6 +198,11 @@ fn explain_once(a: ExplainArgs, ui: &Ui) -> u8 {
             return exit::USAGE;
         }
     };
+    // Read as a run reads them: the mapping's `input NAME lenient` where the flags say nothing.
+    let inputs: Vec<_> = inputs
+        .into_iter()
+        .map(|i| i.with_mapping_lenient(&checked.program))
+        .collect();
     let req = Request {
         src: &src,
         file: &file,

@@ -15,6 +15,7 @@ use crate::engine::report::RefusalCause;
 use crate::engine::{
     self, FeedOutput, Format, Input, InputProblem, OutputFormat, RunError, RunOptions,
 };
+use crate::plan::Lenient;
 
 /// The path a `-` input is read from: standard input, streamed as a pipe or a file is.
 pub(crate) const STDIN_PATH: &str = "/dev/stdin";
@@ -109,9 +110,14 @@ fn add_entries(
     entries: &BTreeMap<String, config::InputEntry>,
     inputs: &mut BTreeMap<String, PathBuf>,
     formats: &mut BTreeMap<String, Format>,
+    lenient: &mut BTreeMap<String, Lenient>,
 ) -> Result<(), String> {
     for (name, entry) in entries {
         inputs.insert(name.clone(), entry.path().to_path_buf());
+        match entry.lenient(&format!("{what}.{name}"))? {
+            Some(l) => lenient.insert(name.clone(), l),
+            None => lenient.remove(name),
+        };
         match entry.format() {
             Some(f) => {
                 formats.insert(
@@ -159,6 +165,8 @@ const STORE_VARS: &[&str] = &[
 struct Sources {
     inputs: BTreeMap<String, PathBuf>,
     formats: BTreeMap<String, Format>,
+    /// `lenient:` of the project file's inputs.
+    lenient: BTreeMap<String, Lenient>,
     vars: Vars,
 }
 
@@ -189,6 +197,7 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
         &project.inputs,
         &mut sources.inputs,
         &mut sources.formats,
+        &mut sources.lenient,
     )?;
     let flags = flag_sources(a.inputs, &a.input_formats, &a.vars)?;
     let out = a
@@ -284,6 +293,7 @@ fn store_sources(
         &store.inputs,
         &mut s.inputs,
         &mut s.formats,
+        &mut s.lenient,
     )?;
     add_vars(
         &format!("stores.{}.vars", store.name),
@@ -323,6 +333,7 @@ impl Shared {
         let Sources {
             inputs,
             formats,
+            lenient,
             vars,
         } = sources;
         if let Some(name) = formats.keys().find(|n| !inputs.contains_key(*n)) {
@@ -339,8 +350,10 @@ impl Shared {
                 } else {
                     path
                 };
+                let strictness = lenient.get(&name).copied();
                 Input::file(name, path)
                     .with_format(format)
+                    .with_lenient(strictness)
                     .with_max_record_bytes(self.options.max_record_bytes)
             })
             .collect();
@@ -504,7 +517,7 @@ pub(crate) fn read_stdin_once(
         .iter_mut()
         .filter(|i| i.origin.path() == Some(Path::new(STDIN_PATH)))
     {
-        let table = program.tables.iter().any(|t| t.name == input.name);
+        let table = program.tables.iter().any(|t| t.input == input.name);
         let block = program.blocks.iter().any(|b| b.source == input.name);
         if table && block {
             let mut bytes = Vec::new();

@@ -34,6 +34,26 @@ pub(crate) fn run_report(r: &RunReport) -> String {
             t.file
         );
     }
+    for l in &r.lenient {
+        let _ = writeln!(
+            out,
+            "{}: {} read leniently ({} with extra empty fields, {} short): {}{}",
+            l.input,
+            if l.rows == 1 {
+                "1 row".to_string()
+            } else {
+                format!("{} rows", count(l.rows))
+            },
+            count(l.trailing),
+            count(l.short),
+            l.at.join(", "),
+            if l.rows > l.at.len() as u64 {
+                " ..."
+            } else {
+                ""
+            }
+        );
+    }
     for e in &r.entities {
         let rows = match (e.rows, e.rows_in_no_group) {
             (Some(r), Some(n)) => format!(" ({} rows, {} in no group)", count(r), count(n)),

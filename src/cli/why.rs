@@ -100,7 +100,7 @@ pub(crate) fn check_inputs(
         .blocks
         .iter()
         .map(|b| b.source.clone())
-        .chain(program.tables.iter().map(|t| t.name.clone()))
+        .chain(program.tables.iter().map(|t| t.input.clone()))
         .collect();
     let mut given = Vec::new();
     for (name, path) in inputs {
@@ -125,7 +125,9 @@ pub(crate) fn check_inputs(
             },
             None => None,
         };
-        let input = Input::file(name.clone(), path).with_format(format);
+        let input = Input::file(name.clone(), path)
+            .with_format(format)
+            .with_mapping_lenient(program);
         if input.resolved_format().is_none() {
             let problem = InputProblem::NoFormat {
                 name: name.clone(),
@@ -254,7 +256,7 @@ fn program_block<'p>(program: &'p Program, entity: &str) -> Option<(&'p str, Vec
     let tables = b
         .tables
         .iter()
-        .filter_map(|&t| program.tables.get(t).map(|t| t.name.as_str()))
+        .filter_map(|&t| program.tables.get(t).map(|t| t.input.as_str()))
         .collect();
     Some((b.source.as_str(), tables))
 }

@@ -128,6 +128,9 @@ codes! {
     /// `W004`: a user function no expression calls.
     UnusedFunction = "W004", "function not used",
         "A `fn` is declared but nothing calls it (a function called only by unused functions counts as used).";
+    /// `W005`: in `map`'s body, a `[? ]` filter compares a field of its element with `.`.
+    ShadowedElement = "W005", "`.` in a filter inside `map`",
+        "Inside `map`'s body `.` is the list's element, but inside a `[? ]` filter it is the filtered element: `map(.axes[*].n, join(.axes[? .n == .].v, \",\"))` compares each axis's `n` with the axis itself, never `map`'s element (and `.axes` is read from the element, not the record). Name the elements so that each stays reachable: `map(.axes[*].n, n => join(.axes[? a => a.n == n].v, \",\"))`: with a named element, `.` keeps the meaning it has outside.";
     /// `W006`: in a grouped block, `key` names a `let` or an attribute, not the group's key.
     KeyHidden = "W006", "`key` hidden by a let",
         "In a grouped block the name `key` is the group's key, unless a `let` (of the block or of the file) or an attribute of that name exists: then `key` is that value, as it was before grouped blocks had a key. Rename the `let` to read the group's key.";

@@ -7,11 +7,66 @@
 //! - a record larger than the record size limit is skipped (its bytes are not kept) and reading
 //!   goes on after it;
 //! - a quote that is never closed is an error naming the line where it opened, instead of a
-//!   field swallowing the rest of the file.
+//!   field swallowing the rest of the file;
+//! - an input declared lenient ([`Lenient`]) has its rows of another width than the header's
+//!   fitted to it when they can be (extra empty trailing fields dropped; `ragged`: short rows
+//!   padded with empty fields), each such row counted in a [`LenientLog`].
 
 use std::io::BufRead;
+use std::sync::{Arc, Mutex};
 
 use super::limits::show_bytes;
+pub use crate::plan::Lenient;
+
+/// How many lines of lenient rows a [`LenientLog`] keeps (its count says how many there were).
+pub const LENIENT_LINES_KEPT: usize = 3;
+
+/// The rows of a lenient input read with another width than the header's, shared by every
+/// reader of the input (a table and a block read the same file: the log keeps the most one
+/// reader counted, which is the whole file's once one has read it to its end).
+#[derive(Debug, Default)]
+pub struct LenientLog(Mutex<LenientRows>);
+
+/// What a [`LenientLog`] holds.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LenientRows {
+    /// Rows with extra empty trailing fields, read without them.
+    pub trailing: u64,
+    /// Short rows, read with the missing fields null.
+    pub short: u64,
+    /// The lines of the first few.
+    pub lines: Vec<u64>,
+}
+
+impl LenientRows {
+    /// Both kinds.
+    pub fn total(&self) -> u64 {
+        self.trailing + self.short
+    }
+}
+
+impl LenientLog {
+    /// What the log holds now.
+    pub fn rows(&self) -> LenientRows {
+        self.0.lock().map(|g| g.clone()).unwrap_or_default()
+    }
+
+    /// Keeps `seen` when it counts more rows than the log holds.
+    fn publish(&self, seen: &LenientRows) {
+        if let Ok(mut g) = self.0.lock()
+            && seen.total() > g.total()
+        {
+            *g = seen.clone();
+        }
+    }
+}
+
+/// Two inputs equal but for what their reads logged are equal.
+impl PartialEq for LenientLog {
+    fn eq(&self, _: &LenientLog) -> bool {
+        true
+    }
+}
 
 /// What [`CsvParser::read`] found.
 #[derive(Debug, PartialEq)]
@@ -65,6 +120,27 @@ impl CsvError {
     }
 }
 
+/// The lenient rows of a run's inputs, for its report: one entry per input that had any.
+pub fn lenient_reports(inputs: &[super::Input]) -> Vec<super::report::LenientReport> {
+    inputs
+        .iter()
+        .filter_map(|i| {
+            let seen = i.lenient_log.rows();
+            (seen.total() > 0).then(|| {
+                let file = i.display();
+                super::report::LenientReport {
+                    input: i.name.clone(),
+                    at: seen.lines.iter().map(|l| format!("{file}:{l}")).collect(),
+                    file,
+                    rows: seen.total(),
+                    trailing: seen.trailing,
+                    short: seen.short,
+                }
+            })
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum State {
     /// At the start of a field.
@@ -85,6 +161,20 @@ pub struct CsvParser {
     /// The last record ended with `\r`: a `\n` right after it is part of the same line end.
     after_cr: bool,
     max_record_bytes: u64,
+    /// The header's width, once [`CsvParser::fit_to`] gave it (0: rows are taken as read).
+    width: usize,
+    lenient: Lenient,
+    /// The rows fitted so far, published to `log` when the parser is dropped.
+    seen: LenientRows,
+    log: Option<Arc<LenientLog>>,
+}
+
+impl Drop for CsvParser {
+    fn drop(&mut self) {
+        if let Some(log) = &self.log {
+            log.publish(&self.seen);
+        }
+    }
 }
 
 impl CsvParser {
@@ -95,7 +185,49 @@ impl CsvParser {
             line: 1,
             after_cr: false,
             max_record_bytes,
+            width: 0,
+            lenient: Lenient::Strict,
+            seen: LenientRows::default(),
+            log: None,
         }
+    }
+
+    /// From now on, fits the rows to `width` fields as `lenient` allows (a strict input's rows
+    /// are left as read, for their reader to refuse), counting them in `log`.
+    pub fn fit_to(&mut self, width: usize, lenient: Lenient, log: Option<Arc<LenientLog>>) {
+        self.width = width;
+        self.lenient = lenient;
+        self.log = log;
+    }
+
+    /// A record of `count` fields (the last `count` of `ends`) fitted to the header's width
+    /// when the input is lenient and it can be; its new number of fields.
+    fn fit(&mut self, line: u64, count: usize, ends: &mut Vec<usize>) -> usize {
+        let width = self.width;
+        if width == 0 || count == width || self.lenient == Lenient::Strict {
+            return count;
+        }
+        let first = ends.len() - count;
+        if count > width {
+            // The extra fields are empty when they all end where the last kept one does.
+            let kept_end = ends[first + width - 1];
+            if ends[first + width..].iter().any(|&e| e != kept_end) {
+                return count;
+            }
+            ends.truncate(first + width);
+            self.seen.trailing += 1;
+        } else {
+            if self.lenient != Lenient::Ragged {
+                return count;
+            }
+            let end = ends.last().copied().unwrap_or(0);
+            ends.resize(first + width, end);
+            self.seen.short += 1;
+        }
+        if self.seen.lines.len() < LENIENT_LINES_KEPT {
+            self.seen.lines.push(line);
+        }
+        width
     }
 
     /// The line of the next byte to read.
@@ -173,6 +305,10 @@ impl CsvParser {
                 // One empty field (`""` alone on a line): a blank line.
                 ends.pop();
                 continue;
+            }
+            if let Record::Fields { line, count } = found {
+                let count = self.fit(line, count, ends);
+                return Ok(Record::Fields { line, count });
             }
             return Ok(found);
         }
@@ -403,5 +539,64 @@ mod tests {
                 row(5, &["C", "3"]),
             ])
         );
+    }
+
+    /// The rows of `text` (header first) as a lenient input reads them.
+    fn fitted(text: &str, lenient: Lenient) -> (Vec<(u64, Vec<String>)>, LenientRows) {
+        let log = Arc::new(LenientLog::default());
+        let mut r = std::io::BufReader::with_capacity(5, text.as_bytes());
+        let mut p = CsvParser::new(b';', 1 << 20);
+        let mut out = Vec::new();
+        let mut width_set = false;
+        loop {
+            let mut buf = Vec::new();
+            let mut ends = Vec::new();
+            match p.read(&mut r, &mut buf, &mut ends) {
+                Ok(Record::Fields { line, count }) => {
+                    let mut start = 0;
+                    let fields = ends[ends.len() - count..]
+                        .iter()
+                        .map(|&e| {
+                            let f = String::from_utf8_lossy(&buf[start..e]).to_string();
+                            start = e;
+                            f
+                        })
+                        .collect::<Vec<_>>();
+                    if !width_set {
+                        p.fit_to(count, lenient, Some(Arc::clone(&log)));
+                        width_set = true;
+                    }
+                    out.push((line, fields));
+                }
+                _ => break,
+            }
+        }
+        drop(p);
+        (out, log.rows())
+    }
+
+    #[test]
+    fn a_lenient_input_drops_extra_empty_trailing_fields_and_pads_short_rows_when_ragged() {
+        let text = "a;b;c\n1;2;3\n4;5;6;\n7;8;9;;\n10;11;12;x\n13;14\n";
+        let (rows, seen) = fitted(text, Lenient::Strict);
+        assert_eq!(rows[2].1.len(), 4);
+        assert_eq!(seen, LenientRows::default());
+        let (rows, seen) = fitted(text, Lenient::Trailing);
+        let widths: Vec<usize> = rows.iter().map(|r| r.1.len()).collect();
+        // An extra field that is not empty, and a short row, are left as read.
+        assert_eq!(widths, [3, 3, 3, 3, 4, 2]);
+        assert_eq!(rows[2].1, ["4", "5", "6"]);
+        assert_eq!(
+            seen,
+            LenientRows {
+                trailing: 2,
+                short: 0,
+                lines: vec![3, 4]
+            }
+        );
+        let (rows, seen) = fitted(text, Lenient::Ragged);
+        assert_eq!(rows[5].1, ["13", "14", ""]);
+        assert_eq!((seen.trailing, seen.short, seen.total()), (2, 1, 3));
+        assert_eq!(seen.lines, [3, 4, 6]);
     }
 }

@@ -36,6 +36,7 @@ pub fn key_rows(
         rows: &[],
         tables,
         reads: None,
+        bound: None,
     };
     rows.into_iter()
         .map(|(loc, rec)| {

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::delimited::{Lenient, LenientLog};
 use super::limits::DEFAULT_MAX_RECORD_BYTES;
 
 /// How a source file is read.
@@ -162,6 +163,12 @@ pub struct Input {
     /// The most bytes one record may take in the file (default
     /// [`DEFAULT_MAX_RECORD_BYTES`]); a run sets it from [`RunOptions`](super::RunOptions).
     pub max_record_bytes: u64,
+    /// How a CSV input takes rows of another width than its header's, when the run's
+    /// settings say (`lenient:` in clerkmap.yaml); `None`: as the mapping's `input NAME
+    /// lenient` says, else strictly.
+    pub lenient: Option<Lenient>,
+    /// The rows read leniently, counted by every reader of the input.
+    pub lenient_log: Arc<LenientLog>,
 }
 
 impl Input {
@@ -172,6 +179,8 @@ impl Input {
             origin: Origin::file(path.into()),
             format: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            lenient: None,
+            lenient_log: Arc::default(),
         }
     }
 
@@ -185,6 +194,8 @@ impl Input {
             },
             format: None,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            lenient: None,
+            lenient_log: Arc::default(),
         }
     }
 
@@ -209,6 +220,33 @@ impl Input {
             *s = Some(shown.into());
         }
         self
+    }
+
+    /// The same input read leniently as `lenient` says (`None` keeps its setting).
+    pub fn with_lenient(mut self, lenient: Option<Lenient>) -> Input {
+        self.lenient = lenient.or(self.lenient);
+        self
+    }
+
+    /// The same input read leniently as the mapping's `input NAME lenient` says, unless the
+    /// run's settings said how already.
+    pub fn with_mapping_lenient(mut self, program: &crate::plan::Program) -> Input {
+        if self.lenient.is_none() {
+            self.lenient = program
+                .inputs
+                .iter()
+                .find(|(n, _)| *n == self.name)
+                .map(|(_, l)| *l);
+        }
+        self
+    }
+
+    /// The input as a run of `program` reads it: with the run's record size limit, and the
+    /// mapping's `input NAME lenient` unless the run's settings said how already.
+    pub fn for_run(&self, program: &crate::plan::Program, max_record_bytes: u64) -> Input {
+        self.clone()
+            .with_max_record_bytes(max_record_bytes)
+            .with_mapping_lenient(program)
     }
 
     /// The same input with another record size limit.

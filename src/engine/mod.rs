@@ -19,6 +19,7 @@ pub mod output;
 mod pipeline;
 pub mod reject;
 pub mod report;
+mod resolve;
 mod run;
 pub mod sink;
 pub mod source;
@@ -34,9 +35,10 @@ pub use input::{Format, Input, Origin};
 pub use output::{FeedFiles, OutputFormat};
 pub use reject::{Loc, Reject};
 pub use report::RunReport;
+pub use resolve::{Resolved, resolve};
 pub use run::{
-    Abort, FeedOutput, InputProblem, Mapped, Reported, Resolved, RunError, RunOptions, refuse_run,
-    resolve, run, run_into, run_reported, through,
+    Abort, FeedOutput, InputProblem, Mapped, Reported, RunError, RunOptions, refuse_run, run,
+    run_into, run_reported, through,
 };
 pub use sink::{Memory, Sink, Written};
 pub use tables::{Loaded, load as load_tables};

@@ -77,6 +77,27 @@ pub struct RunReport {
     /// The files this run wrote, in order: the feeds, `rejects.ndjson`, then `report.json`
     /// (after a refusal, only the last two); empty when the run went into another sink.
     pub files: Vec<String>,
+    /// The lenient CSV inputs that had rows of another width than their header's, read
+    /// fitted to it (none: the key is left out).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lenient: Vec<LenientReport>,
+}
+
+/// The rows of a lenient CSV input read fitted to its header's width.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LenientReport {
+    /// The input's name.
+    pub input: String,
+    /// The input as messages name it.
+    pub file: String,
+    /// How many rows were fitted.
+    pub rows: u64,
+    /// Of them, rows with extra empty trailing fields, read without them.
+    pub trailing: u64,
+    /// Of them, short rows, read with the missing fields null (`ragged`).
+    pub short: u64,
+    /// The first few, `file:line`.
+    pub at: Vec<String>,
 }
 
 /// How a run ended.

@@ -20,13 +20,14 @@ use super::input::{EXTENSIONS, Format, Input, Origin};
 use super::limits::DEFAULT_MAX_RECORD_BYTES;
 use super::output::{FeedFiles, OutputError, OutputFormat, Staged};
 use super::pipeline::{BlockSource, Ctx, run_block};
-use super::report::{FeedFrom, FeedState, Outcome, RefusalCause, RunReport, Skipped, shell_word};
+use super::report::{FeedFrom, FeedState, Outcome, RefusalCause, RunReport, shell_word};
+use super::resolve::resolve;
 use super::sink::Sink;
 use super::source::{SourceError, SourceReader};
 use super::tables;
 use crate::clerk::Entity;
 use crate::diagnostic::{SourceFile, suggest};
-use crate::plan::{BlockPlan, Program};
+use crate::plan::Program;
 
 /// How to map: the inputs and the machinery.
 #[derive(Debug, Clone)]
@@ -230,108 +231,6 @@ impl From<std::io::Error> for RunError {
     }
 }
 
-/// The inputs of a program, checked: each running block with its input and format, the
-/// skipped blocks, the input of each table that is needed.
-pub struct Resolved<'p> {
-    /// The blocks whose source is given.
-    pub blocks: Vec<(&'p BlockPlan, &'p Input, Format)>,
-    /// The blocks whose source is not given.
-    pub skipped: Vec<Skipped>,
-    /// Per table: its input, when a running block needs it.
-    pub tables: Vec<Option<(&'p Input, Format)>>,
-}
-
-fn format_of(input: &Input) -> Result<Format, RunError> {
-    input.resolved_format().ok_or_else(|| {
-        RunError::Inputs(InputProblem::NoFormat {
-            name: input.name.clone(),
-            file: input.display(),
-        })
-    })
-}
-
-/// Checks the inputs against the program before any record is read. `only`: run just this
-/// block (explain), whose tables are then the ones needed.
-pub fn resolve<'p>(
-    program: &'p Program,
-    inputs: &'p [Input],
-    only: Option<&BlockPlan>,
-) -> Result<Resolved<'p>, RunError> {
-    let mut by_name: HashMap<&str, &Input> = HashMap::new();
-    for i in inputs {
-        if by_name.insert(i.name.as_str(), i).is_some() {
-            return Err(RunError::Inputs(InputProblem::Twice(i.name.clone())));
-        }
-    }
-    let known: Vec<String> = program
-        .blocks
-        .iter()
-        .map(|b| b.source.clone())
-        .chain(program.tables.iter().map(|t| t.name.clone()))
-        .collect();
-    if let Some(i) = inputs.iter().find(|i| !known.contains(&i.name)) {
-        return Err(RunError::Inputs(InputProblem::Unknown {
-            name: i.name.clone(),
-            known,
-        }));
-    }
-    let mut blocks = Vec::new();
-    let mut skipped = Vec::new();
-    // Per table: the first running block that needs it, and the table whose key needs it.
-    let mut needed = vec![None::<(Entity, Option<usize>)>; program.tables.len()];
-    for b in &program.blocks {
-        let wanted = only.is_none_or(|o| std::ptr::eq(o, b));
-        match by_name.get(b.source.as_str()) {
-            Some(input) if wanted => {
-                blocks.push((b, *input, format_of(input)?));
-                // The tables it looks up, and those their keys look up.
-                let mut todo: Vec<(usize, Option<usize>)> =
-                    b.tables.iter().map(|&t| (t, None)).collect();
-                while let Some((t, via)) = todo.pop() {
-                    if let Some(need) = needed.get_mut(t)
-                        && need.is_none()
-                    {
-                        *need = Some((b.entity, via));
-                        todo.extend(program.tables[t].uses.iter().map(|&u| (u, Some(t))));
-                    }
-                }
-            }
-            Some(_) => {}
-            None => skipped.push(Skipped {
-                entity: b.entity,
-                source: b.source.clone(),
-                reason: format!("no --input {}=PATH given", b.source),
-            }),
-        }
-    }
-    let mut tables = Vec::with_capacity(program.tables.len());
-    for (t, need) in program.tables.iter().zip(&needed) {
-        match (by_name.get(t.name.as_str()), need) {
-            (Some(input), Some(_)) => tables.push(Some((*input, format_of(input)?))),
-            (None, Some((entity, via))) if !t.optional => {
-                return Err(RunError::Inputs(InputProblem::MissingTable {
-                    entity: *entity,
-                    table: t.name.clone(),
-                    via: via
-                        .and_then(|v| program.tables.get(v))
-                        .map(|v| v.name.clone()),
-                }));
-            }
-            _ => tables.push(None),
-        }
-    }
-    if blocks.is_empty() {
-        return Err(RunError::Inputs(InputProblem::NothingToDo {
-            sources: program.blocks.iter().map(|b| b.source.clone()).collect(),
-        }));
-    }
-    Ok(Resolved {
-        blocks,
-        skipped,
-        tables,
-    })
-}
-
 /// What [`run_into`] gives back.
 #[derive(Debug)]
 pub struct Mapped {
@@ -428,6 +327,7 @@ fn map_all(
 ) -> Result<Option<Abort>, RunError> {
     let started = Instant::now();
     let result = map_blocks(program, mapping, opts, sink, report, ids, previous);
+    report.lenient = super::delimited::lenient_reports(&opts.inputs);
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     report.compute_privacy();
     report.finished_at = now();
@@ -512,7 +412,7 @@ fn map_blocks(
     let inputs: Vec<Input> = opts
         .inputs
         .iter()
-        .map(|i| i.clone().with_max_record_bytes(opts.max_record_bytes))
+        .map(|i| i.for_run(program, opts.max_record_bytes))
         .collect();
     let resolved = resolve(program, &inputs, None)?;
     let jobs = if opts.jobs == 0 {

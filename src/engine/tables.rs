@@ -76,6 +76,7 @@ fn load_one(
         rows: &[],
         tables: &loaded.tables,
         reads: None,
+        bound: None,
     };
     let mut entries = Vec::new();
     // Where each entry is in the input, to locate the table's warnings.

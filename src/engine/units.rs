@@ -7,7 +7,8 @@ use std::collections::VecDeque;
 
 use super::group::{Unit, key_rows};
 use super::input::Input;
-use super::run::{RunError, resolve};
+use super::resolve::resolve;
+use super::run::RunError;
 use super::source::{SourceError, SourceReader};
 use super::spill::{DEFAULT_GROUP_MEMORY, GroupSorter, Sorted};
 use super::tables::{self, Loaded};

@@ -56,6 +56,28 @@ pub struct Env<'a> {
     pub tables: &'a [Table],
     /// Where to note the record paths read (`explain`); `None` in a run.
     pub reads: Option<&'a ReadLog>,
+    /// The named elements (`x => ...`) around the expression, innermost first.
+    pub bound: Option<&'a Bound<'a>>,
+}
+
+/// A named element of `map(xs, x => ...)` or `xs[? x => ...]`, and the ones around it.
+#[derive(Clone, Copy)]
+pub struct Bound<'a> {
+    /// The element.
+    pub value: &'a Value,
+    /// The named element around this one.
+    pub up: Option<&'a Bound<'a>>,
+}
+
+impl<'a> Env<'a> {
+    /// The named element `up` levels out ([`CExpr::Bound`]).
+    fn bound(&self, up: usize) -> Option<&'a Value> {
+        let mut b = self.bound?;
+        for _ in 0..up {
+            b = b.up?;
+        }
+        Some(b.value)
+    }
 }
 
 impl Env<'static> {
@@ -66,6 +88,7 @@ impl Env<'static> {
             rows: &[],
             tables: &[],
             reads: None,
+            bound: None,
         }
     }
 }
@@ -101,6 +124,13 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
         CExpr::Current => Ok(cur.clone()),
         CExpr::Rows => Ok(Value::Array(env.rows.to_vec())),
         CExpr::Slot(i) => Ok(env.slots.get(*i).cloned().unwrap_or(Value::Null)),
+        CExpr::Bound(up) => Ok(env.bound(*up).cloned().unwrap_or(Value::Null)),
+        CExpr::Lambda(body) => Err(EvalError {
+            message: format!(
+                "internal: a named element's body outside `map` or a filter: {body:?}"
+            ),
+            span: None,
+        }),
         CExpr::Path {
             base,
             steps,
@@ -217,6 +247,7 @@ fn eval_user_call(f: &FnPlan, args: &[CExpr], cur: &Value, env: &Env) -> R {
         rows: &[],
         tables: env.tables,
         reads: None,
+        bound: None,
     };
     eval(&f.body, &Value::Null, &inner)
 }
@@ -365,7 +396,24 @@ fn eval_map(list: &CExpr, body: &CExpr, span: Span, cur: &Value, env: &Env) -> R
             let mut out = Vec::with_capacity(items.len());
             let env = &per_element(env);
             for item in items {
-                let v = eval(body, item, env)?;
+                let v = match body {
+                    // `x => ...`: `.` stays, the element is named.
+                    CExpr::Lambda(named) => {
+                        let b = Bound {
+                            value: item,
+                            up: env.bound,
+                        };
+                        eval(
+                            named,
+                            cur,
+                            &Env {
+                                bound: Some(&b),
+                                ..*env
+                            },
+                        )?
+                    }
+                    _ => eval(body, item, env)?,
+                };
                 if !v.is_null() {
                     out.push(v);
                 }
@@ -569,6 +617,7 @@ fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Value, env: &En
     let base_ref: &Value = match base {
         CExpr::Current => cur,
         CExpr::Slot(i) => env.slots.get(*i).unwrap_or(&Value::Null),
+        CExpr::Bound(up) => env.bound(*up).unwrap_or(&Value::Null),
         other => {
             owned = match other {
                 CExpr::Rows => Value::Array(env.rows.to_vec()),
@@ -669,11 +718,22 @@ fn walk(
             };
             let element_env = per_element(env);
             for x in items {
-                if truthy(
-                    &*eval_ref(cond, x, &element_env)?,
-                    *span,
-                    "a `[? ...]` filter",
-                )? {
+                let keep = match cond {
+                    // `[? x => ...]`: `.` stays, the element is named.
+                    CExpr::Lambda(named) => {
+                        let b = Bound {
+                            value: x,
+                            up: env.bound,
+                        };
+                        let named_env = Env {
+                            bound: Some(&b),
+                            ..element_env
+                        };
+                        Cow::Owned(eval(named, cur, &named_env)?)
+                    }
+                    _ => eval_ref(cond, x, &element_env)?,
+                };
+                if truthy(&keep, *span, "a `[? ...]` filter")? {
                     walk(x, rest, cur, env, out)?;
                 }
             }

@@ -135,6 +135,7 @@ pub fn map_record_traced<T: Trace>(
         rows,
         tables,
         reads,
+        bound: None,
     };
     match header_filter(block, record, &env, trace) {
         Ok(true) => {}
@@ -151,6 +152,7 @@ pub fn map_record_traced<T: Trace>(
             rows,
             tables,
             reads,
+            bound: None,
         };
         if let ControlFlow::Break(span) = st.statement(index, op, record, env, trace) {
             return Outcome::Filtered(span);

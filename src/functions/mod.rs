@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::value::{Table, Ty};
 use crate::value::{kind, show};
 
+pub mod cell;
 pub mod date;
 pub mod list;
 pub mod logic;
@@ -166,12 +167,13 @@ impl Function {
 }
 
 /// The families, in documentation order.
-pub fn families() -> [(&'static str, &'static [Function]); 9] {
+pub fn families() -> [(&'static str, &'static [Function]); 10] {
     [
         ("string", string::FUNCTIONS),
         ("number", number::FUNCTIONS),
         ("list", list::FUNCTIONS),
         ("path", path::FUNCTIONS),
+        ("cell", cell::FUNCTIONS),
         ("date", date::FUNCTIONS),
         ("url", url::FUNCTIONS),
         ("logic", logic::FUNCTIONS),

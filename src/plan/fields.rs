@@ -100,6 +100,8 @@ pub fn analyse(program: &mut Program) {
 struct Env {
     dot: Kind,
     slots: HashMap<usize, Kind>,
+    /// What the named elements (`x => ...`) hold, outermost first.
+    bound: Vec<Kind>,
 }
 
 impl Env {
@@ -107,6 +109,7 @@ impl Env {
         Env {
             dot,
             slots: HashMap::new(),
+            bound: Vec::new(),
         }
     }
 
@@ -114,6 +117,20 @@ impl Env {
         Env {
             dot,
             slots: self.slots.clone(),
+            bound: self.bound.clone(),
+        }
+    }
+
+    /// The environment of a per-element expression (`map`'s body, a `[? ]` condition) whose
+    /// elements are of kind `element`, and the expression: a named element's body keeps `.`.
+    fn per_element<'e>(&self, body: &'e CExpr, element: Kind) -> (Env, &'e CExpr) {
+        match body {
+            CExpr::Lambda(named) => {
+                let mut env = self.clone();
+                env.bound.push(element);
+                (env, named)
+            }
+            _ => (self.with_dot(element), body),
         }
     }
 }
@@ -194,6 +211,20 @@ impl Reads {
             CExpr::Current => env.dot.clone(),
             CExpr::Rows => Kind::rec(Origin::Input, Some(true)),
             CExpr::Slot(s) => env.slots.get(s).cloned().unwrap_or(Kind::Plain),
+            CExpr::Bound(up) => env
+                .bound
+                .len()
+                .checked_sub(up + 1)
+                .and_then(|i| env.bound.get(i))
+                .cloned()
+                .unwrap_or(Kind::Plain),
+            // Only as a `map` body or a `[? ]` condition, handled there; anywhere else its
+            // element is unknown: analysed as a plain value, what it gives used whole.
+            CExpr::Lambda(_) => {
+                let (env, body) = env.per_element(e, Kind::Plain);
+                self.plain(body, &env);
+                Kind::Plain
+            }
             CExpr::Path { base, steps, .. } => {
                 let k = self.expr(base, env);
                 self.path(k, steps, env)
@@ -275,7 +306,7 @@ impl Reads {
             // Over a list of rows (over a single row, `map` would show it in its error).
             CExpr::Map(list, body, _) => match self.expr(list, env) {
                 Kind::Rec(o, Some(true)) => {
-                    let env = env.with_dot(Kind::Rec(o, Some(false)));
+                    let (env, body) = env.per_element(body, Kind::Rec(o, Some(false)));
                     match self.expr(body, &env) {
                         Kind::Rec(o, Some(false)) => Kind::Rec(o, Some(true)),
                         other => {
@@ -286,7 +317,7 @@ impl Reads {
                 }
                 other => {
                     self.consume(&other);
-                    let env = env.with_dot(Kind::Plain);
+                    let (env, body) = env.per_element(body, Kind::Plain);
                     self.plain(body, &env);
                     Kind::Plain
                 }
@@ -300,7 +331,10 @@ impl Reads {
                 Kind::Plain => {
                     match s {
                         Step::Index(x) => self.plain(x, env),
-                        Step::Filter(c, _) => self.plain(c, &env.with_dot(Kind::Plain)),
+                        Step::Filter(c, _) => {
+                            let (inner, c) = env.per_element(c, Kind::Plain);
+                            self.plain(c, &inner)
+                        }
                         Step::Field(_) | Step::Each => {}
                     }
                     Kind::Plain
@@ -317,7 +351,8 @@ impl Reads {
                                 Kind::Rec(o, Some(false))
                             }
                             (Step::Filter(c, _), _) => {
-                                let inner = env.with_dot(Kind::Rec(o.clone(), Some(false)));
+                                let element = Kind::Rec(o.clone(), Some(false));
+                                let (inner, c) = env.per_element(c, element);
                                 self.plain(c, &inner);
                                 Kind::Rec(o, Some(true))
                             }
@@ -377,6 +412,7 @@ impl Reads {
         let env = Env {
             dot: Kind::Plain,
             slots: key.1.iter().cloned().enumerate().collect(),
+            bound: Vec::new(),
         };
         let k = self.expr(&f.body, &env);
         self.calls.insert(key, k.clone());

@@ -28,13 +28,56 @@ pub struct Program {
     pub globals: Vec<(String, Value)>,
     /// The values read with `env()` and the constants computed from them: never printed.
     pub secrets: Secrets,
+    /// The `input NAME lenient` declarations: how those CSV inputs take rows of another width
+    /// than their header's (unless the run's settings say otherwise).
+    pub inputs: Vec<(String, Lenient)>,
+}
+
+/// How a CSV input takes a row whose number of fields is not its header's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lenient {
+    /// Such a row is not read (rejected, or left out of a lookup table with a warning).
+    #[default]
+    Strict,
+    /// A row with more fields, all the extra ones empty, is read without them (`a;b;` under
+    /// the header `A;B`, as PrestaShop writes some rows).
+    Trailing,
+    /// That, and a row with fewer fields is read with the missing ones null.
+    Ragged,
+}
+
+impl Lenient {
+    /// The names [`Lenient::parse`] takes, for messages.
+    pub const NAMES: &'static str = "strict, trailing, ragged (or true/false)";
+
+    /// `strict`, `trailing`, `ragged`; `true` is `trailing`, `false` is `strict`.
+    pub fn parse(s: &str) -> Option<Lenient> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "strict" | "false" | "no" => Lenient::Strict,
+            "trailing" | "true" | "yes" | "lenient" => Lenient::Trailing,
+            "ragged" => Lenient::Ragged,
+            _ => return None,
+        })
+    }
+
+    /// Its name, as [`Lenient::parse`] takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lenient::Strict => "strict",
+            Lenient::Trailing => "trailing",
+            Lenient::Ragged => "ragged",
+        }
+    }
 }
 
 /// A `lookup NAME by KEY parent PARENT` declaration.
 #[derive(Debug)]
 pub struct TablePlan {
-    /// The table's name, also the name of the input its rows come from.
+    /// The table's name.
     pub name: String,
+    /// The name of the input its rows come from: the table's name, or its `from INPUT`.
+    pub input: String,
     /// The key of a row (evaluated with `.` = the row): a string or an int.
     pub key: CExpr,
     /// The key of a row's parent, for hierarchies (`ancestors`, `children`).
@@ -302,8 +345,15 @@ pub enum CExpr {
     If(Box<CExpr>, Box<CExpr>, Option<Box<CExpr>>, Span),
     /// `match x { lits => v, _ => w }`: arms with their literals (`None` = `_`), in order.
     Match(Box<CExpr>, Vec<(Option<Vec<Value>>, CExpr)>),
-    /// `map(list, expr)`: `expr` evaluated with `.` = each element; nulls dropped.
+    /// `map(list, expr)`: `expr` evaluated with `.` = each element; nulls dropped. With a
+    /// [`CExpr::Lambda`] body (`map(xs, x => ...)`), `.` stays and the element is named.
     Map(Box<CExpr>, Box<CExpr>, Span),
+    /// The body of a named element, `x => body`: only as a `map` body or a `[? ]` condition,
+    /// evaluated per element with `.` left as it is and the element as [`CExpr::Bound`]`(0)`.
+    Lambda(Box<CExpr>),
+    /// A named element (`x` of `x => ...`): `Bound(0)` is the innermost, `Bound(1)` the one
+    /// around it, and so on.
+    Bound(usize),
 }
 
 impl CExpr {
@@ -531,6 +581,7 @@ mod table_graph {
             .enumerate()
             .map(|(i, u)| TablePlan {
                 name: format!("t{i}"),
+                input: format!("t{i}"),
                 key: CExpr::Current,
                 parent: None,
                 optional: false,

@@ -31,6 +31,8 @@ pub enum Item {
     Lookup(LookupDecl),
     /// `fn name(a, b) = expr`: a user function.
     Fn(FnDecl),
+    /// `input NAME lenient [ragged]`: how a CSV input takes rows of another width.
+    Input(InputDecl),
     /// `products from SOURCE { ... }`: an entity block.
     Block(Block),
 }
@@ -49,14 +51,30 @@ pub struct Let {
 /// `lookup categorie by .codice parent .codicePadre`
 #[derive(Debug, Clone, PartialEq)]
 pub struct LookupDecl {
-    /// The table's name (also its `--input` name).
+    /// The table's name (also its `--input` name, unless `from` names another).
     pub name: Ident,
+    /// `from INPUT`: the input its rows come from, when it is not the table's name (a second
+    /// table, keyed otherwise, of one input).
+    pub from: Option<Ident>,
     /// A row's key, `.` being the row.
     pub key: Expr,
     /// A row's parent key, for hierarchies.
     pub parent: Option<Expr>,
     /// A run without this input gets an empty table instead of an error.
     pub optional: bool,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `input combinations lenient [trailing | ragged]`: a CSV input whose rows with more fields
+/// than its header are read without their extra fields when those are empty (`ragged`: and
+/// whose short rows are read with the missing fields null).
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputDecl {
+    /// The input's name (a source after `from`, or a lookup table).
+    pub name: Ident,
+    /// `ragged`: short rows are taken too.
+    pub ragged: bool,
     /// The whole declaration.
     pub span: Span,
 }
@@ -255,7 +273,8 @@ pub enum ExprKind {
     Index(Box<Expr>, Box<Expr>),
     /// `x[*]`: what follows applies to every element.
     Wildcard(Box<Expr>),
-    /// `x[? cond]`: the elements for which `cond` (with `.` = the element) is true.
+    /// `x[? cond]`: the elements for which `cond` (with `.` = the element) is true; `cond` may
+    /// be an [`ExprKind::Lambda`], `x[? e => e.n == 1]`, which names the element instead.
     Filter(Box<Expr>, Box<Expr>),
     /// `f(a, b)`, or `a | f(b)` (then `piped` is true and `a` is the first argument).
     Call {
@@ -291,10 +310,19 @@ pub enum ExprKind {
     /// `rows`: the rows of the current group. It keeps its name: a `let` or an attribute called
     /// `rows` in the same block shadows it, and a lookup table may be called `rows`.
     Rows(Ident),
-    /// `map(list, body)`, or `list | map(body)`: `body` evaluated with `.` = each element.
+    /// `map(list, body)`, or `list | map(body)`: `body` evaluated with `.` = each element, or
+    /// an [`ExprKind::Lambda`] naming the element (`map(xs, x => x.n)`).
     Map {
         /// The list.
         list: Box<Expr>,
+        /// Evaluated per element.
+        body: Box<Expr>,
+    },
+    /// `x => body`: a named element, only as `map`'s body or a `[? ]` condition (the parser
+    /// refuses it elsewhere). `param` is each element; `.` keeps the meaning it has outside.
+    Lambda {
+        /// The element's name.
+        param: Ident,
         /// Evaluated per element.
         body: Box<Expr>,
     },
@@ -376,3 +404,10 @@ impl Setting {
 
 /// The name `rows` (see [`ExprKind::Rows`]).
 pub const ROWS: &str = "rows";
+
+impl Expr {
+    /// Whether the expression is a named element, `x => body`.
+    pub fn is_lambda(&self) -> bool {
+        matches!(self.kind, ExprKind::Lambda { .. })
+    }
+}

@@ -62,6 +62,7 @@ pub fn walk_item<'a, V: Visitor<'a> + ?Sized>(v: &mut V, item: &'a Item) {
     match item {
         Item::Let(l) => v.visit_expr(&l.value),
         Item::Fn(f) => v.visit_expr(&f.body),
+        Item::Input(_) => {}
         Item::Lookup(LookupDecl { key, parent, .. }) => {
             v.visit_expr(key);
             if let Some(p) = parent {
@@ -115,7 +116,9 @@ pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
         ExprKind::Call { args, .. } | ExprKind::BadForm { args, .. } => {
             args.iter().for_each(|a| v.visit_expr(a));
         }
-        ExprKind::Paren(x) | ExprKind::Unary(_, x) => v.visit_expr(x),
+        ExprKind::Paren(x) | ExprKind::Unary(_, x) | ExprKind::Lambda { body: x, .. } => {
+            v.visit_expr(x)
+        }
         ExprKind::If { cond, then, els } => {
             v.visit_expr(cond);
             v.visit_expr(then);

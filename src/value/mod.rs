@@ -15,6 +15,53 @@ pub fn show(v: &Value) -> String {
     elide(&v.to_string(), 40, "...")
 }
 
+/// Two values that differ, rendered for a message: whole when both are short (at most
+/// [`PAIR_MAX`] characters of JSON), else each cut to the same window around their first
+/// difference, with `...` where text was left out, so that the two never print alike.
+///
+/// ```
+/// use clerkmap::value::show_difference;
+/// use serde_json::json;
+/// let a = json!("Tshirt Organic Cotton Relaxed Fit Long Sleeve - Color Black");
+/// let b = json!("Tshirt Organic Cotton Relaxed Fit Long Sleeve - Color White");
+/// assert_eq!(
+///     show_difference(&a, &b),
+///     (
+///         r#""Tshirt Organic Cotton Relaxed Fit Long Sleeve - Color Black""#.to_string(),
+///         r#""Tshirt Organic Cotton Relaxed Fit Long Sleeve - Color White""#.to_string()
+///     )
+/// );
+/// ```
+pub fn show_difference(a: &Value, b: &Value) -> (String, String) {
+    let (x, y) = (a.to_string(), b.to_string());
+    let (xc, yc): (Vec<char>, Vec<char>) = (x.chars().collect(), y.chars().collect());
+    if xc.len() <= PAIR_MAX && yc.len() <= PAIR_MAX {
+        return (x, y);
+    }
+    let at = xc.iter().zip(&yc).take_while(|(p, q)| p == q).count();
+    let start = at.saturating_sub(PAIR_BEFORE);
+    let window = |c: &[char]| {
+        let end = (at + PAIR_AFTER).min(c.len());
+        let mut out = String::new();
+        if start > 0 {
+            out.push_str("...");
+        }
+        out.extend(&c[start.min(c.len())..end]);
+        if end < c.len() {
+            out.push_str("...");
+        }
+        out
+    };
+    (window(&xc), window(&yc))
+}
+
+/// The longest JSON text [`show_difference`] shows whole.
+pub const PAIR_MAX: usize = 120;
+/// Characters [`show_difference`] keeps before the first difference of two long values...
+const PAIR_BEFORE: usize = 30;
+/// ... and from it on.
+const PAIR_AFTER: usize = 50;
+
 /// `s` cut to at most `max` characters, the cut marked by `marker` (counted in `max` when it is
 /// ASCII `...`, as the messages have always done; see the callers). Used by every message that
 /// shows a value or a text that may be long, so they all cut the same way.

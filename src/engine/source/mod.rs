@@ -256,7 +256,19 @@ impl SourceReader {
         format: Format,
         chunk_size: usize,
     ) -> Result<SourceReader, SourceError> {
-        SourceReader::open_limited(&input.origin, format, chunk_size, input.max_record_bytes)
+        let mut reader =
+            SourceReader::open_limited(&input.origin, format, chunk_size, input.max_record_bytes)?;
+        if let (
+            Inner::Csv {
+                parser, headers, ..
+            },
+            Some(lenient),
+        ) = (&mut reader.inner, input.lenient)
+        {
+            let log = Arc::clone(&input.lenient_log);
+            parser.fit_to(headers.len(), lenient, Some(log));
+        }
+        Ok(reader)
     }
 
     /// Opens an input whose records may take at most `max_record_bytes` bytes each.

@@ -67,6 +67,13 @@ pub const FUNCTIONS: &[Function] = &[
                 source: r#"single(["Felpa", "Maglia"])"#,
                 result: Err(r#"single: conflicting values "Felpa" and "Maglia""#),
             },
+            Example {
+                title: "long values: both in full, or around their first difference",
+                source: r#"single(["Organic Cotton Tshirt - Color Black", "Organic Cotton Tshirt - Color White"])"#,
+                result: Err(
+                    r#"conflicting values "Organic Cotton Tshirt - Color Black" and "Organic Cotton Tshirt - Color White""#,
+                ),
+            },
         ],
         imp: Imp::Pure(single),
         check_const: None,
@@ -422,6 +429,7 @@ pub const FUNCTIONS: &[Function] = &[
     },
     slice::DROP,
     slice::SLICE,
+    slice::ZIP,
 ];
 
 /// The list argument of `f`: Ok(None) for null, an error for anything but a list.
@@ -506,10 +514,9 @@ fn single(args: &mut [Value]) -> Result<Value, String> {
     };
     for other in it {
         if !crate::value::values_equal(&other, &first) {
+            let (a, b) = crate::value::show_difference(&first, &other);
             return Err(format!(
-                "single: conflicting values {} and {} (the rows of this group disagree; fix the export or pick one with `first`)",
-                show(&first),
-                show(&other)
+                "single: conflicting values {a} and {b} (the rows of this group disagree; fix the export or pick one with `first`)"
             ));
         }
     }

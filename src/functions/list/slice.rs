@@ -1,4 +1,5 @@
-//! Parts of a list: `drop` and `slice` (`take` is beside them in the family's table).
+//! Parts of a list: `drop` and `slice` (`take` is beside them in the family's table), and
+//! `zip`, which pairs the parts of two lists.
 
 use serde_json::Value;
 
@@ -136,4 +137,55 @@ fn slice(args: &mut [Value]) -> Result<Value, String> {
     items.truncate(end);
     items.drain(..start);
     Ok(Value::Array(items))
+}
+
+/// `zip(a, b)`.
+pub(super) const ZIP: Function = Function {
+    name: "zip",
+    summary: "The elements of two lists paired by position, `[[a0, b0], [a1, b1], ...]`, as long as the shorter list; null if either is null. For columns that list names in one cell and values in another (PrestaShop's combinations): `map(zip(names, values), p => {(p[0]): p[1]})` is one object entry per name.",
+    params: &[
+        Param::req("a", Ty::LIST.nullable()),
+        Param::req("b", Ty::LIST.nullable()),
+    ],
+    variadic: false,
+    returns: Ty::LIST.nullable(),
+    examples: &[
+        Example {
+            title: "names with their values",
+            source: r#"zip(["Size", "Color"], ["M", "Blue"])"#,
+            result: Ok(r#"[["Size","M"],["Color","Blue"]]"#),
+        },
+        Example {
+            title: "as long as the shorter",
+            source: r#"zip([1, 2, 3], ["a"])"#,
+            result: Ok(r#"[[1,"a"]]"#),
+        },
+        Example {
+            title: "one entry per name, to spread",
+            source: r#"map(zip(["Size", "Color"], ["M", "Blue"]), p => {(p[0]): p[1]})"#,
+            result: Ok(r#"[{"Size":"M"},{"Color":"Blue"}]"#),
+        },
+        Example {
+            title: "null flows through",
+            source: "zip(null, [1])",
+            result: Ok("null"),
+        },
+    ],
+    imp: Imp::Pure(zip),
+    check_const: None,
+    foldable: true,
+};
+
+fn zip(args: &mut [Value]) -> Result<Value, String> {
+    let a = list_arg("zip", std::mem::take(&mut args[0]))?;
+    let b = list_arg("zip", std::mem::take(&mut args[1]))?;
+    let (Some(a), Some(b)) = (a, b) else {
+        return Ok(Value::Null);
+    };
+    Ok(Value::Array(
+        a.into_iter()
+            .zip(b)
+            .map(|(x, y)| Value::Array(vec![x, y]))
+            .collect(),
+    ))
 }

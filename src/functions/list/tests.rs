@@ -102,3 +102,37 @@ fn objects_and_take() {
     assert!(call(take, vec![json!([1]), json!(1.5)]).is_err());
     assert_eq!(call(reverse, vec![json!([1, 2])]), Ok(json!([2, 1])));
 }
+
+#[test]
+fn single_shows_two_long_values_around_their_first_difference() {
+    let stem = "Tshirt in organic cotton, relaxed fit, long sleeves, ribbed collar and cuffs, side seams, printed logo on the chest";
+    let (a, b) = (
+        format!("{stem} - Color Black"),
+        format!("{stem} - Color White"),
+    );
+    let err = call(single, vec![json!([a, b])]).unwrap_err();
+    // Cut the same way around the difference: never two identical-looking strings.
+    assert!(
+        err.starts_with(
+            r#"single: conflicting values ...ted logo on the chest - Color Black" and ...ted logo on the chest - Color White""#
+        ),
+        "{err}"
+    );
+    // Values that differ only past the 40th character, short enough to show whole.
+    let err = call(
+        single,
+        vec![json!([
+            "Organic Cotton Tshirt Relaxed Fit - Color Black",
+            "Organic Cotton Tshirt Relaxed Fit - Color White"
+        ])],
+    )
+    .unwrap_err();
+    assert!(err.contains(r#""Organic Cotton Tshirt Relaxed Fit - Color Black" and "Organic Cotton Tshirt Relaxed Fit - Color White""#), "{err}");
+    // A long value against a short one: the short one whole, the long one cut after the window.
+    let long = "x".repeat(200);
+    let err = call(single, vec![json!(["xy", long])]).unwrap_err();
+    assert!(
+        err.contains(r#"values "xy" and "x"#) && err.contains("x..."),
+        "{err}"
+    );
+}

@@ -2,6 +2,7 @@
 //! attribute names.
 
 mod html;
+mod prefix;
 #[cfg(test)]
 mod tests;
 
@@ -456,6 +457,7 @@ pub const FUNCTIONS: &[Function] = &[
         check_const: None,
         foldable: true,
     },
+    prefix::COMMON_PREFIX,
 ];
 
 // ---- helpers ----

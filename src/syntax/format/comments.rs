@@ -190,6 +190,20 @@ impl<'s> Source<'s> {
         concat(out)
     }
 
+    /// Where `pat` first occurs in the code (not in a comment) from `from` on; `from` when it
+    /// does not.
+    pub(super) fn find_code(&self, from: usize, pat: &str) -> usize {
+        let mut at = from;
+        while let Some(i) = self.src.get(at..).and_then(|r| r.find(pat)) {
+            let pos = at + i;
+            match self.comments.iter().find(|c| c.start <= pos && pos < c.end) {
+                Some(c) => at = c.end,
+                None => return pos,
+            }
+        }
+        from
+    }
+
     /// A pair's own text (pest spans of non-atomic rules may run over blanks and comments).
     pub(super) fn own_text(&self, p: &Pair<Rule>) -> String {
         self.src[start(p)..self.real_end(p)].to_string()

@@ -88,11 +88,28 @@ mod tests {
         for src in [
             "let a = 1;let b = 2,let c = [1,2,3]",
             "lookup t by .k parent .p optional\nproducts from x group by .a where .b { id = match .s { \"a\" | \"b\" => 1, _ => 2 } }",
+            "lookup  by_ref   from  t by .r\ninput t  lenient  ragged\nlookup t by .k",
             "products from x {\n  id = if .a { 1 } else if .b { 2 } else { 3 }\n  ... .attributi | omit([\"A\"])\n  where not .x and !.y\n  \"odd name\" = -1\n}",
         ] {
             let once = fmt(src);
             assert_eq!(fmt(&once), once, "not idempotent:\n{once}");
         }
+    }
+
+    #[test]
+    fn named_elements_keep_their_comments_and_layout() {
+        let src =
+            "customers from c {\n  id = map(.a,x=>x.n)\n  e = .a[?x   =>  # why\n x.n == .k]\n}\n";
+        let once = fmt(src);
+        assert_eq!(
+            once,
+            "customers from c {\n  id = map(.a, x => x.n)\n  e  = .a[? x => x.n == .k]  # why\n}\n"
+        );
+        assert_eq!(fmt(&once), once);
+        let long = "customers from c {\n  id = map(.righe, riga => {id: riga.codice, quantity: riga.quantita | int, price: riga.prezzo | decimal})\n}\n";
+        let once = fmt(long);
+        assert!(once.contains("map(.righe, riga => {\n"), "{once}");
+        assert_eq!(fmt(&once), once);
     }
 
     #[test]

@@ -150,7 +150,7 @@ fn bracket_op((e, depth): Nested, op: Pair<Rule>) -> Lowered {
     let op_span = span(&op);
     let filter = op.as_rule() == Rule::filter;
     let c = op.into_inner().next().ok_or_else(|| internal(op_span))?;
-    let (c, d) = nested(c)?;
+    let (c, d) = arg(c)?;
     let sp = e.span.to(op_span);
     let kind = if filter {
         ExprKind::Filter(e, c)
@@ -179,6 +179,7 @@ fn pipe_op(e: Nested, op: Pair<Rule>) -> Lowered {
         call_args(a, &mut args)?;
     }
     let (args, below) = unzip(args);
+    lambdas_in_place(&name, &args)?;
     node(call(name, args, true), sp, below, op_span)
 }
 
@@ -250,7 +251,46 @@ fn bad_form(form: Form, callee: Ident, args: Vec<Expr>, error: Diagnostic) -> Ex
 /// The expressions of a `call_args` or `list` pair, after `out`.
 fn call_args(p: Pair<Rule>, out: &mut Vec<Nested>) -> Result<(), Box<Diagnostic>> {
     for a in p.into_inner() {
-        out.push(nested(a)?);
+        out.push(arg(a)?);
+    }
+    Ok(())
+}
+
+/// An argument or a filter's condition: an expression, or a named element `x => body`.
+fn arg(p: Pair<Rule>) -> Lowered {
+    if p.as_rule() != Rule::lambda {
+        return nested(p);
+    }
+    let sp = span(&p);
+    let mut it = p.into_inner();
+    let param = it.next().map(|n| ident(&n)).ok_or_else(|| internal(sp))?;
+    let body = it.next().ok_or_else(|| internal(sp))?;
+    let (body, below) = nested(body)?;
+    let at = param.span;
+    node(ExprKind::Lambda { param, body }, sp, below, at)
+}
+
+/// A named element `x => ...` is only `map`'s body (its second argument, the piped list
+/// counted) or a `[? ]` condition.
+fn lambdas_in_place(name: &Ident, args: &[Expr]) -> Result<(), Box<Diagnostic>> {
+    let is_map = Form::parse(&name.name) == Some(Form::Map);
+    for (i, a) in args.iter().enumerate() {
+        if let ExprKind::Lambda { param, .. } = &a.kind
+            && !(is_map && i == 1)
+        {
+            return Err(Box::new(
+                Diagnostic::error(
+                    Code::Syntax,
+                    a.span,
+                    format!(
+                        "a named element `{} => ...` only goes in `map`'s second argument or in a `[? ]` filter",
+                        param.name
+                    ),
+                )
+                .label(format!("not an argument of `{}`", name.name))
+                .hint("`map(.righe, r => r.codice)`, `.righe[? r => r.qta > 0]`"),
+            ));
+        }
     }
     Ok(())
 }
@@ -332,6 +372,7 @@ fn call_expr(p: Pair<Rule>) -> Lowered {
         call_args(a, &mut args)?;
     }
     let (args, below) = unzip(args);
+    lambdas_in_place(&name, &args)?;
     let at = name.span;
     node(call(name, args, false), sp, below, at)
 }

@@ -32,6 +32,7 @@ pub fn parse(src: &str) -> Result<File, Diagnostic> {
             Rule::let_stmt => items.push(Item::Let(let_stmt(pair)?)),
             Rule::lookup_decl => items.push(Item::Lookup(lookup_decl(pair)?)),
             Rule::fn_decl => items.push(Item::Fn(fn_decl(pair)?)),
+            Rule::input_decl => items.push(Item::Input(input_decl(pair)?)),
             Rule::block => items.push(Item::Block(block(pair)?)),
             _ => {}
         }
@@ -292,8 +293,13 @@ fn syntax_hint(expected: &[&str]) -> Option<String> {
 fn rule_name(r: &Rule) -> Option<&'static str> {
     Some(match r {
         Rule::EOI => "end of file",
-        Rule::item | Rule::block | Rule::let_stmt | Rule::lookup_decl | Rule::fn_decl => {
-            "`let`, `lookup`, `fn` or an entity block (`products from SOURCE { ... }`)"
+        Rule::item
+        | Rule::block
+        | Rule::let_stmt
+        | Rule::lookup_decl
+        | Rule::fn_decl
+        | Rule::input_decl => {
+            "`let`, `lookup`, `fn`, `input` or an entity block (`products from SOURCE { ... }`)"
         }
         Rule::fn_params => "`(` and the parameters",
         Rule::fn_body => "`=` and the function's body",
@@ -384,15 +390,40 @@ fn fn_decl(p: Pair<Rule>) -> Result<FnDecl, Diagnostic> {
     }
 }
 
+fn input_decl(p: Pair<Rule>) -> Result<InputDecl, Diagnostic> {
+    let sp = span(&p);
+    let mut name = None;
+    let mut ragged = false;
+    for c in p.into_inner() {
+        match c.as_rule() {
+            Rule::ident => name = Some(ident(&c)),
+            Rule::lenient_mode => ragged = c.as_str() == "ragged",
+            _ => {}
+        }
+    }
+    let name = name.ok_or_else(|| internal(sp))?;
+    Ok(InputDecl {
+        name,
+        ragged,
+        span: sp,
+    })
+}
+
 fn lookup_decl(p: Pair<Rule>) -> Result<LookupDecl, Diagnostic> {
     let sp = span(&p);
-    let (mut name, mut key, mut parent) = (None, None, None);
+    let (mut name, mut key, mut parent, mut from) = (None, None, None, None);
     let mut optional = false;
     for c in p.into_inner() {
         match c.as_rule() {
             Rule::ident => name = Some(ident(&c)),
             Rule::expr => key = Some(expr(c)?),
             Rule::optional => optional = true,
+            Rule::from_clause => {
+                from = c
+                    .into_inner()
+                    .find(|c| c.as_rule() == Rule::ident)
+                    .map(|i| ident(&i));
+            }
             Rule::parent_clause => {
                 if let Some(e) = c.into_inner().find(|c| c.as_rule() == Rule::expr) {
                     parent = Some(expr(e)?);
@@ -404,6 +435,7 @@ fn lookup_decl(p: Pair<Rule>) -> Result<LookupDecl, Diagnostic> {
     match (name, key) {
         (Some(name), Some(key)) => Ok(LookupDecl {
             name,
+            from,
             key,
             parent,
             optional,
@@ -538,6 +570,66 @@ mod tests {
         parse_expr(src)
             .unwrap_or_else(|d| panic!("{src}: {}", d.message))
             .kind
+    }
+
+    #[test]
+    fn a_lookup_may_name_its_input_and_an_input_may_be_lenient() {
+        let f = parse(
+            "lookup by_ref from combos by .ref\ninput combos lenient ragged\ninput x lenient",
+        )
+        .unwrap_or_else(|d| panic!("{}", d.message));
+        let Item::Lookup(l) = &f.items[0] else {
+            panic!("not a lookup");
+        };
+        assert_eq!(
+            (
+                l.name.name.as_str(),
+                l.from.as_ref().map(|i| i.name.as_str())
+            ),
+            ("by_ref", Some("combos"))
+        );
+        assert!(matches!(&f.items[1], Item::Input(i) if i.name.name == "combos" && i.ragged));
+        assert!(matches!(&f.items[2], Item::Input(i) if i.name.name == "x" && !i.ragged));
+        // `input` and `lenient` are names elsewhere; a block may read an input called `input`.
+        assert!(
+            parse("let input = 1\nlet lenient = input\nproducts from input { id = lenient }")
+                .is_ok()
+        );
+        assert!(parse("input x lenient sloppy").is_err());
+    }
+
+    #[test]
+    fn named_elements_go_in_map_and_filters_only() {
+        let ExprKind::Map { body, .. } = kind(".axes | map(a => a.n ~ .id)") else {
+            panic!("not a map");
+        };
+        let ExprKind::Lambda { param, body } = body.kind else {
+            panic!("not a named element");
+        };
+        assert_eq!((param.name.as_str(), param.span), ("a", Span::new(12, 13)));
+        assert!(matches!(body.kind, ExprKind::Binary(BinOp::Concat, ..)));
+        let ExprKind::Filter(_, cond) = kind(".axes[? a => a.n == n]") else {
+            panic!("not a filter");
+        };
+        assert!(cond.is_lambda());
+        // `==`, `>=` and a name are not named elements.
+        assert!(matches!(kind(".v[? a == b]"), ExprKind::Filter(_, c) if !c.is_lambda()));
+        assert!(matches!(kind(".v[? a >= b]"), ExprKind::Filter(_, c) if !c.is_lambda()));
+        for src in [
+            "trim(x => x)",
+            "map(x => x, .a)",
+            ".a | trim(x => 1)",
+            "[x => 1]",
+            "(x => 1)",
+        ] {
+            let d = parse_expr(src).err();
+            assert!(d.is_some_and(|d| d.code == Code::Syntax), "{src}");
+        }
+        let d = parse_expr("join(x => x, \",\")").err();
+        assert_eq!(
+            d.map(|d| d.message),
+            Some("a named element `x => ...` only goes in `map`'s second argument or in a `[? ]` filter".into())
+        );
     }
 
     #[test]

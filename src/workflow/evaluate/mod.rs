@@ -251,6 +251,7 @@ impl Session {
             rows,
             tables: &self.tables,
             reads: None,
+            bound: None,
         };
         let mut secrets = self.secrets();
         for s in c.snippet.secrets.iter() {

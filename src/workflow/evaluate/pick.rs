@@ -174,6 +174,7 @@ impl Session {
                     rows: &[],
                     tables: &self.tables,
                     reads: None,
+                    bound: None,
                 };
                 eval::eval(key, v, &env)
                     .ok()

@@ -78,7 +78,7 @@ impl Tracer<'_> {
         match &e.kind {
             ExprKind::Literal(v) => return Some(v.clone()),
             ExprKind::Paren(x) => return self.walk(x, depth),
-            ExprKind::Current | ExprKind::BadForm { .. } => return None,
+            ExprKind::Current | ExprKind::BadForm { .. } | ExprKind::Lambda { .. } => return None,
             ExprKind::Field(..)
             | ExprKind::Index(..)
             | ExprKind::Wildcard(..)

@@ -462,6 +462,7 @@ fn steps(
             rows: &[],
             tables: ctx.tables,
             reads: None,
+            bound: None,
         };
         let v = eval(ge, ctx.record(), &env).map_err(|e| e.message);
         // The key is computed whole for every row: every path in it was read.
@@ -564,6 +565,7 @@ impl Ctx<'_> {
             rows: self.rows(),
             tables: self.tables,
             reads: None,
+            bound: None,
         };
         Some(eval(&c, self.record(), &env).map_err(|e| e.message))
     }

@@ -103,6 +103,21 @@ impl<'s> Fmt<'s> {
         }
     }
 
+    /// An argument or a filter's condition: an expression, or a named element `x => body`.
+    pub(super) fn arg(&mut self, p: Pair<'s, Rule>) -> Doc {
+        if p.as_rule() != Rule::lambda {
+            return self.expr(p);
+        }
+        let mut it = p.into_inner();
+        let (Some(param), Some(body)) = (it.next(), it.next()) else {
+            return Doc::Nil;
+        };
+        let name = self.src.ptok(&param);
+        let arrow_at = self.src.find_code(self.src.real_end(&param), "=>");
+        let arrow = self.src.tok(arrow_at, " => ");
+        concat(vec![name, arrow, self.expr(body)])
+    }
+
     /// A primary and its postfix operators; pipes go to lines of their own, aligned, when
     /// the whole does not fit.
     fn postfix(&mut self, p: Pair<'s, Rule>) -> Doc {
@@ -168,7 +183,7 @@ impl<'s> Fmt<'s> {
                 let inner = op
                     .into_inner()
                     .next()
-                    .map(|e| self.expr(e))
+                    .map(|e| self.arg(e))
                     .unwrap_or(Doc::Nil);
                 let c = self.src.tok(close, "]");
                 concat(vec![open, inner, c])

@@ -145,7 +145,7 @@ impl<'s> Fmt<'s> {
         let close = p.as_span().end().saturating_sub(1);
         let items: Vec<Pair<Rule>> = p.into_inner().collect();
         let open = self.src.tok(at, "(");
-        let body = self.items(items, close, |f, e| f.expr(e));
+        let body = self.items(items, close, |f, e| f.arg(e));
         let closing = self.src.tok(close, ")");
         if body.is_empty() {
             return concat(vec![open, closing]);
@@ -238,6 +238,9 @@ impl Items {
 
 /// Whether an argument is an object or list literal (kept on the call's line when last).
 fn huggable(p: &Pair<Rule>) -> bool {
+    if p.as_rule() == Rule::lambda {
+        return p.clone().into_inner().nth(1).is_some_and(|b| huggable(&b));
+    }
     if p.as_rule() != Rule::expr {
         return false;
     }

@@ -56,7 +56,11 @@ impl<'s> Fmt<'s> {
             .filter(|c| {
                 matches!(
                     c.as_rule(),
-                    Rule::let_stmt | Rule::lookup_decl | Rule::fn_decl | Rule::block
+                    Rule::let_stmt
+                        | Rule::lookup_decl
+                        | Rule::fn_decl
+                        | Rule::input_decl
+                        | Rule::block
                 )
             })
             .collect();
@@ -184,6 +188,16 @@ impl<'s> Fmt<'s> {
         match e.as_rule() {
             Rule::let_stmt => self.let_stmt(e),
             Rule::lookup_decl => self.lookup(e),
+            Rule::input_decl => {
+                let mut parts = Vec::new();
+                for c in e.into_inner() {
+                    if !parts.is_empty() {
+                        parts.push(text(" "));
+                    }
+                    parts.push(self.src.ptok(&c));
+                }
+                concat(parts)
+            }
             Rule::fn_decl => self.fn_decl(e),
             Rule::block => self.block(e),
             Rule::assign => self.assign(e, width),
@@ -270,6 +284,12 @@ impl<'s> Fmt<'s> {
                 Rule::kw_by => {
                     parts.push(text(" "));
                     parts.push(self.src.ptok(&c));
+                }
+                Rule::from_clause => {
+                    for x in c.into_inner() {
+                        parts.push(text(" "));
+                        parts.push(self.src.ptok(&x));
+                    }
                 }
                 Rule::expr => {
                     parts.push(text(" "));

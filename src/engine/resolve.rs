@@ -1,0 +1,112 @@
+//! The inputs of a program checked before any record is read: each running block's input and
+//! format, the blocks left out for want of their input, the input of each lookup table needed.
+
+use std::collections::HashMap;
+
+use super::input::{Format, Input};
+use super::report::Skipped;
+use super::run::{InputProblem, RunError};
+use crate::clerk::Entity;
+use crate::plan::{BlockPlan, Program};
+
+/// The inputs of a program, checked: each running block with its input and format, the
+/// skipped blocks, the input of each table that is needed.
+pub struct Resolved<'p> {
+    /// The blocks whose source is given.
+    pub blocks: Vec<(&'p BlockPlan, &'p Input, Format)>,
+    /// The blocks whose source is not given.
+    pub skipped: Vec<Skipped>,
+    /// Per table: its input, when a running block needs it.
+    pub tables: Vec<Option<(&'p Input, Format)>>,
+}
+
+fn format_of(input: &Input) -> Result<Format, RunError> {
+    input.resolved_format().ok_or_else(|| {
+        RunError::Inputs(InputProblem::NoFormat {
+            name: input.name.clone(),
+            file: input.display(),
+        })
+    })
+}
+
+/// Checks the inputs against the program before any record is read. `only`: run just this
+/// block (explain), whose tables are then the ones needed.
+pub fn resolve<'p>(
+    program: &'p Program,
+    inputs: &'p [Input],
+    only: Option<&BlockPlan>,
+) -> Result<Resolved<'p>, RunError> {
+    let mut by_name: HashMap<&str, &Input> = HashMap::new();
+    for i in inputs {
+        if by_name.insert(i.name.as_str(), i).is_some() {
+            return Err(RunError::Inputs(InputProblem::Twice(i.name.clone())));
+        }
+    }
+    let known: Vec<String> = program
+        .blocks
+        .iter()
+        .map(|b| b.source.clone())
+        .chain(program.tables.iter().map(|t| t.input.clone()))
+        .collect();
+    if let Some(i) = inputs.iter().find(|i| !known.contains(&i.name)) {
+        return Err(RunError::Inputs(InputProblem::Unknown {
+            name: i.name.clone(),
+            known,
+        }));
+    }
+    let mut blocks = Vec::new();
+    let mut skipped = Vec::new();
+    // Per table: the first running block that needs it, and the table whose key needs it.
+    let mut needed = vec![None::<(Entity, Option<usize>)>; program.tables.len()];
+    for b in &program.blocks {
+        let wanted = only.is_none_or(|o| std::ptr::eq(o, b));
+        match by_name.get(b.source.as_str()) {
+            Some(input) if wanted => {
+                blocks.push((b, *input, format_of(input)?));
+                // The tables it looks up, and those their keys look up.
+                let mut todo: Vec<(usize, Option<usize>)> =
+                    b.tables.iter().map(|&t| (t, None)).collect();
+                while let Some((t, via)) = todo.pop() {
+                    if let Some(need) = needed.get_mut(t)
+                        && need.is_none()
+                    {
+                        *need = Some((b.entity, via));
+                        todo.extend(program.tables[t].uses.iter().map(|&u| (u, Some(t))));
+                    }
+                }
+            }
+            Some(_) => {}
+            None => skipped.push(Skipped {
+                entity: b.entity,
+                source: b.source.clone(),
+                reason: format!("no --input {}=PATH given", b.source),
+            }),
+        }
+    }
+    let mut tables = Vec::with_capacity(program.tables.len());
+    for (t, need) in program.tables.iter().zip(&needed) {
+        match (by_name.get(t.input.as_str()), need) {
+            (Some(input), Some(_)) => tables.push(Some((*input, format_of(input)?))),
+            (None, Some((entity, via))) if !t.optional => {
+                return Err(RunError::Inputs(InputProblem::MissingTable {
+                    entity: *entity,
+                    table: t.input.clone(),
+                    via: via
+                        .and_then(|v| program.tables.get(v))
+                        .map(|v| v.name.clone()),
+                }));
+            }
+            _ => tables.push(None),
+        }
+    }
+    if blocks.is_empty() {
+        return Err(RunError::Inputs(InputProblem::NothingToDo {
+            sources: program.blocks.iter().map(|b| b.source.clone()).collect(),
+        }));
+    }
+    Ok(Resolved {
+        blocks,
+        skipped,
+        tables,
+    })
+}

@@ -470,7 +470,7 @@ pub fn closest_path(path: &str, paths: &BTreeSet<String>) -> Option<String> {
 }
 
 /// `.a."b c"[*].d` -> [`.a`, `."b c"`, `[*]`, `.d`].
-fn split_steps(path: &str) -> Vec<String> {
+pub fn split_steps(path: &str) -> Vec<String> {
     let mut steps: Vec<String> = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;

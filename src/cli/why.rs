@@ -16,6 +16,7 @@ use crate::engine::{Format, Input, InputProblem, RunError, RunReport};
 use crate::plan::Program;
 use crate::value::elide;
 use crate::workflow::inspect::{DEFAULT_SAMPLE, input_fields};
+use crate::workflow::present::paths_present;
 
 /// Reject causes shown after a run.
 const TOP: usize = 5;
@@ -42,11 +43,22 @@ impl InputPaths {
 
     /// For a run: the same for the inputs that are files (a pipe can be read only once, by
     /// the run); an input that cannot be read is left to the run, which says why.
+    /// Each input is read only until every path the mapping reads from it has been seen
+    /// ([`paths_present`]).
     pub fn scan_for_run(src: &SourceFile, inputs: &[Input]) -> InputPaths {
+        let reads = record_reads(src);
         let fields = inputs
             .iter()
             .filter(|i| i.origin.path().is_none_or(Path::is_file))
-            .filter_map(|i| input_fields(i, Some(DEFAULT_SAMPLE)).ok())
+            .filter_map(|i| {
+                let wanted = reads
+                    .iter()
+                    .flat_map(|r| &r.inputs)
+                    .filter(|r| r.input == i.name)
+                    .flat_map(|r| r.paths.iter().map(|u| u.path.clone()))
+                    .collect();
+                paths_present(i, &wanted, Some(DEFAULT_SAMPLE)).ok()
+            })
             .collect();
         InputPaths::of(src, fields)
     }

@@ -16,6 +16,7 @@ pub mod exec;
 pub mod explain;
 pub mod init;
 pub mod inspect;
+pub mod present;
 pub mod report;
 pub mod runner;
 pub mod snapshot;

@@ -266,3 +266,38 @@ fn files_follow_the_umask() {
         );
     }
 }
+
+#[test]
+fn a_bad_mapping_with_out_dash_publishes_nothing_anywhere() {
+    // It used to publish its refusal report into a directory named `-`.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("bad.cmap"),
+        "products from articoli {\n  id = .codice | nope\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args([
+            "run",
+            "bad.cmap",
+            "--input",
+            "articoli=in.ndjson",
+            "--out",
+            "-",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("unknown function `nope`"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(o.stdout.is_empty());
+    assert!(
+        !dir.path().join("-").exists(),
+        "a directory named `-` was made"
+    );
+}

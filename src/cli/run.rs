@@ -555,8 +555,12 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     let mut checked = match checked(ui, src, &cfg.vars, x.deny_warnings) {
         Ok(c) => c,
         Err(code) => {
-            let message = format!("the mapping has errors (see `clerkmap check {}`)", src.name);
-            refuse(src, &cfg.output, message, x, ui);
+            // With `--out -` there is no output directory to say it in: the diagnostics on
+            // stderr and the exit code say it.
+            if !x.to_stdout {
+                let message = format!("the mapping has errors (see `clerkmap check {}`)", src.name);
+                refuse(src, &cfg.output, message, x, ui);
+            }
             return code;
         }
     };

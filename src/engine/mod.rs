@@ -24,6 +24,7 @@ mod run;
 pub mod sink;
 pub mod source;
 mod spill;
+mod stream;
 mod tables;
 pub mod units;
 pub mod warning;

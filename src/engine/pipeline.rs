@@ -26,6 +26,7 @@ use super::run::RunError;
 use super::sink::{Sink, Written};
 use super::source::{Chunk, SourceError, SourceReader};
 use super::spill::GroupSorter;
+use super::stream::stream_plain;
 use super::why::RejectSummary;
 use crate::clerk::IdKind;
 use crate::diagnostic::{SourceFile, Span};
@@ -60,19 +61,20 @@ pub(super) struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// The fields to decode of `block`'s records (`None`: whole records).
-    fn fields<'b>(&self, block: &'b BlockPlan) -> Option<&'b [String]> {
+    pub(super) fn fields<'b>(&self, block: &'b BlockPlan) -> Option<&'b [String]> {
         block.row_fields.as_deref().filter(|_| self.project)
     }
 }
 
 /// What a worker made of a chunk: records serialized back to back in `buf`, in input order.
 #[derive(Default)]
-struct ChunkOut {
-    buf: Vec<u8>,
-    items: Vec<ItemOut>,
+pub(super) struct ChunkOut {
+    pub buf: Vec<u8>,
+    pub items: Vec<ItemOut>,
 }
 
-enum ItemOut {
+/// What became of one record.
+pub(super) enum ItemOut {
     Written {
         loc: u64,
         start: usize,
@@ -91,7 +93,7 @@ enum ItemOut {
     },
 }
 
-fn map_into(
+pub(super) fn map_into(
     ctx: &Ctx,
     block: &BlockPlan,
     loc: u64,
@@ -417,37 +419,6 @@ fn map_unit(ctx: &Ctx, block: &BlockPlan, u: &Unit, out: &mut ChunkOut) {
     }
 }
 
-/// Maps a batch of an ungrouped block: each chunk decoded and mapped by one worker.
-fn map_plain(
-    ctx: &Ctx,
-    pool: &rayon::ThreadPool,
-    block: &BlockPlan,
-    batch: Vec<Chunk>,
-) -> Vec<ChunkOut> {
-    pool.install(|| {
-        batch
-            .into_par_iter()
-            .map(|c| {
-                let mut out = ChunkOut {
-                    buf: Vec::with_capacity(c.len() * 512),
-                    items: Vec::with_capacity(c.len()),
-                };
-                for (loc, rec) in c.decode_only(ctx.fields(block)) {
-                    match rec {
-                        Ok(v) => map_into(ctx, block, loc, &v, (&[], None), &mut out),
-                        Err(reason) => out.items.push(ItemOut::Rejected {
-                            loc,
-                            id: None,
-                            reasons: vec![engine_reason(reason)],
-                        }),
-                    }
-                }
-                out
-            })
-            .collect()
-    })
-}
-
 /// A block's opened input.
 pub(super) struct BlockSource {
     /// The input, as messages name it.
@@ -619,6 +590,13 @@ fn one_pass<'a>(
             Ok(w)
         });
         let over_budget = || budget.is_some_and(|b| rejected_so_far.load(Ordering::Relaxed) > b);
+        if matches!(grouping, Grouping::Plain) {
+            rows_read = stream_plain(ctx, pool, block, rx, &wtx, &over_budget)?;
+            drop(wtx);
+            return writer
+                .join()
+                .map_err(|_| RunError::Internal("the writer thread panicked".into()))?;
+        }
         loop {
             let (batch, done) = next_batch(&rx, ctx.in_flight)?;
             let n = batch.iter().map(|c| c.len() as u64).sum::<u64>();
@@ -627,7 +605,8 @@ fn one_pass<'a>(
                 p.fetch_add(n, Ordering::Relaxed);
             }
             let outs = match &mut grouping {
-                Grouping::Plain => map_plain(ctx, pool, block, batch),
+                // Streamed above, chunk by chunk.
+                Grouping::Plain => Vec::new(),
                 Grouping::Stream(g) => match map_streamed(ctx, pool, block, batch, g, done) {
                     Ok(outs) => outs,
                     Err(NotConsecutive { .. }) => {

@@ -89,19 +89,10 @@ fn targets(a: &CheckArgs) -> Result<Vec<Target>, String> {
 /// Runs `clerkmap check`; returns the exit code.
 pub(crate) fn cmd(a: CheckArgs, ui: &Ui) -> u8 {
     if a.watch {
-        if let Err(e) = super::watch::no_stdin(a.mapping.as_deref(), &a.inputs) {
-            ui.error(e);
-            return exit::USAGE;
-        }
-        let files = || {
-            super::watch::run_files(&super::RunArgs {
-                mapping: a.mapping.clone(),
-                inputs: a.inputs.clone(),
-                config: a.config.clone(),
-                ..Default::default()
-            })
-        };
-        return super::watch::watch(ui, files, || check_once(a.clone(), ui));
+        let (mapping, config) = (a.mapping.as_deref(), a.config.as_deref());
+        return super::watch::watch_mapping(ui, mapping, &a.inputs, config, || {
+            check_once(a.clone(), ui)
+        });
     }
     check_once(a, ui)
 }

@@ -112,19 +112,10 @@ pub(crate) fn cmd(a: ExplainArgs, ui: &Ui) -> u8 {
         .and_then(Code::parse)
         .is_some();
     if a.watch && !is_code {
-        if let Err(e) = super::watch::no_stdin(a.mapping.as_deref(), &a.inputs) {
-            ui.error(e);
-            return exit::USAGE;
-        }
-        let files = || {
-            super::watch::run_files(&super::RunArgs {
-                mapping: a.mapping.clone(),
-                inputs: a.inputs.clone(),
-                config: a.config.clone(),
-                ..Default::default()
-            })
-        };
-        return super::watch::watch(ui, files, || explain_once(a.clone(), ui));
+        let (mapping, config) = (a.mapping.as_deref(), a.config.as_deref());
+        return super::watch::watch_mapping(ui, mapping, &a.inputs, config, || {
+            explain_once(a.clone(), ui)
+        });
     }
     explain_once(a, ui)
 }

@@ -237,6 +237,30 @@ pub(crate) fn no_stdin(mapping: Option<&Path>, inputs: &[(String, String)]) -> R
     Ok(())
 }
 
+/// `--watch` for a command that reads a mapping, its inputs and a project file (`check`,
+/// `explain`): `once` run again whenever one of them changes.
+pub(crate) fn watch_mapping(
+    ui: &Ui,
+    mapping: Option<&Path>,
+    inputs: &[(String, String)],
+    config: Option<&Path>,
+    once: impl FnMut() -> u8,
+) -> u8 {
+    if let Err(e) = no_stdin(mapping, inputs) {
+        ui.error(e);
+        return exit::USAGE;
+    }
+    let files = || {
+        run_files(&super::RunArgs {
+            mapping: mapping.map(Path::to_path_buf),
+            inputs: inputs.to_vec(),
+            config: config.map(Path::to_path_buf),
+            ..Default::default()
+        })
+    };
+    watch(ui, files, once)
+}
+
 /// `run --watch`.
 pub(crate) fn run(a: super::RunArgs, ui: &Ui) -> u8 {
     if let Err(e) = no_stdin(a.mapping.as_deref(), &a.inputs) {

@@ -204,6 +204,9 @@ pub struct SourceReader {
     file: String,
     inner: Inner,
     chunk_size: usize,
+    /// The bytes of the last JSON chunk: the next one's buffer is made that big at once, not
+    /// grown (and copied) as it fills.
+    last_bytes: usize,
     /// The error that ends the input, given after the chunk read before it.
     pending: Option<SourceError>,
     done: bool,
@@ -326,6 +329,7 @@ impl SourceReader {
             file: origin.display(),
             inner,
             chunk_size: chunk_size.max(1),
+            last_bytes: 0,
             pending: None,
             done: false,
         })
@@ -346,14 +350,19 @@ impl SourceReader {
             return None;
         }
         let n = self.chunk_size;
+        // At most 64 MiB ahead of time: a chunk of huge records is not a reason to keep
+        // reserving as much.
+        let capacity = (n * 512).max((self.last_bytes + self.last_bytes / 8).min(64 << 20));
         let file = self.file.as_str();
         let (chunk, stop) = match &mut self.inner {
             Inner::Lines {
                 reader,
                 line,
                 max_record_bytes,
-            } => next_lines(file, reader.as_mut(), line, *max_record_bytes, n),
-            Inner::Array { reader, scanner } => next_elements(file, reader.as_mut(), scanner, n),
+            } => next_lines(file, reader.as_mut(), line, *max_record_bytes, n, capacity),
+            Inner::Array { reader, scanner } => {
+                next_elements(file, reader.as_mut(), scanner, n, capacity)
+            }
             Inner::Csv {
                 reader,
                 parser,
@@ -368,6 +377,9 @@ impl SourceReader {
                 self.done = true;
                 self.pending = Some(e);
             }
+        }
+        if let Some(Chunk::Json { buf, .. }) = &chunk {
+            self.last_bytes = buf.len();
         }
         match chunk {
             Some(c) if !c.is_empty() => Some(Ok(c)),

@@ -121,8 +121,9 @@ pub(super) fn next_lines(
     line: &mut u64,
     max_record_bytes: u64,
     n: usize,
+    capacity: usize,
 ) -> (Option<Chunk>, Option<Stop>) {
-    let mut buf = Vec::with_capacity(n * 512);
+    let mut buf = Vec::with_capacity(capacity);
     let mut spans = Vec::with_capacity(n);
     let mut unreadable = Vec::new();
     let mut stop = None;
@@ -180,8 +181,9 @@ pub(super) fn next_elements(
     reader: &mut dyn BufRead,
     scanner: &mut ArrayScanner,
     n: usize,
+    capacity: usize,
 ) -> (Option<Chunk>, Option<Stop>) {
-    let mut buf = Vec::with_capacity(n * 512);
+    let mut buf = Vec::with_capacity(capacity);
     let mut spans = Vec::with_capacity(n);
     let mut unreadable = Vec::new();
     let mut stop = None;

@@ -95,9 +95,14 @@ impl MappedIds {
         self.map.is_empty()
     }
 
-    /// Whether an id of this [`id_hash`] was written.
-    pub fn contains_hash(&self, hash: u64) -> bool {
-        self.map.contains_key(&hash)
+    /// What was kept of the id of this [`id_hash`], if it was written.
+    pub fn get_hashed(&self, hash: u64) -> Option<Seen> {
+        self.map.get(&hash).copied()
+    }
+
+    /// Notes the id of this [`id_hash`] as written.
+    pub fn insert_hashed(&mut self, hash: u64, seen: Seen) {
+        self.map.insert(hash, seen);
     }
 }
 
@@ -114,6 +119,11 @@ impl IdSet {
     /// Whether `key` is in the set.
     pub fn contains(&self, key: &str) -> bool {
         self.0.contains(&id_hash(key))
+    }
+
+    /// Whether the id of this [`id_hash`] is in the set.
+    pub fn contains_hashed(&self, hash: u64) -> bool {
+        self.0.contains(&hash)
     }
 
     /// How many ids.

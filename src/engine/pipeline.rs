@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 
 use super::group::{Grouper, Keyed, NotConsecutive, Unit, key_rows};
 use super::guard::PreviousFeed;
-use super::ids::{IdSet, MappedIds, Seen, content_hash};
+use super::ids::{self, IdSet, MappedIds, Seen, content_hash};
 use super::input::{Format, Input};
 use super::limits::MAX_DEPTH;
 use super::reject::{Loc, Located, Reject, engine_reason};
@@ -240,7 +240,7 @@ impl Writer<'_> {
     }
 
     /// Why a written record's id cannot go into this feed (another type, a duplicate).
-    fn id_problem(&self, id: &Value, kind: Option<IdKind>, key: &str) -> Option<String> {
+    fn id_problem(&self, id: &Value, kind: Option<IdKind>, hash: u64) -> Option<String> {
         if let (Some(k), Some((feed_kind, first))) = (kind, self.id_kind)
             && k != feed_kind
         {
@@ -252,7 +252,7 @@ impl Writer<'_> {
                 self.place(first)
             ));
         }
-        self.seen.get(key).map(|seen| {
+        self.seen.get_hashed(hash).map(|seen| {
             format!(
                 "duplicate id {id}: the record at {} has the same id and was kept",
                 self.place(seen.first)
@@ -279,20 +279,19 @@ impl Writer<'_> {
                     value,
                 } => {
                     let kind = IdKind::of(&id);
-                    let key = key_string(&id).map(|k| k.into_owned()).unwrap_or_default();
-                    if let Some(msg) = self.id_problem(&id, kind, &key) {
+                    let key = key_string(&id).unwrap_or_default();
+                    let id_hash = ids::id_hash(&key);
+                    if let Some(msg) = self.id_problem(&id, kind, id_hash) {
                         self.reject(sink, loc, Some(id), vec![engine_reason(msg)])?;
                         continue;
                     }
-                    self.seen.insert(
-                        &key,
-                        Seen {
-                            content: hash,
-                            first: loc,
-                        },
-                    );
+                    let seen = Seen {
+                        content: hash,
+                        first: loc,
+                    };
+                    self.seen.insert_hashed(id_hash, seen);
                     if let Some(previous) = self.previous
-                        && !previous.is_some_and(|p| p.contains(&key))
+                        && !previous.is_some_and(|p| p.contains_hashed(id_hash))
                     {
                         self.seen.added_examples.offer(&key);
                     }

@@ -166,10 +166,7 @@ fn decode_csv_row(
 ) -> Result<Value, String> {
     let count = last - first;
     if count != headers.len() {
-        return Err(format!(
-            "row has {count} fields but the header has {}: check the delimiter and the quoting of fields with line breaks",
-            headers.len()
-        ));
+        return Err(width_error(headers.len(), ends, first, last));
     }
     let mut m = Map::with_capacity(headers.len());
     let mut start = if first == 0 { 0 } else { ends[first - 1] };
@@ -184,6 +181,26 @@ fn decode_csv_row(
         m.insert(h.clone(), Value::String(s.to_string()));
     }
     Ok(Value::Object(m))
+}
+
+/// Why a row of another width than the header is not read, with the fix that fits it: a row
+/// whose extra fields are all empty (a separator at the end of the line) or a short row can be
+/// taken by declaring the input lenient.
+#[cold]
+fn width_error(width: usize, ends: &[usize], first: usize, last: usize) -> String {
+    let count = last - first;
+    let mut msg = format!(
+        "row has {count} fields but the header has {width}: check the delimiter and the quoting of fields with line breaks"
+    );
+    let field_len = |i: usize| ends[i] - if i == 0 { 0 } else { ends[i - 1] };
+    if count > width && (first + width..last).all(|i| field_len(i) == 0) {
+        msg.push_str("; its extra fields are empty: to read such rows, declare the input lenient (`input NAME lenient` in the mapping, or `lenient: trailing` in clerkmap.yaml)");
+    } else if count < width {
+        msg.push_str(
+            "; to read short rows with the missing fields null, declare the input `lenient ragged`",
+        );
+    }
+    msg
 }
 
 /// The value of an XML item as a record: it must be an object.
@@ -465,6 +482,37 @@ mod tests {
                 .as_ref()
                 .is_err_and(|e| e.contains("2 fields but the header has 3"))
         );
+    }
+
+    #[test]
+    fn a_row_of_another_width_says_when_a_lenient_input_would_take_it() {
+        let (_d, p) = file("w.csv", b"a,b\n1,2,\n1,2,3\n1\n1,2\n");
+        let rows = read_all(&Origin::file(p), Format::Csv { delimiter: None })
+            .unwrap_or_else(|e| panic!("{e}"));
+        let errors: Vec<String> = rows
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().err().cloned())
+            .collect();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(
+            errors[0].contains("3 fields but the header has 2")
+                && errors[0].contains("extra fields are empty")
+                && errors[0].contains("`input NAME lenient`"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            !errors[1].contains("lenient"),
+            "a non-empty extra field: {}",
+            errors[1]
+        );
+        assert!(
+            errors[2].contains("1 fields but the header has 2")
+                && errors[2].contains("`lenient ragged`"),
+            "{}",
+            errors[2]
+        );
+        assert!(rows[3].1.is_ok(), "a row of the header's width is read");
     }
 
     #[test]

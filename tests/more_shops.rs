@@ -7,128 +7,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+mod support_shops;
+use support_shops::*;
+
+/// `clerkmap run mappings/MAPPING --input NAME=PATH ... --out OUT`.
+fn run(mapping: &str, inputs: &[(&str, &Path)], out: &Path) -> (Vec<Value>, Vec<Value>) {
+    run_with(mapping, inputs, &[], out)
 }
 
 fn example(p: &str) -> PathBuf {
     root().join("mappings/examples").join(p)
-}
-
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn json_file(p: &Path) -> Vec<Value> {
-    serde_json::from_str::<Vec<Value>>(&read(p)).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// `clerkmap ARGS` in the repository root at 2026-11-30T12:00:00Z.
-fn clerkmap(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clerkmap"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1796040000")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"))
-}
-
-/// Runs `mapping` with `inputs` into `out`, which must succeed; gives (products, categories).
-fn run(mapping: &str, inputs: &[(&str, &Path)], out: &Path) -> (Vec<Value>, Vec<Value>) {
-    let mut args = vec!["run".to_string(), format!("mappings/{mapping}")];
-    for (name, path) in inputs {
-        args.push("--input".into());
-        args.push(format!("{name}={}", path.display()));
-    }
-    args.extend(["--out".into(), out.display().to_string()]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = clerkmap(&args);
-    assert!(
-        o.status.success(),
-        "{mapping}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (
-        json_file(&out.join("products.json")),
-        json_file(&out.join("categories.json")),
-    )
-}
-
-/// The rows of a CSV as header -> cell maps (empty cells left out; rows may be longer).
-fn rows(text: &str, delimiter: u8) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = r
-        .headers()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .iter()
-        .map(str::to_string)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap_or_else(|e| panic!("{e}"));
-            header
-                .iter()
-                .zip(rec.iter())
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(h, v)| (h.clone(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
-fn strs(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The ids of the categories feed are unique, and every id a product, a parent or a
-/// subcategory names is one of them; gives the ids.
-fn assert_complete(products: &[Value], categories: &[Value]) -> BTreeSet<String> {
-    let ids: BTreeSet<String> = categories
-        .iter()
-        .map(|c| c["id"].as_str().unwrap_or_default().to_string())
-        .collect();
-    assert_eq!(ids.len(), categories.len(), "duplicate category ids");
-    for p in products {
-        for id in strs(&p["categories"]) {
-            assert!(
-                ids.contains(&id),
-                "product {}: category `{id}` is not in the feed",
-                p["id"]
-            );
-        }
-    }
-    for c in categories {
-        for id in strs(&c["subcategories"]) {
-            assert!(
-                ids.contains(&id),
-                "category {}: subcategory `{id}` is not in the feed",
-                c["id"]
-            );
-        }
-        if let Some(parent) = c["parent"].as_str() {
-            assert!(
-                ids.contains(parent),
-                "category {}: parent `{parent}` is not in the feed",
-                c["id"]
-            );
-        }
-    }
-    ids
 }
 
 fn by_id(products: &[Value]) -> BTreeMap<String, &Value> {

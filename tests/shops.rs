@@ -4,79 +4,17 @@
 //! a product names, every parent and every subcategory, is a record of the categories feed).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod support_shops;
+use support_shops::*;
 
-fn read(p: &Path) -> String {
-    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-fn json_file(p: &Path) -> Vec<Value> {
-    serde_json::from_str::<Vec<Value>>(&read(p)).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
-
-/// `clerkmap run mappings/MAPPING --input export=EXPORT --var site_url=... --out OUT`, which
-/// must succeed; gives (products, categories).
+/// `clerkmap run mappings/MAPPING --input export=EXPORT --var site_url=... --out OUT`.
 fn run(mapping: &str, export: &Path, out: &Path) -> (Vec<Value>, Vec<Value>) {
-    let o = Command::new(env!("CARGO_BIN_EXE_clerkmap"))
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .env("SOURCE_DATE_EPOCH", "1796040000") // 2026-11-30T12:00:00Z
-        .args(["run", &format!("mappings/{mapping}"), "--input"])
-        .arg(format!("export={}", export.display()))
-        .args(["--var", "site_url=https://shop.example.test", "--out"])
-        .arg(out)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"));
-    assert!(
-        o.status.success(),
-        "{mapping}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    (
-        json_file(&out.join("products.json")),
-        json_file(&out.join("categories.json")),
-    )
-}
-
-/// The rows of an export CSV (BOM removed), as header -> cell maps (empty cells left out).
-fn rows(csv_text: &str) -> Vec<BTreeMap<String, String>> {
-    let text = csv_text.trim_start_matches('\u{feff}');
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = r
-        .headers()
-        .unwrap_or_else(|e| panic!("{e}"))
-        .iter()
-        .map(str::to_string)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.unwrap_or_else(|e| panic!("{e}"));
-            header
-                .iter()
-                .zip(rec.iter())
-                .filter(|(_, v)| !v.is_empty())
-                .map(|(h, v)| (h.clone(), v.to_string()))
-                .collect()
-        })
-        .collect()
-}
-
-fn strs(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+    let site = ["--var", "site_url=https://shop.example.test"];
+    run_with(mapping, &[("export", export)], &site, out)
 }
 
 /// Every level of a category path: "A > B > C" gives "A", "A > B", "A > B > C".
@@ -87,54 +25,6 @@ fn levels(path: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .collect();
     (1..=parts.len()).map(|n| parts[..n].join(" > ")).collect()
-}
-
-/// The ids of the categories feed are unique, and every id a product, a parent or a
-/// subcategory names is one of them; gives the ids.
-fn assert_complete(products: &[Value], categories: &[Value]) -> BTreeSet<String> {
-    let ids: BTreeSet<String> = categories
-        .iter()
-        .map(|c| c["id"].as_str().unwrap_or_default().to_string())
-        .collect();
-    assert_eq!(ids.len(), categories.len(), "duplicate category ids");
-    for p in products {
-        for id in strs(&p["categories"]) {
-            assert!(
-                ids.contains(&id),
-                "product {}: category `{id}` is not in the feed",
-                p["id"]
-            );
-        }
-    }
-    for c in categories {
-        for id in strs(&c["subcategories"]) {
-            assert!(
-                ids.contains(&id),
-                "category {}: subcategory `{id}` is not in the feed",
-                c["id"]
-            );
-        }
-        if let Some(parent) = c["parent"].as_str() {
-            assert!(
-                ids.contains(parent),
-                "category {}: parent `{parent}` is not in the feed",
-                c["id"]
-            );
-            let siblings = categories
-                .iter()
-                .find(|x| x["id"] == parent)
-                .map(|x| strs(&x["subcategories"]))
-                .unwrap_or_default();
-            assert!(
-                siblings
-                    .iter()
-                    .any(|s| Some(s.as_str()) == c["id"].as_str()),
-                "category {}: not among the subcategories of its parent `{parent}`",
-                c["id"]
-            );
-        }
-    }
-    ids
 }
 
 fn by_id(products: &[Value]) -> BTreeMap<String, &Value> {
@@ -162,7 +52,7 @@ fn wc_paths(row: &BTreeMap<String, String>) -> Vec<String> {
 fn check_woocommerce(export: &Path) {
     let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (products, categories) = run("woocommerce.cmap", export, out.path());
-    let data = rows(&read(export));
+    let data = rows(&read(export), b',');
     let (parents, variations): (Vec<_>, Vec<_>) =
         data.iter().partition(|r| wc_kind(r) != "variation");
     // One product per product row, none per variation.
@@ -287,7 +177,7 @@ fn shopify_products_are_their_handles_rows_and_its_categories_are_complete() {
     let export = root().join("mappings/examples/shopify/products_export.csv");
     let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let (products, categories) = run("shopify.cmap", &export, out.path());
-    let data = rows(&read(&export));
+    let data = rows(&read(&export), b',');
     let handles: Vec<&String> = data
         .iter()
         .filter(|r| r.contains_key("Title"))

@@ -151,7 +151,7 @@ impl Client {
 /// A mapping with two mistakes, each after non-ASCII text on its line (the columns are UTF-16
 /// code units, not bytes): an unknown function and an unknown name.
 const MAPPING: &str = r#"# Prodotti: è così
-let sito = "https://x.test"
+let sito = var("site_url", "https://x.test")
 products from articoli {
   id          = .codice
   name        = "Sedia è 😀 " ~ .titolo | trm
@@ -268,7 +268,17 @@ fn an_editor_session() {
         hover["contents"]["value"]
             .as_str()
             .unwrap_or("")
-            .contains("let sito = \"https://x.test\"")
+            .contains("let sito = var(\"site_url\", \"https://x.test\")")
+    );
+    // ... a form of the language's own (not a registered function).
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": position_of(MAPPING, "var(")}),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        text.contains("var(\"NAME\", default?)") && text.contains("--var"),
+        "{text}"
     );
     let hover = c.request(
         "textDocument/hover",

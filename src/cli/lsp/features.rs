@@ -57,6 +57,30 @@ pub(super) fn function_doc(f: &Function) -> String {
     s
 }
 
+/// The forms that read like calls but are the language's own (not in the function registry):
+/// what docs/language.md says of them, in short.
+pub(super) fn form_doc(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "var" => concat!(
+            "```cmap\nvar(\"NAME\", default?)\n```\n\n",
+            "The value of `--var NAME=VALUE` (or `vars:` in `clerkmap.yaml`), converted to the ",
+            "default's type; the default when it is not given. Resolved when the mapping is ",
+            "checked: without a default and without the value, the mapping is refused (`E014`)."
+        ),
+        "env" => concat!(
+            "```cmap\nenv(\"NAME\", default?)\n```\n\n",
+            "The environment variable `NAME`, converted to the default's type; the default when ",
+            "it is not set. Resolved when the mapping is checked."
+        ),
+        "map" => concat!(
+            "```cmap\nmap(LIST, EXPR)    map(LIST, x => EXPR)\n```\n\n",
+            "`EXPR` for each element of a list (`.` the element, or named `x` with `.` kept), ",
+            "null results dropped; a null list gives null."
+        ),
+        _ => return None,
+    })
+}
+
 /// The line `span` starts on, as a code block, and its number.
 fn definition_line(doc: &Document, start: usize) -> String {
     let line_start = doc.text[..start.min(doc.text.len())]
@@ -217,7 +241,9 @@ impl Server {
                 }
                 (_, Some(f)) => function_doc(f),
                 (Some(s), None) => definition_line(doc, s.span.start),
-                (None, None) => attribute_doc(o, offset, &w)?,
+                (None, None) => form_doc(&w)
+                    .map(str::to_string)
+                    .or_else(|| attribute_doc(o, offset, &w))?,
             }
         } else {
             return None;

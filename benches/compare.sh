@@ -55,16 +55,21 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 # 1. The shop, generated once and cached ----------------------------------------------------
-SHOP="$WORK/shop-n$PRODUCTS-s$SEED"
-if [ ! -f "$SHOP/.complete" ]; then
-    log "generating $PRODUCTS articles (seed $SEED) into $SHOP ..."
-    rm -rf "$SHOP.tmp"
-    python3 "$GEN" "$SHOP.tmp" --products "$PRODUCTS" --seed "$SEED" \
-        --only articoli.ndjson,categorie.csv >&2
-    touch "$SHOP.tmp/.complete"
-    rm -rf "$SHOP"
-    mv "$SHOP.tmp" "$SHOP"
-fi
+# shop N: the directory of a generated shop of N articles (seed $SEED), made once.
+shop() {
+    local dir="$WORK/shop-n$1-s$SEED"
+    if [ ! -f "$dir/.complete" ]; then
+        log "generating $1 articles (seed $SEED) into $dir ..."
+        rm -rf "$dir.tmp"
+        python3 "$GEN" "$dir.tmp" --products "$1" --seed "$SEED" \
+            --only articoli.ndjson,categorie.csv >&2
+        touch "$dir.tmp/.complete"
+        rm -rf "$dir"
+        mv "$dir.tmp" "$dir"
+    fi
+    echo "$dir"
+}
+SHOP=$(shop "$PRODUCTS")
 ART="$SHOP/articoli.ndjson"
 CAT="$SHOP/categorie.csv"
 RECORDS=$(wc -l < "$ART")
@@ -154,16 +159,7 @@ rm -rf "$OUT/cm1" "$OUT/cm2" "$OUT/jq-products.ndjson" "$OUT/roundtrip.json"
 
 # 4. The big runs: a million products with --jobs 2, as NDJSON and as one JSON array ----------
 if [ "$BIG" != 0 ]; then
-    BIGSHOP="$WORK/shop-n$BIG_PRODUCTS-s$SEED"
-    if [ ! -f "$BIGSHOP/.complete" ]; then
-        log "generating $BIG_PRODUCTS articles (seed $SEED) into $BIGSHOP ..."
-        rm -rf "$BIGSHOP.tmp"
-        python3 "$GEN" "$BIGSHOP.tmp" --products "$BIG_PRODUCTS" --seed "$SEED" \
-            --only articoli.ndjson,categorie.csv >&2
-        touch "$BIGSHOP.tmp/.complete"
-        rm -rf "$BIGSHOP"
-        mv "$BIGSHOP.tmp" "$BIGSHOP"
-    fi
+    BIGSHOP=$(shop "$BIG_PRODUCTS")
     BIGFILE="$BIGSHOP/articoli.ndjson"
     BIG_RECORDS=$(wc -l < "$BIGFILE")
     BIG_SIZE=$(stat -c %s "$BIGFILE")

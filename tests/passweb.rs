@@ -12,6 +12,8 @@ use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{FeedOutput, Input, RunOptions, RunReport, run};
 use serde_json::{Value, json};
 
+mod support;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -81,19 +83,9 @@ fn it_decimal(s: &str) -> f64 {
 /// there (it is beside the project in CI: ../shared/tools/passweb-sample).
 fn shops(scratch: &Path) -> Vec<PathBuf> {
     let mut shops = vec![sample()];
-    let tool = root().join("../shared/tools/passweb-sample");
-    if tool.exists() {
-        for (n, seed) in [(300, 11), (1200, 12)] {
-            let dir = scratch.join(format!("shop-{n}-{seed}"));
-            let ok = std::process::Command::new(&tool)
-                .arg(&dir)
-                .args(["--products", &n.to_string(), "--seed", &seed.to_string()])
-                .args(["--only", "articoli.ndjson,articoli.csv,categorie.csv"])
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(ok, "passweb-sample failed");
-            shops.push(dir);
-        }
+    let only = Some("articoli.ndjson,articoli.csv,categorie.csv");
+    for (n, seed) in [(300, 11), (1200, 12)] {
+        shops.extend(support::generated_shop(scratch, n, seed, only));
     }
     shops
 }

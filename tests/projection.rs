@@ -11,6 +11,8 @@ use clerkmap::check::{CompileOptions, check};
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{FeedOutput, Input, RunOptions, run};
 
+mod support;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -89,18 +91,8 @@ fn same_either_way(mapping: &str, inputs: &[(&str, PathBuf)], vars: &[(&str, &st
 /// The committed sample, plus generated shops when the generator is beside the project.
 fn shops(scratch: &Path) -> Vec<PathBuf> {
     let mut shops = vec![root().join("mappings/sample")];
-    let tool = root().join("../shared/tools/passweb-sample");
-    if tool.exists() {
-        for (n, seed) in [(250, 21), (900, 22)] {
-            let dir = scratch.join(format!("shop-{n}-{seed}"));
-            let ok = std::process::Command::new(&tool)
-                .arg(&dir)
-                .args(["--products", &n.to_string(), "--seed", &seed.to_string()])
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(ok, "passweb-sample failed");
-            shops.push(dir);
-        }
+    for (n, seed) in [(250, 21), (900, 22)] {
+        shops.extend(support::generated_shop(scratch, n, seed, None));
     }
     shops
 }

@@ -69,17 +69,7 @@ pub fn compile_expr_in(
     grouped: bool,
 ) -> Result<CExpr, Vec<Diagnostic>> {
     let mut c = Compiler::new(opts);
-    for (i, t) in program.tables.iter().enumerate() {
-        c.tables.insert(t.name.clone(), (i, t.span));
-    }
-    c.secrets = program.secrets.clone();
-    for (name, value) in &program.globals {
-        let global = Global {
-            value: value.clone(),
-            span: Span::default(),
-        };
-        c.globals.insert(name.clone(), global);
-    }
+    c.know_program(program);
     let mut scope = Scope::record();
     scope.grouped = grouped;
     let (e, _) = c.expr(expr, &mut scope);
@@ -87,6 +77,24 @@ pub fn compile_expr_in(
         Err(c.finish())
     } else {
         Ok(e)
+    }
+}
+
+impl Compiler<'_> {
+    /// Knows the lookup tables, secrets and file-level `let`s (as their values) of a checked
+    /// `program`, to compile an expression in its context.
+    pub(super) fn know_program(&mut self, program: &Program) {
+        for (i, t) in program.tables.iter().enumerate() {
+            self.tables.insert(t.name.clone(), (i, t.span));
+        }
+        self.secrets = program.secrets.clone();
+        for (name, value) in &program.globals {
+            let global = Global {
+                value: value.clone(),
+                span: Span::default(),
+            };
+            self.globals.insert(name.clone(), global);
+        }
     }
 }
 

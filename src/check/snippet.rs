@@ -4,9 +4,8 @@
 //! eval`, `clerkmap repl`); without a mapping, only the built-in functions are.
 
 use super::compiler::Compiler;
-use super::scope::{Global, Scope};
+use super::scope::Scope;
 use super::{CompileOptions, Diagnostic};
-use crate::diagnostic::Span;
 use crate::plan::{CExpr, Program, Secrets};
 use crate::syntax::ast::{Expr, File};
 use crate::value::Ty;
@@ -36,18 +35,9 @@ pub fn compile_snippet(
 ) -> Result<Snippet, Vec<Diagnostic>> {
     let mut c = Compiler::new(opts);
     if let Some((file, program)) = mapping {
-        for (i, t) in program.tables.iter().enumerate() {
-            c.tables.insert(t.name.clone(), (i, t.span));
-        }
-        c.secrets = program.secrets.clone();
-        for (name, value) in &program.globals {
-            let global = Global {
-                value: value.clone(),
-                span: Span::default(),
-            };
-            c.globals.insert(name.clone(), global);
-            c.file_lets.insert(name.clone());
-        }
+        c.know_program(program);
+        c.file_lets
+            .extend(program.globals.iter().map(|(name, _)| name.clone()));
         c.declare_fns(file);
         // The mapping checked: its declarations raise nothing; a diagnostic now is the snippet's.
         c.diags.clear();

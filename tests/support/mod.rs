@@ -30,3 +30,25 @@ pub fn code(o: &Output) -> i32 {
 pub fn read(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
+
+/// The sample shop generator beside the project (`../shared/tools/passweb-sample`: there in
+/// CI, absent from a user's clone).
+pub fn shop_generator() -> Option<PathBuf> {
+    Some(root().join("../shared/tools/passweb-sample")).filter(|p| p.exists())
+}
+
+/// Generates into `scratch` a shop of `n` articles with `seed`, with only the files `only`
+/// (comma-separated; all files when `None`); `None` when the generator is absent.
+pub fn generated_shop(scratch: &Path, n: u32, seed: u32, only: Option<&str>) -> Option<PathBuf> {
+    let tool = shop_generator()?;
+    let dir = scratch.join(format!("shop-{n}-{seed}"));
+    let mut cmd = Command::new(&tool);
+    cmd.arg(&dir)
+        .args(["--products", &n.to_string(), "--seed", &seed.to_string()]);
+    if let Some(only) = only {
+        cmd.args(["--only", only]);
+    }
+    let ok = cmd.status().is_ok_and(|s| s.success());
+    assert!(ok, "passweb-sample failed");
+    Some(dir)
+}

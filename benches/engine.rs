@@ -199,7 +199,7 @@ fn bench_stages(c: &mut Criterion) {
             black_box(written)
         })
     });
-    let mapped: Vec<serde_json::Map<String, Value>> = decoded
+    let mapped: Vec<clerkmap::value::Record> = decoded
         .iter()
         .filter_map(|r| match map_record(block, r, &[], &tables) {
             Outcome::Written(m) => Some(m),

@@ -2,9 +2,9 @@
 //! field must hold, and [`validate_record`], which checks a mapped record and normalises it
 //! before it is written. `docs/clerk-contract.md` is the same table for people.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::value::Ty;
+use crate::value::{Record, Ty};
 
 /// The five Clerk object types, in the order feeds are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -264,7 +264,7 @@ impl IdKind {
 /// Checks a mapped record against the contract and normalises it in place: nulls removed
 /// (also inside lists and order lines), ints in float fields become floats, integral floats in
 /// int fields become ints. Returns every violation as `(attribute, message)` (empty = valid).
-pub fn validate_record(entity: Entity, rec: &mut Map<String, Value>) -> Vec<(String, String)> {
+pub fn validate_record(entity: Entity, rec: &mut Record) -> Vec<(String, String)> {
     let mut reasons: Vec<(String, String)> = Vec::new();
     rec.retain(|_, v| !v.is_null());
     // One pass over the record (no hashing: this runs for every record written).
@@ -438,10 +438,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn rec(v: Value) -> Map<String, Value> {
+    fn rec(v: Value) -> Record {
         match v {
-            Value::Object(m) => m,
-            _ => Map::new(),
+            Value::Object(m) => m.into_iter().collect(),
+            _ => Record::default(),
         }
     }
 
@@ -455,9 +455,12 @@ mod tests {
             validate_record(Entity::Products, &mut r),
             Vec::<(String, String)>::new()
         );
-        assert_eq!(r["price"], json!(10.0));
-        assert_eq!(r["stock"], json!(3));
-        assert_eq!(r["categories"], json!(["C"]));
+        assert_eq!(r.get("price").cloned().unwrap_or_default(), json!(10.0));
+        assert_eq!(r.get("stock").cloned().unwrap_or_default(), json!(3));
+        assert_eq!(
+            r.get("categories").cloned().unwrap_or_default(),
+            json!(["C"])
+        );
         assert!(!r.contains_key("extra"));
     }
 
@@ -489,7 +492,7 @@ mod tests {
         );
         assert!(validate_record(Entity::Orders, &mut r).is_empty());
         assert_eq!(
-            r["products"],
+            r.get("products").cloned().unwrap_or_default(),
             json!([{"id": "A", "quantity": 2, "price": 3.0}])
         );
         let mut bad = rec(

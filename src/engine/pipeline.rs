@@ -13,7 +13,7 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::group::{Grouper, Keyed, NotConsecutive, Unit, key_rows};
 use super::guard::PreviousFeed;
@@ -32,7 +32,7 @@ use crate::clerk::IdKind;
 use crate::diagnostic::{SourceFile, Span};
 use crate::eval::{Outcome, Reason, map_group};
 use crate::plan::BlockPlan;
-use crate::value::{Table, elide, key_string};
+use crate::value::{Record, Table, elide, key_string};
 
 /// What every block of a run shares.
 pub(super) struct Ctx<'a> {
@@ -83,7 +83,7 @@ pub(super) enum ItemOut {
         /// [`content_hash`] of the serialized record (for the diff with the previous feed).
         hash: u64,
         has_email: bool,
-        value: Option<Map<String, Value>>,
+        value: Option<Record>,
     },
     Filtered(Span),
     Rejected {
@@ -149,7 +149,7 @@ const MAX_RECORD_DEPTH: usize = MAX_DEPTH - 2;
 
 /// Whether a record (level 1) holds lists or objects nested deeper than `limit` levels; walked
 /// without recursion, and only into lists and objects.
-fn nests_deeper_than(record: &Map<String, Value>, limit: usize) -> bool {
+fn nests_deeper_than(record: &Record, limit: usize) -> bool {
     let mut stack: Vec<(&Value, usize)> = record
         .values()
         .filter(|v| v.is_array() || v.is_object())
@@ -726,15 +726,14 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn nested(levels: usize) -> Map<String, Value> {
+    fn nested(levels: usize) -> Record {
         let mut v = json!(1);
         for _ in 1..levels {
             v = json!([v]);
         }
-        let mut m = Map::new();
-        m.insert("id".into(), json!("A"));
-        m.insert("deep".into(), v);
-        m
+        [("id".to_string(), json!("A")), ("deep".to_string(), v)]
+            .into_iter()
+            .collect()
     }
 
     #[test]

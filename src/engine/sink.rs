@@ -5,11 +5,12 @@
 //!
 //! [`FeedFiles`]: super::output::FeedFiles
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::output::OutputError;
 use super::reject::Reject;
 use crate::clerk::Entity;
+use crate::value::Record;
 
 /// A record the run writes.
 #[derive(Debug)]
@@ -19,7 +20,7 @@ pub struct Written<'a> {
     /// The record serialized as compact JSON.
     pub json: &'a [u8],
     /// The record itself, when the sink asked for values ([`Sink::wants_values`]).
-    pub value: Option<Map<String, Value>>,
+    pub value: Option<Record>,
 }
 
 /// The receiving end of a run. Called from one thread, in input order.
@@ -82,7 +83,7 @@ impl Sink for Memory {
     }
     fn record(&mut self, entity: Entity, record: Written<'_>) -> Result<(), OutputError> {
         let value = match record.value {
-            Some(m) => Value::Object(m),
+            Some(m) => Value::Object(m.into_map()),
             None => serde_json::from_slice(record.json).unwrap_or(Value::Null),
         };
         match self.entities.last_mut() {

@@ -100,7 +100,7 @@ mod tests {
     use super::*;
     use crate::clerk::{Entity, validate_record};
     use crate::eval::Reason;
-    use serde_json::{Map, json};
+    use serde_json::json;
 
     fn reject(loc: u64, id: Option<Value>, reasons: Vec<Reason>) -> Reject {
         Reject {
@@ -115,8 +115,8 @@ mod tests {
 
     #[test]
     fn the_contracts_missing_attribute_is_recognised() {
-        let mut rec = Map::new();
-        rec.insert("id".into(), json!("A"));
+        let mut rec = crate::value::Record::default();
+        rec.insert_new("id".into(), json!("A"));
         let reasons = validate_record(Entity::Products, &mut rec);
         let names: Vec<Option<String>> = reasons.iter().map(|r| missing_required(&r.1)).collect();
         assert!(names.contains(&Some("name".to_string())), "{reasons:?}");

@@ -328,9 +328,13 @@ fn apply(
             return Ok(Value::Null);
         };
         let mut out = Vec::with_capacity(items.len());
+        // The other arguments are copied for each element (a function may take them apart);
+        // the element itself is moved in, never copied.
+        let mut call_args = Vec::with_capacity(vals.len());
         for item in items {
-            vals[0] = item;
-            let mut call_args = vals.clone();
+            call_args.clear();
+            call_args.push(item);
+            call_args.extend(vals[1..].iter().cloned());
             let v = call(f, table, span, env, &mut call_args)?;
             if !v.is_null() {
                 out.push(v);

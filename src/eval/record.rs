@@ -10,7 +10,7 @@ use crate::clerk::contract::is_valid_attribute_name;
 use crate::functions::string::normalize_attribute_name;
 use crate::plan::{BlockPlan, Op};
 use crate::syntax::ast::Span;
-use crate::value::{self, Table};
+use crate::value::{self, Record, Table};
 
 /// Why a record was rejected: which attribute (if any), what happened, where in the mapping.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +27,7 @@ pub struct Reason {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     /// It maps to this Clerk record.
-    Written(Map<String, Value>),
+    Written(Record),
     /// A `where` did not hold (the span of its condition).
     Filtered(Span),
     /// It cannot be sent.
@@ -305,13 +305,13 @@ impl State {
     /// The attributes in statement order (null ones left out), then the spreads' attributes
     /// that are neither empty nor already there, their names normalized.
     #[inline]
-    fn assemble(&mut self, block: &BlockPlan) -> Map<String, Value> {
-        let mut out = Map::with_capacity(block.ops.len() + 8);
+    fn assemble(&mut self, block: &BlockPlan) -> Record {
+        let mut out = Record::with_capacity(block.ops.len() + 8);
         for op in &block.ops {
             if let Op::Assign { slot, name, .. } = op {
                 let v = std::mem::take(&mut self.slots[*slot]);
                 if !v.is_null() {
-                    out.insert(name.clone(), v);
+                    out.push_unique(name.clone(), v);
                 }
             }
         }
@@ -328,10 +328,9 @@ impl State {
                     }
                     Some(_) => k,
                 };
-                if name.is_empty() || out.contains_key(&name) {
-                    continue;
+                if !name.is_empty() {
+                    out.insert_new(name, v);
                 }
-                out.insert(name, v);
             }
         }
         out
@@ -372,7 +371,7 @@ fn rejected(block: &BlockPlan, id: Option<Value>, mut reasons: Vec<Reason>) -> O
 /// Checks the assembled record against its entity's contract (fixing what the contract
 /// fixes), adding a reason per violation, except for attributes whose expression failed.
 #[inline]
-fn validate(block: &BlockPlan, out: &mut Map<String, Value>, reasons: &mut Vec<Reason>) {
+fn validate(block: &BlockPlan, out: &mut Record, reasons: &mut Vec<Reason>) {
     let failed: Vec<&str> = reasons
         .iter()
         .filter_map(|r| r.attribute.as_deref())

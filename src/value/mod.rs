@@ -2,9 +2,11 @@
 //! ([`Ty`]), lookup keys and tables ([`Table`]), equality by value, and how a value is shown in a
 //! message. This module imports no other module of the crate.
 
+mod record;
 mod table;
 mod ty;
 
+pub use record::Record;
 pub use table::{Table, TableWarning, key_string};
 pub use ty::Ty;
 

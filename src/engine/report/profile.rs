@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::reason_key;
 use crate::clerk::Entity;
+use crate::value::Record;
 
 /// Attributes listed per entity; any further one is left out of the profile (see
 /// [`Profile::attributes_not_listed`]).
@@ -220,12 +221,13 @@ pub struct RejectExample {
 
 impl Profile {
     /// Counts a written record.
-    pub fn add(&mut self, record: &Map<String, Value>) {
+    pub fn add(&mut self, record: &Record) {
         self.records += 1;
         if self.samples.len() < SAMPLES {
-            self.samples.push(sample(&Value::Object(record.clone())));
+            self.samples
+                .push(sample(&Value::Object(record.clone().into_map())));
         }
-        for (k, v) in record {
+        for (k, v) in record.iter() {
             let i = match self.attributes.get_index_of(k.as_str()) {
                 Some(i) => i,
                 None if self.attributes.len() < MAX_ATTRIBUTES => {
@@ -456,9 +458,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn record(v: Value) -> Map<String, Value> {
+    fn record(v: Value) -> Record {
         match v {
-            Value::Object(m) => m,
+            Value::Object(m) => m.into_iter().collect(),
             _ => panic!("not an object"),
         }
     }
@@ -537,9 +539,9 @@ mod tests {
         assert!(s.attributes[0].many_values && s.attributes[0].top_values.is_empty());
 
         // More attributes than listed, more causes than grouped: counted, not kept.
-        let mut wide = Map::new();
+        let mut wide = Record::default();
         for i in 0..MAX_ATTRIBUTES + 10 {
-            wide.insert(format!("a{i}"), json!(i));
+            wide.insert_new(format!("a{i}"), json!(i));
         }
         let mut p = Profile::default();
         p.add(&wide);

@@ -356,7 +356,7 @@ pub fn explain(req: &Request) -> Result<Explanation, ExplainError> {
     };
     let steps = steps(&ctx, block, ast_block, &traced)?;
     let verdict = match &traced.outcome {
-        Outcome::Written(m) => Verdict::Written(Value::Object(m.clone())),
+        Outcome::Written(m) => Verdict::Written(Value::Object(m.clone().into_map())),
         Outcome::Filtered(span) => Verdict::Filtered {
             condition: ctx.text(*span),
             at: ctx.at(*span),

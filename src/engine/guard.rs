@@ -288,26 +288,86 @@ pub fn previous_feeds(dir: &Path) -> Vec<PreviousFeed> {
 /// The ids and record hashes of a feed with one record per line, given to `f`; `None` for
 /// another layout (a line that is not a whole record), after the calls for the lines before.
 fn scan_lines(file: &FeedFile, f: &mut impl FnMut(&str, u64)) -> Option<()> {
+    if file.kind == FeedKind::Legacy {
+        return None;
+    }
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(&file.path).ok()?);
+    let mut line = Vec::with_capacity(4096);
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).ok()? == 0 {
+            return Some(());
+        }
+        let t = record_bytes(&line);
+        if t.is_empty() || (file.kind == FeedKind::Json && matches!(t, b"[" | b"]" | b"[]")) {
+            continue;
+        }
+        if let Some(k) = line_id(t)?.as_ref().and_then(key_string) {
+            f(&k, content_hash(t));
+        }
+    }
+}
+
+/// A feed line without the blanks around it and the commas after it.
+fn record_bytes(line: &[u8]) -> &[u8] {
+    let mut t = line.trim_ascii();
+    while let Some(rest) = t.strip_suffix(b",") {
+        t = rest;
+    }
+    t
+}
+
+/// The `id` of a line that holds one JSON object (`Some(None)`: it has none); `None` when the
+/// line holds something else. A line as `run` writes it (`{"id":...`, compact) is read up to
+/// its id only, after checking that its brackets close exactly at its end; any other object is
+/// parsed whole.
+fn line_id(t: &[u8]) -> Option<Option<serde_json::Value>> {
+    use serde::Deserialize;
+    if let Some(rest) = t.strip_prefix(br#"{"id":"#)
+        && is_one_object(t)
+    {
+        let mut de = serde_json::Deserializer::from_slice(rest);
+        return Some(serde_json::Value::deserialize(&mut de).ok());
+    }
     #[derive(serde::Deserialize)]
     struct IdOnly {
         id: Option<serde_json::Value>,
     }
-    if file.kind == FeedKind::Legacy {
-        return None;
-    }
-    let reader = BufReader::with_capacity(1 << 20, File::open(&file.path).ok()?);
-    for line in reader.lines() {
-        let line = line.ok()?;
-        let t = line.trim().trim_end_matches(',');
-        if t.is_empty() || (file.kind == FeedKind::Json && (t == "[" || t == "]" || t == "[]")) {
-            continue;
+    serde_json::from_slice::<IdOnly>(t).ok().map(|r| r.id)
+}
+
+/// Whether `t` is one object by its brackets: it opens with `{`, its strings close, and its
+/// brackets close exactly at its last byte (`{...},{...}` or a cut-off line is not).
+fn is_one_object(t: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(b) = t.get(i) {
+        match b {
+            b'"' => {
+                // To the closing quote, past escaped characters.
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', t.get(i..).unwrap_or_default()) {
+                        None => return false,
+                        Some(j) if t[i + j] == b'\\' => i += j + 2,
+                        Some(j) => {
+                            i += j;
+                            break;
+                        }
+                    }
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => match depth.checked_sub(1) {
+                Some(0) => return i + 1 == t.len(),
+                Some(d) => depth = d,
+                None => return false,
+            },
+            _ => {}
         }
-        let rec: IdOnly = serde_json::from_str(t).ok()?;
-        if let Some(k) = rec.id.as_ref().and_then(key_string) {
-            f(&k, content_hash(t.as_bytes()));
-        }
+        i += 1;
     }
-    Some(())
+    false
 }
 
 /// The ids and record hashes of a feed of any layout, record by record.
@@ -425,6 +485,7 @@ pub fn compare_run(
 mod tests {
     use super::super::ids::Seen;
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn previous_ids_read_any_layout_of_a_feed() {
@@ -580,6 +641,31 @@ mod tests {
                 .unwrap_or_default()
                 .contains("and 95 more")
         );
+    }
+
+    #[test]
+    fn a_line_is_read_to_its_id_only_when_it_is_one_object() {
+        let id = |line: &str| line_id(record_bytes(line.as_bytes()));
+        assert_eq!(id(r#"{"id":"A1","name":"n"},"#), Some(Some(json!("A1"))));
+        assert_eq!(
+            id(r#"{"id":7,"o":{"a":[1,{"b":"}"}]}}"#),
+            Some(Some(json!(7)))
+        );
+        assert_eq!(
+            id(r#"  {"id":"a\"}","x":"\\"}  "#),
+            Some(Some(json!("a\"}")))
+        );
+        // Not one object: two records on a line, a cut-off line, a string left open.
+        assert_eq!(id(r#"{"id":1},{"id":2}"#), None);
+        assert_eq!(id(r#"{"id":1,"a":["#), None);
+        assert_eq!(id(r#"{"id":"1}"#), None);
+        // Other objects are parsed whole, with or without an id.
+        assert_eq!(id(r#"{ "name": "n", "id": 3 }"#), Some(Some(json!(3))));
+        assert_eq!(id(r#"{"name":"n"}"#), Some(None));
+        assert_eq!(id(r#"{"name":"n"} x"#), None);
+        assert!(is_one_object(br#"{"a":"\\"}"#));
+        assert!(!is_one_object(br#"{"a":"\"}"#));
+        assert!(!is_one_object(b"}{"));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::engine::report::FeedDiff;
 use crate::value::key_string;
 
 use super::feed::{self, FeedFile, FeedKind};
-use super::ids::{FirstIds, IdSet, MappedIds, content_hash};
+use super::ids::{FirstIds, IdSet, MappedIds, PreviousIds, content_hash, id_hash};
 
 /// The share of an entity's ids that may disappear at once: 10%.
 pub const DEFAULT_MAX_SHRINK: f64 = 0.10;
@@ -235,8 +235,8 @@ pub struct PreviousFeed {
     file: FeedFile,
     /// One record a line, as `run` writes it (else read record by record).
     by_line: bool,
-    /// Its distinct ids.
-    pub ids: IdSet,
+    /// Its distinct ids, each with the hash of its (first) record.
+    pub ids: PreviousIds,
 }
 
 impl PreviousFeed {
@@ -257,15 +257,15 @@ impl PreviousFeed {
 /// cannot be read.
 pub fn previous_feed(dir: &Path, entity: Entity) -> Option<PreviousFeed> {
     let file = feed::find(dir, entity)?;
-    let mut ids = IdSet::default();
-    let by_line = scan_lines(&file, &mut |id, _| {
-        ids.insert(id);
+    let mut ids = PreviousIds::default();
+    let by_line = scan_lines(&file, &mut |id, hash| {
+        ids.insert_first(id, hash);
     })
     .is_some();
     if !by_line {
-        ids = IdSet::default();
-        scan_records(&file, &mut |id, _| {
-            ids.insert(id);
+        ids = PreviousIds::default();
+        scan_records(&file, &mut |id, hash| {
+            ids.insert_first(id, hash);
         })?;
     }
     Some(PreviousFeed {
@@ -387,25 +387,32 @@ fn scan_records(file: &FeedFile, f: &mut impl FnMut(&str, u64)) -> Option<()> {
 pub fn diff(entity: Entity, previous: Option<&PreviousFeed>, after: &MappedIds) -> FeedDiff {
     let (mut removed, mut changed, mut unchanged) = (0u64, 0u64, 0u64);
     let (mut removed_ex, mut changed_ex) = (FirstIds::default(), FirstIds::default());
-    let mut before = IdSet::default();
+    let before = previous.map_or(0, |p| p.ids.len() as u64);
     if let Some(p) = previous {
-        // Read to its end before the run; if it can no longer be, what was read counts.
-        let _ = p.scan(&mut |id, hash| {
-            if !before.insert(id) {
-                return;
-            }
-            match after.get(id) {
-                None => {
-                    removed += 1;
-                    removed_ex.offer(id);
-                }
-                Some(s) if s.content != hash => {
-                    changed += 1;
-                    changed_ex.offer(id);
-                }
+        // The counts from what was read before the run, without reading the feed again.
+        for (id, content) in p.ids.iter() {
+            match after.get_hashed(id) {
+                None => removed += 1,
+                Some(s) if s.content != content => changed += 1,
                 Some(_) => unchanged += 1,
             }
-        });
+        }
+        if removed + changed > 0 {
+            // The examples are ids, which only the feed has: read again for them (if it can
+            // no longer be read to its end, the examples are those of what was read).
+            let mut offered = IdSet::default();
+            let _ = p.scan(&mut |id, _| {
+                let hash = id_hash(id);
+                if !offered.insert_hashed(hash) {
+                    return;
+                }
+                match (p.ids.content_hashed(hash), after.get_hashed(hash)) {
+                    (_, None) => removed_ex.offer(id),
+                    (Some(content), Some(s)) if s.content != content => changed_ex.offer(id),
+                    _ => {}
+                }
+            });
+        }
     }
     let after_n = after.len() as u64;
     FeedDiff {
@@ -414,7 +421,7 @@ pub fn diff(entity: Entity, previous: Option<&PreviousFeed>, after: &MappedIds) 
             || "no previous feed".to_string(),
             |p| format!("the previous feed {}", p.path),
         ),
-        before: before.len() as u64,
+        before,
         after: after_n,
         added: after_n.saturating_sub(changed + unchanged),
         removed,
@@ -576,6 +583,27 @@ mod tests {
         }
         let d = diff(Entity::Orders, None, &now(None));
         assert_eq!((d.against.as_str(), d.added), ("no previous feed", 3));
+        // An id repeated in the previous feed counts once, by its first record; with nothing
+        // removed or changed there is no example to look for.
+        std::fs::write(
+            dir.path().join("categories.ndjson"),
+            "{\"id\":\"A\",\"x\":1}\n{\"id\":\"B\",\"x\":3}\n{\"id\":\"A\",\"x\":9}\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let previous = previous_feed(dir.path(), Entity::Categories);
+        let same = mapped(&[r#"{"id":"A","x":1}"#, r#"{"id":"B","x":3}"#], None);
+        let d = diff(Entity::Categories, previous.as_ref(), &same);
+        assert_eq!(
+            (
+                d.before,
+                d.removed,
+                d.changed,
+                d.unchanged,
+                d.removed_examples.len()
+            ),
+            (2, 0, 0, 2, 0),
+            "{d:?}"
+        );
         let previous = previous_feeds(dir.path());
         let (_, verdict) = compare_run(
             &previous,

@@ -106,7 +106,7 @@ impl MappedIds {
     }
 }
 
-/// A set of ids by their [`id_hash`] (8 bytes each): the ids of a previous feed.
+/// A set of ids by their [`id_hash`] (8 bytes each).
 #[derive(Debug, Default)]
 pub struct IdSet(HashSet<u64, Pass>);
 
@@ -119,6 +119,11 @@ impl IdSet {
     /// Whether `key` is in the set.
     pub fn contains(&self, key: &str) -> bool {
         self.0.contains(&id_hash(key))
+    }
+
+    /// Adds the id of this [`id_hash`]; `false` when it was there.
+    pub fn insert_hashed(&mut self, hash: u64) -> bool {
+        self.0.insert(hash)
     }
 
     /// Whether the id of this [`id_hash`] is in the set.
@@ -139,6 +144,54 @@ impl IdSet {
     /// The hashes of the ids.
     pub fn hashes(&self) -> impl Iterator<Item = u64> + '_ {
         self.0.iter().copied()
+    }
+}
+
+/// The ids of a previous feed by their [`id_hash`], each with the [`content_hash`] of its
+/// first record (16 bytes each): what the run's diff and shrink guard compare with.
+#[derive(Debug, Default)]
+pub struct PreviousIds(HashMap<u64, u64, Pass>);
+
+impl PreviousIds {
+    /// Adds `key` with the hash of its record; `false` (and no change) when it was there.
+    pub fn insert_first(&mut self, key: &str, content: u64) -> bool {
+        match self.0.entry(id_hash(key)) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(content);
+                true
+            }
+        }
+    }
+
+    /// Whether `key` is there.
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.contains_key(&id_hash(key))
+    }
+
+    /// Whether the id of this [`id_hash`] is there.
+    pub fn contains_hashed(&self, hash: u64) -> bool {
+        self.0.contains_key(&hash)
+    }
+
+    /// The content hash of the first record of the id of this [`id_hash`].
+    pub fn content_hashed(&self, hash: u64) -> Option<u64> {
+        self.0.get(&hash).copied()
+    }
+
+    /// Each id's hash with its record's content hash, in no order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.0.iter().map(|(k, v)| (*k, *v))
+    }
+
+    /// How many ids.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::group::{Grouper, Keyed, NotConsecutive, Unit, key_rows};
 use super::guard::PreviousFeed;
-use super::ids::{self, IdSet, MappedIds, Seen, content_hash};
+use super::ids::{self, MappedIds, PreviousIds, Seen, content_hash};
 use super::input::{Format, Input};
 use super::limits::MAX_DEPTH;
 use super::reject::{Loc, Located, Reject, engine_reason};
@@ -184,7 +184,7 @@ struct Writer<'a> {
     seen: MappedIds,
     /// The ids of the previous feed, when new ids are told apart (`Some(None)`: no previous
     /// feed, every id is new; `None`: not told apart).
-    previous: Option<Option<&'a IdSet>>,
+    previous: Option<Option<&'a PreviousIds>>,
     written: u64,
     with_email: u64,
     filtered: u64,

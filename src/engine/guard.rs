@@ -11,7 +11,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use serde::Serialize;
@@ -246,7 +246,7 @@ impl PreviousFeed {
     /// re-serialized (a float written by another program may then read as changed).
     fn scan(&self, f: &mut impl FnMut(&str, u64)) -> Option<()> {
         if self.by_line {
-            scan_lines(&self.file, f)
+            scan_lines(&self.file, (0, u64::MAX), f)
         } else {
             scan_records(&self.file, f)
         }
@@ -254,44 +254,96 @@ impl PreviousFeed {
 }
 
 /// The previous feed of `entity` in `dir`, with its ids; `None` when there is none or it
-/// cannot be read.
-pub fn previous_feed(dir: &Path, entity: Entity) -> Option<PreviousFeed> {
+/// cannot be read. A feed of one record a line is read by `jobs` threads, each a part of it.
+pub fn previous_feed(dir: &Path, entity: Entity, jobs: usize) -> Option<PreviousFeed> {
     let file = feed::find(dir, entity)?;
-    let mut ids = PreviousIds::default();
-    let by_line = scan_lines(&file, &mut |id, hash| {
-        ids.insert_first(id, hash);
-    })
-    .is_some();
-    if !by_line {
-        ids = PreviousIds::default();
-        scan_records(&file, &mut |id, hash| {
-            ids.insert_first(id, hash);
-        })?;
-    }
+    let (ids, by_line) = match ids_by_line(&file, jobs) {
+        Some(ids) => (ids, true),
+        None => {
+            let mut ids = PreviousIds::default();
+            scan_records(&file, &mut |id, hash| {
+                ids.insert_first(id, hash);
+            })?;
+            (ids, false)
+        }
+    };
     Some(PreviousFeed {
         entity,
         path: file.path.display().to_string(),
-        file,
         by_line,
         ids,
+        file,
     })
 }
 
-/// The previous feeds of every entity in `dir`.
-pub fn previous_feeds(dir: &Path) -> Vec<PreviousFeed> {
+/// The previous feeds of every entity in `dir`, each read by `jobs` threads.
+pub fn previous_feeds(dir: &Path, jobs: usize) -> Vec<PreviousFeed> {
     Entity::ALL
         .into_iter()
-        .filter_map(|e| previous_feed(dir, e))
+        .filter_map(|e| previous_feed(dir, e, jobs))
         .collect()
+}
+
+/// The ids of a feed of one record a line, read in `jobs` parts at once (a part starts after
+/// a line's end); `None` for another layout.
+fn ids_by_line(file: &FeedFile, jobs: usize) -> Option<PreviousIds> {
+    // Below 4 MiB a part, one thread reads the whole feed.
+    ids_in_parts(file, jobs, 4 << 20)
+}
+
+/// [`ids_by_line`] with parts of at least `part` bytes.
+fn ids_in_parts(file: &FeedFile, jobs: usize, part: u64) -> Option<PreviousIds> {
+    let size = std::fs::metadata(&file.path).ok()?.len();
+    let parts = usize::try_from(size / part.max(1))
+        .unwrap_or(usize::MAX)
+        .clamp(1, jobs.max(1));
+    let mut starts = vec![0u64];
+    for k in 1..parts {
+        let at = size / parts as u64 * k as u64;
+        let mut r = BufReader::new(File::open(&file.path).ok()?);
+        r.seek(SeekFrom::Start(at)).ok()?;
+        // The part starts after the end of the line `at` is in.
+        let skipped = r.skip_until(b'\n').ok()? as u64;
+        starts.push((at + skipped).min(size));
+    }
+    starts.push(size);
+    let read = |range: (u64, u64)| -> Option<PreviousIds> {
+        let mut ids = PreviousIds::default();
+        scan_lines(file, range, &mut |id, hash| {
+            ids.insert_first(id, hash);
+        })
+        .map(|()| ids)
+    };
+    let ranges: Vec<(u64, u64)> = starts.windows(2).map(|w| (w[0], w[1])).collect();
+    let mut found = match ranges.as_slice() {
+        [one] => vec![read(*one)],
+        _ => std::thread::scope(|s| {
+            let handles: Vec<_> = ranges.iter().map(|r| s.spawn(|| read(*r))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().ok().flatten())
+                .collect()
+        }),
+    }
+    .into_iter();
+    // In order: an id in two parts keeps its first record.
+    let mut ids = found.next().flatten()?;
+    for part in found {
+        ids.absorb(part?);
+    }
+    Some(ids)
 }
 
 /// The ids and record hashes of a feed with one record per line, given to `f`; `None` for
 /// another layout (a line that is not a whole record), after the calls for the lines before.
-fn scan_lines(file: &FeedFile, f: &mut impl FnMut(&str, u64)) -> Option<()> {
+/// Reads the lines in `range` of bytes (`(0, u64::MAX)`: all).
+fn scan_lines(file: &FeedFile, range: (u64, u64), f: &mut impl FnMut(&str, u64)) -> Option<()> {
     if file.kind == FeedKind::Legacy {
         return None;
     }
-    let mut reader = BufReader::with_capacity(1 << 20, File::open(&file.path).ok()?);
+    let mut handle = File::open(&file.path).ok()?;
+    handle.seek(SeekFrom::Start(range.0)).ok()?;
+    let mut reader = BufReader::with_capacity(1 << 20, handle.take(range.1 - range.0));
     let mut line = Vec::with_capacity(4096);
     loop {
         line.clear();
@@ -562,7 +614,7 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         for entity in [Entity::Products, Entity::Pages] {
-            let previous = previous_feed(dir.path(), entity);
+            let previous = previous_feed(dir.path(), entity, 2);
             let d = diff(entity, previous.as_ref(), &now(previous.as_ref()));
             assert_eq!(
                 (
@@ -590,7 +642,7 @@ mod tests {
             "{\"id\":\"A\",\"x\":1}\n{\"id\":\"B\",\"x\":3}\n{\"id\":\"A\",\"x\":9}\n",
         )
         .unwrap_or_else(|e| panic!("{e}"));
-        let previous = previous_feed(dir.path(), Entity::Categories);
+        let previous = previous_feed(dir.path(), Entity::Categories, 1);
         let same = mapped(&[r#"{"id":"A","x":1}"#, r#"{"id":"B","x":3}"#], None);
         let d = diff(Entity::Categories, previous.as_ref(), &same);
         assert_eq!(
@@ -604,7 +656,7 @@ mod tests {
             (2, 0, 0, 2, 0),
             "{d:?}"
         );
-        let previous = previous_feeds(dir.path());
+        let previous = previous_feeds(dir.path(), 2);
         let (_, verdict) = compare_run(
             &previous,
             OutputFormat::Json,
@@ -694,6 +746,42 @@ mod tests {
         assert!(is_one_object(br#"{"a":"\\"}"#));
         assert!(!is_one_object(br#"{"a":"\"}"#));
         assert!(!is_one_object(b"}{"));
+    }
+
+    #[test]
+    fn a_feed_read_in_parts_gives_what_it_gives_read_whole() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut text = String::from("[\n");
+        for i in 0..200 {
+            // Ids come back (the first record of an id counts) across the parts.
+            let sep = if i < 199 { ",\n" } else { "\n" };
+            text.push_str(&format!("{{\"id\":\"P{}\",\"n\":{i}}}{sep}", i % 150));
+        }
+        text.push_str("]\n");
+        let path = dir.path().join("products.json");
+        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        let file = feed::find(dir.path(), Entity::Products).unwrap_or_else(|| panic!("found"));
+        let sorted = |ids: PreviousIds| {
+            let mut v: Vec<(u64, u64)> = ids.iter().collect();
+            v.sort_unstable();
+            v
+        };
+        let whole = ids_in_parts(&file, 1, 1).map(sorted);
+        assert_eq!(whole.as_ref().map(Vec::len), Some(150));
+        for jobs in [2, 3, 7] {
+            assert_eq!(
+                ids_in_parts(&file, jobs, 1).map(sorted),
+                whole,
+                "{jobs} parts"
+            );
+        }
+        // Another layout in any part: not read by line.
+        std::fs::write(
+            &path,
+            text.replace("\"n\":120}", "\"n\":120},{\"id\":\"X\"}"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(ids_in_parts(&file, 3, 1).is_none());
     }
 
     #[test]

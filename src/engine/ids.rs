@@ -169,6 +169,14 @@ impl PreviousIds {
         self.0.contains_key(&id_hash(key))
     }
 
+    /// Adds the ids of `later` (read after these) that are not here already.
+    pub fn absorb(&mut self, later: PreviousIds) {
+        self.0.reserve(later.0.len());
+        for (id, content) in later.0 {
+            self.0.entry(id).or_insert(content);
+        }
+    }
+
     /// Whether the id of this [`id_hash`] is there.
     pub fn contains_hashed(&self, hash: u64) -> bool {
         self.0.contains_key(&hash)

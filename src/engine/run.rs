@@ -555,7 +555,12 @@ pub fn run_reported(
     });
     let opts = spill.as_ref().unwrap_or(opts);
     // Read before the run: the run notes the ids that are new as it writes them.
-    let previous = guard::previous_feeds(&out.dir);
+    let jobs = if opts.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.jobs
+    };
+    let previous = guard::previous_feeds(&out.dir, jobs);
     let mapped = map_all(
         program,
         mapping,

@@ -38,14 +38,42 @@ pub fn decode_record(bytes: &[u8], unit: JsonUnit) -> Result<Value, String> {
 /// are skipped as they are read, without being built (`None`: every field). A skipped field is
 /// only checked to be well-formed JSON: a key repeated in it, nesting past [`MAX_DEPTH`] or
 /// bad UTF-8 inside it does not reject the record, since no value of it is used.
+///
+/// A text that is UTF-8 throughout (one quick pass over it) is read as a `str`, so serde_json
+/// does not check each string again as it reads it (about 10% of the decoder's instructions on
+/// Passweb articles); any other text is read as bytes, [`decode_projected_bytes`]. The two give
+/// the same value or the same error (tests/json_decoders.rs).
 pub fn decode_projected(
     bytes: &[u8],
     unit: JsonUnit,
     fields: Option<&[String]>,
 ) -> Result<Value, String> {
+    decode_as(bytes, unit, fields, std::str::from_utf8(bytes).ok())
+}
+
+/// [`decode_projected`] reading the text as bytes, each string checked to be UTF-8 as it is
+/// read: what it does with a text that is not UTF-8 throughout, and the reference its `str`
+/// reading is tested against.
+pub fn decode_projected_bytes(
+    bytes: &[u8],
+    unit: JsonUnit,
+    fields: Option<&[String]>,
+) -> Result<Value, String> {
+    decode_as(bytes, unit, fields, None)
+}
+
+/// Decodes `bytes`, as the `str` `text` when it is given (the same bytes, UTF-8).
+fn decode_as(
+    bytes: &[u8],
+    unit: JsonUnit,
+    fields: Option<&[String]>,
+    text: Option<&str>,
+) -> Result<Value, String> {
     let parsed = match fields {
-        Some(fields) if first_byte(bytes) == Some(b'{') => parse_with(bytes, RecordSeed { fields }),
-        _ => parse(bytes),
+        Some(fields) if first_byte(bytes) == Some(b'{') => {
+            parse_with(bytes, text, RecordSeed { fields })
+        }
+        _ => parse_with(bytes, text, ValueSeed::top()),
     };
     match parsed {
         Ok(v @ Value::Object(_)) => Ok(v),
@@ -64,14 +92,25 @@ pub fn decode_projected(
 
 /// Parses a JSON text with the record decoder's rules (any value at the top).
 pub fn parse(bytes: &[u8]) -> Result<Value, serde_json::Error> {
-    parse_with(bytes, ValueSeed { depth: 1 })
+    parse_with(bytes, std::str::from_utf8(bytes).ok(), ValueSeed::top())
 }
 
+/// Parses `bytes` with `seed`, as the `str` `text` when it is given (the same bytes, UTF-8).
 fn parse_with<'de, S: DeserializeSeed<'de, Value = Value>>(
     bytes: &'de [u8],
+    text: Option<&'de str>,
     seed: S,
 ) -> Result<Value, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match text {
+        Some(text) => parse_from(serde_json::Deserializer::from_str(text), seed),
+        None => parse_from(serde_json::Deserializer::from_slice(bytes), seed),
+    }
+}
+
+fn parse_from<'de, R: serde_json::de::Read<'de>, S: DeserializeSeed<'de, Value = Value>>(
+    mut de: serde_json::Deserializer<R>,
+    seed: S,
+) -> Result<Value, serde_json::Error> {
     // The seed counts the depth itself and stops at MAX_DEPTH, with its own message.
     de.disable_recursion_limit();
     let v = seed.deserialize(&mut de)?;
@@ -87,9 +126,11 @@ fn first_byte(bytes: &[u8]) -> Option<u8> {
         .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
-/// A record (an object) of which only `fields` (sorted) are built.
-struct RecordSeed<'f> {
-    fields: &'f [String],
+/// A record (an object) of which only `fields` (sorted) are built: the decoder's rules as a serde
+/// seed, which any serde `Deserializer` can drive (`benches/decoders.rs` compares parsers with it).
+pub struct RecordSeed<'f> {
+    /// The top-level fields kept, sorted.
+    pub fields: &'f [String],
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
@@ -108,7 +149,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let inner = ValueSeed { depth: 1 }.inner()?;
+        let inner = ValueSeed::top().inner()?;
         let mut m = Map::with_capacity(self.fields.len());
         while let Some(key) = map.next_key_seed(KeySeed)? {
             if self
@@ -192,13 +233,19 @@ fn describe(bytes: &[u8], e: &serde_json::Error, unit: JsonUnit) -> String {
     }
 }
 
-/// A value at `depth` (the record is at depth 1).
+/// A value at `depth` (the record is at depth 1): the decoder's rules (no duplicate key, at most
+/// [`MAX_DEPTH`] levels) as a serde seed.
 #[derive(Clone, Copy)]
-struct ValueSeed {
+pub struct ValueSeed {
     depth: usize,
 }
 
 impl ValueSeed {
+    /// The seed of a whole JSON text (a record is at depth 1).
+    pub fn top() -> ValueSeed {
+        ValueSeed { depth: 1 }
+    }
+
     fn inner<E: de::Error>(self) -> Result<ValueSeed, E> {
         if self.depth > MAX_DEPTH {
             return Err(E::custom(format_args!(
@@ -275,6 +322,11 @@ impl<'de> Visitor<'de> for ValueSeed {
         let inner = self.inner()?;
         let mut m = Map::new();
         while let Some(key) = map.next_key::<String>()? {
+            if m.is_empty() {
+                // Room for 7 keys from the first: the smallest map grows (and rehashes every key) at
+                // the 4th; 7 is what its hash table holds at the next size (8 slots).
+                m = Map::with_capacity(7);
+            }
             match m.entry(key) {
                 Entry::Vacant(slot) => {
                     slot.insert(map.next_value_seed(inner)?);

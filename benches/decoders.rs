@@ -4,7 +4,7 @@
 //! serde seeds (`clerkmap::engine::json::{RecordSeed, ValueSeed}`) except where it says so.
 //!
 //! ```text
-//! cargo bench --bench decoders -- FILE.ndjson [--runs N] [--only NAME[,NAME..]] [--all-fields]
+//! cargo bench --features compare-decoders --bench decoders -- FILE.ndjson [--runs N] [--only NAME[,NAME..]] [--all-fields]
 //!                                 [--fields a,b,c] [--check]
 //! ```
 //!
@@ -28,7 +28,7 @@
 //! files with such floats.
 //!
 //! The default fields are those the built-in Passweb products mapping reads from `articoli`.
-//! Without a file it decodes the 40-record committed sample once, so a plain `cargo bench`
+//! Without a file it decodes the 40-record committed sample once, so `cargo bench --features compare-decoders`
 //! never fails on it.
 
 use std::fmt;

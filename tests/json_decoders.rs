@@ -4,11 +4,8 @@
 //! values must be serde_json's own. Also why the decoder is not sonic-rs: it reads some numbers
 //! otherwise than serde_json (benches/decoders.rs measures it).
 
-use clerkmap::engine::json::{
-    JsonUnit, RecordSeed, ValueSeed, decode_projected, decode_projected_bytes, parse,
-};
+use clerkmap::engine::json::{JsonUnit, decode_projected, decode_projected_bytes, parse};
 use proptest::prelude::*;
-use serde::de::DeserializeSeed;
 use serde_json::Value;
 
 /// The value as JSON text (so `1` and `1.0`, `0.0` and `-0.0` differ), or the message.
@@ -298,36 +295,45 @@ fn tricky_texts_are_decoded_alike() {
     );
 }
 
-/// sonic-rs driving the same seeds.
-fn by_sonic(bytes: &[u8]) -> Option<String> {
-    let mut de = sonic_rs::Deserializer::from_slice(bytes);
-    let v = ValueSeed::top().deserialize(&mut de).ok()?;
-    de.end().ok()?;
-    Some(v.to_string())
-}
+/// sonic-rs against the decoder (`cargo test --features compare-decoders`: the comparison's
+/// parsers are not built otherwise).
+#[cfg(feature = "compare-decoders")]
+mod sonic {
+    use super::*;
+    use clerkmap::engine::json::{RecordSeed, ValueSeed};
+    use serde::de::DeserializeSeed;
 
-/// Why the decoder is not sonic-rs (15% fewer instructions than serde_json on Passweb articles):
-/// it rounds floats correctly where serde_json (without its `float_roundtrip` feature, as
-/// clerkmap builds it) may be one unit off, and reads `-0` as `0.0`, so a record could change.
-/// If this fails, a new version of either agrees: measure again (benches/decoders.rs).
-#[test]
-fn sonic_rs_reads_some_numbers_otherwise() {
-    let differ = |t: &str| by_sonic(t.as_bytes()) != text(decode_record_any(t)).ok();
-    assert!(differ("5000000002445.0460"));
-    assert!(differ("3.24550543268781e-160"));
-    assert!(differ("-0"));
-    // The seeds work the same with it otherwise.
-    let fields = ["a".to_string()];
-    let mut de =
-        sonic_rs::Deserializer::from_slice(br#"{"b":[{"x":1}],"a":{"k":1.5,"l":"\u00e9"}}"#);
-    let v = RecordSeed { fields: &fields }.deserialize(&mut de);
-    assert_eq!(
-        v.map(|v| v.to_string()).ok(),
-        Some(r#"{"a":{"k":1.5,"l":"é"}}"#.to_string())
-    );
-    assert!(!differ("[1, -2, 1.5, \"a\", {\"k\": null}]"));
-}
+    /// sonic-rs driving the same seeds.
+    fn by_sonic(bytes: &[u8]) -> Option<String> {
+        let mut de = sonic_rs::Deserializer::from_slice(bytes);
+        let v = ValueSeed::top().deserialize(&mut de).ok()?;
+        de.end().ok()?;
+        Some(v.to_string())
+    }
 
-fn decode_record_any(t: &str) -> Result<Value, String> {
-    parse(t.as_bytes()).map_err(|e| e.to_string())
+    /// Why the decoder is not sonic-rs (15% fewer instructions than serde_json on Passweb articles):
+    /// it rounds floats correctly where serde_json (without its `float_roundtrip` feature, as
+    /// clerkmap builds it) may be one unit off, and reads `-0` as `0.0`, so a record could change.
+    /// If this fails, a new version of either agrees: measure again (benches/decoders.rs).
+    #[test]
+    fn sonic_rs_reads_some_numbers_otherwise() {
+        let differ = |t: &str| by_sonic(t.as_bytes()) != text(decode_record_any(t)).ok();
+        assert!(differ("5000000002445.0460"));
+        assert!(differ("3.24550543268781e-160"));
+        assert!(differ("-0"));
+        // The seeds work the same with it otherwise.
+        let fields = ["a".to_string()];
+        let mut de =
+            sonic_rs::Deserializer::from_slice(br#"{"b":[{"x":1}],"a":{"k":1.5,"l":"\u00e9"}}"#);
+        let v = RecordSeed { fields: &fields }.deserialize(&mut de);
+        assert_eq!(
+            v.map(|v| v.to_string()).ok(),
+            Some(r#"{"a":{"k":1.5,"l":"é"}}"#.to_string())
+        );
+        assert!(!differ("[1, -2, 1.5, \"a\", {\"k\": null}]"));
+    }
+
+    fn decode_record_any(t: &str) -> Result<Value, String> {
+        parse(t.as_bytes()).map_err(|e| e.to_string())
+    }
 }

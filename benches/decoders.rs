@@ -28,8 +28,8 @@
 //! files with such floats.
 //!
 //! The default fields are those the built-in Passweb products mapping reads from `articoli`.
-//! Without a file it decodes the 40-record committed sample once, so `cargo bench --features compare-decoders`
-//! never fails on it.
+//! Without a file it decodes the 40-record committed sample once, so
+//! `cargo bench --features compare-decoders` never fails on it.
 
 use std::fmt;
 use std::path::PathBuf;

@@ -75,13 +75,19 @@ impl Locale {
         let dots = body.iter().filter(|&&c| c == b'.').count();
         let commas = body.iter().filter(|&&c| c == b',').count();
         let last = body.iter().rev().find(|&&c| c == b'.' || c == b',');
+        Locale::of_separators(dots, commas, last == Some(&b','))
+    }
+
+    /// The explicit locale `auto` reads a body with `dots` `.` and `commas` `,` with,
+    /// `last_comma` telling whether the last separator is a `,` (see the module docs).
+    fn of_separators(dots: usize, commas: usize, last_comma: bool) -> Locale {
         match (dots, commas) {
             (0, 0) => Locale::En,
             (_, 0) if dots == 1 => Locale::En,
             (_, 0) => Locale::It,
             (0, 1) => Locale::It,
             (0, _) => Locale::En,
-            _ if last == Some(&b',') => Locale::It,
+            _ if last_comma => Locale::It,
             _ => Locale::En,
         }
     }
@@ -448,6 +454,93 @@ pub(super) fn fast_float(s: &str, locale: Locale) -> Option<f64> {
     x.is_finite().then_some(no_negative_zero(x))
 }
 
+/// `10^i` for the `i` whose power is a float exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The largest integer below which every integer is a float exactly (2^53).
+const EXACT_INT: u64 = 1 << 53;
+
+/// The commonest case of all, without text: an optional `-` and a well-formed body (the same
+/// grammar) whose digits, read as one integer `m` with `k` digits after the separator, have
+/// `m <= 2^53` and `k <= 22`. Then `m` and `10^k` are floats exactly and `m / 10^k` is the
+/// correctly rounded quotient, which is the nearest float to the number, as `str::parse`
+/// gives (Clinger's fast path). `None` means "not that simple": [`fast_float`] decides.
+pub(super) fn exact_float(s: &str, locale: Locale) -> Option<f64> {
+    let b = s.as_bytes();
+    let negative = b.first() == Some(&b'-');
+    let body = if negative { &b[1..] } else { b };
+    let (mut dots, mut commas, mut last_comma) = (0, 0, false);
+    for &c in body {
+        match c {
+            b'0'..=b'9' => {}
+            b'.' => {
+                dots += 1;
+                last_comma = false;
+            }
+            b',' => {
+                commas += 1;
+                last_comma = true;
+            }
+            _ => return None,
+        }
+    }
+    let (group, dec) = match locale {
+        Locale::Auto => Locale::of_separators(dots, commas, last_comma),
+        explicit => explicit,
+    }
+    .separators();
+    let int_end = body.iter().position(|&c| c == dec).unwrap_or(body.len());
+    let int = &body[..int_end];
+    let mut m: u64 = 0;
+    let mut push = |c: u8| {
+        m = m * 10 + u64::from(c - b'0');
+        m <= EXACT_INT
+    };
+    if int.contains(&group) {
+        let mut groups = int.split(|&c| c == group);
+        let first = groups.next()?;
+        if first.is_empty() || first.len() > 3 || first[0] == b'0' {
+            return None;
+        }
+        for &c in first {
+            push(c).then_some(())?;
+        }
+        for g in groups {
+            if g.len() != 3 {
+                return None;
+            }
+            for &c in g {
+                push(c).then_some(())?;
+            }
+        }
+    } else {
+        for &c in int {
+            push(c).then_some(())?;
+        }
+    }
+    let mut scale = 0;
+    match body.get(int_end + 1..) {
+        Some(frac) => {
+            if frac.is_empty() || frac.len() >= POW10.len() {
+                return None;
+            }
+            for &c in frac {
+                if !c.is_ascii_digit() || !push(c) {
+                    return None;
+                }
+            }
+            scale = frac.len();
+        }
+        None if int.is_empty() => return None,
+        None => {}
+    }
+    let x = m as f64 / POW10[scale];
+    Some(no_negative_zero(if negative { -x } else { x }))
+}
+
 /// The float value of a number or numeric string; None for null and empty strings.
 pub(super) fn to_float(f: &str, v: &Value, locale: Locale) -> Result<Option<f64>, String> {
     match v {
@@ -456,7 +549,7 @@ pub(super) fn to_float(f: &str, v: &Value, locale: Locale) -> Result<Option<f64>
             .as_f64()
             .map(|x| Some(no_negative_zero(x)))
             .ok_or_else(|| format!("{f}: {n} is not a finite number")),
-        Value::String(s) => match fast_float(s, locale) {
+        Value::String(s) => match exact_float(s, locale).or_else(|| fast_float(s, locale)) {
             Some(x) => Ok(Some(x)),
             None => match parse_number(s, locale) {
                 Ok(None) => Ok(None),
@@ -538,11 +631,24 @@ mod tests {
             " 1",
             "€ 3",
             "49.90 EUR",
+            "0.500.000",
+            "0.500,5",
+            "012.345,6",
+            "9007199254740992",
+            "9007199254740993",
+            "9.007.199.254.740.993",
+            "0,30000000000000004",
+            "1,0000000000000000000001",
+            "0,0000000000000000000001",
+            "179769313486231570000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
         ];
         for locale in [Locale::Auto, Locale::It, Locale::En] {
             for c in cases {
                 let slow = read(c, locale);
-                if let Some(fast) = fast_float(c, locale) {
+                for fast in [fast_float(c, locale), exact_float(c, locale)]
+                    .into_iter()
+                    .flatten()
+                {
                     assert_eq!(Some(fast), slow, "{c:?} {locale:?}");
                     assert!(fast.is_sign_positive() || fast != 0.0, "{c:?}");
                 }

@@ -411,31 +411,48 @@ thread_local! {
 /// `-._~!$&'()*+,;=@/` only (no scheme, query, fragment, escape or character to encode).
 fn is_plain_path(link: &str) -> bool {
     let b = link.as_bytes();
-    !b.is_empty()
-        && !b.starts_with(b"//")
-        && b.iter().all(|&c| {
-            c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    b'-' | b'.'
-                        | b'_'
-                        | b'~'
-                        | b'!'
-                        | b'$'
-                        | b'&'
-                        | b'\''
-                        | b'('
-                        | b')'
-                        | b'*'
-                        | b'+'
-                        | b','
-                        | b';'
-                        | b'='
-                        | b'@'
-                        | b'/'
-                )
-        })
-        && !link.split('/').any(|seg| seg == "." || seg == "..")
+    if b.is_empty() || b.starts_with(b"//") {
+        return false;
+    }
+    // the start of the current segment
+    let mut segment = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let plain = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'@'
+                    | b'/'
+            );
+        if !plain {
+            return false;
+        }
+        if c == b'/' {
+            if is_dot_segment(&b[segment..i]) {
+                return false;
+            }
+            segment = i + 1;
+        }
+    }
+    !is_dot_segment(&b[segment..])
+}
+
+/// Whether a path segment is `.` or `..`.
+fn is_dot_segment(segment: &[u8]) -> bool {
+    matches!(segment, b"." | b"..")
 }
 
 /// Appends what precedes a plain path under the prefix `v` (see [`LAST_PREFIX`]) to `out`;

@@ -6,12 +6,6 @@
 
 use std::borrow::Cow;
 
-/// Tags that do not separate words (`a<b>b</b>c` is `abc`).
-const INLINE_TAGS: &[&str] = &[
-    "a", "abbr", "b", "big", "cite", "code", "del", "em", "font", "i", "ins", "mark", "s", "small",
-    "span", "strike", "strong", "sub", "sup", "tt", "u",
-];
-
 /// Finds `needle` (ASCII, lower case) in `hay` ignoring ASCII case.
 fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
@@ -23,23 +17,54 @@ fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// The end (index after `>`) of a tag starting at `start` (which is `<`), honouring quoted
 /// attribute values; None when there is no closing `>`.
 fn tag_end(b: &[u8], start: usize) -> Option<usize> {
+    let mut quote: Option<u8> = None;
     let mut i = start + 1;
-    loop {
-        i += memchr::memchr3(b'>', b'"', b'\'', b.get(i..)?)?;
-        match b[i] {
-            b'>' => return Some(i + 1),
-            q => i += 1 + memchr::memchr(q, b.get(i + 1..)?)?,
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == b'"' || c == b'\'' => quote = Some(c),
+            None if c == b'>' => return Some(i + 1),
+            None => {}
         }
         i += 1;
     }
+    None
 }
 
-/// Whether the tag named `name` (ASCII letters and digits, any case) separates no words.
+/// Whether the tag named `name` (ASCII letters and digits, any case) is one of those that do
+/// not separate words (`a<b>b</b>c` is `abc`).
 fn is_inline(name: &[u8]) -> bool {
-    name.len() <= 6
-        && INLINE_TAGS
-            .iter()
-            .any(|t| t.as_bytes().eq_ignore_ascii_case(name))
+    let mut lower = [0u8; 6];
+    let Some(l) = lower.get_mut(..name.len()) else {
+        return false;
+    };
+    l.copy_from_slice(name);
+    l.make_ascii_lowercase();
+    matches!(
+        &*l,
+        b"a" | b"abbr"
+            | b"b"
+            | b"big"
+            | b"cite"
+            | b"code"
+            | b"del"
+            | b"em"
+            | b"font"
+            | b"i"
+            | b"ins"
+            | b"mark"
+            | b"s"
+            | b"small"
+            | b"span"
+            | b"strike"
+            | b"strong"
+            | b"sub"
+            | b"sup"
+            | b"tt"
+            | b"u"
+    )
 }
 
 /// Removes tags from `html`: inline tags vanish, other tags become a space, the content of
@@ -119,6 +144,12 @@ fn remove_tags(html: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether `c` is an ASCII byte that is not whitespace (`char::is_whitespace`: tab, line
+/// feed, vertical tab, form feed, carriage return, space).
+fn plain_ascii(c: u8) -> bool {
+    c < 0x80 && !matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+}
+
 /// Text whose whitespace runs (including newlines and no-break spaces: `char::is_whitespace`)
 /// become one space, none at either end; fed piece by piece.
 struct Collapsed {
@@ -128,12 +159,13 @@ struct Collapsed {
 }
 
 impl Collapsed {
-    /// The length of the whitespace character at `i` of `s`, 0 when it is not one.
+    /// The length of the whitespace character at `i` of `s`, 0 when it is not one (or `i` is
+    /// the end).
     fn space_at(s: &str, i: usize) -> usize {
-        match s.as_bytes()[i] {
-            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => 1,
-            c if c < 0x80 => 0,
-            _ => s[i..]
+        match s.as_bytes().get(i) {
+            None => 0,
+            Some(&c) if c < 0x80 => usize::from(!plain_ascii(c)),
+            Some(_) => s[i..]
                 .chars()
                 .next()
                 .filter(|c| c.is_whitespace())
@@ -141,41 +173,49 @@ impl Collapsed {
         }
     }
 
+    /// The end of the run of `s` starting at `i` (not whitespace) that is already collapsed:
+    /// words separated by single spaces, not ending with a space.
+    fn run_end(s: &str, mut i: usize) -> usize {
+        let b = s.as_bytes();
+        while let Some(&c) = b.get(i) {
+            if plain_ascii(c) {
+                i += 1;
+            } else if c == b' ' {
+                // one space between two words stays as it is
+                match b.get(i + 1) {
+                    Some(&d) if plain_ascii(d) => i += 2,
+                    Some(&d) if d >= 0x80 && Self::space_at(s, i + 1) == 0 => i += 1,
+                    _ => break,
+                }
+            } else if c < 0x80 {
+                break;
+            } else {
+                match s[i..].chars().next() {
+                    Some(ch) if !ch.is_whitespace() => i += ch.len_utf8(),
+                    _ => break,
+                }
+            }
+        }
+        i
+    }
+
     /// Appends `s`: its words, each after one space when whitespace came before it.
     fn feed(&mut self, s: &str) {
-        let b = s.as_bytes();
         let mut i = 0;
-        while i < b.len() {
-            let word = i;
-            while i < b.len() {
-                if b[i] < 0x80 {
-                    if matches!(b[i], b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
-                        break;
-                    }
-                    i += 1;
-                } else {
-                    let w = Self::space_at(s, i);
-                    if w > 0 {
-                        break;
-                    }
-                    i += s[i..].chars().next().map_or(1, char::len_utf8);
-                }
-            }
-            if i > word {
-                if self.space && !self.out.is_empty() {
-                    self.out.push(' ');
-                }
-                self.space = false;
-                self.out.push_str(&s[word..i]);
-            }
-            while i < b.len() {
-                let w = Self::space_at(s, i);
-                if w == 0 {
-                    break;
-                }
+        while i < s.len() {
+            let w = Self::space_at(s, i);
+            if w > 0 {
                 self.space = true;
                 i += w;
+                continue;
             }
+            let end = Self::run_end(s, i);
+            if self.space && !self.out.is_empty() {
+                self.out.push(' ');
+            }
+            self.space = false;
+            self.out.push_str(&s[i..end]);
+            i = end;
         }
     }
 }

@@ -472,70 +472,66 @@ pub(super) fn exact_float(s: &str, locale: Locale) -> Option<f64> {
     let b = s.as_bytes();
     let negative = b.first() == Some(&b'-');
     let body = if negative { &b[1..] } else { b };
-    let (mut dots, mut commas, mut last_comma) = (0, 0, false);
+    // One pass: the digits as one integer, the separators counted, the digits before the
+    // first separator, whether every later separator has three digits since the one before,
+    // and the digits after the last one.
+    let mut m: u64 = 0;
+    let (mut dots, mut commas, mut last) = (0, 0, 0u8);
+    let (mut first, mut threes, mut since) = (None, true, 0);
     for &c in body {
         match c {
-            b'0'..=b'9' => {}
-            b'.' => {
-                dots += 1;
-                last_comma = false;
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(c - b'0');
+                if m > EXACT_INT {
+                    return None;
+                }
+                since += 1;
             }
-            b',' => {
-                commas += 1;
-                last_comma = true;
+            b'.' | b',' => {
+                if c == b'.' {
+                    dots += 1;
+                } else {
+                    commas += 1;
+                }
+                if first.is_none() {
+                    first = Some(since);
+                } else if since != 3 {
+                    threes = false;
+                }
+                last = c;
+                since = 0;
             }
             _ => return None,
         }
     }
-    let (group, dec) = match locale {
-        Locale::Auto => Locale::of_separators(dots, commas, last_comma),
+    let dec = match locale {
+        Locale::Auto => Locale::of_separators(dots, commas, last == b','),
         explicit => explicit,
     }
-    .separators();
-    let int_end = body.iter().position(|&c| c == dec).unwrap_or(body.len());
-    let int = &body[..int_end];
-    let mut m: u64 = 0;
-    let mut push = |c: u8| {
-        m = m * 10 + u64::from(c - b'0');
-        m <= EXACT_INT
+    .separators()
+    .1;
+    let (groups, decs) = if dec == b'.' {
+        (commas, dots)
+    } else {
+        (dots, commas)
     };
-    if int.contains(&group) {
-        let mut groups = int.split(|&c| c == group);
-        let first = groups.next()?;
-        if first.is_empty() || first.len() > 3 || first[0] == b'0' {
+    // the fraction's digits: one decimal separator at most, the last separator
+    let scale = match decs {
+        0 => 0,
+        1 if last == dec && since > 0 && since < POW10.len() => since,
+        _ => return None,
+    };
+    if groups > 0 {
+        // groups of three after a first one of 1-3 digits, not starting with 0
+        let first = first?;
+        if first == 0 || first > 3 || body.first() == Some(&b'0') || !threes {
             return None;
         }
-        for &c in first {
-            push(c).then_some(())?;
+        if decs == 0 && since != 3 {
+            return None;
         }
-        for g in groups {
-            if g.len() != 3 {
-                return None;
-            }
-            for &c in g {
-                push(c).then_some(())?;
-            }
-        }
-    } else {
-        for &c in int {
-            push(c).then_some(())?;
-        }
-    }
-    let mut scale = 0;
-    match body.get(int_end + 1..) {
-        Some(frac) => {
-            if frac.is_empty() || frac.len() >= POW10.len() {
-                return None;
-            }
-            for &c in frac {
-                if !c.is_ascii_digit() || !push(c) {
-                    return None;
-                }
-            }
-            scale = frac.len();
-        }
-        None if int.is_empty() => return None,
-        None => {}
+    } else if decs == 0 && since == 0 {
+        return None;
     }
     let x = m as f64 / POW10[scale];
     Some(no_negative_zero(if negative { -x } else { x }))

@@ -150,6 +150,21 @@ fn plain_ascii(c: u8) -> bool {
     c < 0x80 && !matches!(c, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
 }
 
+/// Whether the eight bytes of `w` (little-endian) are ASCII from the space up, with no two
+/// spaces in a row: text already collapsed (but maybe ending with a space).
+fn plain_word(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // a byte below 0x20 (the lowest one borrows) or from 0x80 sets a high bit
+    if (w.wrapping_sub(0x20 * ONES) | w) & HIGH != 0 {
+        return false;
+    }
+    // the high bit of each byte that is a space (exact: no byte has its high bit here)
+    let x = w ^ (0x20 * ONES);
+    let spaces = !((x & !HIGH).wrapping_add(!HIGH) | x) & HIGH;
+    spaces & (spaces << 8) == 0
+}
+
 /// Text whose whitespace runs (including newlines and no-break spaces: `char::is_whitespace`)
 /// become one space, none at either end; fed piece by piece.
 struct Collapsed {
@@ -177,7 +192,20 @@ impl Collapsed {
     /// words separated by single spaces, not ending with a space.
     fn run_end(s: &str, mut i: usize) -> usize {
         let b = s.as_bytes();
-        while let Some(&c) = b.get(i) {
+        loop {
+            // eight bytes at a time while they are plain and single spaces
+            while let Some(w) = b
+                .get(i..i + 8)
+                .and_then(|w| <[u8; 8]>::try_from(w).ok())
+                .map(u64::from_le_bytes)
+                .filter(|&w| plain_word(w))
+            {
+                // a space at the end may be followed by whitespace: the next step sees it
+                i += if w >> 56 == u64::from(b' ') { 7 } else { 8 };
+            }
+            let Some(&c) = b.get(i) else {
+                break;
+            };
             if plain_ascii(c) {
                 i += 1;
             } else if c == b' ' {

@@ -154,6 +154,19 @@ mod props {
     proptest! {
         #![proptest_config(config())]
 
+        /// The eight-byte test of already collapsed text is the byte-by-byte one.
+        #[test]
+        fn plain_words(w in prop::array::uniform8(prop_oneof![
+            4 => 0x21u8..0x7F,
+            3 => Just(b' '),
+            1 => any::<u8>(),
+            1 => prop::sample::select(vec![0x1F, 0x20, 0x21, 0x7F, 0x80, 0xA0, 0xFF, 0x09, 0x0A, 0x0D, 0x00]),
+        ])) {
+            let bytewise = w.iter().all(|&c| (0x20..0x80).contains(&c))
+                && !w.windows(2).any(|p| p == b"  ");
+            prop_assert_eq!(super::super::plain_word(u64::from_le_bytes(w)), bytewise, "{:?}", w);
+        }
+
         /// The single-pass `strip_html` gives what the three passes gave, on any text.
         #[test]
         fn strip_html_is_unchanged(s in html()) {

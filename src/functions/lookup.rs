@@ -285,10 +285,13 @@ fn push_chain(
     }
     let mut chain: Vec<&str> = Vec::new();
     let mut current = Some(key);
+    // whether `current` is known to be in the table (`key` is)
+    let mut known = true;
     while let Some(k) = current {
-        if !table.contains(k) {
+        if !known && !table.contains(k) {
             break;
         }
+        known = false;
         if chain.contains(&k) {
             chain.push(k);
             return Err(format!(

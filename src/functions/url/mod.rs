@@ -408,7 +408,9 @@ thread_local! {
 /// Whether `link` is a plain path that every URL function writes as it is and whose
 /// resolution under a prefix is only a concatenation: not empty, no `//` at the start (a
 /// host), no `.` or `..` segment, characters among the letters, digits and
-/// `-._~!$&'()*+,;=@/` only (no scheme, query, fragment, escape or character to encode).
+/// `-._~!$&'()*+,;=@/` and non-ASCII characters only (no scheme, query, fragment, escape or
+/// ASCII character to encode; the non-ASCII ones are percent-encoded as UTF-8, as
+/// [`encode_url`] does, and the `url` crate keeps those escapes as they are).
 fn is_plain_path(link: &str) -> bool {
     let b = link.as_bytes();
     if b.is_empty() || b.starts_with(b"//") {
@@ -418,6 +420,7 @@ fn is_plain_path(link: &str) -> bool {
     let mut segment = 0;
     for (i, &c) in b.iter().enumerate() {
         let plain = c.is_ascii_alphanumeric()
+            || c >= 0x80
             || matches!(
                 c,
                 b'-' | b'.'
@@ -500,7 +503,11 @@ fn prefixed_url(args: &mut [Value]) -> Result<Value, String> {
     if !link.starts_with('/') {
         out.push('/');
     }
-    out.push_str(link);
+    if link.is_ascii() {
+        out.push_str(link);
+    } else {
+        out.push_str(&encode_url(link));
+    }
     Ok(Value::String(out))
 }
 

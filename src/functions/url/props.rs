@@ -499,7 +499,7 @@ fn any_prefix() -> impl Strategy<Value = String> {
 fn any_link() -> impl Strategy<Value = Value> {
     prop_oneof![
         3 => reference(Alphabet::Rfc).prop_map(Value::from),
-        3 => "/?([a-zA-Z0-9\\-._~!$&'()*+,;=@/]{0,12})".prop_map(Value::from),
+        3 => "/?([a-zA-Z0-9\\-._~!$&'()*+,;=@/]|à|é|ù|ß|€|😀|\u{a0}|\u{301}){0,12}".prop_map(Value::from),
         2 => prop::collection::vec(
             prop_oneof![
                 4 => "[a-z0-9\\-_]{1,4}",

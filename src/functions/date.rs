@@ -269,8 +269,58 @@ fn parse_default(s: &str, tz: Tz) -> Result<i64, String> {
     ))
 }
 
+/// The formats [`fast_local`] reads (each one valid, so not checked call by call).
+const FAST_FORMATS: [&str; 4] = [
+    "%d/%m/%Y",
+    "%d/%m/%Y %H:%M",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+];
+
+/// The local date-time of `s` in one of the [`FAST_FORMATS`] when it has exactly the
+/// zero-padded shape (`31/12/2024`, `31/12/2024 18:30`, `2024-12-31`, `2024-12-31 18:30:00`)
+/// and is a valid date and time; None otherwise, for chrono's parser to decide (it reads
+/// these shapes alike).
+fn fast_local(s: &str, format: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    let num = |at: usize, len: usize| {
+        b.get(at..at + len)?.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let (y, m, d, time) = match format {
+        "%d/%m/%Y" | "%d/%m/%Y %H:%M" if at(2, b'/') && at(5, b'/') => {
+            (num(6, 4)?, num(3, 2)?, num(0, 2)?, 10)
+        }
+        "%Y-%m-%d" | "%Y-%m-%d %H:%M:%S" if at(4, b'-') && at(7, b'-') => {
+            (num(0, 4)?, num(5, 2)?, num(8, 2)?, 10)
+        }
+        _ => return None,
+    };
+    let day = NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)?;
+    let (h, min, sec, len) = match format {
+        "%d/%m/%Y %H:%M" if at(time, b' ') && at(time + 3, b':') => {
+            (num(time + 1, 2)?, num(time + 4, 2)?, 0, time + 6)
+        }
+        "%Y-%m-%d %H:%M:%S" if at(time, b' ') && at(time + 3, b':') && at(time + 6, b':') => (
+            num(time + 1, 2)?,
+            num(time + 4, 2)?,
+            num(time + 7, 2)?,
+            time + 9,
+        ),
+        "%d/%m/%Y" | "%Y-%m-%d" => (0, 0, 0, time),
+        _ => return None,
+    };
+    (b.len() == len).then_some(())?;
+    day.and_hms_opt(h, min, sec)
+}
+
 fn date(args: &mut [Value]) -> Result<Value, String> {
-    let format = format_arg("date", args.get(1))?;
+    let format = match args.get(1) {
+        Some(Value::String(f)) if FAST_FORMATS.contains(&f.as_str()) => Some(f.as_str()),
+        v => format_arg("date", v)?,
+    };
     let tz = tz_arg("date", args.get(2))?;
     match &args[0] {
         Value::Null => Ok(Value::Null),
@@ -287,7 +337,10 @@ fn date(args: &mut [Value]) -> Result<Value, String> {
                 return Ok(Value::Null);
             }
             let unix = match format {
-                Some(format) => parse_with_format(s, format, tz)?,
+                Some(format) => match fast_local(s, format) {
+                    Some(local) => local_to_unix("date", local, tz)?,
+                    None => parse_with_format(s, format, tz)?,
+                },
                 None => parse_default(s, tz)?,
             };
             Ok(Value::from(unix))
@@ -357,6 +410,7 @@ fn now(_: &mut [Value]) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     use crate::functions::call;
@@ -513,5 +567,82 @@ mod tests {
                 .unwrap_err()
                 .contains("out of range")
         );
+    }
+
+    /// A date-time string shaped like `FAST_FORMATS[f]` (its separators and digits), each part
+    /// perturbed now and then: not zero-padded, invalid days, leap years, hours 24 and seconds
+    /// 60, other separators, a time too many or too few, spaces around.
+    fn date_like(f: usize) -> impl Strategy<Value = String> {
+        let two = || {
+            prop_oneof![
+                6 => "[0-2][0-9]",
+                2 => prop::sample::select(vec!["29", "30", "31", "00", "12", "13", "23", "24", "59", "60"])
+                    .prop_map(str::to_string),
+                1 => "[0-9]{1,3}",
+            ]
+        };
+        let year = prop_oneof![
+            6 => "(19|20)[0-9]{2}",
+            1 => prop::sample::select(vec!["2000", "1900", "2024", "2023", "2100", "0000", "9999", "+2024", "20245", "24"]).prop_map(str::to_string),
+        ];
+        let sep = |usual: &'static str| {
+            prop_oneof![
+                8 => Just(usual),
+                1 => prop::sample::select(vec!["/", "-", ":", " ", "", "  "]),
+            ]
+        };
+        let (ds, ts) = if f < 2 { ("/", " ") } else { ("-", " ") };
+        let time = prop_oneof![
+            3 => Just(String::new()),
+            3 => (two(), two(), sep(ts)).prop_map(|(h, m, t)| format!("{t}{h}:{m}")),
+            3 => (two(), two(), two(), sep(ts)).prop_map(|(h, m, s, t)| format!("{t}{h}:{m}:{s}")),
+            1 => prop::sample::select(vec![" 24:00", " 23:59:60", " 12:30 +0100", " 7:05", "T12:30:00", " 12:30:00.5"]).prop_map(str::to_string),
+        ];
+        let pad = prop::sample::select(vec!["", "", "", " "]);
+        (two(), two(), year, sep(ds), sep(ds), time, pad).prop_map(
+            move |(a, b, y, s1, s2, t, pad)| {
+                if f < 2 {
+                    format!("{pad}{a}{s1}{b}{s2}{y}{t}{pad}")
+                } else {
+                    format!("{pad}{y}{s1}{a}{s2}{b}{t}{pad}")
+                }
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(proptest::test_runner::Config { failure_persistence: None, ..Default::default() })]
+
+        /// The hand parser of the common formats gives what chrono's parser gives, and
+        /// declines (for chrono to decide) whatever it does not read the same way.
+        #[test]
+        fn fast_formats_read_as_chrono_reads(
+            (f, s) in (0usize..4).prop_flat_map(|f| (Just(f), date_like(f))),
+            utc in any::<bool>(),
+        ) {
+            let format = FAST_FORMATS[f];
+            let tz = if utc { chrono_tz::UTC } else { DEFAULT_TZ };
+            let trimmed = s.trim();
+            if let Some(local) = fast_local(trimmed, format) {
+                prop_assert_eq!(
+                    local_to_unix("date", local, tz),
+                    parse_with_format(trimmed, format, tz),
+                    "{:?} {:?}", s, format
+                );
+            }
+            let args = vec![json!(s), json!(format), json!(if utc { "UTC" } else { "Europe/Rome" })];
+            let slow = match parse_with_format(trimmed, format, tz) {
+                _ if trimmed.is_empty() => Ok(Value::Null),
+                r => r.map(Value::from),
+            };
+            prop_assert_eq!(d(args), slow, "{:?} {:?}", s, format);
+        }
+    }
+
+    #[test]
+    fn fast_formats_are_valid() {
+        for f in FAST_FORMATS {
+            assert_eq!(format_arg("date", Some(&json!(f))), Ok(Some(f)));
+        }
     }
 }

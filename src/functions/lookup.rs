@@ -244,23 +244,54 @@ fn exists(table: &Table, args: &mut [Value]) -> Result<Value, String> {
     }))
 }
 
+/// The keys `ancestors` has given: a list while it is short (the chains of a record's few
+/// categories), a hash set beyond.
+#[derive(Default)]
+struct Seen {
+    few: Vec<String>,
+    many: HashSet<String>,
+}
+
+impl Seen {
+    /// The most keys looked up by a scan of the list.
+    const FEW: usize = 32;
+
+    /// Adds `key`; false when it was there already.
+    fn insert(&mut self, key: &str) -> bool {
+        if self.many.is_empty() {
+            if self.few.iter().any(|k| k == key) {
+                return false;
+            }
+            if self.few.len() < Self::FEW {
+                self.few.push(key.to_string());
+                return true;
+            }
+            self.many.extend(self.few.drain(..));
+        }
+        self.many.insert(key.to_string())
+    }
+}
+
 /// Appends `key` and its ancestors to `out` (skipping keys already in `seen`). A parent that is
 /// not in the table ends the chain (the table reported it when it was loaded).
 fn push_chain(
     table: &Table,
     key: &str,
     out: &mut Vec<Value>,
-    seen: &mut HashSet<String>,
+    seen: &mut Seen,
 ) -> Result<(), String> {
     if !table.contains(key) {
         return Err(not_in_table("ancestors", table, key));
     }
     let mut chain: Vec<&str> = Vec::new();
     let mut current = Some(key);
+    // whether `current` is known to be in the table (`key` is)
+    let mut known = true;
     while let Some(k) = current {
-        if !table.contains(k) {
+        if !known && !table.contains(k) {
             break;
         }
+        known = false;
         if chain.contains(&k) {
             chain.push(k);
             return Err(format!(
@@ -273,7 +304,7 @@ fn push_chain(
         current = table.parent(k);
     }
     for k in chain {
-        if seen.insert(k.to_string()) {
+        if seen.insert(k) {
             out.push(table.key_value(k));
         }
     }
@@ -286,7 +317,7 @@ fn ancestors(table: &Table, args: &mut [Value]) -> Result<Value, String> {
     }
     require_hierarchy("ancestors", table)?;
     let mut out = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = Seen::default();
     match &args[0] {
         Value::Array(items) => {
             for item in items {
@@ -364,6 +395,17 @@ mod tests {
         assert_eq!(call(exists, &t, Value::Null), Ok(json!(false)));
         let ints = table(&[("1001", "")], false);
         assert_eq!(call(exists, &ints, json!(1001)), Ok(json!(true)));
+    }
+
+    #[test]
+    fn seen_is_a_set_short_or_long() {
+        let mut seen = Seen::default();
+        let keys: Vec<String> = (0..80).map(|i| format!("K{}", i % 50)).collect();
+        let mut model = std::collections::HashSet::new();
+        for k in &keys {
+            assert_eq!(seen.insert(k), model.insert(k.clone()), "{k}");
+        }
+        assert!(!seen.many.is_empty() && seen.few.is_empty());
     }
 
     #[test]

@@ -523,6 +523,14 @@ fn single(args: &mut [Value]) -> Result<Value, String> {
     Ok(first)
 }
 
+/// `a == b`, strings compared in place (the sizes and colours of a record's variants).
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 fn unique(args: &mut [Value]) -> Result<Value, String> {
     let Some(items) = list_arg("unique", std::mem::take(&mut args[0]))? else {
         return Ok(Value::Null);
@@ -533,7 +541,7 @@ fn unique(args: &mut [Value]) -> Result<Value, String> {
     for item in items {
         let new = match &item {
             // a linear scan beats hashing for the short lists of a record (sizes, colours)
-            _ if small => !out.contains(&item),
+            _ if small => !out.iter().any(|o| same(o, &item)),
             Value::Array(_) | Value::Object(_) => !out.contains(&item),
             // the JSON text tells scalars apart exactly as `==` does
             scalar => seen_scalars.insert(scalar.to_string()),

@@ -75,13 +75,19 @@ impl Locale {
         let dots = body.iter().filter(|&&c| c == b'.').count();
         let commas = body.iter().filter(|&&c| c == b',').count();
         let last = body.iter().rev().find(|&&c| c == b'.' || c == b',');
+        Locale::of_separators(dots, commas, last == Some(&b','))
+    }
+
+    /// The explicit locale `auto` reads a body with `dots` `.` and `commas` `,` with,
+    /// `last_comma` telling whether the last separator is a `,` (see the module docs).
+    fn of_separators(dots: usize, commas: usize, last_comma: bool) -> Locale {
         match (dots, commas) {
             (0, 0) => Locale::En,
             (_, 0) if dots == 1 => Locale::En,
             (_, 0) => Locale::It,
             (0, 1) => Locale::It,
             (0, _) => Locale::En,
-            _ if last == Some(&b',') => Locale::It,
+            _ if last_comma => Locale::It,
             _ => Locale::En,
         }
     }
@@ -448,6 +454,89 @@ pub(super) fn fast_float(s: &str, locale: Locale) -> Option<f64> {
     x.is_finite().then_some(no_negative_zero(x))
 }
 
+/// `10^i` for the `i` whose power is a float exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The largest integer below which every integer is a float exactly (2^53).
+const EXACT_INT: u64 = 1 << 53;
+
+/// The commonest case of all, without text: an optional `-` and a well-formed body (the same
+/// grammar) whose digits, read as one integer `m` with `k` digits after the separator, have
+/// `m <= 2^53` and `k <= 22`. Then `m` and `10^k` are floats exactly and `m / 10^k` is the
+/// correctly rounded quotient, which is the nearest float to the number, as `str::parse`
+/// gives (Clinger's fast path). `None` means "not that simple": [`fast_float`] decides.
+pub(super) fn exact_float(s: &str, locale: Locale) -> Option<f64> {
+    let b = s.as_bytes();
+    let negative = b.first() == Some(&b'-');
+    let body = if negative { &b[1..] } else { b };
+    // One pass: the digits as one integer, the separators counted, the digits before the
+    // first separator, whether every later separator has three digits since the one before,
+    // and the digits after the last one.
+    let mut m: u64 = 0;
+    let (mut dots, mut commas, mut last) = (0, 0, 0u8);
+    let (mut first, mut threes, mut since) = (None, true, 0);
+    for &c in body {
+        match c {
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(c - b'0');
+                if m > EXACT_INT {
+                    return None;
+                }
+                since += 1;
+            }
+            b'.' | b',' => {
+                if c == b'.' {
+                    dots += 1;
+                } else {
+                    commas += 1;
+                }
+                if first.is_none() {
+                    first = Some(since);
+                } else if since != 3 {
+                    threes = false;
+                }
+                last = c;
+                since = 0;
+            }
+            _ => return None,
+        }
+    }
+    let dec = match locale {
+        Locale::Auto => Locale::of_separators(dots, commas, last == b','),
+        explicit => explicit,
+    }
+    .separators()
+    .1;
+    let (groups, decs) = if dec == b'.' {
+        (commas, dots)
+    } else {
+        (dots, commas)
+    };
+    // the fraction's digits: one decimal separator at most, the last separator
+    let scale = match decs {
+        0 => 0,
+        1 if last == dec && since > 0 && since < POW10.len() => since,
+        _ => return None,
+    };
+    if groups > 0 {
+        // groups of three after a first one of 1-3 digits, not starting with 0
+        let first = first?;
+        if first == 0 || first > 3 || body.first() == Some(&b'0') || !threes {
+            return None;
+        }
+        if decs == 0 && since != 3 {
+            return None;
+        }
+    } else if decs == 0 && since == 0 {
+        return None;
+    }
+    let x = m as f64 / POW10[scale];
+    Some(no_negative_zero(if negative { -x } else { x }))
+}
+
 /// The float value of a number or numeric string; None for null and empty strings.
 pub(super) fn to_float(f: &str, v: &Value, locale: Locale) -> Result<Option<f64>, String> {
     match v {
@@ -456,7 +545,7 @@ pub(super) fn to_float(f: &str, v: &Value, locale: Locale) -> Result<Option<f64>
             .as_f64()
             .map(|x| Some(no_negative_zero(x)))
             .ok_or_else(|| format!("{f}: {n} is not a finite number")),
-        Value::String(s) => match fast_float(s, locale) {
+        Value::String(s) => match exact_float(s, locale).or_else(|| fast_float(s, locale)) {
             Some(x) => Ok(Some(x)),
             None => match parse_number(s, locale) {
                 Ok(None) => Ok(None),
@@ -538,11 +627,24 @@ mod tests {
             " 1",
             "€ 3",
             "49.90 EUR",
+            "0.500.000",
+            "0.500,5",
+            "012.345,6",
+            "9007199254740992",
+            "9007199254740993",
+            "9.007.199.254.740.993",
+            "0,30000000000000004",
+            "1,0000000000000000000001",
+            "0,0000000000000000000001",
+            "179769313486231570000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
         ];
         for locale in [Locale::Auto, Locale::It, Locale::En] {
             for c in cases {
                 let slow = read(c, locale);
-                if let Some(fast) = fast_float(c, locale) {
+                for fast in [fast_float(c, locale), exact_float(c, locale)]
+                    .into_iter()
+                    .flatten()
+                {
                     assert_eq!(Some(fast), slow, "{c:?} {locale:?}");
                     assert!(fast.is_sign_positive() || fast != 0.0, "{c:?}");
                 }

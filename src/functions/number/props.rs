@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Value, json};
 
-use super::decimal::{Locale, fast_float, parse_number};
+use super::decimal::{Locale, exact_float, fast_float, parse_number, to_float};
 use super::{arith, decimal, float_fn, int, round, sum};
 use crate::functions::call;
 use crate::syntax::ast::BinOp;
@@ -387,5 +387,101 @@ proptest! {
         };
         let got = call(round, vec![json!(x.f()), json!(d)]);
         prop_assert!(got.as_ref().is_ok_and(|v| same(v, want)), "round({}, {d}): {got:?}, want {want}", x.text());
+    }
+}
+
+/// The reading of a string before the integer fast path ([`exact_float`]): the text fast path,
+/// then the full grammar; the test oracle of `to_float` for strings.
+fn before(s: &str, locale: Locale) -> Option<Result<Option<f64>, String>> {
+    let v = json!(s);
+    let old = match fast_float(s, locale) {
+        Some(x) => Ok(Some(x)),
+        None => match parse_number(s, locale) {
+            Ok(None) => Ok(None),
+            Ok(Some(p)) => p.to_f64().map(Some).ok_or_else(|| "too large".to_string()),
+            Err(why) => Err(super::decimal::cannot_read("decimal", s, &why)),
+        },
+    };
+    let new = to_float("decimal", &v, locale).map_err(|e| {
+        if e.ends_with("is too large for a number") {
+            "too large".to_string()
+        } else {
+            e
+        }
+    });
+    (new != old).then_some(old)
+}
+
+/// A digit string of `n` digits, weighted toward the digits of halfway and boundary cases.
+fn tricky_digits(n: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![4 => 0u8..10, 1 => Just(0u8), 1 => Just(9u8), 1 => Just(5u8)],
+        n,
+    )
+    .prop_map(|v| v.into_iter().map(|d| char::from(b'0' + d)).collect())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The integer fast path never disagrees with the full grammar, on any mix of digits and
+    /// separators (long ones too, beyond 2^53 and 22 decimals).
+    #[test]
+    fn exact_path_agrees(
+        s in prop_oneof!["-?[0-9.,]{0,30}", "-?((0|[0-9]{1,4})[.,]){0,5}[0-9]{0,4}[.,]?[0-9]{0,24}"],
+        l in 0u8..3,
+    ) {
+        let locale = [Locale::Auto, Locale::It, Locale::En][usize::from(l)];
+        if let Some(x) = exact_float(&s, locale) {
+            let full = parse_number(&s, locale).ok().flatten().map(|p| p.to_f64());
+            prop_assert_eq!(full, Some(Some(x)), "{:?} {:?}", s, locale);
+            prop_assert!(x != 0.0 || x.is_sign_positive());
+        }
+        prop_assert_eq!(before(&s, locale), None, "{:?} {:?}", s, locale);
+    }
+
+    /// Numbers of up to 17 significant digits and 22 decimals (halfway cases between floats
+    /// among them), grouped or not, in each locale: the correctly rounded float, as the
+    /// standard library's parse gives it, and as before.
+    #[test]
+    fn exact_path_is_correctly_rounded(
+        neg in any::<bool>(),
+        int in tricky_digits(0..=17),
+        frac in tricky_digits(0..=23),
+        group in any::<bool>(),
+        l in 0u8..3,
+    ) {
+        let int = int.trim_start_matches('0').to_string();
+        prop_assume!(!int.is_empty() || !frac.is_empty());
+        let locale = [Locale::Auto, Locale::It, Locale::En][usize::from(l)];
+        let n = Num {
+            negative: neg,
+            int: if int.is_empty() { "0".into() } else { int },
+            frac,
+        };
+        let written = if locale == Locale::Auto { Locale::It } else { locale };
+        let s = format!("{}{}", if neg { "-" } else { "" }, body(&n, written, group));
+        if let Some(x) = exact_float(&s, locale) {
+            if locale != Locale::Auto {
+                prop_assert_eq!(x, n.value(), "{:?}", s);
+            }
+            let full = parse_number(&s, locale).ok().flatten().map(|p| p.to_f64());
+            prop_assert_eq!(full, Some(Some(x)), "{:?} {:?}", s, locale);
+        }
+        prop_assert_eq!(before(&s, locale), None, "{:?} {:?}", s, locale);
+    }
+
+    /// Any text (signs, spaces, currencies, exponents, letters): `to_float` reads it as it did
+    /// before the integer fast path, or fails with the same message.
+    #[test]
+    fn to_float_is_unchanged(
+        s in prop_oneof![
+            "\\PC{0,16}",
+            "[ +-]{0,2}(€|EUR|\\$)? ?[+-]?[0-9]{0,20}([.,][0-9]{0,24}){0,3}(e[+-]?[0-9]{1,3})? ?(€|EUR)?",
+        ],
+        l in 0u8..3,
+    ) {
+        let locale = [Locale::Auto, Locale::It, Locale::En][usize::from(l)];
+        prop_assert_eq!(before(&s, locale), None, "{:?} {:?}", s, locale);
     }
 }

@@ -623,7 +623,8 @@ fn truncate(args: &mut [Value]) -> Result<Value, String> {
 /// Transliterates to ASCII, lower-cases and turns every run of characters outside `[a-z0-9]`
 /// into `sep`, trimmed of `sep` at both ends.
 fn ascii_words(s: &str, sep: char) -> String {
-    let ascii = deunicode::deunicode(s);
+    // the same as `deunicode::deunicode(s)`, borrowed when `s` needs no transliteration
+    let ascii = deunicode::deunicode_with_tofu_cow(s, "[?]");
     let mut out = String::with_capacity(ascii.len());
     let mut pending = false;
     for c in ascii.chars() {

@@ -398,7 +398,121 @@ fn prefix_arg(v: &Value) -> Result<Url, String> {
     Ok(prefix)
 }
 
+thread_local! {
+    /// The last prefix of `prefixed_url` on this thread, with what precedes a plain path in
+    /// its URLs: the prefix's text and its URL without the path's trailing `/`s
+    /// (`https://shop.example.it/de` for `https://shop.example.it/de/`).
+    static LAST_PREFIX: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+}
+
+/// Whether `link` is a plain path that every URL function writes as it is and whose
+/// resolution under a prefix is only a concatenation: not empty, no `//` at the start (a
+/// host), no `.` or `..` segment, characters among the letters, digits and
+/// `-._~!$&'()*+,;=@/` and non-ASCII characters only (no scheme, query, fragment, escape or
+/// ASCII character to encode; the non-ASCII ones are percent-encoded as UTF-8, as
+/// [`encode_url`] does, and the `url` crate keeps those escapes as they are).
+fn is_plain_path(link: &str) -> bool {
+    let b = link.as_bytes();
+    if b.is_empty() || b.starts_with(b"//") {
+        return false;
+    }
+    // the start of the current segment
+    let mut segment = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let plain = c.is_ascii_alphanumeric()
+            || c >= 0x80
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b'@'
+                    | b'/'
+            );
+        if !plain {
+            return false;
+        }
+        if c == b'/' {
+            if is_dot_segment(&b[segment..i]) {
+                return false;
+            }
+            segment = i + 1;
+        }
+    }
+    !is_dot_segment(&b[segment..])
+}
+
+/// Whether a path segment is `.` or `..`.
+fn is_dot_segment(segment: &[u8]) -> bool {
+    matches!(segment, b"." | b"..")
+}
+
+/// Appends what precedes a plain path under the prefix `v` (see [`LAST_PREFIX`]) to `out`;
+/// the errors of [`prefix_arg`].
+fn push_prefix_head(v: &Value, out: &mut String) -> Result<(), String> {
+    let cached = |text: &String, out: &mut String| {
+        LAST_PREFIX.with(|last| match last.borrow().as_ref() {
+            Some((t, head)) if t == text => {
+                out.push_str(head);
+                true
+            }
+            _ => false,
+        })
+    };
+    if let Value::String(text) = v
+        && cached(text, out)
+    {
+        return Ok(());
+    }
+    let prefix = prefix_arg(v)?;
+    let url = prefix.as_str();
+    let path = prefix.path();
+    let head = format!(
+        "{}{}",
+        &url[..url.len() - path.len()],
+        path.trim_end_matches('/')
+    );
+    out.push_str(&head);
+    if let Value::String(text) = v {
+        LAST_PREFIX.with(|last| *last.borrow_mut() = Some((text.clone(), head)));
+    }
+    Ok(())
+}
+
 fn prefixed_url(args: &mut [Value]) -> Result<Value, String> {
+    let Some(link) = link_arg("prefixed_url", &args[0])? else {
+        return Ok(Value::Null);
+    };
+    if !is_plain_path(link) {
+        return prefixed_url_by_url(args);
+    }
+    // The prefix, `/` and the path: what `prefixed_url_by_url` computes for a plain path.
+    let mut out = String::with_capacity(64 + link.len());
+    push_prefix_head(&args[1], &mut out)?;
+    if !link.starts_with('/') {
+        out.push('/');
+    }
+    if link.is_ascii() {
+        out.push_str(link);
+    } else {
+        out.push_str(&encode_url(link));
+    }
+    Ok(Value::String(out))
+}
+
+/// `prefixed_url` by the `url` crate, for every link.
+fn prefixed_url_by_url(args: &mut [Value]) -> Result<Value, String> {
     let Some(link) = link_arg("prefixed_url", &args[0])? else {
         return Ok(Value::Null);
     };

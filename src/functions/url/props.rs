@@ -8,7 +8,7 @@ use proptest::test_runner::Config;
 use serde_json::{Value, json};
 use url::Url;
 
-use super::{absolute_url, prefixed_url};
+use super::{absolute_url, prefixed_url, prefixed_url_by_url};
 
 fn config() -> Config {
     Config {
@@ -446,4 +446,87 @@ fn the_model_is_rfc_3986() {
     assert!(rfc_valid("https://x.it/a%20b?c=d#e"));
     assert!(!rfc_valid("https://x.it/a b"));
     assert!(!rfc_valid("https://x.it/a%2"));
+}
+
+/// `prefixed_url` and its oracle, the `url` crate for every link, on the same arguments.
+fn both(link: &Value, prefix: &str) -> (Result<Value, String>, Result<Value, String>) {
+    let mut args = vec![link.clone(), json!(prefix)];
+    let fast = prefixed_url(&mut args);
+    let mut args = vec![link.clone(), json!(prefix)];
+    (fast, prefixed_url_by_url(&mut args))
+}
+
+/// A prefix of any shape: user info, port, case, folders with dots and escapes, a trailing
+/// slash, spaces around; some not valid (a query, no host, not http).
+fn any_prefix() -> impl Strategy<Value = String> {
+    let folder = prop::collection::vec(
+        prop_oneof![
+            4 => "[a-zA-Z0-9\\-_~!$&'()*+,;=@:]{1,4}",
+            1 => prop::sample::select(vec![".", "..", "%2e", "a%20b", "ù", "a b", ""]).prop_map(str::to_string),
+        ],
+        0..3,
+    );
+    (
+        prop::sample::select(vec![
+            "http://", "https://", "HTTPS://", "ftp://", "https:/", "",
+        ]),
+        prop::sample::select(vec!["", "user@", "u:p@"]),
+        prop::sample::select(vec![
+            "shop.example.it",
+            "SHOP.Example.IT",
+            "127.0.0.1",
+            "[::1]",
+            "xn--pi-6ja.it",
+            "più.it",
+            "",
+        ]),
+        prop::sample::select(vec!["", ":443", ":80", ":8080", ":99999"]),
+        folder,
+        prop::sample::select(vec!["", "/", "//", "?q=1", "#f", " "]),
+    )
+        .prop_map(|(s, u, h, p, f, end)| {
+            let folder = if f.is_empty() {
+                String::new()
+            } else {
+                format!("/{}", f.join("/"))
+            };
+            format!("{s}{u}{h}{p}{folder}{end}")
+        })
+}
+
+/// A link: the references of RFC 3986, plain paths, and paths with what a plain path must not
+/// hold (dot segments, `//`, escapes, spaces, unicode, `:`, a backslash).
+fn any_link() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        3 => reference(Alphabet::Rfc).prop_map(Value::from),
+        3 => "/?([a-zA-Z0-9\\-._~!$&'()*+,;=@/]|à|é|ù|ß|€|😀|\u{a0}|\u{301}){0,12}".prop_map(Value::from),
+        2 => prop::collection::vec(
+            prop_oneof![
+                4 => "[a-z0-9\\-_]{1,4}",
+                1 => prop::sample::select(vec![
+                    ".", "..", "", "%2e", "%2E%2e", "a%20b", "%zz", "a b", " ", "ù", "\\", ":", "a:b",
+                    "?", "#", "?q=1", "#f", "\t", "\u{a0}", "'", "\"", "{", "|",
+                ]).prop_map(str::to_string),
+            ],
+            0..5,
+        )
+        .prop_map(|segs| Value::from(segs.join("/"))),
+        1 => prop::sample::select(vec![Value::Null, json!(""), json!("  "), json!(3), json!(["/a"])]),
+    ]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// The string fast path of `prefixed_url` gives what the `url` crate gives, error or
+    /// value, for any link and prefix, also when the prefix changes from call to call.
+    #[test]
+    fn prefixed_url_fast_path_is_the_url_crate(
+        calls in prop::collection::vec((any_link(), any_prefix()), 1..6),
+    ) {
+        for (link, prefix) in &calls {
+            let (fast, slow) = both(link, prefix);
+            prop_assert_eq!(fast, slow, "{:?} under {:?}", link, prefix);
+        }
+    }
 }

@@ -318,10 +318,21 @@ fn ids_in_parts(file: &FeedFile, jobs: usize, part: u64) -> Option<PreviousIds> 
     let mut found = match ranges.as_slice() {
         [one] => vec![read(*one)],
         _ => std::thread::scope(|s| {
-            let handles: Vec<_> = ranges.iter().map(|r| s.spawn(|| read(*r))).collect();
+            // A part whose thread cannot be started is read on this one.
+            let handles: Vec<_> = ranges
+                .iter()
+                .map(|r| {
+                    std::thread::Builder::new()
+                        .spawn_scoped(s, || read(*r))
+                        .map_err(|_| *r)
+                })
+                .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().ok().flatten())
+                .map(|h| match h {
+                    Ok(h) => h.join().ok().flatten(),
+                    Err(r) => read(r),
+                })
                 .collect()
         }),
     }

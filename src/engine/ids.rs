@@ -113,22 +113,12 @@ pub struct IdSet(HashSet<u64, Pass>);
 impl IdSet {
     /// Adds `key`; `false` when it was there.
     pub fn insert(&mut self, key: &str) -> bool {
-        self.0.insert(id_hash(key))
-    }
-
-    /// Whether `key` is in the set.
-    pub fn contains(&self, key: &str) -> bool {
-        self.0.contains(&id_hash(key))
+        self.insert_hashed(id_hash(key))
     }
 
     /// Adds the id of this [`id_hash`]; `false` when it was there.
     pub fn insert_hashed(&mut self, hash: u64) -> bool {
         self.0.insert(hash)
-    }
-
-    /// Whether the id of this [`id_hash`] is in the set.
-    pub fn contains_hashed(&self, hash: u64) -> bool {
-        self.0.contains(&hash)
     }
 
     /// How many ids.
@@ -139,11 +129,6 @@ impl IdSet {
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    /// The hashes of the ids.
-    pub fn hashes(&self) -> impl Iterator<Item = u64> + '_ {
-        self.0.iter().copied()
     }
 }
 

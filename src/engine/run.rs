@@ -83,6 +83,17 @@ impl Default for RunOptions {
     }
 }
 
+impl RunOptions {
+    /// The worker threads of a run: [`RunOptions::jobs`], or one per core for 0.
+    pub fn threads(&self) -> usize {
+        if self.jobs == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.jobs
+        }
+    }
+}
+
 /// Where [`run`] writes: the feed files of a directory, guarded against mass deletion.
 #[derive(Debug, Clone)]
 pub struct FeedOutput {
@@ -415,11 +426,7 @@ fn map_blocks(
         .map(|i| i.for_run(program, opts.max_record_bytes))
         .collect();
     let resolved = resolve(program, &inputs, None)?;
-    let jobs = if opts.jobs == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.jobs
-    };
+    let jobs = opts.threads();
     report.jobs = jobs;
     report.skipped = resolved.skipped.clone();
     report.warnings = opts
@@ -555,12 +562,7 @@ pub fn run_reported(
     });
     let opts = spill.as_ref().unwrap_or(opts);
     // Read before the run: the run notes the ids that are new as it writes them.
-    let jobs = if opts.jobs == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        opts.jobs
-    };
-    let previous = guard::previous_feeds(&out.dir, jobs);
+    let previous = guard::previous_feeds(&out.dir, opts.threads());
     let mapped = map_all(
         program,
         mapping,

@@ -20,9 +20,8 @@
 //!
 //! The decoders (`--only`): `none` (reading and splitting only), `serde_json-validate` and
 //! `sonic-rs-validate` (the text parsed into `IgnoredAny`: each parser's floor),
-//! `serde_json-bytes` (clerkmap's decoder until it read UTF-8 lines as `str`),
-//! `serde_json-vecmap` (the same with objects gathered in a Vec first), `serde_json` (clerkmap's
-//! decoder, `decode_projected`), `sonic-rs` (`sonic_rs::Deserializer::from_slice`) and
+//! `serde_json-bytes` (clerkmap's decoder until it read UTF-8 lines as `str`), `serde_json`
+//! (clerkmap's decoder, `decode_projected`), `sonic-rs` (`sonic_rs::Deserializer::from_slice`) and
 //! `simd-json` (`simd_json::Deserializer::from_slice_with_buffers` on a copy of the line). sonic-rs
 //! rounds some floats otherwise than serde_json (see tests/json_decoders.rs): `--check` fails on
 //! files with such floats.
@@ -31,7 +30,6 @@
 //! Without a file it decodes the 40-record committed sample once, so
 //! `cargo bench --features compare-decoders` never fails on it.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -39,8 +37,8 @@ use std::time::{Duration, Instant};
 use clerkmap::engine::json::{
     JsonUnit, RecordSeed, ValueSeed, decode_projected, decode_projected_bytes,
 };
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde::de::{DeserializeSeed, IgnoredAny};
+use serde_json::Value;
 
 // The allocator clerkmap's binary uses (src/main.rs).
 #[global_allocator]
@@ -70,7 +68,6 @@ const DECODERS: &[&str] = &[
     "serde_json-validate",
     "sonic-rs-validate",
     "serde_json-bytes",
-    "serde_json-vecmap",
     "serde_json",
     "sonic-rs",
     "simd-json",
@@ -149,17 +146,6 @@ fn decode(
         // The same seeds reading the line as bytes (clerkmap's decoder before: serde_json
         // checks each string it reads to be UTF-8).
         "serde_json-bytes" => decode_projected_bytes(line, JsonUnit::Line, fields),
-        "serde_json-vecmap" => {
-            let mut de = serde_json::Deserializer::from_slice(line);
-            de.disable_recursion_limit();
-            let v = match fields {
-                Some(fields) => Fast { fields }.deserialize(&mut de),
-                None => FastValue { depth: 1 }.deserialize(&mut de),
-            };
-            let v = v.map_err(|e| e.to_string())?;
-            de.end().map_err(|e| e.to_string())?;
-            Ok(v)
-        }
         "sonic-rs" => {
             let mut de = sonic_rs::Deserializer::from_slice(line);
             let v = match fields {
@@ -298,161 +284,4 @@ fn check(
         println!("check: {name} gives the same values on all records");
     }
     Ok(())
-}
-
-// serde_json-vecmap: the bytes reading with cheaper maps? An object's entries are gathered in a
-// Vec (duplicates found by a linear scan while small) and the map is built once at its final
-// size (no regrowth, no rehash). Measured: no better (the map still hashes every key on insert).
-
-const MAX_DEPTH: usize = 128;
-
-fn twice<E: de::Error>(key: &str) -> E {
-    E::custom(format_args!(
-        "key `{key}` appears twice in an object: which value is meant? keep one"
-    ))
-}
-
-struct Fast<'f> {
-    fields: &'f [String],
-}
-
-impl<'de> DeserializeSeed<'de> for Fast<'_> {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Fast<'_> {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let inner = FastValue { depth: 2 };
-        let mut m: Vec<(String, Value)> = Vec::with_capacity(self.fields.len());
-        while let Some(key) = map.next_key_seed(KeySeed)? {
-            if self
-                .fields
-                .binary_search_by(|f| f.as_str().cmp(key.as_ref()))
-                .is_err()
-            {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            }
-            if m.iter().any(|(k, _)| *k == *key) {
-                return Err(twice(&key));
-            }
-            m.push((key.into_owned(), map.next_value_seed(inner)?));
-        }
-        Ok(Value::Object(m.into_iter().collect()))
-    }
-}
-
-struct KeySeed;
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = std::borrow::Cow<'de, str>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed {
-    type Value = std::borrow::Cow<'de, str>;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(std::borrow::Cow::Borrowed(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(std::borrow::Cow::Owned(v.to_owned()))
-    }
-}
-
-#[derive(Clone, Copy)]
-struct FastValue {
-    depth: usize,
-}
-
-impl FastValue {
-    fn inner<E: de::Error>(self) -> Result<FastValue, E> {
-        if self.depth > MAX_DEPTH {
-            return Err(E::custom("too deep"));
-        }
-        Ok(FastValue {
-            depth: self.depth + 1,
-        })
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for FastValue {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FastValue {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v.into()))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let inner = self.inner()?;
-        let mut items = Vec::new();
-        while let Some(v) = seq.next_element_seed(inner)? {
-            items.push(v);
-        }
-        Ok(Value::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let inner = self.inner()?;
-        let mut m: Vec<(String, Value)> = Vec::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if m.len() >= 16 {
-                // A big object: a hash map from here on.
-                let mut big: Map<String, Value> = m.into_iter().collect();
-                let mut key = Some(key);
-                while let Some(k) = key
-                    .take()
-                    .map_or_else(|| map.next_key::<String>(), |k| Ok(Some(k)))?
-                {
-                    if big.contains_key(&k) {
-                        return Err(twice(&k));
-                    }
-                    let v = map.next_value_seed(inner)?;
-                    big.insert(k, v);
-                }
-                return Ok(Value::Object(big));
-            }
-            if m.iter().any(|(k, _)| *k == key) {
-                return Err(twice(&key));
-            }
-            m.push((key, map.next_value_seed(inner)?));
-        }
-        Ok(Value::Object(m.into_iter().collect()))
-    }
 }

@@ -37,8 +37,8 @@ use std::time::{Duration, Instant};
 use clerkmap::engine::json::{
     JsonUnit, RecordSeed, ValueSeed, decode_projected, decode_projected_bytes,
 };
+use clerkmap::value::Value;
 use serde::de::{DeserializeSeed, IgnoredAny};
-use serde_json::Value;
 
 // The allocator clerkmap's binary uses (src/main.rs).
 #[global_allocator]

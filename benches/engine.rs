@@ -28,8 +28,8 @@ use clerkmap::engine::ids::content_hash;
 use clerkmap::engine::json::{JsonUnit, decode_projected};
 use clerkmap::engine::{self, FeedOutput, Input, RunOptions};
 use clerkmap::eval::{Outcome, map_record};
+use clerkmap::value::Value;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use serde_json::Value;
 
 /// Copies of the 40 sample articles: 250 copies = 10,000 records (~15 MB of NDJSON), ten of the
 /// engine's 1,024-record chunks, so two workers have enough chunks to share.

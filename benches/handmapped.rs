@@ -25,8 +25,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clerkmap::value::{Map, Value};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 // The allocator clerkmap's binary uses (src/main.rs), so the comparison is of the work done,
 // not of two allocators.
@@ -96,13 +96,13 @@ fn opt(v: Option<&str>) -> Value {
     v.map_or(Value::Null, s)
 }
 
-fn put(out: &mut Map<String, Value>, k: &str, v: Value) {
+fn put(out: &mut Map, k: &str, v: Value) {
     if !v.is_null() {
         out.insert(k.to_string(), v);
     }
 }
 
-fn common(c: Common) -> Map<String, Value> {
+fn common(c: Common) -> Map {
     let mut out = Map::new();
     put(&mut out, "id", s(c.id));
     put(&mut out, "name", f("trim", vec![opt(c.name)]));
@@ -158,7 +158,7 @@ struct Variant<'a> {
 
 /// The variant lists, the multi-valued `materiale` and the other attributes.
 fn variants_and_attributes<'a>(
-    out: &mut Map<String, Value>,
+    out: &mut Map,
     variants: &[Variant<'a>],
     materiale: Option<&str>,
     attributes: impl Iterator<Item = (&'a str, &'a str)>,
@@ -210,7 +210,7 @@ fn variants_and_attributes<'a>(
 }
 
 /// `--value`: a `serde_json::Value` per line.
-fn map_value(line: &[u8], parents: &HashMap<String, String>) -> Option<Map<String, Value>> {
+fn map_value(line: &[u8], parents: &HashMap<String, String>) -> Option<Map> {
     let r: Value = serde_json::from_slice(line).ok()?;
     if r.get("pubblicato")?.as_str()? != "SI" {
         return None;
@@ -344,7 +344,7 @@ struct TypedArticle<'a> {
 }
 
 /// `--typed`: borrowed structs per line.
-fn map_typed(line: &[u8], parents: &HashMap<String, String>) -> Option<Map<String, Value>> {
+fn map_typed(line: &[u8], parents: &HashMap<String, String>) -> Option<Map> {
     let r: TypedArticle = serde_json::from_slice(line).ok()?;
     if r.pubblicato.as_deref() != Some("SI") {
         return None;
@@ -474,7 +474,7 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let (mut line, mut written, mut bytes) = (Vec::new(), 0u64, 0u64);
-    let mut write = |out: &mut BufWriter<Box<dyn Write>>, rec: &Map<String, Value>| {
+    let mut write = |out: &mut BufWriter<Box<dyn Write>>, rec: &Map| {
         let sep: &[u8] = if written == 0 { b"[\n" } else { b",\n" };
         written += 1;
         out.write_all(sep)

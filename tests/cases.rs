@@ -102,7 +102,7 @@ fn run_case(mapping: &Path) -> String {
             continue;
         }
         let text = read(&f);
-        let shown = match serde_json::from_str::<serde_json::Value>(&text) {
+        let shown = match serde_json::from_str::<clerkmap::value::Value>(&text) {
             Ok(v) if name.ends_with(".json") => {
                 serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
             }

@@ -84,7 +84,7 @@ fn run_writes_feeds_and_prints_the_accounting() {
     );
     let products = std::fs::read_to_string(out.path().join("products.json")).unwrap_or_default();
     assert!(products.contains("\"url\":\"https://www.negozio.test/"));
-    let report: serde_json::Value = serde_json::from_str(
+    let report: clerkmap::value::Value = serde_json::from_str(
         &std::fs::read_to_string(out.path().join("report.json")).unwrap_or_default(),
     )
     .unwrap_or_default();
@@ -297,19 +297,19 @@ stores:
         "{}",
         text(&o.stdout)
     );
-    let load = |store: &str, f: &str| -> Vec<serde_json::Value> {
+    let load = |store: &str, f: &str| -> Vec<clerkmap::value::Value> {
         let p = dir.path().join("out").join(store).join(f);
         serde_json::from_str(
             &std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
         )
         .unwrap_or_else(|e| panic!("{e}"))
     };
-    let clients: Vec<serde_json::Value> = std::fs::read_to_string(s.join("clienti.ndjson"))
+    let clients: Vec<clerkmap::value::Value> = std::fs::read_to_string(s.join("clienti.ndjson"))
         .unwrap_or_default()
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    let country = |id: &serde_json::Value| {
+    let country = |id: &clerkmap::value::Value| {
         clients
             .iter()
             .find(|c| &c["id"] == id)

@@ -6,7 +6,7 @@ mod support_clerk;
 
 use std::process::Output;
 
-use serde_json::Value;
+use clerkmap::value::Value;
 use support_clerk::*;
 
 const COMMANDS: [&str; 10] = [

@@ -32,7 +32,7 @@ fn an_input_read_from_stdin_and_a_feed_written_to_stdout() {
     );
     let (out, err) = (text(&o.stdout), text(&o.stderr));
     assert_eq!(code(&o), 0, "{err}");
-    let records: Vec<serde_json::Value> = out
+    let records: Vec<clerkmap::value::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
+use clerkmap::value::Value;
 use support::{read, root};
 
 /// Writes the sample articles replicated `n` times (ids made unique) into `dir`.

@@ -39,7 +39,7 @@ fn a_record_nested_past_the_readers_limit_is_rejected_and_the_feed_reads_back() 
         "{rejects}"
     );
     let feed = std::fs::read_to_string(out.join("products.json")).unwrap_or_default();
-    let v: serde_json::Value = serde_json::from_str(&feed)
+    let v: clerkmap::value::Value = serde_json::from_str(&feed)
         .unwrap_or_else(|e| panic!("the feed reads back with serde_json's default limit: {e}"));
     assert_eq!(v.as_array().map(Vec::len), Some(1));
 }

@@ -26,7 +26,7 @@ use clerkmap::functions::{self, Function, ParamKind};
 use clerkmap::syntax::parse_expr;
 use clerkmap::value::Table;
 use clerkmap::value::Ty;
-use serde_json::Value;
+use clerkmap::value::Value;
 use support_docs::{Fence, fences, run_and_compare};
 
 fn doc_path(name: &str) -> PathBuf {

@@ -23,7 +23,7 @@ fn run(source: &str, tables: &[Table]) -> Result<String, String> {
         reads: None,
         bound: None,
     };
-    eval(&compiled, &serde_json::Value::Null, &env)
+    eval(&compiled, &clerkmap::value::Value::Null, &env)
         .map(|v| v.to_string())
         .map_err(|e| e.message)
 }

@@ -11,7 +11,8 @@ use std::path::Path;
 use clerkmap::check::{CompileOptions, check};
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{FeedOutput, Input, OutputFormat, RunOptions, run};
-use serde_json::{Value, json};
+use clerkmap::json;
+use clerkmap::value::Value;
 
 const MAPPING: &str = r#"
 products from woo group by .Parent ?? .SKU where .Published == "1" {

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use clerkmap::check::{CompileOptions, check};
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{Input, Loc, Memory, RunError, RunOptions, run_into};
-use serde_json::{Value, json};
+use clerkmap::json;
+use clerkmap::value::Value;
 use support::{clerkmap, code, text};
 
 /// A categories block over the source `src`: only `id` is needed, `name` defaults.

@@ -4,7 +4,8 @@
 
 mod support;
 
-use serde_json::{Value, json};
+use clerkmap::json;
+use clerkmap::value::Value;
 use support::{clerkmap, text};
 
 fn inspect(args: &[&str]) -> String {

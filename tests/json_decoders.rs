@@ -5,8 +5,8 @@
 //! otherwise than serde_json (benches/decoders.rs measures it).
 
 use clerkmap::engine::json::{JsonUnit, decode_projected, decode_projected_bytes, parse};
+use clerkmap::value::Value;
 use proptest::prelude::*;
-use serde_json::Value;
 
 /// The value as JSON text (so `1` and `1.0`, `0.0` and `-0.0` differ), or the message.
 fn text(r: Result<Value, String>) -> Result<String, String> {

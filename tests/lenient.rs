@@ -7,7 +7,7 @@ mod support;
 
 use std::path::Path;
 
-use serde_json::Value;
+use clerkmap::value::Value;
 use support::{clerkmap, code, read, text};
 
 const MAPPING: &str = r#"input combinations lenient

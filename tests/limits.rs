@@ -9,9 +9,10 @@ use clerkmap::check::{CompileOptions, check};
 use clerkmap::clerk::Entity;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{self, Input, Memory, RunOptions};
+use clerkmap::json;
 use clerkmap::syntax::MAX_DEPTH;
 use clerkmap::syntax::format::format;
-use serde_json::{Value, json};
+use clerkmap::value::Value;
 use support::{code, text};
 
 /// `customers from c { id = .id; x = EXPR }`.

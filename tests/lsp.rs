@@ -8,7 +8,8 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use clerkmap::json;
+use clerkmap::value::Value;
 
 /// How long any one answer may take.
 const TIMEOUT: Duration = Duration::from_secs(20);

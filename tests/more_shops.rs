@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use serde_json::Value;
+use clerkmap::value::Value;
 
 mod support_shops;
 use support_shops::*;

@@ -10,7 +10,8 @@ use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{FeedOutput, Input, RunOptions, RunReport, run};
-use serde_json::{Value, json};
+use clerkmap::json;
+use clerkmap::value::Value;
 
 mod support;
 

@@ -6,7 +6,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use clerkmap::json;
+use clerkmap::value::Value;
 use support_clerk::*;
 
 /// `push --from DIR` against the fake, with short timeouts and backoff so faults cost little.

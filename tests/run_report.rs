@@ -10,7 +10,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
+use clerkmap::value::Value;
 use support::{clerkmap, code, read, root, text};
 
 const CATEGORIES: &str = "categorie=mappings/sample/categorie.csv";
@@ -312,7 +312,7 @@ fn every_outcome_writes_report_json_and_the_html_report() {
     let bad: Vec<Value> = ["BAD001", "BAD002"]
         .iter()
         .map(|c| {
-            serde_json::json!({"codice": c, "titolo": "Prezzo strano", "pubblicato": "SI",
+            clerkmap::json!({"codice": c, "titolo": "Prezzo strano", "pubblicato": "SI",
                 "prezzo": "su richiesta", "url": "/x", "categoriaMerceologica": "ABB",
                 "dataCreazione": "01/01/2024"})
         })

@@ -8,7 +8,7 @@ use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{FeedOutput, Input, OutputFormat, RunOptions, RunReport, run};
-use serde_json::Value;
+use clerkmap::value::Value;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -47,7 +47,7 @@ fn array(v: &Value) -> &Vec<Value> {
     v.as_array().unwrap_or_else(|| panic!("not an array: {v}"))
 }
 
-fn assert_clerk_values(entity: &str, rec: &serde_json::Map<String, Value>) {
+fn assert_clerk_values(entity: &str, rec: &clerkmap::value::Map) {
     for (k, v) in rec {
         assert!(
             !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'),

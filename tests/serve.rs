@@ -11,7 +11,8 @@ use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use serde_json::{Value, json};
+use clerkmap::json;
+use clerkmap::value::Value;
 use support_clerk::*;
 
 const TOKEN: &str = "good-token-1";

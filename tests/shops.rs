@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use serde_json::Value;
+use clerkmap::value::Value;
 
 mod support_shops;
 use support_shops::*;

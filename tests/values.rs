@@ -95,7 +95,7 @@ fn numbers_and_links_read_resolved_or_rejected_with_the_reason() {
     .enumerate()
     {
         let rec =
-            serde_json::json!({"id": i + 1, "n": "x", "p": p, "img": img, "base": base, "u": u});
+            clerkmap::json!({"id": i + 1, "n": "x", "p": p, "img": img, "base": base, "u": u});
         records.push_str(&rec.to_string());
         records.push('\n');
     }

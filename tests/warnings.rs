@@ -3,7 +3,7 @@
 
 mod support;
 
-use serde_json::Value;
+use clerkmap::value::Value;
 use support::{clerkmap, code, read, text};
 
 const MAPPING: &str = "lookup cats by .id\nproducts from a {\n  id = .id\n  name = lookup(cats, .c).name ?? \"x\"\n  description = \"d\"\n  price = 1.0\n  image = \"https://x.it/a.jpg\"\n  url = \"https://x.it/a\"\n  categories = []\n  created_at = 0\n}\n";

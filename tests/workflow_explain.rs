@@ -177,13 +177,9 @@ fn a_group_whose_rows_are_not_consecutive_is_one_record_in_run_and_explain() {
     let rejects = std::fs::read_to_string(out.join("rejects.ndjson")).unwrap_or_default();
     assert_eq!(rejects, "", "nothing rejected");
     let feed = std::fs::read_to_string(out.join("products.json")).unwrap_or_default();
-    let feed: serde_json::Value = serde_json::from_str(&feed).unwrap_or_default();
+    let feed: clerkmap::value::Value = serde_json::from_str(&feed).unwrap_or_default();
     assert_eq!(feed[0]["id"], "A", "{feed}");
-    assert_eq!(
-        feed[0]["sizes"],
-        serde_json::json!(["S", "M", "L"]),
-        "{feed}"
-    );
+    assert_eq!(feed[0]["sizes"], clerkmap::json!(["S", "M", "L"]), "{feed}");
     assert_eq!(feed[1]["id"], "B", "{feed}");
 
     // `A`'s group starts at line 2 and holds line 5.

@@ -49,7 +49,7 @@ fn large_files_are_sampled_and_say_so() {
         "{out}"
     );
     let o = clerkmap(&["inspect", "mappings/sample/clienti.ndjson", "--json"]);
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    let v: clerkmap::value::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
     assert_eq!(v["records"], 10);
     assert_eq!(v["fields"][0]["path"], ".id");
 }

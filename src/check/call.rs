@@ -4,7 +4,7 @@
 //! arguments the function validates itself (a date format, a time zone...: E013). A call whose
 //! arguments are all constants is folded; a call that reads a table never is.
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use super::compiler::{Compiler, null};
 use super::scope::Scope;
@@ -13,7 +13,6 @@ use crate::functions::lookup::LOOKUP_ALL;
 use crate::functions::{self, Function, Param, ParamKind};
 use crate::plan::{CExpr, TableId};
 use crate::syntax::ast::{Expr, ExprKind, Form, Ident};
-use crate::value::Ty;
 
 impl Compiler<'_> {
     /// `f(a, b)` or `a | f(b)`.
@@ -277,7 +276,7 @@ fn table_first<'e>(f: &Function, args: &'e [Expr], piped: bool) -> Vec<&'e Expr>
 mod tests {
     use std::collections::BTreeSet;
 
-    use serde_json::json;
+    use crate::json;
 
     use super::super::testing::*;
     use crate::diagnostic::{Code, Span};

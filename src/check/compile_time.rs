@@ -6,14 +6,13 @@
 //! A value `env()` reads from the environment is a secret (a pseudonymization key): it is
 //! added to the program's [`crate::plan::Secrets`], and no message ever quotes it.
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use super::compiler::{Compiler, null};
 use super::scope::Scope;
 use crate::diagnostic::{Code, Diagnostic, Span, suggest};
 use crate::plan::CExpr;
 use crate::syntax::ast::{Expr, Ident, Setting};
-use crate::value::Ty;
 
 impl Compiler<'_> {
     /// `var(...)`/`env(...)`; `callee` is the `var`/`env` word.
@@ -208,7 +207,7 @@ fn coerce_like(s: &str, default: &Value) -> Result<Value, &'static str> {
             .trim()
             .parse::<f64>()
             .ok()
-            .and_then(serde_json::Number::from_f64)
+            .and_then(crate::value::Number::from_f64)
             .map(Value::Number)
             .ok_or("a number"),
         _ => Ok(Value::String(s.to_string())),
@@ -217,7 +216,7 @@ fn coerce_like(s: &str, default: &Value) -> Result<Value, &'static str> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use crate::json;
 
     use super::super::testing::*;
     use super::coerce_like;

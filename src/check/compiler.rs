@@ -5,14 +5,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use super::func::UserFn;
 use super::scope::{Global, Scope};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::plan::{CExpr, Program, Secrets, TableId};
 use crate::syntax::ast::{Expr, File};
-use crate::value::Ty;
 
 /// What the compiler needs from outside the mapping file.
 #[derive(Debug, Clone, Default)]

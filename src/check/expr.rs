@@ -289,7 +289,7 @@ impl Compiler<'_> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use crate::json;
 
     use super::super::testing::*;
     use crate::diagnostic::{Code, Span};

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::compiler::Compiler;
 use super::scope::{Global, Scope};
@@ -320,7 +320,7 @@ impl Compiler<'_> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use crate::json;
 
     use super::super::testing::*;
     use crate::diagnostic::{Code, Severity};

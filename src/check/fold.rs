@@ -6,13 +6,12 @@
 //! [`crate::plan::Secrets`]: `key ~ "-salt"`, `key | upper`) is a secret too, from the same
 //! environment variable; the message of a failing one never quotes it.
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use super::compiler::{Compiler, null};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::eval;
 use crate::plan::{CExpr, Key, Step};
-use crate::value::Ty;
 
 impl Compiler<'_> {
     /// `e` (of type `ty`, written at `span`) folded when its inputs are all constants.
@@ -222,7 +221,7 @@ fn each_child(e: &CExpr, f: &mut impl FnMut(&CExpr)) {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use crate::json;
 
     use super::super::testing::*;
     use crate::diagnostic::{Code, Span};

@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde_json::Value;
+use crate::value::Value;
 
 use crate::diagnostic::{Code, Diagnostic, SourceFile, Span, suggest};
 use crate::syntax;

@@ -8,13 +8,12 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use super::compiler::{Compiler, null};
 use crate::diagnostic::{Code, Diagnostic, Span, suggest};
 use crate::plan::{CExpr, TableId};
 use crate::syntax::ast::Ident;
-use crate::value::Ty;
 
 /// The name of the group's key in a grouped block (unless a `let` or attribute has it).
 pub(super) const GROUP_KEY: &str = "key";
@@ -280,7 +279,7 @@ impl Compiler<'_> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use crate::json;
 
     use super::super::testing::*;
     use crate::diagnostic::{Code, Span};

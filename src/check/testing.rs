@@ -88,7 +88,7 @@ pub(super) fn lower_with(src: &str, opts: &CompileOptions) -> Result<CExpr, Vec<
 }
 
 /// The value a constant expression folds to; fails when it does not fold.
-pub(super) fn constant(src: &str) -> serde_json::Value {
+pub(super) fn constant(src: &str) -> crate::value::Value {
     match lower(src) {
         Ok(CExpr::Const(v)) => v,
         other => panic!("{src} is not a constant: {other:?}"),

@@ -2,9 +2,7 @@
 //! field must hold, and [`validate_record`], which checks a mapped record and normalises it
 //! before it is written. `docs/clerk-contract.md` is the same table for people.
 
-use serde_json::Value;
-
-use crate::value::{Record, Ty};
+use crate::value::{Record, Ty, Value};
 
 /// The five Clerk object types, in the order feeds are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -359,7 +357,7 @@ fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
         FieldKind::Float => match v.as_f64() {
             Some(f) if v.is_number() => {
                 if !v.is_f64()
-                    && let Some(n) = serde_json::Number::from_f64(f)
+                    && let Some(n) = crate::value::Number::from_f64(f)
                 {
                     *v = Value::Number(n);
                 }
@@ -436,7 +434,7 @@ fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn rec(v: Value) -> Record {
         match v {

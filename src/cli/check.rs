@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::json;
 use clap::Args;
-use serde_json::json;
 
 use super::term::{MessageFormat, Ui};
 use super::{Vars, diagnose, exit, json, load_mapping, parse_pair};
@@ -211,7 +211,7 @@ fn report_json(
 ) -> u8 {
     let (diags, blocks, code) = match result {
         Ok(c) => {
-            let blocks: Vec<serde_json::Value> = c
+            let blocks: Vec<crate::value::Value> = c
                 .program
                 .blocks
                 .iter()

@@ -3,7 +3,8 @@
 
 use std::io::Write;
 
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::value::{Map, Value};
 
 use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span};
 
@@ -14,7 +15,7 @@ pub(crate) fn emit(v: &Value) {
 }
 
 /// `{"line", "column", "end_line", "end_column"}` of a span (1-based).
-fn place(src: &SourceFile, span: Span) -> Map<String, Value> {
+fn place(src: &SourceFile, span: Span) -> Map {
     let (line, column) = src.line_col(span.start);
     let (end_line, end_column) = src.line_col(span.end);
     let mut m = Map::new();

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::json;
+use crate::value::Value;
 use clap::Args;
-use serde_json::{Value, json};
 
 use super::progress::Mode;
 use super::progress::push::Progress;
@@ -507,7 +508,7 @@ fn push_one(
 /// `--message-format json`: one line per entity, then the totals.
 fn report_json(out: Out, keys: &Keys, r: &PushReport) {
     for e in &r.entities {
-        let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+        let mut v = crate::value::to_value(e).unwrap_or(Value::Null);
         if let Some(m) = v.as_object_mut() {
             m.insert("type".into(), json!("entity"));
             if r.dry_run {

@@ -2,8 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::json;
+use crate::value::Value;
 use clap::Args;
-use serde_json::{Value, json};
 
 use super::term::{MessageFormat, Ui};
 use super::{Vars, config, exit, fail_closed, json};

@@ -6,11 +6,10 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use crate::value::{Value, key_string};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
 
 use crate::clerk::Entity;
-use crate::value::key_string;
 
 /// How a feed file holds its records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

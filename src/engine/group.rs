@@ -8,12 +8,11 @@
 use std::collections::HashSet;
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 
-use serde_json::Value;
+use crate::value::{self, Table, Value, key_string};
 
 use super::source::Decoded;
 use crate::eval::{self, Env};
 use crate::plan::{BlockPlan, fields};
-use crate::value::{self, Table, key_string};
 
 /// A row with its group keys (distinct, in order), or why it cannot be grouped.
 pub type Keyed = (u64, Result<(Vec<String>, Value), String>);
@@ -190,7 +189,7 @@ impl Grouper {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn keyed(rows: &[(u64, &str)]) -> Vec<Keyed> {
         rows.iter()

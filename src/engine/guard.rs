@@ -384,17 +384,17 @@ fn record_bytes(line: &[u8]) -> &[u8] {
 /// line holds something else. A line as `run` writes it (`{"id":...`, compact) is read up to
 /// its id only, after checking that its brackets close exactly at its end; any other object is
 /// parsed whole.
-fn line_id(t: &[u8]) -> Option<Option<serde_json::Value>> {
+fn line_id(t: &[u8]) -> Option<Option<crate::value::Value>> {
     use serde::Deserialize;
     if let Some(rest) = t.strip_prefix(br#"{"id":"#)
         && is_one_object(t)
     {
         let mut de = serde_json::Deserializer::from_slice(rest);
-        return Some(serde_json::Value::deserialize(&mut de).ok());
+        return Some(crate::value::Value::deserialize(&mut de).ok());
     }
     #[derive(serde::Deserialize)]
     struct IdOnly {
-        id: Option<serde_json::Value>,
+        id: Option<crate::value::Value>,
     }
     serde_json::from_slice::<IdOnly>(t).ok().map(|r| r.id)
 }
@@ -555,7 +555,7 @@ pub fn compare_run(
 mod tests {
     use super::super::ids::Seen;
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn previous_ids_read_any_layout_of_a_feed() {
@@ -590,7 +590,7 @@ mod tests {
         let mapped = |records: &[&str], previous: Option<&PreviousFeed>| -> MappedIds {
             let mut ids = MappedIds::default();
             for (n, r) in records.iter().enumerate() {
-                let v: serde_json::Value = serde_json::from_str(r).unwrap_or_default();
+                let v: crate::value::Value = serde_json::from_str(r).unwrap_or_default();
                 let key = feed::id_key(&v).unwrap_or_default();
                 let seen = Seen {
                     content: content_hash(r.as_bytes()),

@@ -1,7 +1,7 @@
 //! JSON records: the decoder of one record (an NDJSON line, an element of a JSON array) and the
 //! scanner that cuts a JSON array into its elements as it streams by.
 //!
-//! The decoder builds the same `serde_json::Value` as `serde_json::from_slice`, with two
+//! The decoder builds the same [`Value`] as `serde_json::from_slice` would, with two
 //! differences: a key that appears twice in an object is an error naming the key (serde_json
 //! keeps the last value silently), and nesting deeper than [`MAX_DEPTH`] is an error (the
 //! recursion stops there).
@@ -13,9 +13,8 @@
 use std::fmt;
 use std::io::BufRead;
 
+use crate::value::{Entry, Map, Number, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::map::Entry;
-use serde_json::{Map, Number, Value};
 
 use super::limits::{MAX_DEPTH, show_bytes};
 
@@ -588,7 +587,7 @@ impl ArrayScanner {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn records_decode_like_serde_json() {
@@ -641,13 +640,13 @@ mod tests {
             "]".repeat(100_000)
         );
         let v = decode_projected(deep.as_bytes(), JsonUnit::Line, Some(&fields));
-        assert_eq!(v, Ok(serde_json::json!({"id": "A"})));
+        assert_eq!(v, Ok(crate::json!({"id": "A"})));
         let v = decode_projected(
             br#"{"id":"A","skip":{"k":1,"k":2}}"#,
             JsonUnit::Line,
             Some(&fields),
         );
-        assert_eq!(v, Ok(serde_json::json!({"id": "A"})));
+        assert_eq!(v, Ok(crate::json!({"id": "A"})));
         // Malformed anywhere is still malformed; a non-object is still named.
         let bad = decode_projected(br#"{"id":"A","skip":[1,}"#, JsonUnit::Line, Some(&fields));
         assert!(bad.is_err_and(|e| e.starts_with("malformed JSON at column")));

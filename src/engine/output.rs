@@ -395,7 +395,7 @@ mod tests {
     }
 
     fn write(out: &mut FeedFiles, entity: Entity, json: &[u8]) {
-        let id = serde_json::Value::Null;
+        let id = crate::value::Value::Null;
         ok(out.record(
             entity,
             Written {
@@ -421,9 +421,9 @@ mod tests {
             "nothing before commit"
         );
         ok(ok(out.finish(0)).publish());
-        let v: serde_json::Value =
+        let v: crate::value::Value =
             serde_json::from_str(&read(&dir.path().join("products.json"))).unwrap_or_default();
-        assert_eq!(v, serde_json::json!([{"id": 1}, {"id": 2}]));
+        assert_eq!(v, crate::json!([{"id": 1}, {"id": 2}]));
         assert_eq!(read(&dir.path().join("categories.json")), "[]\n");
         let leftovers = std::fs::read_dir(dir.path())
             .map(|d| d.count())
@@ -460,28 +460,24 @@ mod tests {
             ok(ok(out.finish(0)).publish());
             let products = match format {
                 OutputFormat::Feed => {
-                    let v: serde_json::Value =
+                    let v: crate::value::Value =
                         serde_json::from_str(&read(&dir.path().join("feed.json")))
                             .unwrap_or_default();
-                    assert_eq!(
-                        v["categories"],
-                        serde_json::json!([{"id": "c"}]),
-                        "{format:?}"
-                    );
+                    assert_eq!(v["categories"], crate::json!([{"id": "c"}]), "{format:?}");
                     v["products"].clone()
                 }
                 OutputFormat::Json => {
                     serde_json::from_str(&read(&dir.path().join("products.json")))
                         .unwrap_or_default()
                 }
-                OutputFormat::Ndjson => serde_json::Value::Array(
+                OutputFormat::Ndjson => crate::value::Value::Array(
                     read(&dir.path().join("products.ndjson"))
                         .lines()
                         .map(|l| serde_json::from_str(l).unwrap_or_default())
                         .collect(),
                 ),
             };
-            assert_eq!(products, serde_json::json!([{"id": 2}]), "{format:?}");
+            assert_eq!(products, crate::json!([{"id": 2}]), "{format:?}");
             let rejects = read(&dir.path().join("rejects.ndjson"));
             assert_eq!(rejects.lines().count(), 1, "{format:?}: {rejects}");
             assert!(rejects.contains("categories"), "{rejects}");
@@ -520,7 +516,7 @@ mod tests {
             ok(out.end(e));
         }
         ok(ok(out.finish(1700000000)).publish());
-        let v: serde_json::Value =
+        let v: crate::value::Value =
             serde_json::from_str(&read(&dir.path().join("feed.json"))).unwrap_or_default();
         assert_eq!(v["products"][0]["id"], "x");
         assert_eq!(v["categories"][0]["id"], "x");

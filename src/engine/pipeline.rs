@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;
 
+use crate::value::{Record, Table, Value, elide, key_string};
 use rayon::prelude::*;
-use serde_json::Value;
 
 use super::group::{Grouper, Keyed, NotConsecutive, Unit, key_rows};
 use super::guard::PreviousFeed;
@@ -32,7 +32,6 @@ use crate::clerk::IdKind;
 use crate::diagnostic::{SourceFile, Span};
 use crate::eval::{Outcome, Reason, map_group};
 use crate::plan::BlockPlan;
-use crate::value::{Record, Table, elide, key_string};
 
 /// What every block of a run shares.
 pub(super) struct Ctx<'a> {
@@ -724,7 +723,7 @@ fn filter_counts(mapping: &SourceFile, by: &HashMap<Span, u64>) -> Vec<FilterCou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn nested(levels: usize) -> Record {
         let mut v = json!(1);

@@ -3,8 +3,8 @@
 //! how to write it: `rejects.ndjson` renders the reasons with their mapping location; a test
 //! case shows them without, so that reformatting a mapping does not change its snapshots.
 
+use crate::value::Value;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::clerk::Entity;
 use crate::diagnostic::SourceFile;

@@ -711,7 +711,7 @@ fn previous_feed_times(dir: &Path) -> HashMap<String, String> {
     let Ok(text) = std::fs::read_to_string(dir.join("report.json")) else {
         return HashMap::new();
     };
-    let Ok(previous) = serde_json::from_str::<serde_json::Value>(&text) else {
+    let Ok(previous) = serde_json::from_str::<crate::value::Value>(&text) else {
         return HashMap::new();
     };
     previous["feeds"]

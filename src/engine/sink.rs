@@ -5,12 +5,11 @@
 //!
 //! [`FeedFiles`]: super::output::FeedFiles
 
-use serde_json::Value;
+use crate::value::{Record, Value};
 
 use super::output::OutputError;
 use super::reject::Reject;
 use crate::clerk::Entity;
-use crate::value::Record;
 
 /// A record the run writes.
 #[derive(Debug)]

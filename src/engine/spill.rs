@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::group::{Keyed, Unit};
 
@@ -397,9 +397,9 @@ impl Merge {
     }
 }
 
-/// About how many bytes a value takes in memory: a `Value` is 72 bytes (its map keeps the
-/// order), an object's entry 48 more beside its value (hash, key, index slot), texts on the
-/// heap (with the allocator's rounding).
+/// About how many bytes a value takes in memory: a `Value` is 32 bytes, an object's entry 24
+/// more beside its value (its name), texts on the heap (with the allocator's rounding); a big
+/// object's index is not counted (rare, and at most as big again as its names).
 fn approx_size(v: &Value) -> usize {
     let heap = |len: usize| {
         if len == 0 {
@@ -416,7 +416,6 @@ fn approx_size(v: &Value) -> usize {
             Value::String(s) => n += heap(s.len()),
             Value::Array(items) => stack.extend(items.iter()),
             Value::Object(m) => {
-                n += 64;
                 for (k, v) in m {
                     n += ENTRY_BYTES + heap(k.len());
                     stack.push(v);
@@ -428,10 +427,10 @@ fn approx_size(v: &Value) -> usize {
     n
 }
 
-/// The size of a `serde_json::Value` (`preserve_order` maps).
-const VALUE_BYTES: usize = 72;
-/// An object entry beside its value: hash, key, index slot.
-const ENTRY_BYTES: usize = 48;
+/// The size of a [`Value`].
+const VALUE_BYTES: usize = 32;
+/// An object entry beside its value: its name.
+const ENTRY_BYTES: usize = 24;
 /// What a group costs beside its rows: its piece, its place in the index, its key twice.
 const GROUP_BYTES: usize = 192;
 
@@ -527,7 +526,7 @@ fn read_piece(r: &mut BufReader<File>) -> io::Result<Option<Piece>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn rows(spec: &[(u64, &[&str])]) -> Vec<Keyed> {
         spec.iter()

@@ -4,8 +4,8 @@
 //! run, whatever [`RunOptions::profile`](super::RunOptions) says: it costs a few strings per
 //! rejected record and nothing per written one, and memory is bounded by [`MAX_GROUPS`].
 
+use crate::value::Value;
 use indexmap::IndexMap;
-use serde_json::Value;
 
 use super::reject::{Loc, Located, Reject};
 use super::report::reason_key;
@@ -100,7 +100,7 @@ mod tests {
     use super::*;
     use crate::clerk::{Entity, validate_record};
     use crate::eval::Reason;
-    use serde_json::json;
+    use crate::json;
 
     fn reject(loc: u64, id: Option<Value>, reasons: Vec<Reason>) -> Reject {
         Reject {

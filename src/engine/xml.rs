@@ -10,9 +10,9 @@
 
 use std::io::{BufRead, Read};
 
+use crate::value::{Map, Value};
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
-use serde_json::{Map, Value};
 
 use super::limits::{MAX_DEPTH, show_bytes};
 
@@ -91,7 +91,7 @@ fn local(name: &str) -> String {
     name.rsplit(':').next().unwrap_or(name).to_string()
 }
 
-fn insert(map: &mut Map<String, Value>, key: String, v: Value) {
+fn insert(map: &mut Map, key: String, v: Value) {
     match map.get_mut(&key) {
         None => {
             map.insert(key, v);
@@ -104,7 +104,7 @@ fn insert(map: &mut Map<String, Value>, key: String, v: Value) {
     }
 }
 
-fn attributes(start: &BytesStart, map: &mut Map<String, Value>) -> Result<(), String> {
+fn attributes(start: &BytesStart, map: &mut Map) -> Result<(), String> {
     for a in start.attributes() {
         let a = a.map_err(|e| format!("bad attribute: {e}"))?;
         let value = a
@@ -121,7 +121,7 @@ fn attributes(start: &BytesStart, map: &mut Map<String, Value>) -> Result<(), St
 /// An element being read: its name (its key in the parent), fields and text.
 struct Frame {
     name: String,
-    map: Map<String, Value>,
+    map: Map,
     text: String,
 }
 
@@ -433,7 +433,7 @@ impl XmlItems {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn read(xml: &str, item: &str, max: u64) -> Vec<Result<(u64, XmlItem), String>> {
         let mut r = XmlItems::new(

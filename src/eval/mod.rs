@@ -21,12 +21,11 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 
-use serde_json::{Map, Value};
+use crate::value::{self, Map, Table, Value, values_equal};
 
 use crate::functions::{Function, Imp};
 use crate::plan::{CExpr, FnPlan, Key, Step, TableId};
 use crate::syntax::ast::{BinOp, Span, UnOp};
-use crate::value::{self, Table, values_equal};
 
 /// The record paths (rooted at `.` or `rows`, outside `[? ]` conditions and `map` bodies) an
 /// evaluation read, by their place in the mapping: `explain` shows only the reads of the
@@ -446,7 +445,7 @@ fn per_element<'a>(env: &Env<'a>) -> Env<'a> {
 }
 
 fn float_or_null(f: f64) -> Value {
-    serde_json::Number::from_f64(f)
+    crate::value::Number::from_f64(f)
         .map(Value::Number)
         .unwrap_or(Value::Null)
 }
@@ -609,7 +608,7 @@ fn arith(op: BinOp, l: &Value, r: &Value, span: Span) -> Option<R> {
         _ => crate::functions::number::arith(op, p, q)?,
     };
     Some(
-        serde_json::Number::from_f64(v)
+        crate::value::Number::from_f64(v)
             .map(Value::Number)
             .ok_or_else(|| EvalError::new("the result is not a finite number", span)),
     )

@@ -2,7 +2,7 @@
 
 use std::ops::ControlFlow;
 
-use serde_json::{Map, Value};
+use crate::value::{self, Map, Record, Table, Value};
 
 use super::{Env, EvalError, ReadLog, eval};
 use crate::clerk;
@@ -10,7 +10,6 @@ use crate::clerk::contract::is_valid_attribute_name;
 use crate::functions::string::normalize_attribute_name;
 use crate::plan::{BlockPlan, Op};
 use crate::syntax::ast::Span;
-use crate::value::{self, Record, Table};
 
 /// Why a record was rejected: which attribute (if any), what happened, where in the mapping.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,7 +169,7 @@ struct State {
     slots: Vec<Value>,
     /// The objects of the `...` spreads, in order; with the spread's span when its names are
     /// taken as they are (a literal with computed keys).
-    spreads: Vec<(Map<String, Value>, Option<Span>)>,
+    spreads: Vec<(Map, Option<Span>)>,
     reasons: Vec<Reason>,
     /// The span of the `where` that filtered the record out, when the trace goes past it.
     filtered: Option<Span>,

@@ -9,10 +9,9 @@
 //! quotes, a value is trimmed. A key is trimmed and unquoted the same way; a part without `=` is
 //! left out (it names no attribute), and so is a pair with an empty key.
 
-use serde_json::{Map, Value};
+use crate::value::{Map, Ty, Value};
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::value::Ty;
 
 /// The cell functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
@@ -193,7 +192,7 @@ fn pair(s: &str) -> Option<(String, &str)> {
 }
 
 /// The pairs of `text` (separated by `sep`) into an object; `multi`: split values into lists.
-fn object(text: &str, sep: &str, multi: Option<&str>) -> Map<String, Value> {
+fn object(text: &str, sep: &str, multi: Option<&str>) -> Map {
     let mut m = Map::new();
     for part in split_quoted(text, sep) {
         let Some((key, raw)) = pair(part) else {
@@ -235,7 +234,7 @@ fn parse_records(args: &mut [Value]) -> Result<Value, String> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use crate::json;
 
     use super::*;
     use crate::functions::call;

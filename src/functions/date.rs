@@ -2,13 +2,12 @@
 
 use std::fmt::Write as _;
 
+use crate::value::{Ty, Value};
 use chrono::format::{Item, Parsed, StrftimeItems};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
-use serde_json::Value;
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::value::Ty;
 
 /// The time zone used when none is given.
 pub const DEFAULT_TZ: Tz = chrono_tz::Europe::Rome;
@@ -410,8 +409,8 @@ fn now(_: &mut [Value]) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json;
     use proptest::prelude::*;
-    use serde_json::json;
 
     use crate::functions::call;
 

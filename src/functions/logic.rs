@@ -1,9 +1,8 @@
 //! logic functions: turning empty values into missing ones, and rejecting a record on purpose.
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::value::Ty;
 
 /// The logic functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[

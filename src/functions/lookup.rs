@@ -2,11 +2,9 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use crate::value::{Table, Ty, Value, key_string};
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::value::Ty;
-use crate::value::{Table, key_string};
 
 const KEY: Ty = Ty::STRING.or(Ty::INT).nullable();
 
@@ -351,7 +349,7 @@ fn children(table: &Table, args: &mut [Value]) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn categorie() -> Table {
         crate::functions::example_table()

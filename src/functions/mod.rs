@@ -12,10 +12,7 @@
 //! Null handling convention: unless a function says otherwise, a null first argument gives null
 //! (so a missing input field flows through a pipe chain and the attribute is left out).
 
-use serde_json::Value;
-
-use crate::value::{Table, Ty};
-use crate::value::{kind, show};
+use crate::value::{Table, Ty, Value, kind, show};
 
 pub mod cell;
 pub mod date;
@@ -212,7 +209,7 @@ pub fn example_table() -> Table {
                 false => k.to_lowercase(),
             };
             seen.push(*k);
-            let row = serde_json::json!({"codice": k, "codicePadre": p, "nome": nome});
+            let row = crate::json!({"codice": k, "codicePadre": p, "nome": nome});
             (Some(k.to_string()), Some(p.to_string()), row)
         })
         .collect();
@@ -235,7 +232,7 @@ pub const SPECIAL: &[&str] = &["var", "env", "map"];
 
 /// A float as a JSON value: integral-valued floats stay floats; NaN/inf are errors.
 pub fn float(f: f64) -> Result<Value, String> {
-    serde_json::Number::from_f64(f)
+    crate::value::Number::from_f64(f)
         .map(Value::Number)
         .ok_or_else(|| format!("the result {f} is not a finite number"))
 }

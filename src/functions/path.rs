@@ -7,10 +7,9 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::value::Ty;
 
 /// The path functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
@@ -190,7 +189,8 @@ fn path_parent(args: &mut [Value]) -> Result<Value, String> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::{Value, json};
+    use crate::json;
+    use crate::value::Value;
 
     fn call(f: fn(&mut [Value]) -> Result<Value, String>, path: Value, sep: &str) -> Value {
         f(&mut [path, json!(sep)]).unwrap_or_else(|e| panic!("{e}"))

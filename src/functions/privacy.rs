@@ -1,11 +1,10 @@
 //! privacy functions: stable pseudonymous ids instead of personal data.
 
+use crate::value::{Ty, Value};
 use hmac::{Hmac, KeyInit, Mac};
-use serde_json::Value;
 use sha2::Sha256;
 
 use super::{Example, Function, Imp, Param, kind};
-use crate::value::Ty;
 
 /// The privacy functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[Function {
@@ -83,7 +82,7 @@ fn pseudonymize(args: &mut [Value]) -> Result<Value, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn stable_and_key_dependent() {

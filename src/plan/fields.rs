@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::{BlockPlan, CExpr, FnPlan, Key, Op, Program, Step, TableId};
 use crate::syntax::ast::BinOp;
@@ -424,7 +424,7 @@ impl Reads {
 pub fn project(row: Value, fields: &[String]) -> Value {
     match row {
         Value::Object(mut map) => {
-            let mut kept = serde_json::Map::new();
+            let mut kept = crate::value::Map::new();
             for f in fields {
                 if let Some(v) = map.remove(f) {
                     kept.insert(f.clone(), v);
@@ -440,8 +440,8 @@ pub fn project(row: Value, fields: &[String]) -> Value {
 mod tests {
     #[test]
     fn project_keeps_the_fields_asked_in_the_order_asked() {
-        let row = serde_json::json!({"a": 1, "b": "x", "c": [1]});
+        let row = crate::json!({"a": 1, "b": "x", "c": [1]});
         let kept = super::project(row, &["c".to_string(), "a".to_string(), "z".to_string()]);
-        assert_eq!(kept, serde_json::json!({"c": [1], "a": 1}));
+        assert_eq!(kept, crate::json!({"c": [1], "a": 1}));
     }
 }

@@ -6,7 +6,7 @@ pub mod fields;
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use crate::value::Value;
 
 use crate::clerk::Entity;
 use crate::functions::Function;
@@ -388,7 +388,7 @@ pub struct Secret {
 ///
 /// ```
 /// use clerkmap::plan::Secrets;
-/// use serde_json::json;
+/// use clerkmap::json;
 /// let mut s = Secrets::default();
 /// s.add("KEY", &json!("s3cr3t-K3Y"));
 /// assert_eq!(s.hide(&json!("s3cr3t-K3Y")), json!("<secret from env KEY>"));
@@ -526,7 +526,7 @@ fn redact_cut(text: &str, form: &str, placeholder: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use crate::json;
 
     use super::Secrets;
 

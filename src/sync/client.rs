@@ -531,7 +531,7 @@ pub async fn verify_token(
 ) -> Result<bool, String> {
     let resp = http
         .post(format!("{api_url}/token/verify"))
-        .json(&serde_json::json!({"token": token, "key": public_key}))
+        .json(&crate::json!({"token": token, "key": public_key}))
         .send()
         .await
         .map_err(|e| describe(&e, Duration::ZERO))?;

@@ -16,8 +16,8 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::value::Value;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::clerk::Entity;
@@ -417,7 +417,7 @@ mod tests {
         s.entity_mut("pub", Entity::Products).ids.insert(
             "1".into(),
             Entry {
-                hash: content_hash(&serde_json::json!({"id": 1})),
+                hash: content_hash(&crate::json!({"id": 1})),
                 since: 5,
             },
         );
@@ -514,8 +514,8 @@ mod tests {
 
     #[test]
     fn hash_follows_content() {
-        let a = content_hash(&serde_json::json!({"id": 1, "price": 2.0}));
-        let b = content_hash(&serde_json::json!({"id": 1, "price": 2.5}));
+        let a = content_hash(&crate::json!({"id": 1, "price": 2.0}));
+        let b = content_hash(&crate::json!({"id": 1, "price": 2.5}));
         assert_ne!(a, b);
         assert_eq!(a.len(), 32);
     }

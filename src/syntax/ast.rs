@@ -1,7 +1,7 @@
 //! The mapping file's syntax tree. Every node carries the byte span it came from, so later
 //! stages can point at it in diagnostics.
 
-use serde_json::Value;
+use crate::value::Value;
 
 use crate::diagnostic::Diagnostic;
 pub use crate::diagnostic::Span;

@@ -2,6 +2,8 @@
 //! ([`Ty`]), lookup keys and tables ([`Table`]), equality by value, and how a value is shown in a
 //! message. This module imports no other module of the crate.
 
+mod json;
+pub mod map;
 mod record;
 mod table;
 mod ty;
@@ -10,7 +12,24 @@ pub use record::Record;
 pub use table::{Table, TableWarning, key_string};
 pub use ty::Ty;
 
-use serde_json::Value;
+pub use json::{Index, NULL, Value, from_value, to_value};
+pub use map::{Entry, Map};
+pub use serde_json::Number;
+
+/// Builds a [`Value`] from JSON syntax, as `serde_json::json!` does.
+///
+/// ```
+/// use clerkmap::json;
+/// assert_eq!(json!({"a": [1, "x"]}).to_string(), r#"{"a":[1,"x"]}"#);
+/// ```
+#[macro_export]
+macro_rules! json {
+    ($($json:tt)+) => {
+        $crate::value::Value::from($crate::value::__serde_json::json!($($json)+))
+    };
+}
+#[doc(hidden)]
+pub use serde_json as __serde_json;
 
 /// A short JSON rendering of a value for error messages (cut at 40 characters).
 pub fn show(v: &Value) -> String {
@@ -23,7 +42,7 @@ pub fn show(v: &Value) -> String {
 ///
 /// ```
 /// use clerkmap::value::show_difference;
-/// use serde_json::json;
+/// use clerkmap::json;
 /// let a = json!("Tshirt Organic Cotton Relaxed Fit Long Sleeve - Color Black");
 /// let b = json!("Tshirt Organic Cotton Relaxed Fit Long Sleeve - Color White");
 /// assert_eq!(
@@ -130,7 +149,7 @@ pub fn field<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
 
 /// The field `name` of an object.
 #[inline]
-pub fn object_field<'v>(m: &'v serde_json::Map<String, Value>, name: &str) -> Option<&'v Value> {
+pub fn object_field<'v>(m: &'v Map, name: &str) -> Option<&'v Value> {
     if m.len() <= SCAN_FIELDS {
         m.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
     } else {
@@ -160,7 +179,6 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn show_cuts_long_values_at_forty_characters() {
@@ -183,8 +201,7 @@ mod tests {
         let small = json!({"a": 1, "b": 2});
         assert_eq!(field(&small, "b"), Some(&json!(2)));
         assert_eq!(field(&small, "c"), None);
-        let big: serde_json::Map<String, Value> =
-            (0..40).map(|i| (format!("k{i}"), json!(i))).collect();
+        let big: Map = (0..40).map(|i| (format!("k{i}"), json!(i))).collect();
         let big = Value::Object(big);
         assert_eq!(field(&big, "k39"), Some(&json!(39)));
         assert_eq!(field(&big, "k40"), None);

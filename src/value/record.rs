@@ -2,13 +2,13 @@
 //!
 //! A mapped record is built once, checked once and serialised once, and has a few dozen
 //! attributes at most: a vector of pairs found by comparing names does all of that with no
-//! hashing, which a `serde_json::Map` (an `IndexMap` with SipHash) pays for at every insert.
+//! hashing and without the index a big [`Map`](super::Map) keeps.
 
+use crate::value::{Map, Value};
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Map, Value};
 
 /// A mapped record: attributes in order, each name once. Serialises as a JSON object, its
-/// attributes in this order (the same bytes as the `serde_json::Map` of [`Record::into_map`]).
+/// attributes in this order (the same bytes as the [`Map`] of [`Record::into_map`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Record {
     fields: Vec<(String, Value)>,
@@ -26,7 +26,7 @@ impl Record {
     ///
     /// ```
     /// # use clerkmap::value::Record;
-    /// # use serde_json::json;
+    /// # use clerkmap::json;
     /// let mut r = Record::default();
     /// r.insert_new("id".into(), json!(7));
     /// assert_eq!(r.get("id"), Some(&json!(7)));
@@ -46,7 +46,7 @@ impl Record {
     ///
     /// ```
     /// # use clerkmap::value::Record;
-    /// # use serde_json::json;
+    /// # use clerkmap::json;
     /// let mut r = Record::default();
     /// assert!(r.insert_new("a".into(), json!(1)));
     /// assert!(!r.insert_new("a".into(), json!(2)));
@@ -98,7 +98,7 @@ impl Record {
     }
 
     /// The record as a JSON object, attributes in order.
-    pub fn into_map(self) -> Map<String, Value> {
+    pub fn into_map(self) -> Map {
         self.fields.into_iter().collect()
     }
 }
@@ -127,7 +127,7 @@ impl FromIterator<(String, Value)> for Record {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn serialises_like_the_map_it_stands_for() {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use crate::value::Value;
 
 /// The string form of a lookup key: strings as they are, integers in decimal, anything else
 /// is not a key.
@@ -200,7 +200,7 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn cats() -> (Table, Vec<TableWarning>) {
         let rows = [

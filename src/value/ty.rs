@@ -63,8 +63,8 @@ impl Ty {
         self.0 == 0
     }
     /// The type of a concrete value.
-    pub fn of(v: &serde_json::Value) -> Ty {
-        use serde_json::Value as V;
+    pub fn of(v: &crate::value::Value) -> Ty {
+        use crate::value::Value as V;
         match v {
             V::Null => Ty::NULL,
             V::Bool(_) => Ty::BOOL,

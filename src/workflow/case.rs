@@ -25,8 +25,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::value::Value;
 use serde::Deserialize;
-use serde_json::Value;
 
 use crate::engine::Format;
 
@@ -453,7 +453,7 @@ fn input(
 fn records(at: &str, name: &str, items: Vec<serde_norway::Value>) -> Result<InputData, String> {
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
-        let v: Value = serde_json::to_value(&item).map_err(|e| {
+        let v: Value = crate::value::to_value(&item).map_err(|e| {
             format!(
                 "{at}: inputs.{name}[{i}]: not a JSON-like record ({e}); quote keys that are numbers"
             )

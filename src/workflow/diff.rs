@@ -4,9 +4,7 @@
 //! The sections of a snapshot that are lists of records (each entity, `rejected`) are compared
 //! by record key (`id`; `entity` plus id or line for rejects); every other section as a whole.
 
-use serde_json::{Map, Value};
-
-use crate::value::values_equal;
+use crate::value::{Map, Value, values_equal};
 
 /// One attribute of a record that differs. `None`: the attribute is missing on that side.
 #[derive(Debug, Clone, PartialEq)]
@@ -286,7 +284,7 @@ pub fn apply(old: &Value, new: &Value, changes: &[Change], accepted: &[bool]) ->
     let (Value::Object(old_map), Value::Object(new_map)) = (old, new) else {
         return old.clone();
     };
-    let mut out: Map<String, Value> = old_map.clone();
+    let mut out: Map = old_map.clone();
     for name in section_names(old, new) {
         let picked: Vec<&Change> = changes
             .iter()
@@ -529,7 +527,7 @@ pub fn render(c: &Change, st: Style) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     const PLAIN: Style = Style { color: false };
 

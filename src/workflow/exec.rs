@@ -8,7 +8,8 @@
 //! that reformatting a mapping does not change its snapshots. The case runs through the real
 //! engine into a [`Memory`] sink: nothing is written to disk or read back.
 
-use serde_json::{Map, Value, json};
+use crate::json;
+use crate::value::{Map, Value};
 
 use super::case::{Case, InputData};
 use crate::check;
@@ -162,7 +163,7 @@ fn reject_value(r: &Reject) -> Value {
 }
 
 /// Leaves only the given entities in an output (their records, rejects and filter counts).
-fn keep_entities(out: &mut Map<String, Value>, keep: &[String]) {
+fn keep_entities(out: &mut Map, keep: &[String]) {
     let kept = |name: &str| keep.iter().any(|k| k == name);
     out.retain(|k, _| crate::clerk::Entity::parse(k).is_none() || kept(k));
     if let Some(Value::Array(rejects)) = out.get_mut("rejected") {
@@ -179,7 +180,7 @@ fn keep_entities(out: &mut Map<String, Value>, keep: &[String]) {
     }
 }
 
-fn filtered(report: &RunReport) -> Map<String, Value> {
+fn filtered(report: &RunReport) -> Map {
     let mut m = Map::new();
     for e in report.entities.iter().filter(|e| e.filtered > 0) {
         let by: Vec<Value> = e

@@ -13,11 +13,9 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+use crate::value::{Value, kind};
 use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
-use serde_json::Value;
-
-use crate::value::kind;
 
 use crate::check::input_paths::InputFields;
 pub use crate::check::input_paths::field_step;

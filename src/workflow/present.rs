@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::inspect::input_fields;
 use crate::check::input_paths::{InputFields, field_step, split_steps};

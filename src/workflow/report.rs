@@ -74,7 +74,7 @@ struct Page<'a> {
     refusal: Option<RefusalView>,
     previous_feeds: bool,
     entities: Vec<Counts<'a>>,
-    skipped: Vec<serde_json::Value>,
+    skipped: Vec<crate::value::Value>,
     tables: &'a [crate::engine::report::TableReport],
     feeds: Vec<FeedView<'a>>,
     diff: &'a [crate::engine::report::FeedDiff],
@@ -300,7 +300,7 @@ pub fn render(report: &RunReport) -> Result<String, String> {
         skipped: report
             .skipped
             .iter()
-            .map(|s| serde_json::json!({"entity": s.entity.name(), "reason": s.reason}))
+            .map(|s| crate::json!({"entity": s.entity.name(), "reason": s.reason}))
             .collect(),
         tables: &report.tables,
         feeds: report

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, Write};
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::case::{self, Case, CaseRef};
 use super::diff::{self, Change, Style};

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use crate::value::Value;
 
 /// Reads an expected output. `Ok(None)`: there is none yet.
 pub fn read(path: &Path) -> Result<Option<Value>, String> {
@@ -85,7 +85,7 @@ pub fn write(path: &Path, value: &Value, case_file: &Path) -> Result<(), String>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn snap_round_trip() {

@@ -15,7 +15,7 @@ use clerkmap::eval::map_record;
 use clerkmap::plan::Program;
 use clerkmap::syntax::format::format;
 use clerkmap::value::Table;
-use serde_json::Value;
+use clerkmap::value::Value;
 
 /// No environment: `env()` reads nothing from the machine that runs the fuzzer.
 fn options() -> CompileOptions {

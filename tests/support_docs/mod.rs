@@ -7,7 +7,7 @@ use std::path::Path;
 use clerkmap::check::Checked;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{FeedOutput, Input, RunError, RunOptions, run};
-use serde_json::Value;
+use clerkmap::value::Value;
 
 /// A fenced code block: the line of its opening fence, its info string, its text.
 pub struct Fence {

@@ -5,13 +5,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::value::{Record, Value};
 use indexmap::IndexMap;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::reason_key;
 use crate::clerk::Entity;
-use crate::value::Record;
 
 /// Attributes listed per entity; any further one is left out of the profile (see
 /// [`Profile::attributes_not_listed`]).
@@ -456,7 +455,7 @@ fn sample(v: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     fn record(v: Value) -> Record {
         match v {

@@ -11,7 +11,7 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use crate::value::{Map, Value};
 
 use super::delimited::CsvParser;
 use super::input::{Format, Input, Origin};

@@ -7,11 +7,10 @@ mod tests;
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use self::sort::{check_sort, sort};
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::value::Ty;
 
 /// The list and object functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
@@ -648,7 +647,7 @@ fn contains(args: &mut [Value]) -> Result<Value, String> {
 }
 
 /// The object argument of `f`: Ok(None) for null, an error for anything but an object.
-fn object_arg(f: &str, v: Value) -> Result<Option<serde_json::Map<String, Value>>, String> {
+fn object_arg(f: &str, v: Value) -> Result<Option<crate::value::Map>, String> {
     match v {
         Value::Null => Ok(None),
         Value::Object(m) => Ok(Some(m)),

@@ -1,11 +1,10 @@
 //! Parts of a list: `drop` and `slice` (`take` is beside them in the family's table), and
 //! `zip`, which pairs the parts of two lists.
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use super::list_arg;
 use crate::functions::{Example, Function, Imp, Param, show};
-use crate::value::Ty;
 
 /// `drop(list, n)`.
 pub(super) const DROP: Function = Function {

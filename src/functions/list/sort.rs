@@ -3,11 +3,10 @@
 
 use std::cmp::Ordering;
 
-use serde_json::Value;
+use crate::value::{Value, kind, show};
 
 use super::list_arg;
 use crate::functions::article;
-use crate::value::{kind, show};
 
 /// The direction of a sort.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -41,7 +40,7 @@ pub(super) fn check_sort(args: &[Option<&Value>]) -> Result<(), String> {
 fn compare_numbers(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => {
-            let exact = |n: &serde_json::Number| {
+            let exact = |n: &crate::value::Number| {
                 n.as_i64()
                     .map(i128::from)
                     .or_else(|| n.as_u64().map(i128::from))
@@ -117,7 +116,7 @@ pub(super) fn sort(args: &mut [Value]) -> Result<Value, String> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use crate::json;
 
     use super::*;
     use crate::functions::call;

@@ -19,9 +19,7 @@
 //! choose: both `.` and `,`: the last one is the decimal separator; one `,`: decimal comma; one
 //! `.`: decimal point; the same one twice or more: grouping separators.
 
-use serde_json::Value;
-
-use crate::value::{kind, show};
+use crate::value::{Value, kind, show};
 
 /// How to read the separators of a number written as a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

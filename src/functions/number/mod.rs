@@ -8,11 +8,10 @@ mod props;
 #[cfg(test)]
 mod tests;
 
-use serde_json::{Number, Value};
+use crate::value::{Number, Ty, Value};
 
 use self::decimal::{Locale, cannot_read, locale_arg, no_negative_zero, parse_number, to_float};
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::value::Ty;
 
 pub use self::exact::arith;
 

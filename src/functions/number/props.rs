@@ -4,9 +4,10 @@
 //! arithmetic is checked against integer arithmetic on the numbers scaled by a power of ten.
 //! `PROPTEST_CASES` sets the number of cases (256 by default: a few seconds in a debug build).
 
+use crate::json;
+use crate::value::Value;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use serde_json::{Value, json};
 
 use super::decimal::{Locale, exact_float, fast_float, parse_number, to_float};
 use super::{arith, decimal, float_fn, int, round, sum};

@@ -1,7 +1,7 @@
 //! Unit tests of the number functions.
 
 use super::*;
-use serde_json::json;
+use crate::json;
 
 use crate::functions::call;
 

@@ -6,11 +6,10 @@ mod prefix;
 #[cfg(test)]
 mod tests;
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 pub use self::html::html_to_text;
 use super::{Example, Function, Imp, Param, article, kind, show};
-use crate::value::Ty;
 
 /// A string, a list, or null: for `trim`, `lower` and `upper`, which map over lists themselves.
 const STR_OR_LIST: Ty = Ty::STRING.or(Ty::LIST).or(Ty::NULL);

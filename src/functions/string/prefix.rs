@@ -1,10 +1,9 @@
 //! `common_prefix`: the words a list of texts all start with (the product name of a group of
 //! variant titles, "Organic Tee - Black / S", "Organic Tee - White / M": "Organic Tee").
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use crate::functions::{Example, Function, Imp, Param, kind, show};
-use crate::value::Ty;
 
 /// What a common prefix does not end with: spaces and the separators of variant suffixes.
 const TRAILING: &[char] = &['-', '–', '—', '|', ',', '/', ':', '(', '[', '+', '&'];

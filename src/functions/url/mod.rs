@@ -3,11 +3,10 @@
 
 use std::cell::RefCell;
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 use url::Url;
 
 use super::{Example, Function, Imp, Param, kind, show};
-use crate::value::Ty;
 
 /// The URL functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[

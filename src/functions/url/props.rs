@@ -3,9 +3,10 @@
 //! reference), for the one percent-encoding rule, and for `prefixed_url` against
 //! `absolute_url`. `PROPTEST_CASES` sets the number of cases (256 by default).
 
+use crate::json;
+use crate::value::Value;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
-use serde_json::{Value, json};
 use url::Url;
 
 use super::{absolute_url, prefixed_url, prefixed_url_by_url};

@@ -1,7 +1,7 @@
 //! Unit tests of the URL functions.
 
 use super::*;
-use serde_json::json;
+use crate::json;
 
 fn abs(path: Value, base: &str) -> Result<Value, String> {
     let mut args = vec![path, json!(base)];

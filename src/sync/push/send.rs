@@ -415,11 +415,11 @@ fn read_batches(
 
 /// `[1,2]` for int ids, `["a","b"]` otherwise.
 fn ids_json(ids: &[String], int_ids: bool) -> String {
-    let vals: Vec<serde_json::Value> = ids
+    let vals: Vec<crate::value::Value> = ids
         .iter()
         .map(|k| match k.parse::<i64>() {
-            Ok(i) if int_ids => serde_json::Value::from(i),
-            _ => serde_json::Value::from(k.as_str()),
+            Ok(i) if int_ids => crate::value::Value::from(i),
+            _ => crate::value::Value::from(k.as_str()),
         })
         .collect();
     serde_json::to_string(&vals).unwrap_or_else(|_| "[]".into())

@@ -21,8 +21,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::UNIX_EPOCH;
 
+use crate::value::Value;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::Log;
 use crate::clerk::Entity;
@@ -374,10 +374,10 @@ mod tests {
         let mtime = version(&file).map(|(_, s)| s).unwrap_or(0);
         // Whatever the index's progress: everything changed at the file's time, inclusive.
         let c = ix.changes(&file, mtime);
-        assert!(c.changed("1", &serde_json::json!({"id":1,"a":1})));
+        assert!(c.changed("1", &crate::json!({"id":1,"a":1})));
         assert!(
             !ix.changes(&file, mtime + 1)
-                .changed("1", &serde_json::json!({"id":1}))
+                .changed("1", &crate::json!({"id":1}))
         );
         assert!(wait_for(|| {
             State::load(&state).is_ok_and(|s| {
@@ -400,7 +400,7 @@ mod tests {
                 ids: [(
                     "1".to_string(),
                     Entry {
-                        hash: content_hash(&serde_json::json!({"id":1,"a":1})),
+                        hash: content_hash(&crate::json!({"id":1,"a":1})),
                         since: 5,
                     },
                 )]
@@ -409,8 +409,8 @@ mod tests {
             }),
         );
         let c = ix.changes(&file, 6);
-        assert!(!c.changed("1", &serde_json::json!({"id":1,"a":1})));
-        assert!(c.changed("1", &serde_json::json!({"id":1,"a":9})));
-        assert!(c.changed("2", &serde_json::json!({"id":2,"a":2})));
+        assert!(!c.changed("1", &crate::json!({"id":1,"a":1})));
+        assert!(c.changed("1", &crate::json!({"id":1,"a":9})));
+        assert!(c.changed("2", &crate::json!({"id":2,"a":2})));
     }
 }

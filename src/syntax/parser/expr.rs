@@ -3,9 +3,9 @@
 
 use std::sync::OnceLock;
 
+use crate::value::Value;
 use pest::iterators::Pair;
 use pest::pratt_parser::{Assoc, Op, PrattParser};
-use serde_json::Value;
 
 use super::{Rule, ident, internal, span};
 use crate::diagnostic::{Code, Diagnostic};
@@ -523,7 +523,7 @@ pub(super) fn number(p: &Pair<Rule>) -> Result<Value, Diagnostic> {
         return Ok(Value::from(i));
     }
     let f: f64 = s.parse().map_err(|_| bad())?;
-    serde_json::Number::from_f64(f)
+    crate::value::Number::from_f64(f)
         .map(Value::Number)
         .ok_or_else(bad)
 }

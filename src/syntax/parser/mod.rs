@@ -564,7 +564,7 @@ pub(super) fn ident(p: &Pair<Rule>) -> Ident {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
+    use crate::value::Value;
 
     fn kind(src: &str) -> ExprKind {
         parse_expr(src)

@@ -11,7 +11,7 @@ mod pick;
 mod scope;
 mod trace;
 
-use serde_json::Value;
+use crate::value::{Table, Ty, Value};
 
 pub use pick::{Pick, Record, stdin_input};
 pub use scope::{Kind, Name, field_paths};
@@ -24,7 +24,6 @@ use crate::engine::{Input, RunError, load_tables};
 use crate::eval::{self, Env};
 use crate::plan::{Program, Secrets};
 use crate::syntax::{self, ast};
-use crate::value::{Table, Ty};
 
 /// The name an expression's text goes by in its diagnostics.
 pub const EXPR_NAME: &str = "<expr>";

@@ -10,7 +10,7 @@
 //! - else (no mapping, or an input it does not read): the record's top-level `id` field, or,
 //!   when it has none, its first field (a CSV's first column).
 
-use serde_json::Value;
+use crate::value::{Value, key_string};
 
 use super::{Session, SessionError};
 use crate::engine::input::Format;
@@ -19,7 +19,6 @@ use crate::engine::units::{self, BlockUnits};
 use crate::engine::{Input, Loc};
 use crate::eval::{self, Env, EvalError, Trace, map_record_traced};
 use crate::plan::{BlockPlan, Op};
-use crate::value::key_string;
 
 /// Which record of the input.
 #[derive(Debug, Clone, PartialEq)]
@@ -318,12 +317,12 @@ mod tests {
     #[test]
     fn standard_input_holds_an_object_an_array_or_ndjson() {
         let one = session("{\n  \"id\": 7,\n  \"a\": [1]\n}\n");
-        assert_eq!(picked(&one, Pick::First).0["a"], serde_json::json!([1]));
+        assert_eq!(picked(&one, Pick::First).0["a"], crate::json!([1]));
         let array = session("[{\"codice\": \"A\"}, {\"codice\": \"B\"}]");
         // No `id` field: the first field names the record.
         assert_eq!(
             picked(&array, Pick::Id("B".into())),
-            (serde_json::json!({"codice": "B"}), Some("B".into()), 2)
+            (crate::json!({"codice": "B"}), Some("B".into()), 2)
         );
         let lines = session("{\"id\": \"x\"}\n{\"id\": \"y\"}\n");
         assert_eq!(picked(&lines, Pick::Position(2)).1.as_deref(), Some("y"));

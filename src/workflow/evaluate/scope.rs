@@ -2,14 +2,13 @@
 //! their values' types), `fn`s, lookup tables and `--var`s, the built-in functions, and the
 //! field paths of the current record.
 
-use serde_json::Value;
+use crate::value::{Ty, Value};
 
 use super::{Compiled, Session};
 use crate::check::input_paths::field_step;
 use crate::functions;
 use crate::syntax::ast::{Expr, ExprKind, Item};
 use crate::syntax::visit::{Visitor, walk_expr};
-use crate::value::Ty;
 
 /// What a name in scope is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +165,7 @@ fn walk(v: &Value, prefix: String, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::json;
 
     #[test]
     fn paths_of_nested_records_and_lists() {

@@ -9,11 +9,10 @@
 //! the same tables, by the caller's `eval`: the evaluator itself is not instrumented, so a run
 //! pays nothing for the trace.
 
-use serde_json::Value;
+use crate::value::{Value, values_equal};
 
 use crate::plan::Secrets;
 use crate::syntax::ast::{BinOp, Expr, ExprKind, ObjectKey, Pattern, Span};
-use crate::value::values_equal;
 
 /// A sub-expression as evaluated.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,8 +189,8 @@ mod tests {
     use super::*;
     use crate::check::{CompileOptions, compile_expr};
     use crate::eval::{Env, eval};
+    use crate::json;
     use crate::syntax::parse_expr;
-    use serde_json::json;
 
     fn trace(src: &str, record: Value) -> Vec<String> {
         let e = parse_expr(src).unwrap_or_else(|d| panic!("{d:?}"));

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
+use crate::value::{Table, Value, key_string};
 
 mod reads;
 mod render;
@@ -23,7 +23,6 @@ use crate::engine::{Input, Loc, RunError, Unit};
 use crate::eval::{Env, EvalError, Outcome, ReadLog, Trace, eval, map_record_traced};
 use crate::plan::{BlockPlan, Op, Program, Secrets};
 use crate::syntax::ast::{self, Expr, Item, Span, Stmt};
-use crate::value::{Table, key_string};
 
 /// Which record to explain.
 #[derive(Debug, Clone)]

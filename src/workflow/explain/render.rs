@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
+use crate::value::Value;
 
 use super::{Evaluated, Explanation, Verdict};
 

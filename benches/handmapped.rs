@@ -45,7 +45,7 @@ fn f(name: &str, mut args: Vec<Value>) -> Value {
 }
 
 fn s(v: &str) -> Value {
-    Value::String(v.to_string())
+    Value::String(v.into())
 }
 
 /// The category codes with their parents: `codice;codicePadre;...`.
@@ -239,8 +239,12 @@ fn map_value(line: &[u8], parents: &HashMap<String, String>) -> Option<Map> {
         .and_then(Value::as_str)
         .into_iter()
         .chain(secondary.iter().filter_map(Value::as_str));
-    let decimal =
-        |v: &Value, k: &str| f("decimal", vec![st(v, k).map_or(Value::Null, Value::String)]);
+    let decimal = |v: &Value, k: &str| {
+        f(
+            "decimal",
+            vec![st(v, k).map_or(Value::Null, |s| Value::String(s.into()))],
+        )
+    };
     let variants: Vec<Variant> = varianti
         .iter()
         .map(|v| Variant {

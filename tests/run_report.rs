@@ -78,7 +78,7 @@ fn normalise(v: &mut Value, tmp: &str) {
         }
         Value::Array(a) => a.iter_mut().for_each(|x| normalise(x, tmp)),
         Value::String(s) if is_timestamp(s) => *s = "<time>".into(),
-        Value::String(s) => *s = s.replace(tmp, "<tmp>"),
+        Value::String(s) => *s = s.replace(tmp, "<tmp>").into(),
         _ => {}
     }
 }

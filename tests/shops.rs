@@ -197,7 +197,7 @@ fn shopify_products_are_their_handles_rows_and_its_categories_are_complete() {
             .iter()
             .filter(|r| &&r["Handle"] == h && r.contains_key("Variant Price"))
             .count();
-        let p = products_by_id[&Value::String(h.to_string()).to_string()];
+        let p = products_by_id[&Value::String(h.to_string().into()).to_string()];
         assert_eq!(strs(&p["variant_prices"]).len(), variants, "product {h}");
     }
     let ids = assert_complete(&products, &categories);

@@ -114,7 +114,7 @@ impl Compiler<'_> {
                     None
                 }
             },
-            (Some(s), None) => Some(Value::String(s)),
+            (Some(s), None) => Some(Value::String(s.into())),
             (None, Some(d)) => Some(d),
             (None, None) => {
                 let (noun, how) = match from {
@@ -210,7 +210,7 @@ fn coerce_like(s: &str, default: &Value) -> Result<Value, &'static str> {
             .and_then(crate::value::Number::from_f64)
             .map(Value::Number)
             .ok_or("a number"),
-        _ => Ok(Value::String(s.to_string())),
+        _ => Ok(Value::String(s.to_string().into())),
     }
 }
 

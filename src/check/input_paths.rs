@@ -39,7 +39,7 @@ pub fn field_step(name: &str) -> String {
     if ident {
         format!(".{name}")
     } else {
-        format!(".{}", Value::String(name.to_string()))
+        format!(".{}", Value::String(name.to_string().into()))
     }
 }
 
@@ -306,7 +306,7 @@ enum Step {
 /// A constant index: a string (a field) or a number (an element).
 fn constant_index(e: &Expr) -> Option<Step> {
     match &e.kind {
-        ExprKind::Literal(Value::String(s)) => Some(Step::Field(s.clone())),
+        ExprKind::Literal(Value::String(s)) => Some(Step::Field(s.to_string())),
         ExprKind::Literal(Value::Number(_)) => Some(Step::Element),
         ExprKind::Unary(UnOp::Neg, x) if matches!(x.kind, ExprKind::Literal(Value::Number(_))) => {
             Some(Step::Element)

@@ -273,15 +273,15 @@ pub fn validate_record(entity: Entity, rec: &mut Record) -> Vec<(String, String)
         if let Some(i) = specs.iter().position(|s| s.name == k) {
             present |= 1 << i;
             if let Err(e) = conform(specs[i].kind, v) {
-                reasons.push((k.clone(), format!("`{k}` {e}")));
+                reasons.push((k.to_string(), format!("`{k}` {e}")));
             }
         } else if !is_valid_attribute_name(k) {
-            reasons.push((k.clone(), format!("attribute name `{k}` has characters other than letters, digits and `_`: Clerk would ignore it")));
+            reasons.push((k.to_string(), format!("attribute name `{k}` has characters other than letters, digits and `_`: Clerk would ignore it")));
         }
         let is_lines = entity == Entity::Orders && k == "products";
         if !is_lines && contains_object(v) {
             reasons.push((
-                k.clone(),
+                k.to_string(),
                 format!("`{k}` holds an object: Clerk cannot filter or facet objects; spread it (`...expr`) or pick its fields"),
             ));
         }

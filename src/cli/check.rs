@@ -224,7 +224,7 @@ fn report_json(
     for d in diags {
         let mut v = json::diagnostic(d, src);
         if let (Some(store), Some(m)) = (&t.store, v.as_object_mut()) {
-            m.insert("store".into(), json!(store));
+            m.insert("store", json!(store));
         }
         json::emit(&v);
     }

@@ -19,10 +19,10 @@ fn place(src: &SourceFile, span: Span) -> Map {
     let (line, column) = src.line_col(span.start);
     let (end_line, end_column) = src.line_col(span.end);
     let mut m = Map::new();
-    m.insert("line".into(), json!(line));
-    m.insert("column".into(), json!(column));
-    m.insert("end_line".into(), json!(end_line));
-    m.insert("end_column".into(), json!(end_column));
+    m.insert("line", json!(line));
+    m.insert("column", json!(column));
+    m.insert("end_line", json!(end_line));
+    m.insert("end_column", json!(end_column));
     m
 }
 
@@ -30,17 +30,17 @@ fn place(src: &SourceFile, span: Span) -> Map {
 /// and the text `check` would draw for it.
 pub(crate) fn diagnostic(d: &Diagnostic, src: &SourceFile) -> Value {
     let mut m = Map::new();
-    m.insert("type".into(), json!("diagnostic"));
+    m.insert("type", json!("diagnostic"));
     m.insert(
-        "severity".into(),
+        "severity",
         json!(match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         }),
     );
-    m.insert("code".into(), json!(d.code.to_string()));
-    m.insert("message".into(), json!(d.message));
-    m.insert("file".into(), json!(src.name));
+    m.insert("code", json!(d.code.to_string()));
+    m.insert("message", json!(d.message));
+    m.insert("file", json!(src.name));
     if d.has_location() {
         m.extend(place(src, d.span()));
     }
@@ -50,14 +50,14 @@ pub(crate) fn diagnostic(d: &Diagnostic, src: &SourceFile) -> Value {
         .filter(|l| l.span != Span::default())
         .map(|l| {
             let mut lm = place(src, l.span);
-            lm.insert("text".into(), json!(l.text));
-            lm.insert("primary".into(), json!(l.primary));
+            lm.insert("text", json!(l.text));
+            lm.insert("primary", json!(l.primary));
             Value::Object(lm)
         })
         .collect();
-    m.insert("labels".into(), Value::Array(labels));
-    m.insert("notes".into(), json!(d.notes));
-    m.insert("hint".into(), json!(d.hint));
-    m.insert("rendered".into(), json!(d.render(src, false)));
+    m.insert("labels", Value::Array(labels));
+    m.insert("notes", json!(d.notes));
+    m.insert("hint", json!(d.hint));
+    m.insert("rendered", json!(d.render(src, false)));
     Value::Object(m)
 }

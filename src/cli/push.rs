@@ -230,7 +230,7 @@ impl Out<'_> {
     /// A JSON line with the store added, keys masked.
     fn emit(&self, keys: &Keys, mut v: Value) {
         if let (Some(store), Some(m)) = (self.store, v.as_object_mut()) {
-            m.insert("store".into(), json!(store));
+            m.insert("store", json!(store));
         }
         let line = keys.redact(&v.to_string());
         match serde_json::from_str::<Value>(&line) {
@@ -510,10 +510,10 @@ fn report_json(out: Out, keys: &Keys, r: &PushReport) {
     for e in &r.entities {
         let mut v = crate::value::to_value(e).unwrap_or(Value::Null);
         if let Some(m) = v.as_object_mut() {
-            m.insert("type".into(), json!("entity"));
+            m.insert("type", json!("entity"));
             if r.dry_run {
-                m.insert("send_examples".into(), json!(e.send_examples));
-                m.insert("delete_examples".into(), json!(e.delete_examples));
+                m.insert("send_examples", json!(e.send_examples));
+                m.insert("delete_examples", json!(e.delete_examples));
             }
         }
         out.emit(keys, v);

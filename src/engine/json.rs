@@ -289,11 +289,11 @@ impl<'de> Visitor<'de> for ValueSeed {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
+        Ok(Value::String(v.to_owned().into()))
     }
 
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
+        Ok(Value::String(v.into()))
     }
 
     fn visit_unit<E>(self) -> Result<Value, E> {
@@ -599,7 +599,8 @@ mod tests {
         // Key order is kept.
         let v = decode_record(br#"{"z":1,"a":2}"#, JsonUnit::Line).unwrap_or_default();
         assert_eq!(
-            v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>()),
+            v.as_object()
+                .map(|m| m.keys().map(|k| k.to_string()).collect::<Vec<_>>()),
             Some(vec!["z".to_string(), "a".to_string()])
         );
     }

@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn the_contracts_missing_attribute_is_recognised() {
         let mut rec = crate::value::Record::default();
-        rec.insert_new("id".into(), json!("A"));
+        rec.insert_new("id", json!("A"));
         let reasons = validate_record(Entity::Products, &mut rec);
         let names: Vec<Option<String>> = reasons.iter().map(|r| missing_required(&r.1)).collect();
         assert!(names.contains(&Some("name".to_string())), "{reasons:?}");

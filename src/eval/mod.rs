@@ -254,7 +254,7 @@ fn eval_user_call(f: &FnPlan, args: &[CExpr], cur: &Value, env: &Env) -> R {
 /// A computed object key: a string as it is, an integer in decimal, null for none.
 fn object_key(k: Value, span: Span) -> Result<Option<String>, EvalError> {
     match k {
-        Value::String(s) => Ok(Some(s)),
+        Value::String(s) => Ok(Some(s.into_string())),
         Value::Null => Ok(None),
         Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Some(n.to_string())),
         other => Err(EvalError::new(
@@ -553,7 +553,7 @@ fn combine(op: BinOp, l: Value, r: Value, span: Span) -> R {
     match op {
         BinOp::Concat => {
             let s = |v: &Value| match v {
-                Value::String(s) => Ok(s.clone()),
+                Value::String(s) => Ok(s.to_string()),
                 Value::Number(_) | Value::Bool(_) => Ok(v.to_string()),
                 other => Err(EvalError::new(
                     format!(
@@ -564,7 +564,7 @@ fn combine(op: BinOp, l: Value, r: Value, span: Span) -> R {
                     span,
                 )),
             };
-            Ok(Value::String(s(&l)? + &s(&r)?))
+            Ok(Value::String((s(&l)? + &s(&r)?).into()))
         }
         BinOp::Add => match (l, r) {
             (Value::String(x), Value::String(y)) => Ok(Value::String(x + &y)),

@@ -127,7 +127,7 @@ pub fn map_record_traced<T: Trace>(
     if let (Some(slot), Some(key)) = (block.key_slot, key)
         && let Some(v) = st.slots.get_mut(slot)
     {
-        *v = Value::String(key.to_string());
+        *v = Value::String(key.to_string().into());
     }
     let env = Env {
         slots: &st.slots,
@@ -310,7 +310,7 @@ impl State {
             if let Op::Assign { slot, name, .. } = op {
                 let v = std::mem::take(&mut self.slots[*slot]);
                 if !v.is_null() {
-                    out.push_unique(name.clone(), v);
+                    out.push_unique(name.clone().into(), v);
                 }
             }
         }
@@ -325,7 +325,7 @@ impl State {
                         self.reasons.push(bad_computed_name(&k, span));
                         continue;
                     }
-                    Some(_) => k,
+                    Some(_) => k.to_string(),
                 };
                 if !name.is_empty() {
                     out.insert_new(name, v);
@@ -350,7 +350,7 @@ fn bad_computed_name(name: &str, span: Span) -> Reason {
         attribute: None,
         message: format!(
             "computed attribute name {} is not a valid Clerk attribute name (letters, digits and `_` only): {hint}",
-            value::show(&Value::String(name.to_string()))
+            value::show(&Value::String(name.to_string().into()))
         ),
         span: Some(span),
     }

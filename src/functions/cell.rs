@@ -135,7 +135,7 @@ fn sep(f: &str, args: &[Value], i: usize, default: &'static str) -> Result<Strin
     match args.get(i) {
         None | Some(Value::Null) => Ok(default.to_string()),
         Some(Value::String(s)) if s.is_empty() => Err(format!("{f}: {}", empty_sep())),
-        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::String(s)) => Ok(s.to_string()),
         Some(other) => Err(format!(
             "{f}: a separator must be text, got {} {}",
             kind(other),
@@ -199,10 +199,13 @@ fn object(text: &str, sep: &str, multi: Option<&str>) -> Map {
             continue;
         };
         let value = match multi.map(|sep| split_quoted(raw, sep)) {
-            Some(parts) if parts.len() > 1 => {
-                Value::Array(parts.iter().map(|p| Value::String(unquote(p))).collect())
-            }
-            _ => Value::String(unquote(raw)),
+            Some(parts) if parts.len() > 1 => Value::Array(
+                parts
+                    .iter()
+                    .map(|p| Value::String(unquote(p).into()))
+                    .collect(),
+            ),
+            _ => Value::String(unquote(raw).into()),
         };
         m.insert(key, value);
     }

@@ -147,7 +147,7 @@ fn format_items<'a>(f: &str, format: &'a str) -> Result<Vec<Item<'a>>, String> {
     if items.iter().any(|i| matches!(i, Item::Error)) {
         return Err(format!(
             "{f}: invalid date format {} (use strftime specifiers such as %d/%m/%Y %H:%M; write %% for a literal %)",
-            show(&Value::String(format.to_string()))
+            show(&Value::String(format.to_string().into()))
         ));
     }
     Ok(items)
@@ -214,8 +214,8 @@ fn parse_with_format(s: &str, format: &str, tz: Tz) -> Result<i64, String> {
     let fail = |why: String| {
         format!(
             "date: cannot read {} with format {} ({why}); check that the format matches the data",
-            show(&Value::String(s.to_string())),
-            show(&Value::String(format.to_string()))
+            show(&Value::String(s.to_string().into())),
+            show(&Value::String(format.to_string().into()))
         )
     };
     let items = format_items("date", format)?;
@@ -264,7 +264,7 @@ fn parse_default(s: &str, tz: Tz) -> Result<i64, String> {
     }
     Err(format!(
         "date: cannot read {} as a date (expected 2024-12-31, 2024-12-31 18:30[:00] or RFC 3339; for other layouts give a format, e.g. date(s, \"%d/%m/%Y\"))",
-        show(&Value::String(s.to_string()))
+        show(&Value::String(s.to_string().into()))
     ))
 }
 
@@ -397,7 +397,7 @@ fn format_date(args: &mut [Value]) -> Result<Value, String> {
             show(&args[1])
         )
     })?;
-    Ok(Value::String(out))
+    Ok(Value::String(out.into()))
 }
 
 /// `now()` is replaced by the run's time when the mapping is checked: a call never reaches

@@ -76,7 +76,7 @@ fn nonempty(args: &mut [Value]) -> Result<Value, String> {
 
 fn error(args: &mut [Value]) -> Result<Value, String> {
     Err(match &args[0] {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         other => format!("error({}) ({})", show(other), kind(other)),
     })
 }

@@ -197,8 +197,8 @@ fn key_arg<'a>(f: &str, v: &'a Value) -> Result<Option<std::borrow::Cow<'a, str>
 fn not_in_table(f: &str, table: &Table, key: &str) -> String {
     format!(
         "{f}: key {} is not in table {} (check the key, or test it with exists({}, key) first)",
-        show(&Value::String(key.to_string())),
-        show(&Value::String(table.name().to_string())),
+        show(&Value::String(key.to_string().into())),
+        show(&Value::String(table.name().to_string().into())),
         table.name()
     )
 }

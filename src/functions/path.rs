@@ -160,7 +160,7 @@ fn path_levels(args: &mut [Value]) -> Result<Value, String> {
             }
             level.push_str(seg);
             if seen.insert(level.clone()) {
-                out.push(Value::String(level.clone()));
+                out.push(Value::String(level.clone().into()));
             }
         }
     }
@@ -182,7 +182,7 @@ fn path_parent(args: &mut [Value]) -> Result<Value, String> {
     };
     let segs = segments(path, sep);
     Ok(match segs.split_last() {
-        Some((_, parent)) if !parent.is_empty() => Value::String(parent.join(sep)),
+        Some((_, parent)) if !parent.is_empty() => Value::String(parent.join(sep).into()),
         _ => Value::Null,
     })
 }

@@ -55,7 +55,7 @@ fn pseudonymize(args: &mut [Value]) -> Result<Value, String> {
     let text = match &args[0] {
         Value::Null => return Ok(Value::Null),
         Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => n.to_string().into(),
         other => {
             return Err(format!(
                 "pseudonymize: expected a string or a number, got {}",
@@ -76,7 +76,9 @@ fn pseudonymize(args: &mut [Value]) -> Result<Value, String> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes())
         .map_err(|_| "pseudonymize: the key cannot be used".to_string())?;
     mac.update(text.as_bytes());
-    Ok(Value::String(hex::encode(mac.finalize().into_bytes())))
+    Ok(Value::String(
+        hex::encode(mac.finalize().into_bytes()).into(),
+    ))
 }
 
 #[cfg(test)]

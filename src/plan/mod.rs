@@ -416,7 +416,7 @@ impl Secrets {
         }
         let mut forms = Vec::new();
         if s.chars().count() >= MIN_PREFIX {
-            forms.push(s.clone());
+            forms.push(s.to_string());
             let json = value.to_string();
             let escaped = json[1..json.len() - 1].to_string();
             if escaped != *s {
@@ -460,10 +460,10 @@ impl Secrets {
             return value.clone();
         }
         if let Some(s) = self.of(value) {
-            return Value::String(Secrets::placeholder(&s.env));
+            return Value::String(Secrets::placeholder(&s.env).into());
         }
         match value {
-            Value::String(t) => Value::String(self.redact(t)),
+            Value::String(t) => Value::String(self.redact(t).into()),
             Value::Array(items) => Value::Array(items.iter().map(|v| self.hide(v)).collect()),
             Value::Object(m) => Value::Object(
                 m.iter()

@@ -14,6 +14,9 @@ use serde_json::Number;
 
 use super::Map;
 
+/// The text of a [`Value::String`]: up to 24 bytes inline, longer on the heap.
+pub type Str = compact_str::CompactString;
+
 /// A JSON value.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub enum Value {
@@ -25,7 +28,7 @@ pub enum Value {
     /// A number: an integer or a finite float.
     Number(Number),
     /// A string.
-    String(String),
+    String(Str),
     /// A list.
     Array(Vec<Value>),
     /// An object: fields in order.
@@ -373,7 +376,7 @@ impl Serialize for Map {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.len()))?;
         for (k, v) in self {
-            map.serialize_entry(k, v)?;
+            map.serialize_entry(k.as_str(), v)?;
         }
         map.end()
     }
@@ -433,10 +436,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Number::from_f64(f).map_or(Value::Null, Value::Number))
     }
     fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.to_owned()))
+        Ok(Value::String(s.to_owned().into()))
     }
     fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s))
+        Ok(Value::String(s.into()))
     }
     fn visit_none<E>(self) -> Result<Value, E> {
         Ok(Value::Null)
@@ -469,7 +472,7 @@ impl From<serde_json::Value> for Value {
             serde_json::Value::Null => Value::Null,
             serde_json::Value::Bool(b) => Value::Bool(b),
             serde_json::Value::Number(n) => Value::Number(n),
-            serde_json::Value::String(s) => Value::String(s),
+            serde_json::Value::String(s) => Value::String(s.into()),
             serde_json::Value::Array(a) => Value::Array(a.into_iter().map(Value::from).collect()),
             serde_json::Value::Object(m) => {
                 Value::Object(m.into_iter().map(|(k, v)| (k, Value::from(v))).collect())
@@ -484,13 +487,13 @@ impl From<Value> for serde_json::Value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(b),
             Value::Number(n) => serde_json::Value::Number(n),
-            Value::String(s) => serde_json::Value::String(s),
+            Value::String(s) => serde_json::Value::String(s.into_string()),
             Value::Array(a) => {
                 serde_json::Value::Array(a.into_iter().map(serde_json::Value::from).collect())
             }
             Value::Object(m) => serde_json::Value::Object(
                 m.into_iter()
-                    .map(|(k, v)| (k, serde_json::Value::from(v)))
+                    .map(|(k, v)| (k.into_string(), serde_json::Value::from(v)))
                     .collect(),
             ),
         }
@@ -529,19 +532,19 @@ impl From<bool> for Value {
 
 impl From<String> for Value {
     fn from(s: String) -> Value {
-        Value::String(s)
+        Value::String(s.into())
     }
 }
 
 impl From<&str> for Value {
     fn from(s: &str) -> Value {
-        Value::String(s.to_owned())
+        Value::String(s.to_owned().into())
     }
 }
 
 impl From<std::borrow::Cow<'_, str>> for Value {
     fn from(s: std::borrow::Cow<'_, str>) -> Value {
-        Value::String(s.into_owned())
+        Value::String(s.into_owned().into())
     }
 }
 

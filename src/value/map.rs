@@ -17,7 +17,7 @@ use std::hash::{Hash, Hasher};
 
 use foldhash::fast::RandomState;
 
-use super::Value;
+use super::{Str, Value};
 
 /// Above this many fields a map keeps an index by name (below, comparing names in order is
 /// faster than hashing one).
@@ -26,11 +26,11 @@ pub const INDEXED: usize = 16;
 /// An object's fields, in the order they were read or built, each name once.
 #[derive(Clone, Default)]
 pub struct Map {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Str, Value)>,
     /// Position of each name, kept only above [`INDEXED`] fields. Boxed so that a map (and a
     /// [`Value`]) stays small: most maps never have one.
     #[allow(clippy::box_collection)]
-    index: Option<Box<HashMap<String, usize, RandomState>>>,
+    index: Option<Box<HashMap<Str, usize, RandomState>>>,
 }
 
 impl Map {
@@ -88,7 +88,7 @@ impl Map {
     }
 
     /// The name and value of field `name`.
-    pub fn get_key_value(&self, name: &str) -> Option<(&String, &Value)> {
+    pub fn get_key_value(&self, name: &str) -> Option<(&Str, &Value)> {
         self.position(name)
             .map(|i| (&self.entries[i].0, &self.entries[i].1))
     }
@@ -104,12 +104,13 @@ impl Map {
     /// ```
     /// # use clerkmap::{json, value::Map};
     /// let mut m = Map::new();
-    /// assert_eq!(m.insert("a".into(), json!(1)), None);
-    /// m.insert("b".into(), json!(2));
-    /// assert_eq!(m.insert("a".into(), json!(3)), Some(json!(1)));
+    /// assert_eq!(m.insert("a", json!(1)), None);
+    /// m.insert("b", json!(2));
+    /// assert_eq!(m.insert("a", json!(3)), Some(json!(1)));
     /// assert_eq!(clerkmap::value::Value::Object(m).to_string(), r#"{"a":3,"b":2}"#);
     /// ```
-    pub fn insert(&mut self, name: String, value: Value) -> Option<Value> {
+    pub fn insert(&mut self, name: impl Into<Str>, value: Value) -> Option<Value> {
+        let name = name.into();
         match self.position(&name) {
             Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             None => {
@@ -120,7 +121,7 @@ impl Map {
     }
 
     /// Adds a field the map does not have, at the end.
-    fn push_new(&mut self, name: String, value: Value) {
+    fn push_new(&mut self, name: Str, value: Value) {
         let at = self.entries.len();
         if let Some(index) = &mut self.index {
             index.insert(name.clone(), at);
@@ -175,7 +176,7 @@ impl Map {
     }
 
     /// Keeps the fields for which `keep` holds, in order.
-    pub fn retain(&mut self, mut keep: impl FnMut(&String, &mut Value) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&Str, &mut Value) -> bool) {
         let before = self.entries.len();
         self.entries.retain_mut(|(k, v)| keep(k, v));
         if self.entries.len() != before {
@@ -184,7 +185,7 @@ impl Map {
     }
 
     /// The entry of field `name`, to read, set or insert it.
-    pub fn entry(&mut self, name: impl Into<String>) -> Entry<'_> {
+    pub fn entry(&mut self, name: impl Into<Str>) -> Entry<'_> {
         let name = name.into();
         match self.position(&name) {
             Some(i) => Entry::Occupied(OccupiedEntry { map: self, at: i }),
@@ -211,7 +212,7 @@ impl Map {
     }
 
     /// The names, in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &Str> + ExactSizeIterator {
         self.entries.iter().map(|(k, _)| k)
     }
 
@@ -254,7 +255,7 @@ impl Eq for Map {}
 /// Hashes the fields in name order, so that equal maps hash alike whatever their order.
 impl Hash for Map {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let mut kv: Vec<&(String, Value)> = self.entries.iter().collect();
+        let mut kv: Vec<&(Str, Value)> = self.entries.iter().collect();
         kv.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for (k, v) in kv {
             k.hash(state);
@@ -272,7 +273,7 @@ impl std::ops::Index<&str> for Map {
     }
 }
 
-impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Map {
+impl<K: Into<Str>, V: Into<Value>> FromIterator<(K, V)> for Map {
     fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Map {
         let iter = iter.into_iter();
         let mut m = Map::with_capacity(iter.size_hint().0);
@@ -281,17 +282,17 @@ impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Map {
     }
 }
 
-impl<K: Into<String>, V: Into<Value>> Extend<(K, V)> for Map {
+impl<K: Into<Str>, V: Into<Value>> Extend<(K, V)> for Map {
     fn extend<T: IntoIterator<Item = (K, V)>>(&mut self, iter: T) {
         for (k, v) in iter {
-            self.insert(k.into(), v.into());
+            self.insert(k, v.into());
         }
     }
 }
 
 impl IntoIterator for Map {
-    type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type Item = (Str, Value);
+    type IntoIter = std::vec::IntoIter<(Str, Value)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()
@@ -299,7 +300,7 @@ impl IntoIterator for Map {
 }
 
 impl<'a> IntoIterator for &'a Map {
-    type Item = (&'a String, &'a Value);
+    type Item = (&'a Str, &'a Value);
     type IntoIter = Iter<'a>;
 
     fn into_iter(self) -> Iter<'a> {
@@ -308,7 +309,7 @@ impl<'a> IntoIterator for &'a Map {
 }
 
 impl<'a> IntoIterator for &'a mut Map {
-    type Item = (&'a String, &'a mut Value);
+    type Item = (&'a Str, &'a mut Value);
     type IntoIter = IterMut<'a>;
 
     fn into_iter(self) -> IterMut<'a> {
@@ -318,10 +319,10 @@ impl<'a> IntoIterator for &'a mut Map {
 
 /// The fields of a [`Map`], in order.
 #[derive(Clone, Debug)]
-pub struct Iter<'a>(std::slice::Iter<'a, (String, Value)>);
+pub struct Iter<'a>(std::slice::Iter<'a, (Str, Value)>);
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = (&'a String, &'a Value);
+    type Item = (&'a Str, &'a Value);
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
@@ -343,10 +344,10 @@ impl ExactSizeIterator for Iter<'_> {}
 
 /// The fields of a [`Map`], in order, their values mutable.
 #[derive(Debug)]
-pub struct IterMut<'a>(std::slice::IterMut<'a, (String, Value)>);
+pub struct IterMut<'a>(std::slice::IterMut<'a, (Str, Value)>);
 
 impl<'a> Iterator for IterMut<'a> {
-    type Item = (&'a String, &'a mut Value);
+    type Item = (&'a Str, &'a mut Value);
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
@@ -377,7 +378,7 @@ pub enum Entry<'a> {
 /// A field a [`Map`] does not have.
 pub struct VacantEntry<'a> {
     map: &'a mut Map,
-    name: String,
+    name: Str,
 }
 
 /// A field a [`Map`] has.
@@ -404,7 +405,7 @@ impl<'a> Entry<'a> {
     }
 
     /// The field's name.
-    pub fn key(&self) -> &String {
+    pub fn key(&self) -> &Str {
         match self {
             Entry::Vacant(e) => &e.name,
             Entry::Occupied(e) => &e.map.entries[e.at].0,
@@ -421,7 +422,7 @@ impl<'a> VacantEntry<'a> {
     }
 
     /// The field's name.
-    pub fn key(&self) -> &String {
+    pub fn key(&self) -> &Str {
         &self.name
     }
 }
@@ -448,7 +449,7 @@ impl<'a> OccupiedEntry<'a> {
     }
 
     /// The field's name.
-    pub fn key(&self) -> &String {
+    pub fn key(&self) -> &Str {
         &self.map.entries[self.at].0
     }
 }
@@ -469,11 +470,14 @@ mod tests {
             assert_eq!(m.len(), n);
             assert_eq!(m.get(&format!("k{}", n - 1)), Some(&json!(n - 1)));
             assert_eq!(m.get("nope"), None);
-            assert_eq!(m.insert("k0".into(), json!("x")), Some(json!(0)));
-            assert_eq!(m.keys().next().map(String::as_str), Some("k0"));
+            assert_eq!(m.insert("k0", json!("x")), Some(json!(0)));
+            assert_eq!(m.keys().next().map(Str::as_str), Some("k0"));
             // swap_remove: the last field takes the removed one's place.
             assert_eq!(m.remove("k0"), Some(json!("x")));
-            assert_eq!(m.keys().next(), Some(&format!("k{}", n - 1)));
+            assert_eq!(
+                m.keys().next().map(Str::as_str),
+                Some(format!("k{}", n - 1).as_str())
+            );
             assert_eq!(m.get(&format!("k{}", n - 1)), Some(&json!(n - 1)));
             assert!(!m.contains_key("k0"));
             // shift_remove keeps the order.
@@ -506,7 +510,7 @@ mod tests {
         *m.entry("k3").or_insert(json!(0)) = json!("three");
         m.entry("new").or_insert_with(|| json!(true));
         assert_eq!(m.get("k3"), Some(&json!("three")));
-        assert_eq!(m.keys().last().map(String::as_str), Some("new"));
+        assert_eq!(m.keys().last().map(Str::as_str), Some("new"));
         assert_eq!(m.get("new"), Some(&json!(true)));
         assert_eq!(m.len(), INDEXED + 1);
     }

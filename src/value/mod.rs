@@ -12,7 +12,7 @@ pub use record::Record;
 pub use table::{Table, TableWarning, key_string};
 pub use ty::Ty;
 
-pub use json::{Index, NULL, Value, from_value, to_value};
+pub use json::{Index, NULL, Str, Value, from_value, to_value};
 pub use map::{Entry, Map};
 pub use serde_json::Number;
 

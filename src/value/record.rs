@@ -4,14 +4,14 @@
 //! attributes at most: a vector of pairs found by comparing names does all of that with no
 //! hashing and without the index a big [`Map`](super::Map) keeps.
 
-use crate::value::{Map, Value};
+use crate::value::{Map, Str, Value};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// A mapped record: attributes in order, each name once. Serialises as a JSON object, its
 /// attributes in this order (the same bytes as the [`Map`] of [`Record::into_map`]).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Record {
-    fields: Vec<(String, Value)>,
+    fields: Vec<(Str, Value)>,
 }
 
 impl Record {
@@ -28,7 +28,7 @@ impl Record {
     /// # use clerkmap::value::Record;
     /// # use clerkmap::json;
     /// let mut r = Record::default();
-    /// r.insert_new("id".into(), json!(7));
+    /// r.insert_new("id", json!(7));
     /// assert_eq!(r.get("id"), Some(&json!(7)));
     /// assert_eq!(r.get("name"), None);
     /// ```
@@ -48,11 +48,12 @@ impl Record {
     /// # use clerkmap::value::Record;
     /// # use clerkmap::json;
     /// let mut r = Record::default();
-    /// assert!(r.insert_new("a".into(), json!(1)));
-    /// assert!(!r.insert_new("a".into(), json!(2)));
+    /// assert!(r.insert_new("a", json!(1)));
+    /// assert!(!r.insert_new("a", json!(2)));
     /// assert_eq!(r.get("a"), Some(&json!(1)));
     /// ```
-    pub fn insert_new(&mut self, name: String, value: Value) -> bool {
+    pub fn insert_new(&mut self, name: impl Into<Str>, value: Value) -> bool {
+        let name = name.into();
         if self.contains_key(&name) {
             return false;
         }
@@ -62,7 +63,7 @@ impl Record {
 
     /// Adds attribute `name` at the end, the caller knowing the record does not have it (the
     /// checker refuses a mapping that assigns an attribute twice).
-    pub(crate) fn push_unique(&mut self, name: String, value: Value) {
+    pub(crate) fn push_unique(&mut self, name: Str, value: Value) {
         debug_assert!(!self.contains_key(&name), "attribute `{name}` twice");
         self.fields.push((name, value));
     }
@@ -73,12 +74,12 @@ impl Record {
     }
 
     /// The attributes, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&Str, &Value)> {
         self.fields.iter().map(|(k, v)| (k, v))
     }
 
     /// The attributes, in order, their values mutable.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut Value)> {
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&Str, &mut Value)> {
         self.fields.iter_mut().map(|(k, v)| (&*k, v))
     }
 
@@ -107,15 +108,15 @@ impl Serialize for Record {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.fields.len()))?;
         for (k, v) in &self.fields {
-            map.serialize_entry(k, v)?;
+            map.serialize_entry(k.as_str(), v)?;
         }
         map.end()
     }
 }
 
-impl FromIterator<(String, Value)> for Record {
+impl<K: Into<Str>> FromIterator<(K, Value)> for Record {
     /// A record of these attributes; a name given twice keeps its first value.
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(items: I) -> Record {
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(items: I) -> Record {
         let mut r = Record::default();
         for (k, v) in items {
             r.insert_new(k, v);

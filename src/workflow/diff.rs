@@ -122,7 +122,7 @@ fn attr_changes(old: &Value, new: &Value) -> Vec<AttrChange> {
                 match o.get(k) {
                     Some(ov) if values_equal(ov, nv) => {}
                     ov => out.push(AttrChange {
-                        attr: k.clone(),
+                        attr: k.to_string(),
                         old: ov.cloned(),
                         new: Some(nv.clone()),
                     }),
@@ -131,7 +131,7 @@ fn attr_changes(old: &Value, new: &Value) -> Vec<AttrChange> {
             for (k, ov) in o {
                 if !n.contains_key(k) {
                     out.push(AttrChange {
-                        attr: k.clone(),
+                        attr: k.to_string(),
                         old: Some(ov.clone()),
                         new: None,
                     });
@@ -152,8 +152,8 @@ fn section_names(old: &Value, new: &Value) -> Vec<String> {
     for v in [new, old] {
         if let Value::Object(m) = v {
             for k in m.keys() {
-                if !names.contains(k) {
-                    names.push(k.clone());
+                if !names.iter().any(|n| n == k) {
+                    names.push(k.to_string());
                 }
             }
         }

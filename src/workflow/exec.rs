@@ -117,23 +117,28 @@ pub fn execute(case: &Case) -> Result<Value, String> {
     }
     let rejected: Vec<Value> = memory.rejects.iter().map(reject_value).collect();
     if !rejected.is_empty() {
-        out.insert("rejected".into(), Value::Array(rejected));
+        out.insert("rejected", Value::Array(rejected));
     }
     let filtered = filtered(report);
     if !filtered.is_empty() {
-        out.insert("filtered".into(), Value::Object(filtered));
+        out.insert("filtered", Value::Object(filtered));
     }
     let mut warnings: Vec<Value> = checked
         .warnings
         .iter()
-        .map(|d| Value::String(format!("[{}] {}", d.code, d.message)))
+        .map(|d| Value::String(format!("[{}] {}", d.code, d.message).into()))
         .collect();
-    warnings.extend(report.warnings.iter().map(|w| Value::String(w.to_string())));
+    warnings.extend(
+        report
+            .warnings
+            .iter()
+            .map(|w| Value::String(w.to_string().into())),
+    );
     if !warnings.is_empty() {
-        out.insert("warnings".into(), Value::Array(warnings));
+        out.insert("warnings", Value::Array(warnings));
     }
     if let Some(abort) = mapped.aborted {
-        out.insert("aborted".into(), Value::String(abort.to_string()));
+        out.insert("aborted", Value::String(abort.to_string().into()));
     }
     if !case.entities.is_empty() {
         keep_entities(&mut out, &case.entities);
@@ -145,20 +150,20 @@ pub fn execute(case: &Case) -> Result<Value, String> {
 /// that reformatting a mapping does not change its snapshots).
 fn reject_value(r: &Reject) -> Value {
     let mut m = Map::new();
-    m.insert("entity".into(), Value::from(r.entity.name()));
+    m.insert("entity", Value::from(r.entity.name()));
     if let Some(id) = &r.id {
-        m.insert("id".into(), id.clone());
+        m.insert("id", id.clone());
     }
     match r.loc {
-        Loc::Line(n) => m.insert("line".into(), Value::from(n)),
-        Loc::Record(n) => m.insert("record".into(), Value::from(n)),
+        Loc::Line(n) => m.insert("line", Value::from(n)),
+        Loc::Record(n) => m.insert("record", Value::from(n)),
     };
     let reasons = r
         .reason_texts(Located::Without)
         .into_iter()
-        .map(Value::String)
+        .map(|s| Value::String(s.into()))
         .collect();
-    m.insert("reasons".into(), Value::Array(reasons));
+    m.insert("reasons", Value::Array(reasons));
     Value::Object(m)
 }
 

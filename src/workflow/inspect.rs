@@ -224,7 +224,7 @@ fn hint_for(shape: &str, path: &str) -> Option<String> {
 /// An example value: a text longer than 40 characters cut, with `…`.
 fn example(v: &Value) -> Value {
     match v {
-        Value::String(s) => Value::String(crate::value::elide(s, 40, "…")),
+        Value::String(s) => Value::String(crate::value::elide(s, 40, "…").into()),
         other => other.clone(),
     }
 }

@@ -97,7 +97,7 @@ fn describe(v: &Value) -> String {
         .map(|(k, v)| match v {
             Value::Array(a) => format!("{k}: {}", a.len()),
             Value::Object(o) => format!("{k}: {}", o.len()),
-            _ => k.clone(),
+            _ => k.to_string(),
         })
         .collect();
     parts.join(", ")

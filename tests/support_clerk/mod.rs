@@ -133,7 +133,7 @@ impl Log {
 
 pub fn key(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => s.to_string(),
         other => other.to_string(),
     }
 }
@@ -471,7 +471,7 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
                 return Ok(clerk_error(403, "AuthenticationError", "Invalid API key"));
             }
             let obj = v.as_object().cloned().unwrap_or_default();
-            let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+            let mut keys: Vec<&str> = obj.keys().map(|k| k.as_str()).collect();
             keys.sort_unstable();
             let mut expected = vec!["key", "private_key", entity.as_str()];
             expected.sort_unstable();

@@ -233,7 +233,7 @@ impl Profile {
                     let values = (self.attributes.len() < MAX_VALUE_STATS).then(Values::new);
                     self.attributes
                         .insert_full(
-                            k.clone(),
+                            k.to_string(),
                             AttributeProfile {
                                 values,
                                 ..AttributeProfile::default()
@@ -438,12 +438,12 @@ pub struct NumberSummary {
 fn sample(v: &Value) -> Value {
     match v {
         Value::String(s) if s.chars().count() > 160 => {
-            Value::String(format!("{}…", s.chars().take(160).collect::<String>()))
+            Value::String(format!("{}…", s.chars().take(160).collect::<String>()).into())
         }
         Value::Array(items) => {
             let mut out: Vec<Value> = items.iter().take(10).map(sample).collect();
             if items.len() > 10 {
-                out.push(Value::String(format!("… {} more", items.len() - 10)));
+                out.push(Value::String(format!("… {} more", items.len() - 10).into()));
             }
             Value::Array(out)
         }

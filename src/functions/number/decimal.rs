@@ -384,7 +384,7 @@ const NUMBER_HINT: &str = "expected 1.234,56 or 1234.56, optionally with a curre
 
 /// The error for a string `s` that is not a number, in function `f`.
 pub(super) fn cannot_read(f: &str, s: &str, why: &Malformed) -> String {
-    let shown = show(&Value::String(s.to_string()));
+    let shown = show(&Value::String(s.to_string().into()));
     match (&why.reason, &why.hint) {
         (None, _) => format!("{f}: cannot read {shown} as a number ({NUMBER_HINT})"),
         (Some(r), None) => format!("{f}: cannot read {shown} as a number: {r}"),

@@ -477,12 +477,12 @@ fn want_str<'a>(f: &str, what: &str, v: &'a Value) -> Result<&'a str, String> {
 fn map_strings(f: &str, v: Value, op: fn(&str) -> String) -> Result<Value, String> {
     match v {
         Value::Null => Ok(Value::Null),
-        Value::String(s) => Ok(Value::String(op(&s))),
+        Value::String(s) => Ok(Value::String(op(&s).into())),
         Value::Array(items) => Ok(Value::Array(
             items
                 .into_iter()
                 .map(|item| match item {
-                    Value::String(s) => Value::String(op(&s)),
+                    Value::String(s) => Value::String(op(&s).into()),
                     other => other,
                 })
                 .collect(),
@@ -521,7 +521,7 @@ fn replace(args: &mut [Value]) -> Result<Value, String> {
             "replace: the text to replace is empty (give the literal text to look for)".into(),
         );
     }
-    Ok(Value::String(s.replace(from, to)))
+    Ok(Value::String(s.replace(from, to).into()))
 }
 
 fn split(args: &mut [Value]) -> Result<Value, String> {
@@ -539,7 +539,9 @@ fn split(args: &mut [Value]) -> Result<Value, String> {
         return Ok(Value::Array(Vec::new()));
     }
     Ok(Value::Array(
-        s.split(sep).map(|p| Value::String(p.to_string())).collect(),
+        s.split(sep)
+            .map(|p| Value::String(p.to_string().into()))
+            .collect(),
     ))
 }
 
@@ -562,8 +564,8 @@ fn join(args: &mut [Value]) -> Result<Value, String> {
         let piece = match item {
             Value::Null => continue,
             Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string().into(),
+            Value::Bool(b) => b.to_string().into(),
             other => {
                 return Err(format!(
                     "join: element {} is {} {} (only strings, numbers and bools can be joined; use flatten(...) first for nested lists)",
@@ -579,13 +581,15 @@ fn join(args: &mut [Value]) -> Result<Value, String> {
         first = false;
         out.push_str(&piece);
     }
-    Ok(Value::String(out))
+    Ok(Value::String(out.into()))
 }
 
 fn strip_html(args: &mut [Value]) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
-        v => Ok(Value::String(html_to_text(want_str("strip_html", "s", v)?))),
+        v => Ok(Value::String(
+            html_to_text(want_str("strip_html", "s", v)?).into(),
+        )),
     }
 }
 
@@ -608,7 +612,7 @@ fn truncate(args: &mut [Value]) -> Result<Value, String> {
         Some(v) => want_str("truncate", "suffix", v)?,
     };
     if s.chars().count() <= n {
-        return Ok(Value::String(s.to_string()));
+        return Ok(Value::String(s.to_string().into()));
     }
     let suffix_len = suffix.chars().count();
     if suffix_len >= n {
@@ -616,7 +620,7 @@ fn truncate(args: &mut [Value]) -> Result<Value, String> {
         return Ok(Value::String(s.chars().take(n).collect()));
     }
     let kept: String = s.chars().take(n - suffix_len).collect();
-    Ok(Value::String(format!("{}{suffix}", kept.trim_end())))
+    Ok(Value::String(format!("{}{suffix}", kept.trim_end()).into()))
 }
 
 /// Transliterates to ASCII, lower-cases and turns every run of characters outside `[a-z0-9]`
@@ -643,7 +647,9 @@ fn ascii_words(s: &str, sep: char) -> String {
 fn slug(args: &mut [Value]) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
-        v => Ok(Value::String(ascii_words(want_str("slug", "s", v)?, '-'))),
+        v => Ok(Value::String(
+            ascii_words(want_str("slug", "s", v)?, '-').into(),
+        )),
     }
 }
 
@@ -662,7 +668,7 @@ fn attribute_name(args: &mut [Value]) -> Result<Value, String> {
             Ok(if name.is_empty() {
                 Value::Null
             } else {
-                Value::String(name)
+                Value::String(name.into())
             })
         }
     }
@@ -690,8 +696,8 @@ fn string(args: &mut [Value]) -> Result<Value, String> {
     match std::mem::take(&mut args[0]) {
         Value::Null => Ok(Value::Null),
         Value::String(s) => Ok(Value::String(s)),
-        Value::Number(n) => Ok(Value::String(n.to_string())),
-        Value::Bool(b) => Ok(Value::String(b.to_string())),
+        Value::Number(n) => Ok(Value::String(n.to_string().into())),
+        Value::Bool(b) => Ok(Value::String(b.to_string().into())),
         other => Err(format!(
             "string: cannot write {} as a string: {} (use join(list, sep) for lists, or pick a field of the object)",
             article(kind(&other)),

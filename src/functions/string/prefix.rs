@@ -63,7 +63,7 @@ fn common_prefix(args: &mut [Value]) -> Result<Value, String> {
     for v in items {
         match v {
             Value::Null => {}
-            Value::String(s) => texts.push(s),
+            Value::String(s) => texts.push(s.into_string()),
             other => {
                 return Err(format!(
                     "common_prefix: expected texts, got {} {}",
@@ -77,7 +77,7 @@ fn common_prefix(args: &mut [Value]) -> Result<Value, String> {
         return Ok(Value::Null);
     };
     if texts.iter().all(|t| t == first) {
-        return Ok(Value::String(first.clone()));
+        return Ok(Value::String(first.clone().into()));
     }
     // The longest common beginning, in characters.
     let mut end = first.len();
@@ -103,6 +103,6 @@ fn common_prefix(args: &mut [Value]) -> Result<Value, String> {
     Ok(if prefix.is_empty() {
         Value::Null
     } else {
-        Value::String(prefix.to_string())
+        Value::String(prefix.to_string().into())
     })
 }

@@ -272,7 +272,7 @@ fn base_arg(f: &str, what: &str, v: &Value) -> Result<Url, String> {
         return Err(bad(" (it has no host)".to_string()));
     }
     let url = Url::parse(&encode_url(s)).map_err(|e| bad(format!(" ({e})")))?;
-    LAST_BASE.with(|last| *last.borrow_mut() = Some((text.clone(), url.clone())));
+    LAST_BASE.with(|last| *last.borrow_mut() = Some((text.to_string(), url.clone())));
     Ok(url)
 }
 
@@ -382,7 +382,7 @@ fn absolute_url(args: &mut [Value]) -> Result<Value, String> {
     };
     let base = base_arg("absolute_url", "base", &args[1])?;
     let url = resolve("absolute_url", &args[0], &base, &encode_url(link))?;
-    Ok(Value::String(url.into()))
+    Ok(Value::String(url.as_str().into()))
 }
 
 /// The prefix of `prefixed_url`: a base URL without query or fragment.
@@ -460,9 +460,9 @@ fn is_dot_segment(segment: &[u8]) -> bool {
 /// Appends what precedes a plain path under the prefix `v` (see [`LAST_PREFIX`]) to `out`;
 /// the errors of [`prefix_arg`].
 fn push_prefix_head(v: &Value, out: &mut String) -> Result<(), String> {
-    let cached = |text: &String, out: &mut String| {
+    let cached = |text: &str, out: &mut String| {
         LAST_PREFIX.with(|last| match last.borrow().as_ref() {
-            Some((t, head)) if t == text => {
+            Some((t, head)) if t.as_str() == text => {
                 out.push_str(head);
                 true
             }
@@ -484,7 +484,7 @@ fn push_prefix_head(v: &Value, out: &mut String) -> Result<(), String> {
     );
     out.push_str(&head);
     if let Value::String(text) = v {
-        LAST_PREFIX.with(|last| *last.borrow_mut() = Some((text.clone(), head)));
+        LAST_PREFIX.with(|last| *last.borrow_mut() = Some((text.to_string(), head)));
     }
     Ok(())
 }
@@ -507,7 +507,7 @@ fn prefixed_url(args: &mut [Value]) -> Result<Value, String> {
     } else {
         out.push_str(&encode_url(link));
     }
-    Ok(Value::String(out))
+    Ok(Value::String(out.into()))
 }
 
 /// `prefixed_url` by the `url` crate, for every link.
@@ -521,7 +521,7 @@ fn prefixed_url_by_url(args: &mut [Value]) -> Result<Value, String> {
     // prefix is the host's root.
     if encoded.starts_with("//") || scheme_end(&encoded).is_some() || prefix.path() == "/" {
         let url = resolve("prefixed_url", &args[0], &prefix, &encoded)?;
-        return Ok(Value::String(url.into()));
+        return Ok(Value::String(url.as_str().into()));
     }
     // A path: resolved against the root of the host, so that its dot segments are removed
     // (never above the root), then put under the prefix's path.
@@ -533,14 +533,14 @@ fn prefixed_url_by_url(args: &mut [Value]) -> Result<Value, String> {
     url.set_path(&path);
     url.set_query(under.query());
     url.set_fragment(under.fragment());
-    Ok(Value::String(url.into()))
+    Ok(Value::String(url.as_str().into()))
 }
 
 fn url_encode(args: &mut [Value]) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
-        Value::String(s) => Ok(Value::String(encode_component(s))),
-        Value::Number(n) => Ok(Value::String(encode_component(&n.to_string()))),
+        Value::String(s) => Ok(Value::String(encode_component(s).into())),
+        Value::Number(n) => Ok(Value::String(encode_component(&n.to_string()).into())),
         other => Err(format!(
             "url_encode: expected a string, got {} {}",
             kind(other),

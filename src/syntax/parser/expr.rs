@@ -327,7 +327,7 @@ fn leaf(p: Pair<Rule>) -> Lowered {
         Rule::null => ExprKind::Literal(Value::Null),
         Rule::bool => ExprKind::Literal(Value::Bool(p.as_str() == "true")),
         Rule::number => ExprKind::Literal(number(&p)?),
-        Rule::string => ExprKind::Literal(Value::String(string_value(p)?)),
+        Rule::string => ExprKind::Literal(Value::String(string_value(p)?.into())),
         Rule::root => match p.into_inner().next() {
             None => ExprKind::Current,
             Some(n) => {

@@ -79,7 +79,7 @@ impl Session {
             out.push(Name {
                 kind: Kind::Var,
                 name: key.clone(),
-                detail: format!("string = {}", Value::String(value.clone())),
+                detail: format!("string = {}", Value::String(value.clone().into())),
             });
         }
         out

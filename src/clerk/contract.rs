@@ -270,7 +270,10 @@ pub fn validate_record(entity: Entity, rec: &mut Record) -> Vec<(String, String)
     let mut present = 0u32;
     for (k, v) in rec.iter_mut() {
         strip_nulls(v);
-        if let Some(i) = specs.iter().position(|s| s.name == k) {
+        if let Some(i) = specs
+            .iter()
+            .position(|s| crate::value::same_name(s.name, k))
+        {
             present |= 1 << i;
             if let Err(e) = conform(specs[i].kind, v) {
                 reasons.push((k.to_string(), format!("`{k}` {e}")));

@@ -13,7 +13,7 @@
 use std::fmt;
 use std::io::BufRead;
 
-use crate::value::{Entry, Map, Number, Value};
+use crate::value::{Entry, Map, Number, Str, Value};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::limits::{MAX_DEPTH, show_bytes};
@@ -159,7 +159,7 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
                 map.next_value::<de::IgnoredAny>()?;
                 continue;
             }
-            match m.entry(key.into_owned()) {
+            match m.entry(Str::from(key)) {
                 Entry::Vacant(slot) => {
                     slot.insert(map.next_value_seed(inner)?);
                 }
@@ -289,7 +289,7 @@ impl<'de> Visitor<'de> for ValueSeed {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned().into()))
+        Ok(Value::String(v.into()))
     }
 
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
@@ -320,13 +320,12 @@ impl<'de> Visitor<'de> for ValueSeed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let inner = self.inner()?;
         let mut m = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key_seed(KeySeed)? {
             if m.is_empty() {
-                // Room for 7 keys from the first: the smallest map grows (and rehashes every key) at
-                // the 4th; 7 is what its hash table holds at the next size (8 slots).
+                // Room for 7 fields from the first: a vector would grow at the 5th.
                 m = Map::with_capacity(7);
             }
-            match m.entry(key) {
+            match m.entry(Str::from(key)) {
                 Entry::Vacant(slot) => {
                     slot.insert(map.next_value_seed(inner)?);
                 }

@@ -112,7 +112,7 @@ fn attributes(start: &BytesStart, map: &mut Map) -> Result<(), String> {
             .map_err(|e| format!("bad attribute value: {e}"))?;
         map.insert(
             format!("@{}", local(a.key.as_ref())),
-            Value::String(value.into_owned().into()),
+            Value::String(value.into()),
         );
     }
     Ok(())
@@ -134,11 +134,11 @@ impl Frame {
             return if trimmed.is_empty() {
                 Value::Null
             } else {
-                Value::String(trimmed.to_string().into())
+                Value::String(trimmed.into())
             };
         }
         if !trimmed.is_empty() {
-            map.insert("#text", Value::String(trimmed.to_string().into()));
+            map.insert("#text", Value::String(trimmed.into()));
         }
         Value::Object(map)
     }

@@ -213,7 +213,7 @@ fn eval_list(items: &[CExpr], cur: &Value, env: &Env) -> R {
 fn eval_object(entries: &[(String, CExpr)], cur: &Value, env: &Env) -> R {
     let mut m = Map::with_capacity(entries.len());
     for (k, v) in entries {
-        m.insert(k.clone(), eval(v, cur, env)?);
+        m.insert(k.as_str(), eval(v, cur, env)?);
     }
     Ok(Value::Object(m))
 }

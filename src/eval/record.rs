@@ -127,7 +127,7 @@ pub fn map_record_traced<T: Trace>(
     if let (Some(slot), Some(key)) = (block.key_slot, key)
         && let Some(v) = st.slots.get_mut(slot)
     {
-        *v = Value::String(key.to_string().into());
+        *v = Value::String(key.into());
     }
     let env = Env {
         slots: &st.slots,
@@ -310,7 +310,7 @@ impl State {
             if let Op::Assign { slot, name, .. } = op {
                 let v = std::mem::take(&mut self.slots[*slot]);
                 if !v.is_null() {
-                    out.push_unique(name.clone().into(), v);
+                    out.push_unique(name.as_str().into(), v);
                 }
             }
         }

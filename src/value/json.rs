@@ -436,7 +436,7 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Number::from_f64(f).map_or(Value::Null, Value::Number))
     }
     fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.to_owned().into()))
+        Ok(Value::String(s.into()))
     }
     fn visit_string<E>(self, s: String) -> Result<Value, E> {
         Ok(Value::String(s.into()))
@@ -538,13 +538,13 @@ impl From<String> for Value {
 
 impl From<&str> for Value {
     fn from(s: &str) -> Value {
-        Value::String(s.to_owned().into())
+        Value::String(s.into())
     }
 }
 
 impl From<std::borrow::Cow<'_, str>> for Value {
     fn from(s: std::borrow::Cow<'_, str>) -> Value {
-        Value::String(s.into_owned().into())
+        Value::String(s.into())
     }
 }
 

@@ -66,7 +66,10 @@ impl Map {
     fn position(&self, name: &str) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(name).copied(),
-            None => self.entries.iter().position(|(k, _)| k == name),
+            None => self
+                .entries
+                .iter()
+                .position(|(k, _)| super::same_name(k, name)),
         }
     }
 

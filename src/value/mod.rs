@@ -134,15 +134,11 @@ pub fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// Up to this many fields, an object's field is found by comparing names in order rather than
-/// by hashing the name: faster for the small objects records are made of.
-const SCAN_FIELDS: usize = 16;
-
 /// The field `name` of `v` when `v` is an object that has it.
 #[inline]
 pub fn field<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
     match v {
-        Value::Object(m) => object_field(m, name),
+        Value::Object(m) => m.get(name),
         _ => None,
     }
 }
@@ -150,11 +146,23 @@ pub fn field<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
 /// The field `name` of an object.
 #[inline]
 pub fn object_field<'v>(m: &'v Map, name: &str) -> Option<&'v Value> {
-    if m.len() <= SCAN_FIELDS {
-        m.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
-    } else {
-        m.get(name)
-    }
+    m.get(name)
+}
+
+/// Whether two names are equal, their lengths and first and last bytes compared before the
+/// rest: the names a lookup passes over mostly differ there, and the rest is a call to `memcmp`.
+///
+/// ```
+/// use clerkmap::value::same_name;
+/// assert!(same_name("prezzo", "prezzo"));
+/// assert!(!same_name("prezzo", "prezza"));
+/// assert!(!same_name("", "a"));
+/// assert!(same_name("", ""));
+/// ```
+#[inline]
+pub fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.first() == b.first() && a.last() == b.last() && a == b
 }
 
 /// Structural equality where numbers compare by value (`1 == 1.0`).

@@ -33,12 +33,15 @@ impl Record {
     /// assert_eq!(r.get("name"), None);
     /// ```
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.fields
+            .iter()
+            .find(|(k, _)| super::same_name(k, name))
+            .map(|(_, v)| v)
     }
 
     /// Whether the record has attribute `name`.
     pub fn contains_key(&self, name: &str) -> bool {
-        self.fields.iter().any(|(k, _)| k == name)
+        self.fields.iter().any(|(k, _)| super::same_name(k, name))
     }
 
     /// Adds attribute `name` at the end, unless the record has it already (then the record is

@@ -141,7 +141,7 @@ impl Table {
         {
             return Value::from(i);
         }
-        Value::String(key.to_string().into())
+        Value::String(key.into())
     }
 
     /// The table's name, as its `lookup` declaration gives it (also the input its rows come

@@ -178,7 +178,7 @@ fn decode_csv_row(
         }
         let s = std::str::from_utf8(field)
             .map_err(|_| format!("field `{h}` is not valid UTF-8: re-export the file as UTF-8"))?;
-        m.insert(h.clone(), Value::String(s.to_string().into()));
+        m.insert(h.as_str(), Value::String(s.into()));
     }
     Ok(Value::Object(m))
 }

@@ -539,9 +539,7 @@ fn split(args: &mut [Value]) -> Result<Value, String> {
         return Ok(Value::Array(Vec::new()));
     }
     Ok(Value::Array(
-        s.split(sep)
-            .map(|p| Value::String(p.to_string().into()))
-            .collect(),
+        s.split(sep).map(|p| Value::String(p.into())).collect(),
     ))
 }
 
@@ -612,7 +610,7 @@ fn truncate(args: &mut [Value]) -> Result<Value, String> {
         Some(v) => want_str("truncate", "suffix", v)?,
     };
     if s.chars().count() <= n {
-        return Ok(Value::String(s.to_string().into()));
+        return Ok(Value::String(s.into()));
     }
     let suffix_len = suffix.chars().count();
     if suffix_len >= n {

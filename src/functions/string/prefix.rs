@@ -103,6 +103,6 @@ fn common_prefix(args: &mut [Value]) -> Result<Value, String> {
     Ok(if prefix.is_empty() {
         Value::Null
     } else {
-        Value::String(prefix.to_string().into())
+        Value::String(prefix.into())
     })
 }

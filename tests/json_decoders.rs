@@ -337,3 +337,24 @@ mod sonic {
         parse(t.as_bytes()).map_err(|e| e.to_string())
     }
 }
+
+/// A record that keeps more fields than the decoder's set of seen names has bits (64): a name
+/// given twice is refused whatever its place among the kept fields, and the others are kept.
+#[test]
+fn a_name_twice_is_refused_among_many_kept_fields() {
+    let mut fields: Vec<String> = (0..100).map(|i| format!("f{i:03}")).collect();
+    fields.sort();
+    let all: Vec<String> = fields.iter().map(|f| format!(r#""{f}":1"#)).collect();
+    let whole = format!("{{{}}}", all.join(","));
+    let v = decode_projected(whole.as_bytes(), JsonUnit::Line, Some(&fields));
+    assert_eq!(v.map(|v| v.as_object().map(|m| m.len())), Ok(Some(100)));
+    for twice in ["f000", "f063", "f064", "f099"] {
+        let text = format!(r#"{{{},"{twice}":2}}"#, all.join(","));
+        let v = decode_projected(text.as_bytes(), JsonUnit::Line, Some(&fields));
+        assert!(
+            v.as_ref()
+                .is_err_and(|e| e.contains(&format!("key `{twice}` appears twice"))),
+            "{twice}: {v:?}"
+        );
+    }
+}

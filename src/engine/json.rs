@@ -150,21 +150,19 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let inner = ValueSeed::top().inner()?;
         let mut m = Map::with_capacity(self.fields.len());
+        // The kept fields seen so far, by their place in `fields` (past 64, the map's own check).
+        let mut seen = 0u64;
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            if self
-                .fields
-                .binary_search_by(|f| f.as_str().cmp(key.as_ref()))
-                .is_err()
-            {
+            let Ok(at) = self.fields.binary_search_by(|f| f.as_str().cmp(key.as_ref())) else {
                 map.next_value::<de::IgnoredAny>()?;
                 continue;
+            };
+            let bit = u32::try_from(at).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0);
+            if seen & bit != 0 || (bit == 0 && m.contains_key(&key)) {
+                return Err(twice(&key));
             }
-            match m.entry(Str::from(key)) {
-                Entry::Vacant(slot) => {
-                    slot.insert(map.next_value_seed(inner)?);
-                }
-                Entry::Occupied(o) => return Err(twice(o.key())),
-            }
+            seen |= bit;
+            m.push_unique(Str::from(key), map.next_value_seed(inner)?);
         }
         Ok(Value::Object(m))
     }

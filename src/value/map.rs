@@ -123,6 +123,13 @@ impl Map {
         }
     }
 
+    /// Adds a field at the end, the caller knowing the map does not have it (the record
+    /// decoder, which tracks the names it has seen).
+    pub(crate) fn push_unique(&mut self, name: Str, value: Value) {
+        debug_assert!(!self.contains_key(&name), "field `{name}` twice");
+        self.push_new(name, value);
+    }
+
     /// Adds a field the map does not have, at the end.
     fn push_new(&mut self, name: Str, value: Value) {
         let at = self.entries.len();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # clerkmap vs jq, vs a serde_json round trip and vs the products mapping written by hand in Rust
-# (over serde_json::Value, and over borrowed serde structs: benches/handmapped.rs) on a generated
+# (over a whole parsed `Value`, and over borrowed serde structs: benches/handmapped.rs) on a generated
 # Passweb shop, all measured in one run; then the million-product run and the JSON-array memory
 # check. Prints markdown tables (see BENCHMARKS.md).
 #

@@ -1,7 +1,8 @@
 //! Baselines for `benches/compare.sh`: the products block of `mappings/passweb.cmap` written by
 //! hand in Rust, single-threaded, in two styles a Rust programmer would choose:
 //!
-//! - `--value`: every line parsed into a `serde_json::Value`, the attributes read from it;
+//! - `--value`: every line parsed whole into a JSON value (clerkmap's `Value`, which its
+//!   functions take; serde_json's before clerkmap had its own), the attributes read from it;
 //! - `--typed`: every line deserialized into borrowed structs (serde derive, `Cow<str>` fields,
 //!   only the fields the mapping reads), the others skipped by the parser.
 //!
@@ -209,7 +210,7 @@ fn variants_and_attributes<'a>(
     }
 }
 
-/// `--value`: a `serde_json::Value` per line.
+/// `--value`: a whole [`Value`] per line.
 fn map_value(line: &[u8], parents: &HashMap<String, String>) -> Option<Map> {
     let r: Value = serde_json::from_slice(line).ok()?;
     if r.get("pubblicato")?.as_str()? != "SI" {

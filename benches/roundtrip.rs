@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clerkmap::value::Value;
+use serde_json::Value;
 
 // The allocator clerkmap's binary uses (src/main.rs), so the comparison is of the work done,
 // not of two allocators.

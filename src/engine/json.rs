@@ -153,11 +153,17 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         // The kept fields seen so far, by their place in `fields` (past 64, the map's own check).
         let mut seen = 0u64;
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            let Ok(at) = self.fields.binary_search_by(|f| f.as_str().cmp(key.as_ref())) else {
+            let Ok(at) = self
+                .fields
+                .binary_search_by(|f| f.as_str().cmp(key.as_ref()))
+            else {
                 map.next_value::<de::IgnoredAny>()?;
                 continue;
             };
-            let bit = u32::try_from(at).ok().and_then(|i| 1u64.checked_shl(i)).unwrap_or(0);
+            let bit = u32::try_from(at)
+                .ok()
+                .and_then(|i| 1u64.checked_shl(i))
+                .unwrap_or(0);
             if seen & bit != 0 || (bit == 0 && m.contains_key(&key)) {
                 return Err(twice(&key));
             }

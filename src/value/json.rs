@@ -518,12 +518,6 @@ impl From<f64> for Value {
     }
 }
 
-impl From<f32> for Value {
-    fn from(f: f32) -> Value {
-        Value::from(f as f64)
-    }
-}
-
 impl From<bool> for Value {
     fn from(b: bool) -> Value {
         Value::Bool(b)

@@ -3,7 +3,7 @@
 //! The same shape and methods as `serde_json::Value` (which it replaced, and whose
 //! [`Number`] it keeps), with objects as [`Map`]s: a vector of fields, no hash table below
 //! [`map::INDEXED`](super::map::INDEXED) fields. A value is 32 bytes (serde_json's with
-//! `preserve_order` is 80), so lists of values and records take less memory and less copying.
+//! `preserve_order` is 72), so lists of values and records take less memory and less copying.
 
 use std::fmt;
 use std::io;

@@ -2,7 +2,7 @@
 
 use std::ops::ControlFlow;
 
-use crate::value::{self, Map, Record, Table, Value};
+use crate::value::{self, Map, Record, Str, Table, Value};
 
 use super::{Env, EvalError, ReadLog, eval};
 use crate::clerk;
@@ -319,13 +319,13 @@ impl State {
                 if v.is_null() || v.as_str() == Some("") {
                     continue;
                 }
-                let name = match verbatim {
-                    None => normalize_attribute_name(&k),
+                let name: Str = match verbatim {
+                    None => normalize_attribute_name(&k).into(),
                     Some(span) if !is_valid_attribute_name(&k) => {
                         self.reasons.push(bad_computed_name(&k, span));
                         continue;
                     }
-                    Some(_) => k.to_string(),
+                    Some(_) => k,
                 };
                 if !name.is_empty() {
                     out.insert_new(name, v);

@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 
-use crate::value::{self, Map, Table, Value, values_equal};
+use crate::value::{self, Map, Str, Table, Value, values_equal};
 
 use crate::functions::{Function, Imp};
 use crate::plan::{CExpr, FnPlan, Key, Step, TableId};
@@ -223,7 +223,7 @@ fn eval_dyn_object(entries: &[(Key, CExpr)], cur: &Value, env: &Env) -> R {
     let mut m = Map::with_capacity(entries.len());
     for (k, v) in entries {
         let key = match k {
-            Key::Fixed(name) => name.clone(),
+            Key::Fixed(name) => name.as_str().into(),
             Key::Computed(k, span) => match object_key(eval(k, cur, env)?, *span)? {
                 Some(key) => key,
                 None => continue,
@@ -252,11 +252,11 @@ fn eval_user_call(f: &FnPlan, args: &[CExpr], cur: &Value, env: &Env) -> R {
 }
 
 /// A computed object key: a string as it is, an integer in decimal, null for none.
-fn object_key(k: Value, span: Span) -> Result<Option<String>, EvalError> {
+fn object_key(k: Value, span: Span) -> Result<Option<Str>, EvalError> {
     match k {
-        Value::String(s) => Ok(Some(s.into_string())),
+        Value::String(s) => Ok(Some(s)),
         Value::Null => Ok(None),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Some(n.to_string())),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Some(n.to_string().into())),
         other => Err(EvalError::new(
             format!(
                 "an object key must be a string, got {} {}",
@@ -649,7 +649,7 @@ fn index<'v>(v: &'v Value, idx: &Value) -> Option<&'v Value> {
             let i = if i < 0 { items.len() as i64 + i } else { i };
             usize::try_from(i).ok().and_then(|i| items.get(i))
         }
-        (Value::Object(m), Value::String(k)) => crate::value::object_field(m, k),
+        (Value::Object(m), Value::String(k)) => m.get(k),
         _ => None,
     }
 }

@@ -174,58 +174,20 @@ impl Value {
         matches!(self, Value::Null)
     }
 
-    /// `Some(())` when the value is `null`.
-    pub fn as_null(&self) -> Option<()> {
-        self.is_null().then_some(())
-    }
-
     /// The value, leaving `null` in its place.
     pub fn take(&mut self) -> Value {
         std::mem::take(self)
     }
-
-    /// The value at a JSON Pointer (RFC 6901: `/a/0/b`, `~1` for `/`, `~0` for `~`).
-    ///
-    /// ```
-    /// # use clerkmap::json;
-    /// let v = json!({"a": [{"b/c": 1}]});
-    /// assert_eq!(v.pointer("/a/0/b~1c"), Some(&json!(1)));
-    /// assert_eq!(v.pointer(""), Some(&v));
-    /// assert_eq!(v.pointer("/a/1"), None);
-    /// ```
-    pub fn pointer(&self, pointer: &str) -> Option<&Value> {
-        if pointer.is_empty() {
-            return Some(self);
-        }
-        let rest = pointer.strip_prefix('/')?;
-        let mut v = self;
-        for token in rest.split('/') {
-            let token = token.replace("~1", "/").replace("~0", "~");
-            v = match v {
-                Value::Object(m) => m.get(&token)?,
-                Value::Array(a) => a.get(array_index(&token)?)?,
-                _ => return None,
-            };
-        }
-        Some(v)
-    }
 }
 
-/// Any serialisable value as a [`Value`] (what `crate::value::to_value` does).
+/// Any serialisable value as a [`Value`] (what `serde_json::to_value` does).
 pub fn to_value<T: Serialize>(t: T) -> Result<Value, serde_json::Error> {
     serde_json::to_value(t).map(Value::from)
 }
 
-/// A [`Value`] read as any deserialisable type (what `crate::value::from_value` does).
+/// A [`Value`] read as any deserialisable type (what `serde_json::from_value` does).
 pub fn from_value<T: de::DeserializeOwned>(v: Value) -> Result<T, serde_json::Error> {
     serde_json::from_value(serde_json::Value::from(v))
-}
-
-fn array_index(s: &str) -> Option<usize> {
-    if s.starts_with('+') || (s.starts_with('0') && s.len() != 1) {
-        return None;
-    }
-    s.parse().ok()
 }
 
 /// What can index a [`Value`]: a position in a list (`usize`), a field of an object (`str`).

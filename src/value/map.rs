@@ -90,12 +90,6 @@ impl Map {
         self.position(name).map(move |i| &mut self.entries[i].1)
     }
 
-    /// The name and value of field `name`.
-    pub fn get_key_value(&self, name: &str) -> Option<(&Str, &Value)> {
-        self.position(name)
-            .map(|i| (&self.entries[i].0, &self.entries[i].1))
-    }
-
     /// Whether the map has field `name`.
     pub fn contains_key(&self, name: &str) -> bool {
         self.position(name).is_some()
@@ -158,11 +152,6 @@ impl Map {
     /// Removes field `name`, the last field taking its place (as `serde_json::Map::remove`
     /// does with `preserve_order`); see [`Map::shift_remove`] to keep the order.
     pub fn remove(&mut self, name: &str) -> Option<Value> {
-        self.swap_remove(name)
-    }
-
-    /// Removes field `name`, the last field taking its place.
-    pub fn swap_remove(&mut self, name: &str) -> Option<Value> {
         let i = self.position(name)?;
         let (_, v) = self.entries.swap_remove(i);
         self.reindex();
@@ -201,14 +190,6 @@ impl Map {
             Some(i) => Entry::Occupied(OccupiedEntry { map: self, at: i }),
             None => Entry::Vacant(VacantEntry { map: self, name }),
         }
-    }
-
-    /// Moves every field of `other` into this map (as [`Map::insert`] would), leaving it empty.
-    pub fn append(&mut self, other: &mut Map) {
-        for (k, v) in std::mem::take(&mut other.entries) {
-            self.insert(k, v);
-        }
-        other.index = None;
     }
 
     /// The fields, in order.

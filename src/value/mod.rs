@@ -143,12 +143,6 @@ pub fn field<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
     }
 }
 
-/// The field `name` of an object.
-#[inline]
-pub fn object_field<'v>(m: &'v Map, name: &str) -> Option<&'v Value> {
-    m.get(name)
-}
-
 /// Whether two names are equal, their lengths and first and last bytes compared before the
 /// rest: the names a lookup passes over mostly differ there, and the rest is a call to `memcmp`.
 ///

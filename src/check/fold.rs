@@ -132,7 +132,7 @@ fn is_constant(e: &CExpr) -> bool {
         CExpr::Path { base, steps, .. } => {
             is_constant(base)
                 && steps.iter().all(|s| match s {
-                    Step::Field(_) | Step::Each => true,
+                    Step::Field(..) | Step::Each => true,
                     Step::Index(i) => is_constant(i),
                     Step::Filter(..) => false,
                 })

@@ -19,7 +19,7 @@ impl Compiler<'_> {
         loop {
             match &cur.kind {
                 ExprKind::Field(inner, name) => {
-                    steps_rev.push(Step::Field(name.clone()));
+                    steps_rev.push(Step::Field(name.clone(), Default::default()));
                     cur = inner;
                 }
                 ExprKind::Index(inner, idx) => {
@@ -89,7 +89,7 @@ mod tests {
         assert!(projects);
         assert!(matches!(
             steps.as_slice(),
-            [Step::Field(a), Step::Each, Step::Field(b), Step::Index(CExpr::Const(_))]
+            [Step::Field(a, _), Step::Each, Step::Field(b, _), Step::Index(CExpr::Const(_))]
                 if a == "righe" && b == "codice"
         ));
     }

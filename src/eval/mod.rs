@@ -663,7 +663,7 @@ fn get_ref<'v>(
     let mut v = v;
     for s in steps {
         let next = match s {
-            Step::Field(name) => crate::value::field(v, name),
+            Step::Field(name, hint) => crate::value::field_hinted(v, name, hint),
             Step::Index(e) => index(v, &eval(e, cur, env)?),
             Step::Each | Step::Filter(..) => None,
         };
@@ -689,8 +689,8 @@ fn walk(
         return Ok(());
     };
     match step {
-        Step::Field(name) => {
-            if let Some(x) = crate::value::field(v, name) {
+        Step::Field(name, hint) => {
+            if let Some(x) = crate::value::field_hinted(v, name, hint) {
                 walk(x, rest, cur, env, out)?;
             }
         }

@@ -138,7 +138,7 @@ impl Env {
 /// The field a step names literally (`.name`, `["name"]`).
 fn field_name(step: &Step) -> Option<&str> {
     match step {
-        Step::Field(name) => Some(name),
+        Step::Field(name, _) => Some(name),
         Step::Index(CExpr::Const(Value::String(s))) => Some(s),
         _ => None,
     }
@@ -335,7 +335,7 @@ impl Reads {
                             let (inner, c) = env.per_element(c, Kind::Plain);
                             self.plain(c, &inner)
                         }
-                        Step::Field(_) | Step::Each => {}
+                        Step::Field(..) | Step::Each => {}
                     }
                     Kind::Plain
                 }

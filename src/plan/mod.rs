@@ -268,8 +268,8 @@ pub enum Key {
 /// One step of a path after its base.
 #[derive(Debug)]
 pub enum Step {
-    /// `.name`
-    Field(String),
+    /// `.name`, and where the last record had it.
+    Field(String, crate::value::Hint),
     /// `[i]` (a list index, negative from the end) or `["key"]`.
     Index(CExpr),
     /// `[*]`

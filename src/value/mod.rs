@@ -13,7 +13,7 @@ pub use table::{Table, TableWarning, key_string};
 pub use ty::Ty;
 
 pub use json::{Index, NULL, Str, Value, from_value, to_value};
-pub use map::{Entry, Map};
+pub use map::{Entry, Hint, Map};
 pub use serde_json::Number;
 
 /// Builds a [`Value`] from JSON syntax, as `serde_json::json!` does.
@@ -139,6 +139,15 @@ pub fn kind(v: &Value) -> &'static str {
 pub fn field<'v>(v: &'v Value, name: &str) -> Option<&'v Value> {
     match v {
         Value::Object(m) => m.get(name),
+        _ => None,
+    }
+}
+
+/// [`field`] through a [`Hint`] of where the field was last found ([`Map::get_hinted`]).
+#[inline]
+pub fn field_hinted<'v>(v: &'v Value, name: &str, hint: &Hint) -> Option<&'v Value> {
+    match v {
+        Value::Object(m) => m.get_hinted(name, hint),
         _ => None,
     }
 }

@@ -116,25 +116,16 @@ pub(super) fn map_into(
         Outcome::Written(map) => {
             let start = out.buf.len();
             let id = map.get("id").cloned().unwrap_or(Value::Null);
-            match serde_json::to_writer(&mut out.buf, &map) {
-                Ok(()) => out.items.push(ItemOut::Written {
-                    loc,
-                    start,
-                    end: out.buf.len(),
-                    hash: content_hash(&out.buf[start..]),
-                    id,
-                    has_email: map.contains_key("email"),
-                    value: ctx.keep_values.then_some(map),
-                }),
-                Err(e) => {
-                    out.buf.truncate(start);
-                    out.items.push(ItemOut::Rejected {
-                        loc,
-                        id: Some(id),
-                        reasons: vec![engine_reason(format!("cannot serialize: {e}"))],
-                    });
-                }
-            }
+            map.write_json(&mut out.buf);
+            out.items.push(ItemOut::Written {
+                loc,
+                start,
+                end: out.buf.len(),
+                hash: content_hash(&out.buf[start..]),
+                id,
+                has_email: map.contains_key("email"),
+                value: ctx.keep_values.then_some(map),
+            });
         }
         Outcome::Filtered(span) => out.items.push(ItemOut::Filtered(span)),
         Outcome::Rejected { id, reasons } => out.items.push(ItemOut::Rejected { loc, id, reasons }),

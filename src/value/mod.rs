@@ -7,6 +7,7 @@ pub mod map;
 mod record;
 mod table;
 mod ty;
+mod write;
 
 pub use record::Record;
 pub use table::{Table, TableWarning, key_string};
@@ -14,6 +15,7 @@ pub use ty::Ty;
 
 pub use json::{Index, NULL, Str, Value, from_value, to_value};
 pub use map::{Entry, Hint, Map};
+pub use write::{write_json, write_str};
 pub use serde_json::Number;
 
 /// Builds a [`Value`] from JSON syntax, as `serde_json::json!` does.

@@ -15,6 +15,19 @@ pub struct Record {
 }
 
 impl Record {
+    /// Appends the record's compact JSON text to `out`: the bytes serde_json writes for it.
+    ///
+    /// ```
+    /// # use clerkmap::{json, value::Record};
+    /// let r: Record = [("id", json!("A1")), ("price", json!(9.5))].into_iter().collect();
+    /// let mut out = Vec::new();
+    /// r.write_json(&mut out);
+    /// assert_eq!(out, br#"{"id":"A1","price":9.5}"#);
+    /// ```
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        super::write::write_object(out, self.fields.iter().map(|(k, v)| (k, v)));
+    }
+
     /// An empty record with room for `n` attributes.
     pub fn with_capacity(n: usize) -> Record {
         Record {

@@ -103,10 +103,10 @@ impl Map {
     #[inline]
     pub fn get_hinted(&self, name: &str, hint: &Hint) -> Option<&Value> {
         let at = hint.0.load(Ordering::Relaxed) as usize;
-        if let Some((k, v)) = self.entries.get(at) {
-            if super::same_name(k, name) {
-                return Some(v);
-            }
+        if let Some((k, v)) = self.entries.get(at)
+            && super::same_name(k, name)
+        {
+            return Some(v);
         }
         let found = self.position(name)?;
         hint.0.store(found as u32, Ordering::Relaxed);

@@ -15,8 +15,8 @@ pub use ty::Ty;
 
 pub use json::{Index, NULL, Str, Value, from_value, to_value};
 pub use map::{Entry, Hint, Map};
-pub use write::{write_json, write_str};
 pub use serde_json::Number;
+pub use write::{write_json, write_str};
 
 /// Builds a [`Value`] from JSON syntax, as `serde_json::json!` does.
 ///

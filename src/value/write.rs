@@ -121,9 +121,9 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 /// so that the compiler makes it a few vector instructions.
 #[inline]
 fn needs_escape(block: &[u8; 16]) -> bool {
-    block
-        .iter()
-        .fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'))
+    block.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
 }
 
 #[cfg(test)]
@@ -162,7 +162,12 @@ mod tests {
 
     #[test]
     fn non_ascii_text_is_copied_as_it_is() {
-        for s in ["è", "qualità garantita — 30°", "日本語のテキスト", "😀 emoji \u{7f}\u{80}"] {
+        for s in [
+            "è",
+            "qualità garantita — 30°",
+            "日本語のテキスト",
+            "😀 emoji \u{7f}\u{80}",
+        ] {
             let v = Value::String(s.into());
             assert_eq!(ours(&v), serde_jsons(&v));
         }

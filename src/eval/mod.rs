@@ -305,11 +305,117 @@ fn eval_call(
     cur: &Value,
     env: &Env,
 ) -> R {
+    if let Imp::Reads(imp) = f.imp {
+        return call_lending(imp, args, map_first, span, cur, env);
+    }
     let mut vals = Vec::with_capacity(args.len());
     for a in args {
         vals.push(eval(a, cur, env)?);
     }
     apply(f, table, vals, map_first, span, env)
+}
+
+/// A call of a function that only reads its arguments ([`Imp::Reads`]): each argument is lent
+/// where [`eval_ref`] can lend it, and a first argument that is a projecting path of `.`, of a
+/// slot or of a named element is walked into references, so `.varianti[*].prezzo | decimal`
+/// copies no price and `.descrizioneHtml | strip_html` no description.
+fn call_lending(
+    imp: fn(&[&Value]) -> Result<Value, String>,
+    args: &[CExpr],
+    map_first: bool,
+    span: Span,
+    cur: &Value,
+    env: &Env,
+) -> R {
+    let Some((first, rest)) = args.split_first() else {
+        return imp(&[]).map_err(|m| EvalError::new(m, span));
+    };
+    let mut rest_vals = Vec::with_capacity(rest.len());
+    for a in rest {
+        rest_vals.push(eval_ref(a, cur, env)?);
+    }
+    let mut picked = Vec::new();
+    let owned;
+    let items: &[&Value] = match lendable_projection(first, cur, env) {
+        Some((base, steps)) => {
+            walk(base, steps, cur, env, &mut picked)?;
+            &picked
+        }
+        None => {
+            owned = eval_ref(first, cur, env)?;
+            match &*owned {
+                Value::Array(items) if map_first => {
+                    picked.extend(items.iter());
+                    &picked
+                }
+                x => return call_with(imp, x, &rest_vals, span),
+            }
+        }
+    };
+    if !map_first {
+        // The function takes the list whole: it is made of copies, as a path gives it.
+        let list = Value::Array(items.iter().map(|&x| x.clone()).collect());
+        return call_with(imp, &list, &rest_vals, span);
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for &x in items {
+        let v = call_with(imp, x, &rest_vals, span)?;
+        if !v.is_null() {
+            out.push(v);
+        }
+    }
+    Ok(Value::Array(out))
+}
+
+/// Calls a reading function with `first` and the other arguments, lent.
+#[inline]
+fn call_with(
+    imp: fn(&[&Value]) -> Result<Value, String>,
+    first: &Value,
+    rest: &[Cow<'_, Value>],
+    span: Span,
+) -> R {
+    match rest {
+        [] => imp(&[first]),
+        [a] => imp(&[first, a]),
+        [a, b] => imp(&[first, a, b]),
+        _ => {
+            let mut all = Vec::with_capacity(rest.len() + 1);
+            all.push(first);
+            all.extend(rest.iter().map(|v| &**v));
+            imp(&all)
+        }
+    }
+    .map_err(|m| EvalError::new(m, span))
+}
+
+/// The base value and the steps of `e` when it is a projecting path whose base can be lent.
+fn lendable_projection<'v>(
+    e: &'v CExpr,
+    cur: &'v Value,
+    env: &Env<'v>,
+) -> Option<(&'v Value, &'v [Step])> {
+    let CExpr::Path {
+        base,
+        steps,
+        projects: true,
+        span,
+    } = e
+    else {
+        return None;
+    };
+    let base = match **base {
+        CExpr::Current => {
+            if let Some(log) = env.reads {
+                log.record(*span);
+            }
+            cur
+        }
+        CExpr::Slot(i) => env.slots.get(i).unwrap_or(&NULL),
+        CExpr::Bound(up) => env.bound(up).unwrap_or(&NULL),
+        _ => return None,
+    };
+    Some((base, steps))
 }
 
 /// Applies `f` to evaluated arguments; when the function maps over its first argument and that
@@ -350,6 +456,7 @@ fn apply(
 fn call(f: &Function, table: Option<TableId>, span: Span, env: &Env, vals: &mut [Value]) -> R {
     match (f.imp, table) {
         (Imp::Pure(imp), _) => imp(vals),
+        (Imp::Reads(imp), _) => imp(&vals.iter().collect::<Vec<_>>()),
         (Imp::Table(imp), Some(t)) => match env.tables.get(t) {
             Some(table) => imp(table, vals),
             None => Err(format!("{}: the lookup table is not loaded", f.name)),
@@ -632,7 +739,7 @@ fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Value, env: &En
     if projects {
         let mut out = Vec::new();
         walk(base_ref, steps, cur, env, &mut out)?;
-        Ok(Value::Array(out))
+        Ok(Value::Array(out.into_iter().cloned().collect()))
     } else {
         Ok(get_ref(base_ref, steps, cur, env)?
             .cloned()
@@ -675,16 +782,17 @@ fn get_ref<'v>(
     Ok(Some(v))
 }
 
-fn walk(
-    v: &Value,
+/// Collects what a projecting path picks from `v`: references into `v`, nulls left out.
+fn walk<'v>(
+    v: &'v Value,
     steps: &[Step],
     cur: &Value,
     env: &Env,
-    out: &mut Vec<Value>,
+    out: &mut Vec<&'v Value>,
 ) -> Result<(), EvalError> {
     let Some((step, rest)) = steps.split_first() else {
         if !v.is_null() {
-            out.push(v.clone());
+            out.push(v);
         }
         return Ok(());
     };
@@ -701,6 +809,7 @@ fn walk(
         }
         Step::Each => match v {
             Value::Array(items) => {
+                out.reserve(items.len());
                 for x in items {
                     walk(x, rest, cur, env, out)?;
                 }

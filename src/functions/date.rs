@@ -55,7 +55,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err(r#"date: cannot read "2024-12-31" with format "%d/%m/%Y""#),
             },
         ],
-        imp: Imp::Pure(date),
+        imp: Imp::Reads(date),
         check_const: Some(check_date),
         foldable: true,
     },
@@ -93,7 +93,7 @@ pub const FUNCTIONS: &[Function] = &[
                 ),
             },
         ],
-        imp: Imp::Pure(format_date),
+        imp: Imp::Reads(format_date),
         check_const: Some(check_format_date),
         foldable: true,
     },
@@ -315,12 +315,12 @@ fn fast_local(s: &str, format: &str) -> Option<NaiveDateTime> {
     day.and_hms_opt(h, min, sec)
 }
 
-fn date(args: &mut [Value]) -> Result<Value, String> {
-    let format = match args.get(1) {
+fn date(args: &[&Value]) -> Result<Value, String> {
+    let format = match args.get(1).copied() {
         Some(Value::String(f)) if FAST_FORMATS.contains(&f.as_str()) => Some(f.as_str()),
         v => format_arg("date", v)?,
     };
-    let tz = tz_arg("date", args.get(2))?;
+    let tz = tz_arg("date", args.get(2).copied())?;
     match &args[0] {
         Value::Null => Ok(Value::Null),
         Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Value::Number(n.clone())),
@@ -354,8 +354,8 @@ fn date(args: &mut [Value]) -> Result<Value, String> {
 
 // ---- format_date ----
 
-fn format_date(args: &mut [Value]) -> Result<Value, String> {
-    let format = match format_arg("format_date", args.get(1))? {
+fn format_date(args: &[&Value]) -> Result<Value, String> {
+    let format = match format_arg("format_date", args.get(1).copied())? {
         Some(f) => f,
         None => {
             return Err(
@@ -363,7 +363,7 @@ fn format_date(args: &mut [Value]) -> Result<Value, String> {
             );
         }
     };
-    let tz = tz_arg("format_date", args.get(2))?;
+    let tz = tz_arg("format_date", args.get(2).copied())?;
     let unix = match &args[0] {
         Value::Null => return Ok(Value::Null),
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
@@ -375,7 +375,7 @@ fn format_date(args: &mut [Value]) -> Result<Value, String> {
         Value::String(_) => {
             return Err(format!(
                 "format_date: expected unix seconds, got the string {} (use date(s) first to read it)",
-                show(&args[0])
+                show(args[0])
             ));
         }
         other => {
@@ -394,7 +394,7 @@ fn format_date(args: &mut [Value]) -> Result<Value, String> {
     write!(out, "{}", local.format_with_items(items.iter())).map_err(|_| {
         format!(
             "format_date: cannot write the date with format {}",
-            show(&args[1])
+            show(args[1])
         )
     })?;
     Ok(Value::String(out.into()))
@@ -412,10 +412,10 @@ mod tests {
     use crate::json;
     use proptest::prelude::*;
 
-    use crate::functions::call;
+    use crate::functions::call_reads;
 
     fn d(args: Vec<Value>) -> Result<Value, String> {
-        call(date, args)
+        call_reads(date, args)
     }
 
     #[test]
@@ -524,7 +524,7 @@ mod tests {
 
     #[test]
     fn formatting() {
-        let f = |args: Vec<Value>| call(format_date, args);
+        let f = |args: Vec<Value>| call_reads(format_date, args);
         assert_eq!(
             f(vec![json!(1735599600), json!("%d/%m/%Y")]),
             Ok(json!("31/12/2024"))

@@ -77,14 +77,18 @@ impl Param {
     }
 }
 
-/// The implementation. Arguments arrive evaluated, in a mutable slice so a function may take
-/// ownership of them (`std::mem::take`). Its length is between the number of required
+/// The implementation. Arguments arrive evaluated: lent ([`Imp::Reads`], for a function that
+/// only reads them, so paths of the record and `let`s are not copied), or in a mutable slice
+/// ([`Imp::Pure`], [`Imp::Table`]) so a function may take ownership of them (`std::mem::take`). Its length is between the number of required
 /// parameters and the number of parameters (or more for variadic functions).
 /// The error is a message for the user: what went wrong with which value, and how to fix it.
 #[derive(Clone, Copy)]
 pub enum Imp {
     /// A function of its arguments only.
     Pure(fn(&mut [Value]) -> Result<Value, String>),
+    /// A function of its arguments only that just reads them: the evaluator lends them
+    /// instead of copying (paths of the record, `let`s).
+    Reads(fn(&[&Value]) -> Result<Value, String>),
     /// Table functions receive the table named by their first (`ParamKind::Table`) argument;
     /// the slice holds the remaining arguments.
     Table(fn(&Table, &mut [Value]) -> Result<Value, String>),
@@ -223,6 +227,15 @@ pub(crate) fn call(
     mut args: Vec<Value>,
 ) -> Result<Value, String> {
     f(&mut args)
+}
+
+/// Calls a reading implementation ([`Imp::Reads`]) with these arguments, lent.
+#[cfg(test)]
+pub(crate) fn call_reads(
+    f: fn(&[&Value]) -> Result<Value, String>,
+    args: Vec<Value>,
+) -> Result<Value, String> {
+    f(&args.iter().collect::<Vec<_>>())
 }
 
 /// Names of the compile-time functions handled by the compiler itself (not in the registry).

@@ -49,7 +49,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("path_levels: a path must be a string, got int 3"),
             },
         ],
-        imp: Imp::Pure(path_levels),
+        imp: Imp::Reads(path_levels),
         check_const: Some(check_sep),
         foldable: true,
     },
@@ -89,7 +89,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("the separator is empty"),
             },
         ],
-        imp: Imp::Pure(path_parent),
+        imp: Imp::Reads(path_parent),
         check_const: Some(check_sep),
         foldable: true,
     },
@@ -133,8 +133,8 @@ fn segments<'a>(path: &'a str, sep: &str) -> Vec<&'a str> {
         .collect()
 }
 
-fn path_levels(args: &mut [Value]) -> Result<Value, String> {
-    let sep = sep_arg("path_levels", &args[1])?;
+fn path_levels(args: &[&Value]) -> Result<Value, String> {
+    let sep = sep_arg("path_levels", args[1])?;
     let paths: &[Value] = match &args[0] {
         Value::Array(items) => items,
         one => std::slice::from_ref(one),
@@ -167,8 +167,8 @@ fn path_levels(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::Array(out))
 }
 
-fn path_parent(args: &mut [Value]) -> Result<Value, String> {
-    let sep = sep_arg("path_parent", &args[1])?;
+fn path_parent(args: &[&Value]) -> Result<Value, String> {
+    let sep = sep_arg("path_parent", args[1])?;
     let path = match &args[0] {
         Value::Null => return Ok(Value::Null),
         Value::String(s) => s,
@@ -192,8 +192,8 @@ mod tests {
     use crate::json;
     use crate::value::Value;
 
-    fn call(f: fn(&mut [Value]) -> Result<Value, String>, path: Value, sep: &str) -> Value {
-        f(&mut [path, json!(sep)]).unwrap_or_else(|e| panic!("{e}"))
+    fn call(f: fn(&[&Value]) -> Result<Value, String>, path: Value, sep: &str) -> Value {
+        f(&[&path, &json!(sep)]).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]

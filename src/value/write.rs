@@ -66,7 +66,7 @@ pub(crate) fn write_object<'a>(
 /// # use clerkmap::value::write_str;
 /// let mut out = Vec::new();
 /// write_str(&mut out, "a\u{1}b\\c\td è");
-/// assert_eq!(out, br#""a\u0001b\\c\td è""#);
+/// assert_eq!(String::from_utf8(out).unwrap(), r#""a\u0001b\\c\td è""#);
 /// ```
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();

@@ -236,7 +236,7 @@ pub const FUNCTIONS: &[Function] = &[
                 ),
             },
         ],
-        imp: Imp::Pure(len),
+        imp: Imp::Reads(len),
         check_const: None,
         foldable: true,
     },
@@ -338,7 +338,7 @@ pub const FUNCTIONS: &[Function] = &[
                 ),
             },
         ],
-        imp: Imp::Pure(contains),
+        imp: Imp::Reads(contains),
         check_const: None,
         foldable: true,
     },
@@ -583,7 +583,7 @@ fn flatten(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::Array(out))
 }
 
-fn len(args: &mut [Value]) -> Result<Value, String> {
+fn len(args: &[&Value]) -> Result<Value, String> {
     let n = match &args[0] {
         Value::Null => 0,
         Value::Array(items) => items.len(),
@@ -608,7 +608,7 @@ fn reverse(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::Array(items))
 }
 
-fn contains(args: &mut [Value]) -> Result<Value, String> {
+fn contains(args: &[&Value]) -> Result<Value, String> {
     let needle = &args[1];
     let found = match &args[0] {
         Value::Null => false,

@@ -108,7 +108,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err(r#"decimal: cannot read "abc" as a number"#),
             },
         ],
-        imp: Imp::Pure(decimal),
+        imp: Imp::Reads(decimal),
         check_const: Some(check_decimal),
         foldable: true,
     },
@@ -147,7 +147,7 @@ pub const FUNCTIONS: &[Function] = &[
                 ),
             },
         ],
-        imp: Imp::Pure(int),
+        imp: Imp::Reads(int),
         check_const: None,
         foldable: true,
     },
@@ -184,7 +184,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err(r#"but "34" has 2 digits; the closest valid reading is 12345"#),
             },
         ],
-        imp: Imp::Pure(float_fn),
+        imp: Imp::Reads(float_fn),
         check_const: None,
         foldable: true,
     },
@@ -229,7 +229,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("argument `x` of `round` must be number or null, but this is string"),
             },
         ],
-        imp: Imp::Pure(round),
+        imp: Imp::Reads(round),
         check_const: None,
         foldable: true,
     },
@@ -283,7 +283,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
         ],
-        imp: Imp::Pure(floor),
+        imp: Imp::Reads(floor),
         check_const: None,
         foldable: true,
     },
@@ -310,7 +310,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("argument `x` of `ceil` must be number or null, but this is string"),
             },
         ],
-        imp: Imp::Pure(ceil),
+        imp: Imp::Reads(ceil),
         check_const: None,
         foldable: true,
     },
@@ -342,7 +342,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("use decimal(x) first"),
             },
         ],
-        imp: Imp::Pure(min),
+        imp: Imp::Reads(min),
         check_const: None,
         foldable: true,
     },
@@ -369,7 +369,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
         ],
-        imp: Imp::Pure(max),
+        imp: Imp::Reads(max),
         check_const: None,
         foldable: true,
     },
@@ -406,7 +406,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("use decimal(x) first"),
             },
         ],
-        imp: Imp::Pure(sum),
+        imp: Imp::Reads(sum),
         check_const: None,
         foldable: true,
     },
@@ -422,16 +422,16 @@ fn check_decimal(args: &[Option<&Value>]) -> Result<(), String> {
 
 /// Reads a number or a numeric string as a float, with the grammar of `decimal.rs` in the
 /// locale given (default `"auto"`); `-0` gives `0.0`.
-fn decimal(args: &mut [Value]) -> Result<Value, String> {
-    let locale = locale_arg("decimal", args.get(1))?;
-    match to_float("decimal", &args[0], locale)? {
+fn decimal(args: &[&Value]) -> Result<Value, String> {
+    let locale = locale_arg("decimal", args.get(1).copied())?;
+    match to_float("decimal", args[0], locale)? {
         None => Ok(Value::Null),
         Some(f) => float(f),
     }
 }
 
-fn float_fn(args: &mut [Value]) -> Result<Value, String> {
-    match to_float("float", &args[0], Locale::Auto)? {
+fn float_fn(args: &[&Value]) -> Result<Value, String> {
+    match to_float("float", args[0], Locale::Auto)? {
         None => Ok(Value::Null),
         Some(f) => float(f),
     }
@@ -448,7 +448,7 @@ fn int_of_f64(f: &str, x: f64) -> Result<Value, String> {
     }
 }
 
-fn int(args: &mut [Value]) -> Result<Value, String> {
+fn int(args: &[&Value]) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
         Value::Number(n) if n.is_i64() || n.is_u64() => Ok(Value::Number(n.clone())),
@@ -458,7 +458,7 @@ fn int(args: &mut [Value]) -> Result<Value, String> {
             Ok(Some(p)) => p
                 .to_i64()
                 .map(Value::from)
-                .ok_or_else(|| format!("int: {} is too large for an int", show(&args[0]))),
+                .ok_or_else(|| format!("int: {} is too large for an int", show(args[0]))),
             Err(why) => Err(cannot_read("int", s, &why)),
         },
         other => Err(format!(
@@ -571,8 +571,8 @@ fn round_decimal(x: f64, digits: u32) -> f64 {
     if x < 0.0 { -r } else { r }
 }
 
-fn round(args: &mut [Value]) -> Result<Value, String> {
-    let Some(x) = one_num("round", &args[0])? else {
+fn round(args: &[&Value]) -> Result<Value, String> {
+    let Some(x) = one_num("round", args[0])? else {
         return Ok(Value::Null);
     };
     let digits = match args.get(1) {
@@ -624,16 +624,16 @@ fn abs(args: &mut [Value]) -> Result<Value, String> {
     }
 }
 
-fn floor(args: &mut [Value]) -> Result<Value, String> {
-    match one_num("floor", &args[0])? {
+fn floor(args: &[&Value]) -> Result<Value, String> {
+    match one_num("floor", args[0])? {
         None => Ok(Value::Null),
         Some(Num::Int(i)) => Num::Int(i).to_value(),
         Some(Num::Float(x)) => int_of_f64("floor", x.floor()),
     }
 }
 
-fn ceil(args: &mut [Value]) -> Result<Value, String> {
-    match one_num("ceil", &args[0])? {
+fn ceil(args: &[&Value]) -> Result<Value, String> {
+    match one_num("ceil", args[0])? {
         None => Ok(Value::Null),
         Some(Num::Int(i)) => Num::Int(i).to_value(),
         Some(Num::Float(x)) => int_of_f64("ceil", x.ceil()),
@@ -641,7 +641,7 @@ fn ceil(args: &mut [Value]) -> Result<Value, String> {
 }
 
 /// The numbers of the arguments, lists flattened one level, nulls skipped.
-fn collect_nums(f: &str, args: &[Value]) -> Result<Vec<Num>, String> {
+fn collect_nums(f: &str, args: &[&Value]) -> Result<Vec<Num>, String> {
     let mut out = Vec::new();
     let mut push = |v: &Value, nested: bool| -> Result<(), String> {
         match v {
@@ -671,7 +671,7 @@ fn collect_nums(f: &str, args: &[Value]) -> Result<Vec<Num>, String> {
 }
 
 /// The smallest (`want` = Less) or largest (Greater) number: an int when all are ints.
-fn extreme(f: &str, args: &[Value], want: std::cmp::Ordering) -> Result<Value, String> {
+fn extreme(f: &str, args: &[&Value], want: std::cmp::Ordering) -> Result<Value, String> {
     let nums = collect_nums(f, args)?;
     let Some(&first) = nums.first() else {
         return Ok(Value::Null);
@@ -697,15 +697,15 @@ fn extreme(f: &str, args: &[Value], want: std::cmp::Ordering) -> Result<Value, S
     float(best)
 }
 
-fn min(args: &mut [Value]) -> Result<Value, String> {
+fn min(args: &[&Value]) -> Result<Value, String> {
     extreme("min", args, std::cmp::Ordering::Less)
 }
 
-fn max(args: &mut [Value]) -> Result<Value, String> {
+fn max(args: &[&Value]) -> Result<Value, String> {
     extreme("max", args, std::cmp::Ordering::Greater)
 }
 
-fn sum(args: &mut [Value]) -> Result<Value, String> {
+fn sum(args: &[&Value]) -> Result<Value, String> {
     let nums = collect_nums("sum", args)?;
     let ints = nums.iter().try_fold(0i128, |total, n| match n {
         Num::Int(i) => total.checked_add(*i),

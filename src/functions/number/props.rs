@@ -11,7 +11,7 @@ use proptest::test_runner::Config;
 
 use super::decimal::{Locale, exact_float, fast_float, parse_number, to_float};
 use super::{arith, decimal, float_fn, int, round, sum};
-use crate::functions::call;
+use crate::functions::call_reads;
 use crate::syntax::ast::BinOp;
 
 fn config() -> Config {
@@ -169,7 +169,7 @@ fn locale_name(l: Locale) -> &'static str {
 }
 
 fn dec(s: &str, l: Locale) -> Result<Value, String> {
-    call(decimal, vec![json!(s), json!(locale_name(l))])
+    call_reads(decimal, vec![json!(s), json!(locale_name(l))])
 }
 
 /// A float result that must not be -0.0.
@@ -207,10 +207,10 @@ proptest! {
         };
         let auto = dec(&s, Locale::Auto);
         prop_assert!(auto.as_ref().is_ok_and(|v| same(v, want_auto)), "{s:?} auto: {auto:?}");
-        let f = call(float_fn, vec![json!(s)]);
+        let f = call_reads(float_fn, vec![json!(s)]);
         prop_assert!(f.as_ref().is_ok_and(|v| same(v, want_auto)), "{s:?} float: {f:?}");
         if found != [g] {
-            prop_assert_eq!(call(int, vec![json!(s)]), Ok(json!(n.trunc())), "{:?} int", s);
+            prop_assert_eq!(call_reads(int, vec![json!(s)]), Ok(json!(n.trunc())), "{:?} int", s);
         }
     }
 
@@ -278,11 +278,11 @@ proptest! {
     #[test]
     fn any_text_is_read_or_rejected(s in "\\PC{0,16}") {
         for l in ["auto", "it", "en"] {
-            if let Ok(v) = call(decimal, vec![json!(s), json!(l)]) {
+            if let Ok(v) = call_reads(decimal, vec![json!(s), json!(l)]) {
                 prop_assert!(v.is_null() || v.as_f64().is_some_and(f64::is_finite));
             }
         }
-        let _ = call(int, vec![json!(s)]);
+        let _ = call_reads(int, vec![json!(s)]);
     }
 }
 
@@ -370,7 +370,7 @@ proptest! {
         let s = xs.iter().map(|d| d.scale).max().unwrap_or(0);
         let total: i128 = xs.iter().map(|d| d.at(s)).sum();
         let list: Vec<Value> = xs.iter().map(|d| json!(d.f())).collect();
-        let got = call(sum, vec![Value::Array(list)]);
+        let got = call_reads(sum, vec![Value::Array(list)]);
         // A list of integral floats is still a float sum.
         prop_assert!(got.as_ref().is_ok_and(|v| same(v, model(total, s))), "{xs:?}: {got:?}");
     }
@@ -386,7 +386,7 @@ proptest! {
             let q = if 2 * r >= p { q + 1 } else { q };
             model(x.units.signum() * q, d)
         };
-        let got = call(round, vec![json!(x.f()), json!(d)]);
+        let got = call_reads(round, vec![json!(x.f()), json!(d)]);
         prop_assert!(got.as_ref().is_ok_and(|v| same(v, want)), "round({}, {d}): {got:?}, want {want}", x.text());
     }
 }

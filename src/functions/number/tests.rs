@@ -3,14 +3,14 @@
 use super::*;
 use crate::json;
 
-use crate::functions::call;
+use crate::functions::{call, call_reads};
 
 fn dec(s: &str) -> Result<Value, String> {
-    call(decimal, vec![json!(s)])
+    call_reads(decimal, vec![json!(s)])
 }
 
 fn dec_in(s: &str, locale: &str) -> Result<Value, String> {
-    call(decimal, vec![json!(s), json!(locale)])
+    call_reads(decimal, vec![json!(s), json!(locale)])
 }
 
 #[test]
@@ -31,8 +31,8 @@ fn decimal_auto() {
     assert_eq!(dec(",5"), Ok(json!(0.5)));
     assert_eq!(dec(""), Ok(Value::Null));
     assert_eq!(dec("   "), Ok(Value::Null));
-    assert_eq!(call(decimal, vec![json!(3)]), Ok(json!(3.0)));
-    assert_eq!(call(decimal, vec![Value::Null]), Ok(Value::Null));
+    assert_eq!(call_reads(decimal, vec![json!(3)]), Ok(json!(3.0)));
+    assert_eq!(call_reads(decimal, vec![Value::Null]), Ok(Value::Null));
     for bad in [
         "abc", "abc5", "5 eur", "1,2,3", "1.2,3.4", "12a", "EUR", "1 234", "--1", ".", "1e5", "€",
     ] {
@@ -45,7 +45,7 @@ fn decimal_auto() {
         "decimal: cannot read \"abc\" as a number (expected 1.234,56 or 1234.56, optionally with a currency)"
     );
     assert!(
-        call(decimal, vec![json!(true)])
+        call_reads(decimal, vec![json!(true)])
             .unwrap_err()
             .contains("bool true")
     );
@@ -70,30 +70,30 @@ fn decimal_locales() {
 
 #[test]
 fn int_and_float() {
-    assert_eq!(call(int, vec![json!("1.234")]), Ok(json!(1)));
-    assert_eq!(call(int, vec![json!("-1.234,99")]), Ok(json!(-1234)));
+    assert_eq!(call_reads(int, vec![json!("1.234")]), Ok(json!(1)));
+    assert_eq!(call_reads(int, vec![json!("-1.234,99")]), Ok(json!(-1234)));
     assert_eq!(
-        call(int, vec![json!("9223372036854775807")]),
+        call_reads(int, vec![json!("9223372036854775807")]),
         Ok(json!(i64::MAX))
     );
-    assert!(call(int, vec![json!("9223372036854775808")]).is_err());
-    assert_eq!(call(int, vec![json!(-7.9)]), Ok(json!(-7)));
-    assert_eq!(call(int, vec![json!(u64::MAX)]), Ok(json!(u64::MAX)));
+    assert!(call_reads(int, vec![json!("9223372036854775808")]).is_err());
+    assert_eq!(call_reads(int, vec![json!(-7.9)]), Ok(json!(-7)));
+    assert_eq!(call_reads(int, vec![json!(u64::MAX)]), Ok(json!(u64::MAX)));
     assert!(
-        call(int, vec![json!(1e300)])
+        call_reads(int, vec![json!(1e300)])
             .unwrap_err()
             .contains("too large")
     );
-    assert_eq!(call(int, vec![json!("")]), Ok(Value::Null));
+    assert_eq!(call_reads(int, vec![json!("")]), Ok(Value::Null));
     assert!(
-        call(int, vec![json!(true)])
+        call_reads(int, vec![json!(true)])
             .unwrap_err()
             .contains("int: cannot convert bool true")
     );
-    assert_eq!(call(float_fn, vec![json!(18)]), Ok(json!(18.0)));
-    assert_eq!(call(float_fn, vec![json!("12,5")]), Ok(json!(12.5)));
+    assert_eq!(call_reads(float_fn, vec![json!(18)]), Ok(json!(18.0)));
+    assert_eq!(call_reads(float_fn, vec![json!("12,5")]), Ok(json!(12.5)));
     assert!(
-        call(float_fn, vec![json!("n/a")])
+        call_reads(float_fn, vec![json!("n/a")])
             .unwrap_err()
             .starts_with("float: cannot read \"n/a\"")
     );
@@ -101,27 +101,54 @@ fn int_and_float() {
 
 #[test]
 fn rounding() {
-    assert_eq!(call(round, vec![json!(2.5)]), Ok(json!(3)));
-    assert_eq!(call(round, vec![json!(-2.5)]), Ok(json!(-3)));
-    assert_eq!(call(round, vec![json!(7)]), Ok(json!(7)));
-    assert_eq!(call(round, vec![json!(1.005), json!(2)]), Ok(json!(1.01)));
-    assert_eq!(call(round, vec![json!(-2.345), json!(1)]), Ok(json!(-2.3)));
-    assert_eq!(call(round, vec![json!(-2.35), json!(1)]), Ok(json!(-2.4)));
-    assert_eq!(call(round, vec![json!(9.995), json!(2)]), Ok(json!(10.0)));
-    assert_eq!(call(round, vec![json!(0.125), json!(2)]), Ok(json!(0.13)));
-    assert_eq!(call(round, vec![json!(1.5), json!(3)]), Ok(json!(1.5)));
-    assert_eq!(call(round, vec![json!(3), json!(2)]), Ok(json!(3.0)));
-    assert_eq!(call(round, vec![json!(1250), json!(-2)]), Ok(json!(1300)));
-    assert_eq!(call(round, vec![json!(-1249), json!(-2)]), Ok(json!(-1200)));
-    assert_eq!(call(round, vec![json!(1249.9), json!(-1)]), Ok(json!(1250)));
-    assert_eq!(call(round, vec![Value::Null]), Ok(Value::Null));
+    assert_eq!(call_reads(round, vec![json!(2.5)]), Ok(json!(3)));
+    assert_eq!(call_reads(round, vec![json!(-2.5)]), Ok(json!(-3)));
+    assert_eq!(call_reads(round, vec![json!(7)]), Ok(json!(7)));
+    assert_eq!(
+        call_reads(round, vec![json!(1.005), json!(2)]),
+        Ok(json!(1.01))
+    );
+    assert_eq!(
+        call_reads(round, vec![json!(-2.345), json!(1)]),
+        Ok(json!(-2.3))
+    );
+    assert_eq!(
+        call_reads(round, vec![json!(-2.35), json!(1)]),
+        Ok(json!(-2.4))
+    );
+    assert_eq!(
+        call_reads(round, vec![json!(9.995), json!(2)]),
+        Ok(json!(10.0))
+    );
+    assert_eq!(
+        call_reads(round, vec![json!(0.125), json!(2)]),
+        Ok(json!(0.13))
+    );
+    assert_eq!(
+        call_reads(round, vec![json!(1.5), json!(3)]),
+        Ok(json!(1.5))
+    );
+    assert_eq!(call_reads(round, vec![json!(3), json!(2)]), Ok(json!(3.0)));
+    assert_eq!(
+        call_reads(round, vec![json!(1250), json!(-2)]),
+        Ok(json!(1300))
+    );
+    assert_eq!(
+        call_reads(round, vec![json!(-1249), json!(-2)]),
+        Ok(json!(-1200))
+    );
+    assert_eq!(
+        call_reads(round, vec![json!(1249.9), json!(-1)]),
+        Ok(json!(1250))
+    );
+    assert_eq!(call_reads(round, vec![Value::Null]), Ok(Value::Null));
     assert!(
-        call(round, vec![json!("2.5")])
+        call_reads(round, vec![json!("2.5")])
             .unwrap_err()
             .contains("use decimal(x) first")
     );
     assert!(
-        call(round, vec![json!(2.5), json!(1.5)])
+        call_reads(round, vec![json!(2.5), json!(1.5)])
             .unwrap_err()
             .contains("digits")
     );
@@ -137,11 +164,11 @@ fn abs_floor_ceil() {
         Ok(json!(9223372036854775808u64))
     );
     assert_eq!(call(abs, vec![json!(-2.5)]), Ok(json!(2.5)));
-    assert_eq!(call(floor, vec![json!(-2.1)]), Ok(json!(-3)));
-    assert_eq!(call(ceil, vec![json!(-2.7)]), Ok(json!(-2)));
-    assert_eq!(call(ceil, vec![json!(4)]), Ok(json!(4)));
+    assert_eq!(call_reads(floor, vec![json!(-2.1)]), Ok(json!(-3)));
+    assert_eq!(call_reads(ceil, vec![json!(-2.7)]), Ok(json!(-2)));
+    assert_eq!(call_reads(ceil, vec![json!(4)]), Ok(json!(4)));
     assert!(
-        call(floor, vec![json!(true)])
+        call_reads(floor, vec![json!(true)])
             .unwrap_err()
             .contains("expected a number, got bool")
     );
@@ -149,33 +176,45 @@ fn abs_floor_ceil() {
 
 #[test]
 fn aggregates() {
-    assert_eq!(call(min, vec![json!(3), json!(1), json!(2)]), Ok(json!(1)));
     assert_eq!(
-        call(min, vec![json!([3, null, 2]), json!(2.5)]),
+        call_reads(min, vec![json!(3), json!(1), json!(2)]),
+        Ok(json!(1))
+    );
+    assert_eq!(
+        call_reads(min, vec![json!([3, null, 2]), json!(2.5)]),
         Ok(json!(2.0))
     );
-    assert_eq!(call(max, vec![json!([1.5, null, 2.25])]), Ok(json!(2.25)));
-    assert_eq!(call(max, vec![json!([]), Value::Null]), Ok(Value::Null));
-    assert_eq!(call(min, vec![json!(-1), json!([-5, 7])]), Ok(json!(-5)));
-    assert_eq!(call(sum, vec![json!([1, 2]), json!(3)]), Ok(json!(6)));
-    assert_eq!(call(sum, vec![json!([1, null, 2.5])]), Ok(json!(3.5)));
-    assert_eq!(call(sum, vec![json!([])]), Ok(json!(0)));
     assert_eq!(
-        call(sum, vec![json!(i64::MAX), json!(1)]),
+        call_reads(max, vec![json!([1.5, null, 2.25])]),
+        Ok(json!(2.25))
+    );
+    assert_eq!(
+        call_reads(max, vec![json!([]), Value::Null]),
+        Ok(Value::Null)
+    );
+    assert_eq!(
+        call_reads(min, vec![json!(-1), json!([-5, 7])]),
+        Ok(json!(-5))
+    );
+    assert_eq!(call_reads(sum, vec![json!([1, 2]), json!(3)]), Ok(json!(6)));
+    assert_eq!(call_reads(sum, vec![json!([1, null, 2.5])]), Ok(json!(3.5)));
+    assert_eq!(call_reads(sum, vec![json!([])]), Ok(json!(0)));
+    assert_eq!(
+        call_reads(sum, vec![json!(i64::MAX), json!(1)]),
         Ok(json!(9223372036854775808u64))
     );
     assert!(
-        call(sum, vec![json!(["4"])])
+        call_reads(sum, vec![json!(["4"])])
             .unwrap_err()
             .contains("use decimal(x) first")
     );
     assert!(
-        call(sum, vec![json!([[1]])])
+        call_reads(sum, vec![json!([[1]])])
             .unwrap_err()
             .contains("flatten")
     );
     assert!(
-        call(max, vec![json!({"a": 1})])
+        call_reads(max, vec![json!({"a": 1})])
             .unwrap_err()
             .contains("object")
     );

@@ -136,7 +136,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("the text to replace is empty"),
             },
         ],
-        imp: Imp::Pure(replace),
+        imp: Imp::Reads(replace),
         check_const: None,
         foldable: true,
     },
@@ -171,7 +171,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("the separator is empty"),
             },
         ],
-        imp: Imp::Pure(split),
+        imp: Imp::Reads(split),
         check_const: None,
         foldable: true,
     },
@@ -206,7 +206,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("join: element 1 is a list"),
             },
         ],
-        imp: Imp::Pure(join),
+        imp: Imp::Reads(join),
         check_const: None,
         foldable: true,
     },
@@ -238,7 +238,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
         ],
-        imp: Imp::Pure(strip_html),
+        imp: Imp::Reads(strip_html),
         check_const: None,
         foldable: true,
     },
@@ -274,7 +274,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("truncate: the length must be"),
             },
         ],
-        imp: Imp::Pure(truncate),
+        imp: Imp::Reads(truncate),
         check_const: None,
         foldable: true,
     },
@@ -296,7 +296,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
         ],
-        imp: Imp::Pure(slug),
+        imp: Imp::Reads(slug),
         check_const: None,
         foldable: true,
     },
@@ -326,7 +326,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
         ],
-        imp: Imp::Pure(starts_with),
+        imp: Imp::Reads(starts_with),
         check_const: None,
         foldable: true,
     },
@@ -356,7 +356,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("argument `s` of `ends_with` must be string or null, but this is int"),
             },
         ],
-        imp: Imp::Pure(ends_with),
+        imp: Imp::Reads(ends_with),
         check_const: None,
         foldable: true,
     },
@@ -452,7 +452,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
         ],
-        imp: Imp::Pure(attribute_name),
+        imp: Imp::Reads(attribute_name),
         check_const: None,
         foldable: true,
     },
@@ -509,13 +509,13 @@ fn upper(args: &mut [Value]) -> Result<Value, String> {
     map_strings("upper", std::mem::take(&mut args[0]), str::to_uppercase)
 }
 
-fn replace(args: &mut [Value]) -> Result<Value, String> {
+fn replace(args: &[&Value]) -> Result<Value, String> {
     if args[0].is_null() {
         return Ok(Value::Null);
     }
-    let s = want_str("replace", "s", &args[0])?;
-    let from = want_str("replace", "from", &args[1])?;
-    let to = want_str("replace", "to", &args[2])?;
+    let s = want_str("replace", "s", args[0])?;
+    let from = want_str("replace", "from", args[1])?;
+    let to = want_str("replace", "to", args[2])?;
     if from.is_empty() {
         return Err(
             "replace: the text to replace is empty (give the literal text to look for)".into(),
@@ -524,12 +524,12 @@ fn replace(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::String(s.replace(from, to).into()))
 }
 
-fn split(args: &mut [Value]) -> Result<Value, String> {
+fn split(args: &[&Value]) -> Result<Value, String> {
     if args[0].is_null() {
         return Ok(Value::Null);
     }
-    let s = want_str("split", "s", &args[0])?;
-    let sep = want_str("split", "sep", &args[1])?;
+    let s = want_str("split", "s", args[0])?;
+    let sep = want_str("split", "sep", args[1])?;
     if sep.is_empty() {
         return Err(
             "split: the separator is empty (give the text between the parts, e.g. \",\")".into(),
@@ -543,7 +543,7 @@ fn split(args: &mut [Value]) -> Result<Value, String> {
     ))
 }
 
-fn join(args: &mut [Value]) -> Result<Value, String> {
+fn join(args: &[&Value]) -> Result<Value, String> {
     let items = match &args[0] {
         Value::Null => return Ok(Value::Null),
         Value::Array(items) => items,
@@ -555,7 +555,7 @@ fn join(args: &mut [Value]) -> Result<Value, String> {
             ));
         }
     };
-    let sep = want_str("join", "sep", &args[1])?;
+    let sep = want_str("join", "sep", args[1])?;
     let mut out = String::new();
     let mut first = true;
     for (i, item) in items.iter().enumerate() {
@@ -582,7 +582,7 @@ fn join(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::String(out.into()))
 }
 
-fn strip_html(args: &mut [Value]) -> Result<Value, String> {
+fn strip_html(args: &[&Value]) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
         v => Ok(Value::String(
@@ -591,17 +591,17 @@ fn strip_html(args: &mut [Value]) -> Result<Value, String> {
     }
 }
 
-fn truncate(args: &mut [Value]) -> Result<Value, String> {
+fn truncate(args: &[&Value]) -> Result<Value, String> {
     if args[0].is_null() {
         return Ok(Value::Null);
     }
-    let s = want_str("truncate", "s", &args[0])?;
+    let s = want_str("truncate", "s", args[0])?;
     let n = match args[1].as_u64() {
         Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
         None => {
             return Err(format!(
                 "truncate: the length must be a whole number of characters (0 or more), got {}",
-                show(&args[1])
+                show(args[1])
             ));
         }
     };
@@ -642,7 +642,7 @@ fn ascii_words(s: &str, sep: char) -> String {
     out
 }
 
-fn slug(args: &mut [Value]) -> Result<Value, String> {
+fn slug(args: &[&Value]) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
         v => Ok(Value::String(
@@ -658,7 +658,7 @@ pub fn normalize_attribute_name(name: &str) -> String {
     ascii_words(name, '_')
 }
 
-fn attribute_name(args: &mut [Value]) -> Result<Value, String> {
+fn attribute_name(args: &[&Value]) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
         v => {
@@ -672,21 +672,21 @@ fn attribute_name(args: &mut [Value]) -> Result<Value, String> {
     }
 }
 
-fn starts_with(args: &mut [Value]) -> Result<Value, String> {
+fn starts_with(args: &[&Value]) -> Result<Value, String> {
     if args[0].is_null() {
         return Ok(Value::Null);
     }
-    let s = want_str("starts_with", "s", &args[0])?;
-    let p = want_str("starts_with", "prefix", &args[1])?;
+    let s = want_str("starts_with", "s", args[0])?;
+    let p = want_str("starts_with", "prefix", args[1])?;
     Ok(Value::Bool(s.starts_with(p)))
 }
 
-fn ends_with(args: &mut [Value]) -> Result<Value, String> {
+fn ends_with(args: &[&Value]) -> Result<Value, String> {
     if args[0].is_null() {
         return Ok(Value::Null);
     }
-    let s = want_str("ends_with", "s", &args[0])?;
-    let p = want_str("ends_with", "suffix", &args[1])?;
+    let s = want_str("ends_with", "s", args[0])?;
+    let p = want_str("ends_with", "suffix", args[1])?;
     Ok(Value::Bool(s.ends_with(p)))
 }
 

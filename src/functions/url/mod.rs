@@ -95,7 +95,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("absolute_url: the base must be an absolute http(s) URL"),
             },
         ],
-        imp: Imp::Pure(absolute_url),
+        imp: Imp::Reads(absolute_url),
         check_const: Some(check_absolute_url),
         foldable: true,
     },
@@ -147,7 +147,7 @@ pub const FUNCTIONS: &[Function] = &[
                 ),
             },
         ],
-        imp: Imp::Pure(prefixed_url),
+        imp: Imp::Reads(prefixed_url),
         check_const: Some(check_prefixed_url),
         foldable: true,
     },
@@ -174,7 +174,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
         ],
-        imp: Imp::Pure(url_encode),
+        imp: Imp::Reads(url_encode),
         check_const: None,
         foldable: true,
     },
@@ -376,12 +376,12 @@ fn link_text(v: &Value) -> &str {
     v.as_str().map(str::trim).unwrap_or_default()
 }
 
-fn absolute_url(args: &mut [Value]) -> Result<Value, String> {
-    let Some(link) = link_arg("absolute_url", &args[0])? else {
+fn absolute_url(args: &[&Value]) -> Result<Value, String> {
+    let Some(link) = link_arg("absolute_url", args[0])? else {
         return Ok(Value::Null);
     };
-    let base = base_arg("absolute_url", "base", &args[1])?;
-    let url = resolve("absolute_url", &args[0], &base, &encode_url(link))?;
+    let base = base_arg("absolute_url", "base", args[1])?;
+    let url = resolve("absolute_url", args[0], &base, &encode_url(link))?;
     Ok(Value::String(url.as_str().into()))
 }
 
@@ -489,8 +489,8 @@ fn push_prefix_head(v: &Value, out: &mut String) -> Result<(), String> {
     Ok(())
 }
 
-fn prefixed_url(args: &mut [Value]) -> Result<Value, String> {
-    let Some(link) = link_arg("prefixed_url", &args[0])? else {
+fn prefixed_url(args: &[&Value]) -> Result<Value, String> {
+    let Some(link) = link_arg("prefixed_url", args[0])? else {
         return Ok(Value::Null);
     };
     if !is_plain_path(link) {
@@ -498,7 +498,7 @@ fn prefixed_url(args: &mut [Value]) -> Result<Value, String> {
     }
     // The prefix, `/` and the path: what `prefixed_url_by_url` computes for a plain path.
     let mut out = String::with_capacity(64 + link.len());
-    push_prefix_head(&args[1], &mut out)?;
+    push_prefix_head(args[1], &mut out)?;
     if !link.starts_with('/') {
         out.push('/');
     }
@@ -511,23 +511,23 @@ fn prefixed_url(args: &mut [Value]) -> Result<Value, String> {
 }
 
 /// `prefixed_url` by the `url` crate, for every link.
-fn prefixed_url_by_url(args: &mut [Value]) -> Result<Value, String> {
-    let Some(link) = link_arg("prefixed_url", &args[0])? else {
+fn prefixed_url_by_url(args: &[&Value]) -> Result<Value, String> {
+    let Some(link) = link_arg("prefixed_url", args[0])? else {
         return Ok(Value::Null);
     };
-    let prefix = prefix_arg(&args[1])?;
+    let prefix = prefix_arg(args[1])?;
     let encoded = encode_url(link);
     // Full URLs and `//host/...` are resolved as by absolute_url; so is any path when the
     // prefix is the host's root.
     if encoded.starts_with("//") || scheme_end(&encoded).is_some() || prefix.path() == "/" {
-        let url = resolve("prefixed_url", &args[0], &prefix, &encoded)?;
+        let url = resolve("prefixed_url", args[0], &prefix, &encoded)?;
         return Ok(Value::String(url.as_str().into()));
     }
     // A path: resolved against the root of the host, so that its dot segments are removed
     // (never above the root), then put under the prefix's path.
     let mut root = prefix.clone();
     root.set_path("/");
-    let under = resolve("prefixed_url", &args[0], &root, &encoded)?;
+    let under = resolve("prefixed_url", args[0], &root, &encoded)?;
     let mut url = prefix;
     let path = format!("{}{}", url.path().trim_end_matches('/'), under.path());
     url.set_path(&path);
@@ -536,7 +536,7 @@ fn prefixed_url_by_url(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::String(url.as_str().into()))
 }
 
-fn url_encode(args: &mut [Value]) -> Result<Value, String> {
+fn url_encode(args: &[&Value]) -> Result<Value, String> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
         Value::String(s) => Ok(Value::String(encode_component(s).into())),

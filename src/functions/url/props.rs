@@ -19,13 +19,13 @@ fn config() -> Config {
 }
 
 fn abs(link: &str, base: &str) -> Result<Value, String> {
-    let mut args = vec![json!(link), json!(base)];
-    absolute_url(&mut args)
+    let args = [json!(link), json!(base)];
+    absolute_url(&args.iter().collect::<Vec<_>>())
 }
 
 fn prefixed(link: &str, prefix: &str) -> Result<Value, String> {
-    let mut args = vec![json!(link), json!(prefix)];
-    prefixed_url(&mut args)
+    let args = [json!(link), json!(prefix)];
+    prefixed_url(&args.iter().collect::<Vec<_>>())
 }
 
 /// The characters of a generated URL part.
@@ -451,10 +451,10 @@ fn the_model_is_rfc_3986() {
 
 /// `prefixed_url` and its oracle, the `url` crate for every link, on the same arguments.
 fn both(link: &Value, prefix: &str) -> (Result<Value, String>, Result<Value, String>) {
-    let mut args = vec![link.clone(), json!(prefix)];
-    let fast = prefixed_url(&mut args);
-    let mut args = vec![link.clone(), json!(prefix)];
-    (fast, prefixed_url_by_url(&mut args))
+    let args = [link.clone(), json!(prefix)];
+    let fast = prefixed_url(&args.iter().collect::<Vec<_>>());
+    let args = [link.clone(), json!(prefix)];
+    (fast, prefixed_url_by_url(&args.iter().collect::<Vec<_>>()))
 }
 
 /// A prefix of any shape: user info, port, case, folders with dots and escapes, a trailing

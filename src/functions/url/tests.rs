@@ -4,8 +4,8 @@ use super::*;
 use crate::json;
 
 fn abs(path: Value, base: &str) -> Result<Value, String> {
-    let mut args = vec![path, json!(base)];
-    absolute_url(&mut args)
+    let args = [path, json!(base)];
+    absolute_url(&args.iter().collect::<Vec<_>>())
 }
 
 const BASE: &str = "https://shop.example.it";
@@ -194,8 +194,8 @@ fn one_encoding_rule() {
 }
 
 fn prefixed(path: Value, prefix: &str) -> Result<Value, String> {
-    let mut args = vec![path, json!(prefix)];
-    prefixed_url(&mut args)
+    let args = [path, json!(prefix)];
+    prefixed_url(&args.iter().collect::<Vec<_>>())
 }
 
 #[test]
@@ -287,13 +287,16 @@ fn rejects_bad_bases() {
 
 #[test]
 fn encodes_components() {
-    let mut args = vec![json!("felpa & più/blu~x_y.z-1")];
+    let args = [json!("felpa & più/blu~x_y.z-1")];
     assert_eq!(
-        url_encode(&mut args),
+        url_encode(&args.iter().collect::<Vec<_>>()),
         Ok(json!("felpa%20%26%20pi%C3%B9%2Fblu~x_y.z-1"))
     );
-    let mut args = vec![json!(12.5)];
-    assert_eq!(url_encode(&mut args), Ok(json!("12.5")));
-    let mut args = vec![json!([1])];
-    assert!(url_encode(&mut args).is_err());
+    let args = [json!(12.5)];
+    assert_eq!(
+        url_encode(&args.iter().collect::<Vec<_>>()),
+        Ok(json!("12.5"))
+    );
+    let args = [json!([1])];
+    assert!(url_encode(&args.iter().collect::<Vec<_>>()).is_err());
 }

@@ -6,6 +6,7 @@
 //! keeps them in memory ([`run_into`] with [`Memory`]), `explain` walks one block's units
 //! ([`units`]) with the same tables and grouping.
 
+pub mod array;
 pub mod delimited;
 pub mod feed;
 pub mod generation;

@@ -13,9 +13,10 @@ use std::sync::Arc;
 
 use crate::value::{Map, Value};
 
+use super::array::ArrayScanner;
 use super::delimited::CsvParser;
 use super::input::{Format, Input, Origin};
-use super::json::{ArrayScanner, JsonUnit, decode_projected};
+use super::json::{JsonUnit, decode_projected};
 use super::limits::{DEFAULT_MAX_RECORD_BYTES, FIFO_OPEN_WAIT};
 use super::xml::XmlItems;
 

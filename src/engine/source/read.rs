@@ -5,8 +5,9 @@ use std::io::BufRead;
 use std::sync::Arc;
 
 use super::{Chunk, SourceError, Stop, xml_record};
+use crate::engine::array::{ArrayScanner, Element};
 use crate::engine::delimited::{CsvParser, Record};
-use crate::engine::json::{ArrayScanner, Element, JsonUnit};
+use crate::engine::json::JsonUnit;
 use crate::engine::limits::show_bytes;
 use crate::engine::xml::{XmlItem, XmlItems};
 

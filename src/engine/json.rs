@@ -338,7 +338,6 @@ impl<'de> Visitor<'de> for ValueSeed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json;
 
     #[test]
     fn records_decode_like_serde_json() {

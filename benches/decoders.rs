@@ -35,7 +35,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clerkmap::engine::json::{
-    JsonUnit, RecordSeed, ValueSeed, decode_projected, decode_projected_bytes,
+    JsonUnit, KeyHints, RecordSeed, ValueSeed, decode_projected, decode_projected_bytes,
 };
 use clerkmap::value::Value;
 use serde::de::{DeserializeSeed, IgnoredAny};
@@ -149,7 +149,11 @@ fn decode(
         "sonic-rs" => {
             let mut de = sonic_rs::Deserializer::from_slice(line);
             let v = match fields {
-                Some(fields) => RecordSeed { fields }.deserialize(&mut de),
+                Some(fields) => RecordSeed {
+                    fields,
+                    hints: &mut KeyHints::default(),
+                }
+                .deserialize(&mut de),
                 None => ValueSeed::top().deserialize(&mut de),
             };
             let v = v.map_err(|e| e.to_string())?;
@@ -163,7 +167,11 @@ fn decode(
             let mut de = simd_json::Deserializer::from_slice_with_buffers(&mut s.copy, &mut s.simd)
                 .map_err(|e| e.to_string())?;
             let v = match fields {
-                Some(fields) => RecordSeed { fields }.deserialize(&mut de),
+                Some(fields) => RecordSeed {
+                    fields,
+                    hints: &mut KeyHints::default(),
+                }
+                .deserialize(&mut de),
                 None => ValueSeed::top().deserialize(&mut de),
             };
             v.map_err(|e| e.to_string())

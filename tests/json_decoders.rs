@@ -300,7 +300,7 @@ fn tricky_texts_are_decoded_alike() {
 #[cfg(feature = "compare-decoders")]
 mod sonic {
     use super::*;
-    use clerkmap::engine::json::{RecordSeed, ValueSeed};
+    use clerkmap::engine::json::{KeyHints, RecordSeed, ValueSeed};
     use serde::de::DeserializeSeed;
 
     /// sonic-rs driving the same seeds.
@@ -325,7 +325,11 @@ mod sonic {
         let fields = ["a".to_string()];
         let mut de =
             sonic_rs::Deserializer::from_slice(br#"{"b":[{"x":1}],"a":{"k":1.5,"l":"\u00e9"}}"#);
-        let v = RecordSeed { fields: &fields }.deserialize(&mut de);
+        let v = RecordSeed {
+            fields: &fields,
+            hints: &mut KeyHints::default(),
+        }
+        .deserialize(&mut de);
         assert_eq!(
             v.map(|v| v.to_string()).ok(),
             Some(r#"{"a":{"k":1.5,"l":"é"}}"#.to_string())

@@ -42,7 +42,18 @@ pub fn decode_projected(
     unit: JsonUnit,
     fields: Option<&[String]>,
 ) -> Result<Value, String> {
-    decode_as(bytes, unit, fields, std::str::from_utf8(bytes).ok())
+    decode_projected_hinted(bytes, unit, fields, &mut KeyHints::default())
+}
+
+/// [`decode_projected`] for one of many records with the same `fields`: `hints` carries where
+/// the last one had its keys ([`KeyHints`]).
+pub fn decode_projected_hinted(
+    bytes: &[u8],
+    unit: JsonUnit,
+    fields: Option<&[String]>,
+    hints: &mut KeyHints,
+) -> Result<Value, String> {
+    decode_as(bytes, unit, fields, std::str::from_utf8(bytes).ok(), hints)
 }
 
 /// [`decode_projected`] reading the text as bytes, each string checked to be UTF-8 as it is
@@ -53,7 +64,7 @@ pub fn decode_projected_bytes(
     unit: JsonUnit,
     fields: Option<&[String]>,
 ) -> Result<Value, String> {
-    decode_as(bytes, unit, fields, None)
+    decode_as(bytes, unit, fields, None, &mut KeyHints::default())
 }
 
 /// Decodes `bytes`, as the `str` `text` when it is given (the same bytes, UTF-8).
@@ -62,10 +73,11 @@ fn decode_as(
     unit: JsonUnit,
     fields: Option<&[String]>,
     text: Option<&str>,
+    hints: &mut KeyHints,
 ) -> Result<Value, String> {
     let parsed = match fields {
         Some(fields) if first_byte(bytes) == Some(b'{') => {
-            parse_with(bytes, text, RecordSeed { fields })
+            parse_with(bytes, text, RecordSeed { fields, hints })
         }
         _ => parse_with(bytes, text, ValueSeed::top()),
     };
@@ -125,6 +137,37 @@ fn first_byte(bytes: &[u8]) -> Option<u8> {
 pub struct RecordSeed<'f> {
     /// The top-level fields kept, sorted.
     pub fields: &'f [String],
+    /// What the records decoded before this one (with the same `fields`) had at each place.
+    pub hints: &'f mut KeyHints,
+}
+
+/// The top-level keys of the last record decoded, by their place in it, each with its place
+/// in the kept fields (None: skipped). The records of an export mostly have their keys in the
+/// same order, so a key is matched by comparing it with the last record's key at its place
+/// instead of searching the kept fields. Valid for one list of kept fields only.
+#[derive(Default)]
+pub struct KeyHints(Vec<(Str, Option<usize>)>);
+
+impl KeyHints {
+    /// Hints are kept for this many keys of a record; keys past it are searched.
+    const MAX: usize = 256;
+
+    /// The place of `key`, the record's key number `i`, in `fields`.
+    #[inline]
+    fn find(&mut self, i: usize, key: &str, fields: &[String]) -> Option<usize> {
+        if let Some((k, at)) = self.0.get(i)
+            && crate::value::same_name(k, key)
+        {
+            return *at;
+        }
+        let at = fields.binary_search_by(|f| f.as_str().cmp(key)).ok();
+        if let Some(slot) = self.0.get_mut(i) {
+            *slot = (Str::from(key), at);
+        } else if i == self.0.len() && i < Self::MAX {
+            self.0.push((Str::from(key), at));
+        }
+        at
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_> {
@@ -147,11 +190,11 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
         let mut m = Map::with_capacity(self.fields.len());
         // The kept fields seen so far, by their place in `fields` (past 64, the map's own check).
         let mut seen = 0u64;
+        let mut i = 0;
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            let Ok(at) = self
-                .fields
-                .binary_search_by(|f| f.as_str().cmp(key.as_ref()))
-            else {
+            let found = self.hints.find(i, &key, self.fields);
+            i += 1;
+            let Some(at) = found else {
                 map.next_value::<de::IgnoredAny>()?;
                 continue;
             };
@@ -406,6 +449,39 @@ mod tests {
             list,
             Err("line holds a JSON list, not an object".to_string())
         );
+    }
+
+    #[test]
+    fn key_hints_carried_across_records_change_nothing() {
+        // Records whose keys move, appear, vanish and repeat, decoded with the hints of the
+        // ones before: each as decoded alone.
+        let fields: Vec<String> = ["a", "c", "e"].iter().map(|s| s.to_string()).collect();
+        let lines = [
+            r#"{"a":1,"b":2,"c":3}"#,
+            r#"{"a":1,"b":2,"c":3}"#,
+            r#"{"c":3,"a":1,"b":2}"#,
+            r#"{"b":2,"a":1}"#,
+            r#"{"a":1,"b":2,"c":3,"d":4,"e":5}"#,
+            r#"{"a":1,"b":2,"c":3,"d":4,"a":5}"#,
+            r#"{"a":1,"b":2,"c":3,"d":4,"e":5}"#,
+            r#"{"e":0,"c":9}"#,
+            r#"{}"#,
+            r#"{"a":1,"b":2,"c":3,"c":4}"#,
+        ];
+        let mut hints = KeyHints::default();
+        for line in lines {
+            let alone = decode_projected(line.as_bytes(), JsonUnit::Line, Some(&fields));
+            let hinted =
+                decode_projected_hinted(line.as_bytes(), JsonUnit::Line, Some(&fields), &mut hints);
+            assert_eq!(hinted, alone, "{line}");
+        }
+        let twice = decode_projected_hinted(
+            br#"{"a":1,"b":2,"c":3,"c":4}"#,
+            JsonUnit::Line,
+            Some(&fields),
+            &mut hints,
+        );
+        assert!(twice.is_err_and(|e| e.contains("`c`")));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::value::{Map, Value};
 use super::array::ArrayScanner;
 use super::delimited::CsvParser;
 use super::input::{Format, Input, Origin};
-use super::json::{JsonUnit, decode_projected};
+use super::json::{JsonUnit, KeyHints, decode_projected_hinted};
 use super::limits::{DEFAULT_MAX_RECORD_BYTES, FIFO_OPEN_WAIT};
 use super::xml::XmlItems;
 
@@ -121,11 +121,13 @@ impl Chunk {
             } => {
                 let mut out = Vec::with_capacity(spans.len() + unreadable.len());
                 let mut bad = unreadable.into_iter().peekable();
+                let mut hints = KeyHints::default();
                 for (loc, s, e) in spans {
                     while let Some((l, why)) = bad.next_if(|(l, _)| *l < loc) {
                         out.push((l, Err(why)));
                     }
-                    out.push((loc, decode_projected(&buf[s..e], unit, fields)));
+                    let record = decode_projected_hinted(&buf[s..e], unit, fields, &mut hints);
+                    out.push((loc, record));
                 }
                 out.extend(bad.map(|(l, why)| (l, Err(why))));
                 out

@@ -269,7 +269,7 @@ pub fn validate_record(entity: Entity, rec: &mut Record) -> Vec<(String, String)
     let specs = entity.fields();
     let mut present = 0u32;
     for (k, v) in rec.iter_mut() {
-        strip_nulls(v);
+        let holds_object = strip_nulls(v);
         if let Some(i) = specs
             .iter()
             .position(|s| crate::value::same_name(s.name, k))
@@ -282,7 +282,7 @@ pub fn validate_record(entity: Entity, rec: &mut Record) -> Vec<(String, String)
             reasons.push((k.to_string(), format!("attribute name `{k}` has characters other than letters, digits and `_`: Clerk would ignore it")));
         }
         let is_lines = entity == Entity::Orders && k == "products";
-        if !is_lines && contains_object(v) {
+        if !is_lines && holds_object {
             reasons.push((
                 k.to_string(),
                 format!("`{k}` holds an object: Clerk cannot filter or facet objects; spread it (`...expr`) or pick its fields"),
@@ -304,24 +304,29 @@ pub fn validate_record(entity: Entity, rec: &mut Record) -> Vec<(String, String)
     reasons
 }
 
-fn strip_nulls(v: &mut Value) {
+/// Drops the nulls in the lists and objects inside `v`, and says whether `v` is or holds an
+/// object (one pass for both: this runs for every attribute of every record).
+fn strip_nulls(v: &mut Value) -> bool {
     match v {
         Value::Array(items) => {
-            items.retain(|x| !x.is_null());
-            items.iter_mut().for_each(strip_nulls);
+            if items.iter().any(Value::is_null) {
+                items.retain(|x| !x.is_null());
+            }
+            let mut holds_object = false;
+            for x in items.iter_mut() {
+                if matches!(x, Value::Array(_) | Value::Object(_)) {
+                    holds_object |= strip_nulls(x);
+                }
+            }
+            holds_object
         }
         Value::Object(m) => {
             m.retain(|_, x| !x.is_null());
-            m.values_mut().for_each(strip_nulls);
+            for x in m.values_mut() {
+                strip_nulls(x);
+            }
+            true
         }
-        _ => {}
-    }
-}
-
-fn contains_object(v: &Value) -> bool {
-    match v {
-        Value::Object(_) => true,
-        Value::Array(items) => items.iter().any(contains_object),
         _ => false,
     }
 }
@@ -484,6 +489,25 @@ mod tests {
         assert!(all.contains("`image` must be an absolute URL"), "{all}");
         assert!(all.contains("`bad-name`"), "{all}");
         assert!(all.contains("`o` holds an object"), "{all}");
+    }
+
+    #[test]
+    fn nulls_go_at_every_depth_and_an_object_in_a_list_is_found() {
+        let mut r = rec(json!({
+            "id": "A1", "name": "n", "description": "d", "price": 1,
+            "image": "https://x.test/i.jpg",
+            "url": "https://x.test/a", "categories": [], "created_at": 0,
+            "tags": ["a", null, ["b", null]],
+            "deep": [[1, null, [{"k": null, "v": 2}]]],
+            "flat": [1, 2, [3]],
+            "gone": null,
+        }));
+        let reasons = validate_record(Entity::Products, &mut r);
+        let objects: Vec<_> = reasons.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(objects, ["deep"], "{reasons:?}");
+        assert_eq!(r.get("tags"), Some(&json!(["a", ["b"]])));
+        assert_eq!(r.get("deep"), Some(&json!([[1, [{"v": 2}]]])));
+        assert!(!r.contains_key("gone"));
     }
 
     #[test]

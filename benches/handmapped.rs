@@ -39,9 +39,12 @@ const PLACEHOLDER: &str = "/Resources/img/placeholder.jpg";
 
 /// One of clerkmap's built-in functions, applied to `args`.
 fn f(name: &str, mut args: Vec<Value>) -> Value {
+    use clerkmap::functions::Imp;
     match clerkmap::functions::get(name).map(|func| &func.imp) {
-        Some(clerkmap::functions::Imp::Pure(imp)) => imp(&mut args).unwrap_or(Value::Null),
-        _ => Value::Null,
+        Some(Imp::Pure(imp)) => imp(&mut args).unwrap_or(Value::Null),
+        // A function that only reads its arguments gets them lent, as the evaluator lends them.
+        Some(Imp::Reads(imp)) => imp(&args.iter().collect::<Vec<_>>()).unwrap_or(Value::Null),
+        _ => panic!("{name}: not a built-in function of values"),
     }
 }
 

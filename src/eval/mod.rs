@@ -166,8 +166,8 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
 static NULL: Value = Value::Null;
 
 /// Evaluates `e` like [`eval`], borrowing the value instead of copying it when it is a constant,
-/// `.`, a slot, or a path that picks one value of `.` or of a slot: comparisons, conditions and
-/// `map` read the record in place.
+/// `.`, a slot, or a path that picks one value of `.`, of a slot or of a named element:
+/// comparisons, conditions and `map` read the record in place.
 pub fn eval_ref<'v>(
     e: &'v CExpr,
     cur: &'v Value,
@@ -182,16 +182,13 @@ pub fn eval_ref<'v>(
             steps,
             projects: false,
             span,
-        } if matches!(**base, CExpr::Current | CExpr::Slot(_)) => {
-            let base_ref = match **base {
-                CExpr::Slot(i) => env.slots.get(i).unwrap_or(&NULL),
-                _ => {
-                    if let Some(log) = env.reads {
-                        log.record(*span);
-                    }
-                    cur
-                }
+        } => {
+            let Some(base_ref) = lendable_base(base, cur, env) else {
+                return eval(e, cur, env).map(Cow::Owned);
             };
+            if let (Some(log), CExpr::Current) = (env.reads, &**base) {
+                log.record(*span);
+            }
             Ok(Cow::Borrowed(
                 get_ref(base_ref, steps, cur, env)?.unwrap_or(&NULL),
             ))
@@ -404,18 +401,22 @@ fn lendable_projection<'v>(
     else {
         return None;
     };
-    let base = match **base {
-        CExpr::Current => {
-            if let Some(log) = env.reads {
-                log.record(*span);
-            }
-            cur
-        }
-        CExpr::Slot(i) => env.slots.get(i).unwrap_or(&NULL),
-        CExpr::Bound(up) => env.bound(up).unwrap_or(&NULL),
-        _ => return None,
-    };
-    Some((base, steps))
+    let base_ref = lendable_base(base, cur, env)?;
+    if let (Some(log), CExpr::Current) = (env.reads, &**base) {
+        log.record(*span);
+    }
+    Some((base_ref, steps))
+}
+
+/// The value a path's base stands for when it can be borrowed: `.`, a slot, a named element.
+#[inline]
+fn lendable_base<'v>(base: &CExpr, cur: &'v Value, env: &Env<'v>) -> Option<&'v Value> {
+    match *base {
+        CExpr::Current => Some(cur),
+        CExpr::Slot(i) => Some(env.slots.get(i).unwrap_or(&NULL)),
+        CExpr::Bound(up) => Some(env.bound(up).unwrap_or(&NULL)),
+        _ => None,
+    }
 }
 
 /// Applies `f` to evaluated arguments; when the function maps over its first argument and that
@@ -724,14 +725,12 @@ fn arith(op: BinOp, l: &Value, r: &Value, span: Span) -> Option<R> {
 fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Value, env: &Env) -> R {
     // Borrow the base when possible: paths on `.` are the hot case.
     let owned;
-    let base_ref: &Value = match base {
-        CExpr::Current => cur,
-        CExpr::Slot(i) => env.slots.get(*i).unwrap_or(&Value::Null),
-        CExpr::Bound(up) => env.bound(*up).unwrap_or(&Value::Null),
-        other => {
-            owned = match other {
+    let base_ref: &Value = match lendable_base(base, cur, env) {
+        Some(v) => v,
+        None => {
+            owned = match base {
                 CExpr::Rows => Value::Array(env.rows.to_vec()),
-                _ => eval(other, cur, env)?,
+                other => eval(other, cur, env)?,
             };
             &owned
         }

@@ -79,7 +79,8 @@ impl Param {
 
 /// The implementation. Arguments arrive evaluated: lent ([`Imp::Reads`], for a function that
 /// only reads them, so paths of the record and `let`s are not copied), or in a mutable slice
-/// ([`Imp::Pure`], [`Imp::Table`]) so a function may take ownership of them (`std::mem::take`). Its length is between the number of required
+/// ([`Imp::Pure`], [`Imp::Table`]) so a function may take ownership of them
+/// (`std::mem::take`). Its length is between the number of required
 /// parameters and the number of parameters (or more for variadic functions).
 /// The error is a message for the user: what went wrong with which value, and how to fix it.
 #[derive(Clone, Copy)]

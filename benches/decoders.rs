@@ -21,7 +21,9 @@
 //! The decoders (`--only`): `none` (reading and splitting only), `serde_json-validate` and
 //! `sonic-rs-validate` (the text parsed into `IgnoredAny`: each parser's floor),
 //! `serde_json-bytes` (clerkmap's decoder until it read UTF-8 lines as `str`), `serde_json`
-//! (clerkmap's decoder, `decode_projected`), `sonic-rs` (`sonic_rs::Deserializer::from_slice`) and
+//! (clerkmap's decoder until it had a parser of its own, `decode_projected_serde`), `clerkmap`
+//! (the decoder now, `decode_projected`: its own parser, `engine::direct`, serde_json for what
+//! that leaves), `sonic-rs` (`sonic_rs::Deserializer::from_slice`) and
 //! `simd-json` (`simd_json::Deserializer::from_slice_with_buffers` on a copy of the line). sonic-rs
 //! rounds some floats otherwise than serde_json (see tests/json_decoders.rs): `--check` fails on
 //! files with such floats.
@@ -36,6 +38,7 @@ use std::time::{Duration, Instant};
 
 use clerkmap::engine::json::{
     JsonUnit, KeyHints, RecordSeed, ValueSeed, decode_projected, decode_projected_bytes,
+    decode_projected_serde,
 };
 use clerkmap::value::Value;
 use serde::de::{DeserializeSeed, IgnoredAny};
@@ -69,6 +72,7 @@ const DECODERS: &[&str] = &[
     "sonic-rs-validate",
     "serde_json-bytes",
     "serde_json",
+    "clerkmap",
     "sonic-rs",
     "simd-json",
 ];
@@ -141,8 +145,11 @@ fn decode(
         "sonic-rs-validate" => sonic_rs::from_slice::<IgnoredAny>(line)
             .map(|_| Value::Null)
             .map_err(|e| e.to_string()),
-        // clerkmap's decoder: the line checked to be UTF-8 once, whole, then read as a `str`.
-        "serde_json" => decode_projected(line, JsonUnit::Line, fields),
+        // serde_json driving the seeds: the line checked to be UTF-8 once, whole, then read as
+        // a `str`.
+        "serde_json" => decode_projected_serde(line, JsonUnit::Line, fields),
+        // clerkmap's decoder: its own parser, serde_json for what it leaves.
+        "clerkmap" => decode_projected(line, JsonUnit::Line, fields),
         // The same seeds reading the line as bytes (clerkmap's decoder before: serde_json
         // checks each string it reads to be UTF-8).
         "serde_json-bytes" => decode_projected_bytes(line, JsonUnit::Line, fields),

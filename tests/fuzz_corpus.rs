@@ -42,6 +42,11 @@ fn eval_corpus() {
 }
 
 #[test]
+fn record_corpus() {
+    replay("record", harness::record);
+}
+
+#[test]
 fn ndjson_corpus() {
     replay("ndjson", harness::ndjson);
 }

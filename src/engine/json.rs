@@ -33,10 +33,11 @@ pub fn decode_record(bytes: &[u8], unit: JsonUnit) -> Result<Value, String> {
 /// only checked to be well-formed JSON: a key repeated in it, nesting past [`MAX_DEPTH`] or
 /// bad UTF-8 inside it does not reject the record, since no value of it is used.
 ///
-/// A text that is UTF-8 throughout (one quick pass over it) is read as a `str`, so serde_json
-/// does not check each string again as it reads it (about 10% of the decoder's instructions on
-/// Passweb articles); any other text is read as bytes, [`decode_projected_bytes`]. The two give
-/// the same value or the same error (tests/json_decoders.rs).
+/// A text that is UTF-8 throughout (one quick pass over it) is read by clerkmap's own parser
+/// ([`super::direct`]); what it is not sure of (any error among them) is read again by serde_json
+/// as a `str` ([`decode_projected_serde`]), which gives the value or the message. Any other text
+/// is read as bytes, [`decode_projected_bytes`]. All of them give the same value or the same
+/// error (tests/json_decoders.rs, the `record` fuzz target).
 pub fn decode_projected(
     bytes: &[u8],
     unit: JsonUnit,
@@ -56,6 +57,17 @@ pub fn decode_projected_hinted(
     decode_as(bytes, unit, fields, std::str::from_utf8(bytes).ok(), hints)
 }
 
+/// [`decode_projected`] without clerkmap's own parser: serde_json reading a UTF-8 text as a
+/// `str` (the decoder before the parser, and what reads the texts the parser leaves).
+pub fn decode_projected_serde(
+    bytes: &[u8],
+    unit: JsonUnit,
+    fields: Option<&[String]>,
+) -> Result<Value, String> {
+    let text = std::str::from_utf8(bytes).ok();
+    decode_serde(bytes, unit, fields, text, &mut KeyHints::default())
+}
+
 /// [`decode_projected`] reading the text as bytes, each string checked to be UTF-8 as it is
 /// read: what it does with a text that is not UTF-8 throughout, and the reference its `str`
 /// reading is tested against.
@@ -64,11 +76,28 @@ pub fn decode_projected_bytes(
     unit: JsonUnit,
     fields: Option<&[String]>,
 ) -> Result<Value, String> {
-    decode_as(bytes, unit, fields, None, &mut KeyHints::default())
+    decode_serde(bytes, unit, fields, None, &mut KeyHints::default())
 }
 
 /// Decodes `bytes`, as the `str` `text` when it is given (the same bytes, UTF-8).
 fn decode_as(
+    bytes: &[u8],
+    unit: JsonUnit,
+    fields: Option<&[String]>,
+    text: Option<&str>,
+    hints: &mut KeyHints,
+) -> Result<Value, String> {
+    // Our own parser first; what it is not sure of (an error among them) goes to serde_json.
+    if let Some(text) = text
+        && let Some(v) = super::direct::record(text, fields, hints)
+    {
+        return Ok(v);
+    }
+    decode_serde(bytes, unit, fields, text, hints)
+}
+
+/// Decodes `bytes` with serde_json, as the `str` `text` when it is given (the same bytes).
+fn decode_serde(
     bytes: &[u8],
     unit: JsonUnit,
     fields: Option<&[String]>,
@@ -154,7 +183,7 @@ impl KeyHints {
 
     /// The place of `key`, the record's key number `i`, in `fields`.
     #[inline]
-    fn find(&mut self, i: usize, key: &str, fields: &[String]) -> Option<usize> {
+    pub(super) fn find(&mut self, i: usize, key: &str, fields: &[String]) -> Option<usize> {
         if let Some((k, at)) = self.0.get(i)
             && crate::value::same_name(k, key)
         {

@@ -8,6 +8,7 @@
 
 pub mod array;
 pub mod delimited;
+pub mod direct;
 pub mod feed;
 pub mod generation;
 mod group;

@@ -164,6 +164,17 @@ impl Map {
         self.push_new(name, value);
     }
 
+    /// The map of `entries`, the caller knowing that no name is in it twice (the record
+    /// decoder, which checks).
+    pub(crate) fn from_unique(entries: Vec<(Str, Value)>) -> Map {
+        let mut m = Map {
+            entries,
+            index: None,
+        };
+        m.reindex();
+        m
+    }
+
     /// Adds a field the map does not have, at the end.
     fn push_new(&mut self, name: Str, value: Value) {
         let at = self.entries.len();

@@ -126,6 +126,26 @@ fn decode(data: &[u8], name: &str, format: Format) {
     }
 }
 
+/// The record decoder's own parser against serde_json: the text as a record, whole and projected
+/// (a field read, a field skipped), must give the same value or the same message both ways.
+pub fn record(data: &[u8]) {
+    use clerkmap::engine::json::{JsonUnit, decode_projected, decode_projected_bytes};
+    let fields = ["a".to_string(), "b".to_string()];
+    let wrapped = [b"{\"a\":".as_slice(), data, b",\"c\":", data, b"}"].concat();
+    for text in [data, &wrapped] {
+        for f in [None, Some(fields.as_slice())] {
+            let ours = decode_projected(text, JsonUnit::Line, f).map(|v| v.to_string());
+            let reference = decode_projected_bytes(text, JsonUnit::Line, f).map(|v| v.to_string());
+            assert_eq!(
+                ours,
+                reference,
+                "{:?} ({f:?})",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+}
+
 /// The NDJSON decoder.
 pub fn ndjson(data: &[u8]) {
     decode(data, "f.ndjson", Format::Ndjson);

@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(check fmt eval ndjson json csv xml)
+[ ${#targets[@]} -gt 0 ] || targets=(check fmt eval record ndjson json csv xml)
 export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"

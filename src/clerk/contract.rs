@@ -268,27 +268,33 @@ pub fn validate_record(entity: Entity, rec: &mut Record) -> Vec<(String, String)
     // One pass over the record (no hashing: this runs for every record written).
     let specs = entity.fields();
     let mut present = 0u32;
-    for (k, v) in rec.iter_mut() {
-        let holds_object = strip_nulls(v);
-        if let Some(i) = specs
-            .iter()
-            .position(|s| crate::value::same_name(s.name, k))
-        {
-            present |= 1 << i;
-            if let Err(e) = conform(specs[i].kind, v) {
-                reasons.push((k.to_string(), format!("`{k}` {e}")));
+    NAMES.with_borrow_mut(|names| {
+        if names.entity != Some(entity) {
+            *names = Names {
+                entity: Some(entity),
+                by_place: Vec::new(),
+            };
+        }
+        for (place, (k, v)) in rec.iter_mut().enumerate() {
+            let (spec, valid) = names.learn(place, k, specs);
+            let holds_object = strip_nulls(v);
+            if let Some(i) = spec {
+                present |= 1 << i;
+                if let Err(e) = conform(specs[i].kind, v) {
+                    reasons.push((k.to_string(), format!("`{k}` {e}")));
+                }
+            } else if !valid {
+                reasons.push((k.to_string(), format!("attribute name `{k}` has characters other than letters, digits and `_`: Clerk would ignore it")));
             }
-        } else if !is_valid_attribute_name(k) {
-            reasons.push((k.to_string(), format!("attribute name `{k}` has characters other than letters, digits and `_`: Clerk would ignore it")));
+            let is_lines = entity == Entity::Orders && k == "products";
+            if !is_lines && holds_object {
+                reasons.push((
+                    k.to_string(),
+                    format!("`{k}` holds an object: Clerk cannot filter or facet objects; spread it (`...expr`) or pick its fields"),
+                ));
+            }
         }
-        let is_lines = entity == Entity::Orders && k == "products";
-        if !is_lines && holds_object {
-            reasons.push((
-                k.to_string(),
-                format!("`{k}` holds an object: Clerk cannot filter or facet objects; spread it (`...expr`) or pick its fields"),
-            ));
-        }
-    }
+    });
     for (i, spec) in specs.iter().enumerate() {
         if spec.required && present & (1 << i) == 0 {
             reasons.push((
@@ -302,6 +308,47 @@ pub fn validate_record(entity: Entity, rec: &mut Record) -> Vec<(String, String)
         }
     }
     reasons
+}
+
+/// What [`validate_record`] found out about the attribute names of the last record it checked
+/// on this thread, by their place: the records of one block mostly have the same names in the
+/// same order, so each name is compared once with the last record's at its place instead of
+/// being searched among the entity's fields and checked character by character.
+#[derive(Default)]
+struct Names {
+    entity: Option<Entity>,
+    /// The name at each place, its field among the entity's (if any), whether it is valid.
+    by_place: Vec<(crate::value::Str, Option<usize>, bool)>,
+}
+
+thread_local! {
+    static NAMES: std::cell::RefCell<Names> = std::cell::RefCell::default();
+}
+
+impl Names {
+    /// Names are remembered for this many places; later ones are looked at each time.
+    const MAX: usize = 256;
+
+    /// The field among `specs` of `name`, at `place`, and whether it is a valid attribute name.
+    #[inline]
+    fn learn(&mut self, place: usize, name: &str, specs: &[FieldSpec]) -> (Option<usize>, bool) {
+        if let Some((n, spec, valid)) = self.by_place.get(place)
+            && crate::value::same_name(n, name)
+        {
+            return (*spec, *valid);
+        }
+        let spec = specs
+            .iter()
+            .position(|s| crate::value::same_name(s.name, name));
+        let valid = is_valid_attribute_name(name);
+        let learnt = (crate::value::Str::from(name), spec, valid);
+        if let Some(slot) = self.by_place.get_mut(place) {
+            *slot = learnt;
+        } else if place == self.by_place.len() && place < Self::MAX {
+            self.by_place.push(learnt);
+        }
+        (spec, valid)
+    }
 }
 
 /// Drops the nulls in the lists and objects inside `v`, and says whether `v` is or holds an
@@ -449,6 +496,40 @@ mod tests {
             Value::Object(m) => m.into_iter().collect(),
             _ => Record::default(),
         }
+    }
+
+    #[test]
+    fn names_learnt_from_earlier_records_change_no_verdict() {
+        let records = [
+            json!({"id": 1, "name": "a", "bad name": 1, "price": 1.0}),
+            json!({"bad name": 1, "id": 2, "name": "b", "price": "x"}),
+            json!({"id": 3, "name": "c", "price": 2.0, "ok_name": 1}),
+            json!({"name": "d", "id": 4, "price": 2.0, "ok_name": 1, "bad-name": 2}),
+            json!({"id": 5, "price": 1.5}),
+        ];
+        // Each record alone (a fresh thread: nothing learnt), then all of them in turn.
+        let alone: Vec<_> = records
+            .iter()
+            .map(|r| {
+                let r = r.clone();
+                std::thread::spawn(move || validate_record(Entity::Products, &mut rec(r)))
+                    .join()
+                    .unwrap_or_default()
+            })
+            .collect();
+        for _ in 0..2 {
+            for (r, want) in records.iter().zip(&alone) {
+                assert_eq!(
+                    &validate_record(Entity::Products, &mut rec(r.clone())),
+                    want
+                );
+                // Another entity between them: its names are learnt anew.
+                validate_record(Entity::Categories, &mut rec(json!({"id": 1, "x y": 1})));
+            }
+        }
+        assert!(alone[0].iter().any(|(a, _)| a == "bad name"));
+        assert!(alone[1].iter().any(|(a, _)| a == "price"));
+        assert!(alone[3].iter().any(|(a, _)| a == "bad-name"));
     }
 
     #[test]

@@ -59,6 +59,59 @@ pub struct AtomicFile {
     path: PathBuf,
     out: BufWriter<NamedTempFile>,
     len: u64,
+    /// Syncing in the background once the file is big ([`BACKGROUND_SYNC`]).
+    syncer: Option<Syncer>,
+    /// The length at which the syncer is asked to sync next.
+    sync_at: u64,
+}
+
+/// A big file is synced to disk in the background every this many bytes while it is written,
+/// so that [`AtomicFile::commit`] waits only for the last part (a feed of a million products
+/// waited ~0.3 s for its `fsync` at the end, with every core idle).
+pub const BACKGROUND_SYNC: u64 = 32 << 20;
+
+/// A thread syncing a file (`fdatasync`) each time it is asked to, while the file is written.
+struct Syncer {
+    ask: Option<std::sync::mpsc::SyncSender<()>>,
+    done: std::thread::JoinHandle<std::io::Result<()>>,
+}
+
+impl Syncer {
+    /// Starts syncing `file` (a handle of its own); `None` when the thread cannot be started
+    /// (the file is then synced once, at the end).
+    fn start(file: &File) -> Option<Syncer> {
+        let file = file.try_clone().ok()?;
+        // One request waiting at most: asking while a sync runs leaves one more to do.
+        let (ask, asked) = std::sync::mpsc::sync_channel::<()>(1);
+        let done = std::thread::Builder::new()
+            .name("clerkmap-sync".into())
+            .spawn(move || {
+                for () in asked {
+                    file.sync_data()?;
+                }
+                Ok(())
+            })
+            .ok()?;
+        Some(Syncer {
+            ask: Some(ask),
+            done,
+        })
+    }
+
+    /// Asks for a sync of what is written so far (none is queued twice).
+    fn ask(&self) {
+        if let Some(ask) = &self.ask {
+            let _ = ask.try_send(());
+        }
+    }
+
+    /// Waits for the syncs asked for; their error, if one failed.
+    fn finish(mut self) -> std::io::Result<()> {
+        self.ask = None;
+        self.done
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the sync thread panicked")))
+    }
 }
 
 impl AtomicFile {
@@ -89,6 +142,8 @@ impl AtomicFile {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(1 << 20, tmp),
             len: 0,
+            syncer: None,
+            sync_at: BACKGROUND_SYNC,
         })
     }
 
@@ -98,7 +153,23 @@ impl AtomicFile {
         self.out.write_all(bytes).map_err(|error| OutputError {
             path: self.path.clone(),
             error,
-        })
+        })?;
+        if self.len >= self.sync_at {
+            self.sync_at = self.len.saturating_add(BACKGROUND_SYNC);
+            if self.syncer.is_none() {
+                self.syncer = Syncer::start(self.out.get_ref().as_file());
+            }
+            if let Some(s) = &self.syncer {
+                s.ask();
+            }
+        }
+        Ok(())
+    }
+
+    /// Syncs in the background every `every` bytes (tests: [`BACKGROUND_SYNC`] otherwise).
+    #[cfg(test)]
+    fn sync_every(&mut self, every: u64) {
+        self.sync_at = every;
     }
 
     /// The bytes written so far.
@@ -139,6 +210,9 @@ impl AtomicFile {
             error,
         };
         let tmp = self.out.into_inner().map_err(|e| err(e.into_error()))?;
+        if let Some(s) = self.syncer {
+            s.finish().map_err(err)?;
+        }
         tmp.as_file().sync_all().map_err(err)?;
         tmp.persist(&path).map_err(|e| err(e.error))?;
         // Make the rename itself durable.
@@ -526,6 +600,39 @@ mod tests {
     /// A committed file has the mode the umask gives a new file, not the temp file's 0600
     /// (this process's umask: whatever it is, group and others may read unless it says no).
     #[cfg(unix)]
+    #[test]
+    fn a_file_synced_in_the_background_as_it_grows_is_committed_whole() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("big.ndjson");
+        let mut f = AtomicFile::create(&path).unwrap_or_else(|e| panic!("{e}"));
+        f.sync_every(1);
+        let mut want = Vec::new();
+        for i in 0..2000 {
+            let line = format!("{{\"id\":{i}}}\n");
+            f.write(line.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+            want.extend_from_slice(line.as_bytes());
+            if i == 1000 {
+                // Cut back while syncs are asked for: the cut holds.
+                f.truncate(5).unwrap_or_else(|e| panic!("{e}"));
+                want.truncate(5);
+            }
+        }
+        assert!(f.syncer.is_some(), "no background sync was started");
+        assert!(!path.exists(), "visible before the commit");
+        f.commit().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(std::fs::read(&path).unwrap_or_default(), want);
+        // Dropped without a commit, the syncing file leaves nothing behind.
+        let mut g =
+            AtomicFile::create(&dir.path().join("gone.json")).unwrap_or_else(|e| panic!("{e}"));
+        g.sync_every(1);
+        g.write(b"[1]").unwrap_or_else(|e| panic!("{e}"));
+        drop(g);
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, vec![std::ffi::OsString::from("big.ndjson")]);
+    }
+
     #[test]
     fn committed_files_follow_the_umask() {
         use std::os::unix::fs::PermissionsExt;

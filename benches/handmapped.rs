@@ -53,7 +53,7 @@ fn s(v: &str) -> Value {
 }
 
 /// The category codes with their parents: `codice;codicePadre;...`.
-fn categories(path: &PathBuf) -> HashMap<String, String> {
+pub(crate) fn categories(path: &PathBuf) -> HashMap<String, String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
         .skip(1)
@@ -214,7 +214,7 @@ fn variants_and_attributes<'a>(
 }
 
 /// `--value`: a whole [`Value`] per line.
-fn map_value(line: &[u8], parents: &HashMap<String, String>) -> Option<Map> {
+pub(crate) fn map_value(line: &[u8], parents: &HashMap<String, String>) -> Option<Map> {
     let r: Value = serde_json::from_slice(line).ok()?;
     if r.get("pubblicato")?.as_str()? != "SI" {
         return None;
@@ -352,7 +352,7 @@ struct TypedArticle<'a> {
 }
 
 /// `--typed`: borrowed structs per line.
-fn map_typed(line: &[u8], parents: &HashMap<String, String>) -> Option<Map> {
+pub(crate) fn map_typed(line: &[u8], parents: &HashMap<String, String>) -> Option<Map> {
     let r: TypedArticle = serde_json::from_slice(line).ok()?;
     if r.pubblicato.as_deref() != Some("SI") {
         return None;

@@ -91,7 +91,7 @@ fn load_one(
             match reader.next_chunk() {
                 Some(chunk) => {
                     let fields = plan.row_fields.as_deref().filter(|_| project);
-                    rows = chunk?.decode_only(fields);
+                    rows = chunk?.decode_only(fields).collect();
                     rows.reverse();
                     continue;
                 }

@@ -118,7 +118,10 @@ pub fn map_record_traced<T: Trace>(
     reads: Option<&ReadLog>,
 ) -> Outcome {
     let mut st = State {
-        slots: vec![Value::Null; block.slots],
+        // not `vec![Value::Null; n]`: that clones the null n times through `Value::clone`
+        slots: std::iter::repeat_with(|| Value::Null)
+            .take(block.slots)
+            .collect(),
         spreads: Vec::new(),
         reasons: Vec::new(),
         filtered: None,

@@ -106,53 +106,120 @@ impl Chunk {
     /// Decodes every record: `(location, value or reason)`, in input order. Consumes the chunk
     /// so decoded values move rather than copy.
     pub fn decode(self) -> Vec<Decoded> {
-        self.decode_only(None)
+        self.decode_only(None).collect()
     }
 
     /// [`Chunk::decode`] keeping only the top-level `fields` (sorted) of each record: a field
-    /// no one reads is skipped as it is read, never built (`None`: whole records).
-    pub fn decode_only(self, fields: Option<&[String]>) -> Vec<Decoded> {
-        match self {
+    /// no one reads is skipped as it is read, never built (`None`: whole records). Each record
+    /// is decoded as it is taken, so a worker maps it while its values are still in the cache
+    /// and frees them before decoding the next (not a whole chunk's values first).
+    pub fn decode_only(self, fields: Option<&[String]>) -> Decode<'_> {
+        let inner = match self {
             Chunk::Json {
                 unit,
                 buf,
                 spans,
                 unreadable,
-            } => {
-                let mut out = Vec::with_capacity(spans.len() + unreadable.len());
-                let mut bad = unreadable.into_iter().peekable();
-                let mut hints = KeyHints::default();
-                for (loc, s, e) in spans {
-                    while let Some((l, why)) = bad.next_if(|(l, _)| *l < loc) {
-                        out.push((l, Err(why)));
-                    }
-                    let record = decode_projected_hinted(&buf[s..e], unit, fields, &mut hints);
-                    out.push((loc, record));
-                }
-                out.extend(bad.map(|(l, why)| (l, Err(why))));
-                out
-            }
+            } => DecodeInner::Json {
+                unit,
+                buf,
+                spans: spans.into_iter(),
+                bad: unreadable.into_iter().peekable(),
+                hints: KeyHints::default(),
+            },
             Chunk::Csv {
                 headers,
                 buf,
                 ends,
                 rows,
-            } => {
-                let keep: Option<Vec<bool>> =
-                    fields.map(|f| headers.iter().map(|h| f.binary_search(h).is_ok()).collect());
-                let row = |(a, b)| decode_csv_row(&headers, keep.as_deref(), &buf, &ends, a, b);
-                rows.into_iter()
-                    .map(|(line, r)| (line, r.and_then(row)))
-                    .collect()
-            }
-            Chunk::Decoded(v) => match fields {
-                Some(f) => v
-                    .into_iter()
-                    .map(|(loc, r)| (loc, r.map(|v| crate::plan::fields::project(v, f))))
-                    .collect(),
-                None => v,
+            } => DecodeInner::Csv {
+                keep: fields.map(|f| headers.iter().map(|h| f.binary_search(h).is_ok()).collect()),
+                headers,
+                buf,
+                ends,
+                rows: rows.into_iter(),
             },
+            Chunk::Decoded(v) => DecodeInner::Decoded(v.into_iter()),
+        };
+        Decode { fields, inner }
+    }
+}
+
+/// The records of a chunk, decoded one at a time ([`Chunk::decode_only`]).
+pub struct Decode<'f> {
+    fields: Option<&'f [String]>,
+    inner: DecodeInner,
+}
+
+enum DecodeInner {
+    Json {
+        unit: JsonUnit,
+        buf: Vec<u8>,
+        spans: std::vec::IntoIter<(u64, usize, usize)>,
+        bad: std::iter::Peekable<std::vec::IntoIter<(u64, String)>>,
+        hints: KeyHints,
+    },
+    Csv {
+        headers: Arc<Vec<String>>,
+        keep: Option<Vec<bool>>,
+        buf: Vec<u8>,
+        ends: Vec<usize>,
+        rows: std::vec::IntoIter<CsvRow>,
+    },
+    Decoded(std::vec::IntoIter<Decoded>),
+}
+
+impl Iterator for Decode<'_> {
+    type Item = Decoded;
+
+    fn next(&mut self) -> Option<Decoded> {
+        let fields = self.fields;
+        match &mut self.inner {
+            DecodeInner::Json {
+                unit,
+                buf,
+                spans,
+                bad,
+                hints,
+            } => {
+                // the unreadable records in their place among the others
+                let next = spans.as_slice().first().map(|&(loc, _, _)| loc);
+                if let Some((l, why)) = bad.next_if(|(l, _)| next.is_none_or(|n| *l < n)) {
+                    return Some((l, Err(why)));
+                }
+                let (loc, s, e) = spans.next()?;
+                let bytes = buf.get(s..e).unwrap_or_default();
+                Some((loc, decode_projected_hinted(bytes, *unit, fields, hints)))
+            }
+            DecodeInner::Csv {
+                headers,
+                keep,
+                buf,
+                ends,
+                rows,
+            } => {
+                let (line, r) = rows.next()?;
+                let row = |(a, b)| decode_csv_row(headers, keep.as_deref(), buf, ends, a, b);
+                Some((line, r.and_then(row)))
+            }
+            DecodeInner::Decoded(v) => {
+                let (loc, r) = v.next()?;
+                let project = |v| match fields {
+                    Some(f) => crate::plan::fields::project(v, f),
+                    None => v,
+                };
+                Some((loc, r.map(project)))
+            }
         }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = match &self.inner {
+            DecodeInner::Json { spans, bad, .. } => spans.len() + bad.size_hint().0,
+            DecodeInner::Csv { rows, .. } => rows.len(),
+            DecodeInner::Decoded(v) => v.len(),
+        };
+        (n, Some(n))
     }
 }
 
@@ -538,6 +605,44 @@ mod tests {
                 .is_err_and(|e| e.contains("not an object"))
         );
         assert!(rows[3].1.as_ref().is_err_and(|e| e.contains("UTF-8")));
+    }
+
+    #[test]
+    fn records_known_unreadable_are_decoded_in_their_place_one_at_a_time() {
+        let texts = [r#"{"a":1,"b":2}"#, r#"{"a":3}"#, r#"{"b":4}"#];
+        let mut buf = Vec::new();
+        let mut spans = Vec::new();
+        for (loc, t) in [2u64, 4, 5].into_iter().zip(texts) {
+            spans.push((loc, buf.len(), buf.len() + t.len()));
+            buf.extend_from_slice(t.as_bytes());
+        }
+        let chunk = || Chunk::Json {
+            unit: JsonUnit::Line,
+            buf: buf.clone(),
+            spans: spans.clone(),
+            unreadable: vec![(1, "first".into()), (3, "third".into()), (7, "last".into())],
+        };
+        let fields = ["a".to_string()];
+        let mut lazy = chunk().decode_only(Some(&fields));
+        assert_eq!(lazy.size_hint(), (6, Some(6)));
+        let first = lazy.next();
+        assert_eq!(first, Some((1, Err("first".into()))));
+        assert_eq!(lazy.size_hint(), (5, Some(5)));
+        let rest: Vec<Decoded> = lazy.collect();
+        let shown: Vec<(u64, String)> = rest
+            .iter()
+            .map(|(l, r)| (*l, r.as_ref().map_or_else(|e| e.clone(), |v| v.to_string())))
+            .collect();
+        let want = [
+            (2, r#"{"a":1}"#),
+            (3, "third"),
+            (4, r#"{"a":3}"#),
+            (5, "{}"),
+            (7, "last"),
+        ];
+        let want: Vec<(u64, String)> = want.iter().map(|(l, s)| (*l, s.to_string())).collect();
+        assert_eq!(shown, want);
+        assert_eq!(chunk().decode().len(), 6, "whole records, collected");
     }
 
     #[test]

@@ -333,9 +333,9 @@ impl FeedFiles {
     }
 
     fn feed_mut(&mut self) -> Result<&mut AtomicFile, OutputError> {
-        let path = self.generation.path("feed.json");
-        self.feed.as_mut().ok_or(OutputError {
-            path,
+        let generation = &self.generation;
+        self.feed.as_mut().ok_or_else(|| OutputError {
+            path: generation.path("feed.json"),
             error: std::io::Error::other("feed file is not open"),
         })
     }
@@ -344,11 +344,15 @@ impl FeedFiles {
         if self.format == OutputFormat::Feed {
             return self.feed_mut();
         }
-        let path = self.generation.path("");
-        self.files.last_mut().map(|(_, f)| f).ok_or(OutputError {
-            path,
-            error: std::io::Error::other("no entity file is open"),
-        })
+        // the path only for the error: this runs for every record
+        let generation = &self.generation;
+        self.files
+            .last_mut()
+            .map(|(_, f)| f)
+            .ok_or_else(|| OutputError {
+                path: generation.path(""),
+                error: std::io::Error::other("no entity file is open"),
+            })
     }
 
     /// Writes one serialized record.

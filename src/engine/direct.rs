@@ -16,7 +16,7 @@
 
 use std::borrow::Cow;
 
-use crate::value::{Map, Number, Str, Value, map::INDEXED};
+use crate::value::{Map, Number, Str, Value, map::INDEXED, same_name};
 
 use super::json::KeyHints;
 use super::limits::MAX_DEPTH;
@@ -250,7 +250,7 @@ impl<'t> Parser<'t> {
                 }
                 None => {
                     let fields = &self.entries[start..];
-                    if fields.iter().any(|(k, _)| k.as_str() == key.as_ref()) {
+                    if fields.iter().any(|(k, _)| same_name(k, &key)) {
                         return None;
                     }
                     self.entries.push((Str::from(key.as_ref()), v));

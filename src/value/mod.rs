@@ -154,20 +154,40 @@ pub fn field_hinted<'v>(v: &'v Value, name: &str, hint: &Hint) -> Option<&'v Val
     }
 }
 
-/// Whether two names are equal, their lengths and first and last bytes compared before the
-/// rest: the names a lookup passes over mostly differ there, and the rest is a call to `memcmp`.
+/// Whether two names are equal, without a call to `memcmp` for names of up to sixteen bytes
+/// (nearly all field names): two overlapping words compared, the first and last four or eight
+/// bytes (for names of up to three bytes, the first, middle and last). Longer names compare
+/// their first and last bytes before the rest.
 ///
 /// ```
 /// use clerkmap::value::same_name;
 /// assert!(same_name("prezzo", "prezzo"));
 /// assert!(!same_name("prezzo", "prezza"));
+/// assert!(!same_name("codice", "taglia"));
+/// assert!(!same_name("unitaInStock", "unitaInStack"));
 /// assert!(!same_name("", "a"));
 /// assert!(same_name("", ""));
 /// ```
 #[inline]
 pub fn same_name(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.first() == b.first() && a.last() == b.last() && a == b
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => {
+            a.first_chunk::<4>() == b.first_chunk::<4>()
+                && a.last_chunk::<4>() == b.last_chunk::<4>()
+        }
+        8..=16 => {
+            a.first_chunk::<8>() == b.first_chunk::<8>()
+                && a.last_chunk::<8>() == b.last_chunk::<8>()
+        }
+        _ => a.first() == b.first() && a.last() == b.last() && a == b,
+    }
 }
 
 /// Structural equality where numbers compare by value (`1 == 1.0`).
@@ -192,6 +212,24 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_differing_at_any_one_byte_of_any_length_are_told_apart() {
+        for n in 0..=40 {
+            let name: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            assert!(same_name(&name, &name.clone()), "{name:?}");
+            for at in 0..n {
+                let mut other = name.clone().into_bytes();
+                other[at] = b'Z';
+                let other = String::from_utf8(other).unwrap_or_default();
+                assert!(!same_name(&name, &other), "{name:?} {other:?}");
+                assert!(!same_name(&other, &name), "{other:?} {name:?}");
+            }
+            let longer = format!("{name}a");
+            assert!(!same_name(&name, &longer), "{name:?} {longer:?}");
+        }
+        assert!(same_name("è", "è") && !same_name("è", "é"));
+    }
 
     #[test]
     fn show_cuts_long_values_at_forty_characters() {

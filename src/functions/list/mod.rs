@@ -7,7 +7,7 @@ mod tests;
 
 use std::collections::HashSet;
 
-use crate::value::{Ty, Value};
+use crate::value::{Map, Ty, Value};
 
 use self::sort::{check_sort, sort};
 use super::{Example, Function, Imp, Param, kind, show};
@@ -40,7 +40,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
         ],
-        imp: Imp::Pure(omit),
+        imp: Imp::Reads(omit),
         check_const: None,
         foldable: true,
     },
@@ -472,35 +472,37 @@ fn last(args: &mut [Value]) -> Result<Value, String> {
     }
 }
 
-fn omit(args: &mut [Value]) -> Result<Value, String> {
-    let mut obj = match std::mem::take(&mut args[0]) {
+/// Reads its arguments: only the kept fields are copied (the object is mostly a subtree of the
+/// record, lent), never the ones left out.
+fn omit(args: &[&Value]) -> Result<Value, String> {
+    let obj = match args[0] {
         Value::Null => return Ok(Value::Null),
         Value::Object(m) => m,
         other => {
             return Err(format!(
                 "omit: expected an object, got {} {}",
-                kind(&other),
-                show(&other)
+                kind(other),
+                show(other)
             ));
         }
     };
-    match &args[1] {
-        Value::String(k) => {
-            obj.shift_remove(k);
-        }
-        Value::Array(keys) => {
-            for k in keys.iter().filter_map(Value::as_str) {
-                obj.shift_remove(k);
-            }
-        }
+    let keys: &[Value] = match args[1] {
+        Value::String(_) => std::slice::from_ref(args[1]),
+        Value::Array(keys) => keys,
         other => {
             return Err(format!(
                 "omit: keys must be a string or a list of strings, got {}",
                 kind(other)
             ));
         }
-    }
-    Ok(Value::Object(obj))
+    };
+    let left_out = |k: &str| keys.iter().any(|x| x.as_str() == Some(k));
+    let kept = obj
+        .iter()
+        .filter(|(k, _)| !left_out(k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(Value::Object(Map::from_unique(kept)))
 }
 
 fn single(args: &mut [Value]) -> Result<Value, String> {

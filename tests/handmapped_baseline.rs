@@ -17,16 +17,10 @@ fn the_hand_written_baselines_write_what_clerkmap_writes() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out = dir.path().join("out");
     let out_arg = out.display().to_string();
-    let run = support::clerkmap(&[
-        "run",
-        "--input",
-        "articoli=mappings/sample/articoli.ndjson",
-        "--input",
-        "categorie=mappings/sample/categorie.csv",
-        "--out",
-        &out_arg,
-        "-q",
-    ]);
+    let mut args = vec!["run"];
+    args.extend(support::SAMPLE_INPUTS);
+    args.extend(["--out", &out_arg, "-q"]);
+    let run = support::clerkmap(&args);
     assert_eq!(support::code(&run), 0, "{}", support::text(&run.stderr));
     let products: Vec<Value> =
         serde_json::from_str(&support::read(&out.join("products.json"))).unwrap_or_default();

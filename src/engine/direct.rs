@@ -103,18 +103,12 @@ impl<'t> Parser<'t> {
         let mut m = Map::with_capacity(fields.len());
         // The kept fields seen so far, by their place in `fields` (past 64, the map's own check).
         let mut seen = 0u64;
-        self.ws();
-        if self.peek()? == b'}' {
-            self.at += 1;
+        if self.closes_at_once(b'}')? {
             return Some(Value::Object(m));
         }
         let mut i = 0;
         loop {
-            self.ws();
-            let key = self.key()?;
-            self.ws();
-            self.expect(b':')?;
-            self.ws();
+            let key = self.field_name()?;
             let found = hints.find(i, &key, fields);
             i += 1;
             match found {
@@ -205,11 +199,29 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// An object's next field name and its `:`, with the whitespace around them.
+    fn field_name(&mut self) -> Option<Cow<'t, str>> {
+        self.ws();
+        let key = self.key()?;
+        self.ws();
+        self.expect(b':')?;
+        self.ws();
+        Some(key)
+    }
+
+    /// Whether the list or object just opened is empty (`close` comes first), past `close`.
+    fn closes_at_once(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let empty = self.peek()? == close;
+        if empty {
+            self.at += 1;
+        }
+        Some(empty)
+    }
+
     /// A list's elements (after its `[`), at `depth`.
     fn list(&mut self, depth: usize) -> Option<Value> {
-        self.ws();
-        if self.peek()? == b']' {
-            self.at += 1;
+        if self.closes_at_once(b']')? {
             return Some(Value::Array(Vec::new()));
         }
         let start = self.items.len();
@@ -226,20 +238,14 @@ impl<'t> Parser<'t> {
 
     /// An object's fields (after its `{`), at `depth`.
     fn object(&mut self, depth: usize) -> Option<Value> {
-        self.ws();
-        if self.peek()? == b'}' {
-            self.at += 1;
+        if self.closes_at_once(b'}')? {
             return Some(Value::Object(Map::new()));
         }
         let start = self.entries.len();
         // Past INDEXED fields, the map itself (with its index) finds a key seen twice.
         let mut big: Option<Map> = None;
         loop {
-            self.ws();
-            let key = self.key()?;
-            self.ws();
-            self.expect(b':')?;
-            self.ws();
+            let key = self.field_name()?;
             let v = self.value(depth)?;
             match &mut big {
                 Some(m) => {

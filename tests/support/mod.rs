@@ -9,6 +9,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The `--input` arguments of the committed sample shop (`mappings/sample`).
+pub const SAMPLE_INPUTS: [&str; 4] = [
+    "--input",
+    "articoli=mappings/sample/articoli.ndjson",
+    "--input",
+    "categorie=mappings/sample/categorie.csv",
+];
+
 /// Runs the binary in the repository root, without colours.
 pub fn clerkmap(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clerkmap"))

@@ -233,7 +233,7 @@ impl<'t> Parser<'t> {
                 break;
             }
         }
-        Some(Value::Array(self.items.drain(start..).collect()))
+        Some(Value::Array(self.items.split_off(start)))
     }
 
     /// An object's fields (after its `{`), at `depth`.
@@ -261,7 +261,7 @@ impl<'t> Parser<'t> {
                     }
                     self.entries.push((Str::from(key.as_ref()), v));
                     if self.entries.len() - start > INDEXED {
-                        big = Some(Map::from_unique(self.entries.drain(start..).collect()));
+                        big = Some(Map::from_unique(self.entries.split_off(start)));
                     }
                 }
             }
@@ -271,7 +271,7 @@ impl<'t> Parser<'t> {
         }
         Some(Value::Object(match big {
             Some(m) => m,
-            None => Map::from_unique(self.entries.drain(start..).collect()),
+            None => Map::from_unique(self.entries.split_off(start)),
         }))
     }
 
@@ -523,6 +523,32 @@ mod tests {
 
     fn read(t: &str) -> Option<String> {
         record(t, None, &mut KeyHints::default()).map(|v| v.to_string())
+    }
+
+    #[test]
+    fn lists_are_allocated_to_their_size() {
+        // the shared stack is split off, not handed over, even when a list starts at its bottom
+        let v = record(
+            r#"{"a":[1,2,3],"b":[[4],[5,6,7,8,9],{"c":[0]}]}"#,
+            None,
+            &mut KeyHints::default(),
+        );
+        let lists = |v: &Value| match v {
+            Value::Array(xs) => vec![(xs.len(), xs.capacity())],
+            _ => vec![],
+        };
+        let Some(Value::Object(m)) = v else {
+            panic!("not read: {v:?}")
+        };
+        let mut seen = Vec::new();
+        for (_, v) in m.iter() {
+            seen.extend(lists(v));
+            if let Value::Array(xs) = v {
+                xs.iter().for_each(|x| seen.extend(lists(x)));
+            }
+        }
+        assert_eq!(seen.len(), 4);
+        assert!(seen.iter().all(|(len, cap)| len == cap), "{seen:?}");
     }
 
     #[test]

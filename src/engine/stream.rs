@@ -21,7 +21,9 @@ pub(super) type Message = Option<Result<Chunk, SourceError>>;
 /// Decodes and maps one chunk of an ungrouped block.
 pub(super) fn map_chunk(ctx: &Ctx, block: &BlockPlan, c: Chunk) -> ChunkOut {
     let mut out = ChunkOut {
-        buf: Vec::with_capacity(c.len() * 512),
+        // as much as was read: records mapped to feeds are mostly not longer than their input,
+        // so the buffer is not grown (and copied) as it fills
+        buf: Vec::with_capacity((c.len() * 512).max(c.bytes())),
         items: Vec::with_capacity(c.len()),
     };
     for (loc, rec) in c.decode_only(ctx.fields(block)) {

@@ -98,6 +98,14 @@ impl Chunk {
             Chunk::Decoded(v) => v.len(),
         }
     }
+    /// The bytes of the raw records (0 for records decoded while reading).
+    pub fn bytes(&self) -> usize {
+        match self {
+            Chunk::Json { buf, .. } | Chunk::Csv { buf, .. } => buf.len(),
+            Chunk::Decoded(_) => 0,
+        }
+    }
+
     /// Whether the chunk holds no record.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

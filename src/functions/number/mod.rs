@@ -642,7 +642,11 @@ fn ceil(args: &[&Value]) -> Result<Value, String> {
 
 /// The numbers of the arguments, lists flattened one level, nulls skipped.
 fn collect_nums(f: &str, args: &[&Value]) -> Result<Vec<Num>, String> {
-    let mut out = Vec::new();
+    let count = |a: &&Value| match a {
+        Value::Array(items) => items.len(),
+        _ => 1,
+    };
+    let mut out = Vec::with_capacity(args.iter().map(count).sum());
     let mut push = |v: &Value, nested: bool| -> Result<(), String> {
         match v {
             Value::Null => Ok(()),

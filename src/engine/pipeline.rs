@@ -137,30 +137,20 @@ pub(super) fn map_into(
 /// feed being one of them.
 const MAX_RECORD_DEPTH: usize = MAX_DEPTH - 2;
 
-/// Whether a record (level 1) holds lists or objects nested deeper than `limit` levels; walked
-/// without recursion, and only into lists and objects.
+/// Whether a record (level 1) holds lists or objects nested deeper than `limit` levels. The
+/// walk allocates nothing (it runs for every record written) and goes no deeper than `limit`
+/// levels whatever the record, so its recursion is bounded.
 fn nests_deeper_than(record: &Record, limit: usize) -> bool {
-    let mut stack: Vec<(&Value, usize)> = record
-        .values()
-        .filter(|v| v.is_array() || v.is_object())
-        .map(|v| (v, 2))
-        .collect();
-    while let Some((v, depth)) = stack.pop() {
-        if depth > limit {
-            return true;
+    fn deeper(v: &Value, level: usize, limit: usize) -> bool {
+        match v {
+            Value::Array(items) => {
+                level > limit || items.iter().any(|c| deeper(c, level + 1, limit))
+            }
+            Value::Object(m) => level > limit || m.values().any(|c| deeper(c, level + 1, limit)),
+            _ => false,
         }
-        let children: Box<dyn Iterator<Item = &Value>> = match v {
-            Value::Array(items) => Box::new(items.iter()),
-            Value::Object(m) => Box::new(m.values()),
-            _ => continue,
-        };
-        stack.extend(
-            children
-                .filter(|c| c.is_array() || c.is_object())
-                .map(|c| (c, depth + 1)),
-        );
     }
-    false
+    record.values().any(|v| deeper(v, 2, limit))
 }
 
 /// The sequential end of the pipeline: feed order, id checks, rejects, counts.
@@ -740,5 +730,22 @@ mod tests {
         assert!(nests_deeper_than(&nested(129), MAX_DEPTH));
         assert!(!nests_deeper_than(&nested(1), MAX_DEPTH));
         assert_eq!(MAX_RECORD_DEPTH, 126);
+    }
+
+    #[test]
+    fn depth_counts_objects_and_lists_alike_wherever_they_are() {
+        // levels 2..=5: a list, an object, a list, an object; beside shallow attributes
+        let v = json!([1, {"a": [{"b": 1}]}]);
+        let record: Record = [
+            ("id".to_string(), json!("A")),
+            ("tags".to_string(), json!(["x", "y"])),
+            ("deep".to_string(), v),
+            ("n".to_string(), json!(3)),
+        ]
+        .into_iter()
+        .collect();
+        assert!(!nests_deeper_than(&record, 5));
+        assert!(nests_deeper_than(&record, 4));
+        assert!(!nests_deeper_than(&nested(6), 6) && nests_deeper_than(&nested(6), 5));
     }
 }

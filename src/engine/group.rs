@@ -24,7 +24,7 @@ pub type Keyed = (u64, Result<(Vec<String>, Value), String>);
 pub fn key_rows(
     block: &BlockPlan,
     tables: &[Table],
-    rows: Vec<Decoded>,
+    rows: impl IntoIterator<Item = Decoded>,
     project: bool,
 ) -> Vec<Keyed> {
     let Some(key_expr) = &block.group_by else {

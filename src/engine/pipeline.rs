@@ -338,14 +338,7 @@ fn key_batch(
     pool.install(|| {
         batch
             .into_par_iter()
-            .map(|c| {
-                key_rows(
-                    block,
-                    ctx.tables,
-                    c.decode_only(ctx.fields(block)).collect(),
-                    true,
-                )
-            })
+            .map(|c| key_rows(block, ctx.tables, c.decode_only(ctx.fields(block)), true))
             .collect()
     })
 }

@@ -15,6 +15,7 @@
 //! | `scope` | bindings, slots, names and `rows` (E004, E010, E012, E016) |
 //! | `expr` | the expression dispatch, operators, `if`, `match`, `.` (E008, E015) |
 //! | `path` | fields, indexes, `[*]`, `[? ...]` (E008) |
+//! | `after_filter` | an index, or `[*]` then a field, right after a `[? ]` filter (W007) |
 //! | `call` | function calls (E002, E003, E005, E008, E013) |
 //! | `func` | user functions, `fn name(a) = expr`: declarations, calls, bodies (E005, E009, E017, E018, E019, E020, W004) |
 //! | `map` | `map(list, body)`, per-element bodies and named elements `x => ...` (E008) |
@@ -24,6 +25,7 @@
 //! | `snippet` | a lone expression in a mapping's context (`eval`, `repl`) |
 //! | `input_paths` | the record paths the mapping reads, against the paths of its inputs (W003) |
 
+mod after_filter;
 mod block;
 mod call;
 mod compile_time;

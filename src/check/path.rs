@@ -17,6 +17,7 @@ impl Compiler<'_> {
         let mut steps_rev = Vec::new();
         let mut cur = e;
         loop {
+            self.after_filter(cur);
             match &cur.kind {
                 ExprKind::Field(inner, name) => {
                     steps_rev.push(Step::Field(name.clone(), Default::default()));

@@ -134,6 +134,9 @@ codes! {
     /// `W006`: in a grouped block, `key` names a `let` or an attribute, not the group's key.
     KeyHidden = "W006", "`key` hidden by a let",
         "In a grouped block the name `key` is the group's key, unless a `let` (of the block or of the file) or an attribute of that name exists: then `key` is that value, as it was before grouped blocks had a key. Rename the `let` to read the group's key.";
+    /// `W007`: an index, or `[*]` then a field, right after a `[? ]` filter.
+    StepAfterFilter = "W007", "step after a filter applies to each element",
+        "The rest of a path after `[? ]` applies to every element kept, not to the list of them: `.varianti[? .stock > 0][0]` indexes each variant (an object: nothing), so the result is always `[]`; `.varianti[? .stock > 0][*].taglia` takes the values of each variant and reads `taglia` from those. For the first element kept, write `first(.varianti[? ...])` or bracket the filter, `(.varianti[? ...])[0]`; for a field of each, leave out the `[*]`: `.varianti[? ...].taglia`.";
 }
 
 /// The formatter's name for [`Code::Syntax`].

@@ -106,6 +106,37 @@ fn a_record_piped_on_standard_input() {
 }
 
 #[test]
+fn a_json_file_of_one_record_is_that_record() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let one = dir.path().join("record.json");
+    std::fs::write(
+        &one,
+        "\n  {\"prezzo\": \"12,50\", \"taglie\": [\"S\", \"M\"]}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let arg = format!("r={}", one.display());
+    let o = clerkmap(&[
+        "eval",
+        "(.prezzo | decimal) * len(.taglie)",
+        "--input",
+        &arg,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).starts_with("25.0\n"), "{}", text(&o.stdout));
+    // Two objects back to back are not one record, nor an array of them: refused as before.
+    let two = dir.path().join("two.json");
+    std::fs::write(&two, "{\"n\": 1}\n{\"n\": 2}\n").unwrap_or_else(|e| panic!("{e}"));
+    let arg = format!("r={}", two.display());
+    let o = clerkmap(&["eval", ".n", "--input", &arg]);
+    assert_ne!(o.status.code(), Some(0));
+    assert!(
+        text(&o.stderr).contains("must hold an array of records"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
 fn a_mappings_lets_fns_lookups_and_vars_are_in_scope() {
     let o = clerkmap(&[
         "eval",

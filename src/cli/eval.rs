@@ -13,7 +13,7 @@ use crate::diagnostic::{SourceFile, render_all};
 use crate::engine::{Format, Input};
 use crate::value::{Ty, elide};
 use crate::workflow::evaluate::{
-    Compiled, Evaluation, Mapping, Pick, Record, Session, SessionError, stdin_input,
+    Compiled, Evaluation, Mapping, Pick, Record, Session, SessionError, one_object, stdin_input,
 };
 
 /// The flags `eval` and `repl` share: the context of the expressions.
@@ -25,7 +25,8 @@ pub struct ContextArgs {
     pub mapping: Option<PathBuf>,
     /// An input: records come from the first one, the mapping's lookup tables from theirs.
     /// `NAME=` may be left out (the name is then the file's stem); `eval` reads standard
-    /// input for `-` or `NAME=-` (a JSON object, a JSON array or NDJSON).
+    /// input for `-` or `NAME=-` (a JSON object, a JSON array or NDJSON). A `.json` file
+    /// holding one object is that one record.
     #[arg(short, long = "input", value_name = "NAME=PATH", value_parser = parse_input)]
     pub inputs: Vec<(String, String)>,
     /// The format of an input whose extension does not tell.
@@ -114,6 +115,7 @@ pub(super) fn inputs(
                 format!("--input {name}={}: no such file", path.display()),
             ));
         }
+        let stated = format.is_some();
         let input = Input::file(name.clone(), &path).with_format(format);
         if input.resolved_format().is_none() {
             return Err(usage(format!(
@@ -123,9 +125,29 @@ pub(super) fn inputs(
                 crate::engine::input::FORMAT_NAMES
             )));
         }
+        // A `.json` file of one record (`{...}`, not an array of them) is that record, as on
+        // standard input: `eval` and `repl` look at one record at a time.
+        if !stated
+            && matches!(input.resolved_format(), Some(Format::Json))
+            && starts_with_brace(&path)
+            && let Ok(bytes) = std::fs::read(&path)
+            && let Some(one) = one_object(name, &path.display().to_string(), &bytes)
+        {
+            out.push(one);
+            continue;
+        }
         out.push(input);
     }
     Ok(out)
+}
+
+/// Whether the file's first non-blank byte is `{` (read from its first kilobytes only).
+fn starts_with_brace(path: &Path) -> bool {
+    let mut head = [0u8; 4096];
+    let Ok(n) = std::fs::File::open(path).and_then(|mut f| f.read(&mut head)) else {
+        return false;
+    };
+    head[..n].iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
 fn read_stdin() -> Result<Vec<u8>, (u8, String)> {

@@ -13,7 +13,7 @@ mod trace;
 
 use crate::value::{Table, Ty, Value};
 
-pub use pick::{Pick, Record, stdin_input};
+pub use pick::{Pick, Record, one_object, stdin_input};
 pub use scope::{Kind, Name, field_paths};
 pub use trace::Step;
 

@@ -61,15 +61,33 @@ pub fn stdin_input(name: &str, bytes: Vec<u8>, format: Option<Format>) -> Input 
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     match start.map(|i| bytes[i]) {
         Some(b'[') => input(bytes, Format::Json),
-        Some(b'{') if serde_json::from_slice::<Value>(&bytes).is_ok() => {
-            let mut wrapped = Vec::with_capacity(bytes.len() + 2);
-            wrapped.push(b'[');
-            wrapped.extend_from_slice(&bytes);
-            wrapped.push(b']');
-            input(wrapped, Format::Json)
-        }
+        Some(b'{') => match one_object(name, "<stdin>", &bytes) {
+            Some(one) => one,
+            None => input(bytes, Format::Ndjson),
+        },
         _ => input(bytes, Format::Ndjson),
     }
+}
+
+/// `bytes` as an input of one record, if they are one JSON object (`{...}`, as in a `.json`
+/// file holding a single record); `display` names it in messages.
+///
+/// ```
+/// use clerkmap::workflow::evaluate::one_object;
+/// assert!(one_object("r", "r.json", br#" {"id": 1} "#).is_some());
+/// assert!(one_object("r", "r.json", br#"[{"id": 1}]"#).is_none());
+/// assert!(one_object("r", "r.json", b"{\"id\": 1}\n{\"id\": 2}").is_none());
+/// ```
+pub fn one_object(name: &str, display: &str, bytes: &[u8]) -> Option<Input> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace())?;
+    if *first != b'{' || serde_json::from_slice::<Value>(bytes).is_err() {
+        return None;
+    }
+    let mut wrapped = Vec::with_capacity(bytes.len() + 2);
+    wrapped.push(b'[');
+    wrapped.extend_from_slice(bytes);
+    wrapped.push(b']');
+    Some(Input::memory(name, display, wrapped).with_format(Some(Format::Json)))
 }
 
 /// The id of a record of an input no block reads: its `id` field, else its first field.

@@ -275,3 +275,51 @@ fn a_record_without_an_id_is_shown_by_its_line_and_a_project_file_by_c() {
         assert_eq!(code(&o), 0, "{c}: {}", text(&o.stderr));
     }
 }
+
+#[test]
+fn a_required_attribute_computed_to_null_does_not_blame_a_path_the_records_have() {
+    // Every record has `.varianti`; the price made from it is null for the one whose variants
+    // have no price: the path is there, what is computed from it is not.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("m.cmap");
+    std::fs::write(
+        &mapping,
+        r#"products from articoli {
+  id          = .id
+  name        = .nome
+  description = "d"
+  price       = min(map(.varianti, .prezzo))
+  image       = "https://x.test/i.jpg"
+  url         = "https://x.test/"
+  categories  = []
+  created_at  = 0
+}
+"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let input = dir.path().join("articoli.ndjson");
+    std::fs::write(
+        &input,
+        "{\"id\": \"A\", \"nome\": \"x\", \"varianti\": [{\"prezzo\": 1}]}\n{\"id\": \"B\", \"varianti\": [{}]}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = clerkmap(&[
+        "run",
+        &mapping.display().to_string(),
+        "--input",
+        &format!("articoli={}", input.display()),
+        "--out",
+        &dir.path().join("out").display().to_string(),
+    ]);
+    let err = text(&o.stderr);
+    // `name = .nome`: a bare path, which record B lacks.
+    assert!(
+        err.contains("it reads `.nome`, which they lack or have empty"),
+        "{err}"
+    );
+    assert!(!err.contains("`.varianti`, which they lack"), "{err}");
+    assert!(
+        err.contains("gave no value for these records from what it reads (`.varianti`, `.varianti[*].prezzo`) and what is computed from that"),
+        "{err}"
+    );
+}

@@ -412,8 +412,14 @@ impl Why<'_> {
             .join(", ");
         let head = format!("`{attribute} = {text}` ({place})");
         Some(match unknown.as_slice() {
-            [] => format!(
+            // A bare path gives nothing only where the records lack it (or hold null).
+            [] if paths.len() == 1 && text == paths[0] => format!(
                 "{head} gave no value for these records: it reads {listed}, which they lack or have empty"
+            ),
+            // Computed: what the records have of those paths may be there, and what is made
+            // of it null (an empty list, a filter that keeps nothing).
+            [] => format!(
+                "{head} gave no value for these records from what it reads ({listed}) and what is computed from that: the command below shows the value of each step"
             ),
             [(_, why)] if paths.len() == 1 => format!("{head} reads {listed}, which {why}"),
             _ => {

@@ -449,7 +449,7 @@ fn eval_one(src: &str, record: &Value, tables: &[Table]) -> Result<Got, String> 
         }
     };
     let env = Env {
-        slots: &[],
+        slots: clerkmap::eval::Slots::NONE,
         rows: &[],
         tables,
         reads: None,

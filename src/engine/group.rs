@@ -11,7 +11,7 @@ use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use crate::value::{self, Table, Value, key_string};
 
 use super::source::Decoded;
-use crate::eval::{self, Env};
+use crate::eval::{self, Env, Slots};
 use crate::plan::{BlockPlan, fields};
 
 /// A row with its group keys (distinct, in order), or why it cannot be grouped.
@@ -31,7 +31,7 @@ pub fn key_rows(
         return Vec::new();
     };
     let env = Env {
-        slots: &[],
+        slots: Slots::NONE,
         rows: &[],
         tables,
         reads: None,

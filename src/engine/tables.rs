@@ -8,7 +8,7 @@ use super::input::{Format, Input};
 use super::report::TableReport;
 use super::source::{SourceError, SourceReader};
 use super::warning::Warnings;
-use crate::eval::{self, Env};
+use crate::eval::{self, Env, Slots};
 use crate::plan::{Program, TablePlan, table_order};
 use crate::value::{Table, key_string};
 
@@ -72,7 +72,7 @@ fn load_one(
         }
     };
     let env = Env {
-        slots: &[],
+        slots: Slots::NONE,
         rows: &[],
         tables: &loaded.tables,
         reads: None,

@@ -13,6 +13,7 @@
 //! an expression at the limit fits the 2 MiB stack of the engine's worker threads with room to
 //! spare, in debug builds too.
 
+mod path;
 mod record;
 
 pub use record::{NoTrace, Outcome, Reason, Trace, map_group, map_record, map_record_traced};
@@ -23,8 +24,10 @@ use std::cmp::Ordering;
 
 use crate::value::{self, Map, Str, Table, Value, values_equal};
 
+use path::{eval_path, get_base, lendable_base, lendable_projection, note_read, walk_base};
+
 use crate::functions::{Function, Imp};
-use crate::plan::{CExpr, FnPlan, Key, Step, TableId};
+use crate::plan::{CExpr, FnPlan, Key, TableId};
 use crate::syntax::ast::{BinOp, Span, UnOp};
 
 /// The record paths (rooted at `.` or `rows`, outside `[? ]` conditions and `map` bodies) an
@@ -44,11 +47,36 @@ impl ReadLog {
     }
 }
 
+/// The values of the slots: a block's `let`s and attributes (its own values), or a user
+/// function's arguments (lent by the caller: a row passed as `f(.)` is not copied).
+#[derive(Clone, Copy)]
+pub enum Slots<'a> {
+    /// Values the block owns.
+    Owned(&'a [Value]),
+    /// Values lent to a function's body.
+    Lent(&'a [&'a Value]),
+}
+
+impl<'a> Slots<'a> {
+    /// No slots.
+    pub const NONE: Slots<'static> = Slots::Owned(&[]);
+
+    /// The value of slot `i`, if there is one.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&'a Value> {
+        match *self {
+            Slots::Owned(v) => v.get(i),
+            Slots::Lent(v) => v.get(i).copied(),
+        }
+    }
+}
+
 /// What an expression can see besides `.`.
 #[derive(Clone, Copy)]
 pub struct Env<'a> {
-    /// The values of the block's `let`s and attributes computed so far, by slot.
-    pub slots: &'a [Value],
+    /// The values of the block's `let`s and attributes computed so far (or of a function's
+    /// parameters), by slot.
+    pub slots: Slots<'a>,
     /// The group's rows (`rows`), in a grouped block.
     pub rows: &'a [Value],
     /// The loaded lookup tables, by table id.
@@ -83,7 +111,7 @@ impl Env<'static> {
     /// No slots, no rows, no tables: for constant expressions.
     pub fn empty() -> Env<'static> {
         Env {
-            slots: &[],
+            slots: Slots::NONE,
             rows: &[],
             tables: &[],
             reads: None,
@@ -136,11 +164,7 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
             projects,
             span,
         } => {
-            if let Some(log) = env.reads
-                && matches!(**base, CExpr::Current | CExpr::Rows)
-            {
-                log.record(*span);
-            }
+            note_read(env, base, *span);
             eval_path(base, steps, *projects, cur, env)
         }
         CExpr::List(items) => eval_list(items, cur, env),
@@ -186,11 +210,9 @@ pub fn eval_ref<'v>(
             let Some(base_ref) = lendable_base(base, cur, env) else {
                 return eval(e, cur, env).map(Cow::Owned);
             };
-            if let (Some(log), CExpr::Current) = (env.reads, &**base) {
-                log.record(*span);
-            }
+            note_read(env, base, *span);
             Ok(Cow::Borrowed(
-                get_ref(base_ref, steps, cur, env)?.unwrap_or(&NULL),
+                get_base(base_ref, steps, cur, env)?.unwrap_or(&NULL),
             ))
         }
         _ => eval(e, cur, env).map(Cow::Owned),
@@ -234,12 +256,15 @@ fn eval_dyn_object(entries: &[(Key, CExpr)], cur: &Value, env: &Env) -> R {
 /// `f(a, b)` of a user function: its body evaluated with the arguments' values as its slots,
 /// no record, no `rows`.
 fn eval_user_call(f: &FnPlan, args: &[CExpr], cur: &Value, env: &Env) -> R {
+    // The arguments are lent where they can be (`f(.)`, `f(row)`, `f(.a.b)`): a function
+    // only reads its parameters.
     let values = args
         .iter()
-        .map(|a| eval(a, cur, env))
-        .collect::<Result<Vec<Value>, EvalError>>()?;
+        .map(|a| eval_ref(a, cur, env))
+        .collect::<Result<Vec<Cow<Value>>, EvalError>>()?;
+    let lent: Vec<&Value> = values.iter().map(|v| &**v).collect();
     let inner = Env {
-        slots: &values,
+        slots: Slots::Lent(&lent),
         rows: &[],
         tables: env.tables,
         reads: None,
@@ -335,7 +360,7 @@ fn call_lending(
     let owned;
     let items: &[&Value] = match lendable_projection(first, cur, env) {
         Some((base, steps)) => {
-            walk(base, steps, cur, env, &mut picked)?;
+            walk_base(base, steps, cur, env, &mut picked)?;
             &picked
         }
         None => {
@@ -384,39 +409,6 @@ fn call_with(
         }
     }
     .map_err(|m| EvalError::new(m, span))
-}
-
-/// The base value and the steps of `e` when it is a projecting path whose base can be lent.
-fn lendable_projection<'v>(
-    e: &'v CExpr,
-    cur: &'v Value,
-    env: &Env<'v>,
-) -> Option<(&'v Value, &'v [Step])> {
-    let CExpr::Path {
-        base,
-        steps,
-        projects: true,
-        span,
-    } = e
-    else {
-        return None;
-    };
-    let base_ref = lendable_base(base, cur, env)?;
-    if let (Some(log), CExpr::Current) = (env.reads, &**base) {
-        log.record(*span);
-    }
-    Some((base_ref, steps))
-}
-
-/// The value a path's base stands for when it can be borrowed: `.`, a slot, a named element.
-#[inline]
-fn lendable_base<'v>(base: &CExpr, cur: &'v Value, env: &Env<'v>) -> Option<&'v Value> {
-    match *base {
-        CExpr::Current => Some(cur),
-        CExpr::Slot(i) => Some(env.slots.get(i).unwrap_or(&NULL)),
-        CExpr::Bound(up) => Some(env.bound(up).unwrap_or(&NULL)),
-        _ => None,
-    }
 }
 
 /// Applies `f` to evaluated arguments; when the function maps over its first argument and that
@@ -720,135 +712,4 @@ fn arith(op: BinOp, l: &Value, r: &Value, span: Span) -> Option<R> {
             .map(Value::Number)
             .ok_or_else(|| EvalError::new("the result is not a finite number", span)),
     )
-}
-
-fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Value, env: &Env) -> R {
-    // Borrow the base when possible: paths on `.` are the hot case.
-    let owned;
-    let base_ref: &Value = match lendable_base(base, cur, env) {
-        Some(v) => v,
-        None => {
-            owned = match base {
-                CExpr::Rows => Value::Array(env.rows.to_vec()),
-                other => eval(other, cur, env)?,
-            };
-            &owned
-        }
-    };
-    if projects {
-        let mut out = Vec::new();
-        walk(base_ref, steps, cur, env, &mut out)?;
-        Ok(Value::Array(out.into_iter().cloned().collect()))
-    } else {
-        Ok(get_ref(base_ref, steps, cur, env)?
-            .cloned()
-            .unwrap_or(Value::Null))
-    }
-}
-
-fn index<'v>(v: &'v Value, idx: &Value) -> Option<&'v Value> {
-    match (v, idx) {
-        (Value::Array(items), Value::Number(n)) => {
-            let i = n
-                .as_i64()
-                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))?;
-            let i = if i < 0 { items.len() as i64 + i } else { i };
-            usize::try_from(i).ok().and_then(|i| items.get(i))
-        }
-        (Value::Object(m), Value::String(k)) => m.get(k),
-        _ => None,
-    }
-}
-
-fn get_ref<'v>(
-    v: &'v Value,
-    steps: &[Step],
-    cur: &Value,
-    env: &Env,
-) -> Result<Option<&'v Value>, EvalError> {
-    let mut v = v;
-    for s in steps {
-        let next = match s {
-            Step::Field(name, hint) => crate::value::field_hinted(v, name, hint),
-            Step::Index(e) => index(v, &eval(e, cur, env)?),
-            Step::Each | Step::Filter(..) => None,
-        };
-        match next {
-            Some(n) => v = n,
-            None => return Ok(None),
-        }
-    }
-    Ok(Some(v))
-}
-
-/// Collects what a projecting path picks from `v`: references into `v`, nulls left out.
-fn walk<'v>(
-    v: &'v Value,
-    steps: &[Step],
-    cur: &Value,
-    env: &Env,
-    out: &mut Vec<&'v Value>,
-) -> Result<(), EvalError> {
-    let Some((step, rest)) = steps.split_first() else {
-        if !v.is_null() {
-            out.push(v);
-        }
-        return Ok(());
-    };
-    match step {
-        Step::Field(name, hint) => {
-            if let Some(x) = crate::value::field_hinted(v, name, hint) {
-                walk(x, rest, cur, env, out)?;
-            }
-        }
-        Step::Index(e) => {
-            if let Some(x) = index(v, &eval(e, cur, env)?) {
-                walk(x, rest, cur, env, out)?;
-            }
-        }
-        Step::Each => match v {
-            Value::Array(items) => {
-                out.reserve(items.len());
-                for x in items {
-                    walk(x, rest, cur, env, out)?;
-                }
-            }
-            Value::Object(m) => {
-                for x in m.values() {
-                    walk(x, rest, cur, env, out)?;
-                }
-            }
-            _ => {}
-        },
-        Step::Filter(cond, span) => {
-            let single = std::slice::from_ref(v);
-            let items: &[Value] = match v {
-                Value::Array(items) => items,
-                Value::Null => &[],
-                _ => single,
-            };
-            let element_env = per_element(env);
-            for x in items {
-                let keep = match cond {
-                    // `[? x => ...]`: `.` stays, the element is named.
-                    CExpr::Lambda(named) => {
-                        let b = Bound {
-                            value: x,
-                            up: env.bound,
-                        };
-                        let named_env = Env {
-                            bound: Some(&b),
-                            ..element_env
-                        };
-                        Cow::Owned(eval(named, cur, &named_env)?)
-                    }
-                    _ => eval_ref(cond, x, &element_env)?,
-                };
-                if truthy(&keep, *span, "a `[? ...]` filter")? {
-                    walk(x, rest, cur, env, out)?;
-                }
-            }
-        }
-    }
-    Ok(())
 }

@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 
 use crate::value::{self, Map, Record, Str, Table, Value};
 
-use super::{Env, EvalError, ReadLog, eval};
+use super::{Env, EvalError, ReadLog, Slots, eval};
 use crate::clerk;
 use crate::clerk::contract::is_valid_attribute_name;
 use crate::functions::string::normalize_attribute_name;
@@ -133,7 +133,7 @@ pub fn map_record_traced<T: Trace>(
         *v = Value::String(key.into());
     }
     let env = Env {
-        slots: &st.slots,
+        slots: Slots::Owned(&st.slots),
         rows,
         tables,
         reads,
@@ -150,7 +150,7 @@ pub fn map_record_traced<T: Trace>(
     }
     for (index, op) in block.ops.iter().enumerate() {
         let env = Env {
-            slots: &[],
+            slots: Slots::NONE,
             rows,
             tables,
             reads,
@@ -198,7 +198,7 @@ impl State {
             Op::Assign { expr, name, .. } => (expr, Some(name)),
         };
         let env = Env {
-            slots: &self.slots,
+            slots: Slots::Owned(&self.slots),
             ..env
         };
         let value = eval(expr, record, &env);

@@ -246,7 +246,7 @@ impl Session {
             _ => &[],
         };
         let env = Env {
-            slots: &[],
+            slots: crate::eval::Slots::NONE,
             rows,
             tables: &self.tables,
             reads: None,

@@ -17,7 +17,7 @@ use crate::engine::input::Format;
 use crate::engine::source::SourceReader;
 use crate::engine::units::{self, BlockUnits};
 use crate::engine::{Input, Loc};
-use crate::eval::{self, Env, EvalError, Trace, map_record_traced};
+use crate::eval::{self, Env, EvalError, Slots, Trace, map_record_traced};
 use crate::plan::{BlockPlan, Op};
 
 /// Which record of the input.
@@ -187,7 +187,7 @@ impl Session {
         let id_of = |v: &Value| match table {
             Some(key) => {
                 let env = Env {
-                    slots: &[],
+                    slots: Slots::NONE,
                     rows: &[],
                     tables: &self.tables,
                     reads: None,

@@ -457,7 +457,7 @@ fn steps(
     let mut names: HashMap<String, Value> = HashMap::new();
     if let (Some(g), Some(ge)) = (&ast_block.group_by, &block.group_by) {
         let env = Env {
-            slots: &[],
+            slots: crate::eval::Slots::NONE,
             rows: &[],
             tables: ctx.tables,
             reads: None,
@@ -560,7 +560,7 @@ impl Ctx<'_> {
         let grouped = self.block.group_by.is_some();
         let c = compile_expr_in(p, self.program, self.opts, grouped).ok()?;
         let env = Env {
-            slots: &[],
+            slots: crate::eval::Slots::NONE,
             rows: self.rows(),
             tables: self.tables,
             reads: None,

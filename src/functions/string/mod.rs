@@ -521,7 +521,27 @@ fn replace(args: &[&Value]) -> Result<Value, String> {
             "replace: the text to replace is empty (give the literal text to look for)".into(),
         );
     }
-    Ok(Value::String(s.replace(from, to).into()))
+    Ok(Value::String(replace_all(s, from, to).into()))
+}
+
+/// `s` with every `from` (not empty) replaced by `to`, left to right, as `str::replace` does:
+/// found with `memchr`'s vectorised search, and copied at once when there is none (the usual
+/// case: `replace("\\,", ...)` on cells without an escaped comma).
+fn replace_all(s: &str, from: &str, to: &str) -> String {
+    let mut found = memchr::memmem::find_iter(s.as_bytes(), from.as_bytes()).peekable();
+    if found.peek().is_none() {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for at in found {
+        // `from` is a whole text, so it starts and ends on character boundaries of `s`
+        out.push_str(s.get(last..at).unwrap_or_default());
+        out.push_str(to);
+        last = at + from.len();
+    }
+    out.push_str(s.get(last..).unwrap_or_default());
+    out
 }
 
 fn split(args: &[&Value]) -> Result<Value, String> {

@@ -125,3 +125,52 @@ fn replace_and_predicates() {
         Ok(Value::Null)
     );
 }
+
+#[test]
+fn replace_all_agrees_with_str_replace() {
+    let texts = [
+        "",
+        "a",
+        "aaa",
+        "aaaa",
+        "abcabc",
+        "qualità\\, garantita\\,",
+        "\\,\\,\\,",
+        "no match here",
+        "è è è",
+        "\u{E000}x\u{E000}",
+        "\\\\n and \\n",
+    ];
+    let pairs = [
+        ("a", "b"),
+        ("aa", "x"),
+        ("aa", ""),
+        ("\\,", "\u{E000}"),
+        ("\u{E000}", ","),
+        ("è", "e"),
+        ("abc", "abcabc"),
+        ("\\\\n", "\u{E001}"),
+        ("\\n", "\n"),
+        ("not there", "y"),
+    ];
+    for t in texts {
+        for (from, to) in pairs {
+            assert_eq!(
+                super::replace_all(t, from, to),
+                t.replace(from, to),
+                "{t:?} {from:?} {to:?}"
+            );
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn replace_all_agrees_with_str_replace_anywhere(
+        t in "[ab\\\\,è]{0,40}",
+        from in "[ab\\\\,è]{1,3}",
+        to in "[xy\\\\]{0,3}",
+    ) {
+        proptest::prop_assert_eq!(super::replace_all(&t, &from, &to), t.replace(&from, &to));
+    }
+}

@@ -420,17 +420,22 @@ impl Reads {
     }
 }
 
-/// The row with only `fields` (a row that is not an object is kept as it is).
+/// The row with only `fields` (sorted, as [`BlockPlan::row_fields`] are), in their order (a
+/// row that is not an object is kept as it is). The kept fields are moved, names and all.
 pub fn project(row: Value, fields: &[String]) -> Value {
     match row {
-        Value::Object(mut map) => {
-            let mut kept = crate::value::Map::new();
-            for f in fields {
-                if let Some(v) = map.remove(f) {
-                    kept.insert(f.clone(), v);
+        Value::Object(map) => {
+            // Each kept field goes to its place in `fields` (the names of a map are distinct).
+            let mut placed: Vec<Option<(crate::value::Str, Value)>> = Vec::new();
+            placed.resize_with(fields.len(), || None);
+            for (k, v) in map {
+                if let Ok(at) = fields.binary_search_by(|f| f.as_str().cmp(k.as_str())) {
+                    placed[at] = Some((k, v));
                 }
             }
-            Value::Object(kept)
+            Value::Object(crate::value::Map::from_unique(
+                placed.into_iter().flatten().collect(),
+            ))
         }
         other => other,
     }
@@ -438,10 +443,34 @@ pub fn project(row: Value, fields: &[String]) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use crate::value::Value;
+
     #[test]
-    fn project_keeps_the_fields_asked_in_the_order_asked() {
-        let row = crate::json!({"a": 1, "b": "x", "c": [1]});
-        let kept = super::project(row, &["c".to_string(), "a".to_string(), "z".to_string()]);
-        assert_eq!(kept, crate::json!({"c": [1], "a": 1}));
+    fn project_keeps_the_fields_asked_in_their_order() {
+        let row = crate::json!({"c": [1], "b": "x", "a": 1, "Z": 0});
+        let kept = super::project(row, &["Z".to_string(), "a".to_string(), "c".to_string()]);
+        assert_eq!(kept, crate::json!({"Z": 0, "a": 1, "c": [1]}));
+        let Value::Object(m) = kept else {
+            panic!("not an object")
+        };
+        let names: Vec<&str> = m.keys().map(|k| k.as_str()).collect();
+        assert_eq!(names, ["Z", "a", "c"]);
+    }
+
+    #[test]
+    fn project_keeps_many_fields_findable_by_name() {
+        // past the size at which a map indexes its names
+        let fields: Vec<String> = (0..40).map(|i| format!("f{i:02}")).collect();
+        let mut row = crate::value::Map::new();
+        for f in fields.iter().rev() {
+            row.insert(f.as_str(), Value::from(f.len()));
+        }
+        row.insert("other", Value::Null);
+        let Value::Object(m) = super::project(Value::Object(row), &fields) else {
+            panic!("not an object")
+        };
+        assert_eq!(m.len(), 40);
+        assert!(m.get("f33").is_some() && m.get("other").is_none());
+        assert_eq!(m.keys().next().map(|k| k.as_str()), Some("f00"));
     }
 }

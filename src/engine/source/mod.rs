@@ -11,7 +11,7 @@
 use std::io::BufRead;
 use std::sync::Arc;
 
-use crate::value::{Map, Value};
+use crate::value::{Map, Str, Value};
 
 use super::array::ArrayScanner;
 use super::delimited::CsvParser;
@@ -246,7 +246,7 @@ fn decode_csv_row(
     if count != headers.len() {
         return Err(width_error(headers.len(), ends, first, last));
     }
-    let mut m = Map::with_capacity(headers.len());
+    let mut fields = Vec::with_capacity(headers.len());
     let mut start = if first == 0 { 0 } else { ends[first - 1] };
     for (i, (h, &end)) in headers.iter().zip(&ends[first..last]).enumerate() {
         let field = &buf[start..end];
@@ -256,9 +256,10 @@ fn decode_csv_row(
         }
         let s = std::str::from_utf8(field)
             .map_err(|_| format!("field `{h}` is not valid UTF-8: re-export the file as UTF-8"))?;
-        m.insert(h.as_str(), Value::String(s.into()));
+        fields.push((Str::from(h.as_str()), Value::String(s.into())));
     }
-    Ok(Value::Object(m))
+    // The header names are distinct (`read_headers` refuses one given twice).
+    Ok(Value::Object(Map::from_unique(fields)))
 }
 
 /// Why a row of another width than the header is not read, with the fix that fits it: a row

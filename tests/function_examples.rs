@@ -17,7 +17,7 @@ fn run(source: &str, tables: &[Table]) -> Result<String, String> {
                 .join("; ")
         })?;
     let env = Env {
-        slots: &[],
+        slots: clerkmap::eval::Slots::NONE,
         rows: &[],
         tables,
         reads: None,

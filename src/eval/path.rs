@@ -84,6 +84,7 @@ pub(super) fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Valu
 
 /// [`get_ref`] from a lent base; a path of no steps on `rows` (the list itself) gives `None`
 /// (only paths with steps are lent).
+#[inline]
 pub(super) fn get_base<'v>(
     base: Base<'v>,
     steps: &[Step],
@@ -104,6 +105,7 @@ pub(super) fn get_base<'v>(
 }
 
 /// [`walk`] from a lent base.
+#[inline]
 pub(super) fn walk_base<'v>(
     base: Base<'v>,
     steps: &[Step],
@@ -217,6 +219,7 @@ pub(super) fn walk<'v>(
 }
 
 /// `[*]` over a list: the rest of the path from each element.
+#[inline]
 fn each<'v>(
     items: &'v [Value],
     rest: &[Step],
@@ -232,6 +235,7 @@ fn each<'v>(
 }
 
 /// `[? cond]` over a list: the rest of the path from each element kept.
+#[inline]
 fn filter<'v>(
     items: &'v [Value],
     cond: &CExpr,

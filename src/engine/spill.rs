@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::value::Value;
 
 use super::group::{Keyed, Unit};
+use super::json::KeyHints;
 
 /// Estimated bytes of row values a sorter keeps in memory before it spills (the process takes
 /// more: values are larger in memory than their estimate, and mapping runs beside).
@@ -459,7 +460,7 @@ fn write_piece(w: &mut impl Write, p: &Piece) -> io::Result<()> {
             let mut buf = Vec::new();
             for row in rows {
                 buf.clear();
-                serde_json::to_writer(&mut buf, row)?;
+                crate::value::write_json(&mut buf, row);
                 write_bytes(w, &buf)?;
             }
         }
@@ -495,6 +496,17 @@ fn read_text(r: &mut impl Read) -> io::Result<String> {
     String::from_utf8(read_bytes(r)?).map_err(io::Error::other)
 }
 
+/// A row as a run holds it (JSON): read by the record decoder, by serde_json what that leaves
+/// (a row that is not an object).
+fn read_row(bytes: &[u8]) -> io::Result<Value> {
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && let Some(v) = super::direct::record(text, None, &mut KeyHints::default())
+    {
+        return Ok(v);
+    }
+    Ok(serde_json::from_slice(bytes)?)
+}
+
 fn read_piece(r: &mut BufReader<File>) -> io::Result<Option<Piece>> {
     use std::io::BufRead;
     if r.fill_buf()?.is_empty() {
@@ -509,7 +521,7 @@ fn read_piece(r: &mut BufReader<File>) -> io::Result<Option<Piece>> {
         let n = read_u64(r)?;
         let mut rows = Vec::new();
         for _ in 0..n {
-            rows.push(serde_json::from_slice(&read_bytes(r)?)?);
+            rows.push(read_row(&read_bytes(r)?)?);
         }
         (Some(key), Ok(rows))
     } else {
@@ -576,6 +588,46 @@ mod tests {
             (5, k("C"), Ok(vec![5, 6])),
             (8, k("D"), Ok(vec![8])),
         ]
+    }
+
+    #[test]
+    fn rows_come_back_from_a_run_file_as_they_went_in() {
+        let tricky = [
+            json!({"a": 1, "b": -0.5, "c": 1e300, "d": 5000000002445.046, "e": 18446744073709551615u64}),
+            json!({"s": "quote \" backslash \\ tab \t nul \u{0} è 😀 \u{E000}", "z": null}),
+            json!({"nested": {"x": [1, [2, {"y": true}], []], "o": {}}, "f": false}),
+            json!({}),
+            json!([1, "not an object"]),
+            json!("a string row"),
+        ];
+        let piece = Piece {
+            key: Some("K".into()),
+            seq: 7,
+            loc: 9,
+            body: Ok(tricky.to_vec()),
+        };
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("run");
+        let mut w = BufWriter::new(File::create(&path).unwrap_or_else(|e| panic!("{e}")));
+        write_piece(&mut w, &piece).unwrap_or_else(|e| panic!("{e}"));
+        w.flush().unwrap_or_else(|e| panic!("{e}"));
+        drop(w);
+        let mut r = BufReader::new(File::open(&path).unwrap_or_else(|e| panic!("{e}")));
+        let back = read_piece(&mut r)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no piece"));
+        assert_eq!((back.key.as_deref(), back.seq, back.loc), (Some("K"), 7, 9));
+        let rows = back.body.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rows, tricky);
+        // the same text too (floats, key order)
+        for (a, b) in rows.iter().zip(&tricky) {
+            assert_eq!(a.to_string(), b.to_string());
+        }
+        assert!(
+            read_piece(&mut r)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_none()
+        );
     }
 
     #[test]

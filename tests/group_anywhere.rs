@@ -423,3 +423,55 @@ fn a_sink_that_cannot_roll_back_gets_the_same_groups() {
     assert_eq!(records.map(Value::Array), Some(expected_feed()));
     assert_eq!(sink.0.rejects.len(), 2);
 }
+
+/// A block whose keys were not consecutive goes to the sorter at once in the next run into the
+/// same output directory (one pass, not a stream started over), with the same feed; once the
+/// keys are consecutive again, streaming comes back.
+#[test]
+fn the_next_run_remembers_keys_that_were_not_consecutive() {
+    let (program, src) = program();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out_dir = dir.path().join("out");
+    let out = FeedOutput::new(&out_dir);
+    let opts = RunOptions {
+        inputs: vec![file_input(dir.path())],
+        ..RunOptions::default()
+    };
+    let mut seen = Vec::new();
+    for _ in 0..2 {
+        let report = run(&program, &src, &opts, &out).unwrap_or_else(|e| panic!("{e}"));
+        let e = &report.entities[0];
+        let feed: Value = serde_json::from_str(&read(&out_dir.join("products.json")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(feed, expected_feed());
+        seen.push((e.keys_consecutive, e.passes));
+    }
+    assert_eq!(seen, [(Some(false), Some(2)), (Some(false), Some(1))]);
+    // The same products, each followed by its variations: consecutive keys.
+    let sorted = "\
+ID,Type,SKU,Name,Published,Regular price,Parent,Attribute 1 value(s),Stock
+10,variable,T1,Tee,1,,,,
+20,variation,T1-S,Tee S,1,10,T1,S,1
+21,variation,T1-M,Tee M,1,9.5,T1,M,2
+24,variation,T1-L,Tee L,1,12,T1,L,0
+11,simple,M1,Mug,1,7.5,,,3
+12,variable,H1,Hoodie,1,,,,
+22,variation,H1-L,Hoodie L,1,30,H1,L,4
+";
+    std::fs::write(dir.path().join("woo.csv"), sorted).unwrap_or_else(|e| panic!("{e}"));
+    let mut again = Vec::new();
+    for _ in 0..2 {
+        let report = run(&program, &src, &opts, &out).unwrap_or_else(|e| panic!("{e}"));
+        let e = &report.entities[0];
+        let feed: Value = serde_json::from_str(&read(&out_dir.join("products.json")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(feed, expected_feed());
+        again.push((e.keys_consecutive, e.passes));
+    }
+    // Sorted at once (as the last run said), found consecutive; then streamed.
+    assert_eq!(again, [(Some(true), Some(1)), (Some(true), Some(1))]);
+    // An in-memory run (`test`) has no output directory: nothing remembered.
+    let memory = Input::memory("woo", "woo.csv", WOO.as_bytes().to_vec());
+    let (_, _, accounting) = run_with(memory, RunOptions::default(), OutputFormat::Json);
+    assert!(accounting.starts_with("rows Some(11)"), "{accounting}");
+}

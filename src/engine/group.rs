@@ -118,6 +118,46 @@ pub struct NotConsecutive {
     pub loc: u64,
 }
 
+/// Watches the keys of the rows that go to the sorter, to tell whether each key's rows were
+/// consecutive after all (the next run into the same output directory then streams them).
+#[derive(Default)]
+pub struct KeyOrder {
+    last: Option<u64>,
+    closed: HashSet<u64, BuildHasherDefault<DefaultHasher>>,
+    broken: bool,
+}
+
+impl KeyOrder {
+    /// Takes in the next keyed rows, in input order.
+    pub fn see(&mut self, rows: &[Keyed]) {
+        for (_, r) in rows {
+            if self.broken {
+                return;
+            }
+            let Ok((keys, _)) = r else { continue };
+            let [key] = keys.as_slice() else {
+                // `group by each`: a row in several groups (or none) never streams
+                self.broken = true;
+                return;
+            };
+            let hash = self.closed.hasher().hash_one(key);
+            if self.last == Some(hash) {
+                continue;
+            }
+            if let Some(last) = self.last {
+                self.closed.insert(last);
+            }
+            self.broken = self.closed.contains(&hash) || self.closed.len() >= MAX_STREAMED_GROUPS;
+            self.last = Some(hash);
+        }
+    }
+
+    /// Whether every key's rows came one after the other.
+    pub fn consecutive(&self) -> bool {
+        !self.broken
+    }
+}
+
 /// Groups runs of consecutive rows by key across chunk boundaries, as they stream. A row that
 /// cannot be grouped comes out after the group open when it is read, so that units come in the
 /// order of their first row.
@@ -195,6 +235,21 @@ mod tests {
         rows.iter()
             .map(|(l, k)| (*l, Ok((vec![k.to_string()], json!({ "k": k, "l": l })))))
             .collect()
+    }
+
+    #[test]
+    fn key_order_tells_consecutive_keys_from_keys_that_come_back() {
+        let mut o = KeyOrder::default();
+        o.see(&keyed(&[(1, "A"), (2, "A"), (3, "B")]));
+        o.see(&keyed(&[(4, "B"), (5, "C")]));
+        assert!(o.consecutive());
+        o.see(&keyed(&[(6, "A")]));
+        assert!(!o.consecutive());
+        o.see(&keyed(&[(7, "D")]));
+        assert!(!o.consecutive(), "once broken, it stays so");
+        let mut each = KeyOrder::default();
+        each.see(&[(1, Ok((vec!["A".into(), "B".into()], Value::Null)))]);
+        assert!(!each.consecutive());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::time::Instant;
 use crate::value::{Record, Table, Value, elide, key_string};
 use rayon::prelude::*;
 
-use super::group::{Grouper, Keyed, NotConsecutive, Unit, key_rows};
+use super::group::{Grouper, KeyOrder, Keyed, NotConsecutive, Unit, key_rows};
 use super::guard::PreviousFeed;
 use super::ids::{self, MappedIds, PreviousIds, Seen, content_hash};
 use super::input::{Format, Input};
@@ -28,7 +28,7 @@ use super::source::{Chunk, SourceError, SourceReader};
 use super::spill::GroupSorter;
 use super::stream::stream_plain;
 use super::why::RejectSummary;
-use crate::clerk::IdKind;
+use crate::clerk::{Entity, IdKind};
 use crate::diagnostic::{SourceFile, Span};
 use crate::eval::{Outcome, Reason, map_group};
 use crate::plan::BlockPlan;
@@ -56,6 +56,9 @@ pub(super) struct Ctx<'a> {
     pub group_memory: usize,
     /// Where the sorter's temporary directory goes (the system's when `None`).
     pub spill_dir: Option<&'a std::path::Path>,
+    /// The grouped blocks (type, input file) whose keys were not consecutive in the previous
+    /// run into this output directory: grouped through the sorter at once.
+    pub unsorted: &'a [(Entity, String)],
 }
 
 impl Ctx<'_> {
@@ -437,6 +440,8 @@ struct Pass<'a> {
     no_group: u64,
     /// The rows turned out not to be consecutive: the pass must be done again with the sorter.
     restart: bool,
+    /// Whether each key's rows were consecutive (as far as the pass saw them).
+    consecutive: bool,
 }
 
 /// Runs one block over its source into `sink`. Stops reading once more than `budget` records
@@ -477,15 +482,21 @@ pub(super) fn run_block(
         explain: ctx.explain,
     };
     let sorter = || Grouping::Sort(GroupSorter::new(ctx.group_memory, ctx.spill_dir));
+    let unsorted_before = ctx
+        .unsorted
+        .iter()
+        .any(|(e, f)| *e == block.entity && *f == file);
     let grouping = match (&block.group_by, &again) {
         (None, _) => Grouping::Plain,
-        (Some(_), Some(_)) if !block.group_each && sink.can_roll_back() => {
+        (Some(_), Some(_)) if !block.group_each && sink.can_roll_back() && !unsorted_before => {
             Grouping::Stream(Grouper::default())
         }
         (Some(_), _) => sorter(),
     };
     let mut pass = one_pass(ctx, pool, block, reader, writer(), grouping, sink, budget)?;
+    let mut passes = 1;
     if pass.restart {
+        passes = 2;
         // Groups already written may miss rows that come later: start the block over.
         sink.rollback(block.entity)?;
         if let Some(p) = ctx.progress {
@@ -501,6 +512,7 @@ pub(super) fn run_block(
         writer: w,
         rows_read,
         no_group,
+        consecutive,
         ..
     } = pass;
     if rows_read == 0 {
@@ -518,6 +530,10 @@ pub(super) fn run_block(
     let grouped = block.group_by.is_some();
     let mut run = finish(ctx, block, w, grouped.then_some(rows_read), started);
     run.report.rows_in_no_group = block.group_each.then_some(no_group);
+    if grouped && !block.group_each {
+        run.report.keys_consecutive = Some(consecutive);
+        run.report.passes = Some(passes);
+    }
     Ok(run)
 }
 
@@ -542,6 +558,7 @@ fn one_pass<'a>(
     let mut rows_read = 0u64;
     let mut no_group = 0u64;
     let mut restart = false;
+    let mut order = KeyOrder::default();
     let rejected_so_far = AtomicU64::new(0);
     let writer = std::thread::scope(|s| -> Result<Writer, RunError> {
         let (tx, rx) = sync_channel(ctx.in_flight);
@@ -595,6 +612,7 @@ fn one_pass<'a>(
                 },
                 Grouping::Sort(sorter) => {
                     for keyed in key_batch(ctx, pool, block, batch) {
+                        order.see(&keyed);
                         sorter.push(keyed).map_err(spill_error)?;
                     }
                     Vec::new()
@@ -642,6 +660,8 @@ fn one_pass<'a>(
         rows_read,
         no_group,
         restart,
+        // a stream that did not restart saw every key's rows together
+        consecutive: !restart && order.consecutive(),
     })
 }
 
@@ -663,6 +683,8 @@ fn finish(
             read,
             rows,
             rows_in_no_group: None,
+            keys_consecutive: None,
+            passes: None,
             written: w.written,
             filtered: w.filtered,
             rejected: w.rejected,

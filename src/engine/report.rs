@@ -221,6 +221,16 @@ pub struct EntityReport {
     /// list of keys being empty; not records, so not in `read`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rows_in_no_group: Option<u64>,
+    /// For a block with `group by` (not `each`): whether each key's rows were consecutive in
+    /// the input. When they were not, the block was grouped through the sorter, and the next
+    /// run into the same output directory sends it there at once instead of first trying to
+    /// stream it (which reads the input twice).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys_consecutive: Option<bool>,
+    /// How many times the block read its input: 2 when streaming found a key coming back and
+    /// the block started over through the sorter (grouped blocks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passes: Option<u32>,
     /// Records that went into the feed.
     pub written: u64,
     /// Records a `where` condition left out.

@@ -290,7 +290,15 @@ pub fn run_into(
 ) -> Result<Mapped, RunError> {
     let mut report = start_report(mapping);
     let mut ids = Vec::new();
-    let aborted = map_all(program, mapping, opts, sink, &mut report, &mut ids, None)?;
+    let aborted = map_all(
+        program,
+        mapping,
+        opts,
+        sink,
+        &mut report,
+        &mut ids,
+        (None, &[]),
+    )?;
     Ok(Mapped {
         report,
         ids,
@@ -334,10 +342,10 @@ fn map_all(
     sink: &mut dyn Sink,
     report: &mut RunReport,
     ids: &mut Vec<(Entity, MappedIds)>,
-    previous: Option<&[PreviousFeed]>,
+    before: Before<'_>,
 ) -> Result<Option<Abort>, RunError> {
     let started = Instant::now();
-    let result = map_blocks(program, mapping, opts, sink, report, ids, previous);
+    let result = map_blocks(program, mapping, opts, sink, report, ids, before);
     report.lenient = super::delimited::lenient_reports(&opts.inputs);
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     report.compute_privacy();
@@ -411,6 +419,10 @@ fn default_explain(mapping: &SourceFile, inputs: &[Input]) -> String {
     words.join(" ")
 }
 
+/// What the previous run into the output directory left: its feeds (for the new ids), and its
+/// grouped blocks whose keys were not consecutive.
+type Before<'a> = (Option<&'a [PreviousFeed]>, &'a [(Entity, String)]);
+
 fn map_blocks(
     program: &Program,
     mapping: &SourceFile,
@@ -418,7 +430,7 @@ fn map_blocks(
     sink: &mut dyn Sink,
     report: &mut RunReport,
     ids: &mut Vec<(Entity, MappedIds)>,
-    previous: Option<&[PreviousFeed]>,
+    (previous, unsorted): Before<'_>,
 ) -> Result<Option<Abort>, RunError> {
     let inputs: Vec<Input> = opts
         .inputs
@@ -464,6 +476,7 @@ fn map_blocks(
         tables: &loaded.tables,
         chunk_size: opts.chunk_size.max(1),
         in_flight: jobs * 2,
+        unsorted,
         progress: opts.progress.as_deref(),
         keep_values: sink.wants_values() || opts.profile,
         project: !opts.decode_whole,
@@ -563,6 +576,7 @@ pub fn run_reported(
     let opts = spill.as_ref().unwrap_or(opts);
     // Read before the run: the run notes the ids that are new as it writes them.
     let previous = guard::previous_feeds(&out.dir, opts.threads());
+    let unsorted = previous_unsorted(&out.dir);
     let mapped = map_all(
         program,
         mapping,
@@ -570,7 +584,7 @@ pub fn run_reported(
         &mut files,
         &mut report,
         &mut ids,
-        Some(&previous),
+        (Some(&previous), &unsorted),
     );
     for e in &mut report.entities {
         e.output = files.file_name(e.entity);
@@ -704,6 +718,27 @@ fn feed_states(dir: &Path, written: &[String], finished_at: &str) -> Vec<FeedSta
         }
     }
     feeds
+}
+
+/// The grouped blocks (type, input file) whose keys were not consecutive in the previous run
+/// into `dir`, as its `report.json` says: they go to the sorter at once.
+fn previous_unsorted(dir: &Path) -> Vec<(Entity, String)> {
+    let Ok(text) = std::fs::read_to_string(dir.join("report.json")) else {
+        return Vec::new();
+    };
+    let Ok(previous) = serde_json::from_str::<crate::value::Value>(&text) else {
+        return Vec::new();
+    };
+    previous["entities"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["keys_consecutive"] == crate::value::Value::Bool(false))
+        .filter_map(|e| {
+            let entity = Entity::parse(e["entity"].as_str()?)?;
+            Some((entity, e["file"].as_str()?.to_string()))
+        })
+        .collect()
 }
 
 /// When each feed was written, as the previous run's `report.json` says.

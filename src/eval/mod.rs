@@ -257,14 +257,25 @@ fn eval_dyn_object(entries: &[(Key, CExpr)], cur: &Value, env: &Env) -> R {
 /// no record, no `rows`.
 fn eval_user_call(f: &FnPlan, args: &[CExpr], cur: &Value, env: &Env) -> R {
     // The arguments are lent where they can be (`f(.)`, `f(row)`, `f(.a.b)`): a function
-    // only reads its parameters.
-    let values = args
-        .iter()
-        .map(|a| eval_ref(a, cur, env))
-        .collect::<Result<Vec<Cow<Value>>, EvalError>>()?;
-    let lent: Vec<&Value> = values.iter().map(|v| &**v).collect();
+    // only reads its parameters. Up to three without a vector (most functions take one).
+    let lend = |a| eval_ref(a, cur, env);
+    match args {
+        [] => eval_body(f, &[], env),
+        [a] => eval_body(f, &[&*lend(a)?], env),
+        [a, b] => eval_body(f, &[&*lend(a)?, &*lend(b)?], env),
+        [a, b, c] => eval_body(f, &[&*lend(a)?, &*lend(b)?, &*lend(c)?], env),
+        _ => {
+            let values = args.iter().map(lend).collect::<Result<Vec<_>, _>>()?;
+            let lent: Vec<&Value> = values.iter().map(|v| &**v).collect();
+            eval_body(f, &lent, env)
+        }
+    }
+}
+
+/// A user function's body with its parameters bound to `args`.
+fn eval_body(f: &FnPlan, args: &[&Value], env: &Env) -> R {
     let inner = Env {
-        slots: Slots::Lent(&lent),
+        slots: Slots::Lent(args),
         rows: &[],
         tables: env.tables,
         reads: None,

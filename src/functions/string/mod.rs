@@ -559,8 +559,30 @@ fn split(args: &[&Value]) -> Result<Value, String> {
         return Ok(Value::Array(Vec::new()));
     }
     Ok(Value::Array(
-        s.split(sep).map(|p| Value::String(p.into())).collect(),
+        split_all(s, sep)
+            .into_iter()
+            .map(|p| Value::String(p.into()))
+            .collect(),
     ))
+}
+
+/// The parts of `s` between the `sep`s (not empty), as `str::split` gives them, found with
+/// `memchr`'s vectorised search.
+fn split_all<'s>(s: &'s str, sep: &str) -> Vec<&'s str> {
+    let mut parts = Vec::new();
+    let mut last = 0;
+    let mut part = |at: usize| {
+        // `sep` is a whole text, so it starts and ends on character boundaries of `s`
+        parts.push(s.get(last..at).unwrap_or_default());
+        last = at + sep.len();
+    };
+    match sep.as_bytes() {
+        // one byte (`,`, `|`): no searcher to build
+        [b] => memchr::memchr_iter(*b, s.as_bytes()).for_each(&mut part),
+        bytes => memchr::memmem::find_iter(s.as_bytes(), bytes).for_each(&mut part),
+    }
+    parts.push(s.get(last..).unwrap_or_default());
+    parts
 }
 
 fn join(args: &[&Value]) -> Result<Value, String> {

@@ -164,7 +164,23 @@ fn replace_all_agrees_with_str_replace() {
     }
 }
 
+#[test]
+fn split_all_agrees_with_str_split() {
+    for t in ["", ",", "a,b", ",a,,b,", "aaa", "è,è", "a\\,b,c"] {
+        for sep in [",", "aa", "è", "\\,", "not there"] {
+            let want: Vec<&str> = t.split(sep).collect();
+            assert_eq!(super::split_all(t, sep), want, "{t:?} {sep:?}");
+        }
+    }
+}
+
 proptest::proptest! {
+    #[test]
+    fn split_all_agrees_with_str_split_anywhere(t in "[ab,è]{0,40}", sep in "[ab,è]{1,3}") {
+        let want: Vec<&str> = t.split(sep.as_str()).collect();
+        proptest::prop_assert_eq!(super::split_all(&t, &sep), want);
+    }
+
     #[test]
     fn replace_all_agrees_with_str_replace_anywhere(
         t in "[ab\\\\,è]{0,40}",

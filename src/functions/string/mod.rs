@@ -524,24 +524,49 @@ fn replace(args: &[&Value]) -> Result<Value, String> {
     Ok(Value::String(replace_all(s, from, to).into()))
 }
 
-/// `s` with every `from` (not empty) replaced by `to`, left to right, as `str::replace` does:
-/// found with `memchr`'s vectorised search, and copied at once when there is none (the usual
-/// case: `replace("\\,", ...)` on cells without an escaped comma).
+/// `s` with every `from` (not empty) replaced by `to`, left to right, as `str::replace` does
+/// ([`each_match`]), and copied at once when there is none (the usual case:
+/// `replace("\\,", ...)` on cells without an escaped comma).
 fn replace_all(s: &str, from: &str, to: &str) -> String {
-    let mut found = memchr::memmem::find_iter(s.as_bytes(), from.as_bytes()).peekable();
-    if found.peek().is_none() {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
+    let mut out: Option<String> = None;
     let mut last = 0;
-    for at in found {
+    each_match(s.as_bytes(), from.as_bytes(), |at| {
+        let out = out.get_or_insert_with(|| String::with_capacity(s.len()));
         // `from` is a whole text, so it starts and ends on character boundaries of `s`
         out.push_str(s.get(last..at).unwrap_or_default());
         out.push_str(to);
         last = at + from.len();
+    });
+    match out {
+        Some(mut out) => {
+            out.push_str(s.get(last..).unwrap_or_default());
+            out
+        }
+        None => s.to_string(),
     }
-    out.push_str(s.get(last..).unwrap_or_default());
-    out
+}
+
+/// Calls `found` with the start of each occurrence of `needle` (not empty) in `hay`, left to
+/// right, not overlapping. A short needle is looked for by its first byte (`memchr`: the
+/// `\` of `\,` is rare in a cell), a longer one with `memmem`.
+fn each_match(hay: &[u8], needle: &[u8], mut found: impl FnMut(usize)) {
+    match needle {
+        [] => {}
+        [b] => memchr::memchr_iter(*b, hay).for_each(found),
+        [first, rest @ ..] if rest.len() < 8 => {
+            let mut from = 0;
+            while let Some(i) = hay.get(from..).and_then(|h| memchr::memchr(*first, h)) {
+                let at = from + i;
+                if hay.get(at + 1..).is_some_and(|h| h.starts_with(rest)) {
+                    found(at);
+                    from = at + needle.len();
+                } else {
+                    from = at + 1;
+                }
+            }
+        }
+        _ => memchr::memmem::find_iter(hay, needle).for_each(found),
+    }
 }
 
 fn split(args: &[&Value]) -> Result<Value, String> {
@@ -566,21 +591,16 @@ fn split(args: &[&Value]) -> Result<Value, String> {
     ))
 }
 
-/// The parts of `s` between the `sep`s (not empty), as `str::split` gives them, found with
-/// `memchr`'s vectorised search.
+/// The parts of `s` between the `sep`s (not empty), as `str::split` gives them
+/// ([`each_match`]).
 fn split_all<'s>(s: &'s str, sep: &str) -> Vec<&'s str> {
     let mut parts = Vec::new();
     let mut last = 0;
-    let mut part = |at: usize| {
+    each_match(s.as_bytes(), sep.as_bytes(), |at| {
         // `sep` is a whole text, so it starts and ends on character boundaries of `s`
         parts.push(s.get(last..at).unwrap_or_default());
         last = at + sep.len();
-    };
-    match sep.as_bytes() {
-        // one byte (`,`, `|`): no searcher to build
-        [b] => memchr::memchr_iter(*b, s.as_bytes()).for_each(&mut part),
-        bytes => memchr::memmem::find_iter(s.as_bytes(), bytes).for_each(&mut part),
-    }
+    });
     parts.push(s.get(last..).unwrap_or_default());
     parts
 }

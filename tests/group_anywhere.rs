@@ -437,16 +437,18 @@ fn the_next_run_remembers_keys_that_were_not_consecutive() {
         inputs: vec![file_input(dir.path())],
         ..RunOptions::default()
     };
-    let mut seen = Vec::new();
-    for _ in 0..2 {
-        let report = run(&program, &src, &opts, &out).unwrap_or_else(|e| panic!("{e}"));
-        let e = &report.entities[0];
-        let feed: Value = serde_json::from_str(&read(&out_dir.join("products.json")))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(feed, expected_feed());
-        seen.push((e.keys_consecutive, e.passes));
-    }
-    assert_eq!(seen, [(Some(false), Some(2)), (Some(false), Some(1))]);
+    // Two runs: each one's (keys_consecutive, passes), the feed checked.
+    let twice = || {
+        [(); 2].map(|()| {
+            let report = run(&program, &src, &opts, &out).unwrap_or_else(|e| panic!("{e}"));
+            let e = &report.entities[0];
+            let feed: Value = serde_json::from_str(&read(&out_dir.join("products.json")))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(feed, expected_feed());
+            (e.keys_consecutive, e.passes)
+        })
+    };
+    assert_eq!(twice(), [(Some(false), Some(2)), (Some(false), Some(1))]);
     // The same products, each followed by its variations: consecutive keys.
     let sorted = "\
 ID,Type,SKU,Name,Published,Regular price,Parent,Attribute 1 value(s),Stock
@@ -459,17 +461,8 @@ ID,Type,SKU,Name,Published,Regular price,Parent,Attribute 1 value(s),Stock
 22,variation,H1-L,Hoodie L,1,30,H1,L,4
 ";
     std::fs::write(dir.path().join("woo.csv"), sorted).unwrap_or_else(|e| panic!("{e}"));
-    let mut again = Vec::new();
-    for _ in 0..2 {
-        let report = run(&program, &src, &opts, &out).unwrap_or_else(|e| panic!("{e}"));
-        let e = &report.entities[0];
-        let feed: Value = serde_json::from_str(&read(&out_dir.join("products.json")))
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(feed, expected_feed());
-        again.push((e.keys_consecutive, e.passes));
-    }
     // Sorted at once (as the last run said), found consecutive; then streamed.
-    assert_eq!(again, [(Some(true), Some(1)), (Some(true), Some(1))]);
+    assert_eq!(twice(), [(Some(true), Some(1)), (Some(true), Some(1))]);
     // An in-memory run (`test`) has no output directory: nothing remembered.
     let memory = Input::memory("woo", "woo.csv", WOO.as_bytes().to_vec());
     let (_, _, accounting) = run_with(memory, RunOptions::default(), OutputFormat::Json);

@@ -720,13 +720,16 @@ fn feed_states(dir: &Path, written: &[String], finished_at: &str) -> Vec<FeedSta
     feeds
 }
 
+/// The previous run's `report.json` in `dir`, if there is one that reads.
+fn previous_report(dir: &Path) -> Option<crate::value::Value> {
+    let text = std::fs::read_to_string(dir.join("report.json")).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// The grouped blocks (type, input file) whose keys were not consecutive in the previous run
 /// into `dir`, as its `report.json` says: they go to the sorter at once.
 fn previous_unsorted(dir: &Path) -> Vec<(Entity, String)> {
-    let Ok(text) = std::fs::read_to_string(dir.join("report.json")) else {
-        return Vec::new();
-    };
-    let Ok(previous) = serde_json::from_str::<crate::value::Value>(&text) else {
+    let Some(previous) = previous_report(dir) else {
         return Vec::new();
     };
     previous["entities"]
@@ -743,10 +746,7 @@ fn previous_unsorted(dir: &Path) -> Vec<(Entity, String)> {
 
 /// When each feed was written, as the previous run's `report.json` says.
 fn previous_feed_times(dir: &Path) -> HashMap<String, String> {
-    let Ok(text) = std::fs::read_to_string(dir.join("report.json")) else {
-        return HashMap::new();
-    };
-    let Ok(previous) = serde_json::from_str::<crate::value::Value>(&text) else {
+    let Some(previous) = previous_report(dir) else {
         return HashMap::new();
     };
     previous["feeds"]

@@ -135,21 +135,25 @@ impl KeyOrder {
                 return;
             }
             let Ok((keys, _)) = r else { continue };
-            let [key] = keys.as_slice() else {
+            self.broken = match keys.as_slice() {
+                [key] => !self.next(key),
                 // `group by each`: a row in several groups (or none) never streams
-                self.broken = true;
-                return;
+                _ => true,
             };
-            let hash = self.closed.hasher().hash_one(key);
-            if self.last == Some(hash) {
-                continue;
-            }
-            if let Some(last) = self.last {
-                self.closed.insert(last);
-            }
-            self.broken = self.closed.contains(&hash) || self.closed.len() >= MAX_STREAMED_GROUPS;
-            self.last = Some(hash);
         }
+    }
+
+    /// Notes the key of the next row: false when it comes back after another key started (or
+    /// there are too many groups to remember).
+    fn next(&mut self, key: &str) -> bool {
+        let hash = self.closed.hasher().hash_one(key);
+        if self.last == Some(hash) {
+            return true;
+        }
+        if let Some(last) = self.last.replace(hash) {
+            self.closed.insert(last);
+        }
+        !self.closed.contains(&hash) && self.closed.len() < MAX_STREAMED_GROUPS
     }
 
     /// Whether every key's rows came one after the other.
@@ -165,13 +169,12 @@ impl KeyOrder {
 pub struct Grouper {
     open: Option<(String, u64, Vec<Value>)>,
     held: Vec<Unit>,
-    closed: HashSet<u64, BuildHasherDefault<DefaultHasher>>,
+    order: KeyOrder,
 }
 
 impl Grouper {
     fn close(&mut self, units: &mut Vec<Unit>) {
         if let Some((key, loc, rows)) = self.open.take() {
-            self.closed.insert(self.closed.hasher().hash_one(&key));
             units.push(Unit {
                 loc,
                 key: Some(key),
@@ -205,10 +208,7 @@ impl Grouper {
                         Some((k, _, rows)) if *k == key => rows.push(v),
                         _ => {
                             self.close(units);
-                            let hash = self.closed.hasher().hash_one(&key);
-                            if self.closed.contains(&hash)
-                                || self.closed.len() >= MAX_STREAMED_GROUPS
-                            {
+                            if !self.order.next(&key) {
                                 return Err(NotConsecutive { loc });
                             }
                             self.open = Some((key, loc, vec![v]));

@@ -12,6 +12,7 @@
 //! whose values rarely have fields of their own).
 
 use super::compiler::Compiler;
+use super::input_paths::field_step;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::syntax::ast::{Expr, ExprKind, UnOp};
 use crate::syntax::visit::{Visitor, walk_expr};
@@ -60,7 +61,7 @@ impl Compiler<'_> {
                         )
                         .hint(format!(
                             "drop the `[*]`: `{shown}[? ...]{}` reads it from each element kept (the rest of a path after `[? ]` already applies to every element)",
-                            show_field(field),
+                            field_step(field),
                         )),
                     );
                 }
@@ -76,8 +77,8 @@ fn show_path(e: &Expr) -> String {
         ExprKind::Current => ".".to_string(),
         ExprKind::Name(n) | ExprKind::Rows(n) => n.name.clone(),
         ExprKind::Field(base, f) => match &base.kind {
-            ExprKind::Current => show_field(f),
-            _ => format!("{}{}", show_path(base), show_field(f)),
+            ExprKind::Current => field_step(f),
+            _ => format!("{}{}", show_path(base), field_step(f)),
         },
         ExprKind::Index(base, i) if is_number(i) => {
             format!("{}[{}]", show_path(base), show_number(i))
@@ -85,20 +86,6 @@ fn show_path(e: &Expr) -> String {
         ExprKind::Wildcard(base) => format!("{}[*]", show_path(base)),
         ExprKind::Filter(base, _) => format!("{}[? ...]", show_path(base)),
         _ => "LIST".to_string(),
-    }
-}
-
-/// `.name`, or `."Codice EAN"` for a name that is not an identifier.
-fn show_field(f: &str) -> String {
-    let plain = f
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
-        && f.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if plain {
-        format!(".{f}")
-    } else {
-        format!(".{f:?}")
     }
 }
 

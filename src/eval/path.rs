@@ -1,7 +1,8 @@
 //! Paths: a base (`.`, a slot, a named element, `rows`, or any expression) and its steps.
 //! Bases that can be lent are walked in place, `rows` included (the group's rows are a slice,
 //! never gathered into a list value to be walked: `rows[? .Type == "variation"]` copies only
-//! the rows it keeps, `first(rows[? ...])` only the first).
+//! the rows it keeps). The checker makes a path only of a field, index, `[*]` or `[? ]`, so
+//! every path has a step.
 
 use super::{Bound, Cow};
 use super::{Env, EvalError, NULL, R, eval, eval_ref, per_element, truthy};
@@ -82,8 +83,7 @@ pub(super) fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Valu
     }
 }
 
-/// [`get_ref`] from a lent base; a path of no steps on `rows` (the list itself) gives `None`
-/// (only paths with steps are lent).
+/// [`get_ref`] from a lent base.
 #[inline]
 pub(super) fn get_base<'v>(
     base: Base<'v>,
@@ -124,7 +124,7 @@ pub(super) fn walk_base<'v>(
                 Some(x) => walk(x, rest, cur, env, out),
                 None => Ok(()),
             },
-            // a list has no fields; no steps: not lent ([`lendable_projection`] has steps)
+            // a list has no fields (and every path has a step)
             Some((Step::Field(..), _)) | None => Ok(()),
         },
     }

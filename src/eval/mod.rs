@@ -13,20 +13,21 @@
 //! an expression at the limit fits the 2 MiB stack of the engine's worker threads with room to
 //! spare, in debug builds too.
 
+mod lend;
 mod path;
 mod record;
 
 pub use record::{NoTrace, Outcome, Reason, Trace, map_group, map_record, map_record_traced};
 
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;
 
 use crate::value::{self, Map, Str, Table, Value, values_equal};
 
-use path::{eval_path, get_base, lendable_base, lendable_projection, note_read, walk_base};
+use path::{eval_path, get_base, lendable_base, lendable_list, note_read};
 
-use crate::functions::{Function, Imp};
+use crate::functions::{Arg, Function, Imp, Pick};
 use crate::plan::{CExpr, FnPlan, Key, TableId};
 use crate::syntax::ast::{BinOp, Span, UnOp};
 
@@ -47,26 +48,112 @@ impl ReadLog {
     }
 }
 
-/// The values of the slots: a block's `let`s and attributes (its own values), or a user
-/// function's arguments (lent by the caller: a row passed as `f(.)` is not copied).
+/// The value of a block's `let` or attribute. A `let` of a path of the record (or of `rows`), or
+/// of `first`/`nonempty`/`??`/`if` over one, holds references into the record instead of
+/// copies (`let variations = rows[? .Type == "variation"]` copies no row); what needs the
+/// value whole gets a copy made once, when first asked.
+pub enum Slot<'r> {
+    /// A value of the block's own.
+    Value(Value),
+    /// One value of the record, lent.
+    One(&'r Value),
+    /// A list of values of the record, lent; the list itself made once when asked for whole.
+    Refs(Vec<&'r Value>, OnceCell<Value>),
+}
+
+impl<'r> Slot<'r> {
+    /// A slot of a list of references.
+    pub fn refs(items: Vec<&'r Value>) -> Slot<'r> {
+        Slot::Refs(items, OnceCell::new())
+    }
+
+    /// The slot's value (a list of references copied into a list, once).
+    #[inline]
+    pub fn value(&self) -> &Value {
+        match self {
+            Slot::Value(v) => v,
+            Slot::One(v) => v,
+            Slot::Refs(items, whole) => {
+                whole.get_or_init(|| Value::Array(items.iter().map(|&x| x.clone()).collect()))
+            }
+        }
+    }
+
+    /// Whether the slot's value is null (a list of references never is).
+    fn value_is_null(&self) -> bool {
+        match self {
+            Slot::Value(v) => v.is_null(),
+            Slot::One(v) => v.is_null(),
+            Slot::Refs(..) => false,
+        }
+    }
+
+    /// The slot's value, owned.
+    pub fn into_value(self) -> Value {
+        match self {
+            Slot::Value(v) => v,
+            Slot::One(v) => v.clone(),
+            Slot::Refs(items, mut whole) => whole
+                .take()
+                .unwrap_or_else(|| Value::Array(items.into_iter().cloned().collect())),
+        }
+    }
+}
+
+impl Default for Slot<'_> {
+    fn default() -> Self {
+        Slot::Value(Value::Null)
+    }
+}
+
+/// The values of the slots: a block's `let`s and attributes (its own values, or lent from the
+/// record), or a user function's arguments (lent by the caller: a row passed as `f(.)` is not
+/// copied).
 #[derive(Clone, Copy)]
 pub enum Slots<'a> {
-    /// Values the block owns.
-    Owned(&'a [Value]),
+    /// The block's slots.
+    Owned(&'a [Slot<'a>]),
     /// Values lent to a function's body.
     Lent(&'a [&'a Value]),
 }
 
 impl<'a> Slots<'a> {
     /// No slots.
-    pub const NONE: Slots<'static> = Slots::Owned(&[]);
+    pub const NONE: Slots<'static> = Slots::Lent(&[]);
 
     /// The value of slot `i`, if there is one.
     #[inline]
     pub fn get(&self, i: usize) -> Option<&'a Value> {
         match *self {
-            Slots::Owned(v) => v.get(i),
+            Slots::Owned(v) => v.get(i).map(Slot::value),
             Slots::Lent(v) => v.get(i).copied(),
+        }
+    }
+
+    /// Slot `i` as the base of a path: the list of references it holds, or its value.
+    #[inline]
+    fn base(&self, i: usize) -> path::Base<'a, 'a> {
+        use path::Base;
+        match *self {
+            Slots::Owned(v) => match v.get(i) {
+                Some(Slot::Value(x)) => Base::One(x),
+                Some(Slot::One(x)) => Base::One(x),
+                Some(Slot::Refs(items, _)) => Base::Refs(items),
+                None => Base::One(&NULL),
+            },
+            Slots::Lent(v) => Base::One(v.get(i).copied().unwrap_or(&NULL)),
+        }
+    }
+
+    /// The references slot `i` holds, when it holds a list of them.
+    #[inline]
+    fn refs(&self, i: usize) -> Option<&'a [&'a Value]> {
+        match *self {
+            Slots::Owned(v) => match v.get(i) {
+                Some(Slot::Refs(items, _)) => Some(items),
+                _ => None,
+            },
+            Slots::Lent(_) => None,
         }
     }
 }
@@ -338,8 +425,10 @@ fn eval_call(
     cur: &Value,
     env: &Env,
 ) -> R {
-    if let Imp::Reads(imp) = f.imp {
-        return call_lending(imp, args, map_first, span, cur, env);
+    match (f.imp, args) {
+        (Imp::Reads(imp), _) => return call_lending(imp, args, map_first, span, cur, env),
+        (Imp::Picks(pick), [arg]) => return call_picking(pick, arg, cur, env),
+        _ => {}
     }
     let mut vals = Vec::with_capacity(args.len());
     for a in args {
@@ -369,11 +458,9 @@ fn call_lending(
     }
     let mut picked = Vec::new();
     let owned;
-    let items: &[&Value] = match lendable_projection(first, cur, env) {
-        Some((base, steps)) => {
-            walk_base(base, steps, cur, env, &mut picked)?;
-            &picked
-        }
+    let lent = lendable_list(first, cur, env)?;
+    let items: &[&Value] = match &lent {
+        Some(items) => items,
         None => {
             owned = eval_ref(first, cur, env)?;
             match &*owned {
@@ -398,6 +485,22 @@ fn call_lending(
         }
     }
     Ok(Value::Array(out))
+}
+
+/// A call of a picking function ([`Imp::Picks`]): only the part it picks is copied, and
+/// nothing when its argument was made for it (`first(cells(.x))`).
+fn call_picking(pick: fn(Arg<'_>) -> Pick, arg: &CExpr, cur: &Value, env: &Env) -> R {
+    if let Some(items) = lendable_list(arg, cur, env)? {
+        return Ok(match pick(Arg::List(&items)) {
+            Pick::Null => Value::Null,
+            Pick::Whole => Value::Array(items.iter().map(|&x| x.clone()).collect()),
+            Pick::Element(i) => items.get(i).map_or(Value::Null, |&x| x.clone()),
+        });
+    }
+    Ok(match eval_ref(arg, cur, env)? {
+        Cow::Borrowed(v) => pick(Arg::Value(v)).lend(v).clone(),
+        Cow::Owned(v) => pick(Arg::Value(&v)).take(v),
+    })
 }
 
 /// Calls a reading function with `first` and the other arguments, lent.
@@ -461,6 +564,10 @@ fn call(f: &Function, table: Option<TableId>, span: Span, env: &Env, vals: &mut 
     match (f.imp, table) {
         (Imp::Pure(imp), _) => imp(vals),
         (Imp::Reads(imp), _) => imp(&vals.iter().collect::<Vec<_>>()),
+        (Imp::Picks(pick), _) => Ok(match vals.first_mut() {
+            Some(v) => pick(Arg::Value(v)).take(std::mem::take(v)),
+            None => Value::Null,
+        }),
         (Imp::Table(imp), Some(t)) => match env.tables.get(t) {
             Some(table) => imp(table, vals),
             None => Err(format!("{}: the lookup table is not loaded", f.name)),
@@ -502,38 +609,15 @@ fn negate(v: Value, span: Span) -> R {
 }
 
 /// `map(list, body)`: `body` with `.` = each element of the list, null results dropped; null
-/// for a null list.
+/// for a null list. A list the mapping picked from the record (`map(.varianti[? ...], ...)`,
+/// a `let` of one) is walked in place.
 fn eval_map(list: &CExpr, body: &CExpr, span: Span, cur: &Value, env: &Env) -> R {
+    if let Some(items) = lendable_list(list, cur, env)? {
+        return map_items(items.iter().copied(), body, cur, env);
+    }
     match &*eval_ref(list, cur, env)? {
         Value::Null => Ok(Value::Null),
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            let env = &per_element(env);
-            for item in items {
-                let v = match body {
-                    // `x => ...`: `.` stays, the element is named.
-                    CExpr::Lambda(named) => {
-                        let b = Bound {
-                            value: item,
-                            up: env.bound,
-                        };
-                        eval(
-                            named,
-                            cur,
-                            &Env {
-                                bound: Some(&b),
-                                ..*env
-                            },
-                        )?
-                    }
-                    _ => eval(body, item, env)?,
-                };
-                if !v.is_null() {
-                    out.push(v);
-                }
-            }
-            Ok(Value::Array(out))
-        }
+        Value::Array(items) => map_items(items.iter(), body, cur, env),
         other => Err(EvalError::new(
             format!(
                 "`map` needs a list, got {} {}",
@@ -543,6 +627,41 @@ fn eval_map(list: &CExpr, body: &CExpr, span: Span, cur: &Value, env: &Env) -> R
             span,
         )),
     }
+}
+
+/// `body` of each of `items`, null results dropped.
+fn map_items<'v>(
+    items: impl ExactSizeIterator<Item = &'v Value>,
+    body: &CExpr,
+    cur: &Value,
+    env: &Env,
+) -> R {
+    let mut out = Vec::with_capacity(items.len());
+    let env = &per_element(env);
+    for item in items {
+        let v = match body {
+            // `x => ...`: `.` stays, the element is named.
+            CExpr::Lambda(named) => {
+                let b = Bound {
+                    value: item,
+                    up: env.bound,
+                };
+                eval(
+                    named,
+                    cur,
+                    &Env {
+                        bound: Some(&b),
+                        ..*env
+                    },
+                )?
+            }
+            _ => eval(body, item, env)?,
+        };
+        if !v.is_null() {
+            out.push(v);
+        }
+    }
+    Ok(Value::Array(out))
 }
 
 /// The environment of an expression evaluated per element (`.` = the element): its paths are

@@ -9,22 +9,28 @@ use super::{Env, EvalError, NULL, R, eval, eval_ref, per_element, truthy};
 use crate::plan::{CExpr, Step};
 use crate::value::Value;
 
-/// What a path starts from, lent.
+/// What a path starts from, lent: values that live for `'v`, a list of them held for `'s`.
 #[derive(Clone, Copy)]
-pub(super) enum Base<'v> {
+pub(super) enum Base<'s, 'v> {
     /// One value: `.`, a slot, a named element.
     One(&'v Value),
     /// The group's rows (`rows`): walked as a list.
     Rows(&'v [Value]),
+    /// A list of references a `let` holds: walked as a list.
+    Refs(&'s [&'v Value]),
 }
 
 /// The value a path's base stands for when it can be borrowed: `.`, a slot, a named element,
-/// `rows`.
-#[inline]
-pub(super) fn lendable_base<'v>(base: &CExpr, cur: &'v Value, env: &Env<'v>) -> Option<Base<'v>> {
+/// `rows`. (Inlined: it runs for every path, and the caller's match on its result folds.)
+#[inline(always)]
+pub(super) fn lendable_base<'v>(
+    base: &CExpr,
+    cur: &'v Value,
+    env: &Env<'v>,
+) -> Option<Base<'v, 'v>> {
     match *base {
         CExpr::Current => Some(Base::One(cur)),
-        CExpr::Slot(i) => Some(Base::One(env.slots.get(i).unwrap_or(&NULL))),
+        CExpr::Slot(i) => Some(env.slots.base(i)),
         CExpr::Bound(up) => Some(Base::One(env.bound(up).unwrap_or(&NULL))),
         CExpr::Rows => Some(Base::Rows(env.rows)),
         _ => None,
@@ -41,24 +47,32 @@ pub(super) fn note_read(env: &Env, base: &CExpr, span: crate::syntax::ast::Span)
     }
 }
 
-/// The base and the steps of `e` when it is a projecting path whose base can be lent.
-pub(super) fn lendable_projection<'v>(
+/// The list `e` stands for, as references, when it is a projecting path whose base can be lent
+/// (`.varianti[? ...]`, `rows[*].x`) or a slot holding references: walked in place, not copied.
+#[inline]
+pub(super) fn lendable_list<'v>(
     e: &'v CExpr,
     cur: &'v Value,
     env: &Env<'v>,
-) -> Option<(Base<'v>, &'v [Step])> {
-    let CExpr::Path {
-        base,
-        steps,
-        projects: true,
-        span,
-    } = e
-    else {
-        return None;
-    };
-    let base_ref = lendable_base(base, cur, env)?;
-    note_read(env, base, *span);
-    Some((base_ref, steps))
+) -> Result<Option<Cow<'v, [&'v Value]>>, EvalError> {
+    match e {
+        CExpr::Path {
+            base,
+            steps,
+            projects: true,
+            span,
+        } => {
+            let Some(base_ref) = lendable_base(base, cur, env) else {
+                return Ok(None);
+            };
+            note_read(env, base, *span);
+            let mut out = Vec::new();
+            walk_base(base_ref, steps, cur, env, &mut out)?;
+            Ok(Some(Cow::Owned(out)))
+        }
+        CExpr::Slot(i) => Ok(env.slots.refs(*i).map(Cow::Borrowed)),
+        _ => Ok(None),
+    }
 }
 
 /// A path's value: `projects` gives the list of what it picks (copies), else the one value.
@@ -86,28 +100,43 @@ pub(super) fn eval_path(base: &CExpr, steps: &[Step], projects: bool, cur: &Valu
 /// [`get_ref`] from a lent base.
 #[inline]
 pub(super) fn get_base<'v>(
-    base: Base<'v>,
+    base: Base<'_, 'v>,
     steps: &[Step],
     cur: &Value,
     env: &Env,
 ) -> Result<Option<&'v Value>, EvalError> {
     match base {
         Base::One(v) => get_ref(v, steps, cur, env),
-        Base::Rows(rows) => match steps.split_first() {
-            Some((Step::Index(e), rest)) => match index_items(rows, &eval(e, cur, env)?) {
+        Base::Rows(rows) => get_items(rows, |i| rows.get(i), steps, cur, env),
+        Base::Refs(items) => get_items(items, |i| items.get(i).copied(), steps, cur, env),
+    }
+}
+
+/// [`get_ref`] from a list held as a slice (of `len` elements, `at` the one at an index).
+#[inline]
+fn get_items<'v, T>(
+    items: &[T],
+    at: impl Fn(usize) -> Option<&'v Value>,
+    steps: &[Step],
+    cur: &Value,
+    env: &Env,
+) -> Result<Option<&'v Value>, EvalError> {
+    match steps.split_first() {
+        Some((Step::Index(e), rest)) => {
+            match index_of(items.len(), &eval(e, cur, env)?).and_then(at) {
                 Some(x) => get_ref(x, rest, cur, env),
                 None => Ok(None),
-            },
-            // a list has no fields
-            _ => Ok(None),
-        },
+            }
+        }
+        // a list has no fields
+        _ => Ok(None),
     }
 }
 
 /// [`walk`] from a lent base.
 #[inline]
 pub(super) fn walk_base<'v>(
-    base: Base<'v>,
+    base: Base<'_, 'v>,
     steps: &[Step],
     cur: &Value,
     env: &Env,
@@ -115,36 +144,57 @@ pub(super) fn walk_base<'v>(
 ) -> Result<(), EvalError> {
     match base {
         Base::One(v) => walk(v, steps, cur, env, out),
-        Base::Rows(rows) => match steps.split_first() {
-            Some((Step::Each, rest)) => each(rows, rest, cur, env, out),
-            Some((Step::Filter(cond, span), rest)) => {
-                filter(rows, cond, *span, rest, cur, env, out)
-            }
-            Some((Step::Index(e), rest)) => match index_items(rows, &eval(e, cur, env)?) {
-                Some(x) => walk(x, rest, cur, env, out),
-                None => Ok(()),
-            },
-            // a list has no fields (and every path has a step)
-            Some((Step::Field(..), _)) | None => Ok(()),
-        },
+        Base::Rows(rows) => walk_items(rows.iter(), |i| rows.get(i), steps, cur, env, out),
+        Base::Refs(items) => walk_items(
+            items.iter().copied(),
+            |i| items.get(i).copied(),
+            steps,
+            cur,
+            env,
+            out,
+        ),
     }
 }
 
-/// The element of `items` at `idx` (negative from the end).
-fn index_items<'v>(items: &'v [Value], idx: &Value) -> Option<&'v Value> {
+/// [`walk`] from a list (its elements, `at` the one at an index).
+#[inline]
+fn walk_items<'v>(
+    items: impl ExactSizeIterator<Item = &'v Value>,
+    at: impl Fn(usize) -> Option<&'v Value>,
+    steps: &[Step],
+    cur: &Value,
+    env: &Env,
+    out: &mut Vec<&'v Value>,
+) -> Result<(), EvalError> {
+    match steps.split_first() {
+        Some((Step::Each, rest)) => each(items, rest, cur, env, out),
+        Some((Step::Filter(cond, span), rest)) => filter(items, cond, *span, rest, cur, env, out),
+        Some((Step::Index(e), rest)) => {
+            match index_of(items.len(), &eval(e, cur, env)?).and_then(at) {
+                Some(x) => walk(x, rest, cur, env, out),
+                None => Ok(()),
+            }
+        }
+        // a list has no fields (and every path has a step)
+        Some((Step::Field(..), _)) | None => Ok(()),
+    }
+}
+
+/// The place of index `idx` (negative from the end) in a list of `len` elements.
+fn index_of(len: usize, idx: &Value) -> Option<usize> {
     let Value::Number(n) = idx else {
         return None;
     };
     let i = n
         .as_i64()
         .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))?;
-    let i = if i < 0 { items.len() as i64 + i } else { i };
-    usize::try_from(i).ok().and_then(|i| items.get(i))
+    let i = if i < 0 { len as i64 + i } else { i };
+    usize::try_from(i).ok()
 }
 
 fn index<'v>(v: &'v Value, idx: &Value) -> Option<&'v Value> {
     match (v, idx) {
-        (Value::Array(items), _) => index_items(items, idx),
+        (Value::Array(items), _) => index_of(items.len(), idx).and_then(|i| items.get(i)),
         (Value::Object(m), Value::String(k)) => m.get(k),
         _ => None,
     }
@@ -197,7 +247,7 @@ pub(super) fn walk<'v>(
             }
         }
         Step::Each => match v {
-            Value::Array(items) => each(items, rest, cur, env, out)?,
+            Value::Array(items) => each(items.iter(), rest, cur, env, out)?,
             Value::Object(m) => {
                 for x in m.values() {
                     walk(x, rest, cur, env, out)?;
@@ -212,7 +262,7 @@ pub(super) fn walk<'v>(
                 Value::Null => &[],
                 _ => single,
             };
-            filter(items, cond, *span, rest, cur, env, out)?;
+            filter(items.iter(), cond, *span, rest, cur, env, out)?;
         }
     }
     Ok(())
@@ -221,7 +271,7 @@ pub(super) fn walk<'v>(
 /// `[*]` over a list: the rest of the path from each element.
 #[inline]
 fn each<'v>(
-    items: &'v [Value],
+    items: impl ExactSizeIterator<Item = &'v Value>,
     rest: &[Step],
     cur: &Value,
     env: &Env,
@@ -237,7 +287,7 @@ fn each<'v>(
 /// `[? cond]` over a list: the rest of the path from each element kept.
 #[inline]
 fn filter<'v>(
-    items: &'v [Value],
+    items: impl Iterator<Item = &'v Value>,
     cond: &CExpr,
     span: crate::syntax::ast::Span,
     rest: &[Step],

@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 
 use crate::value::{self, Map, Record, Str, Table, Value};
 
-use super::{Env, EvalError, ReadLog, Slots, eval};
+use super::{Env, EvalError, ReadLog, Slot, Slots, eval, lend::lend};
 use crate::clerk;
 use crate::clerk::contract::is_valid_attribute_name;
 use crate::functions::string::normalize_attribute_name;
@@ -51,12 +51,23 @@ pub trait Trace {
     fn filter(&mut self, _value: &Result<Value, EvalError>) {}
     /// The value of `block.ops[index]`.
     fn op(&mut self, _index: usize, _value: &Result<Value, EvalError>) {}
+    /// Whether a `let` may hold what it picks of the record lent instead of copied; [`op`]
+    /// is then not told its value. A tracer that watches values says no (the default).
+    ///
+    /// [`op`]: Trace::op
+    fn lends(&self) -> bool {
+        false
+    }
 }
 
 /// The tracer of a run: watches nothing.
 pub struct NoTrace;
 
-impl Trace for NoTrace {}
+impl Trace for NoTrace {
+    fn lends(&self) -> bool {
+        true
+    }
+}
 
 /// Maps one record. `rows` is the group's rows in a grouped block (`record` is then the first
 /// row), empty otherwise. Never panics on data: every failure becomes a [`Reason`].
@@ -108,10 +119,10 @@ fn header_filter<T: Trace>(
 
 /// [`map_record`], telling `trace` the value of every statement as it goes, and noting in
 /// `reads` the record paths the evaluation read.
-pub fn map_record_traced<T: Trace>(
+pub fn map_record_traced<'r, T: Trace>(
     block: &BlockPlan,
-    record: &Value,
-    rows: &[Value],
+    record: &'r Value,
+    rows: &'r [Value],
     key: Option<&str>,
     tables: &[Table],
     trace: &mut T,
@@ -119,7 +130,7 @@ pub fn map_record_traced<T: Trace>(
 ) -> Outcome {
     let mut st = State {
         // not `vec![Value::Null; n]`: that clones the null n times through `Value::clone`
-        slots: std::iter::repeat_with(|| Value::Null)
+        slots: std::iter::repeat_with(Slot::default)
             .take(block.slots)
             .collect(),
         spreads: Vec::new(),
@@ -130,7 +141,7 @@ pub fn map_record_traced<T: Trace>(
     if let (Some(slot), Some(key)) = (block.key_slot, key)
         && let Some(v) = st.slots.get_mut(slot)
     {
-        *v = Value::String(key.into());
+        *v = Slot::Value(Value::String(key.into()));
     }
     let env = Env {
         slots: Slots::Owned(&st.slots),
@@ -156,7 +167,7 @@ pub fn map_record_traced<T: Trace>(
             reads,
             bound: None,
         };
-        if let ControlFlow::Break(span) = st.statement(index, op, record, env, trace) {
+        if let ControlFlow::Break(span) = st.statement(index, op, (record, rows), env, trace) {
             return Outcome::Filtered(span);
         }
     }
@@ -167,9 +178,9 @@ pub fn map_record_traced<T: Trace>(
 }
 
 /// A record being mapped: the statements' values so far, and what went wrong.
-struct State {
-    /// The values of the `let`s and attributes.
-    slots: Vec<Value>,
+struct State<'r> {
+    /// The values of the `let`s and attributes; a `let` may hold values of the record lent.
+    slots: Vec<Slot<'r>>,
     /// The objects of the `...` spreads, in order; with the spread's span when its names are
     /// taken as they are (a literal with computed keys).
     spreads: Vec<(Map, Option<Span>)>,
@@ -181,7 +192,7 @@ struct State {
     failed_let: bool,
 }
 
-impl State {
+impl<'r> State<'r> {
     /// Evaluates statement `index` of the block and keeps its value; breaks with the span of a
     /// `where` that filters the record out (unless the trace goes past filters).
     #[inline]
@@ -189,7 +200,7 @@ impl State {
         &mut self,
         index: usize,
         op: &Op,
-        record: &Value,
+        (record, rows): (&'r Value, &'r [Value]),
         env: Env,
         trace: &mut T,
     ) -> ControlFlow<Span> {
@@ -201,7 +212,18 @@ impl State {
             slots: Slots::Owned(&self.slots),
             ..env
         };
-        let value = eval(expr, record, &env);
+        let value = match op {
+            Op::Let { slot, .. } if trace.lends() => {
+                match lend(expr, record, rows, &self.slots, &env) {
+                    Ok(lent) => {
+                        self.slots[*slot] = lent;
+                        return ControlFlow::Continue(());
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            _ => eval(expr, record, &env),
+        };
         trace.op(index, &value);
         match value {
             Ok(v) => self.keep(op, v, trace),
@@ -227,7 +249,9 @@ impl State {
         };
         let show = crate::value::show;
         match op {
-            Op::Let { slot, .. } | Op::Assign { slot, .. } => self.slots[*slot] = value,
+            Op::Let { slot, .. } | Op::Assign { slot, .. } => {
+                self.slots[*slot] = Slot::Value(value)
+            }
             Op::Spread { span, verbatim, .. } => match value {
                 Value::Object(m) => self.spreads.push((m, verbatim.then_some(*span))),
                 Value::Null => {}
@@ -288,6 +312,7 @@ impl State {
         let id = block
             .id_slot
             .and_then(|s| self.slots.get(s))
+            .map(Slot::value)
             .filter(|v| !v.is_null())
             .cloned();
         let mut out = self.assemble(block);
@@ -311,7 +336,7 @@ impl State {
         let mut out = Record::with_capacity(block.ops.len() + 8);
         for op in &block.ops {
             if let Op::Assign { slot, name, .. } = op {
-                let v = std::mem::take(&mut self.slots[*slot]);
+                let v = std::mem::take(&mut self.slots[*slot]).into_value();
                 if !v.is_null() {
                     out.push_unique(name.as_str().into(), v);
                 }

@@ -2,7 +2,7 @@
 
 use crate::value::{Ty, Value};
 
-use super::{Example, Function, Imp, Param, kind, show};
+use super::{Arg, Example, Function, Imp, Param, Pick, kind, show};
 
 /// The logic functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
@@ -34,7 +34,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
         ],
-        imp: Imp::Pure(nonempty),
+        imp: Imp::Picks(nonempty),
         check_const: None,
         foldable: true,
     },
@@ -63,15 +63,15 @@ pub const FUNCTIONS: &[Function] = &[
     },
 ];
 
-fn nonempty(args: &mut [Value]) -> Result<Value, String> {
-    let v = std::mem::take(&mut args[0]);
-    let empty = match &v {
-        Value::String(s) => s.trim().is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        _ => false,
+fn nonempty(x: Arg<'_>) -> Pick {
+    let empty = match x {
+        Arg::List(items) => items.is_empty(),
+        Arg::Value(Value::String(s)) => s.trim().is_empty(),
+        Arg::Value(Value::Array(a)) => a.is_empty(),
+        Arg::Value(Value::Object(o)) => o.is_empty(),
+        Arg::Value(_) => false,
     };
-    Ok(if empty { Value::Null } else { v })
+    if empty { Pick::Null } else { Pick::Whole }
 }
 
 fn error(args: &mut [Value]) -> Result<Value, String> {

@@ -93,7 +93,66 @@ pub enum Imp {
     /// Table functions receive the table named by their first (`ParamKind::Table`) argument;
     /// the slice holds the remaining arguments.
     Table(fn(&Table, &mut [Value]) -> Result<Value, String>),
+    /// A function of one argument that gives that argument, one of its elements, or null
+    /// (`first`, `last`, `nonempty`): it says which ([`Pick`]) and the evaluator hands that
+    /// part on, lent where the argument was (`let p = first(rows[? ...])` copies no row).
+    Picks(fn(Arg<'_>) -> Pick),
 }
+
+/// The argument of a picking function ([`Imp::Picks`]): a value, or a list the evaluator
+/// holds as references (what a projecting path picked, a `let` of one).
+#[derive(Clone, Copy)]
+pub enum Arg<'a> {
+    /// A value.
+    Value(&'a Value),
+    /// A list, as references to its elements.
+    List(&'a [&'a Value]),
+}
+
+impl Arg<'_> {
+    /// The number of elements of a list; `None` for any other value.
+    pub fn list_len(&self) -> Option<usize> {
+        match self {
+            Arg::List(items) => Some(items.len()),
+            Arg::Value(Value::Array(items)) => Some(items.len()),
+            Arg::Value(_) => None,
+        }
+    }
+}
+
+/// What a picking function gives of its argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Null.
+    Null,
+    /// The argument itself.
+    Whole,
+    /// The element at this index of the argument (a list).
+    Element(usize),
+}
+
+impl Pick {
+    /// The part of an owned `v` that `self` picks.
+    pub fn take(self, v: Value) -> Value {
+        match (self, v) {
+            (Pick::Whole, v) => v,
+            (Pick::Element(i), Value::Array(mut items)) if i < items.len() => items.swap_remove(i),
+            _ => Value::Null,
+        }
+    }
+
+    /// The part of a lent `v` that `self` picks.
+    pub fn lend(self, v: &Value) -> &Value {
+        match (self, v) {
+            (Pick::Whole, v) => v,
+            (Pick::Element(i), Value::Array(items)) => items.get(i).unwrap_or(&NULL),
+            _ => &NULL,
+        }
+    }
+}
+
+/// The null a picking function's [`Pick::lend`] gives.
+static NULL: Value = Value::Null;
 
 /// A runnable example: `source` is a clerkmap expression, `result` the JSON text of the value
 /// it gives, or `Err(substring of the error message)`.
@@ -237,6 +296,12 @@ pub(crate) fn call_reads(
     args: Vec<Value>,
 ) -> Result<Value, String> {
     f(&args.iter().collect::<Vec<_>>())
+}
+
+/// Calls a picking implementation ([`Imp::Picks`]) with an owned argument.
+#[cfg(test)]
+pub(crate) fn call_picks(f: fn(Arg<'_>) -> Pick, v: Value) -> Value {
+    f(Arg::Value(&v)).take(v)
 }
 
 /// Names of the compile-time functions handled by the compiler itself (not in the registry).

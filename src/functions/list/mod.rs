@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use crate::value::{Map, Ty, Value};
 
 use self::sort::{check_sort, sort};
-use super::{Example, Function, Imp, Param, kind, show};
+use super::{Arg, Example, Function, Imp, Param, Pick, kind, show};
 
 /// The list and object functions, in documentation order.
 pub const FUNCTIONS: &[Function] = &[
@@ -101,7 +101,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok(r#""a""#),
             },
         ],
-        imp: Imp::Pure(first),
+        imp: Imp::Picks(first),
         check_const: None,
         foldable: true,
     },
@@ -128,7 +128,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("null"),
             },
         ],
-        imp: Imp::Pure(last),
+        imp: Imp::Picks(last),
         check_const: None,
         foldable: true,
     },
@@ -458,17 +458,21 @@ fn loose_eq(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn first(args: &mut [Value]) -> Result<Value, String> {
-    match std::mem::take(&mut args[0]) {
-        Value::Array(items) => Ok(items.into_iter().next().unwrap_or(Value::Null)),
-        other => Ok(other),
+/// The first element of a list, any other value whole.
+fn first(x: Arg<'_>) -> Pick {
+    match x.list_len() {
+        Some(0) => Pick::Null,
+        Some(_) => Pick::Element(0),
+        None => Pick::Whole,
     }
 }
 
-fn last(args: &mut [Value]) -> Result<Value, String> {
-    match std::mem::take(&mut args[0]) {
-        Value::Array(mut items) => Ok(items.pop().unwrap_or(Value::Null)),
-        other => Ok(other),
+/// The last element of a list, any other value whole.
+fn last(x: Arg<'_>) -> Pick {
+    match x.list_len() {
+        Some(0) => Pick::Null,
+        Some(n) => Pick::Element(n - 1),
+        None => Pick::Whole,
     }
 }
 

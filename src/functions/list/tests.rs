@@ -3,14 +3,20 @@
 use super::*;
 use crate::json;
 
-use crate::functions::{call, call_reads};
+use crate::functions::{call, call_picks, call_reads};
 
 #[test]
 fn first_last() {
-    assert_eq!(call(first, vec![json!([1, 2])]), Ok(json!(1)));
-    assert_eq!(call(last, vec![json!([])]), Ok(Value::Null));
-    assert_eq!(call(last, vec![json!({"a": 1})]), Ok(json!({"a": 1})));
-    assert_eq!(call(first, vec![Value::Null]), Ok(Value::Null));
+    assert_eq!(call_picks(first, json!([1, 2])), json!(1));
+    assert_eq!(call_picks(last, json!([1, 2, 3])), json!(3));
+    assert_eq!(call_picks(last, json!([])), Value::Null);
+    assert_eq!(call_picks(last, json!({"a": 1})), json!({"a": 1}));
+    assert_eq!(call_picks(first, Value::Null), Value::Null);
+    // a list held as references picks alike
+    let (a, b) = (json!("a"), json!("b"));
+    assert_eq!(first(Arg::List(&[&a, &b])), Pick::Element(0));
+    assert_eq!(last(Arg::List(&[&a, &b])), Pick::Element(1));
+    assert_eq!(last(Arg::List(&[])), Pick::Null);
 }
 
 #[test]

@@ -428,6 +428,9 @@ fn eval_call(
     match (f.imp, args) {
         (Imp::Reads(imp), _) => return call_lending(imp, args, map_first, span, cur, env),
         (Imp::Picks(pick), [arg]) => return call_picking(pick, arg, cur, env),
+        (Imp::Lists(imp), [first, rest @ ..]) if !map_first => {
+            return call_listing(imp, first, rest, span, cur, env);
+        }
         _ => {}
     }
     let mut vals = Vec::with_capacity(args.len());
@@ -503,6 +506,28 @@ fn call_picking(pick: fn(Arg<'_>) -> Pick, arg: &CExpr, cur: &Value, env: &Env) 
     })
 }
 
+/// A call of a function that reads a list ([`Imp::Lists`]): a list picked from the record is
+/// passed as its references, the other arguments lent.
+fn call_listing(
+    imp: fn(Arg<'_>, &[&Value]) -> Result<Value, String>,
+    first: &CExpr,
+    rest: &[CExpr],
+    span: Span,
+    cur: &Value,
+    env: &Env,
+) -> R {
+    let rest = rest
+        .iter()
+        .map(|a| eval_ref(a, cur, env))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rest: Vec<&Value> = rest.iter().map(|v| &**v).collect();
+    match lendable_list(first, cur, env)? {
+        Some(items) => imp(Arg::List(&items), &rest),
+        None => imp(Arg::Value(&*eval_ref(first, cur, env)?), &rest),
+    }
+    .map_err(|m| EvalError::new(m, span))
+}
+
 /// Calls a reading function with `first` and the other arguments, lent.
 #[inline]
 fn call_with(
@@ -564,6 +589,10 @@ fn call(f: &Function, table: Option<TableId>, span: Span, env: &Env, vals: &mut 
     match (f.imp, table) {
         (Imp::Pure(imp), _) => imp(vals),
         (Imp::Reads(imp), _) => imp(&vals.iter().collect::<Vec<_>>()),
+        (Imp::Lists(imp), _) => match vals.split_first() {
+            Some((first, rest)) => imp(Arg::Value(first), &rest.iter().collect::<Vec<_>>()),
+            None => Ok(Value::Null),
+        },
         (Imp::Picks(pick), _) => Ok(match vals.first_mut() {
             Some(v) => pick(Arg::Value(v)).take(std::mem::take(v)),
             None => Value::Null,

@@ -97,6 +97,10 @@ pub enum Imp {
     /// (`first`, `last`, `nonempty`): it says which ([`Pick`]) and the evaluator hands that
     /// part on, lent where the argument was (`let p = first(rows[? ...])` copies no row).
     Picks(fn(Arg<'_>) -> Pick),
+    /// A function that only reads its arguments, the first of which may be a list the
+    /// evaluator holds as references (`len(offers[? available(.)])` copies no offer); the
+    /// slice holds the others, lent.
+    Lists(fn(Arg<'_>, &[&Value]) -> Result<Value, String>),
 }
 
 /// The argument of a picking function ([`Imp::Picks`]): a value, or a list the evaluator
@@ -302,6 +306,16 @@ pub(crate) fn call_reads(
 #[cfg(test)]
 pub(crate) fn call_picks(f: fn(Arg<'_>) -> Pick, v: Value) -> Value {
     f(Arg::Value(&v)).take(v)
+}
+
+/// Calls a list-reading implementation ([`Imp::Lists`]) with these arguments, lent.
+#[cfg(test)]
+pub(crate) fn call_lists(
+    f: fn(Arg<'_>, &[&Value]) -> Result<Value, String>,
+    args: Vec<Value>,
+) -> Result<Value, String> {
+    let rest: Vec<&Value> = args.iter().skip(1).collect();
+    f(Arg::Value(args.first().unwrap_or(&Value::Null)), &rest)
 }
 
 /// Names of the compile-time functions handled by the compiler itself (not in the registry).

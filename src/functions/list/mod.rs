@@ -236,7 +236,7 @@ pub const FUNCTIONS: &[Function] = &[
                 ),
             },
         ],
-        imp: Imp::Reads(len),
+        imp: Imp::Lists(len),
         check_const: None,
         foldable: true,
     },
@@ -589,8 +589,12 @@ fn flatten(args: &mut [Value]) -> Result<Value, String> {
     Ok(Value::Array(out))
 }
 
-fn len(args: &[&Value]) -> Result<Value, String> {
-    let n = match &args[0] {
+fn len(x: Arg<'_>, _: &[&Value]) -> Result<Value, String> {
+    let v = match x {
+        Arg::List(items) => return Ok(Value::from(items.len())),
+        Arg::Value(v) => v,
+    };
+    let n = match v {
         Value::Null => 0,
         Value::Array(items) => items.len(),
         Value::String(s) => s.chars().count(),

@@ -3,7 +3,7 @@
 use super::*;
 use crate::json;
 
-use crate::functions::{call, call_picks, call_reads};
+use crate::functions::{call, call_lists, call_picks, call_reads};
 
 #[test]
 fn first_last() {
@@ -45,9 +45,9 @@ fn compact_flatten_len() {
         call(flatten, vec![json!([[1, 2], 3, [[4]], []])]),
         Ok(json!([1, 2, 3, [4]]))
     );
-    assert_eq!(call_reads(len, vec![json!("più")]), Ok(json!(3)));
-    assert_eq!(call_reads(len, vec![json!({"a": 1})]), Ok(json!(1)));
-    assert!(call_reads(len, vec![json!(true)]).is_err());
+    assert_eq!(call_lists(len, vec![json!("più")]), Ok(json!(3)));
+    assert_eq!(call_lists(len, vec![json!({"a": 1})]), Ok(json!(1)));
+    assert!(call_lists(len, vec![json!(true)]).is_err());
 }
 
 #[test]

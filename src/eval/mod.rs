@@ -455,34 +455,52 @@ fn call_lending(
     let Some((first, rest)) = args.split_first() else {
         return imp(&[]).map_err(|m| EvalError::new(m, span));
     };
-    let mut rest_vals = Vec::with_capacity(rest.len());
-    for a in rest {
-        rest_vals.push(eval_ref(a, cur, env)?);
+    // The other arguments first (up to two without a vector: `replace(x, a, b)`).
+    let lend = |a| eval_ref(a, cur, env);
+    let call =
+        |rest: &[Cow<'_, Value>]| call_lending_first(imp, first, rest, map_first, span, cur, env);
+    match rest {
+        [] => call(&[]),
+        [a] => call(&[lend(a)?]),
+        [a, b] => call(&[lend(a)?, lend(b)?]),
+        _ => call(&rest.iter().map(lend).collect::<Result<Vec<_>, _>>()?),
     }
-    let mut picked = Vec::new();
-    let owned;
-    let lent = lendable_list(first, cur, env)?;
-    let items: &[&Value] = match &lent {
-        Some(items) => items,
-        None => {
-            owned = eval_ref(first, cur, env)?;
-            match &*owned {
-                Value::Array(items) if map_first => {
-                    picked.extend(items.iter());
-                    &picked
-                }
-                x => return call_with(imp, x, &rest_vals, span),
-            }
+}
+
+/// [`call_lending`] once the other arguments are evaluated.
+fn call_lending_first(
+    imp: fn(&[&Value]) -> Result<Value, String>,
+    first: &CExpr,
+    rest: &[Cow<'_, Value>],
+    map_first: bool,
+    span: Span,
+    cur: &Value,
+    env: &Env,
+) -> R {
+    if let Some(items) = lendable_list(first, cur, env)? {
+        if map_first {
+            return call_each(imp, items.iter().copied(), rest, span);
         }
-    };
-    if !map_first {
         // The function takes the list whole: it is made of copies, as a path gives it.
         let list = Value::Array(items.iter().map(|&x| x.clone()).collect());
-        return call_with(imp, &list, &rest_vals, span);
+        return call_with(imp, &list, rest, span);
     }
+    match &*eval_ref(first, cur, env)? {
+        Value::Array(items) if map_first => call_each(imp, items.iter(), rest, span),
+        x => call_with(imp, x, rest, span),
+    }
+}
+
+/// A reading function applied to each of `items` (null results left out).
+fn call_each<'v>(
+    imp: fn(&[&Value]) -> Result<Value, String>,
+    items: impl ExactSizeIterator<Item = &'v Value>,
+    rest: &[Cow<'_, Value>],
+    span: Span,
+) -> R {
     let mut out = Vec::with_capacity(items.len());
-    for &x in items {
-        let v = call_with(imp, x, &rest_vals, span)?;
+    for x in items {
+        let v = call_with(imp, x, rest, span)?;
         if !v.is_null() {
             out.push(v);
         }

@@ -433,11 +433,16 @@ fn eval_call(
         }
         _ => {}
     }
-    let mut vals = Vec::with_capacity(args.len());
-    for a in args {
-        vals.push(eval(a, cur, env)?);
+    // The arguments, up to three without a vector (most calls have one or two).
+    let val = |a| eval(a, cur, env);
+    let apply = |vals: &mut [Value]| apply(f, table, vals, map_first, span, env);
+    match args {
+        [] => apply(&mut []),
+        [a] => apply(&mut [val(a)?]),
+        [a, b] => apply(&mut [val(a)?, val(b)?]),
+        [a, b, c] => apply(&mut [val(a)?, val(b)?, val(c)?]),
+        _ => apply(&mut args.iter().map(val).collect::<Result<Vec<_>, _>>()?),
     }
-    apply(f, table, vals, map_first, span, env)
 }
 
 /// A call of a function that only reads its arguments ([`Imp::Reads`]): each argument is lent
@@ -573,7 +578,7 @@ fn call_with(
 fn apply(
     f: &Function,
     table: Option<TableId>,
-    mut vals: Vec<Value>,
+    vals: &mut [Value],
     map_first: bool,
     span: Span,
     env: &Env,
@@ -597,7 +602,7 @@ fn apply(
         }
         Ok(Value::Array(out))
     } else {
-        call(f, table, span, env, &mut vals)
+        call(f, table, span, env, vals)
     }
 }
 

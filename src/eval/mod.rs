@@ -693,20 +693,7 @@ fn map_items<'v>(
     for item in items {
         let v = match body {
             // `x => ...`: `.` stays, the element is named.
-            CExpr::Lambda(named) => {
-                let b = Bound {
-                    value: item,
-                    up: env.bound,
-                };
-                eval(
-                    named,
-                    cur,
-                    &Env {
-                        bound: Some(&b),
-                        ..*env
-                    },
-                )?
-            }
+            CExpr::Lambda(named) => eval_named(named, item, cur, env)?,
             _ => eval(body, item, env)?,
         };
         if !v.is_null() {
@@ -714,6 +701,22 @@ fn map_items<'v>(
         }
     }
     Ok(Value::Array(out))
+}
+
+/// The body of `x => body` with `x` = `item` (`.` stays the enclosing one).
+fn eval_named(named: &CExpr, item: &Value, cur: &Value, env: &Env) -> R {
+    let b = Bound {
+        value: item,
+        up: env.bound,
+    };
+    eval(
+        named,
+        cur,
+        &Env {
+            bound: Some(&b),
+            ..*env
+        },
+    )
 }
 
 /// The environment of an expression evaluated per element (`.` = the element): its paths are

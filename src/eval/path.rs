@@ -4,8 +4,8 @@
 //! the rows it keeps). The checker makes a path only of a field, index, `[*]` or `[? ]`, so
 //! every path has a step.
 
-use super::{Bound, Cow};
-use super::{Env, EvalError, NULL, R, eval, eval_ref, per_element, truthy};
+use super::Cow;
+use super::{Env, EvalError, NULL, R, eval, eval_named, eval_ref, per_element, truthy};
 use crate::plan::{CExpr, Step};
 use crate::value::Value;
 
@@ -299,17 +299,7 @@ fn filter<'v>(
     for x in items {
         let keep = match cond {
             // `[? x => ...]`: `.` stays, the element is named.
-            CExpr::Lambda(named) => {
-                let b = Bound {
-                    value: x,
-                    up: env.bound,
-                };
-                let named_env = Env {
-                    bound: Some(&b),
-                    ..element_env
-                };
-                Cow::Owned(eval(named, cur, &named_env)?)
-            }
+            CExpr::Lambda(named) => Cow::Owned(eval_named(named, x, cur, &element_env)?),
             _ => eval_ref(cond, x, &element_env)?,
         };
         if truthy(&keep, span, "a `[? ...]` filter")? {

@@ -148,12 +148,9 @@ impl<'a> Slots<'a> {
     /// The references slot `i` holds, when it holds a list of them.
     #[inline]
     fn refs(&self, i: usize) -> Option<&'a [&'a Value]> {
-        match *self {
-            Slots::Owned(v) => match v.get(i) {
-                Some(Slot::Refs(items, _)) => Some(items),
-                _ => None,
-            },
-            Slots::Lent(_) => None,
+        match self.base(i) {
+            path::Base::Refs(items) => Some(items),
+            _ => None,
         }
     }
 }

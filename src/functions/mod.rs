@@ -77,8 +77,9 @@ impl Param {
     }
 }
 
-/// The implementation. Arguments arrive evaluated: lent ([`Imp::Reads`], for a function that
-/// only reads them, so paths of the record and `let`s are not copied), or in a mutable slice
+/// The implementation. Arguments arrive evaluated: lent ([`Imp::Reads`], [`Imp::Lists`], for a
+/// function that only reads them, so paths of the record and `let`s are not copied), as the
+/// argument a function picks a part of ([`Imp::Picks`]), or in a mutable slice
 /// ([`Imp::Pure`], [`Imp::Table`]) so a function may take ownership of them
 /// (`std::mem::take`). Its length is between the number of required
 /// parameters and the number of parameters (or more for variadic functions).

@@ -11,7 +11,7 @@ use clerkmap::check::{CompileOptions, check as check_mapping};
 use clerkmap::diagnostic::{SourceFile, render_all};
 use clerkmap::engine::source::SourceReader;
 use clerkmap::engine::{Format, Origin};
-use clerkmap::eval::map_record;
+use clerkmap::eval::{Trace, map_record, map_record_traced};
 use clerkmap::plan::Program;
 use clerkmap::syntax::format::format;
 use clerkmap::value::Table;
@@ -102,10 +102,20 @@ pub fn eval(data: &[u8]) {
             .collect();
         for block in &program.blocks {
             let group: &[Value] = if block.group_by.is_some() { rows } else { &[] };
-            let _ = map_record(block, &record, group, &tables);
+            // A run's `let`s hold what they pick of the record lent; mapped again with every
+            // `let` a copy (a tracer that does not lend), the record must come out the same.
+            let lent = map_record(block, &record, group, &tables);
+            let copied =
+                map_record_traced(block, &record, group, None, &tables, &mut Copying, None);
+            assert_eq!(lent, copied, "lent and copied `let`s disagree");
         }
     }
 }
+
+/// A tracer that watches nothing and lends nothing: every `let` holds its own value.
+struct Copying;
+
+impl Trace for Copying {}
 
 /// Reads every record of `data` as an input of `format`: errors are fine, panics are not.
 fn decode(data: &[u8], name: &str, format: Format) {

@@ -6,10 +6,13 @@
 //! The parallel pipeline and `explain` group with this same code.
 
 use std::collections::HashSet;
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+use std::hash::{BuildHasher, BuildHasherDefault};
+
+use foldhash::fast::FixedState;
 
 use crate::value::{self, Table, Value, key_string};
 
+use super::ids::PassThrough;
 use super::source::Decoded;
 use crate::eval::{self, Env, Slots};
 use crate::plan::{BlockPlan, fields};
@@ -110,6 +113,12 @@ pub struct Unit {
 /// past it, the input counts as not consecutive (the sorter then groups it in bounded memory).
 pub const MAX_STREAMED_GROUPS: usize = 4 << 20;
 
+/// The 8-byte hash a closed key is remembered by: the same for the same key in every run (two
+/// keys that share one only send the block to the sorter, which groups them exactly).
+fn key_hash(key: &str) -> u64 {
+    FixedState::default().hash_one(key)
+}
+
 /// Why streaming stopped: a key came back after its group was closed (or too many groups to
 /// remember). The units pushed so far are not all complete.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,7 +132,8 @@ pub struct NotConsecutive {
 #[derive(Default)]
 pub struct KeyOrder {
     last: Option<u64>,
-    closed: HashSet<u64, BuildHasherDefault<DefaultHasher>>,
+    /// The hashes of the keys whose groups were closed (hashed once, by [`key_hash`]).
+    closed: HashSet<u64, BuildHasherDefault<PassThrough>>,
     broken: bool,
 }
 
@@ -146,7 +156,7 @@ impl KeyOrder {
     /// Notes the key of the next row: false when it comes back after another key started (or
     /// there are too many groups to remember).
     fn next(&mut self, key: &str) -> bool {
-        let hash = self.closed.hasher().hash_one(key);
+        let hash = key_hash(key);
         if self.last == Some(hash) {
             return true;
         }

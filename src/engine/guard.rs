@@ -8,7 +8,7 @@
 //! and changed since the previous feed, "changed" telling records apart by a hash of their
 //! content ([`content_hash`]).
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::fmt;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};

@@ -7,7 +7,7 @@
 //! comes back makes the block start over (its output rolled back, the file read again) through
 //! the sorter of [`super::spill`], which a pipe goes through from the start.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::time::Instant;

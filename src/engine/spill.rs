@@ -7,10 +7,12 @@
 //! The directory is removed when the sorter is dropped, on errors too.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::value::Value;
 

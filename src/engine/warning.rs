@@ -1,7 +1,7 @@
 //! Warnings of a run, one per kind of problem: a problem found on 25,000 rows is one warning
 //! with its count and its first few locations, not 25,000 lines.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt;
 
 use serde::Serialize;

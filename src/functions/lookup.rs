@@ -1,6 +1,6 @@
 //! Lookup-table functions: rows by key, and walking a category hierarchy.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use crate::value::{Table, Ty, Value, key_string};
 

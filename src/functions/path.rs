@@ -5,7 +5,7 @@
 //! same path for `" > "` and for `">"`), each segment trimmed, empty segments dropped; the
 //! levels are joined back with `sep` as given, so every level of every path is written one way.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use crate::value::{Ty, Value};
 
@@ -133,13 +133,41 @@ fn segments<'a>(path: &'a str, sep: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The levels `path_levels` has given: looked up in its result while that is short (the few
+/// paths of a record), in a hash set beyond.
+#[derive(Default)]
+struct Seen {
+    many: HashSet<String>,
+}
+
+impl Seen {
+    /// The most levels looked up by a scan of the result.
+    const FEW: usize = 16;
+
+    /// Whether `level` is new to `out` (the levels given so far), noting it.
+    fn insert(&mut self, level: &str, out: &[Value]) -> bool {
+        if out.len() < Self::FEW {
+            return !out
+                .iter()
+                .any(|v| matches!(v, Value::String(s) if s == level));
+        }
+        if self.many.is_empty() {
+            self.many.extend(out.iter().filter_map(|v| match v {
+                Value::String(s) => Some(s.to_string()),
+                _ => None,
+            }));
+        }
+        self.many.insert(level.to_owned())
+    }
+}
+
 fn path_levels(args: &[&Value]) -> Result<Value, String> {
     let sep = sep_arg("path_levels", args[1])?;
     let paths: &[Value] = match &args[0] {
         Value::Array(items) => items,
         one => std::slice::from_ref(one),
     };
-    let mut seen = HashSet::new();
+    let mut seen = Seen::default();
     let mut out = Vec::new();
     for p in paths {
         let path = match p {
@@ -159,8 +187,8 @@ fn path_levels(args: &[&Value]) -> Result<Value, String> {
                 level.push_str(sep);
             }
             level.push_str(seg);
-            if seen.insert(level.clone()) {
-                out.push(Value::String(level.clone().into()));
+            if seen.insert(&level, &out) {
+                out.push(Value::String(level.as_str().into()));
             }
         }
     }
@@ -220,5 +248,19 @@ mod tests {
             call(super::path_parent, json!(" > A > "), " > "),
             json!(null)
         );
+    }
+
+    #[test]
+    fn levels_are_kept_once_past_the_few_looked_up_by_a_scan() {
+        // 40 paths of two levels under one top: 81 levels, then all of them again
+        let paths: Vec<String> = (0..40).map(|i| format!("top/{i}/x")).collect();
+        let twice: Vec<&String> = paths.iter().chain(&paths).collect();
+        let got = call(super::path_levels, json!(twice), "/");
+        let mut want = vec!["top".to_string()];
+        for i in 0..40 {
+            want.push(format!("top/{i}"));
+            want.push(format!("top/{i}/x"));
+        }
+        assert_eq!(got, json!(want));
     }
 }

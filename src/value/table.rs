@@ -1,7 +1,7 @@
 //! Lookup tables: a source loaded once, indexed by key (and optionally by parent key), and
 //! shared read-only by every worker thread.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::value::Value;
 

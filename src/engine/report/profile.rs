@@ -3,7 +3,9 @@
 //! value kinds and distribution, the first records as samples, and the rejects grouped by
 //! cause with the `clerkmap explain` command that shows the first of each group.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use crate::value::{Record, Value};
 use indexmap::IndexMap;

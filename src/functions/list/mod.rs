@@ -5,7 +5,7 @@ mod sort;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use crate::value::{Map, Ty, Value};
 

@@ -1,7 +1,7 @@
 //! Steps 1 to 3 of a push: scan each entity's feed (ids and content hashes, one record at a
 //! time), plan against the state file (what to send, what to delete), and the shrink guard.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::path::Path;
 use std::time::SystemTime;
 

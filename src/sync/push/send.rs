@@ -4,7 +4,7 @@
 //! orders, at most every `save_interval` for the rest); the state file is written once, at the
 //! end. Then the deletes, in batches of ids.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 use crate::value::{Ty, Value};
-use url::Url;
+use url::{Position, Url};
 
 use super::{Example, Function, Imp, Param, kind, show};
 
@@ -282,6 +282,21 @@ thread_local! {
     static LAST_BASE: RefCell<Option<(String, Url)>> = const { RefCell::new(None) };
 }
 
+/// `then` of the base `v` of `f` (see [`base_arg`]), given the one this thread parsed last
+/// when `v` is its text (no copy of it).
+fn with_base<R>(f: &str, what: &str, v: &Value, then: impl Fn(&Url) -> R) -> Result<R, String> {
+    if let Value::String(text) = v {
+        let cached = LAST_BASE.with(|last| match last.borrow().as_ref() {
+            Some((t, url)) if t == text => Some(then(url)),
+            _ => None,
+        });
+        if let Some(r) = cached {
+            return Ok(r);
+        }
+    }
+    base_arg(f, what, v).map(|url| then(&url))
+}
+
 fn check_absolute_url(args: &[Option<&Value>]) -> Result<(), String> {
     if let Some(Some(v)) = args.get(1) {
         base_arg("absolute_url", "base", v)?;
@@ -377,6 +392,88 @@ fn link_text(v: &Value) -> &str {
 }
 
 fn absolute_url(args: &[&Value]) -> Result<Value, String> {
+    let Some(link) = link_arg("absolute_url", args[0])? else {
+        return Ok(Value::Null);
+    };
+    let Some(plain) = plain_link(link) else {
+        return absolute_url_by_url(args);
+    };
+    // What `absolute_url_by_url` computes for a plain link, as strings.
+    with_base("absolute_url", "base", args[1], |base| {
+        let head = match plain {
+            Plain::Url => "",
+            Plain::Rooted => &base[..Position::BeforePath],
+            Plain::Relative => {
+                let through_path = &base[..Position::AfterPath];
+                through_path
+                    .rfind('/')
+                    .map_or(through_path, |i| &through_path[..=i])
+            }
+        };
+        let mut out = String::with_capacity(head.len() + link.len());
+        out.push_str(head);
+        out.push_str(link);
+        Value::String(out.into())
+    })
+}
+
+/// A link whose resolution is a concatenation (see [`plain_link`]).
+#[derive(Clone, Copy)]
+enum Plain {
+    /// An http(s) URL written as the `url` crate writes it: it is its own resolution.
+    Url,
+    /// A plain path from the root (`/img/a.jpg`): the base's scheme and host, then the path.
+    Rooted,
+    /// A plain relative path (`img/a.jpg`): the base up to the last `/` of its path, then
+    /// the path.
+    Relative,
+}
+
+/// Which kind of [`Plain`] link `link` is; None when the `url` crate must resolve it (an
+/// escape or a character to encode, a dot segment, a query or fragment, a port, user info,
+/// an upper-case or international host, a host that may be an IP address, ...).
+fn plain_link(link: &str) -> Option<Plain> {
+    if !link.is_ascii() {
+        return None;
+    }
+    for scheme in ["https://", "http://"] {
+        if let Some(rest) = link.strip_prefix(scheme) {
+            let (host, path) = rest.split_at(rest.find('/')?);
+            return (plain_host(host) && is_plain_path(path)).then_some(Plain::Url);
+        }
+    }
+    if !is_plain_path(link) {
+        return None;
+    }
+    Some(if link.starts_with('/') {
+        Plain::Rooted
+    } else {
+        Plain::Relative
+    })
+}
+
+/// Whether `host` is a domain the URL Standard writes as it is: dot-separated labels of
+/// lower-case ASCII letters, digits and `-`, none empty and none an `xn--` label (which
+/// would be checked as Punycode), the last starting with a letter (a host whose last label
+/// is a number is read as an IPv4 address).
+fn plain_host(host: &str) -> bool {
+    let mut last = "";
+    for label in host.split('.') {
+        let plain = !label.is_empty()
+            && !label.starts_with("xn--")
+            && label
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-');
+        if !plain {
+            return false;
+        }
+        last = label;
+    }
+    last.starts_with(|c: char| c.is_ascii_lowercase())
+}
+
+/// `absolute_url` by the `url` crate, for every link.
+fn absolute_url_by_url(args: &[&Value]) -> Result<Value, String> {
     let Some(link) = link_arg("absolute_url", args[0])? else {
         return Ok(Value::Null);
     };

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use url::Url;
 
-use super::{absolute_url, prefixed_url, prefixed_url_by_url};
+use super::{absolute_url, absolute_url_by_url, prefixed_url, prefixed_url_by_url};
 
 fn config() -> Config {
     Config {
@@ -516,8 +516,69 @@ fn any_link() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// `absolute_url` and its oracle, the `url` crate for every link, on the same arguments.
+fn both_absolute(link: &Value, base: &str) -> (Result<Value, String>, Result<Value, String>) {
+    let args = [link.clone(), json!(base)];
+    let fast = absolute_url(&args.iter().collect::<Vec<_>>());
+    let args = [link.clone(), json!(base)];
+    (fast, absolute_url_by_url(&args.iter().collect::<Vec<_>>()))
+}
+
+/// A full URL with a host of any shape: labels of letters, digits and hyphens (at either end
+/// too), upper case, Punycode, a last label that is a number (an IPv4 address to the URL
+/// Standard) or starts with one, empty labels, a port, user info; then any link as its path.
+fn any_full_url() -> impl Strategy<Value = Value> {
+    let label = prop_oneof![
+        5 => "[a-z0-9\\-]{1,8}",
+        2 => "[a-zA-Z0-9\\-]{1,3}",
+        1 => "[a-z]{60,70}",
+        1 => prop::sample::select(vec![
+            "", "xn--pi-6ja", "xn--zz", "0x1f", "017", "255", "Shop", "ß", "a_b", "-", "0a",
+        ]).prop_map(str::to_string),
+    ];
+    (
+        prop::sample::select(vec![
+            "https://",
+            "http://",
+            "HTTP://",
+            "https:/",
+            "https:///",
+        ]),
+        prop::sample::select(vec!["", "", "", "user@", ":@"]),
+        prop::collection::vec(label, 1..4),
+        prop::sample::select(vec!["", "", "", ":443", ":8080", ":"]),
+        any_link(),
+    )
+        .prop_map(|(scheme, user, labels, port, path)| {
+            let path = path.as_str().map_or(String::new(), |p| {
+                if p.starts_with('/') {
+                    p.to_string()
+                } else {
+                    format!("/{p}")
+                }
+            });
+            Value::from(format!("{scheme}{user}{}{port}{path}", labels.join(".")))
+        })
+}
+
 proptest! {
     #![proptest_config(config())]
+
+    /// The string fast path of `absolute_url` gives what the `url` crate gives, error or
+    /// value, for any link (full URLs of any host among them) and base, also when the base
+    /// changes from call to call.
+    #[test]
+    fn absolute_url_fast_path_is_the_url_crate(
+        calls in prop::collection::vec(
+            (prop_oneof![1 => any_link(), 2 => any_full_url()], any_prefix()),
+            1..6,
+        ),
+    ) {
+        for (link, base) in &calls {
+            let (fast, slow) = both_absolute(link, base);
+            prop_assert_eq!(fast, slow, "{:?} against {:?}", link, base);
+        }
+    }
 
     /// The string fast path of `prefixed_url` gives what the `url` crate gives, error or
     /// value, for any link and prefix, also when the prefix changes from call to call.

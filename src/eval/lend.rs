@@ -4,8 +4,8 @@
 //! record (a computed value, a list literal, a `let` of its own value) is evaluated as usual.
 
 use super::path::{Base, get_base, note_read, walk_base};
-use super::{Env, EvalError, NULL, Slot, eval, eval_ref, truthy};
-use crate::functions::{Arg, Imp, Pick};
+use super::{Env, EvalError, NULL, Slot, eval, eval_ref, picked, truthy};
+use crate::functions::{Arg, Imp};
 use crate::plan::CExpr;
 use crate::syntax::ast::BinOp;
 use crate::value::Value;
@@ -22,9 +22,9 @@ pub(super) fn lend<'r>(
     let lend = |e| lend(e, record, rows, slots, env);
     match e {
         CExpr::Current => Ok(Slot::One(record)),
-        CExpr::Slot(i) => match slots.get(*i) {
-            Some(Slot::One(v)) => Ok(Slot::One(v)),
-            Some(Slot::Refs(items, _)) => Ok(Slot::refs(items.clone())),
+        CExpr::Slot(i) => match slots.get(*i).and_then(Slot::lent) {
+            Some(Base::Refs(items)) => Ok(Slot::refs(items.to_vec())),
+            Some(Base::One(v)) => Ok(Slot::One(v)),
             _ => own(e, record, env),
         },
         CExpr::Path {
@@ -36,10 +36,9 @@ pub(super) fn lend<'r>(
             let base_ref = match **base {
                 CExpr::Current => Base::One(record),
                 CExpr::Rows => Base::Rows(rows),
-                CExpr::Slot(i) => match slots.get(i) {
-                    Some(Slot::One(v)) => Base::One(v),
-                    Some(Slot::Refs(items, _)) => Base::Refs(items),
-                    _ => return own(e, record, env),
+                CExpr::Slot(i) => match slots.get(i).and_then(Slot::lent) {
+                    Some(lent) => lent,
+                    None => return own(e, record, env),
                 },
                 _ => return own(e, record, env),
             };
@@ -62,12 +61,9 @@ pub(super) fn lend<'r>(
         } if let (Imp::Picks(pick), [arg]) = (f.imp, args.as_slice()) => Ok(match lend(arg)? {
             Slot::Value(v) => Slot::Value(pick(Arg::Value(&v)).take(v)),
             Slot::One(v) => Slot::One(pick(Arg::Value(v)).lend(v)),
-            Slot::Refs(items, _) => match pick(Arg::List(&items)) {
-                Pick::Null => Slot::Value(Value::Null),
-                Pick::Whole => Slot::refs(items),
-                Pick::Element(i) => items
-                    .get(i)
-                    .map_or(Slot::Value(Value::Null), |&x| Slot::One(x)),
+            Slot::Refs(items, _) => match picked(pick, &items) {
+                Some(x) => Slot::One(x),
+                None => Slot::refs(items),
             },
         }),
         CExpr::Binary(BinOp::Coalesce, a, b, _) => {

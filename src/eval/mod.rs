@@ -88,6 +88,17 @@ impl<'r> Slot<'r> {
         }
     }
 
+    /// What the slot holds lent from the record, as the base of a path; None for a value of
+    /// its own.
+    #[inline]
+    fn lent(&self) -> Option<path::Base<'_, 'r>> {
+        match self {
+            Slot::Value(_) => None,
+            Slot::One(v) => Some(path::Base::One(v)),
+            Slot::Refs(items, _) => Some(path::Base::Refs(items)),
+        }
+    }
+
     /// The slot's value, owned.
     pub fn into_value(self) -> Value {
         match self {
@@ -136,9 +147,7 @@ impl<'a> Slots<'a> {
         use path::Base;
         match *self {
             Slots::Owned(v) => match v.get(i) {
-                Some(Slot::Value(x)) => Base::One(x),
-                Some(Slot::One(x)) => Base::One(x),
-                Some(Slot::Refs(items, _)) => Base::Refs(items),
+                Some(slot) => slot.lent().unwrap_or_else(|| Base::One(slot.value())),
                 None => Base::One(&NULL),
             },
             Slots::Lent(v) => Base::One(v.get(i).copied().unwrap_or(&NULL)),
@@ -510,14 +519,23 @@ fn call_each<'v>(
     Ok(Value::Array(out))
 }
 
+/// The element `pick` gives of a list of references (null when it gives none); None when
+/// it gives the whole list.
+fn picked<'v>(pick: fn(Arg<'_>) -> Pick, items: &[&'v Value]) -> Option<&'v Value> {
+    match pick(Arg::List(items)) {
+        Pick::Null => Some(&NULL),
+        Pick::Whole => None,
+        Pick::Element(i) => Some(items.get(i).copied().unwrap_or(&NULL)),
+    }
+}
+
 /// A call of a picking function ([`Imp::Picks`]): only the part it picks is copied, and
 /// nothing when its argument was made for it (`first(cells(.x))`).
 fn call_picking(pick: fn(Arg<'_>) -> Pick, arg: &CExpr, cur: &Value, env: &Env) -> R {
     if let Some(items) = lendable_list(arg, cur, env)? {
-        return Ok(match pick(Arg::List(&items)) {
-            Pick::Null => Value::Null,
-            Pick::Whole => Value::Array(items.iter().map(|&x| x.clone()).collect()),
-            Pick::Element(i) => items.get(i).map_or(Value::Null, |&x| x.clone()),
+        return Ok(match picked(pick, &items) {
+            Some(x) => x.clone(),
+            None => Value::Array(items.iter().map(|&x| x.clone()).collect()),
         });
     }
     Ok(match eval_ref(arg, cur, env)? {

@@ -6,7 +6,7 @@ mod prefix;
 #[cfg(test)]
 mod tests;
 
-use crate::value::{Ty, Value};
+use crate::value::{Str, Ty, Value};
 
 pub use self::html::html_to_text;
 use super::{Example, Function, Imp, Param, article, kind, show};
@@ -474,15 +474,15 @@ fn want_str<'a>(f: &str, what: &str, v: &'a Value) -> Result<&'a str, String> {
 }
 
 /// Applies `op` to a string, or to each string element of a list (other elements unchanged).
-fn map_strings(f: &str, v: Value, op: fn(&str) -> String) -> Result<Value, String> {
+fn map_strings(f: &str, v: Value, op: fn(Str) -> Str) -> Result<Value, String> {
     match v {
         Value::Null => Ok(Value::Null),
-        Value::String(s) => Ok(Value::String(op(&s).into())),
+        Value::String(s) => Ok(Value::String(op(s))),
         Value::Array(items) => Ok(Value::Array(
             items
                 .into_iter()
                 .map(|item| match item {
-                    Value::String(s) => Value::String(op(&s).into()),
+                    Value::String(s) => Value::String(op(s)),
                     other => other,
                 })
                 .collect(),
@@ -497,16 +497,30 @@ fn map_strings(f: &str, v: Value, op: fn(&str) -> String) -> Result<Value, Strin
 
 fn trim(args: &mut [Value]) -> Result<Value, String> {
     map_strings("trim", std::mem::take(&mut args[0]), |s| {
-        s.trim().to_string()
+        let t = s.trim();
+        // kept as it is (no copy) when there is nothing to trim
+        if t.len() == s.len() { s } else { Str::from(t) }
     })
 }
 
 fn lower(args: &mut [Value]) -> Result<Value, String> {
-    map_strings("lower", std::mem::take(&mut args[0]), str::to_lowercase)
+    map_strings("lower", std::mem::take(&mut args[0]), |s| {
+        if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+            Str::from(s.to_lowercase())
+        } else {
+            s
+        }
+    })
 }
 
 fn upper(args: &mut [Value]) -> Result<Value, String> {
-    map_strings("upper", std::mem::take(&mut args[0]), str::to_uppercase)
+    map_strings("upper", std::mem::take(&mut args[0]), |s| {
+        if s.bytes().any(|b| b.is_ascii_lowercase() || !b.is_ascii()) {
+            Str::from(s.to_uppercase())
+        } else {
+            s
+        }
+    })
 }
 
 fn replace(args: &[&Value]) -> Result<Value, String> {

@@ -21,6 +21,32 @@ fn trim_lower_upper_on_lists() {
 }
 
 #[test]
+fn trim_lower_upper_agree_with_str_whether_or_not_there_is_anything_to_change() {
+    let texts = [
+        "",
+        "a",
+        "ab c",
+        " a",
+        "a ",
+        "\u{a0}a\u{2003}",
+        "A",
+        "aB",
+        "MIXED case",
+        "ǅ",
+        "ß",
+        "Σ ΣΑ",
+        "àé",
+        "\t\n",
+    ];
+    for t in texts {
+        let s = || vec![json!(t)];
+        assert_eq!(call(trim, s()), Ok(json!(t.trim())), "{t:?}");
+        assert_eq!(call(lower, s()), Ok(json!(t.to_lowercase())), "{t:?}");
+        assert_eq!(call(upper, s()), Ok(json!(t.to_uppercase())), "{t:?}");
+    }
+}
+
+#[test]
 fn split_and_join() {
     assert_eq!(
         call_reads(split, vec![json!("a,,b"), json!(",")]),

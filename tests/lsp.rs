@@ -186,7 +186,7 @@ fn an_editor_session() {
     std::fs::create_dir(root.join("data")).expect("mkdir");
     std::fs::write(
         root.join("data/articoli.ndjson"),
-        "{\"codice\": \"A1\", \"titolo\": \"Sedia\", \"prezzo\": \"12,50\"}\n\
+        "{\"codice\": \"A1\", \"titolo\": \"Sedia\", \"prezzo\": \"12,50\", \"varianti\": [{\"taglia\": \"M\"}]}\n\
          {\"codice\": \"A2\", \"titolo\": \"Tavolo\", \"prezzo\": \"99,00\"}\n",
     )
     .expect("input");
@@ -374,7 +374,17 @@ fn an_editor_session() {
         .iter()
         .filter_map(|i| i["label"].as_str())
         .collect();
-    assert_eq!(labels, [".codice", ".titolo", ".prezzo"]);
+    assert_eq!(
+        labels,
+        [
+            ".codice",
+            ".titolo",
+            ".prezzo",
+            ".varianti",
+            ".varianti[*]",
+            ".varianti[*].taglia"
+        ]
+    );
     let published = c.notification("textDocument/publishDiagnostics");
     let codes: Vec<&Value> = published["diagnostics"]
         .as_array()
@@ -383,6 +393,25 @@ fn an_editor_session() {
         .map(|d| &d["code"])
         .collect();
     assert_eq!(codes, [&json!("E001")], "{published}");
+
+    // ... and inside a half-typed filter, the fields of the elements it filters.
+    let typing = "products from articoli {\n  taglie = .varianti[? .\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": typing}]}),
+    );
+    let items = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 24}}),
+    );
+    let items = items.as_array().expect("items");
+    let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+    assert_eq!(labels, [".taglia"]);
+    assert_eq!(
+        items[0]["textEdit"]["range"]["start"],
+        json!({"line": 1, "character": 23})
+    );
+    let _ = c.notification("textDocument/publishDiagnostics");
 
     c.stop();
 }

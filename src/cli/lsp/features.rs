@@ -142,6 +142,93 @@ fn path_before(doc: &Document, o: &Outline, dot: usize) -> Option<(String, usize
     Some((steps.concat(), toks[k].span.start))
 }
 
+/// What `.` stands for at token `k`, in `inspect`'s notation: an element of the list that an
+/// enclosing `[? ]` filter or `map(LIST, ...)` walks (`.varianti[*]`), else the record (`""`:
+/// also when that list is not a path of the record, such as `rows` or a `let`). Read from the
+/// tokens, so it works in half-typed text, where [`in_context`] cannot parse.
+fn context_at(doc: &Document, o: &Outline, k: usize) -> String {
+    let toks = &o.tokens;
+    let w = |i: usize| word(doc, &toks[i]);
+    // closing brackets not yet matched; commas and `=>` of the innermost open group
+    let (mut depth, mut commas, mut named) = (0usize, 0usize, false);
+    let mut p = k;
+    while let Some(q) = p.checked_sub(1) {
+        p = q;
+        match w(p) {
+            ")" | "]" | "}" => depth += 1,
+            "(" | "[" | "{" if depth > 0 => depth -= 1,
+            "," if depth == 0 => commas += 1,
+            "=>" if depth == 0 => named = true,
+            open @ ("(" | "[" | "{") => {
+                let list_end = match open {
+                    // `LIST[? ...]`: the list ends where the filter opens
+                    "[" if toks.get(p + 1).is_some_and(|_| w(p + 1) == "?") => Some(p),
+                    // `map(LIST, ...)`, `.` not named: the list is the first argument
+                    "(" if commas == 1 && !named && p >= 1 && w(p - 1) == "map" => {
+                        first_argument_end(doc, o, p)
+                    }
+                    _ => None,
+                };
+                if let Some(end) = list_end {
+                    return match path_before(doc, o, before_filters(doc, o, end)) {
+                        Some((list, start)) if open == "[" || start == toks[p + 1].span.start => {
+                            let first = toks.partition_point(|t| t.span.start < start);
+                            format!("{}{list}[*]", context_at(doc, o, first))
+                        }
+                        _ => String::new(),
+                    };
+                }
+                (commas, named) = (0, false);
+            }
+            _ => {}
+        }
+    }
+    String::new()
+}
+
+/// Token `end`, or the `[` of the `[? ]` filters just before it (`.a[? .x][? .y]` lists
+/// elements of `.a`).
+fn before_filters(doc: &Document, o: &Outline, mut end: usize) -> usize {
+    let w = |i: usize| word(doc, &o.tokens[i]);
+    while end >= 1 && w(end - 1) == "]" {
+        let mut depth = 0usize;
+        let open = (0..end - 1).rev().find(|&i| match w(i) {
+            ")" | "]" | "}" => {
+                depth += 1;
+                false
+            }
+            "(" | "[" | "{" if depth > 0 => {
+                depth -= 1;
+                false
+            }
+            "(" | "[" | "{" => true,
+            _ => false,
+        });
+        match open {
+            Some(i) if w(i) == "[" && o.tokens.get(i + 1).is_some_and(|_| w(i + 1) == "?") => {
+                end = i;
+            }
+            _ => break,
+        }
+    }
+    end
+}
+
+/// The token after the first argument of the call whose `(` is token `open` (its `,`).
+fn first_argument_end(doc: &Document, o: &Outline, open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, t) in o.tokens.iter().enumerate().skip(open + 1) {
+        match word(doc, t) {
+            "(" | "[" | "{" => depth += 1,
+            ")" | "]" | "}" if depth == 0 => return None,
+            ")" | "]" | "}" => depth -= 1,
+            "," if depth == 0 => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The record path `written` (ending at `end`) means in its context, when the text parses:
 /// inside `.a[? .b == 1]` or `map(.a, .b)`, `.b` is `.a[*].b`; `rows[*].x` is `.x`. It is the
 /// path the checker finds there (W003's), cut after the step that ends at `end`.
@@ -333,7 +420,11 @@ impl Server {
             _ => None,
         };
         if let Some(dot) = dot {
-            let (parent, start) = path_before(doc, &o, dot)?;
+            let (written, start) = path_before(doc, &o, dot)?;
+            // the paths under what `.` stands for there, written from it
+            let first = o.tokens.partition_point(|t| t.span.start < start);
+            let context = context_at(doc, &o, first);
+            let parent = format!("{context}{written}");
             let replace = doc
                 .index
                 .range(&doc.text, crate::diagnostic::Span::new(start, offset));
@@ -345,13 +436,16 @@ impl Server {
                 .into_iter()
                 .filter(|(_, _, f)| f.path.len() > parent.len() && f.path.starts_with(&parent))
                 .filter(|(_, _, f)| seen.insert(f.path.clone()))
-                .map(|(input, records, f)| CompletionItem {
-                    label: f.path.clone(),
-                    kind: Some(CompletionItemKind::FIELD),
-                    detail: Some(field_summary(&input, records, &f)),
-                    filter_text: Some(f.path.clone()),
-                    text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(replace, f.path))),
-                    ..CompletionItem::default()
+                .map(|(input, records, f)| {
+                    let path = f.path[context.len()..].to_string();
+                    CompletionItem {
+                        label: path.clone(),
+                        kind: Some(CompletionItemKind::FIELD),
+                        detail: Some(field_summary(&input, records, &f)),
+                        filter_text: Some(path.clone()),
+                        text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(replace, path))),
+                        ..CompletionItem::default()
+                    }
                 })
                 .collect();
             return Some(CompletionResponse::Array(items));
@@ -483,7 +577,52 @@ fn field_doc(path: &str, found: &[(String, u64, Field)]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::in_context;
+    use super::{Document, Url, context_at, in_context};
+
+    /// What `.` stands for at the last `.` of `text` (which need not parse).
+    fn context_of_last_dot(text: &str) -> String {
+        let uri = Url::parse("file:///m.cmap").unwrap_or_else(|e| panic!("{e}"));
+        let doc = Document::new(&uri, text.to_string());
+        let at = text
+            .rfind('.')
+            .unwrap_or_else(|| panic!("no `.` in {text:?}"));
+        let k = doc.outline.tokens.partition_point(|t| t.span.start < at);
+        context_at(&doc, &doc.outline, k)
+    }
+
+    #[test]
+    fn half_typed_filters_and_maps_say_what_dot_stands_for() {
+        let head = "products from a {\n  x = ";
+        for (typed, want) in [
+            (".", ""),
+            ("first(.imm[? .", ".imm[*]"),
+            ("first(.imm[?.", ".imm[*]"),
+            ("first(.imm[? .tipo == \"c\" and .", ".imm[*]"),
+            ("len(.a[? len(.b[? .", ".a[*].b[*]"),
+            ("len(.a[*].b[? .", ".a[*].b[*]"),
+            ("map(.righe, .", ".righe[*]"),
+            ("map(.righe, { id: .codice, qty: .", ".righe[*]"),
+            ("map(.righe, f(.x, .", ".righe[*]"),
+            ("map(.righe[? .ok], .", ".righe[*]"),
+            ("map(.righe[? .ok][? (.q > 1)], .", ".righe[*]"),
+            ("len(.a[? .x == [1]][? .", ".a[*]"),
+            ("map(f(.righe), .", ""),
+            ("map(.", ""),
+            ("map(.righe, r => .", ""),
+            ("map(.righe , .", ""),
+            ("rows[? .", ""),
+            ("variations[? .", ""),
+            ("f(.a, .", ""),
+            ("[.a, .", ""),
+            ("first(.imm[? .t]) ?? .", ""),
+        ] {
+            assert_eq!(
+                context_of_last_dot(&format!("{head}{typed}")),
+                want,
+                "{typed}"
+            );
+        }
+    }
 
     #[test]
     fn a_path_in_a_filter_a_map_or_rows_is_the_path_it_reads() {

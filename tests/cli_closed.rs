@@ -135,6 +135,7 @@ fn the_readme_exit_codes_are_the_code_and_the_help() {
         ("push", exit::PUSH),
         ("test", exit::TEST),
         ("fmt", exit::FMT),
+        ("lsp", exit::LSP),
         ("eval", exit::EVAL),
         ("repl", exit::EVAL),
     ]

@@ -130,6 +130,25 @@ impl Client {
     }
 
     /// `shutdown`, `exit`, and the process ends (killed if it does not, in time).
+    /// Closes the connection (after whatever was sent) and waits for the server to end.
+    fn close(self) -> std::process::ExitStatus {
+        let Client {
+            mut child, stdin, ..
+        } = self;
+        drop(stdin);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("clerkmap lsp did not end when its input was closed");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn stop(mut self) {
         let r = self.request("shutdown", Value::Null);
         assert_eq!(r, Value::Null);
@@ -172,6 +191,20 @@ fn position_of(text: &str, needle: &str) -> Value {
     let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let col: usize = text[start..at].chars().map(char::len_utf16).sum();
     json!({"line": line, "character": col})
+}
+
+#[test]
+fn a_session_not_ended_by_shutdown_then_exit_ends_with_code_1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for ending in ["exit", "closed"] {
+        let mut c = Client::start(dir.path());
+        c.request("initialize", json!({"capabilities": {}}));
+        c.notify("initialized", json!({}));
+        if ending == "exit" {
+            c.notify("exit", Value::Null);
+        }
+        assert_eq!(c.close().code(), Some(1), "{ending}");
+    }
 }
 
 #[test]

@@ -134,6 +134,16 @@ pub mod exit {
         (USAGE, "no case found, or the arguments are wrong"),
     ];
 
+    /// The codes of `lsp`.
+    pub const LSP: &[(u8, &str)] = &[
+        (OK, "the editor ended the session: `shutdown`, then `exit`"),
+        (
+            FAILURE,
+            "the session ended otherwise (`exit` without `shutdown`, the connection closed) \
+             or could not go on (what came was not the Language Server Protocol)",
+        ),
+    ];
+
     /// The codes of `fmt`.
     pub const FMT: &[(u8, &str)] = &[
         (OK, "formatted (or, with `--check`, already formatted)"),

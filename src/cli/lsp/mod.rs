@@ -43,13 +43,15 @@ use outline::Outline;
 use position::LineIndex;
 
 #[derive(Args, Debug)]
-#[command(after_help = "\
+#[command(after_help = format!("\
 Speaks the Language Server Protocol on standard input and output, for editors: diagnostics as
 you type (the checks of `clerkmap check`, with the vars of the clerkmap.yaml in the mapping's
 folder or a parent, and W003 against the inputs it names), hover, completion (functions,
 names, Clerk attributes, the inputs' field paths), go to definition, formatting (`fmt`) and
 quick fixes for \"did you mean\". README.md's \"Editor support\" shows how to set up VS Code,
-Neovim and Helix.")]
+Neovim and Helix.
+
+{}", exit::help(exit::LSP)))]
 pub(crate) struct LspArgs {}
 
 /// How long the text must rest before it is checked again.
@@ -94,7 +96,8 @@ pub(crate) fn cmd(_a: LspArgs, ui: &Ui) -> u8 {
     let (conn, io) = Connection::stdio();
     let served = serve(conn);
     let joined = io.join().map_err(|e| e.to_string());
-    match served.and(joined) {
+    // what the reader saw first (a malformed message), else why the session ended
+    match joined.and(served) {
         Ok(()) => exit::OK,
         Err(e) => {
             ui.error(format!("lsp: {e}"));
@@ -118,6 +121,9 @@ fn capabilities() -> ServerCapabilities {
     }
 }
 
+/// Why a session ended when the editor closed the connection without `shutdown`.
+const CLOSED: &str = "the editor closed the connection without `shutdown`";
+
 /// The handshake, then the message loop until `shutdown` and `exit`.
 fn serve(conn: Connection) -> Result<(), String> {
     let caps = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
@@ -136,11 +142,11 @@ fn serve(conn: Connection) -> Result<(), String> {
             {
                 Ok(m) => Some(m),
                 Err(e) if e.is_timeout() => None,
-                Err(_) => return Ok(()),
+                Err(_) => return Err(CLOSED.into()),
             },
             None => match conn.receiver.recv() {
                 Ok(m) => Some(m),
-                Err(_) => return Ok(()),
+                Err(_) => return Err(CLOSED.into()),
             },
         };
         match msg {
@@ -150,6 +156,10 @@ fn serve(conn: Connection) -> Result<(), String> {
                 }
                 let resp = server.request(req);
                 send(&conn, resp.into());
+            }
+            // The Language Server Protocol: `exit` before `shutdown` ends with code 1.
+            Some(Message::Notification(n)) if n.method == "exit" => {
+                return Err("the editor sent `exit` without `shutdown` first".into());
             }
             Some(Message::Notification(n)) => server.notification(&conn, n),
             Some(Message::Response(_)) | None => {}

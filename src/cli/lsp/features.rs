@@ -471,7 +471,7 @@ fn names(doc: &Document, o: &Outline, offset: usize, i: Option<usize>) -> Vec<Co
         })
         .collect();
     let block = o.block_at(offset);
-    for s in &o.symbols {
+    for s in o.symbols.iter().chain(o.params_at(start)) {
         let visible = s.block.is_none() || (s.block == block && s.span.end < start);
         if !visible || (piped && s.kind != SymbolKind::Fn) {
             continue;
@@ -481,6 +481,7 @@ fn names(doc: &Document, o: &Outline, offset: usize, i: Option<usize>) -> Vec<Co
             SymbolKind::Fn => (CompletionItemKind::FUNCTION, "fn"),
             SymbolKind::Lookup => (CompletionItemKind::STRUCT, "lookup table"),
             SymbolKind::Attribute => (CompletionItemKind::PROPERTY, "attribute"),
+            SymbolKind::Param => (CompletionItemKind::VARIABLE, "parameter"),
         };
         let line = doc.index.position(&doc.text, s.span.start).line + 1;
         items.push(CompletionItem {

@@ -95,6 +95,8 @@ pub(super) enum SymbolKind {
     Lookup,
     /// `name = ...` in a block.
     Attribute,
+    /// A parameter of a `fn`: `fn name(param) = ...`.
+    Param,
 }
 
 /// A name the mapping defines.
@@ -141,6 +143,9 @@ pub(super) struct Outline {
     pub lookups: Vec<LookupInfo>,
     /// The names defined, in file order.
     pub symbols: Vec<Symbol>,
+    /// The parameters of the `fn`s (kind [`SymbolKind::Param`]), each with its function's
+    /// definition (from `fn` to the next file-level item), where it is in scope.
+    pub params: Vec<(Symbol, Span)>,
 }
 
 impl Outline {
@@ -202,6 +207,22 @@ impl Outline {
                             span: Span::new(t.span.start, text.len()),
                         });
                     }
+                    if kind == SymbolKind::Fn && toks.get(i + 2).is_some_and(|p| word(p) == "(") {
+                        let scope = Span::new(t.span.start, text.len());
+                        let params = toks[i + 3..]
+                            .iter()
+                            .take_while(|p| p.kind == Tok::Ident || word(p) == ",")
+                            .filter(|p| p.kind == Tok::Ident);
+                        self.params.extend(params.map(|p| {
+                            let param = Symbol {
+                                name: word(p).to_string(),
+                                kind: SymbolKind::Param,
+                                span: p.span,
+                                block: None,
+                            };
+                            (param, scope)
+                        }));
+                    }
                     self.symbols.push(Symbol {
                         name: next_word.to_string(),
                         kind,
@@ -224,9 +245,14 @@ impl Outline {
                 _ => {}
             }
         }
-        for l in &mut self.lookups {
-            if let Some(&next) = starts.iter().find(|&&s| s > l.span.start) {
-                l.span.end = next;
+        let ends = self
+            .lookups
+            .iter_mut()
+            .map(|l| &mut l.span)
+            .chain(self.params.iter_mut().map(|(_, scope)| scope));
+        for span in ends {
+            if let Some(&next) = starts.iter().find(|&&s| s > span.start) {
+                span.end = next;
             }
         }
     }
@@ -286,9 +312,20 @@ impl Outline {
         (t.span.start <= offset && offset <= t.span.end).then_some(i)
     }
 
-    /// The definition `name` refers to at `offset`: a `let` of the block there, defined
-    /// before it, else a file-level `let`, `fn` or lookup table.
+    /// The parameters in scope at `offset`: those of the `fn` whose body holds it.
+    pub(super) fn params_at(&self, offset: usize) -> impl Iterator<Item = &Symbol> {
+        self.params
+            .iter()
+            .filter(move |(p, scope)| p.span.end < offset && offset <= scope.end)
+            .map(|(p, _)| p)
+    }
+
+    /// The definition `name` refers to at `offset`: a parameter of the `fn` there, a `let` of
+    /// the block there, defined before it, else a file-level `let`, `fn` or lookup table.
     pub(super) fn definition(&self, name: &str, offset: usize) -> Option<&Symbol> {
+        if let Some(param) = self.params_at(offset).find(|p| p.name == name) {
+            return Some(param);
+        }
         let block = self.block_at(offset);
         let local = self.symbols.iter().rev().find(|s| {
             s.name == name
@@ -367,6 +404,15 @@ categories from categorie {
         );
         assert_eq!(o.definition("site", used).map(|s| s.kind), Some(Let));
         assert_eq!(o.definition("base", TEXT.len()), None);
+        // `p` in `price_of`'s body is its parameter; outside it, nothing.
+        let in_body = TEXT.find("p | decimal").unwrap() + 1;
+        let p = o.definition("p", in_body);
+        assert_eq!(
+            p.map(|s| (s.kind, s.span.start)),
+            Some((Param, TEXT.find("p)").unwrap()))
+        );
+        assert_eq!(o.definition("p", used), None);
+        assert_eq!(o.params_at(TEXT.find("p)").unwrap()).count(), 0);
     }
 
     #[test]

@@ -186,6 +186,29 @@ fn a_mappings_lets_fns_lookups_and_vars_are_in_scope() {
 }
 
 #[test]
+fn a_groups_key_and_rows_are_in_scope() {
+    let o = clerkmap(&[
+        "eval",
+        "key ~ \" has \" ~ len(rows) ~ \" rows\"",
+        "--mapping",
+        "mappings/woocommerce.cmap",
+        "--input",
+        "export=mappings/examples/woocommerce/wc-product-export.csv",
+        "--record",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "\"woo-vneck-tee has 4 rows\"\ntype: string (checked: string or null)\n"
+    );
+    // Not a group: no `key`.
+    let o = clerkmap(&["eval", "key", "--input", ARTICOLI]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("unknown name `key`"));
+}
+
+#[test]
 fn now_is_the_commands_time() {
     let o = clerkmap(&["eval", "now()", "--now", "2025-06-01T12:00:00Z"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));

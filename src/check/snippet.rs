@@ -25,7 +25,8 @@ pub struct Snippet {
 
 /// Checks and compiles `expr` in the context of `mapping` (its syntax tree, for the `fn`s, and
 /// its checked program, for the tables and `let`s), or of the built-ins alone. `grouped`: the
-/// record is a group's first row and `rows` its rows. Every diagnostic points into `expr`'s
+/// record is a group's first row, `rows` its rows and `key` its key (read from slot 0 of the
+/// environment it is evaluated in). Every diagnostic points into `expr`'s
 /// own text. On failure, every diagnostic (errors first).
 pub fn compile_snippet(
     expr: &Expr,
@@ -44,6 +45,11 @@ pub fn compile_snippet(
     }
     let mut scope = Scope::record();
     scope.grouped = grouped;
+    if grouped {
+        // the group's `key`, in the one slot a snippet's environment has
+        scope.key_slot = Some(0);
+        scope.slots = 1;
+    }
     let (e, ty) = c.expr(expr, &mut scope);
     let mut diags = std::mem::take(&mut c.diags);
     diags.sort_by_key(|d| (d.severity, d.span().start));

@@ -245,8 +245,18 @@ impl Session {
             Some(r) if c.grouped => &r.rows,
             _ => &[],
         };
+        // A group's `key`, in the slot `compile_snippet` gives it.
+        let key = match record.and_then(|r| r.key.as_deref()) {
+            Some(k) => Value::String(k.into()),
+            None => Value::Null,
+        };
+        let key_slot = [&key];
         let env = Env {
-            slots: crate::eval::Slots::NONE,
+            slots: if c.grouped {
+                crate::eval::Slots::Lent(&key_slot)
+            } else {
+                crate::eval::Slots::NONE
+            },
             rows,
             tables: &self.tables,
             reads: None,

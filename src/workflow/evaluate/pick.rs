@@ -38,8 +38,10 @@ pub struct Record {
     pub value: Value,
     /// `rows`: a group's rows (one row, the record, when it is not grouped).
     pub rows: Vec<Value>,
-    /// Whether it is a group of a grouped block (`rows` is then in scope).
+    /// Whether it is a group of a grouped block (`rows` and `key` are then in scope).
     pub grouped: bool,
+    /// The group's key (`key`), when it is a group.
+    pub key: Option<String>,
     /// The input's name (`articoli`).
     pub input: String,
     /// Where it is: `mappings/sample/articoli.ndjson line 3`.
@@ -220,6 +222,7 @@ impl Session {
                         rows: vec![value.clone()],
                         value,
                         grouped: false,
+                        key: None,
                         input: input.name.clone(),
                         place: format!("{} {}", input.display(), Loc::new(loc, has_lines)),
                         id,
@@ -282,6 +285,7 @@ impl Session {
                 return Ok(Record {
                     value: rows.first().cloned().unwrap_or(Value::Null),
                     grouped: block.group_by.is_some(),
+                    key: unit.key.clone(),
                     rows,
                     input: input.name.clone(),
                     place: format!("{} {}", units.file, Loc::new(unit.loc, units.has_lines)),

@@ -130,6 +130,26 @@ impl Client {
     }
 
     /// `shutdown`, `exit`, and the process ends (killed if it does not, in time).
+    /// The completion items at `(line, character)` once the document `uri` holds `text`
+    /// (its `version`).
+    fn complete_typed(
+        &mut self,
+        uri: &str,
+        version: i64,
+        text: &str,
+        at: (u32, u32),
+    ) -> Vec<Value> {
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
+        );
+        let items = self.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": at.0, "character": at.1}}),
+        );
+        items.as_array().cloned().expect("completion items")
+    }
+
     /// Closes the connection (after whatever was sent) and waits for the server to end.
     fn close(self) -> std::process::ExitStatus {
         let Client {
@@ -392,21 +412,8 @@ fn an_editor_session() {
     assert!(published["diagnostics"].as_array().is_some());
 
     // Half-typed text does not parse: field paths are still completed, after a bare `.`.
-    let typing = "products from articoli {\n  id = .\n";
-    c.notify(
-        "textDocument/didChange",
-        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": typing}]}),
-    );
-    let items = c.request(
-        "textDocument/completion",
-        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 8}}),
-    );
-    let labels: Vec<&str> = items
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter_map(|i| i["label"].as_str())
-        .collect();
+    let items = c.complete_typed(&uri, 3, "products from articoli {\n  id = .\n", (1, 8));
+    let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
     assert_eq!(
         labels,
         [
@@ -429,15 +436,7 @@ fn an_editor_session() {
 
     // ... and inside a half-typed filter, the fields of the elements it filters.
     let typing = "products from articoli {\n  taglie = .varianti[? .\n";
-    c.notify(
-        "textDocument/didChange",
-        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": typing}]}),
-    );
-    let items = c.request(
-        "textDocument/completion",
-        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 24}}),
-    );
-    let items = items.as_array().expect("items");
+    let items = c.complete_typed(&uri, 4, typing, (1, 24));
     let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
     assert_eq!(labels, [".taglia"]);
     assert_eq!(

@@ -437,6 +437,11 @@ fn eval_call(
         (Imp::Lists(imp), [first, rest @ ..]) if !map_first => {
             return call_listing(imp, first, rest, span, cur, env);
         }
+        (Imp::Edits(imp), [first, rest @ ..]) => {
+            return with_lent(rest, cur, env, |rest| {
+                call_editing(imp, first, rest, map_first, span, cur, env)
+            });
+        }
         _ => {}
     }
     // The arguments, up to three without a vector (most calls have one or two).
@@ -466,15 +471,78 @@ fn call_lending(
     let Some((first, rest)) = args.split_first() else {
         return imp(&[]).map_err(|m| EvalError::new(m, span));
     };
-    // The other arguments first (up to two without a vector: `replace(x, a, b)`).
+    // The other arguments first.
+    with_lent(rest, cur, env, |rest| {
+        call_lending_first(imp, first, rest, map_first, span, cur, env)
+    })
+}
+
+/// `then` of `args` evaluated, lent where they can be (up to two without a vector:
+/// `replace(x, a, b)`).
+#[inline]
+fn with_lent(
+    args: &[CExpr],
+    cur: &Value,
+    env: &Env,
+    then: impl FnOnce(&[Cow<'_, Value>]) -> R,
+) -> R {
     let lend = |a| eval_ref(a, cur, env);
-    let call =
-        |rest: &[Cow<'_, Value>]| call_lending_first(imp, first, rest, map_first, span, cur, env);
-    match rest {
-        [] => call(&[]),
-        [a] => call(&[lend(a)?]),
-        [a, b] => call(&[lend(a)?, lend(b)?]),
-        _ => call(&rest.iter().map(lend).collect::<Result<Vec<_>, _>>()?),
+    match args {
+        [] => then(&[]),
+        [a] => then(&[lend(a)?]),
+        [a, b] => then(&[lend(a)?, lend(b)?]),
+        _ => then(&args.iter().map(lend).collect::<Result<Vec<_>, _>>()?),
+    }
+}
+
+/// A function that gives its first argument back edited ([`Imp::Edits`]), once the others
+/// are evaluated: the first is moved in when evaluating it made it (`cells(x) | replace(...)`:
+/// each cell), lent when it is the record's (a projection walked in place, as
+/// [`call_lending_first`] does).
+fn call_editing(
+    imp: fn(Cow<'_, Value>, &[&Value]) -> Result<Value, String>,
+    first: &CExpr,
+    rest: &[Cow<'_, Value>],
+    map_first: bool,
+    span: Span,
+    cur: &Value,
+    env: &Env,
+) -> R {
+    let edit = |v: Cow<'_, Value>| {
+        match rest {
+            [] => imp(v, &[]),
+            [a] => imp(v, &[a]),
+            [a, b] => imp(v, &[a, b]),
+            _ => imp(v, &rest.iter().map(|r| &**r).collect::<Vec<_>>()),
+        }
+        .map_err(|m| EvalError::new(m, span))
+    };
+    let each = |items: &mut dyn ExactSizeIterator<Item = Cow<'_, Value>>| {
+        let mut out = Vec::with_capacity(items.len());
+        for x in items {
+            let v = edit(x)?;
+            if !v.is_null() {
+                out.push(v);
+            }
+        }
+        Ok(Value::Array(out))
+    };
+    if let Some(items) = lendable_list(first, cur, env)? {
+        if map_first {
+            return each(&mut items.iter().map(|&x| Cow::Borrowed(x)));
+        }
+        return edit(Cow::Owned(Value::Array(
+            items.iter().map(|&x| x.clone()).collect(),
+        )));
+    }
+    match eval_ref(first, cur, env)? {
+        Cow::Owned(Value::Array(items)) if map_first => {
+            each(&mut items.into_iter().map(Cow::Owned))
+        }
+        Cow::Borrowed(Value::Array(items)) if map_first => {
+            each(&mut items.iter().map(Cow::Borrowed))
+        }
+        v => edit(v),
     }
 }
 
@@ -627,6 +695,13 @@ fn call(f: &Function, table: Option<TableId>, span: Span, env: &Env, vals: &mut 
     match (f.imp, table) {
         (Imp::Pure(imp), _) => imp(vals),
         (Imp::Reads(imp), _) => imp(&vals.iter().collect::<Vec<_>>()),
+        (Imp::Edits(imp), _) => match vals.split_first_mut() {
+            Some((first, rest)) => imp(
+                Cow::Owned(std::mem::take(first)),
+                &rest.iter().collect::<Vec<_>>(),
+            ),
+            None => Ok(Value::Null),
+        },
         (Imp::Lists(imp), _) => match vals.split_first() {
             Some((first, rest)) => imp(Arg::Value(first), &rest.iter().collect::<Vec<_>>()),
             None => Ok(Value::Null),

@@ -12,6 +12,8 @@
 //! Null handling convention: unless a function says otherwise, a null first argument gives null
 //! (so a missing input field flows through a pipe chain and the attribute is left out).
 
+use std::borrow::Cow;
+
 use crate::value::{Table, Ty, Value, kind, show};
 
 pub mod cell;
@@ -79,7 +81,8 @@ impl Param {
 
 /// The implementation. Arguments arrive evaluated: lent ([`Imp::Reads`], [`Imp::Lists`], for a
 /// function that only reads them, so paths of the record and `let`s are not copied), as the
-/// argument a function picks a part of ([`Imp::Picks`]), or in a mutable slice
+/// argument a function picks a part of ([`Imp::Picks`]) or gives back edited ([`Imp::Edits`]),
+/// or in a mutable slice
 /// ([`Imp::Pure`], [`Imp::Table`]) so a function may take ownership of them
 /// (`std::mem::take`). Its length is between the number of required
 /// parameters and the number of parameters (or more for variadic functions).
@@ -102,6 +105,11 @@ pub enum Imp {
     /// evaluator holds as references (`len(offers[? available(.)])` copies no offer); the
     /// slice holds the others, lent.
     Lists(fn(Arg<'_>, &[&Value]) -> Result<Value, String>),
+    /// A function that gives its first argument back, changed or as it is (`replace`): it
+    /// gets that argument owned when the evaluator made it (a temporary, moved in) and lent
+    /// when it is the record's, so what it leaves unchanged is not copied twice; the slice
+    /// holds the others, lent.
+    Edits(fn(Cow<'_, Value>, &[&Value]) -> Result<Value, String>),
 }
 
 /// The argument of a picking function ([`Imp::Picks`]): a value, or a list the evaluator
@@ -301,6 +309,20 @@ pub(crate) fn call_reads(
     args: Vec<Value>,
 ) -> Result<Value, String> {
     f(&args.iter().collect::<Vec<_>>())
+}
+
+/// Calls an editing implementation ([`Imp::Edits`]) with these arguments, the first owned.
+#[cfg(test)]
+pub(crate) fn call_edits(
+    f: fn(Cow<'_, Value>, &[&Value]) -> Result<Value, String>,
+    mut args: Vec<Value>,
+) -> Result<Value, String> {
+    let first = if args.is_empty() {
+        Value::Null
+    } else {
+        args.remove(0)
+    };
+    f(Cow::Owned(first), &args.iter().collect::<Vec<_>>())
 }
 
 /// Calls a picking implementation ([`Imp::Picks`]) with an owned argument.

@@ -6,6 +6,8 @@ mod prefix;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
+
 use crate::value::{Str, Ty, Value};
 
 pub use self::html::html_to_text;
@@ -136,7 +138,7 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Err("the text to replace is empty"),
             },
         ],
-        imp: Imp::Reads(replace),
+        imp: Imp::Edits(replace),
         check_const: None,
         foldable: true,
     },
@@ -523,25 +525,29 @@ fn upper(args: &mut [Value]) -> Result<Value, String> {
     })
 }
 
-fn replace(args: &[&Value]) -> Result<Value, String> {
-    if args[0].is_null() {
+fn replace(s: Cow<'_, Value>, args: &[&Value]) -> Result<Value, String> {
+    if s.is_null() {
         return Ok(Value::Null);
     }
-    let s = want_str("replace", "s", args[0])?;
-    let from = want_str("replace", "from", args[1])?;
-    let to = want_str("replace", "to", args[2])?;
+    let text = want_str("replace", "s", &s)?;
+    let from = want_str("replace", "from", args[0])?;
+    let to = want_str("replace", "to", args[1])?;
     if from.is_empty() {
         return Err(
             "replace: the text to replace is empty (give the literal text to look for)".into(),
         );
     }
-    Ok(Value::String(replace_all(s, from, to).into()))
+    Ok(match replace_all(text, from, to) {
+        Some(out) => Value::String(out.into()),
+        // nothing to replace: the text as it is (moved when it was made for this call)
+        None => s.into_owned(),
+    })
 }
 
 /// `s` with every `from` (not empty) replaced by `to`, left to right, as `str::replace` does
-/// ([`each_match`]), and copied at once when there is none (the usual case:
-/// `replace("\\,", ...)` on cells without an escaped comma).
-fn replace_all(s: &str, from: &str, to: &str) -> String {
+/// ([`each_match`]); None when there is none (the usual case: `replace("\\,", ...)` on cells
+/// without an escaped comma).
+fn replace_all(s: &str, from: &str, to: &str) -> Option<String> {
     let mut out: Option<String> = None;
     let mut last = 0;
     each_match(s.as_bytes(), from.as_bytes(), |at| {
@@ -551,13 +557,10 @@ fn replace_all(s: &str, from: &str, to: &str) -> String {
         out.push_str(to);
         last = at + from.len();
     });
-    match out {
-        Some(mut out) => {
-            out.push_str(s.get(last..).unwrap_or_default());
-            out
-        }
-        None => s.to_string(),
-    }
+    out.map(|mut out| {
+        out.push_str(s.get(last..).unwrap_or_default());
+        out
+    })
 }
 
 /// Calls `found` with the start of each occurrence of `needle` (not empty) in `hay`, left to

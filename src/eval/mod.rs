@@ -437,9 +437,14 @@ fn eval_call(
         (Imp::Lists(imp), [first, rest @ ..]) if !map_first => {
             return call_listing(imp, first, rest, span, cur, env);
         }
+        // A function that gives its first argument back edited: that argument is moved in
+        // when evaluating it made it (`cells(x) | replace(...)`: each cell), lent when it is
+        // the record's.
         (Imp::Edits(imp), [first, rest @ ..]) => {
             return with_lent(rest, cur, env, |rest| {
-                call_editing(imp, first, rest, map_first, span, cur, env)
+                with_first(first, map_first, cur, env, |v: Cow<'_, Value>| {
+                    edit_with(imp, v, rest, span)
+                })
             });
         }
         _ => {}
@@ -473,7 +478,9 @@ fn call_lending(
     };
     // The other arguments first.
     with_lent(rest, cur, env, |rest| {
-        call_lending_first(imp, first, rest, map_first, span, cur, env)
+        with_first(first, map_first, cur, env, |v: Cow<'_, Value>| {
+            call_with(imp, &v, rest, span)
+        })
     })
 }
 
@@ -495,96 +502,64 @@ fn with_lent(
     }
 }
 
-/// A function that gives its first argument back edited ([`Imp::Edits`]), once the others
-/// are evaluated: the first is moved in when evaluating it made it (`cells(x) | replace(...)`:
-/// each cell), lent when it is the record's (a projection walked in place, as
-/// [`call_lending_first`] does).
-fn call_editing(
+/// Calls an editing function ([`Imp::Edits`]) with `first` and the other arguments, lent.
+#[inline]
+fn edit_with(
     imp: fn(Cow<'_, Value>, &[&Value]) -> Result<Value, String>,
-    first: &CExpr,
+    first: Cow<'_, Value>,
     rest: &[Cow<'_, Value>],
-    map_first: bool,
     span: Span,
+) -> R {
+    match rest {
+        [] => imp(first, &[]),
+        [a] => imp(first, &[a]),
+        [a, b] => imp(first, &[a, b]),
+        _ => imp(first, &rest.iter().map(|r| &**r).collect::<Vec<_>>()),
+    }
+    .map_err(|m| EvalError::new(m, span))
+}
+
+/// `call` of a function's first argument, or (`map_first`, a list) of each of its elements,
+/// null results left out: a projecting path of `.`, of a slot or of a named element walked in
+/// place (each element lent; a function that takes the list whole gets it made of copies, as a
+/// path gives it), a value evaluating the argument made moved in, any other lent.
+fn with_first(
+    first: &CExpr,
+    map_first: bool,
     cur: &Value,
     env: &Env,
+    call: impl for<'v> Fn(Cow<'v, Value>) -> R,
 ) -> R {
-    let edit = |v: Cow<'_, Value>| {
-        match rest {
-            [] => imp(v, &[]),
-            [a] => imp(v, &[a]),
-            [a, b] => imp(v, &[a, b]),
-            _ => imp(v, &rest.iter().map(|r| &**r).collect::<Vec<_>>()),
-        }
-        .map_err(|m| EvalError::new(m, span))
-    };
-    let each = |items: &mut dyn ExactSizeIterator<Item = Cow<'_, Value>>| {
+    fn each<'v>(
+        items: impl ExactSizeIterator<Item = Cow<'v, Value>>,
+        call: impl for<'a> Fn(Cow<'a, Value>) -> R,
+    ) -> R {
         let mut out = Vec::with_capacity(items.len());
         for x in items {
-            let v = edit(x)?;
+            let v = call(x)?;
             if !v.is_null() {
                 out.push(v);
             }
         }
         Ok(Value::Array(out))
-    };
+    }
     if let Some(items) = lendable_list(first, cur, env)? {
         if map_first {
-            return each(&mut items.iter().map(|&x| Cow::Borrowed(x)));
+            return each(items.iter().map(|&x| Cow::Borrowed(x)), call);
         }
-        return edit(Cow::Owned(Value::Array(
+        return call(Cow::Owned(Value::Array(
             items.iter().map(|&x| x.clone()).collect(),
         )));
     }
     match eval_ref(first, cur, env)? {
         Cow::Owned(Value::Array(items)) if map_first => {
-            each(&mut items.into_iter().map(Cow::Owned))
+            each(items.into_iter().map(Cow::Owned), call)
         }
         Cow::Borrowed(Value::Array(items)) if map_first => {
-            each(&mut items.iter().map(Cow::Borrowed))
+            each(items.iter().map(Cow::Borrowed), call)
         }
-        v => edit(v),
+        v => call(v),
     }
-}
-
-/// [`call_lending`] once the other arguments are evaluated.
-fn call_lending_first(
-    imp: fn(&[&Value]) -> Result<Value, String>,
-    first: &CExpr,
-    rest: &[Cow<'_, Value>],
-    map_first: bool,
-    span: Span,
-    cur: &Value,
-    env: &Env,
-) -> R {
-    if let Some(items) = lendable_list(first, cur, env)? {
-        if map_first {
-            return call_each(imp, items.iter().copied(), rest, span);
-        }
-        // The function takes the list whole: it is made of copies, as a path gives it.
-        let list = Value::Array(items.iter().map(|&x| x.clone()).collect());
-        return call_with(imp, &list, rest, span);
-    }
-    match &*eval_ref(first, cur, env)? {
-        Value::Array(items) if map_first => call_each(imp, items.iter(), rest, span),
-        x => call_with(imp, x, rest, span),
-    }
-}
-
-/// A reading function applied to each of `items` (null results left out).
-fn call_each<'v>(
-    imp: fn(&[&Value]) -> Result<Value, String>,
-    items: impl ExactSizeIterator<Item = &'v Value>,
-    rest: &[Cow<'_, Value>],
-    span: Span,
-) -> R {
-    let mut out = Vec::with_capacity(items.len());
-    for x in items {
-        let v = call_with(imp, x, rest, span)?;
-        if !v.is_null() {
-            out.push(v);
-        }
-    }
-    Ok(Value::Array(out))
 }
 
 /// The element `pick` gives of a list of references (null when it gives none); None when

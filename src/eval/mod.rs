@@ -510,13 +510,18 @@ fn edit_with(
     rest: &[Cow<'_, Value>],
     span: Span,
 ) -> R {
-    match rest {
-        [] => imp(first, &[]),
-        [a] => imp(first, &[a]),
-        [a, b] => imp(first, &[a, b]),
-        _ => imp(first, &rest.iter().map(|r| &**r).collect::<Vec<_>>()),
+    as_refs(rest, |rest| imp(first, rest)).map_err(|m| EvalError::new(m, span))
+}
+
+/// `then` of `vals` as references (up to two without a vector).
+#[inline]
+fn as_refs<T>(vals: &[Cow<'_, Value>], then: impl FnOnce(&[&Value]) -> T) -> T {
+    match vals {
+        [] => then(&[]),
+        [a] => then(&[a]),
+        [a, b] => then(&[a, b]),
+        _ => then(&vals.iter().map(|v| &**v).collect::<Vec<_>>()),
     }
-    .map_err(|m| EvalError::new(m, span))
 }
 
 /// `call` of a function's first argument, or (`map_first`, a list) of each of its elements,
@@ -597,16 +602,15 @@ fn call_listing(
     cur: &Value,
     env: &Env,
 ) -> R {
-    let rest = rest
-        .iter()
-        .map(|a| eval_ref(a, cur, env))
-        .collect::<Result<Vec<_>, _>>()?;
-    let rest: Vec<&Value> = rest.iter().map(|v| &**v).collect();
-    match lendable_list(first, cur, env)? {
-        Some(items) => imp(Arg::List(&items), &rest),
-        None => imp(Arg::Value(&*eval_ref(first, cur, env)?), &rest),
-    }
-    .map_err(|m| EvalError::new(m, span))
+    with_lent(rest, cur, env, |rest| {
+        as_refs(rest, |rest| {
+            match lendable_list(first, cur, env)? {
+                Some(items) => imp(Arg::List(&items), rest),
+                None => imp(Arg::Value(&*eval_ref(first, cur, env)?), rest),
+            }
+            .map_err(|m| EvalError::new(m, span))
+        })
+    })
 }
 
 /// Calls a reading function with `first` and the other arguments, lent.

@@ -245,6 +245,11 @@ fn is_http(s: &str) -> bool {
 /// The base URL of `f` (`what` names it: "base", "prefix"), parsed; an error when it is not an
 /// absolute http(s) URL with a host.
 fn base_arg(f: &str, what: &str, v: &Value) -> Result<Url, String> {
+    with_base(f, what, v, Url::clone)
+}
+
+/// [`base_arg`] parsed (not looked up in [`LAST_BASE`]), and kept there.
+fn parse_base(f: &str, what: &str, v: &Value) -> Result<Url, String> {
     let bad = |why: String| {
         format!(
             "{f}: the {what} must be an absolute http(s) URL such as \"https://shop.example.it\", got {} {}{why}",
@@ -255,14 +260,6 @@ fn base_arg(f: &str, what: &str, v: &Value) -> Result<Url, String> {
     let Value::String(s) = v else {
         return Err(bad(String::new()));
     };
-    if let Some(url) = LAST_BASE.with(|last| {
-        last.borrow()
-            .as_ref()
-            .filter(|(text, _)| text == s)
-            .map(|(_, url)| url.clone())
-    }) {
-        return Ok(url);
-    }
     let text = s;
     let s = s.trim();
     let host_start = scheme_len(s)
@@ -282,8 +279,8 @@ thread_local! {
     static LAST_BASE: RefCell<Option<(String, Url)>> = const { RefCell::new(None) };
 }
 
-/// `then` of the base `v` of `f` (see [`base_arg`]), given the one this thread parsed last
-/// when `v` is its text (no copy of it).
+/// `then` of the base `v` of `f` (see [`base_arg`]): the one this thread parsed last when `v`
+/// is its text (no copy of it), else `v` parsed.
 fn with_base<R>(f: &str, what: &str, v: &Value, then: impl Fn(&Url) -> R) -> Result<R, String> {
     if let Value::String(text) = v {
         let cached = LAST_BASE.with(|last| match last.borrow().as_ref() {
@@ -294,7 +291,7 @@ fn with_base<R>(f: &str, what: &str, v: &Value, then: impl Fn(&Url) -> R) -> Res
             return Ok(r);
         }
     }
-    base_arg(f, what, v).map(|url| then(&url))
+    parse_base(f, what, v).map(|url| then(&url))
 }
 
 fn check_absolute_url(args: &[Option<&Value>]) -> Result<(), String> {

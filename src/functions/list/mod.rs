@@ -331,6 +331,11 @@ pub const FUNCTIONS: &[Function] = &[
                 result: Ok("true"),
             },
             Example {
+                title: "a text is not the number it spells",
+                source: r#"contains([1, "2"], "1")"#,
+                result: Ok("false"),
+            },
+            Example {
                 title: "a number haystack",
                 source: "contains(12, 1)",
                 result: Err(
@@ -622,7 +627,13 @@ fn contains(args: &[&Value]) -> Result<Value, String> {
     let needle = &args[1];
     let found = match &args[0] {
         Value::Null => false,
-        Value::Array(items) => items.iter().any(|v| loose_eq(v, needle)),
+        // a text among texts (the common case, `contains(names, .name)`) compared as texts
+        Value::Array(items) => match needle {
+            Value::String(n) => items
+                .iter()
+                .any(|v| matches!(v, Value::String(s) if s.as_str() == n.as_str())),
+            _ => items.iter().any(|v| loose_eq(v, needle)),
+        },
         Value::String(s) => match needle {
             Value::String(n) => s.contains(n.as_str()),
             Value::Null => false,

@@ -171,52 +171,8 @@ pub(super) fn foldable_body(e: &CExpr) -> bool {
         _ => true,
     };
     let mut ok = here;
-    each_child(e, &mut |c| ok = ok && foldable_body(c));
+    e.each_child(&mut |c| ok = ok && foldable_body(c));
     ok
-}
-
-/// Calls `f` with each direct sub-expression of `e` (a user function's arguments, not its
-/// body).
-fn each_child(e: &CExpr, f: &mut impl FnMut(&CExpr)) {
-    match e {
-        CExpr::Const(_) | CExpr::Current | CExpr::Rows | CExpr::Slot(_) | CExpr::Bound(_) => {}
-        CExpr::Lambda(x) => f(x),
-        CExpr::Path { base, steps, .. } => {
-            f(base);
-            for s in steps {
-                if let Step::Index(i) | Step::Filter(i, _) = s {
-                    f(i);
-                }
-            }
-        }
-        CExpr::List(items) => items.iter().for_each(f),
-        CExpr::Object(entries) => entries.iter().for_each(|(_, v)| f(v)),
-        CExpr::DynObject(entries) => {
-            for (k, v) in entries {
-                if let Key::Computed(k, _) = k {
-                    f(k);
-                }
-                f(v);
-            }
-        }
-        CExpr::Call { args, .. } | CExpr::UserCall { args, .. } => args.iter().for_each(f),
-        CExpr::Unary(_, x, _) => f(x),
-        CExpr::Binary(_, a, b, _) | CExpr::Map(a, b, _) => {
-            f(a);
-            f(b);
-        }
-        CExpr::If(c, t, e, _) => {
-            f(c);
-            f(t);
-            if let Some(e) = e {
-                f(e);
-            }
-        }
-        CExpr::Match(v, arms) => {
-            f(v);
-            arms.iter().for_each(|(_, x)| f(x));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::{Env, EvalError, ReadLog, Slot, Slots, eval, lend::lend};
 use crate::clerk;
 use crate::clerk::contract::is_valid_attribute_name;
 use crate::functions::string::normalize_attribute_name;
-use crate::plan::{BlockPlan, Op};
+use crate::plan::{BlockPlan, CExpr, Op};
 use crate::syntax::ast::Span;
 
 /// Why a record was rejected: which attribute (if any), what happened, where in the mapping.
@@ -137,6 +137,7 @@ pub fn map_record_traced<'r, T: Trace>(
         reasons: Vec::new(),
         filtered: None,
         failed_let: false,
+        caused: None,
     };
     if let (Some(slot), Some(key)) = (block.key_slot, key)
         && let Some(v) = st.slots.get_mut(slot)
@@ -190,6 +191,10 @@ struct State<'r> {
     /// Whether a `let` failed: the attributes computed from it are then missing for that
     /// reason alone, and the contract's complaints about them would only bury it.
     failed_let: bool,
+    /// Per slot, whether its statement failed or read a slot that did (made at the first
+    /// failure): a later statement's error that reads such a slot is a consequence of the
+    /// first error (`p ?? error("no p")` after `let p` failed), not a reason of its own.
+    caused: Option<Vec<bool>>,
 }
 
 impl<'r> State<'r> {
@@ -208,6 +213,11 @@ impl<'r> State<'r> {
             Op::Let { expr, .. } | Op::Spread { expr, .. } | Op::Where { expr, .. } => (expr, None),
             Op::Assign { expr, name, .. } => (expr, Some(name)),
         };
+        // only once something failed: a walk of the expression, on the error path alone
+        let follows = self.caused.as_deref().is_some_and(|c| reads_any(expr, c));
+        if follows {
+            self.cause(op);
+        }
         let env = Env {
             slots: Slots::Owned(&self.slots),
             ..env
@@ -229,13 +239,28 @@ impl<'r> State<'r> {
             Ok(v) => self.keep(op, v, trace),
             Err(e) => {
                 self.failed_let |= matches!(op, Op::Let { .. });
-                self.reasons.push(Reason {
-                    attribute: attribute.cloned(),
-                    message: e.message,
-                    span: e.span,
-                });
+                self.cause(op);
+                if !follows {
+                    self.reasons.push(Reason {
+                        attribute: attribute.cloned(),
+                        message: e.message,
+                        span: e.span,
+                    });
+                }
                 ControlFlow::Continue(())
             }
+        }
+    }
+
+    /// Marks the slot of `op` (a `let`, an attribute) as failed or computed from a failure.
+    #[cold]
+    fn cause(&mut self, op: &Op) {
+        let n = self.slots.len();
+        let caused = self.caused.get_or_insert_with(|| vec![false; n]);
+        if let Op::Let { slot, .. } | Op::Assign { slot, .. } = op
+            && let Some(c) = caused.get_mut(*slot)
+        {
+            *c = true;
         }
     }
 
@@ -318,9 +343,24 @@ impl<'r> State<'r> {
         let mut out = self.assemble(block);
         if self.failed_let {
             // Rejected anyway: the `let`'s own error is the reason (normalised all the same).
-            validate(block, &mut out, &mut Vec::new());
+            validate(block, &mut out, &mut Vec::new(), &[]);
         } else {
-            validate(block, &mut out, &mut self.reasons);
+            // An attribute whose expression failed, or that was computed from one that did, is
+            // missing for that reason alone.
+            let spared: Vec<&str> = match &self.caused {
+                None => Vec::new(),
+                Some(caused) => block
+                    .ops
+                    .iter()
+                    .filter_map(|op| match op {
+                        Op::Assign { slot, name, .. } if caused.get(*slot) == Some(&true) => {
+                            Some(name.as_str())
+                        }
+                        _ => None,
+                    })
+                    .collect(),
+            };
+            validate(block, &mut out, &mut self.reasons, &spared);
         }
         if self.reasons.is_empty() {
             Outcome::Written(out)
@@ -395,18 +435,25 @@ fn rejected(block: &BlockPlan, id: Option<Value>, mut reasons: Vec<Reason>) -> O
     Outcome::Rejected { id, reasons }
 }
 
+/// Whether `e` reads one of the slots marked in `slots` (a user function's body has slots of its
+/// own: only its arguments are looked at).
+fn reads_any(e: &CExpr, slots: &[bool]) -> bool {
+    if let CExpr::Slot(i) = e {
+        return slots.get(*i).copied().unwrap_or(false);
+    }
+    let mut found = false;
+    e.each_child(&mut |c| found = found || reads_any(c, slots));
+    found
+}
+
 /// Checks the assembled record against its entity's contract (fixing what the contract
-/// fixes), adding a reason per violation, except for attributes whose expression failed.
+/// fixes), adding a reason per violation, except for the `spared` attributes (whose expression
+/// failed, or read a value that did).
 #[inline]
-fn validate(block: &BlockPlan, out: &mut Record, reasons: &mut Vec<Reason>) {
-    let failed: Vec<&str> = reasons
-        .iter()
-        .filter_map(|r| r.attribute.as_deref())
-        .collect();
+fn validate(block: &BlockPlan, out: &mut Record, reasons: &mut Vec<Reason>, spared: &[&str]) {
     let violations = clerk::validate_record(block.entity, out)
         .into_iter()
-        // An attribute whose expression failed is missing for that reason alone.
-        .filter(|(attr, _)| !failed.contains(&attr.as_str()))
+        .filter(|(attr, _)| !spared.contains(&attr.as_str()))
         .map(|(_, message)| Reason {
             attribute: None,
             message,

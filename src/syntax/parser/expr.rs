@@ -470,6 +470,9 @@ fn if_expr(p: Pair<Rule>) -> Lowered {
     let mut branches: Vec<Branch> = Vec::new();
     let mut els: Option<Nested> = None;
     let mut keyword = None;
+    // Where the last `{ }` ends: the rule's own span may run on over the blanks and comments
+    // after it, where an `else` was looked for.
+    let mut end = sp.start;
     let mut it = p.into_inner();
     while let Some(c) = it.next() {
         match c.as_rule() {
@@ -477,18 +480,20 @@ fn if_expr(p: Pair<Rule>) -> Lowered {
             Rule::expr => {
                 let cond = nested(c)?;
                 let then = it.next().ok_or_else(|| internal(sp))?;
+                end = span(&then).end;
                 let then = then.into_inner().next().ok_or_else(|| internal(sp))?;
                 let at = keyword.take().ok_or_else(|| internal(sp))?;
                 branches.push((at, cond, nested(then)?));
             }
             Rule::then_block => {
+                end = span(&c).end;
                 let inner = c.into_inner().next().ok_or_else(|| internal(sp))?;
                 els = Some(nested(inner)?);
             }
             _ => {}
         }
     }
-    if_chain(branches, els, sp.end)
+    if_chain(branches, els, end)
 }
 
 /// The branches of an `if` nested from the last, each ending at `end`.

@@ -599,6 +599,20 @@ mod tests {
     }
 
     #[test]
+    fn an_if_ends_at_its_last_brace() {
+        // The rule runs on over the blanks after the `}` where it looked for an `else`.
+        for src in [
+            "if .a { 1 }",
+            "if .a { 1 } else if .b { 2 }",
+            "if .a { 1 } else { 2 }",
+        ] {
+            let e = parse_expr(&format!("{src}  \n  # more\n"))
+                .unwrap_or_else(|d| panic!("{src}: {}", d.message));
+            assert_eq!(e.span, Span::new(0, src.len()), "{src}");
+        }
+    }
+
+    #[test]
     fn named_elements_go_in_map_and_filters_only() {
         let ExprKind::Map { body, .. } = kind(".axes | map(a => a.n ~ .id)") else {
             panic!("not a map");

@@ -143,3 +143,27 @@ fn test_cases_run_at_their_now_else_at_the_flag_else_at_a_fixed_time() {
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("fixed") && out.contains('7'), "{out}");
 }
+
+#[test]
+fn a_legacy_feed_is_created_at_the_runs_time() {
+    let p = project();
+    let created = |extra: &[&str], epoch: Option<&str>| {
+        let mut args = vec!["run", "m.cmap", "--input", "c=c.ndjson", "-q"];
+        args.extend(["--format", "feed", "--out", "o"]);
+        args.extend(extra);
+        let o = clerkmap_in(p.path(), &args, epoch);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let feed =
+            std::fs::read_to_string(p.path().join("o/feed.json")).unwrap_or_else(|e| panic!("{e}"));
+        let v: serde_json::Value = serde_json::from_str(&feed).unwrap_or_else(|e| panic!("{e}"));
+        v["config"]["created"].as_i64()
+    };
+    assert_eq!(
+        created(&["--now", "2025-06-01T00:00:00Z"], None),
+        Some(1748736000)
+    );
+    assert_eq!(created(&[], Some("1700000000")), Some(1700000000));
+    // the clock otherwise
+    let before = chrono::Utc::now().timestamp();
+    assert!(created(&[], None).is_some_and(|t| t >= before));
+}

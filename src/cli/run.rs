@@ -214,6 +214,7 @@ pub(crate) fn run_configs(a: RunArgs) -> Result<Vec<RunConfig>, String> {
                 .max_record_bytes
                 .or(project.max_record_bytes)
                 .unwrap_or(crate::engine::limits::DEFAULT_MAX_RECORD_BYTES),
+            now: Some(super::now()),
             ..RunOptions::default()
         },
         output: FeedOutput {

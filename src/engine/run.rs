@@ -62,6 +62,9 @@ pub struct RunOptions {
     /// Decode every field of every record, even those the mapping never reads (by default
     /// only the fields read are built): the oracle of the differential tests.
     pub decode_whole: bool,
+    /// The run's time in unix seconds (`--now`, `SOURCE_DATE_EPOCH`): a legacy feed's
+    /// `config.created`. `None`: the clock when the feed is written.
+    pub now: Option<i64>,
 }
 
 impl Default for RunOptions {
@@ -79,6 +82,7 @@ impl Default for RunOptions {
             group_memory: super::spill::DEFAULT_GROUP_MEMORY,
             spill_dir: None,
             decode_whole: false,
+            now: None,
         }
     }
 }
@@ -614,7 +618,7 @@ pub fn run_reported(
     let staged = if report.outcome == Outcome::Refused {
         files.finish_rejects()
     } else {
-        files.finish(chrono::Utc::now().timestamp())
+        files.finish(opts.now.unwrap_or_else(|| chrono::Utc::now().timestamp()))
     };
     let published = staged
         .map_err(RunError::from)

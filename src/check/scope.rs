@@ -258,10 +258,15 @@ impl Compiler<'_> {
             ))
         } else {
             best = suggest::closest(&id.name, candidates.iter().copied());
-            best.map(suggest::did_you_mean_text).or_else(|| {
-                scope
+            best.map(suggest::did_you_mean_text).or_else(|| match scope.function {
+                // A function has no record: `.` there is the element of a `[? ]` or `map`.
+                Some(_) if scope.has_record => Some(format!(
+                    "to read the element's field, write `.{0}`; to name the element, write `[? {0} => ...]` or `map(list, {0} => ...)`",
+                    id.name
+                )),
+                _ => scope
                     .has_record
-                    .then(|| format!("to read the record field, write `.{}`", id.name))
+                    .then(|| format!("to read the record field, write `.{}`", id.name)),
             })
         };
         self.diags.push(
@@ -389,5 +394,13 @@ mod tests {
         // At file level there is no record to point to.
         let d = only("let a = zzz");
         assert_eq!(d.hint, None);
+        // In a function, `.` is an element of a filter or `map`, which can be named too.
+        let d = only("fn f(xs) = xs[? v.n == 1]\ncustomers from c { id = .id, x = f(.a) }");
+        assert_eq!(
+            d.hint.as_deref(),
+            Some(
+                "to read the element's field, write `.v`; to name the element, write `[? v => ...]` or `map(list, v => ...)`"
+            )
+        );
     }
 }

@@ -78,7 +78,9 @@ impl FieldKind {
         match self {
             FieldKind::Float => Some("convert with `| decimal` (reads 1.234,56 and 1234.56)"),
             FieldKind::Int => Some("convert with `| int`"),
-            FieldKind::UnixTime => Some("parse it with `| date(\"%d/%m/%Y\")`"),
+            FieldKind::UnixTime => Some(
+                "parse it with `| date` (2024-12-31, 2024-12-31 18:30, RFC 3339) or, for another layout, `| date(\"%d/%m/%Y\")`",
+            ),
             FieldKind::AbsoluteUrl => Some("make it absolute with `| absolute_url(site)`"),
             FieldKind::IdList => {
                 Some("wrap a single id in a list: `[.code]`, or use `ancestors(...)`")

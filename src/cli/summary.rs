@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use crate::engine::RunReport;
 use crate::sync::push::PushReport;
 
-use super::term::{count, duration_ms, rate};
+use super::term::{count, duration_ms, plural, rate};
 
 /// The accounting of a run, one line per table, entity, `where` and skipped block:
 ///
@@ -24,13 +24,13 @@ pub(crate) fn run_report(r: &RunReport) -> String {
     for t in &r.tables {
         let left_out = match t.without_key {
             0 => String::new(),
-            n => format!(" ({} rows without a key left out)", count(n)),
+            n => format!(" ({} without a key left out)", plural(n, "row")),
         };
         let _ = writeln!(
             out,
-            "lookup {}: {} rows from {}{left_out}",
+            "lookup {}: {} from {}{left_out}",
             t.name,
-            count(t.rows as u64),
+            plural(t.rows as u64, "row"),
             t.file
         );
     }

@@ -169,6 +169,11 @@ pub(crate) fn count(n: u64) -> String {
     crate::value::count(n)
 }
 
+/// A count and its noun, in the plural unless it is one: `1 row`, `20,583 rows`.
+pub(crate) fn plural(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", count(n), if n == 1 { "" } else { "s" })
+}
+
 /// A rate per second, whole and with thousands separated: `20,583/s` (`0/s` when nothing
 /// could be measured).
 pub(crate) fn rate(per_sec: f64) -> String {
@@ -216,6 +221,9 @@ mod tests {
         assert_eq!(duration_ms(12_345), "12.3s");
         assert_eq!(duration_ms(65_000), "1m 05s");
         assert_eq!(duration_secs(3700), "1h 01m");
+        assert_eq!(plural(1, "row"), "1 row");
+        assert_eq!(plural(0, "row"), "0 rows");
+        assert_eq!(plural(1_234, "row"), "1,234 rows");
     }
 
     #[test]

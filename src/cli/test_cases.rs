@@ -6,7 +6,7 @@ use crate::json;
 use crate::value::Value;
 use clap::Args;
 
-use super::term::{MessageFormat, Ui};
+use super::term::{MessageFormat, Ui, plural};
 use super::{Vars, config, exit, fail_closed, json};
 use crate::diagnostic::{Diagnostic, SourceFile, render_all};
 use crate::workflow::case::{self, CaseRef};
@@ -236,16 +236,12 @@ fn test_once(a: TestArgs, ui: &Ui) -> u8 {
         let names: Vec<&str> = refused.iter().map(|r| r.name.as_str()).collect();
         ui.error(format!(
             "{} refused before running (see above): {}",
-            plural(refused.len(), "case"),
+            plural(refused.len() as u64, "case"),
             names.join(", ")
         ));
         code = code.max(exit::FAILURE);
     }
     code
-}
-
-fn plural(n: usize, w: &str) -> String {
-    format!("{n} {w}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The cases through the runner: its report on stdout (with `-q`, only when a case fails).

@@ -17,7 +17,7 @@ use std::time::Duration;
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use super::exit;
-use super::term::Ui;
+use super::term::{Ui, plural};
 
 /// How long the files must be quiet after a change before the command runs again.
 const QUIET: Duration = Duration::from_millis(150);
@@ -49,11 +49,11 @@ impl Watched {
     /// `3 files`, `3 files and 1 folder`.
     fn describe(&self) -> String {
         match self.dirs.len() {
-            0 => plural(self.files.len(), "file"),
+            0 => plural(self.files.len() as u64, "file"),
             n => format!(
                 "{} and {}",
-                plural(self.files.len(), "file"),
-                plural(n, "folder")
+                plural(self.files.len() as u64, "file"),
+                plural(n as u64, "folder")
             ),
         }
     }
@@ -118,10 +118,6 @@ pub(crate) fn watch(
         }
         drop(watcher);
     }
-}
-
-fn plural(n: usize, w: &str) -> String {
-    format!("{n} {w}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Waits for a change that counts, then for the files to be quiet: `true`; Ctrl-C: `false`.

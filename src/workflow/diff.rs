@@ -448,11 +448,17 @@ fn attr_lines(out: &mut String, indent: &str, a: &AttrChange, st: Style) {
         ));
         return;
     }
-    out.push_str(&format!("{indent}{}\n", label.trim_end()));
-    out.push_str(&format!("{indent}    was {}\n", st.red(&o)));
-    out.push_str(&format!("{indent}    now {}\n", st.green(&n)));
+    // under the attribute's name; a whole section's change has none (no line of blanks)
+    let inner = if label.is_empty() {
+        indent.to_string()
+    } else {
+        out.push_str(&format!("{indent}{}\n", label.trim_end()));
+        format!("{indent}    ")
+    };
+    out.push_str(&format!("{inner}was {}\n", st.red(&o)));
+    out.push_str(&format!("{inner}now {}\n", st.green(&n)));
     if let (Some(Value::String(os)), Some(Value::String(ns))) = (&a.old, &a.new) {
-        out.push_str(&format!("{indent}    diff {}\n", inline_diff(os, ns, st)));
+        out.push_str(&format!("{inner}diff {}\n", inline_diff(os, ns, st)));
     }
 }
 
@@ -578,6 +584,15 @@ mod tests {
         // What is left is exactly the rejected change.
         let left = diff(&merged, &new);
         assert_eq!(left.len(), 1);
+    }
+
+    #[test]
+    fn a_long_section_change_has_no_line_of_blanks() {
+        let counts = |n: u64| json!({"filtered": {"products by `.pubblicato == \"SI\"` (mapping.cmap:35:30)": n, "categories by `.visibile` (mapping.cmap:80:3)": 1}});
+        let ch = diff(&counts(1), &counts(2));
+        let text: String = ch.iter().map(|c| render(c, PLAIN)).collect();
+        assert!(text.starts_with("  filtered:\n      was {"), "{text}");
+        assert!(!text.lines().any(|l| l.trim().is_empty()), "{text}");
     }
 
     #[test]

@@ -132,6 +132,17 @@ fn quiet_and_verbose_say_less_and_more() {
         "{}",
         text(&o.stderr)
     );
+    // every var the mapping reads, with its value and where it comes from
+    let o = clerkmap(&["check", "-v", "--var", "site_url=https://a.test"]);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("  vars:\n    site_url = \"https://a.test\" (set)\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\n    track_parent = false (default)"),
+        "{err}"
+    );
 }
 
 /// `(0.01s, 5,888/s)`: a duration and a whole rate with thousands separated.

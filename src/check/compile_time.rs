@@ -57,7 +57,11 @@ impl Compiler<'_> {
         };
         let given = self.setting(from, key);
         let secret = from == Setting::Env && given.is_some();
-        match self.resolve(from, callee, key, given, default) {
+        let value = self.resolve(from, callee, key, given, default);
+        if from == Setting::Var && !self.vars.iter().any(|(k, _)| k == key) {
+            self.vars.push((key.to_string(), value.clone()));
+        }
+        match value {
             Some(value) => {
                 if secret {
                     self.secrets.add(key, &value);

@@ -112,6 +112,8 @@ pub(super) struct Compiler<'o> {
     pub(super) tables_read_all: HashSet<TableId>,
     /// The `var()` names read (for W001).
     pub(super) vars_read: HashSet<String>,
+    /// The vars read, with their values, in the order first read ([`Program::vars`]).
+    pub(super) vars: Vec<(String, Option<Value>)>,
     /// Source names used by blocks, for hints.
     pub(super) sources: Vec<String>,
     /// The values read with `env()`, and the constants folded from them.
@@ -143,6 +145,7 @@ impl<'o> Compiler<'o> {
             tables_read: HashSet::new(),
             tables_read_all: HashSet::new(),
             vars_read: HashSet::new(),
+            vars: Vec::new(),
             sources: Vec::new(),
             secrets: Secrets::default(),
             fns: HashMap::new(),

@@ -24,6 +24,7 @@ impl Compiler<'_> {
             globals: Vec::new(),
             secrets: Default::default(),
             inputs: Vec::new(),
+            vars: Vec::new(),
         };
         self.sources = file
             .items
@@ -89,6 +90,7 @@ impl Compiler<'_> {
             b.secrets = self.secrets.clone();
         }
         program.secrets = self.secrets.clone();
+        program.vars = std::mem::take(&mut self.vars);
         program
     }
 

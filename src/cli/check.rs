@@ -182,9 +182,25 @@ fn report_human(
                 if !tables.is_empty() {
                     ui.detail(format!("  lookup tables: {}", tables.join(", ")));
                 }
-                let set: Vec<&str> = t.vars.values.keys().map(String::as_str).collect();
-                if !set.is_empty() {
-                    ui.detail(format!("  vars set: {}", set.join(", ")));
+                // every var the mapping reads, with the value it has and where that comes from
+                let vars: Vec<String> = c
+                    .program
+                    .vars
+                    .iter()
+                    .map(|(name, value)| {
+                        let shown = value.as_ref().map_or("none".to_string(), |v| {
+                            crate::value::show(&c.program.secrets.hide(v))
+                        });
+                        let from = if t.vars.values.contains_key(name) {
+                            "set"
+                        } else {
+                            "default"
+                        };
+                        format!("\n    {name} = {shown} ({from})")
+                    })
+                    .collect();
+                if !vars.is_empty() {
+                    ui.detail(format!("  vars:{}", vars.concat()));
                 }
             }
             exit::OK

@@ -31,6 +31,9 @@ pub struct Program {
     /// The `input NAME lenient` declarations: how those CSV inputs take rows of another width
     /// than their header's (unless the run's settings say otherwise).
     pub inputs: Vec<(String, Lenient)>,
+    /// The vars the mapping reads with `var(...)`, each with the value it has in this program
+    /// (the one given, else its default; none when it has neither), in the order first read.
+    pub vars: Vec<(String, Option<Value>)>,
 }
 
 /// How a CSV input takes a row whose number of fields is not its header's.

@@ -733,9 +733,15 @@ pub(crate) fn describe(e: &RunError) -> String {
             let rest = neutral.split_once(": ").map_or("", |(_, r)| r);
             format!("--input `{name}`: {rest}")
         }
-        InputProblem::MissingTable { entity, table, via } => format!(
-            "the `{}` block looks up table `{table}`{}, but no --input {table}=PATH is given",
+        InputProblem::MissingTable {
+            entity,
+            table,
+            input,
+            via,
+        } => format!(
+            "the `{}` block looks up {}{}, but no --input {input}=PATH is given",
             entity.name(),
+            crate::engine::table_read_from(table, input),
             crate::engine::through(via)
         ),
         InputProblem::NoFormat { name, file }

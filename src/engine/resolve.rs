@@ -7,7 +7,7 @@ use super::input::{Format, Input};
 use super::report::Skipped;
 use super::run::{InputProblem, RunError};
 use crate::clerk::Entity;
-use crate::plan::{BlockPlan, Program};
+use crate::plan::{BlockPlan, Program, TablePlan};
 
 /// The inputs of a program, checked: each running block with its input and format, the
 /// skipped blocks, the input of each table that is needed.
@@ -27,6 +27,31 @@ fn format_of(input: &Input) -> Result<Format, RunError> {
             file: input.display(),
         })
     })
+}
+
+/// The input a table's rows come from, when it is given: the one its `from INPUT` names, else
+/// the one of its name ([`TablePlan::input`] is whichever applies). A run, `explain`, `eval` and
+/// `repl` all find a table's input here.
+pub fn table_input<'i>(table: &TablePlan, inputs: &'i [Input]) -> Option<&'i Input> {
+    inputs.iter().find(|i| i.name == table.input)
+}
+
+/// Per table: its input and format when the input is given, else `None`; for tools that load
+/// every table they can whether a block needs it or not (`eval`, `repl`). An input whose
+/// format cannot be told is an error, as in a run.
+pub fn given_tables<'i>(
+    program: &Program,
+    inputs: &'i [Input],
+) -> Result<Vec<Option<(&'i Input, Format)>>, RunError> {
+    program
+        .tables
+        .iter()
+        .map(|t| {
+            table_input(t, inputs)
+                .map(|i| Ok((i, format_of(i)?)))
+                .transpose()
+        })
+        .collect()
 }
 
 /// Checks the inputs against the program before any record is read. `only`: run just this
@@ -85,12 +110,13 @@ pub fn resolve<'p>(
     }
     let mut tables = Vec::with_capacity(program.tables.len());
     for (t, need) in program.tables.iter().zip(&needed) {
-        match (by_name.get(t.input.as_str()), need) {
-            (Some(input), Some(_)) => tables.push(Some((*input, format_of(input)?))),
+        match (table_input(t, inputs), need) {
+            (Some(input), Some(_)) => tables.push(Some((input, format_of(input)?))),
             (None, Some((entity, via))) if !t.optional => {
                 return Err(RunError::Inputs(InputProblem::MissingTable {
                     entity: *entity,
-                    table: t.input.clone(),
+                    table: t.name.clone(),
+                    input: t.input.clone(),
                     via: via
                         .and_then(|v| program.tables.get(v))
                         .map(|v| v.name.clone()),

@@ -137,8 +137,10 @@ pub enum InputProblem {
     MissingTable {
         /// The block's entity.
         entity: Entity,
-        /// The table.
+        /// The table's name.
         table: String,
+        /// The input its rows come from (its name, or its `from INPUT`).
+        input: String,
         /// The table whose key or parent looks it up, when the block does not look it up
         /// itself.
         via: Option<String>,
@@ -169,10 +171,16 @@ impl std::fmt::Display for InputProblem {
                     "input `{name}`: the mapping has no source or lookup table of that name; {hint}"
                 )
             }
-            InputProblem::MissingTable { entity, table, via } => write!(
+            InputProblem::MissingTable {
+                entity,
+                table,
+                input,
+                via,
+            } => write!(
                 f,
-                "the `{}` block looks up table `{table}`{}, but no input `{table}` is given",
+                "the `{}` block looks up {}{}, but no input `{input}` is given",
                 entity.name(),
+                table_read_from(table, input),
                 through(via)
             ),
             InputProblem::NoFormat { file, .. } => write!(
@@ -185,6 +193,16 @@ impl std::fmt::Display for InputProblem {
                 quoted(sources)
             ),
         }
+    }
+}
+
+/// ``table `t` `` , or ``table `t` (read from input `tbl`)`` when its rows come from an input of
+/// another name (`lookup t from tbl`).
+pub fn table_read_from(table: &str, input: &str) -> String {
+    if table == input {
+        format!("table `{table}`")
+    } else {
+        format!("table `{table}` (read from input `{input}`)")
     }
 }
 

@@ -140,6 +140,45 @@ fn unknown_input_names_and_missing_lookup_tables_are_usage_errors() {
     );
 }
 
+/// Blocks and tables reading three inputs, some of them twice: `clienti` is two blocks' source
+/// and the input of `by_mail`, `tbl` the input of `t`.
+const SHARED_INPUTS: &str = r#"lookup by_mail from clienti by .mail
+customers from clienti { id = .id  other = lookup(by_mail, .mail).id }
+lookup t from tbl by .k
+orders from ordini { id = .id  customer = lookup(t, .c).id  time = 0  products = [{id: "p", quantity: 1, price: 1.0}] }
+categories from clienti { id = .id  name = "n"  url = "https://x.test/" ~ .id  subcategories = [] }
+"#;
+
+#[test]
+fn an_unknown_input_is_told_each_input_the_mapping_reads_once() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("m.cmap");
+    std::fs::write(&mapping, SHARED_INPUTS).unwrap_or_else(|e| panic!("{e}"));
+    let mapping = mapping.display().to_string();
+    let out = dir.path().join("out");
+    let o = run_in(&out, &[&mapping, "--input", "zzzz=z.csv"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        text(&o.stderr),
+        "error: --input `zzzz`: the mapping has no source or lookup table of that name; the mapping reads `clienti`, `tbl`, `ordini`\n"
+    );
+    // A table's name, when the table reads another input: that input is the one to give.
+    let table_name = "error: --input `t`: lookup table `t` reads its rows from input `tbl` (`lookup t from tbl`), not from an input of its name; give its file as --input tbl=PATH\n";
+    let o = run_in(&out, &[&mapping, "--input", "t=t.csv"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(text(&o.stderr), table_name);
+    let o = clerkmap(&["check", &mapping, "--input", "t=t.csv"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(text(&o.stderr), table_name);
+    // Nothing given: each block's source once.
+    let o = run_in(&out, &[&mapping]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        text(&o.stderr),
+        "error: nothing to do: give at least one of --input clienti=PATH, --input ordini=PATH\n"
+    );
+}
+
 #[test]
 fn max_rejects_aborts_without_replacing_feeds() {
     let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

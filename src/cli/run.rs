@@ -728,11 +728,14 @@ pub(crate) fn describe(e: &RunError) -> String {
     };
     match problem {
         InputProblem::Twice(name) => format!("--input `{name}` is given twice"),
-        InputProblem::Unknown { name, .. } => {
-            let neutral = problem.to_string();
-            let rest = neutral.split_once(": ").map_or("", |(_, r)| r);
-            format!("--input `{name}`: {rest}")
-        }
+        InputProblem::Unknown { name, known } => format!(
+            "--input `{name}`: the mapping has no source or lookup table of that name; {}",
+            crate::engine::unknown_hint(name, known)
+        ),
+        InputProblem::TableName { name, input } => format!(
+            "--input `{name}`: {}; give its file as --input {input}=PATH",
+            crate::engine::table_name_hint(name, input)
+        ),
         InputProblem::MissingTable {
             entity,
             table,

@@ -54,6 +54,26 @@ pub fn given_tables<'i>(
         .collect()
 }
 
+/// Why an input of this name does not fit the program, when no block or table reads it: it is
+/// the name of a table that reads another input ([`InputProblem::TableName`]), or no name the
+/// mapping reads ([`InputProblem::Unknown`], with the names it reads).
+pub fn not_read(program: &Program, name: &str) -> Option<InputProblem> {
+    let known = program.input_names();
+    if known.contains(&name) {
+        return None;
+    }
+    Some(match program.tables.iter().find(|t| t.name == name) {
+        Some(t) => InputProblem::TableName {
+            name: name.to_string(),
+            input: t.input.clone(),
+        },
+        None => InputProblem::Unknown {
+            name: name.to_string(),
+            known: known.into_iter().map(String::from).collect(),
+        },
+    })
+}
+
 /// Checks the inputs against the program before any record is read. `only`: run just this
 /// block (explain), whose tables are then the ones needed.
 pub fn resolve<'p>(
@@ -67,17 +87,8 @@ pub fn resolve<'p>(
             return Err(RunError::Inputs(InputProblem::Twice(i.name.clone())));
         }
     }
-    let known: Vec<String> = program
-        .blocks
-        .iter()
-        .map(|b| b.source.clone())
-        .chain(program.tables.iter().map(|t| t.input.clone()))
-        .collect();
-    if let Some(i) = inputs.iter().find(|i| !known.contains(&i.name)) {
-        return Err(RunError::Inputs(InputProblem::Unknown {
-            name: i.name.clone(),
-            known,
-        }));
+    if let Some(problem) = inputs.iter().find_map(|i| not_read(program, &i.name)) {
+        return Err(RunError::Inputs(problem));
     }
     let mut blocks = Vec::new();
     let mut skipped = Vec::new();
@@ -127,7 +138,7 @@ pub fn resolve<'p>(
     }
     if blocks.is_empty() {
         return Err(RunError::Inputs(InputProblem::NothingToDo {
-            sources: program.blocks.iter().map(|b| b.source.clone()).collect(),
+            sources: program.sources().into_iter().map(String::from).collect(),
         }));
     }
     Ok(Resolved {

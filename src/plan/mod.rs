@@ -33,6 +33,39 @@ pub struct Program {
     pub inputs: Vec<(String, Lenient)>,
 }
 
+impl Program {
+    /// Every input the mapping reads, each once, in the order of the declarations that read
+    /// them: the sources of its blocks and the inputs of its lookup tables (a table's name, or
+    /// its `from INPUT`).
+    pub fn input_names(&self) -> Vec<&str> {
+        let mut read: Vec<(usize, &str)> = self
+            .blocks
+            .iter()
+            .map(|b| (b.span.start, b.source.as_str()))
+            .chain(self.tables.iter().map(|t| (t.span.start, t.input.as_str())))
+            .collect();
+        read.sort_by_key(|&(at, _)| at);
+        let mut names: Vec<&str> = Vec::with_capacity(read.len());
+        for (_, name) in read {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// The sources of the blocks, each once, in file order.
+    pub fn sources(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::with_capacity(self.blocks.len());
+        for b in &self.blocks {
+            if !names.contains(&b.source.as_str()) {
+                names.push(&b.source);
+            }
+        }
+        names
+    }
+}
+
 /// How a CSV input takes a row whose number of fields is not its header's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

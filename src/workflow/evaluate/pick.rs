@@ -259,13 +259,11 @@ impl Session {
         pick: &Pick,
     ) -> Result<Record, SessionError> {
         // Only the inputs the mapping reads (an input it does not know would be refused).
+        let reads = program.input_names();
         let known: Vec<Input> = self
             .inputs
             .iter()
-            .filter(|i| {
-                program.blocks.iter().any(|b| b.source == i.name)
-                    || program.tables.iter().any(|t| t.input == i.name)
-            })
+            .filter(|i| reads.contains(&i.name.as_str()))
             .cloned()
             .collect();
         let mut units = units::open(program, &known, block)?;

@@ -180,6 +180,65 @@ fn an_unknown_input_is_told_each_input_the_mapping_reads_once() {
 }
 
 #[test]
+fn an_input_only_a_block_left_out_by_entities_reads_is_accepted_and_not_read() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, content: &str| {
+        std::fs::write(dir.path().join(name), content).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "ent.cmap",
+        "orders from o { id = .id  customer = .c  time = 0  products = [{id: \"p\", quantity: 1, price: 1.0}] }\ncustomers from c { id = .id }\n",
+    );
+    // Broken (a quote never closed): a run that read it would stop.
+    write("o.csv", "id,c\n\"1,x\n");
+    write("c.csv", "id\nx\n");
+    write(
+        "clerkmap.yaml",
+        "mapping: ent.cmap\ninputs:\n  o: o.csv\n  c: c.csv\nout: out\n",
+    );
+    let note = "input `o` is not read: the `orders` block that reads it is left out by --entities";
+    let in_dir = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"))
+    };
+    let flags = [
+        "run",
+        "ent.cmap",
+        "--input",
+        "o=o.csv",
+        "--input",
+        "c=c.csv",
+        "--out",
+        "flags",
+        "--entities",
+        "customers",
+    ];
+    let project = ["run", "-c", "clerkmap.yaml", "--entities", "customers"];
+    for (args, out) in [(&flags[..], "flags"), (&project[..], "out")] {
+        let o = in_dir(args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains(note), "{}", text(&o.stderr));
+        let feed = support::read(&dir.path().join(out).join("customers.json"));
+        assert!(feed.contains("\"x\""), "{feed}");
+        assert!(!dir.path().join(out).join("orders.json").exists());
+    }
+    // A name no block or table reads is still refused, with every input the mapping reads.
+    let o = in_dir(&[&flags[..], &["--input", "zzzz=c.csv"]].concat());
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains(
+            "error: --input `zzzz`: the mapping has no source or lookup table of that name; the mapping reads `o`, `c`"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
 fn max_rejects_aborts_without_replacing_feeds() {
     let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(out.path().join("products.json"), "[]\n").unwrap_or_else(|e| panic!("{e}"));

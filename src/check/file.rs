@@ -24,6 +24,7 @@ impl Compiler<'_> {
             globals: Vec::new(),
             secrets: Default::default(),
             inputs: Vec::new(),
+            left_out: Vec::new(),
         };
         self.sources = file
             .items

@@ -482,10 +482,13 @@ pub(crate) fn run_once(a: RunArgs, ui: &Ui) -> u8 {
 }
 
 /// Keeps only the blocks of `entities` (all when empty); an entity the mapping has no block
-/// for is an error.
+/// for is an error. The inputs only the blocks left out read are taken out of `inputs`, not
+/// read: a note says so for each.
 pub(crate) fn only_entities(
     program: &mut crate::plan::Program,
     entities: &[Entity],
+    inputs: &mut Vec<Input>,
+    ui: &Ui,
 ) -> Result<(), String> {
     if entities.is_empty() {
         return Ok(());
@@ -502,7 +505,27 @@ pub(crate) fn only_entities(
             has.join(", ")
         ));
     }
-    program.blocks.retain(|b| entities.contains(&b.entity));
+    program.keep_blocks(|b| entities.contains(&b.entity));
+    inputs.retain(|i| {
+        let only = program.read_only_by_left_out(&i.name);
+        if only.is_empty() {
+            return true;
+        }
+        let blocks: Vec<String> = only
+            .iter()
+            .map(|b| format!("`{}`", b.entity.name()))
+            .collect();
+        let what = match blocks.len() {
+            1 => "block that reads it is",
+            _ => "blocks that read it are",
+        };
+        ui.note(format!(
+            "input `{}` is not read: the {} {what} left out by --entities",
+            i.name,
+            blocks.join(" and "),
+        ));
+        false
+    });
     Ok(())
 }
 
@@ -565,7 +588,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
         }
     };
     let mut options = cfg.options;
-    let prepared = only_entities(&mut checked.program, x.entities)
+    let prepared = only_entities(&mut checked.program, x.entities, &mut options.inputs, ui)
         .and_then(|()| read_stdin_once(&mut options.inputs, &checked.program))
         .and_then(|()| {
             if x.to_stdout {

@@ -239,6 +239,33 @@ fn an_input_only_a_block_left_out_by_entities_reads_is_accepted_and_not_read() {
 }
 
 #[test]
+fn an_unknown_input_of_the_project_file_is_named_as_the_files() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (name, content) in [
+        ("m.cmap", "customers from c { id = .id }\n"),
+        ("c.csv", "id\nx\n"),
+        (
+            "clerkmap.yaml",
+            "mapping: m.cmap\ninputs:\n  c: c.csv\n  zzzz: c.csv\nout: out\n",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), content).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+        .args(["run", "-c", "clerkmap.yaml"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"));
+    assert_eq!(code(&o), 2);
+    // Not `--input `zzzz``: no such flag was given.
+    assert_eq!(
+        text(&o.stderr),
+        "error: input `zzzz` (from clerkmap.yaml): the mapping has no source or lookup table of that name; the mapping reads `c`\n"
+    );
+}
+
+#[test]
 fn max_rejects_aborts_without_replacing_feeds() {
     let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(out.path().join("products.json"), "[]\n").unwrap_or_else(|e| panic!("{e}"));

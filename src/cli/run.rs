@@ -668,7 +668,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     }
     let code = match &done.error {
         Some(e) => {
-            ui.error(describe(e));
+            ui.error(describe_run(e, x.explain));
             code_of(e)
         }
         None if x.to_stdout => match copy_feed(report, &output.dir) {
@@ -741,6 +741,31 @@ fn copy_feed(report: &engine::RunReport, dir: &Path) -> Result<(), String> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(e) => Err(format!("cannot write the feed to standard output: {e}")),
+    }
+}
+
+/// A run error as `run` says it: an input that is not a flag is named as the project file's.
+fn describe_run(e: &RunError, flags: &ExplainBase) -> String {
+    let (RunError::Inputs(problem), Some(config)) = (e, &flags.config) else {
+        return describe(e);
+    };
+    let from = |name: &str| format!("input `{name}` (from {})", config.display());
+    match problem {
+        InputProblem::Unknown { name, known } if !flags.inputs.iter().any(|(n, _)| n == name) => {
+            format!(
+                "{}: the mapping has no source or lookup table of that name; {}",
+                from(name),
+                crate::engine::unknown_hint(name, known)
+            )
+        }
+        InputProblem::TableName { name, input } if !flags.inputs.iter().any(|(n, _)| n == name) => {
+            format!(
+                "{}: {}; give its file as input `{input}`",
+                from(name),
+                crate::engine::table_name_hint(name, input)
+            )
+        }
+        _ => describe(e),
     }
 }
 

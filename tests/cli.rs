@@ -140,6 +140,131 @@ fn unknown_input_names_and_missing_lookup_tables_are_usage_errors() {
     );
 }
 
+/// Blocks and tables reading three inputs, some of them twice: `clienti` is two blocks' source
+/// and the input of `by_mail`, `tbl` the input of `t`.
+const SHARED_INPUTS: &str = r#"lookup by_mail from clienti by .mail
+customers from clienti { id = .id  other = lookup(by_mail, .mail).id }
+lookup t from tbl by .k
+orders from ordini { id = .id  customer = lookup(t, .c).id  time = 0  products = [{id: "p", quantity: 1, price: 1.0}] }
+categories from clienti { id = .id  name = "n"  url = "https://x.test/" ~ .id  subcategories = [] }
+"#;
+
+#[test]
+fn an_unknown_input_is_told_each_input_the_mapping_reads_once() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("m.cmap");
+    std::fs::write(&mapping, SHARED_INPUTS).unwrap_or_else(|e| panic!("{e}"));
+    let mapping = mapping.display().to_string();
+    let out = dir.path().join("out");
+    let o = run_in(&out, &[&mapping, "--input", "zzzz=z.csv"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        text(&o.stderr),
+        "error: --input `zzzz`: the mapping has no source or lookup table of that name; the mapping reads `clienti`, `tbl`, `ordini`\n"
+    );
+    // A table's name, when the table reads another input: that input is the one to give.
+    let table_name = "error: --input `t`: lookup table `t` reads its rows from input `tbl` (`lookup t from tbl`), not from an input of its name; give its file as --input tbl=PATH\n";
+    let o = run_in(&out, &[&mapping, "--input", "t=t.csv"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(text(&o.stderr), table_name);
+    let o = clerkmap(&["check", &mapping, "--input", "t=t.csv"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(text(&o.stderr), table_name);
+    // Nothing given: each block's source once.
+    let o = run_in(&out, &[&mapping]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        text(&o.stderr),
+        "error: nothing to do: give at least one of --input clienti=PATH, --input ordini=PATH\n"
+    );
+}
+
+#[test]
+fn an_input_only_a_block_left_out_by_entities_reads_is_accepted_and_not_read() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let write = |name: &str, content: &str| {
+        std::fs::write(dir.path().join(name), content).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        "ent.cmap",
+        "orders from o { id = .id  customer = .c  time = 0  products = [{id: \"p\", quantity: 1, price: 1.0}] }\ncustomers from c { id = .id }\n",
+    );
+    // Broken (a quote never closed): a run that read it would stop.
+    write("o.csv", "id,c\n\"1,x\n");
+    write("c.csv", "id\nx\n");
+    write(
+        "clerkmap.yaml",
+        "mapping: ent.cmap\ninputs:\n  o: o.csv\n  c: c.csv\nout: out\n",
+    );
+    let note = "input `o` is not read: the `orders` block that reads it is left out by --entities";
+    let in_dir = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"))
+    };
+    let flags = [
+        "run",
+        "ent.cmap",
+        "--input",
+        "o=o.csv",
+        "--input",
+        "c=c.csv",
+        "--out",
+        "flags",
+        "--entities",
+        "customers",
+    ];
+    let project = ["run", "-c", "clerkmap.yaml", "--entities", "customers"];
+    for (args, out) in [(&flags[..], "flags"), (&project[..], "out")] {
+        let o = in_dir(args);
+        assert_eq!(code(&o), 0, "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains(note), "{}", text(&o.stderr));
+        let feed = support::read(&dir.path().join(out).join("customers.json"));
+        assert!(feed.contains("\"x\""), "{feed}");
+        assert!(!dir.path().join(out).join("orders.json").exists());
+    }
+    // A name no block or table reads is still refused, with every input the mapping reads.
+    let o = in_dir(&[&flags[..], &["--input", "zzzz=c.csv"]].concat());
+    assert_eq!(code(&o), 2);
+    assert!(
+        text(&o.stderr).contains(
+            "error: --input `zzzz`: the mapping has no source or lookup table of that name; the mapping reads `o`, `c`"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn an_unknown_input_of_the_project_file_is_named_as_the_files() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (name, content) in [
+        ("m.cmap", "customers from c { id = .id }\n"),
+        ("c.csv", "id\nx\n"),
+        (
+            "clerkmap.yaml",
+            "mapping: m.cmap\ninputs:\n  c: c.csv\n  zzzz: c.csv\nout: out\n",
+        ),
+    ] {
+        std::fs::write(dir.path().join(name), content).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+        .args(["run", "-c", "clerkmap.yaml"])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run clerkmap: {e}"));
+    assert_eq!(code(&o), 2);
+    // Not `--input `zzzz``: no such flag was given.
+    assert_eq!(
+        text(&o.stderr),
+        "error: input `zzzz` (from clerkmap.yaml): the mapping has no source or lookup table of that name; the mapping reads `c`\n"
+    );
+}
+
 #[test]
 fn max_rejects_aborts_without_replacing_feeds() {
     let out = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

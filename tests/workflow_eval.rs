@@ -257,3 +257,163 @@ ancestors(categorie, .categoriaMerceologica)
     assert!(!out.contains("never_evaluated"), "{out}");
     insta::assert_snapshot!(out);
 }
+
+/// Writes `files` (name, content) into a fresh directory.
+fn files(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).unwrap_or_else(|e| panic!("{e}"));
+    }
+    dir
+}
+
+#[test]
+fn a_table_from_another_input_is_loaded_from_that_input() {
+    // `lookup t from tbl`: the rows of `t` are those of the input `tbl`, as `run` reads them.
+    let dir = files(&[
+        (
+            "from.cmap",
+            "lookup t from tbl by .k\ncustomers from p { id = .id  name = lookup(t, .k).name }\n",
+        ),
+        ("p.ndjson", "{\"id\":\"c1\",\"k\":\"x\"}\n"),
+        ("tbl.ndjson", "{\"k\":\"x\",\"name\":\"X\"}\n"),
+    ]);
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let (mapping, p, tbl) = (
+        path("from.cmap"),
+        format!("p={}", path("p.ndjson")),
+        format!("tbl={}", path("tbl.ndjson")),
+    );
+    let with_tbl = ["--mapping", &mapping, "--input", &p, "--input", &tbl];
+    for pick in [&[][..], &["--id", "c1"][..]] {
+        let o = clerkmap(&[&["eval", "lookup(t, .k).name"][..], &with_tbl, pick].concat());
+        assert_eq!(o.status.code(), Some(0), "{pick:?}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stdout).starts_with("\"X\"\n"),
+            "{}",
+            text(&o.stdout)
+        );
+        assert!(!text(&o.stderr).contains("warning"), "{}", text(&o.stderr));
+    }
+    // A record of the table's input is picked by the table's key.
+    let o = clerkmap(
+        &[
+            &["eval", ".name"][..],
+            &with_tbl,
+            &["--from", "tbl", "--id", "x"],
+        ]
+        .concat(),
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).starts_with("\"X\"\n"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(text(&o.stderr).contains("(id x)"), "{}", text(&o.stderr));
+    // Without `tbl`, the warning and the error name the input to give.
+    let o = clerkmap(&[
+        "eval",
+        "lookup(t, .k)",
+        "--mapping",
+        &mapping,
+        "--input",
+        &p,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains(
+            "warning: lookup table `t` (read from input `tbl`) is empty: give its rows with --input tbl=PATH"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = clerkmap(&[
+        "eval",
+        "lookup(t, .k)",
+        "--mapping",
+        &mapping,
+        "--input",
+        &p,
+        "--id",
+        "c1",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains(
+            "error: the `customers` block looks up table `t` (read from input `tbl`), but no --input tbl=PATH is given"
+        ),
+        "{}",
+        text(&o.stderr)
+    );
+    // The repl loads it too, and says which input an empty table wants.
+    let o = with_stdin(
+        &[
+            "repl",
+            "--mapping",
+            &mapping,
+            "--input",
+            &p,
+            "--input",
+            &tbl,
+        ],
+        ":vars\nlookup(t, .k).name\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("lookup t: 1 rows"), "{out}");
+    assert!(out.contains("\"X\""), "{out}");
+    let o = with_stdin(&["repl", "--mapping", &mapping, "--input", &p], ":vars\n");
+    assert!(
+        text(&o.stdout).contains("lookup t: empty: no input `tbl` is given"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn a_table_sharing_its_input_with_a_block_is_loaded() {
+    // `lookup by_mail from c` and `customers from c`: one input, a block's source and a table.
+    let dir = files(&[
+        (
+            "from.cmap",
+            "lookup by_mail from c by .mail\ncustomers from c { id = .id  other = lookup(by_mail, .mail).id }\n",
+        ),
+        ("c.csv", "id,mail\n1,a@x\n2,b@x\n"),
+    ]);
+    let mapping = dir.path().join("from.cmap").display().to_string();
+    let c = format!("c={}", dir.path().join("c.csv").display());
+    let o = clerkmap(&[
+        "eval",
+        "lookup(by_mail, \"b@x\").id",
+        "--mapping",
+        &mapping,
+        "--input",
+        &c,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).starts_with("\"2\"\n"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert!(!text(&o.stderr).contains("warning"), "{}", text(&o.stderr));
+    // The records of `c` are the block's: picked, and named, by the block's id.
+    assert!(text(&o.stderr).contains("(id 1)"), "{}", text(&o.stderr));
+    let o = clerkmap(&[
+        "eval",
+        ".mail",
+        "--mapping",
+        &mapping,
+        "--input",
+        &c,
+        "--id",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).starts_with("\"b@x\"\n"),
+        "{}",
+        text(&o.stdout)
+    );
+}

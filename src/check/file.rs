@@ -25,6 +25,7 @@ impl Compiler<'_> {
             secrets: Default::default(),
             inputs: Vec::new(),
             vars: Vec::new(),
+            left_out: Vec::new(),
         };
         self.sources = file
             .items

@@ -13,7 +13,8 @@ use crate::diagnostic::{SourceFile, render_all};
 use crate::engine::{Format, Input};
 use crate::value::{Ty, elide};
 use crate::workflow::evaluate::{
-    Compiled, Evaluation, Mapping, Pick, Record, Session, SessionError, one_object, stdin_input,
+    Compiled, Evaluation, Mapping, Pick, Record, Session, SessionError, TableState, one_object,
+    stdin_input,
 };
 
 /// The flags `eval` and `repl` share: the context of the expressions.
@@ -330,8 +331,12 @@ fn warnings(ui: &Ui, session: &Session, c: &Compiled) {
 }
 
 /// The warning for a lookup table whose input is not given; `how`: `--input` or `:input`.
-pub(super) fn empty_table(table: &str, how: &str) -> String {
-    format!("lookup table `{table}` is empty: give its rows with {how} {table}=PATH")
+pub(super) fn empty_table(t: &TableState, how: &str) -> String {
+    format!(
+        "lookup {} is empty: give its rows with {how} {}=PATH",
+        crate::engine::table_read_from(&t.name, &t.input),
+        t.input
+    )
 }
 
 /// The value (pretty JSON) and its type: `type: string`, with the checker's type when it

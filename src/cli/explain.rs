@@ -245,13 +245,17 @@ fn describe(e: &ExplainError) -> String {
             block_list(blocks)
         ),
         ExplainError::NotFound(msg) => msg.clone(),
-        ExplainError::Run(RunError::Inputs(InputProblem::MissingTable { entity, table, via })) => {
-            format!(
-                "the `{}` block looks up table `{table}`{}: give it with --input {table}=PATH",
-                entity.name(),
-                crate::engine::through(via)
-            )
-        }
+        ExplainError::Run(RunError::Inputs(InputProblem::MissingTable {
+            entity,
+            table,
+            input,
+            via,
+        })) => format!(
+            "the `{}` block looks up {}{}: give it with --input {input}=PATH",
+            entity.name(),
+            crate::engine::table_read_from(table, input),
+            crate::engine::through(via)
+        ),
         ExplainError::Run(e) => super::run::describe(e),
     }
 }

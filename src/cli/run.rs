@@ -483,10 +483,13 @@ pub(crate) fn run_once(a: RunArgs, ui: &Ui) -> u8 {
 }
 
 /// Keeps only the blocks of `entities` (all when empty); an entity the mapping has no block
-/// for is an error.
+/// for is an error. The inputs only the blocks left out read are taken out of `inputs`, not
+/// read: a note says so for each.
 pub(crate) fn only_entities(
     program: &mut crate::plan::Program,
     entities: &[Entity],
+    inputs: &mut Vec<Input>,
+    ui: &Ui,
 ) -> Result<(), String> {
     if entities.is_empty() {
         return Ok(());
@@ -503,7 +506,27 @@ pub(crate) fn only_entities(
             has.join(", ")
         ));
     }
-    program.blocks.retain(|b| entities.contains(&b.entity));
+    program.keep_blocks(|b| entities.contains(&b.entity));
+    inputs.retain(|i| {
+        let only = program.read_only_by_left_out(&i.name);
+        if only.is_empty() {
+            return true;
+        }
+        let blocks: Vec<String> = only
+            .iter()
+            .map(|b| format!("`{}`", b.entity.name()))
+            .collect();
+        let what = match blocks.len() {
+            1 => "block that reads it is",
+            _ => "blocks that read it are",
+        };
+        ui.note(format!(
+            "input `{}` is not read: the {} {what} left out by --entities",
+            i.name,
+            blocks.join(" and "),
+        ));
+        false
+    });
     Ok(())
 }
 
@@ -566,7 +589,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
         }
     };
     let mut options = cfg.options;
-    let prepared = only_entities(&mut checked.program, x.entities)
+    let prepared = only_entities(&mut checked.program, x.entities, &mut options.inputs, ui)
         .and_then(|()| read_stdin_once(&mut options.inputs, &checked.program))
         .and_then(|()| {
             if x.to_stdout {
@@ -646,7 +669,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     }
     let code = match &done.error {
         Some(e) => {
-            ui.error(describe(e));
+            ui.error(describe_run(e, x.explain));
             code_of(e)
         }
         None if x.to_stdout => match copy_feed(report, &output.dir) {
@@ -722,6 +745,31 @@ fn copy_feed(report: &engine::RunReport, dir: &Path) -> Result<(), String> {
     }
 }
 
+/// A run error as `run` says it: an input that is not a flag is named as the project file's.
+fn describe_run(e: &RunError, flags: &ExplainBase) -> String {
+    let (RunError::Inputs(problem), Some(config)) = (e, &flags.config) else {
+        return describe(e);
+    };
+    let from = |name: &str| format!("input `{name}` (from {})", config.display());
+    match problem {
+        InputProblem::Unknown { name, known } if !flags.inputs.iter().any(|(n, _)| n == name) => {
+            format!(
+                "{}: the mapping has no source or lookup table of that name; {}",
+                from(name),
+                crate::engine::unknown_hint(name, known)
+            )
+        }
+        InputProblem::TableName { name, input } if !flags.inputs.iter().any(|(n, _)| n == name) => {
+            format!(
+                "{}: {}; give its file as input `{input}`",
+                from(name),
+                crate::engine::table_name_hint(name, input)
+            )
+        }
+        _ => describe(e),
+    }
+}
+
 /// A run error as the command line says it: inputs are `--input NAME=PATH` flags.
 pub(crate) fn describe(e: &RunError) -> String {
     let RunError::Inputs(problem) = e else {
@@ -729,14 +777,23 @@ pub(crate) fn describe(e: &RunError) -> String {
     };
     match problem {
         InputProblem::Twice(name) => format!("--input `{name}` is given twice"),
-        InputProblem::Unknown { name, .. } => {
-            let neutral = problem.to_string();
-            let rest = neutral.split_once(": ").map_or("", |(_, r)| r);
-            format!("--input `{name}`: {rest}")
-        }
-        InputProblem::MissingTable { entity, table, via } => format!(
-            "the `{}` block looks up table `{table}`{}, but no --input {table}=PATH is given",
+        InputProblem::Unknown { name, known } => format!(
+            "--input `{name}`: the mapping has no source or lookup table of that name; {}",
+            crate::engine::unknown_hint(name, known)
+        ),
+        InputProblem::TableName { name, input } => format!(
+            "--input `{name}`: {}; give its file as --input {input}=PATH",
+            crate::engine::table_name_hint(name, input)
+        ),
+        InputProblem::MissingTable {
+            entity,
+            table,
+            input,
+            via,
+        } => format!(
+            "the `{}` block looks up {}{}, but no --input {input}=PATH is given",
             entity.name(),
+            crate::engine::table_read_from(table, input),
             crate::engine::through(via)
         ),
         InputProblem::NoFormat { name, file }

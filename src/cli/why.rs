@@ -108,19 +108,9 @@ pub(crate) fn check_inputs(
     formats: &[(String, String)],
     color: bool,
 ) -> Result<(), u8> {
-    let known: Vec<String> = program
-        .blocks
-        .iter()
-        .map(|b| b.source.clone())
-        .chain(program.tables.iter().map(|t| t.input.clone()))
-        .collect();
     let mut given = Vec::new();
     for (name, path) in inputs {
-        if !known.contains(name) {
-            let problem = InputProblem::Unknown {
-                name: name.clone(),
-                known: known.clone(),
-            };
+        if let Some(problem) = crate::engine::not_read(program, name) {
             eprintln!(
                 "error: {}",
                 super::run::describe(&RunError::Inputs(problem))

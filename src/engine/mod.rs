@@ -38,10 +38,10 @@ pub use input::{Format, Input, Origin};
 pub use output::{FeedFiles, OutputFormat};
 pub use reject::{Loc, Reject};
 pub use report::RunReport;
-pub use resolve::{Resolved, resolve};
+pub use resolve::{Resolved, given_tables, not_read, resolve, table_input};
 pub use run::{
     Abort, FeedOutput, InputProblem, Mapped, Reported, RunError, RunOptions, refuse_run, run,
-    run_into, run_reported, through,
+    run_into, run_reported, table_name_hint, table_read_from, through, unknown_hint,
 };
 pub use sink::{Memory, Sink, Written};
 pub use tables::{Loaded, load as load_tables};

@@ -7,7 +7,7 @@ use super::input::{Format, Input};
 use super::report::Skipped;
 use super::run::{InputProblem, RunError};
 use crate::clerk::Entity;
-use crate::plan::{BlockPlan, Program};
+use crate::plan::{BlockPlan, Program, TablePlan};
 
 /// The inputs of a program, checked: each running block with its input and format, the
 /// skipped blocks, the input of each table that is needed.
@@ -29,6 +29,51 @@ fn format_of(input: &Input) -> Result<Format, RunError> {
     })
 }
 
+/// The input a table's rows come from, when it is given: the one its `from INPUT` names, else
+/// the one of its name ([`TablePlan::input`] is whichever applies). A run, `explain`, `eval` and
+/// `repl` all find a table's input here.
+pub fn table_input<'i>(table: &TablePlan, inputs: &'i [Input]) -> Option<&'i Input> {
+    inputs.iter().find(|i| i.name == table.input)
+}
+
+/// Per table: its input and format when the input is given, else `None`; for tools that load
+/// every table they can whether a block needs it or not (`eval`, `repl`). An input whose
+/// format cannot be told is an error, as in a run.
+pub fn given_tables<'i>(
+    program: &Program,
+    inputs: &'i [Input],
+) -> Result<Vec<Option<(&'i Input, Format)>>, RunError> {
+    program
+        .tables
+        .iter()
+        .map(|t| {
+            table_input(t, inputs)
+                .map(|i| Ok((i, format_of(i)?)))
+                .transpose()
+        })
+        .collect()
+}
+
+/// Why an input of this name does not fit the program, when no block or table reads it: it is
+/// the name of a table that reads another input ([`InputProblem::TableName`]), or no name the
+/// mapping reads ([`InputProblem::Unknown`], with the names it reads).
+pub fn not_read(program: &Program, name: &str) -> Option<InputProblem> {
+    let known = program.input_names();
+    if known.contains(&name) {
+        return None;
+    }
+    Some(match program.tables.iter().find(|t| t.name == name) {
+        Some(t) => InputProblem::TableName {
+            name: name.to_string(),
+            input: t.input.clone(),
+        },
+        None => InputProblem::Unknown {
+            name: name.to_string(),
+            known: known.into_iter().map(String::from).collect(),
+        },
+    })
+}
+
 /// Checks the inputs against the program before any record is read. `only`: run just this
 /// block (explain), whose tables are then the ones needed.
 pub fn resolve<'p>(
@@ -42,17 +87,8 @@ pub fn resolve<'p>(
             return Err(RunError::Inputs(InputProblem::Twice(i.name.clone())));
         }
     }
-    let known: Vec<String> = program
-        .blocks
-        .iter()
-        .map(|b| b.source.clone())
-        .chain(program.tables.iter().map(|t| t.input.clone()))
-        .collect();
-    if let Some(i) = inputs.iter().find(|i| !known.contains(&i.name)) {
-        return Err(RunError::Inputs(InputProblem::Unknown {
-            name: i.name.clone(),
-            known,
-        }));
+    if let Some(problem) = inputs.iter().find_map(|i| not_read(program, &i.name)) {
+        return Err(RunError::Inputs(problem));
     }
     let mut blocks = Vec::new();
     let mut skipped = Vec::new();
@@ -85,12 +121,13 @@ pub fn resolve<'p>(
     }
     let mut tables = Vec::with_capacity(program.tables.len());
     for (t, need) in program.tables.iter().zip(&needed) {
-        match (by_name.get(t.input.as_str()), need) {
-            (Some(input), Some(_)) => tables.push(Some((*input, format_of(input)?))),
+        match (table_input(t, inputs), need) {
+            (Some(input), Some(_)) => tables.push(Some((input, format_of(input)?))),
             (None, Some((entity, via))) if !t.optional => {
                 return Err(RunError::Inputs(InputProblem::MissingTable {
                     entity: *entity,
-                    table: t.input.clone(),
+                    table: t.name.clone(),
+                    input: t.input.clone(),
                     via: via
                         .and_then(|v| program.tables.get(v))
                         .map(|v| v.name.clone()),
@@ -101,7 +138,7 @@ pub fn resolve<'p>(
     }
     if blocks.is_empty() {
         return Err(RunError::Inputs(InputProblem::NothingToDo {
-            sources: program.blocks.iter().map(|b| b.source.clone()).collect(),
+            sources: program.sources().into_iter().map(String::from).collect(),
         }));
     }
     Ok(Resolved {

@@ -130,19 +130,29 @@ impl FeedOutput {
 pub enum InputProblem {
     /// The same name is given twice.
     Twice(String),
-    /// No source or lookup table has this name; `known` are the names the mapping reads.
+    /// No block or lookup table reads an input of this name; `known` are the names it reads.
     Unknown {
         /// The name given.
         name: String,
-        /// The sources and tables of the mapping.
+        /// The inputs the mapping reads ([`Program::input_names`]), each once.
         known: Vec<String>,
+    },
+    /// The name given is a lookup table's, but the table reads another input
+    /// (`lookup by_mail from c`).
+    TableName {
+        /// The name given (the table's).
+        name: String,
+        /// The input the table reads.
+        input: String,
     },
     /// A block that runs looks up a table whose input is not given.
     MissingTable {
         /// The block's entity.
         entity: Entity,
-        /// The table.
+        /// The table's name.
         table: String,
+        /// The input its rows come from (its name, or its `from INPUT`).
+        input: String,
         /// The table whose key or parent looks it up, when the block does not look it up
         /// itself.
         via: Option<String>,
@@ -165,18 +175,26 @@ impl std::fmt::Display for InputProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             InputProblem::Twice(name) => write!(f, "input `{name}` is given twice"),
-            InputProblem::Unknown { name, known } => {
-                let hint = suggest::did_you_mean(name, known.iter().map(String::as_str))
-                    .unwrap_or_else(|| format!("the mapping reads {}", quoted(known)));
-                write!(
-                    f,
-                    "input `{name}`: the mapping has no source or lookup table of that name; {hint}"
-                )
-            }
-            InputProblem::MissingTable { entity, table, via } => write!(
+            InputProblem::Unknown { name, known } => write!(
                 f,
-                "the `{}` block looks up table `{table}`{}, but no input `{table}` is given",
+                "input `{name}`: the mapping has no source or lookup table of that name; {}",
+                unknown_hint(name, known)
+            ),
+            InputProblem::TableName { name, input } => write!(
+                f,
+                "input `{name}`: {}; give its file as input `{input}`",
+                table_name_hint(name, input)
+            ),
+            InputProblem::MissingTable {
+                entity,
+                table,
+                input,
+                via,
+            } => write!(
+                f,
+                "the `{}` block looks up {}{}, but no input `{input}` is given",
                 entity.name(),
+                table_read_from(table, input),
                 through(via)
             ),
             InputProblem::NoFormat { file, .. } => write!(
@@ -189,6 +207,29 @@ impl std::fmt::Display for InputProblem {
                 quoted(sources)
             ),
         }
+    }
+}
+
+/// What [`InputProblem::Unknown`] suggests: a close name, else the names the mapping reads.
+pub fn unknown_hint(name: &str, known: &[String]) -> String {
+    suggest::did_you_mean(name, known.iter().map(String::as_str))
+        .unwrap_or_else(|| format!("the mapping reads {}", quoted(known)))
+}
+
+/// What [`InputProblem::TableName`] says of the table.
+pub fn table_name_hint(name: &str, input: &str) -> String {
+    format!(
+        "lookup table `{name}` reads its rows from input `{input}` (`lookup {name} from {input}`), not from an input of its name"
+    )
+}
+
+/// ``table `t` `` , or ``table `t` (read from input `tbl`)`` when its rows come from an input of
+/// another name (`lookup t from tbl`).
+pub fn table_read_from(table: &str, input: &str) -> String {
+    if table == input {
+        format!("table `{table}`")
+    } else {
+        format!("table `{table}` (read from input `{input}`)")
     }
 }
 

@@ -34,6 +34,83 @@ pub struct Program {
     /// The vars the mapping reads with `var(...)`, each with the value it has in this program
     /// (the one given, else its default; none when it has neither), in the order first read.
     pub vars: Vec<(String, Option<Value>)>,
+    /// The blocks this run leaves out ([`Program::keep_blocks`]: `run --entities`), in file
+    /// order: their sources are still inputs of the mapping, accepted and not read.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// A block a run leaves out: what remains of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeftOut {
+    /// The Clerk type it writes.
+    pub entity: Entity,
+    /// The name of the input its records come from.
+    pub source: String,
+    /// The whole block in the mapping.
+    pub span: Span,
+}
+
+impl Program {
+    /// Every input the mapping reads, each once, in the order of the declarations that read
+    /// them: the sources of its blocks (those left out of the run too) and the inputs of its
+    /// lookup tables (a table's name, or its `from INPUT`).
+    pub fn input_names(&self) -> Vec<&str> {
+        let mut read: Vec<(usize, &str)> = self
+            .blocks
+            .iter()
+            .map(|b| (b.span.start, b.source.as_str()))
+            .chain(
+                self.left_out
+                    .iter()
+                    .map(|b| (b.span.start, b.source.as_str())),
+            )
+            .chain(self.tables.iter().map(|t| (t.span.start, t.input.as_str())))
+            .collect();
+        read.sort_by_key(|&(at, _)| at);
+        let mut names: Vec<&str> = Vec::with_capacity(read.len());
+        for (_, name) in read {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
+    /// Leaves out of the run the blocks `keep` refuses: they move to [`Program::left_out`].
+    pub fn keep_blocks(&mut self, keep: impl Fn(&BlockPlan) -> bool) {
+        let (kept, left): (Vec<BlockPlan>, Vec<BlockPlan>) = std::mem::take(&mut self.blocks)
+            .into_iter()
+            .partition(|b| keep(b));
+        self.blocks = kept;
+        self.left_out.extend(left.into_iter().map(|b| LeftOut {
+            entity: b.entity,
+            source: b.source,
+            span: b.span,
+        }));
+        self.left_out.sort_by_key(|b| b.span.start);
+    }
+
+    /// The blocks left out of the run that read `input`, when only they read it (no block of
+    /// the run, no lookup table): the input is not read.
+    pub fn read_only_by_left_out(&self, input: &str) -> Vec<&LeftOut> {
+        if self.blocks.iter().any(|b| b.source == input)
+            || self.tables.iter().any(|t| t.input == input)
+        {
+            return Vec::new();
+        }
+        self.left_out.iter().filter(|b| b.source == input).collect()
+    }
+
+    /// The sources of the blocks that run, each once, in file order.
+    pub fn sources(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::with_capacity(self.blocks.len());
+        for b in &self.blocks {
+            if !names.contains(&b.source.as_str()) {
+                names.push(&b.source);
+            }
+        }
+        names
+    }
 }
 
 /// How a CSV input takes a row whose number of fields is not its header's.

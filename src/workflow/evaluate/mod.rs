@@ -20,7 +20,7 @@ pub use trace::Step;
 use crate::check::{CompileOptions, Snippet, compile_snippet};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::engine::source::SourceError;
-use crate::engine::{Input, RunError, load_tables};
+use crate::engine::{Input, RunError, given_tables, load_tables, table_input};
 use crate::eval::{self, Env};
 use crate::plan::{Program, Secrets};
 use crate::syntax::{self, ast};
@@ -80,6 +80,17 @@ pub struct Session {
     pub inputs: Vec<Input>,
     /// The mapping's lookup tables, by table id (empty when their input is not given).
     tables: Vec<Table>,
+}
+
+/// A lookup table of the session's mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableState {
+    /// Its name.
+    pub name: String,
+    /// The input its rows come from (its name, or its `from INPUT`).
+    pub input: String,
+    /// Its row count, when its input is given (`None`: empty, every lookup gives null).
+    pub rows: Option<usize>,
 }
 
 /// An expression compiled in a session.
@@ -157,33 +168,20 @@ impl Session {
         self.load_tables()
     }
 
+    /// Loads every table whose input is given, each from the input a run would read it from
+    /// (its `from INPUT`, else the one of its name).
     fn load_tables(&mut self) -> Result<(), SessionError> {
         self.tables.clear();
         let Some(m) = &self.mapping else {
             return Ok(());
         };
-        let mut given = Vec::with_capacity(m.program.tables.len());
-        for t in &m.program.tables {
-            match self.inputs.iter().find(|i| i.name == t.name) {
-                Some(i) => {
-                    let format = i.resolved_format().ok_or_else(|| {
-                        SessionError::Message(format!(
-                            "{}: the format of `{}` cannot be told from its name: state it",
-                            i.display(),
-                            i.name
-                        ))
-                    })?;
-                    given.push(Some((i, format)));
-                }
-                None => given.push(None),
-            }
-        }
+        let given = given_tables(&m.program, &self.inputs)?;
         self.tables = load_tables(&m.program, &given, false)?.tables;
         Ok(())
     }
 
-    /// The mapping's lookup tables: name, and its row count when its input is given.
-    pub fn tables(&self) -> Vec<(String, Option<usize>)> {
+    /// The mapping's lookup tables, in declaration order, with their inputs and row counts.
+    pub fn tables(&self) -> Vec<TableState> {
         let Some(m) = &self.mapping else {
             return Vec::new();
         };
@@ -191,9 +189,10 @@ impl Session {
             .tables
             .iter()
             .zip(&self.tables)
-            .map(|(plan, t)| {
-                let given = self.inputs.iter().any(|i| i.name == plan.name);
-                (plan.name.clone(), given.then(|| t.len()))
+            .map(|(plan, t)| TableState {
+                name: plan.name.clone(),
+                input: plan.input.clone(),
+                rows: table_input(plan, &self.inputs).map(|_| t.len()),
             })
             .collect()
     }

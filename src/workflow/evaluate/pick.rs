@@ -6,7 +6,8 @@
 //! - the source of one of its blocks: the id that block's `id` attribute gives the record (the
 //!   record mapped as a run maps it); in a grouped block a record is a group (`.` its first
 //!   row, `rows` all of them), in the order of their first rows, as a run writes them;
-//! - one of its lookup tables: the row's key (`lookup NAME by KEY`);
+//! - the input of one of its lookup tables (and of no block, unless the table has the input's
+//!   name): the row's key (`lookup NAME [from INPUT] by KEY`);
 //! - else (no mapping, or an input it does not read): the record's top-level `id` field, or,
 //!   when it has none, its first field (a CSV's first column).
 
@@ -182,9 +183,17 @@ impl Session {
             ))
         })?;
         let has_lines = format.has_lines();
+        // The key of a table that reads this input: the table of its name, or, for an input no
+        // block reads, the first table reading it `from` it (a block's records have its ids).
         let table = self.mapping.as_ref().and_then(|m| {
-            let id = m.program.tables.iter().position(|t| t.name == input.name)?;
-            Some(&m.program.tables[id].key)
+            let read_by_block = m.program.blocks.iter().any(|b| b.source == input.name);
+            let t = m
+                .program
+                .tables
+                .iter()
+                .filter(|t| t.input == input.name)
+                .find(|t| t.name == input.name || !read_by_block)?;
+            Some(&t.key)
         });
         let id_of = |v: &Value| match table {
             Some(key) => {
@@ -250,13 +259,11 @@ impl Session {
         pick: &Pick,
     ) -> Result<Record, SessionError> {
         // Only the inputs the mapping reads (an input it does not know would be refused).
+        let reads = program.input_names();
         let known: Vec<Input> = self
             .inputs
             .iter()
-            .filter(|i| {
-                program.blocks.iter().any(|b| b.source == i.name)
-                    || program.tables.iter().any(|t| t.name == i.name)
-            })
+            .filter(|i| reads.contains(&i.name.as_str()))
             .cloned()
             .collect();
         let mut units = units::open(program, &known, block)?;

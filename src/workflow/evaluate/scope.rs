@@ -4,7 +4,7 @@
 
 use crate::value::{Ty, Value};
 
-use super::{Compiled, Session};
+use super::{Compiled, Session, TableState};
 use crate::check::input_paths::field_step;
 use crate::functions;
 use crate::syntax::ast::{Expr, ExprKind, Item};
@@ -63,14 +63,14 @@ impl Session {
                     });
                 }
             }
-            for (name, rows) in self.tables() {
-                let detail = match rows {
+            for t in self.tables() {
+                let detail = match t.rows {
                     Some(n) => format!("{n} rows"),
-                    None => format!("empty: no input `{name}` is given"),
+                    None => format!("empty: no input `{}` is given", t.input),
                 };
                 out.push(Name {
                     kind: Kind::Table,
-                    name,
+                    name: t.name,
                     detail,
                 });
             }
@@ -87,7 +87,7 @@ impl Session {
 
     /// The lookup tables `c` names whose input is not given: they are empty, and every
     /// lookup in them gives null.
-    pub fn empty_tables(&self, c: &Compiled) -> Vec<String> {
+    pub fn empty_tables(&self, c: &Compiled) -> Vec<TableState> {
         struct Names<'e>(Vec<&'e str>);
         impl<'e> Visitor<'e> for Names<'e> {
             fn visit_expr(&mut self, e: &'e Expr) {
@@ -101,8 +101,7 @@ impl Session {
         names.visit_expr(&c.ast);
         self.tables()
             .into_iter()
-            .filter(|(name, rows)| rows.is_none() && names.0.contains(&name.as_str()))
-            .map(|(name, _)| name)
+            .filter(|t| t.rows.is_none() && names.0.contains(&t.name.as_str()))
             .collect()
     }
 

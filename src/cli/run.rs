@@ -41,7 +41,8 @@ pub(crate) struct RunArgs {
     /// Output format.
     #[arg(short, long, value_enum)]
     pub format: Option<OutputFormat>,
-    /// Only these entities (comma-separated): products,categories,orders,customers,pages.
+    /// Only these entities (comma-separated): products,categories,orders,customers,pages. The
+    /// inputs of the blocks left out may still be given: they are not read.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = parse_entity)]
     pub entities: Vec<Entity>,
     /// Set a mapping variable, read with var("KEY", default); a variable the mapping never

@@ -323,3 +323,52 @@ fn a_required_attribute_computed_to_null_does_not_blame_a_path_the_records_have(
         "{err}"
     );
 }
+
+/// `dir/NAME` written with `text`; its path as an argument.
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+    p.display().to_string()
+}
+
+#[test]
+fn a_projection_over_an_object_is_not_a_path_no_record_has() {
+    // `[*]` takes the values of an object, `[? ]` tests an object itself: both read what the
+    // records have (W003 said `.labels[*]` occurs in no record).
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let m = write(
+        d,
+        "m.cmap",
+        "categories from c {\n  id            = .code\n  name          = first(.labels[*])\n  url           = \"https://x.test/c/\" ~ .code\n  subcategories = []\n  kept          = .labels[? .en_US == \"A\"].it_IT\n  typo          = .labels[*].x\n}\n",
+    );
+    let input = format!(
+        "c={}",
+        write(
+            d,
+            "c.ndjson",
+            "{\"code\":\"a\",\"labels\":{\"en_US\":\"A\",\"it_IT\":\"B\"}}\n"
+        )
+    );
+    let o = clerkmap(&["check", &m, "--input", &input]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(!err.contains("`.labels[*]` occurs"), "{err}");
+    assert!(!err.contains("`.labels[*].it_IT` occurs"), "{err}");
+    // A field no value of the object has is still found.
+    assert!(
+        err.contains("`.labels[*].x` occurs in no record of"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning[W003]").count(), 1, "{err}");
+    // A run reads only as far as it finds the paths: the same verdict.
+    let out = d.join("out").display().to_string();
+    let o = clerkmap(&["run", &m, "--input", &input, "--out", &out]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("warning[W003]").count(), 1, "{err}");
+    assert!(err.contains("`.labels[*].x` occurs"), "{err}");
+    let feed =
+        std::fs::read_to_string(d.join("out/categories.json")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(feed.contains("\"name\":\"A\""), "{feed}");
+}

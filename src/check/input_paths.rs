@@ -18,6 +18,13 @@
 //! - an index computed from a name (`.attributi[key]`) reads the path before it
 //!   (`.attributi`), and nothing after it is checked; neither are paths on names or on the
 //!   results of calls (`lookup(t, .k).nome`).
+//!
+//! Those three `[*]` do not read the same values, so a path is matched against the records as a
+//! *pattern* ([`PathUse::pattern`]) that tells them apart: `[*]` takes the elements of a list or
+//! the values of an object (`.attributi[*]` over `{"Marca": ..}` reads `.attributi.Marca`),
+//! `[?]` (a filter) the elements of a list or the value itself when it is not a list (as the
+//! filter tests it), and `[#]` (a constant index, or `map`'s list) only the elements of a list.
+//! Messages show the path with `[*]` ([`PathUse::path`]).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -54,7 +61,8 @@ pub struct InputFields {
     pub records: u64,
     /// Whether the input has more records than were read.
     pub sampled: bool,
-    /// Every path found (`.a.b`, `.a[*].c`), every prefix of a path included.
+    /// Every path found (`.a.b`, `.a[*].c`), every prefix of a path included; or, when a run
+    /// found every path its mapping reads ([`crate::check::input_paths`]'s patterns), those.
     pub paths: BTreeSet<String>,
 }
 
@@ -69,6 +77,87 @@ impl InputFields {
             format!("all {} records read", self.records)
         }
     }
+
+    /// Whether some record has the path `pattern` (with [`PathUse::pattern`]'s steps).
+    pub fn has(&self, pattern: &str) -> bool {
+        occurs(pattern, &self.paths)
+    }
+}
+
+/// Whether `pattern` (a [`PathUse::pattern`]) matches a path of `paths` (in `inspect`'s
+/// notation, every prefix included): `[*]` a list's elements (`[*]`) or an object's values
+/// (any field), `[?]` a list's elements or the value itself, `[#]` a list's elements.
+pub fn occurs(pattern: &str, paths: &BTreeSet<String>) -> bool {
+    if paths.contains(pattern) {
+        return true;
+    }
+    // The paths of the records the steps so far lead to.
+    let mut here: Vec<String> = vec![String::new()];
+    for step in split_steps(pattern) {
+        let mut next: Vec<String> = Vec::new();
+        for p in &here {
+            if !matches!(step.as_str(), EACH | FILTERED | INDEXED) {
+                let q = format!("{p}{step}");
+                if paths.contains(&q) {
+                    next.push(q);
+                }
+                continue;
+            }
+            let element = format!("{p}{EACH}");
+            if paths.contains(&element) {
+                next.push(element);
+            }
+            match step.as_str() {
+                EACH => next.extend(fields_of(p, paths)),
+                FILTERED => next.push(p.clone()),
+                _ => {}
+            }
+        }
+        next.sort();
+        next.dedup();
+        if next.is_empty() {
+            return false;
+        }
+        here = next;
+    }
+    true
+}
+
+/// The paths of `paths` one field step below `parent`.
+fn fields_of(parent: &str, paths: &BTreeSet<String>) -> Vec<String> {
+    paths
+        .range::<str, _>((
+            std::ops::Bound::Included(parent),
+            std::ops::Bound::Unbounded,
+        ))
+        .take_while(|p| p.starts_with(parent))
+        .filter(|p| {
+            let rest = &p[parent.len()..];
+            rest.starts_with('.') && split_steps(rest).len() == 1
+        })
+        .cloned()
+        .collect()
+}
+
+/// A pattern's step over every element of a list, or every value of an object: `[*]`.
+pub const EACH: &str = "[*]";
+/// A pattern's step of a `[? ]` filter: every element of a list, or the value itself.
+pub const FILTERED: &str = "[?]";
+/// A pattern's step of a constant index or of `map`'s list: the elements of a list only.
+pub const INDEXED: &str = "[#]";
+
+/// A pattern as messages show it: every element step written `[*]`.
+pub fn shown(pattern: &str) -> String {
+    if !pattern.contains(FILTERED) && !pattern.contains(INDEXED) {
+        return pattern.to_string();
+    }
+    split_steps(pattern)
+        .into_iter()
+        .map(|s| match s.as_str() {
+            FILTERED | INDEXED => EACH.to_string(),
+            _ => s,
+        })
+        .collect()
 }
 
 /// A record path read by the mapping.
@@ -76,8 +165,21 @@ impl InputFields {
 pub struct PathUse {
     /// In `inspect`'s notation; for a path with a computed index, the part before it.
     pub path: String,
+    /// The same path, its element steps told apart (`[*]`, `[?]`, `[#]`: see the module's
+    /// documentation), to match against the records ([`InputFields::has`]).
+    pub pattern: String,
     /// The path expression in the mapping.
     pub span: Span,
+}
+
+impl PathUse {
+    fn new(pattern: String, span: Span) -> PathUse {
+        PathUse {
+            path: shown(&pattern),
+            pattern,
+            span,
+        }
+    }
 }
 
 /// What one attribute of a block reads.
@@ -252,12 +354,12 @@ impl Walk {
                 Denotes::Rows => None,
             },
             ExprKind::Wildcard(base) => Some(Denotes::Path(match self.denotes(base)? {
-                Denotes::Path(p) => p + "[*]",
+                Denotes::Path(p) => p + EACH,
                 Denotes::Rows => String::new(),
             })),
             ExprKind::Filter(base, cond) => {
                 let element = match self.denotes(base)? {
-                    Denotes::Path(p) => p + "[*]",
+                    Denotes::Path(p) => p + FILTERED,
                     Denotes::Rows => String::new(),
                 };
                 if cond.is_lambda() {
@@ -277,14 +379,11 @@ impl Walk {
                 };
                 match constant_index(index) {
                     Some(Step::Field(name)) => Some(Denotes::Path(p + &field_step(&name))),
-                    Some(Step::Element) => Some(Denotes::Path(p + "[*]")),
+                    Some(Step::Element) => Some(Denotes::Path(p + INDEXED)),
                     None => {
                         // A computed index: the path up to it is read, what follows is unknown.
                         if !p.is_empty() {
-                            self.uses.push(PathUse {
-                                path: p,
-                                span: base.span,
-                            });
+                            self.uses.push(PathUse::new(p, base.span));
                         }
                         None
                     }
@@ -329,10 +428,7 @@ impl<'a> Visitor<'a> for Walk {
             if let Some(Denotes::Path(p)) = self.denotes(e)
                 && !p.is_empty()
             {
-                self.uses.push(PathUse {
-                    path: p,
-                    span: e.span,
-                });
+                self.uses.push(PathUse::new(p, e.span));
             }
             return;
         }
@@ -344,12 +440,9 @@ impl<'a> Visitor<'a> for Walk {
                     match self.denotes(list) {
                         Some(Denotes::Path(p)) => {
                             if !p.is_empty() {
-                                self.uses.push(PathUse {
-                                    path: p.clone(),
-                                    span: list.span,
-                                });
+                                self.uses.push(PathUse::new(p.clone(), list.span));
                             }
-                            Some(p + "[*]")
+                            Some(p + INDEXED)
                         }
                         Some(Denotes::Rows) => Some(String::new()),
                         None => None,
@@ -400,7 +493,7 @@ pub fn unknown_paths(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic
         let mut missing: Vec<(String, Vec<Span>)> = Vec::new();
         for r in reads.inputs.iter().filter(|r| r.input == input.name) {
             for u in &r.paths {
-                if input.paths.contains(&u.path) {
+                if input.has(&u.pattern) {
                     continue;
                 }
                 match missing.iter_mut().find(|(p, _)| *p == u.path) {
@@ -635,6 +728,95 @@ categories from cat group by .codice {
         let mut other = input(&[]);
         other.name = "b".into();
         assert!(unknown_paths(&SourceFile::new("m.cmap", src), &[other]).is_empty());
+    }
+
+    #[test]
+    fn a_projection_over_an_object_reads_its_values_and_a_filter_the_value_itself() {
+        // The records: {"code": "a", "labels": {"en": "A", "it": {"x": 1}}, "one": {"k": 1},
+        // "codice": "F1", "list": [{"k": 2}]}.
+        let have = input(&[
+            ".code",
+            ".labels",
+            ".labels.en",
+            ".labels.it",
+            ".labels.it.x",
+            ".one",
+            ".one.k",
+            ".codice",
+            ".list",
+            ".list[*]",
+            ".list[*].k",
+        ]);
+        let src = r#"categories from a {
+  id = .code
+  name = first(.labels[*])
+  n = .labels[*].x
+  f = .one[? .k == 1].k
+  t = .codice[? . == "F1"]
+  l = .list[? .k == 2].k ~ .list[0].k ~ map(.list, .k)
+  bad1 = .labels[*].y
+  bad2 = .labels[0]
+  bad3 = map(.one, .k)
+  bad4 = .list[*].x
+}
+"#;
+        let ds = unknown_paths(&SourceFile::new("m.cmap", src), &[have]);
+        let said: Vec<&str> = ds.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            said,
+            [
+                "`.labels[*].y` occurs in no record of a.ndjson (all 40 records read)",
+                // An index and `map` take the elements of a list, not the values of an object.
+                "`.labels[*]` occurs in no record of a.ndjson (all 40 records read)",
+                "`.one[*].k` occurs in no record of a.ndjson (all 40 records read)",
+                "`.list[*].x` occurs in no record of a.ndjson (all 40 records read)",
+            ]
+        );
+        let patterns = |src: &str| {
+            record_reads(&SourceFile::new("m.cmap", src))
+                .unwrap_or_default()
+                .inputs
+                .into_iter()
+                .flat_map(|r| r.paths)
+                .map(|u| (u.path, u.pattern))
+                .collect::<Vec<_>>()
+        };
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            patterns("products from a {\n  x = .a[*].b[? .c][0]\n  y = map(.d, .e)\n}\n"),
+            [
+                p(".a[*].b[*].c", ".a[*].b[?].c"),
+                p(".a[*].b[*][*]", ".a[*].b[?][#]"),
+                p(".d", ".d"),
+                p(".d[*].e", ".d[#].e"),
+            ]
+        );
+    }
+
+    #[test]
+    fn patterns_against_paths() {
+        let have: BTreeSet<String> = [".o", ".o.a", ".o.a.x", ".o.b", ".l", ".l[*]", ".s"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for (pattern, found) in [
+            (".o[*]", true),
+            (".o[*].x", true),
+            (".o[*].y", false),
+            (".o[?].a.x", true),
+            (".o[#]", false),
+            (".l[*]", true),
+            (".l[?]", true),
+            (".l[#]", true),
+            (".s[?]", true),
+            (".s[*]", false),
+            ("[*].a", true),
+            ("[?].o", true),
+            (".nope[*]", false),
+        ] {
+            assert_eq!(occurs(pattern, &have), found, "{pattern}");
+        }
+        assert_eq!(shown(".a[?].\"[?]\"[#][*]"), ".a[*].\"[?]\"[*][*]");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::check::input_paths::{InputFields, MappingReads, record_reads};
+use crate::check::input_paths::{InputFields, MappingReads, PathUse, record_reads};
 use crate::check::unknown_paths;
 use crate::clerk::Entity;
 use crate::diagnostic::{Diagnostic, SourceFile, render_all};
@@ -55,7 +55,7 @@ impl InputPaths {
                     .iter()
                     .flat_map(|r| &r.inputs)
                     .filter(|r| r.input == i.name)
-                    .flat_map(|r| r.paths.iter().map(|u| u.path.clone()))
+                    .flat_map(|r| r.paths.iter().map(|u| u.pattern.clone()))
                     .collect();
                 paths_present(i, &wanted, Some(DEFAULT_SAMPLE)).ok()
             })
@@ -81,14 +81,14 @@ impl InputPaths {
         self.warnings.iter().map(|d| d.short(src)).collect()
     }
 
-    /// What is known of `path` when no record of `input` has it: `is in no record of F (all
+    /// What is known of a path when no record of `input` has it: `is in no record of F (all
     /// 40 records read): did you mean `.x`?`.
-    fn about(&self, input: &str, path: &str) -> Option<String> {
+    fn about(&self, input: &str, path: &PathUse) -> Option<String> {
         let f = self.fields.iter().find(|f| f.name == input)?;
-        if f.paths.contains(path) {
+        if f.has(&path.pattern) {
             return None;
         }
-        let hint = crate::check::input_paths::closest_path(path, &f.paths)
+        let hint = crate::check::input_paths::closest_path(&path.path, &f.paths)
             .map(|c| format!(": did you mean `{c}`?"))
             .unwrap_or_default();
         Some(format!(
@@ -390,20 +390,26 @@ impl Why<'_> {
         );
         let (line, col) = self.src.line_col(a.span.start);
         let place = format!("{}:{line}:{col}", self.src.name);
-        let mut paths: Vec<&str> = Vec::new();
+        // Each path once (as shown), with the first pattern met for it.
+        let mut uses: Vec<&PathUse> = Vec::new();
         for u in &a.paths {
-            if !paths.contains(&u.path.as_str()) {
-                paths.push(&u.path);
+            if !uses.iter().any(|x| x.path == u.path) {
+                uses.push(u);
             }
         }
+        let paths: Vec<&str> = uses.iter().map(|u| u.path.as_str()).collect();
         if paths.is_empty() {
             return Some(format!(
                 "`{attribute} = {text}` ({place}) gave no value for these records"
             ));
         }
-        let unknown: Vec<(&str, String)> = paths
+        let unknown: Vec<(&str, String)> = uses
             .iter()
-            .filter_map(|p| self.paths.about(&block.input, p).map(|why| (*p, why)))
+            .filter_map(|u| {
+                self.paths
+                    .about(&block.input, u)
+                    .map(|why| (u.path.as_str(), why))
+            })
             .collect();
         let listed = paths
             .iter()

@@ -14,7 +14,8 @@
 //! - `.a.b` and `.a["b"]` are `.a.b`; `.a[0]`, `.a[*]` and `.a[? cond]` are `.a[*]`, and the
 //!   condition reads the element (`.a[? .tipo == "x"]` reads `.a[*].tipo`);
 //! - `rows[*].x` and `rows[0].x` in a grouped block are `.x` (rows are records of the input);
-//! - `map(.a, .b)` reads `.a[*].b`;
+//! - `map(.a, .b)` reads `.a[*].b`, and `map(.a[*].b, .c)` reads `.a[*].b.c` (a projection's
+//!   list holds what it reads);
 //! - an index computed from a name (`.attributi[key]`) reads the path before it
 //!   (`.attributi`), and nothing after it is checked; neither are paths on names or on the
 //!   results of calls (`lookup(t, .k).nome`).
@@ -415,6 +416,26 @@ fn constant_index(e: &Expr) -> Option<Step> {
     }
 }
 
+/// Whether a pattern is a projection: a `[*]` or `[? ]` in it gives a list of what the rest
+/// of the path reads.
+fn is_projection(pattern: &str) -> bool {
+    (pattern.contains(EACH) || pattern.contains(FILTERED))
+        && split_steps(pattern)
+            .iter()
+            .any(|s| matches!(s.as_str(), EACH | FILTERED))
+}
+
+/// The element of the list a pattern denotes, for `map`: the values a projection gives
+/// (`map(.a[*], .x)` reads `.a[*].x`), the elements of anything else (`map(.a, .x)` reads
+/// `.a[#].x`).
+fn element_of(pattern: String) -> String {
+    if is_projection(&pattern) {
+        pattern
+    } else {
+        pattern + INDEXED
+    }
+}
+
 fn is_chain(e: &Expr) -> bool {
     matches!(
         e.kind,
@@ -442,7 +463,7 @@ impl<'a> Visitor<'a> for Walk {
                             if !p.is_empty() {
                                 self.uses.push(PathUse::new(p.clone(), list.span));
                             }
-                            Some(p + INDEXED)
+                            Some(element_of(p))
                         }
                         Some(Denotes::Rows) => Some(String::new()),
                         None => None,
@@ -791,6 +812,33 @@ categories from cat group by .codice {
                 p(".d[*].e", ".d[#].e"),
             ]
         );
+    }
+
+    #[test]
+    fn map_over_a_projection_reads_the_values_it_gives() {
+        let src = "products from a {\n  x = map(.a[*], .x)\n  y = map(.a[? .k == 1].b, .c)\n  z = .a | map(.x)\n}\n";
+        let reads = record_reads(&SourceFile::new("m.cmap", src)).unwrap_or_default();
+        let got: Vec<(String, String)> = reads.inputs[0]
+            .paths
+            .iter()
+            .map(|u| (u.path.clone(), u.pattern.clone()))
+            .collect();
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            got,
+            [
+                p(".a[*]", ".a[*]"),
+                p(".a[*].x", ".a[*].x"),
+                p(".a[*].k", ".a[?].k"),
+                p(".a[*].b", ".a[?].b"),
+                p(".a[*].b.c", ".a[?].b.c"),
+                p(".a", ".a"),
+                p(".a[*].x", ".a[#].x"),
+            ]
+        );
+        // {"a": [{"x": 1, "k": 1, "b": {"c": 2}}]}: every one of them is there.
+        let have = input(&[".a", ".a[*]", ".a[*].x", ".a[*].k", ".a[*].b", ".a[*].b.c"]);
+        assert!(unknown_paths(&SourceFile::new("m.cmap", src), &[have]).is_empty());
     }
 
     #[test]

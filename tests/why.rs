@@ -372,3 +372,34 @@ fn a_projection_over_an_object_is_not_a_path_no_record_has() {
         std::fs::read_to_string(d.join("out/categories.json")).unwrap_or_else(|e| panic!("{e}"));
     assert!(feed.contains("\"name\":\"A\""), "{feed}");
 }
+
+#[test]
+fn a_misspelt_field_read_through_rows_is_found_wherever_it_is_read() {
+    // `map(rows, ...)` and a `let` bound to rows read the rows' fields too (W003 warned only
+    // at `rows[*].skuu`).
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let m = write(
+        d,
+        "m.cmap",
+        r#"orders from o group by .id {
+  id       = key
+  customer = .c
+  time     = 0
+  let live = rows[? r => r.skuu != null]
+  skus     = rows[*].skuu
+  skus2    = map(rows, .skuu)
+  skus3    = rows[? .skuu != null].c
+  skus4    = live[*].skuu
+  products = map(live, {id: .skuu, quantity: 1, price: 1.0})
+}
+"#,
+    );
+    let input = format!("o={}", write(d, "o.csv", "id,c,sku\n1,x,A\n"));
+    let o = clerkmap(&["check", &m, "--input", &input]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("warning[W003]").count(), 1, "{err}");
+    assert_eq!(err.matches("also read here").count(), 5, "{err}");
+    insta::assert_snapshot!("check_input_w003_rows", normalise(&err, d));
+}

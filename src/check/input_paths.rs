@@ -13,12 +13,17 @@
 //!
 //! - `.a.b` and `.a["b"]` are `.a.b`; `.a[0]`, `.a[*]` and `.a[? cond]` are `.a[*]`, and the
 //!   condition reads the element (`.a[? .tipo == "x"]` reads `.a[*].tipo`);
-//! - `rows[*].x` and `rows[0].x` in a grouped block are `.x` (rows are records of the input);
+//! - `rows[*].x`, `rows[0].x`, `rows[? .x == 1].y` and `map(rows, .x)` in a grouped block
+//!   read `.x` (and `.y`): rows are records of the input;
 //! - `map(.a, .b)` reads `.a[*].b`, and `map(.a[*].b, .c)` reads `.a[*].b.c` (a projection's
 //!   list holds what it reads);
+//! - a named element is its element (`.a[? x => x.b]` reads `.a[*].b`), and a block `let`
+//!   bound to a path or to a list of rows stands for it below (`let v = .a` then `v.b` reads
+//!   `.a.b`; `let live = rows[? .ok]` then `live[*].x` reads `.x`);
 //! - an index computed from a name (`.attributi[key]`) reads the path before it
-//!   (`.attributi`), and nothing after it is checked; neither are paths on names or on the
-//!   results of calls (`lookup(t, .k).nome`).
+//!   (`.attributi`), and nothing after it is checked; neither are paths on other names
+//!   (attributes, `let`s bound to a projection or a computed value) or on the results of
+//!   calls (`lookup(t, .k).nome`, `first(rows).x`).
 //!
 //! Those three `[*]` do not read the same values, so a path is matched against the records as a
 //! *pattern* ([`PathUse::pattern`]) that tells them apart: `[*]` takes the elements of a list or
@@ -231,7 +236,7 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
     for item in &file.items {
         match item {
             Item::Lookup(l) => {
-                let mut w = Walk::new(false);
+                let mut w = Walk::new(false, HashMap::new());
                 w.visit_expr(&l.key);
                 if let Some(p) = &l.parent {
                     w.visit_expr(p);
@@ -259,12 +264,14 @@ fn block_reads(b: &Block) -> InputReads {
         _ => false,
     });
     let rows = b.group_by.is_some() && !shadows_rows;
-    let mut all = Walk::new(rows);
+    let mut all = Walk::new(rows, HashMap::new());
     for e in b.group_by.iter().chain(&b.filter) {
         all.visit_expr(e);
     }
     // Per binding (a `let` or an attribute): the paths it reads and the names it uses.
     let mut bindings: HashMap<String, (Vec<PathUse>, Vec<String>)> = HashMap::new();
+    // The `let`s bound so far to a record path or to a list of rows, and what they denote.
+    let mut aliases: HashMap<String, Denotes> = HashMap::new();
     let mut attributes = Vec::new();
     for s in &b.stmts {
         let (name, value) = match s {
@@ -273,10 +280,15 @@ fn block_reads(b: &Block) -> InputReads {
             Stmt::Spread { value, .. } => (None, value),
             Stmt::Where { cond, .. } => (None, cond),
         };
-        let mut w = Walk::new(rows);
-        w.visit_expr(value);
+        let mut w = Walk::new(rows, aliases.clone());
+        let denotes = w.read(value);
         all.uses.extend(w.uses.iter().cloned());
         let Some(name) = name else { continue };
+        // A `let`'s name stands for its value below it; an attribute's name is not followed.
+        match denotes.and_then(Denotes::bound) {
+            Some(d) if matches!(s, Stmt::Let(_)) => aliases.insert(name.name.clone(), d),
+            _ => aliases.remove(&name.name),
+        };
         // What the names it uses read, as bound so far (later bindings do not count).
         let mut paths = w.uses.clone();
         let mut seen = vec![name.name.clone()];
@@ -309,29 +321,60 @@ fn block_reads(b: &Block) -> InputReads {
 }
 
 /// What a path expression denotes.
+#[derive(Debug, Clone)]
 enum Denotes {
-    /// A path of the record (`""` is the record itself).
+    /// A path of the record, as a pattern (`""` is the record itself).
     Path(String),
-    /// `rows`: the list of the group's rows.
+    /// A list of the group's rows: `rows`, `(rows[? cond])`, or a block `let` bound to one.
     Rows,
+    /// Each row of such a list, as a projection reads them (`rows[*]`, `rows[? cond]`): what
+    /// follows reads each row, and as `map`'s list it is the rows.
+    EachRow,
+}
+
+impl Denotes {
+    /// The record path that steps after it start from (`None` after a list of rows, which
+    /// has no fields).
+    fn path(self) -> Option<String> {
+        match self {
+            Denotes::Path(p) => Some(p),
+            Denotes::EachRow => Some(String::new()),
+            Denotes::Rows => None,
+        }
+    }
+
+    /// What a name bound to this value denotes, when something does: a list of rows stays
+    /// one, a path stays that path unless it is a projection (a name holds the projection's
+    /// list, and `name[0]` indexes that list).
+    fn bound(self) -> Option<Denotes> {
+        match self {
+            Denotes::Rows | Denotes::EachRow => Some(Denotes::Rows),
+            Denotes::Path(p) if !is_projection(&p) => Some(Denotes::Path(p)),
+            Denotes::Path(_) => None,
+        }
+    }
 }
 
 /// Walks expressions with what `.` denotes, collecting record paths and names.
 struct Walk {
-    /// The path `.` denotes (`""`: the record; `.a[*]` inside `.a[? ...]`); `None` when it is
+    /// The path `.` denotes (`""`: the record; `.a[?]` inside `.a[? ...]`); `None` when it is
     /// not a path of the record (inside `map` over a computed list).
     current: Option<String>,
     /// Whether `rows` is the group's rows.
     rows: bool,
+    /// What the names bound so far denote, when it is a record path or a list of rows: the
+    /// block's `let`s, and the named elements (`x => ...`) around.
+    aliases: HashMap<String, Denotes>,
     uses: Vec<PathUse>,
     names: Vec<String>,
 }
 
 impl Walk {
-    fn new(rows: bool) -> Walk {
+    fn new(rows: bool, aliases: HashMap<String, Denotes>) -> Walk {
         Walk {
             current: Some(String::new()),
             rows,
+            aliases,
             uses: Vec::new(),
             names: Vec::new(),
         }
@@ -344,41 +387,89 @@ impl Walk {
         r
     }
 
+    /// Visits `e` and says what it denotes: a path read (collected) or a list of rows, else
+    /// `None`.
+    fn read(&mut self, e: &Expr) -> Option<Denotes> {
+        let d = self.denotes(e);
+        if is_chain(e)
+            && let Some(Denotes::Path(p)) = &d
+            && !p.is_empty()
+        {
+            self.uses.push(PathUse::new(p.clone(), e.span));
+        }
+        d
+    }
+
+    /// Visits a `map` body or a `[? ]` condition, run for each element of what `element`
+    /// denotes (`None`: not a path of the record): as `.`, or as the name of `x => ...`.
+    fn visit_element(&mut self, e: &Expr, element: Option<String>) {
+        let ExprKind::Lambda { param, body } = &e.kind else {
+            self.with_current(element, |w| w.visit_expr(e));
+            return;
+        };
+        // `x => ...`: `.` keeps its meaning, `x` is the element.
+        let outer = match element {
+            Some(p) => self.aliases.insert(param.name.clone(), Denotes::Path(p)),
+            None => self.aliases.remove(&param.name),
+        };
+        let before = self.names.len();
+        self.visit_expr(body);
+        // The element's name is not a name of the block.
+        let mut i = before;
+        while i < self.names.len() {
+            if self.names[i] == param.name {
+                self.names.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        match outer {
+            Some(d) => self.aliases.insert(param.name.clone(), d),
+            None => self.aliases.remove(&param.name),
+        };
+    }
+
     /// What a path chain denotes, visiting the expressions inside it (indexes, conditions);
-    /// `None` when it is not a path of the record.
+    /// `None` when it is not a path of the record nor a list of rows.
     fn denotes(&mut self, e: &Expr) -> Option<Denotes> {
         match &e.kind {
             ExprKind::Current => self.current.clone().map(Denotes::Path),
             ExprKind::Rows(_) if self.rows => Some(Denotes::Rows),
-            ExprKind::Field(base, name) => match self.denotes(base)? {
-                Denotes::Path(p) => Some(Denotes::Path(p + &field_step(name))),
-                Denotes::Rows => None,
+            ExprKind::Name(id) | ExprKind::Rows(id) => {
+                self.names.push(id.name.clone());
+                self.aliases.get(&id.name).cloned()
+            }
+            ExprKind::Field(base, name) => {
+                let p = self.denotes(base)?.path()?;
+                Some(Denotes::Path(p + &field_step(name)))
+            }
+            ExprKind::Wildcard(base) => match self.denotes(base)? {
+                Denotes::Rows => Some(Denotes::EachRow),
+                d => Some(Denotes::Path(d.path()? + EACH)),
             },
-            ExprKind::Wildcard(base) => Some(Denotes::Path(match self.denotes(base)? {
-                Denotes::Path(p) => p + EACH,
-                Denotes::Rows => String::new(),
-            })),
             ExprKind::Filter(base, cond) => {
-                let element = match self.denotes(base)? {
-                    Denotes::Path(p) => p + FILTERED,
-                    Denotes::Rows => String::new(),
+                let (element, filtered) = match self.denotes(base) {
+                    Some(Denotes::Rows) => (Some(String::new()), Some(Denotes::EachRow)),
+                    Some(d) => {
+                        let element = d.path().map(|p| p + FILTERED);
+                        (element.clone(), element.map(Denotes::Path))
+                    }
+                    None => (None, None),
                 };
-                if cond.is_lambda() {
-                    // `[? x => ...]`: `.` keeps its meaning.
-                    self.visit_expr(cond);
-                } else {
-                    self.with_current(Some(element.clone()), |w| w.visit_expr(cond));
-                }
-                Some(Denotes::Path(element))
+                self.visit_element(cond, element);
+                filtered
             }
             ExprKind::Index(base, index) => {
                 let base_is = self.denotes(base);
                 self.visit_expr(index);
-                let p = match base_is? {
-                    Denotes::Rows => return Some(Denotes::Path(String::new())),
-                    Denotes::Path(p) => p,
+                let step = constant_index(index);
+                let p = match (base_is?, &step) {
+                    // A row (`rows[0]`, `rows[i]`); a list has no fields.
+                    (Denotes::Rows, Some(Step::Field(_))) => return None,
+                    (Denotes::Rows, _) => return Some(Denotes::Path(String::new())),
+                    (d, _) => d.path()?,
                 };
-                match constant_index(index) {
+                match step {
                     Some(Step::Field(name)) => Some(Denotes::Path(p + &field_step(&name))),
                     Some(Step::Element) => Some(Denotes::Path(p + INDEXED)),
                     None => {
@@ -390,6 +481,15 @@ impl Walk {
                     }
                 }
             }
+            // Parentheses end a projection: `(rows[? ...])` is a list of rows, `(.a)` is `.a`,
+            // and `(.a[*].b)` a list whose own paths are not followed.
+            ExprKind::Paren(inner) => match self.denotes(inner)? {
+                Denotes::Path(p) if is_projection(&p) => {
+                    self.uses.push(PathUse::new(p, inner.span));
+                    None
+                }
+                d => d.bound(),
+            },
             _ => {
                 self.visit_expr(e);
                 None
@@ -446,51 +546,24 @@ fn is_chain(e: &Expr) -> bool {
 impl<'a> Visitor<'a> for Walk {
     fn visit_expr(&mut self, e: &'a Expr) {
         if is_chain(e) {
-            if let Some(Denotes::Path(p)) = self.denotes(e)
-                && !p.is_empty()
-            {
-                self.uses.push(PathUse::new(p, e.span));
-            }
+            self.read(e);
             return;
         }
         match &e.kind {
             ExprKind::Name(id) => self.names.push(id.name.clone()),
             ExprKind::Rows(id) if !self.rows => self.names.push(id.name.clone()),
             ExprKind::Map { list, body } => {
-                let element = if is_chain(list) || matches!(list.kind, ExprKind::Current) {
-                    match self.denotes(list) {
-                        Some(Denotes::Path(p)) => {
-                            if !p.is_empty() {
-                                self.uses.push(PathUse::new(p.clone(), list.span));
-                            }
-                            Some(element_of(p))
-                        }
-                        Some(Denotes::Rows) => Some(String::new()),
-                        None => None,
-                    }
-                } else {
-                    self.visit_expr(list);
-                    None
+                let element = match self.read(list) {
+                    Some(Denotes::Path(p)) => Some(element_of(p)),
+                    // The rows: each is a record.
+                    Some(Denotes::Rows | Denotes::EachRow) => Some(String::new()),
+                    None => None,
                 };
-                if body.is_lambda() {
-                    self.visit_expr(body);
-                } else {
-                    self.with_current(element, |w| w.visit_expr(body));
-                }
+                self.visit_element(body, element);
             }
-            // The element's name is not a name of the block.
-            ExprKind::Lambda { param, body } => {
-                let before = self.names.len();
-                self.visit_expr(body);
-                let mut i = before;
-                while i < self.names.len() {
-                    if self.names[i] == param.name {
-                        self.names.remove(i);
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
+            // Only as `map`'s body or a filter's condition (handled there) in a mapping that
+            // checks: the element is no path known here.
+            ExprKind::Lambda { .. } => self.visit_element(e, None),
             // Only in a mapping that does not check.
             ExprKind::BadForm { .. } => {}
             _ => walk_expr(self, e),
@@ -686,6 +759,79 @@ categories from cat group by .codice {
             ]
         );
         assert_eq!(got[2].2, [".codice", ".codice", ".nome", ".x", ".y"]);
+    }
+
+    #[test]
+    fn paths_read_through_rows_lets_and_named_elements() {
+        let src = r#"orders from o group by .id {
+  id = key
+  let live = rows[? .enabled]
+  let row = rows[0]
+  let v = .varianti
+  let sizes = .taglie[*].nome
+  a = rows[*].skuu
+  b = map(rows, .skuu)
+  c = rows[? .skuu != null].c
+  d = live[*].x
+  e = map(live, .y) ~ live[0].y2
+  f = row.z
+  g = v[*].taglia ~ v[? .n == 1].m
+  h = map(rows, r => r.w)
+  i = rows[? r => r.u == 1].c2
+  j = (rows[? .enabled])[0].q
+  k = .axes[? a => a.n == .want].v
+  l = map(.list, v => v.k)
+  m = sizes[0].nope ~ lookup(t, .k).nope ~ rows.nope ~ rows["nope"]
+}
+"#;
+        let got = paths_of(src);
+        assert_eq!(
+            got[0].2,
+            [
+                ".id",
+                ".enabled",
+                ".varianti",
+                ".taglie[*].nome",
+                ".skuu",
+                ".skuu",
+                ".skuu",
+                ".c",
+                ".x",
+                ".y",
+                ".y2",
+                ".z",
+                ".varianti[*].taglia",
+                ".varianti[*].n",
+                ".varianti[*].m",
+                ".w",
+                ".u",
+                ".c2",
+                ".enabled",
+                ".q",
+                ".axes[*].n",
+                ".want",
+                ".axes[*].v",
+                ".list",
+                ".list[*].k",
+                ".k",
+            ]
+        );
+        // What an attribute reads includes what the `let`s it uses read.
+        let reads = record_reads(&SourceFile::new("m.cmap", src)).unwrap_or_default();
+        let d: Vec<String> = reads
+            .block("orders")
+            .and_then(|b| b.attributes.iter().find(|a| a.name == "d"))
+            .map(|a| a.paths.iter().map(|u| u.path.clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(d, [".x", ".enabled"]);
+        // A misspelt field read through rows is found wherever it is read.
+        let mut have = input(&[".id", ".sku", ".c"]);
+        have.name = "o".into();
+        let src = "orders from o group by .id {\n  let live = rows[? .skuu != null]\n  a = map(rows, .skuu)\n  b = live[*].skuu\n  c = .c\n}\n";
+        let ds = unknown_paths(&SourceFile::new("m.cmap", src), &[have]);
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].hint.as_deref(), Some("did you mean `.sku`?"));
+        assert_eq!(ds[0].labels.len(), 3, "every place is labelled");
     }
 
     #[test]

@@ -8,9 +8,11 @@ use clap::Args;
 
 use super::term::Ui;
 use super::why::{ExplainBase, InputPaths, Why};
-use super::{Vars, checked, config, exit, is_stdin, load_mapping, parse_pair, short_warnings};
+use super::{
+    Vars, checked, config, denied, exit, is_stdin, load_mapping, parse_pair, short_warnings,
+};
 use crate::clerk::Entity;
-use crate::diagnostic::SourceFile;
+use crate::diagnostic::{SourceFile, render_all};
 use crate::engine::report::RefusalCause;
 use crate::engine::{
     self, FeedOutput, Format, Input, InputProblem, OutputFormat, RunError, RunOptions,
@@ -61,7 +63,8 @@ pub(crate) struct RunArgs {
     /// A project file (clerkmap.yaml) with the same settings; flags given here win.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Warnings of the mapping are errors (exit 2, before any record is read): for CI.
+    /// Warnings are errors (exit 2, before any record is mapped), W003 (a record path no record
+    /// of the inputs has) included: for CI.
     #[arg(long)]
     pub deny_warnings: bool,
     /// Write even when an entity shrinks by more than the allowed share since the previous feed
@@ -604,8 +607,21 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     options.profile = x.html.is_some();
     options.explain = x.explain.project_prefix();
     options.mapping_warnings = short_warnings(&checked, src);
-    // Paths no record has (W003), from the first records of the input files.
+    // Paths no record has (W003), from the first records of the input files: errors with
+    // --deny-warnings, which refuse the run before any record is mapped.
     let paths = InputPaths::scan_for_run(src, &options.inputs);
+    if x.deny_warnings && !paths.warnings.is_empty() {
+        let errors: Vec<_> = paths.warnings.iter().cloned().map(denied).collect();
+        ui.diagnostics(&render_all(&errors, src, ui.stderr_color()));
+        if !x.to_stdout {
+            let message = format!(
+                "the mapping reads record paths that no record of its inputs has (W003), and --deny-warnings makes warnings errors (see `clerkmap check {} --input ...`)",
+                src.name
+            );
+            refuse(src, &output, message, x, ui);
+        }
+        return exit::USAGE;
+    }
     if !ui.quiet() {
         paths.print(src, ui.stderr_color());
     }

@@ -100,14 +100,14 @@ impl InputPaths {
 }
 
 /// `check --input NAME=PATH ...`: the inputs named as the mapping names them, read, and the
-/// mapping's paths checked against their records (W003 printed). Err: the exit code.
+/// mapping's paths checked against their records: W003, in file order (not printed). Err: the
+/// exit code (the error printed).
 pub(crate) fn check_inputs(
     src: &SourceFile,
     program: &Program,
     inputs: &[(String, String)],
     formats: &[(String, String)],
-    color: bool,
-) -> Result<(), u8> {
+) -> Result<Vec<Diagnostic>, u8> {
     let known: Vec<String> = program
         .blocks
         .iter()
@@ -161,10 +161,7 @@ pub(crate) fn check_inputs(
         return Err(super::exit::USAGE);
     }
     match InputPaths::scan(src, &given) {
-        Ok(paths) => {
-            paths.print(src, color);
-            Ok(())
-        }
+        Ok(paths) => Ok(paths.warnings),
         Err(e) => {
             eprintln!("error: {e}");
             Err(super::exit::INPUT)

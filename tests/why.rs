@@ -403,3 +403,51 @@ fn a_misspelt_field_read_through_rows_is_found_wherever_it_is_read() {
     assert_eq!(err.matches("also read here").count(), 5, "{err}");
     insta::assert_snapshot!("check_input_w003_rows", normalise(&err, d));
 }
+
+#[test]
+fn a_run_to_standard_output_names_no_file_it_does_not_keep() {
+    // `--out -` maps into a temporary directory, gone after the run: the reasons pointed at
+    // its rejects.ndjson, and the accounting at a feed file, while the records went to stdout.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let m = write(
+        d,
+        "m.cmap",
+        "customers from p {\n  id  = .id\n  age = .age | int\n}\n",
+    );
+    let some = format!(
+        "p={}",
+        write(
+            d,
+            "p2.ndjson",
+            "{\"id\":\"c1\",\"age\":\"3\"}\n{\"id\":\"c2\",\"age\":\"x\"}\n"
+        )
+    );
+    let o = clerkmap(&["run", &m, "--input", &some, "--out", "-"]);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 0, "{err}");
+    assert_eq!(text(&o.stdout), "{\"id\":\"c1\",\"age\":3}\n");
+    for want in [
+        "customers: read 2 = written 1 + filtered 0 + rejected 1  -> standard output (",
+        "why 1 record was rejected (`--out DIR` in place of `--out -` keeps each one, with every reason, in DIR/rejects.ndjson):",
+    ] {
+        assert!(err.contains(want), "`{want}` missing:\n{err}");
+    }
+    assert!(!err.contains("clerkmap-out-"), "{err}");
+    assert!(!err.contains("customers.ndjson"), "{err}");
+    // Every record rejected: the run stops, and says where the reasons are.
+    let all = format!(
+        "p={}",
+        write(d, "p1.ndjson", "{\"id\":\"c2\",\"age\":\"x\"}\n")
+    );
+    let o = clerkmap(&["run", &m, "--input", &all, "--out", "-"]);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 4, "{err}");
+    assert_eq!(text(&o.stdout), "");
+    assert!(
+        err.contains("error: aborted: all 1 customers records were rejected; an empty feed would make Clerk delete every customer; nothing was written to standard output (the reasons are below)\nwhy 1 record was rejected (`--out DIR` in place"),
+        "{err}"
+    );
+    assert!(!err.contains("see rejects.ndjson"), "{err}");
+    assert!(!err.contains("clerkmap-out-"), "{err}");
+}

@@ -631,7 +631,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
         program: &checked.program,
         paths: &paths,
         explain: x.explain,
-        out_dir: &output.dir,
+        out_dir: (!x.to_stdout).then_some(output.dir.as_path()),
     };
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     options.progress = Some(counter.clone());
@@ -648,7 +648,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     let report = &done.report;
     // The accounting, on every outcome, in one place.
     if !report.entities.is_empty() {
-        let summary = super::summary::run_report(report);
+        let summary = super::summary::run_report(report, x.to_stdout);
         // On stdout whatever the outcome (stdout carries the feed with `--out -`).
         if x.to_stdout {
             ui.note(summary.trim_end());
@@ -661,7 +661,15 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     }
     let code = match &done.error {
         Some(e) => {
-            ui.error(describe(e));
+            ui.error(match e {
+                // With `--out -` the rejects are in a temporary directory gone with the run:
+                // the reasons are printed below.
+                RunError::Aborted { abort, .. } if x.to_stdout => format!(
+                    "{}; nothing was written to standard output (the reasons are below)",
+                    abort.cause()
+                ),
+                _ => describe(e),
+            });
             code_of(e)
         }
         None if x.to_stdout => match copy_feed(report, &output.dir) {
@@ -803,7 +811,7 @@ pub(crate) fn describe(e: &RunError) -> String {
 /// printed already).
 pub(crate) fn exit_code(ui: &Ui, e: &RunError, mapping: &[String]) -> u8 {
     if let RunError::Aborted { report, .. } = e {
-        ui.note(super::summary::run_report(report).trim_end());
+        ui.note(super::summary::run_report(report, false).trim_end());
         for w in super::summary::run_warnings(report, mapping) {
             ui.warning(w);
         }

@@ -292,8 +292,8 @@ pub(crate) struct Why<'a> {
     pub paths: &'a InputPaths,
     /// How to write the explain commands.
     pub explain: &'a ExplainBase,
-    /// Where `rejects.ndjson` is.
-    pub out_dir: &'a Path,
+    /// Where `rejects.ndjson` is; `None` with `--out -`, whose files go with the run.
+    pub out_dir: Option<&'a Path>,
 }
 
 impl Why<'_> {
@@ -317,15 +317,18 @@ impl Why<'_> {
         // Most frequent first; equal counts in the order met.
         groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.count));
         let reads = record_reads(self.src);
-        let rejects = self.out_dir.join("rejects.ndjson");
+        let rejects = self.out_dir.map(|d| d.join("rejects.ndjson"));
         let total = report.total_rejected();
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "why {total} record{} {} rejected (each one, with every reason, is in {}):",
+            "why {total} record{} {} rejected ({}):",
             if total == 1 { "" } else { "s" },
             if total == 1 { "was" } else { "were" },
-            rejects.display()
+            match &rejects {
+                Some(r) => format!("each one, with every reason, is in {}", r.display()),
+                None => "`--out DIR` in place of `--out -` keeps each one, with every reason, in DIR/rejects.ndjson".to_string(),
+            }
         );
         for (entity, g) in groups.iter().take(TOP) {
             let _ = writeln!(out, "  {} {entity}: {}", g.count, g.reason);
@@ -356,9 +359,11 @@ impl Why<'_> {
             };
             let _ = writeln!(
                 out,
-                "  ... {more} more reason{}{others}: see {}",
+                "  ... {more} more reason{}{others}{}",
                 if more == 1 { "" } else { "s" },
-                rejects.display()
+                rejects
+                    .map(|r| format!(": see {}", r.display()))
+                    .unwrap_or_default()
             );
         }
         out

@@ -301,6 +301,97 @@ fn warnings_are_printed_once_on_stderr_and_denied_on_demand() {
 }
 
 #[test]
+fn a_path_no_record_has_is_an_error_with_deny_warnings() {
+    // W003 comes from the inputs' records, not from the mapping alone: --deny-warnings made
+    // W002 an error but printed W003 and went on (check said ok, run wrote the feed).
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let dir = tmp.path();
+    let mapping = write(
+        dir,
+        "m.cmap",
+        "customers from clienti {\n  id   = .id\n  name = .nmae\n}\n",
+    );
+    let input = write(dir, "clienti.ndjson", "{\"id\": 1, \"name\": \"A\"}\n");
+    let clienti = format!("clienti={input}");
+    let check = ["check", &mapping, "--input", &clienti];
+    let o = clerkmap(&check);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("warning[W003]"),
+        "{}",
+        text(&o.stderr)
+    );
+    let mut deny = check.to_vec();
+    deny.push("--deny-warnings");
+    let o = clerkmap(&deny);
+    let stderr = text(&o.stderr);
+    assert_eq!(code(&o), i32::from(exit::USAGE), "{stderr}");
+    assert!(stderr.contains("error[W003]"), "{stderr}");
+    assert!(
+        stderr.contains("warnings are errors with --deny-warnings"),
+        "{stderr}"
+    );
+    assert!(!text(&o.stdout).contains("ok"), "{}", text(&o.stdout));
+    // -q: only errors, so not the warning; --message-format json: W003 is one of the
+    // diagnostics, and counted.
+    let mut quiet = check.to_vec();
+    quiet.push("-q");
+    let o = clerkmap(&quiet);
+    assert_eq!((code(&o), text(&o.stderr)), (0, String::new()));
+    let mut json = check.to_vec();
+    json.extend(["--message-format", "json"]);
+    let o = clerkmap(&json);
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("\"code\":\"W003\""), "{stdout}");
+    assert!(stdout.contains("\"warnings\":1"), "{stdout}");
+    assert_eq!(text(&o.stderr), "");
+    // A run refuses before mapping any record: no feed, report.json says why.
+    let out = dir.join("out").display().to_string();
+    let o = clerkmap(&[
+        "run",
+        &mapping,
+        "--input",
+        &clienti,
+        "--out",
+        &out,
+        "--deny-warnings",
+    ]);
+    let stderr = text(&o.stderr);
+    assert_eq!(code(&o), i32::from(exit::USAGE), "{stderr}");
+    assert!(stderr.contains("error[W003]"), "{stderr}");
+    assert!(!stderr.contains("read 1"), "no record is mapped: {stderr}");
+    assert!(
+        !dir.join("out/customers.json").exists(),
+        "no feed is written"
+    );
+    let report = std::fs::read_to_string(dir.join("out/report.json")).unwrap_or_default();
+    assert!(report.contains("\"outcome\": \"refused\""), "{report}");
+    assert!(
+        report.contains("no record of its inputs has (W003)"),
+        "{report}"
+    );
+    let o = clerkmap(&[
+        "run",
+        &mapping,
+        "--input",
+        &clienti,
+        "--out",
+        "-",
+        "--deny-warnings",
+    ]);
+    assert_eq!(code(&o), i32::from(exit::USAGE), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "");
+    // Without it, the warning only.
+    let o = clerkmap(&["run", &mapping, "--input", &clienti, "--out", &out]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("warning[W003]"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
 fn test_cases_fail_closed_too() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let dir = tmp.path();

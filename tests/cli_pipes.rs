@@ -42,10 +42,10 @@ fn an_input_read_from_stdin_and_a_feed_written_to_stdout() {
             .iter()
             .all(|r| r["id"].is_string() && r["name"].is_string())
     );
-    // The accounting goes to stderr.
+    // The accounting goes to stderr, and says where the records went.
     assert!(
         err.contains(
-            "products: read 40 = written 39 + filtered 1 + rejected 0  -> products.ndjson"
+            "products: read 40 = written 39 + filtered 1 + rejected 0  -> standard output"
         ),
         "{err}"
     );

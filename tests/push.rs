@@ -444,6 +444,41 @@ fn push_maps_first_when_given_inputs() {
 }
 
 #[test]
+fn a_push_that_maps_no_record_names_no_file_gone_with_it() {
+    // The feeds of `push --input` are mapped into a temporary directory, gone when it stops:
+    // the abort said `(see rejects.ndjson)`.
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = tmp.path();
+    let mapping = d.join("m.cmap");
+    std::fs::write(
+        &mapping,
+        "customers from p {\n  id  = .id\n  age = .age | int\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let input = d.join("p.ndjson");
+    std::fs::write(&input, "{\"id\":\"c2\",\"age\":\"x\"}\n").unwrap_or_else(|e| panic!("{e}"));
+    let fake = FakeClerk::start();
+    let o = clerkmap(&[
+        "push",
+        &mapping.display().to_string(),
+        "--input",
+        &format!("p={}", input.display()),
+        "--api-url",
+        &fake.url,
+        "--state",
+        &d.join("state.json").display().to_string(),
+    ]);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 4, "{err}");
+    assert!(
+        err.contains("aborted: all 1 customers records were rejected; an empty feed would make Clerk delete every customer; nothing was pushed (`clerkmap run` with the same inputs and `--out DIR` writes each reject, with every reason, in DIR/rejects.ndjson)"),
+        "{err}"
+    );
+    assert!(!err.contains("see rejects.ndjson"), "{err}");
+    assert!(fake.log().upserted_ids("customers").is_empty());
+}
+
+#[test]
 fn keys_and_urls_are_checked_before_anything_happens() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let d = tmp.path().display().to_string();

@@ -323,3 +323,131 @@ fn a_required_attribute_computed_to_null_does_not_blame_a_path_the_records_have(
         "{err}"
     );
 }
+
+/// `dir/NAME` written with `text`; its path as an argument.
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap_or_else(|e| panic!("{e}"));
+    p.display().to_string()
+}
+
+#[test]
+fn a_projection_over_an_object_is_not_a_path_no_record_has() {
+    // `[*]` takes the values of an object, `[? ]` tests an object itself: both read what the
+    // records have (W003 said `.labels[*]` occurs in no record).
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let m = write(
+        d,
+        "m.cmap",
+        "categories from c {\n  id            = .code\n  name          = first(.labels[*])\n  url           = \"https://x.test/c/\" ~ .code\n  subcategories = []\n  kept          = .labels[? .en_US == \"A\"].it_IT\n  typo          = .labels[*].x\n}\n",
+    );
+    let input = format!(
+        "c={}",
+        write(
+            d,
+            "c.ndjson",
+            "{\"code\":\"a\",\"labels\":{\"en_US\":\"A\",\"it_IT\":\"B\"}}\n"
+        )
+    );
+    let o = clerkmap(&["check", &m, "--input", &input]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(!err.contains("`.labels[*]` occurs"), "{err}");
+    assert!(!err.contains("`.labels[*].it_IT` occurs"), "{err}");
+    // A field no value of the object has is still found.
+    assert!(
+        err.contains("`.labels[*].x` occurs in no record of"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning[W003]").count(), 1, "{err}");
+    // A run reads only as far as it finds the paths: the same verdict.
+    let out = d.join("out").display().to_string();
+    let o = clerkmap(&["run", &m, "--input", &input, "--out", &out]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("warning[W003]").count(), 1, "{err}");
+    assert!(err.contains("`.labels[*].x` occurs"), "{err}");
+    let feed =
+        std::fs::read_to_string(d.join("out/categories.json")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(feed.contains("\"name\":\"A\""), "{feed}");
+}
+
+#[test]
+fn a_misspelt_field_read_through_rows_is_found_wherever_it_is_read() {
+    // `map(rows, ...)` and a `let` bound to rows read the rows' fields too (W003 warned only
+    // at `rows[*].skuu`).
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let m = write(
+        d,
+        "m.cmap",
+        r#"orders from o group by .id {
+  id       = key
+  customer = .c
+  time     = 0
+  let live = rows[? r => r.skuu != null]
+  skus     = rows[*].skuu
+  skus2    = map(rows, .skuu)
+  skus3    = rows[? .skuu != null].c
+  skus4    = live[*].skuu
+  products = map(live, {id: .skuu, quantity: 1, price: 1.0})
+}
+"#,
+    );
+    let input = format!("o={}", write(d, "o.csv", "id,c,sku\n1,x,A\n"));
+    let o = clerkmap(&["check", &m, "--input", &input]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("warning[W003]").count(), 1, "{err}");
+    assert_eq!(err.matches("also read here").count(), 5, "{err}");
+    insta::assert_snapshot!("check_input_w003_rows", normalise(&err, d));
+}
+
+#[test]
+fn a_run_to_standard_output_names_no_file_it_does_not_keep() {
+    // `--out -` maps into a temporary directory, gone after the run: the reasons pointed at
+    // its rejects.ndjson, and the accounting at a feed file, while the records went to stdout.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let m = write(
+        d,
+        "m.cmap",
+        "customers from p {\n  id  = .id\n  age = .age | int\n}\n",
+    );
+    let some = format!(
+        "p={}",
+        write(
+            d,
+            "p2.ndjson",
+            "{\"id\":\"c1\",\"age\":\"3\"}\n{\"id\":\"c2\",\"age\":\"x\"}\n"
+        )
+    );
+    let o = clerkmap(&["run", &m, "--input", &some, "--out", "-"]);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 0, "{err}");
+    assert_eq!(text(&o.stdout), "{\"id\":\"c1\",\"age\":3}\n");
+    for want in [
+        "customers: read 2 = written 1 + filtered 0 + rejected 1  -> standard output (",
+        "why 1 record was rejected (`--out DIR` in place of `--out -` keeps each one, with every reason, in DIR/rejects.ndjson):",
+    ] {
+        assert!(err.contains(want), "`{want}` missing:\n{err}");
+    }
+    assert!(!err.contains("clerkmap-out-"), "{err}");
+    assert!(!err.contains("customers.ndjson"), "{err}");
+    // Every record rejected: the run stops, and says where the reasons are.
+    let all = format!(
+        "p={}",
+        write(d, "p1.ndjson", "{\"id\":\"c2\",\"age\":\"x\"}\n")
+    );
+    let o = clerkmap(&["run", &m, "--input", &all, "--out", "-"]);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 4, "{err}");
+    assert_eq!(text(&o.stdout), "");
+    assert!(
+        err.contains("error: aborted: all 1 customers records were rejected; an empty feed would make Clerk delete every customer; nothing was written to standard output (the reasons are below)\nwhy 1 record was rejected (`--out DIR` in place"),
+        "{err}"
+    );
+    assert!(!err.contains("see rejects.ndjson"), "{err}");
+    assert!(!err.contains("clerkmap-out-"), "{err}");
+}

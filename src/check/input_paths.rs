@@ -13,11 +13,24 @@
 //!
 //! - `.a.b` and `.a["b"]` are `.a.b`; `.a[0]`, `.a[*]` and `.a[? cond]` are `.a[*]`, and the
 //!   condition reads the element (`.a[? .tipo == "x"]` reads `.a[*].tipo`);
-//! - `rows[*].x` and `rows[0].x` in a grouped block are `.x` (rows are records of the input);
-//! - `map(.a, .b)` reads `.a[*].b`;
+//! - `rows[*].x`, `rows[0].x`, `rows[? .x == 1].y` and `map(rows, .x)` in a grouped block
+//!   read `.x` (and `.y`): rows are records of the input;
+//! - `map(.a, .b)` reads `.a[*].b`, and `map(.a[*].b, .c)` reads `.a[*].b.c` (a projection's
+//!   list holds what it reads);
+//! - a named element is its element (`.a[? x => x.b]` reads `.a[*].b`), and a block `let`
+//!   bound to a path or to a list of rows stands for it below (`let v = .a` then `v.b` reads
+//!   `.a.b`; `let live = rows[? .ok]` then `live[*].x` reads `.x`);
 //! - an index computed from a name (`.attributi[key]`) reads the path before it
-//!   (`.attributi`), and nothing after it is checked; neither are paths on names or on the
-//!   results of calls (`lookup(t, .k).nome`).
+//!   (`.attributi`), and nothing after it is checked; neither are paths on other names
+//!   (attributes, `let`s bound to a projection or a computed value) or on the results of
+//!   calls (`lookup(t, .k).nome`, `first(rows).x`).
+//!
+//! Those three `[*]` do not read the same values, so a path is matched against the records as a
+//! *pattern* ([`PathUse::pattern`]) that tells them apart: `[*]` takes the elements of a list or
+//! the values of an object (`.attributi[*]` over `{"Marca": ..}` reads `.attributi.Marca`),
+//! `[?]` (a filter) the elements of a list or the value itself when it is not a list (as the
+//! filter tests it), and `[#]` (a constant index, or `map`'s list) only the elements of a list.
+//! Messages show the path with `[*]` ([`PathUse::path`]).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -54,7 +67,8 @@ pub struct InputFields {
     pub records: u64,
     /// Whether the input has more records than were read.
     pub sampled: bool,
-    /// Every path found (`.a.b`, `.a[*].c`), every prefix of a path included.
+    /// Every path found (`.a.b`, `.a[*].c`), every prefix of a path included; or, when a run
+    /// found every path its mapping reads ([`crate::check::input_paths`]'s patterns), those.
     pub paths: BTreeSet<String>,
 }
 
@@ -69,6 +83,87 @@ impl InputFields {
             format!("all {} records read", self.records)
         }
     }
+
+    /// Whether some record has the path `pattern` (with [`PathUse::pattern`]'s steps).
+    pub fn has(&self, pattern: &str) -> bool {
+        occurs(pattern, &self.paths)
+    }
+}
+
+/// Whether `pattern` (a [`PathUse::pattern`]) matches a path of `paths` (in `inspect`'s
+/// notation, every prefix included): `[*]` a list's elements (`[*]`) or an object's values
+/// (any field), `[?]` a list's elements or the value itself, `[#]` a list's elements.
+pub fn occurs(pattern: &str, paths: &BTreeSet<String>) -> bool {
+    if paths.contains(pattern) {
+        return true;
+    }
+    // The paths of the records the steps so far lead to.
+    let mut here: Vec<String> = vec![String::new()];
+    for step in split_steps(pattern) {
+        let mut next: Vec<String> = Vec::new();
+        for p in &here {
+            if !matches!(step.as_str(), EACH | FILTERED | INDEXED) {
+                let q = format!("{p}{step}");
+                if paths.contains(&q) {
+                    next.push(q);
+                }
+                continue;
+            }
+            let element = format!("{p}{EACH}");
+            if paths.contains(&element) {
+                next.push(element);
+            }
+            match step.as_str() {
+                EACH => next.extend(fields_of(p, paths)),
+                FILTERED => next.push(p.clone()),
+                _ => {}
+            }
+        }
+        next.sort();
+        next.dedup();
+        if next.is_empty() {
+            return false;
+        }
+        here = next;
+    }
+    true
+}
+
+/// The paths of `paths` one field step below `parent`.
+fn fields_of(parent: &str, paths: &BTreeSet<String>) -> Vec<String> {
+    paths
+        .range::<str, _>((
+            std::ops::Bound::Included(parent),
+            std::ops::Bound::Unbounded,
+        ))
+        .take_while(|p| p.starts_with(parent))
+        .filter(|p| {
+            let rest = &p[parent.len()..];
+            rest.starts_with('.') && split_steps(rest).len() == 1
+        })
+        .cloned()
+        .collect()
+}
+
+/// A pattern's step over every element of a list, or every value of an object: `[*]`.
+pub const EACH: &str = "[*]";
+/// A pattern's step of a `[? ]` filter: every element of a list, or the value itself.
+pub const FILTERED: &str = "[?]";
+/// A pattern's step of a constant index or of `map`'s list: the elements of a list only.
+pub const INDEXED: &str = "[#]";
+
+/// A pattern as messages show it: every element step written `[*]`.
+pub fn shown(pattern: &str) -> String {
+    if !pattern.contains(FILTERED) && !pattern.contains(INDEXED) {
+        return pattern.to_string();
+    }
+    split_steps(pattern)
+        .into_iter()
+        .map(|s| match s.as_str() {
+            FILTERED | INDEXED => EACH.to_string(),
+            _ => s,
+        })
+        .collect()
 }
 
 /// A record path read by the mapping.
@@ -76,8 +171,21 @@ impl InputFields {
 pub struct PathUse {
     /// In `inspect`'s notation; for a path with a computed index, the part before it.
     pub path: String,
+    /// The same path, its element steps told apart (`[*]`, `[?]`, `[#]`: see the module's
+    /// documentation), to match against the records ([`InputFields::has`]).
+    pub pattern: String,
     /// The path expression in the mapping.
     pub span: Span,
+}
+
+impl PathUse {
+    fn new(pattern: String, span: Span) -> PathUse {
+        PathUse {
+            path: shown(&pattern),
+            pattern,
+            span,
+        }
+    }
 }
 
 /// What one attribute of a block reads.
@@ -128,7 +236,7 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
     for item in &file.items {
         match item {
             Item::Lookup(l) => {
-                let mut w = Walk::new(false);
+                let mut w = Walk::new(false, HashMap::new());
                 w.visit_expr(&l.key);
                 if let Some(p) = &l.parent {
                     w.visit_expr(p);
@@ -156,12 +264,14 @@ fn block_reads(b: &Block) -> InputReads {
         _ => false,
     });
     let rows = b.group_by.is_some() && !shadows_rows;
-    let mut all = Walk::new(rows);
+    let mut all = Walk::new(rows, HashMap::new());
     for e in b.group_by.iter().chain(&b.filter) {
         all.visit_expr(e);
     }
     // Per binding (a `let` or an attribute): the paths it reads and the names it uses.
     let mut bindings: HashMap<String, (Vec<PathUse>, Vec<String>)> = HashMap::new();
+    // The `let`s bound so far to a record path or to a list of rows, and what they denote.
+    let mut aliases: HashMap<String, Denotes> = HashMap::new();
     let mut attributes = Vec::new();
     for s in &b.stmts {
         let (name, value) = match s {
@@ -170,10 +280,15 @@ fn block_reads(b: &Block) -> InputReads {
             Stmt::Spread { value, .. } => (None, value),
             Stmt::Where { cond, .. } => (None, cond),
         };
-        let mut w = Walk::new(rows);
-        w.visit_expr(value);
+        let mut w = Walk::new(rows, aliases.clone());
+        let denotes = w.read(value);
         all.uses.extend(w.uses.iter().cloned());
         let Some(name) = name else { continue };
+        // A `let`'s name stands for its value below it; an attribute's name is not followed.
+        match denotes.and_then(Denotes::bound) {
+            Some(d) if matches!(s, Stmt::Let(_)) => aliases.insert(name.name.clone(), d),
+            _ => aliases.remove(&name.name),
+        };
         // What the names it uses read, as bound so far (later bindings do not count).
         let mut paths = w.uses.clone();
         let mut seen = vec![name.name.clone()];
@@ -206,29 +321,60 @@ fn block_reads(b: &Block) -> InputReads {
 }
 
 /// What a path expression denotes.
+#[derive(Debug, Clone)]
 enum Denotes {
-    /// A path of the record (`""` is the record itself).
+    /// A path of the record, as a pattern (`""` is the record itself).
     Path(String),
-    /// `rows`: the list of the group's rows.
+    /// A list of the group's rows: `rows`, `(rows[? cond])`, or a block `let` bound to one.
     Rows,
+    /// Each row of such a list, as a projection reads them (`rows[*]`, `rows[? cond]`): what
+    /// follows reads each row, and as `map`'s list it is the rows.
+    EachRow,
+}
+
+impl Denotes {
+    /// The record path that steps after it start from (`None` after a list of rows, which
+    /// has no fields).
+    fn path(self) -> Option<String> {
+        match self {
+            Denotes::Path(p) => Some(p),
+            Denotes::EachRow => Some(String::new()),
+            Denotes::Rows => None,
+        }
+    }
+
+    /// What a name bound to this value denotes, when something does: a list of rows stays
+    /// one, a path stays that path unless it is a projection (a name holds the projection's
+    /// list, and `name[0]` indexes that list).
+    fn bound(self) -> Option<Denotes> {
+        match self {
+            Denotes::Rows | Denotes::EachRow => Some(Denotes::Rows),
+            Denotes::Path(p) if !is_projection(&p) => Some(Denotes::Path(p)),
+            Denotes::Path(_) => None,
+        }
+    }
 }
 
 /// Walks expressions with what `.` denotes, collecting record paths and names.
 struct Walk {
-    /// The path `.` denotes (`""`: the record; `.a[*]` inside `.a[? ...]`); `None` when it is
+    /// The path `.` denotes (`""`: the record; `.a[?]` inside `.a[? ...]`); `None` when it is
     /// not a path of the record (inside `map` over a computed list).
     current: Option<String>,
     /// Whether `rows` is the group's rows.
     rows: bool,
+    /// What the names bound so far denote, when it is a record path or a list of rows: the
+    /// block's `let`s, and the named elements (`x => ...`) around.
+    aliases: HashMap<String, Denotes>,
     uses: Vec<PathUse>,
     names: Vec<String>,
 }
 
 impl Walk {
-    fn new(rows: bool) -> Walk {
+    fn new(rows: bool, aliases: HashMap<String, Denotes>) -> Walk {
         Walk {
             current: Some(String::new()),
             rows,
+            aliases,
             uses: Vec::new(),
             names: Vec::new(),
         }
@@ -241,55 +387,109 @@ impl Walk {
         r
     }
 
+    /// Visits `e` and says what it denotes: a path read (collected) or a list of rows, else
+    /// `None`.
+    fn read(&mut self, e: &Expr) -> Option<Denotes> {
+        let d = self.denotes(e);
+        if is_chain(e)
+            && let Some(Denotes::Path(p)) = &d
+            && !p.is_empty()
+        {
+            self.uses.push(PathUse::new(p.clone(), e.span));
+        }
+        d
+    }
+
+    /// Visits a `map` body or a `[? ]` condition, run for each element of what `element`
+    /// denotes (`None`: not a path of the record): as `.`, or as the name of `x => ...`.
+    fn visit_element(&mut self, e: &Expr, element: Option<String>) {
+        let ExprKind::Lambda { param, body } = &e.kind else {
+            self.with_current(element, |w| w.visit_expr(e));
+            return;
+        };
+        // `x => ...`: `.` keeps its meaning, `x` is the element.
+        let outer = match element {
+            Some(p) => self.aliases.insert(param.name.clone(), Denotes::Path(p)),
+            None => self.aliases.remove(&param.name),
+        };
+        let before = self.names.len();
+        self.visit_expr(body);
+        // The element's name is not a name of the block.
+        let mut i = before;
+        while i < self.names.len() {
+            if self.names[i] == param.name {
+                self.names.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        match outer {
+            Some(d) => self.aliases.insert(param.name.clone(), d),
+            None => self.aliases.remove(&param.name),
+        };
+    }
+
     /// What a path chain denotes, visiting the expressions inside it (indexes, conditions);
-    /// `None` when it is not a path of the record.
+    /// `None` when it is not a path of the record nor a list of rows.
     fn denotes(&mut self, e: &Expr) -> Option<Denotes> {
         match &e.kind {
             ExprKind::Current => self.current.clone().map(Denotes::Path),
             ExprKind::Rows(_) if self.rows => Some(Denotes::Rows),
-            ExprKind::Field(base, name) => match self.denotes(base)? {
-                Denotes::Path(p) => Some(Denotes::Path(p + &field_step(name))),
-                Denotes::Rows => None,
+            ExprKind::Name(id) | ExprKind::Rows(id) => {
+                self.names.push(id.name.clone());
+                self.aliases.get(&id.name).cloned()
+            }
+            ExprKind::Field(base, name) => {
+                let p = self.denotes(base)?.path()?;
+                Some(Denotes::Path(p + &field_step(name)))
+            }
+            ExprKind::Wildcard(base) => match self.denotes(base)? {
+                Denotes::Rows => Some(Denotes::EachRow),
+                d => Some(Denotes::Path(d.path()? + EACH)),
             },
-            ExprKind::Wildcard(base) => Some(Denotes::Path(match self.denotes(base)? {
-                Denotes::Path(p) => p + "[*]",
-                Denotes::Rows => String::new(),
-            })),
             ExprKind::Filter(base, cond) => {
-                let element = match self.denotes(base)? {
-                    Denotes::Path(p) => p + "[*]",
-                    Denotes::Rows => String::new(),
+                let (element, filtered) = match self.denotes(base) {
+                    Some(Denotes::Rows) => (Some(String::new()), Some(Denotes::EachRow)),
+                    Some(d) => {
+                        let element = d.path().map(|p| p + FILTERED);
+                        (element.clone(), element.map(Denotes::Path))
+                    }
+                    None => (None, None),
                 };
-                if cond.is_lambda() {
-                    // `[? x => ...]`: `.` keeps its meaning.
-                    self.visit_expr(cond);
-                } else {
-                    self.with_current(Some(element.clone()), |w| w.visit_expr(cond));
-                }
-                Some(Denotes::Path(element))
+                self.visit_element(cond, element);
+                filtered
             }
             ExprKind::Index(base, index) => {
                 let base_is = self.denotes(base);
                 self.visit_expr(index);
-                let p = match base_is? {
-                    Denotes::Rows => return Some(Denotes::Path(String::new())),
-                    Denotes::Path(p) => p,
+                let step = constant_index(index);
+                let p = match (base_is?, &step) {
+                    // A row (`rows[0]`, `rows[i]`); a list has no fields.
+                    (Denotes::Rows, Some(Step::Field(_))) => return None,
+                    (Denotes::Rows, _) => return Some(Denotes::Path(String::new())),
+                    (d, _) => d.path()?,
                 };
-                match constant_index(index) {
+                match step {
                     Some(Step::Field(name)) => Some(Denotes::Path(p + &field_step(&name))),
-                    Some(Step::Element) => Some(Denotes::Path(p + "[*]")),
+                    Some(Step::Element) => Some(Denotes::Path(p + INDEXED)),
                     None => {
                         // A computed index: the path up to it is read, what follows is unknown.
                         if !p.is_empty() {
-                            self.uses.push(PathUse {
-                                path: p,
-                                span: base.span,
-                            });
+                            self.uses.push(PathUse::new(p, base.span));
                         }
                         None
                     }
                 }
             }
+            // Parentheses end a projection: `(rows[? ...])` is a list of rows, `(.a)` is `.a`,
+            // and `(.a[*].b)` a list whose own paths are not followed.
+            ExprKind::Paren(inner) => match self.denotes(inner)? {
+                Denotes::Path(p) if is_projection(&p) => {
+                    self.uses.push(PathUse::new(p, inner.span));
+                    None
+                }
+                d => d.bound(),
+            },
             _ => {
                 self.visit_expr(e);
                 None
@@ -316,6 +516,26 @@ fn constant_index(e: &Expr) -> Option<Step> {
     }
 }
 
+/// Whether a pattern is a projection: a `[*]` or `[? ]` in it gives a list of what the rest
+/// of the path reads.
+fn is_projection(pattern: &str) -> bool {
+    (pattern.contains(EACH) || pattern.contains(FILTERED))
+        && split_steps(pattern)
+            .iter()
+            .any(|s| matches!(s.as_str(), EACH | FILTERED))
+}
+
+/// The element of the list a pattern denotes, for `map`: the values a projection gives
+/// (`map(.a[*], .x)` reads `.a[*].x`), the elements of anything else (`map(.a, .x)` reads
+/// `.a[#].x`).
+fn element_of(pattern: String) -> String {
+    if is_projection(&pattern) {
+        pattern
+    } else {
+        pattern + INDEXED
+    }
+}
+
 fn is_chain(e: &Expr) -> bool {
     matches!(
         e.kind,
@@ -326,57 +546,24 @@ fn is_chain(e: &Expr) -> bool {
 impl<'a> Visitor<'a> for Walk {
     fn visit_expr(&mut self, e: &'a Expr) {
         if is_chain(e) {
-            if let Some(Denotes::Path(p)) = self.denotes(e)
-                && !p.is_empty()
-            {
-                self.uses.push(PathUse {
-                    path: p,
-                    span: e.span,
-                });
-            }
+            self.read(e);
             return;
         }
         match &e.kind {
             ExprKind::Name(id) => self.names.push(id.name.clone()),
             ExprKind::Rows(id) if !self.rows => self.names.push(id.name.clone()),
             ExprKind::Map { list, body } => {
-                let element = if is_chain(list) || matches!(list.kind, ExprKind::Current) {
-                    match self.denotes(list) {
-                        Some(Denotes::Path(p)) => {
-                            if !p.is_empty() {
-                                self.uses.push(PathUse {
-                                    path: p.clone(),
-                                    span: list.span,
-                                });
-                            }
-                            Some(p + "[*]")
-                        }
-                        Some(Denotes::Rows) => Some(String::new()),
-                        None => None,
-                    }
-                } else {
-                    self.visit_expr(list);
-                    None
+                let element = match self.read(list) {
+                    Some(Denotes::Path(p)) => Some(element_of(p)),
+                    // The rows: each is a record.
+                    Some(Denotes::Rows | Denotes::EachRow) => Some(String::new()),
+                    None => None,
                 };
-                if body.is_lambda() {
-                    self.visit_expr(body);
-                } else {
-                    self.with_current(element, |w| w.visit_expr(body));
-                }
+                self.visit_element(body, element);
             }
-            // The element's name is not a name of the block.
-            ExprKind::Lambda { param, body } => {
-                let before = self.names.len();
-                self.visit_expr(body);
-                let mut i = before;
-                while i < self.names.len() {
-                    if self.names[i] == param.name {
-                        self.names.remove(i);
-                    } else {
-                        i += 1;
-                    }
-                }
-            }
+            // Only as `map`'s body or a filter's condition (handled there) in a mapping that
+            // checks: the element is no path known here.
+            ExprKind::Lambda { .. } => self.visit_element(e, None),
             // Only in a mapping that does not check.
             ExprKind::BadForm { .. } => {}
             _ => walk_expr(self, e),
@@ -400,7 +587,7 @@ pub fn unknown_paths(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic
         let mut missing: Vec<(String, Vec<Span>)> = Vec::new();
         for r in reads.inputs.iter().filter(|r| r.input == input.name) {
             for u in &r.paths {
-                if input.paths.contains(&u.path) {
+                if input.has(&u.pattern) {
                     continue;
                 }
                 match missing.iter_mut().find(|(p, _)| *p == u.path) {
@@ -575,6 +762,79 @@ categories from cat group by .codice {
     }
 
     #[test]
+    fn paths_read_through_rows_lets_and_named_elements() {
+        let src = r#"orders from o group by .id {
+  id = key
+  let live = rows[? .enabled]
+  let row = rows[0]
+  let v = .varianti
+  let sizes = .taglie[*].nome
+  a = rows[*].skuu
+  b = map(rows, .skuu)
+  c = rows[? .skuu != null].c
+  d = live[*].x
+  e = map(live, .y) ~ live[0].y2
+  f = row.z
+  g = v[*].taglia ~ v[? .n == 1].m
+  h = map(rows, r => r.w)
+  i = rows[? r => r.u == 1].c2
+  j = (rows[? .enabled])[0].q
+  k = .axes[? a => a.n == .want].v
+  l = map(.list, v => v.k)
+  m = sizes[0].nope ~ lookup(t, .k).nope ~ rows.nope ~ rows["nope"]
+}
+"#;
+        let got = paths_of(src);
+        assert_eq!(
+            got[0].2,
+            [
+                ".id",
+                ".enabled",
+                ".varianti",
+                ".taglie[*].nome",
+                ".skuu",
+                ".skuu",
+                ".skuu",
+                ".c",
+                ".x",
+                ".y",
+                ".y2",
+                ".z",
+                ".varianti[*].taglia",
+                ".varianti[*].n",
+                ".varianti[*].m",
+                ".w",
+                ".u",
+                ".c2",
+                ".enabled",
+                ".q",
+                ".axes[*].n",
+                ".want",
+                ".axes[*].v",
+                ".list",
+                ".list[*].k",
+                ".k",
+            ]
+        );
+        // What an attribute reads includes what the `let`s it uses read.
+        let reads = record_reads(&SourceFile::new("m.cmap", src)).unwrap_or_default();
+        let d: Vec<String> = reads
+            .block("orders")
+            .and_then(|b| b.attributes.iter().find(|a| a.name == "d"))
+            .map(|a| a.paths.iter().map(|u| u.path.clone()).collect())
+            .unwrap_or_default();
+        assert_eq!(d, [".x", ".enabled"]);
+        // A misspelt field read through rows is found wherever it is read.
+        let mut have = input(&[".id", ".sku", ".c"]);
+        have.name = "o".into();
+        let src = "orders from o group by .id {\n  let live = rows[? .skuu != null]\n  a = map(rows, .skuu)\n  b = live[*].skuu\n  c = .c\n}\n";
+        let ds = unknown_paths(&SourceFile::new("m.cmap", src), &[have]);
+        assert_eq!(ds.len(), 1);
+        assert_eq!(ds[0].hint.as_deref(), Some("did you mean `.sku`?"));
+        assert_eq!(ds[0].labels.len(), 3, "every place is labelled");
+    }
+
+    #[test]
     fn an_attribute_reads_the_paths_of_the_names_it_uses() {
         let src = "products from a {\n  let t = .titlo\n  id = .c\n  name = t | trim\n  x = name ~ .y\n}\n";
         let reads = record_reads(&SourceFile::new("m.cmap", src)).unwrap_or_default();
@@ -635,6 +895,122 @@ categories from cat group by .codice {
         let mut other = input(&[]);
         other.name = "b".into();
         assert!(unknown_paths(&SourceFile::new("m.cmap", src), &[other]).is_empty());
+    }
+
+    #[test]
+    fn a_projection_over_an_object_reads_its_values_and_a_filter_the_value_itself() {
+        // The records: {"code": "a", "labels": {"en": "A", "it": {"x": 1}}, "one": {"k": 1},
+        // "codice": "F1", "list": [{"k": 2}]}.
+        let have = input(&[
+            ".code",
+            ".labels",
+            ".labels.en",
+            ".labels.it",
+            ".labels.it.x",
+            ".one",
+            ".one.k",
+            ".codice",
+            ".list",
+            ".list[*]",
+            ".list[*].k",
+        ]);
+        let src = r#"categories from a {
+  id = .code
+  name = first(.labels[*])
+  n = .labels[*].x
+  f = .one[? .k == 1].k
+  t = .codice[? . == "F1"]
+  l = .list[? .k == 2].k ~ .list[0].k ~ map(.list, .k)
+  bad1 = .labels[*].y
+  bad2 = .labels[0]
+  bad3 = map(.one, .k)
+  bad4 = .list[*].x
+}
+"#;
+        let ds = unknown_paths(&SourceFile::new("m.cmap", src), &[have]);
+        let said: Vec<&str> = ds.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            said,
+            [
+                "`.labels[*].y` occurs in no record of a.ndjson (all 40 records read)",
+                // An index and `map` take the elements of a list, not the values of an object.
+                "`.labels[*]` occurs in no record of a.ndjson (all 40 records read)",
+                "`.one[*].k` occurs in no record of a.ndjson (all 40 records read)",
+                "`.list[*].x` occurs in no record of a.ndjson (all 40 records read)",
+            ]
+        );
+        let patterns = |src: &str| {
+            record_reads(&SourceFile::new("m.cmap", src))
+                .unwrap_or_default()
+                .inputs
+                .into_iter()
+                .flat_map(|r| r.paths)
+                .map(|u| (u.path, u.pattern))
+                .collect::<Vec<_>>()
+        };
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            patterns("products from a {\n  x = .a[*].b[? .c][0]\n  y = map(.d, .e)\n}\n"),
+            [
+                p(".a[*].b[*].c", ".a[*].b[?].c"),
+                p(".a[*].b[*][*]", ".a[*].b[?][#]"),
+                p(".d", ".d"),
+                p(".d[*].e", ".d[#].e"),
+            ]
+        );
+    }
+
+    #[test]
+    fn map_over_a_projection_reads_the_values_it_gives() {
+        let src = "products from a {\n  x = map(.a[*], .x)\n  y = map(.a[? .k == 1].b, .c)\n  z = .a | map(.x)\n}\n";
+        let reads = record_reads(&SourceFile::new("m.cmap", src)).unwrap_or_default();
+        let got: Vec<(String, String)> = reads.inputs[0]
+            .paths
+            .iter()
+            .map(|u| (u.path.clone(), u.pattern.clone()))
+            .collect();
+        let p = |a: &str, b: &str| (a.to_string(), b.to_string());
+        assert_eq!(
+            got,
+            [
+                p(".a[*]", ".a[*]"),
+                p(".a[*].x", ".a[*].x"),
+                p(".a[*].k", ".a[?].k"),
+                p(".a[*].b", ".a[?].b"),
+                p(".a[*].b.c", ".a[?].b.c"),
+                p(".a", ".a"),
+                p(".a[*].x", ".a[#].x"),
+            ]
+        );
+        // {"a": [{"x": 1, "k": 1, "b": {"c": 2}}]}: every one of them is there.
+        let have = input(&[".a", ".a[*]", ".a[*].x", ".a[*].k", ".a[*].b", ".a[*].b.c"]);
+        assert!(unknown_paths(&SourceFile::new("m.cmap", src), &[have]).is_empty());
+    }
+
+    #[test]
+    fn patterns_against_paths() {
+        let have: BTreeSet<String> = [".o", ".o.a", ".o.a.x", ".o.b", ".l", ".l[*]", ".s"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        for (pattern, found) in [
+            (".o[*]", true),
+            (".o[*].x", true),
+            (".o[*].y", false),
+            (".o[?].a.x", true),
+            (".o[#]", false),
+            (".l[*]", true),
+            (".l[?]", true),
+            (".l[#]", true),
+            (".s[?]", true),
+            (".s[*]", false),
+            ("[*].a", true),
+            ("[?].o", true),
+            (".nope[*]", false),
+        ] {
+            assert_eq!(occurs(pattern, &have), found, "{pattern}");
+        }
+        assert_eq!(shown(".a[?].\"[?]\"[#][*]"), ".a[*].\"[?]\"[*][*]");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::json;
 use clap::Args;
 
 use super::term::{MessageFormat, Ui};
-use super::{Vars, diagnose, exit, json, load_mapping, parse_pair};
+use super::{Vars, denied, diagnose, exit, json, load_mapping, parse_pair};
 use crate::diagnostic::{Diagnostic, SourceFile, render_all};
 
 #[derive(Args, Debug, Clone)]
@@ -26,7 +26,7 @@ pub(crate) struct CheckArgs {
     /// ./clerkmap.yaml when no MAPPING is given and the file exists).
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Warnings are errors (exit 2): for CI.
+    /// Warnings are errors (exit 2), W003 of `--input` included: for CI.
     #[arg(long)]
     pub deny_warnings: bool,
     /// `json`: one JSON object per line on stdout, for each diagnostic and each mapping
@@ -126,20 +126,24 @@ fn check_once(a: CheckArgs, ui: &Ui) -> u8 {
                 Err(e) => return fail(e),
             },
         };
-        let result = diagnose(&src, &t.vars, a.deny_warnings);
-        // The input's paths first (W003), then the mapping's verdict.
-        if let Ok(c) = &result
+        let mut result = diagnose(&src, &t.vars, a.deny_warnings);
+        // The paths no record of the inputs has (W003), before the mapping's own warnings;
+        // errors with --deny-warnings, as the others are.
+        if let Ok(c) = &mut result
             && !a.inputs.is_empty()
-            && let Err(e) = super::why::check_inputs(
-                &src,
-                &c.program,
-                &a.inputs,
-                &a.input_formats,
-                ui.stderr_color(),
-            )
         {
-            worst = worst.max(e);
-            continue;
+            match super::why::check_inputs(&src, &c.program, &a.inputs, &a.input_formats) {
+                Err(e) => {
+                    worst = worst.max(e);
+                    continue;
+                }
+                Ok(paths) if a.deny_warnings && !paths.is_empty() => {
+                    result = Err(paths.into_iter().map(denied).collect());
+                }
+                Ok(paths) => {
+                    c.warnings.splice(0..0, paths);
+                }
+            }
         }
         let code = if json {
             report_json(&src, &t, &result)

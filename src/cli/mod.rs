@@ -436,13 +436,21 @@ fn promote(d: Diagnostic, vars: &Vars, deny_warnings: bool) -> Diagnostic {
         );
     }
     if deny_warnings {
-        return Diagnostic {
-            severity: Severity::Error,
-            ..d
-        }
-        .note("warnings are errors with --deny-warnings");
+        return denied(d);
     }
     d
+}
+
+/// A warning made an error by `--deny-warnings`.
+pub(crate) fn denied(d: Diagnostic) -> Diagnostic {
+    if d.is_error() {
+        return d;
+    }
+    Diagnostic {
+        severity: Severity::Error,
+        ..d
+    }
+    .note("warnings are errors with --deny-warnings")
 }
 
 /// The first `name` quoted in a message.

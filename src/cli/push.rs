@@ -16,7 +16,7 @@ use super::term::{MessageFormat, Ui};
 use super::{Vars, checked, exit, json, load_mapping, parse_pair, short_warnings};
 use crate::clerk::Entity;
 use crate::engine::guard;
-use crate::engine::{self, FeedOutput, Input, OutputFormat, RunOptions};
+use crate::engine::{self, FeedOutput, Input, OutputFormat, RunError, RunOptions};
 use crate::sync::client::{self, Clerk, ClientConfig, KeyCheck, RetryPolicy};
 use crate::sync::observer::PushObserver;
 use crate::sync::push::{self, PushError, PushOptions, PushReport};
@@ -637,10 +637,15 @@ fn map_first(a: &PushArgs, out: Out) -> Result<tempfile::TempDir, u8> {
         }
         Err(e) => {
             let code = super::run::exit_code(ui, &e, &mapping_warnings);
-            Err(fail(
-                format!("{}; nothing was pushed", super::run::describe(&e)),
-                code,
-            ))
+            let message = match &e {
+                // The rejects were in the temporary directory, gone with it.
+                RunError::Aborted { abort, .. } => format!(
+                    "{}; nothing was pushed (`clerkmap run` with the same inputs and `--out DIR` writes each reject, with every reason, in DIR/rejects.ndjson)",
+                    abort.cause()
+                ),
+                _ => format!("{}; nothing was pushed", super::run::describe(&e)),
+            };
+            Err(fail(message, code))
         }
     }
 }

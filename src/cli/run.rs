@@ -8,9 +8,11 @@ use clap::Args;
 
 use super::term::Ui;
 use super::why::{ExplainBase, InputPaths, Why};
-use super::{Vars, checked, config, exit, is_stdin, load_mapping, parse_pair, short_warnings};
+use super::{
+    Vars, checked, config, denied, exit, is_stdin, load_mapping, parse_pair, short_warnings,
+};
 use crate::clerk::Entity;
-use crate::diagnostic::SourceFile;
+use crate::diagnostic::{SourceFile, render_all};
 use crate::engine::report::RefusalCause;
 use crate::engine::{
     self, FeedOutput, Format, Input, InputProblem, OutputFormat, RunError, RunOptions,
@@ -62,7 +64,8 @@ pub(crate) struct RunArgs {
     /// A project file (clerkmap.yaml) with the same settings; flags given here win.
     #[arg(short = 'c', long = "config", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Warnings of the mapping are errors (exit 2, before any record is read): for CI.
+    /// Warnings are errors (exit 2, before any record is mapped), W003 (a record path no record
+    /// of the inputs has) included: for CI.
     #[arg(long)]
     pub deny_warnings: bool,
     /// Write even when an entity shrinks by more than the allowed share since the previous feed
@@ -629,8 +632,21 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     options.profile = x.html.is_some();
     options.explain = x.explain.project_prefix();
     options.mapping_warnings = short_warnings(&checked, src);
-    // Paths no record has (W003), from the first records of the input files.
+    // Paths no record has (W003), from the first records of the input files: errors with
+    // --deny-warnings, which refuse the run before any record is mapped.
     let paths = InputPaths::scan_for_run(src, &options.inputs);
+    if x.deny_warnings && !paths.warnings.is_empty() {
+        let errors: Vec<_> = paths.warnings.iter().cloned().map(denied).collect();
+        ui.diagnostics(&render_all(&errors, src, ui.stderr_color()));
+        if !x.to_stdout {
+            let message = format!(
+                "the mapping reads record paths that no record of its inputs has (W003), and --deny-warnings makes warnings errors (see `clerkmap check {} --input ...`)",
+                src.name
+            );
+            refuse(src, &output, message, x, ui);
+        }
+        return exit::USAGE;
+    }
     if !ui.quiet() {
         paths.print(src, ui.stderr_color());
     }
@@ -640,7 +656,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
         program: &checked.program,
         paths: &paths,
         explain: x.explain,
-        out_dir: &output.dir,
+        out_dir: (!x.to_stdout).then_some(output.dir.as_path()),
     };
     let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     options.progress = Some(counter.clone());
@@ -657,7 +673,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     let report = &done.report;
     // The accounting, on every outcome, in one place.
     if !report.entities.is_empty() {
-        let summary = super::summary::run_report(report);
+        let summary = super::summary::run_report(report, x.to_stdout);
         // On stdout whatever the outcome (stdout carries the feed with `--out -`).
         if x.to_stdout {
             ui.note(summary.trim_end());
@@ -670,7 +686,15 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     }
     let code = match &done.error {
         Some(e) => {
-            ui.error(describe_run(e, x.explain));
+            ui.error(match e {
+                // With `--out -` the rejects are in a temporary directory gone with the run:
+                // the reasons are printed below.
+                RunError::Aborted { abort, .. } if x.to_stdout => format!(
+                    "{}; nothing was written to standard output (the reasons are below)",
+                    abort.cause()
+                ),
+                _ => describe_run(e, x.explain),
+            });
             code_of(e)
         }
         None if x.to_stdout => match copy_feed(report, &output.dir) {
@@ -846,7 +870,7 @@ pub(crate) fn describe(e: &RunError) -> String {
 /// printed already).
 pub(crate) fn exit_code(ui: &Ui, e: &RunError, mapping: &[String]) -> u8 {
     if let RunError::Aborted { report, .. } = e {
-        ui.note(super::summary::run_report(report).trim_end());
+        ui.note(super::summary::run_report(report, false).trim_end());
         for w in super::summary::run_warnings(report, mapping) {
             ui.warning(w);
         }

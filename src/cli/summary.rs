@@ -18,8 +18,11 @@ use super::term::{count, duration_ms, plural, rate};
 /// orders: skipped (no --input ordini=PATH given)
 /// ```
 ///
+/// With `to_stdout` (`--out -`) the records are said to go to `standard output`, not to the
+/// feed file they were written to in a temporary directory first.
+///
 /// The warnings are not in it: they go to stderr ([`run_warnings`]).
-pub(crate) fn run_report(r: &RunReport) -> String {
+pub(crate) fn run_report(r: &RunReport, to_stdout: bool) -> String {
     let mut out = String::new();
     for t in &r.tables {
         let left_out = match t.without_key {
@@ -62,6 +65,8 @@ pub(crate) fn run_report(r: &RunReport) -> String {
         };
         let to = if e.output.is_empty() {
             String::new()
+        } else if to_stdout {
+            "  -> standard output".to_string()
         } else {
             format!("  -> {}", e.output)
         };

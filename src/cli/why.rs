@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::check::input_paths::{InputFields, MappingReads, record_reads};
+use crate::check::input_paths::{InputFields, MappingReads, PathUse, record_reads};
 use crate::check::unknown_paths;
 use crate::clerk::Entity;
 use crate::diagnostic::{Diagnostic, SourceFile, render_all};
@@ -55,7 +55,7 @@ impl InputPaths {
                     .iter()
                     .flat_map(|r| &r.inputs)
                     .filter(|r| r.input == i.name)
-                    .flat_map(|r| r.paths.iter().map(|u| u.path.clone()))
+                    .flat_map(|r| r.paths.iter().map(|u| u.pattern.clone()))
                     .collect();
                 paths_present(i, &wanted, Some(DEFAULT_SAMPLE)).ok()
             })
@@ -81,14 +81,14 @@ impl InputPaths {
         self.warnings.iter().map(|d| d.short(src)).collect()
     }
 
-    /// What is known of `path` when no record of `input` has it: `is in no record of F (all
+    /// What is known of a path when no record of `input` has it: `is in no record of F (all
     /// 40 records read): did you mean `.x`?`.
-    fn about(&self, input: &str, path: &str) -> Option<String> {
+    fn about(&self, input: &str, path: &PathUse) -> Option<String> {
         let f = self.fields.iter().find(|f| f.name == input)?;
-        if f.paths.contains(path) {
+        if f.has(&path.pattern) {
             return None;
         }
-        let hint = crate::check::input_paths::closest_path(path, &f.paths)
+        let hint = crate::check::input_paths::closest_path(&path.path, &f.paths)
             .map(|c| format!(": did you mean `{c}`?"))
             .unwrap_or_default();
         Some(format!(
@@ -100,14 +100,14 @@ impl InputPaths {
 }
 
 /// `check --input NAME=PATH ...`: the inputs named as the mapping names them, read, and the
-/// mapping's paths checked against their records (W003 printed). Err: the exit code.
+/// mapping's paths checked against their records: W003, in file order (not printed). Err: the
+/// exit code (the error printed).
 pub(crate) fn check_inputs(
     src: &SourceFile,
     program: &Program,
     inputs: &[(String, String)],
     formats: &[(String, String)],
-    color: bool,
-) -> Result<(), u8> {
+) -> Result<Vec<Diagnostic>, u8> {
     let mut given = Vec::new();
     for (name, path) in inputs {
         if let Some(problem) = crate::engine::not_read(program, name) {
@@ -151,10 +151,7 @@ pub(crate) fn check_inputs(
         return Err(super::exit::USAGE);
     }
     match InputPaths::scan(src, &given) {
-        Ok(paths) => {
-            paths.print(src, color);
-            Ok(())
-        }
+        Ok(paths) => Ok(paths.warnings),
         Err(e) => {
             eprintln!("error: {e}");
             Err(super::exit::INPUT)
@@ -285,8 +282,8 @@ pub(crate) struct Why<'a> {
     pub paths: &'a InputPaths,
     /// How to write the explain commands.
     pub explain: &'a ExplainBase,
-    /// Where `rejects.ndjson` is.
-    pub out_dir: &'a Path,
+    /// Where `rejects.ndjson` is; `None` with `--out -`, whose files go with the run.
+    pub out_dir: Option<&'a Path>,
 }
 
 impl Why<'_> {
@@ -310,15 +307,18 @@ impl Why<'_> {
         // Most frequent first; equal counts in the order met.
         groups.sort_by_key(|(_, g)| std::cmp::Reverse(g.count));
         let reads = record_reads(self.src);
-        let rejects = self.out_dir.join("rejects.ndjson");
+        let rejects = self.out_dir.map(|d| d.join("rejects.ndjson"));
         let total = report.total_rejected();
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "why {total} record{} {} rejected (each one, with every reason, is in {}):",
+            "why {total} record{} {} rejected ({}):",
             if total == 1 { "" } else { "s" },
             if total == 1 { "was" } else { "were" },
-            rejects.display()
+            match &rejects {
+                Some(r) => format!("each one, with every reason, is in {}", r.display()),
+                None => "`--out DIR` in place of `--out -` keeps each one, with every reason, in DIR/rejects.ndjson".to_string(),
+            }
         );
         for (entity, g) in groups.iter().take(TOP) {
             let _ = writeln!(out, "  {} {entity}: {}", g.count, g.reason);
@@ -349,9 +349,11 @@ impl Why<'_> {
             };
             let _ = writeln!(
                 out,
-                "  ... {more} more reason{}{others}: see {}",
+                "  ... {more} more reason{}{others}{}",
                 if more == 1 { "" } else { "s" },
-                rejects.display()
+                rejects
+                    .map(|r| format!(": see {}", r.display()))
+                    .unwrap_or_default()
             );
         }
         out
@@ -380,20 +382,26 @@ impl Why<'_> {
         );
         let (line, col) = self.src.line_col(a.span.start);
         let place = format!("{}:{line}:{col}", self.src.name);
-        let mut paths: Vec<&str> = Vec::new();
+        // Each path once (as shown), with the first pattern met for it.
+        let mut uses: Vec<&PathUse> = Vec::new();
         for u in &a.paths {
-            if !paths.contains(&u.path.as_str()) {
-                paths.push(&u.path);
+            if !uses.iter().any(|x| x.path == u.path) {
+                uses.push(u);
             }
         }
+        let paths: Vec<&str> = uses.iter().map(|u| u.path.as_str()).collect();
         if paths.is_empty() {
             return Some(format!(
                 "`{attribute} = {text}` ({place}) gave no value for these records"
             ));
         }
-        let unknown: Vec<(&str, String)> = paths
+        let unknown: Vec<(&str, String)> = uses
             .iter()
-            .filter_map(|p| self.paths.about(&block.input, p).map(|why| (*p, why)))
+            .filter_map(|u| {
+                self.paths
+                    .about(&block.input, u)
+                    .map(|why| (u.path.as_str(), why))
+            })
             .collect();
         let listed = paths
             .iter()

@@ -299,13 +299,12 @@ pub struct Mapped {
     pub aborted: Option<Abort>,
 }
 
-/// Why a run stopped before its end (its rejects are still in the sink).
-#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+/// Why a run stopped before its end (its rejects are still in the sink). Shown as
+/// [`Abort::cause`] then `; no feed was written (see rejects.ndjson)`, as `report.json` (beside
+/// `rejects.ndjson`) says it.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Abort {
     /// More than `max_rejects` records rejected.
-    #[error(
-        "aborted: {rejected} records rejected, more than --max-rejects {max}; no feed was written (see rejects.ndjson)"
-    )]
     TooManyRejects {
         /// Records rejected.
         rejected: u64,
@@ -313,11 +312,6 @@ pub enum Abort {
         max: u64,
     },
     /// Every record of a mirrored entity was rejected.
-    #[error(
-        "aborted: all {rejected} {} records were rejected; an empty feed would make Clerk delete every {}; no feed was written (see rejects.ndjson)",
-        entity.name(),
-        entity.singular()
-    )]
     AllRejected {
         /// The entity.
         entity: Entity,
@@ -325,6 +319,36 @@ pub enum Abort {
         rejected: u64,
     },
 }
+
+impl Abort {
+    /// Why the run stopped, without what it wrote: `aborted: all 2 products records were
+    /// rejected; an empty feed would make Clerk delete every product`. For a front end whose
+    /// rejects are not in a `rejects.ndjson` the user can open (`run --out -`, `push --input`).
+    pub fn cause(&self) -> String {
+        match self {
+            Abort::TooManyRejects { rejected, max } => {
+                format!("aborted: {rejected} records rejected, more than --max-rejects {max}")
+            }
+            Abort::AllRejected { entity, rejected } => format!(
+                "aborted: all {rejected} {} records were rejected; an empty feed would make Clerk delete every {}",
+                entity.name(),
+                entity.singular()
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Abort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}; no feed was written (see rejects.ndjson)",
+            self.cause()
+        )
+    }
+}
+
+impl std::error::Error for Abort {}
 
 /// Runs a checked program into `sink`: every block whose source is given, in mapping order.
 pub fn run_into(

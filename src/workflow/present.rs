@@ -9,13 +9,14 @@ use std::collections::{BTreeSet, HashSet};
 use crate::value::Value;
 
 use super::inspect::input_fields;
-use crate::check::input_paths::{InputFields, field_step, split_steps};
+use crate::check::input_paths::{EACH, FILTERED, INDEXED, InputFields, field_step, split_steps};
 use crate::engine::Input;
 use crate::engine::source::{Chunk, SourceError, SourceReader};
 
-/// The paths of `wanted` (in `inspect`'s notation: `.a.b[*].c`) found in the first `limit`
-/// records of `input` (all with `None`), with the input's other paths too when one of `wanted`
-/// is in none of them (as [`input_fields`] finds them).
+/// The paths of `wanted` (patterns of the mapping, in `inspect`'s notation with its element
+/// steps told apart: `.a.b[?].c`) found in the first `limit` records of `input` (all with
+/// `None`), with the input's other paths too when one of `wanted` is in none of them (as
+/// [`input_fields`] finds them).
 pub fn paths_present(
     input: &Input,
     wanted: &BTreeSet<String>,
@@ -25,8 +26,9 @@ pub fn paths_present(
     let Some(format) = input.resolved_format() else {
         return input_fields(input, limit);
     };
-    // Every step-prefix of a wanted path: a record is walked only along them.
-    let mut prefixes: HashSet<String> = HashSet::new();
+    // Every step-prefix of a wanted path: a record is walked only along them (from the record
+    // itself, `""`).
+    let mut prefixes: HashSet<String> = HashSet::from([String::new()]);
     for p in wanted {
         let mut prefix = String::new();
         for step in split_steps(p) {
@@ -54,11 +56,9 @@ pub fn paths_present(
                 sampled = true;
                 break 'read;
             }
-            if let Ok(Value::Object(m)) = rec {
+            if let Ok(record @ Value::Object(_)) = rec {
                 records += 1;
-                for (k, v) in &m {
-                    seen(field_step(k), v, &prefixes, &mut missing);
-                }
+                seen(String::new(), &record, &prefixes, &mut missing);
             }
         }
     }
@@ -75,7 +75,10 @@ pub fn paths_present(
 }
 
 /// Marks the wanted paths at `path` and below it (in `v`) as found, going only where a wanted
-/// path leads; a stack of its own, no recursion.
+/// path leads; a stack of its own, no recursion. The wanted paths are patterns
+/// ([`crate::check::input_paths::PathUse::pattern`]): `[*]` is reached through a list's
+/// elements and an object's values, `[?]` through a list's elements and through a value that is
+/// not a list (itself), `[#]` through a list's elements only.
 fn seen(path: String, v: &Value, prefixes: &HashSet<String>, missing: &mut BTreeSet<&str>) {
     let mut todo: Vec<(String, &Value)> = vec![(path, v)];
     while let Some((path, v)) = todo.pop() {
@@ -83,17 +86,28 @@ fn seen(path: String, v: &Value, prefixes: &HashSet<String>, missing: &mut BTree
             continue;
         }
         missing.remove(path.as_str());
+        let wanted = |step: &str| Some(format!("{path}{step}")).filter(|p| prefixes.contains(p));
         match v {
-            Value::Object(m) => {
-                for (k, x) in m {
-                    todo.push((format!("{path}{}", field_step(k)), x));
+            Value::Array(items) => {
+                for step in [EACH, FILTERED, INDEXED] {
+                    if let Some(p) = wanted(step) {
+                        todo.extend(items.iter().map(|x| (p.clone(), x)));
+                    }
                 }
             }
-            Value::Array(items) => {
-                let p = format!("{path}[*]");
-                todo.extend(items.iter().map(|x| (p.clone(), x)));
+            _ => {
+                if let Some(p) = wanted(FILTERED) {
+                    todo.push((p, v));
+                }
+                if let Value::Object(m) = v {
+                    if let Some(p) = wanted(EACH) {
+                        todo.extend(m.values().map(|x| (p.clone(), x)));
+                    }
+                    for (k, x) in m {
+                        todo.push((format!("{path}{}", field_step(k)), x));
+                    }
+                }
             }
-            _ => {}
         }
     }
 }
@@ -132,6 +146,30 @@ mod tests {
         );
         assert!(!f.paths.contains(".a.q"));
         assert_eq!((f.records, f.sampled), (3, false));
+    }
+
+    #[test]
+    fn an_object_is_walked_through_its_values_and_a_filter_through_the_value_itself() {
+        let text = "{\"labels\":{\"en\":\"A\",\"it\":{\"x\":1}},\"one\":{\"k\":1},\"l\":[{\"k\":2}]}\n{\"z\":1}\n";
+        let input = memory("x.ndjson", text);
+        let wanted = set(&[
+            ".labels[*]",
+            ".labels[*].x",
+            ".one[?].k",
+            ".l[?].k",
+            ".l[#].k",
+        ]);
+        let f = paths_present(&input, &wanted, None).unwrap_or_default();
+        assert_eq!(f.paths, wanted);
+        assert_eq!(
+            (f.records, f.sampled),
+            (1, true),
+            "found in the first record"
+        );
+        // An index takes the elements of a list only: the census is taken.
+        let f = paths_present(&input, &set(&[".labels[#]"]), None).unwrap_or_default();
+        assert!(!f.has(".labels[#]") && f.has(".labels[*]"), "{:?}", f.paths);
+        assert_eq!((f.records, f.sampled), (2, false));
     }
 
     #[test]

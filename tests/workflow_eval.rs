@@ -361,7 +361,7 @@ fn a_table_from_another_input_is_loaded_from_that_input() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let out = text(&o.stdout);
-    assert!(out.contains("lookup t: 1 rows"), "{out}");
+    assert!(out.contains("lookup t: 1 row\n"), "{out}");
     assert!(out.contains("\"X\""), "{out}");
     let o = with_stdin(&["repl", "--mapping", &mapping, "--input", &p], ":vars\n");
     assert!(

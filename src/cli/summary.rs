@@ -42,11 +42,7 @@ pub(crate) fn run_report(r: &RunReport, to_stdout: bool) -> String {
             out,
             "{}: {} read leniently ({} with extra empty fields, {} short): {}{}",
             l.input,
-            if l.rows == 1 {
-                "1 row".to_string()
-            } else {
-                format!("{} rows", count(l.rows))
-            },
+            plural(l.rows, "row"),
             count(l.trailing),
             count(l.short),
             l.at.join(", "),
@@ -59,8 +55,8 @@ pub(crate) fn run_report(r: &RunReport, to_stdout: bool) -> String {
     }
     for e in &r.entities {
         let rows = match (e.rows, e.rows_in_no_group) {
-            (Some(r), Some(n)) => format!(" ({} rows, {} in no group)", count(r), count(n)),
-            (Some(r), None) => format!(" ({} rows)", count(r)),
+            (Some(r), Some(n)) => format!(" ({}, {} in no group)", plural(r, "row"), count(n)),
+            (Some(r), None) => format!(" ({})", plural(r, "row")),
             _ => String::new(),
         };
         let to = if e.output.is_empty() {

@@ -65,6 +65,7 @@ impl Session {
             }
             for t in self.tables() {
                 let detail = match t.rows {
+                    Some(1) => "1 row".to_string(),
                     Some(n) => format!("{n} rows"),
                     None => format!("empty: no input `{}` is given", t.input),
                 };

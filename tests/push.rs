@@ -475,6 +475,12 @@ fn a_push_that_maps_no_record_names_no_file_gone_with_it() {
         "{err}"
     );
     assert!(!err.contains("see rejects.ndjson"), "{err}");
+    // the accounting names no file: the feed was mapped into a temporary directory
+    assert!(
+        err.contains("customers: read 1 = written 0 + filtered 0 + rejected 1 ("),
+        "{err}"
+    );
+    assert!(!err.contains("-> customers"), "{err}");
     assert!(fake.log().upserted_ids("customers").is_empty());
 }
 

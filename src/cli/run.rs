@@ -673,7 +673,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     let report = &done.report;
     // The accounting, on every outcome, in one place.
     if !report.entities.is_empty() {
-        let summary = super::summary::run_report(report, x.to_stdout);
+        let summary = super::summary::run_report(report, x.to_stdout.then_some("standard output"));
         // On stdout whatever the outcome (stdout carries the feed with `--out -`).
         if x.to_stdout {
             ui.note(summary.trim_end());
@@ -865,12 +865,12 @@ pub(crate) fn describe(e: &RunError) -> String {
     }
 }
 
-/// The exit code of a failed run; prints the accounting of an aborted one (what was
-/// rejected) on stderr, with the warnings of the run that are not the mapping's (`mapping`:
-/// printed already).
+/// The exit code of a failed `push --input` run; prints the accounting of an aborted one
+/// (what was rejected; no file, since it mapped into a temporary directory) on stderr, with
+/// the warnings of the run that are not the mapping's (`mapping`: printed already).
 pub(crate) fn exit_code(ui: &Ui, e: &RunError, mapping: &[String]) -> u8 {
     if let RunError::Aborted { report, .. } = e {
-        ui.note(super::summary::run_report(report, false).trim_end());
+        ui.note(super::summary::run_report(report, Some("")).trim_end());
         for w in super::summary::run_warnings(report, mapping) {
             ui.warning(w);
         }

@@ -18,11 +18,12 @@ use super::term::{count, duration_ms, plural, rate};
 /// orders: skipped (no --input ordini=PATH given)
 /// ```
 ///
-/// With `to_stdout` (`--out -`) the records are said to go to `standard output`, not to the
-/// feed file they were written to in a temporary directory first.
+/// `to` says where the records went when it is not the feed file they were written to (a
+/// temporary directory's): `standard output` for `--out -`, nothing (empty) when nothing is
+/// kept (`push --input`).
 ///
 /// The warnings are not in it: they go to stderr ([`run_warnings`]).
-pub(crate) fn run_report(r: &RunReport, to_stdout: bool) -> String {
+pub(crate) fn run_report(r: &RunReport, to: Option<&str>) -> String {
     let mut out = String::new();
     for t in &r.tables {
         let left_out = match t.without_key {
@@ -59,12 +60,11 @@ pub(crate) fn run_report(r: &RunReport, to_stdout: bool) -> String {
             (Some(r), None) => format!(" ({})", plural(r, "row")),
             _ => String::new(),
         };
-        let to = if e.output.is_empty() {
-            String::new()
-        } else if to_stdout {
-            "  -> standard output".to_string()
-        } else {
-            format!("  -> {}", e.output)
+        let to = match to {
+            _ if e.output.is_empty() => String::new(),
+            None => format!("  -> {}", e.output),
+            Some("") => String::new(),
+            Some(to) => format!("  -> {to}"),
         };
         let _ = writeln!(
             out,

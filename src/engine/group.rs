@@ -14,11 +14,11 @@ use crate::value::{self, Table, Value, key_string};
 
 use super::ids::PassThrough;
 use super::source::Decoded;
-use crate::eval::{self, Env, Slots};
+use crate::eval::{self, Env, Reason, Slots};
 use crate::plan::{BlockPlan, fields};
 
 /// A row with its group keys (distinct, in order), or why it cannot be grouped.
-pub type Keyed = (u64, Result<(Vec<String>, Value), String>);
+pub type Keyed = (u64, Result<(Vec<String>, Value), Reason>);
 
 /// Computes each decoded row's group keys (`block` must have `group by`): one key, or with
 /// `group by each` the distinct keys of a list (none: the row joins no group). With
@@ -42,19 +42,23 @@ pub fn key_rows(
     };
     rows.into_iter()
         .map(|(loc, rec)| {
-            let r = rec.and_then(|v| {
-                let k = eval::eval(key_expr, &v, &env)
-                    .map_err(|e| format!("group key: {}", e.message))?;
+            let r = rec.map_err(Reason::from).and_then(|v| {
+                // where in the mapping the key failed, as an attribute's reason says
+                let k = eval::eval(key_expr, &v, &env).map_err(|e| Reason {
+                    attribute: None,
+                    message: format!("group key: {}", e.message),
+                    span: e.span,
+                })?;
                 let keys = if block.group_each {
                     each_keys(k)?
                 } else {
                     match key_string(&k) {
                         Some(s) if !s.is_empty() => vec![s.into_owned()],
                         _ => {
-                            return Err(format!(
+                            return Err(Reason::from(format!(
                                 "group key is {}: every row needs one to be grouped",
                                 value::show(&k)
-                            ));
+                            )));
                         }
                     }
                 };
@@ -106,7 +110,7 @@ pub struct Unit {
     /// The group key (grouped blocks).
     pub key: Option<String>,
     /// The rows: one for an ungrouped block; or why the unit cannot be mapped.
-    pub rows: Result<Vec<Value>, String>,
+    pub rows: Result<Vec<Value>, Reason>,
 }
 
 /// The most closed keys a [`Grouper`] remembers (as 8-byte hashes) to notice one coming back;
@@ -277,7 +281,10 @@ mod tests {
         g.finish(&mut units);
         let shape: Vec<(u64, Result<usize, String>)> = units
             .iter()
-            .map(|u| (u.loc, u.rows.as_ref().map(Vec::len).map_err(Clone::clone)))
+            .map(|u| {
+                let rows = u.rows.as_ref().map(Vec::len);
+                (u.loc, rows.map_err(|r| r.message.clone()))
+            })
             .collect();
         // The bad row comes out after the group open when it was read: first-row order.
         assert_eq!(

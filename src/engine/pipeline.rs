@@ -396,7 +396,7 @@ fn map_unit(ctx: &Ctx, block: &BlockPlan, u: &Unit, out: &mut ChunkOut) {
         Err(reason) => out.items.push(ItemOut::Rejected {
             loc: u.loc,
             id: None,
-            reasons: vec![engine_reason(reason.clone())],
+            reasons: vec![reason.clone()],
         }),
     }
 }

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use foldhash::{HashMap, HashMapExt};
 
+use crate::eval::Reason;
+use crate::syntax::ast::Span;
 use crate::value::Value;
 
 use super::group::{Keyed, Unit};
@@ -36,7 +38,7 @@ struct Piece {
     seq: u64,
     /// The line (or record number) of its first row.
     loc: u64,
-    body: Result<Vec<Value>, String>,
+    body: Result<Vec<Value>, Reason>,
 }
 
 impl Piece {
@@ -110,7 +112,7 @@ impl GroupSorter {
         for (loc, r) in rows {
             match r {
                 Err(reason) => {
-                    self.used += reason.len() + 64;
+                    self.used += reason.message.len() + 64;
                     let seq = self.next_seq();
                     self.pieces.push(Piece {
                         key: None,
@@ -440,7 +442,7 @@ const GROUP_BYTES: usize = 192;
 fn piece_size(p: &Piece) -> usize {
     match &p.body {
         Ok(rows) => rows.iter().map(approx_size).sum::<usize>() + GROUP_BYTES,
-        Err(e) => e.len() + 64,
+        Err(e) => e.message.len() + 64,
     }
 }
 
@@ -468,7 +470,13 @@ fn write_piece(w: &mut impl Write, p: &Piece) -> io::Result<()> {
         }
         (_, Err(reason)) => {
             w.write_all(&[0])?;
-            write_bytes(w, reason.as_bytes())?;
+            write_bytes(w, reason.message.as_bytes())?;
+            // the place in the mapping (a group key's), `u64::MAX` for none
+            let (start, end) = reason
+                .span
+                .map_or((u64::MAX, u64::MAX), |s| (s.start as u64, s.end as u64));
+            w.write_all(&start.to_le_bytes())?;
+            w.write_all(&end.to_le_bytes())?;
         }
         (None, Ok(_)) => return Err(io::Error::other("a group without a key")),
     }
@@ -527,7 +535,21 @@ fn read_piece(r: &mut BufReader<File>) -> io::Result<Option<Piece>> {
         }
         (Some(key), Ok(rows))
     } else {
-        (None, Err(read_text(r)?))
+        let message = read_text(r)?;
+        let (start, end) = (read_u64(r)?, read_u64(r)?);
+        let span = usize::try_from(start)
+            .ok()
+            .zip(usize::try_from(end).ok())
+            .filter(|_| start != u64::MAX)
+            .map(|(s, e)| Span::new(s, e));
+        (
+            None,
+            Err(Reason {
+                attribute: None,
+                message,
+                span,
+            }),
+        )
     };
     Ok(Some(Piece {
         key,
@@ -546,7 +568,7 @@ mod tests {
         spec.iter()
             .map(|(l, keys)| {
                 if keys.is_empty() {
-                    return (*l, Err(format!("bad row {l}")));
+                    return (*l, Err(format!("bad row {l}").into()));
                 }
                 let keys = keys.iter().map(|k| k.to_string()).collect();
                 (*l, Ok((keys, json!({ "l": l }))))
@@ -562,7 +584,8 @@ mod tests {
             let u = u.unwrap_or_else(|e| panic!("{e}"));
             let rows = u
                 .rows
-                .map(|rows| rows.iter().filter_map(|r| r["l"].as_u64()).collect());
+                .map(|rows| rows.iter().filter_map(|r| r["l"].as_u64()).collect())
+                .map_err(|r| r.message);
             (u.loc, u.key, rows)
         })
         .collect()
@@ -619,7 +642,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("no piece"));
         assert_eq!((back.key.as_deref(), back.seq, back.loc), (Some("K"), 7, 9));
-        let rows = back.body.unwrap_or_else(|e| panic!("{e}"));
+        let rows = back.body.unwrap_or_else(|e| panic!("{}", e.message));
         assert_eq!(rows, tricky);
         // the same text too (floats, key order)
         for (a, b) in rows.iter().zip(&tricky) {
@@ -630,6 +653,39 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_rows_reason_comes_back_with_its_place_in_the_mapping() {
+        let reasons = [
+            Reason {
+                attribute: None,
+                message: "group key: no".into(),
+                span: Some(Span::new(12, 40)),
+            },
+            Reason::from("line 3: not JSON"),
+        ];
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("run");
+        let mut w = BufWriter::new(File::create(&path).unwrap_or_else(|e| panic!("{e}")));
+        for (seq, reason) in reasons.iter().enumerate() {
+            let piece = Piece {
+                key: None,
+                seq: seq as u64,
+                loc: 3,
+                body: Err(reason.clone()),
+            };
+            write_piece(&mut w, &piece).unwrap_or_else(|e| panic!("{e}"));
+        }
+        w.flush().unwrap_or_else(|e| panic!("{e}"));
+        drop(w);
+        let mut r = BufReader::new(File::open(&path).unwrap_or_else(|e| panic!("{e}")));
+        for reason in &reasons {
+            let back = read_piece(&mut r)
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("no piece"));
+            assert_eq!(back.body.err().as_ref(), Some(reason));
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::run::RunError;
 use super::source::{SourceError, SourceReader};
 use super::spill::{DEFAULT_GROUP_MEMORY, GroupSorter, Sorted};
 use super::tables::{self, Loaded};
+use crate::eval::Reason;
 use crate::plan::{BlockPlan, Program};
 
 /// The units of one block, in input order.
@@ -97,7 +98,7 @@ impl BlockUnits<'_> {
                     .extend(decoded.into_iter().map(|(loc, r)| Unit {
                         loc,
                         key: None,
-                        rows: r.map(|v| vec![v]),
+                        rows: r.map(|v| vec![v]).map_err(Reason::from),
                     })),
             }
         }

@@ -22,6 +22,23 @@ pub struct Reason {
     pub span: Option<Span>,
 }
 
+/// A reason that is no expression's: a row that cannot be read, the engine's own.
+impl From<String> for Reason {
+    fn from(message: String) -> Reason {
+        Reason {
+            attribute: None,
+            message,
+            span: None,
+        }
+    }
+}
+
+impl From<&str> for Reason {
+    fn from(message: &str) -> Reason {
+        Reason::from(message.to_string())
+    }
+}
+
 /// What became of a record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {

@@ -244,7 +244,7 @@ impl Traced {
             },
             Err(reason) => Outcome::Rejected {
                 id: None,
-                reasons: vec![crate::engine::reject::engine_reason(reason.clone())],
+                reasons: vec![reason.clone()],
             },
         };
         Traced {

@@ -183,10 +183,20 @@ fn other_shape(t: &str) -> Option<&'static str> {
         && b[5] == b'/'
         && digits(6..10)
     {
-        return Some(if b.len() > 10 {
-            "date dd/mm/yyyy hh:mm"
-        } else {
-            "date dd/mm/yyyy"
+        // The day comes first when the first number cannot be a month, the month when the
+        // second cannot; a value where both can tells neither (see `date_order`).
+        let (first, second) = (
+            (b[0] - b'0') * 10 + b[1] - b'0',
+            (b[3] - b'0') * 10 + b[4] - b'0',
+        );
+        let time = b.len() > 10;
+        return Some(match (first > 12, second > 12, time) {
+            (true, _, false) => DAY_FIRST,
+            (true, _, true) => DAY_FIRST_TIME,
+            (false, true, false) => MONTH_FIRST,
+            (false, true, true) => MONTH_FIRST_TIME,
+            (false, false, false) => EITHER_FIRST,
+            (false, false, true) => EITHER_FIRST_TIME,
         });
     }
     if b.len() >= 10 && digits(0..4) && b[4] == b'-' && b[7] == b'-' {
@@ -204,6 +214,32 @@ fn other_shape(t: &str) -> Option<&'static str> {
     None
 }
 
+const DAY_FIRST: &str = "date dd/mm/yyyy";
+const DAY_FIRST_TIME: &str = "date dd/mm/yyyy hh:mm";
+const MONTH_FIRST: &str = "date mm/dd/yyyy";
+const MONTH_FIRST_TIME: &str = "date mm/dd/yyyy hh:mm";
+const EITHER_FIRST: &str = "date dd/mm/yyyy or mm/dd/yyyy";
+const EITHER_FIRST_TIME: &str = "date dd/mm/yyyy or mm/dd/yyyy hh:mm";
+
+/// A field's dates written `nn/nn/yyyy` whose day and month no value tells apart count as the
+/// order the other values show, when they show one (`01/05/2024` beside `12/31/2024` is
+/// month-first); when they show both orders, or none, they stay apart.
+fn date_order(shapes: &mut IndexMap<&'static str, u64>) {
+    for (either, day, month) in [
+        (EITHER_FIRST, DAY_FIRST, MONTH_FIRST),
+        (EITHER_FIRST_TIME, DAY_FIRST_TIME, MONTH_FIRST_TIME),
+    ] {
+        let decided = match (shapes.contains_key(day), shapes.contains_key(month)) {
+            (true, false) => day,
+            (false, true) => month,
+            _ => continue,
+        };
+        if let Some(n) = shapes.shift_remove(either) {
+            *shapes.entry(decided).or_default() += n;
+        }
+    }
+}
+
 fn hint_for(shape: &str, path: &str) -> Option<String> {
     Some(match shape {
         "decimal comma" => format!("`{path} | decimal` reads 1.234,56 as a number"),
@@ -211,10 +247,16 @@ fn hint_for(shape: &str, path: &str) -> Option<String> {
             format!("`{path} | decimal` reads the number, without the currency")
         }
         "number" => format!("`{path} | decimal` (or `| int`) makes it a number"),
-        "date dd/mm/yyyy" => format!("`{path} | date(\"%d/%m/%Y\")` gives unix seconds"),
-        "date dd/mm/yyyy hh:mm" => {
-            format!("`{path} | date(\"%d/%m/%Y %H:%M\")` gives unix seconds")
-        }
+        DAY_FIRST => format!("`{path} | date(\"%d/%m/%Y\")` gives unix seconds"),
+        DAY_FIRST_TIME => format!("`{path} | date(\"%d/%m/%Y %H:%M\")` gives unix seconds"),
+        MONTH_FIRST => format!("`{path} | date(\"%m/%d/%Y\")` gives unix seconds"),
+        MONTH_FIRST_TIME => format!("`{path} | date(\"%m/%d/%Y %H:%M\")` gives unix seconds"),
+        EITHER_FIRST => format!(
+            "`{path} | date(\"%d/%m/%Y\")` gives unix seconds, or `date(\"%m/%d/%Y\")`: no value read tells whether the day or the month comes first"
+        ),
+        EITHER_FIRST_TIME => format!(
+            "`{path} | date(\"%d/%m/%Y %H:%M\")` gives unix seconds, or `date(\"%m/%d/%Y %H:%M\")`: no value read tells whether the day or the month comes first"
+        ),
         "URL path" => format!("`{path} | absolute_url(site)` makes it absolute"),
         "HTML" => format!("`{path} | strip_html` gives plain text"),
         _ => return None,
@@ -436,8 +478,9 @@ fn field(path: String, acc: Acc) -> Field {
         .map(|(k, n)| (k.to_string(), n))
         .collect();
     types.sort_by_key(|t| std::cmp::Reverse(t.1));
-    let shape = acc
-        .shapes
+    let mut shapes = acc.shapes;
+    date_order(&mut shapes);
+    let shape = shapes
         .iter()
         .max_by_key(|(_, n)| **n)
         .filter(|(_, n)| acc.texts > 0 && **n * 10 >= acc.texts * 9)
@@ -655,6 +698,23 @@ mod tests {
             text_shape("22/03/2019 10:30"),
             Some("date dd/mm/yyyy hh:mm")
         );
+        // the day or the month first, as the numbers tell
+        assert_eq!(text_shape("12/31/2024"), Some("date mm/dd/yyyy"));
+        assert_eq!(
+            text_shape("12/31/2024 08:00"),
+            Some("date mm/dd/yyyy hh:mm")
+        );
+        assert_eq!(
+            text_shape("01/02/2024"),
+            Some("date dd/mm/yyyy or mm/dd/yyyy")
+        );
+        let mut shapes: IndexMap<&str, u64> = [(MONTH_FIRST, 2), (EITHER_FIRST, 5)].into();
+        date_order(&mut shapes);
+        assert_eq!(shapes, IndexMap::from([(MONTH_FIRST, 7)]));
+        let mut both: IndexMap<&str, u64> =
+            [(MONTH_FIRST, 1), (DAY_FIRST, 1), (EITHER_FIRST, 5)].into();
+        date_order(&mut both);
+        assert_eq!(both.get(EITHER_FIRST), Some(&5), "both orders: undecided");
         assert_eq!(text_shape("/a/b"), Some("URL path"));
         assert_eq!(text_shape("<p>x</p>"), Some("HTML"));
         assert_eq!(text_shape("Felpa, rossa"), None);

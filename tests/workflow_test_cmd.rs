@@ -124,6 +124,11 @@ fn review_accepts_and_rejects_change_by_change_reading_answers_from_stdin() {
     let out = text(&o.stdout);
     assert!(out.contains("change 1/2: accept?"), "{out}");
     assert!(out.contains("accepted 1 of 2"), "{out}");
+    // the result line says a snapshot was written, though the case fails
+    assert!(
+        out.contains("0 written or updated; 1 written in part (some of its changes accepted)"),
+        "{out}"
+    );
     let snap = read(&d.join("tests/products.snap"));
     assert!(snap.contains("FELPA CON CAPPUCCIO"), "{snap}");
     assert!(

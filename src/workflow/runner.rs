@@ -42,6 +42,9 @@ pub struct Summary {
     pub failed: usize,
     /// Cases that could not run (bad case file, mapping does not check, input missing).
     pub errors: usize,
+    /// Cases that failed whose snapshot was written all the same, with the changes accepted
+    /// in a review (some, not all: the case is counted in `failed` too).
+    pub partly_updated: usize,
 }
 
 impl Summary {
@@ -346,6 +349,9 @@ impl Runner<'_> {
                 changes.len(),
                 ran.expect_name
             )?;
+            if taken < changes.len() {
+                self.sum.partly_updated += 1;
+            }
         }
         if taken == changes.len() {
             self.sum.updated += 1;
@@ -383,9 +389,13 @@ impl Runner<'_> {
         } else {
             st.red("FAILED")
         };
+        let partly = match sum.partly_updated {
+            0 => String::new(),
+            n => format!("; {n} written in part (some of its changes accepted)"),
+        };
         writeln!(
             self.out,
-            "test result: {verdict}. {} passed; {} failed; {} errors; {} written or updated",
+            "test result: {verdict}. {} passed; {} failed; {} errors; {} written or updated{partly}",
             sum.passed, sum.failed, sum.errors, sum.updated
         )?;
         if sum.failed > 0 && self.opts.mode == Mode::Check {

@@ -77,6 +77,33 @@ fn a_rejected_group_says_why_and_shows_its_rows() {
 }
 
 #[test]
+fn a_row_whose_group_key_failed_shows_the_keys_error() {
+    let o = clerkmap(&[
+        "explain",
+        "tests/cases/group_key_error/mapping.cmap",
+        "--input",
+        "articoli=tests/cases/group_key_error/articoli.ndjson",
+        "--line",
+        "3",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    // in no group, and the key's error where the key is shown (it said `= null`, and that
+    // its paths read null, of a row it does not keep)
+    assert!(
+        out.starts_with(
+            "product: from `articoli`, tests/cases/group_key_error/articoli.ndjson line 3\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  group by .modello | int\n      at tests/cases/group_key_error/mapping.cmap:4:33\n      = error: group key: int: cannot read \"uno\""),
+        "{out}"
+    );
+    assert!(!out.contains("reads .modello"), "{out}");
+}
+
+#[test]
 fn an_unknown_id_says_what_ids_look_like() {
     let o = clerkmap(&[
         "explain",

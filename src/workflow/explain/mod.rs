@@ -375,7 +375,8 @@ pub fn explain(req: &Request) -> Result<Explanation, ExplainError> {
         rows: block
             .group_by
             .as_ref()
-            .map(|_| traced.unit.rows.as_ref().map_or(0, Vec::len)),
+            // a row whose key failed is in no group
+            .and_then(|_| traced.unit.rows.as_ref().ok().map(Vec::len)),
         steps,
         verdict,
     };
@@ -463,16 +464,26 @@ fn steps(
             reads: None,
             bound: None,
         };
-        let v = eval(ge, ctx.record(), &env).map_err(|e| e.message);
+        // A row that could not be grouped is not kept: its reason is the key's (or the
+        // row's, unreadable), not the key of a record of nothing.
+        let v = match &traced.unit.rows {
+            Err(reason) => Err(reason.message.clone()),
+            Ok(_) => eval(ge, ctx.record(), &env).map_err(|e| e.message),
+        };
         // The key is computed whole for every row: every path in it was read.
-        steps.push(ctx.step(
+        let mut step = ctx.step(
             format!("group by {}", ctx.text(g.span)),
             g.span,
             v,
             g,
             &names,
             None,
-        ));
+        );
+        if traced.unit.rows.is_err() {
+            // the row is not kept: what its paths held is not known here
+            step.reads.clear();
+        }
+        steps.push(step);
     }
     if let (Some(f), Some(v)) = (&ast_block.filter, &traced.rec.filter) {
         steps.push(ctx.step(

@@ -274,3 +274,20 @@ fn reads_are_those_of_the_branches_that_ran() {
         "a ?? whose left side had a value:\n{out}"
     );
 }
+
+#[test]
+fn a_group_by_each_is_shown_as_written() {
+    let o = clerkmap(&[
+        "explain",
+        "mappings/shopify.cmap",
+        "--input",
+        "export=mappings/examples/shopify/products_export.csv",
+        "--entity",
+        "categories",
+        "--line",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("\n  group by each map(path_levels("), "{out}");
+}

@@ -48,6 +48,13 @@ pub const FUNCTIONS: &[Function] = &[
                 source: r#"path_levels([3], "/")"#,
                 result: Err("path_levels: a path must be a string, got int 3"),
             },
+            Example {
+                title: "a list of lists",
+                source: r#"path_levels(split(["A/B;C", "D"], ";"), "/")"#,
+                result: Err(
+                    r#"path_levels: a path must be a string, got list ["A/B","C"] (a list of lists: `flatten` it first)"#,
+                ),
+            },
         ],
         imp: Imp::Reads(path_levels),
         check_const: Some(check_sep),
@@ -174,8 +181,14 @@ fn path_levels(args: &[&Value]) -> Result<Value, String> {
             Value::Null => continue,
             Value::String(s) => s,
             other => {
+                // `split(cells, ";")` over a list gives a list per cell
+                let hint = if other.is_array() {
+                    " (a list of lists: `flatten` it first)"
+                } else {
+                    ""
+                };
                 return Err(format!(
-                    "path_levels: a path must be a string, got {} {}",
+                    "path_levels: a path must be a string, got {} {}{hint}",
                     kind(other),
                     show(other)
                 ));

@@ -471,8 +471,9 @@ fn steps(
             Ok(_) => eval(ge, ctx.record(), &env).map_err(|e| e.message),
         };
         // The key is computed whole for every row: every path in it was read.
+        let each = if block.group_each { "each " } else { "" };
         let mut step = ctx.step(
-            format!("group by {}", ctx.text(g.span)),
+            format!("group by {each}{}", ctx.text(g.span)),
             g.span,
             v,
             g,

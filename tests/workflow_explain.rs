@@ -291,3 +291,35 @@ fn a_group_by_each_is_shown_as_written() {
     let out = text(&o.stdout);
     assert!(out.contains("\n  group by each map(path_levels("), "{out}");
 }
+
+#[test]
+fn a_line_inside_a_group_names_the_group_and_its_first_line() {
+    let explain = |entity: &str| {
+        clerkmap(&[
+            "explain",
+            "mappings/shopify.cmap",
+            "--input",
+            "export=mappings/examples/shopify/products_export.csv",
+            "--entity",
+            entity,
+            "--line",
+            "7",
+        ])
+    };
+    // line 7 is a variant row of classic-tee, whose group starts at line 2
+    let o = explain("products");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    assert!(
+        text(&o.stderr).contains("line 7 is a row of the product group `classic-tee` (--line 2): a group is explained from its first row"),
+        "{}",
+        text(&o.stderr)
+    );
+    // and it has no category: it joins no category group
+    let o = explain("categories");
+    assert!(
+        text(&o.stderr)
+            .contains("line 7 joins no category group (its `group by each` gives no key)"),
+        "{}",
+        text(&o.stderr)
+    );
+}

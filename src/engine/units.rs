@@ -25,6 +25,11 @@ pub struct BlockUnits<'p> {
     pub has_lines: bool,
     /// The program's lookup tables, loaded as a run loads them.
     pub tables: Loaded,
+    /// A line (or record number) whose group keys to note in `watched` as the rows are
+    /// grouped (`explain --line` of a row that starts no group).
+    pub watch: Option<u64>,
+    /// The group keys of the row at `watch` (none: it joins no group), once it was read.
+    pub watched: Option<Vec<String>>,
     reader: SourceReader,
     sorter: Option<GroupSorter>,
     sorted: Option<Sorted>,
@@ -52,6 +57,8 @@ pub fn open<'p>(
         file: input.display(),
         has_lines: format.has_lines(),
         tables: loaded,
+        watch: None,
+        watched: None,
         reader,
         sorter: block
             .group_by
@@ -91,6 +98,11 @@ impl BlockUnits<'_> {
             match self.sorter.as_mut() {
                 Some(sorter) => {
                     let keyed = key_rows(self.block, &self.tables.tables, decoded, false);
+                    if let Some(w) = self.watch
+                        && let Some((_, Ok((keys, _)))) = keyed.iter().find(|(l, _)| *l == w)
+                    {
+                        self.watched = Some(keys.clone());
+                    }
                     sorter.push(keyed).map_err(spill)?;
                 }
                 None => self

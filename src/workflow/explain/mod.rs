@@ -273,6 +273,9 @@ struct Missed {
     seen: usize,
     ids: Vec<String>,
     first: Option<u64>,
+    /// For a line that is a row of a group but not its first: the groups it is in (their keys
+    /// and first lines); `Some(empty)`: it joins no group.
+    groups: Option<Vec<(String, u64)>>,
 }
 
 /// Finds the unit the target names, mapping units as the run does.
@@ -281,6 +284,11 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
     let mut seen = 0usize;
     let mut ids = Vec::new();
     let mut first = None;
+    // The groups a row that starts none is in, found as they go by.
+    let mut holders = Vec::new();
+    if let Target::Line(n) = target {
+        units.watch = Some(*n);
+    }
     while let Some(unit) = units.next() {
         let unit = unit.map_err(RunError::from)?;
         first.get_or_insert(unit.loc);
@@ -288,7 +296,13 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
             Target::Line(n) if unit.loc == *n => {
                 return Ok(Ok(Traced::new(block, unit, &units.tables.tables)));
             }
-            Target::Line(_) => {}
+            Target::Line(_) => {
+                if let (Some(keys), Some(key)) = (&units.watched, &unit.key)
+                    && keys.contains(key)
+                {
+                    holders.push((key.clone(), unit.loc));
+                }
+            }
             Target::Id(code) => {
                 if unit.rows.is_err() {
                     continue;
@@ -305,7 +319,13 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
             }
         }
     }
-    Ok(Err(Missed { seen, ids, first }))
+    let groups = units.watched.take().map(|_| holders);
+    Ok(Err(Missed {
+        seen,
+        ids,
+        first,
+        groups,
+    }))
 }
 
 /// Explains one record.
@@ -332,10 +352,8 @@ pub fn explain(req: &Request) -> Result<Explanation, ExplainError> {
                 &units.file,
                 block,
                 &req.target,
-                missed.seen,
-                &missed.ids,
-                missed.first.map_or("-".to_string(), place),
-                has_lines,
+                &missed,
+                &place,
             )));
         }
     };
@@ -419,15 +437,35 @@ fn not_found(
     file: &str,
     block: &BlockPlan,
     target: &Target,
-    seen: usize,
-    ids: &[String],
-    first: String,
-    has_lines: bool,
+    missed: &Missed,
+    place: &dyn Fn(u64) -> String,
 ) -> String {
-    match target {
-        Target::Line(n) => format!(
+    let Missed {
+        seen, ids, first, ..
+    } = missed;
+    let first = first.map_or("-".to_string(), place);
+    match (target, &missed.groups) {
+        // a row of a group, not its first: the group is named by its first row
+        (Target::Line(n), Some(groups)) if !groups.is_empty() => {
+            let starts: Vec<String> = groups
+                .iter()
+                .map(|(key, at)| format!("`{key}` (--line {at})"))
+                .collect();
+            format!(
+                "{file}: {} is a row of the {} group {}: a group is explained from its first row",
+                place(*n),
+                block.entity.singular(),
+                starts.join(", ")
+            )
+        }
+        (Target::Line(n), Some(_)) => format!(
+            "{file}: {} joins no {} group (its `group by each` gives no key), so no record comes from it",
+            place(*n),
+            block.entity.singular(),
+        ),
+        (Target::Line(n), None) => format!(
             "{file}: no {} holds a {} record{} (the first is at {first})",
-            Loc::new(*n, has_lines),
+            place(*n),
             block.entity.singular(),
             if block.group_by.is_some() {
                 " group start"
@@ -435,7 +473,7 @@ fn not_found(
                 ""
             },
         ),
-        Target::Id(code) => format!(
+        (Target::Id(code), _) => format!(
             "{file}: no {} has id `{code}` ({seen} records read; ids look like {}); a record whose id cannot be computed can be named by --line N",
             block.entity.singular(),
             if ids.is_empty() {

@@ -218,8 +218,11 @@ impl Env<'static> {
 pub struct EvalError {
     /// What went wrong with which value, and how to fix it.
     pub message: String,
-    /// The expression that failed.
+    /// The expression that failed; for a failure inside a user function, the call of it in the
+    /// expression evaluated (the message names the function).
     pub span: Option<Span>,
+    /// Whether the message names the user function it failed in.
+    in_fn: bool,
 }
 
 impl EvalError {
@@ -227,7 +230,22 @@ impl EvalError {
         EvalError {
             message: message.into(),
             span: Some(span),
+            in_fn: false,
         }
+    }
+
+    /// The failure of a call of user function `f` at `call`: the message names the function
+    /// (the innermost, where the failing expression is), the place is the call (the outermost,
+    /// in the statement that failed), as a function called from several places would not say
+    /// which call failed.
+    #[cold]
+    fn in_call(mut self, f: &FnPlan, call: Span) -> EvalError {
+        if !self.in_fn {
+            self.message = format!("{} (in `{}`)", self.message, f.name);
+            self.in_fn = true;
+        }
+        self.span = Some(call);
+        self
     }
 }
 
@@ -250,6 +268,7 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
                 "internal: a named element's body outside `map` or a filter: {body:?}"
             ),
             span: None,
+            in_fn: false,
         }),
         CExpr::Path {
             base,
@@ -263,7 +282,7 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
         CExpr::List(items) => eval_list(items, cur, env),
         CExpr::Object(entries) => eval_object(entries, cur, env),
         CExpr::DynObject(entries) => eval_dyn_object(entries, cur, env),
-        CExpr::UserCall { f, args, .. } => eval_user_call(f, args, cur, env),
+        CExpr::UserCall { f, args, span } => eval_user_call(f, args, cur, env, *span),
         CExpr::Call {
             f,
             table,
@@ -348,19 +367,21 @@ fn eval_dyn_object(entries: &[(Key, CExpr)], cur: &Value, env: &Env) -> R {
 
 /// `f(a, b)` of a user function: its body evaluated with the arguments' values as its slots,
 /// no record, no `rows`.
-fn eval_user_call(f: &FnPlan, args: &[CExpr], cur: &Value, env: &Env) -> R {
+fn eval_user_call(f: &FnPlan, args: &[CExpr], cur: &Value, env: &Env, call: Span) -> R {
     // The arguments are lent where they can be (`f(.)`, `f(row)`, `f(.a.b)`): a function
     // only reads its parameters. Up to three without a vector (most functions take one).
+    // An argument's failure is the caller's own; the body's is told at the call.
     let lend = |a| eval_ref(a, cur, env);
+    let body = |args: &[&Value]| eval_body(f, args, env).map_err(|e| e.in_call(f, call));
     match args {
-        [] => eval_body(f, &[], env),
-        [a] => eval_body(f, &[&*lend(a)?], env),
-        [a, b] => eval_body(f, &[&*lend(a)?, &*lend(b)?], env),
-        [a, b, c] => eval_body(f, &[&*lend(a)?, &*lend(b)?, &*lend(c)?], env),
+        [] => body(&[]),
+        [a] => body(&[&*lend(a)?]),
+        [a, b] => body(&[&*lend(a)?, &*lend(b)?]),
+        [a, b, c] => body(&[&*lend(a)?, &*lend(b)?, &*lend(c)?]),
         _ => {
             let values = args.iter().map(lend).collect::<Result<Vec<_>, _>>()?;
             let lent: Vec<&Value> = values.iter().map(|v| &**v).collect();
-            eval_body(f, &lent, env)
+            body(&lent)
         }
     }
 }

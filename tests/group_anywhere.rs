@@ -155,7 +155,8 @@ fn variations_at_the_end_join_their_product_whatever_the_path() {
         base.1[1],
         (
             6,
-            "group key is null: every row needs one to be grouped".into()
+            // placed at the `group by`, as the key's own errors are
+            "group key is null: every row needs one to be grouped (at woo.cmap:2:28)".into()
         )
     );
     // 11 rows; groups T1, M1, H1, BAD, P1 and the row without a key.

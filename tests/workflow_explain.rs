@@ -97,7 +97,7 @@ fn a_row_whose_group_key_failed_shows_the_keys_error() {
         "{out}"
     );
     assert!(
-        out.contains("  group by .modello | int\n      at tests/cases/group_key_error/mapping.cmap:4:33\n      = error: group key: int: cannot read \"uno\""),
+        out.contains("  group by .modello | int\n      at tests/cases/group_key_error/mapping.cmap:5:33\n      = error: group key: int: cannot read \"uno\""),
         "{out}"
     );
     assert!(!out.contains("reads .modello"), "{out}");

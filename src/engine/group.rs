@@ -49,13 +49,19 @@ pub fn key_rows(
                     message: format!("group key: {}", e.message),
                     span: e.span,
                 })?;
+                // a key that is not one is the `group by`'s, placed as an error of it is
+                let at_key = |message: String| Reason {
+                    attribute: None,
+                    message,
+                    span: block.group_span,
+                };
                 let keys = if block.group_each {
-                    each_keys(k)?
+                    each_keys(k).map_err(at_key)?
                 } else {
                     match key_string(&k) {
                         Some(s) if !s.is_empty() => vec![s.into_owned()],
                         _ => {
-                            return Err(Reason::from(format!(
+                            return Err(at_key(format!(
                                 "group key is {}: every row needs one to be grouped",
                                 value::show(&k)
                             )));

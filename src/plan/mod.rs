@@ -258,6 +258,8 @@ pub struct BlockPlan {
     pub group_by: Option<CExpr>,
     /// `group by each`: `group_by` gives a list of keys; a row joins the group of each.
     pub group_each: bool,
+    /// The `group by` expression in the mapping (a row's reason when its key is not one).
+    pub group_span: Option<Span>,
     /// The slot that holds the group's key (the name `key`), in a grouped block.
     pub key_slot: Option<usize>,
     /// The header's `where`: a record for which it is not true is filtered out.

@@ -169,10 +169,8 @@ pub(crate) fn count(n: u64) -> String {
     crate::value::count(n)
 }
 
-/// A count and its noun, in the plural unless it is one: `1 row`, `20,583 rows`.
-pub(crate) fn plural(n: u64, noun: &str) -> String {
-    format!("{} {noun}{}", count(n), if n == 1 { "" } else { "s" })
-}
+/// A count and its noun: `1 row`, `20,583 rows`.
+pub(crate) use crate::value::plural;
 
 /// A rate per second, whole and with thousands separated: `20,583/s` (`0/s` when nothing
 /// could be measured).

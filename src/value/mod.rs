@@ -123,6 +123,11 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A count and its noun, in the plural unless it is one: `1 row`, `20,583 rows`.
+pub fn plural(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", count(n), if n == 1 { "" } else { "s" })
+}
+
 /// The name of a value's kind, for error messages.
 pub fn kind(v: &Value) -> &'static str {
     match v {

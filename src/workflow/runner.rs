@@ -442,5 +442,5 @@ fn review(
 }
 
 fn plural(n: usize, w: &str) -> String {
-    format!("{n} {w}{}", if n == 1 { "" } else { "s" })
+    crate::value::plural(n as u64, w)
 }

@@ -65,8 +65,7 @@ impl Session {
             }
             for t in self.tables() {
                 let detail = match t.rows {
-                    Some(1) => "1 row".to_string(),
-                    Some(n) => format!("{n} rows"),
+                    Some(n) => crate::value::plural(n as u64, "row"),
                     None => format!("empty: no input `{}` is given", t.input),
                 };
                 out.push(Name {

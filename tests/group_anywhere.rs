@@ -47,8 +47,8 @@ ID,Type,SKU,Name,Published,Regular price,Parent,Attribute 1 value(s),Stock
 24,variation,T1-L,Tee L,1,12,T1,L,0
 ";
 
-fn program() -> (clerkmap::plan::Program, SourceFile) {
-    let src = SourceFile::new("woo.cmap", MAPPING.to_string());
+fn program(mapping: &str) -> (clerkmap::plan::Program, SourceFile) {
+    let src = SourceFile::new("woo.cmap", mapping.to_string());
     let checked = check(
         &src,
         &CompileOptions {
@@ -66,7 +66,17 @@ fn run_with(
     opts: RunOptions,
     format: OutputFormat,
 ) -> (Value, Vec<(u64, String)>, String) {
-    let (program, src) = program();
+    run_mapping(MAPPING, input, opts, format)
+}
+
+/// [`run_with`] for another mapping.
+fn run_mapping(
+    mapping: &str,
+    input: Input,
+    opts: RunOptions,
+    format: OutputFormat,
+) -> (Value, Vec<(u64, String)>, String) {
+    let (program, src) = program(mapping);
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out = FeedOutput {
         format,
@@ -164,7 +174,20 @@ fn variations_at_the_end_join_their_product_whatever_the_path() {
         base.2,
         "rows Some(11) read 6 = written 3 + filtered 1 + rejected 2"
     );
-    let memory = Input::memory("woo", "woo.csv", WOO.as_bytes().to_vec());
+    same_every_way(MAPPING, dir.path(), WOO, &base);
+}
+
+/// Runs `mapping` over `csv` (input `woo`) in small and large chunks, one and two threads,
+/// spilling or not, from a file and from memory, to both feed formats: every way gives `base`.
+fn same_every_way(
+    mapping: &str,
+    dir: &Path,
+    csv: &str,
+    base: &(Value, Vec<(u64, String)>, String),
+) {
+    let path = dir.join("woo.csv");
+    std::fs::write(&path, csv).unwrap_or_else(|e| panic!("{e}"));
+    let memory = Input::memory("woo", "woo.csv", csv.as_bytes().to_vec());
     for (chunk_size, jobs, group_memory) in
         [(1, 1, 1 << 20), (2, 2, 1 << 20), (3, 2, 1), (1000, 1, 300)]
     {
@@ -172,20 +195,20 @@ fn variations_at_the_end_join_their_product_whatever_the_path() {
             chunk_size,
             jobs,
             group_memory,
-            spill_dir: Some(dir.path().to_path_buf()),
+            spill_dir: Some(dir.to_path_buf()),
             ..RunOptions::default()
         };
-        for input in [file_input(dir.path()), memory.clone()] {
+        for input in [Input::file("woo", path.clone()), memory.clone()] {
             for format in [OutputFormat::Json, OutputFormat::Ndjson] {
-                let got = run_with(input.clone(), opts.clone(), format);
+                let got = run_mapping(mapping, input.clone(), opts.clone(), format);
                 assert_eq!(
-                    got, base,
+                    &got, base,
                     "chunk {chunk_size}, jobs {jobs}, memory {group_memory}, {format:?}"
                 );
             }
         }
     }
-    let left: Vec<_> = std::fs::read_dir(dir.path())
+    let left: Vec<_> = std::fs::read_dir(dir)
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();
     assert_eq!(
@@ -193,6 +216,83 @@ fn variations_at_the_end_join_their_product_whatever_the_path() {
         vec![std::ffi::OsString::from("woo.csv")],
         "spill dirs removed"
     );
+}
+
+/// `fill down`: rows with no key of their own (a BigCommerce export's `SKU` rows after their
+/// `Product` row) join the group of the row above; never a group they may not belong to.
+#[test]
+fn rows_without_a_key_join_the_group_above_whatever_the_path() {
+    const FILLED: &str = r#"
+products from woo group by ."Product ID" fill down where ."Item Type" == "Product" {
+  id          = key
+  name        = .Name
+  description = .Name
+  price       = min(rows[? ."Item Type" == "SKU"].Price | decimal) ?? (.Price | decimal)
+  image       = "https://x.test/i.jpg"
+  url         = "https://x.test/" ~ key
+  categories  = ["C"]
+  created_at  = 0
+  skus        = rows[? ."Item Type" == "SKU"].SKU
+}
+"#;
+    // Line 2 comes before any key; line 7 cannot be read (it may have been a product: the
+    // SKU row after it is rejected, not given to product 102); line 11 names its product
+    // (not consecutive: the sorter groups it).
+    const BC: &str = "\
+Item Type,Product ID,Name,SKU,Price
+Rule,,,,[ADD]1
+Product,101,Oxford,OXF,49.95
+SKU,,Blue S,OXF-BL-S,49.95
+SKU,,Blue M,OXF-BL-M,52.50
+Product,102,Mug,MUG,7.5
+Product,103
+SKU,,Lost,LOST-1,5
+Product,104,Cap,CAP,10
+SKU,,Cap U,CAP-U,10
+SKU,101,Blue L,OXF-BL-L,55
+";
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("woo.csv");
+    std::fs::write(&path, BC).unwrap_or_else(|e| panic!("{e}"));
+    let base = run_mapping(
+        FILLED,
+        Input::file("woo", path),
+        RunOptions::default(),
+        OutputFormat::Json,
+    );
+    let product = |id: &str, name: &str, price: f64, skus: Value| {
+        json!({
+            "id": id, "name": name, "description": name, "price": price,
+            "image": "https://x.test/i.jpg", "url": format!("https://x.test/{id}"),
+            "categories": ["C"], "created_at": 0, "skus": skus,
+        })
+    };
+    assert_eq!(
+        base.0,
+        json!([
+            product("101", "Oxford", 49.95, json!(["OXF-BL-S", "OXF-BL-M", "OXF-BL-L"])),
+            product("102", "Mug", 7.5, json!([])),
+            product("104", "Cap", 10.0, json!(["CAP-U"])),
+        ]),
+        "{:#}",
+        base.0
+    );
+    let lines: Vec<u64> = base.1.iter().map(|r| r.0).collect();
+    assert_eq!(lines, [2, 7, 8], "{:?}", base.1);
+    assert_eq!(
+        base.1[0].1,
+        "no group key, and no row above it has one to fill down: the first row must start a group (at woo.cmap:2:28)"
+    );
+    assert!(base.1[1].1.contains("row has 2 fields"), "{:?}", base.1);
+    assert_eq!(
+        base.1[2].1,
+        "no group key to fill down: line 7 above it was rejected and no row since has a key, so the group it belongs to is not known (mend line 7) (at woo.cmap:2:28)"
+    );
+    assert_eq!(
+        base.2,
+        "rows Some(10) read 6 = written 3 + filtered 0 + rejected 3"
+    );
+    same_every_way(FILLED, dir.path(), BC, &base);
 }
 
 /// Streamed, a product read before its variations has no price and is rejected: too many such
@@ -412,7 +512,7 @@ fn a_sink_that_cannot_roll_back_gets_the_same_groups() {
             self.0.end(e)
         }
     }
-    let (program, src) = program();
+    let (program, src) = program(MAPPING);
     let opts = RunOptions {
         inputs: vec![Input::memory("woo", "woo.csv", WOO.as_bytes().to_vec())],
         chunk_size: 1,
@@ -430,7 +530,7 @@ fn a_sink_that_cannot_roll_back_gets_the_same_groups() {
 /// keys are consecutive again, streaming comes back.
 #[test]
 fn the_next_run_remembers_keys_that_were_not_consecutive() {
-    let (program, src) = program();
+    let (program, src) = program(MAPPING);
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out_dir = dir.path().join("out");
     let out = FeedOutput::new(&out_dir);

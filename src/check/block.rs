@@ -95,6 +95,7 @@ impl Compiler<'_> {
             source: b.source.name.clone(),
             group_by,
             group_each: b.group_each,
+            fill_down: b.fill_down,
             group_span: b.group_by.as_ref().map(|g| g.span),
             key_slot,
             filter,

@@ -13,7 +13,9 @@ use foldhash::fast::FixedState;
 use crate::value::{self, Table, Value, key_string};
 
 use super::ids::PassThrough;
+use super::reject::Loc;
 use super::source::Decoded;
+use crate::diagnostic::Span;
 use crate::eval::{self, Env, Reason, Slots};
 use crate::plan::{BlockPlan, fields};
 
@@ -60,6 +62,9 @@ pub fn key_rows(
                 } else {
                     match key_string(&k) {
                         Some(s) if !s.is_empty() => vec![s.into_owned()],
+                        // no key: [`FillDown`] gives it the key of the row above
+                        Some(_) if block.fill_down => Vec::new(),
+                        None if block.fill_down && k.is_null() => Vec::new(),
                         _ => {
                             return Err(at_key(format!(
                                 "group key is {}: every row needs one to be grouped",
@@ -69,7 +74,9 @@ pub fn key_rows(
                     }
                 };
                 let v = match &block.row_fields {
-                    Some(fields) if project && !keys.is_empty() => fields::project(v, fields),
+                    Some(fields) if project && (!keys.is_empty() || block.fill_down) => {
+                        fields::project(v, fields)
+                    }
                     _ => v,
                 };
                 Ok((keys, v))
@@ -77,6 +84,82 @@ pub fn key_rows(
             (loc, r)
         })
         .collect()
+}
+
+/// `group by EXPR fill down`: gives each row that has no key (null or empty: [`key_rows`]
+/// leaves its keys empty) the key of the row above it, in input order across chunks, so that
+/// rows which follow their header row with no key of their own (BigCommerce's `SKU` rows after
+/// their `Product` row) join its group. A row is never put in a group it may not belong to:
+/// one without a key before any row with one is rejected, and so is one whose group's first
+/// row was rejected (unreadable, or its key failed: it might have started a group of its own).
+pub struct FillDown {
+    on: bool,
+    has_lines: bool,
+    span: Option<Span>,
+    above: Above,
+}
+
+/// What the row above gives a row without a key.
+enum Above {
+    /// Nothing: no row yet.
+    Start,
+    /// Its key.
+    Key(String),
+    /// The rejected row (its line or record number) whose rows these may be.
+    Rejected(u64),
+}
+
+impl FillDown {
+    /// For `block`'s rows (a no-op unless it has `fill down`); `has_lines` says whether the
+    /// input's rows are located by line (else by record number).
+    pub fn new(block: &BlockPlan, has_lines: bool) -> FillDown {
+        FillDown {
+            on: block.fill_down,
+            has_lines,
+            span: block.group_span,
+            above: Above::Start,
+        }
+    }
+
+    /// Fills the keys of the next keyed rows, in input order.
+    pub fn fill(&mut self, rows: &mut [Keyed]) {
+        if !self.on {
+            return;
+        }
+        for (loc, r) in rows {
+            let reject = match r {
+                Err(_) => {
+                    self.above = Above::Rejected(*loc);
+                    continue;
+                }
+                Ok((keys, _)) => match (keys.first(), &self.above) {
+                    (Some(key), _) => {
+                        self.above = Above::Key(key.clone());
+                        continue;
+                    }
+                    (None, Above::Key(key)) => {
+                        keys.push(key.clone());
+                        continue;
+                    }
+                    (None, Above::Start) => "no group key, and no row above it has one to fill down: \
+                        the first row must start a group"
+                        .to_string(),
+                    (None, Above::Rejected(at)) => {
+                        let at = Loc::new(*at, self.has_lines);
+                        format!(
+                            "no group key to fill down: {at} above it was rejected and no row \
+                             since has a key, so the group it belongs to is not known (mend {at})"
+                        )
+                    }
+                },
+            };
+            *r = Err(Reason {
+                attribute: None,
+                message: reject,
+                span: self.span,
+            });
+        }
+    }
 }
 
 /// The keys of `group by each`: a list's distinct keys in order (nulls and empty texts left

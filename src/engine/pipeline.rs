@@ -15,7 +15,7 @@ use std::time::Instant;
 use crate::value::{Record, Table, Value, elide, key_string};
 use rayon::prelude::*;
 
-use super::group::{Grouper, KeyOrder, Keyed, NotConsecutive, Unit, key_rows};
+use super::group::{FillDown, Grouper, KeyOrder, Keyed, NotConsecutive, Unit, key_rows};
 use super::guard::PreviousFeed;
 use super::ids::{self, MappedIds, PreviousIds, Seen, content_hash};
 use super::input::{Format, Input};
@@ -331,19 +331,25 @@ fn next_batch(
     Ok((batch, done))
 }
 
-/// Keys a batch of a grouped block in parallel.
+/// Keys a batch of a grouped block in parallel, then fills down the keys of rows without one
+/// (`fill down`), in input order.
 fn key_batch(
     ctx: &Ctx,
     pool: &rayon::ThreadPool,
     block: &BlockPlan,
     batch: Vec<Chunk>,
+    fill: &mut FillDown,
 ) -> Vec<Vec<Keyed>> {
-    pool.install(|| {
+    let mut keyed: Vec<Vec<Keyed>> = pool.install(|| {
         batch
             .into_par_iter()
             .map(|c| key_rows(block, ctx.tables, c.decode_only(ctx.fields(block)), true))
             .collect()
-    })
+    });
+    for rows in &mut keyed {
+        fill.fill(rows);
+    }
+    keyed
 }
 
 /// Maps a batch of a grouped block whose groups stream: keys in parallel, groups in order,
@@ -353,11 +359,11 @@ fn map_streamed(
     pool: &rayon::ThreadPool,
     block: &BlockPlan,
     batch: Vec<Chunk>,
-    grouper: &mut Grouper,
+    (grouper, fill): (&mut Grouper, &mut FillDown),
     done: bool,
 ) -> Result<Vec<ChunkOut>, NotConsecutive> {
     let mut units = Vec::new();
-    for k in key_batch(ctx, pool, block, batch) {
+    for k in key_batch(ctx, pool, block, batch, fill) {
         grouper.push(k, &mut units)?;
     }
     if done {
@@ -559,6 +565,7 @@ fn one_pass<'a>(
     let mut no_group = 0u64;
     let mut restart = false;
     let mut order = KeyOrder::default();
+    let mut fill = FillDown::new(block, writer.has_lines);
     let rejected_so_far = AtomicU64::new(0);
     let writer = std::thread::scope(|s| -> Result<Writer, RunError> {
         let (tx, rx) = sync_channel(ctx.in_flight);
@@ -603,7 +610,7 @@ fn one_pass<'a>(
             let outs = match &mut grouping {
                 // Streamed above, chunk by chunk.
                 Grouping::Plain => Vec::new(),
-                Grouping::Stream(g) => match map_streamed(ctx, pool, block, batch, g, done) {
+                Grouping::Stream(g) => match map_streamed(ctx, pool, block, batch, (g, &mut fill), done) {
                     Ok(outs) => outs,
                     Err(NotConsecutive { .. }) => {
                         restart = true;
@@ -611,7 +618,7 @@ fn one_pass<'a>(
                     }
                 },
                 Grouping::Sort(sorter) => {
-                    for keyed in key_batch(ctx, pool, block, batch) {
+                    for keyed in key_batch(ctx, pool, block, batch, &mut fill) {
                         order.see(&keyed);
                         sorter.push(keyed).map_err(spill_error)?;
                     }

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use super::group::{Unit, key_rows};
+use super::group::{FillDown, Unit, key_rows};
 use super::input::Input;
 use super::resolve::resolve;
 use super::run::RunError;
@@ -32,6 +32,7 @@ pub struct BlockUnits<'p> {
     pub watched: Option<Vec<String>>,
     reader: SourceReader,
     sorter: Option<GroupSorter>,
+    fill: FillDown,
     sorted: Option<Sorted>,
     pending: VecDeque<Unit>,
     done: bool,
@@ -56,6 +57,7 @@ pub fn open<'p>(
         block,
         file: input.display(),
         has_lines: format.has_lines(),
+        fill: FillDown::new(block, format.has_lines()),
         tables: loaded,
         watch: None,
         watched: None,
@@ -97,7 +99,8 @@ impl BlockUnits<'_> {
             let decoded = chunk?.decode();
             match self.sorter.as_mut() {
                 Some(sorter) => {
-                    let keyed = key_rows(self.block, &self.tables.tables, decoded, false);
+                    let mut keyed = key_rows(self.block, &self.tables.tables, decoded, false);
+                    self.fill.fill(&mut keyed);
                     if let Some(w) = self.watch
                         && let Some((_, Ok((keys, _)))) = keyed.iter().find(|(l, _)| *l == w)
                     {

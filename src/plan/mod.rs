@@ -258,6 +258,9 @@ pub struct BlockPlan {
     pub group_by: Option<CExpr>,
     /// `group by each`: `group_by` gives a list of keys; a row joins the group of each.
     pub group_each: bool,
+    /// `group by EXPR fill down`: a row without a key (null or empty) joins the group of the
+    /// row above it.
+    pub fill_down: bool,
     /// The `group by` expression in the mapping (a row's reason when its key is not one).
     pub group_span: Option<Span>,
     /// The slot that holds the group's key (the name `key`), in a grouped block.

@@ -103,6 +103,9 @@ pub struct Block {
     pub group_by: Option<Expr>,
     /// `group by each EXPR`: EXPR gives a list of keys, a row joins each one's group.
     pub group_each: bool,
+    /// `group by EXPR fill down`: a row whose key is null or empty joins the group of the row
+    /// above it (rows that follow their header row with no key of their own).
+    pub fill_down: bool,
     /// The header's `where EXPR`.
     pub filter: Option<Expr>,
     /// The statements between `{` and `}`.

@@ -19,9 +19,9 @@ use crate::functions::{self, Function};
 use crate::workflow::inspect::{Field, field_step};
 
 /// The words of the language an editor may complete.
-const KEYWORDS: [&str; 16] = [
-    "let", "fn", "lookup", "by", "parent", "optional", "from", "group", "each", "where", "if",
-    "else", "match", "and", "or", "not",
+const KEYWORDS: [&str; 18] = [
+    "let", "fn", "lookup", "by", "parent", "optional", "from", "group", "each", "fill", "down",
+    "where", "if", "else", "match", "and", "or", "not",
 ];
 
 fn word<'a>(doc: &'a Document, t: &Token) -> &'a str {

@@ -449,6 +449,7 @@ fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
     let sp = span(&p);
     let (mut entity, mut source, mut group_by, mut filter) = (None, None, None, None);
     let mut group_each = false;
+    let mut fill_down = None;
     let mut stmts = Vec::new();
     let mut header_end = sp.start;
     for c in p.into_inner() {
@@ -467,6 +468,7 @@ fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
                     match x.as_rule() {
                         Rule::kw_each => group_each = true,
                         Rule::expr => group_by = Some(expr(x)?),
+                        Rule::fill_down => fill_down = Some(span(&x)),
                         _ => {}
                     }
                 }
@@ -530,12 +532,22 @@ fn block(p: Pair<Rule>) -> Result<Block, Diagnostic> {
             _ => {}
         }
     }
+    if let Some(at) = fill_down.filter(|_| group_each) {
+        return Err(Diagnostic::error(
+            Code::Syntax,
+            at,
+            "syntax error: `fill down` cannot follow `group by each`",
+        )
+        .label("a row of `group by each` has a list of keys, not one to fill down")
+        .hint("fill the keys down with `group by EXPR fill down`, or give every row its list of keys with `group by each EXPR`"));
+    }
     match (entity, source) {
         (Some(entity), Some(source)) => Ok(Block {
             entity,
             source,
             group_by,
             group_each,
+            fill_down: fill_down.is_some(),
             filter,
             stmts,
             header: Span::new(sp.start, header_end),

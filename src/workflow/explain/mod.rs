@@ -510,8 +510,9 @@ fn steps(
         };
         // The key is computed whole for every row: every path in it was read.
         let each = if block.group_each { "each " } else { "" };
+        let fill = if block.fill_down { " fill down" } else { "" };
         let mut step = ctx.step(
-            format!("group by {each}{}", ctx.text(g.span)),
+            format!("group by {each}{}{fill}", ctx.text(g.span)),
             g.span,
             v,
             g,

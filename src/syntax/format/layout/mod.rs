@@ -354,6 +354,12 @@ impl<'s> Fmt<'s> {
                                 parts.push(text(" "));
                                 parts.push(self.expr(x));
                             }
+                            Rule::fill_down => {
+                                for kw in x.into_inner() {
+                                    parts.push(text(" "));
+                                    parts.push(self.src.ptok(&kw));
+                                }
+                            }
                             _ => {}
                         }
                     }

@@ -112,6 +112,9 @@ struct Acc {
     too_many: bool,
     examples: Vec<Value>,
     shapes: IndexMap<&'static str, u64>,
+    /// The first text of each shape (the key `None`: of no shape), to show one that a hint's
+    /// function would not read.
+    first_of_shape: IndexMap<Option<&'static str>, String>,
     texts: u64,
     scalars: u64,
 }
@@ -263,6 +266,12 @@ fn hint_for(shape: &str, path: &str) -> Option<String> {
     })
 }
 
+/// Whether the function [`hint_for`] offers for a shape rejects a text of another shape
+/// (`decimal`, `date`; not `absolute_url` nor `strip_html`).
+fn rejects_others(shape: &str) -> bool {
+    !matches!(shape, "URL path" | "HTML")
+}
+
 /// An example value: a text longer than 40 characters cut, with `…`.
 fn example(v: &Value) -> Value {
     match v {
@@ -338,8 +347,12 @@ impl Walker {
             && !s.trim().is_empty()
         {
             acc.texts += 1;
-            if let Some(shape) = text_shape(s) {
+            let shape = text_shape(s);
+            if let Some(shape) = shape {
                 *acc.shapes.entry(shape).or_default() += 1;
+            }
+            if !acc.first_of_shape.contains_key(&shape) {
+                acc.first_of_shape.insert(shape, s.to_string());
             }
         }
         if !has_value {
@@ -480,12 +493,34 @@ fn field(path: String, acc: Acc) -> Field {
     types.sort_by_key(|t| std::cmp::Reverse(t.1));
     let mut shapes = acc.shapes;
     date_order(&mut shapes);
-    let shape = shapes
+    let dominant = shapes
         .iter()
         .max_by_key(|(_, n)| **n)
         .filter(|(_, n)| acc.texts > 0 && **n * 10 >= acc.texts * 9)
-        .map(|(s, _)| s.to_string());
-    let hint = shape.as_deref().and_then(|s| hint_for(s, &path));
+        .map(|(s, n)| (*s, *n));
+    let hint = dominant.and_then(|(shape, n)| {
+        let hint = hint_for(shape, &path)?;
+        // The texts of another shape (or none) are not read by the hint's function: say so,
+        // with one of them, when that function rejects them.
+        let others = acc.texts - n;
+        let other = shapes
+            .keys()
+            .filter(|s| **s != shape)
+            .find_map(|s| acc.first_of_shape.get(&Some(*s)))
+            .or_else(|| acc.first_of_shape.get(&None));
+        Some(match other {
+            Some(text) if others > 0 && rejects_others(shape) => format!(
+                "{hint}; {} of its {} texts {} not ({}{}) and would be rejected",
+                crate::value::count(others),
+                crate::value::count(acc.texts),
+                if others == 1 { "is" } else { "are" },
+                if others == 1 { "" } else { "such as " },
+                Value::String(crate::value::elide(text, 40, "…").into()),
+            ),
+            _ => hint,
+        })
+    });
+    let shape = dominant.map(|(s, _)| s.to_string());
     Field {
         types,
         present: acc.present,
@@ -687,6 +722,49 @@ fn percent(n: u64, total: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The field `.p` of records holding `values`.
+    fn field_of(values: &[&str]) -> Field {
+        let mut w = Walker {
+            fields: IndexMap::new(),
+            paths_only: false,
+        };
+        for (i, v) in values.iter().enumerate() {
+            w.visit(".p".into(), &Value::String((*v).into()), i as u64 + 1);
+        }
+        let acc = w.fields.shift_remove(".p").unwrap_or_default();
+        field(".p".into(), acc)
+    }
+
+    #[test]
+    fn a_hint_says_how_many_texts_its_function_would_reject() {
+        let mut prices = vec!["49.95"; 12];
+        prices.push("[ADD]2.55");
+        assert_eq!(
+            field_of(&prices).hint.as_deref(),
+            Some(
+                "`.p | decimal` (or `| int`) makes it a number; 1 of its 13 texts is not (\"[ADD]2.55\") and would be rejected"
+            )
+        );
+        let mut dates = vec!["31/12/2024"; 19];
+        dates.extend(["01/02/2024", "soon"]);
+        let hint = field_of(&dates).hint.unwrap_or_default();
+        assert!(
+            hint.ends_with("; 1 of its 21 texts is not (\"soon\") and would be rejected"),
+            "{hint}"
+        );
+        assert_eq!(
+            field_of(&["49.95", "1"]).hint.as_deref(),
+            Some("`.p | decimal` (or `| int`) makes it a number")
+        );
+        // `strip_html` reads any text: nothing to warn of
+        let mut html = vec!["<p>a</p>"; 10];
+        html.push("plain");
+        assert_eq!(
+            field_of(&html).hint.as_deref(),
+            Some("`.p | strip_html` gives plain text")
+        );
+    }
 
     #[test]
     fn shapes() {

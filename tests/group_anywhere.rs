@@ -270,7 +270,12 @@ SKU,101,Blue L,OXF-BL-L,55
     assert_eq!(
         base.0,
         json!([
-            product("101", "Oxford", 49.95, json!(["OXF-BL-S", "OXF-BL-M", "OXF-BL-L"])),
+            product(
+                "101",
+                "Oxford",
+                49.95,
+                json!(["OXF-BL-S", "OXF-BL-M", "OXF-BL-L"])
+            ),
             product("102", "Mug", 7.5, json!([])),
             product("104", "Cap", 10.0, json!(["CAP-U"])),
         ]),

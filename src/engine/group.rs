@@ -141,9 +141,11 @@ impl FillDown {
                         keys.push(key.clone());
                         continue;
                     }
-                    (None, Above::Start) => "no group key, and no row above it has one to fill down: \
+                    (None, Above::Start) => {
+                        "no group key, and no row above it has one to fill down: \
                         the first row must start a group"
-                        .to_string(),
+                            .to_string()
+                    }
                     (None, Above::Rejected(at)) => {
                         let at = Loc::new(*at, self.has_lines);
                         format!(

@@ -610,13 +610,15 @@ fn one_pass<'a>(
             let outs = match &mut grouping {
                 // Streamed above, chunk by chunk.
                 Grouping::Plain => Vec::new(),
-                Grouping::Stream(g) => match map_streamed(ctx, pool, block, batch, (g, &mut fill), done) {
-                    Ok(outs) => outs,
-                    Err(NotConsecutive { .. }) => {
-                        restart = true;
-                        break;
+                Grouping::Stream(g) => {
+                    match map_streamed(ctx, pool, block, batch, (g, &mut fill), done) {
+                        Ok(outs) => outs,
+                        Err(NotConsecutive { .. }) => {
+                            restart = true;
+                            break;
+                        }
                     }
-                },
+                }
                 Grouping::Sort(sorter) => {
                     for keyed in key_batch(ctx, pool, block, batch, &mut fill) {
                         order.see(&keyed);

@@ -166,7 +166,7 @@ fn variations_at_the_end_join_their_product_whatever_the_path() {
         (
             6,
             // placed at the `group by`, as the key's own errors are
-            "group key is null: every row needs one to be grouped (at woo.cmap:2:28)".into()
+            "group key is null: every row needs one to be grouped; rows that belong to the row above them join its group with `group by ... fill down` (at woo.cmap:2:28)".into()
         )
     );
     // 11 rows; groups T1, M1, H1, BAD, P1 and the row without a key.
@@ -235,9 +235,10 @@ products from woo group by ."Product ID" fill down where ."Item Type" == "Produc
   skus        = rows[? ."Item Type" == "SKU"].SKU
 }
 "#;
-    // Line 2 comes before any key; line 7 cannot be read (it may have been a product: the
-    // SKU row after it is rejected, not given to product 102); line 11 names its product
-    // (not consecutive: the sorter groups it).
+    // Line 2 comes before any key. Line 7 cannot be read: it may have been a product (the SKU
+    // row after it is rejected, not given to product 102) or a row of product 102 (which is
+    // rejected rather than written without it). Product 105 starts again at line 14: its rows
+    // are rejected, not merged (the sorter groups them).
     const BC: &str = "\
 Item Type,Product ID,Name,SKU,Price
 Rule,,,,[ADD]1
@@ -249,7 +250,10 @@ Product,103
 SKU,,Lost,LOST-1,5
 Product,104,Cap,CAP,10
 SKU,,Cap U,CAP-U,10
-SKU,101,Blue L,OXF-BL-L,55
+Product,105,Tee,TEE,5
+SKU,,Tee S,TEE-S,5
+Product,106,Sock,SOCK,2
+Product,105,Tee again,TEE2,6
 ";
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let path = dir.path().join("woo.csv");
@@ -270,32 +274,49 @@ SKU,101,Blue L,OXF-BL-L,55
     assert_eq!(
         base.0,
         json!([
-            product(
-                "101",
-                "Oxford",
-                49.95,
-                json!(["OXF-BL-S", "OXF-BL-M", "OXF-BL-L"])
-            ),
-            product("102", "Mug", 7.5, json!([])),
+            product("101", "Oxford", 49.95, json!(["OXF-BL-S", "OXF-BL-M"])),
             product("104", "Cap", 10.0, json!(["CAP-U"])),
+            product("106", "Sock", 2.0, json!([])),
         ]),
         "{:#}",
         base.0
     );
-    let lines: Vec<u64> = base.1.iter().map(|r| r.0).collect();
-    assert_eq!(lines, [2, 7, 8], "{:?}", base.1);
-    assert_eq!(
-        base.1[0].1,
-        "no group key, and no row above it has one to fill down: the first row must start a group (at woo.cmap:2:28)"
-    );
-    assert!(base.1[1].1.contains("row has 2 fields"), "{:?}", base.1);
-    assert_eq!(
-        base.1[2].1,
-        "no group key to fill down: line 7 above it was rejected and no row since has a key, so the group it belongs to is not known (mend line 7) (at woo.cmap:2:28)"
-    );
+    let at = " (at woo.cmap:2:28)";
+    let expected = [
+        (
+            2,
+            format!(
+                "no group key, and no row above it has one to fill down: the first row must start a group{at}"
+            ),
+        ),
+        (
+            6,
+            format!(
+                "group key \"102\": line 7, after its rows, was rejected and may have been one of them: the group is rejected rather than written without it (mend line 7){at}"
+            ),
+        ),
+        (7, "row has 2 fields but the header has 5".to_string()),
+        (
+            8,
+            format!(
+                "no group key to fill down: line 7 above it was rejected and no row since has a key, so the group it belongs to is not known (mend line 7){at}"
+            ),
+        ),
+        (
+            11,
+            format!(
+                "group key \"105\" starts again at line 14, after rows of other keys: with `fill down` a key's rows must follow one another (two first rows with the same key?), so none is written{at}"
+            ),
+        ),
+    ];
+    assert_eq!(base.1.len(), expected.len(), "{:?}", base.1);
+    for ((line, reason), (want_line, want)) in base.1.iter().zip(&expected) {
+        assert_eq!(line, want_line, "{:?}", base.1);
+        assert!(reason.starts_with(want.as_str()), "{reason}\n{want}");
+    }
     assert_eq!(
         base.2,
-        "rows Some(10) read 6 = written 3 + filtered 0 + rejected 3"
+        "rows Some(13) read 8 = written 3 + filtered 0 + rejected 5"
     );
     same_every_way(FILLED, dir.path(), BC, &base);
 }

@@ -13,6 +13,7 @@ use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
 use clerkmap::diagnostic::SourceFile;
 use clerkmap::engine::{FeedOutput, Input, RunOptions, run};
+use clerkmap::workflow::report::Destination;
 
 /// A sample with a rejected article (unreadable price) and the personal-data entities.
 fn inputs(dir: &Path) -> Vec<(String, PathBuf)> {
@@ -121,6 +122,45 @@ fn run_writes_a_self_contained_report_that_chromium_renders() {
     }
 }
 
+/// `--out -`: the feed goes to standard output and the output directory is a temporary one,
+/// removed with its rejects: the page names neither as a place to look.
+#[test]
+fn the_report_of_a_run_to_standard_output_names_no_temporary_folder() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let html = tmp.path().join("report.html");
+    let mut args: Vec<String> = vec!["run".into(), "--entities".into(), "products".into()];
+    for (n, p) in inputs(tmp.path()) {
+        args.push("--input".into());
+        args.push(format!("{n}={}", p.display()));
+    }
+    args.extend([
+        "--out".into(),
+        "-".into(),
+        "--report".into(),
+        html.display().to_string(),
+    ]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = clerkmap(&refs);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("\"id\""), "the feed is on stdout");
+    let page = std::fs::read_to_string(&html).unwrap_or_else(|e| panic!("{e}"));
+    for want in [
+        " · to standard output (<code>--out -</code>) · ",
+        "the feed of this run went to standard output",
+        "run with <code>--out DIR</code> to have each one",
+        "BAD001",
+    ] {
+        assert!(page.contains(want), "`{want}` missing");
+    }
+    for gone in [
+        "published in",
+        "is in <code>rejects.ndjson</code>",
+        "clerkmap-out-",
+    ] {
+        assert!(!page.contains(gone), "`{gone}` in the page");
+    }
+}
+
 #[test]
 fn the_report_of_the_sample() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -179,6 +219,7 @@ fn the_report_of_the_sample() {
     for f in &mut report.files {
         *f = f.replace(&prefix, "");
     }
-    let page = clerkmap::workflow::report::render(&report).unwrap_or_else(|e| panic!("{e}"));
+    let page = clerkmap::workflow::report::render(&report, Destination::Dir)
+        .unwrap_or_else(|e| panic!("{e}"));
     insta::assert_snapshot!(page);
 }

@@ -18,6 +18,7 @@ use crate::engine::{
     self, FeedOutput, Format, Input, InputProblem, OutputFormat, RunError, RunOptions,
 };
 use crate::plan::Lenient;
+use crate::workflow::report::Destination;
 
 /// The path a `-` input is read from: standard input, streamed as a pipe or a file is.
 pub(crate) const STDIN_PATH: &str = "/dev/stdin";
@@ -728,7 +729,12 @@ fn write_html(
     let Some(path) = html else {
         return exit::OK;
     };
-    if let Err(e) = crate::workflow::report::write(report, path) {
+    let to = if to_stdout {
+        Destination::Stdout
+    } else {
+        Destination::Dir
+    };
+    if let Err(e) = crate::workflow::report::write(report, path, to) {
         ui.error(e);
         return exit::FAILURE;
     }

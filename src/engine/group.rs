@@ -5,7 +5,7 @@
 //! ([`NotConsecutive`]) and the block is grouped by the sorter of [`super::spill`] instead.
 //! The parallel pipeline and `explain` group with this same code.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault};
 
 use foldhash::fast::FixedState;
@@ -67,7 +67,9 @@ pub fn key_rows(
                         None if block.fill_down && k.is_null() => Vec::new(),
                         _ => {
                             return Err(at_key(format!(
-                                "group key is {}: every row needs one to be grouped",
+                                "group key is {}: every row needs one to be grouped; rows \
+                                 that belong to the row above them join its group with \
+                                 `group by ... fill down`",
                                 value::show(&k)
                             )));
                         }
@@ -89,14 +91,23 @@ pub fn key_rows(
 /// `group by EXPR fill down`: gives each row that has no key (null or empty: [`key_rows`]
 /// leaves its keys empty) the key of the row above it, in input order across chunks, so that
 /// rows which follow their header row with no key of their own (BigCommerce's `SKU` rows after
-/// their `Product` row) join its group. A row is never put in a group it may not belong to:
-/// one without a key before any row with one is rejected, and so is one whose group's first
-/// row was rejected (unreadable, or its key failed: it might have started a group of its own).
+/// their `Product` row, an order's lines after its header) join its group.
+///
+/// A row is never put in a group it may not belong to, and a group is not written without a
+/// row it may have had: a row without a key before any row with one is rejected; so are the
+/// rows without a key after a rejected row (unreadable, or its key failed: it may have started
+/// their group), and the group above that row, which it may have belonged to ([`Self::judge`]);
+/// and a key whose rows do not follow one another (the same key on two first rows) has all
+/// its rows rejected, never merged into one record.
 pub struct FillDown {
     on: bool,
     has_lines: bool,
     span: Option<Span>,
     above: Above,
+    /// The hashes of the keys whose run of rows ended (another key came, or a rejected row).
+    closed: HashSet<u64, BuildHasherDefault<PassThrough>>,
+    /// The groups rejected whole, by key: why.
+    rejected: HashMap<String, String>,
 }
 
 /// What the row above gives a row without a key.
@@ -118,6 +129,23 @@ impl FillDown {
             has_lines,
             span: block.group_span,
             above: Above::Start,
+            closed: HashSet::default(),
+            rejected: HashMap::new(),
+        }
+    }
+
+    fn reason(&self, message: String) -> Reason {
+        Reason {
+            attribute: None,
+            message,
+            span: self.span,
+        }
+    }
+
+    /// Ends the run of rows of the key above (if any), as `next` comes.
+    fn close_above(&mut self, next: Above) {
+        if let Above::Key(key) = std::mem::replace(&mut self.above, next) {
+            self.closed.insert(key_hash(&key));
         }
     }
 
@@ -127,25 +155,46 @@ impl FillDown {
             return;
         }
         for (loc, r) in rows {
+            let at = Loc::new(*loc, self.has_lines);
             let reject = match r {
                 Err(_) => {
-                    self.above = Above::Rejected(*loc);
+                    if let Above::Key(key) = &self.above {
+                        self.rejected.entry(key.clone()).or_insert_with(|| {
+                            format!(
+                                "group key {}: {at}, after its rows, was rejected and may have \
+                                 been one of them: the group is rejected rather than written \
+                                 without it (mend {at})",
+                                value::show(&Value::String(key.as_str().into()))
+                            )
+                        });
+                    }
+                    self.close_above(Above::Rejected(*loc));
                     continue;
                 }
                 Ok((keys, _)) => match (keys.first(), &self.above) {
+                    (Some(key), Above::Key(k)) if k == key => continue,
                     (Some(key), _) => {
-                        self.above = Above::Key(key.clone());
+                        let key = key.clone();
+                        if self.closed.contains(&key_hash(&key)) {
+                            self.rejected.entry(key.clone()).or_insert_with(|| {
+                                format!(
+                                    "group key {} starts again at {at}, after rows of other \
+                                     keys: with `fill down` a key's rows must follow one another \
+                                     (two first rows with the same key?), so none is written",
+                                    value::show(&Value::String(key.as_str().into()))
+                                )
+                            });
+                        }
+                        self.close_above(Above::Key(key));
                         continue;
                     }
                     (None, Above::Key(key)) => {
                         keys.push(key.clone());
                         continue;
                     }
-                    (None, Above::Start) => {
-                        "no group key, and no row above it has one to fill down: \
-                        the first row must start a group"
-                            .to_string()
-                    }
+                    (None, Above::Start) => "no group key, and no row above it has one to fill \
+                                             down: the first row must start a group"
+                        .to_string(),
                     (None, Above::Rejected(at)) => {
                         let at = Loc::new(*at, self.has_lines);
                         format!(
@@ -155,11 +204,19 @@ impl FillDown {
                     }
                 },
             };
-            *r = Err(Reason {
-                attribute: None,
-                message: reject,
-                span: self.span,
-            });
+            *r = Err(self.reason(reject));
+        }
+    }
+
+    /// Rejects a group (a unit made of rows filled so far) that [`Self::fill`] found must not
+    /// be written: a rejected row after its rows, or its key on rows apart. A group is judged
+    /// once complete, and it is complete only after the row that follows it was filled.
+    pub fn judge(&self, unit: &mut Unit) {
+        if self.rejected.is_empty() || unit.rows.is_err() {
+            return;
+        }
+        if let Some(why) = unit.key.as_ref().and_then(|k| self.rejected.get(k)) {
+            unit.rows = Err(self.reason(why.clone()));
         }
     }
 }

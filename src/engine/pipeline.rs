@@ -369,6 +369,9 @@ fn map_streamed(
     if done {
         grouper.finish(&mut units);
     }
+    for u in &mut units {
+        fill.judge(u);
+    }
     Ok(map_units(ctx, pool, block, &units))
 }
 
@@ -645,11 +648,14 @@ fn one_pass<'a>(
             let mut units = sorter.finish().map_err(spill_error)?;
             let batch = ctx.chunk_size.max(1) * ctx.in_flight.max(1);
             loop {
-                let chunk: Vec<Unit> = units
+                let mut chunk: Vec<Unit> = units
                     .by_ref()
                     .take(batch)
                     .collect::<Result<_, _>>()
                     .map_err(spill_error)?;
+                for u in &mut chunk {
+                    fill.judge(u);
+                }
                 if chunk.is_empty() {
                     break;
                 }

@@ -84,7 +84,11 @@ impl BlockUnits<'_> {
         while self.pending.is_empty() && !self.done {
             if let Some(sorted) = self.sorted.as_mut() {
                 match sorted.next() {
-                    Some(u) => self.pending.push_back(u.map_err(spill)?),
+                    Some(u) => {
+                        let mut u = u.map_err(spill)?;
+                        self.fill.judge(&mut u);
+                        self.pending.push_back(u);
+                    }
                     None => self.done = true,
                 }
                 continue;

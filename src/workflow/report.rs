@@ -68,6 +68,9 @@ struct Page<'a> {
     started_at: &'a str,
     finished_at: &'a str,
     output_dir: &'a str,
+    /// The feed went to standard output (`--out -`): the output directory was a temporary
+    /// one, removed with its rejects file.
+    stdout: bool,
     format: &'a str,
     jobs: usize,
     elapsed: String,
@@ -275,9 +278,19 @@ fn coverage(e: &EntityReport) -> Coverage<'_> {
     }
 }
 
+/// Where a run's feeds went, as the page tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    /// Its output directory (`report.output_dir`), with `rejects.ndjson`.
+    Dir,
+    /// Standard output (`--out -`): the output directory was a temporary one, removed after
+    /// the run with its rejects file.
+    Stdout,
+}
+
 /// The HTML page, from the report of a run (that profiled its records, for the attributes and
 /// the reject reasons).
-pub fn render(report: &RunReport) -> Result<String, String> {
+pub fn render(report: &RunReport, to: Destination) -> Result<String, String> {
     let groups = report.reject_groups();
     let page = Page {
         mapping: &report.mapping,
@@ -291,6 +304,7 @@ pub fn render(report: &RunReport) -> Result<String, String> {
         started_at: &report.started_at,
         finished_at: &report.finished_at,
         output_dir: &report.output_dir,
+        stdout: to == Destination::Stdout,
         format: &report.format,
         jobs: report.jobs,
         elapsed: format!("{:.2}", report.elapsed_ms as f64 / 1000.0),
@@ -361,11 +375,11 @@ pub fn store_path(path: &Path, store: &str) -> std::path::PathBuf {
 }
 
 /// Renders and writes the page.
-pub fn write(report: &RunReport, path: &Path) -> Result<(), String> {
+pub fn write(report: &RunReport, path: &Path, to: Destination) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("{}: cannot create: {e}", dir.display()))?;
     }
-    std::fs::write(path, render(report)?)
+    std::fs::write(path, render(report, to)?)
         .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))
 }

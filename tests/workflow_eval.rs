@@ -371,6 +371,21 @@ fn a_table_from_another_input_is_loaded_from_that_input() {
     );
 }
 
+/// A mapping with no file-level names: `:vars` says the mapping is loaded and has none.
+#[test]
+fn vars_of_a_mapping_without_file_level_names_names_the_mapping() {
+    let dir = files(&[("blocks.cmap", "customers from c { id = .id }\n")]);
+    let mapping = dir.path().join("blocks.cmap").display().to_string();
+    let o = with_stdin(&["repl", "--mapping", &mapping], ":vars\n");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("has no file-level `let`, `fn` or `lookup`: only the built-in functions"),
+        "{out}"
+    );
+    assert!(!out.contains(":load MAPPING"), "{out}");
+}
+
 #[test]
 fn a_table_sharing_its_input_with_a_block_is_loaded() {
     // `lookup by_mail from c` and `customers from c`: one input, a block's source and a table.

@@ -389,9 +389,16 @@ impl Repl {
     fn vars(&self) {
         let names = self.session.names();
         if names.is_empty() {
-            return self.say(
-                "nothing but the built-in functions (:load MAPPING brings a mapping's names)",
-            );
+            return self.say(&match &self.session.mapping {
+                Some(m) => format!(
+                    "{} has no file-level `let`, `fn` or `lookup`: only the built-in functions",
+                    m.src.name
+                ),
+                None => {
+                    "nothing but the built-in functions (:load MAPPING brings a mapping's names)"
+                        .to_string()
+                }
+            });
         }
         let mut out = String::new();
         for n in names {

@@ -621,8 +621,9 @@ impl Inspection {
         if self.unreadable > 0 {
             let _ = writeln!(
                 out,
-                "{} records could not be read: {}",
-                self.unreadable,
+                "of them, {} could not be read (the table shows the other {}): {}",
+                crate::value::count(self.unreadable),
+                crate::value::count(self.records),
                 self.unreadable_examples.join("; ")
             );
         }

@@ -130,6 +130,28 @@ fn with_context(d: Diagnostic, expected: &[&str], src: &str) -> Diagnostic {
         .hint("to compare, write `==`: `where .pubblicato == \"SI\"`");
     }
     let open = unclosed(src.get(..at).unwrap_or(""));
+    // A block header's clauses out of order: `where` before `group by`, `fill down` elsewhere.
+    if open.is_none() {
+        let header = "a block's header is `TYPE from SOURCE [group by [each] EXPR [fill down]] [where EXPR] {`";
+        if words_at(after, "group", "by") {
+            return Diagnostic::error(
+                Code::Syntax,
+                Span::new(at, at + "group".len()),
+                "syntax error: `group by` comes before `where` in a block's header",
+            )
+            .label("move `group by ...` before `where`")
+            .hint(header);
+        }
+        if words_at(after, "fill", "down") {
+            return Diagnostic::error(
+                Code::Syntax,
+                Span::new(at, at + "fill".len()),
+                "syntax error: `fill down` goes right after the key of `group by`",
+            )
+            .label("`group by EXPR fill down`")
+            .hint(header);
+        }
+    }
     if matches!(open, Some(('{', _))) && fn_item_at(after) {
         return Diagnostic::error(
             Code::Syntax,
@@ -176,6 +198,18 @@ fn with_context(d: Diagnostic, expected: &[&str], src: &str) -> Diagnostic {
         Some(h) => d.hint(h),
         None => d,
     }
+}
+
+/// Whether `text` starts with the words `first` and `second` (`group by`, `fill down`).
+fn words_at(text: &str, first: &str, second: &str) -> bool {
+    fn word<'t>(t: &'t str, w: &str) -> Option<&'t str> {
+        t.strip_prefix(w)
+            .filter(|r| !r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+    }
+    word(text, first)
+        .filter(|r| r.starts_with(char::is_whitespace))
+        .and_then(|r| word(r.trim_start(), second))
+        .is_some()
 }
 
 /// Whether `text` starts with a `fn` declaration: `fn NAME(`.

@@ -462,11 +462,13 @@ fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
             if lines.is_empty() {
                 return Err("is an empty list: an order needs at least one line".into());
             }
+            // "item 2 of 3": the order's products, not a line of the input
+            let n = lines.len();
             for (i, line) in lines.iter_mut().enumerate() {
+                let item = format!("item {} of {n}", i + 1);
                 let Value::Object(m) = line else {
                     return Err(format!(
-                        "line {} must be an object {{id, quantity, price}}, got {}",
-                        i + 1,
+                        "{item} must be an object {{id, quantity, price}}, got {}",
                         show(line)
                     ));
                 };
@@ -476,9 +478,9 @@ fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
                     ("price", FieldKind::Float),
                 ] {
                     match m.get_mut(field) {
-                        None => return Err(format!("line {} has no `{field}`", i + 1)),
+                        None => return Err(format!("{item} has no `{field}`")),
                         Some(x) => {
-                            conform(kind, x).map_err(|e| format!("line {} `{field}` {e}", i + 1))?
+                            conform(kind, x).map_err(|e| format!("{item}: `{field}` {e}"))?
                         }
                     }
                 }
@@ -610,7 +612,7 @@ mod tests {
             validate_record(Entity::Orders, &mut bad),
             vec![(
                 "products".to_string(),
-                "`products` line 1 has no `quantity`".to_string()
+                "`products` item 1 of 1 has no `quantity`".to_string()
             )]
         );
     }

@@ -180,7 +180,16 @@ fn report_human(
                 .iter()
                 .map(|b| format!("{} from {}", b.entity.name(), b.source))
                 .collect();
-            ui.say(format!("{}: ok ({})", name(src, t), blocks.join(", ")));
+            // warnings do not fail the check, but the verdict line counts them
+            let warned = match c.warnings.len() {
+                0 => String::new(),
+                n => format!(", {}", crate::value::plural(n as u64, "warning")),
+            };
+            ui.say(format!(
+                "{}: ok ({}){warned}",
+                name(src, t),
+                blocks.join(", ")
+            ));
             if ui.verbose() {
                 let tables: Vec<&str> = c.program.tables.iter().map(|t| t.name.as_str()).collect();
                 if !tables.is_empty() {

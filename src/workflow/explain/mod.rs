@@ -99,6 +99,9 @@ pub struct Explanation {
     pub id: Option<Value>,
     /// Input rows of the group (grouped blocks).
     pub rows: Option<usize>,
+    /// The row asked for by `--line`, when it is a row of the group other than its first
+    /// (`line 13`): the group is explained.
+    pub row: Option<String>,
     /// The header's `group by` and `where`, then every statement, in order.
     pub steps: Vec<StepTrace>,
     /// What became of the record.
@@ -300,6 +303,10 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
                 if let (Some(keys), Some(key)) = (&units.watched, &unit.key)
                     && keys.contains(key)
                 {
+                    // a row of one group (not its first): that group is what it maps to
+                    if keys.len() == 1 {
+                        return Ok(Ok(Traced::new(block, unit, &units.tables.tables)));
+                    }
                     holders.push((key.clone(), unit.loc));
                 }
             }
@@ -395,6 +402,10 @@ pub fn explain(req: &Request) -> Result<Explanation, ExplainError> {
             .as_ref()
             // a row whose key failed is in no group
             .and_then(|_| traced.unit.rows.as_ref().ok().map(Vec::len)),
+        row: match req.target {
+            Target::Line(n) if n != traced.unit.loc => Some(place(n)),
+            _ => None,
+        },
         steps,
         verdict,
     };
@@ -445,14 +456,14 @@ fn not_found(
     } = missed;
     let first = first.map_or("-".to_string(), place);
     match (target, &missed.groups) {
-        // a row of a group, not its first: the group is named by its first row
+        // a row of several groups (`group by each`), not the first of any: they are named
         (Target::Line(n), Some(groups)) if !groups.is_empty() => {
             let starts: Vec<String> = groups
                 .iter()
                 .map(|(key, at)| format!("`{key}` (--line {at})"))
                 .collect();
             format!(
-                "{file}: {} is a row of the {} group {}: a group is explained from its first row",
+                "{file}: {} is a row of the {} groups {}: explain one of them by its first row",
                 place(*n),
                 block.entity.singular(),
                 starts.join(", ")

@@ -47,7 +47,17 @@ impl Explanation {
             self.source,
             self.location,
             self.rows
-                .map(|n| format!(" (a group of {n} row{})", if n == 1 { "" } else { "s" }))
+                .map(|n| {
+                    let among = self
+                        .row
+                        .as_ref()
+                        .map(|r| format!(", {r} among them"))
+                        .unwrap_or_default();
+                    format!(
+                        " (a group of {n} row{}{among})",
+                        if n == 1 { "" } else { "s" }
+                    )
+                })
                 .unwrap_or_default()
         );
         let verdict = match &self.verdict {

@@ -331,6 +331,62 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     p.display().to_string()
 }
 
+/// W008: a CSV's values are texts, so `.stato == 1` (or `== true`) is never true; a JSON field
+/// that holds numbers compared with a number is fine, and so is a text compared with a text.
+#[test]
+fn a_text_compared_with_a_number_is_a_warning_before_any_record_is_mapped() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let m = write(
+        d,
+        "m.cmap",
+        "customers from clienti where .stato == 1 {\n  id         = .codice\n  subscribed = .newsletter == true\n  active     = .stato == \"1\"\n  other      = .stato != 2\n}\n",
+    );
+    let csv = format!(
+        "clienti={}",
+        write(d, "c.csv", "codice;stato;newsletter\nA1;1;1\nB2;2;0\n")
+    );
+    let o = clerkmap(&["check", &m, "--input", &csv]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.matches("warning[W008]").count(), 3, "{err}");
+    assert!(err.contains("`.stato` holds texts in "), "{err}");
+    assert!(
+        err.contains("help: compare with the text, `.stato == \"1\"`, or convert the value first"),
+        "{err}"
+    );
+    assert!(err.contains("`.newsletter == \"true\"`"), "{err}");
+    assert!(err.contains("`.stato != \"2\"`"), "{err}");
+    assert!(
+        text(&o.stdout).contains("ok (customers from clienti), 3 warnings"),
+        "{}",
+        text(&o.stdout)
+    );
+    // --deny-warnings refuses it
+    let o = clerkmap(&["check", &m, "--input", &csv, "--deny-warnings"]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    // The run warns before mapping, as for W003.
+    let out = d.join("out").display().to_string();
+    let o = clerkmap(&["run", &m, "--input", &csv, "--out", &out]);
+    assert!(
+        text(&o.stderr).contains("warning[W008]"),
+        "{}",
+        text(&o.stderr)
+    );
+    // JSON numbers compared with numbers: nothing to say.
+    let ndjson = format!(
+        "clienti={}",
+        write(
+            d,
+            "c.ndjson",
+            "{\"codice\":\"A1\",\"stato\":1,\"newsletter\":true}\n"
+        )
+    );
+    let o = clerkmap(&["check", &m, "--input", &ndjson]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert!(!text(&o.stderr).contains("W008"), "{}", text(&o.stderr));
+}
+
 #[test]
 fn a_projection_over_an_object_is_not_a_path_no_record_has() {
     // `[*]` takes the values of an object, `[? ]` tests an object itself: both read what the

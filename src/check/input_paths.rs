@@ -38,7 +38,7 @@ use crate::value::Value;
 
 use crate::diagnostic::{Code, Diagnostic, SourceFile, Span, suggest};
 use crate::syntax;
-use crate::syntax::ast::{Block, Expr, ExprKind, Item, Stmt, UnOp};
+use crate::syntax::ast::{BinOp, Block, Expr, ExprKind, Item, Stmt, UnOp};
 use crate::syntax::visit::{Visitor, walk_expr};
 
 /// `.name`, or `."odd name"` when the name is not an identifier: a field step as a mapping
@@ -70,13 +70,15 @@ pub struct InputFields {
     /// Every path found (`.a.b`, `.a[*].c`), every prefix of a path included; or, when a run
     /// found every path its mapping reads ([`crate::check::input_paths`]'s patterns), those.
     pub paths: BTreeSet<String>,
+    /// The paths whose every value read is a text (or null): a CSV's columns (W008).
+    pub texts: BTreeSet<String>,
 }
 
 impl InputFields {
     /// `all 40 records read` / `sampled 10000 records`.
     pub fn read_note(&self) -> String {
         if self.sampled {
-            format!("sampled {} records", self.records)
+            format!("sampled {}", crate::value::plural(self.records, "record"))
         } else if self.records == 1 {
             "its only record read".to_string()
         } else {
@@ -188,6 +190,18 @@ impl PathUse {
     }
 }
 
+/// A record path compared with `==` or `!=` to a number or a bool written in the mapping
+/// (`.status == 1`): never equal when the input's values there are texts (W008).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The path, as [`PathUse::pattern`].
+    pub pattern: String,
+    /// The number or bool, where it is written.
+    pub literal: Span,
+    /// The comparison in the mapping.
+    pub span: Span,
+}
+
 /// What one attribute of a block reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttributeReads {
@@ -211,6 +225,8 @@ pub struct InputReads {
     pub paths: Vec<PathUse>,
     /// The attributes assigned (`name = ...`), in order.
     pub attributes: Vec<AttributeReads>,
+    /// Its paths compared with a number or a bool, in the order met.
+    pub comparisons: Vec<Comparison>,
 }
 
 /// The record paths of a whole mapping, per block and per lookup declaration.
@@ -246,6 +262,7 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
                     entity: None,
                     paths: w.uses,
                     attributes: Vec::new(),
+                    comparisons: w.comparisons,
                 });
             }
             Item::Block(b) => out.inputs.push(block_reads(b)),
@@ -283,6 +300,7 @@ fn block_reads(b: &Block) -> InputReads {
         let mut w = Walk::new(rows, aliases.clone());
         let denotes = w.read(value);
         all.uses.extend(w.uses.iter().cloned());
+        all.comparisons.append(&mut w.comparisons);
         let Some(name) = name else { continue };
         // A `let`'s name stands for its value below it; an attribute's name is not followed.
         match denotes.and_then(Denotes::bound) {
@@ -317,6 +335,7 @@ fn block_reads(b: &Block) -> InputReads {
         entity: Some(b.entity.name.clone()),
         paths: all.uses,
         attributes,
+        comparisons: all.comparisons,
     }
 }
 
@@ -367,6 +386,7 @@ struct Walk {
     aliases: HashMap<String, Denotes>,
     uses: Vec<PathUse>,
     names: Vec<String>,
+    comparisons: Vec<Comparison>,
 }
 
 impl Walk {
@@ -377,6 +397,7 @@ impl Walk {
             aliases,
             uses: Vec::new(),
             names: Vec::new(),
+            comparisons: Vec::new(),
         }
     }
 
@@ -566,6 +587,27 @@ impl<'a> Visitor<'a> for Walk {
             ExprKind::Lambda { .. } => self.visit_element(e, None),
             // Only in a mapping that does not check.
             ExprKind::BadForm { .. } => {}
+            // `.status == 1`: noted for W008 (a text is never equal to a number or a bool).
+            ExprKind::Binary(BinOp::Eq | BinOp::Ne, l, r) => {
+                let literal = |x: &Expr| match &x.kind {
+                    ExprKind::Literal(Value::Number(_) | Value::Bool(_)) => Some(x.span),
+                    _ => None,
+                };
+                let (path, lit) = match (literal(l), literal(r)) {
+                    (None, Some(lit)) if is_chain(l) => (l, lit),
+                    (Some(lit), None) if is_chain(r) => (r, lit),
+                    _ => return walk_expr(self, e),
+                };
+                if let Some(Denotes::Path(p)) = self.read(path)
+                    && !p.is_empty()
+                {
+                    self.comparisons.push(Comparison {
+                        pattern: p,
+                        literal: lit,
+                        span: e.span,
+                    });
+                }
+            }
             _ => walk_expr(self, e),
         }
     }
@@ -598,6 +640,52 @@ pub fn unknown_paths(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic
         }
         for (path, spans) in missing {
             out.push(unknown_path(&path, &spans, input, &src.text));
+        }
+    }
+    out
+}
+
+/// W008 for every comparison of a record path with a number or a bool (`.status == 1`,
+/// `.newsletter != true`) where every value the input has there is a text (a CSV's columns
+/// always are): such a comparison is never equal, so a filter keeps nothing (or everything).
+pub fn text_comparisons(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic> {
+    let Some(reads) = record_reads(src) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for input in inputs.iter().filter(|i| i.records > 0) {
+        for r in reads.inputs.iter().filter(|r| r.input == input.name) {
+            for c in &r.comparisons {
+                let path = shown(&c.pattern);
+                if !input.texts.contains(&path) {
+                    continue;
+                }
+                let at = |a: usize, b: usize| src.text.get(a..b).unwrap_or("");
+                let literal = at(c.literal.start, c.literal.end);
+                // the comparison as it would be written with the text
+                let with_text = format!(
+                    "{}{}{}",
+                    at(c.span.start, c.literal.start),
+                    Value::String(literal.into()),
+                    at(c.literal.end, c.span.end)
+                );
+                out.push(
+                    Diagnostic::warning(
+                        Code::TextComparedWithNumber,
+                        c.span,
+                        format!(
+                            "`{path}` holds texts in {} ({}): a text is never equal to `{literal}`, \
+                             so this comparison always gives the same answer",
+                            input.file,
+                            input.read_note(),
+                        ),
+                    )
+                    .label(format!("a text is never equal to `{literal}`"))
+                    .hint(format!(
+                        "compare with the text, `{with_text}`, or convert the value first (`| int`, `| decimal`)"
+                    )),
+                );
+            }
         }
     }
     out
@@ -858,6 +946,7 @@ categories from cat group by .codice {
             records: 40,
             sampled: false,
             paths: paths.iter().map(|p| p.to_string()).collect(),
+            texts: BTreeSet::new(),
         }
     }
 

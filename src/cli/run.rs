@@ -12,7 +12,7 @@ use super::{
     Vars, checked, config, denied, exit, is_stdin, load_mapping, parse_pair, short_warnings,
 };
 use crate::clerk::Entity;
-use crate::diagnostic::{SourceFile, render_all};
+use crate::diagnostic::{Code, SourceFile, render_all};
 use crate::engine::report::RefusalCause;
 use crate::engine::{
     self, FeedOutput, Format, Input, InputProblem, OutputFormat, RunError, RunOptions,
@@ -640,8 +640,21 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
         let errors: Vec<_> = paths.warnings.iter().cloned().map(denied).collect();
         ui.diagnostics(&render_all(&errors, src, ui.stderr_color()));
         if !x.to_stdout {
+            // what the warnings are about: paths no record has, texts compared with numbers
+            let mut what = Vec::new();
+            if paths.warnings.iter().any(|w| w.code == Code::UnknownPath) {
+                what.push("reads record paths that no record of its inputs has (W003)");
+            }
+            if paths
+                .warnings
+                .iter()
+                .any(|w| w.code == Code::TextComparedWithNumber)
+            {
+                what.push("compares texts of its inputs with numbers or bools (W008)");
+            }
             let message = format!(
-                "the mapping reads record paths that no record of its inputs has (W003), and --deny-warnings makes warnings errors (see `clerkmap check {} --input ...`)",
+                "the mapping {}, and --deny-warnings makes warnings errors (see `clerkmap check {} --input ...`)",
+                what.join(" and "),
                 src.name
             );
             refuse(src, &output, message, x, ui);

@@ -137,6 +137,9 @@ codes! {
     /// `W007`: an index, or `[*]` then a field, right after a `[? ]` filter.
     StepAfterFilter = "W007", "step after a filter applies to each element",
         "The rest of a path after `[? ]` applies to every element kept, not to the list of them: `.varianti[? .stock > 0][0]` indexes each variant (an object: nothing), so the result is always `[]`; `.varianti[? .stock > 0][*].taglia` takes the values of each variant and reads `taglia` from those. For the first element kept, write `first(.varianti[? ...])` or bracket the filter, `(.varianti[? ...])[0]`; for a field of each, leave out the `[*]`: `.varianti[? ...].taglia`.";
+    /// `W008`: a record path whose values are texts compared with a number or a bool.
+    TextComparedWithNumber = "W008", "text compared with a number or a bool",
+        "With inputs (`check --input NAME=PATH`, and every `run`), a record path compared with `==` or `!=` to a number or a bool (`.status == 1`, `.newsletter == true`) where every value the input has there is a text (a CSV's values always are): a text is never equal to a number or a bool, so the condition is always false (or always true with `!=`): a `where` keeps nothing, a filter finds nothing. Compare with the text (`.status == \"1\"`), or convert the value first (`(.status | int) == 1`).";
 }
 
 /// The formatter's name for [`Code::Syntax`].

@@ -542,12 +542,25 @@ pub fn input_fields(input: &Input, limit: Option<usize>) -> Result<InputFields, 
         file: i.file,
         records: i.records,
         sampled: i.sampled,
+        texts: text_paths(&i.fields),
         paths: i
             .fields
             .into_iter()
             .map(|f| f.path)
             .collect::<BTreeSet<_>>(),
     })
+}
+
+/// The fields whose every value is a text (or null), with at least one text (W008).
+pub fn text_paths(fields: &[Field]) -> BTreeSet<String> {
+    fields
+        .iter()
+        .filter(|f| {
+            f.types.iter().any(|(t, _)| t == "string")
+                && f.types.iter().all(|(t, _)| t == "string" || t == "null")
+        })
+        .map(|f| f.path.clone())
+        .collect()
 }
 
 /// The delimiter of a CSV file, detected as the engine detects it (the one among `;`, `,` and

@@ -43,16 +43,22 @@ pub fn paths_present(
     let mut reader = SourceReader::for_input(input, format, 32)?;
     let mut records = 0u64;
     let mut sampled = false;
+    // A CSV's columns hold texts (W008); other formats' value types are known only from
+    // the full census below.
+    let mut texts = BTreeSet::new();
     'read: while let Some(chunk) = reader.next_chunk() {
         let chunk = chunk?;
         if let Chunk::Csv { headers, .. } = &chunk {
             // A column is a path even where every cell is empty, as `inspect` counts it.
             for h in headers.iter() {
                 missing.remove(field_step(h).as_str());
+                texts.insert(field_step(h));
             }
         }
         for (_, rec) in chunk.decode() {
-            if missing.is_empty() || limit.is_some_and(|l| records >= l as u64) {
+            // (one record at least, so that a CSV whose header has every path is not said
+            // to hold no record)
+            if (missing.is_empty() && records > 0) || limit.is_some_and(|l| records >= l as u64) {
                 sampled = true;
                 break 'read;
             }
@@ -71,6 +77,7 @@ pub fn paths_present(
         records,
         sampled,
         paths: wanted.clone(),
+        texts,
     })
 }
 

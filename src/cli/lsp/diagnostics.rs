@@ -9,7 +9,7 @@ use lsp_types::{
 
 use super::Document;
 use super::project::Projects;
-use crate::check::unknown_paths;
+use crate::check::{text_comparisons, unknown_paths};
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
 
 /// What checking a document found.
@@ -39,6 +39,7 @@ pub(super) fn check(doc: &Document, projects: &mut Projects) -> Checked {
     if !project.inputs.is_empty() {
         let fields = projects.input_fields(&project);
         diags.extend(unknown_paths(&src, &fields));
+        diags.extend(text_comparisons(&src, &fields));
     }
     Checked {
         diags,

@@ -153,6 +153,7 @@ impl Projects {
                     records: i.records,
                     sampled: i.sampled,
                     paths: i.fields.iter().map(|f| f.path.clone()).collect(),
+                    texts: crate::workflow::inspect::text_paths(&i.fields),
                 });
             }
         }

@@ -4,8 +4,9 @@
 //! scalar is E008. A path that projects (`[*]`, `[? ]`) gives a list.
 
 use super::compiler::{Compiler, null};
+use super::input_paths::field_step;
 use super::scope::Scope;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::plan::{CExpr, Step};
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::value::Ty;
@@ -43,6 +44,12 @@ impl Compiler<'_> {
         }
         let (base, base_ty) = self.expr(cur, scope);
         steps_rev.reverse();
+        // W009: a field read from what can only be a list is null in every record
+        if let Some(Step::Field(name, _)) = steps_rev.first()
+            && base_ty.without(Ty::NULL) == Ty::LIST
+        {
+            self.field_of_list(cur, e, name);
+        }
         let projects = steps_rev.iter().any(Step::projects);
         let ty = if projects { Ty::LIST } else { Ty::ANY };
         let scalar = base_ty.without(Ty::NULL);
@@ -64,6 +71,39 @@ impl Compiler<'_> {
             span: e.span,
         };
         self.fold(path, ty, e.span)
+    }
+}
+
+impl Compiler<'_> {
+    /// W009 for `.name` read right from `list`, a list (`rows._address_city`).
+    fn field_of_list(&mut self, list: &Expr, e: &Expr, name: &str) {
+        let shown = match &list.kind {
+            ExprKind::Rows(n) | ExprKind::Name(n) => n.name.clone(),
+            _ => "LIST".to_string(),
+        };
+        let step = field_step(name);
+        let (each, first) = if matches!(list.kind, ExprKind::Rows(_)) {
+            (
+                "row",
+                format!(", `first(rows){step}` (or `{step}`) the first row's"),
+            )
+        } else {
+            (
+                "element",
+                format!(", `first({shown}){step}` the first element's"),
+            )
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                Code::FieldOfList,
+                Span::new(list.span.end, e.span.end),
+                format!("`{step}` is read from a list, which has no fields: this is always null"),
+            )
+            .label(format!("`{shown}` is a list"))
+            .hint(format!(
+                "`{shown}[*]{step}` gives each {each}'s `{step}`{first}"
+            )),
+        );
     }
 }
 

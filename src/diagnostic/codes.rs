@@ -140,6 +140,9 @@ codes! {
     /// `W008`: a record path whose values are texts compared with a number or a bool.
     TextComparedWithNumber = "W008", "text compared with a number or a bool",
         "With inputs (`check --input NAME=PATH`, and every `run`), a record path compared with `==` or `!=` to a number or a bool (`.status == 1`, `.newsletter == true`) where every value the input has there is a text (a CSV's values always are): a text is never equal to a number or a bool, so the condition is always false (or always true with `!=`): a `where` keeps nothing, a filter finds nothing. Compare with the text (`.status == \"1\"`), or convert the value first (`(.status | int) == 1`).";
+    /// `W009`: a field read right from a list (`rows.x`).
+    FieldOfList = "W009", "field of a list",
+        "A field read right from a list is null in every record: a list has elements, not fields. `rows.sku` (in a grouped block) or `skus.price` (a `let` holding a filtered list) is always null. For the field of each element, write `rows[*].sku`; for the first element's, `first(rows).sku` (in a grouped block `.sku` is the first row's too).";
 }
 
 /// The formatter's name for [`Code::Syntax`].

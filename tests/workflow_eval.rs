@@ -371,6 +371,53 @@ fn a_table_from_another_input_is_loaded_from_that_input() {
     );
 }
 
+/// `--record N` counts the groups a feed can have: a row rejected before mapping (here one
+/// without a key) is not one, and the message for N past the end says how many were left out.
+#[test]
+fn record_numbers_count_groups_not_rows_rejected_before_mapping() {
+    let dir = files(&[
+        (
+            "g.cmap",
+            "customers from c group by .id fill down { id = key }\n",
+        ),
+        ("c.csv", "id;city\n;Orphan\n1;Roma\n;Milano\n2;Pisa\n"),
+    ]);
+    let m = dir.path().join("g.cmap").display().to_string();
+    let input = format!("c={}", dir.path().join("c.csv").display());
+    let o = clerkmap(&[
+        "eval",
+        "len(rows)",
+        "--mapping",
+        &m,
+        "--input",
+        &input,
+        "--record",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout).lines().next(),
+        Some("2"),
+        "group 1 is `1`, with its filled row"
+    );
+    let o = clerkmap(&[
+        "eval",
+        "key",
+        "--mapping",
+        &m,
+        "--input",
+        &input,
+        "--record",
+        "3",
+    ]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o.stderr).contains("no group 3: it holds 2, not counting 1 rejected before mapping"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
 /// A mapping with no file-level names: `:vars` says the mapping is loaded and has none.
 #[test]
 fn vars_of_a_mapping_without_file_level_names_names_the_mapping() {

@@ -273,10 +273,16 @@ impl Session {
             "record"
         };
         let (mut count, mut ids) = (0u64, Vec::new());
+        // Units that are no record (a row that cannot be read or grouped): not counted, as
+        // the feed has no record of them.
+        let mut none = 0u64;
         while let Some(unit) = units.next() {
             let unit = unit?;
+            let Ok(rows) = unit.rows else {
+                none += 1;
+                continue;
+            };
             count += 1;
-            let Ok(rows) = unit.rows else { continue };
             // Mapping every record for its id only when the id is what is looked for.
             let id_of = |rows: &[Value]| block_id(&units, rows, unit.key.as_deref());
             let (hit, id) = match pick {
@@ -306,9 +312,14 @@ impl Session {
                 ids.push(id);
             }
         }
-        Err(SessionError::Message(not_found(
-            input, pick, count, &ids, what,
-        )))
+        let mut message = not_found(input, pick, count, &ids, what);
+        if none > 0 {
+            message.push_str(&format!(
+                ", not counting {} rejected before mapping (rows that cannot be read or grouped: `clerkmap explain --line N` says why)",
+                crate::value::count(none),
+            ));
+        }
+        Err(SessionError::Message(message))
     }
 }
 

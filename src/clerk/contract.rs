@@ -81,11 +81,15 @@ impl FieldKind {
             FieldKind::UnixTime => Some(
                 "parse it with `| date` (2024-12-31, 2024-12-31 18:30, RFC 3339) or, for another layout, `| date(\"%d/%m/%Y\")`",
             ),
-            FieldKind::AbsoluteUrl => Some("make it absolute with `| absolute_url(site)`"),
-            FieldKind::IdList => {
-                Some("wrap a single id in a list: `[.code]`, or use `ancestors(...)`")
-            }
-            FieldKind::Bool => Some("compare to get a bool, e.g. `.catalogo != \"NO\"`"),
+            FieldKind::AbsoluteUrl => Some(
+                "make it absolute with `| absolute_url(\"https://shop.example\")` (the shop's address, or a `let` holding it)",
+            ),
+            FieldKind::IdList => Some(
+                "wrap a single id in a list, `[.category]`; split a text of several, `split(.categories, \",\")`; every level of a path such as \"Women/Tops\", `path_levels(.category, \"/\")`; a category and its parents from a lookup table, `ancestors(...)`",
+            ),
+            FieldKind::Bool => Some(
+                "compare to get a bool, e.g. `.newsletter == \"1\"` or `.status != \"disabled\"`",
+            ),
             _ => None,
         }
     }

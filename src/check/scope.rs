@@ -178,7 +178,7 @@ impl Compiler<'_> {
                     "`rows` only exists in a block with `group by`",
                 )
                 .hint(
-                    "add `group by .codice` to the block header, or read the record's own fields with `.name`",
+                    "add `group by EXPR` to the block header (the field its rows share, e.g. `group by .sku`), or read the record's own fields with `.name`",
                 ),
             );
             return null();

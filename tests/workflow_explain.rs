@@ -103,6 +103,25 @@ fn a_row_whose_group_key_failed_shows_the_keys_error() {
     assert!(!out.contains("reads .modello"), "{out}");
 }
 
+/// A group rejected before mapping (`fill down`: its key starts again) is found by its key.
+#[test]
+fn a_group_rejected_before_mapping_is_explained_by_its_key() {
+    let o = clerkmap(&[
+        "explain",
+        "tests/cases/fill_down/mapping.cmap",
+        "--input",
+        "ordini=tests/cases/fill_down/ordini.csv",
+        "--id",
+        "1002",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.starts_with("order: from `ordini`, tests/cases/fill_down/ordini.csv line 6\nresult: rejected:\n  - group key \"1002\" starts again at line 9"),
+        "{out}"
+    );
+}
+
 #[test]
 fn an_unknown_id_says_what_ids_look_like() {
     let o = clerkmap(&[

@@ -312,6 +312,11 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
             }
             Target::Id(code) => {
                 if unit.rows.is_err() {
+                    // a group rejected before mapping (its key on rows apart, a row after it
+                    // unreadable) is named by its key: explained with its reason
+                    if unit.key.as_deref() == Some(code.as_str()) {
+                        return Ok(Ok(Traced::new(block, unit, &units.tables.tables)));
+                    }
                     continue;
                 }
                 seen += 1;

@@ -260,6 +260,9 @@ fn hint_for(shape: &str, path: &str) -> Option<String> {
         EITHER_FIRST_TIME => format!(
             "`{path} | date(\"%d/%m/%Y %H:%M\")` gives unix seconds, or `date(\"%m/%d/%Y %H:%M\")`: no value read tells whether the day or the month comes first"
         ),
+        "date yyyy-mm-dd" => format!(
+            "`{path} | date` gives unix seconds, reading it as Europe/Rome time (`date`'s default zone): for another, `date(\"%Y-%m-%d %H:%M:%S\", \"UTC\")` (or `\"%Y-%m-%d\"` for a date alone)"
+        ),
         "URL path" => format!("`{path} | absolute_url(site)` makes it absolute"),
         "HTML" => format!("`{path} | strip_html` gives plain text"),
         _ => return None,
@@ -770,6 +773,13 @@ mod tests {
         assert_eq!(
             field_of(&["49.95", "1"]).hint.as_deref(),
             Some("`.p | decimal` (or `| int`) makes it a number")
+        );
+        let iso = field_of(&["2023-04-05 14:22:10", "2024-01-31"]).hint;
+        assert!(
+            iso.as_deref()
+                .is_some_and(|h| h
+                    .starts_with("`.p | date` gives unix seconds, reading it as Europe/Rome time")),
+            "{iso:?}"
         );
         // `strip_html` reads any text: nothing to warn of
         let mut html = vec!["<p>a</p>"; 10];

@@ -331,6 +331,36 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
     p.display().to_string()
 }
 
+/// The top reasons count a record under each of its reasons: the header says so when they add
+/// up to more than the records rejected (a user trial read 23 for 22 records as a fault).
+#[test]
+fn reasons_that_add_up_to_more_than_the_rejects_say_why() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let d = dir.path();
+    let m = write(
+        d,
+        "m.cmap",
+        "customers from c {\n  id   = .id\n  a    = .a | decimal\n  b    = .b | int\n}\n",
+    );
+    let input = format!(
+        "c={}",
+        write(
+            d,
+            "c.ndjson",
+            "{\"id\":1,\"a\":\"x\",\"b\":\"y\"}\n{\"id\":2,\"a\":\"1\",\"b\":\"2\"}\n"
+        )
+    );
+    let out = d.join("out").display().to_string();
+    let o = clerkmap(&["run", &m, "--input", &input, "--out", &out]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert!(err.contains("why 1 record was rejected"), "{err}");
+    assert!(
+        err.contains("(counted by reason: a record rejected for several is counted under each)"),
+        "{err}"
+    );
+}
+
 /// W008: a CSV's values are texts, so `.stato == 1` (or `== true`) is never true; a JSON field
 /// that holds numbers compared with a number is fine, and so is a text compared with a text.
 #[test]

@@ -321,6 +321,14 @@ impl Why<'_> {
                 None => "`--out DIR` in place of `--out -` keeps each one, with every reason, in DIR/rejects.ndjson".to_string(),
             }
         );
+        // a record rejected for several reasons is counted under each
+        let counted: u64 = groups.iter().map(|(_, g)| g.count).sum::<u64>() + other;
+        if counted > total {
+            let _ = writeln!(
+                out,
+                "  (counted by reason: a record rejected for several is counted under each)"
+            );
+        }
         for (entity, g) in groups.iter().take(TOP) {
             let _ = writeln!(out, "  {} {entity}: {}", g.count, g.reason);
             if g.missing_required

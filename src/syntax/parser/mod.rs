@@ -132,24 +132,24 @@ fn with_context(d: Diagnostic, expected: &[&str], src: &str) -> Diagnostic {
     let open = unclosed(src.get(..at).unwrap_or(""));
     // A block header's clauses out of order: `where` before `group by`, `fill down` elsewhere.
     if open.is_none() {
-        let header = "a block's header is `TYPE from SOURCE [group by [each] EXPR [fill down]] [where EXPR] {`";
-        if words_at(after, "group", "by") {
-            return Diagnostic::error(
-                Code::Syntax,
-                Span::new(at, at + "group".len()),
+        let misplaced = [
+            (
+                ("group", "by"),
                 "syntax error: `group by` comes before `where` in a block's header",
-            )
-            .label("move `group by ...` before `where`")
-            .hint(header);
-        }
-        if words_at(after, "fill", "down") {
-            return Diagnostic::error(
-                Code::Syntax,
-                Span::new(at, at + "fill".len()),
+                "move `group by ...` before `where`",
+            ),
+            (
+                ("fill", "down"),
                 "syntax error: `fill down` goes right after the key of `group by`",
-            )
-            .label("`group by EXPR fill down`")
-            .hint(header);
+                "`group by EXPR fill down`",
+            ),
+        ];
+        for ((first, second), message, label) in misplaced {
+            if words_at(after, first, second) {
+                return Diagnostic::error(Code::Syntax, Span::new(at, at + first.len()), message)
+                    .label(label)
+                    .hint("a block's header is `TYPE from SOURCE [group by [each] EXPR [fill down]] [where EXPR] {`");
+            }
         }
     }
     if matches!(open, Some(('{', _))) && fn_item_at(after) {

@@ -122,6 +122,47 @@ fn run_writes_a_self_contained_report_that_chromium_renders() {
     }
 }
 
+/// The report's explain commands carry the vars and inputs of the run, as the commands printed
+/// after it do (a user trial got other URLs from the report's command: it lacked `--var`).
+#[test]
+fn the_reports_explain_commands_have_the_runs_vars() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let html = tmp.path().join("report.html");
+    let out = tmp.path().join("out");
+    let mut args: Vec<String> = vec!["run".into()];
+    for (n, p) in inputs(tmp.path()) {
+        args.push("--input".into());
+        args.push(format!("{n}={}", p.display()));
+    }
+    args.extend([
+        "--var".into(),
+        "site_url=https://x.test".into(),
+        "--out".into(),
+        out.display().to_string(),
+        "--report".into(),
+        html.display().to_string(),
+    ]);
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = clerkmap(&refs);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let page = std::fs::read_to_string(&html).unwrap_or_else(|e| panic!("{e}"));
+    let command = page
+        .lines()
+        .find(|l| l.contains("clerkmap explain") && l.contains("BAD001"))
+        .unwrap_or_else(|| panic!("no explain command for BAD001"));
+    assert!(
+        command.contains("--var site_url=https://x.test"),
+        "{command}"
+    );
+    assert!(command.contains("--input articoli="), "{command}");
+    // and the command printed after the run has them too
+    let printed = text(&o.stderr);
+    assert!(
+        printed.contains("--var site_url=https://x.test"),
+        "{printed}"
+    );
+}
+
 /// `--out -`: the feed goes to standard output and the output directory is a temporary one,
 /// removed with its rejects: the page names neither as a place to look.
 #[test]

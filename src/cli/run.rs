@@ -631,7 +631,7 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
         cfg.output
     };
     options.profile = x.html.is_some();
-    options.explain = x.explain.project_prefix();
+    options.explain = Some(x.explain.run_prefix());
     options.mapping_warnings = short_warnings(&checked, src);
     // Paths no record has (W003), from the first records of the input files: errors with
     // --deny-warnings, which refuse the run before any record is mapped.

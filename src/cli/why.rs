@@ -181,31 +181,10 @@ pub(crate) struct ExplainBase {
 }
 
 impl ExplainBase {
-    /// The command that explains `example` of `entity`: without a project file, only the
-    /// inputs the block reads (its source and its tables) are given.
-    /// With a project file: the command that explains a record of the run, without what picks
-    /// the record (`clerkmap explain -c clerkmap.yaml --store it`), for the report's reject
-    /// groups. `None` without one: the engine then writes the mapping and inputs itself.
-    pub(crate) fn project_prefix(&self) -> Option<String> {
-        let c = self.config.as_ref()?;
-        let mut args = vec![
-            "clerkmap".to_string(),
-            "explain".to_string(),
-            "-c".to_string(),
-            c.display().to_string(),
-        ];
-        if let Some(s) = &self.store {
-            args.extend(["--store".to_string(), s.clone()]);
-        }
-        Some(
-            args.iter()
-                .map(|a| shell_quote(a))
-                .collect::<Vec<_>>()
-                .join(" "),
-        )
-    }
-
-    fn command(&self, program: &Program, entity: &str, example: &Example) -> String {
+    /// `clerkmap explain` with what the run was given: the project file (and store), the
+    /// mapping, the inputs (only those `only` names, when given) and their formats, the vars
+    /// and `--max-record-bytes`.
+    fn base_args(&self, only: Option<&[&str]>) -> Vec<String> {
         let mut args: Vec<String> = vec!["clerkmap".into(), "explain".into()];
         if let Some(c) = &self.config {
             args.extend(["-c".into(), c.display().to_string()]);
@@ -216,11 +195,7 @@ impl ExplainBase {
         if let Some(m) = &self.mapping {
             args.push(m.display().to_string());
         }
-        let needed: Option<Vec<&str>> = match (&self.config, program_block(program, entity)) {
-            (None, Some((source, tables))) => Some(std::iter::once(source).chain(tables).collect()),
-            _ => None,
-        };
-        let wanted = |name: &str| needed.as_ref().is_none_or(|n| n.contains(&name));
+        let wanted = |name: &str| only.is_none_or(|n| n.contains(&name));
         for (name, path) in self.inputs.iter().filter(|(n, _)| wanted(n)) {
             args.extend(["--input".into(), format!("{name}={path}")]);
         }
@@ -233,6 +208,25 @@ impl ExplainBase {
         if let Some(n) = self.max_record_bytes {
             args.extend(["--max-record-bytes".into(), n.to_string()]);
         }
+        args
+    }
+
+    /// The command that explains a record of the run, without what picks the record, for
+    /// the report's reject groups (which add `--entity E --id X`): the same inputs and vars
+    /// as the commands printed after the run, every input given (a group may be of any
+    /// block).
+    pub(crate) fn run_prefix(&self) -> String {
+        join_quoted(&self.base_args(None))
+    }
+
+    /// The command that explains `example` of `entity`: without a project file, only the
+    /// inputs the block reads (its source and its tables) are given.
+    fn command(&self, program: &Program, entity: &str, example: &Example) -> String {
+        let needed: Option<Vec<&str>> = match (&self.config, program_block(program, entity)) {
+            (None, Some((source, tables))) => Some(std::iter::once(source).chain(tables).collect()),
+            _ => None,
+        };
+        let mut args = self.base_args(needed.as_deref());
         if entity != Entity::Products.name() {
             args.extend(["--entity".into(), entity.to_string()]);
         }
@@ -243,11 +237,16 @@ impl ExplainBase {
             }
             Example::At(loc) => args.extend(["--line".into(), loc.number().to_string()]),
         }
-        args.iter()
-            .map(|a| shell_quote(a))
-            .collect::<Vec<_>>()
-            .join(" ")
+        join_quoted(&args)
     }
+}
+
+/// Words as a shell command line, each quoted as needed.
+fn join_quoted(args: &[String]) -> String {
+    args.iter()
+        .map(|a| shell_quote(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The source and the table names of the block of `entity`.

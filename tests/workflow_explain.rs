@@ -103,6 +103,33 @@ fn a_row_whose_group_key_failed_shows_the_keys_error() {
     assert!(!out.contains("reads .modello"), "{out}");
 }
 
+/// A line that holds no record says where the records are: the header, past the end.
+#[test]
+fn a_line_without_a_record_says_where_the_records_are() {
+    let explain = |line: &str| {
+        let o = clerkmap(&[
+            "explain",
+            "tests/cases/fill_down/mapping.cmap",
+            "--input",
+            "ordini=tests/cases/fill_down/ordini.csv",
+            "--line",
+            line,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+        text(&o.stderr)
+    };
+    let header = explain("1");
+    assert!(
+        header.contains("line 1 comes before the first order record, at line 2 (a CSV's first line is its header)"),
+        "{header}"
+    );
+    let past = explain("99");
+    assert!(
+        past.contains("line 99 is past the last order record, at line 15"),
+        "{past}"
+    );
+}
+
 /// A group rejected before mapping (`fill down`: its key starts again) is found by its key.
 #[test]
 fn a_group_rejected_before_mapping_is_explained_by_its_key() {

@@ -276,6 +276,8 @@ struct Missed {
     seen: usize,
     ids: Vec<String>,
     first: Option<u64>,
+    /// Where the last unit starts.
+    last: Option<u64>,
     /// For a line that is a row of a group but not its first: the groups it is in (their keys
     /// and first lines); `Some(empty)`: it joins no group.
     groups: Option<Vec<(String, u64)>>,
@@ -287,6 +289,7 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
     let mut seen = 0usize;
     let mut ids = Vec::new();
     let mut first = None;
+    let mut last = None;
     // The groups a row that starts none is in, found as they go by.
     let mut holders = Vec::new();
     if let Target::Line(n) = target {
@@ -295,6 +298,7 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
     while let Some(unit) = units.next() {
         let unit = unit.map_err(RunError::from)?;
         first.get_or_insert(unit.loc);
+        last = last.max(Some(unit.loc));
         match target {
             Target::Line(n) if unit.loc == *n => {
                 return Ok(Ok(Traced::new(block, unit, &units.tables.tables)));
@@ -336,6 +340,7 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
         seen,
         ids,
         first,
+        last,
         groups,
     }))
 }
@@ -457,8 +462,13 @@ fn not_found(
     place: &dyn Fn(u64) -> String,
 ) -> String {
     let Missed {
-        seen, ids, first, ..
+        seen,
+        ids,
+        first,
+        last,
+        ..
     } = missed;
+    let (first_at, last_at) = (*first, *last);
     let first = first.map_or("-".to_string(), place);
     match (target, &missed.groups) {
         // a row of several groups (`group by each`), not the first of any: they are named
@@ -479,15 +489,21 @@ fn not_found(
             place(*n),
             block.entity.singular(),
         ),
-        (Target::Line(n), None) => format!(
-            "{file}: no {} holds a {} record{} (the first is at {first})",
+        (Target::Line(n), None) if first_at.is_some_and(|f| *n < f) => format!(
+            "{file}: {} comes before the first {} record, at {first} (a CSV's first line is its header)",
             place(*n),
             block.entity.singular(),
-            if block.group_by.is_some() {
-                " group start"
-            } else {
-                ""
-            },
+        ),
+        (Target::Line(n), None) if last_at.is_some_and(|l| *n > l) => format!(
+            "{file}: {} is past the last {} record, at {}",
+            place(*n),
+            block.entity.singular(),
+            last_at.map_or("-".to_string(), place),
+        ),
+        (Target::Line(n), None) => format!(
+            "{file}: no {} record starts at {} (a blank line, or a line inside a record that spans lines; the first record is at {first})",
+            block.entity.singular(),
+            place(*n),
         ),
         (Target::Id(code), _) => format!(
             "{file}: no {} has id `{code}` ({seen} records read; ids look like {}); a record whose id cannot be computed can be named by --line N",

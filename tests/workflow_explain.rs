@@ -166,6 +166,11 @@ fn an_unknown_id_says_what_ids_look_like() {
         err.contains("no product has id `NOPE` (40 records read; ids look like \"GON000001\""),
         "{err}"
     );
+    // the categories' input is given too: their block is named
+    assert!(
+        err.ends_with("; to look among other records, add `--entity categories`\n"),
+        "{err}"
+    );
     let o = clerkmap(&[
         "explain",
         "--input",

@@ -365,13 +365,22 @@ pub fn explain(req: &Request) -> Result<Explanation, ExplainError> {
     let traced = match find(&mut units, &req.target)? {
         Ok(t) => t,
         Err(missed) => {
-            return Err(ExplainError::NotFound(not_found(
-                &units.file,
-                block,
-                &req.target,
-                &missed,
-                &place,
-            )));
+            let mut message = not_found(&units.file, block, &req.target, &missed, &place);
+            // an id of another entity: the other blocks whose input is given
+            let others: Vec<String> = req
+                .program
+                .blocks
+                .iter()
+                .filter(|b| b.entity != block.entity && input_of(req.inputs, &b.source).is_some())
+                .map(|b| format!("`--entity {}`", b.entity.name()))
+                .collect();
+            if matches!(req.target, Target::Id(_)) && !others.is_empty() {
+                message.push_str(&format!(
+                    "; to look among other records, add {}",
+                    others.join(" or ")
+                ));
+            }
+            return Err(ExplainError::NotFound(message));
         }
     };
     let ctx = Ctx {

@@ -613,13 +613,25 @@ impl<'a> Visitor<'a> for Walk {
     }
 }
 
-/// W003 for every record path of the mapping that occurs in no record of its input (only the
-/// inputs in `inputs` are checked), with the closest path the input has as a hint. One
-/// warning per path and input, at its first use; the other uses are labelled too.
-pub fn unknown_paths(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic> {
+/// The warnings about the mapping that its inputs' records give: W003 ([`unknown_paths`])
+/// and W008 ([`text_comparisons`]), the mapping parsed once for both.
+pub fn input_warnings(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic> {
     let Some(reads) = record_reads(src) else {
         return Vec::new();
     };
+    let mut out = unknown_paths(&reads, src, inputs);
+    out.extend(text_comparisons(&reads, src, inputs));
+    out
+}
+
+/// W003 for every record path of the mapping that occurs in no record of its input (only the
+/// inputs in `inputs` are checked), with the closest path the input has as a hint. One
+/// warning per path and input, at its first use; the other uses are labelled too.
+fn unknown_paths(
+    reads: &MappingReads,
+    src: &SourceFile,
+    inputs: &[InputFields],
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for input in inputs {
         if input.records == 0 {
@@ -648,10 +660,11 @@ pub fn unknown_paths(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic
 /// W008 for every comparison of a record path with a number or a bool (`.status == 1`,
 /// `.newsletter != true`) where every value the input has there is a text (a CSV's columns
 /// always are): such a comparison is never equal, so a filter keeps nothing (or everything).
-pub fn text_comparisons(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic> {
-    let Some(reads) = record_reads(src) else {
-        return Vec::new();
-    };
+fn text_comparisons(
+    reads: &MappingReads,
+    src: &SourceFile,
+    inputs: &[InputFields],
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for input in inputs.iter().filter(|i| i.records > 0) {
         for r in reads.inputs.iter().filter(|r| r.input == input.name) {
@@ -916,7 +929,7 @@ categories from cat group by .codice {
         let mut have = input(&[".id", ".sku", ".c"]);
         have.name = "o".into();
         let src = "orders from o group by .id {\n  let live = rows[? .skuu != null]\n  a = map(rows, .skuu)\n  b = live[*].skuu\n  c = .c\n}\n";
-        let ds = unknown_paths(&SourceFile::new("m.cmap", src), &[have]);
+        let ds = input_warnings(&SourceFile::new("m.cmap", src), &[have]);
         assert_eq!(ds.len(), 1);
         assert_eq!(ds[0].hint.as_deref(), Some("did you mean `.sku`?"));
         assert_eq!(ds[0].labels.len(), 3, "every place is labelled");
@@ -960,7 +973,7 @@ categories from cat group by .codice {
             ".varianti[*]",
             ".varianti[*].prezzo",
         ]);
-        let ds = unknown_paths(&SourceFile::new("m.cmap", src), &[have]);
+        let ds = input_warnings(&SourceFile::new("m.cmap", src), &[have]);
         assert_eq!(ds.len(), 2);
         assert_eq!(ds[0].code, Code::UnknownPath);
         assert_eq!(
@@ -983,7 +996,7 @@ categories from cat group by .codice {
         // Another input's name: nothing checked.
         let mut other = input(&[]);
         other.name = "b".into();
-        assert!(unknown_paths(&SourceFile::new("m.cmap", src), &[other]).is_empty());
+        assert!(input_warnings(&SourceFile::new("m.cmap", src), &[other]).is_empty());
     }
 
     #[test]
@@ -1016,7 +1029,7 @@ categories from cat group by .codice {
   bad4 = .list[*].x
 }
 "#;
-        let ds = unknown_paths(&SourceFile::new("m.cmap", src), &[have]);
+        let ds = input_warnings(&SourceFile::new("m.cmap", src), &[have]);
         let said: Vec<&str> = ds.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(
             said,
@@ -1073,7 +1086,7 @@ categories from cat group by .codice {
         );
         // {"a": [{"x": 1, "k": 1, "b": {"c": 2}}]}: every one of them is there.
         let have = input(&[".a", ".a[*]", ".a[*].x", ".a[*].k", ".a[*].b", ".a[*].b.c"]);
-        assert!(unknown_paths(&SourceFile::new("m.cmap", src), &[have]).is_empty());
+        assert!(input_warnings(&SourceFile::new("m.cmap", src), &[have]).is_empty());
     }
 
     #[test]

@@ -45,7 +45,7 @@ mod snippet;
 mod testing;
 
 pub use compiler::{CompileOptions, compile, compile_expr, compile_expr_in};
-pub use input_paths::{InputFields, text_comparisons, unknown_paths};
+pub use input_paths::{InputFields, input_warnings};
 pub use snippet::{Snippet, compile_snippet};
 
 use crate::diagnostic::{Diagnostic, SourceFile};

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::check::input_paths::{InputFields, MappingReads, PathUse, record_reads};
-use crate::check::{text_comparisons, unknown_paths};
+use crate::check::input_warnings;
 use crate::clerk::Entity;
 use crate::diagnostic::{Diagnostic, SourceFile, render_all};
 use crate::engine::why::{Example, WhyGroup};
@@ -64,8 +64,7 @@ impl InputPaths {
     }
 
     fn of(src: &SourceFile, fields: Vec<InputFields>) -> InputPaths {
-        let mut warnings = unknown_paths(src, &fields);
-        warnings.extend(text_comparisons(src, &fields));
+        let mut warnings = input_warnings(src, &fields);
         warnings.sort_by_key(|d| d.span().start);
         InputPaths { fields, warnings }
     }

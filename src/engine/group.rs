@@ -104,7 +104,9 @@ pub struct FillDown {
     has_lines: bool,
     span: Option<Span>,
     above: Above,
-    /// The hashes of the keys whose run of rows ended (another key came, or a rejected row).
+    /// The hashes of the keys whose run of rows ended (another key came, or a rejected row);
+    /// 8 bytes a key. Two keys sharing one (odds about n²/2⁶⁵: 3·10⁻⁸ for a million keys)
+    /// would reject the second key's rows as starting again.
     closed: HashSet<u64, BuildHasherDefault<PassThrough>>,
     /// The groups rejected whole, by key: why.
     rejected: HashMap<String, String>,
@@ -164,7 +166,7 @@ impl FillDown {
                                 "group key {}: {at}, after its rows, was rejected and may have \
                                  been one of them: the group is rejected rather than written \
                                  without it (mend {at})",
-                                value::show(&Value::String(key.as_str().into()))
+                                quoted(key)
                             )
                         });
                     }
@@ -181,7 +183,7 @@ impl FillDown {
                                     "group key {} starts again at {at}, after rows of other \
                                      keys: with `fill down` a key's rows must follow one another \
                                      (two first rows with the same key?), so none is written",
-                                    value::show(&Value::String(key.as_str().into()))
+                                    quoted(&key)
                                 )
                             });
                         }
@@ -219,6 +221,11 @@ impl FillDown {
             unit.rows = Err(self.reason(why.clone()));
         }
     }
+}
+
+/// A key as messages quote it (`"102"`).
+fn quoted(key: &str) -> String {
+    value::show(&Value::String(key.into()))
 }
 
 /// The keys of `group by each`: a list's distinct keys in order (nulls and empty texts left

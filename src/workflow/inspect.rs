@@ -537,7 +537,7 @@ fn field(path: String, acc: Acc) -> Field {
 }
 
 /// The paths the records of an input have (the first `limit` records), for
-/// [`crate::check::unknown_paths`].
+/// [`crate::check::input_warnings`].
 pub fn input_fields(input: &Input, limit: Option<usize>) -> Result<InputFields, SourceError> {
     let i = inspect_with(input, limit, true)?;
     Ok(InputFields {

@@ -9,7 +9,7 @@ use lsp_types::{
 
 use super::Document;
 use super::project::Projects;
-use crate::check::{text_comparisons, unknown_paths};
+use crate::check::input_warnings;
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
 
 /// What checking a document found.
@@ -38,8 +38,7 @@ pub(super) fn check(doc: &Document, projects: &mut Projects) -> Checked {
     };
     if !project.inputs.is_empty() {
         let fields = projects.input_fields(&project);
-        diags.extend(unknown_paths(&src, &fields));
-        diags.extend(text_comparisons(&src, &fields));
+        diags.extend(input_warnings(&src, &fields));
     }
     Checked {
         diags,

@@ -7,7 +7,7 @@ mod support;
 use support::{clerkmap, root, text};
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use clerkmap::check::CompileOptions;
 use clerkmap::check::check;
@@ -33,32 +33,36 @@ fn inputs(dir: &Path) -> Vec<(String, PathBuf)> {
     ]
 }
 
-#[test]
-fn run_writes_a_self_contained_report_that_chromium_renders() {
-    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let out = tmp.path().join("out");
-    let html = tmp.path().join("report.html");
+/// `clerkmap run` over [`inputs`] (in `dir`) with `extra` arguments, its report written to
+/// `dir/report.html`: the output and the page.
+fn run_with_report(dir: &Path, extra: &[&str]) -> (Output, String) {
+    let html = dir.join("report.html");
     let mut args: Vec<String> = vec!["run".into()];
-    for (n, p) in inputs(tmp.path()) {
+    for (n, p) in inputs(dir) {
         args.push("--input".into());
         args.push(format!("{n}={}", p.display()));
     }
-    args.extend([
-        "--out".into(),
-        out.display().to_string(),
-        "--report".into(),
-        html.display().to_string(),
-    ]);
+    args.extend(extra.iter().map(|a| a.to_string()));
+    args.extend(["--report".into(), html.display().to_string()]);
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = clerkmap(&refs);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let page = std::fs::read_to_string(&html).unwrap_or_else(|e| panic!("{e}"));
+    (o, page)
+}
+
+#[test]
+fn run_writes_a_self_contained_report_that_chromium_renders() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = tmp.path().join("out").display().to_string();
+    let html = tmp.path().join("report.html");
+    let (o, page) = run_with_report(tmp.path(), &["--out", &out]);
     // No progress display when stderr is not a terminal.
     assert!(
         !text(&o.stderr).contains("records/s"),
         "{}",
         text(&o.stderr)
     );
-    let page = std::fs::read_to_string(&html).unwrap_or_else(|e| panic!("{e}"));
     for bad in ["<script", "<link", " src=", "@import", "url("] {
         assert!(!page.contains(bad), "the page loads something: `{bad}`");
     }
@@ -127,25 +131,11 @@ fn run_writes_a_self_contained_report_that_chromium_renders() {
 #[test]
 fn the_reports_explain_commands_have_the_runs_vars() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let html = tmp.path().join("report.html");
-    let out = tmp.path().join("out");
-    let mut args: Vec<String> = vec!["run".into()];
-    for (n, p) in inputs(tmp.path()) {
-        args.push("--input".into());
-        args.push(format!("{n}={}", p.display()));
-    }
-    args.extend([
-        "--var".into(),
-        "site_url=https://x.test".into(),
-        "--out".into(),
-        out.display().to_string(),
-        "--report".into(),
-        html.display().to_string(),
-    ]);
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = clerkmap(&refs);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let page = std::fs::read_to_string(&html).unwrap_or_else(|e| panic!("{e}"));
+    let out = tmp.path().join("out").display().to_string();
+    let (o, page) = run_with_report(
+        tmp.path(),
+        &["--var", "site_url=https://x.test", "--out", &out],
+    );
     let command = page
         .lines()
         .find(|l| l.contains("clerkmap explain") && l.contains("BAD001"))
@@ -168,23 +158,8 @@ fn the_reports_explain_commands_have_the_runs_vars() {
 #[test]
 fn the_report_of_a_run_to_standard_output_names_no_temporary_folder() {
     let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let html = tmp.path().join("report.html");
-    let mut args: Vec<String> = vec!["run".into(), "--entities".into(), "products".into()];
-    for (n, p) in inputs(tmp.path()) {
-        args.push("--input".into());
-        args.push(format!("{n}={}", p.display()));
-    }
-    args.extend([
-        "--out".into(),
-        "-".into(),
-        "--report".into(),
-        html.display().to_string(),
-    ]);
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = clerkmap(&refs);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let (o, page) = run_with_report(tmp.path(), &["--entities", "products", "--out", "-"]);
     assert!(text(&o.stdout).contains("\"id\""), "the feed is on stdout");
-    let page = std::fs::read_to_string(&html).unwrap_or_else(|e| panic!("{e}"));
     for want in [
         " · to standard output (<code>--out -</code>) · ",
         "the feed of this run went to standard output",

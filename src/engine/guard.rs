@@ -49,7 +49,13 @@ pub struct Shrink {
 impl fmt::Display for Shrink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.entity.name();
-        if self.after == 0 && self.entity == Entity::Products {
+        if self.after == 0 && self.entity == Entity::Products && self.before == 0 {
+            // nothing to compare with: Clerk may hold products all the same
+            write!(
+                f,
+                "{e}: the feed is empty; Clerk would delete every product it has (there is no earlier feed to compare with; the accounting says why no record was written)"
+            )?;
+        } else if self.after == 0 && self.entity == Entity::Products {
             write!(
                 f,
                 "{e}: the feed is empty; Clerk would delete every product ({} compared with {})",
@@ -714,10 +720,10 @@ mod tests {
             0.1,
             "no previous feed",
         );
+        let e = e.map(|s| s.to_string()).unwrap_or_default();
         assert!(
-            e.map(|s| s.to_string())
-                .unwrap_or_default()
-                .contains("the feed is empty")
+            e.contains("the feed is empty; Clerk would delete every product it has (there is no earlier feed"),
+            "{e}"
         );
         let many: Vec<String> = (1..=100).map(|i| format!("p{i}")).collect();
         let m = check(

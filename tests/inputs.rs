@@ -159,7 +159,7 @@ fn the_issues_deep_xml_no_longer_crashes_run_or_inspect() {
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     assert!(
         text(&o.stdout)
-            .contains("of them, 1 could not be read (the table shows the other 0): 1: elements nested deeper than 128 levels"),
+            .contains("of them, 1 could not be read (the table shows the other 0): record 1: elements nested deeper than 128 levels"),
         "{}",
         text(&o.stdout)
     );
@@ -202,7 +202,7 @@ fn deep_json_is_rejected_in_every_reader() {
     assert_eq!(code(&o), 0, "{}", text(&o.stderr));
     assert!(
         text(&o.stdout).contains(
-            "of them, 2 could not be read (the table shows the other 2): 2: values nested deeper"
+            "of them, 2 could not be read (the table shows the other 2): line 2: values nested deeper"
         ),
         "{}",
         text(&o.stdout)

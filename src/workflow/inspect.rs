@@ -71,8 +71,8 @@ pub struct Inspection {
     pub sampled: bool,
     /// Records that could not be read, with the first reasons.
     pub unreadable: u64,
-    /// Why the first three of them could not be read, each as `N: why`, `N` being the line
-    /// (the record's number in a JSON or XML file).
+    /// Why the first three of them could not be read, each as `line N: why` (`record N` in a
+    /// JSON or XML file).
     pub unreadable_examples: Vec<String>,
     /// Every path found: a CSV's columns in file order (those empty in every row included),
     /// otherwise in the order first met.
@@ -433,6 +433,7 @@ fn inspect_with(
             columns = Some(headers.iter().map(|h| field_step(h)).collect());
         }
         for (loc, rec) in chunk.decode() {
+            let loc = crate::engine::Loc::new(loc, format.has_lines());
             if limit.is_some_and(|l| records + unreadable >= l as u64) {
                 sampled = true;
                 break 'read;

@@ -237,6 +237,11 @@ pub struct MappingReads {
 }
 
 impl MappingReads {
+    /// What the blocks and lookup declarations reading the input `name` read.
+    pub fn of_input<'r>(&'r self, name: &'r str) -> impl Iterator<Item = &'r InputReads> {
+        self.inputs.iter().filter(move |r| r.input == name)
+    }
+
     /// What the block of `entity` (`products`) reads.
     pub fn block(&self, entity: &str) -> Option<&InputReads> {
         self.inputs
@@ -639,7 +644,7 @@ fn unknown_paths(
         }
         // The paths missing from this input, with every place that reads them.
         let mut missing: Vec<(String, Vec<Span>)> = Vec::new();
-        for r in reads.inputs.iter().filter(|r| r.input == input.name) {
+        for r in reads.of_input(&input.name) {
             for u in &r.paths {
                 if input.has(&u.pattern) {
                     continue;
@@ -667,7 +672,7 @@ fn text_comparisons(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for input in inputs.iter().filter(|i| i.records > 0) {
-        for r in reads.inputs.iter().filter(|r| r.input == input.name) {
+        for r in reads.of_input(&input.name) {
             for c in &r.comparisons {
                 let path = shown(&c.pattern);
                 if !input.texts.contains(&path) {

@@ -53,8 +53,7 @@ impl InputPaths {
             .filter_map(|i| {
                 let wanted = reads
                     .iter()
-                    .flat_map(|r| &r.inputs)
-                    .filter(|r| r.input == i.name)
+                    .flat_map(|r| r.of_input(&i.name))
                     .flat_map(|r| r.paths.iter().map(|u| u.pattern.clone()))
                     .collect();
                 paths_present(i, &wanted, Some(DEFAULT_SAMPLE)).ok()

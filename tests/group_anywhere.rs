@@ -321,6 +321,65 @@ Product,105,Tee again,TEE2,6
     same_every_way(FILLED, dir.path(), BC, &base);
 }
 
+/// A failure inside `map(rows, ...)` or a `[? ...]` filter over the group's rows names the row
+/// that failed (its line: the record's first, past a quoted line break), not only the group's
+/// first row, whether the rows streamed or went through the sorter.
+#[test]
+fn a_failure_on_one_of_a_groups_rows_names_its_line_whatever_the_path() {
+    const ROWS: &str = r#"
+products from woo group by .Parent ?? .SKU where .Type != "variation" {
+  let variations = rows[? .Type == "variation"]
+  id          = key
+  name        = .Name
+  description = .Name
+  price       = min(map(variations, ."Regular price" | decimal)) ?? 1
+  image       = "https://x.test/i.jpg"
+  url         = "https://x.test/" ~ key
+  categories  = ["C"]
+  created_at  = 0
+  stocked     = rows[? (.Stock | decimal) > 0].SKU
+}
+"#;
+    // T1's variations come after the others (the sorter groups them); its second one has a
+    // price that cannot be read (line 8); H1's variation a stock that cannot be (line 6, after
+    // the Mug's two-line name).
+    const CSV: &str = "\
+ID,Type,SKU,Name,Published,Regular price,Parent,Attribute 1 value(s),Stock
+10,variable,T1,Tee,1,,,,
+11,simple,M1,\"Mug
+big\",1,7.5,,,3
+12,variable,H1,Hoodie,1,,,,
+22,variation,H1-L,Hoodie L,1,30,H1,L,many
+20,variation,T1-S,Tee S,1,10,T1,S,1
+21,variation,T1-M,Tee M,1,nine,T1,M,2
+";
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("woo.csv");
+    std::fs::write(&path, CSV).unwrap_or_else(|e| panic!("{e}"));
+    let base = run_mapping(
+        ROWS,
+        Input::file("woo", path),
+        RunOptions::default(),
+        OutputFormat::Json,
+    );
+    assert_eq!(base.0.as_array().map(Vec::len), Some(1), "{:#}", base.0);
+    let lines: Vec<_> = base.1.iter().map(|(l, r)| (*l, r.as_str())).collect();
+    assert_eq!(
+        lines,
+        [
+            (
+                2,
+                "`price`: line 8: decimal: cannot read \"nine\" as a number (expected 1.234,56 or 1234.56, optionally with a currency) (at woo.cmap:7:37)"
+            ),
+            (
+                5,
+                "`stocked`: line 6: decimal: cannot read \"many\" as a number (expected 1.234,56 or 1234.56, optionally with a currency) (at woo.cmap:12:24)"
+            ),
+        ],
+    );
+    same_every_way(ROWS, dir.path(), CSV, &base);
+}
+
 /// Streamed, a product read before its variations has no price and is rejected: too many such
 /// rejects must not abort the run before the rows of the group are all known.
 #[test]

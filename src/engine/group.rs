@@ -48,12 +48,14 @@ pub fn key_rows(
                 // where in the mapping the key failed, as an attribute's reason says
                 let k = eval::eval(key_expr, &v, &env).map_err(|e| Reason {
                     attribute: None,
+                    row: None,
                     message: format!("group key: {}", e.message),
                     span: e.span,
                 })?;
                 // a key that is not one is the `group by`'s, placed as an error of it is
                 let at_key = |message: String| Reason {
                     attribute: None,
+                    row: None,
                     message,
                     span: block.group_span,
                 };
@@ -136,9 +138,15 @@ impl FillDown {
         }
     }
 
+    /// Whether the input's rows are located by line (else by record number).
+    pub fn has_lines(&self) -> bool {
+        self.has_lines
+    }
+
     fn reason(&self, message: String) -> Reason {
         Reason {
             attribute: None,
+            row: None,
             message,
             span: self.span,
         }
@@ -266,6 +274,34 @@ pub struct Unit {
     pub key: Option<String>,
     /// The rows: one for an ungrouped block; or why the unit cannot be mapped.
     pub rows: Result<Vec<Value>, Reason>,
+    /// The line (or record number) of each of a group's rows; empty for one row (at `loc`).
+    pub locs: Vec<u64>,
+}
+
+impl Unit {
+    /// A unit of one row, or of the reason it cannot be mapped.
+    pub fn one(loc: u64, row: Result<Value, Reason>) -> Unit {
+        Unit {
+            loc,
+            key: None,
+            rows: row.map(|v| vec![v]),
+            locs: Vec::new(),
+        }
+    }
+
+    /// Where its row `i` is (its line or record number).
+    pub fn loc_of(&self, i: usize) -> u64 {
+        self.locs.get(i).copied().unwrap_or(self.loc)
+    }
+
+    /// Names in each of `reasons` about one of its rows that row's place: `line 19: ...`.
+    pub fn place_rows(&self, reasons: &mut [Reason], has_lines: bool) {
+        for r in reasons {
+            if let Some(i) = r.row {
+                r.in_row_at(Loc::new(self.loc_of(i), has_lines));
+            }
+        }
+    }
 }
 
 /// The most closed keys a [`Grouper`] remembers (as 8-byte hashes) to notice one coming back;
@@ -336,18 +372,19 @@ impl KeyOrder {
 /// order of their first row.
 #[derive(Default)]
 pub struct Grouper {
-    open: Option<(String, u64, Vec<Value>)>,
+    open: Option<(String, Vec<u64>, Vec<Value>)>,
     held: Vec<Unit>,
     order: KeyOrder,
 }
 
 impl Grouper {
     fn close(&mut self, units: &mut Vec<Unit>) {
-        if let Some((key, loc, rows)) = self.open.take() {
+        if let Some((key, locs, rows)) = self.open.take() {
             units.push(Unit {
-                loc,
+                loc: locs.first().copied().unwrap_or_default(),
                 key: Some(key),
                 rows: Ok(rows),
+                locs,
             });
         }
         units.append(&mut self.held);
@@ -359,11 +396,7 @@ impl Grouper {
         for (loc, r) in rows {
             match r {
                 Err(reason) => {
-                    let unit = Unit {
-                        loc,
-                        key: None,
-                        rows: Err(reason),
-                    };
+                    let unit = Unit::one(loc, Err(reason));
                     if self.open.is_some() {
                         self.held.push(unit);
                     } else {
@@ -374,13 +407,16 @@ impl Grouper {
                     let [key] =
                         <[String; 1]>::try_from(keys).map_err(|_| NotConsecutive { loc })?;
                     match &mut self.open {
-                        Some((k, _, rows)) if *k == key => rows.push(v),
+                        Some((k, locs, rows)) if *k == key => {
+                            locs.push(loc);
+                            rows.push(v);
+                        }
                         _ => {
                             self.close(units);
                             if !self.order.next(&key) {
                                 return Err(NotConsecutive { loc });
                             }
-                            self.open = Some((key, loc, vec![v]));
+                            self.open = Some((key, vec![loc], vec![v]));
                         }
                     }
                 }

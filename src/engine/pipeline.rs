@@ -372,7 +372,7 @@ fn map_streamed(
     for u in &mut units {
         fill.judge(u);
     }
-    Ok(map_units(ctx, pool, block, &units))
+    Ok(map_units(ctx, pool, block, &units, fill.has_lines()))
 }
 
 /// Maps units in parallel, in order.
@@ -381,6 +381,7 @@ fn map_units(
     pool: &rayon::ThreadPool,
     block: &BlockPlan,
     units: &[Unit],
+    has_lines: bool,
 ) -> Vec<ChunkOut> {
     pool.install(|| {
         units
@@ -388,7 +389,7 @@ fn map_units(
             .map(|slice| {
                 let mut out = ChunkOut::default();
                 for u in slice {
-                    map_unit(ctx, block, u, &mut out);
+                    map_unit(ctx, block, u, has_lines, &mut out);
                 }
                 out
             })
@@ -396,10 +397,18 @@ fn map_units(
     })
 }
 
-fn map_unit(ctx: &Ctx, block: &BlockPlan, u: &Unit, out: &mut ChunkOut) {
+/// Maps one unit; a reason about one of a group's rows names its place (`has_lines`: by
+/// line, else by record number).
+fn map_unit(ctx: &Ctx, block: &BlockPlan, u: &Unit, has_lines: bool, out: &mut ChunkOut) {
     match &u.rows {
         Ok(rows) if !rows.is_empty() => {
-            map_into(ctx, block, u.loc, &rows[0], (rows, u.key.as_deref()), out)
+            let from = out.items.len();
+            map_into(ctx, block, u.loc, &rows[0], (rows, u.key.as_deref()), out);
+            for item in &mut out.items[from..] {
+                if let ItemOut::Rejected { reasons, .. } = item {
+                    u.place_rows(reasons, has_lines);
+                }
+            }
         }
         Ok(_) => {}
         Err(reason) => out.items.push(ItemOut::Rejected {
@@ -659,7 +668,7 @@ fn one_pass<'a>(
                 if chunk.is_empty() {
                     break;
                 }
-                let outs = map_units(ctx, pool, block, &chunk);
+                let outs = map_units(ctx, pool, block, &chunk, fill.has_lines());
                 if wtx.send(outs).is_err() || over_budget() {
                     break;
                 }

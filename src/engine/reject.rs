@@ -129,6 +129,7 @@ impl Reject {
 pub fn engine_reason(message: impl Into<String>) -> Reason {
     Reason {
         attribute: None,
+        row: None,
         message: message.into(),
         span: None,
     }
@@ -153,6 +154,7 @@ mod tests {
                     attribute: Some("price".into()),
                     message: "bad".into(),
                     span: Some(Span::new(28, 30)),
+                    row: None,
                 },
                 engine_reason("duplicate id"),
             ],

@@ -39,6 +39,8 @@ struct Piece {
     /// The line (or record number) of its first row.
     loc: u64,
     body: Result<Vec<Value>, Reason>,
+    /// The line (or record number) of each row of `body`.
+    locs: Vec<u64>,
 }
 
 impl Piece {
@@ -47,6 +49,7 @@ impl Piece {
             loc: self.loc,
             key: self.key,
             rows: self.body,
+            locs: self.locs,
         }
     }
 }
@@ -119,6 +122,7 @@ impl GroupSorter {
                         seq,
                         loc,
                         body: Err(reason),
+                        locs: Vec::new(),
                     });
                 }
                 Ok((keys, v)) => {
@@ -129,7 +133,7 @@ impl GroupSorter {
                     for (i, key) in keys.into_iter().enumerate() {
                         let row = if i + 1 == n { v.take() } else { v.clone() };
                         let Some(row) = row else { continue };
-                        self.used += size + VALUE_BYTES;
+                        self.used += size + VALUE_BYTES + 8; // and its line
                         if !self.groups.contains_key(&key) {
                             self.used += GROUP_BYTES + 2 * key.len();
                         }
@@ -154,9 +158,14 @@ impl GroupSorter {
 
     fn add(&mut self, key: String, seq: u64, loc: u64, row: Value) {
         if let Some(&i) = self.groups.get(&key)
-            && let Some(Piece { body: Ok(rows), .. }) = self.pieces.get_mut(i)
+            && let Some(Piece {
+                body: Ok(rows),
+                locs,
+                ..
+            }) = self.pieces.get_mut(i)
         {
             rows.push(row);
+            locs.push(loc);
             return;
         }
         self.groups.insert(key.clone(), self.pieces.len());
@@ -165,6 +174,7 @@ impl GroupSorter {
             seq,
             loc,
             body: Ok(vec![row]),
+            locs: vec![loc],
         });
     }
 
@@ -231,10 +241,12 @@ impl GroupSorter {
                 Some(Piece {
                     key: Some(k),
                     body: Ok(rows),
+                    locs,
                     ..
                 }) if p.key.as_ref() == Some(k) => {
                     if let Ok(more) = p.body {
                         rows.extend(more);
+                        locs.extend(p.locs);
                     }
                 }
                 _ => {
@@ -441,7 +453,7 @@ const GROUP_BYTES: usize = 192;
 
 fn piece_size(p: &Piece) -> usize {
     match &p.body {
-        Ok(rows) => rows.iter().map(approx_size).sum::<usize>() + GROUP_BYTES,
+        Ok(rows) => rows.iter().map(|r| approx_size(r) + 8).sum::<usize>() + GROUP_BYTES,
         Err(e) => e.message.len() + 64,
     }
 }
@@ -452,7 +464,7 @@ fn write_bytes(w: &mut impl Write, b: &[u8]) -> io::Result<()> {
 }
 
 /// A piece on disk: seq, loc, a tag (0: no group, 1: a group with its key), then the reason or
-/// the key and the rows as JSON, each length-prefixed.
+/// the key and the rows as JSON, each length-prefixed and followed by its line.
 fn write_piece(w: &mut impl Write, p: &Piece) -> io::Result<()> {
     w.write_all(&p.seq.to_le_bytes())?;
     w.write_all(&p.loc.to_le_bytes())?;
@@ -462,10 +474,12 @@ fn write_piece(w: &mut impl Write, p: &Piece) -> io::Result<()> {
             write_bytes(w, key.as_bytes())?;
             w.write_all(&(rows.len() as u64).to_le_bytes())?;
             let mut buf = Vec::new();
-            for row in rows {
+            for (i, row) in rows.iter().enumerate() {
                 buf.clear();
                 crate::value::write_json(&mut buf, row);
                 write_bytes(w, &buf)?;
+                let loc = p.locs.get(i).copied().unwrap_or(p.loc);
+                w.write_all(&loc.to_le_bytes())?;
             }
         }
         (_, Err(reason)) => {
@@ -526,12 +540,14 @@ fn read_piece(r: &mut BufReader<File>) -> io::Result<Option<Piece>> {
     let loc = read_u64(r)?;
     let mut tag = [0u8; 1];
     r.read_exact(&mut tag)?;
+    let mut locs = Vec::new();
     let (key, body) = if tag[0] == 1 {
         let key = read_text(r)?;
         let n = read_u64(r)?;
         let mut rows = Vec::new();
         for _ in 0..n {
             rows.push(read_row(&read_bytes(r)?)?);
+            locs.push(read_u64(r)?);
         }
         (Some(key), Ok(rows))
     } else {
@@ -546,6 +562,7 @@ fn read_piece(r: &mut BufReader<File>) -> io::Result<Option<Piece>> {
             None,
             Err(Reason {
                 attribute: None,
+                row: None,
                 message,
                 span,
             }),
@@ -556,6 +573,7 @@ fn read_piece(r: &mut BufReader<File>) -> io::Result<Option<Piece>> {
         seq,
         loc,
         body,
+        locs,
     }))
 }
 
@@ -630,6 +648,7 @@ mod tests {
             seq: 7,
             loc: 9,
             body: Ok(tricky.to_vec()),
+            locs: (9..).take(tricky.len()).collect(),
         };
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = dir.path().join("run");
@@ -642,6 +661,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("no piece"));
         assert_eq!((back.key.as_deref(), back.seq, back.loc), (Some("K"), 7, 9));
+        assert_eq!(back.locs, [9, 10, 11, 12, 13, 14]);
         let rows = back.body.unwrap_or_else(|e| panic!("{}", e.message));
         assert_eq!(rows, tricky);
         // the same text too (floats, key order)
@@ -662,6 +682,7 @@ mod tests {
                 attribute: None,
                 message: "group key: no".into(),
                 span: Some(Span::new(12, 40)),
+                row: None,
             },
             Reason::from("line 3: not JSON"),
         ];
@@ -674,6 +695,7 @@ mod tests {
                 seq: seq as u64,
                 loc: 3,
                 body: Err(reason.clone()),
+                locs: Vec::new(),
             };
             write_piece(&mut w, &piece).unwrap_or_else(|e| panic!("{e}"));
         }

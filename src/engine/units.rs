@@ -112,13 +112,11 @@ impl BlockUnits<'_> {
                     }
                     sorter.push(keyed).map_err(spill)?;
                 }
-                None => self
-                    .pending
-                    .extend(decoded.into_iter().map(|(loc, r)| Unit {
-                        loc,
-                        key: None,
-                        rows: r.map(|v| vec![v]).map_err(Reason::from),
-                    })),
+                None => self.pending.extend(
+                    decoded
+                        .into_iter()
+                        .map(|(loc, r)| Unit::one(loc, r.map_err(Reason::from))),
+                ),
             }
         }
         Ok(())

@@ -130,11 +130,13 @@ mod tests {
             attribute: Some("price".into()),
             message: format!("decimal: cannot read \"{v}\" as a number"),
             span: Some(crate::diagnostic::Span::new(28, 30)),
+            row: None,
         };
         let missing = Reason {
             attribute: None,
             message: "required attribute `name` is missing (it must be a string)".into(),
             span: None,
+            row: None,
         };
         let mut s = RejectSummary::default();
         s.add(&reject(1, Some(json!("A")), vec![bad("x")]), &mapping);
@@ -163,8 +165,9 @@ mod tests {
         for i in 0..(MAX_GROUPS as u64 + 10) {
             let r = Reason {
                 attribute: None,
-                message: format!("cause {i}"),
+                message: format!("cause c{i}"),
                 span: None,
+                row: None,
             };
             s.add(&reject(i, None, vec![r]), &mapping);
         }

@@ -22,6 +22,7 @@ pub use record::{NoTrace, Outcome, Reason, Trace, map_group, map_record, map_rec
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;
+use std::num::NonZeroU32;
 
 use crate::value::{self, Map, Str, Table, Value, values_equal};
 
@@ -223,6 +224,10 @@ pub struct EvalError {
     pub span: Option<Span>,
     /// Whether the message names the user function it failed in.
     in_fn: bool,
+    /// The group's row (its index in `rows`, plus one) that `map` or a `[? ...]` filter was
+    /// evaluating when it failed: the engine names its line, where the reject's own place is the
+    /// group's first row. Four bytes, so that the error is no larger (it is in every result).
+    pub(crate) row: Option<NonZeroU32>,
 }
 
 impl EvalError {
@@ -231,7 +236,28 @@ impl EvalError {
             message: message.into(),
             span: Some(span),
             in_fn: false,
+            row: None,
         }
+    }
+
+    /// The index in the group's rows of the row the failure is in, when it is known.
+    pub fn row(&self) -> Option<usize> {
+        self.row.map(|r| r.get() as usize - 1)
+    }
+
+    /// Notes that this failure came from evaluating for `item`, when `item` is one of the
+    /// group's `rows` (or a copy of one: a `let` that copies; the first of equal rows) and no row
+    /// inside it was noted first.
+    #[cold]
+    fn in_row(mut self, item: &Value, rows: &[Value]) -> EvalError {
+        if self.row.is_none() {
+            self.row = rows
+                .iter()
+                .position(|r| std::ptr::eq(r, item) || r == item)
+                .and_then(|i| u32::try_from(i + 1).ok())
+                .and_then(NonZeroU32::new);
+        }
+        self
     }
 
     /// The failure of a call of user function `f` at `call`: the message names the function
@@ -269,6 +295,7 @@ pub fn eval(e: &CExpr, cur: &Value, env: &Env) -> R {
             ),
             span: None,
             in_fn: false,
+            row: None,
         }),
         CExpr::Path {
             base,
@@ -783,9 +810,10 @@ fn map_items<'v>(
     for item in items {
         let v = match body {
             // `x => ...`: `.` stays, the element is named.
-            CExpr::Lambda(named) => eval_named(named, item, cur, env)?,
-            _ => eval(body, item, env)?,
-        };
+            CExpr::Lambda(named) => eval_named(named, item, cur, env),
+            _ => eval(body, item, env),
+        }
+        .map_err(|e| e.in_row(item, env.rows))?;
         if !v.is_null() {
             out.push(v);
         }

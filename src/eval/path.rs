@@ -299,10 +299,12 @@ fn filter<'v>(
     for x in items {
         let keep = match cond {
             // `[? x => ...]`: `.` stays, the element is named.
-            CExpr::Lambda(named) => Cow::Owned(eval_named(named, x, cur, &element_env)?),
-            _ => eval_ref(cond, x, &element_env)?,
-        };
-        if truthy(&keep, span, "a `[? ...]` filter")? {
+            CExpr::Lambda(named) => eval_named(named, x, cur, &element_env).map(Cow::Owned),
+            _ => eval_ref(cond, x, &element_env),
+        }
+        .and_then(|keep| truthy(&keep, span, "a `[? ...]` filter"))
+        .map_err(|e| e.in_row(x, env.rows))?;
+        if keep {
             walk(x, rest, cur, env, out)?;
         }
     }

@@ -20,6 +20,19 @@ pub struct Reason {
     pub message: String,
     /// The expression in the mapping.
     pub span: Option<Span>,
+    /// The group's row it is about (its index in `rows`), when `map` or a `[? ...]` filter
+    /// failed on one: the engine names the row's line ([`Reason::in_row_at`]).
+    pub row: Option<usize>,
+}
+
+impl Reason {
+    /// Names the row the reason is about (`place`: its line, or record number, as the engine
+    /// words it), now that the engine knows where the group's rows are.
+    pub fn in_row_at(&mut self, place: impl std::fmt::Display) {
+        if self.row.take().is_some() {
+            self.message = format!("{place}: {}", self.message);
+        }
+    }
 }
 
 /// A reason that is no expression's: a row that cannot be read, the engine's own.
@@ -29,6 +42,7 @@ impl From<String> for Reason {
             attribute: None,
             message,
             span: None,
+            row: None,
         }
     }
 }
@@ -120,6 +134,7 @@ fn header_filter<T: Trace>(
         Ok(Value::Null) => Ok(false),
         Ok(other) => Err(Reason {
             attribute: None,
+            row: None,
             message: format!(
                 "the `where` condition gave {} instead of a bool",
                 value::show(&other)
@@ -128,6 +143,7 @@ fn header_filter<T: Trace>(
         }),
         Err(e) => Err(Reason {
             attribute: None,
+            row: e.row(),
             message: e.message,
             span: e.span,
         }),
@@ -260,6 +276,7 @@ impl<'r> State<'r> {
                 if !follows {
                     self.reasons.push(Reason {
                         attribute: attribute.cloned(),
+                        row: e.row(),
                         message: e.message,
                         span: e.span,
                     });
@@ -286,6 +303,7 @@ impl<'r> State<'r> {
     fn keep<T: Trace>(&mut self, op: &Op, value: Value, trace: &T) -> ControlFlow<Span> {
         let reason = |message: String, span: &Span| Reason {
             attribute: None,
+            row: None,
             message,
             span: Some(*span),
         };
@@ -433,6 +451,7 @@ fn bad_computed_name(name: &str, span: Span) -> Reason {
     };
     Reason {
         attribute: None,
+        row: None,
         message: format!(
             "computed attribute name {} is not a valid Clerk attribute name (letters, digits and `_` only): {hint}",
             value::show(&Value::String(name.to_string().into()))
@@ -473,6 +492,7 @@ fn validate(block: &BlockPlan, out: &mut Record, reasons: &mut Vec<Reason>, spar
         .filter(|(attr, _)| !spared.contains(&attr.as_str()))
         .map(|(_, message)| Reason {
             attribute: None,
+            row: None,
             message,
             span: None,
         })

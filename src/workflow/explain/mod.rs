@@ -232,14 +232,20 @@ struct Traced {
 }
 
 impl Traced {
-    fn new(block: &BlockPlan, unit: Unit, tables: &[Table]) -> Traced {
+    /// `has_lines`: the input's rows are located by line (else by record number).
+    fn new(block: &BlockPlan, unit: Unit, tables: &[Table], has_lines: bool) -> Traced {
         let mut rec = Recorder::default();
         let read = ReadLog::default();
         let outcome = match &unit.rows {
             Ok(rows) if !rows.is_empty() => {
                 let group: &[Value] = if block.group_by.is_some() { rows } else { &[] };
                 let key = unit.key.as_deref();
-                map_record_traced(block, &rows[0], group, key, tables, &mut rec, Some(&read))
+                let mut outcome =
+                    map_record_traced(block, &rows[0], group, key, tables, &mut rec, Some(&read));
+                if let Outcome::Rejected { reasons, .. } = &mut outcome {
+                    unit.place_rows(reasons, has_lines);
+                }
+                outcome
             }
             Ok(_) => Outcome::Rejected {
                 id: None,
@@ -301,7 +307,12 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
         last = last.max(Some(unit.loc));
         match target {
             Target::Line(n) if unit.loc == *n => {
-                return Ok(Ok(Traced::new(block, unit, &units.tables.tables)));
+                return Ok(Ok(Traced::new(
+                    block,
+                    unit,
+                    &units.tables.tables,
+                    units.has_lines,
+                )));
             }
             Target::Line(_) => {
                 if let (Some(keys), Some(key)) = (&units.watched, &unit.key)
@@ -309,7 +320,12 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
                 {
                     // a row of one group (not its first): that group is what it maps to
                     if keys.len() == 1 {
-                        return Ok(Ok(Traced::new(block, unit, &units.tables.tables)));
+                        return Ok(Ok(Traced::new(
+                            block,
+                            unit,
+                            &units.tables.tables,
+                            units.has_lines,
+                        )));
                     }
                     holders.push((key.clone(), unit.loc));
                 }
@@ -319,12 +335,17 @@ fn find(units: &mut BlockUnits, target: &Target) -> Result<Result<Traced, Missed
                     // a group rejected before mapping (its key on rows apart, a row after it
                     // unreadable) is named by its key: explained with its reason
                     if unit.key.as_deref() == Some(code.as_str()) {
-                        return Ok(Ok(Traced::new(block, unit, &units.tables.tables)));
+                        return Ok(Ok(Traced::new(
+                            block,
+                            unit,
+                            &units.tables.tables,
+                            units.has_lines,
+                        )));
                     }
                     continue;
                 }
                 seen += 1;
-                let t = Traced::new(block, unit, &units.tables.tables);
+                let t = Traced::new(block, unit, &units.tables.tables, units.has_lines);
                 match t.id(block) {
                     Some(v) if key_string(&v).is_some_and(|k| k == code.as_str()) => {
                         return Ok(Ok(t));

@@ -300,21 +300,19 @@ pub fn reason_key(r: &str) -> String {
             s.push(c);
         }
     }
-    let words: Vec<&str> = s.split(' ').collect();
-    let mut out = Vec::with_capacity(words.len());
-    for (i, w) in words.iter().enumerate() {
-        let after_place = i > 0 && matches!(words[i - 1], "line" | "record");
-        if after_place
-            && w.trim_end_matches([',', ')', ':'])
-                .chars()
-                .all(|c| c.is_ascii_digit())
-        {
-            out.push("N".to_string());
-        } else {
-            out.push((*w).to_string());
-        }
-    }
-    out.join(" ")
+    // Numbers: a value shown unquoted (`float 14.9`), a line, an item ("item 2 of 3").
+    s.split(' ')
+        .map(|w| {
+            let core = w.trim_matches([',', ')', '(', ':', ';', '[', ']']);
+            let number = core.bytes().any(|b| b.is_ascii_digit()) && core.parse::<f64>().is_ok();
+            if number {
+                w.replacen(core, "N", 1)
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl EntityReport {
@@ -518,6 +516,20 @@ mod tests {
         assert_eq!(
             reason_key("duplicate id \"A\": the record at line 12 has the same id"),
             "duplicate id \"…\": the record at line N has the same id"
+        );
+        // a value shown unquoted, as a number is (a Wix trial's 11 rejects of one expression
+        // were listed one by one)
+        assert_eq!(
+            reason_key(
+                "`on_sale`: `<` cannot combine float 14.9 and string \"14,90\" (at w.cmap:39:17)"
+            ),
+            reason_key(
+                "`on_sale`: `<` cannot combine float 48.0 and string \"60.00\" (at w.cmap:39:17)"
+            ),
+        );
+        assert_eq!(
+            reason_key("`products`: item 2 of 3: line 19: int: -1.5e3 (x)"),
+            "`products`: item N of N: line N: int: N (x)"
         );
     }
 }

@@ -556,7 +556,7 @@ mod tests {
             p.add_reject(
                 Entity::Products,
                 &ex,
-                &[format!("cause {i}")],
+                &[format!("cause c{i}")],
                 "clerkmap explain",
             );
         }

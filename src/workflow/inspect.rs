@@ -271,6 +271,13 @@ fn hint_for(shape: &str, path: &str) -> Option<String> {
 
 /// Whether the function [`hint_for`] offers for a shape rejects a text of another shape
 /// (`decimal`, `date`; not `absolute_url` nor `strip_html`).
+/// Whether the function of `shape`'s hint reads a text of shape `other` as well: `decimal`
+/// reads every shape of number.
+fn reads_too(shape: &str, other: &str) -> bool {
+    const NUMBERS: [&str; 3] = ["number", "decimal comma", "amount with currency"];
+    NUMBERS.contains(&shape) && NUMBERS.contains(&other)
+}
+
 fn rejects_others(shape: &str) -> bool {
     !matches!(shape, "URL path" | "HTML")
 }
@@ -503,15 +510,32 @@ fn field(path: String, acc: Acc) -> Field {
         .filter(|(_, n)| acc.texts > 0 && **n * 10 >= acc.texts * 9)
         .map(|(s, n)| (*s, *n));
     let hint = dominant.and_then(|(shape, n)| {
-        let hint = hint_for(shape, &path)?;
-        // The texts of another shape (or none) are not read by the hint's function: say so,
+        let mut hint = hint_for(shape, &path)?;
+        // The texts of another shape (or none) that the hint's function does not read: say so,
         // with one of them, when that function rejects them.
-        let others = acc.texts - n;
+        let read_too: u64 = shapes
+            .iter()
+            .filter(|(s, _)| **s != shape && reads_too(shape, s))
+            .map(|(_, n)| n)
+            .sum();
+        let others = acc.texts - n - read_too;
         let other = shapes
             .keys()
-            .filter(|s| **s != shape)
+            .filter(|s| **s != shape && !reads_too(shape, s))
             .find_map(|s| acc.first_of_shape.get(&Some(*s)))
             .or_else(|| acc.first_of_shape.get(&None));
+        // `decimal` reads "14,90" beside "7.50", with the comma as the decimal mark: right for a
+        // price, wrong for "1,299" meant as a thousand (an English export's).
+        if let Some(comma) = shapes
+            .keys()
+            .filter(|s| **s == "decimal comma" && **s != shape && reads_too(shape, s))
+            .find_map(|s| acc.first_of_shape.get(&Some(*s)))
+        {
+            hint = format!(
+                "{hint}; it reads {} too, a single comma being the decimal mark (where \"1,299\" means a thousand and more, as in English exports, write `decimal(\"en\")`)",
+                Value::String(crate::value::elide(comma, 40, "…").into()),
+            );
+        }
         Some(match other {
             Some(text) if others > 0 && rejects_others(shape) => format!(
                 "{hint}; {} of its {} texts {} not ({}{}) and would be rejected",
@@ -781,6 +805,16 @@ mod tests {
                 .is_some_and(|h| h
                     .starts_with("`.p | date` gives unix seconds, reading it as Europe/Rome time")),
             "{iso:?}"
+        );
+        // `decimal` reads a decimal comma as well: not rejected, but said (a Wix export's
+        // "14,90" beside "7.50"), with what reads "1,299" as a thousand
+        let mut mixed = vec!["7.50"; 20];
+        mixed.extend(["14,90", "[ADD]1"]);
+        assert_eq!(
+            field_of(&mixed).hint.as_deref(),
+            Some(
+                "`.p | decimal` (or `| int`) makes it a number; it reads \"14,90\" too, a single comma being the decimal mark (where \"1,299\" means a thousand and more, as in English exports, write `decimal(\"en\")`); 1 of its 22 texts is not (\"[ADD]1\") and would be rejected"
+            )
         );
         // `strip_html` reads any text: nothing to warn of
         let mut html = vec!["<p>a</p>"; 10];

@@ -173,7 +173,7 @@ fn a_new_case_needs_its_snapshot_accepted_and_json_expectations_work() {
     assert_eq!(code(&o), 1);
     let out = text(&o.stdout);
     assert!(out.contains("test pages ... NO SNAPSHOT"), "{out}");
-    assert!(out.contains("clerkmap test --accept"), "{out}");
+    assert!(out.contains("clerkmap test cases --accept"), "{out}");
     let o = clerkmap_in(d, &["test", "--review", "cases"], "y\n");
     assert_eq!(code(&o), 0, "{}", text(&o.stdout));
     assert!(d.join("cases/pages.snap").is_file());

@@ -9,6 +9,7 @@ use clap::Args;
 use super::term::{MessageFormat, Ui, plural};
 use super::{Vars, config, exit, fail_closed, json};
 use crate::diagnostic::{Diagnostic, SourceFile, render_all};
+use crate::engine::report::shell_word;
 use crate::workflow::case::{self, CaseRef};
 use crate::workflow::diff::{self, Change, ChangeKind, Style};
 use crate::workflow::runner::{self, Mode, Options};
@@ -58,6 +59,20 @@ pub struct TestArgs {
     /// file changes, the failing differences first (Ctrl-C stops).
     #[arg(long, conflicts_with = "review")]
     pub watch: bool,
+}
+
+/// The command that selects the same cases as `a` (its folders or files, `--filter`,
+/// `--config`), for the hints to add `--review` or `--accept` to.
+fn again(a: &TestArgs) -> String {
+    let mut words = vec!["clerkmap".to_string(), "test".to_string()];
+    words.extend(a.paths.iter().map(|p| shell_word(&p.to_string_lossy())));
+    if let Some(f) = &a.filter {
+        words.extend(["--filter".to_string(), shell_word(f)]);
+    }
+    if let Some(c) = &a.config {
+        words.extend(["--config".to_string(), shell_word(&c.to_string_lossy())]);
+    }
+    words.join(" ")
 }
 
 /// What `test --watch` watches: the case folders (cases, snapshots, inline inputs), the
@@ -262,6 +277,7 @@ fn run_cases(a: &TestArgs, ui: &Ui, cases: &[CaseRef]) -> u8 {
             color: ui.stdout_color(),
         },
         now: super::now_given(),
+        again: again(a),
     };
     let stdin = std::io::stdin();
     let mut input = stdin.lock();

@@ -20,7 +20,7 @@ pub enum Mode {
     Review,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 /// How `clerkmap test` runs.
 pub struct Options {
     /// What to do with differences.
@@ -29,6 +29,9 @@ pub struct Options {
     pub style: Style,
     /// The run's time of the cases that set none (`--now`); `None`: [`case::TEST_NOW`].
     pub now: Option<i64>,
+    /// The command that runs the same cases again (`clerkmap test tests/ --filter mug`), which
+    /// the hints complete with `--review` or `--accept`.
+    pub again: String,
 }
 
 /// What happened to the cases.
@@ -242,17 +245,27 @@ impl Runner<'_> {
             if self.opts.mode == Mode::Accept {
                 writeln!(self.out, "test {} ... {}", ran.name, st.green("written"))?;
             }
-            writeln!(self.out, "  wrote {}", ran.expect_name)?;
+            // A snapshot of a run that stopped holds no feed: say so, it is rarely what a case
+            // means to keep.
+            match ran.actual.get("aborted").and_then(Value::as_str) {
+                Some(why) => writeln!(
+                    self.out,
+                    "  wrote {} (the run stopped: {why})",
+                    ran.expect_name
+                )?,
+                None => writeln!(self.out, "  wrote {}", ran.expect_name)?,
+            }
             self.sum.updated += 1;
         } else {
             if self.opts.mode != Mode::Review {
                 writeln!(self.out, "test {} ... {}", ran.name, st.red("NO SNAPSHOT"))?;
             }
             self.failures.push(format!(
-                "{}: no snapshot yet ({}); the case gives {}.\n  Check it with `clerkmap test --review`, or write it with `clerkmap test --accept`.",
+                "{}: no snapshot yet ({}); the case gives {}.\n  Check it with `{again} --review`, or write it with `{again} --accept`.",
                 ran.name,
                 ran.expect_name,
-                describe(&ran.actual)
+                describe(&ran.actual),
+                again = self.opts.again,
             ));
             self.sum.failed += 1;
         }
@@ -401,7 +414,8 @@ impl Runner<'_> {
         if sum.failed > 0 && self.opts.mode == Mode::Check {
             writeln!(
                 self.out,
-                "If the changes are intended: `clerkmap test --review` to go through them, or `--accept` to take them all."
+                "If the changes are intended: `{again} --review` to go through them, or `--accept` to take them all.",
+                again = self.opts.again,
             )?;
         }
         Ok(sum)

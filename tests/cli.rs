@@ -287,7 +287,15 @@ fn max_rejects_aborts_without_replacing_feeds() {
         ],
     );
     assert_eq!(code(&o), 4, "{}", text(&o.stderr));
-    assert!(text(&o.stderr).contains("more than --max-rejects 0"));
+    assert!(text(&o.stderr).contains("aborted: 1 record rejected, more than --max-rejects 0"));
+    // The accounting says no feed was written, and which block never ran (a Wix trial read
+    // `-> products.json` of a feed that was not written, and no word of its categories).
+    let out_text = text(&o.stdout);
+    assert!(
+        out_text.contains("rejected 1  -> no feed written (")
+            && out_text.contains("categories: not run (the run stopped before it)"),
+        "{out_text}"
+    );
     assert_eq!(
         std::fs::read_to_string(out.path().join("products.json")).unwrap_or_default(),
         "[]\n",

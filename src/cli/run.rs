@@ -687,7 +687,26 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
     let report = &done.report;
     // The accounting, on every outcome, in one place.
     if !report.entities.is_empty() {
-        let summary = super::summary::run_report(report, x.to_stdout.then_some("standard output"));
+        // A run that stopped wrote no feed, whatever it mapped; the blocks after the one it
+        // stopped at never ran.
+        let to = match (&done.error, x.to_stdout) {
+            (Some(_), _) => Some("no feed written"),
+            (None, true) => Some("standard output"),
+            (None, false) => None,
+        };
+        let mut summary = super::summary::run_report(report, to);
+        if done.error.is_some() {
+            for b in &checked.program.blocks {
+                let ran = report.entities.iter().any(|e| e.entity == b.entity)
+                    || report.skipped.iter().any(|s| s.entity == b.entity);
+                if !ran {
+                    summary.push_str(&format!(
+                        "{}: not run (the run stopped before it)\n",
+                        b.entity.name()
+                    ));
+                }
+            }
+        }
         // On stdout whatever the outcome (stdout carries the feed with `--out -`).
         if x.to_stdout {
             ui.note(summary.trim_end());

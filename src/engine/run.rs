@@ -327,7 +327,10 @@ impl Abort {
     pub fn cause(&self) -> String {
         match self {
             Abort::TooManyRejects { rejected, max } => {
-                format!("aborted: {rejected} records rejected, more than --max-rejects {max}")
+                format!(
+                    "aborted: {rejected} {} rejected, more than --max-rejects {max}",
+                    if *rejected == 1 { "record" } else { "records" }
+                )
             }
             Abort::AllRejected { entity, rejected } => format!(
                 "aborted: all {rejected} {} records were rejected; an empty feed would make Clerk delete every {}",

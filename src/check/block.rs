@@ -152,7 +152,8 @@ impl Compiler<'_> {
                 .secondary(span, text)
                 .hint("give the `let` another name"),
             );
-            return;
+            // Bound all the same: the uses below it mean it (not the attribute of the same
+            // name further down, which would make each of them an E010 of its own).
         }
         let slot = scope.bind(&l.name, ty);
         body.ops.push(Op::Let { slot, expr });
@@ -307,6 +308,12 @@ mod tests {
         assert_eq!(d.span(), span_of(src, "id", 0));
         assert_eq!(d.labels[1].span, span_of(src, "id", 1));
         assert_eq!(d.labels[1].text, "an attribute of the same name");
+        // Its uses above the attribute are the `let`'s: no E010 of them (a Wix trial's
+        // `let images` then `image = first(images)` then `images = map(images, ...)`).
+        let src = "customers from c {\n  let images = [1]\n  id = first(images)\n  images = map(images, .)\n}";
+        let d = only(src);
+        assert_eq!(d.code, Code::Duplicate);
+        assert_eq!(d.span(), span_of(src, "images", 0));
     }
 
     #[test]

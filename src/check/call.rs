@@ -53,7 +53,7 @@ impl Compiler<'_> {
             }
             let (x, t) = self.expr(a, scope);
             if let Some(p) = param {
-                self.argument_type(f, p, Some(i) == first_value, t, a.span);
+                self.argument_type(f, p, Some(i) == first_value, (t, x.as_const()), a.span);
             }
             lowered.push(x);
             tys.push(t);
@@ -219,23 +219,49 @@ impl Compiler<'_> {
 
     /// E008 when an argument can never have its parameter's type. The first value parameter
     /// also takes a list (the call then maps over it).
-    fn argument_type(&mut self, f: &Function, p: &Param, first: bool, t: Ty, span: Span) {
+    /// `arg`: the argument's type, and its value when it is a constant.
+    fn argument_type(
+        &mut self,
+        f: &Function,
+        p: &Param,
+        first: bool,
+        (t, constant): (Ty, Option<&Value>),
+        span: Span,
+    ) {
         let accepts =
             p.ty.or(Ty::NULL)
                 .or(if first { Ty::LIST } else { Ty::NEVER });
         if t.intersects(accepts) {
             return;
         }
-        let hint =
-            (t.contains(Ty::STRING) && p.ty.contains(Ty::NUMBER) && !p.ty.contains(Ty::STRING))
-                .then_some("convert with `| decimal`");
+        let number = p.ty.intersects(Ty::NUMBER) && !p.ty.contains(Ty::STRING);
+        let hint = match constant {
+            // `truncate("200")`: the number in quotes
+            Some(Value::String(text))
+                if number && text.trim().parse::<f64>().is_ok_and(f64::is_finite) =>
+            {
+                format!("write the number without quotes: `{}`", text.trim())
+            }
+            _ if t.contains(Ty::STRING) && number => {
+                let convert = if p.ty.contains(Ty::FLOAT) {
+                    "| decimal"
+                } else {
+                    "| int"
+                };
+                format!(
+                    "convert it with `{convert}`; the signature is `{}`",
+                    f.signature()
+                )
+            }
+            _ => format!("the signature is `{}`", f.signature()),
+        };
         self.type_error(
             span,
             format!(
                 "argument `{}` of `{}` must be {}, but this is {t}",
                 p.name, f.name, p.ty
             ),
-            hint,
+            Some(&hint),
         );
     }
 

@@ -152,6 +152,19 @@ fn with_context(d: Diagnostic, expected: &[&str], src: &str) -> Diagnostic {
             }
         }
     }
+    // `sku   p.sku` in a block: the `=` is missing (the parser, still in the line above's
+    // expression, would say it expected an operator at `sku`).
+    if matches!(open, Some(('{', _)))
+        && let Some(name) = name_without_equals(src, at)
+    {
+        return Diagnostic::error(
+            Code::Syntax,
+            Span::new(at, at + name.len()),
+            format!("syntax error: expected `=` after `{name}`"),
+        )
+        .label("a name, then no `=`")
+        .hint(format!("an attribute is written `{name} = expression`"));
+    }
     if matches!(open, Some(('{', _))) && fn_item_at(after) {
         return Diagnostic::error(
             Code::Syntax,
@@ -210,6 +223,31 @@ fn words_at(text: &str, first: &str, second: &str) -> bool {
         .filter(|r| r.starts_with(char::is_whitespace))
         .and_then(|r| word(r.trim_start(), second))
         .is_some()
+}
+
+/// The name that starts the line at `at` when what follows it on its line is something but
+/// not `=` (`sku   p.sku`): a statement whose `=` is missing. Not a word of the language.
+fn name_without_equals(src: &str, at: usize) -> Option<&str> {
+    const WORDS: [&str; 9] = [
+        "let", "where", "if", "else", "match", "and", "or", "not", "fn",
+    ];
+    let line_start = src.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    if !src.get(line_start..at)?.trim().is_empty() {
+        return None;
+    }
+    let after = src.get(at..)?;
+    let len = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(after.len());
+    let name = &after[..len];
+    let rest = after[len..].lines().next().unwrap_or("");
+    let starts_name = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_');
+    (starts_name
+        && !WORDS.contains(&name)
+        && rest.starts_with([' ', '\t'])
+        && !rest.trim().is_empty()
+        && !rest.trim_start().starts_with(['=', '#']))
+    .then_some(name)
 }
 
 /// Whether `text` starts with a `fn` declaration: `fn NAME(`.

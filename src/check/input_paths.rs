@@ -507,6 +507,17 @@ impl Walk {
                     }
                 }
             }
+            // `first(rows[? ...])`, `last(.a)`: one of the rows, one element of the list (of
+            // a projection's list: not followed, as `name[0]` would index it).
+            ExprKind::Call { name, args, .. }
+                if matches!(name.name.as_str(), "first" | "last") && args.len() == 1 =>
+            {
+                match self.read(&args[0])? {
+                    Denotes::Rows | Denotes::EachRow => Some(Denotes::Path(String::new())),
+                    Denotes::Path(p) if !is_projection(&p) => Some(Denotes::Path(p + INDEXED)),
+                    Denotes::Path(_) => None,
+                }
+            }
             // Parentheses end a projection: `(rows[? ...])` is a list of rows, `(.a)` is `.a`,
             // and `(.a[*].b)` a list whose own paths are not followed.
             ExprKind::Paren(inner) => match self.denotes(inner)? {
@@ -888,6 +899,9 @@ categories from cat group by .codice {
   k = .axes[? a => a.n == .want].v
   l = map(.list, v => v.k)
   m = sizes[0].nope ~ lookup(t, .k).nope ~ rows.nope ~ rows["nope"]
+  let p = first(rows[? .kind == "P"])
+  let q = last(.list2)
+  n = p.nmae ~ q.k2 ~ first(.list2[*].k3).no
 }
 "#;
         let got = paths_of(src);
@@ -920,6 +934,11 @@ categories from cat group by .codice {
                 ".list",
                 ".list[*].k",
                 ".k",
+                ".kind",
+                ".list2",
+                ".nmae",
+                ".list2[*].k2",
+                ".list2[*].k3",
             ]
         );
         // What an attribute reads includes what the `let`s it uses read.

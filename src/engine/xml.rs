@@ -1,7 +1,8 @@
 //! XML sources, streamed: every element named like the item (`<item>` by default, any depth)
 //! becomes one record. Child elements become fields under their local name (the namespace
 //! prefix is dropped: `<g:price>` is `.price`), repeated children become lists, attributes are
-//! `@name`, the text of an element with children is `#text`. Empty elements are left out.
+//! `@name`, the text of an element with children or attributes is `#text`. Empty elements are
+//! left out. A document without a single item says which element its records likely are.
 //!
 //! Reading is bounded: an item is built without recursion and rejected (reading goes on after
 //! its end tag) when it nests deeper than [`MAX_DEPTH`] or grows over the record size limit; a
@@ -35,6 +36,8 @@ struct Budget {
     used: u64,
     allowed: u64,
     tripped: bool,
+    /// Line breaks consumed (for the line of an error).
+    newlines: u64,
 }
 
 impl Budget {
@@ -68,6 +71,10 @@ impl BufRead for Budget {
 
     fn consume(&mut self, n: usize) {
         self.used += n as u64;
+        // the buffer the bytes were read from: no read happens here
+        if let Ok(buf) = self.inner.fill_buf() {
+            self.newlines += memchr::memchr_iter(b'\n', &buf[..n.min(buf.len())]).count() as u64;
+        }
         self.inner.consume(n);
     }
 }
@@ -85,7 +92,15 @@ pub struct XmlItems {
     depth: u64,
     /// Items met so far.
     count: u64,
+    /// The encoding the XML declaration names, if any.
+    encoding: Option<String>,
+    /// Until the first item: the elements met outside items, by (depth, parent, local name),
+    /// with their count (at most [`TALLIED`] names), for a document that has no item.
+    tally: Vec<((u64, String, String), u64)>,
 }
+
+/// The most element names [`XmlItems`] counts before its first item.
+const TALLIED: usize = 256;
 
 fn local(name: &str) -> String {
     name.rsplit(':').next().unwrap_or(name).to_string()
@@ -153,6 +168,7 @@ impl XmlItems {
             used: 0,
             allowed: max_record_bytes,
             tripped: false,
+            newlines: 0,
         };
         XmlItems {
             reader: Reader::from_reader(budget),
@@ -163,6 +179,8 @@ impl XmlItems {
             open: Vec::new(),
             depth: 0,
             count: 0,
+            encoding: None,
+            tally: Vec::new(),
         }
     }
 
@@ -202,7 +220,21 @@ impl XmlItems {
                         show_bytes(self.max_record_bytes)
                     )
                 } else {
-                    format!("malformed XML at byte {at}: {e}")
+                    let line = self.reader.get_ref().newlines + 1;
+                    match (&e, &self.encoding) {
+                        // an ISO-8859-1 export read as UTF-8: not malformed, in another encoding
+                        (quick_xml::Error::Encoding(_), Some(declared))
+                            if !declared.eq_ignore_ascii_case("utf-8") =>
+                        {
+                            format!(
+                                "not UTF-8 at line {line} (byte {at}): the document declares encoding=\"{declared}\", and XML inputs are read as UTF-8 only: convert the file first, e.g. `iconv -f {declared} -t UTF-8 FILE > FILE-utf8.xml`"
+                            )
+                        }
+                        (quick_xml::Error::Encoding(_), _) => format!(
+                            "not UTF-8 at line {line} (byte {at}): XML inputs are read as UTF-8 only: convert the file first, e.g. `iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE-utf8.xml` (for an export in Windows-1252)"
+                        ),
+                        _ => format!("malformed XML at line {line} (byte {at}): {e}"),
+                    }
                 })
             }
         }
@@ -224,10 +256,22 @@ impl XmlItems {
                     continue;
                 }
                 Event::Eof if self.depth > 0 => return Err(self.cut_off()),
+                Event::Eof if self.count == 0 && !self.tally.is_empty() => {
+                    return Err(self.no_items());
+                }
                 Event::Eof => return Ok(None),
+                Event::Decl(d) => {
+                    if let Some(Ok(e)) = d.encoding() {
+                        self.encoding = Some(e.to_string());
+                    }
+                    continue;
+                }
                 _ => continue,
             };
             if start.local_name().as_ref() != self.item {
+                if self.count == 0 {
+                    self.count_element(start.local_name().as_ref().to_string());
+                }
                 if !empty {
                     if self.open.len() < OPEN_NAMES {
                         self.open.push(start.name().as_ref().to_string());
@@ -255,6 +299,60 @@ impl XmlItems {
                 Err(e) => self.skip(buf, 1, e),
             }
             .map(Some);
+        }
+    }
+
+    /// Counts an element met before any item (under the innermost element open).
+    fn count_element(&mut self, name: String) {
+        let parent = self.open.last().map(|p| local(p)).unwrap_or_default();
+        let key = (self.depth, parent, name);
+        if let Some((_, n)) = self.tally.iter_mut().find(|(k, _)| *k == key) {
+            *n += 1;
+        } else if self.tally.len() < TALLIED {
+            self.tally.push((key, 1));
+        }
+    }
+
+    /// The message of a document without a single item: which element its records likely
+    /// are (the most repeated at the shallowest depth, `<Artikel>` under `<Export>`), and how
+    /// to name it; an element whose name differs from the item's only in case first.
+    fn no_items(&self) -> String {
+        let item = &self.item;
+        let fix = |name: &str| {
+            format!(
+                "name them with the input's format `xml:{name}` (`--input-format NAME=xml:{name}`, or `format: xml:{name}` in clerkmap.yaml)"
+            )
+        };
+        if let Some(((_, _, name), n)) = self
+            .tally
+            .iter()
+            .filter(|((_, _, name), _)| name.eq_ignore_ascii_case(item))
+            .max_by_key(|(_, n)| *n)
+        {
+            return format!(
+                "no `<{item}>` element, the records of this input, but {n} `<{name}>`: element names are case-sensitive; {}",
+                fix(name)
+            );
+        }
+        let repeated = self
+            .tally
+            .iter()
+            .filter(|(_, n)| *n > 1)
+            .min_by_key(|((depth, _, _), n)| (*depth, std::cmp::Reverse(*n)));
+        let likely = repeated.or_else(|| {
+            self.tally
+                .iter()
+                .filter(|((depth, _, _), _)| *depth == 1)
+                .max_by_key(|(_, n)| *n)
+        });
+        match likely {
+            Some(((_, parent, name), n)) => format!(
+                "no `<{item}>` element, the records of this input: the document holds {n} `<{name}>` in `<{parent}>`; if those are the records, {}",
+                fix(name)
+            ),
+            None => format!(
+                "no `<{item}>` element, the records of this input, and no element inside the document's root: the file holds no record"
+            ),
         }
     }
 
@@ -354,11 +452,13 @@ impl XmlItems {
                         } else {
                             match quick_xml::escape::resolve_xml_entity(&r) {
                                 Some(s) => top.text.push_str(s),
-                                // an HTML entity: kept as written (strip_html decodes it)
+                                // Not XML's: an HTML entity (`&nbsp;`, `&euro;`, which many
+                                // exports write) is its character, as `strip_html` would
+                                // make it; any other is kept as written.
                                 None => {
-                                    top.text.push('&');
-                                    top.text.push_str(&r);
-                                    top.text.push(';');
+                                    let written = format!("&{};", &*r);
+                                    top.text
+                                        .push_str(&html_escape::decode_html_entities(&written));
                                 }
                             }
                         }
@@ -474,6 +574,17 @@ mod tests {
         );
     }
 
+    /// HTML's entities, which XML does not define, are their characters (a name written
+    /// `Herren&nbsp;Hemd` came out with `&nbsp;` in it); an unknown one stays as written.
+    #[test]
+    fn html_entities_are_their_characters() {
+        let got = items(
+            "<r><item><n>Herren&nbsp;Hemd &euro;&amp;&#233; &zzz;</n></item></r>",
+            "item",
+        );
+        assert_eq!(got, [Ok(json!({"n": "Herren\u{a0}Hemd €&é &zzz;"}))]);
+    }
+
     #[test]
     fn custom_item_names_attributes_and_nesting() {
         let xml = r#"<articoli><articolo codice="A1"><nome>Uno</nome><prezzi><listino>10,00</listino></prezzi></articolo><articolo codice="A2"/></articoli>"#;
@@ -490,13 +601,63 @@ mod tests {
         );
     }
 
+    /// A document without a single item says which element its records likely are, and how
+    /// to name it (an ERP's `<Artikel>` read as `.xml`, whose records default to `<item>`).
+    #[test]
+    fn a_document_without_items_names_the_element_its_records_likely_are() {
+        let xml = r#"<?xml version="1.0"?><Export xmlns:x="urn:x"><Kopf><Datum>1</Datum></Kopf>
+<Artikel nr="1"><Bild>a</Bild><Bild>b</Bild><Bild>c</Bild></Artikel><Artikel nr="2"/><x:Artikel/></Export>"#;
+        let got = items(xml, "item");
+        assert_eq!(
+            got,
+            [Err("no `<item>` element, the records of this input: the document holds 3 `<Artikel>` in `<Export>`; if those are the records, name them with the input's format `xml:Artikel` (`--input-format NAME=xml:Artikel`, or `format: xml:Artikel` in clerkmap.yaml)".to_string())]
+        );
+        let got = items(
+            "<Kunden><Kunde id=\"1\"/><Kunde id=\"2\"/></Kunden>",
+            "kunde",
+        );
+        assert!(
+            got.len() == 1
+                && got[0].as_ref().is_err_and(|e| e.starts_with(
+                    "no `<kunde>` element, the records of this input, but 2 `<Kunde>`: element names are case-sensitive; name them with the input's format `xml:Kunde`"
+                )),
+            "{got:?}"
+        );
+        // One element, not repeated: the root's child is named.
+        let got = items("<r><only>1</only></r>", "item");
+        assert!(
+            got[0]
+                .as_ref()
+                .is_err_and(|e| e.contains("holds 1 `<only>` in `<r>`")),
+            "{got:?}"
+        );
+        // A document whose items are all found reads them, whatever came before.
+        assert_eq!(
+            items("<r><x/><x/><item><a>1</a></item></r>", "item").len(),
+            1
+        );
+    }
+
     #[test]
     fn malformed_xml_is_an_error_with_a_position() {
-        let got = items("<r><item><a>1</b></item></r>", "item");
+        let got = items(
+            "<r>\n<item>\n<a>1</a>\n</item>\n<item><a>1</b></item></r>",
+            "item",
+        );
+        assert_eq!(
+            got.last(),
+            Some(&Err(
+                "malformed XML at line 5 (byte 42): ill-formed document: expected `</a>`, but `</b>` was found".to_string()
+            )),
+            "{got:?}"
+        );
+        // An export in ISO-8859-1 is not malformed: the message says to convert it.
+        let mut latin = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<r><item><a>".to_vec();
+        latin.extend(b"Gr\xf6\xdfe</a></item></r>");
+        let mut r = XmlItems::new(Box::new(std::io::Cursor::new(latin)), "item", 1 << 20);
+        let got: Vec<_> = std::iter::from_fn(|| r.next_item()).collect();
         assert!(
-            got.last().is_some_and(|r| r
-                .as_ref()
-                .is_err_and(|e| e.contains("malformed XML at byte"))),
+            matches!(got.last(), Some(Err(e)) if e.starts_with("not UTF-8 at line 2") && e.contains("declares encoding=\"ISO-8859-1\"") && e.contains("iconv -f ISO-8859-1 -t UTF-8")),
             "{got:?}"
         );
     }

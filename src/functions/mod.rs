@@ -353,6 +353,18 @@ pub fn float(f: f64) -> Result<Value, String> {
         .ok_or_else(|| format!("the result {f} is not a finite number"))
 }
 
+/// What to add to the message of a function given an object where it wants a text or a
+/// number, when the object is an XML element with attributes (`{"@waehrung": "EUR", "#text":
+/// "19,90"}`): where its text is.
+fn element_text(v: &Value) -> &'static str {
+    match v {
+        Value::Object(m) if m.contains_key("#text") => {
+            "; it is an XML element with attributes, whose text is `.\"#text\"`: read it with `(.Preis.\"#text\" ?? .Preis)` (for a field `Preis`)"
+        }
+        _ => "",
+    }
+}
+
 /// A kind with its indefinite article, for error messages: `an object`, `a list`.
 fn article(kind: &str) -> String {
     if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {

@@ -555,9 +555,10 @@ pub(super) fn to_float(f: &str, v: &Value, locale: Locale) -> Result<Option<f64>
             },
         },
         other => Err(format!(
-            "{f}: cannot convert {} {} to a number (expected a number or a string like \"1.234,56\")",
+            "{f}: cannot convert {} {} to a number (expected a number or a string like \"1.234,56\"){}",
             kind(other),
-            show(other)
+            show(other),
+            super::super::element_text(other)
         )),
     }
 }

@@ -462,9 +462,10 @@ fn int(args: &[&Value]) -> Result<Value, String> {
             Err(why) => Err(cannot_read("int", s, &why)),
         },
         other => Err(format!(
-            "int: cannot convert {} {} to an int (expected a number or a numeric string; use if/else for bools)",
+            "int: cannot convert {} {} to an int (expected a number or a numeric string; use if/else for bools){}",
             kind(other),
-            show(other)
+            show(other),
+            super::element_text(other)
         )),
     }
 }

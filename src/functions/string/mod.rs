@@ -468,9 +468,10 @@ fn want_str<'a>(f: &str, what: &str, v: &'a Value) -> Result<&'a str, String> {
     match v {
         Value::String(s) => Ok(s),
         other => Err(format!(
-            "{f}: expected a string for `{what}`, got {} {} (use string(...) to convert a scalar)",
+            "{f}: expected a string for `{what}`, got {} {} (use string(...) to convert a scalar){}",
             kind(other),
-            show(other)
+            show(other),
+            super::element_text(other)
         )),
     }
 }

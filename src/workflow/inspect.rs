@@ -49,8 +49,12 @@ pub struct Field {
     pub examples: Vec<Value>,
     /// What the text values look like, when most agree: `decimal comma`, `date dd/mm/yyyy`...
     pub text_shape: Option<String>,
-    /// How to read it in a mapping, when the text shape calls for a function.
+    /// How to read it in a mapping, when the text shape calls for a function, or when it is
+    /// one value in some records and a list of them in others.
     pub hint: Option<String>,
+    /// Whether [`Field::hint`] is about its texts' shape (else about one value or a list).
+    #[serde(skip)]
+    pub hint_of_shape: bool,
 }
 
 /// What [`inspect`] found in a file; [`Inspection::render`] shows it as a table.
@@ -548,8 +552,26 @@ fn field(path: String, acc: Acc) -> Field {
             _ => hint,
         })
     });
+    // One value in some records, a list in others (XML: one element or several).
+    let one_or_many = types.iter().any(|(t, _)| t == "list")
+        && types.iter().any(|(t, _)| t != "list" && t != "null");
+    // the shape of its texts is said with the hint about them, not with this one
+    let shape_hint = hint.is_some();
+    let hint = hint.or_else(|| {
+        one_or_many.then(|| {
+            let single = if types.iter().any(|(t, _)| t == "object") {
+                "`[*]` over a single object walks its fields"
+            } else {
+                "`[*]` over a single value gives `[]`"
+            };
+            format!(
+                "one value in some records, a list of them in others (an XML element once or repeated): `flatten([{path}])` is always the list; {single}"
+            )
+        })
+    });
     let shape = dominant.map(|(s, _)| s.to_string());
     Field {
+        hint_of_shape: shape_hint,
         types,
         present: acc.present,
         empty: acc.occurs.saturating_sub(acc.present),
@@ -740,11 +762,14 @@ impl Inspection {
         if !hints.is_empty() {
             let _ = writeln!(out, "\nhints:");
             for f in hints {
+                let shape = match f.text_shape.as_deref() {
+                    Some(s) if f.hint_of_shape => format!("{s}: "),
+                    _ => String::new(),
+                };
                 let _ = writeln!(
                     out,
-                    "  {}: {}: {}",
+                    "  {}: {shape}{}",
                     f.path,
-                    f.text_shape.as_deref().unwrap_or(""),
                     f.hint.as_deref().unwrap_or("")
                 );
             }
@@ -814,6 +839,20 @@ mod tests {
             field_of(&mixed).hint.as_deref(),
             Some(
                 "`.p | decimal` (or `| int`) makes it a number; it reads \"14,90\" too, a single comma being the decimal mark (where \"1,299\" means a thousand and more, as in English exports, write `decimal(\"en\")`); 1 of its 22 texts is not (\"[ADD]1\") and would be rejected"
+            )
+        );
+        // one value or a list of them: how to always have the list
+        let mut w = Walker {
+            fields: IndexMap::new(),
+            paths_only: false,
+        };
+        w.visit(".v".into(), &crate::json!({"e": "1"}), 1);
+        w.visit(".v".into(), &crate::json!([{"e": "2"}, {"e": "3"}]), 2);
+        let acc = w.fields.shift_remove(".v").unwrap_or_default();
+        assert_eq!(
+            field(".v".into(), acc).hint.as_deref(),
+            Some(
+                "one value in some records, a list of them in others (an XML element once or repeated): `flatten([.v])` is always the list; `[*]` over a single object walks its fields"
             )
         );
         // `strip_html` reads any text: nothing to warn of

@@ -72,6 +72,12 @@ pub struct InputFields {
     pub paths: BTreeSet<String>,
     /// The paths whose every value read is a text (or null): a CSV's columns (W008).
     pub texts: BTreeSet<String>,
+    /// The paths that are a list in some records and one value in others (an XML element
+    /// once or repeated), with how many records had the one value (W010).
+    pub one_or_many: Vec<(String, u64)>,
+    /// The input's format as `--input-format` states it, when stated (`xml:Artikel`): the
+    /// `inspect` command a hint suggests needs it too.
+    pub format: Option<String>,
 }
 
 impl InputFields {
@@ -227,6 +233,8 @@ pub struct InputReads {
     pub attributes: Vec<AttributeReads>,
     /// Its paths compared with a number or a bool, in the order met.
     pub comparisons: Vec<Comparison>,
+    /// The paths `[*]` walks (`.a` of `.a[*].b`), in the order met.
+    pub eaches: Vec<PathUse>,
 }
 
 /// The record paths of a whole mapping, per block and per lookup declaration.
@@ -268,6 +276,7 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
                     paths: w.uses,
                     attributes: Vec::new(),
                     comparisons: w.comparisons,
+                    eaches: w.eaches,
                 });
             }
             Item::Block(b) => out.inputs.push(block_reads(b)),
@@ -306,6 +315,7 @@ fn block_reads(b: &Block) -> InputReads {
         let denotes = w.read(value);
         all.uses.extend(w.uses.iter().cloned());
         all.comparisons.append(&mut w.comparisons);
+        all.eaches.append(&mut w.eaches);
         let Some(name) = name else { continue };
         // A `let`'s name stands for its value below it; an attribute's name is not followed.
         match denotes.and_then(Denotes::bound) {
@@ -341,6 +351,7 @@ fn block_reads(b: &Block) -> InputReads {
         paths: all.uses,
         attributes,
         comparisons: all.comparisons,
+        eaches: all.eaches,
     }
 }
 
@@ -392,6 +403,8 @@ struct Walk {
     uses: Vec<PathUse>,
     names: Vec<String>,
     comparisons: Vec<Comparison>,
+    /// The record paths `[*]` walks.
+    eaches: Vec<PathUse>,
 }
 
 impl Walk {
@@ -403,6 +416,7 @@ impl Walk {
             uses: Vec::new(),
             names: Vec::new(),
             comparisons: Vec::new(),
+            eaches: Vec::new(),
         }
     }
 
@@ -471,7 +485,13 @@ impl Walk {
             }
             ExprKind::Wildcard(base) => match self.denotes(base)? {
                 Denotes::Rows => Some(Denotes::EachRow),
-                d => Some(Denotes::Path(d.path()? + EACH)),
+                d => {
+                    let p = d.path()?;
+                    if !p.is_empty() {
+                        self.eaches.push(PathUse::new(p.clone(), base.span));
+                    }
+                    Some(Denotes::Path(p + EACH))
+                }
             },
             ExprKind::Filter(base, cond) => {
                 let (element, filtered) = match self.denotes(base) {
@@ -637,6 +657,45 @@ pub fn input_warnings(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnosti
     };
     let mut out = unknown_paths(&reads, src, inputs);
     out.extend(text_comparisons(&reads, src, inputs));
+    out.extend(eaches_of_one_or_many(&reads, inputs));
+    out
+}
+
+/// W010 for every `[*]` over a path that is one value in some records of its input and a list
+/// in others (an XML element once or repeated): where it is one object, `[*]` walks its fields
+/// (`.Variante[*]."@ean"` gives `[]` for the article with one variant), silently.
+fn eaches_of_one_or_many(reads: &MappingReads, inputs: &[InputFields]) -> Vec<Diagnostic> {
+    let mut out: Vec<Diagnostic> = Vec::new();
+    let mut said: Vec<(&str, &str)> = Vec::new();
+    for input in inputs.iter().filter(|i| i.records > 0) {
+        for r in reads.of_input(&input.name) {
+            for e in &r.eaches {
+                let Some((_, single)) = input.one_or_many.iter().find(|(p, _)| *p == e.path) else {
+                    continue;
+                };
+                if said.contains(&(input.name.as_str(), e.path.as_str())) {
+                    continue;
+                }
+                said.push((&input.name, &e.path));
+                let path = &e.path;
+                out.push(
+                    Diagnostic::warning(
+                        Code::EachOfOneOrMany,
+                        e.span,
+                        format!(
+                            "`{path}` is one value in {} of {} and a list in others: where it is one object, `[*]` walks its fields, not one element (one text gives `[]`)",
+                            crate::value::plural(*single, "record"),
+                            input.file,
+                        ),
+                    )
+                    .label("sometimes one value, sometimes a list")
+                    .hint(format!(
+                        "make it a list first: `flatten([{path}])[*]`, `map(flatten([{path}]), ...)` (`| compact` drops a missing one)"
+                    )),
+                );
+            }
+        }
+    }
     out
 }
 
@@ -742,8 +801,12 @@ fn unknown_path(path: &str, spans: &[Span], input: &InputFields, text: &str) -> 
                 .replace_with(spans[0], as_written.then_some(c.as_str()))
         }
         None => d.hint(format!(
-            "`clerkmap inspect {}` lists the paths its records have",
-            input.file
+            "`clerkmap inspect {}{}` lists the paths its records have",
+            input.file,
+            match &input.format {
+                Some(f) => format!(" --input-format {f}"),
+                None => String::new(),
+            }
         )),
     }
 }
@@ -765,7 +828,23 @@ pub fn closest_path(path: &str, paths: &BTreeSet<String>) -> Option<String> {
             .filter_map(|p| p.strip_prefix(parent.as_str()))
             .filter(|rest| split_steps(rest).len() == 1)
             .collect();
-        let best = suggest::closest(step, siblings.iter().copied())?;
+        // XML's names: `.nr` for the attribute `."@nr"`, `.text` for an element's `."#text"`
+        let xml = step
+            .strip_prefix('.')
+            .map(|name| name.trim_matches('"'))
+            .and_then(|name| {
+                let attribute = format!(".\"@{name}\"");
+                let text =
+                    matches!(name, "text" | "value" | "_text").then(|| ".\"#text\"".to_string());
+                [Some(attribute), text]
+                    .into_iter()
+                    .flatten()
+                    .find(|x| siblings.contains(&x.as_str()))
+            });
+        let best = match xml {
+            Some(x) => x,
+            None => suggest::closest(step, siblings.iter().copied())?.to_string(),
+        };
         let fixed = format!("{parent}{best}");
         let whole = format!("{fixed}{}", steps[i + 1..].concat());
         return Some(if paths.contains(&whole) { whole } else { fixed });
@@ -984,7 +1063,26 @@ categories from cat group by .codice {
             sampled: false,
             paths: paths.iter().map(|p| p.to_string()).collect(),
             texts: BTreeSet::new(),
+            one_or_many: Vec::new(),
+            format: None,
         }
+    }
+
+    /// `[*]` over a path that is one value in some records and a list in others (an XML
+    /// element once or repeated) is W010, once per path; through `flatten([...])` it is not.
+    #[test]
+    fn each_over_one_value_or_a_list_is_w010() {
+        let src = "products from a {\n  id = .codice\n  x = .v[*].e\n  y = .v[*].f\n  z = flatten([.v])[*].e\n  w = .u[*].e\n}\n";
+        let mut i = input(&[".codice", ".v", ".v[*].e", ".v[*].f", ".u", ".u[*].e"]);
+        i.one_or_many = vec![(".v".into(), 2)];
+        let d = input_warnings(&SourceFile::new("m.cmap", src), &[i]);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].code, Code::EachOfOneOrMany);
+        assert_eq!(
+            d[0].message,
+            "`.v` is one value in 2 records of a.ndjson and a list in others: where it is one object, `[*]` walks its fields, not one element (one text gives `[]`)"
+        );
+        assert_eq!(&src[d[0].span().start..d[0].span().end], ".v");
     }
 
     #[test]
@@ -1154,6 +1252,20 @@ categories from cat group by .codice {
             Some(".a.\"Codice EAN\"")
         );
         assert_eq!(closest_path(".zzzzzz", &have), None);
+        // XML: an attribute read as a field, an element's text as `.text`
+        let xml: BTreeSet<String> = [".\"@nr\"", ".Preis", ".Preis.\"@w\"", ".Preis.\"#text\""]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(closest_path(".nr", &xml).as_deref(), Some(".\"@nr\""));
+        assert_eq!(
+            closest_path(".Preis.text", &xml).as_deref(),
+            Some(".Preis.\"#text\"")
+        );
+        assert_eq!(
+            closest_path(".Preis.w", &xml).as_deref(),
+            Some(".Preis.\"@w\"")
+        );
         assert_eq!(field_step("Codice EAN"), ".\"Codice EAN\"");
         assert_eq!(field_step("Vestibilità"), ".\"Vestibilità\"");
     }

@@ -143,6 +143,9 @@ codes! {
     /// `W009`: a field read right from a list (`rows.x`).
     FieldOfList = "W009", "field of a list",
         "A field read right from a list is null in every record: a list has elements, not fields. `rows.sku` (in a grouped block) or `skus.price` (a `let` holding a filtered list) is always null. For the field of each element, write `rows[*].sku`; for the first element's, `first(rows).sku` (in a grouped block `.sku` is the first row's too).";
+    /// `W010`: `[*]` over a path that is one value in some records, a list in others.
+    EachOfOneOrMany = "W010", "`[*]` over one value or a list",
+        "With inputs (`check --input NAME=PATH`, which reads their records whole), `[*]` over a record path that is a list in some records and one value in others (an XML element that occurs once or several times: `<Variante>`): where it is one object, `[*]` walks that object's fields, not one element, so `.Varianten.Variante[*].\"@ean\"` is `[]` for the article with a single variant (and one text gives `[]`), silently. Make it a list first: `flatten([.Varianten.Variante])[*].\"@ean\"`, or `map(flatten([.Varianten.Variante]), ...)`.";
 }
 
 /// The formatter's name for [`Code::Syntax`].

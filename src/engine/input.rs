@@ -88,6 +88,22 @@ impl Format {
         !matches!(self, Format::Json | Format::Xml { .. })
     }
 
+    /// The format as [`Format::parse`] reads it back (`xml:Artikel`, `"csv;"` quoted for a
+    /// shell), for the commands a message suggests.
+    pub fn spec(&self) -> String {
+        match self {
+            Format::Json => "json".into(),
+            Format::Ndjson => "ndjson".into(),
+            Format::Csv { delimiter: None } => "csv".into(),
+            Format::Csv {
+                delimiter: Some(b'\t'),
+            } => "tsv".into(),
+            Format::Csv { delimiter: Some(d) } => format!("'csv{}'", *d as char),
+            Format::Xml { item } if item == "item" => "xml".into(),
+            Format::Xml { item } => format!("xml:{item}"),
+        }
+    }
+
     /// The usual file extension of the format (`tsv` for a TAB-separated CSV).
     pub fn extension(&self) -> &'static str {
         match self {

@@ -593,12 +593,32 @@ pub fn input_fields(input: &Input, limit: Option<usize>) -> Result<InputFields, 
         records: i.records,
         sampled: i.sampled,
         texts: text_paths(&i.fields),
+        one_or_many: one_or_many_paths(&i.fields),
+        format: input.format.as_ref().map(Format::spec),
         paths: i
             .fields
             .into_iter()
             .map(|f| f.path)
             .collect::<BTreeSet<_>>(),
     })
+}
+
+/// The fields that are a list in some records and one value in others, with how many had
+/// the one value (W010).
+pub fn one_or_many_paths(fields: &[Field]) -> Vec<(String, u64)> {
+    fields
+        .iter()
+        .filter_map(|f| {
+            let list = f.types.iter().any(|(t, _)| t == "list");
+            let single: u64 = f
+                .types
+                .iter()
+                .filter(|(t, _)| t != "list" && t != "null")
+                .map(|(_, n)| n)
+                .sum();
+            (list && single > 0).then(|| (f.path.clone(), single))
+        })
+        .collect()
 }
 
 /// The fields whose every value is a text (or null), with at least one text (W008).

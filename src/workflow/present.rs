@@ -78,6 +78,8 @@ pub fn paths_present(
         sampled,
         paths: wanted.clone(),
         texts,
+        one_or_many: Vec::new(),
+        format: input.format.as_ref().map(crate::engine::Format::spec),
     })
 }
 

@@ -154,6 +154,8 @@ impl Projects {
                     sampled: i.sampled,
                     paths: i.fields.iter().map(|f| f.path.clone()).collect(),
                     texts: crate::workflow::inspect::text_paths(&i.fields),
+                    one_or_many: crate::workflow::inspect::one_or_many_paths(&i.fields),
+                    format: None,
                 });
             }
         }

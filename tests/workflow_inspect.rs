@@ -62,4 +62,36 @@ fn errors_say_what_to_do() {
     let o = clerkmap(&["inspect", "nowhere.csv"]);
     assert_eq!(o.status.code(), Some(3));
     assert!(text(&o.stderr).contains("nowhere.csv: cannot open"));
+    // No record: exit 3, as a run refuses it (a header only; an XML document whose records
+    // are not `<item>` names the element they likely are)
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let header = dir.path().join("h.csv");
+    std::fs::write(&header, "a,b\n").unwrap_or_else(|e| panic!("{e}"));
+    let o = clerkmap(&["inspect", &header.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o.stderr).contains("h.csv: holds no record (only a header or blank lines?)"),
+        "{}",
+        text(&o.stderr)
+    );
+    let xml = dir.path().join("a.xml");
+    std::fs::write(
+        &xml,
+        "<Liste><Artikel nr=\"1\"/><Artikel nr=\"2\"/></Liste>",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = clerkmap(&["inspect", &xml.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        text(&o.stderr).contains("the document holds 2 `<Artikel>` in `<Liste>`; if those are the records, name them with the input's format `xml:Artikel`"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = clerkmap(&[
+        "inspect",
+        &xml.to_string_lossy(),
+        "--input-format",
+        "xml:Artikel",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
 }

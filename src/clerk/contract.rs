@@ -284,16 +284,19 @@ pub fn validate_record(entity: Entity, rec: &mut Record) -> Vec<(String, String)
         for (place, (k, v)) in rec.iter_mut().enumerate() {
             let (spec, valid) = names.learn(place, k, specs);
             let holds_object = strip_nulls(v);
+            // a value of the wrong type is said once (not again as an object Clerk cannot use)
+            let mut wrong_type = false;
             if let Some(i) = spec {
                 present |= 1 << i;
                 if let Err(e) = conform(specs[i].kind, v) {
                     reasons.push((k.to_string(), format!("`{k}` {e}")));
+                    wrong_type = true;
                 }
             } else if !valid {
                 reasons.push((k.to_string(), format!("attribute name `{k}` has characters other than letters, digits and `_`: Clerk would ignore it")));
             }
             let is_lines = entity == Entity::Orders && k == "products";
-            if !is_lines && holds_object {
+            if !is_lines && holds_object && !wrong_type {
                 reasons.push((
                     k.to_string(),
                     format!("`{k}` holds an object: Clerk cannot filter or facet objects; spread it (`...expr`) or pick its fields"),
@@ -578,6 +581,16 @@ mod tests {
         assert!(all.contains("`image` must be an absolute URL"), "{all}");
         assert!(all.contains("`bad-name`"), "{all}");
         assert!(all.contains("`o` holds an object"), "{all}");
+        // An object where Clerk wants a bool is one reason, not two (an ERP trial's
+        // `on_sale = .Streichpreis`, an XML element with attributes).
+        let mut r = rec(json!({"id": "A1", "on_sale": {"@w": "EUR", "#text": "1"}}));
+        let on_sale: Vec<String> = validate_record(Entity::Products, &mut r)
+            .into_iter()
+            .filter(|(a, _)| a == "on_sale")
+            .map(|(_, m)| m)
+            .collect();
+        assert_eq!(on_sale.len(), 1, "{on_sale:?}");
+        assert!(on_sale[0].starts_with("`on_sale` must be a bool, got object"));
     }
 
     #[test]

@@ -19,7 +19,7 @@ Lists every path in the file's records (as a mapping writes it: .a.b, .\"Codice 
 share of records that have a value there and the share that have it empty, the number of
 distinct values (when there are few) and examples; then hints for text that needs a function
 (decimal commas, dates, HTML, URL paths). Large files are sampled: the first records only,
-unless --all. --json gives the same as data, with the format as --input-format takes it.\n\n{}", super::exit_codes_help()))]
+unless --all. --json gives the same as data, with the format as --input-format takes it.\n\n{}", super::exit::help(super::exit::INSPECT)))]
 pub struct InspectArgs {
     /// The file: .json (array), .ndjson/.jsonl, .csv/.txt, .tsv, .xml.
     pub path: PathBuf,
@@ -78,6 +78,20 @@ pub(crate) fn cmd(a: InspectArgs, ui: &Ui) -> u8 {
                 }
             } else {
                 ui.result(&i.render());
+            }
+            // as a run refuses it: no record to map (a CSV of its header only)
+            if i.records == 0 {
+                ui.error(match i.unreadable {
+                    0 => format!(
+                        "{}: holds no record (only a header or blank lines?)",
+                        a.path.display()
+                    ),
+                    n => format!(
+                        "{}: holds no readable record ({n} unreadable, listed above)",
+                        a.path.display()
+                    ),
+                });
+                return exit::INPUT;
             }
             exit::OK
         }

@@ -99,6 +99,18 @@ pub mod exit {
         ),
     ];
 
+    /// The codes of `inspect`.
+    pub const INSPECT: &[(u8, &str)] = &[
+        (OK, "the fields were listed"),
+        (FAILURE, "output or internal error"),
+        (USAGE, "the arguments are wrong"),
+        (
+            INPUT,
+            "the file is missing, empty, holds no record, or is unreadable (an XML document \
+             without the record element says which element its records likely are)",
+        ),
+    ];
+
     /// The codes of `push`.
     pub const PUSH: &[(u8, &str)] = &[
         (

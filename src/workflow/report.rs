@@ -228,8 +228,10 @@ fn attribute(a: &AttributeSummary, records: u64) -> AttributeView<'_> {
             }
         })
         .collect();
-    // Top values say something only when some value repeats.
-    let repeats = a.top_values.first().is_some_and(|v| v.count > 1);
+    // Top values say something when some value repeats, or when they are all there are (3
+    // materials in 3 records are not "many distinct values").
+    let show_top = a.top_values.first().is_some_and(|v| v.count > 1)
+        || a.distinct.is_some_and(|d| d as usize <= a.top_values.len());
     AttributeView {
         name: &a.name,
         required: a.required,
@@ -239,9 +241,9 @@ fn attribute(a: &AttributeSummary, records: u64) -> AttributeView<'_> {
         fill_width: format!("{:.2}", pct(a.non_empty, records)),
         kinds: kinds.join(", "),
         kind_bars,
-        top: if repeats { &a.top_values } else { &[] },
+        top: if show_top { &a.top_values } else { &[] },
         distinct: a.distinct.unwrap_or(0),
-        many_values: a.many_values || (!repeats && !a.top_values.is_empty()),
+        many_values: a.many_values || (!show_top && !a.top_values.is_empty()),
         numbers: a.numbers.as_ref().map(|n| NumbersView {
             min: num(n.min),
             median: num(n.median),
@@ -382,4 +384,46 @@ pub fn write(report: &RunReport, path: &Path, to: Destination) -> Result<(), Str
     }
     std::fs::write(path, render(report, to)?)
         .map_err(|e| format!("{}: cannot write the report: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::report::ValueCount;
+
+    fn summary(values: &[(&str, u64)], distinct: u64) -> AttributeSummary {
+        AttributeSummary {
+            name: "material".into(),
+            required: false,
+            present: 3,
+            non_empty: 3,
+            fill_rate: 1.0,
+            kinds: [("string", 3)].into(),
+            many_values: false,
+            distinct: Some(distinct),
+            top_values: values
+                .iter()
+                .map(|(v, n)| ValueCount {
+                    value: v.to_string(),
+                    count: *n,
+                })
+                .collect(),
+            numbers: None,
+        }
+    }
+
+    /// Values that do not repeat are listed when they are all there are (an ERP trial's 3
+    /// materials in 3 records were "many distinct values"), not when there are more.
+    #[test]
+    fn top_values_show_when_they_repeat_or_are_all_there_are() {
+        let few = summary(&[("Baumwolle", 1), ("Leder", 1), ("Wolle", 1)], 3);
+        let v = attribute(&few, 3);
+        assert_eq!((v.top.len(), v.many_values), (3, false));
+        let ids = summary(&[("A", 1), ("B", 1), ("C", 1), ("D", 1), ("E", 1)], 30);
+        let v = attribute(&ids, 30);
+        assert_eq!((v.top.len(), v.many_values), (0, true));
+        let repeated = summary(&[("M", 4), ("S", 1)], 9);
+        let v = attribute(&repeated, 9);
+        assert_eq!((v.top.len(), v.many_values), (2, false));
+    }
 }

@@ -128,7 +128,7 @@ fn the_readme_exit_codes_are_the_code_and_the_help() {
         ("run", exit::RUN),
         ("check", exit::RUN),
         ("explain", exit::RUN),
-        ("inspect", exit::RUN),
+        ("inspect", exit::INSPECT),
         ("serve", exit::RUN),
         ("init", exit::RUN),
         ("completions", exit::RUN),

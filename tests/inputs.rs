@@ -155,13 +155,19 @@ fn the_issues_deep_xml_no_longer_crashes_run_or_inspect() {
         rejects.contains("nested deeper than 128 levels"),
         "{rejects}"
     );
+    // inspect lists why, and exits 3 as the file has no record it can read
     let o = clerkmap(&["inspect", p.to_str().unwrap_or_default()]);
-    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
     assert!(
         text(&o.stdout)
             .contains("of them, 1 could not be read (the table shows the other 0): record 1: elements nested deeper than 128 levels"),
         "{}",
         text(&o.stdout)
+    );
+    assert!(
+        text(&o.stderr).contains("holds no readable record (1 unreadable, listed above)"),
+        "{}",
+        text(&o.stderr)
     );
 }
 

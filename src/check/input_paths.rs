@@ -75,8 +75,8 @@ pub struct InputFields {
     /// The paths that are a list in some records and one value in others (an XML element
     /// once or repeated), with how many records had the one value (W010).
     pub one_or_many: Vec<(String, u64)>,
-    /// The input's format as `--input-format` states it, when stated (`xml:Artikel`): the
-    /// `inspect` command a hint suggests needs it too.
+    /// The input's format as `--input-format` states it, when stated, as a shell word
+    /// (`xml:Artikel`, `'csv;'`): the `inspect` command a hint suggests needs it too.
     pub format: Option<String>,
 }
 

@@ -88,8 +88,8 @@ impl Format {
         !matches!(self, Format::Json | Format::Xml { .. })
     }
 
-    /// The format as [`Format::parse`] reads it back (`xml:Artikel`, `"csv;"` quoted for a
-    /// shell), for the commands a message suggests.
+    /// The format as [`Format::parse`] reads it back (`xml:Artikel`, `csv;`), for the commands
+    /// a message suggests (to quote for a shell).
     pub fn spec(&self) -> String {
         match self {
             Format::Json => "json".into(),
@@ -98,7 +98,7 @@ impl Format {
             Format::Csv {
                 delimiter: Some(b'\t'),
             } => "tsv".into(),
-            Format::Csv { delimiter: Some(d) } => format!("'csv{}'", *d as char),
+            Format::Csv { delimiter: Some(d) } => format!("csv{}", char::from(*d)),
             Format::Xml { item } if item == "item" => "xml".into(),
             Format::Xml { item } => format!("xml:{item}"),
         }

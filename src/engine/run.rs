@@ -452,21 +452,6 @@ fn error_cause(e: &RunError) -> RefusalCause {
     }
 }
 
-/// The name `explain --input-format` takes for a format.
-fn format_name(f: &Format) -> String {
-    match f {
-        Format::Json => "json".into(),
-        Format::Ndjson => "ndjson".into(),
-        Format::Csv { delimiter: None } => "csv".into(),
-        Format::Csv {
-            delimiter: Some(b'\t'),
-        } => "tsv".into(),
-        Format::Csv { delimiter: Some(d) } => format!("csv{}", char::from(*d)),
-        Format::Xml { item } if item == "item" => "xml".into(),
-        Format::Xml { item } => format!("xml:{item}"),
-    }
-}
-
 /// `clerkmap explain` with the mapping (unless built in) and the file inputs of the run.
 fn default_explain(mapping: &SourceFile, inputs: &[Input]) -> String {
     let mut words = vec!["clerkmap".to_string(), "explain".to_string()];
@@ -485,7 +470,7 @@ fn default_explain(mapping: &SourceFile, inputs: &[Input]) -> String {
             .filter(|f| Format::from_path(path).as_ref() != Some(*f))
         {
             words.push("--input-format".into());
-            words.push(shell_word(&format!("{}={}", i.name, format_name(f))));
+            words.push(shell_word(&format!("{}={}", i.name, Format::spec(f))));
         }
     }
     words.join(" ")

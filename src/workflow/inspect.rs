@@ -594,7 +594,10 @@ pub fn input_fields(input: &Input, limit: Option<usize>) -> Result<InputFields, 
         sampled: i.sampled,
         texts: text_paths(&i.fields),
         one_or_many: one_or_many_paths(&i.fields),
-        format: input.format.as_ref().map(Format::spec),
+        format: input
+            .format
+            .as_ref()
+            .map(|f| crate::engine::report::shell_word(&f.spec())),
         paths: i
             .fields
             .into_iter()

@@ -79,7 +79,10 @@ pub fn paths_present(
         paths: wanted.clone(),
         texts,
         one_or_many: Vec::new(),
-        format: input.format.as_ref().map(crate::engine::Format::spec),
+        format: input
+            .format
+            .as_ref()
+            .map(|f| crate::engine::report::shell_word(&f.spec())),
     })
 }
 

@@ -649,8 +649,9 @@ impl<'a> Visitor<'a> for Walk {
     }
 }
 
-/// The warnings about the mapping that its inputs' records give: W003 ([`unknown_paths`])
-/// and W008 ([`text_comparisons`]), the mapping parsed once for both.
+/// The warnings about the mapping that its inputs' records give: W003 ([`unknown_paths`]),
+/// W008 ([`text_comparisons`]) and W010 ([`eaches_of_one_or_many`]), the mapping parsed once
+/// for all three.
 pub fn input_warnings(src: &SourceFile, inputs: &[InputFields]) -> Vec<Diagnostic> {
     let Some(reads) = record_reads(src) else {
         return Vec::new();

@@ -71,8 +71,10 @@ impl BufRead for Budget {
 
     fn consume(&mut self, n: usize) {
         self.used += n as u64;
-        // the buffer the bytes were read from: no read happens here
-        if let Ok(buf) = self.inner.fill_buf() {
+        // the buffer the `n` bytes were read from (no read happens while it holds them)
+        if n > 0
+            && let Ok(buf) = self.inner.fill_buf()
+        {
             self.newlines += memchr::memchr_iter(b'\n', &buf[..n.min(buf.len())]).count() as u64;
         }
         self.inner.consume(n);

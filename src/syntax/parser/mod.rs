@@ -152,6 +152,25 @@ fn with_context(d: Diagnostic, expected: &[&str], src: &str) -> Diagnostic {
             }
         }
     }
+    // `.x:Sonderfeld`: an XML name with its namespace prefix, which a path cannot hold bare
+    if after.starts_with(':')
+        && after[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && let Some(field) = field_before(src, at)
+    {
+        let local = after[1..]
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .next()
+            .unwrap_or("");
+        return Diagnostic::error(
+            Code::Syntax,
+            Span::new(at, at + 1),
+            format!("syntax error: `:` in the field name `{field}:{local}`"),
+        )
+        .label("a field name cannot hold `:` unquoted")
+        .hint(format!(
+            "an XML element's namespace prefix is dropped: write `.{local}`; a field whose name holds `:` is quoted: `.\"{field}:{local}\"`"
+        ));
+    }
     // `sku   p.sku` in a block: the `=` is missing (the parser, still in the line above's
     // expression, would say it expected an operator at `sku`).
     if matches!(open, Some(('{', _)))
@@ -248,6 +267,16 @@ fn name_without_equals(src: &str, at: usize) -> Option<&str> {
         && !rest.trim().is_empty()
         && !rest.trim_start().starts_with(['=', '#']))
     .then_some(name)
+}
+
+/// The field name a path step ends with just before `at` (`x` of `.x` in `.x:Sonderfeld`).
+fn field_before(src: &str, at: usize) -> Option<&str> {
+    let before = src.get(..at)?;
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let name = &before[start..];
+    (!name.is_empty() && before[..start].ends_with('.')).then_some(name)
 }
 
 /// Whether `text` starts with a `fn` declaration: `fn NAME(`.

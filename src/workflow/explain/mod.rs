@@ -586,6 +586,10 @@ fn steps(
             step.reads.clear();
         }
         steps.push(step);
+        // `key`, as the statements use it
+        if let Some(k) = &traced.unit.key {
+            names.insert("key".into(), Value::String(k.as_str().into()));
+        }
     }
     if let (Some(f), Some(v)) = (&ast_block.filter, &traced.rec.filter) {
         steps.push(ctx.step(

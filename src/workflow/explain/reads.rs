@@ -1,6 +1,6 @@
-//! What an expression reads: the record paths (rooted at `.` or `rows`) and the names it uses,
-//! outside the parts evaluated per element (`[? ...]` conditions, `map`'s body), found with the
-//! syntax tree's visitor.
+//! What an expression reads: the record paths (rooted at `.` or `rows`) outside the parts
+//! evaluated per element (`[? ...]` conditions, `map`'s body), and the names it uses anywhere
+//! (a `let` compared in a filter is the block's), found with the syntax tree's visitor.
 
 use crate::syntax::ast::{Expr, ExprKind};
 use crate::syntax::visit::{Visitor, walk_expr};
@@ -10,8 +10,10 @@ use crate::syntax::visit::{Visitor, walk_expr};
 pub(super) struct Reads<'e> {
     /// Paths on the record or the group's rows: `.a.b`, `rows[*].c`.
     pub paths: Vec<&'e Expr>,
-    /// Names used (`let`s, attributes, file-level `let`s).
+    /// Names used (`let`s, attributes, file-level `let`s, `key`); not a named element's own.
     pub names: Vec<&'e str>,
+    /// How many per-element parts the visit is inside: their paths are not the record's.
+    per_element: usize,
 }
 
 impl<'e> Reads<'e> {
@@ -29,11 +31,22 @@ impl<'e> Reads<'e> {
                 self.visit_expr(i);
                 self.indexes(b);
             }
-            ExprKind::Field(b, _) | ExprKind::Wildcard(b) | ExprKind::Filter(b, _) => {
+            ExprKind::Filter(b, cond) => {
+                self.per_element(cond);
                 self.indexes(b)
             }
+            ExprKind::Field(b, _) | ExprKind::Wildcard(b) => self.indexes(b),
             _ => {}
         }
+    }
+}
+
+impl<'e> Reads<'e> {
+    /// A `[? ...]` condition or `map`'s body: its names, not its paths.
+    fn per_element(&mut self, e: &'e Expr) {
+        self.per_element += 1;
+        self.visit_expr(e);
+        self.per_element -= 1;
     }
 }
 
@@ -57,7 +70,10 @@ fn is_path(e: &Expr) -> bool {
 
 impl<'e> Visitor<'e> for Reads<'e> {
     fn visit_expr(&mut self, e: &'e Expr) {
-        if is_path(e) && matches!(path_base(e).kind, ExprKind::Current | ExprKind::Rows(_)) {
+        if self.per_element == 0
+            && is_path(e)
+            && matches!(path_base(e).kind, ExprKind::Current | ExprKind::Rows(_))
+        {
             self.paths.push(e);
             self.indexes(e);
             return;
@@ -65,8 +81,27 @@ impl<'e> Visitor<'e> for Reads<'e> {
         match &e.kind {
             ExprKind::Name(id) => self.names.push(&id.name),
             // Per element: the condition and the body do not read the record.
-            ExprKind::Filter(base, _) => self.visit_expr(base),
-            ExprKind::Map { list, .. } => self.visit_expr(list),
+            ExprKind::Filter(base, cond) => {
+                self.visit_expr(base);
+                self.per_element(cond);
+            }
+            ExprKind::Map { list, body } => {
+                self.visit_expr(list);
+                self.per_element(body);
+            }
+            // `x => ...`: `x` is the element, not a name of the block.
+            ExprKind::Lambda { param, body } => {
+                let before = self.names.len();
+                self.visit_expr(body);
+                let mut i = before;
+                while i < self.names.len() {
+                    if self.names[i] == param.name {
+                        self.names.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
             // Only in a mapping that does not check.
             ExprKind::BadForm { .. } => {}
             _ => walk_expr(self, e),
@@ -102,6 +137,14 @@ mod tests {
                 "rows[*].x"
             ]
         );
-        assert_eq!(names, vec!["key"], "`flag` and `z` are per element");
+        // the names inside per-element parts are the block's (the Wix trial's `p` in a filter)
+        assert_eq!(names, vec!["flag", "key", "z"]);
+        let (paths, names) = reads("first([1, 2][? n => n == size]) ~ map(.a, v => v.x ~ w)");
+        assert_eq!(paths, vec![".a"]);
+        assert_eq!(
+            names,
+            vec!["size", "w"],
+            "a named element is not a name of the block"
+        );
     }
 }

@@ -379,3 +379,50 @@ fn a_line_inside_a_group_explains_the_group() {
         text(&o.stderr)
     );
 }
+
+/// A name a later step uses shows its value, or the error of the `let` that failed (it showed
+/// `null`), and the group's `key`; a `let` compared inside a filter is shown too (a Wix trial).
+#[test]
+fn uses_show_a_failed_let_as_its_error_and_the_groups_key() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("m.cmap");
+    std::fs::write(
+        &mapping,
+        r#"products from export group by .handle {
+  let kind = "Product"
+  let p = first(rows[? .type == kind]) ?? error("no Product row")
+  id          = key
+  name        = p.name
+  description = "d"
+  price       = 1
+  image       = "https://x.test/i.jpg"
+  url         = "https://x.test/p"
+  categories  = []
+  created_at  = 0
+}
+"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let csv = dir.path().join("e.csv");
+    std::fs::write(&csv, "handle,type,name\nh1,Variant,\n").unwrap_or_else(|e| panic!("{e}"));
+    let o = clerkmap(&[
+        "explain",
+        &mapping.to_string_lossy(),
+        "--input",
+        &format!("export={}", csv.display()),
+        "--line",
+        "2",
+    ]);
+    let out = text(&o.stdout);
+    for want in [
+        "      uses  kind = \"Product\"",
+        "      uses  key = \"h1\"",
+        "      uses  p = error: no Product row",
+    ] {
+        assert!(
+            out.contains(want),
+            "`{want}` missing:\n{out}\n{}",
+            text(&o.stderr)
+        );
+    }
+}

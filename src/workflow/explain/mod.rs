@@ -66,8 +66,9 @@ pub struct StepTrace {
     pub value: Evaluated,
     /// Record paths in the expression and their values on this record.
     pub reads: Vec<(String, Evaluated)>,
-    /// Names (lets, attributes, file-level lets) the expression used, with their values.
-    pub uses: Vec<(String, Value)>,
+    /// Names (lets, attributes, file-level lets, `key`) the expression used, with their values
+    /// (or the error of a `let` that failed).
+    pub uses: Vec<(String, Evaluated)>,
 }
 
 /// What became of the record, as in a run.
@@ -468,7 +469,7 @@ fn hide_secrets(mut x: Explanation, secrets: &Secrets) -> Explanation {
             evaluated(v);
         }
         for (_, v) in &mut s.uses {
-            *v = secrets.hide(v);
+            evaluated(v);
         }
     }
     match &mut x.verdict {
@@ -555,7 +556,7 @@ fn steps(
     traced: &Traced,
 ) -> Result<Vec<StepTrace>, ExplainError> {
     let mut steps = Vec::new();
-    let mut names: HashMap<String, Value> = HashMap::new();
+    let mut names: HashMap<String, Evaluated> = HashMap::new();
     if let (Some(g), Some(ge)) = (&ast_block.group_by, &block.group_by) {
         let env = Env {
             slots: crate::eval::Slots::NONE,
@@ -588,7 +589,7 @@ fn steps(
         steps.push(step);
         // `key`, as the statements use it
         if let Some(k) = &traced.unit.key {
-            names.insert("key".into(), Value::String(k.as_str().into()));
+            names.insert("key".into(), Ok(Value::String(k.as_str().into())));
         }
     }
     if let (Some(f), Some(v)) = (&ast_block.filter, &traced.rec.filter) {
@@ -633,7 +634,7 @@ fn steps(
         };
         steps.push(ctx.step(text, span, v.clone(), expr, &names, Some(&traced.read)));
         if let Some(n) = name {
-            names.insert(n.clone(), v.unwrap_or(Value::Null));
+            names.insert(n.clone(), v);
         }
     }
     Ok(steps)
@@ -692,7 +693,7 @@ impl Ctx<'_> {
         span: Span,
         value: Evaluated,
         expr: &Expr,
-        names: &HashMap<String, Value>,
+        names: &HashMap<String, Evaluated>,
         ran: Option<&ReadLog>,
     ) -> StepTrace {
         let read = reads::Reads::of(expr);
@@ -708,14 +709,19 @@ impl Ctx<'_> {
                 reads.push((t, v));
             }
         }
-        let mut uses: Vec<(String, Value)> = Vec::new();
+        let mut uses: Vec<(String, Evaluated)> = Vec::new();
         for n in read.names {
             if uses.iter().any(|(x, _)| x == n) {
                 continue;
             }
-            if let Some(v) = names.get(n).or_else(|| self.globals.get(n).copied()) {
-                uses.push((n.to_string(), v.clone()));
-            }
+            let v = match names.get(n) {
+                Some(v) => v.clone(),
+                None => match self.globals.get(n) {
+                    Some(v) => Ok((*v).clone()),
+                    None => continue,
+                },
+            };
+            uses.push((n.to_string(), v));
         }
         StepTrace {
             text,

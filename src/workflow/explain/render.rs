@@ -85,7 +85,7 @@ impl Explanation {
             }
             for (i, (n, v)) in s.uses.iter().enumerate() {
                 let lead = if i == 0 { "uses " } else { "     " };
-                let _ = writeln!(out, "      {lead} {n} = {}", shown(v));
+                let _ = writeln!(out, "      {lead} {n} = {}", shown_eval(v));
             }
             out.push('\n');
         }

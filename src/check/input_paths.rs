@@ -39,7 +39,7 @@ use crate::value::Value;
 use crate::diagnostic::{Code, Diagnostic, SourceFile, Span, suggest};
 use crate::syntax;
 use crate::syntax::ast::{BinOp, Block, Expr, ExprKind, Item, Stmt, UnOp};
-use crate::syntax::visit::{Visitor, walk_expr};
+use crate::syntax::visit::{Visitor, forget_element, walk_expr};
 
 /// `.name`, or `."odd name"` when the name is not an identifier: a field step as a mapping
 /// writes it (and `inspect` shows it).
@@ -454,15 +454,7 @@ impl Walk {
         };
         let before = self.names.len();
         self.visit_expr(body);
-        // The element's name is not a name of the block.
-        let mut i = before;
-        while i < self.names.len() {
-            if self.names[i] == param.name {
-                self.names.remove(i);
-            } else {
-                i += 1;
-            }
-        }
+        forget_element(&mut self.names, before, &param.name);
         match outer {
             Some(d) => self.aliases.insert(param.name.clone(), d),
             None => self.aliases.remove(&param.name),

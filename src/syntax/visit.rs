@@ -143,6 +143,19 @@ pub fn walk_expr<'a, V: Visitor<'a> + ?Sized>(v: &mut V, expr: &'a Expr) {
     }
 }
 
+/// Leaves out of the names collected from `from` on the uses of `name`: a named element's
+/// (`x => ...`) own, met inside its body, which are not names of the block.
+pub fn forget_element<N: AsRef<str>>(names: &mut Vec<N>, from: usize, name: &str) {
+    let mut i = from;
+    while i < names.len() {
+        if names[i].as_ref() == name {
+            names.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! (a `let` compared in a filter is the block's), found with the syntax tree's visitor.
 
 use crate::syntax::ast::{Expr, ExprKind};
-use crate::syntax::visit::{Visitor, walk_expr};
+use crate::syntax::visit::{Visitor, forget_element, walk_expr};
 
 /// The record paths and names of an expression, in the order they appear.
 #[derive(Default)]
@@ -93,14 +93,7 @@ impl<'e> Visitor<'e> for Reads<'e> {
             ExprKind::Lambda { param, body } => {
                 let before = self.names.len();
                 self.visit_expr(body);
-                let mut i = before;
-                while i < self.names.len() {
-                    if self.names[i] == param.name {
-                        self.names.remove(i);
-                    } else {
-                        i += 1;
-                    }
-                }
+                forget_element(&mut self.names, before, &param.name);
             }
             // Only in a mapping that does not check.
             ExprKind::BadForm { .. } => {}

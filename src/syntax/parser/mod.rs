@@ -101,6 +101,13 @@ fn syntax_error(e: pest::error::Error<Rule>, src: &str) -> Diagnostic {
     with_context(d, &names, src)
 }
 
+/// Whether an expectation's name is a keyword or two (`` `lenient` ``, `` `fill down` ``).
+fn is_keyword_name(name: &str) -> bool {
+    name.strip_prefix('`')
+        .and_then(|n| n.strip_suffix('`'))
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == ' '))
+}
+
 /// `a`, `a or b`, `a, b or c`.
 fn one_of(names: &[&str]) -> String {
     match names.split_last() {
@@ -113,7 +120,18 @@ fn one_of(names: &[&str]) -> String {
 /// Sharpens a syntax error with what the source holds around it: a lone `=` where an
 /// operator is expected, a file that ends inside a block, a list, a call or a string (pointing
 /// at what was left open), what comes just before the error.
-fn with_context(d: Diagnostic, expected: &[&str], src: &str) -> Diagnostic {
+fn with_context(mut d: Diagnostic, expected: &[&str], src: &str) -> Diagnostic {
+    // A keyword missing at the end of a line (`input articoli`, `group by .c fill`) is pointed
+    // at there, not at the next line's first word where pest stopped.
+    let at = d.span().start;
+    let ended = src.get(..at).unwrap_or("").trim_end().len();
+    if !expected.is_empty()
+        && expected.iter().all(|e| is_keyword_name(e))
+        && src.get(ended..at).is_some_and(|gap| gap.contains('\n'))
+        && let Some(primary) = d.labels.first_mut()
+    {
+        primary.span = Span::new(ended, ended);
+    }
     let at = d.span().start;
     let after = src.get(at..).unwrap_or("");
     if expected.contains(&"an operator")
@@ -380,7 +398,9 @@ fn at_the_end((open, offset): (char, usize), src: &str) -> Diagnostic {
 }
 
 fn syntax_hint(expected: &[&str]) -> Option<String> {
-    if expected.contains(&"`=`") {
+    if expected.contains(&"`lenient`") {
+        Some("`input NAME lenient [trailing | ragged]` says how a CSV input with rows of another width is read; an input itself is not declared: it is given with `--input NAME=FILE` and named after a block's `from`".into())
+    } else if expected.contains(&"`=`") {
         Some("an attribute is written `name = expression`".into())
     } else if expected.contains(&"an expression") {
         Some("an expression is a path like `.codice`, a literal, a name, or a function call".into())
@@ -437,6 +457,15 @@ fn rule_name(r: &Rule) -> Option<&'static str> {
         Rule::number => "a number",
         Rule::arm | Rule::pattern => "a match arm (`\"value\" => expr`)",
         Rule::then_block => "`{`",
+        Rule::kw_lenient => "`lenient`",
+        Rule::lenient_mode => "`trailing` or `ragged`",
+        Rule::fill_down | Rule::kw_fill => "`fill down`",
+        Rule::kw_down => "`down`",
+        Rule::kw_each => "`each`",
+        Rule::kw_parent | Rule::parent_clause => "`parent`",
+        Rule::optional | Rule::kw_optional => "`optional`",
+        Rule::kw_else => "`else`",
+        Rule::entry | Rule::computed_key => "an entry (`key: value`)",
         Rule::call_args => "`(`",
         _ => return None,
     })
@@ -903,5 +932,61 @@ mod tests {
             "{}",
             d.message
         );
+    }
+}
+
+/// Every syntax error names what was expected: each shipped mapping, its lines cut short, gives
+/// messages that say more than "syntax error".
+#[cfg(test)]
+mod every_error_says_what {
+    use super::parse;
+
+    /// Each line without its last word, the rest of the file kept; and the file ending after
+    /// each line's first word.
+    fn cuts(src: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for line in src.split_inclusive('\n') {
+            let end = start + line.len();
+            let body = line.trim_end();
+            let indent = body.len() - body.trim_start().len();
+            let words: Vec<usize> = body
+                .char_indices()
+                .filter(|&(i, c)| c.is_whitespace() && i > indent)
+                .map(|(i, _)| i)
+                .collect();
+            if let (Some(&first), Some(&last)) = (words.first(), words.last()) {
+                out.push(format!("{}\n{}", &src[..start + last], &src[end..]));
+                out.push(src[..start + first].to_string());
+            }
+            start = end;
+        }
+        out
+    }
+
+    #[test]
+    fn no_bare_syntax_error() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/mappings");
+        let mut bare = Vec::new();
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "cmap"));
+        files.sort();
+        assert!(files.len() >= 5, "the shipped mappings in {dir}");
+        for path in files {
+            let src = std::fs::read_to_string(&path).unwrap_or_default();
+            for cut in cuts(&src) {
+                if let Err(d) = parse(&cut) {
+                    if d.message == "syntax error" {
+                        let line = cut.lines().nth(cut[..d.span().start.min(cut.len())].lines().count().saturating_sub(1)).unwrap_or("");
+                        bare.push(format!("{}: at `{line}`", path.display()));
+                    }
+                }
+            }
+        }
+        bare.sort();
+        bare.dedup();
+        assert!(bare.is_empty(), "{} bare syntax errors:\n{}", bare.len(), bare.join("\n"));
     }
 }

@@ -395,6 +395,40 @@ fn a_feed_whose_records_are_all_rejected_is_not_written() {
     assert!(!out.path().join("products.json").exists());
 }
 
+/// A group key with a typo leaves every row in no group: the customers feed would be empty,
+/// and Clerk would delete every customer it has, even with no earlier feed to compare with
+/// (a user trial got `customers.json` = `[]` and exit 0).
+#[test]
+fn an_empty_customers_feed_is_refused_even_on_a_first_run() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let orders = dir.path().join("orders.csv");
+    std::fs::write(&orders, "Name,Email\n#1,a@x.test\n#2,b@x.test\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("m.cmap");
+    std::fs::write(
+        &mapping,
+        "customers from orders group by each [nonempty(.Emial)] {\n  id = key\n  email = key\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out");
+    let input = format!("orders={}", orders.display());
+    let m = mapping.display().to_string();
+    let o = run_in(&out, &[&m, "--input", &input]);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 4, "{err}");
+    assert!(
+        err.contains("customers: the feed is empty; Clerk would delete every customer it has")
+            && err.contains("if an empty feed is intended, pass --allow-shrink"),
+        "{err}"
+    );
+    assert!(!out.join("customers.json").exists());
+    // Told so, the run writes it.
+    let o = run_in(&out, &[&m, "--input", &input, "--allow-shrink"]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let feed = std::fs::read_to_string(out.join("customers.json")).unwrap_or_default();
+    assert_eq!(feed.trim(), "[]");
+}
+
 #[test]
 fn a_project_with_stores_writes_one_directory_per_store_and_routes_by_country() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -130,8 +130,8 @@ pub mod exit {
         (INPUT, "a feed or input file is missing or unreadable"),
         (
             TOO_MANY_REJECTS,
-            "refused: an entity would shrink by more than `--max-shrink`, or the products \
-             feed is empty",
+            "refused: an entity would shrink by more than `--max-shrink`, or a feed of \
+             products, categories, customers or pages would be empty",
         ),
     ];
 

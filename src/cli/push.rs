@@ -85,7 +85,7 @@ pub struct PushArgs {
     /// Only these entities (comma-separated): products,categories,orders,customers,pages.
     #[arg(long, value_name = "LIST", value_delimiter = ',', value_parser = super::run::parse_entity)]
     pub entities: Vec<Entity>,
-    /// Push even when an entity would shrink by more than --max-shrink, or products are empty.
+    /// Push even when an entity would shrink by more than --max-shrink, or a feed would be empty.
     #[arg(long)]
     pub allow_shrink: bool,
     /// The share of an entity's acknowledged ids that may be deleted at once.

@@ -2,7 +2,8 @@
 //! so a feed that lost most of its records by mistake (a truncated export, a wrong filter) would
 //! empty the shop's search. `run` (against the previous feed in the output directory) and `push`
 //! (against what Clerk acknowledged) refuse to shrink an entity by more than a share, or to
-//! publish an empty products feed, unless told `--allow-shrink`.
+//! publish an empty feed of an entity Clerk mirrors (products, categories, customers, pages),
+//! unless told `--allow-shrink`.
 //!
 //! The same reading of the previous feeds gives the run report its diff: the ids added, removed
 //! and changed since the previous feed, "changed" telling records apart by a hash of their
@@ -49,16 +50,17 @@ pub struct Shrink {
 impl fmt::Display for Shrink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.entity.name();
-        if self.after == 0 && self.entity == Entity::Products && self.before == 0 {
-            // nothing to compare with: Clerk may hold products all the same
+        let one = self.entity.singular();
+        if self.after == 0 && self.before == 0 {
+            // nothing to compare with: Clerk may hold them all the same
             write!(
                 f,
-                "{e}: the feed is empty; Clerk would delete every product it has (there is no earlier feed to compare with; the accounting says why no record was written)"
+                "{e}: the feed is empty; Clerk would delete every {one} it has (there is no earlier feed to compare with; the accounting says why no record was written)"
             )?;
-        } else if self.after == 0 && self.entity == Entity::Products {
+        } else if self.after == 0 {
             write!(
                 f,
-                "{e}: the feed is empty; Clerk would delete every product ({} compared with {})",
+                "{e}: the feed is empty; Clerk would delete every {one} ({} compared with {})",
                 self.before, self.against
             )?;
         } else {
@@ -114,10 +116,17 @@ impl fmt::Display for ShrinkRefusal {
         for s in &self.shrinks {
             writeln!(f, "  - {s}")?;
         }
-        write!(
-            f,
-            "  hint: check the export; if the shrink is intended, pass --allow-shrink (or raise --max-shrink)"
-        )
+        if self.shrinks.iter().all(|s| s.after == 0 && s.before == 0) {
+            write!(
+                f,
+                "  hint: the accounting above says where the records went (an input without records, a `where`, rows in no group); if an empty feed is intended, pass --allow-shrink"
+            )
+        } else {
+            write!(
+                f,
+                "  hint: check the export; if the shrink is intended, pass --allow-shrink (or raise --max-shrink)"
+            )
+        }
     }
 }
 
@@ -141,7 +150,7 @@ pub fn parse_share(s: &str) -> Result<f64, String> {
 }
 
 /// Compares an entity's ids before and after. `None`: fine. Orders are never deleted, so they
-/// never shrink; an empty products feed always counts.
+/// never shrink; an empty feed always counts.
 pub fn check<'a>(
     entity: Entity,
     before: impl IntoIterator<Item = &'a str>,
@@ -183,32 +192,34 @@ fn check_with<'a>(
     }
     judge(
         entity,
-        before_n,
-        after_len,
+        (before_n, after_len),
         gone,
         examples.into_vec(),
-        max_share,
+        (max_share, true),
         against,
     )
 }
 
 /// The guard's verdict from the counts: `gone` of `before` ids are not among the `after_len`
-/// (a few of them as `examples`, in natural order).
+/// (a few of them as `examples`, in natural order). `ran`: the entity was mapped or is sent
+/// now (an entity of the legacy single-file feed that this run did not map is empty only when
+/// its earlier feed was not).
 fn judge(
     entity: Entity,
-    before: usize,
-    after_len: usize,
+    (before, after_len): (usize, usize),
     gone: usize,
     examples: Vec<String>,
-    max_share: f64,
+    (max_share, ran): (f64, bool),
     against: &str,
 ) -> Option<Shrink> {
     if !entity.is_mirrored() {
         return None;
     }
-    let empty_products = entity == Entity::Products && after_len == 0;
+    // Clerk deletes every record of an entity whose feed is empty, whether or not an earlier
+    // feed is there to compare with (it may hold the built-in integration's records).
+    let empty = after_len == 0 && (ran || before > 0 || entity == Entity::Products);
     let too_much = before > 0 && gone as f64 > max_share * before as f64;
-    if !empty_products && !too_much {
+    if !empty && !too_much {
         return None;
     }
     Some(Shrink {
@@ -528,16 +539,20 @@ pub fn compare_run(
             let shrink = match previous {
                 Some(_) => judge(
                     entity,
-                    d.before as usize,
-                    after.len(),
+                    (d.before as usize, after.len()),
                     d.removed as usize,
                     d.removed_examples.clone(),
-                    max_share,
+                    (max_share, written.is_some()),
                     &d.against,
                 ),
-                None if written.is_some() => {
-                    judge(entity, 0, after.len(), 0, Vec::new(), max_share, &d.against)
-                }
+                None if written.is_some() => judge(
+                    entity,
+                    (0, after.len()),
+                    0,
+                    Vec::new(),
+                    (max_share, true),
+                    &d.against,
+                ),
                 None => None,
             };
             shrinks.extend(shrink);
@@ -737,6 +752,45 @@ mod tests {
             m.map(|s| s.to_string())
                 .unwrap_or_default()
                 .contains("and 95 more")
+        );
+    }
+
+    /// Clerk deletes every category, customer or page when their feed is empty: refused like
+    /// an empty products feed, also with no earlier feed (a first run, a typo in a group key).
+    #[test]
+    fn an_empty_feed_of_any_mirrored_entity_is_refused_also_on_a_first_run() {
+        for entity in [Entity::Categories, Entity::Customers, Entity::Pages] {
+            let e = check(
+                entity,
+                std::iter::empty(),
+                &set(&[]),
+                0.1,
+                "no previous feed",
+            );
+            let e = e.map(|s| s.to_string()).unwrap_or_default();
+            let want = format!(
+                "{}: the feed is empty; Clerk would delete every {} it has",
+                entity.name(),
+                entity.singular()
+            );
+            assert!(e.starts_with(&want), "{e}");
+        }
+        assert!(check(Entity::Orders, std::iter::empty(), &set(&[]), 0.1, "x").is_none());
+        // An entity of the legacy single feed that this run did not map, empty before and
+        // after: nothing to delete.
+        let (_, verdict) = compare_run(&[], OutputFormat::Feed, &[], Some(0.1));
+        assert!(verdict.is_ok());
+        let refusal = ShrinkRefusal {
+            shrinks: check(Entity::Customers, std::iter::empty(), &set(&[]), 0.1, "x")
+                .into_iter()
+                .collect(),
+            consequence: "no feed was written".into(),
+        };
+        assert!(
+            refusal
+                .to_string()
+                .contains("if an empty feed is intended, pass --allow-shrink"),
+            "{refusal}"
         );
     }
 

@@ -106,7 +106,7 @@ pub struct FeedOutput {
     /// The feed files' format.
     pub format: OutputFormat,
     /// Write even when an entity shrinks by more than `max_shrink` since the previous feed in
-    /// the directory, or the products feed is empty.
+    /// the directory, or a feed Clerk mirrors is empty.
     pub allow_shrink: bool,
     /// The share of an entity's ids that may disappear since the previous feed (0.1 = 10%).
     pub max_shrink: f64,

@@ -979,7 +979,15 @@ mod every_error_says_what {
             for cut in cuts(&src) {
                 if let Err(d) = parse(&cut) {
                     if d.message == "syntax error" {
-                        let line = cut.lines().nth(cut[..d.span().start.min(cut.len())].lines().count().saturating_sub(1)).unwrap_or("");
+                        let line = cut
+                            .lines()
+                            .nth(
+                                cut[..d.span().start.min(cut.len())]
+                                    .lines()
+                                    .count()
+                                    .saturating_sub(1),
+                            )
+                            .unwrap_or("");
                         bare.push(format!("{}: at `{line}`", path.display()));
                     }
                 }
@@ -987,6 +995,11 @@ mod every_error_says_what {
         }
         bare.sort();
         bare.dedup();
-        assert!(bare.is_empty(), "{} bare syntax errors:\n{}", bare.len(), bare.join("\n"));
+        assert!(
+            bare.is_empty(),
+            "{} bare syntax errors:\n{}",
+            bare.len(),
+            bare.join("\n")
+        );
     }
 }

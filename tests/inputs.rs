@@ -317,6 +317,53 @@ fn stdin_fed_by_a_pipe_is_read_and_an_empty_pipe_is_refused() {
     );
 }
 
+/// One export piped in feeds two blocks (`orders` and `customers` from a shop's orders
+/// export): both read all of it (the second found the pipe consumed: "the file is empty"),
+/// and the reject hints say how to explain a record of a pipe.
+#[cfg(unix)]
+#[test]
+fn stdin_read_by_two_blocks_is_read_by_both() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let mapping = dir.path().join("orders.cmap");
+    std::fs::write(
+        &mapping,
+        "orders from export {\n  id = .order\n  time = 1700000000\n  customer = .email\n  products = [{id: .sku, quantity: .qty | int, price: 1.0}]\n}\n\
+         customers from export group by .email {\n  id = key\n  email = key\n}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+        .args(["run", mapping.to_str().unwrap_or_default(), "--input", "export=-"])
+        .args(["--input-format", "export=csv", "--out"])
+        .arg(&out)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(b"order,email,sku,qty\n1,a@x.test,S1,2\n2,b@x.test,S2,two\n3,a@x.test,S3,1\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let err = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert_eq!(code(&o), 0, "{err}");
+    assert!(
+        err.contains("orders: read 3 = written 2 + filtered 0 + rejected 1")
+            && err.contains("customers: read 2 (3 rows) = written 2"),
+        "{err}"
+    );
+    let customers = std::fs::read_to_string(out.join("customers.json")).unwrap_or_default();
+    assert!(customers.contains("a@x.test") && customers.contains("b@x.test"), "{customers}");
+    assert!(
+        err.contains("(`export` was standard input: pipe the same data into the commands below"),
+        "{err}"
+    );
+}
+
 // --- CSV --------------------------------------------------------------------------------------
 
 #[test]

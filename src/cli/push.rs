@@ -592,7 +592,8 @@ fn map_first(a: &PushArgs, out: Out) -> Result<tempfile::TempDir, u8> {
     let src = load_mapping(a.mapping.as_deref()).map_err(|e| fail(e, exit::USAGE))?;
     let checked = checked(ui, &src, &Vars::from_flags(&a.vars), false)?;
     let mut inputs = inputs(a).map_err(|e| fail(e, exit::USAGE))?;
-    super::run::read_stdin_once(&mut inputs, &checked.program).map_err(|e| fail(e, exit::USAGE))?;
+    let _stdin_copy = super::run::read_stdin_once(&mut inputs, &checked.program)
+        .map_err(|e| fail(e, exit::USAGE))?;
     let tmp = tempfile::Builder::new()
         .prefix("clerkmap-push-")
         .tempdir()

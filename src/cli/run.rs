@@ -535,30 +535,45 @@ pub(crate) fn only_entities(
     Ok(())
 }
 
-/// An input reading standard input that is both a lookup table and the source of a block
-/// would be read twice: it is read once, into memory.
+/// An input reading standard input that more than one part of the run reads (a lookup table
+/// and a block, two blocks: `orders` and `customers` from one export) would find the pipe
+/// consumed by the first: it is copied once into a temporary file, which they all read (and
+/// which a grouped block can read again). The file goes when the returned path is dropped.
 pub(crate) fn read_stdin_once(
     inputs: &mut [Input],
     program: &crate::plan::Program,
-) -> Result<(), String> {
-    use std::io::Read;
-    for input in inputs
+) -> Result<Option<tempfile::TempPath>, String> {
+    let Some(input) = inputs
         .iter_mut()
-        .filter(|i| i.origin.path() == Some(Path::new(STDIN_PATH)))
-    {
-        let table = program.tables.iter().any(|t| t.input == input.name);
-        let block = program.blocks.iter().any(|b| b.source == input.name);
-        if table && block {
-            let mut bytes = Vec::new();
-            std::io::stdin().read_to_end(&mut bytes).map_err(|e| {
-                format!("--input {}=-: cannot read standard input: {e}", input.name)
-            })?;
-            *input = Input::memory(input.name.clone(), super::STDIN_NAME, bytes)
-                .with_format(input.format.clone())
-                .with_max_record_bytes(input.max_record_bytes);
-        }
+        .find(|i| i.origin.path() == Some(Path::new(STDIN_PATH)))
+    else {
+        return Ok(None);
+    };
+    let tables = program.tables.iter().filter(|t| t.input == input.name).count();
+    let blocks = program.blocks.iter().filter(|b| b.source == input.name).count();
+    if tables.min(1) + blocks < 2 {
+        return Ok(None);
     }
-    Ok(())
+    let cannot = |e: std::io::Error| {
+        format!(
+            "--input {}=-: standard input is read by {} parts of the run, so it is copied into a temporary file first, which failed: {e} (give the input as a file)",
+            input.name,
+            tables.min(1) + blocks
+        )
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix("clerkmap-stdin-")
+        .tempfile()
+        .map_err(cannot)?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut file).map_err(cannot)?;
+    let path = file.into_temp_path();
+    let mut copy = Input::file(input.name.clone(), path.to_path_buf())
+        .shown_as(super::STDIN_NAME)
+        .with_format(input.format.clone())
+        .with_max_record_bytes(input.max_record_bytes)
+        .with_lenient(input.lenient);
+    std::mem::swap(input, &mut copy);
+    Ok(Some(path))
 }
 
 /// With `--out -`: the one entity the run writes, or why there is not exactly one.
@@ -594,8 +609,12 @@ fn run_one(cfg: RunConfig, src: &crate::diagnostic::SourceFile, ui: &Ui, x: &Ext
         }
     };
     let mut options = cfg.options;
+    let mut _stdin_copy = None;
     let prepared = only_entities(&mut checked.program, x.entities, &mut options.inputs, ui)
-        .and_then(|()| read_stdin_once(&mut options.inputs, &checked.program))
+        .and_then(|()| {
+            _stdin_copy = read_stdin_once(&mut options.inputs, &checked.program)?;
+            Ok(())
+        })
         .and_then(|()| {
             if x.to_stdout {
                 single_entity(&checked.program, &options.inputs)

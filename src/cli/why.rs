@@ -318,6 +318,20 @@ impl Why<'_> {
                 None => "`--out DIR` in place of `--out -` keeps each one, with every reason, in DIR/rejects.ndjson".to_string(),
             }
         );
+        // `--input NAME=-`: the pipe is read; the commands below read it again
+        let piped: Vec<&str> = self
+            .explain
+            .inputs
+            .iter()
+            .filter(|(_, p)| p == "-" || p == super::run::STDIN_PATH)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if let Some(name) = piped.first() {
+            let _ = writeln!(
+                out,
+                "  (`{name}` was standard input: pipe the same data into the commands below, or save it to a file and give --input {name}=FILE)"
+            );
+        }
         // a record rejected for several reasons is counted under each
         let counted: u64 = groups.iter().map(|(_, g)| g.count).sum::<u64>() + other;
         if counted > total {

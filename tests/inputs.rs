@@ -335,7 +335,12 @@ fn stdin_read_by_two_blocks_is_read_by_both() {
     .unwrap_or_else(|e| panic!("{e}"));
     let out = dir.path().join("out");
     let mut child = Command::new(env!("CARGO_BIN_EXE_clerkmap"))
-        .args(["run", mapping.to_str().unwrap_or_default(), "--input", "export=-"])
+        .args([
+            "run",
+            mapping.to_str().unwrap_or_default(),
+            "--input",
+            "export=-",
+        ])
         .args(["--input-format", "export=csv", "--out"])
         .arg(&out)
         .stdin(Stdio::piped())
@@ -345,7 +350,9 @@ fn stdin_read_by_two_blocks_is_read_by_both() {
         .unwrap_or_else(|e| panic!("{e}"));
     if let Some(mut stdin) = child.stdin.take() {
         stdin
-            .write_all(b"order,email,sku,qty\n1,a@x.test,S1,2\n2,b@x.test,S2,two\n3,a@x.test,S3,1\n")
+            .write_all(
+                b"order,email,sku,qty\n1,a@x.test,S1,2\n2,b@x.test,S2,two\n3,a@x.test,S3,1\n",
+            )
             .unwrap_or_else(|e| panic!("{e}"));
     }
     let o = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
@@ -357,7 +364,10 @@ fn stdin_read_by_two_blocks_is_read_by_both() {
         "{err}"
     );
     let customers = std::fs::read_to_string(out.join("customers.json")).unwrap_or_default();
-    assert!(customers.contains("a@x.test") && customers.contains("b@x.test"), "{customers}");
+    assert!(
+        customers.contains("a@x.test") && customers.contains("b@x.test"),
+        "{customers}"
+    );
     assert!(
         err.contains("(`export` was standard input: pipe the same data into the commands below"),
         "{err}"

@@ -549,8 +549,16 @@ pub(crate) fn read_stdin_once(
     else {
         return Ok(None);
     };
-    let tables = program.tables.iter().filter(|t| t.input == input.name).count();
-    let blocks = program.blocks.iter().filter(|b| b.source == input.name).count();
+    let tables = program
+        .tables
+        .iter()
+        .filter(|t| t.input == input.name)
+        .count();
+    let blocks = program
+        .blocks
+        .iter()
+        .filter(|b| b.source == input.name)
+        .count();
     if tables.min(1) + blocks < 2 {
         return Ok(None);
     }

@@ -20,7 +20,7 @@ pub const NOW: &str = "now";
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "date",
-        summary: "Reads a local date/time string as unix seconds (int), with a strftime `format` (default: ISO dates and RFC 3339) in time zone `tz` (default \"Europe/Rome\"); ints are returned as they are.",
+        summary: "Reads a local date/time string as unix seconds (int), with a strftime `format` (default: ISO dates and times, with an offset or not, and RFC 3339) in time zone `tz` (default \"Europe/Rome\"); ints are returned as they are.",
         params: &[
             Param::req("s", Ty::STRING.or(Ty::NUMBER).nullable()),
             Param::opt("format", Ty::STRING),
@@ -42,6 +42,11 @@ pub const FUNCTIONS: &[Function] = &[
             Example {
                 title: "RFC 3339 keeps its offset",
                 source: r#"date("2024-07-01T18:30:00Z")"#,
+                result: Ok("1719858600"),
+            },
+            Example {
+                title: "an offset after a space (Shopify's exports)",
+                source: r#"date("2024-07-01 20:30:00 +0200")"#,
                 result: Ok("1719858600"),
             },
             Example {
@@ -244,10 +249,22 @@ fn parse_with_format(s: &str, format: &str, tz: Tz) -> Result<i64, String> {
 }
 
 /// Parses `s` without a format: RFC 3339 (its offset wins over `tz`), `YYYY-MM-DD` (midnight),
-/// `YYYY-MM-DD HH:MM[:SS[.fff]]` (also with `T`).
+/// `YYYY-MM-DD HH:MM[:SS[.fff]]` (also with `T`), and that with an offset after a space or
+/// not (`2024-03-05 14:22:10 +0100`, as Shopify's exports write it; the offset wins).
 fn parse_default(s: &str, tz: Tz) -> Result<i64, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt.timestamp());
+    }
+    if s.ends_with(|c: char| c.is_ascii_digit()) && s.len() > 16 {
+        for fmt in [
+            "%Y-%m-%d %H:%M:%S%.f %z",
+            "%Y-%m-%d %H:%M:%S%.f%z",
+            "%Y-%m-%dT%H:%M:%S%.f%z",
+        ] {
+            if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+                return Ok(dt.timestamp());
+            }
+        }
     }
     if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return local_to_unix("date", day.and_time(NaiveTime::MIN), tz);
@@ -263,7 +280,7 @@ fn parse_default(s: &str, tz: Tz) -> Result<i64, String> {
         }
     }
     Err(format!(
-        "date: cannot read {} as a date (expected 2024-12-31, 2024-12-31 18:30[:00] or RFC 3339; for other layouts give a format, e.g. date(s, \"%d/%m/%Y\"))",
+        "date: cannot read {} as a date (expected 2024-12-31, 2024-12-31 18:30[:00], that with an offset (+0100) or RFC 3339; for other layouts give a format, e.g. date(s, \"%d/%m/%Y\"))",
         show(&Value::String(s.to_string().into()))
     ))
 }

@@ -207,7 +207,11 @@ fn other_shape(t: &str) -> Option<&'static str> {
         });
     }
     if b.len() >= 10 && digits(0..4) && b[4] == b'-' && b[7] == b'-' {
-        return Some("date yyyy-mm-dd");
+        return Some(if has_offset(t) {
+            DATE_OFFSET
+        } else {
+            "date yyyy-mm-dd"
+        });
     }
     if t.starts_with("http://") || t.starts_with("https://") {
         return Some("absolute URL");
@@ -221,6 +225,25 @@ fn other_shape(t: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether a date-time text ends with its offset from UTC: `Z`, `+01:00`, ` +0100`.
+fn has_offset(t: &str) -> bool {
+    let b = t.as_bytes();
+    if b.len() < 16 {
+        return false;
+    }
+    if t.ends_with('Z') {
+        return true;
+    }
+    let tail = |n: usize| &b[b.len() - n..];
+    let sign = |c: u8| c == b'+' || c == b'-';
+    let d = |x: &[u8]| x.iter().all(u8::is_ascii_digit);
+    // +hh:mm or +hhmm, after the time
+    (sign(tail(6)[0]) && d(&tail(5)[..2]) && tail(3)[0] == b':' && d(tail(2)))
+        || (sign(tail(5)[0]) && d(tail(4)) && !tail(6)[0].is_ascii_digit())
+}
+
+/// A date and time with its offset from UTC (RFC 3339, `2024-03-05 14:22:10 +0100`).
+const DATE_OFFSET: &str = "date with offset";
 const DAY_FIRST: &str = "date dd/mm/yyyy";
 const DAY_FIRST_TIME: &str = "date dd/mm/yyyy hh:mm";
 const MONTH_FIRST: &str = "date mm/dd/yyyy";
@@ -267,6 +290,9 @@ fn hint_for(shape: &str, path: &str) -> Option<String> {
         "date yyyy-mm-dd" => format!(
             "`{path} | date` gives unix seconds, reading it as Europe/Rome time (`date`'s default zone): for another, `date(\"%Y-%m-%d %H:%M:%S\", \"UTC\")` (or `\"%Y-%m-%d\"` for a date alone)"
         ),
+        DATE_OFFSET => format!(
+            "`{path} | date` gives unix seconds, the instant its offset says (no time zone to choose)"
+        ),
         "URL path" => format!("`{path} | absolute_url(site)` makes it absolute"),
         "HTML" => format!("`{path} | strip_html` gives plain text"),
         _ => return None,
@@ -279,7 +305,9 @@ fn hint_for(shape: &str, path: &str) -> Option<String> {
 /// reads every shape of number.
 fn reads_too(shape: &str, other: &str) -> bool {
     const NUMBERS: [&str; 3] = ["number", "decimal comma", "amount with currency"];
-    NUMBERS.contains(&shape) && NUMBERS.contains(&other)
+    const DATES: [&str; 2] = ["date yyyy-mm-dd", DATE_OFFSET];
+    (NUMBERS.contains(&shape) && NUMBERS.contains(&other))
+        || (DATES.contains(&shape) && DATES.contains(&other))
 }
 
 fn rejects_others(shape: &str) -> bool {
@@ -824,6 +852,44 @@ mod tests {
         }
         let acc = w.fields.shift_remove(".p").unwrap_or_default();
         field(".p".into(), acc)
+    }
+
+    /// Shopify's `2024-03-05 14:22:10 +0100` and RFC 3339 carry their offset: `| date` reads
+    /// them as that instant (a trial was told to read them as Europe/Rome time, and given a
+    /// format that rejected every one).
+    #[test]
+    fn a_date_with_its_offset_is_read_by_date_as_it_is() {
+        let values = [
+            "2024-03-05 14:22:10 +0100",
+            "2024-03-05T14:22:10+01:00",
+            "2024-03-05T13:22:10Z",
+            "2024-03-05 08:22:10 -0500",
+        ];
+        let hint = field_of(&values).hint.unwrap_or_default();
+        assert_eq!(
+            hint,
+            "`.p | date` gives unix seconds, the instant its offset says (no time zone to choose)"
+        );
+        let Some(crate::functions::Imp::Reads(date)) =
+            crate::functions::get("date").map(|f| &f.imp)
+        else {
+            panic!("date reads its arguments")
+        };
+        for v in values {
+            assert_eq!(
+                date(&[&Value::String(v.into())]),
+                Ok(Value::from(1709644930)),
+                "{v}"
+            );
+        }
+        // mixed with local dates: `date` reads both, none is counted as rejected
+        let hint = field_of(&["2024-03-05 14:22:10 +0100", "2024-03-05"]).hint;
+        assert!(!hint.unwrap_or_default().contains("rejected"));
+        assert_eq!(other_shape("2024-03-05 14:22:10"), Some("date yyyy-mm-dd"));
+        assert_eq!(
+            other_shape("2024-03-05 14:22-0100x"),
+            Some("date yyyy-mm-dd")
+        );
     }
 
     #[test]

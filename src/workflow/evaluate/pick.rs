@@ -212,10 +212,31 @@ impl Session {
         };
         let mut reader = SourceReader::for_input(input, format, 1024)?;
         let (mut count, mut ids) = (0u64, Vec::new());
+        // Records that cannot be read (a run rejects them): how many, and the first.
+        let mut unreadable: (u64, Option<String>) = (0, None);
         while let Some(chunk) = reader.next_chunk() {
             for (loc, decoded) in chunk?.decode() {
                 count += 1;
-                let Ok(value) = decoded else { continue };
+                let value = match decoded {
+                    Ok(value) => value,
+                    Err(why) => {
+                        let at = format!("{} {}", input.display(), Loc::new(loc, has_lines));
+                        let picked = match pick {
+                            Pick::First => true,
+                            Pick::Position(n) => *n == count,
+                            Pick::Id(_) => false,
+                        };
+                        if picked {
+                            return Err(SessionError::Message(format!(
+                                "{at}: record {count} cannot be read, so a run rejects it: {why} (`--record {}` takes the next one)",
+                                count + 1
+                            )));
+                        }
+                        unreadable.0 += 1;
+                        unreadable.1.get_or_insert(format!("{at}: {why}"));
+                        continue;
+                    }
+                };
                 let id = id_of(&value);
                 let hit = match pick {
                     Pick::First => true,
@@ -245,9 +266,15 @@ impl Session {
                 }
             }
         }
-        Err(SessionError::Message(not_found(
-            input, pick, count, &ids, "record",
-        )))
+        let mut message = not_found(input, pick, count, &ids, "record");
+        if let (n @ 1.., Some(first)) = unreadable {
+            message.push_str(&format!(
+                "; {} cannot be read (a run rejects {}), the first: {first}",
+                crate::value::count(n),
+                if n == 1 { "it" } else { "them" }
+            ));
+        }
+        Err(SessionError::Message(message))
     }
 
     /// A unit of `block` (a record, or a group), read and grouped as a run does.
@@ -370,6 +397,28 @@ mod tests {
         assert!(
             matches!(&missing, Err(SessionError::Message(m)) if m.contains("no record 3: it holds 2")),
             "{missing:?}"
+        );
+    }
+
+    /// A record that cannot be read is not skipped in silence (a trial's `eval` showed line 2
+    /// as the first record, and "no record in it" for a file of one bad record).
+    #[test]
+    fn a_record_that_cannot_be_read_says_why() {
+        let s = session("{\"a\":1,\"a\":2}\n{\"a\":3}\n");
+        let first = s.pick(None, &Pick::First);
+        assert!(
+            matches!(&first, Err(SessionError::Message(m))
+                if m.starts_with("<stdin> line 1: record 1 cannot be read, so a run rejects it: ")
+                    && m.contains("`a`")
+                    && m.ends_with("(`--record 2` takes the next one)")),
+            "{first:?}"
+        );
+        assert_eq!(picked(&s, Pick::Position(2)).0["a"], crate::json!(3));
+        let by_id = s.pick(None, &Pick::Id("9".into()));
+        assert!(
+            matches!(&by_id, Err(SessionError::Message(m))
+                if m.contains("; 1 cannot be read (a run rejects it), the first: <stdin> line 1: ")),
+            "{by_id:?}"
         );
     }
 }

@@ -121,6 +121,33 @@ struct Acc {
     first_of_shape: IndexMap<Option<&'static str>, String>,
     texts: u64,
     scalars: u64,
+    /// The path this one is inside (`.options` of `.options[*]`), by its index.
+    parent: Option<usize>,
+}
+
+/// The paths with each one's inner paths right after it, each level in the order first met
+/// (a list empty in the first records has its elements' paths under it, not after every path
+/// met before its first element).
+fn tree_order(fields: IndexMap<String, Acc>) -> Vec<(String, Acc)> {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); fields.len()];
+    let mut stack = Vec::new();
+    for (i, acc) in fields.values().enumerate() {
+        match acc.parent.and_then(|p| children.get_mut(p)) {
+            Some(siblings) => siblings.push(i),
+            None => stack.push(i),
+        }
+    }
+    stack.reverse();
+    let mut order = Vec::with_capacity(fields.len());
+    while let Some(i) = stack.pop() {
+        order.push(i);
+        stack.extend(children[i].iter().rev());
+    }
+    let mut slots: Vec<Option<(String, Acc)>> = fields.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
 }
 
 fn all_digits(s: &str) -> bool {
@@ -349,9 +376,14 @@ impl Walker {
     /// Counts `v` at `path` and everything inside it, in the order met (depth first), with a
     /// stack of its own: no recursion, however deep the value.
     fn visit(&mut self, path: String, v: &Value, record: u64) {
-        let mut todo: Vec<(String, &Value)> = vec![(path, v)];
-        while let Some((path, v)) = todo.pop() {
-            let acc = self.fields.entry(path.clone()).or_default();
+        let mut todo: Vec<(String, &Value, Option<usize>)> = vec![(path, v, None)];
+        while let Some((path, v, parent)) = todo.pop() {
+            let entry = self.fields.entry(path.clone());
+            let index = entry.index();
+            let acc = entry.or_insert_with(|| Acc {
+                parent,
+                ..Acc::default()
+            });
             *acc.types.entry(kind(v)).or_default() += 1;
             let has_value = !is_empty_value(v);
             if has_value && acc.last_record != record {
@@ -366,13 +398,13 @@ impl Walker {
                 Value::Object(m) => {
                     // Pushed last first, so that the first is counted first.
                     for (k, x) in m.iter().rev() {
-                        todo.push((format!("{path}{}", field_step(k)), x));
+                        todo.push((format!("{path}{}", field_step(k)), x, Some(index)));
                     }
                 }
                 Value::Array(items) => {
                     let p = format!("{path}[*]");
                     for x in items.iter().rev() {
-                        todo.push((p.clone(), x));
+                        todo.push((p.clone(), x, Some(index)));
                     }
                 }
                 Value::Null => {}
@@ -510,7 +542,10 @@ fn inspect_with(
             }
         }
     }
-    let fields = w.fields.into_iter().map(|(p, acc)| field(p, acc)).collect();
+    let fields = tree_order(w.fields)
+        .into_iter()
+        .map(|(p, acc)| field(p, acc))
+        .collect();
     let delimiter = match &format {
         Format::Csv { delimiter: Some(d) } => Some((*d as char).to_string()),
         _ => None,
@@ -889,6 +924,39 @@ mod tests {
         assert_eq!(
             other_shape("2024-03-05 14:22-0100x"),
             Some("date yyyy-mm-dd")
+        );
+    }
+
+    /// A list empty in the first records has its elements' paths under it (a trial's
+    /// `.options[*]...` came after every path met before its first element).
+    #[test]
+    fn inner_paths_follow_their_path() {
+        let mut w = Walker {
+            fields: IndexMap::new(),
+            paths_only: true,
+        };
+        let records = [
+            crate::json!({"id": 1, "options": [], "at": "x"}),
+            crate::json!({"id": 2, "options": [{"group": {"name": "Size"}}], "at": "y", "z": 1}),
+        ];
+        for (i, r) in records.iter().enumerate() {
+            let Value::Object(m) = r else { continue };
+            for (k, v) in m {
+                w.visit(field_step(k), v, i as u64 + 1);
+            }
+        }
+        let paths: Vec<String> = tree_order(w.fields).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            paths,
+            [
+                ".id",
+                ".options",
+                ".options[*]",
+                ".options[*].group",
+                ".options[*].group.name",
+                ".at",
+                ".z"
+            ]
         );
     }
 

@@ -977,19 +977,12 @@ mod every_error_says_what {
         for path in files {
             let src = std::fs::read_to_string(&path).unwrap_or_default();
             for cut in cuts(&src) {
-                if let Err(d) = parse(&cut) {
-                    if d.message == "syntax error" {
-                        let line = cut
-                            .lines()
-                            .nth(
-                                cut[..d.span().start.min(cut.len())]
-                                    .lines()
-                                    .count()
-                                    .saturating_sub(1),
-                            )
-                            .unwrap_or("");
-                        bare.push(format!("{}: at `{line}`", path.display()));
-                    }
+                if let Err(d) = parse(&cut)
+                    && d.message == "syntax error"
+                {
+                    let at = d.span().start.min(cut.len());
+                    let line = cut[..at].lines().last().unwrap_or("");
+                    bare.push(format!("{}: at `{line}`", path.display()));
                 }
             }
         }

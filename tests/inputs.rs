@@ -414,6 +414,19 @@ fn csv_reject_lines_are_right_with_an_lf_header_and_crlf_rows() {
 
 // --- XML --------------------------------------------------------------------------------------
 
+/// A document whose records are not `<item>` is told the `--input-format` flag to give,
+/// with the input's own name (it said `NAME`).
+#[test]
+fn an_xml_input_without_items_names_the_flag_with_its_input() {
+    let xml = "<Export><Artikel><nr>1</nr></Artikel><Artikel><nr>2</nr></Artikel></Export>\n";
+    let (_, message) = source_error("src.xml", xml.as_bytes());
+    assert!(
+        message.contains("holds 2 `<Artikel>` in `<Export>`")
+            && message.contains("(`--input-format src=xml:Artikel`"),
+        "{message}"
+    );
+}
+
 #[test]
 fn a_cut_off_xml_file_stops_the_run_naming_what_is_missing() {
     let xml = "<rss><channel><item><g:id>A</g:id></item><item><g:id>B</g:id></item>\n";

@@ -99,6 +99,8 @@ pub struct XmlItems {
     /// Until the first item: the elements met outside items, by (depth, parent, local name),
     /// with their count (at most [`TALLIED`] names), for a document that has no item.
     tally: Vec<((u64, String, String), u64)>,
+    /// The input's name (`--input NAME=...`), for the fixes messages write.
+    pub(super) input_name: Option<String>,
 }
 
 /// The most element names [`XmlItems`] counts before its first item.
@@ -183,6 +185,7 @@ impl XmlItems {
             count: 0,
             encoding: None,
             tally: Vec::new(),
+            input_name: None,
         }
     }
 
@@ -320,9 +323,10 @@ impl XmlItems {
     /// to name it; an element whose name differs from the item's only in case first.
     fn no_items(&self) -> String {
         let item = &self.item;
+        let input = self.input_name.as_deref().unwrap_or("NAME");
         let fix = |name: &str| {
             format!(
-                "name them with the input's format `xml:{name}` (`--input-format NAME=xml:{name}`, or `format: xml:{name}` in clerkmap.yaml)"
+                "name them with the input's format `xml:{name}` (`--input-format {input}=xml:{name}`, or `format: xml:{name}` in clerkmap.yaml)"
             )
         };
         if let Some(((_, _, name), n)) = self

@@ -367,6 +367,9 @@ impl SourceReader {
             let log = Arc::clone(&input.lenient_log);
             parser.fit_to(headers.len(), lenient, Some(log));
         }
+        if let Inner::Xml { items } = &mut reader.inner {
+            items.input_name = Some(input.name.clone());
+        }
         Ok(reader)
     }
 

@@ -429,6 +429,40 @@ fn an_empty_customers_feed_is_refused_even_on_a_first_run() {
     assert_eq!(feed.trim(), "[]");
 }
 
+/// `clerkmap run ... 2>&1 | head`: the reader goes after a line. Printing to a closed pipe
+/// panicked (exit 101) after the feeds were written; what nobody reads is dropped, and the
+/// run ends as it would (`test` said "error: Broken pipe", exit 1).
+#[test]
+fn a_closed_pipe_on_stdout_and_stderr_is_not_a_failure() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("out");
+    let gone = || {
+        let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
+        drop(reader);
+        writer
+    };
+    let status = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+            .args(args)
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .stdout(gone())
+            .stderr(gone())
+            .status()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .code()
+    };
+    let out_arg = out.display().to_string();
+    let mut run = vec!["run", "--out", &out_arg];
+    let inputs = sample_inputs();
+    run.extend(inputs.iter().map(String::as_str));
+    assert_eq!(status(&run), Some(0));
+    assert!(out.join("products.json").exists());
+    assert_eq!(status(&["test"]), Some(0));
+    assert_eq!(status(&["check", "mappings/passweb.cmap"]), Some(0));
+}
+
 #[test]
 fn a_project_with_stores_writes_one_directory_per_store_and_routes_by_country() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

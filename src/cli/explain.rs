@@ -1,5 +1,6 @@
 //! `clerkmap explain`: one record through the mapping, attribute by attribute.
 
+use crate::cli::term::outln;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -100,7 +101,7 @@ fn explain_code(a: &ExplainArgs) -> Option<u8> {
     if std::path::Path::new(text).exists() {
         return None;
     }
-    anstream::println!("{code}: {}\n\n{}", code.title(), code.explanation());
+    outln!("{code}: {}\n\n{}", code.title(), code.explanation());
     Some(exit::OK)
 }
 

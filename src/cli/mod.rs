@@ -71,8 +71,9 @@ pub mod exit {
         ),
         (
             TOO_MANY_REJECTS,
-            "more records rejected than `--max-rejects` allows, all of a feed's records \
-             rejected, or a feed shrinking more than `--max-shrink` allows (no feed written)",
+            "more records rejected than `--max-rejects` allows, all the records of a feed \
+             Clerk mirrors rejected (not orders: see `--max-rejects`), an empty feed, or a feed \
+             shrinking more than `--max-shrink` allows (no feed written)",
         ),
     ];
 

@@ -2,6 +2,7 @@
 //! history and completion (rustyline). When standard input is not a terminal, lines are read
 //! as they come, each echoed after the prompt (a transcript), and no history is kept.
 
+use crate::cli::term::{out, outln};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -186,7 +187,7 @@ pub(crate) fn cmd(a: ReplArgs, ui: &Ui) -> u8 {
         let _ = editor.load_history(h);
     }
     if !echo {
-        anstream::println!(
+        outln!(
             "clerkmap repl: an expression evaluates it on the current record; :help lists the commands"
         );
     }
@@ -199,7 +200,7 @@ pub(crate) fn cmd(a: ReplArgs, ui: &Ui) -> u8 {
             Err(_) => break,
         };
         if echo {
-            anstream::println!("{PROMPT}{line}");
+            outln!("{PROMPT}{line}");
         }
         let line = line.trim();
         if line.is_empty() {
@@ -246,9 +247,9 @@ impl Repl {
     }
 
     fn say(&self, text: &str) {
-        anstream::print!("{text}");
+        out!("{text}");
         if !text.ends_with('\n') {
-            anstream::println!();
+            outln!();
         }
     }
 

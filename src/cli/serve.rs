@@ -1,5 +1,6 @@
 //! `clerkmap serve`: the feed files of a directory as Clerk.io JSON Feed V2 endpoints.
 
+use crate::cli::term::errln;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -125,7 +126,7 @@ pub(crate) fn cmd(a: ServeArgs, ui: &Ui) -> u8 {
     };
     let dir = opts.dir.display().to_string();
     let quiet = ui.quiet();
-    let log: Log = Arc::new(|line: &str| eprintln!("{line}"));
+    let log: Log = Arc::new(|line: &str| errln!("{line}"));
     let result = rt.block_on(async move {
         // The handlers are installed before the server listens: a SIGTERM that comes as soon
         // as it answers must stop it gracefully, not kill it.
@@ -135,7 +136,7 @@ pub(crate) fn cmd(a: ServeArgs, ui: &Ui) -> u8 {
             log,
             move |addr| {
                 if !quiet {
-                    eprintln!("serving {dir} on http://{addr} (ctrl-c to stop)");
+                    errln!("serving {dir} on http://{addr} (ctrl-c to stop)");
                 }
             },
             stop,
@@ -193,6 +194,6 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
-        eprintln!("shutting down: finishing the requests in flight");
+        errln!("shutting down: finishing the requests in flight");
     }
 }

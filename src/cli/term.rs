@@ -6,6 +6,60 @@ use std::fmt::Display;
 
 use anstyle::{AnsiColor, Style};
 
+// What clerkmap prints, printed without `println!`'s panic when the reader has gone: with
+// `clerkmap run ... 2>&1 | head` the pipe closes after a line, and the run (whose feeds are
+// written by then) ended in a panic, exit 101. A line nobody reads is dropped instead.
+
+/// `print!` on stdout (through anstream's colours) that ignores a closed pipe.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(anstream::stdout(), $($t)*);
+    }};
+}
+/// `println!` on stdout that ignores a closed pipe.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(anstream::stdout(), $($t)*);
+    }};
+}
+/// `eprint!` on stderr that ignores a closed pipe.
+macro_rules! err {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(anstream::stderr(), $($t)*);
+    }};
+}
+/// `eprintln!` on stderr that ignores a closed pipe.
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(anstream::stderr(), $($t)*);
+    }};
+}
+pub(crate) use {err, errln, out, outln};
+
+/// A writer that drops what it is given once its reader has gone (a closed pipe: `clerkmap
+/// test | head`), so the command goes on to its end and its exit code, instead of failing
+/// with "Broken pipe".
+pub(crate) struct Unread<W>(pub W);
+
+impl<W: std::io::Write> std::io::Write for Unread<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(buf.len()),
+            other => other,
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
+    }
+}
+
 /// `--color WHEN`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Color {
@@ -94,13 +148,13 @@ impl Ui {
 
     /// `error: ...` on stderr, always.
     pub fn error(&self, msg: impl Display) {
-        anstream::eprintln!("{ERROR}error{ERROR:#}: {}", styled_hints(&msg.to_string()));
+        errln!("{ERROR}error{ERROR:#}: {}", styled_hints(&msg.to_string()));
     }
 
     /// `warning: ...` on stderr, unless `-q`.
     pub fn warning(&self, msg: impl Display) {
         if !self.quiet() {
-            anstream::eprintln!(
+            errln!(
                 "{WARNING}warning{WARNING:#}: {}",
                 styled_hints(&msg.to_string())
             );
@@ -111,40 +165,40 @@ impl Ui {
     /// accounting of a run writing its feed to stdout), unless `-q`.
     pub fn note(&self, msg: impl Display) {
         if !self.quiet() {
-            anstream::eprintln!("{msg}");
+            errln!("{msg}");
         }
     }
 
     /// A line on stdout, unless `-q`.
     pub fn say(&self, msg: impl Display) {
         if !self.quiet() {
-            anstream::println!("{msg}");
+            outln!("{msg}");
         }
     }
 
     /// Text on stdout as it is (it ends its own lines), unless `-q`.
     pub fn say_text(&self, text: &str) {
         if !self.quiet() {
-            anstream::print!("{text}");
+            out!("{text}");
         }
     }
 
     /// What the command exists to print, on stdout as it is, even with `-q` (a push's summary).
     pub fn result(&self, text: &str) {
-        anstream::print!("{text}");
+        out!("{text}");
     }
 
     /// A line on stderr, only with `-v`.
     pub fn detail(&self, msg: impl Display) {
         if self.verbose() {
-            anstream::eprintln!("{msg}");
+            errln!("{msg}");
         }
     }
 
     /// Rendered diagnostics (they carry their own colours when [`Ui::stderr_color`]) on
     /// stderr.
     pub fn diagnostics(&self, rendered: &str) {
-        anstream::eprint!("{rendered}");
+        err!("{rendered}");
     }
 }
 

@@ -289,7 +289,7 @@ fn run_cases(a: &TestArgs, ui: &Ui, cases: &[CaseRef]) -> u8 {
         runner::run(cases, opts, &mut input, &mut held)
     } else {
         let stdout = anstream::stdout();
-        let mut out = stdout.lock();
+        let mut out = super::term::Unread(stdout.lock());
         runner::run(cases, opts, &mut input, &mut out)
     };
     if a.watch && !ui.quiet() {

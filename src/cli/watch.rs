@@ -8,6 +8,7 @@
 //! when standard output is a terminal. What to watch is worked out again before each run: a
 //! project file that now names another mapping gets that mapping watched.
 
+use crate::cli::term::out;
 use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -105,7 +106,7 @@ pub(crate) fn watch(
             }
         };
         if clear {
-            anstream::print!("\x1b[2J\x1b[H");
+            out!("\x1b[2J\x1b[H");
         }
         code = run();
         ui.note(format!(

@@ -4,6 +4,7 @@
 //! `clerkmap explain` command that shows it. A required attribute missing from the rejected
 //! records is traced back to the expression and the paths that should have given it.
 
+use crate::cli::term::{err, errln};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -71,7 +72,7 @@ impl InputPaths {
     /// Prints the warnings on stderr, drawn like every diagnostic.
     pub fn print(&self, src: &SourceFile, color: bool) {
         if !self.warnings.is_empty() {
-            eprint!("{}", render_all(&self.warnings, src, color));
+            err!("{}", render_all(&self.warnings, src, color));
         }
     }
 
@@ -110,7 +111,7 @@ pub(crate) fn check_inputs(
     let mut given = Vec::new();
     for (name, path) in inputs {
         if let Some(problem) = crate::engine::not_read(program, name) {
-            eprintln!(
+            errln!(
                 "error: {}",
                 super::run::describe(&RunError::Inputs(problem))
             );
@@ -120,7 +121,7 @@ pub(crate) fn check_inputs(
             Some((_, f)) => match Format::parse_named(&format!("--input-format {name}"), f) {
                 Ok(f) => Some(f),
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    errln!("error: {e}");
                     return Err(super::exit::USAGE);
                 }
             },
@@ -134,7 +135,7 @@ pub(crate) fn check_inputs(
                 name: name.clone(),
                 file: path.clone(),
             };
-            eprintln!(
+            errln!(
                 "error: {}",
                 super::run::describe(&RunError::Inputs(problem))
             );
@@ -146,13 +147,13 @@ pub(crate) fn check_inputs(
         .iter()
         .find(|(n, _)| !inputs.iter().any(|(i, _)| i == n))
     {
-        eprintln!("error: --input-format {name}=...: there is no --input {name}=PATH");
+        errln!("error: --input-format {name}=...: there is no --input {name}=PATH");
         return Err(super::exit::USAGE);
     }
     match InputPaths::scan(src, &given) {
         Ok(paths) => Ok(paths.warnings),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             Err(super::exit::INPUT)
         }
     }
@@ -288,7 +289,7 @@ impl Why<'_> {
     /// Prints the top reject reasons of the run on stderr (nothing when no record was
     /// rejected).
     pub fn print(&self, report: &RunReport) {
-        eprint!("{}", self.render(report));
+        err!("{}", self.render(report));
     }
 
     /// The top reject reasons of the run, with an example and an explain command each.

@@ -1,6 +1,7 @@
 //! Progress of a push: an indicatif bar on a terminal, plain log lines otherwise, or nothing;
 //! the [`PushObserver`] `push` draws with.
 
+use crate::cli::term::errln;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -38,7 +39,7 @@ impl PushObserver for Progress {
         }
         match self.bar.lock().ok().and_then(|b| b.clone()) {
             Some(bar) => bar.println(msg),
-            None => eprintln!("{msg}"),
+            None => errln!("{msg}"),
         }
     }
 
@@ -47,7 +48,7 @@ impl PushObserver for Progress {
         match self.mode {
             Mode::Quiet => {}
             Mode::Lines => {
-                eprintln!("{what} ({})", crate::cli::term::count(total));
+                errln!("{what} ({})", crate::cli::term::count(total));
                 if let Ok(mut s) = self.state.lock() {
                     *s = (what.to_string(), total, 0, 0);
                 }
@@ -90,7 +91,7 @@ impl PushObserver for Progress {
                     let (what, total, done, last) = (&s.0, s.1, s.2, s.3);
                     let tenth = (done * 10).checked_div(total).unwrap_or(10);
                     if tenth > last && done < total {
-                        eprintln!(
+                        errln!(
                             "{what}: {}/{}",
                             crate::cli::term::count(done),
                             crate::cli::term::count(total)

@@ -24,7 +24,8 @@ pub struct InspectArgs {
     /// The file: .json (array), .ndjson/.jsonl, .csv/.txt, .tsv, .xml.
     pub path: PathBuf,
     /// The file's format, when the extension does not tell: json, ndjson, csv, tsv, "csv;",
-    /// "csv,", xml, xml:ITEM (as `--input-format` of `run`; `-f`/`--format` are its old names).
+    /// "csv,", xml, xml:ITEM, xmlns, xmlns:ITEM (names keep their namespace prefix) (as
+    /// `--input-format` of `run`; `-f`/`--format` are its old names).
     #[arg(
         long = "input-format",
         value_name = "FORMAT",

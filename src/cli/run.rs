@@ -34,7 +34,8 @@ pub(crate) struct RunArgs {
     #[arg(short, long = "input", value_name = "NAME=PATH", value_parser = parse_pair)]
     pub inputs: Vec<(String, String)>,
     /// The format of an input whose extension does not tell (standard input has none): json,
-    /// ndjson, csv, tsv, "csv;", "csv,", xml or xml:ITEM.
+    /// ndjson, csv, tsv, "csv;", "csv,", xml or xml:ITEM (xmlns, xmlns:ITEM: names keep their
+    /// namespace prefix).
     #[arg(long = "input-format", value_name = "NAME=FORMAT", value_parser = parse_pair)]
     pub input_formats: Vec<(String, String)>,
     /// Output directory (created if needed); `-` writes the one feed of the run to standard

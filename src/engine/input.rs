@@ -26,11 +26,15 @@ pub enum Format {
     Xml {
         /// The local name of the elements that are records.
         item: String,
+        /// Names keep their namespace prefix (`xmlns`): `<content:encoded>` is
+        /// `."content:encoded"`, apart from `<excerpt:encoded>` (else both are `.encoded`).
+        qualified: bool,
     },
 }
 
 /// The format names [`Format::parse`] takes, as the messages and the help list them.
-pub const FORMAT_NAMES: &str = "json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM";
+pub const FORMAT_NAMES: &str =
+    "json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM, xmlns, xmlns:ITEM";
 
 /// The file extensions [`Format::from_path`] knows, as the messages list them.
 pub const EXTENSIONS: &str = ".json, .ndjson/.jsonl, .csv/.txt, .tsv/.tab, .xml/.rss";
@@ -45,6 +49,7 @@ impl Format {
             "csv" | "txt" => Format::Csv { delimiter: None },
             "xml" | "rss" => Format::Xml {
                 item: "item".into(),
+                qualified: false,
             },
             "tsv" | "tab" => Format::Csv {
                 delimiter: Some(b'\t'),
@@ -53,16 +58,23 @@ impl Format {
         })
     }
 
-    /// Parses `json`, `ndjson`, `csv`, `tsv`, `csv;`, `csv,`, `xml`, `xml:ITEM`.
+    /// Parses `json`, `ndjson`, `csv`, `tsv`, `csv;`, `csv,`, `xml`, `xml:ITEM`, `xmlns`,
+    /// `xmlns:ITEM`.
     pub fn parse(s: &str) -> Option<Format> {
         Some(match s.to_ascii_lowercase().as_str() {
             "json" => Format::Json,
             "ndjson" | "jsonl" => Format::Ndjson,
-            "xml" => Format::Xml {
+            "xml" | "xmlns" => Format::Xml {
                 item: "item".into(),
+                qualified: s.len() == 5,
             },
             x if x.starts_with("xml:") && x.len() > 4 => Format::Xml {
                 item: s[4..].to_string(),
+                qualified: false,
+            },
+            x if x.starts_with("xmlns:") && x.len() > 6 => Format::Xml {
+                item: s[6..].to_string(),
+                qualified: true,
             },
             "csv" => Format::Csv { delimiter: None },
             "tsv" => Format::Csv {
@@ -99,8 +111,14 @@ impl Format {
                 delimiter: Some(b'\t'),
             } => "tsv".into(),
             Format::Csv { delimiter: Some(d) } => format!("csv{}", char::from(*d)),
-            Format::Xml { item } if item == "item" => "xml".into(),
-            Format::Xml { item } => format!("xml:{item}"),
+            Format::Xml { item, qualified } => {
+                let xml = if *qualified { "xmlns" } else { "xml" };
+                if item == "item" {
+                    xml.into()
+                } else {
+                    format!("{xml}:{item}")
+                }
+            }
         }
     }
 
@@ -304,7 +322,8 @@ mod tests {
                 .with_format(Format::parse("xml:entry"))
                 .resolved_format(),
             Some(Format::Xml {
-                item: "entry".into()
+                item: "entry".into(),
+                qualified: false,
             })
         );
         assert_eq!(
@@ -324,14 +343,23 @@ mod tests {
             "csv,",
             "xml",
             "xml:entry",
+            "xmlns",
+            "xmlns:entry",
         ] {
-            assert!(Format::parse(name).is_some(), "{name}");
+            let format = Format::parse(name);
+            assert!(format.is_some(), "{name}");
+            // read back as written
+            assert_eq!(format.map(|f| f.spec()).as_deref(), Some(name));
         }
+        assert!(matches!(
+            Format::parse("XMLNS:Artikel"),
+            Some(Format::Xml { item, qualified: true }) if item == "Artikel"
+        ));
         let e = Format::parse_named("--input-format a", "yaml").err();
         assert_eq!(
             e.as_deref(),
             Some(
-                "--input-format a: `yaml` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM"
+                "--input-format a: `yaml` is not one of json, ndjson, csv, tsv, \"csv;\", \"csv,\", xml, xml:ITEM, xmlns, xmlns:ITEM"
             )
         );
     }

@@ -101,6 +101,8 @@ pub struct XmlItems {
     tally: Vec<((u64, String, String), u64)>,
     /// The input's name (`--input NAME=...`), for the fixes messages write.
     pub(super) input_name: Option<String>,
+    /// Names keep their namespace prefix (`xmlns`).
+    qualified: bool,
 }
 
 /// The most element names [`XmlItems`] counts before its first item.
@@ -123,18 +125,29 @@ fn insert(map: &mut Map, key: String, v: Value) {
     }
 }
 
-fn attributes(start: &BytesStart, map: &mut Map) -> Result<(), String> {
+fn attributes(start: &BytesStart, map: &mut Map, qualified: bool) -> Result<(), String> {
     for a in start.attributes() {
         let a = a.map_err(|e| format!("bad attribute: {e}"))?;
         let value = a
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .map_err(|e| format!("bad attribute value: {e}"))?;
-        map.insert(
-            format!("@{}", local(a.key.as_ref())),
-            Value::String(value.into()),
-        );
+        let name = if qualified {
+            a.key.as_ref().to_string()
+        } else {
+            local(a.key.as_ref())
+        };
+        map.insert(format!("@{name}"), Value::String(value.into()));
     }
     Ok(())
+}
+
+/// An element's name as a field: its local name, or with its prefix when `qualified`.
+fn element_name(start: &BytesStart, qualified: bool) -> String {
+    if qualified {
+        start.name().as_ref().to_string()
+    } else {
+        start.local_name().as_ref().to_string()
+    }
 }
 
 /// An element being read: its name (its key in the parent), fields and text.
@@ -164,6 +177,13 @@ impl Frame {
 }
 
 impl XmlItems {
+    /// The same reader, keeping the namespace prefix of element and attribute names
+    /// (`."content:encoded"`, `."@xml:lang"`) when `qualified`.
+    pub fn qualified(mut self, qualified: bool) -> XmlItems {
+        self.qualified = qualified;
+        self
+    }
+
     /// Reads the elements named `item` (local name) of a document; an item may take at most
     /// `max_record_bytes` bytes of the file.
     pub fn new(input: Box<dyn BufRead + Send>, item: &str, max_record_bytes: u64) -> XmlItems {
@@ -186,6 +206,7 @@ impl XmlItems {
             encoding: None,
             tally: Vec::new(),
             input_name: None,
+            qualified: false,
         }
     }
 
@@ -287,7 +308,7 @@ impl XmlItems {
             }
             self.count += 1;
             let mut map = Map::new();
-            let attrs = attributes(start, &mut map);
+            let attrs = attributes(start, &mut map, self.qualified);
             if empty {
                 return Ok(Some(match attrs {
                     Ok(()) => XmlItem::Record(Value::Object(map)),
@@ -402,9 +423,9 @@ impl XmlItems {
                         problem = Some((1, self.too_deep()));
                     } else {
                         let mut map = Map::new();
-                        match attributes(&s, &mut map) {
+                        match attributes(&s, &mut map, self.qualified) {
                             Ok(()) => stack.push(Frame {
-                                name: s.local_name().as_ref().to_string(),
+                                name: element_name(&s, self.qualified),
                                 map,
                                 text: String::new(),
                             }),
@@ -417,13 +438,13 @@ impl XmlItems {
                         problem = Some((0, self.too_deep()));
                     } else {
                         let mut map = Map::new();
-                        match attributes(&s, &mut map) {
+                        match attributes(&s, &mut map, self.qualified) {
                             Ok(()) if map.is_empty() => {}
                             Ok(()) => {
                                 if let Some(top) = stack.last_mut() {
                                     insert(
                                         &mut top.map,
-                                        s.local_name().as_ref().to_string(),
+                                        element_name(&s, self.qualified),
                                         Value::Object(map),
                                     );
                                 }
@@ -558,6 +579,44 @@ mod tests {
                 Ok((_, XmlItem::Rejected(e))) | Err(e) => Err(e),
             })
             .collect()
+    }
+
+    /// WordPress's export: `<content:encoded>` and `<excerpt:encoded>` are one `.encoded`
+    /// (a list, or the excerpt alone in a post without text) unless names keep their prefix.
+    #[test]
+    fn qualified_names_keep_two_namespaces_apart() {
+        let xml = r#"<rss xmlns:content="c" xmlns:excerpt="e" xmlns:wp="w"><channel>
+            <item><title>A</title><content:encoded><![CDATA[<p>Text</p>]]></content:encoded>
+              <excerpt:encoded>Short</excerpt:encoded><wp:post_type xml:lang="en">post</wp:post_type></item>
+            <item><title>B</title><content:encoded></content:encoded><excerpt:encoded>Only</excerpt:encoded></item>
+            </channel></rss>"#;
+        let local = items(xml, "item");
+        assert_eq!(
+            local[0],
+            Ok(
+                json!({"title": "A", "encoded": ["<p>Text</p>", "Short"], "post_type": {"@lang": "en", "#text": "post"}})
+            )
+        );
+        assert_eq!(local[1], Ok(json!({"title": "B", "encoded": "Only"})));
+        let mut r = XmlItems::new(
+            Box::new(std::io::Cursor::new(xml.as_bytes().to_vec())),
+            "item",
+            1 << 20,
+        )
+        .qualified(true);
+        let qualified: Vec<Value> = std::iter::from_fn(|| r.next_item())
+            .filter_map(|r| match r {
+                Ok((_, XmlItem::Record(v))) => Some(v),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            qualified,
+            [
+                json!({"title": "A", "content:encoded": "<p>Text</p>", "excerpt:encoded": "Short", "wp:post_type": {"@xml:lang": "en", "#text": "post"}}),
+                json!({"title": "B", "excerpt:encoded": "Only"}),
+            ]
+        );
     }
 
     #[test]

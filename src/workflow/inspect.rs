@@ -85,17 +85,7 @@ pub struct Inspection {
 
 /// The name `--input-format` takes for `f`: `json`, `ndjson`, `csv;`, `tsv`, `xml:ITEM`...
 pub fn format_name(f: &Format) -> String {
-    match f {
-        Format::Json => "json".into(),
-        Format::Ndjson => "ndjson".into(),
-        Format::Csv {
-            delimiter: Some(b'\t'),
-        } => "tsv".into(),
-        Format::Csv { delimiter: Some(d) } => format!("csv{}", *d as char),
-        Format::Csv { delimiter: None } => "csv".into(),
-        Format::Xml { item } if item == "item" => "xml".into(),
-        Format::Xml { item } => format!("xml:{item}"),
-    }
+    f.spec()
 }
 
 fn format_as_name<S: Serializer>(f: &Format, s: S) -> Result<S::Ok, S::Error> {
@@ -745,7 +735,14 @@ fn describe_format(f: &Format) -> String {
         } => "TSV".into(),
         Format::Csv { delimiter: Some(d) } => format!("CSV with `{}`", *d as char),
         Format::Csv { delimiter: None } => "CSV".into(),
-        Format::Xml { item } => format!("XML, records are <{item}> elements"),
+        Format::Xml {
+            item,
+            qualified: false,
+        } => format!("XML, records are <{item}> elements"),
+        Format::Xml {
+            item,
+            qualified: true,
+        } => format!("XML, records are <{item}> elements, names keep their namespace prefix"),
     }
 }
 

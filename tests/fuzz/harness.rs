@@ -178,6 +178,7 @@ pub fn xml(data: &[u8]) {
         "f.xml",
         Format::Xml {
             item: "item".into(),
+            qualified: false,
         },
     );
 }

@@ -400,8 +400,8 @@ impl SourceReader {
                     max_record_bytes,
                 }
             }
-            Format::Xml { item } => Inner::Xml {
-                items: XmlItems::new(reader, &item, max_record_bytes),
+            Format::Xml { item, qualified } => Inner::Xml {
+                items: XmlItems::new(reader, &item, max_record_bytes).qualified(qualified),
             },
             Format::Json => {
                 let mut scanner = ArrayScanner::new(max_record_bytes);

@@ -790,7 +790,15 @@ fn unknown_path(path: &str, spans: &[Span], input: &InputFields, text: &str) -> 
         // An edit only where the path is written as the notation writes it (not `rows[*].x`).
         Some(c) => {
             let as_written = text.get(spans[0].start..spans[0].end) == Some(path);
-            d.hint(suggest::did_you_mean_text(&c))
+            let mut hint = suggest::did_you_mean_text(&c);
+            if path.contains(':') != c.contains(':') {
+                hint.push_str(if path.contains(':') {
+                    " (XML names lose their namespace prefix; read the input as `xmlns` to keep it)"
+                } else {
+                    " (the input is read as `xmlns`: names keep their namespace prefix)"
+                });
+            }
+            d.hint(hint)
                 .replace_with(spans[0], as_written.then_some(c.as_str()))
         }
         None => d.hint(format!(
@@ -829,10 +837,20 @@ pub fn closest_path(path: &str, paths: &BTreeSet<String>) -> Option<String> {
                 let attribute = format!(".\"@{name}\"");
                 let text =
                     matches!(name, "text" | "value" | "_text").then(|| ".\"#text\"".to_string());
-                [Some(attribute), text]
+                // `."wp:post_type"` read as `xml` (prefixes dropped): `.post_type`
+                let local = name.rsplit_once(':').map(|(_, local)| field_step(local));
+                [Some(attribute), text, local]
                     .into_iter()
                     .flatten()
                     .find(|x| siblings.contains(&x.as_str()))
+                    // `.encoded` read as `xmlns`: `."content:encoded"`
+                    .or_else(|| {
+                        let suffix = format!(":{name}\"");
+                        siblings
+                            .iter()
+                            .find(|x| x.starts_with(".\"") && x.ends_with(&suffix))
+                            .map(|x| x.to_string())
+                    })
             });
         let best = match xml {
             Some(x) => x,
@@ -1258,6 +1276,19 @@ categories from cat group by .codice {
         assert_eq!(
             closest_path(".Preis.w", &xml).as_deref(),
             Some(".Preis.\"@w\"")
+        );
+        // A namespace prefix dropped (`xml`), or kept (`xmlns`)
+        let wxr: BTreeSet<String> = [".post_type", ".\"content:encoded\"", ".title"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            closest_path(".\"wp:post_type\"", &wxr).as_deref(),
+            Some(".post_type")
+        );
+        assert_eq!(
+            closest_path(".encoded", &wxr).as_deref(),
+            Some(".\"content:encoded\"")
         );
         assert_eq!(field_step("Codice EAN"), ".\"Codice EAN\"");
         assert_eq!(field_step("Vestibilità"), ".\"Vestibilità\"");

@@ -20,7 +20,7 @@ pub const NOW: &str = "now";
 pub const FUNCTIONS: &[Function] = &[
     Function {
         name: "date",
-        summary: "Reads a local date/time string as unix seconds (int), with a strftime `format` (default: ISO dates and times, with an offset or not, and RFC 3339) in time zone `tz` (default \"Europe/Rome\"); ints are returned as they are.",
+        summary: "Reads a local date/time string as unix seconds (int), with a strftime `format` (default: ISO dates and times, with an offset or not, RFC 3339 and RFC 2822) in time zone `tz` (default \"Europe/Rome\"); ints are returned as they are.",
         params: &[
             Param::req("s", Ty::STRING.or(Ty::NUMBER).nullable()),
             Param::opt("format", Ty::STRING),
@@ -47,6 +47,16 @@ pub const FUNCTIONS: &[Function] = &[
             Example {
                 title: "an offset after a space (Shopify's exports)",
                 source: r#"date("2024-07-01 20:30:00 +0200")"#,
+                result: Ok("1719858600"),
+            },
+            Example {
+                title: "an RSS feed's date (RFC 2822)",
+                source: r#"date("Mon, 01 Jul 2024 18:30:00 GMT")"#,
+                result: Ok("1719858600"),
+            },
+            Example {
+                title: "a zone's name read with %Z: GMT and UTC only",
+                source: r#"date("01/07/2024 18:30 UTC", "%d/%m/%Y %H:%M %Z")"#,
                 result: Ok("1719858600"),
             },
             Example {
@@ -216,6 +226,23 @@ fn local_to_unix(f: &str, naive: NaiveDateTime, tz: Tz) -> Result<i64, String> {
 /// Parses `s` with an explicit strftime format. A format without a time part means midnight;
 /// a format with an offset (`%z`) or a timestamp (`%s`) gives an absolute instant.
 fn parse_with_format(s: &str, format: &str, tz: Tz) -> Result<i64, String> {
+    // chrono reads `%Z` by skipping the name, which then said nothing of the instant: "14:22
+    // GMT" was read as 14:22 in `tz`. GMT and UTC are read as the offset they are; another
+    // name (EST, CET: ambiguous in the world) is an error that says how to read it.
+    if format.contains("%Z") {
+        let mut words: Vec<&str> = s.split(' ').collect();
+        let Some(zone) = words
+            .iter_mut()
+            .find(|w| matches!(w.to_ascii_uppercase().as_str(), "GMT" | "UTC" | "UT" | "Z"))
+        else {
+            return Err(format!(
+                "date: cannot read the time-zone name of {} (`%Z` reads GMT and UTC only: a name like CET or EST may mean more than one zone); write the offset with `%z` if the text has one (+0100), or leave `%Z` out and give the zone as date's third argument",
+                show(&Value::String(s.to_string().into()))
+            ));
+        };
+        *zone = "+0000";
+        return parse_with_format(&words.join(" "), &format.replace("%Z", "%z"), tz);
+    }
     let fail = |why: String| {
         format!(
             "date: cannot read {} with format {} ({why}); check that the format matches the data",
@@ -248,7 +275,8 @@ fn parse_with_format(s: &str, format: &str, tz: Tz) -> Result<i64, String> {
     local_to_unix("date", day.and_time(time), tz)
 }
 
-/// Parses `s` without a format: RFC 3339 (its offset wins over `tz`), `YYYY-MM-DD` (midnight),
+/// Parses `s` without a format: RFC 3339 and RFC 2822 (their offset wins over `tz`),
+/// `YYYY-MM-DD` (midnight),
 /// `YYYY-MM-DD HH:MM[:SS[.fff]]` (also with `T`), and that with an offset after a space or
 /// not (`2024-03-05 14:22:10 +0100`, as Shopify's exports write it; the offset wins).
 fn parse_default(s: &str, tz: Tz) -> Result<i64, String> {
@@ -279,8 +307,12 @@ fn parse_default(s: &str, tz: Tz) -> Result<i64, String> {
             return local_to_unix("date", naive, tz);
         }
     }
+    // RSS and e-mail dates: `Tue, 05 Mar 2024 14:22:10 +0000` (or `GMT`)
+    if let Ok(dt) = DateTime::parse_from_rfc2822(s) {
+        return Ok(dt.timestamp());
+    }
     Err(format!(
-        "date: cannot read {} as a date (expected 2024-12-31, 2024-12-31 18:30[:00], that with an offset (+0100) or RFC 3339; for other layouts give a format, e.g. date(s, \"%d/%m/%Y\"))",
+        "date: cannot read {} as a date (expected 2024-12-31, 2024-12-31 18:30[:00], that with an offset (+0100), RFC 3339 or RFC 2822; for other layouts give a format, e.g. date(s, \"%d/%m/%Y\"))",
         show(&Value::String(s.to_string().into()))
     ))
 }
@@ -433,6 +465,43 @@ mod tests {
 
     fn d(args: Vec<Value>) -> Result<Value, String> {
         call_reads(date, args)
+    }
+
+    /// `%Z` was skipped by chrono: "14:22:10 GMT" read as Rome's 14:22:10, two hours off in
+    /// summer, in silence (a trial's RSS dates).
+    #[test]
+    fn a_zone_name_is_read_or_refused_never_skipped() {
+        let rss = "%a, %d %b %Y %H:%M:%S %Z";
+        assert_eq!(
+            d(vec![json!("Fri, 05 Jul 2024 14:22:10 GMT"), json!(rss)]),
+            Ok(json!(1720189330))
+        );
+        assert_eq!(
+            d(vec![json!("Fri, 05 Jul 2024 14:22:10 utc"), json!(rss)]),
+            Ok(json!(1720189330))
+        );
+        let est = d(vec![json!("Fri, 05 Jul 2024 14:22:10 EST"), json!(rss)]);
+        assert!(
+            matches!(&est, Err(e) if e.starts_with("date: cannot read the time-zone name of \"Fri, 05 Jul 2024 14:22:10 EST\" (`%Z` reads GMT and UTC only")),
+            "{est:?}"
+        );
+        // without a format, RFC 2822 (its zone names included) and the instant it says
+        assert_eq!(
+            d(vec![json!("Fri, 05 Jul 2024 14:22:10 GMT")]),
+            Ok(json!(1720189330))
+        );
+        assert_eq!(
+            d(vec![json!("Fri, 05 Jul 2024 16:22:10 +0200")]),
+            Ok(json!(1720189330))
+        );
+        assert_eq!(
+            d(vec![json!("2024-07-05 16:22:10 +02:00")]),
+            Ok(json!(1720189330))
+        );
+        assert_eq!(
+            d(vec![json!("5 Jul 2024 14:22:10 GMT")]),
+            Ok(json!(1720189330))
+        );
     }
 
     #[test]

@@ -230,6 +230,13 @@ fn other_shape(t: &str) -> Option<&'static str> {
             "date yyyy-mm-dd"
         });
     }
+    // RSS and e-mail dates: `Tue, 05 Mar 2024 14:22:10 +0000`
+    if (16..=40).contains(&b.len())
+        && t.contains(':')
+        && chrono::DateTime::parse_from_rfc2822(t).is_ok()
+    {
+        return Some(DATE_OFFSET);
+    }
     if t.starts_with("http://") || t.starts_with("https://") {
         return Some("absolute URL");
     }
@@ -259,7 +266,7 @@ fn has_offset(t: &str) -> bool {
         || (sign(tail(5)[0]) && d(tail(4)) && !tail(6)[0].is_ascii_digit())
 }
 
-/// A date and time with its offset from UTC (RFC 3339, `2024-03-05 14:22:10 +0100`).
+/// A date and time with its offset from UTC (RFC 3339, `2024-03-05 14:22:10 +0100`, RFC 2822).
 const DATE_OFFSET: &str = "date with offset";
 const DAY_FIRST: &str = "date dd/mm/yyyy";
 const DAY_FIRST_TIME: &str = "date dd/mm/yyyy hh:mm";
@@ -896,6 +903,7 @@ mod tests {
             "2024-03-05T14:22:10+01:00",
             "2024-03-05T13:22:10Z",
             "2024-03-05 08:22:10 -0500",
+            "Tue, 05 Mar 2024 13:22:10 GMT",
         ];
         let hint = field_of(&values).hint.unwrap_or_default();
         assert_eq!(

@@ -391,6 +391,42 @@ fn show(v: &Value) -> String {
     crate::value::show(v)
 }
 
+/// An absolute URL as a feed may hold it: `http://` or `https://` (in any case) and a host.
+/// `Ok(Some(url))`: the URL with its spaces and control characters percent-encoded (as the
+/// URL functions encode them: `hero image.png` is `hero%20image.png`), which no reader of the
+/// feed takes raw; `Ok(None)`: as it is. A scan of its bytes, no parse: every record's `url`
+/// and `image` go through it.
+/// `Err(None)`: not a URL of those schemes; `Err(Some(why))`: one that is broken.
+fn check_url(s: &str) -> Result<Option<String>, Option<&'static str>> {
+    let scheme = s
+        .find("://")
+        .filter(|&n| s[..n].eq_ignore_ascii_case("http") || s[..n].eq_ignore_ascii_case("https"));
+    let Some(n) = scheme else {
+        return Err(None);
+    };
+    let rest = &s[n + 3..];
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..host_end];
+    if host.is_empty() {
+        return Err(Some("it has no host after the scheme"));
+    }
+    if host.bytes().any(|b| b <= b' ' || b == 0x7F) {
+        return Err(Some("its host holds a space or a control character"));
+    }
+    if !s.bytes().any(|b| b <= b' ' || b == 0x7F) {
+        return Ok(None);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c <= ' ' || c == '\u{7f}' {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(Some(out))
+}
+
 fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
     let bad = |v: &Value| {
         let mut msg = format!(
@@ -442,10 +478,23 @@ fn conform(kind: FieldKind, v: &mut Value) -> Result<(), String> {
                 return Err(bad(v));
             }
         }
-        FieldKind::AbsoluteUrl => match v.as_str() {
-            Some(s) if s.starts_with("https://") || s.starts_with("http://") => {}
-            _ => return Err(bad(v)),
-        },
+        FieldKind::AbsoluteUrl => {
+            let Some(s) = v.as_str() else {
+                return Err(bad(v));
+            };
+            match check_url(s) {
+                Ok(None) => {}
+                Ok(Some(encoded)) => *v = Value::String(encoded.into()),
+                Err(None) => return Err(bad(v)),
+                Err(Some(why)) => {
+                    return Err(format!(
+                        "must be {}, got string {}: {why}",
+                        kind.describe(),
+                        show(v)
+                    ));
+                }
+            }
+        }
         FieldKind::IdList => match v {
             Value::Array(items) => {
                 if let Some(x) = items.iter().find(|x| IdKind::of(x).is_none()) {
@@ -560,6 +609,47 @@ mod tests {
             json!(["C"])
         );
         assert!(!r.contains_key("extra"));
+    }
+
+    /// A trial's feed held `https://` (no host), `http:// x`, raw spaces and a newline, and
+    /// refused `HTTPS://x.test/a.jpg`: a host is required, the scheme's case is free, spaces
+    /// and control characters are percent-encoded.
+    #[test]
+    fn urls_need_a_host_and_are_written_encoded() {
+        let url = |u: &str| {
+            let mut v = json!(u);
+            conform(FieldKind::AbsoluteUrl, &mut v).map(|()| v)
+        };
+        assert_eq!(
+            url("HTTPS://x.test/a.jpg"),
+            Ok(json!("HTTPS://x.test/a.jpg"))
+        );
+        assert_eq!(
+            url("https://x.test/café.jpg"),
+            Ok(json!("https://x.test/café.jpg"))
+        );
+        assert_eq!(
+            url("https://x.test/uploads/hero image.png"),
+            Ok(json!("https://x.test/uploads/hero%20image.png"))
+        );
+        assert_eq!(
+            url("https://x.test/a\nb"),
+            Ok(json!("https://x.test/a%0Ab"))
+        );
+        assert_eq!(
+            url("https://"),
+            Err("must be an absolute URL (http:// or https://), got string \"https://\": it has no host after the scheme".into())
+        );
+        assert!(
+            matches!(url("https:///x"), Err(e) if e.ends_with("it has no host after the scheme"))
+        );
+        assert!(
+            matches!(url("http:// x"), Err(e) if e.ends_with("its host holds a space or a control character"))
+        );
+        assert!(matches!(url("/i.jpg"), Err(e) if e.contains("make it absolute with")));
+        assert!(
+            matches!(url("ftp://x.test/a"), Err(e) if e.starts_with("must be an absolute URL"))
+        );
     }
 
     #[test]

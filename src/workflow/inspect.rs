@@ -615,20 +615,23 @@ fn field(path: String, acc: Acc) -> Field {
     // One value in some records, a list in others (XML: one element or several).
     let one_or_many = types.iter().any(|(t, _)| t == "list")
         && types.iter().any(|(t, _)| t != "list" && t != "null");
-    // the shape of its texts is said with the hint about them, not with this one
-    let shape_hint = hint.is_some();
-    let hint = hint.or_else(|| {
-        one_or_many.then(|| {
-            let single = if types.iter().any(|(t, _)| t == "object") {
-                "`[*]` over a single object walks its fields"
-            } else {
-                "`[*]` over a single value gives `[]`"
-            };
-            format!(
-                "one value in some records, a list of them in others (an XML element once or repeated): `flatten([{path}])` is always the list; {single}"
-            )
-        })
+    // One or many comes first (a hint about the texts alone would be followed over a list,
+    // and reject it); the shape of its texts is said with the hint about them.
+    let many = one_or_many.then(|| {
+        let single = if types.iter().any(|(t, _)| t == "object") {
+            "`[*]` over a single object walks its fields"
+        } else {
+            "`[*]` over a single value gives `[]`"
+        };
+        format!(
+            "one value in some records, a list of them in others (an XML element once or repeated, or elements of two namespaces with one name, which `--input-format NAME=xmlns` keeps apart): `flatten([{path}])` is always the list; {single}"
+        )
     });
+    let shape_hint = hint.is_some() && many.is_none();
+    let hint = match (many, hint) {
+        (Some(many), Some(texts)) => Some(format!("{many}; for each of its texts, {texts}")),
+        (many, texts) => many.or(texts),
+    };
     let shape = dominant.map(|(s, _)| s.to_string());
     Field {
         hint_of_shape: shape_hint,
@@ -1014,8 +1017,23 @@ mod tests {
         assert_eq!(
             field(".v".into(), acc).hint.as_deref(),
             Some(
-                "one value in some records, a list of them in others (an XML element once or repeated): `flatten([.v])` is always the list; `[*]` over a single object walks its fields"
+                "one value in some records, a list of them in others (an XML element once or repeated, or elements of two namespaces with one name, which `--input-format NAME=xmlns` keeps apart): `flatten([.v])` is always the list; `[*]` over a single object walks its fields"
             )
+        );
+        // texts in some records, a list of them in others (WordPress's `.encoded`): one or
+        // many first, then what reads each text
+        let mut w = Walker {
+            fields: IndexMap::new(),
+            paths_only: false,
+        };
+        w.visit(".e".into(), &crate::json!("<p>a</p>"), 1);
+        w.visit(".e".into(), &crate::json!(["<p>b</p>", "c"]), 2);
+        let acc = w.fields.shift_remove(".e").unwrap_or_default();
+        let hint = field(".e".into(), acc).hint.unwrap_or_default();
+        assert!(
+            hint.starts_with("one value in some records, a list of them in others")
+                && hint.ends_with("; for each of its texts, `.e | strip_html` gives plain text"),
+            "{hint}"
         );
         // `strip_html` reads any text: nothing to warn of
         let mut html = vec!["<p>a</p>"; 10];

@@ -102,6 +102,10 @@ fn describe(v: &Value) -> String {
         .iter()
         .map(|(k, v)| match v {
             Value::Array(a) => format!("{k}: {}", a.len()),
+            // counts by reason (`filtered`: by each `where`): their sum, records
+            Value::Object(o) if o.values().all(|c| c.as_u64().is_some()) => {
+                format!("{k}: {}", o.values().filter_map(Value::as_u64).sum::<u64>())
+            }
             Value::Object(o) => format!("{k}: {}", o.len()),
             _ => k.to_string(),
         })
@@ -457,4 +461,21 @@ fn review(
 
 fn plural(n: usize, w: &str) -> String {
     crate::value::plural(n as u64, w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe;
+
+    /// `filtered` counts records by `where`: the account says the records (a trial read
+    /// "filtered: 1" of 2 records filtered by one condition).
+    #[test]
+    fn a_new_outputs_account_counts_records() {
+        let out = crate::json!({
+            "products": [{"id": 1}, {"id": 2}],
+            "rejected": [{"line": 3}],
+            "filtered": {"products by `.x` (m.cmap:1:2)": 2},
+        });
+        assert_eq!(describe(&out), "products: 2, rejected: 1, filtered: 2");
+    }
 }

@@ -38,7 +38,7 @@ use crate::value::Value;
 
 use crate::diagnostic::{Code, Diagnostic, SourceFile, Span, suggest};
 use crate::syntax;
-use crate::syntax::ast::{BinOp, Block, Expr, ExprKind, Item, Stmt, UnOp};
+use crate::syntax::ast::{BinOp, Block, Expr, ExprKind, FnDecl, Item, Stmt, UnOp};
 use crate::syntax::visit::{Visitor, forget_element, walk_expr};
 
 /// `.name`, or `."odd name"` when the name is not an identifier: a field step as a mapping
@@ -261,11 +261,19 @@ impl MappingReads {
 /// The record paths a mapping reads; `None` when it does not parse.
 pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
     let file = syntax::parse(&src.text).ok()?;
+    let fns: HashMap<&str, &FnDecl> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Fn(f) => Some((f.name.name.as_str(), f)),
+            _ => None,
+        })
+        .collect();
     let mut out = MappingReads::default();
     for item in &file.items {
         match item {
             Item::Lookup(l) => {
-                let mut w = Walk::new(false, HashMap::new());
+                let mut w = Walk::new(false, HashMap::new(), &fns);
                 w.visit_expr(&l.key);
                 if let Some(p) = &l.parent {
                     w.visit_expr(p);
@@ -279,8 +287,8 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
                     eaches: w.eaches,
                 });
             }
-            Item::Block(b) => out.inputs.push(block_reads(b)),
-            // A function reads no record: its arguments, read where it is called, do.
+            Item::Block(b) => out.inputs.push(block_reads(b, &fns)),
+            // A function reads the paths of the records it is given where it is called.
             Item::Let(_) | Item::Fn(_) | Item::Input(_) => {}
         }
     }
@@ -288,14 +296,14 @@ pub fn record_reads(src: &SourceFile) -> Option<MappingReads> {
 }
 
 /// What a block reads, and what each of its attributes reads.
-fn block_reads(b: &Block) -> InputReads {
+fn block_reads<'f>(b: &'f Block, fns: &'f Fns<'f>) -> InputReads {
     let shadows_rows = b.stmts.iter().any(|s| match s {
         Stmt::Assign { name, .. } => name.name == "rows",
         Stmt::Let(l) => l.name.name == "rows",
         _ => false,
     });
     let rows = b.group_by.is_some() && !shadows_rows;
-    let mut all = Walk::new(rows, HashMap::new());
+    let mut all = Walk::new(rows, HashMap::new(), fns);
     for e in b.group_by.iter().chain(&b.filter) {
         all.visit_expr(e);
     }
@@ -311,7 +319,7 @@ fn block_reads(b: &Block) -> InputReads {
             Stmt::Spread { value, .. } => (None, value),
             Stmt::Where { cond, .. } => (None, cond),
         };
-        let mut w = Walk::new(rows, aliases.clone());
+        let mut w = Walk::new(rows, aliases.clone(), fns);
         let denotes = w.read(value);
         all.uses.extend(w.uses.iter().cloned());
         all.comparisons.append(&mut w.comparisons);
@@ -390,8 +398,18 @@ impl Denotes {
     }
 }
 
+/// The mapping's functions, by name.
+type Fns<'f> = HashMap<&'f str, &'f FnDecl>;
+
 /// Walks expressions with what `.` denotes, collecting record paths and names.
-struct Walk {
+struct Walk<'f> {
+    /// The mapping's functions: a call's body is walked with its parameters bound to what
+    /// the arguments denote (`price_of(.)` reads `.special_to_date` where its body reads
+    /// `row.special_to_date`).
+    fns: &'f Fns<'f>,
+    /// The functions being walked, outermost first (a call of one of them is not walked
+    /// again).
+    calling: Vec<String>,
     /// The path `.` denotes (`""`: the record; `.a[?]` inside `.a[? ...]`); `None` when it is
     /// not a path of the record (inside `map` over a computed list).
     current: Option<String>,
@@ -407,9 +425,11 @@ struct Walk {
     eaches: Vec<PathUse>,
 }
 
-impl Walk {
-    fn new(rows: bool, aliases: HashMap<String, Denotes>) -> Walk {
+impl<'f> Walk<'f> {
+    fn new(rows: bool, aliases: HashMap<String, Denotes>, fns: &'f Fns<'f>) -> Walk<'f> {
         Walk {
+            fns,
+            calling: Vec::new(),
             current: Some(String::new()),
             rows,
             aliases,
@@ -420,7 +440,11 @@ impl Walk {
         }
     }
 
-    fn with_current<T>(&mut self, current: Option<String>, f: impl FnOnce(&mut Walk) -> T) -> T {
+    fn with_current<T>(
+        &mut self,
+        current: Option<String>,
+        f: impl FnOnce(&mut Walk<'f>) -> T,
+    ) -> T {
         let outer = std::mem::replace(&mut self.current, current);
         let r = f(self);
         self.current = outer;
@@ -429,7 +453,7 @@ impl Walk {
 
     /// Visits `e` and says what it denotes: a path read (collected) or a list of rows, else
     /// `None`.
-    fn read(&mut self, e: &Expr) -> Option<Denotes> {
+    fn read(&mut self, e: &'f Expr) -> Option<Denotes> {
         let d = self.denotes(e);
         if is_chain(e)
             && let Some(Denotes::Path(p)) = &d
@@ -442,7 +466,7 @@ impl Walk {
 
     /// Visits a `map` body or a `[? ]` condition, run for each element of what `element`
     /// denotes (`None`: not a path of the record): as `.`, or as the name of `x => ...`.
-    fn visit_element(&mut self, e: &Expr, element: Option<String>) {
+    fn visit_element(&mut self, e: &'f Expr, element: Option<String>) {
         let ExprKind::Lambda { param, body } = &e.kind else {
             self.with_current(element, |w| w.visit_expr(e));
             return;
@@ -463,7 +487,7 @@ impl Walk {
 
     /// What a path chain denotes, visiting the expressions inside it (indexes, conditions);
     /// `None` when it is not a path of the record nor a list of rows.
-    fn denotes(&mut self, e: &Expr) -> Option<Denotes> {
+    fn denotes(&mut self, e: &'f Expr) -> Option<Denotes> {
         match &e.kind {
             ExprKind::Current => self.current.clone().map(Denotes::Path),
             ExprKind::Rows(_) if self.rows => Some(Denotes::Rows),
@@ -592,13 +616,48 @@ fn is_chain(e: &Expr) -> bool {
     )
 }
 
-impl<'a> Visitor<'a> for Walk {
+impl<'f> Walk<'f> {
+    /// A call of the mapping's function `f`: its arguments read where they are, then its
+    /// body with each parameter bound to what its argument denotes (a path of the record, the
+    /// rows), `.` denoting nothing there; the names its body uses are its own.
+    fn call_fn(&mut self, f: &'f FnDecl, args: &'f [Expr]) {
+        let bound: Vec<(String, Option<Denotes>)> = f
+            .params
+            .iter()
+            .zip(args)
+            .map(|(p, a)| (p.name.clone(), self.read(a).and_then(Denotes::bound)))
+            .collect();
+        if self.calling.contains(&f.name.name) || !bound.iter().any(|(_, d)| d.is_some()) {
+            return;
+        }
+        let aliases = bound
+            .into_iter()
+            .filter_map(|(p, d)| Some((p, d?)))
+            .collect();
+        let outer_aliases = std::mem::replace(&mut self.aliases, aliases);
+        let outer_rows = std::mem::replace(&mut self.rows, false);
+        let names = self.names.len();
+        self.calling.push(f.name.name.clone());
+        self.with_current(None, |w| w.visit_expr(&f.body));
+        self.calling.pop();
+        self.names.truncate(names);
+        self.rows = outer_rows;
+        self.aliases = outer_aliases;
+    }
+}
+
+impl<'a> Visitor<'a> for Walk<'a> {
     fn visit_expr(&mut self, e: &'a Expr) {
         if is_chain(e) {
             self.read(e);
             return;
         }
         match &e.kind {
+            ExprKind::Call { name, args, .. } if self.fns.contains_key(name.name.as_str()) => {
+                if let Some(f) = self.fns.get(name.name.as_str()).copied() {
+                    self.call_fn(f, args);
+                }
+            }
             ExprKind::Name(id) => self.names.push(id.name.clone()),
             ExprKind::Rows(id) if !self.rows => self.names.push(id.name.clone()),
             ExprKind::Map { list, body } => {
@@ -713,6 +772,8 @@ fn unknown_paths(
                     continue;
                 }
                 match missing.iter_mut().find(|(p, _)| *p == u.path) {
+                    // a function's body is read at each call: one place
+                    Some((_, spans)) if spans.contains(&u.span) => {}
                     Some((_, spans)) => spans.push(u.span),
                     None => missing.push((u.path.clone(), vec![u.span])),
                 }
@@ -1047,6 +1108,73 @@ categories from cat group by .codice {
         assert_eq!(ds.len(), 1);
         assert_eq!(ds[0].hint.as_deref(), Some("did you mean `.sku`?"));
         assert_eq!(ds[0].labels.len(), 3, "every place is labelled");
+    }
+
+    /// A function's body reads the paths of the records its call gives it (a trial's typo
+    /// `row.special_to_dat` in `fn price_of(row)`, called `price_of(.)`, was no warning, and
+    /// an expired special price went out as the price).
+    #[test]
+    fn a_function_reads_the_paths_of_the_records_it_is_given() {
+        let mut have = input(&[
+            ".id",
+            ".price",
+            ".special_to_date",
+            ".v",
+            ".v[*]",
+            ".v[*].s",
+        ]);
+        have.name = "e".into();
+        let src = "fn valid(row) = row.special_to_dat != null
+                   fn price_of(row) = if valid(row) { row.price } else { row.prize }
+                   fn sizes(vs) = map(vs, v => v.size)
+                   fn twice(x) = x ~ x
+                   products from e group by .id {
+  id = .id
+  a = price_of(.)
+  b = price_of(first(rows))
+  c = sizes(.v)
+  d = twice(.nome)
+  e = twice(\"k\")
+}
+";
+        let ds = input_warnings(&SourceFile::new("m.cmap", src), &[have]);
+        let found: Vec<(String, usize)> = ds
+            .iter()
+            .map(|d| (d.message.clone(), d.labels.len()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "`.special_to_dat` occurs in no record of a.ndjson (all 40 records read)"
+                        .to_string(),
+                    1
+                ),
+                (
+                    "`.prize` occurs in no record of a.ndjson (all 40 records read)".to_string(),
+                    1
+                ),
+                (
+                    "`.v[*].size` occurs in no record of a.ndjson (all 40 records read)"
+                        .to_string(),
+                    1
+                ),
+                (
+                    "`.nome` occurs in no record of a.ndjson (all 40 records read)".to_string(),
+                    1
+                ),
+            ],
+            "{ds:#?}"
+        );
+        assert_eq!(
+            ds[0].hint.as_deref(),
+            Some("did you mean `.special_to_date`?")
+        );
+        // the place is in the function's body
+        assert_eq!(
+            &src[ds[0].span().start..ds[0].span().end],
+            "row.special_to_dat"
+        );
     }
 
     #[test]

@@ -862,15 +862,33 @@ fn unknown_path(path: &str, spans: &[Span], input: &InputFields, text: &str) -> 
             d.hint(hint)
                 .replace_with(spans[0], as_written.then_some(c.as_str()))
         }
-        None => d.hint(format!(
-            "`clerkmap inspect {}{}` lists the paths its records have",
-            input.file,
-            match &input.format {
-                Some(f) => format!(" --input-format {f}"),
-                None => String::new(),
-            }
-        )),
+        None => match nested_records(path, &input.paths) {
+            // `.id` where every record is a page: `{"data": [{"id": ...}, ...]}`
+            Some((list, found)) => d.hint(format!(
+                "the records hold lists of what looks like records: `{found}` exists; a record is a whole line (or array element) of the file, so make the elements of `{list}` the records first, e.g. `jq -c '{list}[]' {} | clerkmap run ... --input {}=- --input-format {}=ndjson`",
+                input.file, input.name, input.name
+            )),
+            None => d.hint(format!(
+                "`clerkmap inspect {}{}` lists the paths its records have",
+                input.file,
+                match &input.format {
+                    Some(f) => format!(" --input-format {f}"),
+                    None => String::new(),
+                }
+            )),
+        },
     }
+}
+
+/// For a top-level path no record has, a list of the records that holds it in its elements
+/// (`.data` when `.data[*].id` exists for `.id`): the list and the path found.
+fn nested_records(path: &str, paths: &BTreeSet<String>) -> Option<(String, String)> {
+    let steps = split_steps(path);
+    let first = steps.first()?;
+    paths.iter().find_map(|p| {
+        let list = p.strip_suffix(first.as_str())?.strip_suffix(EACH)?;
+        (split_steps(list).len() == 1 && !list.contains('[')).then(|| (list.to_string(), p.clone()))
+    })
 }
 
 /// The path of `paths` closest to `path`: the first step `path` has that no record has,
@@ -1174,6 +1192,24 @@ categories from cat group by .codice {
         assert_eq!(
             &src[ds[0].span().start..ds[0].span().end],
             "row.special_to_dat"
+        );
+    }
+
+    /// A paged API dump: each line is `{"data": [records], "meta": ...}`; `.id` is in no
+    /// record, `.data[*].id` is: the hint says the records are nested, and how to unnest them.
+    #[test]
+    fn records_nested_in_a_list_are_told() {
+        let have = input(&[".data", ".data[*]", ".data[*].id", ".meta"]);
+        let src = "products from a {\n  id = .id\n}\n";
+        let ds = input_warnings(&SourceFile::new("m.cmap", src), &[have]);
+        let hint = ds.first().and_then(|d| d.hint.clone()).unwrap_or_default();
+        assert!(
+            hint.starts_with(
+                "the records hold lists of what looks like records: `.data[*].id` exists"
+            ) && hint.contains(
+                "`jq -c '.data[]' a.ndjson | clerkmap run ... --input a=- --input-format a=ndjson`"
+            ),
+            "{hint}"
         );
     }
 

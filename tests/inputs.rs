@@ -374,6 +374,36 @@ fn stdin_read_by_two_blocks_is_read_by_both() {
     );
 }
 
+/// An NDJSON export cut off mid-record (a copy that stopped early): its last line has no
+/// newline and is no JSON. It was one rejected record and exit 0, the records after the cut
+/// missing from the feed (and deleted in Clerk by the next push); it stops the run.
+#[test]
+fn a_cut_off_ndjson_file_stops_the_run() {
+    let ndjson = "{\"id\":\"A\"}\n{\"id\":\"B\"}\n{\"id\":\"C\",\"na";
+    let (line, message) = source_error("src.ndjson", ndjson.as_bytes());
+    assert_eq!(line, Some(3));
+    assert!(
+        message.starts_with("the file is cut off: its last line ends in the middle of a record"),
+        "{message}"
+    );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = dir.path().join("src.ndjson");
+    std::fs::write(&p, ndjson).unwrap_or_else(|e| panic!("{e}"));
+    let o = cli_run(dir.path(), &p, &[]);
+    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
+    assert!(!dir.path().join("out/categories.json").exists());
+    // A last line without its newline that is a record is read; one that is a bad record
+    // in the middle of the file is rejected, the run goes on.
+    let m = mapped("src.ndjson", b"{\"id\":\"A\"}\n{\"id\":\"B\"}", None);
+    assert_eq!(m.ids, ids(&["A", "B"]));
+    let m = mapped(
+        "src.ndjson",
+        b"{\"id\":\"A\"}\n{\"id\":\n{\"id\":\"C\"}\n",
+        None,
+    );
+    assert_eq!((m.ids.len(), m.rejects.len()), (2, 1));
+}
+
 // --- CSV --------------------------------------------------------------------------------------
 
 #[test]

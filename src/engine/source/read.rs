@@ -137,6 +137,7 @@ pub(super) fn next_lines(
             }
             Ok(LineRead::Line) => {
                 *line += 1;
+                let terminated = buf.last() == Some(&b'\n');
                 let mut end = buf.len();
                 while end > start && matches!(buf[end - 1], b'\n' | b'\r') {
                     end -= 1;
@@ -144,6 +145,21 @@ pub(super) fn next_lines(
                 if buf[start..end].iter().all(u8::is_ascii_whitespace) {
                     buf.truncate(start);
                     continue;
+                }
+                // The last line, without its newline, and no JSON: the file was cut off (an
+                // export or a copy that stopped early), not one bad record; every record
+                // after the cut is missing, so the run stops (exit 3) rather than publish a
+                // feed without them.
+                if !terminated
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(&buf[start..end]).is_err()
+                {
+                    buf.truncate(start);
+                    stop = Some(Stop::Error(SourceError {
+                        file: file.to_string(),
+                        line: Some(*line),
+                        message: "the file is cut off: its last line ends in the middle of a record, without a newline (an export or a copy that stopped early?); a feed is written only from a file read to its end: export it again".to_string(),
+                    }));
+                    break;
                 }
                 spans.push((*line, start, end));
             }

@@ -406,6 +406,22 @@ fn a_cut_off_ndjson_file_stops_the_run() {
 
 // --- CSV --------------------------------------------------------------------------------------
 
+/// A CSV export cut off in its last row (after a closed quote: no unclosed quote to tell):
+/// the row is short of the header's fields and has no line end. It was one rejected row and
+/// exit 0; it stops the run. A short row with its line end is one bad row, as before.
+#[test]
+fn a_cut_off_csv_file_stops_the_run() {
+    let csv = "id;name;price\nA;uno;1\nB;\"due\"";
+    let (line, message) = source_error("src.csv", csv.as_bytes());
+    assert_eq!(line, Some(3));
+    assert_eq!(
+        message,
+        "the file is cut off: its last row has 2 of the header's 3 fields and no line end (an export or a copy that stopped early?); a feed is written only from a file read to its end: export it again"
+    );
+    let m = mapped("src.csv", b"id;name;price\nA;uno;1\nB;due\nC;tre;3", None);
+    assert_eq!((m.ids.len(), m.rejects.len()), (2, 1), "{m:?}");
+}
+
 #[test]
 fn an_unclosed_csv_quote_stops_the_run_at_the_line_it_opened() {
     let csv = "id;name\nA;uno\nB;\"due\nC;tre\nD;quattro\n";

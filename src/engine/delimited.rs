@@ -160,6 +160,8 @@ pub struct CsvParser {
     line: u64,
     /// The last record ended with `\r`: a `\n` right after it is part of the same line end.
     after_cr: bool,
+    /// The last record read ended at the end of the file, without a line end.
+    unterminated: bool,
     max_record_bytes: u64,
     /// The header's width, once [`CsvParser::fit_to`] gave it (0: rows are taken as read).
     width: usize,
@@ -184,6 +186,7 @@ impl CsvParser {
             delimiter,
             line: 1,
             after_cr: false,
+            unterminated: false,
             max_record_bytes,
             width: 0,
             lenient: Lenient::Strict,
@@ -289,6 +292,11 @@ impl CsvParser {
         self.after_cr = b == b'\r';
     }
 
+    /// Whether the last record read ended at the end of the file, without a line end.
+    pub fn unterminated(&self) -> bool {
+        self.unterminated
+    }
+
     /// The next record (blank lines and records of one empty field are skipped).
     pub fn read(
         &mut self,
@@ -339,6 +347,7 @@ impl CsvParser {
                 if keep {
                     ends.push(buf.len());
                 }
+                self.unterminated = true;
                 return Ok(self.finish(line, size, keep, ends_start, ends));
             }
             let mut i = 0;

@@ -250,6 +250,22 @@ pub(super) fn next_csv_rows(
     while rows.len() < n {
         let first = ends.len();
         match parser.read(reader, &mut buf, &mut ends) {
+            // The last row, short of the header's fields and without a line end: the file
+            // was cut off (the rows after it are missing), not one short row.
+            Ok(Record::Fields { line, count })
+                if count < headers.len() && parser.unterminated() =>
+            {
+                ends.truncate(first);
+                stop = Some(Stop::Error(SourceError {
+                    file: file.to_string(),
+                    line: Some(line),
+                    message: format!(
+                        "the file is cut off: its last row has {count} of the header's {} fields and no line end (an export or a copy that stopped early?); a feed is written only from a file read to its end: export it again",
+                        headers.len()
+                    ),
+                }));
+                break;
+            }
             Ok(Record::Fields { line, count }) => rows.push((line, Ok((first, first + count)))),
             Ok(Record::TooBig { line, size }) => rows.push((line, Err(parser.too_big(size)))),
             Ok(Record::End) => {

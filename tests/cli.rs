@@ -463,6 +463,41 @@ fn a_closed_pipe_on_stdout_and_stderr_is_not_a_failure() {
     assert_eq!(status(&["check", "mappings/passweb.cmap"]), Some(0));
 }
 
+/// Two stores without keys of their own push with the project's one public key: into one
+/// Clerk store, each overwriting the other's records (a trial's `it` and `de`). Refused, as
+/// two stores writing one directory are.
+#[test]
+fn two_stores_cannot_share_a_clerk_key_or_an_output_directory() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let yaml = dir.path().join("clerkmap.yaml");
+    let stores = "stores:\n  - name: it\n    default: true\n    countries: [IT]\n  - name: de\n    countries: [DE]\n";
+    std::fs::write(&yaml, format!("out: out\n{stores}")).unwrap_or_else(|e| panic!("{e}"));
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_clerkmap"))
+        .args(["push", "-c", &yaml.display().to_string(), "--dry-run"])
+        .env("CLERK_PUBLIC_KEY", "pub")
+        .env("CLERK_PRIVATE_KEY", "priv")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(
+        err.contains("stores `it` and `de` would push to one Clerk store: both have the public key of $CLERK_PUBLIC_KEY"),
+        "{err}"
+    );
+    std::fs::write(
+        &yaml,
+        "mapping: m.cmap\nout: out\nstores:\n  - name: it\n    default: true\n    out: same\n  - name: de\n    out: same\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = clerkmap(&["run", "-c", &yaml.display().to_string()]);
+    let err = text(&o.stderr);
+    assert_eq!(code(&o), 2, "{err}");
+    assert!(
+        err.contains("stores: `it` and `de` have the same `out: "),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_project_with_stores_writes_one_directory_per_store_and_routes_by_country() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

@@ -109,7 +109,18 @@ pub struct ClerkKeys {
 pub fn validate_stores(stores: &[Store]) -> Result<Vec<(&Store, bool)>, String> {
     let mut names = std::collections::BTreeSet::new();
     let mut countries: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut outs: BTreeMap<&std::path::Path, &str> = BTreeMap::new();
     for s in stores {
+        // one directory, one store's feeds: the second would replace the first's
+        if let Some(out) = &s.out
+            && let Some(other) = outs.insert(out.as_path(), s.name.as_str())
+        {
+            return Err(format!(
+                "stores: `{other}` and `{}` have the same `out: {}`: the second would replace the first's feeds; give each its own directory (or leave `out:` out: `<out>/<name>`)",
+                s.name,
+                out.display()
+            ));
+        }
         if s.name.is_empty()
             || !s
                 .name

@@ -306,6 +306,27 @@ fn push_project(a: &PushArgs, out: Out, cfg: &std::path::Path) -> u8 {
         out.error(&e);
         return exit::USAGE;
     }
+    // Each store is its own Clerk store: two pushing with one public key would overwrite each
+    // other's records (and each one's deletes would miss the other's ids).
+    let mut keys: Vec<(&str, String, String)> = Vec::new();
+    for store in &project.stores {
+        let (public, _) = env_names(store.clerk.as_ref());
+        let Some(key) = std::env::var(&public).ok().filter(|k| !k.trim().is_empty()) else {
+            continue;
+        };
+        if let Some((other, other_env, _)) = keys.iter().find(|(_, _, k)| *k == key) {
+            out.error(&format!(
+                "stores `{other}` and `{}` would push to one Clerk store: both have the public key of ${other_env}{}; give each store its own keys under `clerk:` in {} (`clerk: {{ public_key_env: CLERK_{}_PUBLIC_KEY, private_key_env: CLERK_{}_PRIVATE_KEY }}`)",
+                store.name,
+                if *other_env == public { String::new() } else { format!(" and ${public}") },
+                cfg.display(),
+                store.name.to_ascii_uppercase(),
+                store.name.to_ascii_uppercase(),
+            ));
+            return exit::USAGE;
+        }
+        keys.push((&store.name, public, key));
+    }
     let mut worst = exit::OK;
     for store in &project.stores {
         let store_dir = store.out.clone().unwrap_or_else(|| dir.join(&store.name));

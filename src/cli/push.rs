@@ -222,6 +222,9 @@ impl Out<'_> {
     fn error(&self, msg: &str) {
         if self.json {
             json::emit(&json!({"type": "error", "store": self.store, "message": msg}));
+        } else if let Some(store) = self.store {
+            // the `== store` headers go to stdout: an error says its store itself
+            self.ui.error(format!("store `{store}`: {msg}"));
         } else {
             self.ui.error(msg);
         }

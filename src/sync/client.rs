@@ -295,7 +295,10 @@ impl Clerk {
                     };
                     if attempt >= p.max_attempts.max(1) {
                         return Err(fail(
-                            format!("{message}; gave up after {attempt} attempts"),
+                            format!(
+                                "{message}; gave up after {attempt} attempt{}",
+                                if attempt == 1 { "" } else { "s" }
+                            ),
                             false,
                         ));
                     }

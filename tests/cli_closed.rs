@@ -517,7 +517,7 @@ fn check_keys_asks_for_every_store_of_a_project() {
     let o = command(&["push", "-c", &cfg, "--api-url", &fake.url, "--check-keys"])
         .env("IT_PUB", PUBLIC)
         .env("IT_PRIV", PRIVATE)
-        .env("DE_PUB", PUBLIC)
+        .env("DE_PUB", "pk_test_de")
         .env("DE_PRIV", "wrong")
         .output()
         .unwrap_or_else(|e| panic!("{e}"));

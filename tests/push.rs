@@ -708,10 +708,12 @@ stores:
         "--timeout",
         "2",
     ];
+    // each store a Clerk store of its own (one key for both is refused)
+    fake.also_accept("pk_test_de", PRIVATE);
     let keys = [
         ("IT_PUBLIC", PUBLIC),
         ("IT_PRIVATE", PRIVATE),
-        ("DE_PUBLIC", PUBLIC),
+        ("DE_PUBLIC", "pk_test_de"),
     ];
     // The de store's private key is missing: refused before anything is sent to it.
     let mut c = command(&args);

@@ -148,6 +148,8 @@ struct Shared {
     tokens: Mutex<HashSet<String>>,
     /// The public and private key accepted.
     keys: Mutex<(String, String)>,
+    /// Other stores' key pairs accepted too.
+    other_keys: Mutex<Vec<(String, String)>>,
     verify_delay: Mutex<Duration>,
     /// The key check answers 404, as an API without it would.
     no_key_check: std::sync::atomic::AtomicBool,
@@ -182,6 +184,7 @@ impl FakeClerk {
             log: Mutex::new(Log::default()),
             tokens: Mutex::new(HashSet::new()),
             keys: Mutex::new((PUBLIC.to_string(), PRIVATE.to_string())),
+            other_keys: Mutex::new(Vec::new()),
             verify_delay: Mutex::new(Duration::ZERO),
             no_key_check: std::sync::atomic::AtomicBool::new(false),
         });
@@ -243,6 +246,11 @@ impl FakeClerk {
     pub fn blocked(&self) -> usize {
         self.shared.blocked.load(Ordering::SeqCst)
     }
+    /// Accept these keys too: another Clerk store's.
+    pub fn also_accept(&self, public: &str, private: &str) {
+        lock(&self.shared.other_keys).push((public.to_string(), private.to_string()));
+    }
+
     /// Accept these keys instead of [`PUBLIC`] and [`PRIVATE`].
     pub fn set_keys(&self, public: &str, private: &str) {
         *lock(&self.shared.keys) = (public.to_string(), private.to_string());
@@ -337,6 +345,23 @@ async fn body_of(req: Request<Incoming>) -> Result<(Vec<u8>, bool), std::io::Err
     }
 }
 
+/// Whether a request's keys are a pair the fake accepts.
+fn keys_accepted(
+    sh: &Shared,
+    public: Option<impl AsRef<str>>,
+    private: Option<impl AsRef<str>>,
+) -> bool {
+    let (Some(public), Some(private)) = (public, private) else {
+        return false;
+    };
+    let pair = (public.as_ref(), private.as_ref());
+    let (p, k) = lock(&sh.keys).clone();
+    (p.as_str(), k.as_str()) == pair
+        || lock(&sh.other_keys)
+            .iter()
+            .any(|(p, k)| (p.as_str(), k.as_str()) == pair)
+}
+
 async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Error> {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
@@ -350,7 +375,10 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
         }
         let (body, _) = body_of(req).await?;
         let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let ok = v["key"] == public.as_str()
+        let ok = (v["key"] == public.as_str()
+            || lock(&sh.other_keys)
+                .iter()
+                .any(|(p, _)| v["key"] == p.as_str()))
             && v["token"]
                 .as_str()
                 .is_some_and(|t| lock(&sh.tokens).contains(t));
@@ -367,13 +395,11 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
         let url = reqwest::Url::parse(&format!("http://fake{uri}"))
             .unwrap_or_else(|e| panic!("fake clerk: bad uri {uri}: {e}"));
         let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
-        return Ok(
-            if q.get("key") == Some(&public) && q.get("private_key") == Some(&private) {
-                answer(200, json!({"status": "ok", "info": {"name": "fake store"}}))
-            } else {
-                clerk_error(200, "AuthenticationError", "Invalid API key")
-            },
-        );
+        return Ok(if keys_accepted(sh, q.get("key"), q.get("private_key")) {
+            answer(200, json!({"status": "ok", "info": {"name": "fake store"}}))
+        } else {
+            clerk_error(200, "AuthenticationError", "Invalid API key")
+        });
     }
     let Some(entity) = path.strip_prefix("/v2/").filter(|e| ENTITIES.contains(e)) else {
         return Ok(clerk_error(404, "LogicalError", "no such endpoint"));
@@ -467,7 +493,7 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
                     return Ok(clerk_error(400, "ParsingError", "not JSON"));
                 }
             };
-            if v["key"] != public.as_str() || v["private_key"] != private.as_str() {
+            if !keys_accepted(sh, v["key"].as_str(), v["private_key"].as_str()) {
                 return Ok(clerk_error(403, "AuthenticationError", "Invalid API key"));
             }
             let obj = v.as_object().cloned().unwrap_or_default();
@@ -499,7 +525,7 @@ async fn route(sh: &Shared, req: Request<Incoming>) -> Result<Resp, std::io::Err
             let url = reqwest::Url::parse(&format!("http://fake{uri}"))
                 .unwrap_or_else(|e| panic!("fake clerk: bad uri {uri}: {e}"));
             let q: BTreeMap<String, String> = url.query_pairs().into_owned().collect();
-            if q.get("key") != Some(&public) || q.get("private_key") != Some(&private) {
+            if !keys_accepted(sh, q.get("key"), q.get("private_key")) {
                 return Ok(clerk_error(403, "AuthenticationError", "Invalid API key"));
             }
             if entity == "orders" {

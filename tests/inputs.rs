@@ -70,6 +70,18 @@ fn file(name: &str, content: &[u8]) -> (tempfile::TempDir, PathBuf) {
     (dir, p)
 }
 
+/// `clerkmap run` on `content` as the file `name`: it stops with exit 3 and writes no feed;
+/// its stderr.
+fn cli_stops(name: &str, content: &str) -> String {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = dir.path().join(name);
+    std::fs::write(&p, content).unwrap_or_else(|e| panic!("{e}"));
+    let o = cli_run(dir.path(), &p, &[]);
+    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
+    assert!(!dir.path().join("out/categories.json").exists());
+    text(&o.stderr)
+}
+
 fn map_file(name: &str, content: &[u8], max: Option<u64>) -> Result<Mapped, RunError> {
     let (_dir, p) = file(name, content);
     run_with(Input::file("src", p), max)
@@ -386,12 +398,7 @@ fn a_cut_off_ndjson_file_stops_the_run() {
         message.starts_with("the file is cut off: its last line ends in the middle of a record"),
         "{message}"
     );
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = dir.path().join("src.ndjson");
-    std::fs::write(&p, ndjson).unwrap_or_else(|e| panic!("{e}"));
-    let o = cli_run(dir.path(), &p, &[]);
-    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
-    assert!(!dir.path().join("out/categories.json").exists());
+    cli_stops("src.ndjson", ndjson);
     // A last line without its newline that is a record is read; one that is a bad record
     // in the middle of the file is rejected, the run goes on.
     let m = mapped("src.ndjson", b"{\"id\":\"A\"}\n{\"id\":\"B\"}", None);
@@ -418,6 +425,7 @@ fn a_cut_off_csv_file_stops_the_run() {
         message,
         "the file is cut off: its last row has 2 of the header's 3 fields and no line end (an export or a copy that stopped early?); a feed is written only from a file read to its end: export it again"
     );
+    cli_stops("src.csv", csv);
     let m = mapped("src.csv", b"id;name;price\nA;uno;1\nB;due\nC;tre;3", None);
     assert_eq!((m.ids.len(), m.rejects.len()), (2, 1), "{m:?}");
 }
@@ -432,17 +440,8 @@ fn an_unclosed_csv_quote_stops_the_run_at_the_line_it_opened() {
         "{message}"
     );
     // The command line: exit 3, no feed written.
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = dir.path().join("src.csv");
-    std::fs::write(&p, csv).unwrap_or_else(|e| panic!("{e}"));
-    let o = cli_run(dir.path(), &p, &[]);
-    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
-    assert!(
-        text(&o.stderr).contains("src.csv:3: a quote"),
-        "{}",
-        text(&o.stderr)
-    );
-    assert!(!dir.path().join("out/categories.json").exists());
+    let err = cli_stops("src.csv", csv);
+    assert!(err.contains("src.csv:3: a quote"), "{err}");
 }
 
 #[test]
@@ -482,12 +481,7 @@ fn a_cut_off_xml_file_stops_the_run_naming_what_is_missing() {
             .contains("the document is cut off: it ends before </channel></rss> (after record 2)"),
         "{message}"
     );
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let p = dir.path().join("src.xml");
-    std::fs::write(&p, xml).unwrap_or_else(|e| panic!("{e}"));
-    let o = cli_run(dir.path(), &p, &[]);
-    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
-    assert!(!dir.path().join("out/categories.json").exists());
+    cli_stops("src.xml", xml);
     // Complete, the same items are read.
     let m = mapped(
         "src.xml",

@@ -283,17 +283,6 @@ fn parse_default(s: &str, tz: Tz) -> Result<i64, String> {
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         return Ok(dt.timestamp());
     }
-    if s.ends_with(|c: char| c.is_ascii_digit()) && s.len() > 16 {
-        for fmt in [
-            "%Y-%m-%d %H:%M:%S%.f %z",
-            "%Y-%m-%d %H:%M:%S%.f%z",
-            "%Y-%m-%dT%H:%M:%S%.f%z",
-        ] {
-            if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
-                return Ok(dt.timestamp());
-            }
-        }
-    }
     if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return local_to_unix("date", day.and_time(NaiveTime::MIN), tz);
     }
@@ -305,6 +294,18 @@ fn parse_default(s: &str, tz: Tz) -> Result<i64, String> {
     ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
             return local_to_unix("date", naive, tz);
+        }
+    }
+    // With an offset after the time (tried after the local shapes, which most dates are)
+    if s.ends_with(|c: char| c.is_ascii_digit()) && s.len() > 16 {
+        for fmt in [
+            "%Y-%m-%d %H:%M:%S%.f %z",
+            "%Y-%m-%d %H:%M:%S%.f%z",
+            "%Y-%m-%dT%H:%M:%S%.f%z",
+        ] {
+            if let Ok(dt) = DateTime::parse_from_str(s, fmt) {
+                return Ok(dt.timestamp());
+            }
         }
     }
     // RSS and e-mail dates: `Tue, 05 Mar 2024 14:22:10 +0000` (or `GMT`)

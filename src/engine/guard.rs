@@ -61,7 +61,8 @@ impl fmt::Display for Shrink {
             write!(
                 f,
                 "{e}: the feed is empty; Clerk would delete every {one} ({} compared with {})",
-                self.before, self.against
+                n(self.before),
+                self.against
             )?;
         } else {
             let pct = if self.before > 0 {
@@ -72,8 +73,8 @@ impl fmt::Display for Shrink {
             write!(
                 f,
                 "{e}: {} of {} ids ({pct:.1}%) would disappear compared with {}, more than the {}% allowed",
-                self.gone,
-                self.before,
+                n(self.gone),
+                n(self.before),
                 self.against,
                 fmt_pct(self.max_share)
             )?;
@@ -81,11 +82,16 @@ impl fmt::Display for Shrink {
         if !self.examples.is_empty() {
             write!(f, "; e.g. {}", self.examples.join(", "))?;
             if self.gone > self.examples.len() {
-                write!(f, " and {} more", self.gone - self.examples.len())?;
+                write!(f, " and {} more", n(self.gone - self.examples.len()))?;
             }
         }
         Ok(())
     }
+}
+
+/// A count as messages write it: `20,583`.
+fn n(count: usize) -> String {
+    crate::value::count(count as u64)
 }
 
 fn fmt_pct(share: f64) -> String {
@@ -752,6 +758,21 @@ mod tests {
             m.map(|s| s.to_string())
                 .unwrap_or_default()
                 .contains("and 95 more")
+        );
+        // counts as the accounting writes them (a trial read "1509 of 2706 ids")
+        let big: Vec<String> = (1..=2706).map(|i| format!("p{i}")).collect();
+        let kept: HashSet<String> = big.iter().take(1197).cloned().collect();
+        let m = check(
+            Entity::Products,
+            big.iter().map(String::as_str),
+            &kept,
+            0.1,
+            "x",
+        );
+        let m = m.map(|s| s.to_string()).unwrap_or_default();
+        assert!(
+            m.contains("1,509 of 2,706 ids (55.8%)") && m.contains(" and 1,504 more"),
+            "{m}"
         );
     }
 

@@ -398,22 +398,28 @@ fn show(v: &Value) -> String {
 /// and `image` go through it.
 /// `Err(None)`: not a URL of those schemes; `Err(Some(why))`: one that is broken.
 fn check_url(s: &str) -> Result<Option<String>, Option<&'static str>> {
-    let scheme = s
-        .find("://")
-        .filter(|&n| s[..n].eq_ignore_ascii_case("http") || s[..n].eq_ignore_ascii_case("https"));
-    let Some(n) = scheme else {
+    let b = s.as_bytes();
+    let scheme = |name: &[u8]| b.len() >= name.len() && b[..name.len()].eq_ignore_ascii_case(name);
+    let rest = if scheme(b"https://") {
+        &b[8..]
+    } else if scheme(b"http://") {
+        &b[7..]
+    } else {
         return Err(None);
     };
-    let rest = &s[n + 3..];
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let odd = |c: &u8| *c <= b' ' || *c == 0x7F;
+    let host_end = rest
+        .iter()
+        .position(|c| matches!(c, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
     let host = &rest[..host_end];
     if host.is_empty() {
         return Err(Some("it has no host after the scheme"));
     }
-    if host.bytes().any(|b| b <= b' ' || b == 0x7F) {
+    if host.iter().any(odd) {
         return Err(Some("its host holds a space or a control character"));
     }
-    if !s.bytes().any(|b| b <= b' ' || b == 0x7F) {
+    if !b.iter().any(odd) {
         return Ok(None);
     }
     let mut out = String::with_capacity(s.len() + 8);

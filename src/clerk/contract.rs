@@ -407,20 +407,23 @@ fn check_url(s: &str) -> Result<Option<String>, Option<&'static str>> {
     } else {
         return Err(None);
     };
-    let odd = |c: &u8| *c <= b' ' || *c == 0x7F;
-    let host_end = rest
-        .iter()
-        .position(|c| matches!(c, b'/' | b'?' | b'#'))
-        .unwrap_or(rest.len());
+    let host_end = memchr::memchr3(b'/', b'?', b'#', rest).unwrap_or(rest.len());
     let host = &rest[..host_end];
     if host.is_empty() {
         return Err(Some("it has no host after the scheme"));
     }
-    if host.iter().any(odd) {
-        return Err(Some("its host holds a space or a control character"));
-    }
-    if !b.iter().any(odd) {
+    // every product's `url` and `image` come here: a scan without early exit, which the
+    // compiler vectorises (a byte-by-byte search cost a Passweb run 1.7% of its instructions)
+    let odd = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .fold(false, |found, &c| found | (c <= b' ') | (c == 0x7F))
+    };
+    if !odd(b) {
         return Ok(None);
+    }
+    if odd(host) {
+        return Err(Some("its host holds a space or a control character"));
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {

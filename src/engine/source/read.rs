@@ -115,6 +115,18 @@ pub(super) fn read_line(
     }
 }
 
+/// The stop of a file cut off at `line` (its last record unfinished, `why`): the run stops
+/// rather than publish a feed without the records after the cut.
+fn cut_off(file: &str, line: u64, why: &str) -> Stop {
+    Stop::Error(SourceError {
+        file: file.to_string(),
+        line: Some(line),
+        message: format!(
+            "the file is cut off: {why} (an export or a copy that stopped early?); a feed is written only from a file read to its end: export it again"
+        ),
+    })
+}
+
 /// Up to `n` non-blank NDJSON lines (`line`: the last line read).
 pub(super) fn next_lines(
     file: &str,
@@ -154,11 +166,11 @@ pub(super) fn next_lines(
                     && serde_json::from_slice::<serde::de::IgnoredAny>(&buf[start..end]).is_err()
                 {
                     buf.truncate(start);
-                    stop = Some(Stop::Error(SourceError {
-                        file: file.to_string(),
-                        line: Some(*line),
-                        message: "the file is cut off: its last line ends in the middle of a record, without a newline (an export or a copy that stopped early?); a feed is written only from a file read to its end: export it again".to_string(),
-                    }));
+                    stop = Some(cut_off(
+                        file,
+                        *line,
+                        "its last line ends in the middle of a record, without a newline",
+                    ));
                     break;
                 }
                 spans.push((*line, start, end));
@@ -256,14 +268,14 @@ pub(super) fn next_csv_rows(
                 if count < headers.len() && parser.unterminated() =>
             {
                 ends.truncate(first);
-                stop = Some(Stop::Error(SourceError {
-                    file: file.to_string(),
-                    line: Some(line),
-                    message: format!(
-                        "the file is cut off: its last row has {count} of the header's {} fields and no line end (an export or a copy that stopped early?); a feed is written only from a file read to its end: export it again",
+                stop = Some(cut_off(
+                    file,
+                    line,
+                    &format!(
+                        "its last row has {count} of the header's {} fields and no line end",
                         headers.len()
                     ),
-                }));
+                ));
                 break;
             }
             Ok(Record::Fields { line, count }) => rows.push((line, Ok((first, first + count)))),
